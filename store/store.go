@@ -1,0 +1,215 @@
+// Package store owns everything yuqing keeps: crawl state per source, posts,
+// their grades, incidents and the append-only incident event log. The store
+// is the hand-off between stages: a post is committed before it is graded,
+// and a grade and the incident it files are committed together, so a crash
+// at any point replays work instead of losing it.
+//
+// Store is implemented once per engine (store/sqlite; PostgreSQL later) and
+// every implementation must pass the contract suite in store/storetest.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned when a named record does not exist.
+var ErrNotFound = errors.New("记录不存在")
+
+// SourceState is the scheduler's memory of one source, kept across restarts.
+type SourceState struct {
+	Name                string
+	NextCheckAt         time.Time // zero: due now
+	LastCheckAt         time.Time
+	LastSuccessAt       time.Time
+	ConsecutiveFailures int
+	LastError           string
+	ETag                string
+	LastModified        string
+	LastItems           int // items found by the last successful crawl
+}
+
+// Post is one forum thread, message or article as fetched.
+type Post struct {
+	ID          int64
+	Source      string // source name from sources.yaml
+	URL         string // canonical URL, unique
+	Title       string
+	Body        string
+	Author      string
+	PublishedAt time.Time // zero when the page gives none
+	FetchedAt   time.Time // last fetch
+	FirstSeenAt time.Time // first fetch; set by the store
+	Replies     int
+	Views       int
+	Reposts     int
+	ContentHash string // see ContentHash; filled by SavePost when empty
+	TitleKey    string // see TitleKey; filled by SavePost when empty
+}
+
+// SaveResult says what SavePost did with a post.
+type SaveResult int
+
+const (
+	// Created: a new post, queued for grading.
+	Created SaveResult = iota + 1
+	// Changed: the URL was known but title or body changed; queued for regrading.
+	Changed
+	// Unchanged: same content; only engagement counts and fetch time were updated.
+	Unchanged
+)
+
+// Match is one rule term found in a post, with byte offsets into the field.
+type Match struct {
+	Rule  string `json:"rule"`
+	Term  string `json:"term"`
+	Field string `json:"field"` // "title" or "body"
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+}
+
+// Grade is the classifier's verdict on one post under one rules version.
+type Grade struct {
+	PostID       int64
+	RulesVersion string
+	Relevant     bool
+	Category     string
+	Level        int
+	Score        float64
+	Matches      []Match
+	Reasons      []string // human-readable explanation, one line per contribution
+	GradedAt     time.Time
+}
+
+// Incident statuses, in workflow order.
+const (
+	StatusOpen         = "open"         // 登记: filed, nobody has signed for it
+	StatusAcknowledged = "acknowledged" // 签收
+	StatusFollowedUp   = "followed_up"  // 已跟进: a follow-up reply was recorded
+	StatusClosed       = "closed"       // 办结
+)
+
+// Incident is one numbered matter that one or more posts belong to.
+type Incident struct {
+	ID            int64
+	Number        string // YQ-YYYYMMDD-NNNN
+	Title         string
+	Category      string
+	Level         int
+	Status        string
+	Source        string // source of the first post
+	FirstSeenAt   time.Time
+	LastPostAt    time.Time
+	PostCount     int
+	AckDueAt      time.Time // zero: the level needs no separate acknowledgement
+	FollowUpDueAt time.Time
+	AckedAt       time.Time
+	FollowedUpAt  time.Time
+	ClosedAt      time.Time
+	UpdatedAt     time.Time
+}
+
+// Open reports whether the incident still needs handling.
+func (i Incident) Open() bool { return i.Status != StatusClosed }
+
+// AckPending reports whether the incident still awaits its emergency
+// acknowledgement (签收); deadlines are kept after they are met, as record.
+func (i Incident) AckPending() bool { return i.Open() && !i.AckDueAt.IsZero() && i.AckedAt.IsZero() }
+
+// FollowUpPending reports whether the incident still awaits its first follow-up.
+func (i Incident) FollowUpPending() bool {
+	return i.Open() && !i.FollowUpDueAt.IsZero() && i.FollowedUpAt.IsZero()
+}
+
+// Event kinds of the incident log.
+const (
+	EventCreated      = "created"
+	EventPostJoined   = "post_joined"
+	EventLevelChanged = "level_changed"
+	EventAcknowledged = "acknowledged"
+	EventFollowedUp   = "followed_up"
+	EventClosed       = "closed"
+)
+
+// Event is one entry in an incident's append-only log.
+type Event struct {
+	ID         int64
+	IncidentID int64
+	At         time.Time
+	Kind       string
+	Actor      string // "system" or the person who acted
+	Note       string
+	PostID     int64 // 0 when the event concerns no single post
+}
+
+// IncidentPost is a post as it belongs to an incident, with its latest grade.
+type IncidentPost struct {
+	Post     Post
+	Grade    Grade
+	Reason   string // why the post joined the incident
+	JoinedAt time.Time
+}
+
+// IncidentDetail is everything the console shows on one incident.
+type IncidentDetail struct {
+	Incident Incident
+	Posts    []IncidentPost
+	Events   []Event
+}
+
+// IncidentFilter selects incidents for listing. Open incidents come first,
+// then by level (most severe first) and newest first.
+type IncidentFilter struct {
+	OnlyOpen bool
+	Level    int    // 0: any
+	Category string // "": any
+	Limit    int    // 0: a default of 200
+	Offset   int
+}
+
+// Store is the persistence contract. All methods are safe for concurrent use.
+type Store interface {
+	// SourceState returns the saved state, or a zero state carrying name.
+	SourceState(ctx context.Context, name string) (SourceState, error)
+	SaveSourceState(ctx context.Context, st SourceState) error
+
+	// SavePost inserts or updates a post by canonical URL, fills p.ID,
+	// p.ContentHash and p.TitleKey, and says what happened.
+	SavePost(ctx context.Context, p *Post) (SaveResult, error)
+	// PostByURL finds a post by canonical URL.
+	PostByURL(ctx context.Context, url string) (Post, bool, error)
+	// UngradedPosts returns up to limit posts whose current content has no
+	// grade yet, oldest first.
+	UngradedPosts(ctx context.Context, limit int) ([]Post, error)
+
+	// InTx runs fn in one transaction; fn's error rolls everything back.
+	InTx(ctx context.Context, fn func(Tx) error) error
+
+	Incidents(ctx context.Context, f IncidentFilter) ([]Incident, error)
+	IncidentDetail(ctx context.Context, number string) (IncidentDetail, error)
+	// OpenIncidents returns every incident not closed (what metrics export).
+	OpenIncidents(ctx context.Context) ([]Incident, error)
+	// CountPosts returns how many posts are stored and how many await grading.
+	CountPosts(ctx context.Context) (total, ungraded int, err error)
+
+	Close() error
+}
+
+// Tx is the part of the store used inside one grading or workflow transaction.
+type Tx interface {
+	// SaveGrade records a grade and marks the post's current content graded.
+	SaveGrade(ctx context.Context, g Grade) error
+	// IncidentOfPost returns the incident a post already belongs to.
+	IncidentOfPost(ctx context.Context, postID int64) (Incident, bool, error)
+	// FindRelatedIncident returns the newest open incident first seen at or
+	// after since that holds a post with the same content hash or title key.
+	FindRelatedIncident(ctx context.Context, p Post, since time.Time) (Incident, bool, error)
+	// CreateIncident assigns inc.ID and inc.Number (YQ-<day>-NNNN, numbered
+	// per day of FirstSeenAt in the local time zone) and inserts it.
+	CreateIncident(ctx context.Context, inc *Incident) error
+	UpdateIncident(ctx context.Context, inc Incident) error
+	IncidentByNumber(ctx context.Context, number string) (Incident, error)
+	AttachPost(ctx context.Context, incidentID, postID int64, reason string, at time.Time) error
+	AppendEvent(ctx context.Context, e Event) error
+}

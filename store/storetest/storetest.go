@@ -1,0 +1,445 @@
+// Package storetest is the contract every store.Store implementation must
+// pass. Each engine's tests call Run with a constructor for an empty store.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/store"
+)
+
+// Run runs the contract suite. open must return a new, empty store each call.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, store.Store)
+	}{
+		{"SourceState", testSourceState},
+		{"SavePostDedup", testSavePostDedup},
+		{"GradeMarksPostDone", testGradeMarksPostDone},
+		{"TxRollback", testTxRollback},
+		{"IncidentNumbering", testIncidentNumbering},
+		{"RelatedIncident", testRelatedIncident},
+		{"IncidentDetailAndOrder", testIncidentDetailAndOrder},
+		{"ConcurrentWriters", testConcurrentWriters},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t)
+			t.Cleanup(func() { s.Close() })
+			tc.fn(t, s)
+		})
+	}
+}
+
+var t0 = time.Date(2026, 11, 23, 9, 30, 0, 0, time.FixedZone("CST", 8*3600))
+
+func post(n int) *store.Post {
+	return &store.Post{
+		Source:      "bbs",
+		URL:         fmt.Sprintf("http://bbs.example/thread-%d-1-1.html", n),
+		Title:       fmt.Sprintf("第%d个帖子：医保报销迟迟不到账", n),
+		Body:        fmt.Sprintf("正文 %d：住院报销材料交了两个月了还没有消息。", n),
+		Author:      "网友",
+		PublishedAt: t0.Add(-time.Hour),
+		FetchedAt:   t0,
+		Replies:     3,
+		Views:       100,
+	}
+}
+
+func mustSave(t *testing.T, s store.Store, p *store.Post) store.SaveResult {
+	t.Helper()
+	r, err := s.SavePost(context.Background(), p)
+	if err != nil {
+		t.Fatalf("SavePost(%s): %v", p.URL, err)
+	}
+	return r
+}
+
+func testSourceState(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	st, err := s.SourceState(ctx, "bbs")
+	if err != nil || st.Name != "bbs" || !st.NextCheckAt.IsZero() {
+		t.Fatalf("unknown source: %+v, %v", st, err)
+	}
+	want := store.SourceState{Name: "bbs", NextCheckAt: t0.Add(5 * time.Minute), LastCheckAt: t0,
+		LastSuccessAt: t0, ConsecutiveFailures: 2, LastError: "HTTP 503", ETag: `"abc"`,
+		LastModified: "Mon, 23 Nov 2026 01:00:00 GMT", LastItems: 17}
+	if err := s.SaveSourceState(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	want.ConsecutiveFailures = 0
+	if err := s.SaveSourceState(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.SourceState(ctx, "bbs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.NextCheckAt.Equal(want.NextCheckAt) || !got.LastSuccessAt.Equal(want.LastSuccessAt) ||
+		got.ConsecutiveFailures != 0 || got.ETag != want.ETag || got.LastModified != want.LastModified ||
+		got.LastError != want.LastError || got.LastItems != 17 {
+		t.Errorf("round trip: got %+v, want %+v", got, want)
+	}
+}
+
+func testSavePostDedup(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	p := post(1)
+	if r := mustSave(t, s, p); r != store.Created || p.ID == 0 || p.ContentHash == "" {
+		t.Fatalf("first save: %v, %+v", r, p)
+	}
+	id := p.ID
+	again := post(1)
+	again.Replies, again.FetchedAt = 40, t0.Add(time.Hour)
+	if r := mustSave(t, s, again); r != store.Unchanged || again.ID != id {
+		t.Fatalf("same content again: %v id %d (want Unchanged, %d)", r, again.ID, id)
+	}
+	if !again.FirstSeenAt.Equal(t0) {
+		t.Errorf("FirstSeenAt moved to %v", again.FirstSeenAt)
+	}
+	got, ok, err := s.PostByURL(ctx, p.URL)
+	if err != nil || !ok || got.Replies != 40 || !got.FetchedAt.Equal(t0.Add(time.Hour)) || !got.FirstSeenAt.Equal(t0) {
+		t.Fatalf("PostByURL after engagement update: %+v %v %v", got, ok, err)
+	}
+	// Whitespace and punctuation do not make a new version.
+	reformatted := post(1)
+	reformatted.Body = strings.ReplaceAll(reformatted.Body, "，", " ,  ")
+	if r := mustSave(t, s, reformatted); r != store.Unchanged {
+		t.Errorf("reformatted body: %v, want Unchanged", r)
+	}
+	edited := post(1)
+	edited.Body += "今天又打了电话，说系统升级。"
+	if r := mustSave(t, s, edited); r != store.Changed || edited.ID != id {
+		t.Errorf("edited body: %v, want Changed", r)
+	}
+	total, _, err := s.CountPosts(ctx)
+	if err != nil || total != 1 {
+		t.Errorf("CountPosts = %d, %v; want 1", total, err)
+	}
+	if _, ok, _ := s.PostByURL(ctx, "http://nowhere/"); ok {
+		t.Error("PostByURL found a post that was never saved")
+	}
+	if _, err := s.SavePost(ctx, &store.Post{Title: "无地址"}); err == nil {
+		t.Error("SavePost accepted a post without URL")
+	}
+}
+
+func grade(p *store.Post, level int) store.Grade {
+	return store.Grade{PostID: p.ID, RulesVersion: "v1", Relevant: level > 0, Category: "reimbursement",
+		Level: level, Score: 2.5, GradedAt: t0,
+		Matches: []store.Match{{Rule: "reimb", Term: "报销", Field: "title", Start: 3, End: 9}},
+		Reasons: []string{"命中「报销」"}}
+}
+
+func testGradeMarksPostDone(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b := post(1), post(2)
+	mustSave(t, s, a)
+	mustSave(t, s, b)
+	ungraded, err := s.UngradedPosts(ctx, 10)
+	if err != nil || len(ungraded) != 2 || ungraded[0].ID != a.ID {
+		t.Fatalf("UngradedPosts = %v, %v", ungraded, err)
+	}
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.SaveGrade(ctx, grade(a, 4)) }); err != nil {
+		t.Fatal(err)
+	}
+	ungraded, _ = s.UngradedPosts(ctx, 10)
+	if len(ungraded) != 1 || ungraded[0].ID != b.ID {
+		t.Fatalf("after grading a: ungraded = %v", ungraded)
+	}
+	// An unchanged re-crawl does not queue the post again; an edit does.
+	mustSave(t, s, post(1))
+	if u, _ := s.UngradedPosts(ctx, 10); len(u) != 1 {
+		t.Fatalf("unchanged recrawl queued a regrade: %v", u)
+	}
+	edited := post(1)
+	edited.Title += "（已更新）"
+	mustSave(t, s, edited)
+	if u, _ := s.UngradedPosts(ctx, 10); len(u) != 2 {
+		t.Fatalf("edited post not queued for regrading: %v", u)
+	}
+	if _, n, _ := s.CountPosts(ctx); n != 2 {
+		t.Errorf("CountPosts ungraded = %d, want 2", n)
+	}
+	if err := s.InTx(ctx, func(tx store.Tx) error {
+		return tx.SaveGrade(ctx, store.Grade{PostID: 99999, RulesVersion: "v1"})
+	}); err == nil {
+		t.Error("SaveGrade for a missing post succeeded")
+	}
+}
+
+func testTxRollback(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	p := post(1)
+	mustSave(t, s, p)
+	boom := errors.New("boom")
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.SaveGrade(ctx, grade(p, 3)); err != nil {
+			return err
+		}
+		inc := &store.Incident{Title: "x", Category: "reimbursement", Level: 3, Status: store.StatusOpen,
+			Source: "bbs", FirstSeenAt: t0, LastPostAt: t0, PostCount: 1, FollowUpDueAt: t0.Add(24 * time.Hour), UpdatedAt: t0}
+		if err := tx.CreateIncident(ctx, inc); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("InTx error = %v, want boom", err)
+	}
+	if u, _ := s.UngradedPosts(ctx, 10); len(u) != 1 {
+		t.Errorf("rolled-back grade still marked the post graded")
+	}
+	if open, _ := s.OpenIncidents(ctx); len(open) != 0 {
+		t.Errorf("rolled-back incident exists: %v", open)
+	}
+	// The rolled-back number is reused: numbering has no gaps.
+	var inc store.Incident
+	if err := s.InTx(ctx, func(tx store.Tx) error {
+		inc = newIncident(t0)
+		return tx.CreateIncident(ctx, &inc)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if inc.Number != "YQ-20261123-0001" {
+		t.Errorf("number after rollback = %s", inc.Number)
+	}
+}
+
+func newIncident(first time.Time) store.Incident {
+	return store.Incident{Title: "报销迟迟不到账", Category: "reimbursement", Level: 4, Status: store.StatusOpen,
+		Source: "bbs", FirstSeenAt: first, LastPostAt: first, PostCount: 1,
+		FollowUpDueAt: first.Add(24 * time.Hour), UpdatedAt: first}
+}
+
+func testIncidentNumbering(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	var nums []string
+	for _, at := range []time.Time{t0, t0.Add(time.Minute), t0.Add(24 * time.Hour), t0.Add(2 * time.Minute)} {
+		inc := newIncident(at)
+		if err := s.InTx(ctx, func(tx store.Tx) error { return tx.CreateIncident(ctx, &inc) }); err != nil {
+			t.Fatal(err)
+		}
+		nums = append(nums, inc.Number)
+	}
+	want := []string{"YQ-20261123-0001", "YQ-20261123-0002", "YQ-20261124-0001", "YQ-20261123-0003"}
+	if fmt.Sprint(nums) != fmt.Sprint(want) {
+		t.Errorf("numbers = %v, want %v", nums, want)
+	}
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		_, err := tx.IncidentByNumber(ctx, "YQ-19990101-0001")
+		return err
+	})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("IncidentByNumber(missing) = %v, want ErrNotFound", err)
+	}
+	if _, err := s.IncidentDetail(ctx, "YQ-19990101-0001"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("IncidentDetail(missing) = %v, want ErrNotFound", err)
+	}
+}
+
+func testRelatedIncident(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	first := post(1)
+	mustSave(t, s, first)
+	repost := post(1)
+	repost.URL, repost.Source = "http://other.example/p/9", "other"
+	mustSave(t, s, repost)
+	sameTitle := post(2)
+	sameTitle.Title = "回复：" + first.Title
+	mustSave(t, s, sameTitle)
+	unrelated := post(3)
+	mustSave(t, s, unrelated)
+
+	var inc store.Incident
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		inc = newIncident(t0)
+		if err := tx.CreateIncident(ctx, &inc); err != nil {
+			return err
+		}
+		if err := tx.AttachPost(ctx, inc.ID, first.ID, "首发", t0); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, store.Event{IncidentID: inc.ID, At: t0, Kind: store.EventCreated, Actor: "系统"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	find := func(p *store.Post, since time.Time) (store.Incident, bool) {
+		var got store.Incident
+		var ok bool
+		if err := s.InTx(ctx, func(tx store.Tx) error {
+			var err error
+			got, ok, err = tx.FindRelatedIncident(ctx, *p, since)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got, ok
+	}
+	if got, ok := find(repost, t0.Add(-time.Hour)); !ok || got.ID != inc.ID {
+		t.Errorf("repost with same content not related: %v %v", got, ok)
+	}
+	if got, ok := find(sameTitle, t0.Add(-time.Hour)); !ok || got.ID != inc.ID {
+		t.Errorf("reply-titled repost not related: %v %v", got, ok)
+	}
+	if _, ok := find(unrelated, t0.Add(-time.Hour)); ok {
+		t.Error("unrelated post found a related incident")
+	}
+	if _, ok := find(repost, t0.Add(time.Hour)); ok {
+		t.Error("incident older than the window was returned")
+	}
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		got, ok, err := tx.IncidentOfPost(ctx, first.ID)
+		if err != nil || !ok || got.ID != inc.ID {
+			return fmt.Errorf("IncidentOfPost(first) = %v %v %v", got, ok, err)
+		}
+		if _, ok, _ := tx.IncidentOfPost(ctx, unrelated.ID); ok {
+			return errors.New("IncidentOfPost(unrelated) found one")
+		}
+		// A post belongs to one incident only.
+		if err := tx.AttachPost(ctx, inc.ID, first.ID, "again", t0); err == nil {
+			return errors.New("attaching a post twice succeeded")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Error(err)
+	}
+	// Closed incidents take no new posts.
+	inc.Status, inc.ClosedAt = store.StatusClosed, t0
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.UpdateIncident(ctx, inc) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := find(repost, t0.Add(-time.Hour)); ok {
+		t.Error("closed incident returned as related")
+	}
+}
+
+func testIncidentDetailAndOrder(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	var numbers []string
+	for i, lvl := range []int{4, 2, 3} {
+		p := post(i + 1)
+		mustSave(t, s, p)
+		err := s.InTx(ctx, func(tx store.Tx) error {
+			if err := tx.SaveGrade(ctx, grade(p, lvl)); err != nil {
+				return err
+			}
+			inc := newIncident(t0.Add(time.Duration(i) * time.Minute))
+			inc.Level = lvl
+			if err := tx.CreateIncident(ctx, &inc); err != nil {
+				return err
+			}
+			numbers = append(numbers, inc.Number)
+			if err := tx.AttachPost(ctx, inc.ID, p.ID, "首发", t0); err != nil {
+				return err
+			}
+			for _, k := range []string{store.EventCreated, store.EventAcknowledged} {
+				if err := tx.AppendEvent(ctx, store.Event{IncidentID: inc.ID, At: t0, Kind: k, Actor: "张三", Note: k, PostID: p.ID}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Close the Ⅱ incident: open ones come first, most severe first.
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		inc, err := tx.IncidentByNumber(ctx, numbers[1])
+		if err != nil {
+			return err
+		}
+		inc.Status, inc.ClosedAt = store.StatusClosed, t0.Add(time.Hour)
+		return tx.UpdateIncident(ctx, inc)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.Incidents(ctx, store.IncidentFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, i := range all {
+		order = append(order, i.Number)
+	}
+	if want := []string{numbers[2], numbers[0], numbers[1]}; fmt.Sprint(order) != fmt.Sprint(want) {
+		t.Errorf("list order = %v, want %v", order, want)
+	}
+	open, err := s.Incidents(ctx, store.IncidentFilter{OnlyOpen: true, Level: 4})
+	if err != nil || len(open) != 1 || open[0].Number != numbers[0] {
+		t.Errorf("filtered list = %v, %v", open, err)
+	}
+	if o, _ := s.OpenIncidents(ctx); len(o) != 2 {
+		t.Errorf("OpenIncidents = %d, want 2", len(o))
+	}
+	d, err := s.IncidentDetail(ctx, numbers[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Posts) != 1 || d.Posts[0].Post.Title != post(1).Title || d.Posts[0].Grade.Level != 4 ||
+		len(d.Posts[0].Grade.Matches) != 1 || d.Posts[0].Grade.Matches[0].Term != "报销" ||
+		d.Posts[0].Grade.Reasons[0] != "命中「报销」" || d.Posts[0].Reason != "首发" {
+		t.Errorf("detail posts = %+v", d.Posts)
+	}
+	if len(d.Events) != 2 || d.Events[0].Kind != store.EventCreated || d.Events[1].Actor != "张三" || d.Events[1].PostID == 0 {
+		t.Errorf("detail events = %+v", d.Events)
+	}
+}
+
+func testConcurrentWriters(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < 10; i++ {
+				p := post(w*100 + i)
+				if _, err := s.SavePost(ctx, p); err != nil {
+					errs <- err
+					return
+				}
+				err := s.InTx(ctx, func(tx store.Tx) error {
+					inc := newIncident(t0)
+					return tx.CreateIncident(ctx, &inc)
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	all, err := s.Incidents(ctx, store.IncidentFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, i := range all {
+		if seen[i.Number] {
+			t.Errorf("duplicate incident number %s", i.Number)
+		}
+		seen[i.Number] = true
+	}
+	if len(all) != 40 {
+		t.Errorf("%d incidents, want 40", len(all))
+	}
+}

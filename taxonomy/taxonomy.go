@@ -1,0 +1,106 @@
+// Package taxonomy owns the bureau's fixed vocabulary: the six categories of
+// the labeling guide and the four emergency levels. Everything that shows a
+// category or a level to a person takes its words from here.
+package taxonomy
+
+import "fmt"
+
+// Category keys, as used in rules, the store, metrics and the classify output.
+const (
+	Enrollment    = "enrollment"
+	Treatment     = "treatment"
+	Reimbursement = "reimbursement"
+	Institution   = "institution"
+	Policy        = "policy"
+	System        = "system"
+)
+
+// Categories lists the keys in the guide's order.
+var Categories = []string{Enrollment, Treatment, Reimbursement, Institution, Policy, System}
+
+var categoryNames = map[string]string{
+	Enrollment:    "参保服务",
+	Treatment:     "就医购药",
+	Reimbursement: "医保报销",
+	Institution:   "定点机构管理",
+	Policy:        "政策执行",
+	System:        "系统技术",
+}
+
+// ValidCategory reports whether key is one of the six categories.
+func ValidCategory(key string) bool {
+	_, ok := categoryNames[key]
+	return ok
+}
+
+// CategoryName returns the Chinese name of a category key, or the key itself.
+func CategoryName(key string) string {
+	if n, ok := categoryNames[key]; ok {
+		return n
+	}
+	if key == "" {
+		return "无关"
+	}
+	return key
+}
+
+// Levels: 1 is the most severe (特别重大), 4 the least (一般); 0 means not relevant.
+const (
+	LevelNone   = 0
+	LevelI      = 1
+	LevelII     = 2
+	LevelIII    = 3
+	LevelIV     = 4
+	LowestLevel = LevelIV
+)
+
+var levelNames = [...]string{"无关", "特别重大", "重大", "较大", "一般"}
+var levelRoman = [...]string{"", "Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ"}
+var levelColors = [...]string{"", "red", "orange", "yellow", "blue"}
+var levelColorNames = [...]string{"", "红色", "橙色", "黄色", "蓝色"}
+
+// ValidLevel reports whether l is a level of a relevant item (1-4).
+func ValidLevel(l int) bool { return l >= LevelI && l <= LevelIV }
+
+// LevelName returns 特别重大/重大/较大/一般 (or 无关 for 0).
+func LevelName(l int) string {
+	if l < 0 || l >= len(levelNames) {
+		return fmt.Sprintf("等级%d", l)
+	}
+	return levelNames[l]
+}
+
+// LevelLabel returns the full label such as "Ⅱ级 重大".
+func LevelLabel(l int) string {
+	if !ValidLevel(l) {
+		return LevelName(l)
+	}
+	return levelRoman[l] + "级 " + levelNames[l]
+}
+
+// LevelRoman returns Ⅰ..Ⅳ.
+func LevelRoman(l int) string {
+	if !ValidLevel(l) {
+		return ""
+	}
+	return levelRoman[l]
+}
+
+// LevelColor returns the warning colour key (red, orange, yellow, blue).
+func LevelColor(l int) string {
+	if !ValidLevel(l) {
+		return ""
+	}
+	return levelColors[l]
+}
+
+// LevelColorName returns 红色/橙色/黄色/蓝色.
+func LevelColorName(l int) string {
+	if !ValidLevel(l) {
+		return ""
+	}
+	return levelColorNames[l]
+}
+
+// IsMajor reports whether l requires an immediate emergency response (Ⅱ and Ⅰ).
+func IsMajor(l int) bool { return l == LevelI || l == LevelII }

@@ -1,0 +1,146 @@
+// Package alerting turns open incidents into Prometheus metrics that the
+// rules in configs/prometheus/ alert on: one info series per open incident
+// (number, level, category, source, masked title, console link) and one
+// deadline series per pending stage. Series exist only while an incident is
+// open, which bounds cardinality to the open incidents.
+package alerting
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/yuqing-bureau/yuqing/privacy"
+	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
+)
+
+// IncidentSource is the part of the store the exporter reads at scrape time.
+type IncidentSource interface {
+	OpenIncidents(ctx context.Context) ([]store.Incident, error)
+}
+
+// Options configure an Exporter.
+type Options struct {
+	// ConsoleURL is the console's external base URL, for the link label.
+	ConsoleURL string
+	// SourceTitle maps a source name to the title shown to staff; may be nil.
+	SourceTitle func(name string) string
+	// Timeout bounds one scrape's store query.
+	Timeout time.Duration
+	Logger  *slog.Logger
+}
+
+// Exporter is a prometheus.Collector reading open incidents at scrape time,
+// so what Prometheus sees is always what the store holds.
+type Exporter struct {
+	src  IncidentSource
+	opts Options
+
+	info, deadline, open, scrapeErr *prometheus.Desc
+}
+
+// NewExporter creates the exporter and registers it on reg.
+func NewExporter(reg prometheus.Registerer, src IncidentSource, opts Options) (*Exporter, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = 5 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	e := &Exporter{
+		src:  src,
+		opts: opts,
+		info: prometheus.NewDesc("yuqing_incident_info",
+			"One series per open incident; labels carry what an alert must show.",
+			[]string{"number", "level", "level_name", "category", "category_name", "source", "title", "link"}, nil),
+		deadline: prometheus.NewDesc("yuqing_incident_deadline_timestamp_seconds",
+			"Deadline of a pending stage of an open incident (ack: emergency acknowledgement, followup: first follow-up reply).",
+			[]string{"number", "stage"}, nil),
+		open: prometheus.NewDesc("yuqing_incidents_open",
+			"Open incidents by level and category.", []string{"level", "category"}, nil),
+		scrapeErr: prometheus.NewDesc("yuqing_incident_scrape_error",
+			"1 if reading open incidents from the store failed during this scrape.", nil, nil),
+	}
+	if err := reg.Register(e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Describe implements prometheus.Collector.
+func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
+	ch <- e.info
+	ch <- e.deadline
+	ch <- e.open
+	ch <- e.scrapeErr
+}
+
+// Collect implements prometheus.Collector.
+func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), e.opts.Timeout)
+	defer cancel()
+	incs, err := e.src.OpenIncidents(ctx)
+	if err != nil {
+		e.opts.Logger.Error("读取未办结事件失败，本次抓取缺少事件指标", "err", err)
+		ch <- prometheus.MustNewConstMetric(e.scrapeErr, prometheus.GaugeValue, 1)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(e.scrapeErr, prometheus.GaugeValue, 0)
+	counts := map[[2]string]int{}
+	for l := taxonomy.LevelI; l <= taxonomy.LevelIV; l++ {
+		for _, c := range taxonomy.Categories {
+			counts[[2]string{strconv.Itoa(l), c}] = 0
+		}
+	}
+	for _, inc := range incs {
+		level := strconv.Itoa(inc.Level)
+		counts[[2]string{level, inc.Category}]++
+		ch <- prometheus.MustNewConstMetric(e.info, prometheus.GaugeValue, 1,
+			inc.Number, level, taxonomy.LevelName(inc.Level), inc.Category, taxonomy.CategoryName(inc.Category),
+			e.sourceTitle(inc.Source), LabelTitle(inc.Title), IncidentURL(e.opts.ConsoleURL, inc.Number))
+		if inc.AckPending() {
+			ch <- prometheus.MustNewConstMetric(e.deadline, prometheus.GaugeValue,
+				float64(inc.AckDueAt.Unix()), inc.Number, "ack")
+		}
+		if inc.FollowUpPending() {
+			ch <- prometheus.MustNewConstMetric(e.deadline, prometheus.GaugeValue,
+				float64(inc.FollowUpDueAt.Unix()), inc.Number, "followup")
+		}
+	}
+	for k, n := range counts {
+		ch <- prometheus.MustNewConstMetric(e.open, prometheus.GaugeValue, float64(n), k[0], k[1])
+	}
+}
+
+func (e *Exporter) sourceTitle(name string) string {
+	if e.opts.SourceTitle != nil {
+		if t := e.opts.SourceTitle(name); t != "" {
+			return t
+		}
+	}
+	return name
+}
+
+// LabelTitle is an incident title as it may leave the store in an alert:
+// personal numbers masked, at most 60 characters.
+func LabelTitle(title string) string {
+	t := privacy.Mask(title)
+	if utf8.RuneCountInString(t) > 60 {
+		r := []rune(t)
+		t = string(r[:59]) + "…"
+	}
+	return t
+}
+
+// IncidentURL is the console page of an incident.
+func IncidentURL(base, number string) string {
+	for len(base) > 0 && base[len(base)-1] == '/' {
+		base = base[:len(base)-1]
+	}
+	return base + "/incidents/" + number
+}

@@ -1,0 +1,114 @@
+package alerting
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/yuqing-bureau/yuqing/store"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+type fakeSource struct {
+	incs []store.Incident
+	err  error
+}
+
+func (f fakeSource) OpenIncidents(context.Context) ([]store.Incident, error) { return f.incs, f.err }
+
+var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+func incidents() []store.Incident {
+	return []store.Incident{
+		{Number: "YQ-20261123-0001", Title: "康福医院组织老人挂床住院 联系人13812345678", Category: "institution", Level: 2,
+			Status: store.StatusOpen, Source: "lanchuan-bbs", FirstSeenAt: t0,
+			AckDueAt: t0.Add(time.Hour), FollowUpDueAt: t0.Add(24 * time.Hour)},
+		{Number: "YQ-20261123-0002", Title: "异地就医备案后结算失败", Category: "treatment", Level: 4,
+			Status: store.StatusAcknowledged, Source: "gov-board", FirstSeenAt: t0,
+			AckedAt: t0.Add(time.Minute), FollowUpDueAt: t0.Add(24 * time.Hour)},
+		{Number: "YQ-20261123-0003", Title: "已跟进的事件", Category: "policy", Level: 3,
+			Status: store.StatusFollowedUp, Source: "gov-board", FirstSeenAt: t0,
+			FollowedUpAt: t0.Add(time.Hour), FollowUpDueAt: t0.Add(24 * time.Hour)},
+	}
+}
+
+func TestExporterGolden(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	titles := map[string]string{"lanchuan-bbs": "岚川论坛", "gov-board": "市长信箱"}
+	if _, err := NewExporter(reg, fakeSource{incs: incidents()}, Options{
+		ConsoleURL: "http://127.0.0.1:8080/", SourceTitle: func(n string) string { return titles[n] },
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := testutil.GatherAndCount(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 3 info + 2 followup + 1 ack deadlines + 24 open counts + 1 scrape error.
+	if got != 31 {
+		t.Errorf("series = %d, want 31", got)
+	}
+	golden := filepath.Join("testdata", "metrics.golden")
+	if *update {
+		mfs, _ := reg.Gather()
+		var b strings.Builder
+		for _, mf := range mfs {
+			if err := writeText(&b, mf); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := os.Open(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := testutil.GatherAndCompare(reg, f); err != nil {
+		t.Error(err)
+	}
+	if probs, err := testutil.GatherAndLint(reg); err != nil || len(probs) > 0 {
+		t.Errorf("lint: %v %v", probs, err)
+	}
+}
+
+func TestExporterStoreFailure(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	if _, err := NewExporter(reg, fakeSource{err: errors.New("database is locked")}, Options{ConsoleURL: "http://x"}); err != nil {
+		t.Fatal(err)
+	}
+	err := testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP yuqing_incident_scrape_error 1 if reading open incidents from the store failed during this scrape.
+# TYPE yuqing_incident_scrape_error gauge
+yuqing_incident_scrape_error 1
+`), "yuqing_incident_scrape_error", "yuqing_incident_info")
+	if err != nil {
+		t.Error(err)
+	}
+}
+
+func TestTwoExportersInOneProcess(t *testing.T) {
+	for i := 0; i < 2; i++ {
+		if _, err := NewExporter(prometheus.NewRegistry(), fakeSource{}, Options{}); err != nil {
+			t.Fatalf("exporter %d: %v", i, err)
+		}
+	}
+}
+
+func TestLabelTitleMasksAndTruncates(t *testing.T) {
+	got := LabelTitle("电话13812345678" + strings.Repeat("长", 80))
+	if strings.Contains(got, "13812345678") || len([]rune(got)) != 60 {
+		t.Errorf("LabelTitle = %q (%d runes)", got, len([]rune(got)))
+	}
+}

@@ -1,0 +1,346 @@
+// Package web serves the Chinese console staff work in: the incident list
+// (open first, time left to each deadline), an incident's posts with the
+// matched terms highlighted and its event log, and the forms that record
+// 签收, 跟进 and 办结. Handlers are thin: decode, validate, call the incident
+// service, respond. Pages are rendered on the server; fetched text is always
+// escaped, never rendered as HTML.
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/privacy"
+	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
+)
+
+//go:embed templates/*.html static/*
+var assets embed.FS
+
+// Reader is what the console reads from the store.
+type Reader interface {
+	Incidents(ctx context.Context, f store.IncidentFilter) ([]store.Incident, error)
+	IncidentDetail(ctx context.Context, number string) (store.IncidentDetail, error)
+}
+
+// Workflow is what the console changes.
+type Workflow interface {
+	Acknowledge(ctx context.Context, number, actor, note string) (store.Incident, error)
+	FollowUp(ctx context.Context, number, actor, note string) (store.Incident, error)
+	Close(ctx context.Context, number, actor, note string) (store.Incident, error)
+}
+
+// Options configure the console.
+type Options struct {
+	Store       Reader
+	Workflow    Workflow
+	Logger      *slog.Logger
+	Now         func() time.Time
+	Location    *time.Location
+	SourceTitle func(name string) string
+}
+
+// Server is the console.
+type Server struct {
+	opts  Options
+	pages map[string]*template.Template
+}
+
+// New parses the templates and returns the console.
+func New(opts Options) (*Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Location == nil {
+		opts.Location = time.Local
+	}
+	s := &Server{opts: opts, pages: map[string]*template.Template{}}
+	funcs := template.FuncMap{
+		"levelLabel":   taxonomy.LevelLabel,
+		"levelColor":   taxonomy.LevelColor,
+		"categoryName": taxonomy.CategoryName,
+		"statusName":   StatusName,
+		"eventName":    EventName,
+		"mask":         privacy.Mask,
+		"source":       s.sourceTitle,
+		"time":         s.formatTime,
+		"deadline":     s.deadline,
+	}
+	for _, page := range []string{"list", "detail", "error"} {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+page+".html")
+		if err != nil {
+			return nil, fmt.Errorf("解析控制台模板 %s: %w", page, err)
+		}
+		s.pages[page] = t
+	}
+	return s, nil
+}
+
+// Handler returns the console's routes, protected against cross-origin form posts.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(assets, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/incidents", http.StatusFound)
+	})
+	mux.HandleFunc("GET /incidents", s.list)
+	mux.HandleFunc("GET /incidents/{number}", s.detail)
+	mux.HandleFunc("POST /incidents/{number}/ack", s.step("签收", s.opts.Workflow.Acknowledge))
+	mux.HandleFunc("POST /incidents/{number}/followup", s.step("跟进", s.opts.Workflow.FollowUp))
+	mux.HandleFunc("POST /incidents/{number}/close", s.step("办结", s.opts.Workflow.Close))
+	return http.NewCrossOriginProtection().Handler(mux)
+}
+
+type listPage struct {
+	Title     string
+	Incidents []store.Incident
+	All       bool
+	Level     int
+	Category  string
+	Levels    []int
+	Cats      []string
+	Now       time.Time
+}
+
+func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.IncidentFilter{OnlyOpen: q.Get("status") != "all", Category: q.Get("category")}
+	if l := q.Get("level"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || !taxonomy.ValidLevel(n) {
+			s.fail(w, http.StatusBadRequest, "等级参数无效", nil)
+			return
+		}
+		f.Level = n
+	}
+	if f.Category != "" && !taxonomy.ValidCategory(f.Category) {
+		s.fail(w, http.StatusBadRequest, "类别参数无效", nil)
+		return
+	}
+	incs, err := s.opts.Store.Incidents(r.Context(), f)
+	if err != nil {
+		s.fail(w, http.StatusInternalServerError, "读取事件列表失败", err)
+		return
+	}
+	s.render(w, http.StatusOK, "list", listPage{Title: "舆情事件", Incidents: incs, All: !f.OnlyOpen,
+		Level: f.Level, Category: f.Category, Levels: []int{1, 2, 3, 4}, Cats: taxonomy.Categories, Now: s.opts.Now()})
+}
+
+type detailPage struct {
+	Title  string
+	D      store.IncidentDetail
+	Posts  []postView
+	Error  string
+	Actor  string
+	Note   string
+	Action string
+}
+
+type postView struct {
+	store.IncidentPost
+	TitleParts []Segment
+	BodyParts  []Segment
+}
+
+func (s *Server) detail(w http.ResponseWriter, r *http.Request) {
+	s.renderDetail(w, r, http.StatusOK, detailPage{})
+}
+
+func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int, page detailPage) {
+	number := r.PathValue("number")
+	d, err := s.opts.Store.IncidentDetail(r.Context(), number)
+	if errors.Is(err, store.ErrNotFound) {
+		s.fail(w, http.StatusNotFound, "事件 "+number+" 不存在", nil)
+		return
+	}
+	if err != nil {
+		s.fail(w, http.StatusInternalServerError, "读取事件失败", err)
+		return
+	}
+	page.Title, page.D = d.Incident.Number+" "+privacy.Mask(d.Incident.Title), d
+	for _, p := range d.Posts {
+		page.Posts = append(page.Posts, postView{IncidentPost: p,
+			TitleParts: Highlight(p.Post.Title, p.Grade.Matches, "title"),
+			BodyParts:  Highlight(p.Post.Body, p.Grade.Matches, "body")})
+	}
+	s.render(w, status, "detail", page)
+}
+
+// step handles one workflow form: actor and note in, redirect back on
+// success (so a reload does not post twice), the form with its error otherwise.
+func (s *Server) step(name string, do func(ctx context.Context, number, actor, note string) (store.Incident, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		number := r.PathValue("number")
+		if err := r.ParseForm(); err != nil {
+			s.fail(w, http.StatusBadRequest, "表单无法解析", err)
+			return
+		}
+		actor, note := strings.TrimSpace(r.PostForm.Get("actor")), strings.TrimSpace(r.PostForm.Get("note"))
+		if len([]rune(note)) > 5000 {
+			s.renderDetail(w, r, http.StatusBadRequest, detailPage{Error: "内容过长（最多 5000 字）", Actor: actor, Note: note, Action: name})
+			return
+		}
+		_, err := do(r.Context(), number, actor, note)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			s.fail(w, http.StatusNotFound, "事件 "+number+" 不存在", nil)
+		case errors.Is(err, incident.ErrEmptyActor), errors.Is(err, incident.ErrEmptyNote),
+			errors.Is(err, incident.ErrClosed), errors.Is(err, incident.ErrAlreadyDone):
+			s.renderDetail(w, r, http.StatusBadRequest, detailPage{Error: name + "失败：" + userMessage(err), Actor: actor, Note: note, Action: name})
+		case err != nil:
+			s.fail(w, http.StatusInternalServerError, name+"失败", err)
+		default:
+			s.opts.Logger.Info("控制台操作", "action", name, "incident", number, "actor", actor)
+			http.Redirect(w, r, "/incidents/"+url.PathEscape(number)+"#log", http.StatusSeeOther)
+		}
+	}
+}
+
+// userMessage keeps the innermost workflow reason, without the wrapping.
+func userMessage(err error) string {
+	for _, e := range []error{incident.ErrEmptyActor, incident.ErrEmptyNote, incident.ErrClosed, incident.ErrAlreadyDone} {
+		if errors.Is(err, e) {
+			if strings.Contains(err.Error(), "办结结果") {
+				return "请填写办结结果"
+			}
+			return e.Error()
+		}
+	}
+	return err.Error()
+}
+
+func (s *Server) render(w http.ResponseWriter, status int, page string, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	var b strings.Builder
+	if err := s.pages[page].Execute(&b, data); err != nil {
+		s.opts.Logger.Error("渲染页面失败", "page", page, "err", err)
+		http.Error(w, "页面渲染失败", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(b.String()))
+}
+
+func (s *Server) fail(w http.ResponseWriter, status int, msg string, err error) {
+	if err != nil {
+		s.opts.Logger.Error(msg, "err", err)
+	}
+	s.render(w, status, "error", struct{ Title, Message string }{"出错了", msg})
+}
+
+func (s *Server) sourceTitle(name string) string {
+	if s.opts.SourceTitle != nil {
+		if t := s.opts.SourceTitle(name); t != "" {
+			return t
+		}
+	}
+	return name
+}
+
+func (s *Server) formatTime(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(s.opts.Location).Format("2006-01-02 15:04")
+}
+
+// Deadline is a deadline as the console shows it.
+type Deadline struct {
+	Text  string // 剩余 3小时12分 / 已超时 25分 / 已完成
+	Class string // ok, soon, overdue, done, none
+	At    string
+}
+
+// deadline describes due against done (the time the stage was met, or zero).
+func (s *Server) deadline(due, done time.Time, open bool) Deadline {
+	if due.IsZero() {
+		return Deadline{Text: "—", Class: "none"}
+	}
+	at := s.formatTime(due)
+	if !done.IsZero() {
+		if done.After(due) {
+			return Deadline{Text: "已完成（超时 " + humanDuration(done.Sub(due)) + "）", Class: "done late", At: at}
+		}
+		return Deadline{Text: "已按时完成", Class: "done", At: at}
+	}
+	if !open {
+		return Deadline{Text: "已办结", Class: "done", At: at}
+	}
+	left := due.Sub(s.opts.Now())
+	switch {
+	case left < 0:
+		return Deadline{Text: "已超时 " + humanDuration(-left), Class: "overdue", At: at}
+	case left < 2*time.Hour:
+		return Deadline{Text: "剩余 " + humanDuration(left), Class: "soon", At: at}
+	default:
+		return Deadline{Text: "剩余 " + humanDuration(left), Class: "ok", At: at}
+	}
+}
+
+func humanDuration(d time.Duration) string {
+	d = d.Round(time.Minute)
+	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case days > 0:
+		return fmt.Sprintf("%d天%d小时", days, hours)
+	case hours > 0:
+		return fmt.Sprintf("%d小时%d分", hours, mins)
+	case mins > 0:
+		return fmt.Sprintf("%d分钟", mins)
+	default:
+		return "不到1分钟"
+	}
+}
+
+// StatusName is the Chinese name of an incident status.
+func StatusName(st string) string {
+	switch st {
+	case store.StatusOpen:
+		return "待签收"
+	case store.StatusAcknowledged:
+		return "已签收"
+	case store.StatusFollowedUp:
+		return "已跟进"
+	case store.StatusClosed:
+		return "已办结"
+	}
+	return st
+}
+
+// EventName is the Chinese name of an event kind.
+func EventName(kind string) string {
+	switch kind {
+	case store.EventCreated:
+		return "登记"
+	case store.EventPostJoined:
+		return "新帖并入"
+	case store.EventLevelChanged:
+		return "等级变更"
+	case store.EventAcknowledged:
+		return "签收"
+	case store.EventFollowedUp:
+		return "跟进/回复"
+	case store.EventClosed:
+		return "办结"
+	}
+	return kind
+}

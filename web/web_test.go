@@ -1,0 +1,196 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/store/sqlite"
+	"github.com/yuqing-bureau/yuqing/web"
+)
+
+var cst = time.FixedZone("CST", 8*3600)
+
+type fixture struct {
+	srv    *httptest.Server
+	st     store.Store
+	major  string
+	minor  string
+	now    time.Time
+	client *http.Client
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "y.db"), cst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f := &fixture{st: st, now: time.Date(2026, 11, 23, 10, 0, 0, 0, cst)}
+	clock := func() time.Time { return f.now }
+	svc := incident.New(st, incident.DefaultPolicy(), clock)
+	fileOne := func(url, title, body string, level int, cat string, matches []store.Match) string {
+		p := store.Post{Source: "bbs", URL: url, Title: title, Body: body, FetchedAt: f.now, Replies: 12}
+		if _, err := st.SavePost(ctx, &p); err != nil {
+			t.Fatal(err)
+		}
+		var out incident.Outcome
+		if err := st.InTx(ctx, func(tx store.Tx) error {
+			out, err = svc.File(ctx, tx, p, store.Grade{PostID: p.ID, RulesVersion: "abc123", Relevant: true,
+				Category: cat, Level: level, Score: 3, Matches: matches, Reasons: []string{"命中「骗保」"}, GradedAt: f.now})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out.Incident.Number
+	}
+	body := "有人组织骗保<script>alert(1)</script>，联系电话13812345678"
+	start := strings.Index(body, "骗保")
+	f.major = fileOne("http://bbs/1", "康福医院骗保 电话13812345678", body, 2, "institution",
+		[]store.Match{{Rule: "fraud", Term: "骗保", Field: "body", Start: start, End: start + len("骗保")}})
+	f.minor = fileOne("http://bbs/2", "报销材料怎么交", "请问住院报销要什么材料", 4, "reimbursement", nil)
+	f.now = f.now.Add(90 * time.Minute) // the Ⅱ incident's 1-hour acknowledgement is overdue
+	con, err := web.New(web.Options{Store: st, Workflow: svc, Now: clock, Location: cst,
+		SourceTitle: func(string) string { return "岚川论坛" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv = httptest.NewServer(con.Handler())
+	t.Cleanup(f.srv.Close)
+	f.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return f
+}
+
+func get(t *testing.T, f *fixture, path string) (int, string) {
+	t.Helper()
+	resp, err := f.client.Get(f.srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func post(t *testing.T, f *fixture, path string, form url.Values, hdr map[string]string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("POST", f.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := f.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+func TestListShowsOpenFirstWithDeadlinesAndMasks(t *testing.T) {
+	f := setup(t)
+	code, body := get(t, f, "/incidents")
+	if code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	iMajor, iMinor := strings.Index(body, f.major), strings.Index(body, f.minor)
+	if iMajor < 0 || iMinor < 0 || iMajor > iMinor {
+		t.Errorf("Ⅱ incident should be listed before Ⅳ (%d, %d)", iMajor, iMinor)
+	}
+	for _, want := range []string{"Ⅱ级 重大", "Ⅳ级 一般", "已超时 30分钟", "剩余 22小时30分", "岚川论坛", "138****5678"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("list lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "13812345678") {
+		t.Error("list shows an unmasked phone number")
+	}
+	if code, _ := get(t, f, "/incidents?level=9"); code != 400 {
+		t.Errorf("bad level filter: %d", code)
+	}
+	if _, body := get(t, f, "/incidents?level=4"); strings.Contains(body, f.major) || !strings.Contains(body, f.minor) {
+		t.Error("level filter not applied")
+	}
+}
+
+func TestDetailHighlightsAndEscapes(t *testing.T) {
+	f := setup(t)
+	code, body := get(t, f, "/incidents/"+f.major)
+	if code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	if !strings.Contains(body, `<mark title="规则 fraud">骗保</mark>`) {
+		t.Error("matched term not highlighted")
+	}
+	if strings.Contains(body, "<script>alert(1)</script>") || !strings.Contains(body, "&lt;script&gt;") {
+		t.Error("post text not escaped")
+	}
+	for _, want := range []string{"签收时限（应急响应）", "应急响应", "命中「骗保」", "登记"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("detail lacks %q", want)
+		}
+	}
+	if code, _ := get(t, f, "/incidents/YQ-20000101-0001"); code != 404 {
+		t.Errorf("missing incident: %d", code)
+	}
+}
+
+func TestFollowUpFormRecordsAndRedirects(t *testing.T) {
+	f := setup(t)
+	resp := post(t, f, "/incidents/"+f.minor+"/followup", url.Values{"actor": {"王科员"}, "note": {"已电话回复网友报销所需材料"}}, nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("follow-up status %d", resp.StatusCode)
+	}
+	_, body := get(t, f, "/incidents/"+f.minor)
+	if !strings.Contains(body, "已电话回复网友报销所需材料") || !strings.Contains(body, "已按时完成") || !strings.Contains(body, "王科员") {
+		t.Error("follow-up not shown in the event log")
+	}
+	// Empty note: the form comes back with the error and what was typed.
+	resp = post(t, f, "/incidents/"+f.major+"/followup", url.Values{"actor": {"李科长"}, "note": {""}}, nil)
+	if resp.StatusCode != 400 {
+		t.Errorf("empty note: %d", resp.StatusCode)
+	}
+	// Cross-site form posts are refused.
+	resp = post(t, f, "/incidents/"+f.major+"/ack", url.Values{"actor": {"x"}}, map[string]string{"Sec-Fetch-Site": "cross-site"})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site post: %d", resp.StatusCode)
+	}
+	d, _ := f.st.IncidentDetail(context.Background(), f.major)
+	if !d.Incident.AckedAt.IsZero() {
+		t.Error("cross-site post changed the incident")
+	}
+	resp = post(t, f, "/incidents/"+f.major+"/close", url.Values{"actor": {"李科长"}, "note": {"核实后移交基金监管科"}}, nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("close: %d", resp.StatusCode)
+	}
+	if _, body := get(t, f, "/incidents"); strings.Contains(body, f.major) {
+		t.Error("closed incident still in the open list")
+	}
+	if _, body := get(t, f, "/incidents?status=all"); !strings.Contains(body, f.major) {
+		t.Error("closed incident missing from the full list")
+	}
+}
+
+func TestHighlightIgnoresBadOffsets(t *testing.T) {
+	text := "医保报销"
+	segs := web.Highlight(text, []store.Match{
+		{Field: "body", Start: 6, End: 12, Rule: "r"},
+		{Field: "body", Start: 1, End: 4},  // cuts a character
+		{Field: "body", Start: 0, End: 99}, // out of range
+		{Field: "title", Start: 0, End: 6}, // other field
+		{Field: "body", Start: 6, End: 9},  // overlaps the first
+	}, "body")
+	if len(segs) != 2 || segs[0].Text != "医保" || segs[0].Mark || segs[1].Text != "报销" || !segs[1].Mark {
+		t.Errorf("segments %+v", segs)
+	}
+}

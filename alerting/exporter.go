@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -42,6 +43,10 @@ type Exporter struct {
 	opts Options
 
 	info, deadline, open, scrapeErr *prometheus.Desc
+
+	mu   sync.Mutex
+	last []store.Incident // last good read, served while the store fails
+	ok   bool
 }
 
 // NewExporter creates the exporter and registers it on reg.
@@ -64,7 +69,7 @@ func NewExporter(reg prometheus.Registerer, src IncidentSource, opts Options) (*
 		open: prometheus.NewDesc("yuqing_incidents_open",
 			"Open incidents by level and category.", []string{"level", "category"}, nil),
 		scrapeErr: prometheus.NewDesc("yuqing_incident_scrape_error",
-			"1 if reading open incidents from the store failed during this scrape.", nil, nil),
+			"1 if reading open incidents from the store failed during this scrape (the last good read is served).", nil, nil),
 	}
 	if err := reg.Register(e); err != nil {
 		return nil, err
@@ -85,12 +90,25 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), e.opts.Timeout)
 	defer cancel()
 	incs, err := e.src.OpenIncidents(ctx)
+	e.mu.Lock()
 	if err != nil {
-		e.opts.Logger.Error("读取未办结事件失败，本次抓取缺少事件指标", "err", err)
-		ch <- prometheus.MustNewConstMetric(e.scrapeErr, prometheus.GaugeValue, 1)
-		return
+		// Serving the last good snapshot keeps alerts from resolving and
+		// firing again because of one failed read.
+		incs = e.last
+		e.opts.Logger.Error("读取未办结事件失败，沿用上一次的事件指标", "err", err)
+	} else {
+		e.last, e.ok = incs, true
 	}
-	ch <- prometheus.MustNewConstMetric(e.scrapeErr, prometheus.GaugeValue, 0)
+	ok := e.ok
+	e.mu.Unlock()
+	failed := 0.0
+	if err != nil {
+		failed = 1
+	}
+	ch <- prometheus.MustNewConstMetric(e.scrapeErr, prometheus.GaugeValue, failed)
+	if !ok {
+		return // nothing good read yet: no counts rather than false zeros
+	}
 	counts := map[[2]string]int{}
 	for l := taxonomy.LevelI; l <= taxonomy.LevelIV; l++ {
 		for _, c := range taxonomy.Categories {

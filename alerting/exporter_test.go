@@ -83,17 +83,43 @@ func TestExporterGolden(t *testing.T) {
 	}
 }
 
-func TestExporterStoreFailure(t *testing.T) {
+type flakySource struct {
+	incs []store.Incident
+	fail bool
+}
+
+func (f *flakySource) OpenIncidents(context.Context) ([]store.Incident, error) {
+	if f.fail {
+		return nil, errors.New("database is locked")
+	}
+	return f.incs, nil
+}
+
+func TestExporterStoreFailureServesLastSnapshot(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	if _, err := NewExporter(reg, fakeSource{err: errors.New("database is locked")}, Options{ConsoleURL: "http://x"}); err != nil {
+	src := &flakySource{fail: true}
+	if _, err := NewExporter(reg, src, Options{ConsoleURL: "http://x"}); err != nil {
 		t.Fatal(err)
 	}
-	err := testutil.GatherAndCompare(reg, strings.NewReader(`
-# HELP yuqing_incident_scrape_error 1 if reading open incidents from the store failed during this scrape.
+	const help = `# HELP yuqing_incident_scrape_error 1 if reading open incidents from the store failed during this scrape (the last good read is served).
 # TYPE yuqing_incident_scrape_error gauge
-yuqing_incident_scrape_error 1
-`), "yuqing_incident_scrape_error", "yuqing_incident_info")
-	if err != nil {
+`
+	// Nothing read yet: only the error flag.
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(help+"yuqing_incident_scrape_error 1\n"),
+		"yuqing_incident_scrape_error", "yuqing_incident_info", "yuqing_incidents_open"); err != nil {
+		t.Error(err)
+	}
+	src.fail, src.incs = false, incidents()[:1]
+	if n, _ := testutil.GatherAndCount(reg, "yuqing_incident_info"); n != 1 {
+		t.Fatalf("info series after a good read = %d", n)
+	}
+	// A failed read keeps the incident (and its alert) alive.
+	src.fail = true
+	if n, _ := testutil.GatherAndCount(reg, "yuqing_incident_info"); n != 1 {
+		t.Errorf("info series during a store failure = %d, want the last snapshot (1)", n)
+	}
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(help+"yuqing_incident_scrape_error 1\n"),
+		"yuqing_incident_scrape_error"); err != nil {
 		t.Error(err)
 	}
 }

@@ -1,0 +1,282 @@
+// Package app wires the daemon together: configuration, store, crawler and
+// scheduler, grader, incident service, metrics and console, all on one
+// registry and one listener, with no package globals, so two instances can
+// live in one process. Shutdown is ordered: stop fetching, let grading finish
+// the post in hand, stop serving, close the store.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/yuqing-bureau/yuqing/alerting"
+	"github.com/yuqing-bureau/yuqing/classifier"
+	"github.com/yuqing-bureau/yuqing/config"
+	"github.com/yuqing-bureau/yuqing/crawler"
+	"github.com/yuqing-bureau/yuqing/grader"
+	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/store/sqlite"
+	"github.com/yuqing-bureau/yuqing/web"
+)
+
+// Options configure one daemon instance.
+type Options struct {
+	ConfigFile string
+	Logger     *slog.Logger
+	// Registry receives every metric; a new one is made when nil.
+	Registry *prometheus.Registry
+	// Listen overrides the configured listen address when set.
+	Listen string
+	// Reload delivers reload requests (SIGHUP in the binary).
+	Reload <-chan struct{}
+	// Ready is called with the bound address once the daemon serves.
+	Ready func(addr string)
+	Now   func() time.Time
+}
+
+// Version is the build's version, set by the binary.
+var Version = "dev"
+
+// Daemon is one running instance; Run blocks until its context ends.
+type Daemon struct {
+	opts   Options
+	log    *slog.Logger
+	reg    *prometheus.Registry
+	cls    *classifier.Classifier
+	sched  *crawler.Scheduler
+	cfg    atomic.Pointer[config.Config]
+	sem    chan struct{} // one reload at a time
+	reload struct {
+		ok   prometheus.Gauge
+		when prometheus.Gauge
+		info *prometheus.GaugeVec
+	}
+}
+
+// Run loads the configuration and runs the daemon until ctx is done.
+func Run(ctx context.Context, opts Options) error {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Registry == nil {
+		opts.Registry = prometheus.NewRegistry()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	log := opts.Logger
+	start := time.Now()
+
+	cfg, err := config.Load(opts.ConfigFile)
+	if err != nil {
+		return fmt.Errorf("加载配置: %w", err)
+	}
+	if opts.Listen != "" {
+		if cfg.ExternalURL == "http://"+cfg.Listen {
+			cfg.ExternalURL = "http://" + opts.Listen
+		}
+		cfg.Listen = opts.Listen
+	}
+	eng, err := classifier.Load(cfg.RulesFile, cfg.DictDir, log)
+	if err != nil {
+		return fmt.Errorf("加载研判规则: %w", err)
+	}
+	log.Info("研判规则已加载", "rules", cfg.RulesFile, "version", eng.Version(), "elapsed", time.Since(start).Round(time.Millisecond))
+
+	st, err := sqlite.Open(ctx, cfg.Store.Path, cfg.Location)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("关闭数据库失败", "err", err)
+		}
+	}()
+
+	reg := opts.Registry
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	promauto.With(reg).NewGaugeFunc(prometheus.GaugeOpts{Name: "yuqing_build_info", Help: "Build version.",
+		ConstLabels: prometheus.Labels{"version": Version}}, func() float64 { return 1 })
+
+	d := &Daemon{opts: opts, log: log, reg: reg, cls: classifier.New(eng), sem: make(chan struct{}, 1)}
+	d.cfg.Store(cfg)
+	f := promauto.With(reg)
+	d.reload.ok = f.NewGauge(prometheus.GaugeOpts{Name: "yuqing_rules_last_reload_success",
+		Help: "1 if the last load of rules and sources succeeded."})
+	d.reload.when = f.NewGauge(prometheus.GaugeOpts{Name: "yuqing_rules_last_reload_success_timestamp_seconds",
+		Help: "Time of the last successful load of rules and sources."})
+	d.reload.info = f.NewGaugeVec(prometheus.GaugeOpts{Name: "yuqing_rules_info",
+		Help: "The rules version in use (1 for the current one)."}, []string{"version"})
+	d.reload.ok.Set(1)
+	d.reload.when.Set(float64(opts.Now().Unix()))
+	d.reload.info.WithLabelValues(eng.Version()).Set(1)
+
+	sourceTitle := func(name string) string {
+		for _, s := range d.cfg.Load().Sources {
+			if s.Name == name {
+				return s.Title
+			}
+		}
+		return ""
+	}
+	sourceWeight := func(name string) float64 {
+		for _, s := range d.cfg.Load().Sources {
+			if s.Name == name && s.Weight > 0 {
+				return s.Weight
+			}
+		}
+		return 1
+	}
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("监听 %s: %w", cfg.Listen, err)
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
+	if cfg.ExternalURL == "http://"+cfg.Listen {
+		// Defaulted: point alert links at the address actually bound.
+		cfg.ExternalURL = "http://" + addr
+	}
+
+	inc := incident.New(st, cfg.Policy(), opts.Now)
+	worker := grader.New(grader.Options{Store: st, Grader: d.cls, Incidents: inc, Logger: log.With("component", "grader"),
+		Registerer: reg, SourceWeight: sourceWeight, Interval: cfg.Grader.Interval, Batch: cfg.Grader.Batch, Now: opts.Now})
+	cr, err := crawler.New(crawler.Options{UserAgent: cfg.Crawler.UserAgent, Timeout: cfg.Crawler.Timeout,
+		MaxBodyBytes: cfg.Crawler.MaxBodyBytes, Logger: log.With("component", "crawler"), Registerer: reg})
+	if err != nil {
+		return fmt.Errorf("创建采集器: %w", err)
+	}
+	d.sched = crawler.NewScheduler(cr, st, log.With("component", "scheduler"), opts.Now)
+	d.sched.SetSources(cfg.Sources)
+	if _, err := alerting.NewExporter(reg, st, alerting.Options{ConsoleURL: cfg.ExternalURL,
+		SourceTitle: sourceTitle, Logger: log.With("component", "alerting")}); err != nil {
+		return err
+	}
+	console, err := web.New(web.Options{Store: st, Workflow: inc, Logger: log.With("component", "web"),
+		Now: opts.Now, Location: cfg.Location, SourceTitle: sourceTitle})
+	if err != nil {
+		return err
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, EnableOpenMetrics: true}))
+	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "OK") })
+	mux.HandleFunc("GET /-/ready", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "OK") })
+	mux.Handle("POST /-/reload", http.NewCrossOriginProtection().Handler(http.HandlerFunc(d.handleReload)))
+	mux.Handle("/", console.Handler())
+
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("服务已启动", "listen", addr, "console", cfg.ExternalURL, "sources", len(cfg.Sources),
+		"startup", time.Since(start).Round(time.Millisecond))
+	if opts.Ready != nil {
+		opts.Ready(addr)
+	}
+
+	crawlCtx, stopCrawl := context.WithCancel(context.WithoutCancel(ctx))
+	gradeCtx, stopGrade := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopCrawl()
+	defer stopGrade()
+	var crawling, grading sync.WaitGroup
+	crawling.Go(func() {
+		if err := d.sched.Run(crawlCtx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("采集调度退出", "err", err)
+		}
+	})
+	grading.Go(func() {
+		if err := worker.Run(gradeCtx); err != nil {
+			log.Error("研判退出", "err", err)
+		}
+	})
+
+	var runErr error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case err := <-serveErr:
+			runErr = fmt.Errorf("HTTP 服务异常退出: %w", err)
+			break loop
+		case <-opts.Reload:
+			d.Reload()
+		}
+	}
+
+	log.Info("正在停止：先停采集，再完成手头的研判，最后关闭服务")
+	stopCrawl()
+	crawling.Wait()
+	stopGrade()
+	grading.Wait()
+	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil && runErr == nil {
+		runErr = fmt.Errorf("关闭 HTTP 服务: %w", err)
+	}
+	log.Info("已停止")
+	return runErr
+}
+
+// Reload re-reads the configuration, sources, rules and dictionary, builds
+// everything new and only then swaps it in. On any error the running rules
+// and sources stay as they were.
+func (d *Daemon) Reload() error {
+	d.sem <- struct{}{}
+	defer func() { <-d.sem }()
+	start := time.Now()
+	err := d.reloadOnce()
+	if err != nil {
+		d.reload.ok.Set(0)
+		d.log.Error("重新加载失败，继续使用原有规则和数据源", "err", err)
+		return err
+	}
+	d.reload.ok.Set(1)
+	d.reload.when.Set(float64(d.opts.Now().Unix()))
+	d.log.Info("重新加载成功", "version", d.cls.Engine().Version(), "elapsed", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func (d *Daemon) reloadOnce() error {
+	old := d.cfg.Load()
+	cfg, err := config.Load(old.File)
+	if err != nil {
+		return err
+	}
+	// Listener, store, time zone and deadlines need a restart; they keep
+	// their running values.
+	cfg.Listen, cfg.Store, cfg.ExternalURL = old.Listen, old.Store, old.ExternalURL
+	eng, err := classifier.Load(cfg.RulesFile, cfg.DictDir, d.log)
+	if err != nil {
+		return err
+	}
+	prev := d.cls.Swap(eng)
+	if prev.Version() != eng.Version() {
+		d.reload.info.Reset()
+		d.reload.info.WithLabelValues(eng.Version()).Set(1)
+	}
+	d.cfg.Store(cfg)
+	d.sched.SetSources(cfg.Sources)
+	return nil
+}
+
+func (d *Daemon) handleReload(w http.ResponseWriter, _ *http.Request) {
+	if err := d.Reload(); err != nil {
+		http.Error(w, "重新加载失败: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	fmt.Fprintln(w, "重新加载成功，规则版本", d.cls.Engine().Version())
+}

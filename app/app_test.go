@@ -1,0 +1,152 @@
+package app
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/demo"
+)
+
+// startDaemon runs the daemon on cfgFile and returns its address and a stop
+// function that waits for an orderly shutdown.
+func startDaemon(t *testing.T, cfgFile string) (string, func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{ConfigFile: cfgFile, Listen: "127.0.0.1:0",
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Ready: func(a string) { ready <- a }})
+	}()
+	select {
+	case addr := <-ready:
+		return addr, func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Error("daemon did not stop within 30 s")
+			}
+		}
+	case err := <-done:
+		cancel()
+		t.Fatalf("daemon did not start: %v", err)
+	case <-time.After(60 * time.Second):
+		cancel()
+		t.Fatal("daemon did not start within 60 s")
+	}
+	return "", nil
+}
+
+func fetch(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+var infoRe = regexp.MustCompile(`(?m)^yuqing_incident_info\{.*number="(YQ-\d{8}-\d{4})".*\} 1$`)
+
+// waitIncidents polls /metrics until the number of open incidents stops
+// growing for a few seconds with the grading backlog empty.
+func waitIncidents(t *testing.T, addr string, min int) []string {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	var last []string
+	stable := 0
+	for time.Now().Before(deadline) {
+		m := fetch(t, "http://"+addr+"/metrics")
+		var nums []string
+		for _, s := range infoRe.FindAllStringSubmatch(m, -1) {
+			nums = append(nums, s[1])
+		}
+		if len(nums) >= min && len(nums) == len(last) && strings.Contains(m, "yuqing_grading_backlog 0") {
+			stable++
+			if stable >= 3 {
+				return nums
+			}
+		} else {
+			stable = 0
+		}
+		last = nums
+		time.Sleep(time.Second)
+	}
+	t.Fatalf("open incidents did not settle (last %d, want ≥ %d)", len(last), min)
+	return nil
+}
+
+func TestDemoPipelineEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end pipeline test skipped in -short mode")
+	}
+	// The sample forum with every post already released.
+	start := time.Now().Add(-time.Hour)
+	forum := httptest.NewServer(demo.NewForum(time.Now, start).Handler())
+	defer forum.Close()
+	dir := t.TempDir()
+	if err := writeDemoConfig(dir, forum.URL, "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	// Tests run against the repository's rules, not the embedded copy.
+	os.RemoveAll(filepath.Join(dir, "dict"))
+	if err := os.CopyFS(filepath.Join(dir, "dict"), os.DirFS(filepath.Join("..", "configs", "dict"))); err != nil {
+		t.Fatal(err)
+	}
+	copyFile(t, filepath.Join("..", "configs", "rules.yaml"), filepath.Join(dir, "rules.yaml"))
+	cfg := filepath.Join(dir, "yuqing.yaml")
+
+	addr, stop := startDaemon(t, cfg)
+	nums := waitIncidents(t, addr, 5)
+	metrics := fetch(t, "http://"+addr+"/metrics")
+	if !regexp.MustCompile(`yuqing_incident_info\{[^}]*level="2"`).MatchString(metrics) {
+		t.Error("no Ⅱ incident among the demo's incidents")
+	}
+	if !strings.Contains(metrics, `yuqing_incident_deadline_timestamp_seconds{number=`) {
+		t.Error("no deadline series exported")
+	}
+	if regexp.MustCompile(`1[3-9]\d{9}`).MatchString(metrics) {
+		t.Error("metrics carry an unmasked phone number")
+	}
+	list := fetch(t, "http://"+addr+"/incidents")
+	for _, n := range nums {
+		if !strings.Contains(list, n) {
+			t.Errorf("console does not list %s", n)
+		}
+	}
+	stop()
+
+	// A restart on the same data crawls again and files nothing twice.
+	addr, stop = startDaemon(t, cfg)
+	defer stop()
+	again := waitIncidents(t, addr, len(nums))
+	if len(again) != len(nums) {
+		t.Errorf("after restart %d open incidents, before %d", len(again), len(nums))
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

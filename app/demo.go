@@ -1,0 +1,116 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/configs"
+	"github.com/yuqing-bureau/yuqing/demo"
+)
+
+// DemoOptions configure `yuqing demo`.
+type DemoOptions struct {
+	Options
+	// DataDir receives the demo's configuration and database.
+	DataDir string
+	// ForumListen is where the built-in sample forum listens (loopback).
+	ForumListen string
+}
+
+// RunDemo lays out a working configuration in DataDir (the shipped rules and
+// dictionary, a source list pointing at the built-in sample forum), serves
+// the sample forum on loopback and runs the daemon on that configuration.
+// Files an operator may have edited (yuqing.yaml, rules.yaml, dict/) are
+// written only when missing; sources.yaml is regenerated every time.
+func RunDemo(ctx context.Context, opts DemoOptions) error {
+	if opts.DataDir == "" {
+		return errors.New("请用 -data 指定演示数据目录")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	ln, err := net.Listen("tcp", opts.ForumListen)
+	if err != nil {
+		return fmt.Errorf("示例论坛监听 %s: %w", opts.ForumListen, err)
+	}
+	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
+		ln.Close()
+		return fmt.Errorf("示例论坛只能监听本机回环地址，实际为 %s", ln.Addr())
+	}
+	forum := demo.NewForum(opts.Now, opts.Now())
+	srv := &http.Server{Handler: forum.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln) //nolint:errcheck // ends with Shutdown below
+	defer func() {
+		shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shut)
+	}()
+	forumURL := "http://" + ln.Addr().String()
+
+	cfgDir := filepath.Join(opts.DataDir, "configs")
+	if err := writeDemoConfig(cfgDir, forumURL, opts.Listen); err != nil {
+		return err
+	}
+	opts.Options.ConfigFile = filepath.Join(cfgDir, "yuqing.yaml")
+	opts.Logger.Info("演示模式：内置示例论坛已启动", "forum", forumURL, "config", opts.Options.ConfigFile)
+	return Run(ctx, opts.Options)
+}
+
+func writeDemoConfig(dir, forumURL, listen string) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("创建演示配置目录: %w", err)
+	}
+	// Copy the shipped files an operator may then edit.
+	err := fs.WalkDir(configs.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if path == "." || path == "yuqing.yaml" || path == "sources.yaml" {
+			return nil
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(path))
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o750)
+		}
+		if _, err := os.Stat(dst); err == nil {
+			return nil
+		}
+		data, err := configs.FS.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, data, 0o640)
+	})
+	if err != nil {
+		return fmt.Errorf("写入演示配置: %w", err)
+	}
+	main := filepath.Join(dir, "yuqing.yaml")
+	if _, err := os.Stat(main); errors.Is(err, fs.ErrNotExist) {
+		data, err := configs.FS.ReadFile("yuqing.yaml")
+		if err != nil {
+			return err
+		}
+		text := strings.Replace(string(data), "path: ../data/yuqing.db", "path: ../yuqing.db", 1)
+		text = strings.Replace(text, "listen: 127.0.0.1:8080", "listen: "+listen, 1)
+		if err := os.WriteFile(main, []byte(text), 0o640); err != nil {
+			return fmt.Errorf("写入演示配置: %w", err)
+		}
+	}
+	header := "# 由 `yuqing demo` 自动生成：指向内置示例论坛（每次启动重写）。\n"
+	if err := os.WriteFile(filepath.Join(dir, "sources.yaml"), append([]byte(header), demo.SourcesYAML(forumURL)...), 0o640); err != nil {
+		return fmt.Errorf("写入演示数据源: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,250 @@
+// Package config loads the daemon's own settings (yuqing.yaml) and its
+// source list (sources.yaml): strict YAML over defaults, validated at load,
+// every problem reported with file, line and field. Rules and the
+// dictionary belong to the classifier, which loads them itself; Check runs
+// both so `yuqing check` sees exactly what the daemon would.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/crawler"
+	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
+)
+
+// Config is yuqing.yaml after loading: paths are absolute.
+type Config struct {
+	Listen      string        `yaml:"listen"`
+	ExternalURL string        `yaml:"external_url"`
+	TimeZone    string        `yaml:"time_zone"`
+	Store       StoreConfig   `yaml:"store"`
+	SourcesFile string        `yaml:"sources_file"`
+	RulesFile   string        `yaml:"rules_file"`
+	DictDir     string        `yaml:"dict_dir"`
+	Crawler     CrawlerConfig `yaml:"crawler"`
+	Grader      GraderConfig  `yaml:"grader"`
+	Levels      map[int]Level `yaml:"levels"`
+	GroupWindow time.Duration `yaml:"group_window"`
+
+	// Filled by Load.
+	File     string           `yaml:"-"`
+	Location *time.Location   `yaml:"-"`
+	Sources  []crawler.Source `yaml:"-"`
+}
+
+// StoreConfig chooses the database.
+type StoreConfig struct {
+	Driver string `yaml:"driver"`
+	Path   string `yaml:"path"`
+}
+
+// CrawlerConfig holds the settings shared by all sources.
+type CrawlerConfig struct {
+	UserAgent    string        `yaml:"user_agent"`
+	Timeout      time.Duration `yaml:"timeout"`
+	MaxBodyBytes int           `yaml:"max_body_bytes"`
+}
+
+// GraderConfig tunes the grading loop.
+type GraderConfig struct {
+	Interval time.Duration `yaml:"interval"`
+	Batch    int           `yaml:"batch"`
+}
+
+// Level holds one level's time limits.
+type Level struct {
+	Ack      time.Duration `yaml:"ack"`
+	FollowUp time.Duration `yaml:"followup"`
+}
+
+// Default returns the built-in defaults that a file is decoded over.
+func Default() Config {
+	p := incident.DefaultPolicy()
+	levels := map[int]Level{}
+	for l, d := range p.Levels {
+		levels[l] = Level{Ack: d.Ack, FollowUp: d.FollowUp}
+	}
+	return Config{
+		Listen:      "127.0.0.1:8080",
+		TimeZone:    "Asia/Shanghai",
+		Store:       StoreConfig{Driver: "sqlite", Path: "data/yuqing.db"},
+		SourcesFile: "sources.yaml",
+		RulesFile:   "rules.yaml",
+		DictDir:     "dict",
+		Crawler: CrawlerConfig{
+			UserAgent:    "yuqing/1.0 (medical-insurance public-opinion monitor)",
+			Timeout:      30 * time.Second,
+			MaxBodyBytes: 5 << 20,
+		},
+		Grader:      GraderConfig{Interval: 2 * time.Second, Batch: 200},
+		Levels:      levels,
+		GroupWindow: p.GroupWindow,
+	}
+}
+
+// Load reads yuqing.yaml at path and the sources file it names. Relative
+// paths inside are resolved against the directory of path.
+func Load(path string) (*Config, error) {
+	c := Default()
+	c.Levels = nil // a file that names levels replaces them whole; filled below when absent
+	doc, err := yamlfile.ReadFile(path, &c)
+	if err != nil {
+		return nil, err
+	}
+	if c.Levels == nil {
+		c.Levels = Default().Levels
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	c.File = abs
+	dir := filepath.Dir(abs)
+	for _, p := range []*string{&c.SourcesFile, &c.RulesFile, &c.DictDir, &c.Store.Path} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+	if err := c.validate(doc); err != nil {
+		return nil, err
+	}
+	c.Sources, err = LoadSources(c.SourcesFile)
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (c *Config) validate(doc *yamlfile.Doc) error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, doc.Errorf("listen", "监听地址应为 主机:端口，如 127.0.0.1:8080（%v）", err))
+	}
+	if c.ExternalURL == "" {
+		c.ExternalURL = "http://" + c.Listen
+	} else if u, err := url.Parse(c.ExternalURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, doc.Errorf("external_url", "控制台外部地址应为 http(s)://主机[:端口]，实际为 %q", c.ExternalURL))
+	}
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		errs = append(errs, doc.Errorf("time_zone", "未知时区 %q", c.TimeZone))
+	}
+	c.Location = loc
+	switch c.Store.Driver {
+	case "sqlite":
+		if c.Store.Path == "" {
+			errs = append(errs, doc.Errorf("store.path", "SQLite 数据库文件路径不能为空"))
+		}
+	case "postgres":
+		errs = append(errs, doc.Errorf("store.driver", "PostgreSQL 存储尚未实现，请使用 sqlite"))
+	default:
+		errs = append(errs, doc.Errorf("store.driver", "未知存储类型 %q，可选 sqlite", c.Store.Driver))
+	}
+	if c.SourcesFile == "" {
+		errs = append(errs, doc.Errorf("sources_file", "数据源文件路径不能为空"))
+	}
+	if c.RulesFile == "" {
+		errs = append(errs, doc.Errorf("rules_file", "规则文件路径不能为空"))
+	}
+	if c.Crawler.UserAgent == "" {
+		errs = append(errs, doc.Errorf("crawler.user_agent", "User-Agent 不能为空（应写明单位和联系方式）"))
+	}
+	if c.Crawler.Timeout <= 0 {
+		errs = append(errs, doc.Errorf("crawler.timeout", "超时必须大于 0"))
+	}
+	if c.Crawler.MaxBodyBytes < 1024 {
+		errs = append(errs, doc.Errorf("crawler.max_body_bytes", "页面大小上限过小（至少 1024 字节）"))
+	}
+	if c.Grader.Interval <= 0 {
+		errs = append(errs, doc.Errorf("grader.interval", "研判间隔必须大于 0"))
+	}
+	if c.Grader.Batch <= 0 {
+		errs = append(errs, doc.Errorf("grader.batch", "每批研判条数必须大于 0"))
+	}
+	for l, lv := range c.Levels {
+		path := "levels." + strconv.Itoa(l)
+		if !taxonomy.ValidLevel(l) {
+			errs = append(errs, doc.Errorf(path, "等级只能是 1（特别重大）到 4（一般）"))
+			continue
+		}
+		if lv.FollowUp <= 0 {
+			errs = append(errs, doc.Errorf(path+".followup", "%s 的跟进回复时限必须大于 0", taxonomy.LevelLabel(l)))
+		}
+		if lv.Ack < 0 {
+			errs = append(errs, doc.Errorf(path+".ack", "签收时限不能为负"))
+		}
+	}
+	for l := taxonomy.LevelI; l <= taxonomy.LevelIV; l++ {
+		if _, ok := c.Levels[l]; !ok {
+			errs = append(errs, doc.Errorf("levels", "缺少等级 %d（%s）的时限", l, taxonomy.LevelLabel(l)))
+		}
+	}
+	if c.GroupWindow <= 0 {
+		errs = append(errs, doc.Errorf("group_window", "事件归并时间窗必须大于 0"))
+	}
+	return errors.Join(errs...)
+}
+
+// Policy returns the incident policy these settings describe.
+func (c *Config) Policy() incident.Policy {
+	p := incident.Policy{Levels: map[int]incident.Deadlines{}, GroupWindow: c.GroupWindow}
+	for l, lv := range c.Levels {
+		p.Levels[l] = incident.Deadlines{Ack: lv.Ack, FollowUp: lv.FollowUp}
+	}
+	return p
+}
+
+var sourceName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// sourcesFile is the shape of sources.yaml.
+type sourcesFile struct {
+	Sources []crawler.Source `yaml:"sources"`
+}
+
+// LoadSources reads and validates a sources file.
+func LoadSources(path string) ([]crawler.Source, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &yamlfile.Error{File: path, Msg: fmt.Sprintf("无法读取: %v", err)}
+	}
+	return ParseSources(path, data)
+}
+
+// ParseSources decodes and validates sources.yaml content named file.
+func ParseSources(file string, data []byte) ([]crawler.Source, error) {
+	var f sourcesFile
+	doc, err := yamlfile.Decode(file, data, &f)
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	seen := map[string]int{}
+	for i := range f.Sources {
+		s := &f.Sources[i]
+		path := fmt.Sprintf("sources[%d]", i)
+		s.ApplyDefaults()
+		if !sourceName.MatchString(s.Name) {
+			errs = append(errs, doc.Errorf(path+".name", "名称 %q 只能用小写字母、数字、- 和 _", s.Name))
+		} else if j, dup := seen[s.Name]; dup {
+			errs = append(errs, doc.Errorf(path+".name", "名称 %q 与 sources[%d] 重复", s.Name, j))
+		}
+		seen[s.Name] = i
+		if err := s.Validate(doc, path); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return f.Sources, nil
+}

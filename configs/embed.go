@@ -1,0 +1,12 @@
+// Package configs holds the shipped configuration files. They are embedded
+// so `yuqing demo` can lay out a working configuration on a machine that has
+// only the binary.
+package configs
+
+import "embed"
+
+// FS holds yuqing.yaml, sources.yaml, rules.yaml, rules_test.yaml, the
+// domain dictionary and the Prometheus rules.
+//
+//go:embed yuqing.yaml sources.yaml rules.yaml dict prometheus
+var FS embed.FS

@@ -1,0 +1,446 @@
+// Package crawler owns fetching: it turns the sources of configs/sources.yaml
+// (forum boards, message boards, feeds) into extracted items, politely
+// (robots.txt honoured, one request at a time per host with a delay,
+// conditional GET, Retry-After), and schedules crawls with backoff, keeping
+// its schedule in the store so a restart resumes where it stopped.
+//
+// colly is used for transport and politeness only. Its pitfalls (see
+// docs/libraries.md) are handled here: robots.txt is on, bodies over the
+// limit are detected rather than silently truncated, each job gets its own
+// Clone bound to the job's context, charsets are decoded by us per source,
+// and deduplication lives in the store, not in colly's visited set.
+package crawler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gocolly/colly/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/yuqing-bureau/yuqing/store"
+)
+
+// Item is one thread, message or article as extracted.
+type Item struct {
+	URL         string // canonical, see CanonicalURL
+	Title       string
+	Body        string // plain text
+	Author      string
+	PublishedAt time.Time // zero when the page gives none
+	Replies     int
+	Views       int
+}
+
+// Known lets the crawler skip detail pages of threads it already has with
+// unchanged reply counts (incremental crawling).
+type Known interface {
+	Known(ctx context.Context, url string) (replies int, found bool, err error)
+}
+
+// Options configure a Crawler; zero fields get sensible defaults.
+type Options struct {
+	UserAgent    string
+	Timeout      time.Duration // per request, default 30s
+	MaxBodyBytes int           // default 5 MiB; larger pages fail with ErrTruncated
+	Logger       *slog.Logger
+	Registerer   prometheus.Registerer // crawl metrics; nil: not registered
+	Transport    http.RoundTripper     // optional, for tests
+	// Now is the clock for relative times ("3 天前") and Retry-After dates;
+	// default time.Now.
+	Now func() time.Time
+}
+
+// DefaultUserAgent names us honestly; it avoids Bot/Crawl/Spider, which
+// Discuz answers with 403 on some pages.
+const DefaultUserAgent = "yuqing/1.0 (medical-insurance public-opinion monitor)"
+
+// Stats describe one crawl.
+type Stats struct {
+	ListPages   int  // list pages or feeds fetched
+	Found       int  // distinct items on the list (capped at MaxItems)
+	Fetched     int  // detail pages fetched
+	Skipped     int  // known items with unchanged replies, or detail pages robots.txt forbids
+	ParseErrors int  // items that could not be extracted (detail fetch or selector failed)
+	Emitted     int  // items handed to emit
+	NotModified bool // the list page answered 304
+}
+
+// Errors a crawl can return (wrapped; test with errors.Is / errors.As).
+var (
+	ErrBlockedByRobots = errors.New("robots.txt 禁止抓取")
+	ErrTruncated       = errors.New("页面超过大小上限")
+	ErrOffHost         = errors.New("链接不在数据源自己的网站上")
+	ErrLayout          = errors.New("页面结构与选择器不符")
+)
+
+// RetryAfterError is returned when the site answers 429 or 503: the
+// scheduler must not come back before Wait (0: the site gave no time).
+type RetryAfterError struct {
+	URL    string
+	Status int
+	Wait   time.Duration
+}
+
+func (e *RetryAfterError) Error() string {
+	if e.Wait > 0 {
+		return fmt.Sprintf("网站要求稍后再试（HTTP %d，%s），%s 后重试", e.Status, e.URL, e.Wait)
+	}
+	return fmt.Sprintf("网站要求稍后再试（HTTP %d，%s）", e.Status, e.URL)
+}
+
+// HTTPError is any other unexpected status.
+type HTTPError struct {
+	URL    string
+	Status int
+}
+
+func (e *HTTPError) Error() string {
+	return fmt.Sprintf("%s 返回 HTTP %d %s", e.URL, e.Status, http.StatusText(e.Status))
+}
+
+// Crawler fetches sources. It is safe for concurrent use; requests to one
+// host are serialised with that host's delay across all concurrent crawls.
+type Crawler struct {
+	opts Options
+	log  *slog.Logger
+	m    *metrics
+
+	mu    sync.Mutex
+	hosts map[string]*hostCollector
+}
+
+// hostCollector is the per-host base collector that job collectors are
+// cloned from: clones share its backend (one LimitRule for this host, so
+// politeness holds across concurrent jobs) and its robots.txt cache.
+type hostCollector struct {
+	base    *colly.Collector
+	delay   time.Duration
+	created time.Time
+	stale   bool // robots.txt blocked the last list fetch: re-read it next time
+
+	// colly reads robots.txt outside its limiter on a host's first request;
+	// first requests wait here until one of them has loaded it, so
+	// concurrent jobs do not fetch it in parallel.
+	warmMu sync.Mutex
+	warm   atomic.Bool
+}
+
+// robotsTTL bounds how long a robots.txt stays cached (colly caches it for
+// the collector's life, so the base collector is rebuilt).
+const robotsTTL = 6 * time.Hour
+
+// New returns a Crawler and registers its metrics on opts.Registerer.
+func New(opts Options) (*Crawler, error) {
+	if opts.UserAgent == "" {
+		opts.UserAgent = DefaultUserAgent
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 30 * time.Second
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 5 << 20
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	m, err := newMetrics(opts.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("注册抓取指标失败: %w", err)
+	}
+	return &Crawler{opts: opts, log: opts.Logger, m: m, hosts: map[string]*hostCollector{}}, nil
+}
+
+// hostBase returns (creating or refreshing) the base collector for host.
+func (c *Crawler) hostBase(host string, delay time.Duration) (*hostCollector, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	hc := c.hosts[host]
+	if hc != nil && !hc.stale && time.Since(hc.created) < robotsTTL && delay <= hc.delay {
+		return hc, nil
+	}
+	if hc != nil && hc.delay > delay {
+		delay = hc.delay // several sources on one host: the longest delay wins
+	}
+	base := colly.NewCollector()
+	// Set after NewCollector: COLLY_* environment variables must not
+	// switch robots.txt off or change limits behind our back.
+	base.UserAgent = c.opts.UserAgent
+	base.IgnoreRobotsTxt = false
+	base.AllowURLRevisit = true // dedup lives in the store
+	base.MaxBodySize = c.opts.MaxBodyBytes + 1
+	base.ParseHTTPErrorResponse = true // every status reaches OnResponse; we judge it
+	base.DetectCharset = false
+	base.CacheDir = ""
+	base.Async = false
+	base.MaxDepth = 0
+	base.MaxRequests = 0
+	hostname := host
+	if h, _, err := splitHostPort(host); err == nil {
+		hostname = h
+	}
+	base.AllowedDomains = []string{hostname}
+	// AllowedDomains ignores the port; this filter (also applied to
+	// redirects) pins requests to the exact host.
+	base.URLFilters = []*regexp.Regexp{regexp.MustCompile(`(?i)^https?://` + regexp.QuoteMeta(host) + `(?:[/?#]|$)`)}
+	base.SetRequestTimeout(c.opts.Timeout)
+	if c.opts.Transport != nil {
+		base.WithTransport(c.opts.Transport)
+	}
+	if err := base.Limit(&colly.LimitRule{
+		DomainRegexp: `^` + regexp.QuoteMeta(host) + `$`,
+		Parallelism:  1,
+		Delay:        delay,
+	}); err != nil {
+		return nil, fmt.Errorf("设置 %s 的访问频率限制失败: %w", host, err)
+	}
+	hc = &hostCollector{base: base, delay: delay, created: time.Now()}
+	c.hosts[host] = hc
+	return hc, nil
+}
+
+func (c *Crawler) markRobotsStale(host string) {
+	c.mu.Lock()
+	if hc := c.hosts[host]; hc != nil {
+		hc.stale = true
+	}
+	c.mu.Unlock()
+}
+
+func splitHostPort(host string) (string, string, error) {
+	u := url.URL{Host: host}
+	if u.Hostname() == "" {
+		return "", "", errors.New("empty host")
+	}
+	return u.Hostname(), u.Port(), nil
+}
+
+// page is one fetched response, body undecoded.
+type page struct {
+	url         string
+	finalURL    *url.URL
+	status      int
+	header      http.Header // as received (Content-Type with its charset)
+	body        []byte
+	tooLarge    bool
+	notModified bool
+}
+
+// job is one crawl of one source with its own collector clone.
+type job struct {
+	c    *Crawler
+	src  Source
+	host string
+	hc   *hostCollector
+	coll *colly.Collector
+	cur  *page
+}
+
+func (c *Crawler) newJob(ctx context.Context, src Source) (*job, error) {
+	host, err := src.host()
+	if err != nil {
+		return nil, err
+	}
+	hc, err := c.hostBase(host, src.Delay)
+	if err != nil {
+		return nil, err
+	}
+	coll := hc.base.Clone()
+	coll.Context = ctx // StdlibContext: cancels in-flight requests of this job only
+	j := &job{c: c, src: src, host: host, hc: hc, coll: coll}
+	coll.OnResponseHeaders(func(r *colly.Response) {
+		p := j.cur
+		p.status = r.StatusCode
+		p.header = r.Headers.Clone()
+		p.finalURL = r.Request.URL
+		// colly would decode by the header charset; we decode ourselves
+		// (decodeBody) so a source's encoding setting and our mojibake
+		// checks apply. Headers is the live response header map.
+		if ct := r.Headers.Get("Content-Type"); strings.Contains(strings.ToLower(ct), "charset") {
+			r.Headers.Set("Content-Type", withoutCharset(ct))
+		}
+		if n, err := strconv.ParseInt(r.Headers.Get("Content-Length"), 10, 64); err == nil && n > int64(c.opts.MaxBodyBytes) {
+			p.tooLarge = true
+			r.Request.Abort()
+		}
+	})
+	coll.OnResponse(func(r *colly.Response) {
+		j.cur.body = r.Body
+		j.cur.finalURL = r.Request.URL
+	})
+	return j, nil
+}
+
+func withoutCharset(ct string) string {
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return "application/octet-stream"
+	}
+	delete(params, "charset")
+	return mime.FormatMediaType(mt, params)
+}
+
+const (
+	acceptHTML = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
+	acceptFeed = "application/rss+xml,application/atom+xml,application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.8"
+)
+
+// get fetches u. Only 2xx pages come back without error; 304 comes back
+// with notModified set when conditional headers were sent.
+func (j *job) get(ctx context.Context, u, accept string, extra http.Header) (*page, error) {
+	hdr := http.Header{}
+	hdr.Set("User-Agent", j.c.opts.UserAgent)
+	hdr.Set("Accept", accept)
+	hdr.Set("Accept-Language", "zh-CN,zh;q=0.9")
+	for k, vs := range extra {
+		for _, v := range vs {
+			hdr.Add(k, v)
+		}
+	}
+	j.cur = &page{url: u}
+	if !j.hc.warm.Load() {
+		j.hc.warmMu.Lock()
+		if j.hc.warm.Load() {
+			j.hc.warmMu.Unlock()
+		} else {
+			defer j.hc.warmMu.Unlock()
+		}
+	}
+	err := j.coll.Request(http.MethodGet, u, nil, nil, hdr)
+	if err == nil || !errors.Is(err, ctx.Err()) {
+		j.hc.warm.Store(true)
+	}
+	p := j.cur
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if err != nil {
+		switch {
+		case errors.Is(err, colly.ErrRobotsTxtBlocked):
+			return nil, fmt.Errorf("%w: %s", ErrBlockedByRobots, u)
+		case p.tooLarge:
+			return nil, fmt.Errorf("%w（%d 字节），%s 未被存储", ErrTruncated, j.c.opts.MaxBodyBytes, u)
+		case errors.Is(err, colly.ErrForbiddenDomain), errors.Is(err, colly.ErrNoURLFiltersMatch):
+			return nil, fmt.Errorf("%w: %s（含重定向）", ErrOffHost, u)
+		}
+		return nil, fmt.Errorf("请求 %s 失败: %w", u, err)
+	}
+	if len(p.body) > j.c.opts.MaxBodyBytes {
+		return nil, fmt.Errorf("%w（%d 字节），%s 未被存储", ErrTruncated, j.c.opts.MaxBodyBytes, u)
+	}
+	switch {
+	case p.status == http.StatusNotModified && len(extra) > 0:
+		p.notModified = true
+		return p, nil
+	case p.status == http.StatusTooManyRequests || p.status == http.StatusServiceUnavailable:
+		return nil, &RetryAfterError{URL: u, Status: p.status, Wait: retryAfter(p.header.Get("Retry-After"), j.c.opts.Now())}
+	case p.status < 200 || p.status > 299:
+		return nil, &HTTPError{URL: u, Status: p.status}
+	}
+	if p.finalURL == nil {
+		p.finalURL, _ = url.Parse(u)
+	}
+	return p, nil
+}
+
+// retryAfter reads delta-seconds or an HTTP date; capped at a day so a
+// broken header cannot park a source forever.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if n, err := strconv.Atoi(v); err == nil {
+		d = time.Duration(n) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	}
+	return min(max(d, 0), 24*time.Hour)
+}
+
+// Crawl fetches one source once: list page(s) -> items -> detail pages of
+// new or changed items, calling emit for every extracted item as soon as it
+// is extracted (so a kill mid-crawl loses nothing already fetched). If emit
+// fails, Crawl stops and returns the error. state carries the list page's
+// ETag/Last-Modified; the returned copy holds the new ones, and on any
+// error, or when a detail page failed, the old ones, so the next crawl does not
+// get a 304 for a list it has not fully processed.
+func (c *Crawler) Crawl(ctx context.Context, src Source, state store.SourceState, known Known, emit func(context.Context, Item) error) (store.SourceState, Stats, error) {
+	start := time.Now()
+	var (
+		st    store.SourceState
+		stats Stats
+		err   error
+	)
+	j, err := c.newJob(ctx, src)
+	if err == nil {
+		switch src.Kind {
+		case KindRSS:
+			st, stats, err = j.crawlFeed(ctx, state, emit)
+		case KindHTML, "":
+			st, stats, err = j.crawlHTML(ctx, state, known, emit)
+		default:
+			err = fmt.Errorf("数据源 %s 的类型 %q 未知", src.Name, src.Kind)
+		}
+	}
+	if err != nil {
+		st = state
+		if j != nil && errors.Is(err, ErrBlockedByRobots) && stats.ListPages == 0 {
+			c.markRobotsStale(j.host)
+		}
+	}
+	if ctx.Err() == nil || err == nil {
+		c.m.runs.WithLabelValues(src.Name, outcomeOf(stats, err)).Inc()
+		c.m.duration.WithLabelValues(src.Name).Observe(time.Since(start).Seconds())
+	}
+	if err != nil {
+		return st, stats, fmt.Errorf("抓取 %s（%s）: %w", src.Name, src.Title, err)
+	}
+	return st, stats, nil
+}
+
+// outcomeOf maps a crawl result onto the fixed outcome label set.
+func outcomeOf(stats Stats, err error) string {
+	var ra *RetryAfterError
+	switch {
+	case err == nil && stats.NotModified:
+		return OutcomeNotModified
+	case err == nil:
+		return OutcomeSuccess
+	case errors.As(err, &ra):
+		return OutcomeRetryLater
+	case errors.Is(err, ErrBlockedByRobots):
+		return OutcomeBlockedRobots
+	}
+	return OutcomeError
+}
+
+func conditional(state store.SourceState) http.Header {
+	h := http.Header{}
+	if state.ETag != "" {
+		h.Set("If-None-Match", state.ETag)
+	}
+	if state.LastModified != "" {
+		h.Set("If-Modified-Since", state.LastModified)
+	}
+	return h
+}
+
+func (j *job) countItem(result string) {
+	j.c.m.items.WithLabelValues(j.src.Name, result).Inc()
+}

@@ -1,0 +1,425 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/mmcdole/gofeed"
+	"golang.org/x/net/html"
+
+	"github.com/yuqing-bureau/yuqing/store"
+)
+
+// listItem is an item as the list page shows it, plus where to fetch it.
+type listItem struct {
+	Item
+	fetchURL   string // absolute link as found (fetched), Item.URL is canonical
+	hasReplies bool
+}
+
+func (j *job) crawlHTML(ctx context.Context, state store.SourceState, known Known, emit func(context.Context, Item) error) (store.SourceState, Stats, error) {
+	var stats Stats
+	src := j.src
+	seen := map[string]bool{}
+	var items []listItem
+	newState := state
+	pageURL := src.URL
+	visited := map[string]bool{}
+	for n := 0; n < src.Pages && pageURL != "" && !visited[pageURL] && len(items) < src.MaxItems; n++ {
+		visited[pageURL] = true
+		var extra = conditional(state)
+		if n > 0 {
+			extra = nil
+		}
+		p, err := j.get(ctx, pageURL, acceptHTML, extra)
+		if err != nil {
+			if n == 0 || ctx.Err() != nil || isRetryLater(err) {
+				return state, stats, fmt.Errorf("列表页: %w", err)
+			}
+			j.c.log.Warn("后续列表页抓取失败，只处理已取得的页", "source", src.Name, "url", pageURL, "err", err)
+			break
+		}
+		if p.notModified {
+			stats.NotModified = true
+			j.c.m.pages.WithLabelValues(src.Name, PageList).Inc()
+			return state, stats, nil
+		}
+		j.c.m.pages.WithLabelValues(src.Name, PageList).Inc()
+		stats.ListPages++
+		if n == 0 {
+			newState.ETag = p.header.Get("ETag")
+			newState.LastModified = p.header.Get("Last-Modified")
+		}
+		text, err := decodeBody(p.body, p.header.Get("Content-Type"), src.Encoding, false)
+		if err != nil {
+			return state, stats, fmt.Errorf("列表页 %s: %w", pageURL, err)
+		}
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader(text))
+		if err != nil {
+			return state, stats, fmt.Errorf("解析列表页 %s: %w", pageURL, err)
+		}
+		found, bad := j.extractList(doc, p.finalURL)
+		stats.ParseErrors += bad
+		for range bad {
+			j.countItem(ResultParseError)
+		}
+		if n == 0 && len(found) == 0 {
+			return state, stats, fmt.Errorf("%w: 列表页 %s 没有匹配到任何条目（list.item = %q），网站可能改版或返回了验证页", ErrLayout, pageURL, src.List.Item)
+		}
+		for _, it := range found {
+			if seen[it.URL] || len(items) >= src.MaxItems {
+				continue
+			}
+			seen[it.URL] = true
+			items = append(items, it)
+		}
+		pageURL = ""
+		if src.List.Next != "" {
+			if href, ok := doc.Find(src.List.Next).First().Attr("href"); ok {
+				if u, err := p.finalURL.Parse(strings.TrimSpace(href)); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+					u.Fragment = ""
+					pageURL = u.String()
+				}
+			}
+		}
+	}
+	stats.Found = len(items)
+
+	attempted, failed := 0, 0
+	var lastErr error
+	for _, it := range items {
+		if err := ctx.Err(); err != nil {
+			return state, stats, err
+		}
+		if src.Detail.Body != "" {
+			if !j.sameHost(it.fetchURL) {
+				j.c.log.Debug("详情页不在本站，只保存列表信息", "source", src.Name, "url", it.fetchURL)
+			} else {
+				if known != nil {
+					replies, found, err := known.Known(ctx, it.URL)
+					if err != nil {
+						return state, stats, fmt.Errorf("查询已有帖子 %s: %w", it.URL, err)
+					}
+					if found && (!it.hasReplies || replies == it.Replies) {
+						stats.Skipped++
+						j.countItem(ResultSkipped)
+						continue
+					}
+				}
+				attempted++
+				err := j.fetchDetail(ctx, &it)
+				switch {
+				case err == nil:
+					stats.Fetched++
+				case ctx.Err() != nil:
+					return state, stats, ctx.Err()
+				case isRetryLater(err):
+					return state, stats, fmt.Errorf("详情页: %w", err)
+				case errors.Is(err, ErrBlockedByRobots):
+					attempted--
+					stats.Skipped++
+					j.countItem(ResultSkipped)
+					j.c.log.Info("robots.txt 禁止抓取详情页，跳过", "source", src.Name, "url", it.fetchURL)
+					continue
+				default:
+					failed++
+					lastErr = err
+					stats.ParseErrors++
+					j.countItem(ResultParseError)
+					j.c.log.Warn("详情页提取失败，跳过该条", "source", src.Name, "url", it.fetchURL, "err", err)
+					continue
+				}
+			}
+		}
+		if err := emit(ctx, it.Item); err != nil {
+			return state, stats, fmt.Errorf("保存 %s: %w", it.URL, err)
+		}
+		stats.Emitted++
+	}
+	if attempted > 0 && failed == attempted {
+		return state, stats, fmt.Errorf("全部 %d 个详情页都未能提取（最后一个错误: %w）", attempted, lastErr)
+	}
+	if failed > 0 {
+		// Keep the old validators: the next crawl must see the list again
+		// to retry the detail pages that failed here. (List rows without a
+		// usable link are permanent and do not hold them back.)
+		newState.ETag, newState.LastModified = state.ETag, state.LastModified
+	}
+	return newState, stats, nil
+}
+
+func isRetryLater(err error) bool {
+	var ra *RetryAfterError
+	return errors.As(err, &ra)
+}
+
+func (j *job) sameHost(u string) bool {
+	pu, err := url.Parse(u)
+	return err == nil && strings.EqualFold(pu.Host, j.host)
+}
+
+// extractList applies the list selectors; bad counts items whose link is
+// missing or unusable.
+func (j *job) extractList(doc *goquery.Document, base *url.URL) (items []listItem, bad int) {
+	ls := j.src.List
+	now := j.c.opts.Now()
+	doc.Find(ls.Item).Each(func(_ int, s *goquery.Selection) {
+		var link *goquery.Selection
+		switch {
+		case ls.Link != "":
+			link = s.Find(ls.Link).First()
+		case goquery.NodeName(s) == "a":
+			link = s
+		default:
+			link = s.Find("a[href]").First()
+		}
+		href, ok := link.Attr("href")
+		href = strings.TrimSpace(href)
+		if !ok || href == "" {
+			bad++
+			return
+		}
+		abs, err := base.Parse(href)
+		if err != nil || (abs.Scheme != "http" && abs.Scheme != "https") {
+			if err == nil && abs.Scheme == "javascript" {
+				return
+			}
+			bad++
+			return
+		}
+		abs.Fragment = ""
+		canon, err := CanonicalURL(abs.String())
+		if err != nil {
+			bad++
+			return
+		}
+		it := listItem{Item: Item{URL: canon}, fetchURL: abs.String()}
+		if ls.Title != "" {
+			it.Title = selText(s.Find(ls.Title).First())
+		} else {
+			it.Title = selText(link)
+		}
+		if it.Title == "" {
+			it.Title = strings.TrimSpace(link.AttrOr("title", ""))
+		}
+		if ls.Time != "" {
+			it.PublishedAt, _ = selTime(s.Find(ls.Time).First(), j.src.TimeLayout, now)
+		}
+		if ls.Replies != "" {
+			it.Replies, it.hasReplies = parseCount(selText(s.Find(ls.Replies).First()))
+		}
+		if ls.Views != "" {
+			it.Views, _ = parseCount(selText(s.Find(ls.Views).First()))
+		}
+		if ls.Author != "" {
+			it.Author = selText(s.Find(ls.Author).First())
+		}
+		items = append(items, it)
+	})
+	return items, bad
+}
+
+// fetchDetail fetches an item's page and fills body, and time, author and
+// title where the detail page has them.
+func (j *job) fetchDetail(ctx context.Context, it *listItem) error {
+	p, err := j.get(ctx, it.fetchURL, acceptHTML, nil)
+	if err != nil {
+		return err
+	}
+	j.c.m.pages.WithLabelValues(j.src.Name, PageDetail).Inc()
+	text, err := decodeBody(p.body, p.header.Get("Content-Type"), j.src.Encoding, false)
+	if err != nil {
+		return err
+	}
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(text))
+	if err != nil {
+		return fmt.Errorf("解析详情页: %w", err)
+	}
+	ds := j.src.Detail
+	body := doc.Find(ds.Body).First()
+	if body.Length() == 0 {
+		return fmt.Errorf("%w: 详情页没有匹配到正文（detail.body = %q），可能已删除、需要登录或网站改版", ErrLayout, ds.Body)
+	}
+	it.Body = nodeText(body.Nodes[0])
+	if ds.Time != "" {
+		if t, ok := selTime(doc.Find(ds.Time).First(), j.src.TimeLayout, j.c.opts.Now()); ok {
+			it.PublishedAt = t // the detail page usually has the precise time
+		}
+	}
+	if ds.Author != "" && it.Author == "" {
+		it.Author = selText(doc.Find(ds.Author).First())
+	}
+	if ds.Title != "" && it.Title == "" {
+		it.Title = selText(doc.Find(ds.Title).First())
+	}
+	return nil
+}
+
+func selText(s *goquery.Selection) string {
+	if s.Length() == 0 {
+		return ""
+	}
+	return nodeText(s.Nodes[0])
+}
+
+// selTime reads a time from an element: machine-readable attributes first
+// (Discuz shows "3 天前" with the date in a title attribute), then the
+// element's and its descendants', then the text.
+func selTime(s *goquery.Selection, layout string, now time.Time) (time.Time, bool) {
+	if s.Length() == 0 {
+		return time.Time{}, false
+	}
+	var cands []string
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode {
+			for _, a := range n.Attr {
+				switch a.Key {
+				case "datetime", "title", "data-time", "data-timestamp", "content":
+					cands = append(cands, a.Val)
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(s.Nodes[0])
+	cands = append(cands, nodeText(s.Nodes[0]))
+	for _, c := range cands {
+		if t, ok := ParseTime(c, layout, now); ok {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+var countRe = regexp.MustCompile(`(\d+(?:\.\d+)?)\s*(万|w|W|千|k|K)?`)
+
+// parseCount reads "123", "1,234", "1.2万", "回复 12"; false if no number.
+func parseCount(s string) (int, bool) {
+	s = strings.ReplaceAll(s, ",", "")
+	m := countRe.FindStringSubmatch(s)
+	if m == nil {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(m[1], 64)
+	if err != nil || f > 1e12 {
+		return 0, false
+	}
+	switch m[2] {
+	case "万", "w", "W":
+		f *= 10000
+	case "千", "k", "K":
+		f *= 1000
+	}
+	return int(f + 0.5), true
+}
+
+var zoneSuffixRe = regexp.MustCompile(`(?i)(?:[+-]\d{2}:?\d{2}|\dZ|\b(?:GMT|UTC|UT)\b)\s*$`)
+
+func (j *job) crawlFeed(ctx context.Context, state store.SourceState, emit func(context.Context, Item) error) (store.SourceState, Stats, error) {
+	var stats Stats
+	src := j.src
+	p, err := j.get(ctx, src.URL, acceptFeed, conditional(state))
+	if err != nil {
+		return state, stats, fmt.Errorf("订阅源: %w", err)
+	}
+	j.c.m.pages.WithLabelValues(src.Name, PageFeed).Inc()
+	if p.notModified {
+		stats.NotModified = true
+		return state, stats, nil
+	}
+	stats.ListPages++
+	newState := state
+	newState.ETag = p.header.Get("ETag")
+	newState.LastModified = p.header.Get("Last-Modified")
+	text, err := decodeBody(p.body, p.header.Get("Content-Type"), src.Encoding, true)
+	if err != nil {
+		return state, stats, fmt.Errorf("订阅源 %s: %w", src.URL, err)
+	}
+	feed, err := gofeed.NewParser().ParseString(text)
+	if err != nil {
+		return state, stats, fmt.Errorf("%w: 无法解析 RSS/Atom 订阅 %s: %v", ErrLayout, src.URL, err)
+	}
+	now := j.c.opts.Now()
+	seen := map[string]bool{}
+	for _, fi := range feed.Items {
+		if len(seen) >= src.MaxItems {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return state, stats, err
+		}
+		link := strings.TrimSpace(fi.Link)
+		if link == "" && (strings.HasPrefix(fi.GUID, "http://") || strings.HasPrefix(fi.GUID, "https://")) {
+			link = fi.GUID
+		}
+		abs, err := p.finalURL.Parse(link)
+		canon := ""
+		if err == nil && link != "" {
+			canon, err = CanonicalURL(abs.String())
+		}
+		if err != nil || link == "" {
+			stats.ParseErrors++
+			j.countItem(ResultParseError)
+			continue
+		}
+		if seen[canon] {
+			continue
+		}
+		seen[canon] = true
+		it := Item{URL: canon, Title: HTMLToText(fi.Title), Body: HTMLToText(fi.Content)}
+		if it.Body == "" {
+			it.Body = HTMLToText(fi.Description)
+		}
+		it.Author = feedAuthor(fi)
+		it.PublishedAt = feedTime(fi.Published, fi.PublishedParsed, now)
+		if it.PublishedAt.IsZero() {
+			it.PublishedAt = feedTime(fi.Updated, fi.UpdatedParsed, now)
+		}
+		if err := emit(ctx, it); err != nil {
+			return state, stats, fmt.Errorf("保存 %s: %w", it.URL, err)
+		}
+		stats.Emitted++
+	}
+	stats.Found = len(seen)
+	return newState, stats, nil
+}
+
+func feedAuthor(fi *gofeed.Item) string {
+	for _, a := range fi.Authors {
+		if a != nil && strings.TrimSpace(a.Name) != "" {
+			return strings.TrimSpace(a.Name)
+		}
+	}
+	if fi.Author != nil && strings.TrimSpace(fi.Author.Name) != "" {
+		return strings.TrimSpace(fi.Author.Name)
+	}
+	if fi.DublinCoreExt != nil && len(fi.DublinCoreExt.Creator) > 0 {
+		return strings.TrimSpace(fi.DublinCoreExt.Creator[0])
+	}
+	return ""
+}
+
+// feedTime prefers gofeed's parse when the text names a zone; zone-less
+// dates (common in Chinese feeds) are read as Beijing time, not UTC.
+func feedTime(raw string, parsed *time.Time, now time.Time) time.Time {
+	if parsed != nil && zoneSuffixRe.MatchString(strings.TrimSpace(raw)) {
+		return parsed.In(shanghai)
+	}
+	if t, ok := ParseTime(raw, "", now); ok {
+		return t
+	}
+	if parsed != nil {
+		return parsed.In(shanghai)
+	}
+	return time.Time{}
+}

@@ -1,0 +1,93 @@
+package crawler
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Run outcomes (label "outcome" of yuqing_crawl_runs_total).
+const (
+	OutcomeSuccess       = "success"
+	OutcomeNotModified   = "not_modified"
+	OutcomeError         = "error"
+	OutcomeRetryLater    = "retry_later"
+	OutcomeBlockedRobots = "blocked_robots"
+)
+
+// Item results (label "result" of yuqing_crawl_items_total).
+const (
+	ResultNew        = "new"
+	ResultChanged    = "changed"
+	ResultUnchanged  = "unchanged"
+	ResultSkipped    = "skipped"
+	ResultParseError = "parse_error"
+)
+
+// Page kinds (label "kind" of yuqing_crawl_pages_total).
+const (
+	PageList   = "list"
+	PageDetail = "detail"
+	PageFeed   = "feed"
+)
+
+// metrics belong to one Crawler; every label value comes from the source
+// list or the fixed sets above, so cardinality stays bounded.
+type metrics struct {
+	runs        *prometheus.CounterVec
+	items       *prometheus.CounterVec
+	duration    *prometheus.HistogramVec
+	lastSuccess *prometheus.GaugeVec
+	consecFails *prometheus.GaugeVec
+	pages       *prometheus.CounterVec
+	collectors  []prometheus.Collector
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_crawl_runs_total",
+			Help: "Crawls of a source by outcome (success, not_modified, error, retry_later, blocked_robots).",
+		}, []string{"source", "outcome"}),
+		items: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_crawl_items_total",
+			Help: "Items seen by crawls, by result (new, changed, unchanged, skipped, parse_error).",
+		}, []string{"source", "result"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "yuqing_crawl_duration_seconds",
+			Help:    "Wall time of one crawl of a source, politeness delays included.",
+			Buckets: []float64{0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600},
+		}, []string{"source"}),
+		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "yuqing_source_last_success_timestamp_seconds",
+			Help: "Unix time of the last successful (or not-modified) crawl of a source.",
+		}, []string{"source"}),
+		consecFails: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "yuqing_source_consecutive_failures",
+			Help: "Failed crawls of a source since its last success.",
+		}, []string{"source"}),
+		pages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_crawl_pages_total",
+			Help: "Pages fetched, by kind (list, detail, feed).",
+		}, []string{"source", "kind"}),
+	}
+	m.collectors = []prometheus.Collector{m.runs, m.items, m.duration, m.lastSuccess, m.consecFails, m.pages}
+	if reg != nil {
+		for _, c := range m.collectors {
+			if err := reg.Register(c); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return m, nil
+}
+
+// forget drops every series of a source that left the configuration, so
+// alerts on a removed source stop instead of firing on stale values.
+func (m *metrics) forget(source string) {
+	l := prometheus.Labels{"source": source}
+	m.runs.DeletePartialMatch(l)
+	m.items.DeletePartialMatch(l)
+	m.duration.DeletePartialMatch(l)
+	m.lastSuccess.DeletePartialMatch(l)
+	m.consecFails.DeletePartialMatch(l)
+	m.pages.DeletePartialMatch(l)
+}

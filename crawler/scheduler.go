@@ -1,0 +1,335 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/store"
+)
+
+// SchedulerStore is the part of the store the scheduler needs.
+type SchedulerStore interface {
+	SourceState(ctx context.Context, name string) (store.SourceState, error)
+	SaveSourceState(ctx context.Context, st store.SourceState) error
+	SavePost(ctx context.Context, p *store.Post) (store.SaveResult, error)
+	PostByURL(ctx context.Context, url string) (store.Post, bool, error)
+}
+
+// Scheduling limits.
+const (
+	defaultConcurrency = 4
+	maxBackoff         = 6 * time.Hour
+	saveTimeout        = 30 * time.Second
+	maxErrorLen        = 500
+)
+
+// Scheduler runs Crawl for every source on its interval. Its memory
+// (next_check_at, failures, validators) is written to the store after every
+// crawl, so a restart resumes: sources not yet due stay quiet, an
+// interrupted crawl is simply due again and, being incremental, refetches
+// only what is missing.
+type Scheduler struct {
+	c   *Crawler
+	st  SchedulerStore
+	log *slog.Logger
+	now func() time.Time
+
+	concurrency int
+	poll        time.Duration // upper bound on sleeping between due checks
+
+	sources atomic.Pointer[[]Source]
+	wake    chan struct{}
+
+	mu     sync.Mutex
+	states map[string]store.SourceState // cache of the stored state
+	locks  map[string]chan struct{}     // one crawl per source at a time
+}
+
+// NewScheduler returns a scheduler; now is its clock (nil: time.Now).
+func NewScheduler(c *Crawler, st SchedulerStore, logger *slog.Logger, now func() time.Time) *Scheduler {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	s := &Scheduler{
+		c: c, st: st, log: logger, now: now,
+		concurrency: defaultConcurrency,
+		poll:        time.Second,
+		wake:        make(chan struct{}, 1),
+		states:      map[string]store.SourceState{},
+		locks:       map[string]chan struct{}{},
+	}
+	empty := []Source{}
+	s.sources.Store(&empty)
+	return s
+}
+
+// SetSources swaps the source list atomically (config reload). Sources new
+// to the scheduler are due at once unless the store says otherwise; removed
+// ones lose their metric series. A crawl in flight finishes with its old
+// definition.
+func (s *Scheduler) SetSources(srcs []Source) {
+	next := make([]Source, len(srcs))
+	copy(next, srcs)
+	for i := range next {
+		next[i].ApplyDefaults()
+	}
+	keep := map[string]bool{}
+	for _, src := range next {
+		keep[src.Name] = true
+	}
+	old := s.sources.Swap(&next)
+	s.mu.Lock()
+	for _, src := range *old {
+		if !keep[src.Name] {
+			delete(s.states, src.Name)
+			s.c.m.forget(src.Name)
+		}
+	}
+	s.mu.Unlock()
+	s.signal()
+}
+
+func (s *Scheduler) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run crawls due sources, at most a few at once, until ctx is done. On
+// cancellation in-flight crawls stop after the item being stored, and Run
+// returns nil once they have.
+func (s *Scheduler) Run(ctx context.Context) error {
+	sem := make(chan struct{}, s.concurrency)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		wait := s.poll
+		for _, src := range *s.sources.Load() {
+			if ctx.Err() != nil {
+				return nil
+			}
+			st, err := s.state(ctx, src.Name)
+			if err != nil {
+				s.log.Error("读取数据源状态失败", "source", src.Name, "err", err)
+				continue
+			}
+			now := s.now()
+			if st.NextCheckAt.After(now) {
+				wait = min(wait, st.NextCheckAt.Sub(now))
+				continue
+			}
+			if !s.tryLock(src.Name) {
+				continue // already crawling (CrawlNow, or still running)
+			}
+			select {
+			case sem <- struct{}{}:
+			default:
+				s.unlock(src.Name) // all slots busy; a finishing crawl wakes us
+				continue
+			}
+			wg.Add(1)
+			go func(src Source) {
+				defer wg.Done()
+				defer func() { <-sem; s.unlock(src.Name); s.signal() }()
+				if err := s.crawl(ctx, src); err != nil && ctx.Err() == nil {
+					s.log.Warn("抓取失败", "source", src.Name, "err", err)
+				}
+			}(src)
+		}
+		t := time.NewTimer(max(wait, 10*time.Millisecond))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-s.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// CrawlNow crawls the named source once, now, whatever its schedule, and
+// records the result like a scheduled crawl. It waits for a crawl of the
+// same source already in flight.
+func (s *Scheduler) CrawlNow(ctx context.Context, name string) error {
+	var src *Source
+	for _, x := range *s.sources.Load() {
+		if x.Name == name {
+			src = &x
+			break
+		}
+	}
+	if src == nil {
+		return fmt.Errorf("没有名为 %q 的数据源", name)
+	}
+	if err := s.lock(ctx, name); err != nil {
+		return err
+	}
+	defer s.unlock(name)
+	return s.crawl(ctx, *src)
+}
+
+func (s *Scheduler) lockChan(name string) chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, ok := s.locks[name]
+	if !ok {
+		l = make(chan struct{}, 1)
+		s.locks[name] = l
+	}
+	return l
+}
+
+func (s *Scheduler) tryLock(name string) bool {
+	select {
+	case s.lockChan(name) <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *Scheduler) lock(ctx context.Context, name string) error {
+	select {
+	case s.lockChan(name) <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Scheduler) unlock(name string) { <-s.lockChan(name) }
+
+// state returns the cached state, loading it from the store on first use
+// (and exporting what it says about the source's health).
+func (s *Scheduler) state(ctx context.Context, name string) (store.SourceState, error) {
+	s.mu.Lock()
+	st, ok := s.states[name]
+	s.mu.Unlock()
+	if ok {
+		return st, nil
+	}
+	st, err := s.st.SourceState(ctx, name)
+	if err != nil {
+		return st, fmt.Errorf("读取数据源 %s 的状态: %w", name, err)
+	}
+	st.Name = name
+	s.setState(st)
+	return st, nil
+}
+
+func (s *Scheduler) setState(st store.SourceState) {
+	s.mu.Lock()
+	s.states[st.Name] = st
+	s.mu.Unlock()
+	if !st.LastSuccessAt.IsZero() {
+		s.c.m.lastSuccess.WithLabelValues(st.Name).Set(float64(st.LastSuccessAt.UnixNano()) / 1e9)
+	}
+	s.c.m.consecFails.WithLabelValues(st.Name).Set(float64(st.ConsecutiveFailures))
+}
+
+// backoff grows the wait after consecutive failures: the interval, doubled
+// per further failure, capped at maxBackoff (or the interval, if longer).
+func backoff(interval time.Duration, failures int) time.Duration {
+	d := interval
+	limit := max(maxBackoff, interval)
+	for i := 1; i < failures && d < limit; i++ {
+		d *= 2
+	}
+	return min(d, limit)
+}
+
+// crawl runs one crawl of src and records it. The caller holds src's lock.
+func (s *Scheduler) crawl(ctx context.Context, src Source) error {
+	st, err := s.state(ctx, src.Name)
+	if err != nil {
+		return err
+	}
+	known := knownFunc(func(ctx context.Context, url string) (int, bool, error) {
+		p, ok, err := s.st.PostByURL(ctx, url)
+		return p.Replies, ok, err
+	})
+	emit := func(ctx context.Context, it Item) error {
+		p := &store.Post{
+			Source: src.Name, URL: it.URL, Title: it.Title, Body: it.Body, Author: it.Author,
+			PublishedAt: it.PublishedAt, FetchedAt: s.now(), Replies: it.Replies, Views: it.Views,
+		}
+		// An item being stored when shutdown begins is still stored.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
+		defer cancel()
+		res, err := s.st.SavePost(sctx, p)
+		if err != nil {
+			return err
+		}
+		switch res {
+		case store.Created:
+			s.c.m.items.WithLabelValues(src.Name, ResultNew).Inc()
+		case store.Changed:
+			s.c.m.items.WithLabelValues(src.Name, ResultChanged).Inc()
+		case store.Unchanged:
+			s.c.m.items.WithLabelValues(src.Name, ResultUnchanged).Inc()
+		}
+		return nil
+	}
+	next, stats, crawlErr := s.c.Crawl(ctx, src, st, known, emit)
+	if ctx.Err() != nil && crawlErr != nil {
+		// Interrupted, not failed: leave the schedule as it was, so the
+		// source is due again at restart.
+		return crawlErr
+	}
+	now := s.now()
+	next.Name = src.Name
+	next.LastCheckAt = now
+	var ra *RetryAfterError
+	switch {
+	case crawlErr == nil:
+		next.LastSuccessAt = now
+		next.ConsecutiveFailures = 0
+		next.LastError = ""
+		next.NextCheckAt = now.Add(src.Interval)
+		if !stats.NotModified {
+			next.LastItems = stats.Found
+		}
+	case errors.As(crawlErr, &ra):
+		next.ConsecutiveFailures = st.ConsecutiveFailures + 1
+		next.LastError = truncate(crawlErr.Error(), maxErrorLen)
+		next.NextCheckAt = now.Add(max(ra.Wait, backoff(src.Interval, next.ConsecutiveFailures)))
+	default:
+		next.ConsecutiveFailures = st.ConsecutiveFailures + 1
+		next.LastError = truncate(crawlErr.Error(), maxErrorLen)
+		next.NextCheckAt = now.Add(backoff(src.Interval, next.ConsecutiveFailures))
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
+	defer cancel()
+	// Cached even if saving fails, so the schedule advances in memory and a
+	// broken store does not turn into a tight crawl loop.
+	s.setState(next)
+	if err := s.st.SaveSourceState(sctx, next); err != nil {
+		return errors.Join(crawlErr, fmt.Errorf("保存数据源 %s 的状态: %w", src.Name, err))
+	}
+	s.log.Info("抓取完成", "source", src.Name, "list_pages", stats.ListPages, "found", stats.Found,
+		"fetched", stats.Fetched, "skipped", stats.Skipped, "parse_errors", stats.ParseErrors,
+		"not_modified", stats.NotModified, "next_check_at", next.NextCheckAt, "err", crawlErr)
+	return crawlErr
+}
+
+type knownFunc func(ctx context.Context, url string) (int, bool, error)
+
+func (f knownFunc) Known(ctx context.Context, url string) (int, bool, error) { return f(ctx, url) }
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

@@ -1,0 +1,255 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/yuqing-bureau/yuqing/store"
+)
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestSchedulerRestartResumes(t *testing.T) {
+	f := newForum(t)
+	board, boardRequests := newBoard(t)
+	ms := newMemStore()
+	clk := &clock{t: testNow}
+	// The board was crawled before the "restart" and is not due for an hour.
+	ms.states["board"] = store.SourceState{Name: "board", NextCheckAt: testNow.Add(time.Hour), LastSuccessAt: testNow.Add(-9 * time.Minute)}
+	srcs := []Source{discuzSource(f), boardSource(board)}
+
+	run := func() {
+		c, _ := newTestCrawler(t, Options{Now: clk.now})
+		s := NewScheduler(c, ms, nil, clk.now)
+		s.poll = 10 * time.Millisecond
+		s.SetSources(srcs)
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- s.Run(ctx) }()
+		waitFor(t, "discuz state saved", func() bool { return !ms.state("discuz").LastCheckAt.IsZero() })
+		time.Sleep(50 * time.Millisecond) // several more polls: nothing else may be due
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		if got := testutil.ToFloat64(c.m.lastSuccess.WithLabelValues("board")); got != float64(testNow.Add(-9*time.Minute).Unix()) {
+			t.Errorf("last success of board exported as %v after restart", got)
+		}
+	}
+	run()
+	st := ms.state("discuz")
+	if !st.NextCheckAt.Equal(testNow.Add(DefaultInterval)) || st.ConsecutiveFailures != 0 || st.LastItems != 4 {
+		t.Errorf("discuz state after crawl = %+v", st)
+	}
+	if boardRequests.Load() != 0 {
+		t.Errorf("board not due but got %d requests", boardRequests.Load())
+	}
+	if ms.postCount() != 4 {
+		t.Errorf("stored %d posts, want 4", ms.postCount())
+	}
+	listHits := f.hit("/forum-2-1.html")
+
+	// Restart: discuz is not due any more; nothing is fetched.
+	ms.mu.Lock()
+	st = ms.states["discuz"]
+	st.LastCheckAt = time.Time{}
+	ms.states["discuz"] = st
+	ms.mu.Unlock()
+	c, _ := newTestCrawler(t, Options{Now: clk.now})
+	s := NewScheduler(c, ms, nil, clk.now)
+	s.poll = 10 * time.Millisecond
+	s.SetSources(srcs)
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	if err := s.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if f.hit("/forum-2-1.html") != listHits || boardRequests.Load() != 0 {
+		t.Errorf("restarted scheduler crawled sources that were not due")
+	}
+
+	// Eleven minutes later discuz is due again; the board is not.
+	clk.add(11 * time.Minute)
+	run()
+	if f.hit("/forum-2-1.html") != listHits+1 || boardRequests.Load() != 0 {
+		t.Errorf("list hits %d (want %d), board requests %d", f.hit("/forum-2-1.html"), listHits+1, boardRequests.Load())
+	}
+}
+
+func TestSchedulerCancelKeepsStoredItemsAndResumes(t *testing.T) {
+	f := newForum(t)
+	ms := newMemStore()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var saves atomic.Int32
+	ms.beforeSave = func(sctx context.Context, p *store.Post) {
+		if saves.Add(1) == 1 {
+			cancel() // shutdown begins while the first item is being stored
+		}
+	}
+	c, _ := newTestCrawler(t, Options{})
+	s := NewScheduler(c, ms, nil, fixedNow)
+	s.SetSources([]Source{discuzSource(f)})
+	err := s.CrawlNow(ctx, "discuz")
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if ms.postCount() != 1 {
+		t.Fatalf("stored %d posts, want the one in flight", ms.postCount())
+	}
+	if st := ms.state("discuz"); !st.NextCheckAt.IsZero() || st.ConsecutiveFailures != 0 {
+		t.Errorf("an interrupted crawl must leave the schedule alone: %+v", st)
+	}
+	first := f.hit("/forum.php?mod=viewthread&tid=101&extra=page%3D1")
+
+	// Restart: only what is missing is fetched.
+	ms.beforeSave = nil
+	c2, _ := newTestCrawler(t, Options{})
+	s2 := NewScheduler(c2, ms, nil, fixedNow)
+	s2.SetSources([]Source{discuzSource(f)})
+	if err := s2.CrawlNow(t.Context(), "discuz"); err != nil {
+		t.Fatal(err)
+	}
+	if ms.postCount() != 4 {
+		t.Errorf("stored %d posts after resume, want 4", ms.postCount())
+	}
+	if got := f.hit("/forum.php?mod=viewthread&tid=101&extra=page%3D1"); got != first {
+		t.Errorf("thread 101 refetched after restart (%d -> %d)", first, got)
+	}
+	if got := testutil.ToFloat64(c2.m.items.WithLabelValues("discuz", ResultNew)); got != 3 {
+		t.Errorf("new items after resume = %v, want 3", got)
+	}
+}
+
+func TestSchedulerBackoffAndRetryAfter(t *testing.T) {
+	var status atomic.Int32
+	status.Store(http.StatusTooManyRequests)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			http.NotFound(w, r)
+			return
+		}
+		if st := int(status.Load()); st != http.StatusOK {
+			w.Header().Set("Retry-After", "3600")
+			w.WriteHeader(st)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write([]byte(`<ul><li><a href="/1">一条留言</a></li></ul>`))
+	}))
+	defer srv.Close()
+	ms := newMemStore()
+	clk := &clock{t: testNow}
+	c, _ := newTestCrawler(t, Options{Now: clk.now})
+	s := NewScheduler(c, ms, nil, clk.now)
+	src := Source{Name: "b", URL: srv.URL + "/", Delay: time.Millisecond, List: ListSelectors{Item: "li"}}
+	s.SetSources([]Source{src})
+
+	check := func(step string, wantFails int, wantNext time.Duration) {
+		t.Helper()
+		st := ms.state("b")
+		if st.ConsecutiveFailures != wantFails || !st.NextCheckAt.Equal(clk.now().Add(wantNext)) {
+			t.Errorf("%s: failures %d next %v, want %d and now+%v", step, st.ConsecutiveFailures, st.NextCheckAt.Sub(clk.now()), wantFails, wantNext)
+		}
+		if got := testutil.ToFloat64(c.m.consecFails.WithLabelValues("b")); got != float64(wantFails) {
+			t.Errorf("%s: consecutive failures gauge = %v", step, got)
+		}
+	}
+	var ra *RetryAfterError
+	if err := s.CrawlNow(t.Context(), "b"); !errors.As(err, &ra) {
+		t.Fatalf("err = %v", err)
+	}
+	check("429", 1, time.Hour) // Retry-After beats the 10m interval
+	status.Store(http.StatusInternalServerError)
+	s.CrawlNow(t.Context(), "b")
+	check("500", 2, 20*time.Minute)
+	s.CrawlNow(t.Context(), "b")
+	check("500 again", 3, 40*time.Minute)
+	if st := ms.state("b"); st.LastError == "" {
+		t.Error("last error not recorded")
+	}
+	status.Store(http.StatusOK)
+	clk.add(time.Hour)
+	if err := s.CrawlNow(t.Context(), "b"); err != nil {
+		t.Fatal(err)
+	}
+	check("success", 0, DefaultInterval)
+	if st := ms.state("b"); st.LastError != "" || !st.LastSuccessAt.Equal(clk.now()) {
+		t.Errorf("after success: %+v", st)
+	}
+	if got := testutil.ToFloat64(c.m.lastSuccess.WithLabelValues("b")); got != float64(clk.now().Unix()) {
+		t.Errorf("last success gauge = %v", got)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	for _, tc := range []struct {
+		interval time.Duration
+		fails    int
+		want     time.Duration
+	}{
+		{10 * time.Minute, 1, 10 * time.Minute},
+		{10 * time.Minute, 2, 20 * time.Minute},
+		{10 * time.Minute, 5, 160 * time.Minute},
+		{10 * time.Minute, 50, maxBackoff},
+		{24 * time.Hour, 3, 24 * time.Hour},
+	} {
+		if got := backoff(tc.interval, tc.fails); got != tc.want {
+			t.Errorf("backoff(%v, %d) = %v, want %v", tc.interval, tc.fails, got, tc.want)
+		}
+	}
+}
+
+func TestSetSourcesDropsRemovedSeries(t *testing.T) {
+	srv, _ := newBoard(t)
+	ms := newMemStore()
+	c, reg := newTestCrawler(t, Options{})
+	s := NewScheduler(c, ms, nil, fixedNow)
+	a := boardSource(srv)
+	s.SetSources([]Source{a})
+	if err := s.CrawlNow(t.Context(), "board"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := testutil.GatherAndCount(reg, "yuqing_crawl_runs_total"); n != 1 {
+		t.Fatalf("runs series = %d", n)
+	}
+	b := a
+	b.Name = "board2"
+	s.SetSources([]Source{b})
+	if n, _ := testutil.GatherAndCount(reg, "yuqing_crawl_runs_total", "yuqing_source_last_success_timestamp_seconds"); n != 0 {
+		t.Errorf("series of the removed source remain: %d", n)
+	}
+	if err := s.CrawlNow(t.Context(), "board"); err == nil {
+		t.Error("CrawlNow of a removed source should fail")
+	}
+}

@@ -1,0 +1,118 @@
+package crawler
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
+)
+
+func decodeSources(t *testing.T, y string) ([]Source, *yamlfile.Doc) {
+	t.Helper()
+	var f struct {
+		Sources []Source `yaml:"sources"`
+	}
+	doc, err := yamlfile.Decode("sources.yaml", []byte(y), &f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.Sources, doc
+}
+
+func TestSourceYAMLDefaultsAndValidate(t *testing.T) {
+	srcs, doc := decodeSources(t, `
+sources:
+  - name: luntan
+    title: 本地论坛·民生热线
+    url: https://bbs.example.cn/forum-2-1.html
+    interval: 15m
+    encoding: gb18030
+    pages: 2
+    list:
+      item: tbody[id^=normalthread]
+      link: a.xst
+      replies: td.num a.xi2
+      next: div.pg a.nxt
+    detail:
+      body: div#postlist div[id^=post] td[id^=postmessage]
+  - name: ybj
+    kind: rss
+    url: https://ybj.example.gov.cn/rss.xml
+`)
+	for i := range srcs {
+		srcs[i].ApplyDefaults()
+		if err := srcs[i].Validate(doc, "sources[0]"); err != nil {
+			t.Errorf("source %d: %v", i, err)
+		}
+	}
+	s := srcs[0]
+	if s.Interval != 15*time.Minute || s.Delay != DefaultDelay || s.Weight != 1 || s.MaxItems != DefaultMaxItems || s.Kind != KindHTML {
+		t.Errorf("defaults not applied: %+v", s)
+	}
+	if srcs[1].Title != "ybj" || srcs[1].Encoding != EncodingAuto || srcs[1].Pages != 1 {
+		t.Errorf("defaults not applied: %+v", srcs[1])
+	}
+}
+
+func TestSourceValidateReportsEveryProblemWithLine(t *testing.T) {
+	srcs, doc := decodeSources(t, `
+sources:
+  - name: bad
+    kind: json
+    url: bbs.example.cn/forum.php
+    interval: 10s
+    delay: 100ms
+    encoding: gbk
+    weight: -1
+    pages: 3
+    max_items: 5000
+    time_layout: "yyyy-MM-dd"
+    list:
+      item: "tbody[id^=normalthread"
+    detail:
+      body: "div:nth-child(x)"
+`)
+	s := srcs[0]
+	s.ApplyDefaults()
+	err := s.Validate(doc, "sources[0]")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		"sources.yaml:4: sources[0].kind: 类型只能是 html 或 rss",
+		"sources.yaml:5: sources[0].url: 地址应为 http(s)://",
+		"sources.yaml:6: sources[0].interval: 抓取间隔至少 1m0s",
+		"sources.yaml:7: sources[0].delay:",
+		"sources.yaml:8: sources[0].encoding: 编码请写 gb18030",
+		"sources.yaml:9: sources[0].weight:",
+		"sources.yaml:11: sources[0].max_items:",
+		"sources.yaml:12: sources[0].time_layout:",
+		"sources.yaml:14: sources[0].list.item: CSS 选择器",
+		"sources.yaml:16: sources[0].detail.body: CSS 选择器",
+		"sources[0].list.next: pages 大于 1 时必须设置下一页选择器",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("missing %q in:\n%s", want, msg)
+		}
+	}
+	var ye *yamlfile.Error
+	if !errors.As(err, &ye) {
+		t.Errorf("errors are not *yamlfile.Error: %T", err)
+	}
+}
+
+func TestSourceValidateRSSRejectsSelectors(t *testing.T) {
+	s := Source{Name: "x", Kind: KindRSS, URL: "https://a.example/rss", List: ListSelectors{Item: "li"}}
+	s.ApplyDefaults()
+	if err := s.Validate(nil, "sources[0]"); err == nil || !strings.Contains(err.Error(), "rss 类型的数据源不使用 list 选择器") {
+		t.Errorf("err = %v", err)
+	}
+	h := Source{Name: "y", URL: "https://a.example/"}
+	h.ApplyDefaults()
+	if err := h.Validate(nil, "sources[1]"); err == nil || !strings.Contains(err.Error(), "list.item") {
+		t.Errorf("html without list.item: %v", err)
+	}
+}

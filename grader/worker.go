@@ -1,0 +1,204 @@
+// Package grader runs the grading stage: it takes posts the store holds as
+// not yet graded, grades them with the current rules and files the relevant
+// ones into incidents, each post in one transaction with its grade. A crash
+// or a database error leaves the post ungraded, so it is retried, never lost.
+package grader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/yuqing-bureau/yuqing/classifier"
+	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/privacy"
+	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
+)
+
+// Grader grades one post; *classifier.Classifier is one, and its hot swap
+// means each post is graded by one consistent rule set.
+type Grader interface {
+	Grade(p classifier.Post) classifier.Result
+}
+
+// Options configure a Worker.
+type Options struct {
+	Store      store.Store
+	Grader     Grader
+	Incidents  *incident.Service
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+	// SourceWeight gives the weight of a source for grading; nil means 1.
+	SourceWeight func(source string) float64
+	Interval     time.Duration // idle poll interval
+	Batch        int
+	Now          func() time.Time
+}
+
+// Worker is the grading loop.
+type Worker struct {
+	opts Options
+	kick chan struct{}
+
+	graded  *prometheus.CounterVec
+	filed   *prometheus.CounterVec
+	errs    prometheus.Counter
+	backlog prometheus.Gauge
+	seconds prometheus.Histogram
+}
+
+// New creates a Worker and registers its metrics.
+func New(opts Options) *Worker {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = 2 * time.Second
+	}
+	if opts.Batch <= 0 {
+		opts.Batch = 200
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	f := promauto.With(opts.Registerer)
+	w := &Worker{
+		opts: opts,
+		kick: make(chan struct{}, 1),
+		graded: f.NewCounterVec(prometheus.CounterOpts{Name: "yuqing_posts_graded_total",
+			Help: "Posts graded, by category and level (category \"\" and level 0: not relevant)."},
+			[]string{"category", "level"}),
+		filed: f.NewCounterVec(prometheus.CounterOpts{Name: "yuqing_incident_filings_total",
+			Help: "Relevant posts filed, by outcome: created a new incident, joined an open one, or raised its level."},
+			[]string{"outcome"}),
+		errs: f.NewCounter(prometheus.CounterOpts{Name: "yuqing_grading_errors_total",
+			Help: "Posts whose grade could not be stored; they stay queued and are retried."}),
+		backlog: f.NewGauge(prometheus.GaugeOpts{Name: "yuqing_grading_backlog",
+			Help: "Posts waiting to be graded."}),
+		seconds: f.NewHistogram(prometheus.HistogramOpts{Name: "yuqing_grade_duration_seconds",
+			Help:    "Time to grade one post, segmentation included.",
+			Buckets: prometheus.ExponentialBuckets(0.00005, 4, 8)}),
+	}
+	for _, o := range []string{"created", "joined", "raised"} {
+		w.filed.WithLabelValues(o)
+	}
+	return w
+}
+
+// Kick asks the worker to look for new posts now rather than at the next tick.
+func (w *Worker) Kick() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run grades until ctx is done. The post in hand when ctx ends is finished
+// (its transaction commits) before Run returns.
+func (w *Worker) Run(ctx context.Context) error {
+	t := time.NewTicker(w.opts.Interval)
+	defer t.Stop()
+	for {
+		for {
+			n, err := w.ProcessBatch(ctx)
+			if err != nil && ctx.Err() == nil {
+				w.opts.Logger.Error("研判批次失败，稍后重试", "err", err)
+			}
+			if n < w.opts.Batch || err != nil || ctx.Err() != nil {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		case <-w.kick:
+		}
+	}
+}
+
+// ProcessBatch grades up to one batch of ungraded posts and returns how many
+// it stored. It stops early, without error, when ctx is done.
+func (w *Worker) ProcessBatch(ctx context.Context) (int, error) {
+	posts, err := w.opts.Store.UngradedPosts(ctx, w.opts.Batch)
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	var errs []error
+	for _, p := range posts {
+		if ctx.Err() != nil {
+			break
+		}
+		if err := w.gradeOne(context.WithoutCancel(ctx), p); err != nil {
+			w.errs.Inc()
+			errs = append(errs, err)
+			continue
+		}
+		done++
+	}
+	if _, backlog, err := w.opts.Store.CountPosts(context.WithoutCancel(ctx)); err == nil {
+		w.backlog.Set(float64(backlog))
+	}
+	return done, errors.Join(errs...)
+}
+
+func (w *Worker) gradeOne(ctx context.Context, p store.Post) error {
+	weight := 1.0
+	if w.opts.SourceWeight != nil {
+		weight = w.opts.SourceWeight(p.Source)
+	}
+	start := time.Now()
+	res := w.opts.Grader.Grade(classifier.Post{
+		Title: p.Title, Body: p.Body, Source: p.Source, SourceWeight: weight,
+		Replies: p.Replies, Views: p.Views, Reposts: p.Reposts, PublishedAt: p.PublishedAt,
+	})
+	w.seconds.Observe(time.Since(start).Seconds())
+	g := ToGrade(p.ID, res, w.opts.Now())
+	var out incident.Outcome
+	err := w.opts.Store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		out, err = w.opts.Incidents.File(ctx, tx, p, g)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("帖子 %d（%s）: %w", p.ID, p.URL, err)
+	}
+	w.graded.WithLabelValues(g.Category, strconv.Itoa(g.Level)).Inc()
+	log := w.opts.Logger.With("post", p.ID, "source", p.Source)
+	switch {
+	case out.Created:
+		w.filed.WithLabelValues("created").Inc()
+		log.Info("登记新事件", "incident", out.Incident.Number, "level", taxonomy.LevelLabel(out.Incident.Level),
+			"category", taxonomy.CategoryName(out.Incident.Category), "title", privacy.Mask(out.Incident.Title))
+	case out.Joined:
+		w.filed.WithLabelValues("joined").Inc()
+		log.Info("帖子并入已有事件", "incident", out.Incident.Number)
+	}
+	if out.Raised {
+		w.filed.WithLabelValues("raised").Inc()
+		log.Warn("事件等级上升", "incident", out.Incident.Number, "level", taxonomy.LevelLabel(out.Incident.Level))
+	}
+	return nil
+}
+
+// ToGrade converts a classifier result into what the store keeps.
+func ToGrade(postID int64, r classifier.Result, at time.Time) store.Grade {
+	g := store.Grade{PostID: postID, RulesVersion: r.RulesVersion, Relevant: r.Relevant,
+		Category: r.Category, Level: r.Level, Score: r.Score, Reasons: r.Reasons, GradedAt: at}
+	if !r.Relevant {
+		g.Category, g.Level = "", 0
+	}
+	g.Matches = make([]store.Match, len(r.Matches))
+	for i, m := range r.Matches {
+		g.Matches[i] = store.Match{Rule: m.Rule, Term: m.Term, Field: m.Field, Start: m.Start, End: m.End}
+	}
+	return g
+}

@@ -197,7 +197,7 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 
 // Policy returns the incident policy these settings describe.
 func (c *Config) Policy() incident.Policy {
-	p := incident.Policy{Levels: map[int]incident.Deadlines{}, GroupWindow: c.GroupWindow}
+	p := incident.Policy{Levels: map[int]incident.Deadlines{}, GroupWindow: c.GroupWindow, Location: c.Location}
 	for l, lv := range c.Levels {
 		p.Levels[l] = incident.Deadlines{Ack: lv.Ack, FollowUp: lv.FollowUp}
 	}

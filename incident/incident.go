@@ -32,6 +32,8 @@ type Policy struct {
 	// GroupWindow bounds how far back a new post looks for an open incident
 	// about the same thing.
 	GroupWindow time.Duration
+	// Location is the zone deadlines are written in, in event notes.
+	Location *time.Location
 }
 
 // DefaultPolicy is the bureau's rule: Ⅳ/Ⅲ need a follow-up within 24 hours;
@@ -46,6 +48,7 @@ func DefaultPolicy() Policy {
 			taxonomy.LevelIV:  {FollowUp: 24 * time.Hour},
 		},
 		GroupWindow: 72 * time.Hour,
+		Location:    time.Local,
 	}
 }
 
@@ -60,6 +63,9 @@ type Service struct {
 func New(st store.Store, policy Policy, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
+	}
+	if policy.Location == nil {
+		policy.Location = time.Local
 	}
 	return &Service{st: st, policy: policy, now: now}
 }
@@ -144,9 +150,9 @@ func (s *Service) File(ctx context.Context, tx store.Tx, p store.Post, g store.G
 		return out, err
 	}
 	note := fmt.Sprintf("自动登记：%s · %s，跟进回复时限 %s", taxonomy.LevelLabel(inc.Level),
-		taxonomy.CategoryName(inc.Category), formatTime(inc.FollowUpDueAt))
+		taxonomy.CategoryName(inc.Category), s.formatTime(inc.FollowUpDueAt))
 	if !inc.AckDueAt.IsZero() {
-		note += fmt.Sprintf("；重大舆情须在 %s 前签收并启动应急响应（宣传科、信访科）", formatTime(inc.AckDueAt))
+		note += fmt.Sprintf("；重大舆情须在 %s 前签收并启动应急响应（宣传科、信访科）", s.formatTime(inc.AckDueAt))
 	}
 	if err := tx.AppendEvent(ctx, store.Event{IncidentID: inc.ID, At: now, Kind: store.EventCreated,
 		Actor: SystemActor, Note: note, PostID: p.ID}); err != nil {
@@ -212,7 +218,9 @@ func truncate(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-func formatTime(t time.Time) string { return t.Format("2006-01-02 15:04") }
+func (s *Service) formatTime(t time.Time) string {
+	return t.In(s.policy.Location).Format("2006-01-02 15:04")
+}
 
 // Workflow errors.
 var (

@@ -27,7 +27,9 @@ func setup(t *testing.T) (store.Store, *incident.Service, *clock) {
 	}
 	t.Cleanup(func() { st.Close() })
 	c := &clock{t: time.Date(2026, 11, 23, 23, 50, 0, 0, cst)}
-	return st, incident.New(st, incident.DefaultPolicy(), c.now), c
+	policy := incident.DefaultPolicy()
+	policy.Location = cst
+	return st, incident.New(st, policy, c.now), c
 }
 
 func savePost(t *testing.T, st store.Store, url, title, body string, at time.Time) store.Post {
@@ -76,7 +78,8 @@ func TestFileCreatesNumberedIncidentWithDeadlines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(d.Events) != 1 || d.Events[0].Kind != store.EventCreated || !strings.Contains(d.Events[0].Note, "应急响应") {
+	if len(d.Events) != 1 || d.Events[0].Kind != store.EventCreated || !strings.Contains(d.Events[0].Note, "应急响应") ||
+		!strings.Contains(d.Events[0].Note, "须在 2026-11-24 00:50 前签收") {
 		t.Errorf("events %+v", d.Events)
 	}
 }

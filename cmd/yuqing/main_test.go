@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -86,7 +87,7 @@ grader:
     kind: html
     url: %s/list
     interval: 1h
-    delay: 10ms
+    delay: 500ms
     encoding: utf-8
     list:
       item: "tr.row"
@@ -105,25 +106,60 @@ grader:
 	return filepath.Join(dir, "yuqing.yaml")
 }
 
-func startBinary(t *testing.T, bin, cfg string) *exec.Cmd {
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type daemon struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
+	err    error
+	log    syncBuffer
+}
+
+func startBinary(t *testing.T, bin, cfg string) *daemon {
 	t.Helper()
-	cmd := exec.Command(bin, "run", "-config", cfg)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if testing.Verbose() == false {
-		cmd.Stdout, cmd.Stderr = nil, nil
-	}
-	if err := cmd.Start(); err != nil {
+	d := &daemon{cmd: exec.Command(bin, "run", "-config", cfg), exited: make(chan struct{})}
+	d.cmd.Stdout, d.cmd.Stderr = &d.log, &d.log
+	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	return cmd
+	go func() { d.err = d.cmd.Wait(); close(d.exited) }()
+	t.Cleanup(func() {
+		d.cmd.Process.Kill()
+		<-d.exited
+		if t.Failed() {
+			t.Logf("daemon log:\n%s", d.log.String())
+		}
+	})
+	return d
 }
 
 // waitFor polls the database until cond holds.
-func waitFor(t *testing.T, db string, what string, cond func(total, ungraded int) bool) {
+func waitFor(t *testing.T, d *daemon, db string, what string, cond func(total, ungraded int) bool) {
 	t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
-		if _, err := os.Stat(db); err == nil {
+		select {
+		case <-d.exited:
+			t.Fatalf("daemon exited (%v) while waiting for %s", d.err, what)
+		default:
+		}
+		// The daemon migrates the database at start; read it only after that.
+		if strings.Contains(d.log.String(), "服务已启动") {
 			st, err := sqlite.Open(context.Background(), db, nil)
 			if err == nil {
 				total, ungraded, err := st.CountPosts(context.Background())
@@ -158,18 +194,15 @@ func summary(t *testing.T, db string) (posts int, incidents []string) {
 	return posts, incidents
 }
 
-func stop(t *testing.T, cmd *exec.Cmd) {
+func stop(t *testing.T, d *daemon) {
 	t.Helper()
-	cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	d.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("daemon exit after SIGTERM: %v", err)
+	case <-d.exited:
+		if d.err != nil {
+			t.Errorf("daemon exit after SIGTERM: %v", d.err)
 		}
 	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
 		t.Error("daemon did not stop within 30 s of SIGTERM")
 	}
 }
@@ -194,7 +227,7 @@ func TestKillMidCrawlLosesNothingAndFilesNothingTwice(t *testing.T) {
 	refDir := t.TempDir()
 	ref := startBinary(t, bin, writeConfig(t, refDir, forum.URL))
 	refDB := filepath.Join(refDir, "yuqing.db")
-	waitFor(t, refDB, "reference run to store and grade every thread", func(total, ungraded int) bool { return total == n && ungraded == 0 })
+	waitFor(t, ref, refDB, "reference run to store and grade every thread", func(total, ungraded int) bool { return total == n && ungraded == 0 })
 	stop(t, ref)
 	refPosts, refIncidents := summary(t, refDB)
 
@@ -203,15 +236,15 @@ func TestKillMidCrawlLosesNothingAndFilesNothingTwice(t *testing.T) {
 	cfg := writeConfig(t, dir, forum.URL)
 	db := filepath.Join(dir, "yuqing.db")
 	first := startBinary(t, bin, cfg)
-	waitFor(t, db, "a few threads to be stored", func(total, _ int) bool { return total >= 3 })
-	first.Process.Kill()
-	first.Wait()
+	waitFor(t, first, db, "a few threads to be stored", func(total, _ int) bool { return total >= 3 })
+	first.cmd.Process.Kill()
+	<-first.exited
 	killedAt, _ := summary(t, db)
 	if killedAt >= n {
 		t.Fatalf("the crawl had finished (%d posts) before the kill; slow the forum down", killedAt)
 	}
 	second := startBinary(t, bin, cfg)
-	waitFor(t, db, "the restarted daemon to store and grade every thread", func(total, ungraded int) bool { return total == n && ungraded == 0 })
+	waitFor(t, second, db, "the restarted daemon to store and grade every thread", func(total, ungraded int) bool { return total == n && ungraded == 0 })
 	time.Sleep(time.Second) // let any late filing happen before comparing
 	stop(t, second)
 	posts, incidents := summary(t, db)

@@ -1,0 +1,342 @@
+package classifier
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+const (
+	smallRules = "testdata/rules.yaml"
+	smallDict  = "testdata/dict"
+)
+
+var (
+	smallOnce sync.Once
+	smallEng  *Engine
+	smallErr  error
+)
+
+// small is an engine with the fixed test rules, independent of tuning.
+func small(t testing.TB) *Engine {
+	t.Helper()
+	smallOnce.Do(func() { smallEng, smallErr = Load(smallRules, smallDict, nil) })
+	if smallErr != nil {
+		t.Fatalf("加载测试规则失败: %v", smallErr)
+	}
+	return smallEng
+}
+
+func terms(r Result) []string {
+	var out []string
+	for _, m := range r.Matches {
+		out = append(out, m.Term)
+	}
+	return out
+}
+
+func rulesOf(r Result) []string {
+	var out []string
+	for _, m := range r.Matches {
+		if !slices.Contains(out, m.Rule) {
+			out = append(out, m.Rule)
+		}
+	}
+	return out
+}
+
+func TestSingleCharTermsOnlyMatchWholeTokens(t *testing.T) {
+	e := small(t)
+	for _, body := range []string{"小区门口的保安一天换三个人", "带猫去看兽医花了一千二"} {
+		r := e.Grade(Post{Body: body})
+		if slices.Contains(rulesOf(r), "guard") {
+			t.Errorf("%q: 单字词「保/医」不应命中词内部: %v", body, r.Matches)
+		}
+	}
+}
+
+func TestPrefixSuffixAndSplitTerms(t *testing.T) {
+	e := small(t)
+	cases := []struct {
+		body string
+		want []string
+	}{
+		{"去医保局问了", []string{"医保*"}},            // prefix of a longer token
+		{"交了职工医保", []string{"*医保"}},            // suffix
+		{"新农合报销比例太低", []string{"新农合", "报销比例"}}, // whole words
+	}
+	for _, c := range cases {
+		r := e.Grade(Post{Body: c.body})
+		got := terms(r)
+		for _, w := range c.want {
+			if !slices.Contains(got, w) {
+				t.Errorf("%q: want term %s, got %v", c.body, w, got)
+			}
+		}
+	}
+	// 骗保 must not fire across 诈骗|保健品.
+	r := e.Grade(Post{Body: "老人被诈骗保健品骗了一万"})
+	if slices.Contains(terms(r), "骗保") {
+		t.Errorf("骗保 fired across a token boundary: %v", r.Matches)
+	}
+}
+
+func TestOffsetsPointIntoOriginalText(t *testing.T) {
+	e := small(t)
+	title := "請問醫保卡刷不了怎麼辦"
+	r := e.Grade(Post{Title: title, Body: "ＤＲＧ 医保"})
+	if len(r.Matches) == 0 {
+		t.Fatalf("no matches: %v", r.Reasons)
+	}
+	for _, m := range r.Matches {
+		src := title
+		if m.Field == fieldBody {
+			src = "ＤＲＧ 医保"
+		}
+		if m.Start < 0 || m.End > len(src) || m.Start >= m.End {
+			t.Fatalf("bad span %+v", m)
+		}
+		frag := src[m.Start:m.End]
+		if e.fold.foldString(frag) != e.fold.foldString(strings.Trim(m.Term, "*")) && !strings.HasPrefix(e.fold.foldString(frag), e.fold.foldString(strings.Trim(m.Term, "*"))) {
+			t.Errorf("match %+v covers %q", m, frag)
+		}
+	}
+	if !slices.Contains(terms(r), "刷不了") || !slices.Contains(rulesOf(r), "card_near") {
+		t.Errorf("traditional 醫保卡…刷不了 should satisfy the near rule: %v", r.Reasons)
+	}
+	if r.Category != "treatment" {
+		t.Errorf("category = %q, want treatment", r.Category)
+	}
+}
+
+func TestRuleSemantics(t *testing.T) {
+	e := small(t)
+	grade := func(p Post) Result { return e.Grade(p) }
+
+	// Title factor: 2 × weight 2 = 4 in the title; body alone = 2.
+	if r := grade(Post{Title: "医保"}); r.Score != 4 || !r.Relevant {
+		t.Errorf("title score = %v relevant=%v, want 4 true", r.Score, r.Relevant)
+	}
+	if r := grade(Post{Body: "医保"}); r.Score != 2 {
+		t.Errorf("body score = %v, want 2", r.Score)
+	}
+	// Source weight scales the score.
+	if r := grade(Post{Body: "医保", SourceWeight: 0.5}); r.Relevant {
+		t.Errorf("source weight 0.5 should make a 2-point post irrelevant: %v", r.Score)
+	}
+	// all: both groups needed; negative weight.
+	if r := grade(Post{Body: "医保 招聘 月薪五千"}); r.Relevant {
+		t.Errorf("advert should be irrelevant: %v", r.Reasons)
+	}
+	if r := grade(Post{Body: "医保 招聘"}); !r.Relevant {
+		t.Errorf("half an advert should not count: %v", r.Reasons)
+	}
+	// min_count.
+	if r := grade(Post{Body: "医保，医保，医保"}); !slices.Contains(rulesOf(r), "many") {
+		t.Errorf("min_count 3 not met: %v", r.Reasons)
+	}
+	if r := grade(Post{Body: "医保，医保"}); slices.Contains(rulesOf(r), "many") {
+		t.Errorf("min_count 3 met with 2: %v", r.Reasons)
+	}
+	// count_terms doubles votes: reimbursement 2 beats default policy.
+	if r := grade(Post{Body: "医保 报销 报销比例"}); r.Category != "reimbursement" {
+		t.Errorf("category = %q", r.Category)
+	}
+	// Default category without votes; base level 4.
+	if r := grade(Post{Body: "医保"}); r.Category != "policy" || r.Level != 4 {
+		t.Errorf("got %s/%d, want policy/4", r.Category, r.Level)
+	}
+	// Escalator, exclusion, de-escalator with keep_at_or_above.
+	if r := grade(Post{Body: "医保 骗保团伙"}); r.Level != 2 || r.Category != "institution" {
+		t.Errorf("gang: got %s/%d", r.Category, r.Level)
+	}
+	if r := grade(Post{Body: "医保 足球团伙"}); r.Level != 4 {
+		t.Errorf("none should veto the escalator: level %d %v", r.Level, r.Reasons)
+	}
+	if r := grade(Post{Title: "请问", Body: "医保 30名职工"}); r.Level != 4 {
+		t.Errorf("question should lower Ⅲ to Ⅳ: %d", r.Level)
+	}
+	if r := grade(Post{Title: "请问", Body: "医保 团伙"}); r.Level != 2 {
+		t.Errorf("question must not lower Ⅱ: %d", r.Level)
+	}
+	// Engagement: one level up, not beyond Ⅱ.
+	if r := grade(Post{Body: "医保", Replies: 5000}); r.Level != 3 {
+		t.Errorf("engagement: level %d, want 3", r.Level)
+	}
+	if r := grade(Post{Body: "医保 团伙", Reposts: 5000}); r.Level != 2 {
+		t.Errorf("engagement must not make Ⅰ: level %d", r.Level)
+	}
+	// Irrelevant: level 0, no category, matches never nil.
+	r := grade(Post{Body: "今天天气不错"})
+	if r.Relevant || r.Level != 0 || r.Category != "" || r.Matches == nil {
+		t.Errorf("irrelevant result = %+v", r)
+	}
+	if r.RulesVersion != e.Version() || len(r.RulesVersion) != 16 {
+		t.Errorf("rules version %q", r.RulesVersion)
+	}
+}
+
+func TestReasonsAreChinese(t *testing.T) {
+	r := small(t).Grade(Post{Body: "医保 骗保团伙"})
+	joined := strings.Join(r.Reasons, "\n")
+	for _, want := range []string{"规则 gang 命中「团伙」(正文)", "等级升至Ⅱ", "相关性得分", "结论：定点机构管理，Ⅱ级 重大"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("reasons lack %q:\n%s", want, joined)
+		}
+	}
+}
+
+func TestSegmentKeepsDomainWordsAndOriginalText(t *testing.T) {
+	e := shipped(t)
+	toks := e.Segment("異地就醫備案和門診共濟")
+	var texts []string
+	for _, tk := range toks {
+		texts = append(texts, tk.Text)
+	}
+	for _, w := range []string{"異地就醫備案", "門診共濟"} {
+		if !slices.Contains(texts, w) {
+			t.Errorf("want token %s, got %v", w, texts)
+		}
+	}
+	src := "異地就醫備案和門診共濟"
+	for _, tk := range toks {
+		if src[tk.Start:tk.End] != tk.Text {
+			t.Errorf("token %+v does not match the source", tk)
+		}
+	}
+}
+
+func TestShippedRuleTests(t *testing.T) {
+	var out bytes.Buffer
+	failed, err := RunRuleTests(shipped(t), "../configs/rules_test.yaml", &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed > 0 {
+		t.Errorf("%d rule tests failed:\n%s", failed, out.String())
+	}
+}
+
+func TestRunRuleTestsReportsDiffs(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "cases.yaml")
+	os.WriteFile(file, []byte(`- name: 故意写错的期望
+  body: 医保 骗保团伙
+  expect:
+    relevant: true
+    category: system
+    level: 3
+    terms: [不存在的词]
+- name: 正确的用例
+  body: 医保
+  expect: {relevant: true, level: 4}
+`), 0o644)
+	var out bytes.Buffer
+	failed, err := RunRuleTests(small(t), file, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed != 1 {
+		t.Fatalf("failed = %d, want 1\n%s", failed, out.String())
+	}
+	for _, want := range []string{"cases.yaml:1 用例「故意写错的期望」", "类别：期望 system（系统技术），实际 institution（定点机构管理）",
+		"等级：期望 Ⅲ级 较大，实际 Ⅱ级 重大", "命中词：期望包含「不存在的词」", "1 passed, 1 failed"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	os.WriteFile(file, []byte("- name: x\n  expect: {level: 9}\n"), 0o644)
+	if _, err := RunRuleTests(small(t), file, &out); err == nil || !strings.Contains(err.Error(), "cases.yaml:") {
+		t.Errorf("invalid case file: err = %v", err)
+	}
+}
+
+func TestClassifyGolden(t *testing.T) {
+	in, err := os.ReadFile("testdata/classify_in.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	bad, err := Classify(context.Background(), shipped(t), bytes.NewReader(in), &out, &errOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad != 4 {
+		t.Errorf("bad = %d, want 4\n%s", bad, errOut.String())
+	}
+	golden(t, "testdata/classify_out.jsonl", out.Bytes())
+	golden(t, "testdata/classify_err.txt", errOut.Bytes())
+}
+
+func TestClassifyLongLineAndCancel(t *testing.T) {
+	long := `{"id":7,"body":"` + strings.Repeat("医保报销太慢了。", 20000) + `"}` + "\n"
+	var out, errOut bytes.Buffer
+	bad, err := Classify(context.Background(), small(t), strings.NewReader(long), &out, &errOut)
+	if err != nil || bad != 0 {
+		t.Fatalf("bad=%d err=%v %s", bad, err, errOut.String())
+	}
+	if !strings.HasPrefix(out.String(), `{"id":7,"relevant":true`) {
+		t.Errorf("out = %.80s", out.String())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Classify(ctx, small(t), strings.NewReader(long), &out, &errOut); err == nil {
+		t.Error("cancelled context: want error")
+	}
+}
+
+func golden(t *testing.T, file string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(file, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (run go test -update to accept):\n--- got\n%s\n--- want\n%s", file, got, want)
+	}
+}
+
+func TestSwapDuringGrade(t *testing.T) {
+	a, b := shipped(t), small(t)
+	c := New(a)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				r := c.Grade(Post{Title: "医保卡刷不了", Body: "定点药店说系统故障，骗保团伙"})
+				if r.RulesVersion != a.Version() && r.RulesVersion != b.Version() {
+					t.Errorf("unknown version %q", r.RulesVersion)
+					return
+				}
+			}
+		}()
+	}
+	for i := 0; i < 50; i++ {
+		next := a
+		if i%2 == 0 {
+			next = b
+		}
+		if old := c.Swap(next); old == nil {
+			t.Fatal("Swap returned nil")
+		}
+	}
+	cancel()
+	wg.Wait()
+	if c.Engine() != a {
+		t.Errorf("Engine() is not the last swapped-in engine")
+	}
+}

@@ -1,0 +1,119 @@
+package classifier
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// classifyIn is one input line of `yuqing classify`.
+type classifyIn struct {
+	ID          json.RawMessage `json:"id"`
+	Title       *string         `json:"title"`
+	Body        *string         `json:"body"`
+	Source      string          `json:"source"`
+	URL         string          `json:"url"`
+	Replies     int             `json:"replies"`
+	Views       int             `json:"views"`
+	Reposts     int             `json:"reposts"`
+	PublishedAt string          `json:"published_at"`
+}
+
+// classifyOut is one output line; field order is the documented one.
+type classifyOut struct {
+	ID       json.RawMessage `json:"id"`
+	Relevant bool            `json:"relevant"`
+	Category string          `json:"category"`
+	Level    int             `json:"level"`
+	Score    float64         `json:"score"`
+	Matches  []Match         `json:"matches"`
+}
+
+// Classify is the body of `yuqing classify`: JSON lines of posts on in, one
+// JSON line of verdict per good input line on out, in order. A malformed
+// line is reported on errOut with its line number and skipped; bad is the
+// number of such lines. Lines may be arbitrarily long.
+func Classify(ctx context.Context, e *Engine, in io.Reader, out, errOut io.Writer) (bad int, err error) {
+	r := bufio.NewReaderSize(in, 64*1024)
+	w := bufio.NewWriter(out)
+	defer w.Flush()
+	for lineNo := 1; ; lineNo++ {
+		if err := ctx.Err(); err != nil {
+			return bad, err
+		}
+		line, rerr := r.ReadBytes('\n')
+		if rerr != nil && !errors.Is(rerr, io.EOF) {
+			return bad, fmt.Errorf("第 %d 行读取失败: %w", lineNo, rerr)
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			p, id, perr := parseClassifyLine(line)
+			if perr != nil {
+				bad++
+				fmt.Fprintf(errOut, "第 %d 行格式错误，已跳过：%v\n", lineNo, perr)
+			} else {
+				res := e.Grade(p)
+				o := classifyOut{ID: id, Relevant: res.Relevant, Category: res.Category, Level: res.Level,
+					Score: res.Score, Matches: res.Matches}
+				if o.Matches == nil {
+					o.Matches = []Match{}
+				}
+				b, merr := json.Marshal(o)
+				if merr != nil {
+					return bad, fmt.Errorf("第 %d 行结果编码失败: %w", lineNo, merr)
+				}
+				w.Write(b)
+				if werr := w.WriteByte('\n'); werr != nil {
+					return bad, fmt.Errorf("写出结果失败: %w", werr)
+				}
+			}
+		}
+		if errors.Is(rerr, io.EOF) {
+			break
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return bad, fmt.Errorf("写出结果失败: %w", err)
+	}
+	return bad, nil
+}
+
+func parseClassifyLine(line []byte) (Post, json.RawMessage, error) {
+	var in classifyIn
+	if err := json.Unmarshal(line, &in); err != nil {
+		return Post{}, nil, fmt.Errorf("不是合法的 JSON 对象（%v）", err)
+	}
+	id := bytes.TrimSpace(in.ID)
+	if len(id) == 0 || string(id) == "null" {
+		return Post{}, nil, errors.New("缺少 id")
+	}
+	if id[0] != '"' && id[0] != '-' && (id[0] < '0' || id[0] > '9') {
+		return Post{}, nil, errors.New("id 必须是字符串或数字")
+	}
+	if in.Title == nil && in.Body == nil {
+		return Post{}, nil, errors.New("title 和 body 至少要有一个")
+	}
+	p := Post{Source: in.Source, Replies: in.Replies, Views: in.Views, Reposts: in.Reposts}
+	if in.Title != nil {
+		p.Title = *in.Title
+	}
+	if in.Body != nil {
+		p.Body = *in.Body
+	}
+	if in.PublishedAt != "" {
+		t, err := time.Parse(time.RFC3339, in.PublishedAt)
+		if err != nil {
+			return Post{}, nil, fmt.Errorf("published_at %q 不是 RFC 3339 时间", in.PublishedAt)
+		}
+		p.PublishedAt = t
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, id); err != nil {
+		return Post{}, nil, fmt.Errorf("id 无法解析: %w", err)
+	}
+	return p, buf.Bytes(), nil
+}

@@ -1,0 +1,256 @@
+// Package classifier owns grading: it segments Chinese posts with gse (the
+// embedded simplified dictionary plus the bureau's domain dictionary in
+// configs/dict/), evaluates the operator-written keyword rules of
+// configs/rules.yaml on token boundaries, and returns an explained verdict:
+// relevant or not, one of the six categories, a level 1-4, every term that
+// fired with its byte offsets in the original text, and the rules version.
+//
+// An Engine is immutable after Load and safe for concurrent use; a
+// Classifier holds the current Engine and swaps in a new one on reload, so a
+// reload never mutates a segmenter another goroutine is cutting with.
+package classifier
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-ego/gse"
+
+	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
+)
+
+// Post is what the classifier grades.
+type Post struct {
+	Title, Body  string
+	Source       string  // source name
+	SourceWeight float64 // 0 means 1
+	Replies      int
+	Views        int
+	Reposts      int
+	PublishedAt  time.Time
+}
+
+// Match is one term occurrence that contributed to a verdict. Start and End
+// are byte offsets into Field of the original (unconverted) text.
+type Match struct {
+	Rule  string `json:"rule"`
+	Term  string `json:"term"`
+	Field string `json:"field"`
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+}
+
+// Result is the explained verdict on one post.
+type Result struct {
+	Relevant     bool
+	Category     string
+	Level        int
+	Score        float64
+	Matches      []Match
+	Reasons      []string
+	RulesVersion string
+}
+
+// Token is one gse token with byte offsets into the original text.
+type Token struct {
+	Text  string `json:"text"`
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+}
+
+// Engine is one loaded rule set with its own segmenter. Immutable.
+type Engine struct {
+	seg     *gse.Segmenter
+	fold    foldTable
+	rules   *compiled
+	match   *matcher
+	rank    map[string]int
+	tiers   []int
+	version string
+	words   int
+	scratch sync.Pool // *[2]scratch: match buffers for one Grade
+}
+
+// Load reads rulesFile and the *.txt dictionaries in dictDir (may be ""),
+// validates everything and builds a fresh segmenter. Errors name file:line.
+func Load(rulesFile, dictDir string, logger *slog.Logger) (*Engine, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	began := time.Now()
+	data, err := os.ReadFile(rulesFile)
+	if err != nil {
+		return nil, fmt.Errorf("%s: 无法读取规则文件: %w", rulesFile, err)
+	}
+	f := defaultRulesFile()
+	doc, err := yamlfile.Decode(rulesFile, data, &f)
+	if err != nil {
+		return nil, err
+	}
+	fold := newFoldTable(f.Options.Traditional)
+	cp, err := compileRules(doc, &f, fold)
+	if err != nil {
+		return nil, err
+	}
+	h := newVersionHash(data)
+	words, err := readDicts(dictDir, f.Options.DictFreq, fold, h)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{
+		fold:    fold,
+		rules:   cp,
+		match:   newMatcher(cp.terms),
+		rank:    cp.categoryRank(),
+		tiers:   sortedTierIdx(cp.opts.Engagement),
+		version: versionOf(h),
+		words:   len(words),
+	}
+	e.scratch.New = func() any { return new([2]scratch) }
+	// A new Segmenter per Engine: never add words to one in use.
+	seg := &gse.Segmenter{NotLoadHMM: true, SkipLog: true}
+	if err := seg.LoadDictEmbed("zh_s"); err != nil {
+		return nil, fmt.Errorf("加载 gse 内置词典失败: %w", err)
+	}
+	for _, w := range words {
+		// ReAddToken changes a word gse already knows (AddToken would be a
+		// silent no-op); it fails on unknown words, which AddToken adds.
+		add := seg.AddToken
+		if _, _, ok := seg.Dict.Find([]byte(w.text)); ok {
+			add = seg.ReAddToken
+		}
+		if err := add(w.text, w.freq, w.pos); err != nil {
+			return nil, fmt.Errorf("%s:%d: 加入词典失败: %w", w.file, w.line, err)
+		}
+	}
+	if len(words) > 0 {
+		seg.CalcToken()
+	}
+	e.seg = seg
+	if len(cp.unused) > 0 {
+		logger.Warn("规则文件中有未被任何规则引用的词组", "rules_file", rulesFile, "groups", strings.Join(cp.unused, ","))
+	}
+	logger.Info("规则已加载", "rules_file", rulesFile, "dict_dir", dictDir, "version", e.version,
+		"rules", len(cp.rules), "terms", len(cp.terms), "dict_words", len(words),
+		"took", time.Since(began).Round(time.Millisecond))
+	return e, nil
+}
+
+// newVersionHash starts the rules version: the rules bytes, then each
+// dictionary file's name and bytes (readDicts adds those).
+func newVersionHash(rules []byte) hash.Hash {
+	h := sha256.New()
+	h.Write(rules)
+	return h
+}
+
+func versionOf(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil))[:16] }
+
+type dictWord struct {
+	text, pos, file string
+	freq            float64
+	line            int
+}
+
+// readDicts reads every *.txt in dir in name order: "词 [词频] [词性]" per
+// line, # starts a comment. The bytes go into h for the rules version.
+func readDicts(dir string, defFreq float64, fold foldTable, h hash.Hash) ([]dictWord, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.txt"))
+	if err != nil {
+		return nil, fmt.Errorf("%s: 无法列出词典文件: %w", dir, err)
+	}
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("%s: 词典目录不可用: %w", dir, err)
+	}
+	sort.Strings(files)
+	var out []dictWord
+	var errs []error
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("%s: 无法读取词典: %w", file, err)
+		}
+		h.Write([]byte(filepath.Base(file)))
+		h.Write([]byte{0})
+		h.Write(data)
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		sc.Buffer(make([]byte, 64*1024), 1<<20)
+		for ln := 1; sc.Scan(); ln++ {
+			line := sc.Text()
+			if i := strings.IndexByte(line, '#'); i >= 0 {
+				line = line[:i]
+			}
+			fields := strings.Fields(line)
+			if len(fields) == 0 {
+				continue
+			}
+			w := dictWord{text: fold.foldString(fields[0]), freq: defFreq, file: file, line: ln}
+			if len(fields) > 3 {
+				errs = append(errs, fmt.Errorf("%s:%d: 格式应为「词 [词频] [词性]」，多了 %d 列", file, ln, len(fields)-3))
+				continue
+			}
+			if len(fields) >= 2 {
+				v, err := strconv.ParseFloat(fields[1], 64)
+				if err != nil || v <= 0 {
+					errs = append(errs, fmt.Errorf("%s:%d: 词频 %q 必须是正数", file, ln, fields[1]))
+					continue
+				}
+				w.freq = v
+			}
+			if len(fields) == 3 {
+				w.pos = fields[2]
+			}
+			out = append(out, w)
+		}
+		if err := sc.Err(); err != nil {
+			errs = append(errs, fmt.Errorf("%s: 读取失败: %w", file, err))
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// Version is the hex hash of the rules file and dictionary bytes.
+func (e *Engine) Version() string { return e.version }
+
+// tokens segments folded text into byte spans, appending to buf[:0].
+func (e *Engine) tokens(s string, buf [][2]int) [][2]int {
+	if s == "" {
+		return nil
+	}
+	segs := e.seg.Segment([]byte(s))
+	out := slices.Grow(buf[:0], len(segs))
+	for _, sg := range segs {
+		out = append(out, [2]int{sg.Start(), sg.End()})
+	}
+	return out
+}
+
+// Segment returns the tokens of text as matching sees them, with offsets
+// and text from the original (e.g. traditional) string.
+func (e *Engine) Segment(text string) []Token {
+	n := e.fold.normalize(text)
+	toks := e.tokens(n.s, nil)
+	out := make([]Token, 0, len(toks))
+	for _, t := range toks {
+		a, b := n.origSpan(t[0], t[1])
+		out = append(out, Token{Text: text[a:b], Start: a, End: b})
+	}
+	return out
+}

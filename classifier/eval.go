@@ -1,0 +1,275 @@
+package classifier
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/taxonomy"
+)
+
+// Labeled is one hand-labeled post of the shared dev data.
+type Labeled struct {
+	ID       string
+	Post     Post
+	Relevant bool
+	Category string
+	Level    int
+	Why      string
+}
+
+type labeledLine struct {
+	ID          json.RawMessage `json:"id"`
+	Platform    string          `json:"platform"`
+	Title       string          `json:"title"`
+	Body        string          `json:"body"`
+	Replies     int             `json:"replies"`
+	Views       int             `json:"views"`
+	Reposts     int             `json:"reposts"`
+	PublishedAt string          `json:"published_at"`
+	Relevant    bool            `json:"relevant"`
+	Category    string          `json:"category"`
+	Level       int             `json:"level"`
+	Why         string          `json:"why"`
+}
+
+// ReadLabeled reads the JSON-lines format of /work/shared/data.
+func ReadLabeled(r io.Reader) ([]Labeled, error) {
+	br := bufio.NewReaderSize(r, 64*1024)
+	var out []Labeled
+	for lineNo := 1; ; lineNo++ {
+		line, err := br.ReadBytes('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return out, fmt.Errorf("第 %d 行读取失败: %w", lineNo, err)
+		}
+		if s := strings.TrimSpace(string(line)); s != "" {
+			var l labeledLine
+			if uerr := json.Unmarshal(line, &l); uerr != nil {
+				return out, fmt.Errorf("第 %d 行不是合法的 JSON: %w", lineNo, uerr)
+			}
+			id := strings.Trim(string(l.ID), `"`)
+			if id == "" {
+				return out, fmt.Errorf("第 %d 行缺少 id", lineNo)
+			}
+			if l.Relevant && (!taxonomy.ValidCategory(l.Category) || !taxonomy.ValidLevel(l.Level)) {
+				return out, fmt.Errorf("第 %d 行（%s）：相关条目的类别 %q 或等级 %d 无效", lineNo, id, l.Category, l.Level)
+			}
+			p := Post{Title: l.Title, Body: l.Body, Source: l.Platform, Replies: l.Replies, Views: l.Views, Reposts: l.Reposts}
+			if l.PublishedAt != "" {
+				if t, terr := time.Parse(time.RFC3339, l.PublishedAt); terr == nil {
+					p.PublishedAt = t
+				}
+			}
+			lb := Labeled{ID: id, Post: p, Relevant: l.Relevant, Category: l.Category, Level: l.Level, Why: l.Why}
+			if !lb.Relevant {
+				lb.Category, lb.Level = "", 0
+			}
+			out = append(out, lb)
+		}
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+	}
+}
+
+// PR is precision and recall of one yes/no question.
+type PR struct {
+	TP, FP, FN int
+	Precision  float64
+	Recall     float64
+	F1         float64
+}
+
+func (p *PR) finish() {
+	if p.TP+p.FP > 0 {
+		p.Precision = float64(p.TP) / float64(p.TP+p.FP)
+	}
+	if p.TP+p.FN > 0 {
+		p.Recall = float64(p.TP) / float64(p.TP+p.FN)
+	}
+	if p.Precision+p.Recall > 0 {
+		p.F1 = 2 * p.Precision * p.Recall / (p.Precision + p.Recall)
+	}
+}
+
+func (p PR) String() string {
+	return fmt.Sprintf("P=%.3f R=%.3f F1=%.3f (TP %d, FP %d, FN %d)", p.Precision, p.Recall, p.F1, p.TP, p.FP, p.FN)
+}
+
+// Miss is one item graded differently from its label.
+type Miss struct {
+	ID        string
+	Title     string
+	Why       string
+	Want, Got string // "category/level" or "无关"
+	Cost      int    // how bad: distance in severity, relevance errors weigh more
+}
+
+// Report is the result of Evaluate.
+type Report struct {
+	N         int
+	Relevance PR
+	// Category accuracy on items labeled relevant and graded relevant.
+	CategoryCorrect, CategoryTotal int
+	CategoryAccuracy               float64
+	// CategoryConfusion[want][got]; "" is not relevant.
+	CategoryConfusion map[string]map[string]int
+	// LevelConfusion[want][got], 0 is not relevant.
+	LevelConfusion [5][5]int
+	Major          PR     // levels 1-2
+	Elevated       PR     // levels 1-3
+	Misses         []Miss // worst first
+}
+
+// Evaluate grades every item and compares with the labels.
+func Evaluate(e *Engine, items []Labeled) Report {
+	rep := Report{N: len(items), CategoryConfusion: map[string]map[string]int{}}
+	for _, it := range items {
+		res := e.Grade(it.Post)
+		gotCat, gotLvl := "", 0
+		if res.Relevant {
+			gotCat, gotLvl = res.Category, res.Level
+		}
+		switch {
+		case it.Relevant && res.Relevant:
+			rep.Relevance.TP++
+			rep.CategoryTotal++
+			if gotCat == it.Category {
+				rep.CategoryCorrect++
+			}
+		case it.Relevant:
+			rep.Relevance.FN++
+		case res.Relevant:
+			rep.Relevance.FP++
+		}
+		if rep.CategoryConfusion[it.Category] == nil {
+			rep.CategoryConfusion[it.Category] = map[string]int{}
+		}
+		rep.CategoryConfusion[it.Category][gotCat]++
+		if it.Level >= 0 && it.Level <= 4 && gotLvl >= 0 && gotLvl <= 4 {
+			rep.LevelConfusion[it.Level][gotLvl]++
+		}
+		band(&rep.Major, it.Level, gotLvl, 2)
+		band(&rep.Elevated, it.Level, gotLvl, 3)
+		cost := 0
+		if it.Relevant != res.Relevant {
+			cost = 2 + abs(sev(it.Level)-sev(gotLvl))
+		} else if it.Relevant {
+			cost = abs(sev(it.Level)-sev(gotLvl)) * 2
+			if gotCat != it.Category {
+				cost++
+			}
+			if it.Level <= 2 && gotLvl > 2 {
+				cost += 3
+			}
+		}
+		if cost > 0 {
+			title := it.Post.Title
+			if title == "" {
+				title = it.Post.Body
+			}
+			if r := []rune(title); len(r) > 30 {
+				title = string(r[:30]) + "…"
+			}
+			rep.Misses = append(rep.Misses, Miss{ID: it.ID, Title: title, Why: it.Why,
+				Want: label(it.Category, it.Level), Got: label(gotCat, gotLvl), Cost: cost})
+		}
+	}
+	rep.Relevance.finish()
+	rep.Major.finish()
+	rep.Elevated.finish()
+	if rep.CategoryTotal > 0 {
+		rep.CategoryAccuracy = float64(rep.CategoryCorrect) / float64(rep.CategoryTotal)
+	}
+	sort.SliceStable(rep.Misses, func(i, j int) bool { return rep.Misses[i].Cost > rep.Misses[j].Cost })
+	return rep
+}
+
+func band(p *PR, want, got, worst int) {
+	w := want >= 1 && want <= worst
+	g := got >= 1 && got <= worst
+	switch {
+	case w && g:
+		p.TP++
+	case w:
+		p.FN++
+	case g:
+		p.FP++
+	}
+}
+
+// sev turns a level into a severity where higher is worse (0 = irrelevant).
+func sev(level int) int {
+	if level == 0 {
+		return 0
+	}
+	return 5 - level
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func label(cat string, level int) string {
+	if level == 0 {
+		return "无关"
+	}
+	return fmt.Sprintf("%s/%d", cat, level)
+}
+
+// WriteTo prints the report in Chinese for people.
+func (r Report) WriteTo(w io.Writer) (int64, error) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "条目数 %d\n", r.N)
+	fmt.Fprintf(&b, "相关性        %s\n", r.Relevance)
+	fmt.Fprintf(&b, "类别准确率    %.3f（%d/%d，仅统计标注相关且判为相关的条目）\n", r.CategoryAccuracy, r.CategoryCorrect, r.CategoryTotal)
+	fmt.Fprintf(&b, "重大(Ⅰ-Ⅱ)     %s\n", r.Major)
+	fmt.Fprintf(&b, "较大以上(Ⅰ-Ⅲ) %s\n", r.Elevated)
+	cats := append([]string{""}, taxonomy.Categories...)
+	short := func(k string) string {
+		if k == "" {
+			return "无关"
+		}
+		return k[:4]
+	}
+	b.WriteString("\n类别混淆（行=标注，列=判定）\n         ")
+	for _, c := range cats {
+		fmt.Fprintf(&b, "%6s", short(c))
+	}
+	b.WriteString("\n")
+	for _, want := range cats {
+		fmt.Fprintf(&b, "%-9s", short(want))
+		for _, got := range cats {
+			fmt.Fprintf(&b, "%6d", r.CategoryConfusion[want][got])
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n等级混淆（行=标注，列=判定，0=无关）\n      0     1     2     3     4\n")
+	for i := 0; i < 5; i++ {
+		fmt.Fprintf(&b, "%d", i)
+		for j := 0; j < 5; j++ {
+			fmt.Fprintf(&b, "%6d", r.LevelConfusion[i][j])
+		}
+		b.WriteString("\n")
+	}
+	if len(r.Misses) > 0 {
+		b.WriteString("\n最严重的误判\n")
+		for i, m := range r.Misses {
+			if i >= 25 {
+				fmt.Fprintf(&b, "……另有 %d 条\n", len(r.Misses)-i)
+				break
+			}
+			fmt.Fprintf(&b, "  %-16s 标注 %-16s 判定 %-16s %s ｜%s\n", m.ID, m.Want, m.Got, m.Title, m.Why)
+		}
+	}
+	n, err := io.WriteString(w, b.String())
+	return int64(n), err
+}

@@ -1,0 +1,375 @@
+package classifier
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/yuqing-bureau/yuqing/taxonomy"
+)
+
+const (
+	fieldTitle = "title"
+	fieldBody  = "body"
+)
+
+// fired is one rule that fired on a post.
+type fired struct {
+	r      *rule
+	factor float64 // title factor (or 1) times the count_terms multiplier
+	where  string  // 标题 / 正文 / 标题+正文
+	terms  []string
+}
+
+// Grade grades one post. Pure and safe for concurrent use.
+func (e *Engine) Grade(p Post) Result {
+	opts := &e.rules.opts
+	sc := e.scratch.Get().(*[2]scratch)
+	defer e.scratch.Put(sc)
+	var fields [2]fieldHits
+	for i, text := range [2]string{p.Title, p.Body} {
+		n := e.fold.normalize(text)
+		sc[i].toks = e.tokens(n.s, sc[i].toks)
+		fields[i] = e.match.match(n, sc[i].toks, &sc[i])
+	}
+	res := Result{RulesVersion: e.version, Matches: make([]Match, 0, len(fields[0].hits)+len(fields[1].hits)+8)}
+
+	fires := make([]fired, 0, 32)
+	var score float64
+	votes := map[string]float64{}
+	for ri := range e.rules.rules {
+		r := &e.rules.rules[ri]
+		f, excl, ok := e.evalRule(r, &fields, &res.Matches)
+		if excl != "" {
+			res.Reasons = append(res.Reasons, fmt.Sprintf("规则 %s%s 因排除词「%s」不生效", r.id, noteOf(r), excl))
+		}
+		if !ok {
+			continue
+		}
+		fires = append(fires, f)
+		score += r.weight * f.factor
+		if r.category != "" {
+			votes[r.category] += r.votes * f.factor
+		}
+	}
+
+	sw := p.SourceWeight
+	if sw <= 0 {
+		sw = 1
+	}
+	score *= sw
+	res.Score = math.Round(score*100) / 100
+	res.Relevant = res.Score >= opts.Threshold && res.Score > 0
+
+	// Category: most votes, ties by the configured order.
+	voteLine := ""
+	if res.Relevant {
+		best, bestV := "", 0.0
+		for k, v := range votes {
+			if v <= 0 {
+				continue
+			}
+			if best == "" || v > bestV+1e-9 || (math.Abs(v-bestV) <= 1e-9 && e.rank[k] < e.rank[best]) {
+				best, bestV = k, v
+			}
+		}
+		if best == "" {
+			best = opts.DefaultCategory
+		}
+		res.Category = best
+		if len(votes) > 0 {
+			keys := make([]string, 0, len(votes))
+			for k := range votes {
+				keys = append(keys, k)
+			}
+			sort.Slice(keys, func(i, j int) bool {
+				if votes[keys[i]] != votes[keys[j]] {
+					return votes[keys[i]] > votes[keys[j]]
+				}
+				return e.rank[keys[i]] < e.rank[keys[j]]
+			})
+			var parts []string
+			for _, k := range keys {
+				parts = append(parts, fmt.Sprintf("%s %.2f", taxonomy.CategoryName(k), votes[k]))
+			}
+			voteLine = "类别票数：" + strings.Join(parts, "，")
+		}
+	}
+
+	// Level: base, escalators, de-escalators, then engagement.
+	level := 0
+	if res.Relevant {
+		level = opts.BaseLevel
+		for _, f := range fires {
+			if f.r.raiseTo != 0 && f.r.raiseTo < level {
+				level = f.r.raiseTo
+			}
+		}
+		lower := 0
+		for _, f := range fires {
+			if f.r.lower > 0 && (f.r.keepAt == 0 || level > f.r.keepAt) && f.r.lower > lower {
+				lower = f.r.lower
+			}
+		}
+		level = min(level+lower, taxonomy.LowestLevel)
+	}
+
+	for _, f := range fires {
+		res.Reasons = append(res.Reasons, e.reason(f, res.Relevant))
+	}
+	if sw != 1 {
+		res.Reasons = append(res.Reasons, fmt.Sprintf("来源 %s 权重 ×%.2f", p.Source, sw))
+	}
+	verdict := "不相关"
+	if res.Relevant {
+		verdict = "相关"
+	}
+	res.Reasons = append(res.Reasons, fmt.Sprintf("相关性得分 %.2f（阈值 %.2f）：%s", res.Score, opts.Threshold, verdict))
+	if voteLine != "" {
+		res.Reasons = append(res.Reasons, voteLine)
+	}
+
+	if res.Relevant {
+		for _, ti := range e.tiers {
+			t := e.rules.opts.Engagement[ti]
+			if !(t.Replies > 0 && p.Replies >= t.Replies || t.Views > 0 && p.Views >= t.Views ||
+				t.Reposts > 0 && p.Reposts >= t.Reposts) {
+				continue
+			}
+			highest := t.Highest
+			if highest == 0 {
+				highest = taxonomy.LevelI
+			}
+			if level > highest {
+				nl := max(level-t.Raise, highest)
+				res.Reasons = append(res.Reasons, fmt.Sprintf("互动量高（回复 %d、浏览 %d、转发 %d）：等级由%s升至%s",
+					p.Replies, p.Views, p.Reposts, taxonomy.LevelRoman(level), taxonomy.LevelRoman(nl)))
+				level = nl
+			}
+			break
+		}
+		res.Level = level
+		res.Reasons = append(res.Reasons, fmt.Sprintf("结论：%s，%s", taxonomy.CategoryName(res.Category), taxonomy.LevelLabel(level)))
+	}
+	slices.SortStableFunc(res.Matches, func(a, b Match) int {
+		if a.Field != b.Field {
+			if a.Field == fieldTitle {
+				return -1
+			}
+			return 1
+		}
+		if a.Start != b.Start {
+			return a.Start - b.Start
+		}
+		return a.End - b.End
+	})
+	return res
+}
+
+func noteOf(r *rule) string {
+	if r.note == "" {
+		return ""
+	}
+	return "（" + r.note + "）"
+}
+
+func (e *Engine) reason(f fired, relevant bool) string {
+	r := f.r
+	var parts []string
+	if r.weight != 0 {
+		parts = append(parts, fmt.Sprintf("相关性 %+.2f", r.weight*f.factor))
+	}
+	if r.category != "" && r.votes > 0 {
+		parts = append(parts, fmt.Sprintf("类别「%s」+%.2f 票", taxonomy.CategoryName(r.category), r.votes*f.factor))
+	}
+	if relevant {
+		if r.raiseTo != 0 {
+			parts = append(parts, "等级升至"+taxonomy.LevelRoman(r.raiseTo))
+		}
+		if r.lower != 0 {
+			s := fmt.Sprintf("等级降 %d 级", r.lower)
+			if r.keepAt != 0 {
+				s += fmt.Sprintf("（已达%s级及以上时不降）", taxonomy.LevelRoman(r.keepAt))
+			}
+			parts = append(parts, s)
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "无作用")
+	}
+	terms := f.terms
+	if len(terms) > 4 {
+		terms = append(terms[:4:4], "…")
+	}
+	return fmt.Sprintf("规则 %s%s 命中「%s」(%s)：%s", r.id, noteOf(r), strings.Join(terms, "、"), f.where, strings.Join(parts, "，"))
+}
+
+// evalRule decides whether r fires. It returns the exclusion term when a
+// none-term vetoed an otherwise firing rule.
+// The evidence of a firing rule is appended to dst.
+func (e *Engine) evalRule(r *rule, fields *[2]fieldHits, dst *[]Match) (fired, string, bool) {
+	var scope []int
+	switch r.scope {
+	case scopeTitle:
+		scope = []int{0}
+	case scopeBody:
+		scope = []int{1}
+	default:
+		scope = []int{0, 1}
+	}
+	if !e.cond(r, fields, scope) {
+		return fired{}, "", false
+	}
+	for _, fi := range scope {
+		for _, id := range r.none {
+			if fields[fi].has(id) {
+				return fired{}, e.rules.terms[id].text, false
+			}
+		}
+	}
+	f := fired{r: r, factor: 1}
+	if r.scope != scopeBody && e.cond(r, fields, []int{0}) {
+		f.factor = e.rules.opts.TitleFactor
+	}
+	if r.perTerm > 1 {
+		n := 0
+		for _, id := range r.any {
+			for _, fi := range scope {
+				if fields[fi].has(id) {
+					n++
+					break
+				}
+			}
+		}
+		f.factor *= float64(min(n, r.perTerm))
+	}
+	// Collect the evidence: every hit of the rule's positive terms in scope.
+	var seenTerm []int // terms already listed
+	first := len(*dst) // this rule's matches are (*dst)[first:]
+	inField := [2]bool{}
+	addList := func(ids []int) {
+		for _, id := range ids {
+			if slices.Contains(seenTerm, id) {
+				continue
+			}
+			for _, fi := range scope {
+				fh := &fields[fi]
+				fresh := false
+				for _, hi := range fh.of(id) {
+					h := fh.hits[hi]
+					a, b := fh.norm.origSpan(h.start, h.end)
+					name := fieldTitle
+					if fi == 1 {
+						name = fieldBody
+					}
+					if slices.ContainsFunc((*dst)[first:], func(m Match) bool {
+						return m.Field == name && m.Start == a && m.End == b
+					}) {
+						continue // 医保* and *医保 on one 医保 are one match
+					}
+					fresh = true
+					*dst = append(*dst, Match{Rule: r.id, Term: e.rules.terms[id].text, Field: name, Start: a, End: b})
+					inField[fi] = true
+				}
+				if fresh && !slices.Contains(seenTerm, id) {
+					seenTerm = append(seenTerm, id)
+					f.terms = append(f.terms, e.rules.terms[id].text)
+				}
+			}
+		}
+	}
+	addList(r.any)
+	for _, l := range r.all {
+		addList(l)
+	}
+	for _, n := range r.near {
+		addList(n.a)
+		addList(n.b)
+	}
+	switch {
+	case inField[0] && inField[1]:
+		f.where = "标题+正文"
+	case inField[0]:
+		f.where = "标题"
+	default:
+		f.where = "正文"
+	}
+	return f, "", true
+}
+
+// cond evaluates any/all/near over the given fields.
+func (e *Engine) cond(r *rule, fields *[2]fieldHits, scope []int) bool {
+	hasAny := func(ids []int) bool {
+		for _, fi := range scope {
+			for _, id := range ids {
+				if fields[fi].has(id) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if len(r.any) > 0 && !hasAny(r.any) {
+		return false
+	}
+	if r.minCount > 1 {
+		// Count distinct places: 医保* and *医保 on one 医保 count once.
+		n := 0
+		for _, fi := range scope {
+			var starts []int
+			for _, id := range r.any {
+				for _, hi := range fields[fi].of(id) {
+					if st := fields[fi].hits[hi].start; !slices.Contains(starts, st) {
+						starts = append(starts, st)
+					}
+				}
+			}
+			n += len(starts)
+		}
+		if n < r.minCount {
+			return false
+		}
+	}
+	for _, l := range r.all {
+		if !hasAny(l) {
+			return false
+		}
+	}
+	for _, n := range r.near {
+		if !nearIn(fields, scope, n) {
+			return false
+		}
+	}
+	return true
+}
+
+func nearIn(fields *[2]fieldHits, scope []int, n near) bool {
+	for _, fi := range scope {
+		fh := &fields[fi]
+		for _, a := range n.a {
+			for _, ha := range fh.of(a) {
+				x := fh.hits[ha]
+				for _, b := range n.b {
+					for _, hb := range fh.of(b) {
+						y := fh.hits[hb]
+						var gap int
+						switch {
+						case y.tokA > x.tokB:
+							gap = y.tokA - x.tokB - 1
+						case x.tokA > y.tokB:
+							gap = x.tokA - y.tokB - 1
+						default:
+							gap = 0 // overlapping
+						}
+						if gap <= n.within {
+							return true
+						}
+					}
+				}
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,441 @@
+package classifier
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
+)
+
+// termList is a list of terms that may also be written as a single string,
+// so `any: "@core"` and `any: [a, b]` both read naturally.
+type termList []string
+
+func (t *termList) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*t = termList{n.Value}
+		return nil
+	}
+	var l []string
+	if err := n.Decode(&l); err != nil {
+		return err
+	}
+	*t = l
+	return nil
+}
+
+// rulesFile is configs/rules.yaml as written by operators.
+type rulesFile struct {
+	Options options             `yaml:"options"`
+	Groups  map[string]termList `yaml:"groups"`
+	Rules   []ruleSpec          `yaml:"rules"`
+}
+
+type options struct {
+	Threshold       float64          `yaml:"relevance_threshold"`
+	TitleFactor     float64          `yaml:"title_factor"`
+	LooseMinRunes   int              `yaml:"loose_min_runes"`
+	Traditional     bool             `yaml:"traditional"`
+	BaseLevel       int              `yaml:"base_level"`
+	DefaultCategory string           `yaml:"default_category"`
+	CategoryOrder   []string         `yaml:"category_order"`
+	Engagement      []engagementTier `yaml:"engagement"`
+	DictFreq        float64          `yaml:"dict_freq"`
+}
+
+// engagementTier raises the level of posts that reached any of its counts.
+type engagementTier struct {
+	Note    string `yaml:"note"`
+	Replies int    `yaml:"replies"`
+	Views   int    `yaml:"views"`
+	Reposts int    `yaml:"reposts"`
+	Raise   int    `yaml:"raise"`
+	Highest int    `yaml:"highest"`
+}
+
+type nearSpec struct {
+	A      termList `yaml:"a"`
+	B      termList `yaml:"b"`
+	Within int      `yaml:"within"`
+}
+
+type levelSpec struct {
+	RaiseTo       int `yaml:"raise_to"`
+	Lower         int `yaml:"lower"`
+	KeepAtOrAbove int `yaml:"keep_at_or_above"`
+}
+
+type ruleSpec struct {
+	ID       string     `yaml:"id"`
+	Note     string     `yaml:"note"`
+	Scope    string     `yaml:"scope"`
+	Any      termList   `yaml:"any"`
+	All      []termList `yaml:"all"`
+	Near     []nearSpec `yaml:"near"`
+	None     termList   `yaml:"none"`
+	MinCount int        `yaml:"min_count"`
+	PerTerm  int        `yaml:"count_terms"`
+	Weight   float64    `yaml:"weight"`
+	Category string     `yaml:"category"`
+	Votes    *float64   `yaml:"votes"`
+	Level    *levelSpec `yaml:"level"`
+	Disabled bool       `yaml:"disabled"`
+}
+
+func defaultRulesFile() rulesFile {
+	return rulesFile{Options: options{
+		Threshold:     2,
+		TitleFactor:   1.5,
+		LooseMinRunes: 4,
+		Traditional:   true,
+		BaseLevel:     taxonomy.LevelIV,
+		DictFreq:      200,
+	}}
+}
+
+// Scopes.
+const (
+	scopeBoth  = 0
+	scopeTitle = 1
+	scopeBody  = 2
+)
+
+// term is one compiled keyword.
+type term struct {
+	text    string         // as written in the rules (shown to people)
+	key     string         // folded form searched for
+	re      *regexp.Regexp // for /regex/ terms
+	startOK bool           // may start inside a token
+	endOK   bool           // may end inside a token
+}
+
+type near struct {
+	a, b   []int
+	within int
+}
+
+type rule struct {
+	id       string
+	note     string
+	scope    int
+	any      []int
+	all      [][]int
+	near     []near
+	none     []int
+	minCount int
+	perTerm  int
+	weight   float64
+	category string
+	votes    float64
+	raiseTo  int
+	lower    int
+	keepAt   int
+	index    int
+}
+
+// compiled is the rules file after validation.
+type compiled struct {
+	opts   options
+	terms  []term
+	rules  []rule
+	unused []string // groups no enabled rule references
+}
+
+type compiler struct {
+	used   map[string]bool // groups referenced by some rule
+	doc    *yamlfile.Doc
+	f      *rulesFile
+	fold   foldTable
+	terms  []term
+	byText map[string]int
+	errs   []error
+}
+
+func compileRules(doc *yamlfile.Doc, f *rulesFile, fold foldTable) (*compiled, error) {
+	c := &compiler{doc: doc, f: f, fold: fold, byText: map[string]int{}, used: map[string]bool{}}
+	o := &f.Options
+	if o.Threshold <= 0 {
+		c.errf("options.relevance_threshold", "相关性阈值必须大于 0，实际为 %v", o.Threshold)
+	}
+	if o.TitleFactor <= 0 {
+		c.errf("options.title_factor", "标题倍数必须大于 0，实际为 %v", o.TitleFactor)
+	}
+	if o.LooseMinRunes < 0 {
+		c.errf("options.loose_min_runes", "不能为负数")
+	}
+	if !taxonomy.ValidLevel(o.BaseLevel) {
+		c.errf("options.base_level", "等级必须是 1 到 4，实际为 %d", o.BaseLevel)
+	}
+	if o.DefaultCategory != "" && !taxonomy.ValidCategory(o.DefaultCategory) {
+		c.errf("options.default_category", "未知类别 %q，可选：%s", o.DefaultCategory, strings.Join(taxonomy.Categories, "、"))
+	}
+	for i, k := range o.CategoryOrder {
+		if !taxonomy.ValidCategory(k) {
+			c.errf(fmt.Sprintf("options.category_order[%d]", i), "未知类别 %q", k)
+		}
+	}
+	if o.DictFreq <= 0 {
+		c.errf("options.dict_freq", "词频必须大于 0")
+	}
+	for i, t := range o.Engagement {
+		p := fmt.Sprintf("options.engagement[%d]", i)
+		if t.Replies <= 0 && t.Views <= 0 && t.Reposts <= 0 {
+			c.errf(p, "至少要设置 replies、views、reposts 中的一个门槛")
+		}
+		if t.Raise < 1 || t.Raise > 3 {
+			c.errf(p+".raise", "升级数必须是 1 到 3，实际为 %d", t.Raise)
+		}
+		if t.Highest != 0 && !taxonomy.ValidLevel(t.Highest) {
+			c.errf(p+".highest", "等级必须是 1 到 4，实际为 %d", t.Highest)
+		}
+	}
+	for name := range f.Groups {
+		if name == "" || strings.ContainsAny(name, "@ ") {
+			c.errf("groups", "词组名 %q 不能为空，也不能含有 @ 或空格", name)
+		}
+	}
+	out := &compiled{opts: *o}
+	ids := map[string]int{}
+	for i, rs := range f.Rules {
+		p := fmt.Sprintf("rules[%d]", i)
+		if rs.Disabled {
+			continue
+		}
+		r := rule{id: rs.ID, note: rs.Note, weight: rs.Weight, category: rs.Category, index: i}
+		switch {
+		case rs.ID == "":
+			c.errf(p, "缺少 id")
+		case !validID(rs.ID):
+			c.errf(p+".id", "id %q 只能包含小写字母、数字和下划线", rs.ID)
+		default:
+			if j, dup := ids[rs.ID]; dup {
+				c.errf(p+".id", "id %q 与 rules[%d] 重复", rs.ID, j)
+			}
+			ids[rs.ID] = i
+		}
+		switch rs.Scope {
+		case "", "both":
+			r.scope = scopeBoth
+		case "title":
+			r.scope = scopeTitle
+		case "body":
+			r.scope = scopeBody
+		default:
+			c.errf(p+".scope", "范围必须是 title、body 或 both，实际为 %q", rs.Scope)
+		}
+		r.any = c.list(p+".any", rs.Any)
+		for j, l := range rs.All {
+			ids := c.list(fmt.Sprintf("%s.all[%d]", p, j), l)
+			if len(ids) == 0 {
+				c.errf(fmt.Sprintf("%s.all[%d]", p, j), "词表不能为空")
+			}
+			r.all = append(r.all, ids)
+		}
+		for j, n := range rs.Near {
+			np := fmt.Sprintf("%s.near[%d]", p, j)
+			nn := near{a: c.list(np+".a", n.A), b: c.list(np+".b", n.B), within: n.Within}
+			if len(nn.a) == 0 || len(nn.b) == 0 {
+				c.errf(np, "a 和 b 两个词表都不能为空")
+			}
+			if n.Within < 0 {
+				c.errf(np+".within", "距离不能为负数")
+			}
+			r.near = append(r.near, nn)
+		}
+		r.none = c.list(p+".none", rs.None)
+		r.minCount = rs.MinCount
+		r.perTerm = rs.PerTerm
+		if rs.PerTerm < 0 {
+			c.errf(p+".count_terms", "不能为负数")
+		}
+		if rs.PerTerm > 0 && len(r.any) == 0 {
+			c.errf(p+".count_terms", "count_terms 统计的是 any 中命中的不同词数，需要同时写 any")
+		}
+		if rs.MinCount < 0 {
+			c.errf(p+".min_count", "不能为负数")
+		}
+		if rs.MinCount > 0 && len(r.any) == 0 {
+			c.errf(p+".min_count", "min_count 统计的是 any 的命中次数，需要同时写 any")
+		}
+		if len(r.any) == 0 && len(r.all) == 0 && len(r.near) == 0 {
+			c.errf(p, "规则没有任何条件：至少需要 any、all 或 near 之一")
+		}
+		if rs.Category != "" && !taxonomy.ValidCategory(rs.Category) {
+			c.errf(p+".category", "未知类别 %q，可选：%s", rs.Category, strings.Join(taxonomy.Categories, "、"))
+		}
+		if rs.Votes != nil {
+			r.votes = *rs.Votes
+			if r.votes < 0 {
+				c.errf(p+".votes", "票数不能为负数")
+			}
+			if rs.Category == "" {
+				c.errf(p+".votes", "设置了 votes 但没有 category")
+			}
+		} else if rs.Category != "" {
+			r.votes = max(rs.Weight, 1)
+		}
+		if lv := rs.Level; lv != nil {
+			if lv.RaiseTo != 0 && !taxonomy.ValidLevel(lv.RaiseTo) {
+				c.errf(p+".level.raise_to", "等级必须是 1 到 4，实际为 %d", lv.RaiseTo)
+			}
+			if lv.Lower < 0 || lv.Lower > 3 {
+				c.errf(p+".level.lower", "降级数必须是 0 到 3，实际为 %d", lv.Lower)
+			}
+			if lv.KeepAtOrAbove != 0 && !taxonomy.ValidLevel(lv.KeepAtOrAbove) {
+				c.errf(p+".level.keep_at_or_above", "等级必须是 1 到 4，实际为 %d", lv.KeepAtOrAbove)
+			}
+			if lv.RaiseTo != 0 && lv.Lower != 0 {
+				c.errf(p+".level", "raise_to 与 lower 不能写在同一条规则里")
+			}
+			if lv.RaiseTo == 0 && lv.Lower == 0 {
+				c.errf(p+".level", "level 需要 raise_to 或 lower")
+			}
+			r.raiseTo, r.lower, r.keepAt = lv.RaiseTo, lv.Lower, lv.KeepAtOrAbove
+		}
+		if rs.Weight == 0 && rs.Category == "" && rs.Level == nil {
+			c.errf(p, "规则不起任何作用：请设置 weight、category 或 level")
+		}
+		out.rules = append(out.rules, r)
+	}
+	if len(out.rules) == 0 && len(c.errs) == 0 {
+		c.errf("rules", "没有任何启用的规则")
+	}
+	out.terms = c.terms
+	for name := range f.Groups {
+		if !c.used[name] {
+			out.unused = append(out.unused, name)
+		}
+	}
+	sort.Strings(out.unused)
+	return out, errors.Join(c.errs...)
+}
+
+func (c *compiler) errf(path, format string, args ...any) {
+	c.errs = append(c.errs, c.doc.Errorf(path, format, args...))
+}
+
+var idRe = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+func validID(s string) bool { return idRe.MatchString(s) }
+
+// list resolves a term list (with @group references) into term ids.
+func (c *compiler) list(path string, l termList) []int {
+	var out []int
+	seen := map[int]bool{}
+	var walk func(path string, l termList, stack []string)
+	walk = func(path string, l termList, stack []string) {
+		for i, s := range l {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			if strings.HasPrefix(s, "@") {
+				name := s[1:]
+				g, ok := c.f.Groups[name]
+				if !ok {
+					c.errf(p, "引用了不存在的词组 %q", name)
+					continue
+				}
+				for _, st := range stack {
+					if st == name {
+						c.errf(p, "词组循环引用：%s → %s", strings.Join(stack, " → "), name)
+						return
+					}
+				}
+				c.used[name] = true
+				walk("groups."+name, g, append(stack, name))
+				continue
+			}
+			id, ok := c.term(p, s)
+			if ok && !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+	}
+	walk(path, l, nil)
+	return out
+}
+
+// term compiles one keyword. Syntax: "词" must start and end on token
+// boundaries; "词*" may end inside a token; "*词" may start inside one;
+// "/re/" is a regular expression on the folded text.
+func (c *compiler) term(path, s string) (int, bool) {
+	s = strings.TrimSpace(s)
+	if id, ok := c.byText[s]; ok {
+		return id, true
+	}
+	t := term{text: s}
+	switch {
+	case s == "" || s == "*" || s == "**":
+		c.errf(path, "关键词不能为空")
+		return 0, false
+	case len(s) >= 2 && s[0] == '/' && s[len(s)-1] == '/':
+		re, err := regexp.Compile(c.fold.foldString(s[1 : len(s)-1]))
+		if err != nil {
+			c.errf(path, "正则表达式 %s 有误：%v", s, err)
+			return 0, false
+		}
+		if re.MatchString("") {
+			c.errf(path, "正则表达式 %s 能匹配空串", s)
+			return 0, false
+		}
+		t.re = re
+	default:
+		k := s
+		if strings.HasPrefix(k, "*") {
+			t.startOK, k = true, k[1:]
+		}
+		if strings.HasSuffix(k, "*") {
+			t.endOK, k = true, k[:len(k)-1]
+		}
+		if strings.ContainsAny(k, "*@/") {
+			c.errf(path, "关键词 %q 含有特殊字符（* 只能在首尾，正则要写成 /.../）", s)
+			return 0, false
+		}
+		t.key = c.fold.foldString(strings.TrimSpace(k))
+		if t.key == "" {
+			c.errf(path, "关键词不能为空")
+			return 0, false
+		}
+		if min := c.f.Options.LooseMinRunes; min > 0 && utf8.RuneCountInString(t.key) >= min {
+			t.startOK, t.endOK = true, true
+		}
+	}
+	id := len(c.terms)
+	c.terms = append(c.terms, t)
+	c.byText[s] = id
+	return id, true
+}
+
+// categoryRank orders categories for tie-breaking.
+func (cp *compiled) categoryRank() map[string]int {
+	rank := map[string]int{}
+	for i, k := range cp.opts.CategoryOrder {
+		if _, ok := rank[k]; !ok {
+			rank[k] = i
+		}
+	}
+	n := len(rank)
+	for _, k := range taxonomy.Categories {
+		if _, ok := rank[k]; !ok {
+			rank[k] = n
+			n++
+		}
+	}
+	return rank
+}
+
+// sortedTierIdx returns engagement tiers from the strongest raise down.
+func sortedTierIdx(ts []engagementTier) []int {
+	idx := make([]int, len(ts))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return ts[idx[a]].Raise > ts[idx[b]].Raise })
+	return idx
+}

@@ -1,0 +1,144 @@
+package grader
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/yuqing-bureau/yuqing/classifier"
+	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/store/sqlite"
+)
+
+// keywordGrader marks posts mentioning 医保 relevant; 骗保 makes them Ⅱ.
+type keywordGrader struct{}
+
+func (keywordGrader) Grade(p classifier.Post) classifier.Result {
+	text := p.Title + p.Body
+	switch {
+	case strings.Contains(text, "骗保"):
+		return classifier.Result{Relevant: true, Category: "institution", Level: 2, Score: 5, RulesVersion: "t1",
+			Matches: []classifier.Match{{Rule: "fraud", Term: "骗保", Field: "title", Start: 0, End: 6}}}
+	case strings.Contains(text, "医保"):
+		return classifier.Result{Relevant: true, Category: "reimbursement", Level: 4, Score: 2, RulesVersion: "t1"}
+	}
+	return classifier.Result{Category: "policy", Level: 4, RulesVersion: "t1"} // irrelevant: category/level dropped
+}
+
+// failingStore fails every transaction while fail is set.
+type failingStore struct {
+	store.Store
+	fail bool
+}
+
+func (f *failingStore) InTx(ctx context.Context, fn func(store.Tx) error) error {
+	if f.fail {
+		return errors.New("database is locked")
+	}
+	return f.Store.InTx(ctx, fn)
+}
+
+func TestWorkerGradesFilesAndRetries(t *testing.T) {
+	ctx := context.Background()
+	base, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "y.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer base.Close()
+	st := &failingStore{Store: base, fail: true}
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	for i, title := range []string{"骗保团伙被曝光", "医保报销慢", "养老金调整"} {
+		p := &store.Post{Source: "bbs", URL: "http://bbs/" + string(rune('a'+i)), Title: title, Body: "正文", FetchedAt: now}
+		if _, err := st.SavePost(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg := prometheus.NewPedanticRegistry()
+	w := New(Options{Store: st, Grader: keywordGrader{}, Incidents: incident.New(st, incident.DefaultPolicy(), func() time.Time { return now }),
+		Registerer: reg, Batch: 10, Now: func() time.Time { return now }})
+
+	// A database failure loses nothing: every post stays queued.
+	n, err := w.ProcessBatch(ctx)
+	if err == nil || n != 0 {
+		t.Fatalf("batch during failure: %d, %v", n, err)
+	}
+	if _, ungraded, _ := st.CountPosts(ctx); ungraded != 3 {
+		t.Fatalf("ungraded after failure = %d, want 3", ungraded)
+	}
+	if got := testutil.ToFloat64(w.errs); got != 3 {
+		t.Errorf("grading errors = %v, want 3", got)
+	}
+
+	st.fail = false
+	if n, err := w.ProcessBatch(ctx); err != nil || n != 3 {
+		t.Fatalf("batch after recovery: %d, %v", n, err)
+	}
+	open, _ := st.OpenIncidents(ctx)
+	if len(open) != 2 || open[0].Level != 2 || open[0].AckDueAt.IsZero() || open[1].Level != 4 {
+		t.Errorf("open incidents %+v", open)
+	}
+	err = testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP yuqing_posts_graded_total Posts graded, by category and level (category "" and level 0: not relevant).
+# TYPE yuqing_posts_graded_total counter
+yuqing_posts_graded_total{category="",level="0"} 1
+yuqing_posts_graded_total{category="institution",level="2"} 1
+yuqing_posts_graded_total{category="reimbursement",level="4"} 1
+# HELP yuqing_grading_backlog Posts waiting to be graded.
+# TYPE yuqing_grading_backlog gauge
+yuqing_grading_backlog 0
+`), "yuqing_posts_graded_total", "yuqing_grading_backlog")
+	if err != nil {
+		t.Error(err)
+	}
+	d, err := st.IncidentDetail(ctx, open[0].Number)
+	if err != nil || len(d.Posts) != 1 || d.Posts[0].Grade.RulesVersion != "t1" || d.Posts[0].Grade.Matches[0].Term != "骗保" {
+		t.Errorf("stored grade %+v %v", d.Posts, err)
+	}
+	if n, _ := w.ProcessBatch(ctx); n != 0 {
+		t.Errorf("second pass graded %d posts again", n)
+	}
+}
+
+func TestRunStopsOnCancel(t *testing.T) {
+	base, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "y.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer base.Close()
+	w := New(Options{Store: base, Grader: keywordGrader{}, Incidents: incident.New(base, incident.DefaultPolicy(), nil),
+		Registerer: prometheus.NewRegistry(), Interval: 10 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- w.Run(ctx) }()
+	p := &store.Post{Source: "bbs", URL: "http://bbs/x", Title: "医保卡丢了怎么补办", Body: "正文"}
+	if _, err := base.SavePost(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	w.Kick()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, u, _ := base.CountPosts(context.Background()); u == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("post not graded within 5 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+}

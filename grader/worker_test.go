@@ -142,3 +142,41 @@ func TestRunStopsOnCancel(t *testing.T) {
 		t.Fatal("Run did not return after cancel")
 	}
 }
+
+// BenchmarkGradeAndFile measures the whole grading stage per post: the
+// shipped rules on gse, the grade and incident filing committed to SQLite.
+func BenchmarkGradeAndFile(b *testing.B) {
+	ctx := context.Background()
+	eng, err := classifier.Load(filepath.Join("..", "configs", "rules.yaml"), filepath.Join("..", "configs", "dict"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "y.db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	texts := []struct{ title, body string }{
+		{"住院报销材料交上去两个月了还没到账", "我爸八月份在市一医院住院，出院后把发票、费用清单都交到区医保中心手工报销，说好一个月，现在两个月了还没到账，打电话一直没人接。"},
+		{"今年养老金涨了多少？晒一下", "企业退休的，七月底补发到账了，我涨了63块。你们那边怎么算的？定额调整那部分是不是大家都一样。"},
+		{"曝光：康福医院组织老人挂床住院骗取医保基金", "康福医院派车到村里拉老人免费住院体检，住进去天天不见医生，出院时医保卡被刷了好几千。村里几十个老人都去过，电视台已经曝光了。"},
+		{"医保电子凭证扫码一直失败", "在药店买药用医保电子凭证扫码，提示网络异常，试了好几次都不行，只能自费。"},
+	}
+	w := New(Options{Store: st, Grader: classifier.New(eng), Incidents: incident.New(st, incident.DefaultPolicy(), nil),
+		Registerer: prometheus.NewRegistry(), Batch: 100})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		t := texts[i%len(texts)]
+		p := &store.Post{Source: "bbs", URL: "http://bbs/t" + strings.Repeat("x", i%7) + "/" + time.Now().Format("150405.000000000"),
+			Title: t.title, Body: t.body + strings.Repeat("。", i%13)}
+		if _, err := st.SavePost(ctx, p); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if n, err := w.ProcessBatch(ctx); err != nil || n != 1 {
+			b.Fatalf("graded %d: %v", n, err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "posts/s")
+}

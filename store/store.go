@@ -151,6 +151,21 @@ type IncidentPost struct {
 	JoinedAt time.Time
 }
 
+// GradedPost is a post with its latest grade (zero Grade when never graded)
+// and the incident it belongs to ("" when none).
+type GradedPost struct {
+	Post     Post
+	Grade    Grade
+	Graded   bool
+	Incident string
+}
+
+// Engagement is a typical (median) engagement of a source's posts.
+type Engagement struct {
+	Replies, Views, Reposts float64
+	Posts                   int // how many posts the medians are taken over
+}
+
 // IncidentDetail is everything the console shows on one incident.
 type IncidentDetail struct {
 	Incident Incident
@@ -192,6 +207,12 @@ type Store interface {
 	OpenIncidents(ctx context.Context) ([]Incident, error)
 	// CountPosts returns how many posts are stored and how many await grading.
 	CountPosts(ctx context.Context) (total, ungraded int, err error)
+	// GradedPosts pages through posts first seen at or after since, in id
+	// order after afterID, each with its latest grade and incident number.
+	GradedPosts(ctx context.Context, since time.Time, afterID int64, limit int) ([]GradedPost, error)
+	// EngagementNorms returns, per source, the median engagement of its
+	// posts first seen at or after since: what is normal for that source.
+	EngagementNorms(ctx context.Context, since time.Time) (map[string]Engagement, error)
 
 	Close() error
 }

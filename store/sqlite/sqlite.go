@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -265,6 +266,103 @@ func (s *Store) CountPosts(ctx context.Context) (total, ungraded int, err error)
 		err = fmt.Errorf("统计帖子: %w", err)
 	}
 	return total, ungraded, err
+}
+
+func (s *Store) GradedPosts(ctx context.Context, since time.Time, afterID int64, limit int) ([]store.GradedPost, error) {
+	if limit <= 0 {
+		limit = 500
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+prefixed("p", postCols)+`,
+		g.rules_version, g.relevant, g.category, g.level, g.score, g.matches, g.reasons, g.graded_at,
+		coalesce(i.number, '')
+		FROM posts p
+		LEFT JOIN grades g ON g.id = (SELECT max(id) FROM grades WHERE post_id = p.id)
+		LEFT JOIN incident_posts ip ON ip.post_id = p.id
+		LEFT JOIN incidents i ON i.id = ip.incident_id
+		WHERE p.first_seen_at >= ? AND p.id > ? ORDER BY p.id LIMIT ?`, since.UnixMilli(), afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("读取帖子及研判结果: %w", err)
+	}
+	defer rows.Close()
+	var out []store.GradedPost
+	for rows.Next() {
+		var gp store.GradedPost
+		var pub, fetched, first, graded sql.NullInt64
+		var rv, cat, mj, rj sql.NullString
+		var rel sql.NullBool
+		var lvl sql.NullInt64
+		var score sql.NullFloat64
+		p := &gp.Post
+		if err := rows.Scan(&p.ID, &p.Source, &p.URL, &p.Title, &p.Body, &p.Author, &pub, &fetched, &first,
+			&p.Replies, &p.Views, &p.Reposts, &p.ContentHash, &p.TitleKey,
+			&rv, &rel, &cat, &lvl, &score, &mj, &rj, &graded, &gp.Incident); err != nil {
+			return nil, fmt.Errorf("读取帖子及研判结果: %w", err)
+		}
+		p.PublishedAt, p.FetchedAt, p.FirstSeenAt = fromMS(pub), fromMS(fetched), fromMS(first)
+		if gp.Graded = rv.Valid; gp.Graded {
+			if gp.Grade, err = decodeGrade(p.ID, rv.String, rel.Bool, cat.String, int(lvl.Int64), score.Float64, mj.String, rj.String, graded); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, gp)
+	}
+	return out, rows.Err()
+}
+
+func decodeGrade(postID int64, version string, relevant bool, category string, level int, score float64, matches, reasons string, at sql.NullInt64) (store.Grade, error) {
+	g := store.Grade{PostID: postID, RulesVersion: version, Relevant: relevant, Category: category,
+		Level: level, Score: score, GradedAt: fromMS(at)}
+	if matches != "" {
+		if err := json.Unmarshal([]byte(matches), &g.Matches); err != nil {
+			return g, fmt.Errorf("帖子 %d 的命中记录损坏: %w", postID, err)
+		}
+	}
+	if reasons != "" {
+		if err := json.Unmarshal([]byte(reasons), &g.Reasons); err != nil {
+			return g, fmt.Errorf("帖子 %d 的研判理由损坏: %w", postID, err)
+		}
+	}
+	return g, nil
+}
+
+func (s *Store) EngagementNorms(ctx context.Context, since time.Time) (map[string]store.Engagement, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT source, replies, views, reposts FROM posts
+		WHERE first_seen_at >= ? ORDER BY source`, since.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("统计数据源互动量: %w", err)
+	}
+	defer rows.Close()
+	samples := map[string][3][]float64{}
+	for rows.Next() {
+		var src string
+		var r, v, p float64
+		if err := rows.Scan(&src, &r, &v, &p); err != nil {
+			return nil, fmt.Errorf("统计数据源互动量: %w", err)
+		}
+		s := samples[src]
+		s[0], s[1], s[2] = append(s[0], r), append(s[1], v), append(s[2], p)
+		samples[src] = s
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make(map[string]store.Engagement, len(samples))
+	for src, s := range samples {
+		out[src] = store.Engagement{Replies: median(s[0]), Views: median(s[1]), Reposts: median(s[2]), Posts: len(s[0])}
+	}
+	return out, nil
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	slices.Sort(xs)
+	m := len(xs) / 2
+	if len(xs)%2 == 1 {
+		return xs[m]
+	}
+	return (xs[m-1] + xs[m]) / 2
 }
 
 // --- transactions ---
@@ -526,19 +624,9 @@ func (s *Store) IncidentDetail(ctx context.Context, number string) (store.Incide
 			return d, fmt.Errorf("读取事件 %s 的帖子: %w", number, err)
 		}
 		p.PublishedAt, p.FetchedAt, p.FirstSeenAt, ip.JoinedAt = fromMS(pub), fromMS(fetched), fromMS(first), fromMS(joined)
-		ip.Grade = store.Grade{PostID: p.ID, RulesVersion: rv.String, Relevant: rel.Bool,
-			Category: cat.String, Level: int(lvl.Int64), Score: score.Float64, GradedAt: fromMS(graded)}
-		if mj.Valid {
-			if err := json.Unmarshal([]byte(mj.String), &ip.Grade.Matches); err != nil {
-				rows.Close()
-				return d, fmt.Errorf("帖子 %d 的命中记录损坏: %w", p.ID, err)
-			}
-		}
-		if rj.Valid {
-			if err := json.Unmarshal([]byte(rj.String), &ip.Grade.Reasons); err != nil {
-				rows.Close()
-				return d, fmt.Errorf("帖子 %d 的研判理由损坏: %w", p.ID, err)
-			}
+		if ip.Grade, err = decodeGrade(p.ID, rv.String, rel.Bool, cat.String, int(lvl.Int64), score.Float64, mj.String, rj.String, graded); err != nil {
+			rows.Close()
+			return d, err
 		}
 		d.Posts = append(d.Posts, ip)
 	}

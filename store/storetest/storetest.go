@@ -28,6 +28,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RelatedIncident", testRelatedIncident},
 		{"IncidentDetailAndOrder", testIncidentDetailAndOrder},
 		{"ConcurrentWriters", testConcurrentWriters},
+		{"GradedPostsPaging", testGradedPosts},
+		{"EngagementNorms", testEngagementNorms},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -441,5 +443,79 @@ func testConcurrentWriters(t *testing.T, s store.Store) {
 	}
 	if len(all) != 40 {
 		t.Errorf("%d incidents, want 40", len(all))
+	}
+}
+
+func testGradedPosts(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	var ps []*store.Post
+	for i := 1; i <= 5; i++ {
+		p := post(i)
+		p.FetchedAt = t0.Add(time.Duration(i) * time.Hour)
+		mustSave(t, s, p)
+		ps = append(ps, p)
+	}
+	var number string
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.SaveGrade(ctx, grade(ps[1], 3)); err != nil {
+			return err
+		}
+		inc := newIncident(t0)
+		if err := tx.CreateIncident(ctx, &inc); err != nil {
+			return err
+		}
+		number = inc.Number
+		return tx.AttachPost(ctx, inc.ID, ps[1].ID, "首发", t0)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Since the second post, two per page.
+	var got []store.GradedPost
+	var after int64
+	for {
+		page, err := s.GradedPosts(ctx, t0.Add(2*time.Hour), after, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		got = append(got, page...)
+		after = page[len(page)-1].Post.ID
+	}
+	if len(got) != 4 || got[0].Post.ID != ps[1].ID {
+		t.Fatalf("paged %d posts from %v", len(got), got)
+	}
+	if !got[0].Graded || got[0].Grade.Level != 3 || got[0].Incident != number || got[0].Grade.Matches[0].Term != "报销" {
+		t.Errorf("graded post %+v", got[0])
+	}
+	if got[1].Graded || got[1].Incident != "" {
+		t.Errorf("ungraded post %+v", got[1])
+	}
+}
+
+func testEngagementNorms(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	for i, r := range []int{1, 3, 5, 1000} {
+		p := post(i)
+		p.Replies, p.Views = r, r*10
+		mustSave(t, s, p)
+	}
+	other := post(9)
+	other.Source, other.Replies = "gov", 0
+	mustSave(t, s, other)
+	norms, err := s.EngagementNorms(ctx, t0.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := norms["bbs"]; n.Replies != 4 || n.Views != 40 || n.Posts != 4 {
+		t.Errorf("bbs norm %+v, want median replies 4, views 40 over 4 posts", n)
+	}
+	if n := norms["gov"]; n.Replies != 0 || n.Posts != 1 {
+		t.Errorf("gov norm %+v", n)
+	}
+	if norms, _ := s.EngagementNorms(ctx, t0.Add(time.Hour)); len(norms) != 0 {
+		t.Errorf("norms for a window with no posts: %v", norms)
 	}
 }

@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 
 	"github.com/yuqing-bureau/yuqing/classifier"
@@ -44,12 +46,110 @@ type ClassifyOptions struct {
 
 // Classify grades JSON lines; it returns the number of malformed lines.
 func Classify(ctx context.Context, o ClassifyOptions) (int, error) {
-	if o.DictDir == "" {
-		o.DictDir = filepath.Join(filepath.Dir(o.RulesFile), "dict")
-	}
-	eng, err := classifier.Load(o.RulesFile, o.DictDir, slog.New(slog.DiscardHandler))
+	eng, err := loadEngine(o.RulesFile, o.DictDir)
 	if err != nil {
 		return 0, err
 	}
 	return classifier.Classify(ctx, eng, o.In, o.Out, o.Err)
+}
+
+// EvalOptions configure `yuqing eval`.
+type EvalOptions struct {
+	RulesFile string
+	DictDir   string
+	DataFiles []string
+	JSON      bool
+	Out       io.Writer
+}
+
+// EvalResult is one evaluated data set ("合计" for all files together).
+type EvalResult struct {
+	Name   string            `json:"name"`
+	Report classifier.Report `json:"report"`
+}
+
+// Eval grades labeled JSON lines and reports how the rules do on each file
+// and, with several files, on all of them together.
+func Eval(o EvalOptions) ([]EvalResult, error) {
+	if len(o.DataFiles) == 0 {
+		return nil, fmt.Errorf("请用 -data 指定至少一个标注数据文件")
+	}
+	eng, err := loadEngine(o.RulesFile, o.DictDir)
+	if err != nil {
+		return nil, err
+	}
+	var all []classifier.Labeled
+	var out []EvalResult
+	for _, f := range o.DataFiles {
+		items, err := readLabeled(f)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, items...)
+		out = append(out, EvalResult{Name: f, Report: classifier.Evaluate(eng, items)})
+	}
+	if len(o.DataFiles) > 1 {
+		out = append(out, EvalResult{Name: "合计", Report: classifier.Evaluate(eng, all)})
+	}
+	if o.JSON {
+		enc := json.NewEncoder(o.Out)
+		enc.SetIndent("", "  ")
+		return out, enc.Encode(map[string]any{"rules_version": eng.Version(), "results": out})
+	}
+	fmt.Fprintf(o.Out, "规则 %s（版本 %s）\n", o.RulesFile, eng.Version())
+	for _, r := range out {
+		fmt.Fprintf(o.Out, "\n===== %s（%d 条）=====\n", r.Name, r.Report.N)
+		if _, err := r.Report.WriteTo(o.Out); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+func readLabeled(file string) ([]classifier.Labeled, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("读取标注数据: %w", err)
+	}
+	defer f.Close()
+	items, err := classifier.ReadLabeled(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return items, nil
+}
+
+func loadEngine(rulesFile, dictDir string) (*classifier.Engine, error) {
+	if dictDir == "" {
+		dictDir = filepath.Join(filepath.Dir(rulesFile), "dict")
+	}
+	return classifier.Load(rulesFile, dictDir, slog.New(slog.DiscardHandler))
+}
+
+// RuleTestOptions configure `yuqing rules test`.
+type RuleTestOptions struct {
+	RulesFile string
+	DictDir   string
+	Files     []string
+	Out       io.Writer
+}
+
+// RuleTests runs rule unit-test files and returns how many cases failed.
+func RuleTests(o RuleTestOptions) (int, error) {
+	if len(o.Files) == 0 {
+		return 0, fmt.Errorf("请指定至少一个规则测试文件")
+	}
+	eng, err := loadEngine(o.RulesFile, o.DictDir)
+	if err != nil {
+		return 0, err
+	}
+	failed := 0
+	for _, f := range o.Files {
+		n, err := classifier.RunRuleTests(eng, f, o.Out)
+		if err != nil {
+			return failed, err
+		}
+		failed += n
+	}
+	return failed, nil
 }

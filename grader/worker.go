@@ -47,6 +47,10 @@ type Worker struct {
 	opts Options
 	kick chan struct{}
 
+	// Only the Run goroutine grades, so the cache needs no lock.
+	norms   map[string]store.Engagement
+	normsAt time.Time
+
 	graded  *prometheus.CounterVec
 	filed   *prometheus.CounterVec
 	errs    prometheus.Counter
@@ -156,10 +160,7 @@ func (w *Worker) gradeOne(ctx context.Context, p store.Post) error {
 		weight = w.opts.SourceWeight(p.Source)
 	}
 	start := time.Now()
-	res := w.opts.Grader.Grade(classifier.Post{
-		Title: p.Title, Body: p.Body, Source: p.Source, SourceWeight: weight,
-		Replies: p.Replies, Views: p.Views, Reposts: p.Reposts, PublishedAt: p.PublishedAt,
-	})
+	res := w.opts.Grader.Grade(ClassifierPost(p, weight, w.norm(ctx, p.Source)))
 	w.seconds.Observe(time.Since(start).Seconds())
 	g := ToGrade(p.ID, res, w.opts.Now())
 	var out incident.Outcome
@@ -187,6 +188,40 @@ func (w *Worker) gradeOne(ctx context.Context, p store.Post) error {
 		log.Warn("事件等级上升", "incident", out.Incident.Number, "level", taxonomy.LevelLabel(out.Incident.Level))
 	}
 	return nil
+}
+
+// NormWindow is how far back a source's posts count towards what is normal
+// engagement for it.
+const NormWindow = 30 * 24 * time.Hour
+
+// normRefresh bounds how stale the cached norms may get.
+const normRefresh = 10 * time.Minute
+
+// norm returns the typical engagement of source, refreshing the cache when
+// it is old. A failed refresh keeps the old norms: grading does not stop.
+func (w *Worker) norm(ctx context.Context, source string) store.Engagement {
+	if w.opts.Now().Sub(w.normsAt) > normRefresh || w.norms == nil {
+		norms, err := w.opts.Store.EngagementNorms(ctx, w.opts.Now().Add(-NormWindow))
+		if err != nil {
+			w.opts.Logger.Warn("统计数据源互动量失败，沿用上次结果", "err", err)
+		} else {
+			w.norms = norms
+		}
+		w.normsAt = w.opts.Now()
+	}
+	return w.norms[source]
+}
+
+// ClassifierPost is what the classifier sees of a stored post: its text and
+// engagement, the source's weight and what engagement is normal there.
+func ClassifierPost(p store.Post, weight float64, norm store.Engagement) classifier.Post {
+	if weight <= 0 {
+		weight = 1
+	}
+	return classifier.Post{
+		Title: p.Title, Body: p.Body, Source: p.Source, SourceWeight: weight,
+		Replies: p.Replies, Views: p.Views, Reposts: p.Reposts, PublishedAt: p.PublishedAt,
+	}
 }
 
 // ToGrade converts a classifier result into what the store keeps.

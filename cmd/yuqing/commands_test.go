@@ -142,3 +142,62 @@ func TestClassifyContract(t *testing.T) {
 		}
 	}
 }
+
+func TestEvalCommand(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "labeled.jsonl")
+	lines := `{"id":"x1","title":"医保电子凭证扫码一直失败","body":"在药店扫码提示网络异常","relevant":true,"category":"system","level":4}
+{"id":"x2","title":"今年养老金涨了多少","body":"企业退休的晒一下","relevant":false,"category":"","level":0}
+{"id":"x3","title":"小区保安招聘","body":"包吃住","relevant":false,"category":"","level":0}
+`
+	if err := os.WriteFile(data, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rules := filepath.Join("..", "..", "configs", "rules.yaml")
+	var out, errb bytes.Buffer
+	if code := run([]string{"eval", "-rules", rules, "-data", data, "-json"}, nil, &out, &errb); code != 0 {
+		t.Fatalf("eval exit %d: %s", code, errb.String())
+	}
+	var got struct {
+		RulesVersion string `json:"rules_version"`
+		Results      []struct {
+			Name   string         `json:"name"`
+			Report map[string]any `json:"report"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("eval -json output: %v\n%s", err, out.String())
+	}
+	if got.RulesVersion == "" || len(got.Results) != 1 || got.Results[0].Name != data || len(got.Results[0].Report) == 0 {
+		t.Errorf("eval -json = %+v", got)
+	}
+	out.Reset()
+	if code := run([]string{"eval", "-rules", rules, "-data", data}, nil, &out, &errb); code != 0 || !strings.Contains(out.String(), "相关性") {
+		t.Errorf("eval text exit %d:\n%s", code, out.String())
+	}
+	if code := run([]string{"eval", "-rules", rules, "-data", filepath.Join(t.TempDir(), "missing.jsonl")}, nil, &out, &errb); code != 1 {
+		t.Errorf("eval on a missing file exit %d", code)
+	}
+}
+
+func TestRulesTestCommand(t *testing.T) {
+	rules := filepath.Join("..", "..", "configs", "rules.yaml")
+	var out, errb bytes.Buffer
+	if code := run([]string{"rules", "test", "-rules", rules, filepath.Join("..", "..", "configs", "rules_test.yaml")}, nil, &out, &errb); code != 0 {
+		t.Fatalf("shipped rule tests exit %d:\n%s\n%s", code, out.String(), errb.String())
+	}
+	bad := filepath.Join(t.TempDir(), "bad_test.yaml")
+	os.WriteFile(bad, []byte(`- name: 养老金不是医保
+  title: 今年养老金涨了多少
+  body: 企业退休的晒一下
+  expect:
+    relevant: true
+    category: policy
+`), 0o644)
+	out.Reset()
+	if code := run([]string{"rules", "test", "-rules", rules, bad}, nil, &out, &errb); code != 1 {
+		t.Errorf("failing rule test exit %d, want 1", code)
+	}
+	if !strings.Contains(out.String(), "养老金不是医保") {
+		t.Errorf("failure output does not name the case:\n%s", out.String())
+	}
+}

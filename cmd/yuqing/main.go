@@ -12,7 +12,9 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
+	"time"
 	_ "time/tzdata" // Asia/Shanghai on machines without a zoneinfo database
 
 	"github.com/yuqing-bureau/yuqing/app"
@@ -27,6 +29,12 @@ const usage = `yuqing —— 医保舆情监测与跟进处置系统
   yuqing check -config configs/yuqing.yaml      检查全部配置（主配置、数据源、规则、词典）后退出
   yuqing classify -rules configs/rules.yaml [-dict DIR]
                                                  从标准输入读 JSON 行，逐行输出研判结果
+  yuqing rules test [-rules configs/rules.yaml] configs/rules_test.yaml ...
+                                                 运行规则单元测试，失败时显示差异并返回 1
+  yuqing replay -config configs/yuqing.yaml -rules NEW.yaml [-since 2026-11-01|72h] [-json]
+                                                 用候选规则重新研判已存帖子，列出会变化的帖子和事件（只读）
+  yuqing eval -rules configs/rules.yaml -data FILE.jsonl [-data ...] [-json]
+                                                 在标注数据上评估规则：准确率、召回率、混淆矩阵、最严重的漏判
   yuqing version                                 显示版本
 
 运行中可发送 SIGHUP 或 POST /-/reload 重新加载规则、词典和数据源。
@@ -94,6 +102,59 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "rules":
+		if len(args) == 0 || args[0] != "test" {
+			fmt.Fprintf(stderr, "用法：yuqing rules test [-rules F] [-dict DIR] FILE...\n")
+			return 2
+		}
+		fs = flag.NewFlagSet("rules test", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		rules := fs.String("rules", "configs/rules.yaml", "规则文件")
+		dict := fs.String("dict", "", "领域词典目录（默认为规则文件旁的 dict/）")
+		if fs.Parse(args[1:]) != nil {
+			return 2
+		}
+		failed, err := app.RuleTests(app.RuleTestOptions{RulesFile: *rules, DictDir: *dict, Files: fs.Args(), Out: stdout})
+		if err != nil {
+			return exit(stderr, err)
+		}
+		if failed > 0 {
+			return 1
+		}
+		return 0
+	case "replay":
+		configFile := fs.String("config", "configs/yuqing.yaml", "守护进程的主配置文件（数据库位置、数据源）")
+		rules := fs.String("rules", "", "候选规则文件")
+		dict := fs.String("dict", "", "领域词典目录（默认为规则文件旁的 dict/）")
+		since := fs.String("since", "720h", "只回放此后首次发现的帖子：日期（2026-11-01）、时间（RFC 3339）或时长（72h 表示最近 72 小时）")
+		asJSON := fs.Bool("json", false, "输出 JSON")
+		if fs.Parse(args) != nil {
+			return 2
+		}
+		if *rules == "" {
+			fmt.Fprintln(stderr, "请用 -rules 指定候选规则文件")
+			return 2
+		}
+		t, err := parseSince(*since, time.Now())
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		_, err = app.Replay(context.Background(), app.ReplayOptions{ConfigFile: *configFile, RulesFile: *rules,
+			DictDir: *dict, Since: t, JSON: *asJSON, Out: stdout})
+		return exit(stderr, err)
+	case "eval":
+		rules := fs.String("rules", "configs/rules.yaml", "规则文件")
+		dict := fs.String("dict", "", "领域词典目录（默认为规则文件旁的 dict/）")
+		var data multiFlag
+		fs.Var(&data, "data", "标注数据文件（JSON 行），可重复")
+		asJSON := fs.Bool("json", false, "输出 JSON")
+		if fs.Parse(args) != nil {
+			return 2
+		}
+		data = append(data, fs.Args()...)
+		_, err := app.Eval(app.EvalOptions{RulesFile: *rules, DictDir: *dict, DataFiles: data, JSON: *asJSON, Out: stdout})
+		return exit(stderr, err)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "yuqing", version())
 		return 0
@@ -112,6 +173,25 @@ func exit(stderr io.Writer, err error) int {
 	}
 	fmt.Fprintf(stderr, "错误：%v\n", err)
 	return 1
+}
+
+// multiFlag collects a repeatable flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// parseSince reads a date, an RFC 3339 time or a duration back from now.
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if d, err := time.ParseDuration(s); err == nil {
+		return now.Add(-d), nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("无法识别的 -since %q：请写日期（2026-11-01）、时间（2026-11-01T08:00:00+08:00）或时长（72h）", s)
 }
 
 // hangups turns SIGHUP into reload requests.

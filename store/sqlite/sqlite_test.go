@@ -67,3 +67,31 @@ func TestEventLogIsAppendOnly(t *testing.T) {
 		t.Error("event log could be deleted")
 	}
 }
+
+func TestOpenReadOnlyNeverWrites(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "y.db")
+	if _, err := OpenReadOnly(ctx, path, nil); err == nil {
+		t.Fatal("OpenReadOnly created a missing database")
+	}
+	rw, err := Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &store.Post{Source: "bbs", URL: "http://x/1", Title: "医保", Body: "报销"}
+	if _, err := rw.SavePost(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := OpenReadOnly(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	defer rw.Close()
+	if got, err := ro.GradedPosts(ctx, time.Time{}, 0, 10); err != nil || len(got) != 1 {
+		t.Fatalf("read-only GradedPosts = %v, %v", got, err)
+	}
+	if _, err := ro.SavePost(ctx, &store.Post{Source: "bbs", URL: "http://x/2", Title: "t", Body: "b"}); err == nil {
+		t.Error("read-only store accepted a write")
+	}
+}

@@ -72,7 +72,7 @@ func TestAddWorkdays(t *testing.T) {
 		want string
 	}{
 		{"2026-09-21 09:00", 3, "2026-09-24 09:00"}, // Mon → Thu
-		{"2026-09-25 18:00", 3, "2026-10-08 18:00"}, // Fri: Sun 27 (worked), then the holiday, 8th, 9th
+		{"2026-09-25 18:00", 3, "2026-09-29 18:00"}, // Fri: Sun 27 is worked, then Mon, Tue
 		{"2026-09-30 10:00", 7, "2026-10-15 10:00"}, // across the holiday and the worked Saturday
 		{"2026-10-03 10:00", 1, "2026-10-08 10:00"}, // registered during the holiday
 		{"2026-11-20 17:00", 7, "2026-12-01 17:00"}, // an ordinary fortnight

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -79,10 +80,12 @@ func ReadLabeled(r io.Reader) ([]Labeled, error) {
 
 // PR is precision and recall of one yes/no question.
 type PR struct {
-	TP, FP, FN int
-	Precision  float64
-	Recall     float64
-	F1         float64
+	TP        int     `json:"tp"`
+	FP        int     `json:"fp"`
+	FN        int     `json:"fn"`
+	Precision float64 `json:"precision"`
+	Recall    float64 `json:"recall"`
+	F1        float64 `json:"f1"`
 }
 
 func (p *PR) finish() {
@@ -103,32 +106,42 @@ func (p PR) String() string {
 
 // Miss is one item graded differently from its label.
 type Miss struct {
-	ID        string
-	Title     string
-	Why       string
-	Want, Got string // "category/level" or "无关"
-	Cost      int    // how bad: distance in severity, relevance errors weigh more
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	Why   string `json:"why"`  // the annotator's reason
+	Want  string `json:"want"` // "category/level" or "无关"
+	Got   string `json:"got"`
+	Cost  int    `json:"cost"` // how bad: distance in severity, relevance errors weigh more
 }
 
-// Report is the result of Evaluate.
+// NotRelevant is the key of "not relevant" in Report.CategoryConfusion.
+const NotRelevant = "none"
+
+// Report is the result of Evaluate. Its JSON form (snake_case, stable) is
+// the output of `yuqing eval -json`.
 type Report struct {
-	N         int
-	Relevance PR
+	RulesVersion string `json:"rules_version"`
+	N            int    `json:"n"`
+	Relevance    PR     `json:"relevance"`
 	// Category accuracy on items labeled relevant and graded relevant.
-	CategoryCorrect, CategoryTotal int
-	CategoryAccuracy               float64
-	// CategoryConfusion[want][got]; "" is not relevant.
-	CategoryConfusion map[string]map[string]int
+	CategoryCorrect  int     `json:"category_correct"`
+	CategoryTotal    int     `json:"category_total"`
+	CategoryAccuracy float64 `json:"category_accuracy"`
+	// CategoryConfusion[want][got]; NotRelevant ("none") is not relevant.
+	CategoryConfusion map[string]map[string]int `json:"category_confusion"`
 	// LevelConfusion[want][got], 0 is not relevant.
-	LevelConfusion [5][5]int
-	Major          PR     // levels 1-2
-	Elevated       PR     // levels 1-3
-	Misses         []Miss // worst first
+	LevelConfusion [5][5]int `json:"level_confusion"`
+	Major          PR        `json:"major"`    // levels 1-2
+	Elevated       PR        `json:"elevated"` // levels 1-3
+	Misses         []Miss    `json:"misses"`   // worst first
 }
 
-// Evaluate grades every item and compares with the labels.
+// Evaluate grades every item and compares with the labels. Items without
+// typical engagement get their source's median within items, as the
+// daemon fills it from the store.
 func Evaluate(e *Engine, items []Labeled) Report {
-	rep := Report{N: len(items), CategoryConfusion: map[string]map[string]int{}}
+	items = withTypical(items)
+	rep := Report{RulesVersion: e.Version(), N: len(items), CategoryConfusion: map[string]map[string]int{}, Misses: []Miss{}}
 	for _, it := range items {
 		res := e.Grade(it.Post)
 		gotCat, gotLvl := "", 0
@@ -147,10 +160,11 @@ func Evaluate(e *Engine, items []Labeled) Report {
 		case res.Relevant:
 			rep.Relevance.FP++
 		}
-		if rep.CategoryConfusion[it.Category] == nil {
-			rep.CategoryConfusion[it.Category] = map[string]int{}
+		wantKey, gotKey := confKey(it.Category), confKey(gotCat)
+		if rep.CategoryConfusion[wantKey] == nil {
+			rep.CategoryConfusion[wantKey] = map[string]int{}
 		}
-		rep.CategoryConfusion[it.Category][gotCat]++
+		rep.CategoryConfusion[wantKey][gotKey]++
 		if it.Level >= 0 && it.Level <= 4 && gotLvl >= 0 && gotLvl <= 4 {
 			rep.LevelConfusion[it.Level][gotLvl]++
 		}
@@ -186,8 +200,64 @@ func Evaluate(e *Engine, items []Labeled) Report {
 	if rep.CategoryTotal > 0 {
 		rep.CategoryAccuracy = float64(rep.CategoryCorrect) / float64(rep.CategoryTotal)
 	}
-	sort.SliceStable(rep.Misses, func(i, j int) bool { return rep.Misses[i].Cost > rep.Misses[j].Cost })
+	sort.SliceStable(rep.Misses, func(i, j int) bool {
+		if rep.Misses[i].Cost != rep.Misses[j].Cost {
+			return rep.Misses[i].Cost > rep.Misses[j].Cost
+		}
+		return rep.Misses[i].ID < rep.Misses[j].ID
+	})
 	return rep
+}
+
+// withTypical returns items with unknown typical engagement set to the
+// median of the same source within items.
+func withTypical(items []Labeled) []Labeled {
+	by := map[string][3][]float64{}
+	for _, it := range items {
+		v := by[it.Post.Source]
+		v[0] = append(v[0], float64(it.Post.Replies))
+		v[1] = append(v[1], float64(it.Post.Views))
+		v[2] = append(v[2], float64(it.Post.Reposts))
+		by[it.Post.Source] = v
+	}
+	med := map[string][3]float64{}
+	for src, v := range by {
+		var m [3]float64
+		for i := range v {
+			m[i] = median(v[i])
+		}
+		med[src] = m
+	}
+	out := make([]Labeled, len(items))
+	for i, it := range items {
+		m := med[it.Post.Source]
+		p := &it.Post
+		if p.TypicalReplies == 0 && p.TypicalViews == 0 && p.TypicalReposts == 0 {
+			p.TypicalReplies, p.TypicalViews, p.TypicalReposts = m[0], m[1], m[2]
+		}
+		out[i] = it
+	}
+	return out
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+func confKey(cat string) string {
+	if cat == "" {
+		return NotRelevant
+	}
+	return cat
 }
 
 func band(p *PR, want, got, worst int) {
@@ -233,9 +303,9 @@ func (r Report) WriteTo(w io.Writer) (int64, error) {
 	fmt.Fprintf(&b, "类别准确率    %.3f（%d/%d，仅统计标注相关且判为相关的条目）\n", r.CategoryAccuracy, r.CategoryCorrect, r.CategoryTotal)
 	fmt.Fprintf(&b, "重大(Ⅰ-Ⅱ)     %s\n", r.Major)
 	fmt.Fprintf(&b, "较大以上(Ⅰ-Ⅲ) %s\n", r.Elevated)
-	cats := append([]string{""}, taxonomy.Categories...)
+	cats := append([]string{NotRelevant}, taxonomy.Categories...)
 	short := func(k string) string {
-		if k == "" {
+		if k == NotRelevant {
 			return "无关"
 		}
 		return k[:4]

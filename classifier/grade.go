@@ -17,29 +17,58 @@ const (
 
 // fired is one rule that fired on a post.
 type fired struct {
-	r      *rule
-	factor float64 // title factor (or 1) times the count_terms multiplier
-	where  string  // 标题 / 正文 / 标题+正文
-	terms  []string
+	r       *rule
+	factor  float64 // title factor (or 1) times the count_terms multiplier
+	vfactor float64 // the same for category votes (title_vote_factor)
+	where   string  // 标题 / 正文 / 标题+正文
+	terms   []string
+}
+
+// gradeScratch is the reusable state of one Grade call.
+type gradeScratch struct {
+	f    [2]scratch
+	mark []bool  // mark[r]: rule r is already a candidate
+	cand []int32 // candidate rules of this post
+}
+
+// candidates returns, in rule order, the rules whose trigger terms occur.
+func (e *Engine) candidates(fields *[2]fieldHits, sc *gradeScratch) []int32 {
+	cand := sc.cand[:0]
+	for fi := range fields {
+		for _, h := range fields[fi].hits {
+			for _, ri := range e.rules.byTerm[h.term] {
+				if !sc.mark[ri] {
+					sc.mark[ri] = true
+					cand = append(cand, ri)
+				}
+			}
+		}
+	}
+	for _, ri := range cand {
+		sc.mark[ri] = false
+	}
+	slices.Sort(cand)
+	sc.cand = cand
+	return cand
 }
 
 // Grade grades one post. Pure and safe for concurrent use.
 func (e *Engine) Grade(p Post) Result {
 	opts := &e.rules.opts
-	sc := e.scratch.Get().(*[2]scratch)
+	sc := e.scratch.Get().(*gradeScratch)
 	defer e.scratch.Put(sc)
 	var fields [2]fieldHits
 	for i, text := range [2]string{p.Title, p.Body} {
 		n := e.fold.normalize(text)
-		sc[i].toks = e.tokens(n.s, sc[i].toks)
-		fields[i] = e.match.match(n, sc[i].toks, &sc[i])
+		sc.f[i].toks = e.tokens(n.s, sc.f[i].toks)
+		fields[i] = e.match.match(n, sc.f[i].toks, &sc.f[i])
 	}
 	res := Result{RulesVersion: e.version, Matches: make([]Match, 0, len(fields[0].hits)+len(fields[1].hits)+8)}
 
 	fires := make([]fired, 0, 32)
 	var score float64
 	votes := map[string]float64{}
-	for ri := range e.rules.rules {
+	for _, ri := range e.candidates(&fields, sc) {
 		r := &e.rules.rules[ri]
 		f, excl, ok := e.evalRule(r, &fields, &res.Matches)
 		if excl != "" {
@@ -51,7 +80,7 @@ func (e *Engine) Grade(p Post) Result {
 		fires = append(fires, f)
 		score += r.weight * f.factor
 		if r.category != "" {
-			votes[r.category] += r.votes * f.factor
+			votes[r.category] += r.votes * f.vfactor
 		}
 	}
 
@@ -133,9 +162,9 @@ func (e *Engine) Grade(p Post) Result {
 
 	if res.Relevant {
 		for _, ti := range e.tiers {
-			t := e.rules.opts.Engagement[ti]
-			if !(t.Replies > 0 && p.Replies >= t.Replies || t.Views > 0 && p.Views >= t.Views ||
-				t.Reposts > 0 && p.Reposts >= t.Reposts) {
+			t := &e.rules.opts.Engagement[ti]
+			why, ok := engagementHit(t, &p)
+			if !ok {
 				continue
 			}
 			highest := t.Highest
@@ -144,9 +173,12 @@ func (e *Engine) Grade(p Post) Result {
 			}
 			if level > highest {
 				nl := max(level-t.Raise, highest)
-				res.Reasons = append(res.Reasons, fmt.Sprintf("互动量高（回复 %d、浏览 %d、转发 %d）：等级由%s升至%s",
-					p.Replies, p.Views, p.Reposts, taxonomy.LevelRoman(level), taxonomy.LevelRoman(nl)))
+				res.Reasons = append(res.Reasons, fmt.Sprintf("互动量高（%s）：等级由%s升至%s",
+					why, taxonomy.LevelRoman(level), taxonomy.LevelRoman(nl)))
 				level = nl
+			} else {
+				res.Reasons = append(res.Reasons, fmt.Sprintf("互动量高（%s），但等级已是%s，不再升级",
+					why, taxonomy.LevelRoman(level)))
 			}
 			break
 		}
@@ -168,6 +200,38 @@ func (e *Engine) Grade(p Post) Result {
 	return res
 }
 
+// engagementHit reports whether p reached tier t and says which counts
+// did, against which threshold: max(floor, times_typical × the source's
+// typical count).
+func engagementHit(t *engagementTier, p *Post) (string, bool) {
+	var parts []string
+	check := func(name string, got, floor int, typical float64) {
+		if floor <= 0 {
+			return
+		}
+		need := float64(floor)
+		rel := ""
+		if t.TimesTypical > 0 && typical > 0 {
+			need = max(need, t.TimesTypical*typical)
+			rel = fmt.Sprintf("，该来源通常为 %.0f，取 %.0f 与其 %g 倍中的较大者", typical, float64(floor), t.TimesTypical)
+		}
+		if float64(got) >= need {
+			parts = append(parts, fmt.Sprintf("%s %d ≥ 门槛 %.0f%s", name, got, need, rel))
+		}
+	}
+	check("回复", p.Replies, t.Replies, p.TypicalReplies)
+	check("浏览", p.Views, t.Views, p.TypicalViews)
+	check("转发", p.Reposts, t.Reposts, p.TypicalReposts)
+	if len(parts) == 0 {
+		return "", false
+	}
+	s := strings.Join(parts, "；")
+	if t.Note != "" {
+		s = t.Note + "：" + s
+	}
+	return s, true
+}
+
 func noteOf(r *rule) string {
 	if r.note == "" {
 		return ""
@@ -182,7 +246,7 @@ func (e *Engine) reason(f fired, relevant bool) string {
 		parts = append(parts, fmt.Sprintf("相关性 %+.2f", r.weight*f.factor))
 	}
 	if r.category != "" && r.votes > 0 {
-		parts = append(parts, fmt.Sprintf("类别「%s」+%.2f 票", taxonomy.CategoryName(r.category), r.votes*f.factor))
+		parts = append(parts, fmt.Sprintf("类别「%s」+%.2f 票", taxonomy.CategoryName(r.category), r.votes*f.vfactor))
 	}
 	if relevant {
 		if r.raiseTo != 0 {
@@ -229,9 +293,9 @@ func (e *Engine) evalRule(r *rule, fields *[2]fieldHits, dst *[]Match) (fired, s
 			}
 		}
 	}
-	f := fired{r: r, factor: 1}
+	f := fired{r: r, factor: 1, vfactor: 1}
 	if r.scope != scopeBody && e.cond(r, fields, []int{0}) {
-		f.factor = e.rules.opts.TitleFactor
+		f.factor, f.vfactor = e.rules.opts.TitleFactor, e.rules.opts.TitleVoteFactor
 	}
 	if r.perTerm > 1 {
 		n := 0
@@ -244,6 +308,7 @@ func (e *Engine) evalRule(r *rule, fields *[2]fieldHits, dst *[]Match) (fired, s
 			}
 		}
 		f.factor *= float64(min(n, r.perTerm))
+		f.vfactor *= float64(min(n, r.perTerm))
 	}
 	// Collect the evidence: every hit of the rule's positive terms in scope.
 	var seenTerm []int // terms already listed

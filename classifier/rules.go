@@ -41,6 +41,7 @@ type rulesFile struct {
 type options struct {
 	Threshold       float64          `yaml:"relevance_threshold"`
 	TitleFactor     float64          `yaml:"title_factor"`
+	TitleVoteFactor float64          `yaml:"title_vote_factor"` // 0: same as title_factor
 	LooseMinRunes   int              `yaml:"loose_min_runes"`
 	Traditional     bool             `yaml:"traditional"`
 	BaseLevel       int              `yaml:"base_level"`
@@ -51,13 +52,17 @@ type options struct {
 }
 
 // engagementTier raises the level of posts that reached any of its counts.
+// Replies, Views and Reposts are absolute floors; with TimesTypical > 0 a
+// count must also reach TimesTypical × the source's typical count (when
+// known), so a tier means "unusual for this source", not just "big".
 type engagementTier struct {
-	Note    string `yaml:"note"`
-	Replies int    `yaml:"replies"`
-	Views   int    `yaml:"views"`
-	Reposts int    `yaml:"reposts"`
-	Raise   int    `yaml:"raise"`
-	Highest int    `yaml:"highest"`
+	Note         string  `yaml:"note"`
+	Replies      int     `yaml:"replies"`
+	Views        int     `yaml:"views"`
+	Reposts      int     `yaml:"reposts"`
+	TimesTypical float64 `yaml:"times_typical"`
+	Raise        int     `yaml:"raise"`
+	Highest      int     `yaml:"highest"`
 }
 
 type nearSpec struct {
@@ -146,6 +151,34 @@ type compiled struct {
 	terms  []term
 	rules  []rule
 	unused []string // groups no enabled rule references
+	// byTerm[t] lists (ascending) the rules that can only fire when term t
+	// occurs: a post's hits select its candidate rules, so grading cost
+	// follows the text, not the size of the rule set.
+	byTerm [][]int32
+}
+
+// indexRules fills byTerm with each rule's trigger list: any when present,
+// else the first all list, else the first near's a list. Every one of them
+// is necessary for the rule to fire.
+func (cp *compiled) indexRules() {
+	cp.byTerm = make([][]int32, len(cp.terms))
+	for ri := range cp.rules {
+		r := &cp.rules[ri]
+		var trig []int
+		switch {
+		case len(r.any) > 0:
+			trig = r.any
+		case len(r.all) > 0:
+			trig = r.all[0]
+		case len(r.near) > 0:
+			trig = r.near[0].a
+		}
+		for _, id := range trig {
+			if l := cp.byTerm[id]; len(l) == 0 || l[len(l)-1] != int32(ri) {
+				cp.byTerm[id] = append(l, int32(ri))
+			}
+		}
+	}
 }
 
 type compiler struct {
@@ -166,6 +199,12 @@ func compileRules(doc *yamlfile.Doc, f *rulesFile, fold foldTable) (*compiled, e
 	}
 	if o.TitleFactor <= 0 {
 		c.errf("options.title_factor", "标题倍数必须大于 0，实际为 %v", o.TitleFactor)
+	}
+	if o.TitleVoteFactor < 0 {
+		c.errf("options.title_vote_factor", "标题计票倍数不能为负数，实际为 %v", o.TitleVoteFactor)
+	}
+	if o.TitleVoteFactor == 0 {
+		o.TitleVoteFactor = o.TitleFactor
 	}
 	if o.LooseMinRunes < 0 {
 		c.errf("options.loose_min_runes", "不能为负数")
@@ -188,6 +227,9 @@ func compileRules(doc *yamlfile.Doc, f *rulesFile, fold foldTable) (*compiled, e
 		p := fmt.Sprintf("options.engagement[%d]", i)
 		if t.Replies <= 0 && t.Views <= 0 && t.Reposts <= 0 {
 			c.errf(p, "至少要设置 replies、views、reposts 中的一个门槛")
+		}
+		if t.TimesTypical < 0 {
+			c.errf(p+".times_typical", "倍数不能为负数，实际为 %v", t.TimesTypical)
 		}
 		if t.Raise < 1 || t.Raise > 3 {
 			c.errf(p+".raise", "升级数必须是 1 到 3，实际为 %d", t.Raise)
@@ -314,6 +356,9 @@ func compileRules(doc *yamlfile.Doc, f *rulesFile, fold foldTable) (*compiled, e
 		}
 	}
 	sort.Strings(out.unused)
+	if len(c.errs) == 0 {
+		out.indexRules()
+	}
 	return out, errors.Join(c.errs...)
 }
 

@@ -4,8 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
@@ -21,7 +25,11 @@ type ruleCase struct {
 	Replies      int     `yaml:"replies"`
 	Views        int     `yaml:"views"`
 	Reposts      int     `yaml:"reposts"`
-	Expect       struct {
+	// The source's typical engagement, for relative engagement tiers.
+	TypicalReplies float64 `yaml:"typical_replies"`
+	TypicalViews   float64 `yaml:"typical_views"`
+	TypicalReposts float64 `yaml:"typical_reposts"`
+	Expect         struct {
 		Relevant *bool    `yaml:"relevant"`
 		Category *string  `yaml:"category"`
 		Level    *int     `yaml:"level"`
@@ -32,47 +40,163 @@ type ruleCase struct {
 	} `yaml:"expect"`
 }
 
-// RunRuleTests grades every case of file with e and prints a readable diff
-// for each failure (and a summary) to out. err is for an unreadable or
-// invalid test file, not for failing cases.
-func RunRuleTests(e *Engine, file string, out io.Writer) (failed int, err error) {
-	var cases []ruleCase
-	doc, err := yamlfile.ReadFile(file, &cases)
+// ruleTestFile is a rules test file in its full form, like promtool's:
+// the rules it tests and the cases. A file that is just a list of cases
+// tests the rules.yaml beside it.
+type ruleTestFile struct {
+	RuleFiles termList   `yaml:"rule_files"`
+	Rules     termList   `yaml:"rules"` // alias of rule_files
+	Tests     []ruleCase `yaml:"tests"`
+}
+
+// parsedTests is a decoded, validated test file.
+type parsedTests struct {
+	doc    *yamlfile.Doc
+	cases  []ruleCase
+	prefix string // YAML path of the case list: "" or "tests"
+	rules  string // rules file the test file names (resolved), or ""
+}
+
+// readRuleTests reads and validates a test file in either form.
+func readRuleTests(file string) (*parsedTests, error) {
+	data, err := os.ReadFile(file)
 	if err != nil {
-		return 0, err
+		return nil, fmt.Errorf("%s: 无法读取规则测试文件: %w", file, err)
+	}
+	var probe yaml.Node
+	if err := yaml.Unmarshal(data, &probe); err != nil {
+		_, derr := yamlfile.Decode(file, data, &probe)
+		return nil, derr
+	}
+	pt := &parsedTests{}
+	if len(probe.Content) > 0 && probe.Content[0].Kind == yaml.MappingNode {
+		var tf ruleTestFile
+		if pt.doc, err = yamlfile.Decode(file, data, &tf); err != nil {
+			return nil, err
+		}
+		pt.cases, pt.prefix = tf.Tests, "tests"
+		names := append(tf.RuleFiles, tf.Rules...)
+		switch {
+		case len(tf.RuleFiles) > 0 && len(tf.Rules) > 0:
+			return nil, pt.doc.Errorf("rules", "rule_files 与 rules 是同一个设置，只能写一个")
+		case len(names) > 1:
+			return nil, pt.doc.Errorf("rule_files", "一个测试文件只能对应一个规则文件，实际写了 %d 个", len(names))
+		case len(names) == 1:
+			pt.rules = names[0]
+		default:
+			pt.rules = "rules.yaml"
+		}
+		if !filepath.IsAbs(pt.rules) {
+			pt.rules = filepath.Join(filepath.Dir(file), pt.rules)
+		}
+		if len(pt.cases) == 0 {
+			return nil, pt.doc.Errorf("tests", "没有任何用例")
+		}
+	} else {
+		if pt.doc, err = yamlfile.Decode(file, data, &pt.cases); err != nil {
+			return nil, err
+		}
+		pt.rules = filepath.Join(filepath.Dir(file), "rules.yaml")
 	}
 	var errs []error
-	for i, c := range cases {
-		p := fmt.Sprintf("[%d]", i)
+	for i, c := range pt.cases {
+		p := pt.path(i)
 		if c.Name == "" {
-			errs = append(errs, doc.Errorf(p, "用例缺少 name"))
+			errs = append(errs, pt.doc.Errorf(p, "用例缺少 name"))
 		}
 		if c.Title == "" && c.Body == "" {
-			errs = append(errs, doc.Errorf(p, "用例「%s」的 title 和 body 都是空的", c.Name))
+			errs = append(errs, pt.doc.Errorf(p, "用例「%s」的 title 和 body 都是空的", c.Name))
 		}
 		x := c.Expect
 		if x.Relevant == nil && x.Category == nil && x.Level == nil && len(x.Terms)+len(x.NotTerms)+len(x.Rules)+len(x.NotRules) == 0 {
-			errs = append(errs, doc.Errorf(p+".expect", "用例「%s」没有任何期望", c.Name))
+			errs = append(errs, pt.doc.Errorf(p+".expect", "用例「%s」没有任何期望", c.Name))
 		}
 		if x.Category != nil && *x.Category != "" && !taxonomy.ValidCategory(*x.Category) {
-			errs = append(errs, doc.Errorf(p+".expect.category", "未知类别 %q", *x.Category))
+			errs = append(errs, pt.doc.Errorf(p+".expect.category", "未知类别 %q", *x.Category))
 		}
 		if x.Level != nil && *x.Level != 0 && !taxonomy.ValidLevel(*x.Level) {
-			errs = append(errs, doc.Errorf(p+".expect.level", "等级必须是 0 到 4，实际为 %d", *x.Level))
+			errs = append(errs, pt.doc.Errorf(p+".expect.level", "等级必须是 0 到 4，实际为 %d", *x.Level))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return pt, nil
+}
+
+func (pt *parsedTests) path(i int) string {
+	if pt.prefix == "" {
+		return fmt.Sprintf("[%d]", i)
+	}
+	return fmt.Sprintf("%s[%d]", pt.prefix, i)
+}
+
+// RunRuleTests grades every case of file with e (whatever rules file the
+// test file names) and prints a readable diff for each failure (and a
+// summary) to out. err is for an unreadable or invalid test file, not for
+// failing cases.
+func RunRuleTests(e *Engine, file string, out io.Writer) (failed int, err error) {
+	pt, err := readRuleTests(file)
+	if err != nil {
 		return 0, err
 	}
-	for i, c := range cases {
+	failed, _ = runCases(e, file, pt, out)
+	return failed, nil
+}
+
+// RunRuleTestFile loads the rules file that file names (rule_files, relative
+// to the test file; default rules.yaml beside it) with the dictionaries in
+// dictDir ("" means the dict directory beside the rules file) and runs the
+// cases against it.
+func RunRuleTestFile(file, dictDir string, out io.Writer) (failed int, err error) {
+	return RunRuleTestFiles([]string{file}, dictDir, out)
+}
+
+// RunRuleTestFiles is RunRuleTestFile for several files; each rules file is
+// loaded once. It stops at the first unreadable or invalid file.
+func RunRuleTestFiles(files []string, dictDir string, out io.Writer) (failed int, err error) {
+	engines := map[string]*Engine{}
+	for _, file := range files {
+		pt, err := readRuleTests(file)
+		if err != nil {
+			return failed, err
+		}
+		dd := dictDir
+		if dd == "" {
+			dd = filepath.Join(filepath.Dir(pt.rules), "dict")
+		}
+		key := pt.rules + "\x00" + dd
+		e := engines[key]
+		if e == nil {
+			if e, err = Load(pt.rules, dd, nil); err != nil {
+				return failed, fmt.Errorf("%s 引用的规则文件无法加载: %w", file, err)
+			}
+			engines[key] = e
+		}
+		fmt.Fprintf(out, "%s（规则 %s，版本 %s）\n", file, pt.rules, e.Version())
+		n, _ := runCases(e, file, pt, out)
+		failed += n
+	}
+	return failed, nil
+}
+
+// runCases runs pt's cases with e, reports failures on out and returns the
+// ids of the rules that fired in at least one case.
+func runCases(e *Engine, file string, pt *parsedTests, out io.Writer) (failed int, firedRules map[string]bool) {
+	firedRules = map[string]bool{}
+	for i, c := range pt.cases {
 		res := e.Grade(Post{Title: c.Title, Body: c.Body, Source: c.Source, SourceWeight: c.SourceWeight,
-			Replies: c.Replies, Views: c.Views, Reposts: c.Reposts})
+			Replies: c.Replies, Views: c.Views, Reposts: c.Reposts,
+			TypicalReplies: c.TypicalReplies, TypicalViews: c.TypicalViews, TypicalReposts: c.TypicalReposts})
+		for _, m := range res.Matches {
+			firedRules[m.Rule] = true
+		}
 		diffs := checkCase(c, res)
 		if len(diffs) == 0 {
 			continue
 		}
 		failed++
-		fmt.Fprintf(out, "✗ %s:%d 用例「%s」\n", file, doc.Line(fmt.Sprintf("[%d]", i)), c.Name)
+		fmt.Fprintf(out, "✗ %s:%d 用例「%s」\n", file, pt.doc.Line(pt.path(i)), c.Name)
 		for _, d := range diffs {
 			fmt.Fprintf(out, "    %s\n", d)
 		}
@@ -81,8 +205,17 @@ func RunRuleTests(e *Engine, file string, out io.Writer) (failed int, err error)
 			fmt.Fprintf(out, "      %s\n", r)
 		}
 	}
-	fmt.Fprintf(out, "%d passed, %d failed\n", len(cases)-failed, failed)
-	return failed, nil
+	var idle []string
+	for _, r := range e.rules.rules {
+		if !firedRules[r.id] {
+			idle = append(idle, r.id)
+		}
+	}
+	fmt.Fprintf(out, "%d passed, %d failed\n", len(pt.cases)-failed, failed)
+	if len(idle) > 0 {
+		fmt.Fprintf(out, "提示：%d 条规则没有被任何用例触发：%s\n", len(idle), strings.Join(idle, "、"))
+	}
+	return failed, firedRules
 }
 
 func checkCase(c ruleCase, res Result) []string {

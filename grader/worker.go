@@ -218,11 +218,21 @@ func ClassifierPost(p store.Post, weight float64, norm store.Engagement) classif
 	if weight <= 0 {
 		weight = 1
 	}
-	return classifier.Post{
+	cp := classifier.Post{
 		Title: p.Title, Body: p.Body, Source: p.Source, SourceWeight: weight,
 		Replies: p.Replies, Views: p.Views, Reposts: p.Reposts, PublishedAt: p.PublishedAt,
 	}
+	// A median over a handful of posts says little about what is normal for
+	// a source; below MinNormPosts the rules' absolute floors apply alone.
+	if norm.Posts >= MinNormPosts {
+		cp.TypicalReplies, cp.TypicalViews, cp.TypicalReposts = norm.Replies, norm.Views, norm.Reposts
+	}
+	return cp
 }
+
+// MinNormPosts is how many recent posts a source needs before its median
+// engagement counts as its typical engagement.
+const MinNormPosts = 20
 
 // ToGrade converts a classifier result into what the store keeps.
 func ToGrade(postID int64, r classifier.Result, at time.Time) store.Grade {

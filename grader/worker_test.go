@@ -180,3 +180,18 @@ func BenchmarkGradeAndFile(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "posts/s")
 }
+
+func TestClassifierPostTypicalEngagement(t *testing.T) {
+	p := store.Post{Title: "t", Source: "s", Replies: 50}
+	few := ClassifierPost(p, 1, store.Engagement{Replies: 3, Views: 100, Posts: MinNormPosts - 1})
+	if few.TypicalReplies != 0 || few.TypicalViews != 0 {
+		t.Errorf("median over %d posts used as typical: %+v", MinNormPosts-1, few)
+	}
+	enough := ClassifierPost(p, 0, store.Engagement{Replies: 3, Views: 100, Reposts: 1, Posts: MinNormPosts})
+	if enough.TypicalReplies != 3 || enough.TypicalViews != 100 || enough.TypicalReposts != 1 {
+		t.Errorf("typical engagement not passed on: %+v", enough)
+	}
+	if enough.SourceWeight != 1 {
+		t.Errorf("zero weight should default to 1, got %v", enough.SourceWeight)
+	}
+}

@@ -27,7 +27,32 @@ type SourceState struct {
 	LastError           string
 	ETag                string
 	LastModified        string
-	LastItems           int // items found by the last successful crawl
+	LastItems           int // items found by the last crawl that read a list (0 after a layout error)
+	// LastErrorKind classifies LastError for the console and metrics
+	// ("layout", "encoding", "http", "retry_later", "robots", "truncated",
+	// "network", "store"); "" after a success.
+	LastErrorKind string
+	// BreakerOpenUntil is set while the source's circuit breaker is open:
+	// no request is made before it; the first crawl after it is a single
+	// half-open probe. Zero: closed.
+	BreakerOpenUntil time.Time
+	// LastNewItemAt is when a crawl last stored a post never seen before;
+	// NewItemGap is the usual (smoothed) time between such crawls. Together
+	// they tell a source gone silent from one that is merely quiet.
+	LastNewItemAt time.Time
+	NewItemGap    time.Duration
+}
+
+// BreakerOpen reports whether the breaker keeps the source from being
+// requested at now (open and still cooling down).
+func (s SourceState) BreakerOpen(now time.Time) bool {
+	return !s.BreakerOpenUntil.IsZero() && now.Before(s.BreakerOpenUntil)
+}
+
+// EngagementSample is one observed change of a post's engagement counts.
+type EngagementSample struct {
+	At                      time.Time
+	Replies, Views, Reposts int
 }
 
 // Post is one forum thread, message or article as fetched.
@@ -188,12 +213,23 @@ type Store interface {
 	// SourceState returns the saved state, or a zero state carrying name.
 	SourceState(ctx context.Context, name string) (SourceState, error)
 	SaveSourceState(ctx context.Context, st SourceState) error
+	// SourceStates returns the saved state of every source ever saved,
+	// by name (what the console lists).
+	SourceStates(ctx context.Context) ([]SourceState, error)
 
 	// SavePost inserts or updates a post by canonical URL, fills p.ID,
 	// p.ContentHash and p.TitleKey, and says what happened.
 	SavePost(ctx context.Context, p *Post) (SaveResult, error)
 	// PostByURL finds a post by canonical URL.
 	PostByURL(ctx context.Context, url string) (Post, bool, error)
+	// EngagementHistory returns a post's engagement observations, oldest
+	// first (a row is kept whenever the counts change).
+	EngagementHistory(ctx context.Context, postID int64) ([]EngagementSample, error)
+	// HotPosts returns up to limit posts of source whose reply count grew
+	// at each of their last two observations, both at or after since, and
+	// that were last fetched at or before fetchedBefore (due for a revisit);
+	// the longest-unfetched first.
+	HotPosts(ctx context.Context, source string, since, fetchedBefore time.Time, limit int) ([]Post, error)
 	// UngradedPosts returns up to limit posts whose current content has no
 	// grade yet, oldest first.
 	UngradedPosts(ctx context.Context, limit int) ([]Post, error)

@@ -114,33 +114,62 @@ func fromMS(n sql.NullInt64) time.Time {
 
 // --- sources ---
 
+const sourceCols = `name, next_check_at, last_check_at, last_success_at, consecutive_failures,
+	last_error, etag, last_modified, last_items, last_error_kind, breaker_open_until,
+	last_new_item_at, new_item_gap`
+
+func scanSourceState(row scanner) (store.SourceState, error) {
+	var st store.SourceState
+	var next, check, success, breaker, newItem sql.NullInt64
+	var gap int64
+	err := row.Scan(&st.Name, &next, &check, &success, &st.ConsecutiveFailures, &st.LastError,
+		&st.ETag, &st.LastModified, &st.LastItems, &st.LastErrorKind, &breaker, &newItem, &gap)
+	st.NextCheckAt, st.LastCheckAt, st.LastSuccessAt = fromMS(next), fromMS(check), fromMS(success)
+	st.BreakerOpenUntil, st.LastNewItemAt = fromMS(breaker), fromMS(newItem)
+	st.NewItemGap = time.Duration(gap) * time.Millisecond
+	return st, err
+}
+
 func (s *Store) SourceState(ctx context.Context, name string) (store.SourceState, error) {
-	st := store.SourceState{Name: name}
-	var next, check, success sql.NullInt64
-	err := s.r.QueryRowContext(ctx, `SELECT next_check_at, last_check_at, last_success_at,
-		consecutive_failures, last_error, etag, last_modified, last_items
-		FROM source_state WHERE name = ?`, name).Scan(&next, &check, &success,
-		&st.ConsecutiveFailures, &st.LastError, &st.ETag, &st.LastModified, &st.LastItems)
+	st, err := scanSourceState(s.r.QueryRowContext(ctx, `SELECT `+sourceCols+` FROM source_state WHERE name = ?`, name))
 	if errors.Is(err, sql.ErrNoRows) {
-		return st, nil
+		return store.SourceState{Name: name}, nil
 	}
 	if err != nil {
-		return st, fmt.Errorf("读取数据源 %s 的状态: %w", name, err)
+		return store.SourceState{Name: name}, fmt.Errorf("读取数据源 %s 的状态: %w", name, err)
 	}
-	st.NextCheckAt, st.LastCheckAt, st.LastSuccessAt = fromMS(next), fromMS(check), fromMS(success)
 	return st, nil
 }
 
+func (s *Store) SourceStates(ctx context.Context) ([]store.SourceState, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+sourceCols+` FROM source_state ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("读取数据源状态: %w", err)
+	}
+	defer rows.Close()
+	var out []store.SourceState
+	for rows.Next() {
+		st, err := scanSourceState(rows)
+		if err != nil {
+			return nil, fmt.Errorf("读取数据源状态: %w", err)
+		}
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
 func (s *Store) SaveSourceState(ctx context.Context, st store.SourceState) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO source_state (name, next_check_at, last_check_at,
-		last_success_at, consecutive_failures, last_error, etag, last_modified, last_items)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err := s.w.ExecContext(ctx, `INSERT INTO source_state (`+sourceCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET next_check_at = excluded.next_check_at,
 		last_check_at = excluded.last_check_at, last_success_at = excluded.last_success_at,
 		consecutive_failures = excluded.consecutive_failures, last_error = excluded.last_error,
-		etag = excluded.etag, last_modified = excluded.last_modified, last_items = excluded.last_items`,
+		etag = excluded.etag, last_modified = excluded.last_modified, last_items = excluded.last_items,
+		last_error_kind = excluded.last_error_kind, breaker_open_until = excluded.breaker_open_until,
+		last_new_item_at = excluded.last_new_item_at, new_item_gap = excluded.new_item_gap`,
 		st.Name, ms(st.NextCheckAt), ms(st.LastCheckAt), ms(st.LastSuccessAt), st.ConsecutiveFailures,
-		st.LastError, st.ETag, st.LastModified, st.LastItems)
+		st.LastError, st.ETag, st.LastModified, st.LastItems, st.LastErrorKind, ms(st.BreakerOpenUntil),
+		ms(st.LastNewItemAt), st.NewItemGap.Milliseconds())
 	if err != nil {
 		return fmt.Errorf("保存数据源 %s 的状态: %w", st.Name, err)
 	}
@@ -235,6 +264,62 @@ func (s *Store) PostByURL(ctx context.Context, u string) (store.Post, bool, erro
 		return p, false, fmt.Errorf("查找帖子 %s: %w", u, err)
 	}
 	return p, true, nil
+}
+
+func (s *Store) EngagementHistory(ctx context.Context, postID int64) ([]store.EngagementSample, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT at, replies, views, reposts FROM post_engagement
+		WHERE post_id = ? ORDER BY at, rowid`, postID)
+	if err != nil {
+		return nil, fmt.Errorf("读取帖子 %d 的互动记录: %w", postID, err)
+	}
+	defer rows.Close()
+	var out []store.EngagementSample
+	for rows.Next() {
+		var e store.EngagementSample
+		var at sql.NullInt64
+		if err := rows.Scan(&at, &e.Replies, &e.Views, &e.Reposts); err != nil {
+			return nil, fmt.Errorf("读取帖子 %d 的互动记录: %w", postID, err)
+		}
+		e.At = fromMS(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// HotPosts looks only at posts with an engagement row since the window
+// opened (index post_engagement_at), then compares each one's last three rows.
+func (s *Store) HotPosts(ctx context.Context, source string, since, fetchedBefore time.Time, limit int) ([]store.Post, error) {
+	if limit <= 0 {
+		limit = 20
+	}
+	rows, err := s.r.QueryContext(ctx, `WITH cand AS (
+			SELECT DISTINCT e.post_id FROM post_engagement e JOIN posts p ON p.id = e.post_id
+			WHERE e.at >= ?1 AND p.source = ?2 AND p.fetched_at <= ?3
+		), recent AS (
+			SELECT e.post_id, e.at, e.replies,
+				row_number() OVER (PARTITION BY e.post_id ORDER BY e.at DESC, e.rowid DESC) AS rn
+			FROM post_engagement e WHERE e.post_id IN (SELECT post_id FROM cand)
+		)
+		SELECT `+prefixed("p", postCols)+` FROM posts p
+		JOIN recent a ON a.post_id = p.id AND a.rn = 1
+		JOIN recent b ON b.post_id = p.id AND b.rn = 2
+		JOIN recent c ON c.post_id = p.id AND c.rn = 3
+		WHERE a.replies > b.replies AND b.replies > c.replies AND b.at >= ?1
+		ORDER BY p.fetched_at, p.id LIMIT ?4`,
+		since.UnixMilli(), source, fetchedBefore.UnixMilli(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("查找数据源 %s 的热帖: %w", source, err)
+	}
+	defer rows.Close()
+	var out []store.Post
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			return nil, fmt.Errorf("查找数据源 %s 的热帖: %w", source, err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }
 
 func (s *Store) UngradedPosts(ctx context.Context, limit int) ([]store.Post, error) {

@@ -30,6 +30,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"GradedPostsPaging", testGradedPosts},
 		{"EngagementNorms", testEngagementNorms},
+		{"SourceHealthState", testSourceHealthState},
+		{"EngagementHistory", testEngagementHistory},
+		{"HotPosts", testHotPosts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -517,5 +520,138 @@ func testEngagementNorms(t *testing.T, s store.Store) {
 	}
 	if norms, _ := s.EngagementNorms(ctx, t0.Add(time.Hour)); len(norms) != 0 {
 		t.Errorf("norms for a window with no posts: %v", norms)
+	}
+}
+
+func testSourceHealthState(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	if all, err := s.SourceStates(ctx); err != nil || len(all) != 0 {
+		t.Fatalf("SourceStates on an empty store = %v, %v", all, err)
+	}
+	open := store.SourceState{Name: "bbs", NextCheckAt: t0.Add(time.Hour), LastCheckAt: t0,
+		ConsecutiveFailures: 5, LastError: "页面结构与选择器不符", LastErrorKind: "layout",
+		BreakerOpenUntil: t0.Add(time.Hour), LastNewItemAt: t0.Add(-3 * time.Hour), NewItemGap: 47 * time.Minute}
+	if err := s.SaveSourceState(ctx, open); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveSourceState(ctx, store.SourceState{Name: "army", LastItems: 3}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.SourceState(ctx, "bbs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.LastErrorKind != "layout" || !got.BreakerOpenUntil.Equal(open.BreakerOpenUntil) ||
+		!got.LastNewItemAt.Equal(open.LastNewItemAt) || got.NewItemGap != open.NewItemGap {
+		t.Errorf("health fields round trip: got %+v, want %+v", got, open)
+	}
+	if !got.BreakerOpen(t0) || got.BreakerOpen(t0.Add(time.Hour)) {
+		t.Errorf("BreakerOpen: open at t0 = %v, at open-until = %v", got.BreakerOpen(t0), got.BreakerOpen(t0.Add(time.Hour)))
+	}
+	// Closing the breaker clears it.
+	got.BreakerOpenUntil, got.ConsecutiveFailures, got.LastErrorKind = time.Time{}, 0, ""
+	if err := s.SaveSourceState(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.SourceStates(ctx)
+	if err != nil || len(all) != 2 || all[0].Name != "army" || all[1].Name != "bbs" {
+		t.Fatalf("SourceStates = %+v, %v", all, err)
+	}
+	if b := all[1]; !b.BreakerOpenUntil.IsZero() || b.LastErrorKind != "" || b.NewItemGap != open.NewItemGap || all[0].LastItems != 3 {
+		t.Errorf("SourceStates entries = %+v", all)
+	}
+}
+
+func testEngagementHistory(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	p := post(1)
+	mustSave(t, s, p)
+	for i, r := range []int{3, 3, 7, 9} { // the first two saves change nothing
+		q := post(1)
+		q.Replies, q.Views, q.FetchedAt = r, 100, t0.Add(time.Duration(i+1)*time.Hour)
+		mustSave(t, s, q)
+	}
+	h, err := s.EngagementHistory(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range h {
+		got = append(got, fmt.Sprintf("%s:%d/%d", e.At.In(t0.Location()).Format("15:04"), e.Replies, e.Views))
+	}
+	if want := "[09:30:3/100 12:30:7/100 13:30:9/100]"; fmt.Sprint(got) != want {
+		t.Errorf("history = %v, want %s", got, want)
+	}
+	if h, err := s.EngagementHistory(ctx, 99999); err != nil || len(h) != 0 {
+		t.Errorf("history of a missing post = %v, %v", h, err)
+	}
+}
+
+func testHotPosts(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	// save stores post n observed with the given replies at t0+hours.
+	save := func(n, replies int, hours float64, source string) *store.Post {
+		p := post(n)
+		p.Source, p.Replies, p.FetchedAt = source, replies, t0.Add(time.Duration(hours*float64(time.Hour)))
+		mustSave(t, s, p)
+		return p
+	}
+	// 1: grew at its last two observations: hot.
+	save(1, 0, 0, "bbs")
+	save(1, 4, 1, "bbs")
+	hot := save(1, 9, 2, "bbs")
+	// 2: grew twice, then only its views changed: cooled down.
+	save(2, 0, 0, "bbs")
+	save(2, 4, 1, "bbs")
+	save(2, 9, 1.5, "bbs")
+	cooled := post(2)
+	cooled.Replies, cooled.Views, cooled.FetchedAt = 9, 500, t0.Add(2*time.Hour)
+	mustSave(t, s, cooled)
+	// 3: grew only once.
+	save(3, 2, 0, "bbs")
+	save(3, 5, 2, "bbs")
+	// 4: grew twice, but the earlier growth is outside the window.
+	save(4, 0, -30, "bbs")
+	save(4, 1, -26, "bbs")
+	save(4, 2, 1, "bbs")
+	// 5: hot, on another source.
+	save(5, 0, 0, "gov")
+	save(5, 1, 1, "gov")
+	save(5, 2, 2, "gov")
+	// 6: hot and fetched earlier than 1, so listed first.
+	save(6, 0, -3, "bbs")
+	save(6, 10, -2, "bbs")
+	early := save(6, 20, -1, "bbs")
+
+	since := t0.Add(-24 * time.Hour)
+	list := func(fetchedBefore time.Time, limit int) []int64 {
+		t.Helper()
+		ps, err := s.HotPosts(ctx, "bbs", since, fetchedBefore, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, p := range ps {
+			if p.Source != "bbs" || p.URL == "" {
+				t.Errorf("hot post %+v", p)
+			}
+			ids = append(ids, p.ID)
+		}
+		return ids
+	}
+	if got, want := list(t0.Add(3*time.Hour), 10), []int64{early.ID, hot.ID}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("HotPosts = %v, want %v (posts 6 and 1)", got, want)
+	}
+	if got, want := list(t0.Add(3*time.Hour), 1), []int64{early.ID}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("HotPosts limit 1 = %v, want %v", got, want)
+	}
+	// Post 1 was fetched at t0+2h: not yet due for a revisit at t0+1h.
+	if got, want := list(t0.Add(time.Hour), 10), []int64{early.ID}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("HotPosts due by t0+1h = %v, want %v", got, want)
+	}
+	// A day later the growth is outside the window.
+	ps, err := s.HotPosts(ctx, "bbs", t0.Add(23*time.Hour), t0.Add(48*time.Hour), 10)
+	if err != nil || len(ps) != 0 {
+		t.Errorf("HotPosts after the window = %v, %v", ps, err)
 	}
 }

@@ -74,6 +74,7 @@ type Stats struct {
 	Skipped     int  // known items with unchanged replies, or detail pages robots.txt forbids
 	ParseErrors int  // items that could not be extracted (detail fetch or selector failed)
 	Emitted     int  // items handed to emit
+	Hot         int  // hot threads revisited (not on the sampled list pages)
 	NotModified bool // the list page answered 304
 }
 
@@ -297,6 +298,7 @@ func withoutCharset(ct string) string {
 const (
 	acceptHTML = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
 	acceptFeed = "application/rss+xml,application/atom+xml,application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.8"
+	acceptJSON = "application/json,text/javascript;q=0.9,*/*;q=0.8"
 )
 
 // get fetches u. Only 2xx pages come back without error; 304 comes back
@@ -374,13 +376,49 @@ func retryAfter(v string, now time.Time) time.Duration {
 }
 
 // Crawl fetches one source once: list page(s) -> items -> detail pages of
-// new or changed items, calling emit for every extracted item as soon as it
-// is extracted (so a kill mid-crawl loses nothing already fetched). If emit
-// fails, Crawl stops and returns the error. state carries the list page's
-// ETag/Last-Modified; the returned copy holds the new ones, and on any
-// error, or when a detail page failed, the old ones, so the next crawl does not
-// get a 304 for a list it has not fully processed.
+// new or changed items -> revisits of hot threads (when known also
+// implements HotLister), calling emit for every extracted item as soon as
+// it is extracted (so a kill mid-crawl loses nothing already fetched). If
+// emit fails, Crawl stops and returns the error. state carries the list
+// page's ETag/Last-Modified; the returned copy holds the new ones, and on
+// any error, or when a detail page failed, the old ones, so the next crawl
+// does not get a 304 for a list it has not fully processed.
 func (c *Crawler) Crawl(ctx context.Context, src Source, state store.SourceState, known Known, emit func(context.Context, Item) error) (store.SourceState, Stats, error) {
+	return c.run(ctx, src, state, func(j *job) (store.SourceState, Stats, error) {
+		switch src.Kind {
+		case KindRSS, KindAtom:
+			return j.crawlFeed(ctx, state, emit)
+		case KindHTML, KindJSON, "":
+			return j.crawlList(ctx, state, known, emit)
+		}
+		return state, Stats{}, fmt.Errorf("数据源 %s 的类型 %q 未知", src.Name, src.Kind)
+	})
+}
+
+// Probe is the circuit breaker's half-open request: the first list page
+// only (conditional on state's validators), extracted but not emitted. It
+// succeeds when the page can be fetched, decoded and still yields items.
+func (c *Crawler) Probe(ctx context.Context, src Source, state store.SourceState) (Stats, error) {
+	_, stats, err := c.run(ctx, src, state, func(j *job) (store.SourceState, Stats, error) {
+		probe := src
+		probe.Pages, probe.MaxItems = 1, maxMaxItems
+		probe.URL = src.pageURL(1)
+		j.src = probe
+		var stats Stats
+		if src.Kind == KindRSS || src.Kind == KindAtom {
+			st, stats, err := j.crawlFeed(ctx, state, func(context.Context, Item) error { return nil })
+			stats.Emitted = 0
+			return st, stats, err
+		}
+		items, st, err := j.sampleList(ctx, state, &stats)
+		stats.Found = len(items)
+		return st, stats, err
+	})
+	return stats, err
+}
+
+// run wraps one job with its metrics and error bookkeeping.
+func (c *Crawler) run(ctx context.Context, src Source, state store.SourceState, fn func(*job) (store.SourceState, Stats, error)) (store.SourceState, Stats, error) {
 	start := time.Now()
 	var (
 		st    store.SourceState
@@ -389,14 +427,7 @@ func (c *Crawler) Crawl(ctx context.Context, src Source, state store.SourceState
 	)
 	j, err := c.newJob(ctx, src)
 	if err == nil {
-		switch src.Kind {
-		case KindRSS:
-			st, stats, err = j.crawlFeed(ctx, state, emit)
-		case KindHTML, "":
-			st, stats, err = j.crawlHTML(ctx, state, known, emit)
-		default:
-			err = fmt.Errorf("数据源 %s 的类型 %q 未知", src.Name, src.Kind)
-		}
+		st, stats, err = fn(j)
 	}
 	if err != nil {
 		st = state
@@ -407,11 +438,60 @@ func (c *Crawler) Crawl(ctx context.Context, src Source, state store.SourceState
 	if ctx.Err() == nil || err == nil {
 		c.m.runs.WithLabelValues(src.Name, outcomeOf(stats, err)).Inc()
 		c.m.duration.WithLabelValues(src.Name).Observe(time.Since(start).Seconds())
+		if stats.ListPages > 0 {
+			c.m.itemsFound.WithLabelValues(src.Name).Add(float64(stats.Found))
+		}
+		if ErrorKind(err) == ErrorKindLayout {
+			c.m.layoutErrors.WithLabelValues(src.Name).Inc()
+		}
 	}
 	if err != nil {
 		return st, stats, fmt.Errorf("抓取 %s（%s）: %w", src.Name, src.Title, err)
 	}
 	return st, stats, nil
+}
+
+// Error kinds recorded in store.SourceState.LastErrorKind.
+const (
+	ErrorKindLayout     = "layout"
+	ErrorKindEncoding   = "encoding"
+	ErrorKindHTTP       = "http"
+	ErrorKindRetryLater = "retry_later"
+	ErrorKindRobots     = "robots"
+	ErrorKindTruncated  = "truncated"
+	ErrorKindOffHost    = "off_host"
+	ErrorKindStore      = "store"
+	ErrorKindNetwork    = "network"
+)
+
+// ErrorKind classifies a crawl error for the console and metrics; "" for nil.
+func ErrorKind(err error) string {
+	var (
+		ra *RetryAfterError
+		he *HTTPError
+		ee *emitError
+	)
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &ee):
+		return ErrorKindStore
+	case errors.As(err, &ra):
+		return ErrorKindRetryLater
+	case errors.Is(err, ErrBlockedByRobots):
+		return ErrorKindRobots
+	case errors.Is(err, ErrLayout):
+		return ErrorKindLayout
+	case errors.Is(err, ErrEncoding):
+		return ErrorKindEncoding
+	case errors.Is(err, ErrTruncated):
+		return ErrorKindTruncated
+	case errors.Is(err, ErrOffHost):
+		return ErrorKindOffHost
+	case errors.As(err, &he):
+		return ErrorKindHTTP
+	}
+	return ErrorKindNetwork
 }
 
 // outcomeOf maps a crawl result onto the fixed outcome label set.

@@ -24,77 +24,22 @@ type listItem struct {
 	hasReplies bool
 }
 
-func (j *job) crawlHTML(ctx context.Context, state store.SourceState, known Known, emit func(context.Context, Item) error) (store.SourceState, Stats, error) {
+// crawlList crawls an html or json source: list page(s) -> items ->
+// detail pages of new or changed items -> revisits of hot threads.
+func (j *job) crawlList(ctx context.Context, state store.SourceState, known Known, emit func(context.Context, Item) error) (store.SourceState, Stats, error) {
 	var stats Stats
 	src := j.src
-	seen := map[string]bool{}
-	var items []listItem
-	newState := state
-	pageURL := src.URL
-	visited := map[string]bool{}
-	for n := 0; n < src.Pages && pageURL != "" && !visited[pageURL] && len(items) < src.MaxItems; n++ {
-		visited[pageURL] = true
-		var extra = conditional(state)
-		if n > 0 {
-			extra = nil
-		}
-		p, err := j.get(ctx, pageURL, acceptHTML, extra)
-		if err != nil {
-			if n == 0 || ctx.Err() != nil || isRetryLater(err) {
-				return state, stats, fmt.Errorf("列表页: %w", err)
-			}
-			j.c.log.Warn("后续列表页抓取失败，只处理已取得的页", "source", src.Name, "url", pageURL, "err", err)
-			break
-		}
-		if p.notModified {
-			stats.NotModified = true
-			j.c.m.pages.WithLabelValues(src.Name, PageList).Inc()
-			return state, stats, nil
-		}
-		j.c.m.pages.WithLabelValues(src.Name, PageList).Inc()
-		stats.ListPages++
-		if n == 0 {
-			newState.ETag = p.header.Get("ETag")
-			newState.LastModified = p.header.Get("Last-Modified")
-		}
-		text, err := decodeBody(p.body, p.header.Get("Content-Type"), src.Encoding, false)
-		if err != nil {
-			return state, stats, fmt.Errorf("列表页 %s: %w", pageURL, err)
-		}
-		doc, err := goquery.NewDocumentFromReader(strings.NewReader(text))
-		if err != nil {
-			return state, stats, fmt.Errorf("解析列表页 %s: %w", pageURL, err)
-		}
-		found, bad := j.extractList(doc, p.finalURL)
-		stats.ParseErrors += bad
-		for range bad {
-			j.countItem(ResultParseError)
-		}
-		if n == 0 && len(found) == 0 {
-			return state, stats, fmt.Errorf("%w: 列表页 %s 没有匹配到任何条目（list.item = %q），网站可能改版或返回了验证页", ErrLayout, pageURL, src.List.Item)
-		}
-		for _, it := range found {
-			if seen[it.URL] || len(items) >= src.MaxItems {
-				continue
-			}
-			seen[it.URL] = true
-			items = append(items, it)
-		}
-		pageURL = ""
-		if src.List.Next != "" {
-			if href, ok := doc.Find(src.List.Next).First().Attr("href"); ok {
-				if u, err := p.finalURL.Parse(strings.TrimSpace(href)); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
-					u.Fragment = ""
-					pageURL = u.String()
-				}
-			}
-		}
+	items, newState, err := j.sampleList(ctx, state, &stats)
+	if err != nil {
+		return state, stats, err
 	}
 	stats.Found = len(items)
 
+	listed := make(map[string]bool, len(items))
 	attempted, failed := 0, 0
 	var lastErr error
 	for _, it := range items {
+		listed[it.URL] = true
 		if err := ctx.Err(); err != nil {
 			return state, stats, err
 		}
@@ -139,7 +84,7 @@ func (j *job) crawlHTML(ctx context.Context, state store.SourceState, known Know
 			}
 		}
 		if err := emit(ctx, it.Item); err != nil {
-			return state, stats, fmt.Errorf("保存 %s: %w", it.URL, err)
+			return state, stats, &emitError{url: it.URL, err: err}
 		}
 		stats.Emitted++
 	}
@@ -152,8 +97,189 @@ func (j *job) crawlHTML(ctx context.Context, state store.SourceState, known Know
 		// usable link are permanent and do not hold them back.)
 		newState.ETag, newState.LastModified = state.ETag, state.LastModified
 	}
+	if err := j.revisitHot(ctx, known, listed, &stats, emit); err != nil {
+		return state, stats, err
+	}
 	return newState, stats, nil
 }
+
+// sampleList reads up to src.Pages list pages. A 304 on the first page
+// returns no items and stats.NotModified (hot threads are still revisited).
+func (j *job) sampleList(ctx context.Context, state store.SourceState, stats *Stats) ([]listItem, store.SourceState, error) {
+	src := j.src
+	seen := map[string]bool{}
+	var items []listItem
+	newState := state
+	pageURL := src.pageURL(1)
+	paged := strings.Contains(src.URL, PagePlaceholder)
+	accept := acceptHTML
+	if src.Kind == KindJSON {
+		accept = acceptJSON
+	}
+	visited := map[string]bool{}
+	for n := 0; n < src.Pages && pageURL != "" && !visited[pageURL] && len(items) < src.MaxItems; n++ {
+		visited[pageURL] = true
+		var extra = conditional(state)
+		if n > 0 {
+			extra = nil
+		}
+		p, err := j.get(ctx, pageURL, accept, extra)
+		if err != nil {
+			if n == 0 || ctx.Err() != nil || isRetryLater(err) {
+				return nil, state, fmt.Errorf("列表页: %w", err)
+			}
+			j.c.log.Warn("后续列表页抓取失败，只处理已取得的页", "source", src.Name, "url", pageURL, "err", err)
+			break
+		}
+		j.c.m.pages.WithLabelValues(src.Name, PageList).Inc()
+		if p.notModified {
+			stats.NotModified = true
+			return nil, state, nil
+		}
+		stats.ListPages++
+		if n == 0 {
+			newState.ETag = p.header.Get("ETag")
+			newState.LastModified = p.header.Get("Last-Modified")
+		}
+		text, err := j.decode(p, false)
+		if err != nil {
+			return nil, state, fmt.Errorf("列表页 %s: %w", pageURL, err)
+		}
+		var found []listItem
+		var bad int
+		next := ""
+		if src.Kind == KindJSON {
+			found, bad, err = extractJSON(&j.src, text, p.finalURL, j.c.opts.Now())
+			if err != nil {
+				if n == 0 {
+					return nil, state, fmt.Errorf("列表页 %s: %w", pageURL, err)
+				}
+				j.c.log.Warn("后续列表页无法解析，只处理已取得的页", "source", src.Name, "url", pageURL, "err", err)
+				break
+			}
+		} else {
+			doc, err := goquery.NewDocumentFromReader(strings.NewReader(text))
+			if err != nil {
+				return nil, state, fmt.Errorf("解析列表页 %s: %w", pageURL, err)
+			}
+			found, bad = j.extractList(doc, p.finalURL)
+			if n == 0 && len(found) == 0 {
+				return nil, state, fmt.Errorf("%w: 列表页 %s 没有匹配到任何条目（list.item = %q），网站可能改版或返回了验证页", ErrLayout, pageURL, src.List.Item)
+			}
+			if src.List.Next != "" && !paged {
+				if href, ok := doc.Find(src.List.Next).First().Attr("href"); ok {
+					if u, err := p.finalURL.Parse(strings.TrimSpace(href)); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+						u.Fragment = ""
+						next = u.String()
+					}
+				}
+			}
+		}
+		stats.ParseErrors += bad
+		for range bad {
+			j.countItem(ResultParseError)
+		}
+		added := 0
+		for _, it := range found {
+			if seen[it.URL] || len(items) >= src.MaxItems {
+				continue
+			}
+			seen[it.URL] = true
+			items = append(items, it)
+			added++
+		}
+		pageURL = next
+		if paged {
+			pageURL = ""
+			if added > 0 { // a page with nothing new ends the paging
+				pageURL = src.pageURL(n + 2)
+			}
+		}
+	}
+	return items, newState, nil
+}
+
+// decode turns a page into text, counting encoding failures per source.
+func (j *job) decode(p *page, isXML bool) (string, error) {
+	text, err := decodeBody(p.body, p.header.Get("Content-Type"), j.src.Encoding, isXML)
+	if err != nil && errors.Is(err, ErrEncoding) {
+		j.c.m.encodingErrors.WithLabelValues(j.src.Name).Inc()
+	}
+	return text, err
+}
+
+// hotWindow is how recent reply growth must be for a thread to count as hot.
+const hotWindow = 24 * time.Hour
+
+// HotLister is implemented by a Known that can also list a source's hot
+// threads (store.Store.HotPosts); Crawl then revisits them.
+type HotLister interface {
+	HotPosts(ctx context.Context, source string, since, fetchedBefore time.Time, limit int) ([]store.Post, error)
+}
+
+// revisitHot refetches threads whose reply count grew at their last two
+// observations within hotWindow and that were not on the sampled list
+// pages, each at most every src.HotInterval. A failed revisit is counted
+// and skipped; only "retry later" stops the crawl.
+func (j *job) revisitHot(ctx context.Context, known Known, listed map[string]bool, stats *Stats, emit func(context.Context, Item) error) error {
+	src := j.src
+	hl, ok := known.(HotLister)
+	if !ok || !src.hotEnabled() {
+		return nil
+	}
+	now := j.c.opts.Now()
+	hot, err := hl.HotPosts(ctx, src.Name, now.Add(-hotWindow), now.Add(-src.HotInterval), src.HotMax+len(listed))
+	if err != nil {
+		return fmt.Errorf("查询热帖: %w", err)
+	}
+	n := 0
+	for _, p := range hot {
+		if n >= src.HotMax {
+			break
+		}
+		if listed[p.URL] || !j.sameHost(p.URL) {
+			continue // seen on the list this crawl (fetched if its replies changed)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n++
+		it := listItem{Item: Item{URL: p.URL, Title: p.Title, Body: p.Body, Author: p.Author,
+			PublishedAt: p.PublishedAt, Replies: p.Replies, Views: p.Views}, fetchURL: p.URL}
+		err := j.fetchDetail(ctx, &it)
+		switch {
+		case err == nil:
+			stats.Hot++
+			j.c.m.hot.WithLabelValues(src.Name).Inc()
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case isRetryLater(err):
+			return fmt.Errorf("热帖回访: %w", err)
+		case errors.Is(err, ErrBlockedByRobots):
+			continue
+		default:
+			stats.ParseErrors++
+			j.countItem(ResultParseError)
+			j.c.log.Warn("热帖回访失败，跳过该条", "source", src.Name, "url", p.URL, "err", err)
+			continue
+		}
+		if err := emit(ctx, it.Item); err != nil {
+			return &emitError{url: it.URL, err: err}
+		}
+		stats.Emitted++
+	}
+	return nil
+}
+
+// emitError marks a failure to hand an item over (the store), which is no
+// fault of the site and must not count against it.
+type emitError struct {
+	url string
+	err error
+}
+
+func (e *emitError) Error() string { return fmt.Sprintf("保存 %s: %v", e.url, e.err) }
+func (e *emitError) Unwrap() error { return e.err }
 
 func isRetryLater(err error) bool {
 	var ra *RetryAfterError
@@ -210,7 +336,7 @@ func (j *job) extractList(doc *goquery.Document, base *url.URL) (items []listIte
 			it.Title = strings.TrimSpace(link.AttrOr("title", ""))
 		}
 		if ls.Time != "" {
-			it.PublishedAt, _ = selTime(s.Find(ls.Time).First(), j.src.TimeLayout, now)
+			it.PublishedAt, _ = selTime(s.Find(ls.Time), j.src.TimeLayout, now)
 		}
 		if ls.Replies != "" {
 			it.Replies, it.hasReplies = parseCount(selText(s.Find(ls.Replies).First()))
@@ -234,7 +360,7 @@ func (j *job) fetchDetail(ctx context.Context, it *listItem) error {
 		return err
 	}
 	j.c.m.pages.WithLabelValues(j.src.Name, PageDetail).Inc()
-	text, err := decodeBody(p.body, p.header.Get("Content-Type"), j.src.Encoding, false)
+	text, err := j.decode(p, false)
 	if err != nil {
 		return err
 	}
@@ -249,7 +375,7 @@ func (j *job) fetchDetail(ctx context.Context, it *listItem) error {
 	}
 	it.Body = nodeText(body.Nodes[0])
 	if ds.Time != "" {
-		if t, ok := selTime(doc.Find(ds.Time).First(), j.src.TimeLayout, j.c.opts.Now()); ok {
+		if t, ok := selTime(doc.Find(ds.Time), j.src.TimeLayout, j.c.opts.Now()); ok {
 			it.PublishedAt = t // the detail page usually has the precise time
 		}
 	}
@@ -258,6 +384,17 @@ func (j *job) fetchDetail(ctx context.Context, it *listItem) error {
 	}
 	if ds.Title != "" && it.Title == "" {
 		it.Title = selText(doc.Find(ds.Title).First())
+	}
+	// The detail page's counts are the newer ones (hot revisits rely on them).
+	if ds.Replies != "" {
+		if n, ok := parseCount(selText(doc.Find(ds.Replies).First())); ok {
+			it.Replies, it.hasReplies = n, true
+		}
+	}
+	if ds.Views != "" {
+		if n, ok := parseCount(selText(doc.Find(ds.Views).First())); ok {
+			it.Views = n
+		}
 	}
 	return nil
 }
@@ -269,13 +406,20 @@ func selText(s *goquery.Selection) string {
 	return nodeText(s.Nodes[0])
 }
 
-// selTime reads a time from an element: machine-readable attributes first
-// (Discuz shows "3 天前" with the date in a title attribute), then the
-// element's and its descendants', then the text.
+// selTime reads a time from the first of the selected elements that holds
+// one: machine-readable attributes first (Discuz shows "3 天前" with the date
+// in a title attribute), then the element's and its descendants', then the
+// text.
 func selTime(s *goquery.Selection, layout string, now time.Time) (time.Time, bool) {
-	if s.Length() == 0 {
-		return time.Time{}, false
+	for _, n := range s.Nodes {
+		if t, ok := nodeTime(n, layout, now); ok {
+			return t, true
+		}
 	}
+	return time.Time{}, false
+}
+
+func nodeTime(node *html.Node, layout string, now time.Time) (time.Time, bool) {
 	var cands []string
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
@@ -291,8 +435,8 @@ func selTime(s *goquery.Selection, layout string, now time.Time) (time.Time, boo
 			walk(c)
 		}
 	}
-	walk(s.Nodes[0])
-	cands = append(cands, nodeText(s.Nodes[0]))
+	walk(node)
+	cands = append(cands, nodeText(node))
 	for _, c := range cands {
 		if t, ok := ParseTime(c, layout, now); ok {
 			return t, true
@@ -341,7 +485,7 @@ func (j *job) crawlFeed(ctx context.Context, state store.SourceState, emit func(
 	newState := state
 	newState.ETag = p.header.Get("ETag")
 	newState.LastModified = p.header.Get("Last-Modified")
-	text, err := decodeBody(p.body, p.header.Get("Content-Type"), src.Encoding, true)
+	text, err := j.decode(p, true)
 	if err != nil {
 		return state, stats, fmt.Errorf("订阅源 %s: %w", src.URL, err)
 	}
@@ -386,7 +530,7 @@ func (j *job) crawlFeed(ctx context.Context, state store.SourceState, emit func(
 			it.PublishedAt = feedTime(fi.Updated, fi.UpdatedParsed, now)
 		}
 		if err := emit(ctx, it); err != nil {
-			return state, stats, fmt.Errorf("保存 %s: %w", it.URL, err)
+			return state, stats, &emitError{url: it.URL, err: err}
 		}
 		stats.Emitted++
 	}

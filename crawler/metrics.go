@@ -38,7 +38,14 @@ type metrics struct {
 	lastSuccess *prometheus.GaugeVec
 	consecFails *prometheus.GaugeVec
 	pages       *prometheus.CounterVec
-	collectors  []prometheus.Collector
+	// itemsFound, layoutErrors and encodingErrors feed the source-health
+	// alerts: a list page that used to yield items and now yields none, or
+	// pages that no longer decode, mean the site changed under us.
+	itemsFound     *prometheus.CounterVec
+	layoutErrors   *prometheus.CounterVec
+	encodingErrors *prometheus.CounterVec
+	hot            *prometheus.CounterVec
+	collectors     []prometheus.Collector
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -68,8 +75,25 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "yuqing_crawl_pages_total",
 			Help: "Pages fetched, by kind (list, detail, feed).",
 		}, []string{"source", "kind"}),
+		itemsFound: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_crawl_list_items_found_total",
+			Help: "Items found on list pages or feeds, summed over crawls (new or not).",
+		}, []string{"source"}),
+		layoutErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_crawl_layout_errors_total",
+			Help: "Crawls whose list page yielded no items although the page was fetched (layout changed?).",
+		}, []string{"source"}),
+		encodingErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_crawl_encoding_errors_total",
+			Help: "Pages rejected because they did not decode to valid text in the configured encoding.",
+		}, []string{"source"}),
+		hot: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_crawl_hot_revisits_total",
+			Help: "Revisits of threads whose reply count is still growing.",
+		}, []string{"source"}),
 	}
-	m.collectors = []prometheus.Collector{m.runs, m.items, m.duration, m.lastSuccess, m.consecFails, m.pages}
+	m.collectors = []prometheus.Collector{m.runs, m.items, m.duration, m.lastSuccess, m.consecFails, m.pages,
+		m.itemsFound, m.layoutErrors, m.encodingErrors, m.hot}
 	if reg != nil {
 		for _, c := range m.collectors {
 			if err := reg.Register(c); err != nil {
@@ -90,4 +114,8 @@ func (m *metrics) forget(source string) {
 	m.lastSuccess.DeletePartialMatch(l)
 	m.consecFails.DeletePartialMatch(l)
 	m.pages.DeletePartialMatch(l)
+	m.itemsFound.DeletePartialMatch(l)
+	m.layoutErrors.DeletePartialMatch(l)
+	m.encodingErrors.DeletePartialMatch(l)
+	m.hot.DeletePartialMatch(l)
 }

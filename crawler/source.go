@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,8 +15,10 @@ import (
 
 // Source kinds.
 const (
-	KindHTML = "html"
-	KindRSS  = "rss"
+	KindHTML = "html" // list and detail pages read with CSS selectors
+	KindRSS  = "rss"  // RSS or Atom feed
+	KindAtom = "atom" // same as rss (gofeed reads both)
+	KindJSON = "json" // list endpoint answering JSON; detail pages, if any, are HTML
 )
 
 // Encodings a source may declare.
@@ -27,25 +30,41 @@ const (
 
 // Defaults applied by ApplyDefaults.
 const (
-	DefaultInterval = 10 * time.Minute
-	DefaultDelay    = 2 * time.Second
-	DefaultPages    = 1
-	DefaultMaxItems = 50
+	DefaultInterval        = 10 * time.Minute
+	DefaultDelay           = 2 * time.Second
+	DefaultPages           = 1
+	DefaultMaxItems        = 50
+	DefaultHotInterval     = 30 * time.Minute
+	DefaultHotMax          = 10
+	DefaultBreakerAfter    = 5
+	DefaultBreakerCooldown = 30 * time.Minute
 )
 
 // Limits enforced by Validate: they keep a typo in sources.yaml from
 // hammering a small forum.
 const (
-	minInterval = time.Minute
-	minDelay    = 500 * time.Millisecond
-	maxPages    = 20
-	maxMaxItems = 500
+	minInterval        = time.Minute
+	minDelay           = 500 * time.Millisecond
+	maxPages           = 20
+	maxMaxItems        = 500
+	maxHotMax          = 100
+	maxBreakerAfter    = 100
+	maxBreakerCooldown = 24 * time.Hour
 )
+
+// PagePlaceholder in a source URL is replaced by the list page number
+// (1, 2, ...), for boards and JSON endpoints paged by a query parameter.
+const PagePlaceholder = "{page}"
 
 // Source is one entry of configs/sources.yaml.
 type Source struct {
-	Name       string          `yaml:"name"`
-	Title      string          `yaml:"title"`
+	Name  string `yaml:"name"`
+	Title string `yaml:"title"`
+	// Preset names a known site layout (see Presets); with it, URL is the
+	// site's base address and Board the board (版块) id. Fields set
+	// explicitly override the preset's.
+	Preset     string          `yaml:"preset"`
+	Board      string          `yaml:"board"`
 	Kind       string          `yaml:"kind"`
 	URL        string          `yaml:"url"`
 	Interval   time.Duration   `yaml:"interval"`
@@ -56,7 +75,20 @@ type Source struct {
 	MaxItems   int             `yaml:"max_items"`
 	List       ListSelectors   `yaml:"list"`
 	Detail     DetailSelectors `yaml:"detail"`
+	JSON       JSONFields      `yaml:"json"`
 	TimeLayout string          `yaml:"time_layout"`
+	// HotInterval is how often a thread whose reply count keeps growing
+	// is refetched even when it has left the sampled list pages; at most
+	// HotMax such threads per crawl (-1: no hot revisits).
+	HotInterval time.Duration `yaml:"hot_interval"`
+	HotMax      int           `yaml:"hot_max"`
+	// The circuit breaker opens after BreakerAfter consecutive failed
+	// crawls: no request for BreakerCooldown (doubling per failed probe),
+	// then a single probe of the first list page.
+	BreakerAfter    int           `yaml:"breaker_after"`
+	BreakerCooldown time.Duration `yaml:"breaker_cooldown"`
+
+	expanded bool // the preset has been applied (ApplyDefaults is idempotent)
 }
 
 // ListSelectors are CSS selectors applied to a list page (html sources).
@@ -74,16 +106,44 @@ type ListSelectors struct {
 }
 
 // DetailSelectors are CSS selectors applied to a thread page. With an empty
-// Body no detail page is fetched and items carry list data only.
+// Body no detail page is fetched and items carry list data only. Replies
+// and Views, when set, let hot-thread revisits see the counts grow.
 type DetailSelectors struct {
-	Body   string `yaml:"body"`
-	Time   string `yaml:"time"`
-	Author string `yaml:"author"`
-	Title  string `yaml:"title"`
+	Body    string `yaml:"body"`
+	Time    string `yaml:"time"`
+	Author  string `yaml:"author"`
+	Title   string `yaml:"title"`
+	Replies string `yaml:"replies"`
+	Views   string `yaml:"views"`
 }
 
-// ApplyDefaults fills zero fields with the documented defaults.
+// JSONFields map a JSON list endpoint onto items (json sources). Paths are
+// dot-separated keys and array indexes ("data.list", "result.0.rows");
+// Items empty means the response itself is the array. Link is a path to a
+// URL, or a template with {path} placeholders ("detail.html?id={id}"),
+// resolved against the list URL.
+type JSONFields struct {
+	Items   string `yaml:"items"`
+	Link    string `yaml:"link"`
+	Title   string `yaml:"title"`
+	Time    string `yaml:"time"`
+	Replies string `yaml:"replies"`
+	Views   string `yaml:"views"`
+	Author  string `yaml:"author"`
+	Body    string `yaml:"body"`
+}
+
+// ApplyDefaults expands the preset, if any, and fills zero fields with the
+// documented defaults. It may be called more than once.
 func (s *Source) ApplyDefaults() {
+	s.Preset = strings.ToLower(strings.TrimSpace(s.Preset))
+	s.Board = strings.TrimSpace(s.Board)
+	if s.Preset != "" && !s.expanded {
+		if p, ok := presets[s.Preset]; ok {
+			p.apply(s)
+		}
+	}
+	s.expanded = true
 	s.Kind = strings.ToLower(strings.TrimSpace(s.Kind))
 	if s.Kind == "" {
 		s.Kind = KindHTML
@@ -110,6 +170,18 @@ func (s *Source) ApplyDefaults() {
 	if s.Title == "" {
 		s.Title = s.Name
 	}
+	if s.HotInterval == 0 {
+		s.HotInterval = DefaultHotInterval
+	}
+	if s.HotMax == 0 {
+		s.HotMax = DefaultHotMax
+	}
+	if s.BreakerAfter == 0 {
+		s.BreakerAfter = DefaultBreakerAfter
+	}
+	if s.BreakerCooldown == 0 {
+		s.BreakerCooldown = DefaultBreakerCooldown
+	}
 }
 
 // Validate checks a source after ApplyDefaults; path locates it in doc
@@ -120,12 +192,21 @@ func (s *Source) Validate(doc *yamlfile.Doc, path string) error {
 	add := func(field, format string, args ...any) {
 		errs = append(errs, doc.Errorf(path+"."+field, format, args...))
 	}
-	switch s.Kind {
-	case KindHTML, KindRSS:
-	default:
-		add("kind", "类型只能是 html 或 rss，实际为 %q", s.Kind)
+	if s.Preset != "" {
+		p, ok := presets[s.Preset]
+		switch {
+		case !ok:
+			add("preset", "未知的预设 %q，可选：%s", s.Preset, strings.Join(PresetNames(), "、"))
+		case p.needBoard && s.Board == "" && p.looksLikeBase(s.URL):
+			add("board", "预设 %s 需要设置 board（版块编号），或把 url 写成版块列表页的完整地址", s.Preset)
+		}
 	}
-	if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	switch s.Kind {
+	case KindHTML, KindRSS, KindAtom, KindJSON:
+	default:
+		add("kind", "类型只能是 html、rss、atom 或 json，实际为 %q", s.Kind)
+	}
+	if u, err := url.Parse(s.pageURL(1)); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		add("url", "地址应为 http(s):// 开头的完整网址，实际为 %q", s.URL)
 	}
 	if s.Interval < minInterval {
@@ -150,6 +231,18 @@ func (s *Source) Validate(doc *yamlfile.Doc, path string) error {
 	if s.MaxItems < 1 || s.MaxItems > maxMaxItems {
 		add("max_items", "每次抓取条数应在 1 到 %d 之间，实际为 %d", maxMaxItems, s.MaxItems)
 	}
+	if s.HotInterval < minInterval {
+		add("hot_interval", "热帖回访间隔至少 %s，实际为 %s", minInterval, s.HotInterval)
+	}
+	if s.HotMax < -1 || s.HotMax > maxHotMax {
+		add("hot_max", "每次回访热帖数应在 1 到 %d 之间（-1 表示不回访），实际为 %d", maxHotMax, s.HotMax)
+	}
+	if s.BreakerAfter < 1 || s.BreakerAfter > maxBreakerAfter {
+		add("breaker_after", "熔断阈值（连续失败次数）应在 1 到 %d 之间，实际为 %d", maxBreakerAfter, s.BreakerAfter)
+	}
+	if s.BreakerCooldown < minInterval || s.BreakerCooldown > maxBreakerCooldown {
+		add("breaker_cooldown", "熔断冷却时间应在 %s 到 %s 之间，实际为 %s", minInterval, maxBreakerCooldown, s.BreakerCooldown)
+	}
 	if s.TimeLayout != "" {
 		ref := time.Date(2026, 11, 23, 14, 5, 9, 0, shanghai)
 		if _, err := time.ParseInLocation(s.TimeLayout, ref.Format(s.TimeLayout), shanghai); err != nil || !strings.ContainsAny(s.TimeLayout, "0123456789") {
@@ -164,6 +257,18 @@ func (s *Source) Validate(doc *yamlfile.Doc, path string) error {
 			add(field, "CSS 选择器 %q 无法解析: %v", v, err)
 		}
 	}
+	detailSelectors := func() {
+		sel("detail.body", s.Detail.Body)
+		sel("detail.time", s.Detail.Time)
+		sel("detail.author", s.Detail.Author)
+		sel("detail.title", s.Detail.Title)
+		sel("detail.replies", s.Detail.Replies)
+		sel("detail.views", s.Detail.Views)
+		if s.Detail.Body == "" && s.Detail != (DetailSelectors{}) {
+			add("detail.body", "设置了详情页选择器但缺少正文选择器 detail.body（不抓详情页时请删除整个 detail）")
+		}
+	}
+	paged := strings.Contains(s.URL, PagePlaceholder)
 	switch s.Kind {
 	default: // html, or a mistyped kind: still check the selectors
 		if strings.TrimSpace(s.List.Item) == "" {
@@ -177,27 +282,75 @@ func (s *Source) Validate(doc *yamlfile.Doc, path string) error {
 		sel("list.views", s.List.Views)
 		sel("list.author", s.List.Author)
 		sel("list.next", s.List.Next)
-		sel("detail.body", s.Detail.Body)
-		sel("detail.time", s.Detail.Time)
-		sel("detail.author", s.Detail.Author)
-		sel("detail.title", s.Detail.Title)
-		if s.Pages > 1 && s.List.Next == "" {
-			add("list.next", "pages 大于 1 时必须设置下一页选择器 list.next")
+		detailSelectors()
+		if s.Pages > 1 && s.List.Next == "" && !paged {
+			add("list.next", "pages 大于 1 时必须设置下一页选择器 list.next，或在 url 中用 {page} 表示页码")
 		}
-	case KindRSS:
+		if s.JSON != (JSONFields{}) {
+			add("json", "html 类型的数据源不使用 json 字段映射，请删除")
+		}
+	case KindJSON:
+		if s.List != (ListSelectors{}) {
+			add("list", "json 类型的数据源不使用 list 选择器（列表字段写在 json 下），请删除")
+		}
+		jsonPath := func(field, v string) {
+			if v != "" && !validJSONPath(v) {
+				add(field, "JSON 路径 %q 无效，应为用点分隔的字段名或下标，如 data.list", v)
+			}
+		}
+		jsonPath("json.items", s.JSON.Items)
+		jsonPath("json.title", s.JSON.Title)
+		jsonPath("json.time", s.JSON.Time)
+		jsonPath("json.replies", s.JSON.Replies)
+		jsonPath("json.views", s.JSON.Views)
+		jsonPath("json.author", s.JSON.Author)
+		jsonPath("json.body", s.JSON.Body)
+		switch {
+		case s.JSON.Link == "":
+			add("json.link", "json 类型的数据源必须设置帖子链接 json.link（字段路径，或如 detail.html?id={id} 的模板）")
+		case strings.Contains(s.JSON.Link, "{"):
+			for _, ph := range linkPlaceholders(s.JSON.Link) {
+				jsonPath("json.link", ph)
+			}
+		default:
+			jsonPath("json.link", s.JSON.Link)
+		}
+		if s.JSON.Title == "" && s.Detail.Title == "" {
+			add("json.title", "json 类型的数据源必须设置标题字段 json.title（或详情页选择器 detail.title）")
+		}
+		detailSelectors()
+		if s.Pages > 1 && !paged {
+			add("pages", "json 类型的数据源翻页需要在 url 中用 {page} 表示页码")
+		}
+	case KindRSS, KindAtom:
 		if s.List != (ListSelectors{}) {
 			add("list", "rss 类型的数据源不使用 list 选择器，请删除")
 		}
 		if s.Detail != (DetailSelectors{}) {
 			add("detail", "rss 类型的数据源不使用 detail 选择器，请删除")
 		}
+		if s.JSON != (JSONFields{}) {
+			add("json", "rss 类型的数据源不使用 json 字段映射，请删除")
+		}
 	}
 	return errors.Join(errs...)
 }
 
+// pageURL returns the URL of list page n (1-based) when the URL carries
+// {page}; otherwise the URL itself.
+func (s *Source) pageURL(n int) string {
+	return strings.ReplaceAll(s.URL, PagePlaceholder, strconv.Itoa(n))
+}
+
+// hotEnabled reports whether threads of this source can be revisited:
+// there must be a detail page to fetch.
+func (s *Source) hotEnabled() bool {
+	return s.HotMax > 0 && s.Detail.Body != "" && (s.Kind == KindHTML || s.Kind == KindJSON)
+}
+
 // host returns the source's host (with port), the unit of politeness.
 func (s *Source) host() (string, error) {
-	u, err := url.Parse(s.URL)
+	u, err := url.Parse(s.pageURL(1))
 	if err != nil || u.Host == "" {
 		return "", fmt.Errorf("数据源 %s 的地址 %q 无效", s.Name, s.URL)
 	}

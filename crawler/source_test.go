@@ -60,7 +60,7 @@ func TestSourceValidateReportsEveryProblemWithLine(t *testing.T) {
 	srcs, doc := decodeSources(t, `
 sources:
   - name: bad
-    kind: json
+    kind: forum
     url: bbs.example.cn/forum.php
     interval: 10s
     delay: 100ms
@@ -82,7 +82,7 @@ sources:
 	}
 	msg := err.Error()
 	for _, want := range []string{
-		"sources.yaml:4: sources[0].kind: 类型只能是 html 或 rss",
+		"sources.yaml:4: sources[0].kind: 类型只能是 html、rss、atom 或 json",
 		"sources.yaml:5: sources[0].url: 地址应为 http(s)://",
 		"sources.yaml:6: sources[0].interval: 抓取间隔至少 1m0s",
 		"sources.yaml:7: sources[0].delay:",

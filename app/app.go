@@ -165,7 +165,7 @@ func Run(ctx context.Context, opts Options) error {
 		SourceTitle: sourceTitle, Logger: log.With("component", "alerting")}); err != nil {
 		return err
 	}
-	console, err := web.New(web.Options{Store: st, Workflow: inc, Logger: log.With("component", "web"),
+	console, err := web.New(web.Options{Store: st, Workflow: inc, Classifier: d.cls, Logger: log.With("component", "web"),
 		Now: opts.Now, Location: cfg.Location, SourceTitle: sourceTitle})
 	if err != nil {
 		return err

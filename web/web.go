@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
@@ -44,8 +45,10 @@ type Workflow interface {
 
 // Options configure the console.
 type Options struct {
-	Store       Reader
-	Workflow    Workflow
+	Store    Reader
+	Workflow Workflow
+	// Classifier grades the texts pasted on the rule try-out page.
+	Classifier  *classifier.Classifier
 	Logger      *slog.Logger
 	Now         func() time.Time
 	Location    *time.Location
@@ -81,7 +84,7 @@ func New(opts Options) (*Server, error) {
 		"time":         s.formatTime,
 		"deadline":     s.deadline,
 	}
-	for _, page := range []string{"list", "detail", "error"} {
+	for _, page := range []string{"list", "detail", "error", "try"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, fmt.Errorf("解析控制台模板 %s: %w", page, err)
@@ -101,9 +104,11 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /incidents", s.list)
 	mux.HandleFunc("GET /incidents/{number}", s.detail)
-	mux.HandleFunc("POST /incidents/{number}/ack", s.step("签收", s.opts.Workflow.Acknowledge))
-	mux.HandleFunc("POST /incidents/{number}/followup", s.step("跟进", s.opts.Workflow.FollowUp))
-	mux.HandleFunc("POST /incidents/{number}/close", s.step("办结", s.opts.Workflow.Close))
+	mux.HandleFunc("POST /incidents/{number}/ack", s.step("签收", Workflow.Acknowledge))
+	mux.HandleFunc("POST /incidents/{number}/followup", s.step("跟进", Workflow.FollowUp))
+	mux.HandleFunc("POST /incidents/{number}/close", s.step("办结", Workflow.Close))
+	mux.HandleFunc("GET /try", s.try)
+	mux.HandleFunc("POST /try", s.try)
 	return http.NewCrossOriginProtection().Handler(mux)
 }
 
@@ -184,7 +189,7 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 
 // step handles one workflow form: actor and note in, redirect back on
 // success (so a reload does not post twice), the form with its error otherwise.
-func (s *Server) step(name string, do func(ctx context.Context, number, actor, note string) (store.Incident, error)) http.HandlerFunc {
+func (s *Server) step(name string, do func(wf Workflow, ctx context.Context, number, actor, note string) (store.Incident, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		number := r.PathValue("number")
 		if err := r.ParseForm(); err != nil {
@@ -196,7 +201,7 @@ func (s *Server) step(name string, do func(ctx context.Context, number, actor, n
 			s.renderDetail(w, r, http.StatusBadRequest, detailPage{Error: "内容过长（最多 5000 字）", Actor: actor, Note: note, Action: name})
 			return
 		}
-		_, err := do(r.Context(), number, actor, note)
+		_, err := do(s.opts.Workflow, r.Context(), number, actor, note)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			s.fail(w, http.StatusNotFound, "事件 "+number+" 不存在", nil)

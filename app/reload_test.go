@@ -1,0 +1,95 @@
+package app
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func post(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Post(url, "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func metricValue(t *testing.T, addr, name string) string {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` (\S+)$`).FindStringSubmatch(fetch(t, "http://"+addr+"/metrics"))
+	if m == nil {
+		t.Fatalf("metric %s not exported", name)
+	}
+	return m[1]
+}
+
+func TestReloadRejectsBrokenRulesAndKeepsTheOldOnes(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(filepath.Join(dir, "dict"), os.DirFS(filepath.Join("..", "configs", "dict"))); err != nil {
+		t.Fatal(err)
+	}
+	rulesFile := filepath.Join(dir, "rules.yaml")
+	copyFile(t, filepath.Join("..", "configs", "rules.yaml"), rulesFile)
+	good, _ := os.ReadFile(rulesFile)
+	os.WriteFile(filepath.Join(dir, "sources.yaml"), []byte("sources: []\n"), 0o644)
+	cfg := filepath.Join(dir, "yuqing.yaml")
+	os.WriteFile(cfg, []byte("store:\n  path: y.db\n"), 0o644)
+
+	addr, stop := startDaemon(t, cfg)
+	defer stop()
+	version := func() string {
+		m := regexp.MustCompile(`yuqing_rules_info\{version="([0-9a-f]+)"\} 1`).FindStringSubmatch(fetch(t, "http://"+addr+"/metrics"))
+		if m == nil {
+			t.Fatal("yuqing_rules_info not exported")
+		}
+		return m[1]
+	}
+	v1 := version()
+
+	// A typo: the reload is refused with file, line and problem; v1 keeps running.
+	os.WriteFile(rulesFile, []byte(strings.Replace(string(good), "options:\n", "options:\n  relevance_treshold: 3\n", 1)), 0o644)
+	code, body := post(t, "http://"+addr+"/-/reload")
+	if code != http.StatusBadRequest || !regexp.MustCompile(`rules\.yaml:\d+: .*relevance_treshold`).MatchString(body) {
+		t.Errorf("broken reload: %d %s", code, body)
+	}
+	if got := metricValue(t, addr, "yuqing_rules_last_reload_success"); got != "0" {
+		t.Errorf("reload success metric = %s, want 0", got)
+	}
+	if v := version(); v != v1 {
+		t.Errorf("version changed to %s after a failed reload", v)
+	}
+	tryBody := fetch(t, "http://"+addr+"/try")
+	if !strings.Contains(tryBody, v1) {
+		t.Error("the try-out page does not run the old rules")
+	}
+
+	// A real change: swapped in, version and metrics follow.
+	os.WriteFile(rulesFile, append(good, []byte("\n  - id: reload_probe\n    any: [报销]\n    weight: 0.1\n")...), 0o644)
+	if code, body := post(t, "http://"+addr+"/-/reload"); code != http.StatusOK {
+		t.Fatalf("good reload: %d %s", code, body)
+	}
+	if v := version(); v == v1 {
+		t.Error("version unchanged after a successful reload")
+	}
+	if got := metricValue(t, addr, "yuqing_rules_last_reload_success"); got != "1" {
+		t.Errorf("reload success metric = %s, want 1", got)
+	}
+	// Cross-site posts cannot trigger a reload.
+	req, _ := http.NewRequest("POST", "http://"+addr+"/-/reload", nil)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site reload: %d", resp.StatusCode)
+	}
+}

@@ -1,0 +1,55 @@
+package web_test
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/yuqing-bureau/yuqing/classifier"
+	"github.com/yuqing-bureau/yuqing/web"
+)
+
+func TestTryPageShowsSegmentationRulesAndGrade(t *testing.T) {
+	eng, err := classifier.Load(filepath.Join("..", "configs", "rules.yaml"), filepath.Join("..", "configs", "dict"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	con, err := web.New(web.Options{Classifier: classifier.New(eng)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(con.Handler())
+	defer srv.Close()
+	postForm := func(v url.Values) (int, string) {
+		resp, err := http.PostForm(srv.URL+"/try", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	code, body := postForm(url.Values{"title": {"医保电子凭证扫码一直失败"}, "body": {"在药店买药<b>扫码</b>提示网络异常"}, "replies": {"3"}})
+	if code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	for _, want := range []string{"Ⅳ级 一般", "系统技术", "研判依据", "<span>医保电子凭证</span>", "<mark", eng.Version(), "&lt;b&gt;"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("try page lacks %q", want)
+		}
+	}
+	if code, body := postForm(url.Values{"title": {"小区保安招聘"}, "body": {"包吃住"}}); code != 200 || !strings.Contains(body, "无关") {
+		t.Errorf("irrelevant text: %d", code)
+	}
+	if code, body := postForm(url.Values{"title": {""}, "body": {" "}}); code != 400 || !strings.Contains(body, "请填写标题或正文") {
+		t.Errorf("empty form: %d", code)
+	}
+	if code, _ := postForm(url.Values{"title": {"医保"}, "replies": {"很多"}}); code != 400 {
+		t.Errorf("bad count: %d", code)
+	}
+}

@@ -62,6 +62,12 @@ type Options struct {
 	Now func() time.Time
 }
 
+var contactRe = regexp.MustCompile(`[^\s@()<>;]+@[^\s@()<>;]+\.[a-zA-Z]{2,}|https?://\S+|\d{3,4}-?\d{7,8}`)
+
+// UserAgentHasContact reports whether ua carries a way to reach the
+// operator: an e-mail address, a URL or a phone number.
+func UserAgentHasContact(ua string) bool { return contactRe.MatchString(ua) }
+
 // DefaultUserAgent names us honestly; it avoids Bot/Crawl/Spider, which
 // Discuz answers with 403 on some pages.
 const DefaultUserAgent = "yuqing/1.0 (medical-insurance public-opinion monitor)"
@@ -118,8 +124,9 @@ type Crawler struct {
 	log  *slog.Logger
 	m    *metrics
 
-	mu    sync.Mutex
-	hosts map[string]*hostCollector
+	mu        sync.Mutex
+	hosts     map[string]*hostCollector
+	robotsTTL time.Duration
 }
 
 // hostCollector is the per-host base collector that job collectors are
@@ -159,11 +166,14 @@ func New(opts Options) (*Crawler, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if !UserAgentHasContact(opts.UserAgent) {
+		opts.Logger.Warn("User-Agent 中没有联系方式（邮箱、网址或电话），对方网站无法联系到我们，请在 crawler.user_agent 中写明", "user_agent", opts.UserAgent)
+	}
 	m, err := newMetrics(opts.Registerer)
 	if err != nil {
 		return nil, fmt.Errorf("注册抓取指标失败: %w", err)
 	}
-	return &Crawler{opts: opts, log: opts.Logger, m: m, hosts: map[string]*hostCollector{}}, nil
+	return &Crawler{opts: opts, log: opts.Logger, m: m, hosts: map[string]*hostCollector{}, robotsTTL: robotsTTL}, nil
 }
 
 // hostBase returns (creating or refreshing) the base collector for host.
@@ -171,7 +181,7 @@ func (c *Crawler) hostBase(host string, delay time.Duration) (*hostCollector, er
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	hc := c.hosts[host]
-	if hc != nil && !hc.stale && time.Since(hc.created) < robotsTTL && delay <= hc.delay {
+	if hc != nil && !hc.stale && time.Since(hc.created) < c.robotsTTL && delay <= hc.delay {
 		return hc, nil
 	}
 	if hc != nil && hc.delay > delay {

@@ -157,6 +157,11 @@ func (j *job) sampleList(ctx context.Context, state store.SourceState, stats *St
 				j.c.log.Warn("后续列表页无法解析，只处理已取得的页", "source", src.Name, "url", pageURL, "err", err)
 				break
 			}
+			// An empty list can be genuine, but not from an endpoint that
+			// gave items last time: the parameters or the API changed.
+			if n == 0 && len(found) == 0 && bad == 0 && state.LastItems > 0 {
+				return nil, state, fmt.Errorf("%w: 列表接口 %s 返回了空列表（上次有 %d 条），接口参数或格式可能已变化", ErrLayout, pageURL, state.LastItems)
+			}
 		} else {
 			doc, err := goquery.NewDocumentFromReader(strings.NewReader(text))
 			if err != nil {
@@ -492,6 +497,9 @@ func (j *job) crawlFeed(ctx context.Context, state store.SourceState, emit func(
 	feed, err := gofeed.NewParser().ParseString(text)
 	if err != nil {
 		return state, stats, fmt.Errorf("%w: 无法解析 RSS/Atom 订阅 %s: %v", ErrLayout, src.URL, err)
+	}
+	if len(feed.Items) == 0 && state.LastItems > 0 {
+		return state, stats, fmt.Errorf("%w: 订阅 %s 没有任何条目（上次有 %d 条），地址或格式可能已变化", ErrLayout, src.URL, state.LastItems)
 	}
 	now := j.c.opts.Now()
 	seen := map[string]bool{}

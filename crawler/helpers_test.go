@@ -114,7 +114,8 @@ func (f *forum) serve(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == "/robots.txt":
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprint(w, robots)
-	case r.URL.Path == "/forum-2-1.html" || r.URL.Path == "/forum-2-2.html":
+	case r.URL.Path == "/forum-2-1.html" || r.URL.Path == "/forum-2-2.html" ||
+		(r.URL.Path == "/forum.php" && r.URL.Query().Get("mod") == "forumdisplay" && r.URL.Query().Get("fid") == "2"):
 		if etag != "" {
 			w.Header().Set("ETag", etag)
 			if r.Header.Get("If-None-Match") == etag {
@@ -123,7 +124,7 @@ func (f *forum) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		pg := 1
-		if strings.HasSuffix(r.URL.Path, "-2.html") {
+		if strings.HasSuffix(r.URL.Path, "-2.html") || r.URL.Query().Get("page") == "2" {
 			pg = 2
 		}
 		data := map[string]any{"Page": pg}
@@ -143,7 +144,10 @@ func (f *forum) serve(w http.ResponseWriter, r *http.Request) {
 		if pg == 1 {
 			data["Next"] = "forum-2-2.html"
 		}
-		f.writeGBK(w, f.list, data)
+		f.mu.Lock()
+		list := f.list
+		f.mu.Unlock()
+		f.writeGBK(w, list, data)
 	case strings.HasPrefix(r.URL.Path, "/thread-") || (r.URL.Path == "/forum.php" && r.URL.Query().Get("mod") == "viewthread"):
 		tid, _ := strconv.Atoi(r.URL.Query().Get("tid"))
 		if strings.HasPrefix(r.URL.Path, "/thread-") {
@@ -170,7 +174,10 @@ func (f *forum) serve(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(cp.DetailStatus)
 			return
 		}
-		f.writeGBK(w, f.view, &cp)
+		f.mu.Lock()
+		view := f.view
+		f.mu.Unlock()
+		f.writeGBK(w, view, &cp)
 	default:
 		http.NotFound(w, r)
 	}

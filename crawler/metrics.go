@@ -1,7 +1,11 @@
 package crawler
 
 import (
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/yuqing-bureau/yuqing/store"
 )
 
 // Run outcomes (label "outcome" of yuqing_crawl_runs_total).
@@ -45,7 +49,13 @@ type metrics struct {
 	layoutErrors   *prometheus.CounterVec
 	encodingErrors *prometheus.CounterVec
 	hot            *prometheus.CounterVec
-	collectors     []prometheus.Collector
+	// State gauges, set from the stored source state (also at start).
+	breaker     *prometheus.GaugeVec
+	lastItems   *prometheus.GaugeVec
+	lastNewItem *prometheus.GaugeVec
+	newItemGap  *prometheus.GaugeVec
+	sourceError *prometheus.GaugeVec
+	collectors  []prometheus.Collector
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -91,9 +101,30 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "yuqing_crawl_hot_revisits_total",
 			Help: "Revisits of threads whose reply count is still growing.",
 		}, []string{"source"}),
+		breaker: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "yuqing_source_breaker_open",
+			Help: "1 while a source's circuit breaker is open (no requests until a half-open probe succeeds).",
+		}, []string{"source"}),
+		lastItems: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "yuqing_source_last_items",
+			Help: "Items found on the list pages or feed by the last successful crawl that read them.",
+		}, []string{"source"}),
+		lastNewItem: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "yuqing_source_last_new_item_timestamp_seconds",
+			Help: "Unix time of the last crawl of a source that stored a post never seen before.",
+		}, []string{"source"}),
+		newItemGap: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "yuqing_source_new_item_gap_seconds",
+			Help: "Usual (smoothed) time between crawls of a source that found new posts; 0 while unknown.",
+		}, []string{"source"}),
+		sourceError: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "yuqing_source_error",
+			Help: "Present while the last crawl of a source failed: consecutive failures, labelled with the kind of the last error (layout, encoding, http, retry_later, robots, truncated, off_host, network, store).",
+		}, []string{"source", "kind"}),
 	}
 	m.collectors = []prometheus.Collector{m.runs, m.items, m.duration, m.lastSuccess, m.consecFails, m.pages,
-		m.itemsFound, m.layoutErrors, m.encodingErrors, m.hot}
+		m.itemsFound, m.layoutErrors, m.encodingErrors, m.hot, m.breaker, m.lastItems, m.lastNewItem,
+		m.newItemGap, m.sourceError}
 	if reg != nil {
 		for _, c := range m.collectors {
 			if err := reg.Register(c); err != nil {
@@ -118,4 +149,34 @@ func (m *metrics) forget(source string) {
 	m.layoutErrors.DeletePartialMatch(l)
 	m.encodingErrors.DeletePartialMatch(l)
 	m.hot.DeletePartialMatch(l)
+	m.breaker.DeletePartialMatch(l)
+	m.lastItems.DeletePartialMatch(l)
+	m.lastNewItem.DeletePartialMatch(l)
+	m.newItemGap.DeletePartialMatch(l)
+	m.sourceError.DeletePartialMatch(l)
 }
+
+// exportState sets the state gauges of one source from its stored state.
+func (m *metrics) exportState(st store.SourceState) {
+	name := st.Name
+	if !st.LastSuccessAt.IsZero() {
+		m.lastSuccess.WithLabelValues(name).Set(unixSeconds(st.LastSuccessAt))
+	}
+	m.consecFails.WithLabelValues(name).Set(float64(st.ConsecutiveFailures))
+	open := 0.0
+	if !st.BreakerOpenUntil.IsZero() {
+		open = 1
+	}
+	m.breaker.WithLabelValues(name).Set(open)
+	m.lastItems.WithLabelValues(name).Set(float64(st.LastItems))
+	if !st.LastNewItemAt.IsZero() {
+		m.lastNewItem.WithLabelValues(name).Set(unixSeconds(st.LastNewItemAt))
+	}
+	m.newItemGap.WithLabelValues(name).Set(st.NewItemGap.Seconds())
+	m.sourceError.DeletePartialMatch(prometheus.Labels{"source": name})
+	if st.LastErrorKind != "" && st.LastError != "" {
+		m.sourceError.WithLabelValues(name, st.LastErrorKind).Set(float64(st.ConsecutiveFailures))
+	}
+}
+
+func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }

@@ -79,6 +79,9 @@ var presets = map[string]preset{
 			Detail: DetailSelectors{
 				Body:  "div.TRS_Editor, div#zoom, div.article-content, div.article, article, div#content, div.content",
 				Title: "h1",
+				// The first of these that holds a date wins (publication
+				// lines differ between site builders).
+				Time: "span.time, span.date, .pubtime, .publish-time, div.info, div.article-info, p.info",
 			},
 		},
 	},

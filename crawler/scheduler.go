@@ -44,6 +44,8 @@ type Scheduler struct {
 
 	sources atomic.Pointer[[]Source]
 	wake    chan struct{}
+	// observe, when set, sees every item stored (yuqing crawl -store).
+	observe func(source string, it Item, res store.SaveResult)
 
 	mu     sync.Mutex
 	states map[string]store.SourceState // cache of the stored state
@@ -108,6 +110,7 @@ func (s *Scheduler) signal() {
 // cancellation in-flight crawls stop after the item being stored, and Run
 // returns nil once they have.
 func (s *Scheduler) Run(ctx context.Context) error {
+	s.Prime(ctx)
 	sem := make(chan struct{}, s.concurrency)
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -155,6 +158,38 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		}
 		t.Stop()
 	}
+}
+
+// Observe registers fn to be called with every item a crawl stores and what
+// the store did with it. Call it before Run or CrawlNow.
+func (s *Scheduler) Observe(fn func(source string, it Item, res store.SaveResult)) {
+	s.observe = fn
+}
+
+// Prime loads the stored state of every configured source and exports
+// what it says (last success, failures, breaker, items) before anything is
+// crawled, so a restarted daemon does not look as if its sources had never
+// succeeded. Run calls it; errors are logged and retried by Run.
+func (s *Scheduler) Prime(ctx context.Context) {
+	for _, src := range *s.sources.Load() {
+		if _, err := s.state(ctx, src.Name); err != nil && ctx.Err() == nil {
+			s.log.Error("读取数据源状态失败", "source", src.Name, "err", err)
+		}
+	}
+}
+
+// States returns the current state of every configured source, in
+// configuration order (for the console and `yuqing crawl`).
+func (s *Scheduler) States(ctx context.Context) ([]store.SourceState, error) {
+	var out []store.SourceState
+	for _, src := range *s.sources.Load() {
+		st, err := s.state(ctx, src.Name)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, st)
+	}
+	return out, nil
 }
 
 // CrawlNow crawls the named source once, now, whatever its schedule, and
@@ -231,10 +266,7 @@ func (s *Scheduler) setState(st store.SourceState) {
 	s.mu.Lock()
 	s.states[st.Name] = st
 	s.mu.Unlock()
-	if !st.LastSuccessAt.IsZero() {
-		s.c.m.lastSuccess.WithLabelValues(st.Name).Set(float64(st.LastSuccessAt.UnixNano()) / 1e9)
-	}
-	s.c.m.consecFails.WithLabelValues(st.Name).Set(float64(st.ConsecutiveFailures))
+	s.c.m.exportState(st)
 }
 
 // backoff grows the wait after consecutive failures: the interval, doubled
@@ -248,16 +280,50 @@ func backoff(interval time.Duration, failures int) time.Duration {
 	return min(d, limit)
 }
 
+// breakerCooldown is how long the breaker stays open after the given
+// number of consecutive failures: the source's cooldown, doubled for every
+// failed probe after the breaker first opened, capped at a day.
+func breakerCooldown(src Source, failures int) time.Duration {
+	d := src.BreakerCooldown
+	for i := src.BreakerAfter; i < failures && d < maxBreakerCooldown; i++ {
+		d *= 2
+	}
+	return min(d, maxBreakerCooldown)
+}
+
+// newItemGapWeight smooths the usual time between crawls that find new
+// posts: each new gap counts for a quarter.
+const newItemGapWeight = 4
+
+// storeKnown answers the crawler's questions about stored posts; it lists
+// hot threads when the store can.
+type storeKnown struct{ st SchedulerStore }
+
+func (k storeKnown) Known(ctx context.Context, url string) (int, bool, error) {
+	p, ok, err := k.st.PostByURL(ctx, url)
+	return p.Replies, ok, err
+}
+
+func (k storeKnown) HotPosts(ctx context.Context, source string, since, fetchedBefore time.Time, limit int) ([]store.Post, error) {
+	if hl, ok := k.st.(HotLister); ok {
+		return hl.HotPosts(ctx, source, since, fetchedBefore, limit)
+	}
+	return nil, nil
+}
+
 // crawl runs one crawl of src and records it. The caller holds src's lock.
+//
+// Circuit breaker: after src.BreakerAfter consecutive failed crawls the
+// breaker opens and the source is not requested for a cooldown. The first
+// crawl after it is a half-open probe (the first list page only); if the
+// probe fails the breaker opens again for twice as long, if it succeeds the
+// breaker closes and the full crawl follows at once.
 func (s *Scheduler) crawl(ctx context.Context, src Source) error {
 	st, err := s.state(ctx, src.Name)
 	if err != nil {
 		return err
 	}
-	known := knownFunc(func(ctx context.Context, url string) (int, bool, error) {
-		p, ok, err := s.st.PostByURL(ctx, url)
-		return p.Replies, ok, err
-	})
+	var created atomic.Int32
 	emit := func(ctx context.Context, it Item) error {
 		p := &store.Post{
 			Source: src.Name, URL: it.URL, Title: it.Title, Body: it.Body, Author: it.Author,
@@ -270,8 +336,12 @@ func (s *Scheduler) crawl(ctx context.Context, src Source) error {
 		if err != nil {
 			return err
 		}
+		if s.observe != nil {
+			s.observe(src.Name, it, res)
+		}
 		switch res {
 		case store.Created:
+			created.Add(1)
 			s.c.m.items.WithLabelValues(src.Name, ResultNew).Inc()
 		case store.Changed:
 			s.c.m.items.WithLabelValues(src.Name, ResultChanged).Inc()
@@ -280,7 +350,27 @@ func (s *Scheduler) crawl(ctx context.Context, src Source) error {
 		}
 		return nil
 	}
-	next, stats, crawlErr := s.c.Crawl(ctx, src, st, known, emit)
+	var (
+		next     store.SourceState
+		stats    Stats
+		crawlErr error
+		probed   bool
+	)
+	if !st.BreakerOpenUntil.IsZero() {
+		// Half-open: one request decides whether the source is back.
+		probed = true
+		var pstats Stats
+		pstats, crawlErr = s.c.Probe(ctx, src, st)
+		next = st
+		if crawlErr == nil {
+			s.log.Info("数据源恢复，熔断关闭", "source", src.Name, "probe_items", pstats.Found)
+			st.BreakerOpenUntil = time.Time{}
+			s.c.m.breaker.WithLabelValues(src.Name).Set(0)
+		}
+	}
+	if crawlErr == nil {
+		next, stats, crawlErr = s.c.Crawl(ctx, src, st, storeKnown{s.st}, emit)
+	}
 	if ctx.Err() != nil && crawlErr != nil {
 		// Interrupted, not failed: leave the schedule as it was, so the
 		// source is due again at restart.
@@ -289,24 +379,51 @@ func (s *Scheduler) crawl(ctx context.Context, src Source) error {
 	now := s.now()
 	next.Name = src.Name
 	next.LastCheckAt = now
+	next.LastErrorKind = ErrorKind(crawlErr)
+	if n := created.Load(); n > 0 {
+		if !st.LastNewItemAt.IsZero() && now.After(st.LastNewItemAt) {
+			gap := now.Sub(st.LastNewItemAt)
+			if st.NewItemGap <= 0 {
+				next.NewItemGap = gap
+			} else {
+				next.NewItemGap = (st.NewItemGap*(newItemGapWeight-1) + gap) / newItemGapWeight
+			}
+		}
+		next.LastNewItemAt = now
+	}
 	var ra *RetryAfterError
 	switch {
 	case crawlErr == nil:
 		next.LastSuccessAt = now
 		next.ConsecutiveFailures = 0
 		next.LastError = ""
+		next.BreakerOpenUntil = time.Time{}
 		next.NextCheckAt = now.Add(src.Interval)
 		if !stats.NotModified {
 			next.LastItems = stats.Found
 		}
-	case errors.As(crawlErr, &ra):
-		next.ConsecutiveFailures = st.ConsecutiveFailures + 1
+	case next.LastErrorKind == ErrorKindStore:
+		// Our fault, not the site's: no failure counted, try again soon.
 		next.LastError = truncate(crawlErr.Error(), maxErrorLen)
-		next.NextCheckAt = now.Add(max(ra.Wait, backoff(src.Interval, next.ConsecutiveFailures)))
+		next.NextCheckAt = now.Add(min(src.Interval, time.Minute))
 	default:
 		next.ConsecutiveFailures = st.ConsecutiveFailures + 1
 		next.LastError = truncate(crawlErr.Error(), maxErrorLen)
-		next.NextCheckAt = now.Add(backoff(src.Interval, next.ConsecutiveFailures))
+		wait := backoff(src.Interval, next.ConsecutiveFailures)
+		if errors.As(crawlErr, &ra) {
+			wait = max(ra.Wait, wait)
+		}
+		// LastItems stays: it is what the list yielded when it last worked,
+		// which tells a JSON list or feed now empty from one always empty.
+		if next.ConsecutiveFailures >= src.BreakerAfter {
+			cool := breakerCooldown(src, next.ConsecutiveFailures)
+			wait = max(wait, cool)
+			next.BreakerOpenUntil = now.Add(wait)
+			if !probed {
+				s.log.Warn("数据源连续失败，熔断打开", "source", src.Name, "failures", next.ConsecutiveFailures, "until", next.BreakerOpenUntil)
+			}
+		}
+		next.NextCheckAt = now.Add(wait)
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
 	defer cancel()
@@ -317,8 +434,8 @@ func (s *Scheduler) crawl(ctx context.Context, src Source) error {
 		return errors.Join(crawlErr, fmt.Errorf("保存数据源 %s 的状态: %w", src.Name, err))
 	}
 	s.log.Info("抓取完成", "source", src.Name, "list_pages", stats.ListPages, "found", stats.Found,
-		"fetched", stats.Fetched, "skipped", stats.Skipped, "parse_errors", stats.ParseErrors,
-		"not_modified", stats.NotModified, "next_check_at", next.NextCheckAt, "err", crawlErr)
+		"fetched", stats.Fetched, "skipped", stats.Skipped, "hot", stats.Hot, "parse_errors", stats.ParseErrors,
+		"not_modified", stats.NotModified, "probe", probed, "next_check_at", next.NextCheckAt, "err", crawlErr)
 	return crawlErr
 }
 

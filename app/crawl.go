@@ -1,0 +1,306 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/classifier"
+	"github.com/yuqing-bureau/yuqing/config"
+	"github.com/yuqing-bureau/yuqing/crawler"
+	"github.com/yuqing-bureau/yuqing/grader"
+	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/privacy"
+	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/store/sqlite"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
+	"github.com/yuqing-bureau/yuqing/web"
+)
+
+// CrawlOptions configure `yuqing crawl`.
+type CrawlOptions struct {
+	ConfigFile string
+	Source     string // name in sources.yaml
+	// Once crawls a single time; otherwise the source is crawled on its
+	// interval until ctx ends.
+	Once bool
+	// Store saves what was fetched in the configured database (with the
+	// source's schedule state, as the daemon would) and grades it, filing
+	// incidents. Without it nothing is written anywhere.
+	Store bool
+	// BodyChars is how much of each body is printed (default 200 characters).
+	BodyChars int
+	Out       io.Writer
+	Logger    *slog.Logger
+	Now       func() time.Time
+}
+
+// Crawl fetches one source and prints what it extracted, for operators
+// writing or checking a source definition. It returns an error when the
+// crawl failed (after printing what was extracted before the failure).
+func Crawl(ctx context.Context, o CrawlOptions) error {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.BodyChars <= 0 {
+		o.BodyChars = 200
+	}
+	cfg, err := config.Load(o.ConfigFile)
+	if err != nil {
+		return fmt.Errorf("加载配置: %w", err)
+	}
+	var src *crawler.Source
+	var names []string
+	for i := range cfg.Sources {
+		names = append(names, cfg.Sources[i].Name)
+		if cfg.Sources[i].Name == o.Source {
+			src = &cfg.Sources[i]
+		}
+	}
+	if src == nil {
+		if len(names) == 0 {
+			return fmt.Errorf("%s 中还没有数据源，请先按 README“接入新的数据源”添加", cfg.SourcesFile)
+		}
+		if o.Source == "" {
+			return fmt.Errorf("请用 -source 指定数据源，可选：%s", strings.Join(names, "、"))
+		}
+		return fmt.Errorf("%s 中没有名为 %q 的数据源，可选：%s", cfg.SourcesFile, o.Source, strings.Join(names, "、"))
+	}
+	cr, err := crawler.New(crawler.Options{UserAgent: cfg.Crawler.UserAgent, Timeout: cfg.Crawler.Timeout,
+		MaxBodyBytes: cfg.Crawler.MaxBodyBytes, Logger: o.Logger, Now: o.Now})
+	if err != nil {
+		return err
+	}
+	p := &crawlPrinter{out: o.Out, loc: cfg.Location, bodyChars: o.BodyChars}
+	fmt.Fprintf(o.Out, "数据源 %s（%s）：%s %s\n", src.Name, src.Title, src.Kind, src.URL)
+	if !o.Store {
+		fmt.Fprintln(o.Out, "（试抓：不读写数据库、不立案；加 -store 才保存并研判）")
+	}
+
+	var once func(ctx context.Context) error
+	if o.Store {
+		var closeStore func() error
+		once, closeStore, err = storingCrawl(ctx, cfg, cr, *src, p, o)
+		if err != nil {
+			return err
+		}
+		defer closeStore()
+	} else {
+		once = func(ctx context.Context) error {
+			p.reset()
+			// No store: every detail page is fetched and nothing is
+			// conditional, so the operator sees everything the source yields.
+			_, stats, err := cr.Crawl(ctx, *src, store.SourceState{Name: src.Name}, nil,
+				func(_ context.Context, it crawler.Item) error { p.item(it, ""); return nil })
+			p.summary(stats, err)
+			return err
+		}
+	}
+	for {
+		err := once(ctx)
+		if o.Once || ctx.Err() != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		fmt.Fprintf(o.Out, "\n%s 后再次抓取（Ctrl+C 停止）……\n", src.Interval)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(src.Interval):
+		}
+	}
+}
+
+// storingCrawl returns a crawl that stores like the daemon (schedule state
+// included) and then grades the stored posts, filing incidents.
+func storingCrawl(ctx context.Context, cfg *config.Config, cr *crawler.Crawler, src crawler.Source, p *crawlPrinter, o CrawlOptions) (func(context.Context) error, func() error, error) {
+	eng, err := classifier.Load(cfg.RulesFile, cfg.DictDir, o.Logger)
+	if err != nil {
+		return nil, nil, fmt.Errorf("加载研判规则: %w", err)
+	}
+	st, err := sqlite.Open(ctx, cfg.Store.Path, cfg.Location)
+	if err != nil {
+		return nil, nil, err
+	}
+	cls := classifier.New(eng)
+	inc := incident.New(st, cfg.Policy(), o.Now)
+	inc.SetTokenizer(func(text string) []string {
+		toks := cls.Engine().Segment(text)
+		out := make([]string, len(toks))
+		for i, t := range toks {
+			out[i] = t.Text
+		}
+		return out
+	})
+	weight := src.Weight
+	worker := grader.New(grader.Options{Store: st, Grader: cls, Incidents: inc, Logger: o.Logger,
+		SourceWeight: func(string) float64 { return weight }, Batch: cfg.Grader.Batch, Now: o.Now})
+	sched := crawler.NewScheduler(cr, st, o.Logger, o.Now)
+	sched.SetSources([]crawler.Source{src})
+	var mu sync.Mutex
+	var urls []string
+	sched.Observe(func(_ string, it crawler.Item, res store.SaveResult) {
+		mu.Lock()
+		urls = append(urls, it.URL)
+		mu.Unlock()
+		p.item(it, saveResultName(res))
+	})
+	return func(ctx context.Context) error {
+		p.reset()
+		mu.Lock()
+		urls = urls[:0]
+		mu.Unlock()
+		crawlErr := sched.CrawlNow(ctx, src.Name)
+		states, _ := sched.States(context.WithoutCancel(ctx))
+		p.summaryStored(crawlErr)
+		if len(states) == 1 && states[0].BreakerOpen(o.Now()) {
+			fmt.Fprintf(o.Out, "熔断已打开：%s 前守护进程不会再请求该数据源\n", states[0].BreakerOpenUntil.In(cfg.Location).Format("2006-01-02 15:04"))
+		}
+		// Grade what is waiting (this crawl's posts and any backlog).
+		graded := 0
+		for {
+			n, err := worker.ProcessBatch(context.WithoutCancel(ctx))
+			graded += n
+			if err != nil {
+				return errors.Join(crawlErr, fmt.Errorf("研判: %w", err))
+			}
+			if n < cfg.Grader.Batch {
+				break
+			}
+		}
+		fmt.Fprintf(o.Out, "研判 %d 条\n", graded)
+		mu.Lock()
+		seen := append([]string(nil), urls...)
+		mu.Unlock()
+		bg := context.WithoutCancel(ctx)
+		for _, u := range seen {
+			post, ok, err := st.PostByURL(bg, u)
+			if err != nil || !ok {
+				continue
+			}
+			if err := st.InTx(bg, func(tx store.Tx) error {
+				in, ok, err := tx.IncidentOfPost(bg, post.ID)
+				if err == nil && ok {
+					fmt.Fprintf(o.Out, "  %s → 事件 %s（%s，%s）\n", privacy.Mask(truncateRunes(post.Title, 40)), in.Number,
+						taxonomy.LevelLabel(in.Level), taxonomy.CategoryName(in.Category))
+				}
+				return err
+			}); err != nil {
+				return errors.Join(crawlErr, err)
+			}
+		}
+		return crawlErr
+	}, st.Close, nil
+}
+
+func saveResultName(r store.SaveResult) string {
+	switch r {
+	case store.Created:
+		return "新帖"
+	case store.Changed:
+		return "内容有变化"
+	case store.Unchanged:
+		return "无变化"
+	}
+	return ""
+}
+
+// crawlPrinter prints extracted items; personal numbers are masked.
+type crawlPrinter struct {
+	mu        sync.Mutex
+	out       io.Writer
+	loc       *time.Location
+	bodyChars int
+	n         int
+}
+
+func (p *crawlPrinter) reset() { p.mu.Lock(); p.n = 0; p.mu.Unlock() }
+
+func (p *crawlPrinter) item(it crawler.Item, result string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.n++
+	w := p.out
+	tag := ""
+	if result != "" {
+		tag = "【" + result + "】"
+	}
+	fmt.Fprintf(w, "\n[%d]%s 标题：%s\n", p.n, tag, oneLine(privacy.Mask(it.Title)))
+	fmt.Fprintf(w, "    链接：%s\n", it.URL)
+	when := "（未提取到）"
+	if !it.PublishedAt.IsZero() {
+		when = it.PublishedAt.In(p.loc).Format("2006-01-02 15:04")
+	}
+	author := it.Author
+	if author == "" {
+		author = "（未提取到）"
+	}
+	fmt.Fprintf(w, "    作者：%s  发布时间：%s  回复：%d  浏览：%d\n", oneLine(privacy.Mask(author)), when, it.Replies, it.Views)
+	body := oneLine(privacy.Mask(it.Body))
+	switch {
+	case body == "":
+		fmt.Fprintln(w, "    正文：（无，未抓取详情页或未匹配到正文）")
+	default:
+		n := len([]rune(body))
+		fmt.Fprintf(w, "    正文（共 %d 字）：%s\n", n, truncateRunes(body, p.bodyChars))
+	}
+}
+
+func (p *crawlPrinter) summary(st crawler.Stats, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintln(p.out)
+	if st.NotModified {
+		fmt.Fprintln(p.out, "列表页未变化（HTTP 304）")
+	}
+	fmt.Fprintf(p.out, "列表页 %d 页，发现 %d 条，抓取详情页 %d 个，热帖回访 %d 个，跳过 %d 条，提取失败 %d 条，输出 %d 条\n",
+		st.ListPages, st.Found, st.Fetched, st.Hot, st.Skipped, st.ParseErrors, st.Emitted)
+	p.result(err)
+}
+
+func (p *crawlPrinter) summaryStored(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.out, "\n已保存 %d 条（已有且回复数未变的帖子不重复抓取）\n", p.n)
+	p.result(err)
+}
+
+func (p *crawlPrinter) result(err error) {
+	if err != nil {
+		kind := crawler.ErrorKind(err)
+		fmt.Fprintf(p.out, "抓取失败（%s）：%s\n", crawler.ErrorKindName(kind), err)
+		return
+	}
+	fmt.Fprintln(p.out, "抓取成功")
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "……"
+}
+
+// webSources lists the configured sources for the console's source-health
+// page (follows reloads).
+func (d *Daemon) webSources() []web.SourceInfo {
+	cfg := d.cfg.Load()
+	out := make([]web.SourceInfo, 0, len(cfg.Sources))
+	for _, s := range cfg.Sources {
+		out = append(out, web.SourceInfo{Name: s.Name, Title: s.Title, Kind: s.Kind, URL: s.URL, Interval: s.Interval})
+	}
+	return out
+}

@@ -1,0 +1,512 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/store/sqlite"
+)
+
+func openSQLite(t testing.TB, path string) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), path, shanghai)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// flaky serves a one-item board whose list answers with status (200: the
+// page) and counts list requests.
+type flaky struct {
+	status atomic.Int32
+	lists  atomic.Int32
+	srv    *httptest.Server
+}
+
+func newFlaky(t *testing.T) *flaky {
+	f := &flaky{}
+	f.status.Store(http.StatusOK)
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/robots.txt":
+			http.NotFound(w, r)
+		case "/":
+			f.lists.Add(1)
+			if st := int(f.status.Load()); st != http.StatusOK {
+				w.WriteHeader(st)
+				return
+			}
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprint(w, `<ul><li><a href="/1">一条留言</a></li></ul>`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func TestCircuitBreaker(t *testing.T) {
+	f := newFlaky(t)
+	f.status.Store(http.StatusInternalServerError)
+	ms := newMemStore()
+	clk := &clock{t: testNow}
+	c, _ := newTestCrawler(t, Options{Now: clk.now})
+	s := NewScheduler(c, ms, nil, clk.now)
+	s.poll = 5 * time.Millisecond
+	src := Source{Name: "b", URL: f.srv.URL + "/", Delay: time.Millisecond, List: ListSelectors{Item: "li"},
+		BreakerAfter: 2, BreakerCooldown: time.Hour}
+	s.SetSources([]Source{src})
+	breaker := func() float64 { return testutil.ToFloat64(c.m.breaker.WithLabelValues("b")) }
+
+	s.CrawlNow(t.Context(), "b")
+	if st := ms.state("b"); !st.BreakerOpenUntil.IsZero() || breaker() != 0 {
+		t.Fatalf("breaker open after one failure: %+v", st)
+	}
+	s.CrawlNow(t.Context(), "b")
+	st := ms.state("b")
+	if !st.BreakerOpenUntil.Equal(testNow.Add(time.Hour)) || !st.NextCheckAt.Equal(st.BreakerOpenUntil) || breaker() != 1 {
+		t.Fatalf("after 2 failures: breaker until %v, next %v, gauge %v; want open for the 1h cooldown",
+			st.BreakerOpenUntil, st.NextCheckAt, breaker())
+	}
+	if st.LastErrorKind != ErrorKindHTTP {
+		t.Errorf("last error kind = %q", st.LastErrorKind)
+	}
+	if got := testutil.ToFloat64(c.m.sourceError.WithLabelValues("b", ErrorKindHTTP)); got != 2 {
+		t.Errorf("yuqing_source_error{kind=http} = %v, want 2", got)
+	}
+
+	// While open, the scheduler sends nothing, even though the site is back.
+	f.status.Store(http.StatusOK)
+	before := f.lists.Load()
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Millisecond)
+	s.Run(ctx)
+	cancel()
+	if f.lists.Load() != before {
+		t.Fatalf("%d requests while the breaker was open", f.lists.Load()-before)
+	}
+
+	// Half-open probe fails: one list request, open again for twice as long.
+	f.status.Store(http.StatusBadGateway)
+	clk.add(time.Hour)
+	s.CrawlNow(t.Context(), "b")
+	if n := f.lists.Load() - before; n != 1 {
+		t.Errorf("failed probe made %d requests, want 1", n)
+	}
+	st = ms.state("b")
+	if want := clk.now().Add(2 * time.Hour); !st.BreakerOpenUntil.Equal(want) || st.ConsecutiveFailures != 3 {
+		t.Errorf("after failed probe: until %v (want %v), failures %d", st.BreakerOpenUntil, want, st.ConsecutiveFailures)
+	}
+
+	// Probe succeeds: the breaker closes and the full crawl follows; the
+	// scheduler does it by itself once the cooldown is over.
+	f.status.Store(http.StatusOK)
+	clk.add(2 * time.Hour)
+	before = f.lists.Load()
+	ctx, cancel = context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	waitFor(t, "recovery", func() bool { return ms.state("b").ConsecutiveFailures == 0 })
+	cancel()
+	<-done
+	st = ms.state("b")
+	if !st.BreakerOpenUntil.IsZero() || breaker() != 0 || st.LastErrorKind != "" || st.LastItems != 1 || ms.postCount() != 1 {
+		t.Errorf("after recovery: %+v, gauge %v, posts %d", st, breaker(), ms.postCount())
+	}
+	if n := f.lists.Load() - before; n != 2 {
+		t.Errorf("recovery made %d list requests, want 2 (probe + crawl)", n)
+	}
+	if n := testutil.CollectAndCount(c.m.sourceError); n != 0 {
+		t.Errorf("yuqing_source_error still has %d series after recovery", n)
+	}
+}
+
+func TestBreakerCooldown(t *testing.T) {
+	src := Source{BreakerAfter: 3, BreakerCooldown: 30 * time.Minute}
+	for fails, want := range map[int]time.Duration{3: 30 * time.Minute, 4: time.Hour, 6: 4 * time.Hour, 40: maxBreakerCooldown} {
+		if got := breakerCooldown(src, fails); got != want {
+			t.Errorf("breakerCooldown(%d) = %v, want %v", fails, got, want)
+		}
+	}
+}
+
+// TestHotThreadRevisited: a thread whose replies keep growing is revisited
+// after it drops off the sampled list page, and every change of its counts
+// is kept in the store's engagement history.
+func TestHotThreadRevisited(t *testing.T) {
+	f := newForum(t)
+	db := openSQLite(t, filepath.Join(t.TempDir(), "y.db"))
+	clk := &clock{t: testNow}
+	c, _ := newTestCrawler(t, Options{Now: clk.now})
+	s := NewScheduler(c, db, nil, clk.now)
+	src := presetSource(t, fmt.Sprintf("  - {name: bbs, preset: discuz-x3, url: %q, board: \"2\"}\n", f.srv.URL+"/"))
+	s.SetSources([]Source{src})
+	crawl := func(step string) {
+		t.Helper()
+		if err := s.CrawlNow(t.Context(), "bbs"); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	setReplies := func(n int, offList bool) {
+		f.mu.Lock()
+		th := f.threadByID(103)
+		th.Replies, th.Views, th.NotOnFirstPage = n, th.Views+100, offList
+		f.mu.Unlock()
+	}
+	url103 := f.srv.URL + "/forum.php?mod=viewthread&tid=103"
+	detail103 := func() int { return f.hit("/thread-103-1-1.html") + f.hit("/forum.php?mod=viewthread&tid=103") }
+
+	crawl("first crawl") // replies 12
+	for _, r := range []int{15, 18} {
+		clk.add(11 * time.Minute)
+		setReplies(r, false)
+		crawl(fmt.Sprintf("replies %d", r))
+	}
+	if detail103() != 3 {
+		t.Fatalf("thread 103 fetched %d times while listed with growing replies, want 3", detail103())
+	}
+	// The thread drops to page 2 (not sampled) and keeps growing.
+	setReplies(25, true)
+	clk.add(10 * time.Minute) // not yet due for a revisit (hot_interval 30m)
+	crawl("too early")
+	if detail103() != 3 {
+		t.Fatalf("revisited before hot_interval")
+	}
+	clk.add(25 * time.Minute)
+	crawl("revisit")
+	if detail103() != 4 || testutil.ToFloat64(c.m.hot.WithLabelValues("bbs")) != 1 {
+		t.Fatalf("hot thread not revisited: %d fetches", detail103())
+	}
+	p, ok, err := db.PostByURL(t.Context(), url103)
+	if err != nil || !ok || p.Replies != 25 {
+		t.Fatalf("stored thread = %+v, %v, %v", p, ok, err)
+	}
+	h, err := db.EngagementHistory(t.Context(), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for _, e := range h {
+		got = append(got, e.Replies)
+	}
+	if fmt.Sprint(got) != "[12 15 18 25]" {
+		t.Errorf("engagement history = %v, want [12 15 18 25]", got)
+	}
+	// It stops growing: one more revisit sees that, then it has cooled down.
+	clk.add(31 * time.Minute)
+	crawl("revisit, unchanged")
+	clk.add(31 * time.Minute)
+	crawl("cooled down")
+	if detail103() != 5 {
+		t.Errorf("thread 103 fetched %d times, want 5 (one revisit finding no growth, then none)", detail103())
+	}
+}
+
+// TestScheduleSurvivesRestartWithSQLite: the whole schedule (next check,
+// validators, failures, breaker, health) is read back by a new process,
+// and the daemon exports it before crawling anything.
+func TestScheduleSurvivesRestartWithSQLite(t *testing.T) {
+	f := newForum(t)
+	f.etag = `"e1"`
+	path := filepath.Join(t.TempDir(), "y.db")
+	clk := &clock{t: testNow}
+	bad := newFlaky(t)
+	bad.status.Store(http.StatusForbidden)
+	srcs := []Source{discuzSource(f)}
+	b := Source{Name: "bad", URL: bad.srv.URL + "/", Delay: time.Millisecond, List: ListSelectors{Item: "li"}, BreakerAfter: 1}
+	b.ApplyDefaults()
+	srcs = append(srcs, b)
+	{
+		db, err := sqlite.Open(t.Context(), path, shanghai)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := newTestCrawler(t, Options{Now: clk.now})
+		s := NewScheduler(c, db, nil, clk.now)
+		s.SetSources(srcs)
+		if err := s.CrawlNow(t.Context(), "discuz"); err != nil {
+			t.Fatal(err)
+		}
+		s.CrawlNow(t.Context(), "bad")
+		db.Close()
+	}
+	clk.add(5 * time.Minute)
+	db := openSQLite(t, path)
+	c, _ := newTestCrawler(t, Options{Now: clk.now})
+	s := NewScheduler(c, db, nil, clk.now)
+	s.poll = 5 * time.Millisecond
+	s.SetSources(srcs)
+	hits := f.hit("total")
+	badHits := bad.lists.Load()
+	ctx, cancel := context.WithTimeout(t.Context(), 80*time.Millisecond)
+	s.Run(ctx)
+	cancel()
+	if f.hit("total") != hits || bad.lists.Load() != badHits {
+		t.Errorf("restarted scheduler fetched sources that were not due")
+	}
+	if got := testutil.ToFloat64(c.m.lastSuccess.WithLabelValues("discuz")); got != float64(testNow.Unix()) {
+		t.Errorf("last success after restart = %v, want %v", got, testNow.Unix())
+	}
+	if got := testutil.ToFloat64(c.m.breaker.WithLabelValues("bad")); got != 1 {
+		t.Errorf("breaker of bad after restart = %v, want 1", got)
+	}
+	if got := testutil.ToFloat64(c.m.lastItems.WithLabelValues("discuz")); got != 4 {
+		t.Errorf("last items after restart = %v", got)
+	}
+	st, _ := db.SourceState(t.Context(), "discuz")
+	if st.ETag != `"e1"` || !st.NextCheckAt.Equal(testNow.Add(DefaultInterval)) || !st.LastNewItemAt.Equal(testNow) {
+		t.Errorf("stored state = %+v", st)
+	}
+	// Due again: the list answers 304 and nothing is refetched.
+	clk.add(DefaultInterval)
+	if err := s.CrawlNow(t.Context(), "discuz"); err != nil {
+		t.Fatal(err)
+	}
+	if f.hit("total") != hits+2 || f.hit("/forum-2-1.html") != 2 {
+		t.Errorf("resumed crawl made %d requests, want 2 (robots.txt and a 304)", f.hit("total")-hits)
+	}
+}
+
+func TestNewItemGapTracked(t *testing.T) {
+	srv, _ := newBoard(t)
+	ms := newMemStore()
+	clk := &clock{t: testNow}
+	c, _ := newTestCrawler(t, Options{Now: clk.now})
+	s := NewScheduler(c, ms, nil, clk.now)
+	src := boardSource(srv)
+	s.SetSources([]Source{src})
+	if err := s.CrawlNow(t.Context(), "board"); err != nil {
+		t.Fatal(err)
+	}
+	if st := ms.state("board"); !st.LastNewItemAt.Equal(testNow) || st.NewItemGap != 0 {
+		t.Fatalf("after first crawl: %+v", st)
+	}
+	// Nothing new for 2 hours, then a new post.
+	clk.add(time.Hour)
+	s.CrawlNow(t.Context(), "board")
+	ms.mu.Lock()
+	for u, p := range ms.posts {
+		if strings.HasSuffix(u, "/msg/1") {
+			delete(ms.posts, u)
+			_ = p
+		}
+	}
+	ms.mu.Unlock()
+	clk.add(time.Hour)
+	s.CrawlNow(t.Context(), "board")
+	st := ms.state("board")
+	if !st.LastNewItemAt.Equal(clk.now()) || st.NewItemGap != 2*time.Hour {
+		t.Errorf("gap = %v, last new %v", st.NewItemGap, st.LastNewItemAt)
+	}
+	if got := testutil.ToFloat64(c.m.newItemGap.WithLabelValues("board")); got != 7200 {
+		t.Errorf("gap gauge = %v", got)
+	}
+}
+
+func TestSlowServer(t *testing.T) {
+	release := make(chan struct{})
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { close(release) }) })
+	slow := func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/robots.txt":
+			http.NotFound(w, r)
+		case "/slowlist":
+			slow(w, r)
+		case "/":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprint(w, `<ul><li><a href="/fast">快</a></li><li><a href="/slow">慢</a></li></ul>`)
+		case "/fast":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprint(w, `<div class="b">正文</div>`)
+		case "/slow":
+			slow(w, r)
+		}
+	}))
+	defer srv.Close()
+	c, _ := newTestCrawler(t, Options{Timeout: 200 * time.Millisecond})
+
+	t.Run("slow detail page is skipped", func(t *testing.T) {
+		src := Source{Name: "s", URL: srv.URL + "/", Delay: time.Millisecond, List: ListSelectors{Item: "li"}, Detail: DetailSelectors{Body: "div.b"}}
+		src.ApplyDefaults()
+		var items []Item
+		start := time.Now()
+		_, stats, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(&items))
+		if err != nil || len(items) != 1 || stats.ParseErrors != 1 {
+			t.Errorf("err = %v, items = %d, stats = %+v", err, len(items), stats)
+		}
+		if el := time.Since(start); el > 3*time.Second {
+			t.Errorf("crawl took %v with a 200ms timeout", el)
+		}
+	})
+	t.Run("slow list fails as network error", func(t *testing.T) {
+		src := Source{Name: "l", URL: srv.URL + "/slowlist", Delay: time.Millisecond, List: ListSelectors{Item: "li"}}
+		src.ApplyDefaults()
+		_, _, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(new([]Item)))
+		if err == nil || ErrorKind(err) != ErrorKindNetwork {
+			t.Errorf("err = %v (kind %q), want a network error", err, ErrorKind(err))
+		}
+	})
+}
+
+func TestUserAgentFromConfig(t *testing.T) {
+	const ua = "yuqing/1.0 (市医疗保障局舆情监测; 联系: yuqing@example.gov.cn)"
+	var mu sync.Mutex
+	seen := map[string]string{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.URL.Path] = r.Header.Get("User-Agent")
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/robots.txt":
+			fmt.Fprint(w, "User-agent: *\nDisallow:\n")
+		case "/":
+			fmt.Fprint(w, `<ul><li><a href="/1">一</a></li></ul>`)
+		default:
+			fmt.Fprint(w, `<div class="b">正文</div>`)
+		}
+	}))
+	defer srv.Close()
+	c, _ := newTestCrawler(t, Options{UserAgent: ua})
+	src := Source{Name: "s", URL: srv.URL + "/", Delay: time.Millisecond, List: ListSelectors{Item: "li"}, Detail: DetailSelectors{Body: "div.b"}}
+	src.ApplyDefaults()
+	if _, _, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(new([]Item))); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 3 {
+		t.Errorf("requests: %v", seen)
+	}
+	for path, got := range seen {
+		if got != ua {
+			t.Errorf("%s sent User-Agent %q, want %q", path, got, ua)
+		}
+	}
+}
+
+func TestRobotsRefreshedAfterTTL(t *testing.T) {
+	f := newForum(t)
+	c, _ := newTestCrawler(t, Options{})
+	c.robotsTTL = 50 * time.Millisecond
+	src := discuzSource(f)
+	src.Detail = DetailSelectors{}
+	src.Pages = 1
+	for range 2 {
+		if _, _, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(new([]Item))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.hit("/robots.txt"); n != 1 {
+		t.Fatalf("robots.txt read %d times within its TTL, want 1", n)
+	}
+	f.mu.Lock()
+	f.robots = "User-agent: *\nDisallow: /forum-2\n"
+	f.mu.Unlock()
+	time.Sleep(60 * time.Millisecond)
+	_, _, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(new([]Item)))
+	if !errors.Is(err, ErrBlockedByRobots) || f.hit("/robots.txt") != 2 {
+		t.Errorf("after the TTL: err = %v, robots.txt reads = %d", err, f.hit("/robots.txt"))
+	}
+}
+
+func TestUserAgentHasContact(t *testing.T) {
+	for ua, want := range map[string]bool{
+		"yuqing/1.0 (市医疗保障局舆情监测; 联系: yuqing@example.gov.cn)":    true,
+		"yuqing/1.0 (+https://ybj.example.gov.cn/crawler.html)": true,
+		"yuqing/1.0 (联系电话 0571-88886666)":                       true,
+		DefaultUserAgent:   false,
+		"yuqing/1.0 (a@b)": false,
+	} {
+		if got := UserAgentHasContact(ua); got != want {
+			t.Errorf("UserAgentHasContact(%q) = %v, want %v", ua, got, want)
+		}
+	}
+}
+
+// TestRobotsRedirectOffHostNotFollowed: even robots.txt, read by colly
+// outside the page pipeline, must not lead to another host.
+func TestRobotsRedirectOffHostNotFollowed(t *testing.T) {
+	var other atomic.Int32
+	otherSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { other.Add(1) }))
+	defer otherSrv.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/robots.txt":
+			http.Redirect(w, r, otherSrv.URL+"/robots.txt", http.StatusMovedPermanently)
+		default:
+			fmt.Fprint(w, `<ul><li><a href="/1">一</a></li></ul>`)
+		}
+	}))
+	defer srv.Close()
+	c, _ := newTestCrawler(t, Options{})
+	src := Source{Name: "s", URL: srv.URL + "/", Delay: time.Millisecond, List: ListSelectors{Item: "li"}}
+	src.ApplyDefaults()
+	c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(new([]Item)))
+	if other.Load() != 0 {
+		t.Errorf("robots.txt redirect reached another host (%d requests)", other.Load())
+	}
+}
+
+// TestLayoutChangeExported: a list that yielded items and now yields none
+// fails every crawl as a layout error, and the metric the
+// YuqingSourceLayoutChanged alert reads counts the crawls in a row.
+func TestLayoutChangeExported(t *testing.T) {
+	var empty atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/robots.txt":
+			http.NotFound(w, r)
+		case r.URL.Path == "/api/messages" && empty.Load():
+			fmt.Fprint(w, `{"code":0,"data":{"list":[]}}`)
+		case r.URL.Path == "/api/messages":
+			fmt.Fprint(w, `{"code":0,"data":{"list":[{"id":1,"title":"留言一"},{"id":2,"title":"留言二"}]}}`)
+		default:
+			fmt.Fprint(w, `<div class="content">正文</div>`)
+		}
+	}))
+	defer srv.Close()
+	ms := newMemStore()
+	clk := &clock{t: testNow}
+	c, _ := newTestCrawler(t, Options{Now: clk.now})
+	s := NewScheduler(c, ms, nil, clk.now)
+	s.SetSources([]Source{presetSource(t, fmt.Sprintf("  - {name: ly, preset: liuyan, url: %q, board: \"5\"}\n", srv.URL+"/"))})
+	if err := s.CrawlNow(t.Context(), "ly"); err != nil {
+		t.Fatal(err)
+	}
+	empty.Store(true)
+	for i := 1; i <= 2; i++ {
+		clk.add(time.Hour)
+		if err := s.CrawlNow(t.Context(), "ly"); ErrorKind(err) != ErrorKindLayout {
+			t.Fatalf("crawl %d after the change: err = %v", i, err)
+		}
+	}
+	st := ms.state("ly")
+	if st.LastErrorKind != ErrorKindLayout || st.LastItems != 2 || st.ConsecutiveFailures != 2 {
+		t.Errorf("state = %+v", st)
+	}
+	if got := testutil.ToFloat64(c.m.sourceError.WithLabelValues("ly", ErrorKindLayout)); got != 2 {
+		t.Errorf("yuqing_source_error{kind=layout} = %v, want 2", got)
+	}
+	if got := testutil.ToFloat64(c.m.layoutErrors.WithLabelValues("ly")); got != 2 {
+		t.Errorf("layout errors counter = %v, want 2", got)
+	}
+}

@@ -7,12 +7,13 @@ package incident
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/yuqing-bureau/yuqing/calendar"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
@@ -20,21 +21,51 @@ import (
 // SystemActor is the actor recorded for automatic steps.
 const SystemActor = "系统"
 
-// Deadlines are the time limits of one level, counted from first sight.
+// Deadlines are the time limits of one level. Ack and FollowUp count from
+// first sight; InvestigateDays (调查核实) counts working days from
+// registration, FeedbackDays (答复反馈) working days from the end of the
+// investigation. A zero working-day count means the level has no such stage.
 type Deadlines struct {
-	Ack      time.Duration // 0: no separate acknowledgement stage
-	FollowUp time.Duration
+	Ack             time.Duration // 0: no separate acknowledgement stage
+	FollowUp        time.Duration
+	InvestigateDays int
+	FeedbackDays    int
+}
+
+// Workdays counts working days; *calendar.Calendar is one.
+type Workdays interface {
+	AddWorkdays(t time.Time, n int) time.Time
 }
 
 // Policy is what the level configuration decides.
 type Policy struct {
 	Levels map[int]Deadlines
 	// GroupWindow bounds how far back a new post looks for an open incident
-	// about the same thing.
+	// about the same thing (reposts and near-duplicates).
 	GroupWindow time.Duration
 	// Location is the zone deadlines are written in, in event notes.
 	Location *time.Location
+	// Calendar counts working days; nil: Monday to Friday in Location.
+	Calendar Workdays
+	// Offices a matter can be assigned to (分派).
+	Offices []string
+	// SimHashDistance is the largest Hamming distance between the SimHashes
+	// of two posts that still makes them near-duplicates.
+	SimHashDistance int
+	// EventWindow bounds how far back a post looks for posts about the same
+	// event; EventMinTerms is how many key terms they must share besides an
+	// institution or place name.
+	EventWindow   time.Duration
+	EventMinTerms int
+	// A burst of BurstPosts posts on one incident first seen within
+	// BurstWindow raises its level by one (not above Ⅱ); BurstPosts*4
+	// raises it once more.
+	BurstWindow time.Duration
+	BurstPosts  int
 }
+
+// DefaultOffices are the bureau offices incidents are assigned to.
+var DefaultOffices = []string{"宣传科", "信访科", "基金监管科", "医药服务管理科", "待遇保障科", "办公室"}
 
 // DefaultPolicy is the bureau's rule: Ⅳ/Ⅲ need a follow-up within 24 hours;
 // Ⅱ/Ⅰ need an acknowledgement within 1 hour (emergency response) and a
@@ -42,22 +73,37 @@ type Policy struct {
 func DefaultPolicy() Policy {
 	return Policy{
 		Levels: map[int]Deadlines{
-			taxonomy.LevelI:   {Ack: time.Hour, FollowUp: 24 * time.Hour},
-			taxonomy.LevelII:  {Ack: time.Hour, FollowUp: 24 * time.Hour},
-			taxonomy.LevelIII: {FollowUp: 24 * time.Hour},
-			taxonomy.LevelIV:  {FollowUp: 24 * time.Hour},
+			taxonomy.LevelI:   {Ack: time.Hour, FollowUp: 24 * time.Hour, InvestigateDays: 7, FeedbackDays: 3},
+			taxonomy.LevelII:  {Ack: time.Hour, FollowUp: 24 * time.Hour, InvestigateDays: 7, FeedbackDays: 3},
+			taxonomy.LevelIII: {FollowUp: 24 * time.Hour, InvestigateDays: 7, FeedbackDays: 3},
+			taxonomy.LevelIV:  {FollowUp: 24 * time.Hour, InvestigateDays: 7, FeedbackDays: 3},
 		},
-		GroupWindow: 72 * time.Hour,
-		Location:    time.Local,
+		GroupWindow:     72 * time.Hour,
+		Location:        time.Local,
+		Offices:         slices.Clone(DefaultOffices),
+		SimHashDistance: 3,
+		EventWindow:     48 * time.Hour,
+		EventMinTerms:   3,
+		BurstWindow:     24 * time.Hour,
+		BurstPosts:      5,
 	}
 }
 
 // Service files posts and records workflow steps.
 type Service struct {
-	st     store.Store
-	policy Policy
-	now    func() time.Time
+	st       store.Store
+	policy   Policy
+	now      func() time.Time
+	tokenize Tokenizer
 }
+
+// SetTokenizer sets how post text is split into words for grouping (the
+// classifier's segmentation in the daemon; BigramTokens when never set).
+// Call it before the service is used.
+func (s *Service) SetTokenizer(t Tokenizer) { s.tokenize = t }
+
+// Policy returns the policy in force.
+func (s *Service) Policy() Policy { return s.policy }
 
 // New returns a Service; now is the clock (time.Now in production).
 func New(st store.Store, policy Policy, now func() time.Time) *Service {
@@ -66,6 +112,12 @@ func New(st store.Store, policy Policy, now func() time.Time) *Service {
 	}
 	if policy.Location == nil {
 		policy.Location = time.Local
+	}
+	if policy.Calendar == nil {
+		policy.Calendar = calendar.Default(policy.Location)
+	}
+	if policy.EventMinTerms <= 0 {
+		policy.EventMinTerms = 1
 	}
 	return &Service{st: st, policy: policy, now: now}
 }
@@ -80,6 +132,9 @@ type Outcome struct {
 
 // File records the grade of p and, when the post is relevant, files it into
 // an incident, all inside tx. It is called once per graded post version.
+// A post joins an open incident when it is a repost (same content hash or
+// title key), a near-duplicate (SimHash) or about the same event (shared
+// institution or place and key terms); otherwise it opens a new one.
 func (s *Service) File(ctx context.Context, tx store.Tx, p store.Post, g store.Grade) (Outcome, error) {
 	var out Outcome
 	if err := tx.SaveGrade(ctx, g); err != nil {
@@ -89,12 +144,21 @@ func (s *Service) File(ctx context.Context, tx store.Tx, p store.Post, g store.G
 		return out, nil
 	}
 	now := s.now()
+	first := p.FirstSeenAt
+	if first.IsZero() {
+		first = now
+		p.FirstSeenAt = now
+	}
+	fp := s.Fingerprint(p)
 	inc, found, err := tx.IncidentOfPost(ctx, p.ID)
 	if err != nil {
 		return out, err
 	}
 	if found {
 		// A changed post that already belongs to an incident can only raise it.
+		if err := tx.SaveFingerprint(ctx, fp); err != nil {
+			return out, err
+		}
 		out.Incident = inc
 		out.Raised, err = s.raise(ctx, tx, &out.Incident, g.Level, now, p.ID, "帖子内容更新后重新研判")
 		if err == nil && out.Raised {
@@ -102,17 +166,18 @@ func (s *Service) File(ctx context.Context, tx store.Tx, p store.Post, g store.G
 		}
 		return out, err
 	}
-	first := p.FirstSeenAt
-	if first.IsZero() {
-		first = now
-	}
-	inc, found, err = tx.FindRelatedIncident(ctx, p, now.Add(-s.policy.GroupWindow))
+	m, found, err := s.related(ctx, tx, p, fp, now)
 	if err != nil {
 		return out, err
 	}
+	if err := tx.SaveFingerprint(ctx, fp); err != nil {
+		return out, err
+	}
 	if found {
-		reason := relatedReason(inc, p)
-		if err := tx.AttachPost(ctx, inc.ID, p.ID, reason, now); err != nil {
+		if inc, err = tx.IncidentByID(ctx, m.incidentID); err != nil {
+			return out, err
+		}
+		if err := tx.AttachPost(ctx, inc.ID, p.ID, m.reason, now); err != nil {
 			return out, err
 		}
 		inc.PostCount++
@@ -121,13 +186,18 @@ func (s *Service) File(ctx context.Context, tx store.Tx, p store.Post, g store.G
 		}
 		inc.UpdatedAt = now
 		if err := tx.AppendEvent(ctx, store.Event{IncidentID: inc.ID, At: now, Kind: store.EventPostJoined,
-			Actor: SystemActor, Note: fmt.Sprintf("来自「%s」的帖子并入本事件：%s", p.Source, reason), PostID: p.ID}); err != nil {
+			Actor: SystemActor, Note: fmt.Sprintf("来自「%s」的帖子并入本事件：%s", p.Source, m.reason), PostID: p.ID}); err != nil {
 			return out, err
 		}
 		out.Incident, out.Joined = inc, true
 		if out.Raised, err = s.raise(ctx, tx, &out.Incident, g.Level, now, p.ID, "相关帖子等级更高"); err != nil {
 			return out, err
 		}
+		burst, err := s.burst(ctx, tx, &out.Incident, now, p.ID)
+		if err != nil {
+			return out, err
+		}
+		out.Raised = out.Raised || burst
 		return out, tx.UpdateIncident(ctx, out.Incident)
 	}
 
@@ -154,6 +224,9 @@ func (s *Service) File(ctx context.Context, tx store.Tx, p store.Post, g store.G
 	if !inc.AckDueAt.IsZero() {
 		note += fmt.Sprintf("；重大舆情须在 %s 前签收并启动应急响应（宣传科、信访科）", s.formatTime(inc.AckDueAt))
 	}
+	if !inc.InvestigateDueAt.IsZero() {
+		note += fmt.Sprintf("；调查核实时限 %s", s.formatTime(inc.InvestigateDueAt))
+	}
 	if err := tx.AppendEvent(ctx, store.Event{IncidentID: inc.ID, At: now, Kind: store.EventCreated,
 		Actor: SystemActor, Note: note, PostID: p.ID}); err != nil {
 		return out, err
@@ -162,7 +235,64 @@ func (s *Service) File(ctx context.Context, tx store.Tx, p store.Post, g store.G
 	return out, nil
 }
 
-// setDeadlines sets the deadlines of inc's level counted from start.
+// related finds the open incident p belongs to: a repost by content hash or
+// title key first (the store's index), then a near-duplicate by SimHash,
+// then a post about the same event.
+func (s *Service) related(ctx context.Context, tx store.Tx, p store.Post, fp store.Fingerprint, now time.Time) (match, bool, error) {
+	inc, found, err := tx.FindRelatedIncident(ctx, p, now.Add(-s.policy.GroupWindow))
+	if err != nil || found {
+		return match{inc.ID, relatedReason(inc, p)}, found, err
+	}
+	since := now.Add(-max(s.policy.GroupWindow, s.policy.EventWindow))
+	cands, err := tx.RecentFingerprints(ctx, since)
+	if err != nil {
+		return match{}, false, err
+	}
+	near := cands[:0:0]
+	for _, c := range cands {
+		if !c.FirstSeenAt.Before(now.Add(-s.policy.GroupWindow)) {
+			near = append(near, c)
+		}
+	}
+	if m, ok := s.nearDuplicate(fp, near); ok {
+		return m, true, nil
+	}
+	if s.policy.EventWindow > 0 {
+		if m, ok := s.sameEvent(fp, cands); ok {
+			return m, true, nil
+		}
+	}
+	return match{}, false, nil
+}
+
+// burst raises inc one level when the posts it gathered within the burst
+// window reach the threshold (and again at four times it): a burst of many
+// posts on one event within a day raises the event's level. A burst alone
+// never makes an incident 特别重大.
+func (s *Service) burst(ctx context.Context, tx store.Tx, inc *store.Incident, now time.Time, postID int64) (bool, error) {
+	if s.policy.BurstPosts <= 0 || s.policy.BurstWindow <= 0 || inc.Level <= taxonomy.LevelII {
+		return false, nil
+	}
+	n, err := tx.CountIncidentPosts(ctx, inc.ID, now.Add(-s.policy.BurstWindow))
+	if err != nil {
+		return false, err
+	}
+	if n != s.policy.BurstPosts && n != 4*s.policy.BurstPosts {
+		return false, nil
+	}
+	why := fmt.Sprintf("%s内相关帖子达 %d 条，舆情聚集", humanWindow(s.policy.BurstWindow), n)
+	return true, s.changeLevel(ctx, tx, inc, inc.Level-1, now, SystemActor, postID, why)
+}
+
+func humanWindow(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%d小时", int(d/time.Hour))
+	}
+	return d.String()
+}
+
+// setDeadlines sets the deadlines of inc's level counted from start (ack,
+// follow-up) and from registration (investigation), leaving met ones alone.
 func (s *Service) setDeadlines(inc *store.Incident, start time.Time) {
 	d := s.policy.Levels[inc.Level]
 	inc.AckDueAt = time.Time{}
@@ -172,28 +302,59 @@ func (s *Service) setDeadlines(inc *store.Incident, start time.Time) {
 	if inc.FollowedUpAt.IsZero() {
 		inc.FollowUpDueAt = start.Add(d.FollowUp)
 	}
+	if inc.InvestigatedAt.IsZero() {
+		inc.InvestigateDueAt = time.Time{}
+		if d.InvestigateDays > 0 {
+			inc.InvestigateDueAt = s.policy.Calendar.AddWorkdays(inc.FirstSeenAt, d.InvestigateDays)
+		}
+	}
+	if !inc.InvestigatedAt.IsZero() && inc.RepliedAt.IsZero() {
+		s.setFeedbackDue(inc, inc.InvestigatedAt)
+	}
+}
+
+// setFeedbackDue starts the feedback stage at from.
+func (s *Service) setFeedbackDue(inc *store.Incident, from time.Time) {
+	inc.FeedbackDueAt = time.Time{}
+	if n := s.policy.Levels[inc.Level].FeedbackDays; n > 0 {
+		inc.FeedbackDueAt = s.policy.Calendar.AddWorkdays(from, n)
+	}
 }
 
 // raise moves inc to a more severe level (a smaller number) and logs it.
-// Deadlines of the new level run from now, but never later than the ones
-// already running.
 func (s *Service) raise(ctx context.Context, tx store.Tx, inc *store.Incident, level int, now time.Time, postID int64, why string) (bool, error) {
 	if level >= inc.Level || !inc.Open() {
 		return false, nil
 	}
+	return true, s.changeLevel(ctx, tx, inc, level, now, SystemActor, postID, why)
+}
+
+// changeLevel sets inc's level and logs the change. Deadlines of the new
+// level run from now, but a raise never makes a running deadline later.
+func (s *Service) changeLevel(ctx context.Context, tx store.Tx, inc *store.Incident, level int, now time.Time, actor string, postID int64, why string) error {
 	old := *inc
 	inc.Level = level
 	s.setDeadlines(inc, now)
-	if !old.FollowUpDueAt.IsZero() && old.FollowUpDueAt.Before(inc.FollowUpDueAt) {
-		inc.FollowUpDueAt = old.FollowUpDueAt
-	}
-	if !old.AckDueAt.IsZero() && old.AckDueAt.Before(inc.AckDueAt) {
-		inc.AckDueAt = old.AckDueAt
+	if level < old.Level {
+		for _, p := range []struct{ was, is *time.Time }{
+			{&old.FollowUpDueAt, &inc.FollowUpDueAt}, {&old.AckDueAt, &inc.AckDueAt},
+			{&old.InvestigateDueAt, &inc.InvestigateDueAt}, {&old.FeedbackDueAt, &inc.FeedbackDueAt},
+		} {
+			if !p.was.IsZero() && p.was.Before(*p.is) {
+				*p.is = *p.was
+			}
+		}
+	} else if inc.FollowedUpAt.IsZero() {
+		inc.FollowUpDueAt = old.FollowUpDueAt // lowering keeps the running follow-up clock
 	}
 	inc.UpdatedAt = now
-	return true, tx.AppendEvent(ctx, store.Event{IncidentID: inc.ID, At: now, Kind: store.EventLevelChanged,
-		Actor: SystemActor, PostID: postID,
-		Note: fmt.Sprintf("等级由%s升为%s（%s）", taxonomy.LevelLabel(old.Level), taxonomy.LevelLabel(level), why)})
+	verb := "升为"
+	if level > old.Level {
+		verb = "降为"
+	}
+	return tx.AppendEvent(ctx, store.Event{IncidentID: inc.ID, At: now, Kind: store.EventLevelChanged,
+		Actor: actor, PostID: postID,
+		Note: fmt.Sprintf("等级由%s%s%s（%s）", taxonomy.LevelLabel(old.Level), verb, taxonomy.LevelLabel(level), why)})
 }
 
 func relatedReason(inc store.Incident, p store.Post) string {
@@ -220,89 +381,4 @@ func truncate(s string, n int) string {
 
 func (s *Service) formatTime(t time.Time) string {
 	return t.In(s.policy.Location).Format("2006-01-02 15:04")
-}
-
-// Workflow errors.
-var (
-	ErrClosed      = errors.New("事件已办结")
-	ErrEmptyNote   = errors.New("请填写跟进内容")
-	ErrEmptyActor  = errors.New("请填写经办人")
-	ErrAlreadyDone = errors.New("该步骤已完成")
-)
-
-// Acknowledge records 签收.
-func (s *Service) Acknowledge(ctx context.Context, number, actor, note string) (store.Incident, error) {
-	return s.step(ctx, number, actor, func(inc *store.Incident, now time.Time) (store.Event, error) {
-		if !inc.AckedAt.IsZero() {
-			return store.Event{}, ErrAlreadyDone
-		}
-		inc.AckedAt = now
-		if inc.Status == store.StatusOpen {
-			inc.Status = store.StatusAcknowledged
-		}
-		return store.Event{Kind: store.EventAcknowledged, Note: note}, nil
-	})
-}
-
-// FollowUp records a follow-up (跟进/回复); the first one meets the follow-up
-// deadline, and it implies acknowledgement.
-func (s *Service) FollowUp(ctx context.Context, number, actor, note string) (store.Incident, error) {
-	note = strings.TrimSpace(note)
-	if note == "" {
-		return store.Incident{}, ErrEmptyNote
-	}
-	return s.step(ctx, number, actor, func(inc *store.Incident, now time.Time) (store.Event, error) {
-		if inc.AckedAt.IsZero() {
-			inc.AckedAt = now
-		}
-		if inc.FollowedUpAt.IsZero() {
-			inc.FollowedUpAt = now
-		}
-		inc.Status = store.StatusFollowedUp
-		return store.Event{Kind: store.EventFollowedUp, Note: note}, nil
-	})
-}
-
-// Close records 办结 with its outcome.
-func (s *Service) Close(ctx context.Context, number, actor, note string) (store.Incident, error) {
-	note = strings.TrimSpace(note)
-	if note == "" {
-		return store.Incident{}, fmt.Errorf("请填写办结结果: %w", ErrEmptyNote)
-	}
-	return s.step(ctx, number, actor, func(inc *store.Incident, now time.Time) (store.Event, error) {
-		inc.Status, inc.ClosedAt = store.StatusClosed, now
-		return store.Event{Kind: store.EventClosed, Note: note}, nil
-	})
-}
-
-func (s *Service) step(ctx context.Context, number, actor string, apply func(*store.Incident, time.Time) (store.Event, error)) (store.Incident, error) {
-	actor = strings.TrimSpace(actor)
-	if actor == "" {
-		return store.Incident{}, ErrEmptyActor
-	}
-	var inc store.Incident
-	err := s.st.InTx(ctx, func(tx store.Tx) error {
-		var err error
-		if inc, err = tx.IncidentByNumber(ctx, number); err != nil {
-			return err
-		}
-		if !inc.Open() {
-			return ErrClosed
-		}
-		now := s.now()
-		ev, err := apply(&inc, now)
-		if err != nil {
-			return err
-		}
-		inc.UpdatedAt = now
-		if err := tx.UpdateIncident(ctx, inc); err != nil {
-			return err
-		}
-		ev.IncidentID, ev.At, ev.Actor = inc.ID, now, actor
-		return tx.AppendEvent(ctx, ev)
-	})
-	if err != nil {
-		return inc, fmt.Errorf("事件 %s: %w", number, err)
-	}
-	return inc, nil
 }

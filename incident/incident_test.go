@@ -19,7 +19,7 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
 
-func setup(t *testing.T) (store.Store, *incident.Service, *clock) {
+func setup(t testing.TB) (store.Store, *incident.Service, *clock) {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "y.db"), cst)
 	if err != nil {
@@ -32,7 +32,7 @@ func setup(t *testing.T) (store.Store, *incident.Service, *clock) {
 	return st, incident.New(st, policy, c.now), c
 }
 
-func savePost(t *testing.T, st store.Store, url, title, body string, at time.Time) store.Post {
+func savePost(t testing.TB, st store.Store, url, title, body string, at time.Time) store.Post {
 	t.Helper()
 	p := store.Post{Source: "bbs", URL: url, Title: title, Body: body, FetchedAt: at}
 	if _, err := st.SavePost(context.Background(), &p); err != nil {
@@ -41,7 +41,7 @@ func savePost(t *testing.T, st store.Store, url, title, body string, at time.Tim
 	return p
 }
 
-func file(t *testing.T, st store.Store, svc *incident.Service, p store.Post, level int, category string) incident.Outcome {
+func file(t testing.TB, st store.Store, svc *incident.Service, p store.Post, level int, category string) incident.Outcome {
 	t.Helper()
 	var out incident.Outcome
 	err := st.InTx(context.Background(), func(tx store.Tx) error {

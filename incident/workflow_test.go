@@ -1,0 +1,155 @@
+package incident_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/calendar"
+	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/store/sqlite"
+)
+
+// setupCalendar uses the shipped holiday calendar (国庆 2026-10-01..07,
+// 调休 Saturday 2026-10-10).
+func setupCalendar(t *testing.T, at time.Time) (store.Store, *incident.Service, *clock) {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "y.db"), cst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	cal, err := calendar.Load(filepath.Join("..", "configs", "calendar.yaml"), cst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := incident.DefaultPolicy()
+	p.Location, p.Calendar = cst, cal
+	c := &clock{t: at}
+	return st, incident.New(st, p, c.now), c
+}
+
+func day(t time.Time) string { return t.In(cst).Format("2006-01-02 15:04") }
+
+func TestWorkingDayDeadlinesSkipHolidaysAndCountMakeUpDays(t *testing.T) {
+	st, svc, c := setupCalendar(t, time.Date(2026, 9, 30, 16, 0, 0, 0, cst))
+	p := savePost(t, st, "http://bbs/1", "节前报销款未到账", "九月交的报销材料，到现在还没有到账。", c.t)
+	inc := file(t, st, svc, p, 4, "reimbursement").Incident
+	// 7 working days from Wed 09-30: 10-08, 10-09, 10-10 (调休), 10-12, 10-13, 10-14, 10-15.
+	if got := day(inc.InvestigateDueAt); got != "2026-10-15 16:00" {
+		t.Errorf("investigation due %s", got)
+	}
+	if !inc.FeedbackDueAt.IsZero() {
+		t.Error("feedback deadline before the investigation ends")
+	}
+	c.t = time.Date(2026, 10, 9, 10, 0, 0, 0, cst) // Friday
+	inc, err := svc.Investigated(context.Background(), inc.Number, "王科员", "已核实，系银行退票")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 3 working days from Fri 10-09: Sat 10-10 (调休), Mon 10-12, Tue 10-13.
+	if got := day(inc.FeedbackDueAt); got != "2026-10-13 10:00" {
+		t.Errorf("feedback due %s", got)
+	}
+	if over := incident.Overdue(inc, time.Date(2026, 10, 14, 0, 0, 0, 0, cst)); len(over) != 1 || over[0].Key != "feedback" {
+		t.Errorf("overdue %+v", over)
+	}
+	if _, err := svc.Investigated(context.Background(), inc.Number, "王科员", "again"); !errors.Is(err, incident.ErrAlreadyDone) {
+		t.Errorf("second finding: %v", err)
+	}
+}
+
+func TestFullWorkflowLogsEveryStep(t *testing.T) {
+	st, svc, c := setup(t)
+	ctx := context.Background()
+	p := savePost(t, st, "http://bbs/1", "康福医院骗保", "康福医院组织老人挂床住院", c.t)
+	if err := st.InTx(ctx, func(tx store.Tx) error {
+		_, err := svc.File(ctx, tx, p, store.Grade{PostID: p.ID, RulesVersion: "v1", Relevant: true, Category: "institution",
+			Level: 3, GradedAt: c.t, Matches: []store.Match{{Rule: "fraud", Term: "骗保"}, {Rule: "bed_blocking", Term: "挂床"}}})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	inc, _ := st.Incidents(ctx, store.IncidentFilter{})
+	n := inc[0].Number
+	steps := []struct {
+		do   func() (store.Incident, error)
+		kind string
+	}{
+		{func() (store.Incident, error) { return svc.Acknowledge(ctx, n, "李科长", "") }, store.EventAcknowledged},
+		{func() (store.Incident, error) { return svc.Assign(ctx, n, "李科长", "基金监管科", "请核查") }, store.EventAssigned},
+		{func() (store.Incident, error) {
+			return svc.ChangeLevel(ctx, n, "李科长", 2, "涉及多名老人，媒体已关注")
+		}, store.EventLevelChanged},
+		{func() (store.Incident, error) { return svc.FollowUp(ctx, n, "王科员", "已约谈院方") }, store.EventFollowedUp},
+		{func() (store.Incident, error) { return svc.MarkFalsePositive(ctx, n, "王科员", "系旧闻转发") }, store.EventFalsePositive},
+		{func() (store.Incident, error) { return svc.Reopen(ctx, n, "李科长", "发现新的住院记录") }, store.EventReopened},
+		{func() (store.Incident, error) { return svc.Reply(ctx, n, "王科员", "我局已立案调查") }, store.EventReplied},
+		{func() (store.Incident, error) {
+			return svc.Close(ctx, n, "李科长", "查实违规，追回基金 12 万元")
+		}, store.EventClosed},
+	}
+	for i, s := range steps {
+		c.t = c.t.Add(10 * time.Minute)
+		if _, err := s.do(); err != nil {
+			t.Fatalf("step %d (%s): %v", i, s.kind, err)
+		}
+		d, _ := st.IncidentDetail(ctx, n)
+		e := d.Events[len(d.Events)-1]
+		if e.Kind != s.kind || !e.At.Equal(c.t) || e.Actor == incident.SystemActor {
+			t.Errorf("step %d: last event %+v, want %s at %s", i, e, s.kind, c.t)
+		}
+		switch s.kind {
+		case store.EventAssigned:
+			if d.Incident.Status != store.StatusAssigned {
+				t.Errorf("status after assign %s", d.Incident.Status)
+			}
+		case store.EventLevelChanged:
+			// Raised to Ⅱ after acknowledgement: no new ack stage.
+			if d.Incident.Level != 2 || !d.Incident.AckDueAt.IsZero() || !strings.Contains(e.Note, "升为Ⅱ级") {
+				t.Errorf("after raise %+v %q", d.Incident, e.Note)
+			}
+		case store.EventFalsePositive:
+			fps, _ := st.RuleFalsePositives(ctx)
+			if len(fps) != 2 || fps[0].Count != 1 || !strings.Contains(e.Note, "bed_blocking、fraud") {
+				t.Errorf("false positives %+v, note %q", fps, e.Note)
+			}
+		case store.EventReopened:
+			fps, _ := st.RuleFalsePositives(ctx)
+			if fps[0].Count != 0 || !d.Incident.Open() || d.Incident.Status != store.StatusFollowedUp {
+				t.Errorf("after reopen %+v %+v", fps, d.Incident)
+			}
+		case store.EventClosed:
+			if d.Incident.Outcome != "查实违规，追回基金 12 万元" || d.Incident.Reply != "我局已立案调查" || d.Incident.FalsePositive {
+				t.Errorf("closed %+v", d.Incident)
+			}
+		}
+	}
+	if _, err := svc.Assign(ctx, n, "x", "宣传科", ""); !errors.Is(err, incident.ErrClosed) {
+		t.Errorf("assign after close: %v", err)
+	}
+	if _, err := svc.Assign(ctx, n, "x", "财务科", ""); !errors.Is(err, incident.ErrUnknownOffice) {
+		t.Errorf("unknown office: %v", err)
+	}
+}
+
+func TestManualRaiseStartsEmergencyAck(t *testing.T) {
+	st, svc, c := setup(t)
+	p := savePost(t, st, "http://bbs/1", "报销慢", "报销材料交了很久", c.t)
+	n := file(t, st, svc, p, 4, "reimbursement").Incident.Number
+	c.t = c.t.Add(time.Hour)
+	inc, err := svc.ChangeLevel(context.Background(), n, "李科长", 2, "已上热搜")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !inc.AckDueAt.Equal(c.t.Add(time.Hour)) || !inc.AckPending() {
+		t.Errorf("ack due %s", inc.AckDueAt)
+	}
+	if _, err := svc.ChangeLevel(context.Background(), n, "李科长", 2, "再升"); !errors.Is(err, incident.ErrSameLevel) {
+		t.Errorf("same level: %v", err)
+	}
+}

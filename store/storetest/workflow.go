@@ -1,0 +1,191 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/store"
+)
+
+// fileNew creates an incident holding p (graded with g) inside one transaction.
+func fileNew(t *testing.T, s store.Store, p *store.Post, g store.Grade, first time.Time) store.Incident {
+	t.Helper()
+	ctx := context.Background()
+	inc := newIncident(first)
+	if err := s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.SaveGrade(ctx, g); err != nil {
+			return err
+		}
+		if err := tx.CreateIncident(ctx, &inc); err != nil {
+			return err
+		}
+		return tx.AttachPost(ctx, inc.ID, p.ID, "首发帖子", first)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return inc
+}
+
+func testWorkflowFields(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	p := post(1)
+	mustSave(t, s, p)
+	inc := fileNew(t, s, p, grade(p, 4), t0)
+	inc.Office, inc.AssignedAt = "信访科", t0.Add(time.Hour)
+	inc.InvestigateDueAt, inc.InvestigatedAt = t0.Add(7*24*time.Hour), t0.Add(48*time.Hour)
+	inc.FeedbackDueAt, inc.RepliedAt = t0.Add(5*24*time.Hour), t0.Add(72*time.Hour)
+	inc.Reply, inc.Outcome, inc.FalsePositive = "您好，已核实。", "误报：旧闻", true
+	inc.Status, inc.ClosedAt = store.StatusClosed, t0.Add(73*time.Hour)
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.UpdateIncident(ctx, inc) }); err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.IncidentDetail(ctx, inc.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := d.Incident
+	if got.Office != "信访科" || !got.AssignedAt.Equal(inc.AssignedAt) || !got.InvestigateDueAt.Equal(inc.InvestigateDueAt) ||
+		!got.InvestigatedAt.Equal(inc.InvestigatedAt) || !got.FeedbackDueAt.Equal(inc.FeedbackDueAt) ||
+		!got.RepliedAt.Equal(inc.RepliedAt) || got.Reply != inc.Reply || got.Outcome != inc.Outcome || !got.FalsePositive {
+		t.Errorf("workflow fields not kept:\n got %+v\nwant %+v", got, inc)
+	}
+	if err := s.InTx(ctx, func(tx store.Tx) error {
+		byID, err := tx.IncidentByID(ctx, inc.ID)
+		if err != nil || byID.Number != inc.Number || byID.Office != "信访科" {
+			t.Errorf("IncidentByID = %+v, %v", byID, err)
+		}
+		if _, err := tx.IncidentByID(ctx, inc.ID+100); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("IncidentByID(missing) = %v, want ErrNotFound", err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// A fresh incident has no workflow fields set.
+	p2 := post(2)
+	mustSave(t, s, p2)
+	fresh := fileNew(t, s, p2, grade(p2, 4), t0)
+	d, _ = s.IncidentDetail(ctx, fresh.Number)
+	if d.Incident.Office != "" || !d.Incident.AssignedAt.IsZero() || !d.Incident.InvestigateDueAt.IsZero() || d.Incident.FalsePositive {
+		t.Errorf("fresh incident %+v", d.Incident)
+	}
+}
+
+func testFingerprints(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	old, a, b, closed := post(1), post(2), post(3), post(4)
+	old.FetchedAt = t0.Add(-96 * time.Hour)
+	for _, p := range []*store.Post{old, a, b, closed} {
+		mustSave(t, s, p)
+	}
+	incOld := fileNew(t, s, old, grade(old, 4), old.FetchedAt)
+	inc := fileNew(t, s, a, grade(a, 4), t0)
+	incClosed := fileNew(t, s, closed, grade(closed, 4), t0)
+	const high = uint64(0xF00D_0000_0000_BEEF) // top bit set: must survive a signed column
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.AttachPost(ctx, inc.ID, b.ID, "转帖", t0); err != nil {
+			return err
+		}
+		incClosed.Status, incClosed.ClosedAt = store.StatusClosed, t0
+		if err := tx.UpdateIncident(ctx, incClosed); err != nil {
+			return err
+		}
+		for _, f := range []store.Fingerprint{
+			{PostID: old.ID, SimHash: 1, Entities: []string{"康福医院"}},
+			{PostID: a.ID, SimHash: 2, Terms: []string{"挂床"}},
+			{PostID: b.ID, SimHash: 7, Entities: []string{"康福医院", "岚川市"}, Terms: []string{"挂床", "老人"}},
+			{PostID: closed.ID, SimHash: 4},
+		} {
+			if err := tx.SaveFingerprint(ctx, f); err != nil {
+				return err
+			}
+		}
+		// Replacing a fingerprint (the post was edited) keeps one row.
+		return tx.SaveFingerprint(ctx, store.Fingerprint{PostID: b.ID, SimHash: high,
+			Entities: []string{"康福医院", "岚川市"}, Terms: []string{"挂床", "老人"}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = incOld
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		fps, err := tx.RecentFingerprints(ctx, t0.Add(-72*time.Hour))
+		if err != nil {
+			return err
+		}
+		if len(fps) != 2 || fps[0].PostID != a.ID || fps[1].PostID != b.ID {
+			t.Fatalf("recent fingerprints %+v: want a and b only (old post and closed incident excluded)", fps)
+		}
+		f := fps[1]
+		if f.SimHash != high || f.IncidentID != inc.ID || !f.FirstSeenAt.Equal(t0) ||
+			!slices.Equal(f.Entities, []string{"康福医院", "岚川市"}) || !slices.Equal(f.Terms, []string{"挂床", "老人"}) {
+			t.Errorf("fingerprint %+v", f)
+		}
+		if fps[0].Entities == nil || len(fps[0].Entities) != 0 {
+			t.Errorf("missing entities should read back empty, got %#v", fps[0].Entities)
+		}
+		n, err := tx.CountIncidentPosts(ctx, inc.ID, t0.Add(-time.Hour))
+		if err != nil || n != 2 {
+			t.Errorf("CountIncidentPosts = %d, %v; want 2", n, err)
+		}
+		if n, _ := tx.CountIncidentPosts(ctx, inc.ID, t0.Add(time.Hour)); n != 0 {
+			t.Errorf("CountIncidentPosts after the window = %d", n)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testFalsePositives(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b := post(1), post(2)
+	mustSave(t, s, a)
+	mustSave(t, s, b)
+	ga := grade(a, 4)
+	ga.Matches = append(ga.Matches, store.Match{Rule: "fraud", Term: "骗保"})
+	inc := fileNew(t, s, a, ga, t0)
+	gb := grade(b, 4)
+	gb.Matches = []store.Match{{Rule: "fraud", Term: "骗保"}, {Rule: "collective", Term: "拉横幅"}}
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.SaveGrade(ctx, gb); err != nil {
+			return err
+		}
+		if err := tx.AttachPost(ctx, inc.ID, b.ID, "同一事件", t0); err != nil {
+			return err
+		}
+		rules, err := tx.IncidentRules(ctx, inc.ID)
+		if err != nil {
+			return err
+		}
+		if !slices.Equal(rules, []string{"collective", "fraud", "reimb"}) {
+			t.Errorf("IncidentRules = %q", rules)
+		}
+		if err := tx.AddFalsePositives(ctx, rules, 1, t0); err != nil {
+			return err
+		}
+		if err := tx.AddFalsePositives(ctx, []string{"fraud"}, 1, t0.Add(time.Hour)); err != nil {
+			return err
+		}
+		return tx.AddFalsePositives(ctx, []string{"reimb", "never"}, -1, t0.Add(2*time.Hour))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fps, err := s.RuleFalsePositives(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, f := range fps {
+		got[f.Rule] = f.Count
+	}
+	if len(fps) < 3 || fps[0].Rule != "fraud" || fps[0].Count != 2 || !fps[0].LastAt.Equal(t0.Add(time.Hour)) ||
+		got["collective"] != 1 || got["reimb"] != 0 || got["never"] != 0 {
+		t.Errorf("RuleFalsePositives = %+v (counts never go below 0)", fps)
+	}
+}

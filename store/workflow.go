@@ -1,0 +1,48 @@
+package store
+
+import "time"
+
+// StatusAssigned is the status of an incident handed to an office (分派)
+// that has no follow-up yet.
+const StatusAssigned = "assigned"
+
+// Event kinds of the handling workflow (beyond those in store.go).
+const (
+	EventAssigned      = "assigned"       // 分派 to an office
+	EventInvestigated  = "investigated"   // 调查核实 finished, with its finding
+	EventReplied       = "replied"        // 答复反馈: the public reply text
+	EventFalsePositive = "false_positive" // 误报: closed, counted against its rules
+	EventReopened      = "reopened"       // 重开
+)
+
+// Fingerprint is what grouping keeps of a filed post: a 64-bit SimHash of
+// its tokens, the institution and place names it mentions and its key
+// terms. IncidentID and FirstSeenAt are filled on reads.
+type Fingerprint struct {
+	PostID      int64
+	IncidentID  int64
+	SimHash     uint64
+	Entities    []string
+	Terms       []string
+	FirstSeenAt time.Time
+}
+
+// RuleFalsePositives is how often incidents a rule fired on were closed as
+// false positives (误报).
+type RuleFalsePositives struct {
+	Rule   string
+	Count  int
+	LastAt time.Time
+}
+
+// InvestigatePending reports whether the investigation stage (调查核实) is
+// still running.
+func (i Incident) InvestigatePending() bool {
+	return i.Open() && !i.InvestigateDueAt.IsZero() && i.InvestigatedAt.IsZero()
+}
+
+// FeedbackPending reports whether the reply to the public (答复反馈) is
+// still due.
+func (i Incident) FeedbackPending() bool {
+	return i.Open() && !i.FeedbackDueAt.IsZero() && i.RepliedAt.IsZero()
+}

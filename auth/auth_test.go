@@ -1,0 +1,346 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/auth"
+	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/store/sqlite"
+)
+
+// cheap keeps tests fast; the production cost is measured in BenchmarkHash.
+var cheap = auth.HashParams{Memory: 1024, Time: 1, Threads: 1}
+
+func TestHashAndVerify(t *testing.T) {
+	h, err := auth.HashPassword("正确的马电池订书钉", cheap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=1024,t=1,p=1$") {
+		t.Errorf("hash format %q", h)
+	}
+	h2, _ := auth.HashPassword("正确的马电池订书钉", cheap)
+	if h == h2 {
+		t.Error("two hashes of one password are equal: no salt")
+	}
+	if ok, err := auth.VerifyPassword(h, "正确的马电池订书钉"); !ok || err != nil {
+		t.Errorf("right password: %v %v", ok, err)
+	}
+	if ok, err := auth.VerifyPassword(h, "正确的马电池订书针"); ok || err != nil {
+		t.Errorf("wrong password: %v %v", ok, err)
+	}
+	for _, bad := range []string{"", "plain", "$argon2id$v=19$m=0,t=1,p=1$AAAA$AAAA", "$2a$10$abcdefghijklmnopqrstuv",
+		strings.Replace(h, "v=19", "v=16", 1), "$argon2id$v=19$m=1024,t=1,p=1$!!$AAAA"} {
+		if ok, err := auth.VerifyPassword(bad, "x"); ok || !errors.Is(err, auth.ErrBadHash) {
+			t.Errorf("VerifyPassword(%q) = %v, %v", bad, ok, err)
+		}
+	}
+	// Default parameters round-trip too.
+	h, err = auth.HashPassword("pässwörd-1234", auth.DefaultHashParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := auth.VerifyPassword(h, "pässwörd-1234"); !ok || !strings.Contains(h, "m=19456,t=2,p=1") {
+		t.Errorf("default params: %q", h)
+	}
+}
+
+func BenchmarkHashDefault(b *testing.B) {
+	for b.Loop() {
+		if _, err := auth.HashPassword("benchmark-password", auth.DefaultHashParams); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestPasswordPolicyAndNames(t *testing.T) {
+	if err := auth.CheckPassword("wang", "short"); err == nil {
+		t.Error("short password accepted")
+	}
+	if err := auth.CheckPassword("wangxiaoming", "WangXiaoMing"); err == nil {
+		t.Error("password equal to the name accepted")
+	}
+	if err := auth.CheckPassword("wang", "医保舆情处置很重要的"); err != nil {
+		t.Errorf("10 Chinese characters refused: %v", err)
+	}
+	if n, err := auth.NormalizeName(" Wang.Li "); n != "wang.li" || err != nil {
+		t.Errorf("NormalizeName = %q, %v", n, err)
+	}
+	for _, bad := range []string{"", "a", "王科员", "-x", "a b", strings.Repeat("a", 33)} {
+		if _, err := auth.NormalizeName(bad); err == nil {
+			t.Errorf("name %q accepted", bad)
+		}
+	}
+	p := auth.GeneratePassword()
+	if len(p) != 16 || auth.CheckPassword("demo", p) != nil || p == auth.GeneratePassword() {
+		t.Errorf("generated password %q", p)
+	}
+}
+
+func TestRoles(t *testing.T) {
+	cases := []struct {
+		r, min auth.Role
+		want   bool
+	}{
+		{auth.RoleViewer, auth.RoleViewer, true},
+		{auth.RoleViewer, auth.RoleHandler, false},
+		{auth.RoleHandler, auth.RoleViewer, true},
+		{auth.RoleOperator, auth.RoleHandler, true},
+		{auth.RoleOperator, auth.RoleAdmin, false},
+		{auth.RoleAdmin, auth.RoleOperator, true},
+		{auth.Role("root"), auth.RoleViewer, false},
+	}
+	for _, c := range cases {
+		if got := c.r.AtLeast(c.min); got != c.want {
+			t.Errorf("%s.AtLeast(%s) = %v", c.r, c.min, got)
+		}
+	}
+	if auth.RoleViewer.SeesFullText() || !auth.RoleHandler.SeesFullText() {
+		t.Error("full text: viewer must not, handler must")
+	}
+	if _, err := auth.ParseRole("superuser"); err == nil {
+		t.Error("unknown role parsed")
+	}
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func TestLimiter(t *testing.T) {
+	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	l := auth.NewLimiter(auth.LimitConfig{PerAccountIP: 3, PerIP: 5, Window: 10 * time.Minute, MaxKeys: 4}, c.Now)
+	for i := range 3 {
+		if ok, _ := l.Allow("wang", "10.0.0.1"); !ok {
+			t.Fatalf("try %d refused", i+1)
+		}
+		l.Failure("wang", "10.0.0.1")
+		c.Add(time.Minute)
+	}
+	ok, wait := l.Allow("wang", "10.0.0.1")
+	if ok || wait != 7*time.Minute {
+		t.Errorf("after 3 failures: allow=%v wait=%v, want refused for 7m", ok, wait)
+	}
+	if ok, _ := l.Allow("wang", "10.0.0.2"); !ok {
+		t.Error("another address is refused for the same account")
+	}
+	if ok, _ := l.Allow("li", "10.0.0.1"); !ok {
+		t.Error("another account is refused from the same address")
+	}
+	// Spraying: failures over many accounts from one address.
+	l.Failure("li", "10.0.0.1")
+	l.Failure("zhao", "10.0.0.1")
+	if ok, _ := l.Allow("qian", "10.0.0.1"); ok {
+		t.Error("address with 5 failures over accounts still allowed")
+	}
+	c.Add(7 * time.Minute)
+	if ok, _ := l.Allow("wang", "10.0.0.2"); !ok {
+		t.Error("other address blocked")
+	}
+	if ok, _ := l.Allow("wang", "10.0.0.1"); !ok {
+		t.Error("still refused once the first failures left the window")
+	}
+	// A success clears the account's failures from that address.
+	l.Failure("sun", "10.0.0.9")
+	l.Failure("sun", "10.0.0.9")
+	l.Success("sun", "10.0.0.9")
+	l.Failure("sun", "10.0.0.9")
+	l.Failure("sun", "10.0.0.9")
+	if ok, _ := l.Allow("sun", "10.0.0.9"); !ok {
+		t.Error("failures before a success still counted")
+	}
+	if n := l.Keys(); n > 4 {
+		t.Errorf("limiter holds %d keys, bound is 4", n)
+	}
+}
+
+func newService(t *testing.T, c *clock) (*auth.Service, *sqlite.Store) {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "a.db"), time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return auth.New(auth.Options{Store: st, Now: c.Now, Hash: cheap, SessionLifetime: 8 * time.Hour,
+		IdleTimeout: time.Hour, Limits: auth.LimitConfig{PerAccountIP: 3, PerIP: 10, Window: 15 * time.Minute}}), st
+}
+
+func TestLoginSessionExpiryAndAudit(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	svc, st := newService(t, c)
+	cli := auth.Actor{Name: "cli"}
+	if _, err := svc.AddUser(ctx, cli, "wang", "王科员", auth.RoleHandler, "医保舆情处置很重要的"); err != nil {
+		t.Fatal(err)
+	}
+	var in *auth.InputError
+	if _, err := svc.AddUser(ctx, cli, "WANG", "", auth.RoleViewer, "another-password-1"); !errors.As(err, &in) {
+		t.Errorf("duplicate user: %v", err)
+	}
+	if _, _, err := svc.Login(ctx, "wang", "wrong-password", "10.0.0.1", "test"); !errors.Is(err, auth.ErrBadCredentials) {
+		t.Fatalf("wrong password: %v", err)
+	}
+	if _, _, err := svc.Login(ctx, "nobody", "wrong-password", "10.0.0.1", "test"); !errors.Is(err, auth.ErrBadCredentials) {
+		t.Fatalf("unknown user: %v", err)
+	}
+	id, p, err := svc.Login(ctx, "Wang", "医保舆情处置很重要的", "10.0.0.1", "test")
+	if err != nil || p.Role != auth.RoleHandler || p.ActorName() != "王科员（wang）" {
+		t.Fatalf("login: %+v %v", p, err)
+	}
+	if len(id) < 40 {
+		t.Errorf("session ID %q too short", id)
+	}
+	if _, err := st.SessionByHash(ctx, id); !errors.Is(err, store.ErrNotFound) {
+		t.Error("the raw session ID is stored")
+	}
+	// Activity keeps the session alive past the idle timeout...
+	for range 3 {
+		c.Add(50 * time.Minute)
+		if _, err := svc.Session(ctx, id); err != nil {
+			t.Fatalf("active session ended after %v: %v", c.Now().Sub(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), err)
+		}
+	}
+	// ...idling does not.
+	c.Add(61 * time.Minute)
+	if _, err := svc.Session(ctx, id); !errors.Is(err, auth.ErrNoSession) {
+		t.Errorf("idle session still valid: %v", err)
+	}
+	// The absolute lifetime ends even an active session.
+	id, _, err = svc.Login(ctx, "wang", "医保舆情处置很重要的", "10.0.0.1", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 9 {
+		c.Add(55 * time.Minute)
+		_, err = svc.Session(ctx, id)
+	}
+	if !errors.Is(err, auth.ErrNoSession) {
+		t.Errorf("session valid after %v (lifetime 8h): %v", 9*55*time.Minute, err)
+	}
+	// Logout ends the session; a password change ends all of them.
+	id, p, _ = svc.Login(ctx, "wang", "医保舆情处置很重要的", "10.0.0.1", "test")
+	if err := svc.Logout(ctx, p, "10.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Session(ctx, id); !errors.Is(err, auth.ErrNoSession) {
+		t.Error("session valid after logout")
+	}
+	id, _, _ = svc.Login(ctx, "wang", "医保舆情处置很重要的", "10.0.0.1", "test")
+	if err := svc.SetPassword(ctx, cli, "wang", "新的密码也已经足够长了"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Session(ctx, id); !errors.Is(err, auth.ErrNoSession) {
+		t.Error("session survived a password change")
+	}
+	if _, _, err := svc.Login(ctx, "wang", "医保舆情处置很重要的", "10.0.0.1", "test"); err == nil {
+		t.Error("old password still works")
+	}
+	// Disabled accounts cannot log in.
+	if err := svc.SetDisabled(ctx, cli, "wang", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.Login(ctx, "wang", "新的密码也已经足够长了", "10.0.0.7", "test"); !errors.Is(err, auth.ErrBadCredentials) {
+		t.Errorf("disabled account logged in: %v", err)
+	}
+
+	log, err := st.AuditLog(ctx, store.AuditFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for i := len(log) - 1; i >= 0; i-- {
+		e := log[i]
+		got = append(got, e.Action+":"+e.Actor)
+		if e.At.IsZero() {
+			t.Errorf("audit row without time: %+v", e)
+		}
+	}
+	want := "user.add:cli login.failed:wang login.failed:nobody login:wang login:wang login:wang logout:wang login:wang " +
+		"user.passwd:cli login.failed:wang user.disable:cli login.failed:wang"
+	if strings.Join(got, " ") != want {
+		t.Errorf("audit log\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+	if log[0].IP != "10.0.0.7" || log[0].OK {
+		t.Errorf("last row %+v", log[0])
+	}
+}
+
+func TestLoginRateLimited(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	svc, _ := newService(t, c)
+	if _, err := svc.AddUser(ctx, auth.Actor{Name: "cli"}, "li", "", auth.RoleViewer, "a-good-password"); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		svc.Login(ctx, "li", "guess-guess", "10.0.0.1", "")
+	}
+	// Even the right password is refused while limited, without checking it.
+	_, _, err := svc.Login(ctx, "li", "a-good-password", "10.0.0.1", "")
+	var rl *auth.RateLimitedError
+	if !errors.As(err, &rl) || rl.Wait != 15*time.Minute {
+		t.Fatalf("4th try: %v", err)
+	}
+	if _, _, err := svc.Login(ctx, "li", "a-good-password", "10.0.0.2", ""); err != nil {
+		t.Errorf("other address refused: %v", err)
+	}
+	c.Add(15 * time.Minute)
+	if _, _, err := svc.Login(ctx, "li", "a-good-password", "10.0.0.1", ""); err != nil {
+		t.Errorf("still limited after the window: %v", err)
+	}
+}
+
+func TestTokens(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	svc, _ := newService(t, c)
+	cli := auth.Actor{Name: "cli"}
+	if _, err := svc.AddUser(ctx, cli, "bot", "", auth.RoleHandler, "a-good-password"); err != nil {
+		t.Fatal(err)
+	}
+	plain, tok, err := svc.AddToken(ctx, cli, "bot", "告警联动", 24*time.Hour)
+	if err != nil || !strings.HasPrefix(plain, "yq_") || tok.Hash == plain {
+		t.Fatalf("AddToken: %q %+v %v", plain, tok, err)
+	}
+	if p, err := svc.Token(ctx, plain); err != nil || p.User.Name != "bot" || p.Via != "token" {
+		t.Errorf("token: %+v %v", p, err)
+	}
+	if _, err := svc.Token(ctx, plain+"x"); !errors.Is(err, auth.ErrBadToken) {
+		t.Errorf("altered token: %v", err)
+	}
+	c.Add(24 * time.Hour)
+	if _, err := svc.Token(ctx, plain); !errors.Is(err, auth.ErrBadToken) {
+		t.Errorf("expired token: %v", err)
+	}
+	plain, tok, _ = svc.AddToken(ctx, cli, "bot", "", 0)
+	if err := svc.RevokeToken(ctx, cli, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Token(ctx, plain); !errors.Is(err, auth.ErrBadToken) {
+		t.Errorf("revoked token: %v", err)
+	}
+}
+
+func TestCSRFToken(t *testing.T) {
+	a, b := auth.RandomSecret(32), auth.RandomSecret(32)
+	if auth.CSRFToken(a) == auth.CSRFToken(b) || auth.CSRFToken(a) != auth.CSRFToken(a) {
+		t.Error("CSRF token not per session")
+	}
+	if !auth.CheckCSRF(a, auth.CSRFToken(a)) || auth.CheckCSRF(a, auth.CSRFToken(b)) || auth.CheckCSRF(a, "") || auth.CheckCSRF("", "") {
+		t.Error("CheckCSRF")
+	}
+}

@@ -1,0 +1,104 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrDuplicate is returned when a record with the same unique key exists.
+var ErrDuplicate = errors.New("记录已存在")
+
+// User is one console account. The password is kept only as a slow hash
+// (see package auth); Role is one of viewer, handler, operator, admin.
+type User struct {
+	ID           int64
+	Name         string // login name, unique, lower case
+	DisplayName  string // shown in the console and the incident log
+	Role         string
+	PasswordHash string
+	Disabled     bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Session is one console login. Only a hash of the session ID (what the
+// browser's cookie carries) is stored, so a copy of the database cannot be
+// used to log in.
+type Session struct {
+	IDHash     string
+	UserID     int64
+	CreatedAt  time.Time
+	ExpiresAt  time.Time // absolute end of the session
+	LastSeenAt time.Time
+	IP         string
+	UserAgent  string
+}
+
+// APIToken lets automation call the JSON API as a user. Only its hash is stored.
+type APIToken struct {
+	ID         int64
+	UserID     int64
+	Name       string // what the token is for
+	Hash       string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time // zero: never
+	LastUsedAt time.Time
+	RevokedAt  time.Time // zero: valid
+}
+
+// AuditEntry is one row of the append-only audit log: who did what, from
+// where, when, and whether it succeeded.
+type AuditEntry struct {
+	ID     int64
+	At     time.Time
+	Actor  string // login name, or what was typed on a failed login
+	IP     string
+	Action string // e.g. login, login_failed, logout, incident.ack, user.add
+	Target string // the incident number, user name, ... acted on
+	Detail string // masked free text
+	OK     bool
+}
+
+// AuditFilter pages through the audit log, newest first.
+type AuditFilter struct {
+	Actor    string // "": anyone
+	Action   string // "": any
+	BeforeID int64  // 0: from the newest
+	Limit    int    // 0: a default of 100
+}
+
+// AuthStore keeps accounts, sessions, API tokens and the audit log. Every
+// engine implements it beside Store and passes storetest.RunAuth.
+type AuthStore interface {
+	// CreateUser assigns u.ID; ErrDuplicate when the name is taken.
+	CreateUser(ctx context.Context, u *User) error
+	// UpdateUser saves display name, role, password hash and disabled flag.
+	UpdateUser(ctx context.Context, u User) error
+	UserByName(ctx context.Context, name string) (User, error)
+	UserByID(ctx context.Context, id int64) (User, error)
+	// Users lists every account by name.
+	Users(ctx context.Context) ([]User, error)
+
+	CreateSession(ctx context.Context, s Session) error
+	SessionByHash(ctx context.Context, idHash string) (Session, error)
+	// TouchSession records activity on a session.
+	TouchSession(ctx context.Context, idHash string, at time.Time) error
+	DeleteSession(ctx context.Context, idHash string) error
+	// DeleteUserSessions ends every session of a user (password change, disable).
+	DeleteUserSessions(ctx context.Context, userID int64) error
+	// DeleteExpiredSessions removes sessions whose ExpiresAt is before now.
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
+
+	// CreateToken assigns t.ID.
+	CreateToken(ctx context.Context, t *APIToken) error
+	TokenByHash(ctx context.Context, hash string) (APIToken, error)
+	TouchToken(ctx context.Context, id int64, at time.Time) error
+	RevokeToken(ctx context.Context, id int64, at time.Time) error
+	// Tokens lists every token, newest first.
+	Tokens(ctx context.Context) ([]APIToken, error)
+
+	// AppendAudit adds one row to the audit log; rows are never changed.
+	AppendAudit(ctx context.Context, e AuditEntry) error
+	AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+}

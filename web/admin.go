@@ -1,0 +1,217 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/yuqing-bureau/yuqing/auth"
+	"github.com/yuqing-bureau/yuqing/store"
+)
+
+// The admin pages: accounts and API tokens (/admin/users) and the audit
+// log (/admin/audit). Account changes go through auth.Service, which
+// audits them.
+
+type usersPage struct {
+	Title    string
+	Users    []store.User
+	Tokens   []tokenView
+	Roles    []auth.Role
+	Error    string
+	Notice   string
+	Password string // a reset password, shown once
+	Form     struct{ Name, Display, Role string }
+}
+
+type tokenView struct {
+	store.APIToken
+	User string
+}
+
+func (s *Server) adminRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /admin/users", s.require(auth.RoleAdmin, s.users))
+	mux.HandleFunc("POST /admin/users", s.require(auth.RoleAdmin, s.addUser))
+	mux.HandleFunc("POST /admin/users/{name}/role", s.require(auth.RoleAdmin, s.changeRole))
+	mux.HandleFunc("POST /admin/users/{name}/disable", s.require(auth.RoleAdmin, s.setDisabled(true)))
+	mux.HandleFunc("POST /admin/users/{name}/enable", s.require(auth.RoleAdmin, s.setDisabled(false)))
+	mux.HandleFunc("POST /admin/users/{name}/password", s.require(auth.RoleAdmin, s.resetPassword))
+	mux.HandleFunc("POST /admin/tokens/{id}/revoke", s.require(auth.RoleAdmin, s.revokeToken))
+	mux.HandleFunc("GET /admin/audit", s.require(auth.RoleAdmin, s.auditLog))
+}
+
+func (s *Server) users(w http.ResponseWriter, r *http.Request) {
+	page := usersPage{Notice: r.URL.Query().Get("ok")}
+	s.renderUsers(w, r, http.StatusOK, page)
+}
+
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, page usersPage) {
+	st := s.opts.Auth.Store()
+	users, err := st.Users(r.Context())
+	if err != nil {
+		s.fail(w, http.StatusInternalServerError, "读取账号失败", err)
+		return
+	}
+	toks, err := st.Tokens(r.Context())
+	if err != nil {
+		s.fail(w, http.StatusInternalServerError, "读取令牌失败", err)
+		return
+	}
+	names := map[int64]string{}
+	for _, u := range users {
+		names[u.ID] = u.Name
+	}
+	for _, t := range toks {
+		page.Tokens = append(page.Tokens, tokenView{APIToken: t, User: names[t.UserID]})
+	}
+	page.Title, page.Users, page.Roles = "账号管理", users, auth.Roles
+	s.render(w, status, "users", page)
+}
+
+func (s *Server) addUser(w http.ResponseWriter, r *http.Request) {
+	name, display := r.PostFormValue("name"), r.PostFormValue("display")
+	role, pw := auth.Role(r.PostFormValue("role")), r.PostFormValue("password")
+	_, err := s.opts.Auth.AddUser(r.Context(), actorOf(r), name, display, role, pw)
+	if err != nil {
+		audit(r, "user.add", name, err.Error())
+		page := usersPage{Error: "新建账号失败：" + err.Error()}
+		page.Form.Name, page.Form.Display, page.Form.Role = name, display, string(role)
+		var in *auth.InputError
+		if !errors.As(err, &in) {
+			s.fail(w, http.StatusInternalServerError, "新建账号失败", err)
+			return
+		}
+		s.renderUsers(w, r, http.StatusBadRequest, page)
+		return
+	}
+	skipAudit(r)
+	s.doneUsers(w, r, "已新建账号 "+name)
+}
+
+func (s *Server) doneUsers(w http.ResponseWriter, r *http.Request, msg string) {
+	http.Redirect(w, r, "/admin/users?ok="+url.QueryEscape(msg), http.StatusSeeOther)
+}
+
+func (s *Server) userChangeFailed(w http.ResponseWriter, r *http.Request, action, name string, err error) {
+	audit(r, action, name, err.Error())
+	if errors.Is(err, store.ErrNotFound) {
+		s.fail(w, http.StatusNotFound, "账号 "+name+" 不存在", nil)
+		return
+	}
+	s.renderUsers(w, r, http.StatusBadRequest, usersPage{Error: err.Error()})
+}
+
+func (s *Server) changeRole(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	role, err := auth.ParseRole(r.PostFormValue("role"))
+	if err == nil {
+		if self, _ := principalOf(r.Context()); self.User.Name == name && role != auth.RoleAdmin {
+			err = errors.New("不能降低自己的角色（请让另一位管理员操作）")
+		}
+	}
+	if err == nil {
+		err = s.opts.Auth.SetRole(r.Context(), actorOf(r), name, role)
+	}
+	if err != nil {
+		s.userChangeFailed(w, r, "user.role", name, err)
+		return
+	}
+	skipAudit(r)
+	s.doneUsers(w, r, "已将 "+name+" 的角色改为"+role.Name())
+}
+
+func (s *Server) setDisabled(disabled bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("name")
+		action := map[bool]string{true: "user.disable", false: "user.enable"}[disabled]
+		var err error
+		if self, _ := principalOf(r.Context()); disabled && self.User.Name == name {
+			err = errors.New("不能停用自己的账号")
+		} else {
+			err = s.opts.Auth.SetDisabled(r.Context(), actorOf(r), name, disabled)
+		}
+		if err != nil {
+			s.userChangeFailed(w, r, action, name, err)
+			return
+		}
+		skipAudit(r)
+		s.doneUsers(w, r, map[bool]string{true: "已停用 ", false: "已启用 "}[disabled]+name)
+	}
+}
+
+// resetPassword sets a random password and shows it once to the admin.
+func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	pw := auth.GeneratePassword()
+	if err := s.opts.Auth.SetPassword(r.Context(), actorOf(r), name, pw); err != nil {
+		s.userChangeFailed(w, r, "user.passwd", name, err)
+		return
+	}
+	skipAudit(r)
+	w.Header().Set("Cache-Control", "no-store")
+	s.renderUsers(w, r, http.StatusOK, usersPage{Notice: "已重置 " + name + " 的密码，请当面或通过安全渠道告知本人，本页关闭后不再显示：", Password: pw})
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, http.StatusBadRequest, "令牌编号无效", nil)
+		return
+	}
+	if err := s.opts.Auth.RevokeToken(r.Context(), actorOf(r), id); err != nil {
+		s.userChangeFailed(w, r, "token.revoke", "#"+r.PathValue("id"), err)
+		return
+	}
+	skipAudit(r)
+	s.doneUsers(w, r, "已吊销令牌 #"+r.PathValue("id"))
+}
+
+type auditPage struct {
+	Title   string
+	Entries []store.AuditEntry
+	Actor   string
+	Action  string
+	Older   int64 // BeforeID of the next page, 0 when none
+}
+
+const auditPageSize = 100
+
+func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.AuditFilter{Actor: strings.TrimSpace(q.Get("actor")), Action: strings.TrimSpace(q.Get("action")), Limit: auditPageSize}
+	if b := q.Get("before"); b != "" {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || n <= 0 {
+			s.fail(w, http.StatusBadRequest, "分页参数无效", nil)
+			return
+		}
+		f.BeforeID = n
+	}
+	es, err := s.opts.Auth.Store().AuditLog(r.Context(), f)
+	if err != nil {
+		s.fail(w, http.StatusInternalServerError, "读取审计日志失败", err)
+		return
+	}
+	page := auditPage{Title: "审计日志", Entries: es, Actor: f.Actor, Action: f.Action}
+	if len(es) == auditPageSize {
+		page.Older = es[len(es)-1].ID
+	}
+	s.render(w, http.StatusOK, "audit", page)
+}
+
+// AuditActionName is the Chinese name of an audit action.
+func AuditActionName(a string) string {
+	names := map[string]string{
+		"login": "登录", "login.failed": "登录失败", "login.limited": "登录被限流", "logout": "退出登录",
+		"access.denied": "越权访问被拒", "csrf.rejected": "CSRF 校验失败",
+		"user.add": "新建账号", "user.passwd": "修改密码", "user.role": "修改角色",
+		"user.disable": "停用账号", "user.enable": "启用账号", "token.add": "新建 API 令牌", "token.revoke": "吊销 API 令牌",
+		"incident.ack": "签收", "incident.followup": "跟进", "incident.close": "办结",
+	}
+	if n, ok := names[a]; ok {
+		return n
+	}
+	return a
+}

@@ -1,0 +1,279 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/auth"
+	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/privacy"
+	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
+)
+
+// The JSON API under /api/v1/, documented in docs/api.md. It is served to
+// API tokens (Authorization: Bearer yq_...) and to console sessions (which
+// must send X-CSRF-Token on POST). Lists always mask personal data; the
+// detail is unmasked only for roles that see full text.
+
+// APIAction is one incident action of the API: POST /api/v1/incidents/{number}/{name}.
+type APIAction struct {
+	Role auth.Role
+	Do   func(ctx context.Context, wf Workflow, number, actor string, req ActionRequest) (store.Incident, error)
+}
+
+// ActionRequest is the JSON body of an action.
+type ActionRequest struct {
+	Note   string `json:"note"`
+	Office string `json:"office,omitempty"` // assign
+	Level  int    `json:"level,omitempty"`  // level change
+}
+
+// apiActions are the actions the API offers; workflow actions add theirs.
+var apiActions = map[string]APIAction{
+	"ack": {Role: auth.RoleHandler, Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
+		return wf.Acknowledge(ctx, n, actor, req.Note)
+	}},
+	"followup": {Role: auth.RoleHandler, Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
+		return wf.FollowUp(ctx, n, actor, req.Note)
+	}},
+	"close": {Role: auth.RoleHandler, Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
+		return wf.Close(ctx, n, actor, req.Note)
+	}},
+	"assign": {Role: auth.RoleHandler, Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
+		return wf.Assign(ctx, n, actor, req.Office, req.Note)
+	}},
+	"investigated": {Role: auth.RoleHandler, Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
+		return wf.Investigated(ctx, n, actor, req.Note)
+	}},
+	"reply": {Role: auth.RoleHandler, Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
+		return wf.Reply(ctx, n, actor, req.Note)
+	}},
+	"false-positive": {Role: auth.RoleHandler, Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
+		return wf.MarkFalsePositive(ctx, n, actor, req.Note)
+	}},
+	"reopen": {Role: auth.RoleHandler, Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
+		return wf.Reopen(ctx, n, actor, req.Note)
+	}},
+	"level": {Role: auth.RoleHandler, Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
+		return wf.ChangeLevel(ctx, n, actor, req.Level, req.Note)
+	}},
+}
+
+func (s *Server) apiRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/v1/me", s.apiMe)
+	mux.HandleFunc("GET /api/v1/incidents", s.apiIncidents)
+	mux.HandleFunc("GET /api/v1/incidents/{number}", s.apiIncident)
+	mux.HandleFunc("POST /api/v1/incidents/{number}/{action}", s.apiAction)
+}
+
+// IncidentJSON is an incident as the API returns it.
+type IncidentJSON struct {
+	Number        string     `json:"number"`
+	Title         string     `json:"title"`
+	Category      string     `json:"category"`
+	Level         int        `json:"level"`
+	LevelLabel    string     `json:"level_label"`
+	Status        string     `json:"status"`
+	Source        string     `json:"source"`
+	PostCount     int        `json:"post_count"`
+	FirstSeenAt   time.Time  `json:"first_seen_at"`
+	LastPostAt    time.Time  `json:"last_post_at"`
+	AckDueAt      *time.Time `json:"ack_due_at,omitempty"`
+	FollowUpDueAt *time.Time `json:"followup_due_at,omitempty"`
+	AckedAt       *time.Time `json:"acked_at,omitempty"`
+	FollowedUpAt  *time.Time `json:"followed_up_at,omitempty"`
+	ClosedAt      *time.Time `json:"closed_at,omitempty"`
+	Office        string     `json:"office,omitempty"`
+	FalsePositive bool       `json:"false_positive,omitempty"`
+	URL           string     `json:"url"`
+}
+
+// PostJSON is a post of an incident.
+type PostJSON struct {
+	URL         string     `json:"url"`
+	Source      string     `json:"source"`
+	Title       string     `json:"title"`
+	Body        string     `json:"body"`
+	Author      string     `json:"author"`
+	PublishedAt *time.Time `json:"published_at,omitempty"`
+	Reason      string     `json:"reason"`
+	Level       int        `json:"level"`
+	Category    string     `json:"category"`
+	Score       float64    `json:"score"`
+}
+
+// EventJSON is an entry of an incident's log.
+type EventJSON struct {
+	At    time.Time `json:"at"`
+	Kind  string    `json:"kind"`
+	Actor string    `json:"actor"`
+	Note  string    `json:"note"`
+}
+
+// DetailJSON is GET /api/v1/incidents/{number}.
+type DetailJSON struct {
+	Incident IncidentJSON `json:"incident"`
+	Masked   bool         `json:"masked"` // personal data in texts is masked for this caller
+	Posts    []PostJSON   `json:"posts"`
+	Events   []EventJSON  `json:"events"`
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func (s *Server) incidentJSON(i store.Incident) IncidentJSON {
+	return IncidentJSON{Number: i.Number, Title: privacy.Mask(i.Title), Category: i.Category, Level: i.Level,
+		LevelLabel: taxonomy.LevelLabel(i.Level), Status: i.Status, Source: i.Source, PostCount: i.PostCount,
+		FirstSeenAt: i.FirstSeenAt, LastPostAt: i.LastPostAt, AckDueAt: optTime(i.AckDueAt),
+		FollowUpDueAt: optTime(i.FollowUpDueAt), AckedAt: optTime(i.AckedAt), FollowedUpAt: optTime(i.FollowedUpAt),
+		ClosedAt: optTime(i.ClosedAt), Office: i.Office, FalsePositive: i.FalsePositive, URL: "/incidents/" + i.Number}
+}
+
+func (s *Server) apiJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		s.opts.Logger.Warn("写出 JSON 失败", "err", err)
+	}
+}
+
+func (s *Server) apiError(w http.ResponseWriter, status int, msg string) {
+	s.apiJSON(w, status, map[string]string{"error": msg})
+}
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
+	p, _ := principalOf(r.Context())
+	out := map[string]any{"name": p.User.Name, "display_name": p.User.DisplayName, "role": p.Role, "via": p.Via}
+	if p.Via == "session" {
+		out["csrf_token"] = auth.CSRFToken(p.SessionID)
+	}
+	s.apiJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.IncidentFilter{OnlyOpen: q.Get("status") != "all", Category: q.Get("category")}
+	for _, p := range []struct {
+		name string
+		dst  *int
+		ok   func(int) bool
+	}{
+		{"level", &f.Level, func(n int) bool { return n >= 1 && n <= 4 }},
+		{"limit", &f.Limit, func(n int) bool { return n >= 1 && n <= 1000 }},
+		{"offset", &f.Offset, func(n int) bool { return n >= 0 }},
+	} {
+		if v := q.Get(p.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || !p.ok(n) {
+				s.apiError(w, http.StatusBadRequest, "参数 "+p.name+" 无效")
+				return
+			}
+			*p.dst = n
+		}
+	}
+	incs, err := s.opts.Store.Incidents(r.Context(), f)
+	if err != nil {
+		s.opts.Logger.Error("API 读取事件列表失败", "err", err)
+		s.apiError(w, http.StatusInternalServerError, "读取事件列表失败")
+		return
+	}
+	out := make([]IncidentJSON, 0, len(incs))
+	for _, i := range incs {
+		out = append(out, s.incidentJSON(i))
+	}
+	s.apiJSON(w, http.StatusOK, map[string]any{"incidents": out})
+}
+
+func (s *Server) apiIncident(w http.ResponseWriter, r *http.Request) {
+	number := r.PathValue("number")
+	d, err := s.opts.Store.IncidentDetail(r.Context(), number)
+	if errors.Is(err, store.ErrNotFound) {
+		s.apiError(w, http.StatusNotFound, "事件 "+number+" 不存在")
+		return
+	}
+	if err != nil {
+		s.opts.Logger.Error("API 读取事件失败", "err", err)
+		s.apiError(w, http.StatusInternalServerError, "读取事件失败")
+		return
+	}
+	p, _ := principalOf(r.Context())
+	masked := !p.Role.SeesFullText()
+	if masked {
+		maskDetail(&d)
+	}
+	out := DetailJSON{Incident: s.incidentJSON(d.Incident), Masked: masked, Posts: []PostJSON{}, Events: []EventJSON{}}
+	for _, ip := range d.Posts {
+		out.Posts = append(out.Posts, PostJSON{URL: ip.Post.URL, Source: ip.Post.Source, Title: ip.Post.Title, Body: ip.Post.Body,
+			Author: ip.Post.Author, PublishedAt: optTime(ip.Post.PublishedAt), Reason: ip.Reason, Level: ip.Grade.Level,
+			Category: ip.Grade.Category, Score: ip.Grade.Score})
+	}
+	for _, e := range d.Events {
+		out.Events = append(out.Events, EventJSON{At: e.At, Kind: e.Kind, Actor: e.Actor, Note: e.Note})
+	}
+	s.apiJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) apiAction(w http.ResponseWriter, r *http.Request) {
+	number, name := r.PathValue("number"), r.PathValue("action")
+	act, ok := apiActions[name]
+	if !ok {
+		s.apiError(w, http.StatusNotFound, "未知操作 "+name)
+		return
+	}
+	p, _ := principalOf(r.Context())
+	if !p.Role.AtLeast(act.Role) {
+		s.forbidden(w, r, act.Role)
+		return
+	}
+	var req ActionRequest
+	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
+		s.apiError(w, http.StatusBadRequest, "请求体应为 JSON：{\"note\": \"...\"}")
+		return
+	}
+	audit(r, "incident."+name, number, req.Note)
+	if len([]rune(req.Note)) > 5000 {
+		s.apiError(w, http.StatusBadRequest, "内容过长（最多 5000 字）")
+		return
+	}
+	inc, err := act.Do(r.Context(), s.opts.Workflow, number, p.ActorName(), req)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.apiError(w, http.StatusNotFound, "事件 "+number+" 不存在")
+	case isWorkflowError(err):
+		s.apiError(w, http.StatusConflict, workflowMessage(err, number))
+	case isUserError(err):
+		s.apiError(w, http.StatusConflict, userMessage(err))
+	case err != nil:
+		s.opts.Logger.Error("API 操作失败", "action", name, "incident", number, "err", err)
+		s.apiError(w, http.StatusInternalServerError, "操作失败")
+	default:
+		s.opts.Logger.Info("API 操作", "action", name, "incident", number, "actor", p.User.Name)
+		s.apiJSON(w, http.StatusOK, map[string]any{"incident": s.incidentJSON(inc)})
+	}
+}
+
+// isUserError reports a workflow refusal the caller can fix.
+func isUserError(err error) bool {
+	for _, e := range []error{incident.ErrEmptyActor, incident.ErrEmptyNote, incident.ErrClosed, incident.ErrAlreadyDone} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}

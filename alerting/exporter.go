@@ -47,6 +47,8 @@ type Exporter struct {
 	mu   sync.Mutex
 	last []store.Incident // last good read, served while the store fails
 	ok   bool
+
+	excerpts excerpts // masked first-post excerpt per open incident
 }
 
 // NewExporter creates the exporter and registers it on reg.
@@ -62,9 +64,9 @@ func NewExporter(reg prometheus.Registerer, src IncidentSource, opts Options) (*
 		opts: opts,
 		info: prometheus.NewDesc("yuqing_incident_info",
 			"One series per open incident; labels carry what an alert must show.",
-			[]string{"number", "level", "level_name", "category", "category_name", "source", "title", "link"}, nil),
+			[]string{"number", "level", "level_name", "category", "category_name", "source", "title", "link", "excerpt"}, nil),
 		deadline: prometheus.NewDesc("yuqing_incident_deadline_timestamp_seconds",
-			"Deadline of a pending stage of an open incident (ack: emergency acknowledgement, followup: first follow-up reply).",
+			"Deadline of a pending stage of an open incident (ack: emergency acknowledgement, followup: first follow-up reply, investigate: investigation in working days, feedback: reply to the public in working days).",
 			[]string{"number", "stage"}, nil),
 		open: prometheus.NewDesc("yuqing_incidents_open",
 			"Open incidents by level and category.", []string{"level", "category"}, nil),
@@ -115,12 +117,17 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 			counts[[2]string{strconv.Itoa(l), c}] = 0
 		}
 	}
+	e.excerpts.prune(incs)
 	for _, inc := range incs {
 		level := strconv.Itoa(inc.Level)
+		excerpt, err := e.excerpts.get(ctx, e.src, inc)
+		if err != nil {
+			e.opts.Logger.Error("读取事件首帖摘要失败", "incident", inc.Number, "err", err)
+		}
 		counts[[2]string{level, inc.Category}]++
 		ch <- prometheus.MustNewConstMetric(e.info, prometheus.GaugeValue, 1,
 			inc.Number, level, taxonomy.LevelName(inc.Level), inc.Category, taxonomy.CategoryName(inc.Category),
-			e.sourceTitle(inc.Source), LabelTitle(inc.Title), IncidentURL(e.opts.ConsoleURL, inc.Number))
+			e.sourceTitle(inc.Source), LabelTitle(inc.Title), IncidentURL(e.opts.ConsoleURL, inc.Number), excerpt)
 		if inc.AckPending() {
 			ch <- prometheus.MustNewConstMetric(e.deadline, prometheus.GaugeValue,
 				float64(inc.AckDueAt.Unix()), inc.Number, "ack")
@@ -128,6 +135,14 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 		if inc.FollowUpPending() {
 			ch <- prometheus.MustNewConstMetric(e.deadline, prometheus.GaugeValue,
 				float64(inc.FollowUpDueAt.Unix()), inc.Number, "followup")
+		}
+		if inc.InvestigatePending() {
+			ch <- prometheus.MustNewConstMetric(e.deadline, prometheus.GaugeValue,
+				float64(inc.InvestigateDueAt.Unix()), inc.Number, "investigate")
+		}
+		if inc.FeedbackPending() {
+			ch <- prometheus.MustNewConstMetric(e.deadline, prometheus.GaugeValue,
+				float64(inc.FeedbackDueAt.Unix()), inc.Number, "feedback")
 		}
 	}
 	for k, n := range counts {

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/yuqing-bureau/yuqing/alerting"
+	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/crawler"
@@ -43,7 +44,9 @@ type Options struct {
 	Reload <-chan struct{}
 	// Ready is called with the bound address once the daemon serves.
 	Ready func(addr string)
-	Now   func() time.Time
+	// Demo prepares the demo's account once the store is open (RunDemo).
+	Demo func(ctx context.Context, a *auth.Service) error
+	Now  func() time.Time
 }
 
 // Version is the build's version, set by the binary.
@@ -152,6 +155,10 @@ func Run(ctx context.Context, opts Options) error {
 	}
 
 	inc := incident.New(st, cfg.Policy(), opts.Now)
+	inc.SetTokenizer(d.segmentWords) // grouping sees the words grading sees
+	if cfg.Calendar != nil && !cfg.Calendar.Covers(opts.Now()) {
+		log.Warn("工作日历未覆盖今年，按工作日计算的时限只按周末推算，请更新", "file", cfg.CalendarFile)
+	}
 	worker := grader.New(grader.Options{Store: st, Grader: d.cls, Incidents: inc, Logger: log.With("component", "grader"),
 		Registerer: reg, SourceWeight: sourceWeight, Interval: cfg.Grader.Interval, Batch: cfg.Grader.Batch, Now: opts.Now})
 	cr, err := crawler.New(crawler.Options{UserAgent: cfg.Crawler.UserAgent, Timeout: cfg.Crawler.Timeout,
@@ -161,12 +168,23 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	d.sched = crawler.NewScheduler(cr, st, log.With("component", "scheduler"), opts.Now)
 	d.sched.SetSources(cfg.Sources)
+	d.sched.Prime(ctx) // export stored source health (last success, breaker) before the first scrape
 	if _, err := alerting.NewExporter(reg, st, alerting.Options{ConsoleURL: cfg.ExternalURL,
 		SourceTitle: sourceTitle, Logger: log.With("component", "alerting")}); err != nil {
 		return err
 	}
+	if _, err := alerting.NewWorkflowExporter(reg, st, opts.Now, log.With("component", "alerting")); err != nil {
+		return err
+	}
+	authSvc := newAuth(st, cfg, log, opts.Now)
+	if opts.Demo != nil {
+		if err := opts.Demo(ctx, authSvc); err != nil {
+			return err
+		}
+	}
 	console, err := web.New(web.Options{Store: st, Workflow: inc, Classifier: d.cls, Logger: log.With("component", "web"),
-		Now: opts.Now, Location: cfg.Location, SourceTitle: sourceTitle})
+		Now: opts.Now, Location: cfg.Location, SourceTitle: sourceTitle, Sources: d.webSources,
+		Auth: authSvc, SecureCookie: cfg.Console.SecureCookie, ExternalURL: cfg.ExternalURL})
 	if err != nil {
 		return err
 	}
@@ -175,7 +193,7 @@ func Run(ctx context.Context, opts Options) error {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, EnableOpenMetrics: true}))
 	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "OK") })
 	mux.HandleFunc("GET /-/ready", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "OK") })
-	mux.Handle("POST /-/reload", http.NewCrossOriginProtection().Handler(http.HandlerFunc(d.handleReload)))
+	mux.Handle("POST /-/reload", console.Protect(auth.RoleOperator, http.HandlerFunc(d.handleReload)))
 	mux.Handle("/", console.Handler())
 
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
@@ -202,6 +220,7 @@ func Run(ctx context.Context, opts Options) error {
 			log.Error("研判退出", "err", err)
 		}
 	})
+	grading.Go(func() { sweepSessions(gradeCtx, authSvc, log) })
 
 	var runErr error
 loop:

@@ -2,10 +2,13 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/demo"
 )
 
@@ -25,7 +29,10 @@ func startDaemon(t *testing.T, cfgFile string) (string, func()) {
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, Options{ConfigFile: cfgFile, Listen: "127.0.0.1:0",
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Ready: func(a string) { ready <- a }})
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Ready: func(a string) { ready <- a },
+			Demo: func(ctx context.Context, a *auth.Service) error {
+				return EnsureAccount(ctx, a, auth.Actor{Name: "test"}, "tester", "测试员", auth.RoleOperator, "tester-password")
+			}})
 	}()
 	select {
 	case addr := <-ready:
@@ -58,6 +65,49 @@ func fetch(t *testing.T, url string) string {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// consoleSession logs in to the console as the test's operator and returns
+// the client and the session's CSRF token.
+func consoleSession(t *testing.T, addr string) (*http.Client, string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.PostForm("http://"+addr+"/login", url.Values{"username": {"tester"}, "password": {"tester-password"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = c.Get("http://" + addr + "/api/v1/me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var me struct {
+		CSRF string `json:"csrf_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&me); err != nil || me.CSRF == "" {
+		t.Fatalf("login as tester: %d %v", resp.StatusCode, err)
+	}
+	return c, me.CSRF
+}
+
+// consoleGet logs in to the console as the test's operator and fetches path.
+func consoleGet(t *testing.T, addr, path string) string {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.PostForm("http://"+addr+"/login", url.Values{"username": {"tester"}, "password": {"tester-password"},
+		"next": {path}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != strings.SplitN(path, "?", 2)[0] {
+		t.Fatalf("login and GET %s: %d at %s", path, resp.StatusCode, resp.Request.URL)
+	}
 	return string(b)
 }
 
@@ -128,7 +178,7 @@ func TestDemoPipelineEndToEnd(t *testing.T) {
 			t.Errorf("incident label carries an unmasked number: %s", line)
 		}
 	}
-	list := fetch(t, "http://"+addr+"/incidents")
+	list := consoleGet(t, addr, "/incidents")
 	for _, n := range nums {
 		if !strings.Contains(list, n) {
 			t.Errorf("console does not list %s", n)

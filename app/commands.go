@@ -32,6 +32,7 @@ func Check(configFile string, out io.Writer) error {
 	fmt.Fprintf(out, "  研判规则 %s，版本 %s\n", cfg.RulesFile, eng.Version())
 	fmt.Fprintf(out, "  数据库 %s（%s）\n", cfg.Store.Path, cfg.Store.Driver)
 	fmt.Fprintf(out, "  监听 %s，控制台地址 %s\n", cfg.Listen, cfg.ExternalURL)
+	checkWorkflow(cfg, out)
 	return nil
 }
 

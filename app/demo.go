@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -24,6 +25,8 @@ type DemoOptions struct {
 	DataDir string
 	// ForumListen is where the built-in sample forum listens (loopback).
 	ForumListen string
+	// Out receives the demo account's user name and password.
+	Out io.Writer
 }
 
 // RunDemo lays out a working configuration in DataDir (the shipped rules and
@@ -64,6 +67,10 @@ func RunDemo(ctx context.Context, opts DemoOptions) error {
 		return err
 	}
 	opts.Options.ConfigFile = filepath.Join(cfgDir, "yuqing.yaml")
+	if opts.Out == nil {
+		opts.Out = os.Stdout
+	}
+	opts.Options.Demo = demoAccount(opts.Out)
 	opts.Logger.Info("演示模式：内置示例论坛已启动", "forum", forumURL, "config", opts.Options.ConfigFile)
 	return Run(ctx, opts.Options)
 }

@@ -10,9 +10,14 @@ import (
 	"testing"
 )
 
-func post(t *testing.T, url string) (int, string) {
+// post posts to addr+path as the test's operator: logged in, with the
+// session's CSRF token.
+func post(t *testing.T, addr, path string) (int, string) {
 	t.Helper()
-	resp, err := http.Post(url, "text/plain", nil)
+	c, csrf := consoleSession(t, addr)
+	req, _ := http.NewRequest("POST", "http://"+addr+path, nil)
+	req.Header.Set("X-CSRF-Token", csrf)
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +60,7 @@ func TestReloadRejectsBrokenRulesAndKeepsTheOldOnes(t *testing.T) {
 
 	// A typo: the reload is refused with file, line and problem; v1 keeps running.
 	os.WriteFile(rulesFile, []byte(strings.Replace(string(good), "options:\n", "options:\n  relevance_treshold: 3\n", 1)), 0o644)
-	code, body := post(t, "http://"+addr+"/-/reload")
+	code, body := post(t, addr, "/-/reload")
 	if code != http.StatusBadRequest || !regexp.MustCompile(`rules\.yaml:\d+: .*relevance_treshold`).MatchString(body) {
 		t.Errorf("broken reload: %d %s", code, body)
 	}
@@ -65,14 +70,14 @@ func TestReloadRejectsBrokenRulesAndKeepsTheOldOnes(t *testing.T) {
 	if v := version(); v != v1 {
 		t.Errorf("version changed to %s after a failed reload", v)
 	}
-	tryBody := fetch(t, "http://"+addr+"/try")
+	tryBody := consoleGet(t, addr, "/try")
 	if !strings.Contains(tryBody, v1) {
 		t.Error("the try-out page does not run the old rules")
 	}
 
 	// A real change: swapped in, version and metrics follow.
 	os.WriteFile(rulesFile, append(good, []byte("\n  - id: reload_probe\n    any: [报销]\n    weight: 0.1\n")...), 0o644)
-	if code, body := post(t, "http://"+addr+"/-/reload"); code != http.StatusOK {
+	if code, body := post(t, addr, "/-/reload"); code != http.StatusOK {
 		t.Fatalf("good reload: %d %s", code, body)
 	}
 	if v := version(); v == v1 {
@@ -91,5 +96,9 @@ func TestReloadRejectsBrokenRulesAndKeepsTheOldOnes(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("cross-site reload: %d", resp.StatusCode)
+	}
+	// Without a login, or as a handler, no reload.
+	if resp, err := http.Post("http://"+addr+"/-/reload", "text/plain", nil); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("anonymous reload: %v %v", resp.StatusCode, err)
 	}
 }

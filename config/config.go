@@ -13,9 +13,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/calendar"
 	"github.com/yuqing-bureau/yuqing/crawler"
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
@@ -35,11 +37,26 @@ type Config struct {
 	Grader      GraderConfig  `yaml:"grader"`
 	Levels      map[int]Level `yaml:"levels"`
 	GroupWindow time.Duration `yaml:"group_window"`
+	Console     ConsoleConfig `yaml:"console"`
+	// Workflow: grouping beyond reposts, offices, the working-day calendar.
+	Grouping     GroupingConfig `yaml:"grouping"`
+	Offices      []string       `yaml:"offices"`
+	CalendarFile string         `yaml:"calendar_file"`
 
 	// Filled by Load.
-	File     string           `yaml:"-"`
-	Location *time.Location   `yaml:"-"`
-	Sources  []crawler.Source `yaml:"-"`
+	File     string             `yaml:"-"`
+	Location *time.Location     `yaml:"-"`
+	Sources  []crawler.Source   `yaml:"-"`
+	Calendar *calendar.Calendar `yaml:"-"`
+}
+
+// GroupingConfig tunes near-duplicate and same-event grouping and bursts.
+type GroupingConfig struct {
+	SimHashDistance int           `yaml:"simhash_distance"`
+	EventWindow     time.Duration `yaml:"event_window"`
+	EventMinTerms   int           `yaml:"event_min_terms"`
+	BurstWindow     time.Duration `yaml:"burst_window"`
+	BurstPosts      int           `yaml:"burst_posts"`
 }
 
 // StoreConfig chooses the database.
@@ -61,10 +78,23 @@ type GraderConfig struct {
 	Batch    int           `yaml:"batch"`
 }
 
+// ConsoleConfig secures the web console.
+type ConsoleConfig struct {
+	// SecureCookie forces the Secure flag on the session cookie; it is set
+	// anyway when the request came over TLS or external_url is https.
+	SecureCookie bool `yaml:"secure_cookie"`
+	// SessionLifetime is the longest a login lasts; IdleTimeout ends it
+	// earlier after inactivity.
+	SessionLifetime time.Duration `yaml:"session_lifetime"`
+	IdleTimeout     time.Duration `yaml:"idle_timeout"`
+}
+
 // Level holds one level's time limits.
 type Level struct {
-	Ack      time.Duration `yaml:"ack"`
-	FollowUp time.Duration `yaml:"followup"`
+	Ack             time.Duration `yaml:"ack"`
+	FollowUp        time.Duration `yaml:"followup"`
+	InvestigateDays int           `yaml:"investigate_days"`
+	FeedbackDays    int           `yaml:"feedback_days"`
 }
 
 // Default returns the built-in defaults that a file is decoded over.
@@ -72,7 +102,7 @@ func Default() Config {
 	p := incident.DefaultPolicy()
 	levels := map[int]Level{}
 	for l, d := range p.Levels {
-		levels[l] = Level{Ack: d.Ack, FollowUp: d.FollowUp}
+		levels[l] = Level{Ack: d.Ack, FollowUp: d.FollowUp, InvestigateDays: d.InvestigateDays, FeedbackDays: d.FeedbackDays}
 	}
 	return Config{
 		Listen:      "127.0.0.1:8080",
@@ -89,6 +119,10 @@ func Default() Config {
 		Grader:      GraderConfig{Interval: 2 * time.Second, Batch: 200},
 		Levels:      levels,
 		GroupWindow: p.GroupWindow,
+		Console:     ConsoleConfig{SessionLifetime: 12 * time.Hour, IdleTimeout: 2 * time.Hour},
+		Grouping: GroupingConfig{SimHashDistance: p.SimHashDistance, EventWindow: p.EventWindow,
+			EventMinTerms: p.EventMinTerms, BurstWindow: p.BurstWindow, BurstPosts: p.BurstPosts},
+		Offices: slices.Clone(p.Offices),
 	}
 }
 
@@ -110,7 +144,7 @@ func Load(path string) (*Config, error) {
 	}
 	c.File = abs
 	dir := filepath.Dir(abs)
-	for _, p := range []*string{&c.SourcesFile, &c.RulesFile, &c.DictDir, &c.Store.Path} {
+	for _, p := range []*string{&c.SourcesFile, &c.RulesFile, &c.DictDir, &c.Store.Path, &c.CalendarFile} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}
@@ -121,6 +155,13 @@ func Load(path string) (*Config, error) {
 	c.Sources, err = LoadSources(c.SourcesFile)
 	if err != nil {
 		return nil, err
+	}
+	if c.CalendarFile != "" {
+		if c.Calendar, err = calendar.Load(c.CalendarFile, c.Location); err != nil {
+			return nil, err
+		}
+	} else {
+		c.Calendar = calendar.Default(c.Location)
 	}
 	return &c, nil
 }
@@ -183,23 +224,43 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 		if lv.Ack < 0 {
 			errs = append(errs, doc.Errorf(path+".ack", "签收时限不能为负"))
 		}
+		if lv.InvestigateDays < 0 {
+			errs = append(errs, doc.Errorf(path+".investigate_days", "调查核实时限（工作日）不能为负"))
+		}
+		if lv.FeedbackDays < 0 {
+			errs = append(errs, doc.Errorf(path+".feedback_days", "答复反馈时限（工作日）不能为负"))
+		}
 	}
 	for l := taxonomy.LevelI; l <= taxonomy.LevelIV; l++ {
 		if _, ok := c.Levels[l]; !ok {
 			errs = append(errs, doc.Errorf("levels", "缺少等级 %d（%s）的时限", l, taxonomy.LevelLabel(l)))
 		}
 	}
+	if c.Console.SessionLifetime < time.Minute {
+		errs = append(errs, doc.Errorf("console.session_lifetime", "登录有效期至少 1 分钟"))
+	}
+	if c.Console.IdleTimeout < time.Minute {
+		errs = append(errs, doc.Errorf("console.idle_timeout", "登录空闲超时至少 1 分钟"))
+	}
 	if c.GroupWindow <= 0 {
 		errs = append(errs, doc.Errorf("group_window", "事件归并时间窗必须大于 0"))
 	}
+	errs = append(errs, c.validateWorkflow(doc)...)
 	return errors.Join(errs...)
 }
 
 // Policy returns the incident policy these settings describe.
 func (c *Config) Policy() incident.Policy {
-	p := incident.Policy{Levels: map[int]incident.Deadlines{}, GroupWindow: c.GroupWindow, Location: c.Location}
+	g := c.Grouping
+	p := incident.Policy{Levels: map[int]incident.Deadlines{}, GroupWindow: c.GroupWindow, Location: c.Location,
+		Offices: slices.Clone(c.Offices), SimHashDistance: g.SimHashDistance, EventWindow: g.EventWindow,
+		EventMinTerms: g.EventMinTerms, BurstWindow: g.BurstWindow, BurstPosts: g.BurstPosts}
+	if c.Calendar != nil {
+		p.Calendar = c.Calendar
+	}
 	for l, lv := range c.Levels {
-		p.Levels[l] = incident.Deadlines{Ack: lv.Ack, FollowUp: lv.FollowUp}
+		p.Levels[l] = incident.Deadlines{Ack: lv.Ack, FollowUp: lv.FollowUp,
+			InvestigateDays: lv.InvestigateDays, FeedbackDays: lv.FeedbackDays}
 	}
 	return p
 }

@@ -6,7 +6,7 @@ package configs
 import "embed"
 
 // FS holds yuqing.yaml, sources.yaml, rules.yaml, rules_test.yaml, the
-// domain dictionary and the Prometheus rules.
+// domain dictionary, the working-day calendar and the Prometheus rules.
 //
-//go:embed yuqing.yaml sources.yaml rules.yaml dict prometheus
+//go:embed yuqing.yaml sources.yaml rules.yaml calendar.yaml dict prometheus
 var FS embed.FS

@@ -27,7 +27,7 @@ type SourceState struct {
 	LastError           string
 	ETag                string
 	LastModified        string
-	LastItems           int // items found by the last crawl that read a list (0 after a layout error)
+	LastItems           int // items found by the last successful crawl that read a list
 	// LastErrorKind classifies LastError for the console and metrics
 	// ("layout", "encoding", "http", "retry_later", "robots", "truncated",
 	// "network", "store"); "" after a success.
@@ -133,6 +133,17 @@ type Incident struct {
 	FollowedUpAt  time.Time
 	ClosedAt      time.Time
 	UpdatedAt     time.Time
+
+	// Handling workflow (see store/workflow.go).
+	Office           string    // office the incident is assigned to (分派); "" until then
+	AssignedAt       time.Time // zero: not assigned
+	InvestigateDueAt time.Time // 调查核实 deadline (working days from registration)
+	InvestigatedAt   time.Time
+	FeedbackDueAt    time.Time // 答复反馈 deadline (working days from the investigation's end)
+	RepliedAt        time.Time
+	Reply            string // the public reply text, latest
+	Outcome          string // 办结 outcome
+	FalsePositive    bool   // closed as 误报
 }
 
 // Open reports whether the incident still needs handling.
@@ -249,6 +260,8 @@ type Store interface {
 	// EngagementNorms returns, per source, the median engagement of its
 	// posts first seen at or after since: what is normal for that source.
 	EngagementNorms(ctx context.Context, since time.Time) (map[string]Engagement, error)
+	// RuleFalsePositives returns the false-positive counts per rule, most first.
+	RuleFalsePositives(ctx context.Context) ([]RuleFalsePositives, error)
 
 	Close() error
 }
@@ -269,4 +282,21 @@ type Tx interface {
 	IncidentByNumber(ctx context.Context, number string) (Incident, error)
 	AttachPost(ctx context.Context, incidentID, postID int64, reason string, at time.Time) error
 	AppendEvent(ctx context.Context, e Event) error
+
+	// Grouping and workflow (store/workflow.go).
+
+	// SaveFingerprint stores (or replaces) the fingerprint of a post.
+	SaveFingerprint(ctx context.Context, f Fingerprint) error
+	// RecentFingerprints returns the fingerprints of posts first seen at or
+	// after since that belong to open incidents, oldest post first.
+	RecentFingerprints(ctx context.Context, since time.Time) ([]Fingerprint, error)
+	IncidentByID(ctx context.Context, id int64) (Incident, error)
+	// CountIncidentPosts counts an incident's posts first seen at or after since.
+	CountIncidentPosts(ctx context.Context, incidentID int64, since time.Time) (int, error)
+	// IncidentRules returns the rules that fired in the latest grades of an
+	// incident's posts, sorted and distinct.
+	IncidentRules(ctx context.Context, incidentID int64) ([]string, error)
+	// AddFalsePositives adds delta (may be negative, floored at 0) to the
+	// false-positive count of each rule.
+	AddFalsePositives(ctx context.Context, rules []string, delta int, at time.Time) error
 }

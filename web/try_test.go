@@ -1,9 +1,9 @@
 package web_test
 
 import (
+	"context"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/yuqing-bureau/yuqing/classifier"
+	"github.com/yuqing-bureau/yuqing/store/sqlite"
 	"github.com/yuqing-bureau/yuqing/web"
 )
 
@@ -19,20 +20,35 @@ func TestTryPageShowsSegmentationRulesAndGrade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	con, err := web.New(web.Options{Classifier: classifier.New(eng)})
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "y.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	con, err := web.New(web.Options{Classifier: classifier.New(eng), Auth: newAuth(t, st)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(con.Handler())
 	defer srv.Close()
+	operator := loginClient(t, srv, "ops", true)
 	postForm := func(v url.Values) (int, string) {
-		resp, err := http.PostForm(srv.URL+"/try", v)
+		resp, err := operator.PostForm(srv.URL+"/try", v)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
+	}
+	if resp, err := operator.Get(srv.URL + "/try"); err != nil {
+		t.Fatal(err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), `name="csrf"`) {
+			t.Error("try form lacks the CSRF field")
+		}
 	}
 	code, body := postForm(url.Values{"title": {"医保电子凭证扫码一直失败"}, "body": {"在药店买药<b>扫码</b>提示网络异常"}, "replies": {"3"}})
 	if code != 200 {

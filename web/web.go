@@ -14,12 +14,15 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/privacy"
@@ -41,6 +44,7 @@ type Workflow interface {
 	Acknowledge(ctx context.Context, number, actor, note string) (store.Incident, error)
 	FollowUp(ctx context.Context, number, actor, note string) (store.Incident, error)
 	Close(ctx context.Context, number, actor, note string) (store.Incident, error)
+	Handling // 分派, 调查核实, 答复, 误报, 重开, 升级/降级 (workflow.go)
 }
 
 // Options configure the console.
@@ -53,6 +57,15 @@ type Options struct {
 	Now         func() time.Time
 	Location    *time.Location
 	SourceTitle func(name string) string
+	// Sources lists the configured sources for the source-health page
+	// (sources.go); nil: every source with a stored state.
+	Sources func() []SourceInfo
+	// Auth authenticates every request (required); see auth.go.
+	Auth *auth.Service
+	// SecureCookie forces the Secure flag on the session cookie; it is set
+	// anyway over TLS or when ExternalURL is https.
+	SecureCookie bool
+	ExternalURL  string
 }
 
 // Server is the console.
@@ -72,6 +85,9 @@ func New(opts Options) (*Server, error) {
 	if opts.Location == nil {
 		opts.Location = time.Local
 	}
+	if opts.Auth == nil {
+		return nil, errors.New("控制台缺少账号服务（web.Options.Auth）")
+	}
 	s := &Server{opts: opts, pages: map[string]*template.Template{}}
 	funcs := template.FuncMap{
 		"levelLabel":   taxonomy.LevelLabel,
@@ -83,8 +99,11 @@ func New(opts Options) (*Server, error) {
 		"source":       s.sourceTitle,
 		"time":         s.formatTime,
 		"deadline":     s.deadline,
+		"auditAction":  AuditActionName,
 	}
-	for _, page := range []string{"list", "detail", "error", "try"} {
+	maps.Copy(funcs, requestFuncs(nil)) // bound to the caller in render
+	s.workflowFuncs(funcs)
+	for _, page := range []string{"list", "detail", "error", "try", "falsepositives", "login", "users", "audit", "sources"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, fmt.Errorf("解析控制台模板 %s: %w", page, err)
@@ -102,14 +121,22 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/incidents", http.StatusFound)
 	})
-	mux.HandleFunc("GET /incidents", s.list)
-	mux.HandleFunc("GET /incidents/{number}", s.detail)
-	mux.HandleFunc("POST /incidents/{number}/ack", s.step("签收", Workflow.Acknowledge))
-	mux.HandleFunc("POST /incidents/{number}/followup", s.step("跟进", Workflow.FollowUp))
-	mux.HandleFunc("POST /incidents/{number}/close", s.step("办结", Workflow.Close))
-	mux.HandleFunc("GET /try", s.try)
-	mux.HandleFunc("POST /try", s.try)
-	return http.NewCrossOriginProtection().Handler(mux)
+	mux.HandleFunc("GET /login", s.loginForm)
+	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("GET /incidents", s.require(auth.RoleViewer, s.list))
+	mux.HandleFunc("GET /incidents/{number}", s.require(auth.RoleViewer, s.detail))
+	mux.HandleFunc("POST /incidents/{number}/ack", s.require(auth.RoleHandler, s.step("签收", Workflow.Acknowledge)))
+	mux.HandleFunc("POST /incidents/{number}/followup", s.require(auth.RoleHandler, s.step("跟进", Workflow.FollowUp)))
+	mux.HandleFunc("POST /incidents/{number}/close", s.require(auth.RoleHandler, s.step("办结", Workflow.Close)))
+	s.workflowRoutes(mux)
+	mux.HandleFunc("GET /sources", s.require(auth.RoleViewer, s.sources))
+	mux.HandleFunc("GET /try", s.require(auth.RoleOperator, s.try))
+	mux.HandleFunc("POST /try", s.require(auth.RoleOperator, s.try))
+	s.adminRoutes(mux)
+	s.apiRoutes(mux)
+	// Every route needs a login, every form its session's CSRF token (auth.go).
+	return http.NewCrossOriginProtection().Handler(s.authenticate(mux))
 }
 
 type listPage struct {
@@ -178,6 +205,9 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 		s.fail(w, http.StatusInternalServerError, "读取事件失败", err)
 		return
 	}
+	if !seesFullText(w) {
+		maskDetail(&d) // viewers: personal data masked here too
+	}
 	page.Title, page.D = d.Incident.Number+" "+privacy.Mask(d.Incident.Title), d
 	for _, p := range d.Posts {
 		page.Posts = append(page.Posts, postView{IncidentPost: p,
@@ -196,7 +226,8 @@ func (s *Server) step(name string, do func(wf Workflow, ctx context.Context, num
 			s.fail(w, http.StatusBadRequest, "表单无法解析", err)
 			return
 		}
-		actor, note := strings.TrimSpace(r.PostForm.Get("actor")), strings.TrimSpace(r.PostForm.Get("note"))
+		actor, note := actorName(r), strings.TrimSpace(r.PostForm.Get("note"))
+		audit(r, "incident."+path.Base(r.URL.Path), number, note)
 		if len([]rune(note)) > 5000 {
 			s.renderDetail(w, r, http.StatusBadRequest, detailPage{Error: "内容过长（最多 5000 字）", Actor: actor, Note: note, Action: name})
 			return
@@ -235,8 +266,13 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, data any
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Cache-Control", "no-store") // pages carry personal data and CSRF tokens
 	var b strings.Builder
-	if err := s.pages[page].Execute(&b, data); err != nil {
+	t, err := s.pageFor(w, page)
+	if err == nil {
+		err = t.Execute(&b, data)
+	}
+	if err != nil {
 		s.opts.Logger.Error("渲染页面失败", "page", page, "err", err)
 		http.Error(w, "页面渲染失败", http.StatusInternalServerError)
 		return
@@ -327,6 +363,8 @@ func StatusName(st string) string {
 		return "已跟进"
 	case store.StatusClosed:
 		return "已办结"
+	case store.StatusAssigned:
+		return "已分派"
 	}
 	return st
 }
@@ -347,5 +385,5 @@ func EventName(kind string) string {
 	case store.EventClosed:
 		return "办结"
 	}
-	return kind
+	return workflowEventName(kind)
 }

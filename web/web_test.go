@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
@@ -25,7 +26,8 @@ type fixture struct {
 	major  string
 	minor  string
 	now    time.Time
-	client *http.Client
+	client *http.Client // logged in as wang (王科员, handler), sending the CSRF token
+	auth   *auth.Service
 }
 
 func setup(t *testing.T) *fixture {
@@ -60,14 +62,15 @@ func setup(t *testing.T) *fixture {
 		[]store.Match{{Rule: "fraud", Term: "骗保", Field: "body", Start: start, End: start + len("骗保")}})
 	f.minor = fileOne("http://bbs/2", "报销材料怎么交", "请问住院报销要什么材料", 4, "reimbursement", nil)
 	f.now = f.now.Add(90 * time.Minute) // the Ⅱ incident's 1-hour acknowledgement is overdue
-	con, err := web.New(web.Options{Store: st, Workflow: svc, Now: clock, Location: cst,
+	f.auth = newAuth(t, st)
+	con, err := web.New(web.Options{Store: st, Workflow: svc, Now: clock, Location: cst, Auth: f.auth,
 		SourceTitle: func(string) string { return "岚川论坛" }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.srv = httptest.NewServer(con.Handler())
 	t.Cleanup(f.srv.Close)
-	f.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	f.client = loginClient(t, f.srv, "wang", true)
 	return f
 }
 

@@ -27,6 +27,15 @@ const usage = `yuqing —— 医保舆情监测与跟进处置系统
   yuqing demo [-listen 127.0.0.1:8080] [-data data/demo]
                                                  运行演示：守护进程 + 本机内置示例论坛，无需联网
   yuqing check -config configs/yuqing.yaml      检查全部配置（主配置、数据源、规则、词典）后退出
+  yuqing user add -config F -name NAME -role viewer|handler|operator|admin [-display 姓名] [-password-stdin]
+                                                 新建控制台账号（不加 -password-stdin 时生成随机初始密码并显示）
+  yuqing user passwd -config F -name NAME [-password-stdin]
+                                                 修改密码（该账号的所有登录随即失效）
+  yuqing token add -config F -user NAME [-name 用途] [-ttl 720h]
+                                                 为账号创建 API 令牌（只显示一次），接口见 docs/api.md
+  yuqing crawl -config configs/yuqing.yaml -source NAME -once [-store]
+                                                 抓取一个数据源并显示提取结果（编写新数据源时用）；
+                                                 不加 -store 不写数据库、不立案
   yuqing classify -rules configs/rules.yaml [-dict DIR]
                                                  从标准输入读 JSON 行，逐行输出研判结果
   yuqing rules test [-rules configs/rules.yaml] configs/rules_test.yaml ...
@@ -71,12 +80,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		opts := app.DemoOptions{DataDir: *data, ForumListen: *forum, Options: app.Options{
+		opts := app.DemoOptions{DataDir: *data, ForumListen: *forum, Out: stdout, Options: app.Options{
 			Logger: logger, Listen: *listen, Reload: hangups(),
 			Ready: func(addr string) {
 				fmt.Fprintf(stdout, "\n演示已启动：控制台 http://%s/incidents ，监控指标 http://%s/metrics\n按 Ctrl+C 停止。\n\n", addr, addr)
 			}}}
 		return exit(stderr, app.RunDemo(ctx, opts))
+	case "user", "token":
+		return userCommand(cmd, args, stdin, stdout, stderr)
 	case "check":
 		configFile := fs.String("config", "configs/yuqing.yaml", "主配置文件")
 		if fs.Parse(args) != nil {
@@ -87,6 +98,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "crawl":
+		configFile := fs.String("config", "configs/yuqing.yaml", "主配置文件")
+		source := fs.String("source", "", "数据源名称（sources.yaml 中的 name）")
+		once := fs.Bool("once", false, "只抓取一次后退出（否则按数据源的间隔反复抓取，Ctrl+C 停止）")
+		save := fs.Bool("store", false, "保存到数据库并研判立案（默认只显示，不写任何数据）")
+		if fs.Parse(args) != nil {
+			return 2
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return exit(stderr, app.Crawl(ctx, app.CrawlOptions{ConfigFile: *configFile, Source: *source,
+			Once: *once, Store: *save, Out: stdout, Logger: logger}))
 	case "classify":
 		rules := fs.String("rules", "configs/rules.yaml", "规则文件")
 		dict := fs.String("dict", "", "领域词典目录（默认为规则文件旁的 dict/）")
@@ -235,4 +258,52 @@ func version() string {
 		}
 	}
 	return "dev"
+}
+
+// userCommand runs `yuqing user add|passwd` and `yuqing token add`.
+func userCommand(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	sub := ""
+	if len(args) > 0 {
+		sub, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet(cmd+" "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := app.UserOptions{Out: stdout}
+	fs.StringVar(&o.ConfigFile, "config", "configs/yuqing.yaml", "主配置文件（数据库位置）")
+	fromStdin := false
+	switch cmd + " " + sub {
+	case "user add", "user passwd":
+		fs.StringVar(&o.Name, "name", "", "用户名（小写字母、数字、点、- 或 _）")
+		fs.BoolVar(&fromStdin, "password-stdin", false, "从标准输入第一行读取密码（否则生成随机密码并显示）")
+		if sub == "add" {
+			fs.StringVar(&o.Role, "role", "", "角色：viewer（查看）、handler（经办）、operator（运维）、admin（管理员）")
+			fs.StringVar(&o.Display, "display", "", "姓名（显示在处置记录中）")
+		}
+	case "token add":
+		fs.StringVar(&o.Name, "user", "", "令牌所属账号，接口调用按该账号的角色授权")
+		fs.StringVar(&o.TokenName, "name", "", "用途说明")
+		fs.DurationVar(&o.TokenTTL, "ttl", 0, "有效期，如 720h；0 表示不过期")
+	default:
+		fmt.Fprintf(stderr, "用法：yuqing user add|passwd ... 或 yuqing token add ...\n\n%s", usage)
+		return 2
+	}
+	if fs.Parse(args) != nil {
+		return 2
+	}
+	if o.Name == "" || (sub == "add" && cmd == "user" && o.Role == "") {
+		fmt.Fprintln(stderr, "请用 -name（token 用 -user）指定账号；新建账号还须用 -role 指定角色")
+		return 2
+	}
+	if fromStdin {
+		o.PasswordFrom = stdin
+	}
+	ctx := context.Background()
+	switch cmd + " " + sub {
+	case "user add":
+		return exit(stderr, app.UserAdd(ctx, o))
+	case "user passwd":
+		return exit(stderr, app.UserPasswd(ctx, o))
+	default:
+		return exit(stderr, app.TokenAdd(ctx, o))
+	}
 }

@@ -288,6 +288,8 @@ func (s *Store) EngagementHistory(ctx context.Context, postID int64) ([]store.En
 
 // HotPosts looks only at posts with an engagement row since the window
 // opened (index post_engagement_at), then compares each one's last three rows.
+// A post whose last fetch saw no change (fetched_at after its last row) has
+// cooled down.
 func (s *Store) HotPosts(ctx context.Context, source string, since, fetchedBefore time.Time, limit int) ([]store.Post, error) {
 	if limit <= 0 {
 		limit = 20
@@ -304,7 +306,7 @@ func (s *Store) HotPosts(ctx context.Context, source string, since, fetchedBefor
 		JOIN recent a ON a.post_id = p.id AND a.rn = 1
 		JOIN recent b ON b.post_id = p.id AND b.rn = 2
 		JOIN recent c ON c.post_id = p.id AND c.rn = 3
-		WHERE a.replies > b.replies AND b.replies > c.replies AND b.at >= ?1
+		WHERE a.replies > b.replies AND b.replies > c.replies AND b.at >= ?1 AND a.at >= p.fetched_at
 		ORDER BY p.fetched_at, p.id LIMIT ?4`,
 		since.UnixMilli(), source, fetchedBefore.UnixMilli(), limit)
 	if err != nil {
@@ -510,13 +512,16 @@ func (t *txn) SaveGrade(ctx context.Context, g store.Grade) error {
 }
 
 const incidentCols = `id, number, title, category, level, status, source, first_seen_at,
-	last_post_at, post_count, ack_due_at, followup_due_at, acked_at, followed_up_at, closed_at, updated_at`
+	last_post_at, post_count, ack_due_at, followup_due_at, acked_at, followed_up_at, closed_at, updated_at,
+	` + workflowCols
 
 func scanIncident(row scanner) (store.Incident, error) {
 	var i store.Incident
 	var first, last, ackDue, fuDue, acked, fu, closed, updated sql.NullInt64
-	err := row.Scan(&i.ID, &i.Number, &i.Title, &i.Category, &i.Level, &i.Status, &i.Source,
-		&first, &last, &i.PostCount, &ackDue, &fuDue, &acked, &fu, &closed, &updated)
+	var wf workflowScan
+	err := row.Scan(append([]any{&i.ID, &i.Number, &i.Title, &i.Category, &i.Level, &i.Status, &i.Source,
+		&first, &last, &i.PostCount, &ackDue, &fuDue, &acked, &fu, &closed, &updated}, wf.dest(&i)...)...)
+	wf.fill(&i)
 	i.FirstSeenAt, i.LastPostAt = fromMS(first), fromMS(last)
 	i.AckDueAt, i.FollowUpDueAt = fromMS(ackDue), fromMS(fuDue)
 	i.AckedAt, i.FollowedUpAt, i.ClosedAt, i.UpdatedAt = fromMS(acked), fromMS(fu), fromMS(closed), fromMS(updated)
@@ -561,10 +566,10 @@ func (t *txn) CreateIncident(ctx context.Context, inc *store.Incident) error {
 	inc.Number = fmt.Sprintf("YQ-%s-%04d", day, seq)
 	r, err := t.tx.ExecContext(ctx, `INSERT INTO incidents (number, title, category, level, status,
 		source, first_seen_at, last_post_at, post_count, ack_due_at, followup_due_at, acked_at,
-		followed_up_at, closed_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		inc.Number, inc.Title, inc.Category, inc.Level, inc.Status, inc.Source, ms(inc.FirstSeenAt),
-		ms(inc.LastPostAt), inc.PostCount, ms(inc.AckDueAt), ms(inc.FollowUpDueAt), ms(inc.AckedAt),
-		ms(inc.FollowedUpAt), ms(inc.ClosedAt), ms(inc.UpdatedAt))
+		followed_up_at, closed_at, updated_at, `+workflowCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, `+workflowMarks+`)`,
+		append([]any{inc.Number, inc.Title, inc.Category, inc.Level, inc.Status, inc.Source, ms(inc.FirstSeenAt),
+			ms(inc.LastPostAt), inc.PostCount, ms(inc.AckDueAt), ms(inc.FollowUpDueAt), ms(inc.AckedAt),
+			ms(inc.FollowedUpAt), ms(inc.ClosedAt), ms(inc.UpdatedAt)}, workflowArgs(*inc)...)...)
 	if err != nil {
 		return fmt.Errorf("登记事件: %w", err)
 	}
@@ -575,10 +580,10 @@ func (t *txn) CreateIncident(ctx context.Context, inc *store.Incident) error {
 func (t *txn) UpdateIncident(ctx context.Context, inc store.Incident) error {
 	r, err := t.tx.ExecContext(ctx, `UPDATE incidents SET title = ?, category = ?, level = ?,
 		status = ?, source = ?, last_post_at = ?, post_count = ?, ack_due_at = ?, followup_due_at = ?,
-		acked_at = ?, followed_up_at = ?, closed_at = ?, updated_at = ? WHERE id = ?`,
-		inc.Title, inc.Category, inc.Level, inc.Status, inc.Source, ms(inc.LastPostAt), inc.PostCount,
-		ms(inc.AckDueAt), ms(inc.FollowUpDueAt), ms(inc.AckedAt), ms(inc.FollowedUpAt), ms(inc.ClosedAt),
-		ms(inc.UpdatedAt), inc.ID)
+		acked_at = ?, followed_up_at = ?, closed_at = ?, updated_at = ?, `+workflowSets+` WHERE id = ?`,
+		append(append([]any{inc.Title, inc.Category, inc.Level, inc.Status, inc.Source, ms(inc.LastPostAt), inc.PostCount,
+			ms(inc.AckDueAt), ms(inc.FollowUpDueAt), ms(inc.AckedAt), ms(inc.FollowedUpAt), ms(inc.ClosedAt),
+			ms(inc.UpdatedAt)}, workflowArgs(inc)...), inc.ID)...)
 	if err != nil {
 		return fmt.Errorf("更新事件 %s: %w", inc.Number, err)
 	}

@@ -33,6 +33,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SourceHealthState", testSourceHealthState},
 		{"EngagementHistory", testEngagementHistory},
 		{"HotPosts", testHotPosts},
+		{"WorkflowFields", testWorkflowFields},
+		{"Fingerprints", testFingerprints},
+		{"FalsePositives", testFalsePositives},
+		{"HotPostsCoolDown", testHotPostsCoolDown},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

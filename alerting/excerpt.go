@@ -1,0 +1,134 @@
+package alerting
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/yuqing-bureau/yuqing/privacy"
+	"github.com/yuqing-bureau/yuqing/store"
+)
+
+// ExcerptRunes bounds the excerpt label of yuqing_incident_info.
+const ExcerptRunes = 80
+
+// excerptLead is how many characters of context precede the first matched
+// term when the excerpt does not start at the beginning of the body.
+const excerptLead = 20
+
+// DetailSource is implemented by an IncidentSource that can also return an
+// incident's posts (store.Store does). With it, the exporter adds the masked
+// excerpt of each incident's first post to yuqing_incident_info; without it
+// the excerpt label is empty.
+type DetailSource interface {
+	IncidentDetail(ctx context.Context, number string) (store.IncidentDetail, error)
+}
+
+// LabelExcerpt is a post body as it may leave the store in an alert:
+// whitespace collapsed, personal numbers masked (before anything is cut, so
+// no half number escapes the mask), at most ExcerptRunes characters. When
+// term is found in the body the excerpt shows it with a little lead-in;
+// "…" marks text left out at either end.
+func LabelExcerpt(body, term string) string {
+	t := privacy.Mask(strings.Join(strings.FieldsFunc(body, unicode.IsSpace), " "))
+	r := []rune(t)
+	if len(r) <= ExcerptRunes {
+		return t
+	}
+	start := 0
+	if term != "" {
+		if i := strings.Index(t, term); i >= 0 {
+			start = max(0, utf8.RuneCountInString(t[:i])-excerptLead)
+		}
+	}
+	// Keep the window full when the term is near the end.
+	start = min(start, len(r)-(ExcerptRunes-1))
+	var b strings.Builder
+	n := ExcerptRunes
+	if start > 0 {
+		b.WriteString("…")
+		n--
+	}
+	if start+n < len(r) {
+		n--
+		b.WriteString(string(r[start : start+n]))
+		b.WriteString("…")
+	} else {
+		b.WriteString(string(r[start:]))
+	}
+	return b.String()
+}
+
+// firstPostExcerpt is the excerpt of an incident's first post, centred on
+// the first term its grade matched in the body.
+func firstPostExcerpt(d store.IncidentDetail) string {
+	if len(d.Posts) == 0 {
+		return ""
+	}
+	first := d.Posts[0]
+	for _, p := range d.Posts[1:] {
+		if p.JoinedAt.Before(first.JoinedAt) {
+			first = p
+		}
+	}
+	term := ""
+	for _, m := range first.Grade.Matches {
+		if m.Field == "body" && m.Term != "" {
+			term = m.Term
+			break
+		}
+	}
+	return LabelExcerpt(first.Post.Body, term)
+}
+
+// excerpts caches the excerpt per incident number: the first post of an
+// incident does not change, so the store is read once per incident, and
+// the label stays stable (a changed label would resolve the alert and fire
+// it again). The cache is pruned to the open incidents on every scrape.
+type excerpts struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+// get returns the excerpt of inc; ok is false when it could not be read.
+func (c *excerpts) get(ctx context.Context, src IncidentSource, inc store.Incident) (string, error) {
+	ds, ok := src.(DetailSource)
+	if !ok {
+		return "", nil
+	}
+	c.mu.Lock()
+	s, hit := c.m[inc.Number]
+	c.mu.Unlock()
+	if hit {
+		return s, nil
+	}
+	d, err := ds.IncidentDetail(ctx, inc.Number)
+	if err != nil {
+		return "", err
+	}
+	s = firstPostExcerpt(d)
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]string{}
+	}
+	c.m[inc.Number] = s
+	c.mu.Unlock()
+	return s, nil
+}
+
+// prune forgets incidents that are no longer open.
+func (c *excerpts) prune(open []store.Incident) {
+	keep := make(map[string]bool, len(open))
+	for _, inc := range open {
+		keep[inc.Number] = true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for n := range c.m {
+		if !keep[n] {
+			delete(c.m, n)
+		}
+	}
+}

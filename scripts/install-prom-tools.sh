@@ -1,14 +1,21 @@
 #!/bin/sh
-# 安装 promtool 与 amtool（Debian 软件包 prometheus 2.42、prometheus-alertmanager 0.25），
-# 用于校验和单元测试 configs/prometheus/ 与 configs/alertmanager/ 下的配置。
-# 可重复执行：两个命令都已在 PATH 中时什么也不做。
+# 安装 Debian 软件包 prometheus（2.42，含 promtool）与 prometheus-alertmanager（0.25，含 amtool），
+# 用于校验和单元测试 configs/prometheus/ 与 configs/alertmanager/ 下的配置，以及
+# scripts/e2e-alerts.sh 端到端测试（需要 prometheus 与 prometheus-alertmanager 本身）。
+# 可重复执行：四个命令都已在 PATH 中时什么也不做。
 # 安装期间用 policy-rc.d（exit 101）阻止软件包自动启动服务，安装后不会有进程占用端口。
 set -eu
 
-if command -v promtool >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1; then
-	echo "promtool 与 amtool 已安装，跳过：$(command -v promtool) $(command -v amtool)"
+TOOLS="promtool amtool prometheus prometheus-alertmanager"
+missing=""
+for tool in $TOOLS; do
+	command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+done
+if [ -z "$missing" ]; then
+	echo "prometheus 与 prometheus-alertmanager 已安装，跳过：$(command -v promtool) $(command -v amtool)"
 	exit 0
 fi
+echo "缺少：$missing"
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -61,11 +68,11 @@ if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 	echo "已停止并禁用 prometheus / prometheus-alertmanager 服务"
 fi
 
-for tool in promtool amtool; do
+for tool in $TOOLS; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		echo "错误：安装后仍找不到 $tool" >&2
 		exit 1
 	fi
 	"$tool" --version 2>&1 | head -n 1
 done
-echo "完成：promtool 与 amtool 可用"
+echo "完成：promtool、amtool、prometheus、prometheus-alertmanager 可用"

@@ -1,0 +1,459 @@
+#!/usr/bin/env bash
+# 告警链路端到端测试（全部在本机回环地址上运行，约 2-3 分钟）：
+#   本机 RSS 测试源（scripts/e2e/feed）→ yuqing 守护进程 → Prometheus（项目告警规则，
+#   抓取、评估间隔 2s）→ Alertmanager（由 configs/alertmanager/alertmanager.yml 生成：同样的
+#   路由、分组、抑制和模板，接收方全部改为本机 webhook，repeat_interval 缩短为 10s）
+#   → webhook 接收端（scripts/e2e/webhook，记录到文件）。测试配置：Ⅳ级跟进期限 90 秒。
+# 检查：
+#   1. Ⅱ级帖子发布后 2 分钟内成为告警，送达宣传科、信访科、值班三个接收方，带事件编号、等级、
+#      类别、标题（已脱敏）、来源、首帖摘要（已脱敏）、签收期限、控制台链接；用 amtool 把收到的
+#      通知按中文模板渲染并逐项核对；同一事件的跟进期限提醒被抑制；未办结期间重复通知；
+#   2. 在控制台（有 API 令牌时经 /api/v1，否则提交表单）签收并办结后，三个接收方都收到
+#      “已恢复”通知，此后不再通知；
+#   3. 无人处理的Ⅳ级事件过了跟进期限后，只有值班接收方收到跟进超时告警。
+# 输出端到端告警延迟（帖子在网站上发布 → webhook 收到告警，及各段）。任何一项失败即以非零状态退出。
+# 需要 Go、curl；缺少 prometheus / alertmanager / jq 时自动安装（Debian 软件包，需要 root 或 sudo）。
+# 环境变量：E2E_RELEASE_DELAY=秒数 首次抓取后再等多久发布Ⅱ级帖子（默认 0，即约等一个抓取间隔）；
+#           E2E_KEEP=1 保留临时目录（日志、配置、收到的通知）便于排查。
+# 签收、办结通过控制台的 JSON API（经办人账号 + `yuqing token add` 生成的令牌）完成，见 console_action。
+# End-to-end alert test on loopback: feed -> yuqing -> Prometheus -> Alertmanager -> webhook.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+T0=$(date +%s)
+log() { printf '[%s +%3ds] %s\n' "$(date +%H:%M:%S)" "$(($(date +%s) - T0))" "$*"; }
+
+TMP=""
+PIDS=()
+FAILED=0
+fail() {
+	FAILED=1
+	echo >&2
+	echo "失败 / FAIL: $*" >&2
+	exit 1
+}
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${PIDS[@]}"; do
+		for _ in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	if [ -n "$TMP" ] && [ -d "$TMP" ]; then
+		if [ $rc -ne 0 ] || [ $FAILED -ne 0 ]; then
+			local f
+			for f in "$TMP"/logs/*.log; do
+				[ -s "$f" ] || continue
+				echo "---- $(basename "$f")（最后 25 行 / last 25 lines）" >&2
+				tail -n 25 "$f" >&2
+			done
+			if [ -s "$TMP/hook.jsonl" ]; then
+				echo "---- 收到的通知 / notifications received:" >&2
+				jq -c '{t: .received_ms, r: .payload.receiver, s: .payload.status,
+					a: [.payload.alerts[] | "\(.status) \(.labels.alertname) \(.labels.number // "")"]}' \
+					"$TMP/hook.jsonl" >&2 || true
+			fi
+		fi
+		if [ "${E2E_KEEP:-0}" = 1 ]; then
+			echo "临时目录已保留 / kept: $TMP" >&2
+		else
+			rm -rf "$TMP"
+		fi
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- tools
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo "$@"
+	else
+		fail "需要 root 权限（或 sudo）安装 $* / need root to install packages"
+	fi
+}
+
+# Debian's prometheus and prometheus-alertmanager (does nothing when present).
+if ! install_out=$(bash scripts/install-prom-tools.sh 2>&1); then
+	echo "$install_out" >&2
+	fail "安装 prometheus / prometheus-alertmanager 失败"
+fi
+AMBIN=$(command -v prometheus-alertmanager || command -v alertmanager || true)
+command -v prometheus >/dev/null 2>&1 || fail "找不到 prometheus / prometheus not found"
+[ -n "$AMBIN" ] || fail "找不到 alertmanager / alertmanager not found"
+if ! command -v jq >/dev/null 2>&1; then
+	log "安装 jq"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends jq ||
+		{ as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends jq; }
+fi
+for tool in go curl jq promtool amtool; do
+	command -v "$tool" >/dev/null 2>&1 || fail "找不到 $tool / $tool not found"
+done
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/yuqing-e2e.XXXXXX")
+mkdir -p "$TMP/bin" "$TMP/logs" "$TMP/feed" "$TMP/yuqing/configs" "$TMP/prom/data" "$TMP/am/data"
+
+# free_port prints a loopback TCP port nobody listens on, below the kernel's
+# ephemeral range so outgoing connections do not take it meanwhile.
+USED_PORTS=" "
+free_port() {
+	local p
+	for _ in $(seq 200); do
+		p=$((20000 + RANDOM % 12000))
+		case $USED_PORTS in *" $p "*) continue ;; esac
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			USED_PORTS="$USED_PORTS$p "
+			echo "$p"
+			return
+		fi
+	done
+	fail "找不到空闲端口 / no free port"
+}
+
+# wait_for SECONDS DESCRIPTION COMMAND...: retry COMMAND every second.
+wait_for() {
+	local limit=$1 what=$2
+	shift 2
+	local end=$(($(date +%s) + limit))
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$end" ] || fail "等待超时（${limit}s）：$what / timed out: $what"
+		sleep 1
+	done
+}
+
+# start NAME COMMAND...: run COMMAND in the background, logging to logs/NAME.log.
+start() {
+	local name=$1
+	shift
+	"$@" >"$TMP/logs/$name.log" 2>&1 &
+	PIDS+=($!)
+}
+
+alive() {
+	local pid=${PIDS[-1]}
+	kill -0 "$pid" 2>/dev/null || fail "$1 启动后立即退出 / $1 exited"
+}
+
+# ---------------------------------------------------------------- build
+
+log "构建 yuqing 与测试程序 / building"
+go build -o "$TMP/bin/yuqing" ./cmd/yuqing
+go build -o "$TMP/bin/" ./scripts/e2e/webhook ./scripts/e2e/feed ./scripts/e2e/amconfig
+
+YQ_PORT=$(free_port)
+PROM_PORT=$(free_port)
+AM_PORT=$(free_port)
+YQ="http://127.0.0.1:$YQ_PORT"
+PROM="http://127.0.0.1:$PROM_PORT"
+AM="http://127.0.0.1:$AM_PORT"
+HOOK_FILE="$TMP/hook.jsonl"
+: >"$HOOK_FILE"
+
+# ---------------------------------------------------------------- webhook, feed
+
+start webhook "$TMP/bin/webhook" -listen 127.0.0.1:0 -out "$HOOK_FILE" -addr-file "$TMP/hook.addr"
+wait_for 10 "webhook 接收端启动" test -s "$TMP/hook.addr"
+HOOK="http://$(cat "$TMP/hook.addr")"
+
+start feed "$TMP/bin/feed" -listen 127.0.0.1:0 -state "$TMP/feed"
+wait_for 10 "RSS 测试源启动" test -s "$TMP/feed/addr"
+FEED="http://$(cat "$TMP/feed/addr")"
+log "webhook $HOOK，RSS 测试源 $FEED（Ⅱ级帖子在全部服务就绪后发布）"
+
+# ---------------------------------------------------------------- console access
+
+# console_setup makes a handler account (签收, 办结) and its API token in the
+# test database before the daemon opens it, as operators set up automation.
+API_TOKEN=""
+console_setup() {
+	"$TMP/bin/yuqing" user add -config "$CFG" -name e2e-alerts -role handler -display 端到端测试 \
+		>"$TMP/logs/user.log" 2>&1 || { cat "$TMP/logs/user.log" >&2; fail "yuqing user add 失败"; }
+	"$TMP/bin/yuqing" token add -config "$CFG" -user e2e-alerts -name 端到端告警测试 -ttl 1h \
+		>"$TMP/logs/token.log" 2>&1 || { cat "$TMP/logs/token.log" >&2; fail "yuqing token add 失败"; }
+	API_TOKEN=$(grep -o 'yq_[A-Za-z0-9_-]*' "$TMP/logs/token.log" | tail -n 1)
+	[ -n "$API_TOKEN" ] || fail "yuqing token add 没有输出令牌：$(cat "$TMP/logs/token.log")"
+}
+
+# ---------------------------------------------------------------- yuqing
+
+CFG="$TMP/yuqing/configs/yuqing.yaml"
+# The shipped configuration with loopback addresses, the repository's rules,
+# dictionary, calendar (every relative *_file / *_dir but sources_file made
+# absolute) and short deadlines: Ⅳ follow-up 90s (overdue alert within the test), Ⅱ
+# follow-up 1h (a YuqingFollowUpDueSoon that the Ⅱ alert must inhibit).
+sed -e "s|^listen: .*|listen: 127.0.0.1:$YQ_PORT|" \
+	-e "s|^external_url: .*|external_url: \"$YQ\"|" \
+	-e "s|^  path: .*|  path: $TMP/yuqing/yuqing.db|" \
+	-e "/^sources_file:/! s#^\([a-z_]*_\(file\|dir\)\): *\([^/\"][^ ]*\)\$#\1: $ROOT/configs/\3#" \
+	-e "/^  2:/,/followup:/ s|followup: .*|followup: 1h|" \
+	-e "/^  4:/,/followup:/ s|followup: .*|followup: 90s|" \
+	configs/yuqing.yaml >"$CFG"
+for want in "listen: 127.0.0.1:$YQ_PORT" "external_url: \"$YQ\"" "path: $TMP/yuqing/yuqing.db" \
+	"rules_file: $ROOT/configs/rules.yaml" "dict_dir: $ROOT/configs/dict" "followup: 1h" "followup: 90s"; do
+	grep -qF "$want" "$CFG" || fail "无法从 configs/yuqing.yaml 生成测试配置（缺少“$want”，文件格式可能已改变）"
+done
+cat >"$TMP/yuqing/configs/sources.yaml" <<EOF
+# 端到端测试：本机 RSS 测试源（scripts/e2e/feed）。
+sources:
+  - name: e2e-news
+    title: 岚川新闻网·民生（测试）
+    kind: rss
+    url: $FEED/rss.xml
+    interval: 1m
+    delay: 500ms
+    encoding: utf-8
+    weight: 1.0
+    max_items: 50
+EOF
+"$TMP/bin/yuqing" check -config "$CFG" >"$TMP/logs/yuqing-check.log" 2>&1 ||
+	{ cat "$TMP/logs/yuqing-check.log" >&2; fail "测试配置未通过 yuqing check / test config invalid"; }
+
+console_setup
+start yuqing "$TMP/bin/yuqing" run -config "$CFG"
+alive yuqing
+wait_for 60 "yuqing 守护进程 $YQ/metrics" curl -fsS "$YQ/metrics"
+log "yuqing 守护进程已启动 $YQ"
+
+# ---------------------------------------------------------------- alertmanager
+
+# Alertmanager's repeat_interval in the test (the shipped 1h/4h, shortened):
+# a firing incident must be notified again until it is closed, and never after.
+REPEAT=10s
+"$TMP/bin/amconfig" -in configs/alertmanager/alertmanager.yml -out "$TMP/am/alertmanager.yml" \
+	-webhook "$HOOK" -group-wait 1s -group-interval 5s -repeat-interval "$REPEAT"
+amtool check-config "$TMP/am/alertmanager.yml" >"$TMP/logs/amtool.log" 2>&1 ||
+	{ cat "$TMP/logs/amtool.log" >&2; fail "生成的 Alertmanager 配置无效 / generated config invalid"; }
+start alertmanager "$AMBIN" --config.file="$TMP/am/alertmanager.yml" --storage.path="$TMP/am/data" \
+	--web.listen-address="127.0.0.1:$AM_PORT" --web.external-url="$AM/" --cluster.listen-address=
+alive alertmanager
+wait_for 30 "Alertmanager $AM/-/ready" curl -fsS "$AM/-/ready"
+log "Alertmanager 已启动 $AM"
+
+# ---------------------------------------------------------------- prometheus
+
+cat >"$TMP/prom/prometheus.yml" <<EOF
+global:
+  scrape_interval: 2s
+  evaluation_interval: 2s
+rule_files:
+  - $ROOT/configs/prometheus/yuqing.rules.yml
+alerting:
+  alertmanagers:
+    - static_configs:
+        - targets: ["127.0.0.1:$AM_PORT"]
+scrape_configs:
+  - job_name: yuqing
+    static_configs:
+      - targets: ["127.0.0.1:$YQ_PORT"]
+EOF
+promtool check config "$TMP/prom/prometheus.yml" >"$TMP/logs/promtool.log" 2>&1 ||
+	{ cat "$TMP/logs/promtool.log" >&2; fail "Prometheus 配置无效 / prometheus config invalid"; }
+start prometheus prometheus --config.file="$TMP/prom/prometheus.yml" --storage.tsdb.path="$TMP/prom/data" \
+	--web.listen-address="127.0.0.1:$PROM_PORT" --web.external-url="$PROM/"
+alive prometheus
+wait_for 30 "Prometheus $PROM/-/ready" curl -fsS "$PROM/-/ready"
+log "Prometheus 已启动 $PROM（抓取、评估间隔 2s）"
+
+# ---------------------------------------------------------------- helpers
+
+# alerts prints one JSON object per delivered alert:
+# {t: received_ms, receiver, status, labels, annotations}.
+alerts() {
+	jq -c '.received_ms as $t | .payload.receiver as $r | .payload.alerts[] |
+		{t: $t, receiver: $r, status, labels, annotations}' "$HOOK_FILE"
+}
+
+# delivered FILTER: some delivered alert matches the jq FILTER.
+delivered() {
+	[ -n "$(alerts | jq -c "select($1)")" ]
+}
+
+# delivered_at_least N FILTER: at least N delivered alerts match FILTER.
+delivered_at_least() {
+	[ "$(alerts | jq -c "select($2)" | wc -l)" -ge "$1" ]
+}
+
+# prom_query EXPR: the first result's metric (and value) as JSON, or nothing.
+prom_query() {
+	curl -fsS --get "$PROM/api/v1/query" --data-urlencode "query=$1" | jq -ce '.data.result[0] // empty'
+}
+
+# console_action ACTION NUMBER NOTE: do ACTION (ack = 签收, close = 办结) on an
+# incident as staff would, through POST $YQ/api/v1/incidents/NUMBER/ACTION
+# with JSON {"note": NOTE} and the bearer token from console_setup; expects 2xx.
+console_action() {
+	local action=$1 number=$2 note=$3 code
+	code=$(curl -sS -o "$TMP/console.out" -w '%{http_code}' -X POST \
+		-H "Authorization: Bearer $API_TOKEN" -H 'Content-Type: application/json' \
+		--data "$(jq -cn --arg note "$note" '{note: $note}')" \
+		"$YQ/api/v1/incidents/$number/$action") || fail "控制台 API 请求失败 POST /api/v1/incidents/$number/$action"
+	case $code in 2??) ;; *) fail "POST /api/v1/incidents/$number/$action 返回 $code：$(head -c 300 "$TMP/console.out")" ;; esac
+}
+
+# render_payload NAME JQ-SELECT [+WANT | -UNWANTED]...: render the first
+# notification (whole webhook payload) matching JQ-SELECT through the
+# shipped Chinese template yuqing.wechat (the e-mail body is the same text)
+# with amtool, and require (+) or forbid (-) each literal string.
+render_payload() {
+	local name=$1 sel=$2
+	shift 2
+	jq -cs "map(select($sel)) | .[0].payload // empty" "$HOOK_FILE" >"$TMP/payload-$name.json"
+	[ -s "$TMP/payload-$name.json" ] || fail "没有可渲染的通知：$name"
+	amtool template render --template.glob="$ROOT/configs/alertmanager/templates/*.tmpl" \
+		--template.text='{{ template "yuqing.wechat" . }}' --template.data="$TMP/payload-$name.json" \
+		>"$TMP/rendered-$name.txt" 2>&1 || fail "模板渲染失败（$name）：$(cat "$TMP/rendered-$name.txt")"
+	local w
+	for w in "$@"; do
+		case $w in
+		+*) grep -qF -- "${w#+}" "$TMP/rendered-$name.txt" || fail "通知模板（$name）缺少“${w#+}”：
+$(cat "$TMP/rendered-$name.txt")" ;;
+		-*) ! grep -qF -- "${w#-}" "$TMP/rendered-$name.txt" || fail "通知模板（$name）不应出现“${w#-}”：
+$(cat "$TMP/rendered-$name.txt")" ;;
+		esac
+	done
+}
+
+# ---------------------------------------------------------------- 1. Ⅱ alert
+
+# The Ⅳ post, visible from the start, is filed and exported: the daemon has
+# crawled once. Publish the Ⅱ post now, so it waits for the next crawl
+# (interval 1m) - close to the longest wait a post can have.
+wait_for 60 "Ⅳ级帖子立案并被 Prometheus 抓到" prom_query 'yuqing_incident_info{level="4"}'
+sleep "${E2E_RELEASE_DELAY:-0}"
+curl -fsS -X POST -o /dev/null "$FEED/-/release" || fail "发布Ⅱ级帖子失败 / feed release failed"
+RELEASE_MS=$(cat "$TMP/feed/release_ms")
+log "Ⅱ级帖子已在测试源发布 / Ⅱ post published"
+MAJOR='.status=="firing" and .labels.alertname=="YuqingMajorIncident" and .labels.level=="2"'
+log "等待Ⅱ级帖子发布并成为告警（最长 2 分钟）/ waiting for the Ⅱ alert"
+remaining=$(((RELEASE_MS + 120000 - $(date +%s%3N)) / 1000))
+wait_for "$remaining" "Ⅱ级帖子发布后 2 分钟内收到 YuqingMajorIncident 告警" delivered "$MAJOR"
+FIRST=$(alerts | jq -cs "map(select($MAJOR)) | sort_by(.t) | .[0]")
+NUMBER=$(jq -r '.labels.number' <<<"$FIRST")
+FIRED_MS=$(jq -r '.t' <<<"$FIRST")
+SERVED_MS=$(cat "$TMP/feed/served_ms" 2>/dev/null || echo "$RELEASE_MS")
+log "收到Ⅱ级事件 $NUMBER 的告警（$(jq -r .receiver <<<"$FIRST")）"
+
+# The same incident reaches 宣传科, 信访科 and the duty officers.
+for r in yuqing-xuanchuan yuqing-xinfang yuqing-duty; do
+	wait_for 20 "$NUMBER 的告警送达 $r" delivered "$MAJOR and .labels.number==\"$NUMBER\" and .receiver==\"$r\""
+done
+
+# check_alert JSON JQ-CONDITION DESCRIPTION
+check_alert() {
+	jq -e "$2" <<<"$1" >/dev/null || fail "$NUMBER 的告警字段不符：$3
+$(jq . <<<"$1")"
+}
+A=$(alerts | jq -cs "map(select($MAJOR and .labels.number==\"$NUMBER\" and .receiver==\"yuqing-xuanchuan\")) | .[0]")
+check_alert "$A" '.labels.number | test("^[A-Z]+-[0-9]{8}-[0-9]{4}$")' "事件编号格式 / number"
+check_alert "$A" '.labels.level=="2" and .labels.level_name=="重大" and .labels.severity=="critical" and .labels.team=="duty"' "等级 / level"
+check_alert "$A" '.labels.category=="system" and (.labels.category_name | length > 0)' "类别 / category"
+check_alert "$A" '.labels.title | (contains("全市结算中断") and contains("138****5678"))' "标题（脱敏）/ masked title"
+check_alert "$A" '.labels.source=="岚川新闻网·民生（测试）"' "来源 / source"
+check_alert "$A" ".labels.link==\"$YQ/incidents/$NUMBER\"" "控制台链接 / console link"
+check_alert "$A" '.annotations.description | test("签收期限：[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}（北京时间）")' "签收期限 / ack deadline"
+check_alert "$A" ".annotations.summary | contains(\"Ⅱ级\") and contains(\"$NUMBER\")" "summary"
+check_alert "$A" '.labels.excerpt | (length > 0 and length <= 80 and contains("结算"))' "首帖摘要 / excerpt"
+if grep -q '13812345678' "$HOOK_FILE"; then
+	fail "通知中出现未脱敏的电话号码 / unmasked phone number in a notification"
+fi
+curl -fsS -o /dev/null "$YQ/incidents/$NUMBER" || fail "告警中的控制台链接打不开 / console link broken"
+
+# Its follow-up reminder (1h away) fires in Prometheus but is inhibited.
+wait_for 30 "$NUMBER 的 YuqingFollowUpDueSoon 在 Alertmanager 中被抑制" sh -c \
+	"curl -fsS '$AM/api/v2/alerts?filter=alertname%3D%22YuqingFollowUpDueSoon%22&filter=number%3D%22$NUMBER%22' |
+		jq -e 'length > 0 and all(.status.state==\"suppressed\" and (.status.inhibitedBy | length > 0))'"
+sleep 6 # one group_interval: an uninhibited reminder would have been delivered by now
+if delivered ".status==\"firing\" and .labels.alertname==\"YuqingFollowUpDueSoon\" and .labels.number==\"$NUMBER\""; then
+	fail "$NUMBER 的跟进期限提醒未被Ⅱ级告警抑制 / reminder not inhibited"
+fi
+log "字段、路由（宣传科、信访科、值班）和抑制检查通过"
+
+# What 宣传科 reads (WeCom / e-mail text), rendered from the payload it got.
+render_payload major ".payload.receiver==\"yuqing-xuanchuan\" and .payload.status==\"firing\" and .payload.groupLabels.number==\"$NUMBER\"" \
+	"+【舆情告警】$NUMBER Ⅱ级重大" "+事件编号：$NUMBER" "+等级：Ⅱ级 重大" "+类别：$(jq -r .labels.category_name <<<"$A")" \
+	"+标题：$(jq -r .labels.title <<<"$A")" "+来源：岚川新闻网·民生（测试）" "+摘要：$(jq -r .labels.excerpt <<<"$A")" \
+	"+签收期限：" "+（北京时间）" "+链接：$YQ/incidents/$NUMBER" "-<no value>" "-13812345678"
+log "通知模板渲染检查通过（事件编号、等级、类别、标题、来源、摘要、期限、链接）"
+
+# Repeated until closed: with repeat_interval $REPEAT the open incident is notified again.
+FIRING_XC=".status==\"firing\" and .labels.alertname==\"YuqingMajorIncident\" and .labels.number==\"$NUMBER\" and .receiver==\"yuqing-xuanchuan\""
+wait_for 30 "$NUMBER 未办结时按 repeat_interval 重复通知" delivered_at_least 2 "$FIRING_XC"
+log "未办结期间已重复通知 $(alerts | jq -c "select($FIRING_XC)" | wc -l) 次（宣传科）"
+
+# ---------------------------------------------------------------- 2. ack + close
+
+log "在控制台签收、办结 $NUMBER / acknowledging and closing"
+console_action ack "$NUMBER" 已签收，启动应急响应
+wait_for 15 "签收后 ack 期限序列消失" sh -c \
+	"! curl -fsS '$YQ/metrics' | grep -F 'number=\"$NUMBER\"' | grep -qF 'stage=\"ack\"'"
+console_action close "$NUMBER" 系统已恢复，已在官网发布情况说明
+CLOSED_MS=$(date +%s%3N)
+# The incident's log records both steps under the token's account.
+curl -fsS -H "Authorization: Bearer $API_TOKEN" "$YQ/api/v1/incidents/$NUMBER" >"$TMP/incident.json" ||
+	fail "GET /api/v1/incidents/$NUMBER 失败"
+jq -e '.incident.status=="closed" and ([.events[] | select(.actor | contains("e2e-alerts") or contains("端到端测试")) | .kind] as $k |
+	($k | index("acknowledged")) != null and ($k | index("closed")) != null)' "$TMP/incident.json" >/dev/null ||
+	fail "$NUMBER 的状态或处置记录不符：$(jq -c '{status: .incident.status, events: [.events[] | {kind, actor}]}' "$TMP/incident.json")"
+RESOLVED=".status==\"resolved\" and .labels.alertname==\"YuqingMajorIncident\" and .labels.number==\"$NUMBER\""
+for r in yuqing-xuanchuan yuqing-xinfang yuqing-duty; do
+	wait_for 60 "办结后 $r 收到 $NUMBER 的恢复通知" delivered "$RESOLVED and .receiver==\"$r\""
+done
+RESOLVED_MS=$(alerts | jq -s "map(select($RESOLVED)) | map(.t) | min")
+log "已收到恢复通知（办结后 $(((RESOLVED_MS - CLOSED_MS) / 1000)) 秒）"
+render_payload resolved ".payload.receiver==\"yuqing-xinfang\" and .payload.status==\"resolved\" and .payload.groupLabels.number==\"$NUMBER\"" \
+	"+【已恢复】$NUMBER" "+○ 已恢复：Ⅱ级重大舆情 $NUMBER" "+事件编号：$NUMBER" "+恢复于 " "-● 告警" "-<no value>"
+MAJOR_NUMBER=$NUMBER
+
+# ---------------------------------------------------------------- 3. Ⅳ overdue
+
+IV=$(prom_query 'yuqing_incident_info{level="4"}') || fail "没有Ⅳ级事件 / no Ⅳ incident (yuqing_incident_info{level=\"4\"})"
+IV_NUMBER=$(jq -r '.metric.number' <<<"$IV")
+DUE=$(prom_query "yuqing_incident_deadline_timestamp_seconds{number=\"$IV_NUMBER\",stage=\"followup\"}" | jq -r '.value[1]') ||
+	fail "$IV_NUMBER 没有跟进期限序列"
+log "等待Ⅳ级事件 $IV_NUMBER 的跟进期限（$(date -d "@$DUE" +%H:%M:%S)）过后告警"
+OVERDUE=".status==\"firing\" and .labels.alertname==\"YuqingFollowUpOverdue\" and .labels.number==\"$IV_NUMBER\""
+remaining=$((DUE - $(date +%s) + 45))
+[ $remaining -gt 0 ] || remaining=45
+wait_for "$remaining" "$IV_NUMBER 过期后 45 秒内收到 YuqingFollowUpOverdue" delivered "$OVERDUE"
+B=$(alerts | jq -cs "map(select($OVERDUE)) | sort_by(.t) | .[0]")
+NUMBER=$IV_NUMBER
+check_alert "$B" '.receiver=="yuqing-duty" and .labels.severity=="warning" and .labels.level=="4"' "Ⅳ级超时送达值班 / routed to duty"
+check_alert "$B" '.annotations.description | test("跟进期限：.*已超时")' "跟进期限 / follow-up deadline"
+check_alert "$B" ".labels.link==\"$YQ/incidents/$IV_NUMBER\" and (.labels.title | length > 0) and .labels.source==\"岚川新闻网·民生（测试）\"" "链接、标题、来源"
+if delivered ".labels.number==\"$IV_NUMBER\" and (.receiver==\"yuqing-xuanchuan\" or .receiver==\"yuqing-xinfang\")"; then
+	fail "Ⅳ级事件 $IV_NUMBER 不应通知宣传科、信访科 / Ⅳ must not reach 宣传/信访"
+fi
+OVERDUE_MS=$(jq -r .t <<<"$B")
+render_payload overdue ".payload.receiver==\"yuqing-duty\" and .payload.groupLabels.number==\"$IV_NUMBER\" and any(.payload.alerts[]; .status==\"firing\" and .labels.alertname==\"YuqingFollowUpOverdue\")" \
+	"+【舆情告警】$IV_NUMBER Ⅳ级一般" "+跟进回复超时" "+事件编号：$IV_NUMBER" "+等级：Ⅳ级 一般" "+跟进期限：" "+已超时" \
+	"+摘要：" "+链接：$YQ/incidents/$IV_NUMBER" "-<no value>"
+
+# Closed means no more reminders: nothing firing for the Ⅱ incident after its resolution.
+if delivered ".status==\"firing\" and .labels.number==\"$MAJOR_NUMBER\" and .t > $RESOLVED_MS"; then
+	fail "$MAJOR_NUMBER 办结后仍收到告警通知 / notified again after closing"
+fi
+
+# ---------------------------------------------------------------- report
+
+ms() { printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
+echo
+echo "端到端告警测试通过 / e2e alert test passed（用时 $(($(date +%s) - T0)) 秒）"
+echo "  Ⅱ级帖子在网站发布 → webhook 收到告警 / post published → firing webhook:  $(ms $((FIRED_MS - RELEASE_MS))) s（含等待下一次抓取，抓取间隔 1m）"
+echo "  其中首次被抓取 → webhook 收到告警 / first fetched → firing webhook:       $(ms $((FIRED_MS - SERVED_MS))) s"
+echo "  办结 → 恢复通知 / close → resolved webhook:                              $(ms $((RESOLVED_MS - CLOSED_MS))) s"
+echo "  Ⅳ级跟进期限 → 超时告警 / follow-up deadline → overdue webhook:          $(ms $((OVERDUE_MS - ${DUE%.*} * 1000))) s"
+echo "E2E_LATENCY_MS published_to_firing=$((FIRED_MS - RELEASE_MS)) fetched_to_firing=$((FIRED_MS - SERVED_MS)) close_to_resolved=$((RESOLVED_MS - CLOSED_MS)) deadline_to_overdue=$((OVERDUE_MS - ${DUE%.*} * 1000)) total_s=$(($(date +%s) - T0))"

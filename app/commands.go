@@ -11,6 +11,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/config"
+	"github.com/yuqing-bureau/yuqing/crawler"
 )
 
 // Check loads everything the daemon would load at start and reports what
@@ -32,6 +33,11 @@ func Check(configFile string, out io.Writer) error {
 	fmt.Fprintf(out, "  研判规则 %s，版本 %s\n", cfg.RulesFile, eng.Version())
 	fmt.Fprintf(out, "  数据库 %s（%s）\n", cfg.Store.Path, cfg.Store.Driver)
 	fmt.Fprintf(out, "  监听 %s，控制台地址 %s\n", cfg.Listen, cfg.ExternalURL)
+	fmt.Fprintf(out, "  User-Agent %s\n", cfg.Crawler.UserAgent)
+	if len(cfg.Sources) > 0 && !crawler.UserAgentHasContact(cfg.Crawler.UserAgent) {
+		fmt.Fprintf(out, "  注意：User-Agent 中没有联系方式（邮箱、网址或电话），对方网站无法联系到我们，"+
+			"容易被当作恶意爬虫封禁；请在 crawler.user_agent 中写明单位和联系方式\n")
+	}
 	checkWorkflow(cfg, out)
 	return nil
 }

@@ -222,6 +222,63 @@ func TestShippedRuleTests(t *testing.T) {
 	}
 }
 
+// TestShippedRulesCovered fails when a rule of configs/rules.yaml has no
+// case in configs/rules_test.yaml declaring that it fires, or when an
+// escalator or de-escalator has no case declaring that it does not fire.
+// (TestShippedRuleTests makes those declarations hold.)
+func TestShippedRulesCovered(t *testing.T) {
+	e := shipped(t)
+	noFiring, noQuiet, err := RuleCoverage(e, "../configs/rules_test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(noFiring) > 0 {
+		t.Errorf("rules with no case in configs/rules_test.yaml expecting them to fire (add one with expect.rules): %v", noFiring)
+	}
+	if len(noQuiet) > 0 {
+		t.Errorf("level rules with no case in configs/rules_test.yaml expecting them not to fire (add one with expect.not_rules): %v", noQuiet)
+	}
+	if len(e.rules.rules) < 40 {
+		t.Errorf("only %d shipped rules compiled", len(e.rules.rules))
+	}
+}
+
+func TestRuleCoverageFindsUncoveredRules(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "cases.yaml")
+	os.WriteFile(file, []byte(`- name: 只覆盖两条
+  body: 医保 骗保团伙
+  expect: {rules: [ins, gang], not_rules: [question]}
+`), 0o644)
+	noFiring, noQuiet, err := RuleCoverage(small(t), file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	for _, r := range small(t).rules.rules {
+		all = append(all, r.id)
+	}
+	var wantFiring []string
+	for _, id := range all {
+		if id != "ins" && id != "gang" {
+			wantFiring = append(wantFiring, id)
+		}
+	}
+	if !slices.Equal(noFiring, wantFiring) {
+		t.Errorf("noFiring = %v, want %v", noFiring, wantFiring)
+	}
+	// Level rules of testdata/rules.yaml: gang, crowd, question.
+	if want := []string{"gang", "crowd"}; !slices.Equal(noQuiet, want) {
+		t.Errorf("noQuiet = %v, want %v", noQuiet, want)
+	}
+	var out bytes.Buffer
+	if _, err := RunRuleTests(small(t), file, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "没有用例在 rules 中写明其生效") || !strings.Contains(out.String(), "not_rules 中写明其不生效：gang、crowd") {
+		t.Errorf("rules test output lacks the coverage hints:\n%s", out.String())
+	}
+}
+
 func TestRunRuleTestsReportsDiffs(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "cases.yaml")

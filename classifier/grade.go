@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/yuqing-bureau/yuqing/taxonomy"
@@ -26,6 +27,8 @@ type fired struct {
 
 // gradeScratch is the reusable state of one Grade call.
 type gradeScratch struct {
+	keys []matchKey // sortMatches' buffers
+	tmp  []Match
 	f    [2]scratch
 	mark []bool  // mark[r]: rule r is already a candidate
 	cand []int32 // candidate rules of this post
@@ -185,18 +188,7 @@ func (e *Engine) Grade(p Post) Result {
 		res.Level = level
 		res.Reasons = append(res.Reasons, fmt.Sprintf("结论：%s，%s", taxonomy.CategoryName(res.Category), taxonomy.LevelLabel(level)))
 	}
-	slices.SortStableFunc(res.Matches, func(a, b Match) int {
-		if a.Field != b.Field {
-			if a.Field == fieldTitle {
-				return -1
-			}
-			return 1
-		}
-		if a.Start != b.Start {
-			return a.Start - b.Start
-		}
-		return a.End - b.End
-	})
+	sortMatches(res.Matches, sc)
 	return res
 }
 
@@ -232,42 +224,78 @@ func engagementHit(t *engagementTier, p *Post) (string, bool) {
 	return s, true
 }
 
-func noteOf(r *rule) string {
-	if r.note == "" {
-		return ""
-	}
-	return "（" + r.note + "）"
-}
+func noteOf(r *rule) string { return r.noteParen }
 
 func (e *Engine) reason(f fired, relevant bool) string {
+	// Built by hand rather than with fmt: one reason per fired rule on
+	// every graded post, so this is on the hot path.
 	r := f.r
-	var parts []string
+	var sb strings.Builder
+	sb.Grow(160)
+	sb.WriteString("规则 ")
+	sb.WriteString(r.id)
+	sb.WriteString(noteOf(r))
+	sb.WriteString(" 命中「")
+	for i, t := range f.terms {
+		if i == 4 {
+			sb.WriteString("、…")
+			break
+		}
+		if i > 0 {
+			sb.WriteString("、")
+		}
+		sb.WriteString(t)
+	}
+	sb.WriteString("」(")
+	sb.WriteString(f.where)
+	sb.WriteString(")：")
+	n := 0
+	sep := func() {
+		if n > 0 {
+			sb.WriteString("，")
+		}
+		n++
+	}
+	var buf [24]byte
 	if r.weight != 0 {
-		parts = append(parts, fmt.Sprintf("相关性 %+.2f", r.weight*f.factor))
+		sep()
+		sb.WriteString("相关性 ")
+		w := r.weight * f.factor
+		if w >= 0 {
+			sb.WriteByte('+')
+		}
+		sb.Write(strconv.AppendFloat(buf[:0], w, 'f', 2, 64))
 	}
 	if r.category != "" && r.votes > 0 {
-		parts = append(parts, fmt.Sprintf("类别「%s」+%.2f 票", taxonomy.CategoryName(r.category), r.votes*f.vfactor))
+		sep()
+		sb.WriteString("类别「")
+		sb.WriteString(taxonomy.CategoryName(r.category))
+		sb.WriteString("」+")
+		sb.Write(strconv.AppendFloat(buf[:0], r.votes*f.vfactor, 'f', 2, 64))
+		sb.WriteString(" 票")
 	}
 	if relevant {
 		if r.raiseTo != 0 {
-			parts = append(parts, "等级升至"+taxonomy.LevelRoman(r.raiseTo))
+			sep()
+			sb.WriteString("等级升至")
+			sb.WriteString(taxonomy.LevelRoman(r.raiseTo))
 		}
 		if r.lower != 0 {
-			s := fmt.Sprintf("等级降 %d 级", r.lower)
+			sep()
+			sb.WriteString("等级降 ")
+			sb.WriteString(strconv.Itoa(r.lower))
+			sb.WriteString(" 级")
 			if r.keepAt != 0 {
-				s += fmt.Sprintf("（已达%s级及以上时不降）", taxonomy.LevelRoman(r.keepAt))
+				sb.WriteString("（已达")
+				sb.WriteString(taxonomy.LevelRoman(r.keepAt))
+				sb.WriteString("级及以上时不降）")
 			}
-			parts = append(parts, s)
 		}
 	}
-	if len(parts) == 0 {
-		parts = append(parts, "无作用")
+	if n == 0 {
+		sb.WriteString("无作用")
 	}
-	terms := f.terms
-	if len(terms) > 4 {
-		terms = append(terms[:4:4], "…")
-	}
-	return fmt.Sprintf("规则 %s%s 命中「%s」(%s)：%s", r.id, noteOf(r), strings.Join(terms, "、"), f.where, strings.Join(parts, "，"))
+	return sb.String()
 }
 
 // evalRule decides whether r fires. It returns the exclusion term when a
@@ -312,7 +340,8 @@ func (e *Engine) evalRule(r *rule, fields *[2]fieldHits, dst *[]Match) (fired, s
 	}
 	// Collect the evidence: every hit of the rule's positive terms in scope.
 	var seenTerm []int // terms already listed
-	first := len(*dst) // this rule's matches are (*dst)[first:]
+	var spanBuf [32]uint64
+	spans := spanBuf[:0] // field, start and end of this rule's matches
 	inField := [2]bool{}
 	addList := func(ids []int) {
 		for _, id := range ids {
@@ -329,11 +358,11 @@ func (e *Engine) evalRule(r *rule, fields *[2]fieldHits, dst *[]Match) (fired, s
 					if fi == 1 {
 						name = fieldBody
 					}
-					if slices.ContainsFunc((*dst)[first:], func(m Match) bool {
-						return m.Field == name && m.Start == a && m.End == b
-					}) {
+					key := uint64(fi)<<62 | uint64(a)<<31 | uint64(b)
+					if slices.Contains(spans, key) {
 						continue // 医保* and *医保 on one 医保 are one match
 					}
+					spans = append(spans, key)
 					fresh = true
 					*dst = append(*dst, Match{Rule: r.id, Term: e.rules.terms[id].text, Field: name, Start: a, End: b})
 					inField[fi] = true
@@ -437,4 +466,44 @@ func nearIn(fields *[2]fieldHits, scope []int, n near) bool {
 		}
 	}
 	return false
+}
+
+// matchKey orders one match: title before body, then start, then end, then
+// the order the rules produced it in (so the sort is stable).
+type matchKey struct {
+	k uint64 // field (1 bit) | start (31 bits) | end (31 bits)
+	i int32
+}
+
+// sortMatches sorts ms by field (title first), start and end, keeping the
+// rules' order among equal spans. It sorts packed integer keys rather than
+// the structs: the matches of a post number in the hundreds and this runs
+// on every graded post.
+func sortMatches(ms []Match, sc *gradeScratch) {
+	if len(ms) < 2 {
+		return
+	}
+	keys := slices.Grow(sc.keys[:0], len(ms))
+	for i, m := range ms {
+		var f uint64
+		if m.Field != fieldTitle {
+			f = 1
+		}
+		keys = append(keys, matchKey{k: f<<62 | uint64(m.Start&0x7fffffff)<<31 | uint64(m.End&0x7fffffff), i: int32(i)})
+	}
+	slices.SortFunc(keys, func(a, b matchKey) int {
+		switch {
+		case a.k < b.k:
+			return -1
+		case a.k > b.k:
+			return 1
+		}
+		return int(a.i - b.i)
+	})
+	tmp := append(sc.tmp[:0], ms...)
+	for j, k := range keys {
+		ms[j] = tmp[k.i]
+	}
+	clear(tmp) // drop the strings until the next use
+	sc.keys, sc.tmp = keys, tmp[:0]
 }

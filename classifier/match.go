@@ -4,22 +4,59 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"slices"
-	"sort"
 	"unicode/utf8"
 )
 
-// trie is a rune-level keyword trie keyed by (node, rune) in one map: small
-// and fast enough for a few thousand terms.
+// trie is a rune-level keyword trie. It is built with a map keyed by
+// (node, rune) and then frozen into sorted per-node edge lists, which are
+// several times faster to step through than map lookups on the hot path.
 type trie struct {
-	next  map[uint64]int32
-	terms [][]int32 // terminal term ids per node
+	next  map[uint64]int32 // build-time edges; nil after freeze
+	terms [][]int32        // terminal term ids per node
 	// root[r] is the child of the root for BMP rune r (0: none). Most
-	// walks end at the root, so this skips the map on the hot path.
+	// walks end at the root, so this skips any search on the hot path.
 	root []int32
+	// Frozen edges: node n's children are edges[first[n]:first[n+1]],
+	// sorted by rune.
+	first []int32
+	edges []edge
+}
+
+type edge struct {
+	r     rune
+	child int32
 }
 
 func newTrie() *trie {
 	return &trie{next: map[uint64]int32{}, terms: [][]int32{nil}, root: make([]int32, 0x10000)}
+}
+
+// empty reports whether the trie holds no term.
+func (t *trie) empty() bool { return len(t.terms) == 1 }
+
+// freeze turns the build-time map into the sorted edge lists.
+func (t *trie) freeze() {
+	n := len(t.terms)
+	count := make([]int32, n+1)
+	for k := range t.next {
+		count[int32(k>>32)+1]++
+	}
+	for i := 1; i <= n; i++ {
+		count[i] += count[i-1]
+	}
+	t.first = count
+	t.edges = make([]edge, len(t.next))
+	fill := slices.Clone(count[:n])
+	for k, c := range t.next {
+		p := int32(k >> 32)
+		t.edges[fill[p]] = edge{r: rune(uint32(k)), child: c}
+		fill[p]++
+	}
+	for i := 0; i < n; i++ {
+		es := t.edges[t.first[i]:t.first[i+1]]
+		slices.SortFunc(es, func(a, b edge) int { return int(a.r) - int(b.r) })
+	}
+	t.next = nil
 }
 
 // step returns the child of node n for rune r.
@@ -28,8 +65,28 @@ func (t *trie) step(n int32, r rune) (int32, bool) {
 		c := t.root[r]
 		return c, c != 0
 	}
-	c, ok := t.next[uint64(uint32(n))<<32|uint64(uint32(r))]
-	return c, ok
+	es := t.edges[t.first[n]:t.first[n+1]]
+	if len(es) <= 8 {
+		for _, e := range es {
+			if e.r == r {
+				return e.child, true
+			}
+		}
+		return 0, false
+	}
+	lo, hi := 0, len(es)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if es[m].r < r {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(es) && es[lo].r == r {
+		return es[lo].child, true
+	}
+	return 0, false
 }
 
 func (t *trie) add(key string, id int) {
@@ -61,23 +118,26 @@ type hit struct {
 type fieldHits struct {
 	norm normText
 	hits []hit
-	// Hits grouped by term (CSR layout, no maps on the hot path):
-	// order[start[id]:start[id+1]] are the indexes into hits of term id.
-	start []int32
-	order []int32
+	// order lists the indexes into hits sorted by term, so the hits of
+	// one term are a contiguous run: order[lo[id]:hi[id]]. lo and hi are
+	// per-term arrays kept in the scratch and reset only where a post
+	// touched them, so building the index costs the number of hits, not
+	// the number of terms.
+	order  []int32
+	lo, hi []int32
 }
 
 // of returns the indexes into hits of term id.
 func (fh *fieldHits) of(id int) []int32 {
-	if fh.start == nil {
+	if fh.hi == nil {
 		return nil
 	}
-	return fh.order[fh.start[id]:fh.start[id+1]]
+	return fh.order[fh.lo[id]:fh.hi[id]]
 }
 
 // has reports whether term id occurs.
 func (fh *fieldHits) has(id int) bool {
-	return fh.start != nil && fh.start[id+1] > fh.start[id]
+	return fh.hi != nil && fh.hi[id] > fh.lo[id]
 }
 
 const (
@@ -96,8 +156,25 @@ type matcher struct {
 	// (and, when starts[i] is known, only where the first rune can begin a
 	// match) instead of scanning every byte.
 	starts []*runeSet
-	reAt   []*regexp.Regexp
+	// anyStart holds every rune some regexp can start with; it is nil
+	// when a regexp's first runes are unknown (then every token is tried).
+	anyStart *runeSet
+	reAt     []*regexp.Regexp
+	// reMax[i] bounds the bytes a match of regexps[i] can span: its exact
+	// maximum when the pattern is bounded, else maxRegexBytes. Go's
+	// backtracker clears state proportional to its input on every call, so
+	// handing it the rest of a long post at every token would make regex
+	// terms cost O(tokens × length).
+	reMax []int
+	// need[i], when known, holds runes of which every match of
+	// regexps[i] contains at least one (beyond its first rune): a cheap
+	// scan of the window for them skips most regexp calls.
+	need []*runeSet
 }
+
+// maxRegexBytes caps the span of an unbounded regex term (+, *): about 40
+// Chinese characters, far more than a keyword pattern needs.
+const maxRegexBytes = 120
 
 func newMatcher(terms []term) *matcher {
 	m := &matcher{terms: terms, anchored: newTrie(), floating: newTrie()}
@@ -107,10 +184,26 @@ func newMatcher(terms []term) *matcher {
 			m.regexps = append(m.regexps, i)
 			m.starts = append(m.starts, firstRunes(t.re))
 			m.reAt = append(m.reAt, regexp.MustCompile(`^(?:`+t.re.String()+`)`))
+			m.reMax = append(m.reMax, maxBytes(t.re))
+			m.need = append(m.need, neededRunes(t.re))
 		case t.startOK:
 			m.floating.add(t.key, i)
 		default:
 			m.anchored.add(t.key, i)
+		}
+	}
+	m.anchored.freeze()
+	m.floating.freeze()
+	if len(m.regexps) > 0 {
+		m.anyStart = &runeSet{}
+		for _, st := range m.starts {
+			if st == nil {
+				m.anyStart = nil
+				break
+			}
+			for i := range st {
+				m.anyStart[i] |= st[i]
+			}
 		}
 	}
 	return m
@@ -118,16 +211,27 @@ func newMatcher(terms []term) *matcher {
 
 // scratch holds per-field buffers reused across Grade calls.
 type scratch struct {
-	toks  [][2]int
-	bound []uint8
-	start []int32
+	toks   [][2]int
+	bound  []uint8
+	tokOf  []int32 // token index of each byte
+	reNext []int   // per regexp: where its next match may start
+	needAt []int   // per regexp: next byte holding one of its needed runes
+	hits   []hit
+	order  []int32
+	lo, hi []int32 // len(terms); zero except for the last post's terms
+	used   []int32 // terms whose lo/hi are set
 }
 
 // match finds all term occurrences in s given its token spans. The
 // returned fieldHits borrows sc's buffers until sc is reused.
 func (m *matcher) match(norm normText, toks [][2]int, sc *scratch) fieldHits {
 	s := norm.s
-	fh := fieldHits{norm: norm}
+	for _, id := range sc.used { // forget the previous post's index
+		sc.lo[id], sc.hi[id] = 0, 0
+	}
+	sc.used = sc.used[:0]
+	fh := fieldHits{norm: norm, hits: sc.hits[:0]}
+	defer func() { sc.hits = fh.hits[:0] }()
 	if len(s) == 0 {
 		return fh
 	}
@@ -139,12 +243,9 @@ func (m *matcher) match(norm normText, toks [][2]int, sc *scratch) fieldHits {
 		bound[t[1]] |= bEnd
 	}
 	tokAt := func(pos int) int {
-		// Index of the token containing byte pos.
-		i := sort.Search(len(toks), func(i int) bool { return toks[i][1] > pos })
-		if i >= len(toks) {
-			i = len(toks) - 1
-		}
-		return i
+		// Index of the token containing byte pos (gse tokens cover the
+		// whole text, so every byte has one).
+		return int(sc.tokOf[pos])
 	}
 	add := func(id, a, b int) {
 		fh.hits = append(fh.hits, hit{term: id, start: a, end: b})
@@ -166,62 +267,98 @@ func (m *matcher) match(norm normText, toks [][2]int, sc *scratch) fieldHits {
 			}
 		}
 	}
-	if len(m.anchored.next) > 0 {
+	if !m.anchored.empty() {
 		for _, t := range toks {
 			walk(m.anchored, t[0])
 		}
 	}
-	if len(m.floating.next) > 0 {
+	if !m.floating.empty() {
 		for pos := range s {
 			walk(m.floating, pos)
 		}
 	}
-	for i, id := range m.regexps {
-		first, anch := m.starts[i], m.reAt[i]
-		next := 0 // non-overlapping, leftmost first, like FindAll
+	if len(m.regexps) > 0 {
+		// Tokens outer, regexps inner: each token's first rune is decoded
+		// once and filters every regexp by its possible first runes.
+		sc.reNext = slices.Grow(sc.reNext[:0], len(m.regexps))[:len(m.regexps)]
+		clear(sc.reNext) // non-overlapping, leftmost first, like FindAll
+		sc.needAt = slices.Grow(sc.needAt[:0], len(m.regexps))[:len(m.regexps)]
+		for i := range sc.needAt {
+			sc.needAt[i] = -1
+		}
 		for _, t := range toks {
 			pos := t[0]
-			if pos < next {
-				continue
+			r, _ := utf8.DecodeRuneInString(s[pos:])
+			if m.anyStart != nil && !m.anyStart.has(r) {
+				continue // no regexp can start here: the common case
 			}
-			if first != nil {
-				r, _ := utf8.DecodeRuneInString(s[pos:])
-				if !first.has(r) {
+			for i, id := range m.regexps {
+				if pos < sc.reNext[i] {
 					continue
 				}
-			}
-			if loc := anch.FindStringIndex(s[pos:]); loc != nil && loc[1] > 0 {
-				add(id, pos, pos+loc[1])
-				next = pos + loc[1]
+				if first := m.starts[i]; first != nil && !first.has(r) {
+					continue
+				}
+				win := s[pos:min(len(s), pos+m.reMax[i])]
+				if need := m.need[i]; need != nil {
+					// needAt[i] is the next place a needed rune occurs;
+					// token starts only grow, so the scans add up to one
+					// pass over the text per regexp.
+					if q := sc.needAt[i]; q < pos {
+						sc.needAt[i] = pos + need.index(s[pos:])
+					}
+					if sc.needAt[i] >= pos+len(win) {
+						continue
+					}
+				}
+				if loc := m.reAt[i].FindStringIndex(win); loc != nil && loc[1] > 0 {
+					add(id, pos, pos+loc[1])
+					sc.reNext[i] = pos + loc[1]
+				}
 			}
 		}
 	}
 	if len(fh.hits) == 0 {
 		return fh
 	}
-	sc.start = slices.Grow(sc.start[:0], len(m.terms)+1)[:len(m.terms)+1]
-	clear(sc.start)
-	fh.start = sc.start
+	// Token index of every byte, for the hits' token spans.
+	sc.tokOf = slices.Grow(sc.tokOf[:0], len(s))[:len(s)]
+	// tokOf[b] is the first token ending after b (the last token past the
+	// end), as a binary search over the spans would find it.
+	ti := 0
+	for b := range sc.tokOf {
+		for ti < len(toks)-1 && toks[ti][1] <= b {
+			ti++
+		}
+		sc.tokOf[b] = int32(ti)
+	}
 	for i := range fh.hits {
 		h := &fh.hits[i]
 		h.tokA = tokAt(h.start)
 		h.tokB = tokAt(h.end - 1)
-		fh.start[h.term+1]++
 	}
-	for i := 1; i < len(fh.start); i++ {
-		fh.start[i] += fh.start[i-1]
+	// Group the hits by term: order lists hit indexes sorted by term (then
+	// position), so a term's hits are one run found by binary search. The
+	// cost follows the number of hits, not the number of terms.
+	fh.order = slices.Grow(sc.order[:0], len(fh.hits))[:len(fh.hits)]
+	sc.order = fh.order
+	for i := range fh.order {
+		fh.order[i] = int32(i)
 	}
-	// Counting sort: start[t+1] is the end of term t's slots; place hits
-	// back to front, after which start[t+1] is the beginning of t's slots,
-	// and shift down by one.
-	fh.order = make([]int32, len(fh.hits))
-	for i := len(fh.hits) - 1; i >= 0; i-- {
-		t := fh.hits[i].term
-		fh.start[t+1]--
-		fh.order[fh.start[t+1]] = int32(i)
+	hits := fh.hits
+	slices.SortStableFunc(fh.order, func(a, b int32) int { return hits[a].term - hits[b].term })
+	if len(sc.lo) != len(m.terms) {
+		sc.lo, sc.hi, sc.used = make([]int32, len(m.terms)), make([]int32, len(m.terms)), sc.used[:0]
 	}
-	copy(fh.start, fh.start[1:])
-	fh.start[len(m.terms)] = int32(len(fh.hits))
+	for i, oi := range fh.order {
+		id := hits[oi].term
+		if sc.hi[id] == 0 {
+			sc.lo[id] = int32(i)
+			sc.used = append(sc.used, int32(id))
+		}
+		sc.hi[id] = int32(i + 1)
+	}
+	fh.lo, fh.hi = sc.lo, sc.hi
 	return fh
 }
 
@@ -230,6 +367,54 @@ type runeSet [0x10000 / 64]uint64
 
 func (rs *runeSet) has(r rune) bool {
 	return r < 0x10000 && rs[r>>6]&(1<<(r&63)) != 0
+}
+
+// index returns the byte offset of the first rune of rs in s, or len(s).
+func (rs *runeSet) index(s string) int {
+	for i, r := range s {
+		if rs.has(r) {
+			return i
+		}
+	}
+	return len(s)
+}
+
+// neededRunes returns runes of which every match of re contains one, taken
+// from a part of the pattern after its start (the first rune is checked
+// separately), or nil when no such small set is known.
+func neededRunes(re *regexp.Regexp) *runeSet {
+	t, err := syntax.Parse(re.String(), syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	t = t.Simplify()
+	for t.Op == syntax.OpCapture {
+		t = t.Sub[0]
+	}
+	if t.Op != syntax.OpConcat || len(t.Sub) < 2 {
+		return nil
+	}
+	var best map[rune]bool
+	for _, sub := range t.Sub[1:] {
+		set := map[rune]bool{}
+		if !first(sub, set) || len(set) == 0 || len(set) > 64 {
+			continue // optional, unknown or too large
+		}
+		if best == nil || len(set) <= len(best) {
+			best = set
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	rs := &runeSet{}
+	for r := range best {
+		if r >= 0x10000 {
+			return nil
+		}
+		rs[r>>6] |= 1 << (r & 63)
+	}
+	return rs
 }
 
 // firstRunes returns the runes every match of re starts with, or nil when
@@ -288,4 +473,69 @@ func first(re *syntax.Regexp, set map[rune]bool) bool {
 		return true
 	}
 	return false
+}
+
+// maxBytes returns the most bytes a match of re can span, or maxRegexBytes
+// when that is unbounded or larger.
+func maxBytes(re *regexp.Regexp) int {
+	t, err := syntax.Parse(re.String(), syntax.Perl)
+	if err != nil {
+		return maxRegexBytes
+	}
+	n := spanOf(t.Simplify())
+	if n < 0 || n > maxRegexBytes {
+		return maxRegexBytes
+	}
+	return n
+}
+
+// spanOf is the longest match of re in bytes, -1 when unbounded.
+func spanOf(re *syntax.Regexp) int {
+	switch re.Op {
+	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText,
+		syntax.OpEndText, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return 0
+	case syntax.OpLiteral:
+		n := 0
+		for _, r := range re.Rune {
+			n += utf8.RuneLen(r)
+		}
+		return n
+	case syntax.OpCharClass, syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return utf8.UTFMax
+	case syntax.OpCapture:
+		return spanOf(re.Sub[0])
+	case syntax.OpQuest:
+		return spanOf(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Max < 0 {
+			return -1
+		}
+		n := spanOf(re.Sub[0])
+		if n < 0 {
+			return -1
+		}
+		return n * re.Max
+	case syntax.OpConcat:
+		sum := 0
+		for _, sub := range re.Sub {
+			n := spanOf(sub)
+			if n < 0 {
+				return -1
+			}
+			sum += n
+		}
+		return sum
+	case syntax.OpAlternate:
+		best := 0
+		for _, sub := range re.Sub {
+			n := spanOf(sub)
+			if n < 0 {
+				return -1
+			}
+			best = max(best, n)
+		}
+		return best
+	}
+	return -1 // star, plus and anything unknown
 }

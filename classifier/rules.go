@@ -127,22 +127,23 @@ type near struct {
 }
 
 type rule struct {
-	id       string
-	note     string
-	scope    int
-	any      []int
-	all      [][]int
-	near     []near
-	none     []int
-	minCount int
-	perTerm  int
-	weight   float64
-	category string
-	votes    float64
-	raiseTo  int
-	lower    int
-	keepAt   int
-	index    int
+	id        string
+	note      string
+	noteParen string // "（note）" or "", as reasons show it
+	scope     int
+	any       []int
+	all       [][]int
+	near      []near
+	none      []int
+	minCount  int
+	perTerm   int
+	weight    float64
+	category  string
+	votes     float64
+	raiseTo   int
+	lower     int
+	keepAt    int
+	index     int
 }
 
 // compiled is the rules file after validation.
@@ -251,6 +252,9 @@ func compileRules(doc *yamlfile.Doc, f *rulesFile, fold foldTable) (*compiled, e
 			continue
 		}
 		r := rule{id: rs.ID, note: rs.Note, weight: rs.Weight, category: rs.Category, index: i}
+		if rs.Note != "" {
+			r.noteParen = "（" + rs.Note + "）"
+		}
 		switch {
 		case rs.ID == "":
 			c.errf(p, "缺少 id")

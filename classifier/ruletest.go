@@ -215,7 +215,53 @@ func runCases(e *Engine, file string, pt *parsedTests, out io.Writer) (failed in
 	if len(idle) > 0 {
 		fmt.Fprintf(out, "提示：%d 条规则没有被任何用例触发：%s\n", len(idle), strings.Join(idle, "、"))
 	}
+	noFiring, noQuiet := coverage(e, pt.cases)
+	if len(noFiring) > 0 {
+		fmt.Fprintf(out, "提示：%d 条规则没有用例在 rules 中写明其生效：%s\n", len(noFiring), strings.Join(noFiring, "、"))
+	}
+	if len(noQuiet) > 0 {
+		fmt.Fprintf(out, "提示：%d 条升级/降级规则没有用例在 not_rules 中写明其不生效：%s\n", len(noQuiet), strings.Join(noQuiet, "、"))
+	}
 	return failed, firedRules
+}
+
+// RuleCoverage checks that the cases of the test files cover every enabled
+// rule of e: noFiring lists the rules no case names in expect.rules (a
+// case where the rule must fire), noQuiet the level rules (escalators and
+// de-escalators) no case names in expect.not_rules (a case where it must
+// not fire). Whether the cases pass is RunRuleTests' business.
+func RuleCoverage(e *Engine, files ...string) (noFiring, noQuiet []string, err error) {
+	var cases []ruleCase
+	for _, file := range files {
+		pt, err := readRuleTests(file)
+		if err != nil {
+			return nil, nil, err
+		}
+		cases = append(cases, pt.cases...)
+	}
+	noFiring, noQuiet = coverage(e, cases)
+	return noFiring, noQuiet, nil
+}
+
+func coverage(e *Engine, cases []ruleCase) (noFiring, noQuiet []string) {
+	fires, quiet := map[string]bool{}, map[string]bool{}
+	for _, c := range cases {
+		for _, id := range c.Expect.Rules {
+			fires[id] = true
+		}
+		for _, id := range c.Expect.NotRules {
+			quiet[id] = true
+		}
+	}
+	for _, r := range e.rules.rules {
+		if !fires[r.id] {
+			noFiring = append(noFiring, r.id)
+		}
+		if (r.raiseTo != 0 || r.lower != 0) && !quiet[r.id] {
+			noQuiet = append(noQuiet, r.id)
+		}
+	}
+	return noFiring, noQuiet
 }
 
 func checkCase(c ruleCase, res Result) []string {

@@ -1,0 +1,88 @@
+package classifier
+
+import (
+	"regexp"
+	"slices"
+	"testing"
+)
+
+// TestRegexPrefiltersKeepMatches checks that the shortcuts of regex terms
+// (first-rune filter, needed-rune scan, bounded window) find exactly what
+// running each anchored regexp on the whole rest of the text at every token
+// start finds, for the shipped rules' regex terms.
+func TestRegexPrefiltersKeepMatches(t *testing.T) {
+	e := shipped(t)
+	m := e.match
+	if len(m.regexps) < 3 {
+		t.Fatalf("shipped rules have only %d regex terms", len(m.regexps))
+	}
+	texts := []string{
+		"全向阳镇的群众都交了，7.5万居民受影响，十几个村民和三十多名职工去问过，很多老人说报不了。",
+		"我们村几十户人家的新农合都没交上，所有住院病人每天多收十元，共计1000余人，一大批退休职工。",
+		"全市医保系统瘫痪，有人出售参保人信息几万条，不少患者和许多地方都说再三反映无果，凡是参保人都要交。",
+		"今年住院两次，许多地方的政策不一样，全县的村都在说，广大的患者，上万人，200名，一二三四五六。",
+	}
+	for _, text := range texts {
+		n := e.fold.normalize(text)
+		toks := e.tokens(n.s, nil)
+		var sc scratch
+		fh := m.match(n, toks, &sc)
+		for i, id := range m.regexps {
+			var got, want [][2]int
+			for _, hi := range fh.of(id) {
+				got = append(got, [2]int{fh.hits[hi].start, fh.hits[hi].end})
+			}
+			slices.SortFunc(got, func(a, b [2]int) int { return a[0] - b[0] })
+			full := m.reAt[i]
+			next := 0
+			for _, tk := range toks {
+				if tk[0] < next {
+					continue
+				}
+				if loc := full.FindStringIndex(n.s[tk[0]:]); loc != nil && loc[1] > 0 {
+					want = append(want, [2]int{tk[0], tk[0] + loc[1]})
+					next = tk[0] + loc[1]
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s on %q: got %v, want %v", m.terms[id].text, text, got, want)
+			}
+		}
+	}
+}
+
+func TestRegexSpanAndNeededRunes(t *testing.T) {
+	for _, c := range []struct {
+		re   string
+		max  int
+		need string // runes that must be in the needed set ("" = nil)
+	}{
+		{`[0-9]+名`, maxRegexBytes, "名"},
+		{`(所有|全体)(住院)?(病人|患者)`, 18, "病患"},
+		// A character class counts utf8.UTFMax bytes; (镇|乡) becomes [乡镇].
+		{`全[^，。]{1,4}(镇|乡)`, 3 + 4*4 + 4, "镇乡"},
+		{`骗保`, 6, ""}, // a plain literal: the first-rune filter is enough
+		{`a|b`, 4, ""},
+	} {
+		re := regexp.MustCompile(c.re)
+		if got := maxBytes(re); got != c.max {
+			t.Errorf("maxBytes(%s) = %d, want %d", c.re, got, c.max)
+		}
+		need := neededRunes(re)
+		if c.need == "" {
+			if need != nil {
+				t.Errorf("neededRunes(%s) should be nil", c.re)
+			}
+			continue
+		}
+		if need == nil {
+			t.Errorf("neededRunes(%s) = nil", c.re)
+			continue
+		}
+		for _, r := range c.need {
+			if !need.has(r) {
+				t.Errorf("neededRunes(%s) lacks %c", c.re, r)
+			}
+		}
+	}
+}

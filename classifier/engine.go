@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strconv"
@@ -153,6 +154,7 @@ func Load(rulesFile, dictDir string, logger *slog.Logger) (*Engine, error) {
 // newSegmenter loads gse's embedded dictionary and adds the domain words.
 // The result is never modified again, so engines may share it.
 func newSegmenter(words []dictWord) (*gse.Segmenter, error) {
+	defer pauseGC()()
 	seg := &gse.Segmenter{NotLoadHMM: true, SkipLog: true}
 	if err := seg.LoadDictEmbed("zh_s"); err != nil {
 		return nil, fmt.Errorf("加载 gse 内置词典失败: %w", err)
@@ -311,4 +313,34 @@ func (e *Engine) Segment(text string) []Token {
 		out = append(out, Token{Text: text[a:b], Start: a, End: b})
 	}
 	return out
+}
+
+// gcPause counts builds in progress across every engine in the process.
+var gcPause struct {
+	sync.Mutex
+	n       int
+	percent int
+}
+
+// pauseGC turns the garbage collector off until the returned func is
+// called. Building gse's dictionary makes large non-preemptible copies; a
+// collection starting meanwhile stops every other goroutine until the copy
+// ends, which stalled grading for 150-300 ms per dictionary reload. With no
+// collection during the ~2 s build, grading never waits; the garbage is
+// collected right after. The setting is process-wide, hence the count.
+func pauseGC() (resume func()) {
+	gcPause.Lock()
+	if gcPause.n == 0 {
+		gcPause.percent = debug.SetGCPercent(-1)
+	}
+	gcPause.n++
+	gcPause.Unlock()
+	return func() {
+		gcPause.Lock()
+		gcPause.n--
+		if gcPause.n == 0 {
+			debug.SetGCPercent(gcPause.percent)
+		}
+		gcPause.Unlock()
+	}
 }

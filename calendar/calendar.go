@@ -64,6 +64,11 @@ func Load(path string, loc *time.Location) (*Calendar, error) {
 	c := Default(loc)
 	c.weekdays = [7]bool{}
 	var errs []error
+	if len(f.Weekdays) == 0 {
+		// No working weekday would make every deadline in working days
+		// unreachable (and AddWorkdays would search forever).
+		errs = append(errs, doc.Errorf("weekdays", "至少要有一个工作日，如 [1, 2, 3, 4, 5]"))
+	}
 	for i, w := range f.Weekdays {
 		if w < 0 || w > 7 {
 			errs = append(errs, doc.Errorf(fmt.Sprintf("weekdays[%d]", i), "星期只能是 1（周一）到 7（周日），实际为 %d", w))
@@ -138,10 +143,16 @@ func (c *Calendar) IsWorkday(t time.Time) bool {
 // working days is due on Wednesday evening.
 func (c *Calendar) AddWorkdays(t time.Time, n int) time.Time {
 	d := t.In(c.loc)
+	idle := 0 // consecutive days off; Load makes a year of them impossible
 	for n > 0 {
 		d = d.AddDate(0, 0, 1)
 		if c.IsWorkday(d) {
 			n--
+			idle = 0
+		} else if idle++; idle > 366 {
+			// Never hang a deadline computation (it runs inside the
+			// filing transaction): count calendar days instead.
+			return d.AddDate(0, 0, n)
 		}
 	}
 	return d

@@ -112,3 +112,30 @@ func TestShippedCalendarLoads(t *testing.T) {
 		t.Error("shipped calendar lost the National Day arrangement")
 	}
 }
+
+func TestEmptyWeekdaysRejected(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "calendar.yaml")
+	if err := os.WriteFile(path, []byte("weekdays: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path, time.UTC)
+	if err == nil || !strings.Contains(err.Error(), "calendar.yaml:1: weekdays: 至少要有一个工作日") {
+		t.Fatalf("Load with no working weekday: err = %v", err)
+	}
+}
+
+func TestAddWorkdaysTerminatesWithoutWorkdays(t *testing.T) {
+	c := Default(time.UTC)
+	c.weekdays = [7]bool{} // what an empty list would have produced
+	start := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	done := make(chan time.Time, 1)
+	go func() { done <- c.AddWorkdays(start, 3) }()
+	select {
+	case got := <-done:
+		if !got.After(start) {
+			t.Errorf("AddWorkdays = %v, want a time after %v", got, start)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("AddWorkdays did not return on a calendar with no working day")
+	}
+}

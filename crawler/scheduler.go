@@ -264,9 +264,27 @@ func (s *Scheduler) state(ctx context.Context, name string) (store.SourceState, 
 
 func (s *Scheduler) setState(st store.SourceState) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.configured(st.Name) {
+		// The source was removed while this crawl ran: SetSources already
+		// dropped its series, and the crawl's own metrics recreated some.
+		// Exporting now would bring back a source-down or silent alert for
+		// a source nobody crawls any more.
+		s.c.m.forget(st.Name)
+		return
+	}
 	s.states[st.Name] = st
-	s.mu.Unlock()
 	s.c.m.exportState(st)
+}
+
+// configured reports whether name is in the current source list.
+func (s *Scheduler) configured(name string) bool {
+	for _, src := range *s.sources.Load() {
+		if src.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // backoff grows the wait after consecutive failures: the interval, doubled

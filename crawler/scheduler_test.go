@@ -253,3 +253,52 @@ func TestSetSourcesDropsRemovedSeries(t *testing.T) {
 		t.Error("CrawlNow of a removed source should fail")
 	}
 }
+
+// blockingStore holds the first SavePost until released, so a test can
+// change the configuration while a crawl is in flight.
+type blockingStore struct {
+	*memStore
+	entered chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (b *blockingStore) SavePost(ctx context.Context, p *store.Post) (store.SaveResult, error) {
+	b.once.Do(func() {
+		close(b.entered)
+		<-b.release
+	})
+	return b.memStore.SavePost(ctx, p)
+}
+
+func TestSourceRemovedMidCrawlLeavesNoSeries(t *testing.T) {
+	srv, _ := newBoard(t)
+	bs := &blockingStore{memStore: newMemStore(), entered: make(chan struct{}), release: make(chan struct{})}
+	c, reg := newTestCrawler(t, Options{})
+	s := NewScheduler(c, bs, nil, fixedNow)
+	a := boardSource(srv)
+	s.SetSources([]Source{a})
+	done := make(chan error, 1)
+	go func() { done <- s.CrawlNow(t.Context(), "board") }()
+	<-bs.entered
+	other := a
+	other.Name = "board2"
+	s.SetSources([]Source{other}) // "board" leaves the configuration mid-crawl
+	close(bs.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "source" && l.GetValue() == "board" {
+					t.Errorf("%s{source=\"board\"} exported after the source was removed", mf.GetName())
+				}
+			}
+		}
+	}
+}

@@ -13,7 +13,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
-// Workflow columns of incidents (migration 00004), appended to incidentCols.
+// Workflow columns of incidents (migration 00003), appended to incidentCols.
 const (
 	workflowCols = `office, assigned_at, investigate_due_at, investigated_at, feedback_due_at,
 	replied_at, reply, outcome, false_positive`
@@ -188,4 +188,24 @@ func (s *Store) RuleFalsePositives(ctx context.Context) ([]store.RuleFalsePositi
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+func (t *txn) BurstStage(ctx context.Context, incidentID int64) (int, error) {
+	var n int
+	err := t.tx.QueryRowContext(ctx, `SELECT stage FROM incident_bursts WHERE incident_id = ?`, incidentID).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("读取事件 #%d 的聚集阶段: %w", incidentID, err)
+	}
+	return n, nil
+}
+
+func (t *txn) SetBurstStage(ctx context.Context, incidentID int64, stage int) error {
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO incident_bursts (incident_id, stage) VALUES (?1, ?2)
+		ON CONFLICT (incident_id) DO UPDATE SET stage = ?2`, incidentID, stage); err != nil {
+		return fmt.Errorf("记录事件 #%d 的聚集阶段: %w", incidentID, err)
+	}
+	return nil
 }

@@ -184,7 +184,8 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	console, err := web.New(web.Options{Store: st, Workflow: inc, Classifier: d.cls, Logger: log.With("component", "web"),
 		Now: opts.Now, Location: cfg.Location, SourceTitle: sourceTitle, Sources: d.webSources,
-		Auth: authSvc, SecureCookie: cfg.Console.SecureCookie, ExternalURL: cfg.ExternalURL})
+		Auth: authSvc, SecureCookie: cfg.Console.SecureCookie, ExternalURL: cfg.ExternalURL,
+		TrustedProxies: cfg.Console.Proxies()})
 	if err != nil {
 		return err
 	}

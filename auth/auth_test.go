@@ -3,7 +3,9 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -121,50 +123,105 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// try reserves an attempt and, when allowed, records it as failed.
+func try(l *auth.Limiter, account, ip string) (bool, time.Duration) {
+	res, ref := l.Reserve(account, ip)
+	if ref != nil {
+		return false, ref.Wait
+	}
+	_ = res // not released: the attempt failed
+	return true, 0
+}
+
 func TestLimiter(t *testing.T) {
 	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
 	l := auth.NewLimiter(auth.LimitConfig{PerAccountIP: 3, PerIP: 5, Window: 10 * time.Minute, MaxKeys: 4}, c.Now)
 	for i := range 3 {
-		if ok, _ := l.Allow("wang", "10.0.0.1"); !ok {
+		if ok, _ := try(l, "wang", "10.0.0.1"); !ok {
 			t.Fatalf("try %d refused", i+1)
 		}
-		l.Failure("wang", "10.0.0.1")
 		c.Add(time.Minute)
 	}
-	ok, wait := l.Allow("wang", "10.0.0.1")
-	if ok || wait != 7*time.Minute {
-		t.Errorf("after 3 failures: allow=%v wait=%v, want refused for 7m", ok, wait)
+	_, ref := l.Reserve("wang", "10.0.0.1")
+	if ref == nil || ref.Wait != 7*time.Minute || !ref.First || len(ref.Kinds) != 1 || ref.Kinds[0] != auth.LimitAccountIP {
+		t.Errorf("after 3 failures: %+v, want refused for 7m by account+ip, first", ref)
 	}
-	if ok, _ := l.Allow("wang", "10.0.0.2"); !ok {
-		t.Error("another address is refused for the same account")
-	}
-	if ok, _ := l.Allow("li", "10.0.0.1"); !ok {
-		t.Error("another account is refused from the same address")
+	if _, ref := l.Reserve("wang", "10.0.0.1"); ref == nil || ref.First {
+		t.Errorf("second refusal in the window: %+v, want refused and not first", ref)
 	}
 	// Spraying: failures over many accounts from one address.
-	l.Failure("li", "10.0.0.1")
-	l.Failure("zhao", "10.0.0.1")
-	if ok, _ := l.Allow("qian", "10.0.0.1"); ok {
+	if ok, _ := try(l, "li", "10.0.0.1"); !ok {
+		t.Error("another account is refused from the same address")
+	}
+	if ok, _ := try(l, "zhao", "10.0.0.1"); !ok {
+		t.Error("a third account is refused from the same address")
+	}
+	if ok, _ := try(l, "qian", "10.0.0.1"); ok {
 		t.Error("address with 5 failures over accounts still allowed")
 	}
 	c.Add(7 * time.Minute)
-	if ok, _ := l.Allow("wang", "10.0.0.2"); !ok {
+	if ok, _ := try(l, "wang", "10.0.0.2"); !ok {
 		t.Error("other address blocked")
 	}
-	if ok, _ := l.Allow("wang", "10.0.0.1"); !ok {
-		t.Error("still refused once the first failures left the window")
+	if res, ref := l.Reserve("wang", "10.0.0.1"); ref != nil {
+		t.Errorf("still refused once the first failures left the window: %+v", ref)
+	} else {
+		res.Cancel()
 	}
 	// A success clears the account's failures from that address.
-	l.Failure("sun", "10.0.0.9")
-	l.Failure("sun", "10.0.0.9")
-	l.Success("sun", "10.0.0.9")
-	l.Failure("sun", "10.0.0.9")
-	l.Failure("sun", "10.0.0.9")
-	if ok, _ := l.Allow("sun", "10.0.0.9"); !ok {
+	try(l, "sun", "10.0.0.9")
+	try(l, "sun", "10.0.0.9")
+	res, _ := l.Reserve("sun", "10.0.0.9")
+	res.Success()
+	try(l, "sun", "10.0.0.9")
+	try(l, "sun", "10.0.0.9")
+	if ok, _ := try(l, "sun", "10.0.0.9"); !ok {
 		t.Error("failures before a success still counted")
 	}
 	if n := l.Keys(); n > 4 {
 		t.Errorf("limiter holds %d keys, bound is 4", n)
+	}
+}
+
+func TestLimiterPerAccountIgnoresAddress(t *testing.T) {
+	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	l := auth.NewLimiter(auth.LimitConfig{PerAccountIP: 5, PerIP: 30, PerAccount: 20, Window: 15 * time.Minute}, c.Now)
+	for i := range 20 { // a botnet: one guess per address
+		if ok, _ := try(l, "wang", fmt.Sprintf("10.0.%d.1", i)); !ok {
+			t.Fatalf("guess %d refused", i+1)
+		}
+	}
+	_, ref := l.Reserve("wang", "10.9.9.9")
+	if ref == nil || !slices.Contains(ref.Kinds, auth.LimitAccount) || ref.Wait != 15*time.Minute {
+		t.Errorf("21st guess from a fresh address: %+v, want refused by the account limit", ref)
+	}
+	if ok, _ := try(l, "li", "10.9.9.9"); !ok {
+		t.Error("another account refused")
+	}
+}
+
+// TestLimiterReserveIsAtomic: parallel attempts cannot all pass the check
+// before any failure is recorded.
+func TestLimiterReserveIsAtomic(t *testing.T) {
+	l := auth.NewLimiter(auth.LimitConfig{PerAccountIP: 5, PerIP: 30, PerAccount: 20, Window: time.Hour}, nil)
+	var allowed sync.WaitGroup
+	var mu sync.Mutex
+	n := 0
+	start := make(chan struct{})
+	for range 200 {
+		allowed.Go(func() {
+			<-start
+			if _, ref := l.Reserve("wang", "10.0.0.1"); ref == nil {
+				mu.Lock()
+				n++
+				mu.Unlock()
+			}
+		})
+	}
+	close(start)
+	allowed.Wait()
+	if n != 5 {
+		t.Errorf("%d of 200 parallel attempts allowed, want 5", n)
 	}
 }
 
@@ -269,7 +326,7 @@ func TestLoginSessionExpiryAndAudit(t *testing.T) {
 			t.Errorf("audit row without time: %+v", e)
 		}
 	}
-	want := "user.add:cli login.failed:wang login.failed:nobody login:wang login:wang login:wang logout:wang login:wang " +
+	want := "user.add:cli login.failed:wang login.failed:" + auth.UnknownAccount + " login:wang login:wang login:wang logout:wang login:wang " +
 		"user.passwd:cli login.failed:wang user.disable:cli login.failed:wang"
 	if strings.Join(got, " ") != want {
 		t.Errorf("audit log\n got %s\nwant %s", strings.Join(got, " "), want)
@@ -343,4 +400,143 @@ func TestCSRFToken(t *testing.T) {
 	if !auth.CheckCSRF(a, auth.CSRFToken(a)) || auth.CheckCSRF(a, auth.CSRFToken(b)) || auth.CheckCSRF(a, "") || auth.CheckCSRF("", "") {
 		t.Error("CheckCSRF")
 	}
+}
+
+// TestParallelWrongPasswordsAreLimited: 200 parallel guesses for one
+// account from one address; at most the limit reach the password check
+// (every checked guess is audited as login.failed), the rest are refused.
+func TestParallelWrongPasswordsAreLimited(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"), time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc := auth.New(auth.Options{Store: st, Now: c.Now, Hash: cheap, MaxHashing: 2,
+		Limits: auth.LimitConfig{PerAccountIP: 5, PerIP: 30, PerAccount: 20, Window: 15 * time.Minute}})
+	if _, err := svc.AddUser(ctx, auth.Actor{Name: "cli"}, "wang", "", auth.RoleHandler, "a-good-password"); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	counts := map[string]int{}
+	start := make(chan struct{})
+	for range 200 {
+		wg.Go(func() {
+			<-start
+			_, _, err := svc.Login(ctx, "wang", "guess-guess-guess", "10.0.0.1", "")
+			var rl *auth.RateLimitedError
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case errors.Is(err, auth.ErrBadCredentials):
+				counts["checked"]++
+			case errors.As(err, &rl):
+				counts["limited"]++
+			default:
+				t.Errorf("parallel login: %v", err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if counts["checked"] != 5 || counts["limited"] != 195 {
+		t.Errorf("200 parallel guesses: %d checked, %d limited; want 5 and 195", counts["checked"], counts["limited"])
+	}
+	if n := len(auditRowsOf(t, st, "login.failed")); n != 5 {
+		t.Errorf("%d login.failed rows, want 5", n)
+	}
+	// Refusals are audited once per key and window, not 195 times.
+	if n := len(auditRowsOf(t, st, "login.limited")); n != 1 {
+		t.Errorf("%d login.limited rows, want 1", n)
+	}
+	// The right password waits too, then works after the window.
+	if _, _, err := svc.Login(ctx, "wang", "a-good-password", "10.0.0.1", ""); err == nil {
+		t.Error("right password accepted while limited")
+	}
+	c.Add(15 * time.Minute)
+	if _, _, err := svc.Login(ctx, "wang", "a-good-password", "10.0.0.1", ""); err != nil {
+		t.Errorf("after the window: %v", err)
+	}
+	if n := len(auditRowsOf(t, st, "login.limited")); n != 1 {
+		t.Errorf("%d login.limited rows after the window, want 1", n)
+	}
+}
+
+// TestLoginPerAccountLimitAcrossAddresses: guesses for one account spread
+// over many addresses stop at the per-account limit; the account's owner
+// is refused too until the window passes (the price of stopping a botnet).
+func TestLoginPerAccountLimitAcrossAddresses(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"), time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc := auth.New(auth.Options{Store: st, Now: c.Now, Hash: cheap})
+	if _, err := svc.AddUser(ctx, auth.Actor{Name: "cli"}, "wang", "", auth.RoleHandler, "a-good-password"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		if _, _, err := svc.Login(ctx, "wang", "guess-guess", fmt.Sprintf("10.1.%d.1", i), ""); !errors.Is(err, auth.ErrBadCredentials) {
+			t.Fatalf("guess %d: %v", i+1, err)
+		}
+	}
+	var rl *auth.RateLimitedError
+	if _, _, err := svc.Login(ctx, "wang", "guess-guess", "10.2.0.1", ""); !errors.As(err, &rl) {
+		t.Errorf("21st guess from a fresh address: %v, want rate limited (default 20 per account)", err)
+	}
+	rows := auditRowsOf(t, st, "login.limited")
+	if len(rows) != 1 || rows[0].Actor != "wang" || !strings.Contains(rows[0].Detail, "同一账号") {
+		t.Errorf("login.limited rows %+v", rows)
+	}
+	if _, _, err := svc.Login(ctx, "li", "guess-guess", "10.2.0.1", ""); !errors.Is(err, auth.ErrBadCredentials) {
+		t.Errorf("another account from the same address: %v", err)
+	}
+}
+
+// TestFailedLoginAuditHidesTypedNames: a name that is no account (often a
+// password typed into the wrong field) never reaches the audit log.
+func TestFailedLoginAuditHidesTypedNames(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	svc, st := newService(t, c)
+	if _, err := svc.AddUser(ctx, auth.Actor{Name: "cli"}, "wang", "", auth.RoleHandler, "a-good-password"); err != nil {
+		t.Fatal(err)
+	}
+	svc.Login(ctx, "Wang", "guess-guess", "10.0.0.1", "")
+	for range 4 { // the 4th is refused and audited as login.limited
+		svc.Login(ctx, "MySecret-Passw0rd", "", "10.0.0.2", "")
+	}
+	rows, err := st.AuditLog(ctx, store.AuditFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for i := len(rows) - 1; i >= 0; i-- {
+		e := rows[i]
+		if strings.Contains(strings.ToLower(e.Actor+e.Target+e.Detail), "mysecret") {
+			t.Errorf("typed name stored: %+v", e)
+		}
+		if strings.HasPrefix(e.Action, "login") {
+			got = append(got, e.Action+":"+e.Actor+":"+e.Target)
+		}
+	}
+	u := auth.UnknownAccount
+	want := "login.failed:wang:wang login.failed:" + u + ":" + u + " login.failed:" + u + ":" + u +
+		" login.failed:" + u + ":" + u + " login.limited:" + u + ":" + u
+	if strings.Join(got, " ") != want {
+		t.Errorf("audit\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+}
+
+func auditRowsOf(t *testing.T, st store.AuthStore, action string) []store.AuditEntry {
+	t.Helper()
+	es, err := st.AuditLog(context.Background(), store.AuditFilter{Action: action, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
 }

@@ -21,11 +21,15 @@ func invalid(format string, args ...any) error { return &InputError{Msg: fmt.Spr
 type Role string
 
 const (
-	// RoleViewer reads incident lists and details, with personal data masked.
+	// RoleViewer reads incident lists and details, with personal data
+	// masked, and the source-health (/sources) and false-positive
+	// statistics (/rules/false-positives) pages, which hold no personal
+	// data and help publicity and petition staff judge the feed.
 	RoleViewer Role = "viewer"
 	// RoleHandler also acts on incidents (签收, 分派, 跟进, 办结, ...) and sees full text.
 	RoleHandler Role = "handler"
-	// RoleOperator also uses the rule try-out page and the rules and sources pages.
+	// RoleOperator also uses the rule try-out page (/try) and reloads the
+	// configuration (POST /-/reload).
 	RoleOperator Role = "operator"
 	// RoleAdmin also manages accounts and tokens and reads the audit log.
 	RoleAdmin Role = "admin"

@@ -283,43 +283,60 @@ func (s *Service) RevokeToken(ctx context.Context, by Actor, id int64) error {
 	return nil
 }
 
+// UnknownAccount is what the audit log records instead of a login name
+// that is no account: people type passwords into the name field.
+const UnknownAccount = "（未知账号）"
+
 // Login checks a name and password from ip and opens a session. It returns
 // the raw session ID for the cookie. Failures are rate limited per account
-// and address and audited.
+// and address, per address and per account, and audited; the attempt is
+// counted before the password is checked, so parallel guesses cannot
+// outrun the limit.
 func (s *Service) Login(ctx context.Context, name, pw, ip, userAgent string) (string, Principal, error) {
 	typed := strings.ToLower(strings.TrimSpace(name))
 	if utf8.RuneCountInString(typed) > 64 {
 		typed = string([]rune(typed)[:64])
 	}
-	if ok, wait := s.limiter.Allow(typed, ip); !ok {
-		s.Audit(ctx, Actor{Name: typed, IP: ip}, "login.limited", typed, "", false)
-		return "", Principal{}, &RateLimitedError{Wait: wait}
+	res, refused := s.limiter.Reserve(typed, ip)
+	if refused != nil {
+		if refused.First { // once per key and window: refusals cannot flood the log
+			who := s.auditName(ctx, typed)
+			kinds := make([]string, len(refused.Kinds))
+			for i, k := range refused.Kinds {
+				kinds[i] = limitKindNames[k]
+			}
+			s.Audit(ctx, Actor{Name: who, IP: ip}, "login.limited", who, strings.Join(kinds, "、"), false)
+		}
+		return "", Principal{}, &RateLimitedError{Wait: refused.Wait}
 	}
-	fail := func(why string) (string, Principal, error) {
-		s.limiter.Failure(typed, ip)
-		s.Audit(ctx, Actor{Name: typed, IP: ip}, "login.failed", typed, why, false)
+	// The attempt already counts as a failure; only a success or an
+	// internal error takes it back.
+	fail := func(who, why string) (string, Principal, error) {
+		s.Audit(ctx, Actor{Name: who, IP: ip}, "login.failed", who, why, false)
 		return "", Principal{}, ErrBadCredentials
 	}
 	u, err := s.st.UserByName(ctx, typed)
 	if errors.Is(err, store.ErrNotFound) {
 		// Spend the same time as for a real account: no user enumeration by timing.
 		_, _ = s.verify(ctx, s.dummyHash(), pw)
-		return fail("用户不存在")
+		return fail(UnknownAccount, "用户不存在")
 	}
 	if err != nil {
+		res.Cancel()
 		return "", Principal{}, err
 	}
 	ok, err := s.verify(ctx, u.PasswordHash, pw)
 	if err != nil && !errors.Is(err, ErrBadHash) {
+		res.Cancel()
 		return "", Principal{}, err
 	}
 	if !ok {
-		return fail("密码错误")
+		return fail(u.Name, "密码错误")
 	}
 	if u.Disabled {
-		return fail("账号已停用")
+		return fail(u.Name, "账号已停用")
 	}
-	s.limiter.Success(typed, ip)
+	res.Success()
 	id := RandomSecret(32)
 	now := s.now()
 	if len(userAgent) > 200 {
@@ -331,6 +348,21 @@ func (s *Service) Login(ctx context.Context, name, pw, ip, userAgent string) (st
 	}
 	s.Audit(ctx, Actor{Name: u.Name, IP: ip}, "login", u.Name, "", true)
 	return id, Principal{User: u, Role: Role(u.Role), Via: "session", SessionID: id}, nil
+}
+
+var limitKindNames = map[LimitKind]string{
+	LimitAccountIP: "同一账号同一地址失败过多",
+	LimitIP:        "同一地址失败过多",
+	LimitAccount:   "同一账号失败过多",
+}
+
+// auditName is how a typed login name appears in the audit log: the
+// account's name if there is one, else UnknownAccount.
+func (s *Service) auditName(ctx context.Context, typed string) string {
+	if u, err := s.st.UserByName(ctx, typed); err == nil {
+		return u.Name
+	}
+	return UnknownAccount
 }
 
 func (s *Service) dummyHash() string {

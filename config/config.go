@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -87,6 +88,35 @@ type ConsoleConfig struct {
 	// earlier after inactivity.
 	SessionLifetime time.Duration `yaml:"session_lifetime"`
 	IdleTimeout     time.Duration `yaml:"idle_timeout"`
+	// TrustedProxies are the reverse proxies (CIDRs, or single addresses)
+	// whose X-Forwarded-For header gives the client address; empty (the
+	// default): the peer address is the client's.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+}
+
+// parseProxy reads one trusted_proxies entry: a CIDR or a single address.
+func parseProxy(s string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// Proxies returns TrustedProxies parsed (entries that do not parse, which
+// validation refuses, are left out).
+func (c ConsoleConfig) Proxies() []netip.Prefix {
+	var ps []netip.Prefix
+	for _, s := range c.TrustedProxies {
+		if p, err := parseProxy(s); err == nil {
+			ps = append(ps, p)
+		}
+	}
+	return ps
 }
 
 // Level holds one level's time limits.
@@ -241,6 +271,12 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 	}
 	if c.Console.IdleTimeout < time.Minute {
 		errs = append(errs, doc.Errorf("console.idle_timeout", "登录空闲超时至少 1 分钟"))
+	}
+	for i, p := range c.Console.TrustedProxies {
+		if _, err := parseProxy(p); err != nil {
+			errs = append(errs, doc.Errorf(fmt.Sprintf("console.trusted_proxies[%d]", i),
+				"可信代理应为网段（如 10.0.0.0/8）或单个地址，实际为 %q", p))
+		}
 	}
 	if c.GroupWindow <= 0 {
 		errs = append(errs, doc.Errorf("group_window", "事件归并时间窗必须大于 0"))

@@ -103,11 +103,19 @@ func (s *Server) userChangeFailed(w http.ResponseWriter, r *http.Request, action
 	s.renderUsers(w, r, http.StatusBadRequest, usersPage{Error: err.Error()})
 }
 
+// isSelf reports whether the account named in a path (typed in any case,
+// "ADMIN" for "admin") is the caller's own.
+func isSelf(r *http.Request, name string) bool {
+	self, _ := principalOf(r.Context())
+	n, err := auth.NormalizeName(name)
+	return err == nil && self.User.Name != "" && n == self.User.Name
+}
+
 func (s *Server) changeRole(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	role, err := auth.ParseRole(r.PostFormValue("role"))
 	if err == nil {
-		if self, _ := principalOf(r.Context()); self.User.Name == name && role != auth.RoleAdmin {
+		if isSelf(r, name) && role != auth.RoleAdmin {
 			err = errors.New("不能降低自己的角色（请让另一位管理员操作）")
 		}
 	}
@@ -127,7 +135,7 @@ func (s *Server) setDisabled(disabled bool) http.HandlerFunc {
 		name := r.PathValue("name")
 		action := map[bool]string{true: "user.disable", false: "user.enable"}[disabled]
 		var err error
-		if self, _ := principalOf(r.Context()); disabled && self.User.Name == name {
+		if disabled && isSelf(r, name) {
 			err = errors.New("不能停用自己的账号")
 		} else {
 			err = s.opts.Auth.SetDisabled(r.Context(), actorOf(r), name, disabled)

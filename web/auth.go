@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 
@@ -53,13 +54,79 @@ func actorName(r *http.Request) string {
 	return p.ActorName()
 }
 
-// clientIP is the address a request came from (the proxy's, behind one).
+type clientIPKey struct{}
+
+// clientIP is the address a request came from: the one authenticate
+// resolved (see resolveClientIP), else the peer's.
 func clientIP(r *http.Request) string {
+	if ip, ok := r.Context().Value(clientIPKey{}).(string); ok {
+		return ip
+	}
+	return peerIP(r)
+}
+
+func peerIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// resolveClientIP returns the client's address. Only when the peer is a
+// trusted proxy (Options.TrustedProxies) is X-Forwarded-For believed, and
+// then only as far as it was written by trusted proxies: the client is the
+// rightmost hop that is not a trusted proxy (anything left of it could
+// have been sent by the client itself). A hop that is no IP address ends
+// the walk at the last trusted hop.
+func (s *Server) resolveClientIP(r *http.Request) string {
+	peer := peerIP(r)
+	if len(s.opts.TrustedProxies) == 0 {
+		return peer
+	}
+	addr, ok := parseHop(peer)
+	if !ok || !s.trustedProxy(addr) {
+		return peer
+	}
+	var hops []string
+	for _, h := range r.Header.Values("X-Forwarded-For") {
+		for hop := range strings.SplitSeq(h, ",") {
+			hops = append(hops, strings.TrimSpace(hop))
+		}
+	}
+	client := addr
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, ok := parseHop(hops[i])
+		if !ok {
+			break
+		}
+		client = a
+		if !s.trustedProxy(a) {
+			break
+		}
+	}
+	return client.String()
+}
+
+func (s *Server) trustedProxy(a netip.Addr) bool {
+	for _, p := range s.opts.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseHop reads one X-Forwarded-For entry: an address, possibly with a
+// port ("192.0.2.1:4711", "[2001:db8::1]:4711").
+func parseHop(h string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(h); err == nil {
+		return a.Unmap().WithZone(""), true
+	}
+	if ap, err := netip.ParseAddrPort(h); err == nil {
+		return ap.Addr().Unmap().WithZone(""), true
+	}
+	return netip.Addr{}, false
 }
 
 func actorOf(r *http.Request) auth.Actor {
@@ -151,6 +218,7 @@ func unsafeMethod(m string) bool {
 // CSRF token and the minimal role of unsafe requests.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(context.WithValue(r.Context(), clientIPKey{}, s.resolveClientIP(r)))
 		if r.URL.Path == "/login" || strings.HasPrefix(r.URL.Path, "/static/") {
 			next.ServeHTTP(w, r)
 			return
@@ -168,11 +236,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				return
 			}
 			s.clearCookie(w, r)
-			next := r.URL.Path
-			if r.Method != http.MethodGet {
-				next = "/incidents"
-			} else if r.URL.RawQuery != "" {
-				next += "?" + r.URL.RawQuery
+			next := "/incidents"
+			if r.Method == http.MethodGet {
+				next = safeNext(r.URL.RequestURI())
 			}
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
 			return

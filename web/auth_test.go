@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -186,6 +187,10 @@ func TestLoginCookieLogoutAndRateLimit(t *testing.T) {
 	}
 	if n := len(auditRows(t, f.auth.Store(), "login.failed")); n != 6 {
 		t.Errorf("%d login.failed rows, want 6", n)
+	}
+	// Further refusals in the window are not audited again.
+	for range 3 {
+		do(t, anon, "POST", f.srv.URL+"/login", "username=zhao&password=zhao-password", nil)
 	}
 	if n := len(auditRows(t, f.auth.Store(), "login.limited")); n != 1 {
 		t.Errorf("%d login.limited rows, want 1", n)
@@ -467,4 +472,178 @@ func TestSecureCookieWhenConfiguredOrHTTPS(t *testing.T) {
 			}
 		})
 	}
+}
+
+// evilNexts are post-login redirects that leave the site, or that a
+// browser could read as another host (it drops tabs and newlines and reads
+// "\" as "/").
+var evilNexts = []string{
+	"//evil.example", "///evil.example", "/\\evil.example", "/\\/evil.example", "\\\\evil.example",
+	"/\t/evil.example", "/\n/evil.example", "/\r/evil.example", "/\r\n/evil.example", "/\t\t/evil.example",
+	"/\x00/evil.example", "/\x0b/evil.example", "/\x1f/evil.example", "/\x7f/evil.example",
+	"\t//evil.example", " //evil.example", "/incidents\t", "/%09/evil.example", "/%5Cevil.example", "/%2F/evil.example",
+	"https://evil.example/", "http:evil.example", "https:/evil.example", "javascript:alert(1)", "evil.example",
+	"", "/login", "/login?next=//evil.example",
+}
+
+// TestLoginNextStaysOnSite: every way a redirect after login (GET /login
+// with a session, POST /login, or the redirect of an anonymous request)
+// ends on this site.
+func TestLoginNextStaysOnSite(t *testing.T) {
+	f := setup(t)
+	c := loginClient(t, f.srv, "wang", true)
+	srvURL, _ := url.Parse(f.srv.URL)
+	var session string
+	for _, ck := range c.Jar.Cookies(srvURL) {
+		if ck.Name == "yuqing_session" {
+			session = ck.Value
+		}
+	}
+	// location sends one request straight through the transport (the
+	// client would refuse to parse a Location with a tab in it) and
+	// returns the status and the raw Location.
+	location := func(method, target, form, session string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, f.srv.URL+target, strings.NewReader(form))
+		if form != "" {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		if session != "" {
+			req.AddCookie(&http.Cookie{Name: "yuqing_session", Value: session})
+		}
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("Location")
+	}
+	for _, next := range evilNexts {
+		q := url.QueryEscape(next)
+		if code, loc := location("GET", "/login?next="+q, "", session); code != http.StatusSeeOther || loc != "/incidents" {
+			t.Errorf("GET /login?next=%q with a session: %d → %q", next, code, loc)
+		}
+		form := url.Values{"username": {"zhao"}, "password": {"zhao-password"}, "next": {next}}.Encode()
+		if code, loc := location("POST", "/login", form, ""); code != http.StatusSeeOther || loc != "/incidents" {
+			t.Errorf("POST /login next=%q: %d → %q", next, code, loc)
+		}
+	}
+	for _, good := range []string{"/incidents/" + f.major, "/incidents?status=all&level=2", "/sources", "/rules/false-positives#top"} {
+		if code, loc := location("GET", "/login?next="+url.QueryEscape(good), "", session); code != http.StatusSeeOther || loc != good {
+			t.Errorf("GET /login?next=%q: %d → %q, want it kept", good, code, loc)
+		}
+	}
+	// An anonymous request for a crafted path is sent to the login page
+	// without it.
+	for _, path := range []string{"/%09/evil.example", "/%0A/evil.example", "/%5C/evil.example", "/%2F%2Fevil.example"} {
+		code, loc := location("GET", path, "", "")
+		if code != http.StatusSeeOther && code != http.StatusMovedPermanently && code != http.StatusNotFound {
+			t.Errorf("anonymous GET %s: %d", path, code)
+		}
+		if strings.Contains(loc, "evil") {
+			t.Errorf("anonymous GET %s → %q carries the crafted path", path, loc)
+		}
+	}
+}
+
+func TestAdminCannotDemoteOrDisableSelfInAnyCase(t *testing.T) {
+	f := setup(t)
+	admin := loginClient(t, f.srv, "admin", true)
+	for _, name := range []string{"ADMIN", "Admin", "%20admin"} {
+		if code, _, _ := do(t, admin, "POST", f.srv.URL+"/admin/users/"+name+"/role", "role=viewer", nil); code != http.StatusBadRequest {
+			t.Errorf("admin demoting itself as %q: %d, want 400", name, code)
+		}
+		if code, _, _ := do(t, admin, "POST", f.srv.URL+"/admin/users/"+name+"/disable", "", nil); code != http.StatusBadRequest {
+			t.Errorf("admin disabling itself as %q: %d, want 400", name, code)
+		}
+	}
+	u, err := f.auth.Store().UserByName(context.Background(), "admin")
+	if err != nil || u.Role != string(auth.RoleAdmin) || u.Disabled {
+		t.Errorf("admin after the attempts: %+v %v", u, err)
+	}
+	// Another account in capitals is still changed.
+	if code, _, _ := do(t, admin, "POST", f.srv.URL+"/admin/users/ZHAO/role", "role=handler", nil); code != http.StatusSeeOther {
+		t.Errorf("changing ZHAO: %d", code)
+	}
+}
+
+// newConsole serves a console with opts (Store and Auth filled in).
+func newConsole(t *testing.T, opts web.Options) (*httptest.Server, *auth.Service) {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "y.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	opts.Auth, opts.Store = newAuth(t, st), st
+	con, err := web.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(con.Handler())
+	t.Cleanup(srv.Close)
+	return srv, opts.Auth
+}
+
+// TestClientIPBehindTrustedProxy: X-Forwarded-For is believed only from a
+// trusted proxy, and then only its rightmost untrusted hop; so users behind
+// a proxy do not share one rate limit, and no one can pick an address.
+func TestClientIPBehindTrustedProxy(t *testing.T) {
+	lastIP := func(a *auth.Service) string {
+		rows := auditRows(t, a.Store(), "login.failed")
+		if len(rows) == 0 {
+			t.Fatal("no login.failed row")
+		}
+		return rows[0].IP
+	}
+	anon := &http.Client{CheckRedirect: noRedirect}
+	wrong := "username=zhao&password=guess-guess-guess"
+	t.Run("trusted", func(t *testing.T) {
+		srv, a := newConsole(t, web.Options{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"),
+			netip.MustParsePrefix("10.0.0.0/8")}})
+		for _, c := range []struct {
+			xff  []string
+			want string
+		}{
+			{nil, "127.0.0.1"},
+			{[]string{"203.0.113.9"}, "203.0.113.9"},
+			{[]string{"198.51.100.1, 203.0.113.9"}, "203.0.113.9"},        // the client wrote the left one
+			{[]string{"203.0.113.9, 10.1.2.3"}, "203.0.113.9"},            // two proxies
+			{[]string{"198.51.100.1", "203.0.113.9:4711"}, "203.0.113.9"}, // two headers, a port
+			{[]string{"[2001:db8::7]:443"}, "2001:db8::7"},
+			{[]string{"10.0.0.1, 127.0.0.2"}, "10.0.0.1"},     // only proxies: the farthest
+			{[]string{"203.0.113.9, not-an-ip"}, "127.0.0.1"}, // garbage: stop at the proxy
+		} {
+			req, _ := http.NewRequest("POST", srv.URL+"/login", strings.NewReader(wrong))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for _, v := range c.xff {
+				req.Header.Add("X-Forwarded-For", v)
+			}
+			resp, err := anon.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if got := lastIP(a); got != c.want {
+				t.Errorf("X-Forwarded-For %q: audited %q, want %q", c.xff, got, c.want)
+			}
+		}
+		// Five failures from one user behind the proxy do not lock out another.
+		for range 5 {
+			do(t, anon, "POST", srv.URL+"/login", "username=wang&password=guess-guess-guess", map[string]string{"X-Forwarded-For": "192.0.2.10"})
+		}
+		if code, _, _ := do(t, anon, "POST", srv.URL+"/login", "username=wang&password=guess-guess-guess", map[string]string{"X-Forwarded-For": "192.0.2.10"}); code != http.StatusTooManyRequests {
+			t.Errorf("6th failure from 192.0.2.10: %d, want 429", code)
+		}
+		if code, _, _ := do(t, anon, "POST", srv.URL+"/login", "username=wang&password=wang-password", map[string]string{"X-Forwarded-For": "192.0.2.11"}); code != http.StatusSeeOther {
+			t.Errorf("another user behind the proxy: %d, want 303", code)
+		}
+	})
+	t.Run("untrusted", func(t *testing.T) {
+		srv, a := newConsole(t, web.Options{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}})
+		do(t, anon, "POST", srv.URL+"/login", wrong, map[string]string{"X-Forwarded-For": "203.0.113.9"})
+		if got := lastIP(a); got != "127.0.0.1" {
+			t.Errorf("X-Forwarded-For from an untrusted peer believed: %q", got)
+		}
+	})
 }

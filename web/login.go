@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -17,14 +18,37 @@ type loginPage struct {
 	Error string
 }
 
-// safeNext keeps a post-login redirect on this site: a local absolute path,
-// never "//host" or "/\host".
+// safeNext keeps a post-login redirect on this site: a local absolute path
+// such as "/incidents/Y2026-001?x=1", never one a browser could read as
+// another host. Browsers drop tabs and newlines from URLs and treat "\"
+// as "/", so "/<TAB>/evil.example" or "/\evil.example" become
+// "//evil.example"; any control byte or backslash is therefore refused
+// outright, raw or percent-encoded in the path.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n") || strings.HasPrefix(next, "/login") {
-		return "/incidents"
+	const home = "/incidents"
+	if !localPath(next) {
+		return home
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!localPath(u.Path) || strings.HasPrefix(u.Path, "/login") {
+		return home
 	}
 	return next
+}
+
+// localPath reports whether p starts with exactly one "/" and holds no
+// control byte (< 0x20, DEL) and no backslash.
+func localPath(p string) bool {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"path"
 	"strconv"
@@ -66,6 +67,10 @@ type Options struct {
 	// anyway over TLS or when ExternalURL is https.
 	SecureCookie bool
 	ExternalURL  string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed for the client address (login limits, audit log); empty:
+	// the peer address is the client's (see resolveClientIP in auth.go).
+	TrustedProxies []netip.Prefix
 }
 
 // Server is the console.

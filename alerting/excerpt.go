@@ -83,39 +83,65 @@ func firstPostExcerpt(d store.IncidentDetail) string {
 	return LabelExcerpt(first.Post.Body, term)
 }
 
+// excerptMaxFailures is how many scrapes in a row may fail to read an
+// incident's first post before the incident is exported with an empty
+// excerpt for good.
+const excerptMaxFailures = 3
+
 // excerpts caches the excerpt per incident number: the first post of an
 // incident does not change, so the store is read once per incident, and
 // the label stays stable (a changed label would resolve the alert and fire
 // it again). The cache is pruned to the open incidents on every scrape.
+//
+// Once an incident's excerpt is cached it is served as is and never read
+// again, so a failing store cannot change the label of an incident already
+// exported. When the first read fails, the incident's info series waits
+// (ready is false) rather than going out with an empty excerpt that the
+// next scrape would fill in: that would change the label set, and
+// Alertmanager would resolve the alert and fire it again. The wait is
+// bounded: after excerptMaxFailures failed scrapes in a row the empty
+// excerpt is cached and exported, so a post that can never be read delays
+// an alert by a few scrapes but never suppresses it.
 type excerpts struct {
-	mu sync.Mutex
-	m  map[string]string
+	mu    sync.Mutex
+	m     map[string]string
+	fails map[string]int // failed reads in a row, of incidents not cached
 }
 
-// get returns the excerpt of inc; ok is false when it could not be read.
-func (c *excerpts) get(ctx context.Context, src IncidentSource, inc store.Incident) (string, error) {
+// get returns the excerpt of inc. ready is false when the incident's info
+// series must wait for a later scrape (the read failed); err is the failure.
+func (c *excerpts) get(ctx context.Context, src IncidentSource, inc store.Incident) (s string, ready bool, err error) {
 	ds, ok := src.(DetailSource)
 	if !ok {
-		return "", nil
+		return "", true, nil
 	}
 	c.mu.Lock()
 	s, hit := c.m[inc.Number]
 	c.mu.Unlock()
 	if hit {
-		return s, nil
+		return s, true, nil
 	}
 	d, err := ds.IncidentDetail(ctx, inc.Number)
-	if err != nil {
-		return "", err
-	}
-	s = firstPostExcerpt(d)
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		if c.fails == nil {
+			c.fails = map[string]int{}
+		}
+		c.fails[inc.Number]++
+		if c.fails[inc.Number] < excerptMaxFailures {
+			return "", false, err
+		}
+		s = "" // give up: export without an excerpt, and keep it that way
+	} else {
+		s = firstPostExcerpt(d)
+	}
+	delete(c.fails, inc.Number)
 	if c.m == nil {
 		c.m = map[string]string{}
 	}
 	c.m[inc.Number] = s
-	c.mu.Unlock()
-	return s, nil
+	return s, true, err
 }
 
 // prune forgets incidents that are no longer open.
@@ -129,6 +155,11 @@ func (c *excerpts) prune(open []store.Incident) {
 	for n := range c.m {
 		if !keep[n] {
 			delete(c.m, n)
+		}
+	}
+	for n := range c.fails {
+		if !keep[n] {
+			delete(c.fails, n)
 		}
 	}
 }

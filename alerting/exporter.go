@@ -120,14 +120,21 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	e.excerpts.prune(incs)
 	for _, inc := range incs {
 		level := strconv.Itoa(inc.Level)
-		excerpt, err := e.excerpts.get(ctx, e.src, inc)
-		if err != nil {
-			e.opts.Logger.Error("读取事件首帖摘要失败", "incident", inc.Number, "err", err)
-		}
 		counts[[2]string{level, inc.Category}]++
-		ch <- prometheus.MustNewConstMetric(e.info, prometheus.GaugeValue, 1,
-			inc.Number, level, taxonomy.LevelName(inc.Level), inc.Category, taxonomy.CategoryName(inc.Category),
-			e.sourceTitle(inc.Source), LabelTitle(inc.Title), IncidentURL(e.opts.ConsoleURL, inc.Number), excerpt)
+		// The info series waits while the excerpt cannot be read, so its
+		// label set never changes once exported (see excerpts).
+		excerpt, ready, err := e.excerpts.get(ctx, e.src, inc)
+		switch {
+		case !ready:
+			e.opts.Logger.Error("读取事件首帖摘要失败，该事件的信息指标留待下次采集", "incident", inc.Number, "err", err)
+		case err != nil:
+			e.opts.Logger.Error("多次读取事件首帖摘要失败，该事件的告警不带摘要", "incident", inc.Number, "err", err)
+		}
+		if ready {
+			ch <- prometheus.MustNewConstMetric(e.info, prometheus.GaugeValue, 1,
+				inc.Number, level, taxonomy.LevelName(inc.Level), inc.Category, taxonomy.CategoryName(inc.Category),
+				e.sourceTitle(inc.Source), LabelTitle(inc.Title), IncidentURL(e.opts.ConsoleURL, inc.Number), excerpt)
+		}
 		if inc.AckPending() {
 			ch <- prometheus.MustNewConstMetric(e.deadline, prometheus.GaugeValue,
 				float64(inc.AckDueAt.Unix()), inc.Number, "ack")

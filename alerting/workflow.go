@@ -44,7 +44,9 @@ func NewWorkflowExporter(reg prometheus.Registerer, src WorkflowSource, now func
 		overdue: prometheus.NewDesc("yuqing_incident_stages_overdue",
 			"Open incidents whose stage (ack, followup, investigate, feedback) is past its deadline and not met, by level.",
 			[]string{"stage", "level"}, nil),
-		falsePos: prometheus.NewDesc("yuqing_rule_false_positives_total",
+		// A gauge, not a counter: reopening an incident closed as 误报 takes
+		// it back, and a counter that goes down reads as a reset.
+		falsePos: prometheus.NewDesc("yuqing_rule_false_positives",
 			"Incidents closed as false positives (误报) that the rule fired on (a reopened one is taken back).",
 			[]string{"rule"}, nil),
 		scrapeErr: prometheus.NewDesc("yuqing_workflow_scrape_error",
@@ -98,7 +100,7 @@ func (e *WorkflowExporter) Collect(ch chan<- prometheus.Metric) {
 		e.log.Error("读取规则误报统计失败", "err", err)
 	}
 	for _, fp := range fps {
-		ch <- prometheus.MustNewConstMetric(e.falsePos, prometheus.CounterValue, float64(fp.Count), fp.Rule)
+		ch <- prometheus.MustNewConstMetric(e.falsePos, prometheus.GaugeValue, float64(fp.Count), fp.Rule)
 	}
 	ch <- prometheus.MustNewConstMetric(e.scrapeErr, prometheus.GaugeValue, failed)
 }

@@ -41,11 +41,11 @@ func TestWorkflowExporterCountsOverdueStagesAndFalsePositives(t *testing.T) {
 	// Fixture: 0001 (Ⅱ) misses ack and follow-up; 0002 (Ⅳ) misses follow-up;
 	// 0003 followed up in time; 0004 (Ⅲ) investigated in time, misses feedback.
 	want := `
-# HELP yuqing_rule_false_positives_total Incidents closed as false positives (误报) that the rule fired on (a reopened one is taken back).
-# TYPE yuqing_rule_false_positives_total counter
-yuqing_rule_false_positives_total{rule="fraud"} 2
+# HELP yuqing_rule_false_positives Incidents closed as false positives (误报) that the rule fired on (a reopened one is taken back).
+# TYPE yuqing_rule_false_positives gauge
+yuqing_rule_false_positives{rule="fraud"} 2
 `
-	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "yuqing_rule_false_positives_total"); err != nil {
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "yuqing_rule_false_positives"); err != nil {
 		t.Error(err)
 	}
 	mfs, err := reg.Gather()

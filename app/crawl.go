@@ -191,7 +191,7 @@ func storingCrawl(ctx context.Context, cfg *config.Config, cr *crawler.Crawler, 
 			if err := st.InTx(bg, func(tx store.Tx) error {
 				in, ok, err := tx.IncidentOfPost(bg, post.ID)
 				if err == nil && ok {
-					fmt.Fprintf(o.Out, "  %s → 事件 %s（%s，%s）\n", privacy.Mask(truncateRunes(post.Title, 40)), in.Number,
+					fmt.Fprintf(o.Out, "  %s → 事件 %s（%s，%s）\n", truncateRunes(privacy.Mask(post.Title), 40), in.Number,
 						taxonomy.LevelLabel(in.Level), taxonomy.CategoryName(in.Category))
 				}
 				return err

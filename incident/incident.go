@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/yuqing-bureau/yuqing/calendar"
@@ -266,23 +267,51 @@ func (s *Service) related(ctx context.Context, tx store.Tx, p store.Post, fp sto
 }
 
 // burst raises inc one level when the posts it gathered within the burst
-// window reach the threshold (and again at four times it): a burst of many
-// posts on one event within a day raises the event's level. A burst alone
-// never makes an incident 特别重大.
+// window reach the threshold, and once more at four times it: a burst of
+// many posts on one event within a day raises the event's level. A burst
+// alone never makes an incident 特别重大.
+//
+// Each stage raises at most once in an incident's life (the stage is kept in
+// the store): the count of a sliding window keeps touching the threshold
+// under steady traffic, and a level staff lowered after a burst must not be
+// raised back by the next post of the same burst. A stage reached while the
+// incident is already at Ⅱ or above is recorded without a raise.
 func (s *Service) burst(ctx context.Context, tx store.Tx, inc *store.Incident, now time.Time, postID int64) (bool, error) {
-	if s.policy.BurstPosts <= 0 || s.policy.BurstWindow <= 0 || inc.Level <= taxonomy.LevelII {
+	if s.policy.BurstPosts <= 0 || s.policy.BurstWindow <= 0 || !inc.Open() {
 		return false, nil
 	}
 	n, err := tx.CountIncidentPosts(ctx, inc.ID, now.Add(-s.policy.BurstWindow))
 	if err != nil {
 		return false, err
 	}
-	if n != s.policy.BurstPosts && n != 4*s.policy.BurstPosts {
+	target := 0
+	switch {
+	case n >= 4*s.policy.BurstPosts:
+		target = 2
+	case n >= s.policy.BurstPosts:
+		target = 1
+	}
+	if target == 0 {
 		return false, nil
 	}
-	why := fmt.Sprintf("%s内相关帖子达 %d 条，舆情聚集", humanWindow(s.policy.BurstWindow), n)
-	return true, s.changeLevel(ctx, tx, inc, inc.Level-1, now, SystemActor, postID, why)
+	stage, err := tx.BurstStage(ctx, inc.ID)
+	if err != nil || target <= stage {
+		return false, err
+	}
+	if err := tx.SetBurstStage(ctx, inc.ID, target); err != nil {
+		return false, err
+	}
+	level := max(inc.Level-(target-stage), taxonomy.LevelII)
+	if level >= inc.Level {
+		return false, nil
+	}
+	why := fmt.Sprintf("%s内相关帖子达 %d 条，%s", humanWindow(s.policy.BurstWindow), n, burstMark)
+	return true, s.changeLevel(ctx, tx, inc, level, now, SystemActor, postID, why)
 }
+
+// burstMark ends the reason of a burst raise; migration 00005_burst.sql
+// finds the raises logged before burst stages were stored by it.
+const burstMark = "舆情聚集"
 
 func humanWindow(d time.Duration) string {
 	if d%time.Hour == 0 {
@@ -371,13 +400,43 @@ func Title(p store.Post) string {
 	return truncate(t, 60)
 }
 
+// truncate cuts s to at most n runes, "…" included. The cut never splits a
+// run of ASCII letters and digits (with the "-", "(", ")" and single spaces
+// between digits that join the groups of a phone number): it backs up to
+// the start of the run. Titles are masked when they leave the store, and
+// privacy.Mask needs a whole number (11 or more digits) to recognise it;
+// a number cut to "1381234" would go out unmasked. A run that fills the
+// whole prefix is no maskable number, so it is cut where it falls.
 func truncate(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
 	r := []rune(s)
-	return string(r[:n-1]) + "…"
+	cut := n - 1
+	for cut > 0 && inNumberRun(r, cut-1) && inNumberRun(r, cut) {
+		cut--
+	}
+	if cut == 0 {
+		cut = n - 1
+	}
+	return strings.TrimRight(string(r[:cut]), " ") + "…"
 }
+
+// inNumberRun reports whether r[i] can be part of a number privacy.Mask
+// recognises, or of a word: an ASCII letter or digit, "-", "(", ")", or a
+// space between two digits.
+func inNumberRun(r []rune, i int) bool {
+	c := r[i]
+	switch {
+	case c < utf8.RuneSelf && (unicode.IsLetter(c) || unicode.IsDigit(c)), c == '-', c == '(', c == ')':
+		return true
+	case c == ' ':
+		return i > 0 && i+1 < len(r) && isDigit(r[i-1]) && isDigit(r[i+1])
+	}
+	return false
+}
+
+func isDigit(c rune) bool { return c >= '0' && c <= '9' }
 
 func (s *Service) formatTime(t time.Time) string {
 	return t.In(s.policy.Location).Format("2006-01-02 15:04")

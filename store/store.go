@@ -299,4 +299,8 @@ type Tx interface {
 	// AddFalsePositives adds delta (may be negative, floored at 0) to the
 	// false-positive count of each rule.
 	AddFalsePositives(ctx context.Context, rules []string, delta int, at time.Time) error
+	// BurstStage returns how many burst raises an incident has had (0 when
+	// none); SetBurstStage records it (store/sqlite/workflow.go).
+	BurstStage(ctx context.Context, incidentID int64) (int, error)
+	SetBurstStage(ctx context.Context, incidentID int64, stage int) error
 }

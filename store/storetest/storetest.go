@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"WorkflowFields", testWorkflowFields},
 		{"Fingerprints", testFingerprints},
 		{"FalsePositives", testFalsePositives},
+		{"BurstStage", testBurstStage},
 		{"HotPostsCoolDown", testHotPostsCoolDown},
 	}
 	for _, tc := range tests {

@@ -189,3 +189,49 @@ func testFalsePositives(t *testing.T, s store.Store) {
 		t.Errorf("RuleFalsePositives = %+v (counts never go below 0)", fps)
 	}
 }
+
+func testBurstStage(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b := post(1), post(2)
+	mustSave(t, s, a)
+	mustSave(t, s, b)
+	incA := fileNew(t, s, a, grade(a, 4), t0)
+	incB := fileNew(t, s, b, grade(b, 4), t0)
+	stages := func() (int, int) {
+		var sa, sb int
+		if err := s.InTx(ctx, func(tx store.Tx) (err error) {
+			if sa, err = tx.BurstStage(ctx, incA.ID); err != nil {
+				return err
+			}
+			sb, err = tx.BurstStage(ctx, incB.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return sa, sb
+	}
+	if sa, sb := stages(); sa != 0 || sb != 0 {
+		t.Fatalf("new incidents have burst stages %d, %d; want 0, 0", sa, sb)
+	}
+	for _, st := range []int{1, 2} {
+		if err := s.InTx(ctx, func(tx store.Tx) error { return tx.SetBurstStage(ctx, incA.ID, st) }); err != nil {
+			t.Fatal(err)
+		}
+		if sa, sb := stages(); sa != st || sb != 0 {
+			t.Errorf("after SetBurstStage(A, %d): stages %d, %d; want %d, 0", st, sa, sb, st)
+		}
+	}
+	// A rolled-back transaction leaves the stage as it was.
+	boom := errors.New("boom")
+	if err := s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.SetBurstStage(ctx, incB.ID, 1); err != nil {
+			return err
+		}
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Fatalf("InTx = %v, want %v", err, boom)
+	}
+	if sa, sb := stages(); sa != 2 || sb != 0 {
+		t.Errorf("after rollback: stages %d, %d; want 2, 0", sa, sb)
+	}
+}

@@ -17,7 +17,8 @@ import (
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
 )
 
-// keywordGrader marks posts mentioning 医保 relevant; 骗保 makes them Ⅱ.
+// keywordGrader marks posts mentioning 医保 relevant; 骗保 makes them Ⅱ and
+// a thousand replies Ⅲ.
 type keywordGrader struct{}
 
 func (keywordGrader) Grade(p classifier.Post) classifier.Result {
@@ -26,6 +27,8 @@ func (keywordGrader) Grade(p classifier.Post) classifier.Result {
 	case strings.Contains(text, "骗保"):
 		return classifier.Result{Relevant: true, Category: "institution", Level: 2, Score: 5, RulesVersion: "t1",
 			Matches: []classifier.Match{{Rule: "fraud", Term: "骗保", Field: "title", Start: 0, End: 6}}}
+	case strings.Contains(text, "医保") && p.Replies >= 1000:
+		return classifier.Result{Relevant: true, Category: "reimbursement", Level: 3, Score: 3, RulesVersion: "t1"}
 	case strings.Contains(text, "医保"):
 		return classifier.Result{Relevant: true, Category: "reimbursement", Level: 4, Score: 2, RulesVersion: "t1"}
 	}
@@ -193,5 +196,45 @@ func TestClassifierPostTypicalEngagement(t *testing.T) {
 	}
 	if enough.SourceWeight != 1 {
 		t.Errorf("zero weight should default to 1, got %v", enough.SourceWeight)
+	}
+}
+
+// A thread whose replies keep growing is graded again with its new counts,
+// and its incident rises with it: engagement is part of the level.
+func TestGrowingThreadIsRegradedAndRaisesItsIncident(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "y.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	w := New(Options{Store: st, Grader: keywordGrader{}, Incidents: incident.New(st, incident.DefaultPolicy(), func() time.Time { return now }),
+		Registerer: prometheus.NewPedanticRegistry(), Batch: 10, Now: func() time.Time { return now }})
+	save := func(replies int) {
+		p := &store.Post{Source: "bbs", URL: "http://bbs/hot", Title: "医保报销慢", Body: "正文", FetchedAt: now, Replies: replies}
+		if _, err := st.SavePost(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save(12)
+	if n, err := w.ProcessBatch(ctx); err != nil || n != 1 {
+		t.Fatalf("first grading: %d, %v", n, err)
+	}
+	now = now.Add(2 * time.Hour)
+	save(2400) // the thread blew up between two crawls
+	if n, err := w.ProcessBatch(ctx); err != nil || n != 1 {
+		t.Fatalf("regrading the grown thread: %d, %v", n, err)
+	}
+	open, _ := st.OpenIncidents(ctx)
+	if len(open) != 1 || open[0].Level != 3 || open[0].PostCount != 1 {
+		t.Fatalf("open incidents after growth = %+v, want one Ⅲ incident with its one post", open)
+	}
+	d, err := st.IncidentDetail(ctx, open[0].Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := d.Events[len(d.Events)-1]; last.Kind != store.EventLevelChanged {
+		t.Errorf("last event %q, want the level change", last.Kind)
 	}
 }

@@ -239,6 +239,11 @@ func (s *Store) SavePost(ctx context.Context, p *store.Post) (store.SaveResult, 
 			return err
 		}
 		if old.Replies != p.Replies || old.Views != p.Views || old.Reposts != p.Reposts {
+			// The level depends on engagement: a thread that keeps growing is
+			// graded again, and can only raise its incident (incident.File).
+			if _, err := tx.ExecContext(ctx, `UPDATE posts SET graded_hash = '' WHERE id = ?`, p.ID); err != nil {
+				return err
+			}
 			return s.recordEngagement(ctx, tx, *p)
 		}
 		return nil

@@ -170,9 +170,24 @@ func testGradeMarksPostDone(t *testing.T, s store.Store) {
 	if u, _ := s.UngradedPosts(ctx, 10); len(u) != 1 {
 		t.Fatalf("unchanged recrawl queued a regrade: %v", u)
 	}
-	edited := post(1)
+	// Engagement that moved (a hot thread) is graded again: the level
+	// depends on it.
+	busier := post(1)
+	busier.Replies += 50
+	mustSave(t, s, busier)
+	if u, _ := s.UngradedPosts(ctx, 10); len(u) != 2 || u[0].ID != a.ID || u[0].Replies != busier.Replies {
+		t.Fatalf("post whose replies grew not queued for regrading with its new counts: %v", u)
+	}
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.SaveGrade(ctx, grade(a, 3)) }); err != nil {
+		t.Fatal(err)
+	}
+	mustSave(t, s, busier)
+	if u, _ := s.UngradedPosts(ctx, 10); len(u) != 1 {
+		t.Fatalf("recrawl with the same counts queued a regrade: %v", u)
+	}
+	edited := *busier
 	edited.Title += "（已更新）"
-	mustSave(t, s, edited)
+	mustSave(t, s, &edited)
 	if u, _ := s.UngradedPosts(ctx, 10); len(u) != 2 {
 		t.Fatalf("edited post not queued for regrading: %v", u)
 	}

@@ -1,8 +1,9 @@
 // Package alerting turns open incidents into Prometheus metrics that the
 // rules in configs/prometheus/ alert on: one info series per open incident
 // (number, level, category, source, masked title, console link) and one
-// deadline series per pending stage. Series exist only while an incident is
-// open, which bounds cardinality to the open incidents.
+// deadline series per pending stage, and counts of overdue stages by stage
+// and level. Series exist only while an incident is open, which bounds
+// cardinality to the open incidents.
 package alerting
 
 import (
@@ -11,10 +12,10 @@ import (
 	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
@@ -34,6 +35,8 @@ type Options struct {
 	// Timeout bounds one scrape's store query.
 	Timeout time.Duration
 	Logger  *slog.Logger
+	// Now is the clock overdue stages are judged by; nil is time.Now.
+	Now func() time.Time
 }
 
 // Exporter is a prometheus.Collector reading open incidents at scrape time,
@@ -42,7 +45,7 @@ type Exporter struct {
 	src  IncidentSource
 	opts Options
 
-	info, deadline, open, scrapeErr *prometheus.Desc
+	info, deadline, overdue, open, scrapeErr *prometheus.Desc
 
 	mu   sync.Mutex
 	last []store.Incident // last good read, served while the store fails
@@ -59,6 +62,9 @@ func NewExporter(reg prometheus.Registerer, src IncidentSource, opts Options) (*
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	e := &Exporter{
 		src:  src,
 		opts: opts,
@@ -68,6 +74,9 @@ func NewExporter(reg prometheus.Registerer, src IncidentSource, opts Options) (*
 		deadline: prometheus.NewDesc("yuqing_incident_deadline_timestamp_seconds",
 			"Deadline of a pending stage of an open incident (ack: emergency acknowledgement, followup: first follow-up reply, investigate: investigation in working days, feedback: reply to the public in working days).",
 			[]string{"number", "stage"}, nil),
+		overdue: prometheus.NewDesc("yuqing_incident_stages_overdue",
+			"Open incidents whose stage (ack, followup, investigate, feedback) is past its deadline and not met, by level.",
+			[]string{"stage", "level"}, nil),
 		open: prometheus.NewDesc("yuqing_incidents_open",
 			"Open incidents by level and category.", []string{"level", "category"}, nil),
 		scrapeErr: prometheus.NewDesc("yuqing_incident_scrape_error",
@@ -83,6 +92,7 @@ func NewExporter(reg prometheus.Registerer, src IncidentSource, opts Options) (*
 func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	ch <- e.info
 	ch <- e.deadline
+	ch <- e.overdue
 	ch <- e.open
 	ch <- e.scrapeErr
 }
@@ -117,6 +127,15 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 			counts[[2]string{strconv.Itoa(l), c}] = 0
 		}
 	}
+	// Overdue stages are counted from the same read as the deadlines, so
+	// they agree, and a failed read serves the last good one for both.
+	overdue := map[[2]string]int{}
+	for _, st := range Stages {
+		for l := taxonomy.LevelI; l <= taxonomy.LevelIV; l++ {
+			overdue[[2]string{st, strconv.Itoa(l)}] = 0
+		}
+	}
+	now := e.opts.Now()
 	e.excerpts.prune(incs)
 	for _, inc := range incs {
 		level := strconv.Itoa(inc.Level)
@@ -135,22 +154,18 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 				inc.Number, level, taxonomy.LevelName(inc.Level), inc.Category, taxonomy.CategoryName(inc.Category),
 				e.sourceTitle(inc.Source), LabelTitle(inc.Title), IncidentURL(e.opts.ConsoleURL, inc.Number), excerpt)
 		}
-		if inc.AckPending() {
-			ch <- prometheus.MustNewConstMetric(e.deadline, prometheus.GaugeValue,
-				float64(inc.AckDueAt.Unix()), inc.Number, "ack")
+		for _, st := range incident.Stages(inc) {
+			if inc.Open() && st.Done.IsZero() {
+				ch <- prometheus.MustNewConstMetric(e.deadline, prometheus.GaugeValue,
+					float64(st.Due.Unix()), inc.Number, st.Key)
+			}
 		}
-		if inc.FollowUpPending() {
-			ch <- prometheus.MustNewConstMetric(e.deadline, prometheus.GaugeValue,
-				float64(inc.FollowUpDueAt.Unix()), inc.Number, "followup")
+		for _, st := range incident.Overdue(inc, now) {
+			overdue[[2]string{st.Key, level}]++
 		}
-		if inc.InvestigatePending() {
-			ch <- prometheus.MustNewConstMetric(e.deadline, prometheus.GaugeValue,
-				float64(inc.InvestigateDueAt.Unix()), inc.Number, "investigate")
-		}
-		if inc.FeedbackPending() {
-			ch <- prometheus.MustNewConstMetric(e.deadline, prometheus.GaugeValue,
-				float64(inc.FeedbackDueAt.Unix()), inc.Number, "feedback")
-		}
+	}
+	for k, n := range overdue {
+		ch <- prometheus.MustNewConstMetric(e.overdue, prometheus.GaugeValue, float64(n), k[0], k[1])
 	}
 	for k, n := range counts {
 		ch <- prometheus.MustNewConstMetric(e.open, prometheus.GaugeValue, float64(n), k[0], k[1])
@@ -167,14 +182,10 @@ func (e *Exporter) sourceTitle(name string) string {
 }
 
 // LabelTitle is an incident title as it may leave the store in an alert:
-// personal numbers masked, at most 60 characters.
+// personal numbers masked, then cut to at most 60 characters ("…"
+// included), never inside a number.
 func LabelTitle(title string) string {
-	t := privacy.Mask(title)
-	if utf8.RuneCountInString(t) > 60 {
-		r := []rune(t)
-		t = string(r[:59]) + "…"
-	}
-	return t
+	return privacy.Truncate(privacy.Mask(title), 59)
 }
 
 // IncidentURL is the console page of an incident.

@@ -46,6 +46,7 @@ func TestExporterGolden(t *testing.T) {
 	titles := map[string]string{"lanchuan-bbs": "岚川论坛", "gov-board": "市长信箱"}
 	if _, err := NewExporter(reg, fakeSource{incs: incidents()}, Options{
 		ConsoleURL: "http://127.0.0.1:8080/", SourceTitle: func(n string) string { return titles[n] },
+		Now: func() time.Time { return t0.Add(2 * time.Hour) }, // 0001's ack is overdue
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -53,9 +54,10 @@ func TestExporterGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 3 info + 2 followup + 1 ack deadlines + 24 open counts + 1 scrape error.
-	if got != 31 {
-		t.Errorf("series = %d, want 31", got)
+	// 3 info + 2 followup + 1 ack deadlines + 16 overdue counts + 24 open
+	// counts + 1 scrape error.
+	if got != 47 {
+		t.Errorf("series = %d, want 47", got)
 	}
 	golden := filepath.Join("testdata", "metrics.golden")
 	if *update {

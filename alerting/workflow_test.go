@@ -15,39 +15,36 @@ import (
 )
 
 type fakeWorkflowSource struct {
-	incs   []store.Incident
-	fps    []store.RuleFalsePositives
-	incErr error
+	fps []store.RuleFalsePositives
+	err error
 }
 
-func (f fakeWorkflowSource) OpenIncidents(context.Context) ([]store.Incident, error) {
-	return f.incs, f.incErr
-}
-func (f fakeWorkflowSource) RuleFalsePositives(context.Context) ([]store.RuleFalsePositives, error) {
+func (f *fakeWorkflowSource) RuleFalsePositives(context.Context) ([]store.RuleFalsePositives, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
 	return f.fps, nil
 }
 
-func TestWorkflowExporterCountsOverdueStagesAndFalsePositives(t *testing.T) {
-	now := t0.Add(10 * 24 * time.Hour)
-	incs := append(incidents(), store.Incident{Number: "YQ-20261123-0004", Level: 3, Status: store.StatusAcknowledged,
-		FirstSeenAt: t0, FollowUpDueAt: t0.Add(24 * time.Hour), FollowedUpAt: t0.Add(time.Hour),
-		InvestigateDueAt: t0.Add(9 * 24 * time.Hour), InvestigatedAt: t0.Add(8 * 24 * time.Hour),
-		FeedbackDueAt: t0.Add(9*24*time.Hour + time.Hour)})
-	reg := prometheus.NewPedanticRegistry()
-	if _, err := NewWorkflowExporter(reg, fakeWorkflowSource{incs: incs, fps: []store.RuleFalsePositives{{Rule: "fraud", Count: 2}}},
-		func() time.Time { return now }, nil); err != nil {
-		t.Fatal(err)
+// countingSource counts reads of open incidents; err fails them.
+type countingSource struct {
+	incs  []store.Incident
+	err   error
+	reads int
+}
+
+func (c *countingSource) OpenIncidents(context.Context) ([]store.Incident, error) {
+	c.reads++
+	if c.err != nil {
+		return nil, c.err
 	}
-	// Fixture: 0001 (Ⅱ) misses ack and follow-up; 0002 (Ⅳ) misses follow-up;
-	// 0003 followed up in time; 0004 (Ⅲ) investigated in time, misses feedback.
-	want := `
-# HELP yuqing_rule_false_positives Incidents closed as false positives (误报) that the rule fired on (a reopened one is taken back).
-# TYPE yuqing_rule_false_positives gauge
-yuqing_rule_false_positives{rule="fraud"} 2
-`
-	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "yuqing_rule_false_positives"); err != nil {
-		t.Error(err)
-	}
+	return c.incs, nil
+}
+
+// overdueCounts gathers yuqing_incident_stages_overdue: the non-zero counts
+// by "stage/level", and how many series there are.
+func overdueCounts(t *testing.T, reg prometheus.Gatherer) (map[string]float64, int) {
+	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -74,35 +71,86 @@ yuqing_rule_false_positives{rule="fraud"} 2
 			}
 		}
 	}
-	if n != 16 {
-		t.Errorf("%d overdue series, want 16 (4 stages × 4 levels)", n)
+	return got, n
+}
+
+func TestExporterCountsOverdueStages(t *testing.T) {
+	now := t0.Add(10 * 24 * time.Hour)
+	incs := append(incidents(), store.Incident{Number: "YQ-20261123-0004", Title: "t", Category: "policy", Level: 3,
+		Status: store.StatusAcknowledged, FirstSeenAt: t0, FollowUpDueAt: t0.Add(24 * time.Hour), FollowedUpAt: t0.Add(time.Hour),
+		InvestigateDueAt: t0.Add(9 * 24 * time.Hour), InvestigatedAt: t0.Add(8 * 24 * time.Hour),
+		FeedbackDueAt: t0.Add(9*24*time.Hour + time.Hour)})
+	src := &countingSource{incs: incs}
+	reg := prometheus.NewPedanticRegistry()
+	if _, err := NewExporter(reg, src, Options{Now: func() time.Time { return now }}); err != nil {
+		t.Fatal(err)
 	}
+	// Fixture: 0001 (Ⅱ) misses ack and follow-up; 0002 (Ⅳ) misses follow-up;
+	// 0003 followed up in time; 0004 (Ⅲ) investigated in time, misses feedback.
 	wantOver := map[string]float64{"ack/2": 1, "followup/2": 1, "followup/4": 1, "feedback/3": 1}
-	if len(got) != len(wantOver) {
-		t.Errorf("overdue counts %v, want %v", got, wantOver)
-	}
-	for k, v := range wantOver {
-		if got[k] != v {
-			t.Errorf("overdue %s = %v, want %v", k, got[k], v)
+	check := func(when string) {
+		t.Helper()
+		got, n := overdueCounts(t, reg)
+		if n != 16 {
+			t.Errorf("%s: %d overdue series, want 16 (4 stages × 4 levels)", when, n)
+		}
+		if len(got) != len(wantOver) {
+			t.Errorf("%s: overdue counts %v, want %v", when, got, wantOver)
+		}
+		for k, v := range wantOver {
+			if got[k] != v {
+				t.Errorf("%s: overdue %s = %v, want %v", when, k, got[k], v)
+			}
 		}
 	}
+	check("good read")
+	if src.reads != 1 {
+		t.Errorf("one scrape read open incidents %d times, want 1", src.reads)
+	}
+	// A failed read serves the last good one, overdue counts included.
+	src.err = errors.New("disk I/O error")
+	check("failed read")
 	if problems, err := testutil.GatherAndLint(reg); err != nil || len(problems) > 0 {
 		t.Errorf("lint: %v %v", problems, err)
 	}
 }
 
-func TestWorkflowExporterReportsStoreFailure(t *testing.T) {
+// Before any good read there are no overdue series: no false zeros.
+func TestExporterNoOverdueBeforeFirstRead(t *testing.T) {
 	reg := prometheus.NewPedanticRegistry()
-	if _, err := NewWorkflowExporter(reg, fakeWorkflowSource{incErr: errors.New("disk I/O error")}, nil, nil); err != nil {
+	if _, err := NewExporter(reg, &countingSource{err: errors.New("disk I/O error")}, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	want := `
-# HELP yuqing_workflow_scrape_error 1 if reading workflow state from the store failed during this scrape.
+	if _, n := overdueCounts(t, reg); n != 0 {
+		t.Errorf("%d overdue series before the first good read, want none", n)
+	}
+}
+
+func TestWorkflowExporterFalsePositivesServeLastGoodRead(t *testing.T) {
+	src := &fakeWorkflowSource{fps: []store.RuleFalsePositives{{Rule: "fraud", Count: 2}}}
+	reg := prometheus.NewPedanticRegistry()
+	if _, err := NewWorkflowExporter(reg, src, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := func(failed int) string {
+		return fmt.Sprintf(`
+# HELP yuqing_rule_false_positives Incidents closed as false positives (误报) that the rule fired on (a reopened one is taken back).
+# TYPE yuqing_rule_false_positives gauge
+yuqing_rule_false_positives{rule="fraud"} 2
+# HELP yuqing_workflow_scrape_error 1 if reading rule false positives from the store failed during this scrape (the last good read is served).
 # TYPE yuqing_workflow_scrape_error gauge
-yuqing_workflow_scrape_error 1
-`
-	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "yuqing_workflow_scrape_error", "yuqing_incident_stages_overdue"); err != nil {
+yuqing_workflow_scrape_error %d
+`, failed)
+	}
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want(0))); err != nil {
 		t.Error(err)
+	}
+	src.err = errors.New("disk I/O error")
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want(1))); err != nil {
+		t.Errorf("failed read: %v", err)
+	}
+	if problems, err := testutil.GatherAndLint(reg); err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %v", problems, err)
 	}
 }
 

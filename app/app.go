@@ -168,12 +168,14 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	d.sched = crawler.NewScheduler(cr, st, log.With("component", "scheduler"), opts.Now)
 	d.sched.SetSources(cfg.Sources)
-	d.sched.Prime(ctx) // export stored source health (last success, breaker) before the first scrape
+	// Export stored source health (last success, breaker) before /metrics is
+	// served and before the first crawl; Run does not prime.
+	d.sched.Prime(ctx)
 	if _, err := alerting.NewExporter(reg, st, alerting.Options{ConsoleURL: cfg.ExternalURL,
-		SourceTitle: sourceTitle, Logger: log.With("component", "alerting")}); err != nil {
+		SourceTitle: sourceTitle, Logger: log.With("component", "alerting"), Now: opts.Now}); err != nil {
 		return err
 	}
-	if _, err := alerting.NewWorkflowExporter(reg, st, opts.Now, log.With("component", "alerting")); err != nil {
+	if _, err := alerting.NewWorkflowExporter(reg, st, log.With("component", "alerting")); err != nil {
 		return err
 	}
 	authSvc := newAuth(st, cfg, log, opts.Now)

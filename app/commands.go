@@ -135,6 +135,8 @@ func loadEngine(rulesFile, dictDir string) (*classifier.Engine, error) {
 
 // RuleTestOptions configure `yuqing rules test`.
 type RuleTestOptions struct {
+	// RulesFile, when set, overrides the rules each test file names
+	// (rule_files, default the rules.yaml beside the test file).
 	RulesFile string
 	DictDir   string
 	Files     []string
@@ -142,9 +144,14 @@ type RuleTestOptions struct {
 }
 
 // RuleTests runs rule unit-test files and returns how many cases failed.
+// Like `promtool test rules`, each file is run against the rules it names
+// unless o.RulesFile overrides them.
 func RuleTests(o RuleTestOptions) (int, error) {
 	if len(o.Files) == 0 {
 		return 0, fmt.Errorf("请指定至少一个规则测试文件")
+	}
+	if o.RulesFile == "" {
+		return classifier.RunRuleTestFiles(o.Files, o.DictDir, o.Out)
 	}
 	eng, err := loadEngine(o.RulesFile, o.DictDir)
 	if err != nil {

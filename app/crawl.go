@@ -191,7 +191,7 @@ func storingCrawl(ctx context.Context, cfg *config.Config, cr *crawler.Crawler, 
 			if err := st.InTx(bg, func(tx store.Tx) error {
 				in, ok, err := tx.IncidentOfPost(bg, post.ID)
 				if err == nil && ok {
-					fmt.Fprintf(o.Out, "  %s → 事件 %s（%s，%s）\n", truncateRunes(privacy.Mask(post.Title), 40), in.Number,
+					fmt.Fprintf(o.Out, "  %s → 事件 %s（%s，%s）\n", privacy.Truncate(privacy.Mask(post.Title), 40), in.Number,
 						taxonomy.LevelLabel(in.Level), taxonomy.CategoryName(in.Category))
 				}
 				return err
@@ -235,7 +235,7 @@ func (p *crawlPrinter) item(it crawler.Item, result string) {
 	if result != "" {
 		tag = "【" + result + "】"
 	}
-	fmt.Fprintf(w, "\n[%d]%s 标题：%s\n", p.n, tag, oneLine(privacy.Mask(it.Title)))
+	fmt.Fprintf(w, "\n[%d]%s 标题：%s\n", p.n, tag, privacy.Mask(oneLine(it.Title)))
 	fmt.Fprintf(w, "    链接：%s\n", it.URL)
 	when := "（未提取到）"
 	if !it.PublishedAt.IsZero() {
@@ -245,14 +245,16 @@ func (p *crawlPrinter) item(it crawler.Item, result string) {
 	if author == "" {
 		author = "（未提取到）"
 	}
-	fmt.Fprintf(w, "    作者：%s  发布时间：%s  回复：%d  浏览：%d\n", oneLine(privacy.Mask(author)), when, it.Replies, it.Views)
-	body := oneLine(privacy.Mask(it.Body))
+	fmt.Fprintf(w, "    作者：%s  发布时间：%s  回复：%d  浏览：%d\n", privacy.Mask(oneLine(author)), when, it.Replies, it.Views)
+	// Whitespace is collapsed before masking: a number broken over two lines
+	// ("138 1234\n5678") is only whole, and masked, once on one line.
+	body := privacy.Mask(oneLine(it.Body))
 	switch {
 	case body == "":
 		fmt.Fprintln(w, "    正文：（无，未抓取详情页或未匹配到正文）")
 	default:
 		n := len([]rune(body))
-		fmt.Fprintf(w, "    正文（共 %d 字）：%s\n", n, truncateRunes(body, p.bodyChars))
+		fmt.Fprintf(w, "    正文（共 %d 字）：%s\n", n, privacy.Truncate(body, p.bodyChars))
 	}
 }
 
@@ -285,14 +287,6 @@ func (p *crawlPrinter) result(err error) {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-func truncateRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "……"
-}
 
 // webSources lists the configured sources for the console's source-health
 // page (follows reloads).

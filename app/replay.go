@@ -190,11 +190,8 @@ func incidentTitle(p store.Post) string {
 	if p.Title != "" {
 		return p.Title
 	}
-	r := []rune(p.Body)
-	if len(r) > 40 {
-		r = r[:40]
-	}
-	return string(r)
+	// Cut never inside a number, so masking the result still hides it.
+	return privacy.Truncate(p.Body, 40)
 }
 
 func writeReplay(o ReplayOptions, rep ReplayReport) error {

@@ -220,10 +220,3 @@ func (l *Limiter) evict(now time.Time) {
 		delete(l.keys, oldest)
 	}
 }
-
-// Keys returns how many keys the limiter remembers (for tests and metrics).
-func (l *Limiter) Keys() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.keys)
-}

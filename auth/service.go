@@ -473,11 +473,10 @@ func CheckCSRF(sessionID, got string) bool {
 // masked. A failure to write is logged, never hidden: the caller's action
 // has already happened.
 func (s *Service) Audit(ctx context.Context, by Actor, action, target, detail string, ok bool) {
-	if utf8.RuneCountInString(detail) > 500 {
-		detail = string([]rune(detail)[:500]) + "…"
-	}
+	// Masked first, then cut (never inside a number): a number cut first
+	// would no longer be recognised and its stub would be stored unmasked.
 	e := store.AuditEntry{At: s.now(), Actor: by.Name, IP: by.IP, Action: action, Target: privacy.Mask(target),
-		Detail: privacy.Mask(detail), OK: ok}
+		Detail: privacy.Truncate(privacy.Mask(detail), 500), OK: ok}
 	if err := s.st.AppendAudit(context.WithoutCancel(ctx), e); err != nil {
 		s.log.Error("写入审计日志失败", "action", action, "actor", by.Name, "err", err)
 	}

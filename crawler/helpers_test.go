@@ -343,6 +343,10 @@ func (m *memStore) postCount() int {
 	return len(m.posts)
 }
 
+type knownFunc func(ctx context.Context, url string) (int, bool, error)
+
+func (f knownFunc) Known(ctx context.Context, url string) (int, bool, error) { return f(ctx, url) }
+
 // knownIn adapts a memStore to Known for direct Crawl calls.
 func knownIn(m *memStore) Known {
 	return knownFunc(func(ctx context.Context, url string) (int, bool, error) {

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
@@ -108,9 +109,9 @@ func (s *Scheduler) signal() {
 
 // Run crawls due sources, at most a few at once, until ctx is done. On
 // cancellation in-flight crawls stop after the item being stored, and Run
-// returns nil once they have.
+// returns nil once they have. Call Prime first when metrics are served
+// before Run starts.
 func (s *Scheduler) Run(ctx context.Context) error {
-	s.Prime(ctx)
 	sem := make(chan struct{}, s.concurrency)
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -169,7 +170,9 @@ func (s *Scheduler) Observe(fn func(source string, it Item, res store.SaveResult
 // Prime loads the stored state of every configured source and exports
 // what it says (last success, failures, breaker, items) before anything is
 // crawled, so a restarted daemon does not look as if its sources had never
-// succeeded. Run calls it; errors are logged and retried by Run.
+// succeeded. Call it before serving metrics and before Run (Run itself
+// loads each source's state only as it reaches it); errors are logged and
+// the state is read again when Run or CrawlNow needs it.
 func (s *Scheduler) Prime(ctx context.Context) {
 	for _, src := range *s.sources.Load() {
 		if _, err := s.state(ctx, src.Name); err != nil && ctx.Err() == nil {
@@ -422,11 +425,11 @@ func (s *Scheduler) crawl(ctx context.Context, src Source) error {
 		}
 	case next.LastErrorKind == ErrorKindStore:
 		// Our fault, not the site's: no failure counted, try again soon.
-		next.LastError = truncate(crawlErr.Error(), maxErrorLen)
+		next.LastError = privacy.Truncate(crawlErr.Error(), maxErrorLen)
 		next.NextCheckAt = now.Add(min(src.Interval, time.Minute))
 	default:
 		next.ConsecutiveFailures = st.ConsecutiveFailures + 1
-		next.LastError = truncate(crawlErr.Error(), maxErrorLen)
+		next.LastError = privacy.Truncate(crawlErr.Error(), maxErrorLen)
 		wait := backoff(src.Interval, next.ConsecutiveFailures)
 		if errors.As(crawlErr, &ra) {
 			wait = max(ra.Wait, wait)
@@ -455,16 +458,4 @@ func (s *Scheduler) crawl(ctx context.Context, src Source) error {
 		"fetched", stats.Fetched, "skipped", stats.Skipped, "hot", stats.Hot, "parse_errors", stats.ParseErrors,
 		"not_modified", stats.NotModified, "probe", probed, "next_check_at", next.NextCheckAt, "err", crawlErr)
 	return crawlErr
-}
-
-type knownFunc func(ctx context.Context, url string) (int, bool, error)
-
-func (f knownFunc) Known(ctx context.Context, url string) (int, bool, error) { return f(ctx, url) }
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
 }

@@ -11,10 +11,9 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/yuqing-bureau/yuqing/calendar"
+	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
@@ -397,46 +396,9 @@ func Title(p store.Post) string {
 	if t == "" {
 		t = strings.Join(strings.Fields(p.Body), " ")
 	}
-	return truncate(t, 60)
+	// At most 60 runes with the "…"; never cut inside a personal number.
+	return privacy.Truncate(t, 59)
 }
-
-// truncate cuts s to at most n runes, "…" included. The cut never splits a
-// run of ASCII letters and digits (with the "-", "(", ")" and single spaces
-// between digits that join the groups of a phone number): it backs up to
-// the start of the run. Titles are masked when they leave the store, and
-// privacy.Mask needs a whole number (11 or more digits) to recognise it;
-// a number cut to "1381234" would go out unmasked. A run that fills the
-// whole prefix is no maskable number, so it is cut where it falls.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	cut := n - 1
-	for cut > 0 && inNumberRun(r, cut-1) && inNumberRun(r, cut) {
-		cut--
-	}
-	if cut == 0 {
-		cut = n - 1
-	}
-	return strings.TrimRight(string(r[:cut]), " ") + "…"
-}
-
-// inNumberRun reports whether r[i] can be part of a number privacy.Mask
-// recognises, or of a word: an ASCII letter or digit, "-", "(", ")", or a
-// space between two digits.
-func inNumberRun(r []rune, i int) bool {
-	c := r[i]
-	switch {
-	case c < utf8.RuneSelf && (unicode.IsLetter(c) || unicode.IsDigit(c)), c == '-', c == '(', c == ')':
-		return true
-	case c == ' ':
-		return i > 0 && i+1 < len(r) && isDigit(r[i-1]) && isDigit(r[i+1])
-	}
-	return false
-}
-
-func isDigit(c rune) bool { return c >= '0' && c <= '9' }
 
 func (s *Service) formatTime(t time.Time) string {
 	return t.In(s.policy.Location).Format("2006-01-02 15:04")

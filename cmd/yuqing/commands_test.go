@@ -182,8 +182,12 @@ func TestEvalCommand(t *testing.T) {
 func TestRulesTestCommand(t *testing.T) {
 	rules := filepath.Join("..", "..", "configs", "rules.yaml")
 	var out, errb bytes.Buffer
-	if code := run([]string{"rules", "test", "-rules", rules, filepath.Join("..", "..", "configs", "rules_test.yaml")}, nil, &out, &errb); code != 0 {
+	// The shipped test file names its rules (rule_files: [rules.yaml]).
+	if code := run([]string{"rules", "test", filepath.Join("..", "..", "configs", "rules_test.yaml")}, nil, &out, &errb); code != 0 {
 		t.Fatalf("shipped rule tests exit %d:\n%s\n%s", code, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "（规则 "+rules+"，") {
+		t.Errorf("shipped rule tests did not run against %s:\n%s", rules, out.String())
 	}
 	bad := filepath.Join(t.TempDir(), "bad_test.yaml")
 	os.WriteFile(bad, []byte(`- name: 养老金不是医保
@@ -199,5 +203,76 @@ func TestRulesTestCommand(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "养老金不是医保") {
 		t.Errorf("failure output does not name the case:\n%s", out.String())
+	}
+}
+
+// TestRulesTestUsesNamedRules checks that, like `promtool test rules`, each
+// test file runs against the rules it names (rule_files or its alias rules,
+// relative to the test file; the rules.yaml beside it when it names none)
+// and that -rules overrides them.
+func TestRulesTestUsesNamedRules(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	rule := func(id string) string {
+		return "rules:\n  - id: " + id + "\n    any: [医保]\n    weight: 3\n"
+	}
+	if err := os.Mkdir(filepath.Join(dir, "dict"), 0o755); err != nil { // no domain words
+		t.Fatal(err)
+	}
+	write("rules.yaml", rule("only_default"))
+	write("rules_a.yaml", rule("only_a"))
+	write("rules_b.yaml", rule("only_b"))
+	caseFor := func(id string) string {
+		return "- name: 用例_" + id + "\n  body: 医保 缴费\n  expect: {relevant: true, rules: [" + id + "]}\n"
+	}
+	a := write("a_test.yaml", "rule_files: [rules_a.yaml]\ntests:\n"+caseFor("only_a"))
+	b := write("sub/b_test.yaml", "rules: [../rules_b.yaml]\ntests:\n"+caseFor("only_b"))
+	c := write("c_test.yaml", caseFor("only_default"))
+
+	var out, errb bytes.Buffer
+	if code := run([]string{"rules", "test", a, b, c}, nil, &out, &errb); code != 0 {
+		t.Fatalf("rules test exit %d:\n%s\n%s", code, out.String(), errb.String())
+	}
+	for _, want := range []string{
+		"（规则 " + filepath.Join(dir, "rules_a.yaml"),
+		"（规则 " + filepath.Join(dir, "rules_b.yaml"),
+		"（规则 " + filepath.Join(dir, "rules.yaml"),
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+
+	// -rules overrides what the files name: b's and c's cases now fail.
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"rules", "test", "-rules", filepath.Join(dir, "rules_a.yaml"), a, b, c}, nil, &out, &errb); code != 1 {
+		t.Fatalf("rules test -rules exit %d, want 1:\n%s\n%s", code, out.String(), errb.String())
+	}
+	for _, want := range []string{"用例「用例_only_b」", "用例「用例_only_default」"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "用例「用例_only_a」") {
+		t.Errorf("a's case failed against the rules it names:\n%s", out.String())
+	}
+
+	// A test file naming a missing rules file is an error (exit 1, on stderr).
+	missing := write("m_test.yaml", "rule_files: [nope.yaml]\ntests:\n"+caseFor("only_a"))
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"rules", "test", missing}, nil, &out, &errb); code != 1 || !strings.Contains(errb.String(), "nope.yaml") {
+		t.Errorf("missing named rules: exit %d, stderr %q", code, errb.String())
 	}
 }

@@ -38,8 +38,9 @@ const usage = `yuqing —— 医保舆情监测与跟进处置系统
                                                  不加 -store 不写数据库、不立案
   yuqing classify -rules configs/rules.yaml [-dict DIR]
                                                  从标准输入读 JSON 行，逐行输出研判结果
-  yuqing rules test [-rules configs/rules.yaml] configs/rules_test.yaml ...
-                                                 运行规则单元测试，失败时显示差异并返回 1
+  yuqing rules test [-rules F] configs/rules_test.yaml ...
+                                                 运行规则单元测试，失败时显示差异并返回 1；
+                                                 每个测试文件用其 rule_files 写明的规则（-rules 可覆盖）
   yuqing replay -config configs/yuqing.yaml -rules NEW.yaml [-since 2026-11-01|72h] [-json]
                                                  用候选规则重新研判已存帖子，列出会变化的帖子和事件（只读）
   yuqing eval -rules configs/rules.yaml -data FILE.jsonl [-data ...] [-json]
@@ -132,7 +133,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		fs = flag.NewFlagSet("rules test", flag.ContinueOnError)
 		fs.SetOutput(stderr)
-		rules := fs.String("rules", "configs/rules.yaml", "规则文件")
+		rules := fs.String("rules", "", "规则文件（指定时覆盖测试文件 rule_files 写明的规则；默认用测试文件写明的，未写明时用测试文件旁的 rules.yaml）")
 		dict := fs.String("dict", "", "领域词典目录（默认为规则文件旁的 dict/）")
 		if fs.Parse(args[1:]) != nil {
 			return 2

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
@@ -187,9 +188,9 @@ func Evaluate(e *Engine, items []Labeled) Report {
 			if title == "" {
 				title = it.Post.Body
 			}
-			if r := []rune(title); len(r) > 30 {
-				title = string(r[:30]) + "…"
-			}
+			// Labelled data are real messages: the report masks them like
+			// anything else that leaves the store.
+			title = privacy.Truncate(privacy.Mask(title), 30)
 			rep.Misses = append(rep.Misses, Miss{ID: it.ID, Title: title, Why: it.Why,
 				Want: label(it.Category, it.Level), Got: label(gotCat, gotLvl), Cost: cost})
 		}

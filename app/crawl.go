@@ -134,14 +134,7 @@ func storingCrawl(ctx context.Context, cfg *config.Config, cr *crawler.Crawler, 
 	}
 	cls := classifier.New(eng)
 	inc := incident.New(st, cfg.Policy(), o.Now)
-	inc.SetTokenizer(func(text string) []string {
-		toks := cls.Engine().Segment(text)
-		out := make([]string, len(toks))
-		for i, t := range toks {
-			out[i] = t.Text
-		}
-		return out
-	})
+	inc.SetTokenizer(func(text string) []string { return segmentWords(cls, text) })
 	weight := src.Weight
 	worker := grader.New(grader.Options{Store: st, Grader: cls, Incidents: inc, Logger: o.Logger,
 		SourceWeight: func(string) float64 { return weight }, Batch: cfg.Grader.Batch, Now: o.Now})

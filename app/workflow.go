@@ -6,14 +6,20 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 // segmentWords splits text with the current rules' gse segmenter, for
 // incident grouping (SimHash and key terms).
-func (d *Daemon) segmentWords(text string) []string {
-	toks := d.cls.Engine().Segment(text)
+func (d *Daemon) segmentWords(text string) []string { return segmentWords(d.cls, text) }
+
+// segmentWords splits text with cls's current gse segmenter into the
+// tokens' texts: the same words the classifier hands incident filing in
+// Result.Words.
+func segmentWords(cls *classifier.Classifier, text string) []string {
+	toks := cls.Engine().Segment(text)
 	out := make([]string, len(toks))
 	for i, t := range toks {
 		out[i] = t.Text

@@ -73,6 +73,16 @@ type Result struct {
 	Matches      []Match
 	Reasons      []string
 	RulesVersion string
+	// Words are the post's tokens as grading segmented them, set only when
+	// the post is relevant: incident grouping uses them instead of
+	// segmenting the text again. Not part of the verdict; never stored.
+	Words *Words `json:"-"`
+}
+
+// Words are the tokens of a post's title and body, each the original text
+// of one token: what Engine.Segment returns, without the offsets.
+type Words struct {
+	Title, Body []string
 }
 
 // Token is one gse token with byte offsets into the original text.

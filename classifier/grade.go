@@ -189,7 +189,22 @@ func (e *Engine) Grade(p Post) Result {
 		res.Reasons = append(res.Reasons, fmt.Sprintf("结论：%s，%s", taxonomy.CategoryName(res.Category), taxonomy.LevelLabel(level)))
 	}
 	sortMatches(res.Matches, sc)
+	if res.Relevant { // only relevant posts are filed into incidents
+		res.Words = &Words{Title: tokenTexts(p.Title, &fields[0], sc.f[0].toks),
+			Body: tokenTexts(p.Body, &fields[1], sc.f[1].toks)}
+	}
 	return res
+}
+
+// tokenTexts returns the original text of each token of one field, as
+// Segment would: the tokens are spans of the normalized text.
+func tokenTexts(orig string, fh *fieldHits, toks [][2]int) []string {
+	out := make([]string, len(toks))
+	for i, t := range toks {
+		a, b := fh.norm.origSpan(t[0], t[1])
+		out[i] = orig[a:b]
+	}
+	return out
 }
 
 // engagementHit reports whether p reached tier t and says which counts

@@ -163,10 +163,14 @@ func (w *Worker) gradeOne(ctx context.Context, p store.Post) error {
 	res := w.opts.Grader.Grade(ClassifierPost(p, weight, w.norm(ctx, p.Source)))
 	w.seconds.Observe(time.Since(start).Seconds())
 	g := ToGrade(p.ID, res, w.opts.Now())
+	var words *incident.Words // grading's segmentation, so filing need not redo it
+	if res.Words != nil {
+		words = &incident.Words{Title: res.Words.Title, Body: res.Words.Body}
+	}
 	var out incident.Outcome
 	err := w.opts.Store.InTx(ctx, func(tx store.Tx) error {
 		var err error
-		out, err = w.opts.Incidents.File(ctx, tx, p, g)
+		out, err = w.opts.Incidents.FileWords(ctx, tx, p, g, words)
 		return err
 	})
 	if err != nil {

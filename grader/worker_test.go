@@ -165,7 +165,16 @@ func BenchmarkGradeAndFile(b *testing.B) {
 		{"曝光：康福医院组织老人挂床住院骗取医保基金", "康福医院派车到村里拉老人免费住院体检，住进去天天不见医生，出院时医保卡被刷了好几千。村里几十个老人都去过，电视台已经曝光了。"},
 		{"医保电子凭证扫码一直失败", "在药店买药用医保电子凭证扫码，提示网络异常，试了好几次都不行，只能自费。"},
 	}
-	w := New(Options{Store: st, Grader: classifier.New(eng), Incidents: incident.New(st, incident.DefaultPolicy(), nil),
+	inc := incident.New(st, incident.DefaultPolicy(), nil)
+	inc.SetTokenizer(func(text string) []string { // as the daemon does
+		toks := eng.Segment(text)
+		out := make([]string, len(toks))
+		for i, t := range toks {
+			out[i] = t.Text
+		}
+		return out
+	})
+	w := New(Options{Store: st, Grader: classifier.New(eng), Incidents: inc,
 		Registerer: prometheus.NewRegistry(), Batch: 100})
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -306,13 +306,30 @@ func KeyTerms(toks []string, entities []string) []string {
 	return order
 }
 
+// Words are a post's title and body already split by the service's
+// Tokenizer: the daemon keeps the classifier's segmentation from grading
+// so that filing a post does not segment it a second time.
+type Words struct {
+	Title, Body []string
+}
+
 // Fingerprint computes what grouping keeps of a post.
-func (s *Service) Fingerprint(p store.Post) store.Fingerprint {
-	tok := s.tokenize
-	if tok == nil {
-		tok = BigramTokens
+func (s *Service) Fingerprint(p store.Post) store.Fingerprint { return s.FingerprintWords(p, nil) }
+
+// FingerprintWords is Fingerprint with the tokenizer's output for p given
+// in w; w must be exactly what the Tokenizer returns for p.Title and
+// p.Body. With w nil, or with no Tokenizer set (the bigram fallback, which
+// grading's words would not match), the text is split here.
+func (s *Service) FingerprintWords(p store.Post, w *Words) store.Fingerprint {
+	var title, body []string
+	switch tok := s.tokenize; {
+	case w != nil && tok != nil:
+		title, body = words(w.Title), words(w.Body)
+	case tok != nil:
+		title, body = words(tok(p.Title)), words(tok(p.Body))
+	default:
+		title, body = words(BigramTokens(p.Title)), words(BigramTokens(p.Body))
 	}
-	title, body := words(tok(p.Title)), words(tok(p.Body))
 	all := append(slices.Clip(title), body...)
 	ents := Entities(title) // names never span the title and the body
 	for _, e := range Entities(body) {

@@ -136,6 +136,12 @@ type Outcome struct {
 // title key), a near-duplicate (SimHash) or about the same event (shared
 // institution or place and key terms); otherwise it opens a new one.
 func (s *Service) File(ctx context.Context, tx store.Tx, p store.Post, g store.Grade) (Outcome, error) {
+	return s.FileWords(ctx, tx, p, g, nil)
+}
+
+// FileWords is File with the post's words from grading (see
+// FingerprintWords); nil w means split the text here.
+func (s *Service) FileWords(ctx context.Context, tx store.Tx, p store.Post, g store.Grade, w *Words) (Outcome, error) {
 	var out Outcome
 	if err := tx.SaveGrade(ctx, g); err != nil {
 		return out, err
@@ -149,7 +155,7 @@ func (s *Service) File(ctx context.Context, tx store.Tx, p store.Post, g store.G
 		first = now
 		p.FirstSeenAt = now
 	}
-	fp := s.Fingerprint(p)
+	fp := s.FingerprintWords(p, w)
 	inc, found, err := tx.IncidentOfPost(ctx, p.ID)
 	if err != nil {
 		return out, err

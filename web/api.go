@@ -4,13 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/yuqing-bureau/yuqing/auth"
-	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
@@ -21,46 +22,54 @@ import (
 // must send X-CSRF-Token on POST). Lists always mask personal data; the
 // detail is unmasked only for roles that see full text.
 
-// APIAction is one incident action of the API: POST /api/v1/incidents/{number}/{name}.
+// APIAction is one incident action, offered both as the console form
+// POST /incidents/{number}/{name} and as the API's
+// POST /api/v1/incidents/{number}/{name}. Every action needs the handler role.
 type APIAction struct {
-	Role auth.Role
+	Name string // shown on the console: "签收" ... (also selects the form refilled on error)
 	Do   func(ctx context.Context, wf Workflow, number, actor string, req ActionRequest) (store.Incident, error)
 }
 
-// ActionRequest is the JSON body of an action.
+// ActionRequest is the JSON body of an action, or the console form's fields.
 type ActionRequest struct {
 	Note   string `json:"note"`
 	Office string `json:"office,omitempty"` // assign
 	Level  int    `json:"level,omitempty"`  // level change
 }
 
-// apiActions are the actions the API offers; workflow actions add theirs.
+// maxNoteRunes bounds the note of any action.
+const maxNoteRunes = 5000
+
+// noteTooLong is the refusal of a note over maxNoteRunes.
+var noteTooLong = fmt.Sprintf("内容过长（最多 %d 字）", maxNoteRunes)
+
+// apiActions are the incident workflow actions, keyed by URL name.
 var apiActions = map[string]APIAction{
-	"ack": {Role: auth.RoleHandler, Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
+	"ack": {Name: "签收", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
 		return wf.Acknowledge(ctx, n, actor, req.Note)
 	}},
-	"followup": {Role: auth.RoleHandler, Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
+	"followup": {Name: "跟进", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
 		return wf.FollowUp(ctx, n, actor, req.Note)
 	}},
-	"close": {Role: auth.RoleHandler, Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
+	"close": {Name: "办结", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
 		return wf.Close(ctx, n, actor, req.Note)
 	}},
-	"assign": {Role: auth.RoleHandler, Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
+	"assign": {Name: "分派", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
 		return wf.Assign(ctx, n, actor, req.Office, req.Note)
 	}},
-	"investigated": {Role: auth.RoleHandler, Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
+	"investigated": {Name: "调查核实", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
 		return wf.Investigated(ctx, n, actor, req.Note)
 	}},
-	"reply": {Role: auth.RoleHandler, Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
+	"reply": {Name: "答复", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
 		return wf.Reply(ctx, n, actor, req.Note)
 	}},
-	"false-positive": {Role: auth.RoleHandler, Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
+	"false-positive": {Name: "误报", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
 		return wf.MarkFalsePositive(ctx, n, actor, req.Note)
 	}},
-	"reopen": {Role: auth.RoleHandler, Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
+	"reopen": {Name: "重开", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
 		return wf.Reopen(ctx, n, actor, req.Note)
 	}},
-	"level": {Role: auth.RoleHandler, Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
+	"level": {Name: "调整等级", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
 		return wf.ChangeLevel(ctx, n, actor, req.Level, req.Note)
 	}},
 }
@@ -235,8 +244,8 @@ func (s *Server) apiAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, _ := principalOf(r.Context())
-	if !p.Role.AtLeast(act.Role) {
-		s.forbidden(w, r, act.Role)
+	if !p.Role.AtLeast(auth.RoleHandler) {
+		s.forbidden(w, r, auth.RoleHandler)
 		return
 	}
 	var req ActionRequest
@@ -247,8 +256,8 @@ func (s *Server) apiAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	audit(r, "incident."+name, number, req.Note)
-	if len([]rune(req.Note)) > 5000 {
-		s.apiError(w, http.StatusBadRequest, "内容过长（最多 5000 字）")
+	if utf8.RuneCountInString(req.Note) > maxNoteRunes {
+		s.apiError(w, http.StatusBadRequest, noteTooLong)
 		return
 	}
 	inc, err := act.Do(r.Context(), s.opts.Workflow, number, p.ActorName(), req)
@@ -257,8 +266,6 @@ func (s *Server) apiAction(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, http.StatusNotFound, "事件 "+number+" 不存在")
 	case isWorkflowError(err):
 		s.apiError(w, http.StatusConflict, workflowMessage(err, number))
-	case isUserError(err):
-		s.apiError(w, http.StatusConflict, userMessage(err))
 	case err != nil:
 		s.opts.Logger.Error("API 操作失败", "action", name, "incident", number, "err", err)
 		s.apiError(w, http.StatusInternalServerError, "操作失败")
@@ -266,14 +273,4 @@ func (s *Server) apiAction(w http.ResponseWriter, r *http.Request) {
 		s.opts.Logger.Info("API 操作", "action", name, "incident", number, "actor", p.User.Name)
 		s.apiJSON(w, http.StatusOK, map[string]any{"incident": s.incidentJSON(inc)})
 	}
-}
-
-// isUserError reports a workflow refusal the caller can fix.
-func isUserError(err error) bool {
-	for _, e := range []error{incident.ErrEmptyActor, incident.ErrEmptyNote, incident.ErrClosed, incident.ErrAlreadyDone} {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	return false
 }

@@ -17,15 +17,12 @@ import (
 	"maps"
 	"net/http"
 	"net/netip"
-	"net/url"
-	"path"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/classifier"
-	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
@@ -131,10 +128,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /logout", s.logout)
 	mux.HandleFunc("GET /incidents", s.require(auth.RoleViewer, s.list))
 	mux.HandleFunc("GET /incidents/{number}", s.require(auth.RoleViewer, s.detail))
-	mux.HandleFunc("POST /incidents/{number}/ack", s.require(auth.RoleHandler, s.step("签收", Workflow.Acknowledge)))
-	mux.HandleFunc("POST /incidents/{number}/followup", s.require(auth.RoleHandler, s.step("跟进", Workflow.FollowUp)))
-	mux.HandleFunc("POST /incidents/{number}/close", s.require(auth.RoleHandler, s.step("办结", Workflow.Close)))
-	s.workflowRoutes(mux)
+	s.workflowRoutes(mux) // the forms of the actions in apiActions (api.go)
 	mux.HandleFunc("GET /sources", s.require(auth.RoleViewer, s.sources))
 	mux.HandleFunc("GET /try", s.require(auth.RoleOperator, s.try))
 	mux.HandleFunc("POST /try", s.require(auth.RoleOperator, s.try))
@@ -220,50 +214,6 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 			BodyParts:  Highlight(p.Post.Body, p.Grade.Matches, "body")})
 	}
 	s.render(w, status, "detail", page)
-}
-
-// step handles one workflow form: actor and note in, redirect back on
-// success (so a reload does not post twice), the form with its error otherwise.
-func (s *Server) step(name string, do func(wf Workflow, ctx context.Context, number, actor, note string) (store.Incident, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		number := r.PathValue("number")
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, http.StatusBadRequest, "表单无法解析", err)
-			return
-		}
-		actor, note := actorName(r), strings.TrimSpace(r.PostForm.Get("note"))
-		audit(r, "incident."+path.Base(r.URL.Path), number, note)
-		if len([]rune(note)) > 5000 {
-			s.renderDetail(w, r, http.StatusBadRequest, detailPage{Error: "内容过长（最多 5000 字）", Actor: actor, Note: note, Action: name})
-			return
-		}
-		_, err := do(s.opts.Workflow, r.Context(), number, actor, note)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			s.fail(w, http.StatusNotFound, "事件 "+number+" 不存在", nil)
-		case errors.Is(err, incident.ErrEmptyActor), errors.Is(err, incident.ErrEmptyNote),
-			errors.Is(err, incident.ErrClosed), errors.Is(err, incident.ErrAlreadyDone):
-			s.renderDetail(w, r, http.StatusBadRequest, detailPage{Error: name + "失败：" + userMessage(err), Actor: actor, Note: note, Action: name})
-		case err != nil:
-			s.fail(w, http.StatusInternalServerError, name+"失败", err)
-		default:
-			s.opts.Logger.Info("控制台操作", "action", name, "incident", number, "actor", actor)
-			http.Redirect(w, r, "/incidents/"+url.PathEscape(number)+"#log", http.StatusSeeOther)
-		}
-	}
-}
-
-// userMessage keeps the innermost workflow reason, without the wrapping.
-func userMessage(err error) string {
-	for _, e := range []error{incident.ErrEmptyActor, incident.ErrEmptyNote, incident.ErrClosed, incident.ErrAlreadyDone} {
-		if errors.Is(err, e) {
-			if strings.Contains(err.Error(), "办结结果") {
-				return "请填写办结结果"
-			}
-			return e.Error()
-		}
-	}
-	return err.Error()
 }
 
 func (s *Server) render(w http.ResponseWriter, status int, page string, data any) {

@@ -6,9 +6,9 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"path"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/incident"
@@ -30,63 +30,56 @@ type Handling interface {
 	RuleFalsePositives(ctx context.Context) ([]store.RuleFalsePositives, error)
 }
 
+// workflowRoutes registers the console form of every action in apiActions
+// (签收, 跟进, 办结 and the steps in Handling) and the rule statistics.
 func (s *Server) workflowRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /incidents/{number}/assign", s.require(auth.RoleHandler, s.action("分派", func(r *http.Request, number, actor, note string) (store.Incident, error) {
-		return s.opts.Workflow.Assign(r.Context(), number, actor, r.PostForm.Get("office"), note)
-	})))
-	mux.HandleFunc("POST /incidents/{number}/investigated", s.require(auth.RoleHandler, s.action("调查核实", func(r *http.Request, number, actor, note string) (store.Incident, error) {
-		return s.opts.Workflow.Investigated(r.Context(), number, actor, note)
-	})))
-	mux.HandleFunc("POST /incidents/{number}/reply", s.require(auth.RoleHandler, s.action("答复", func(r *http.Request, number, actor, note string) (store.Incident, error) {
-		return s.opts.Workflow.Reply(r.Context(), number, actor, note)
-	})))
-	mux.HandleFunc("POST /incidents/{number}/false-positive", s.require(auth.RoleHandler, s.action("误报", func(r *http.Request, number, actor, note string) (store.Incident, error) {
-		return s.opts.Workflow.MarkFalsePositive(r.Context(), number, actor, note)
-	})))
-	mux.HandleFunc("POST /incidents/{number}/reopen", s.require(auth.RoleHandler, s.action("重开", func(r *http.Request, number, actor, note string) (store.Incident, error) {
-		return s.opts.Workflow.Reopen(r.Context(), number, actor, note)
-	})))
-	mux.HandleFunc("POST /incidents/{number}/level", s.require(auth.RoleHandler, s.action("调整等级", func(r *http.Request, number, actor, note string) (store.Incident, error) {
-		level, err := strconv.Atoi(r.PostForm.Get("level"))
-		if err != nil {
-			level = 0 // rejected by ChangeLevel as ErrBadLevel
-		}
-		return s.opts.Workflow.ChangeLevel(r.Context(), number, actor, level, note)
-	})))
+	for name, act := range apiActions {
+		mux.HandleFunc("POST /incidents/{number}/"+name, s.require(auth.RoleHandler, s.actionForm(name, act)))
+	}
 	mux.HandleFunc("GET /rules/false-positives", s.require(auth.RoleViewer, s.falsePositives))
 }
-
-// formActor is who performs a console action: the signed-in user (auth.go).
-func formActor(r *http.Request) string { return actorName(r) }
 
 // workflowErrors are the refusals shown on the form rather than as a failure.
 var workflowErrors = []error{incident.ErrEmptyActor, incident.ErrEmptyNote, incident.ErrClosed, incident.ErrNotClosed,
 	incident.ErrAlreadyDone, incident.ErrEmptyReason, incident.ErrUnknownOffice, incident.ErrBadLevel, incident.ErrSameLevel}
 
-// action handles one workflow form like step, for the steps in Handling.
-func (s *Server) action(name string, do func(r *http.Request, number, actor, note string) (store.Incident, error)) http.HandlerFunc {
+// formRequest is the request of a console form: its note (trimmed), office
+// and level fields.
+func formRequest(r *http.Request) ActionRequest {
+	level, err := strconv.Atoi(r.PostForm.Get("level"))
+	if err != nil {
+		level = 0 // rejected by ChangeLevel as ErrBadLevel
+	}
+	return ActionRequest{Note: strings.TrimSpace(r.PostForm.Get("note")), Office: r.PostForm.Get("office"), Level: level}
+}
+
+// actionForm handles the console form of one action: the signed-in user
+// (auth.go) does it; success redirects back to the log (so a reload does not
+// post twice), a refusal shows the form again with its error.
+func (s *Server) actionForm(name string, act APIAction) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		number := r.PathValue("number")
 		if err := r.ParseForm(); err != nil {
 			s.fail(w, http.StatusBadRequest, "表单无法解析", err)
 			return
 		}
-		actor, note := formActor(r), strings.TrimSpace(r.PostForm.Get("note"))
-		audit(r, "incident."+path.Base(r.URL.Path), number, note)
-		if len([]rune(note)) > 5000 {
-			s.renderDetail(w, r, http.StatusBadRequest, detailPage{Error: "内容过长（最多 5000 字）", Actor: actor, Note: note, Action: name})
+		actor, req := actorName(r), formRequest(r)
+		audit(r, "incident."+name, number, req.Note)
+		if utf8.RuneCountInString(req.Note) > maxNoteRunes {
+			s.renderDetail(w, r, http.StatusBadRequest, detailPage{Error: noteTooLong, Actor: actor, Note: req.Note, Action: act.Name})
 			return
 		}
-		_, err := do(r, number, actor, note)
+		_, err := act.Do(r.Context(), s.opts.Workflow, number, actor, req)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			s.fail(w, http.StatusNotFound, "事件 "+number+" 不存在", nil)
 		case isWorkflowError(err):
-			s.renderDetail(w, r, http.StatusBadRequest, detailPage{Error: name + "失败：" + workflowMessage(err, number), Actor: actor, Note: note, Action: name})
+			s.renderDetail(w, r, http.StatusBadRequest, detailPage{Error: act.Name + "失败：" + workflowMessage(err, number),
+				Actor: actor, Note: req.Note, Action: act.Name})
 		case err != nil:
-			s.fail(w, http.StatusInternalServerError, name+"失败", err)
+			s.fail(w, http.StatusInternalServerError, act.Name+"失败", err)
 		default:
-			s.opts.Logger.Info("控制台操作", "action", name, "incident", number, "actor", actor)
+			s.opts.Logger.Info("控制台操作", "action", act.Name, "incident", number, "actor", actor)
 			http.Redirect(w, r, "/incidents/"+url.PathEscape(number)+"#log", http.StatusSeeOther)
 		}
 	}
@@ -102,10 +95,10 @@ func isWorkflowError(err error) bool {
 }
 
 // workflowMessage is the first clause of a workflow refusal, without the
-// incident number prefix ("请填写调查核实结论", "请选择配置中的承办科室").
+// incident number prefix: "请填写调查核实结论", "请填写办结结果" (not the
+// wrapped "请填写跟进内容"), "请选择配置中的承办科室", "事件已办结".
 func workflowMessage(err error, number string) string {
 	msg := strings.TrimPrefix(err.Error(), "事件 "+number+": ")
-	msg = strings.TrimPrefix(msg, "事件 "+number+": ")
 	if i := strings.Index(msg, ": "); i > 0 {
 		msg = msg[:i]
 	}

@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -336,8 +337,8 @@ var gcPause struct {
 // called. Building gse's dictionary makes large non-preemptible copies; a
 // collection starting meanwhile stops every other goroutine until the copy
 // ends, which stalled grading for 150-300 ms per dictionary reload. With no
-// collection during the ~2 s build, grading never waits; the garbage is
-// collected right after. The setting is process-wide, hence the count.
+// collection during the ~2 s build, grading never waits. The setting is
+// process-wide, hence the count.
 func pauseGC() (resume func()) {
 	gcPause.Lock()
 	if gcPause.n == 0 {
@@ -349,6 +350,12 @@ func pauseGC() (resume func()) {
 		gcPause.Lock()
 		gcPause.n--
 		if gcPause.n == 0 {
+			// Collect once more while the collector is still off, so the
+			// pacer restarts from the real live heap. Restoring the old
+			// setting straight away left the heap far past its goal, and
+			// the next goroutine to allocate (the first grade on the new
+			// engine) paid 40-130 ms of GC assist.
+			runtime.GC()
 			debug.SetGCPercent(gcPause.percent)
 		}
 		gcPause.Unlock()

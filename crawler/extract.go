@@ -317,21 +317,14 @@ func (j *job) extractList(doc *goquery.Document, base *url.URL) (items []listIte
 			bad++
 			return
 		}
-		abs, err := base.Parse(href)
-		if err != nil || (abs.Scheme != "http" && abs.Scheme != "https") {
-			if err == nil && abs.Scheme == "javascript" {
-				return
-			}
+		if u, err := base.Parse(href); err == nil && u.Scheme == "javascript" {
+			return // a script link is page furniture, not a broken item
+		}
+		it, ok := linkedItem(base, href)
+		if !ok {
 			bad++
 			return
 		}
-		abs.Fragment = ""
-		canon, err := CanonicalURL(abs.String())
-		if err != nil {
-			bad++
-			return
-		}
-		it := listItem{Item: Item{URL: canon}, fetchURL: abs.String()}
 		if ls.Title != "" {
 			it.Title = selText(s.Find(ls.Title).First())
 		} else {
@@ -574,4 +567,21 @@ func feedTime(raw string, parsed *time.Time, now time.Time) time.Time {
 		return parsed.In(shanghai)
 	}
 	return time.Time{}
+}
+
+// linkedItem starts the list item a link points to: the link resolved
+// against the list page, without fragment, as the URL to fetch, and its
+// canonical form as the item's identity. ok is false for anything that is
+// not a fetchable http(s) URL.
+func linkedItem(base *url.URL, href string) (it listItem, ok bool) {
+	abs, err := base.Parse(href)
+	if err != nil || (abs.Scheme != "http" && abs.Scheme != "https") {
+		return it, false
+	}
+	abs.Fragment = ""
+	canon, err := CanonicalURL(abs.String())
+	if err != nil {
+		return it, false
+	}
+	return listItem{Item: Item{URL: canon}, fetchURL: abs.String()}, true
 }

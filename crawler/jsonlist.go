@@ -131,18 +131,11 @@ func extractJSON(src *Source, text string, base *url.URL, now time.Time) (items 
 			bad++
 			continue
 		}
-		abs, err := base.Parse(link)
-		if err != nil || (abs.Scheme != "http" && abs.Scheme != "https") {
+		it, ok := linkedItem(base, link)
+		if !ok {
 			bad++
 			continue
 		}
-		abs.Fragment = ""
-		canon, err := CanonicalURL(abs.String())
-		if err != nil {
-			bad++
-			continue
-		}
-		it := listItem{Item: Item{URL: canon}, fetchURL: abs.String()}
 		it.Title = HTMLToText(jsonField(el, jf.Title))
 		it.Author = HTMLToText(jsonField(el, jf.Author))
 		it.Body = HTMLToText(jsonField(el, jf.Body))

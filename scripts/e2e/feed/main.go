@@ -11,20 +11,18 @@
 package main
 
 import (
-	"context"
 	"encoding/xml"
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/yuqing-bureau/yuqing/scripts/e2e/internal/loopback"
 )
 
 // item is one post of the feed; Major marks the post released late.
@@ -147,7 +145,7 @@ func run() error {
 	if *state == "" {
 		return errors.New("请用 -state 指定状态文件目录")
 	}
-	ln, err := listenLoopback(*listen)
+	ln, err := loopback.Listen(*listen)
 	if err != nil {
 		return err
 	}
@@ -170,29 +168,5 @@ func run() error {
 	if err := os.WriteFile(filepath.Join(*state, "addr"), []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: f, ReadHeaderTimeout: 5 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shut)
-	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
-// listenLoopback refuses anything but a loopback address.
-func listenLoopback(addr string) (net.Listener, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, fmt.Errorf("监听地址 %q 无效: %w", addr, err)
-	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return nil, fmt.Errorf("只能监听本机回环地址（如 127.0.0.1:0），实际为 %q", addr)
-	}
-	return net.Listen("tcp", addr)
+	return loopback.Serve(ln, f)
 }

@@ -7,20 +7,18 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/yuqing-bureau/yuqing/scripts/e2e/internal/loopback"
 )
 
 // maxBody bounds one notification; Alertmanager payloads are a few KB.
@@ -88,52 +86,16 @@ func run() error {
 		return fmt.Errorf("打开记录文件: %w", err)
 	}
 	defer f.Close()
-	ln, err := listenLoopback(*listen)
+	ln, err := loopback.Listen(*listen)
 	if err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	srv := &http.Server{
-		Handler:           &recorder{w: f, now: time.Now, log: logger},
-		ReadHeaderTimeout: 5 * time.Second,
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shut)
-	}()
 	if *addrFile != "" {
 		if err := os.WriteFile(*addrFile, []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
 			return fmt.Errorf("写入地址文件: %w", err)
 		}
 	}
 	logger.Info("webhook 接收端已启动", "addr", ln.Addr().String(), "out", *out)
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
-// listenLoopback refuses anything but a loopback address: the e2e test
-// must never listen on or reach the network.
-func listenLoopback(addr string) (net.Listener, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, fmt.Errorf("监听地址 %q 无效: %w", addr, err)
-	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return nil, fmt.Errorf("只能监听本机回环地址（如 127.0.0.1:0），实际为 %q", addr)
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("监听 %s: %w", addr, err)
-	}
-	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
-		ln.Close()
-		return nil, fmt.Errorf("只能监听本机回环地址，实际为 %s", ln.Addr())
-	}
-	return ln, nil
+	return loopback.Serve(ln, &recorder{w: f, now: time.Now, log: logger})
 }

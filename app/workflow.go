@@ -11,11 +11,11 @@ import (
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
-// segmentWords splits text with the current rules' gse segmenter, for
+// segmentWords splits text as the current rules do, for
 // incident grouping (SimHash and key terms).
 func (d *Daemon) segmentWords(text string) []string { return segmentWords(d.cls, text) }
 
-// segmentWords splits text with cls's current gse segmenter into the
+// segmentWords splits text as cls's current engine does into the
 // tokens' texts: the same words the classifier hands incident filing in
 // Result.Words.
 func segmentWords(cls *classifier.Classifier, text string) []string {

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,8 +40,8 @@ func gradeBench(b *testing.B, e *Engine, p Post) {
 	defer runtime.UnlockOSThread()
 	for range 20 { // warm the scratch pool and caches
 		e.Grade(p)
-		e.seg.Cut(p.Title)
-		e.seg.Cut(p.Body)
+		e.seg.base.seg.Cut(p.Title)
+		e.seg.base.seg.Cut(p.Body)
 	}
 	var grade, cut, gradeCPU, cutCPU time.Duration
 	_, haveCPU := threadCPU()
@@ -53,8 +52,8 @@ func gradeBench(b *testing.B, e *Engine, p Post) {
 		e.Grade(p)
 		t1 := time.Now()
 		c1, _ := threadCPU()
-		e.seg.Cut(p.Title)
-		e.seg.Cut(p.Body)
+		e.seg.base.seg.Cut(p.Title)
+		e.seg.base.seg.Cut(p.Body)
 		c2, _ := threadCPU()
 		cut += time.Since(t1)
 		grade += t1.Sub(t0)
@@ -82,8 +81,8 @@ func BenchmarkCut(b *testing.B) {
 	b.SetBytes(int64(len(benchTitle) + len(text)))
 	b.ReportAllocs()
 	for b.Loop() {
-		e.seg.Cut(benchTitle)
-		e.seg.Cut(text)
+		e.seg.base.seg.Cut(benchTitle)
+		e.seg.base.seg.Cut(text)
 	}
 }
 
@@ -170,17 +169,21 @@ func BenchmarkGrade5000Rules(b *testing.B) {
 	gradeBench(b, e, p)
 }
 
-// BenchmarkGradeDuringReload grades continuously while another goroutine
-// loads fresh engines and swaps them in, as a hot reload does. It reports
-// the slowest single Grade ("max-ms") and the 99th percentile ("p99-ms")
-// during reloads, and the same two figures for an equal number of grades
-// without any reload ("idle-max-ms", "idle-p99-ms"), so that what the
-// machine itself adds (other processes, the scheduler) can be told apart
-// from what the reload adds. Goal: a reload never blocks grading for more
-// than a few milliseconds.
-// rules_only reloads unchanged dictionaries (the segmenter is shared);
-// new_dict changes the dictionary every time, so each reload builds a new
-// gse segmenter (~130 MB) and the collector works alongside the graders.
+// BenchmarkGradeDuringReload grades continuously on one goroutine while
+// another reloads every 50 ms (Load, then Swap, as SIGHUP does), and sorts
+// the grades into those that overlapped a reload (from the start of its
+// Load to 1 ms after its Swap) and the others. Goal: a reload never blocks
+// grading for more than a few milliseconds, i.e. grades that overlap a
+// reload are no slower than the rest. Both groups are reported with their
+// slowest grade ("reload-max-ms", "other-max-ms"), 99.9th percentile and
+// grades slower than 5 ms per 10,000: this virtual machine stalls even a
+// lone spinning thread for up to ~5 ms every few seconds, and the graders'
+// own garbage makes the collector mark gse's 130 MB dictionary several
+// times a second, so single slow grades happen with or without reloads and
+// only the comparison says what a reload adds.
+// rules_only reloads unchanged files; new_dict changes the domain
+// dictionary before every reload. Either way gse's own dictionary stays
+// loaded and the new engine only lays the domain words over it.
 func BenchmarkGradeDuringReload(b *testing.B) {
 	for _, newDict := range []bool{false, true} {
 		name := "rules_only"
@@ -196,13 +199,28 @@ type latencies []time.Duration
 
 func (l latencies) max() time.Duration { return slices.Max(l) }
 
-func (l latencies) p99() time.Duration {
+// quantile returns the q-quantile, 0 < q < 1.
+func (l latencies) quantile(q float64) time.Duration {
 	s := slices.Clone(l)
 	slices.Sort(s)
-	return s[len(s)*99/100]
+	return s[int(float64(len(s))*q)]
+}
+
+// per10k is the number of grades slower than d per 10,000 grades.
+func (l latencies) per10k(d time.Duration) float64 {
+	n := 0
+	for _, x := range l {
+		if x > d {
+			n++
+		}
+	}
+	return 1e4 * float64(n) / float64(len(l))
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// span is one timed interval.
+type span struct{ from, to time.Time }
 
 func gradeDuringReload(b *testing.B, newDict bool) {
 	c := New(shipped(b))
@@ -216,20 +234,24 @@ func gradeDuringReload(b *testing.B, newDict bool) {
 			b.Fatal(err)
 		}
 	}
-	var reloads atomic.Int64
-	var slowestLoad atomic.Int64
+	var (
+		mu      sync.Mutex
+		reloads []span // start of Load to Swap
+	)
 	stop := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
 		for i := 0; ; i++ {
 			select {
 			case <-stop:
 				done <- nil
 				return
-			default:
+			case <-tick.C:
 			}
 			if newDict {
-				data := fmt.Appendf(append([]byte(nil), base...), "\n# 第 %d 次\n", i)
+				data := fmt.Appendf(append([]byte(nil), base...), "\n青梧第%d医院\n", i)
 				if err := os.WriteFile(filepath.Join(dict, "medical_insurance.txt"), data, 0o644); err != nil {
 					done <- err
 					return
@@ -241,27 +263,24 @@ func gradeDuringReload(b *testing.B, newDict bool) {
 				done <- err
 				return
 			}
-			slowestLoad.Store(max(slowestLoad.Load(), int64(time.Since(t))))
 			c.Swap(e)
-			reloads.Add(1)
-			if !newDict {
-				time.Sleep(time.Millisecond)
-			}
+			mu.Lock()
+			reloads = append(reloads, span{t, time.Now()})
+			mu.Unlock()
 		}
 	}()
-	var during latencies
+	var grades []span
 	grade := func() {
 		t := time.Now()
 		c.Grade(p)
-		during = append(during, time.Since(t))
+		grades = append(grades, span{t, time.Now()})
 	}
-	deadline := time.Now().Add(20 * time.Second)
 	for b.Loop() {
 		grade()
 	}
-	// Keep grading until at least two reloads completed, so the figure
-	// covers whole loads whatever b.N is.
-	for reloads.Load() < 2 && time.Now().Before(deadline) {
+	// Grade for at least 5 s, so that the figures cover ~100 reloads
+	// whatever b.N is.
+	for end := grades[0].from.Add(5 * time.Second); time.Now().Before(end); {
 		grade()
 	}
 	b.StopTimer()
@@ -269,24 +288,40 @@ func gradeDuringReload(b *testing.B, newDict bool) {
 	if err := <-done; err != nil {
 		b.Fatal(err)
 	}
-	// The same number of grades with no reload running.
-	idle := make(latencies, 0, len(during))
-	for range len(during) {
-		t := time.Now()
-		c.Grade(p)
-		idle = append(idle, time.Since(t))
+	var during, other latencies
+	var slowestLoad time.Duration
+	r := 0
+	for _, g := range grades {
+		for r < len(reloads) && reloads[r].to.Add(time.Millisecond).Before(g.from) {
+			r++
+		}
+		d := g.to.Sub(g.from)
+		if r < len(reloads) && reloads[r].from.Before(g.to) {
+			during = append(during, d)
+		} else {
+			other = append(other, d)
+		}
 	}
-	b.ReportMetric(ms(during.max()), "max-ms")
-	b.ReportMetric(ms(during.p99()), "p99-ms")
-	b.ReportMetric(ms(idle.max()), "idle-max-ms")
-	b.ReportMetric(ms(idle.p99()), "idle-p99-ms")
-	b.ReportMetric(ms(time.Duration(slowestLoad.Load())), "load-ms")
-	b.ReportMetric(float64(reloads.Load()), "reloads")
-	b.ReportMetric(float64(len(during)), "grades")
+	for _, rl := range reloads {
+		slowestLoad = max(slowestLoad, rl.to.Sub(rl.from))
+	}
+	if len(during) == 0 || len(other) == 0 {
+		b.Fatalf("%d grades during %d reloads, %d others", len(during), len(reloads), len(other))
+	}
+	b.ReportMetric(ms(during.max()), "reload-max-ms")
+	b.ReportMetric(ms(during.quantile(0.999)), "reload-p99.9-ms")
+	b.ReportMetric(during.per10k(5*time.Millisecond), "reload-over5ms/10k")
+	b.ReportMetric(ms(other.max()), "other-max-ms")
+	b.ReportMetric(ms(other.quantile(0.999)), "other-p99.9-ms")
+	b.ReportMetric(other.per10k(5*time.Millisecond), "other-over5ms/10k")
+	b.ReportMetric(ms(slowestLoad), "load-max-ms")
+	b.ReportMetric(float64(len(reloads)), "reloads")
+	b.ReportMetric(float64(len(during)), "grades-in-reload")
 }
 
-// BenchmarkLoad times start-up: loading gse's embedded dictionary alone,
-// and a full Load of the shipped rules with the domain dictionary.
+// BenchmarkLoad times start-up, which loads gse's embedded dictionary
+// once per process, and a reload, which builds the rules and lays the
+// domain dictionary over the dictionary already loaded.
 func BenchmarkLoad(b *testing.B) {
 	b.Run("gse_dict", func(b *testing.B) {
 		for b.Loop() {
@@ -296,54 +331,36 @@ func BenchmarkLoad(b *testing.B) {
 			}
 		}
 	})
-	b.Run("shipped", func(b *testing.B) {
-		// Each iteration must build its own segmenter: drop the cached one.
+	b.Run("reload", func(b *testing.B) {
+		shipped(b)
+		b.ReportAllocs()
 		for b.Loop() {
-			segCache.mu.Lock()
-			clear(segCache.m)
-			segCache.mu.Unlock()
 			if _, err := Load(shippedRules, shippedDict, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
-	b.Run("rules_only", func(b *testing.B) {
-		keep, err := Load(shippedRules, shippedDict, nil) // its segmenter is reused
-		if err != nil {
-			b.Fatal(err)
-		}
-		for b.Loop() {
-			e, err := Load(shippedRules, shippedDict, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if e.seg != keep.seg {
-				b.Fatal("segmenter not reused")
-			}
-		}
-	})
 }
 
-// BenchmarkFirstGradeAfterDictLoad times the first grade on an engine whose
-// segmenter was just built (a dictionary reload): whatever the build leaves
-// behind (garbage, GC debt) is paid by the first grader after the swap.
-// Run with -benchtime 3x: each iteration loads gse's dictionary.
-func BenchmarkFirstGradeAfterDictLoad(b *testing.B) {
-	p := Post{Title: benchTitle, Body: benchText(b)}
-	var worst time.Duration
-	for b.Loop() {
-		b.StopTimer()
-		segCache.mu.Lock()
-		clear(segCache.m) // force a fresh segmenter, as a changed dictionary does
-		segCache.mu.Unlock()
-		e, err := Load(shippedRules, shippedDict, nil)
-		if err != nil {
-			b.Fatal(err)
+// BenchmarkSegment compares the overlay cut (gse's dictionary with the
+// domain words laid over it) with gse's own Segment on its dictionary
+// alone: what the overlay costs per post.
+func BenchmarkSegment(b *testing.B) {
+	e := shipped(b)
+	text := e.fold.normalize(benchText(b)).s
+	b.Run("overlay", func(b *testing.B) {
+		b.SetBytes(int64(len(text)))
+		b.ReportAllocs()
+		var buf [][2]int
+		for b.Loop() {
+			buf = e.seg.spans(text, buf)
 		}
-		b.StartTimer()
-		t := time.Now()
-		e.Grade(p)
-		worst = max(worst, time.Since(t))
-	}
-	b.ReportMetric(ms(worst), "worst-first-grade-ms")
+	})
+	b.Run("gse_Segment", func(b *testing.B) {
+		b.SetBytes(int64(len(text)))
+		b.ReportAllocs()
+		for b.Loop() {
+			e.seg.base.seg.Segment([]byte(text))
+		}
+	})
 }

@@ -6,8 +6,11 @@
 // fired with its byte offsets in the original text, and the rules version.
 //
 // An Engine is immutable after Load and safe for concurrent use; a
-// Classifier holds the current Engine and swaps in a new one on reload, so a
-// reload never mutates a segmenter another goroutine is cutting with.
+// Classifier holds the current Engine and swaps in a new one on reload.
+// gse's own dictionary is loaded once per process and never modified; each
+// Engine lays its domain words over it (segment.go), so a reload, even one
+// that changes the dictionary, takes milliseconds and nothing is ever
+// modified while another goroutine cuts with it.
 package classifier
 
 import (
@@ -22,17 +25,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"weak"
-
-	"github.com/go-ego/gse"
 
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
 )
@@ -93,9 +90,9 @@ type Token struct {
 	End   int    `json:"end"`
 }
 
-// Engine is one loaded rule set with its own segmenter. Immutable.
+// Engine is one loaded rule set with its domain dictionary. Immutable.
 type Engine struct {
-	seg     *gse.Segmenter
+	seg     *segmenter
 	fold    foldTable
 	rules   *compiled
 	match   *matcher
@@ -107,7 +104,8 @@ type Engine struct {
 }
 
 // Load reads rulesFile and the *.txt dictionaries in dictDir (may be ""),
-// validates everything and builds a fresh segmenter. Errors name file:line.
+// validates everything and lays the domain words over gse's dictionary
+// (loaded on the first Load in the process, ~2 s). Errors name file:line.
 func Load(rulesFile, dictDir string, logger *slog.Logger) (*Engine, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -128,9 +126,7 @@ func Load(rulesFile, dictDir string, logger *slog.Logger) (*Engine, error) {
 		return nil, err
 	}
 	h := newVersionHash(data)
-	dh := sha256.New() // the segmenter's inputs only: the cache key
-	fmt.Fprintf(dh, "traditional=%v freq=%g\x00", f.Options.Traditional, f.Options.DictFreq)
-	words, err := readDicts(dictDir, f.Options.DictFreq, fold, io.MultiWriter(h, dh))
+	words, err := readDicts(dictDir, f.Options.DictFreq, fold, h)
 	if err != nil {
 		return nil, err
 	}
@@ -144,81 +140,16 @@ func Load(rulesFile, dictDir string, logger *slog.Logger) (*Engine, error) {
 		words:   len(words),
 	}
 	e.scratch.New = func() any { return &gradeScratch{mark: make([]bool, len(cp.rules))} }
-	dictKey := versionOf(dh)
-	seg, reused := segCache.get(dictKey)
-	if !reused {
-		if seg, err = newSegmenter(words); err != nil {
-			return nil, err
-		}
-		segCache.put(dictKey, seg)
+	if e.seg, err = newSegmenter(words); err != nil {
+		return nil, err
 	}
-	e.seg = seg
 	if len(cp.unused) > 0 {
 		logger.Warn("规则文件中有未被任何规则引用的词组", "rules_file", rulesFile, "groups", strings.Join(cp.unused, ","))
 	}
 	logger.Info("规则已加载", "rules_file", rulesFile, "dict_dir", dictDir, "version", e.version,
 		"rules", len(cp.rules), "terms", len(cp.terms), "dict_words", len(words),
-		"segmenter_reused", reused, "took", time.Since(began).Round(time.Millisecond))
+		"took", time.Since(began).Round(time.Millisecond))
 	return e, nil
-}
-
-// newSegmenter loads gse's embedded dictionary and adds the domain words.
-// The result is never modified again, so engines may share it.
-func newSegmenter(words []dictWord) (*gse.Segmenter, error) {
-	defer pauseGC()()
-	seg := &gse.Segmenter{NotLoadHMM: true, SkipLog: true}
-	if err := seg.LoadDictEmbed("zh_s"); err != nil {
-		return nil, fmt.Errorf("加载 gse 内置词典失败: %w", err)
-	}
-	for _, w := range words {
-		// ReAddToken changes a word gse already knows (AddToken would be a
-		// silent no-op); it fails on unknown words, which AddToken adds.
-		add := seg.AddToken
-		if _, _, ok := seg.Dict.Find([]byte(w.text)); ok {
-			add = seg.ReAddToken
-		}
-		if err := add(w.text, w.freq, w.pos); err != nil {
-			return nil, fmt.Errorf("%s:%d: 加入词典失败: %w", w.file, w.line, err)
-		}
-	}
-	if len(words) > 0 {
-		seg.CalcToken()
-	}
-	return seg, nil
-}
-
-// segCache lets a Load whose dictionaries are byte-for-byte those of an
-// engine still alive share that engine's segmenter instead of loading gse
-// again: a rules-only reload then takes milliseconds and allocates almost
-// nothing, where a fresh segmenter costs ~2 s and ~130 MB (whose garbage
-// collection is what slows concurrent grading during a reload). Weak
-// pointers: the cache never keeps a segmenter alive by itself.
-var segCache = segmenterCache{m: map[string]weak.Pointer[gse.Segmenter]{}}
-
-type segmenterCache struct {
-	mu sync.Mutex
-	m  map[string]weak.Pointer[gse.Segmenter]
-}
-
-func (c *segmenterCache) get(key string) (*gse.Segmenter, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if seg := c.m[key].Value(); seg != nil {
-		return seg, true
-	}
-	delete(c.m, key)
-	return nil, false
-}
-
-func (c *segmenterCache) put(key string, seg *gse.Segmenter) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k, p := range c.m {
-		if p.Value() == nil {
-			delete(c.m, k)
-		}
-	}
-	c.m[key] = weak.Make(seg)
 }
 
 // newVersionHash starts the rules version: the rules bytes, then each
@@ -305,12 +236,7 @@ func (e *Engine) tokens(s string, buf [][2]int) [][2]int {
 	if s == "" {
 		return nil
 	}
-	segs := e.seg.Segment([]byte(s))
-	out := slices.Grow(buf[:0], len(segs))
-	for _, sg := range segs {
-		out = append(out, [2]int{sg.Start(), sg.End()})
-	}
-	return out
+	return e.seg.spans(s, buf)
 }
 
 // Segment returns the tokens of text as matching sees them, with offsets
@@ -324,40 +250,4 @@ func (e *Engine) Segment(text string) []Token {
 		out = append(out, Token{Text: text[a:b], Start: a, End: b})
 	}
 	return out
-}
-
-// gcPause counts builds in progress across every engine in the process.
-var gcPause struct {
-	sync.Mutex
-	n       int
-	percent int
-}
-
-// pauseGC turns the garbage collector off until the returned func is
-// called. Building gse's dictionary makes large non-preemptible copies; a
-// collection starting meanwhile stops every other goroutine until the copy
-// ends, which stalled grading for 150-300 ms per dictionary reload. With no
-// collection during the ~2 s build, grading never waits. The setting is
-// process-wide, hence the count.
-func pauseGC() (resume func()) {
-	gcPause.Lock()
-	if gcPause.n == 0 {
-		gcPause.percent = debug.SetGCPercent(-1)
-	}
-	gcPause.n++
-	gcPause.Unlock()
-	return func() {
-		gcPause.Lock()
-		gcPause.n--
-		if gcPause.n == 0 {
-			// Collect once more while the collector is still off, so the
-			// pacer restarts from the real live heap. Restoring the old
-			// setting straight away left the heap far past its goal, and
-			// the next goroutine to allocate (the first grade on the new
-			// engine) paid 40-130 ms of GC assist.
-			runtime.GC()
-			debug.SetGCPercent(gcPause.percent)
-		}
-		gcPause.Unlock()
-	}
 }

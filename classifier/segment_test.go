@@ -1,0 +1,179 @@
+package classifier
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/go-ego/gse"
+)
+
+// gseWithWords builds what the overlay stands in for: a gse segmenter of
+// its own with the domain words added to its dictionary (ReAddToken for
+// words gse knows, AddToken for new ones, then one CalcToken).
+func gseWithWords(t *testing.T, words []dictWord) *gse.Segmenter {
+	t.Helper()
+	seg := &gse.Segmenter{NotLoadHMM: true, SkipLog: true}
+	if err := seg.LoadDictEmbed("zh_s"); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range words {
+		add := seg.AddToken
+		if _, _, ok := seg.Dict.Find([]byte(w.text)); ok {
+			add = seg.ReAddToken
+		}
+		if err := add(w.text, w.freq, w.pos); err != nil {
+			t.Fatalf("%s: %v", w.text, err)
+		}
+	}
+	seg.CalcToken()
+	return seg
+}
+
+// segTexts are the texts the overlay is compared on: every labelled post of
+// ../shared/data when present, the golden classify inputs, the benchmark
+// post, and cases written for the overlay's edges.
+func segTexts(t *testing.T) []string {
+	t.Helper()
+	texts := []string{
+		"异地就医备案后在惊异地看病，门诊共济和门诊统筹都不懂",
+		"医保卡刷不了，职工医保和城乡居民医保怎么转？DRG/DIP付费改革、drg分组",
+		"挂床住院被查，医保电子凭证、医保码都能用吗？Ｘ光片 CT 3D 打印",
+		"保安在兽医站说：医保医保医保医保医保医保医保医保医保",
+		"",
+		"a",
+		"，。！",
+	}
+	for _, name := range []string{"forum_posts_dev.jsonl", "real_messages_dev.jsonl"} {
+		f, err := os.Open(filepath.Join(devDataDir, name))
+		if os.IsNotExist(err) {
+			t.Logf("%s 不在，只用仓库内的文本", name)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		items, err := ReadLabeled(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range items {
+			texts = append(texts, it.Post.Title, it.Post.Body)
+		}
+	}
+	in, err := os.ReadFile("testdata/classify_in.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(in)) {
+		var p struct{ Title, Body string }
+		if json.Unmarshal([]byte(line), &p) == nil { // the file has broken lines on purpose
+			texts = append(texts, p.Title, p.Body)
+		}
+	}
+	bench, err := os.ReadFile("testdata/bench_post.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(texts, string(bench))
+}
+
+// TestOverlayCutsLikeGseWithDomainWords holds the overlay to the cut gse
+// itself makes once the domain words are in its dictionary, token for
+// token: with the shipped dictionary, and with one written to move
+// boundaries (very high frequencies, a word listed twice, ASCII in mixed
+// case, words gse already knows).
+func TestOverlayCutsLikeGseWithDomainWords(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads a second gse dictionary (~2 s, 130 MB)")
+	}
+	stress := t.TempDir()
+	err := os.WriteFile(filepath.Join(stress, "stress.txt"), []byte(strings.Join([]string{
+		"异地 100000", "医保 50", "门诊共济 5", "惊异", "DRG付费 3000", "医保电子凭证 1",
+		"医保 900", "就医购药 80000 v", "保安在 2", "x光片 400", "3d打印 20",
+	}, "\n")), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := segTexts(t)
+	for name, dir := range map[string]string{"shipped": shippedDict, "stress": stress} {
+		t.Run(name, func(t *testing.T) {
+			e, err := Load(shippedRules, dir, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			words, err := readDicts(dir, e.rules.opts.DictFreq, e.fold, discard{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref := gseWithWords(t, words)
+			var buf [][2]int
+			differ := 0
+			for _, text := range texts {
+				s := e.fold.normalize(text).s
+				buf = e.seg.spans(s, buf)
+				var want [][2]int
+				for _, sg := range ref.Segment([]byte(s)) {
+					want = append(want, [2]int{sg.Start(), sg.End()})
+				}
+				if !slices.Equal(buf, want) {
+					differ++
+					if differ <= 5 {
+						t.Errorf("切分与 gse 不同:\n 文本 %q\n 叠加 %s\n gse  %s", s, showCut(s, buf), showCut(s, want))
+					}
+				}
+			}
+			if differ > 0 {
+				t.Errorf("%d/%d 段文本切分不同", differ, len(texts))
+			}
+			t.Logf("%d 段文本切分一致", len(texts))
+		})
+	}
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+func showCut(s string, spans [][2]int) string {
+	parts := make([]string, len(spans))
+	for i, sp := range spans {
+		parts[i] = s[sp[0]:sp[1]]
+	}
+	return strings.Join(parts, "|")
+}
+
+// TestDictReloadLeavesBaseDictionaryAlone checks the point of the overlay:
+// engines with different domain dictionaries share one gse dictionary and
+// cut differently.
+func TestDictReloadLeavesBaseDictionaryAlone(t *testing.T) {
+	dir := t.TempDir()
+	write := func(content string) *Engine {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, "d.txt"), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		e, err := Load(shippedRules, dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	const text = "我们去青梧康宁大药房买药"
+	without := write("# 空\n")
+	with := write("青梧康宁大药房 200 nt\n")
+	if without.seg.base != with.seg.base {
+		t.Fatal("两个引擎各自加载了 gse 词典")
+	}
+	cut := func(e *Engine) string { return showCut(text, e.seg.spans(text, nil)) }
+	if got := cut(with); !strings.Contains(got, "|青梧康宁大药房|") {
+		t.Errorf("加入领域词后: %s", got)
+	}
+	if got := cut(without); strings.Contains(got, "青梧康宁大药房") {
+		t.Errorf("未加领域词的引擎也认得它: %s", got)
+	}
+}

@@ -25,7 +25,8 @@ func benchText(b *testing.B) string {
 }
 
 // gradeBench grades p with e and, in the same loop, cuts the same title
-// and body with bare gse Cut, alternating one Grade and one Cut pair per
+// and body with bare gse Cut (gse's dictionary alone: the domain words are
+// the engine's, laid over it), alternating one Grade and one Cut pair per
 // iteration so that both see the same CPU, cache and GC conditions. Besides
 // ns/op (of the pair) it reports "grade-ns" and "cut-ns" per post and
 // "%cut": the throughput of Grade as a percentage of Cut's (goal: ≥ 50,

@@ -99,7 +99,6 @@ type Engine struct {
 	rank    map[string]int
 	tiers   []int
 	version string
-	words   int
 	scratch sync.Pool // *gradeScratch: buffers for one Grade
 }
 
@@ -137,7 +136,6 @@ func Load(rulesFile, dictDir string, logger *slog.Logger) (*Engine, error) {
 		rank:    cp.categoryRank(),
 		tiers:   sortedTierIdx(cp.opts.Engagement),
 		version: versionOf(h),
-		words:   len(words),
 	}
 	e.scratch.New = func() any { return &gradeScratch{mark: make([]bool, len(cp.rules))} }
 	if e.seg, err = newSegmenter(words); err != nil {
@@ -162,10 +160,11 @@ func newVersionHash(rules []byte) hash.Hash {
 
 func versionOf(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil))[:16] }
 
+// dictWord is one line of a domain dictionary. The part of speech is read
+// for the format's sake; the cut does not use it.
 type dictWord struct {
-	text, pos, file string
-	freq            float64
-	line            int
+	text, pos string
+	freq      float64
 }
 
 // readDicts reads every *.txt in dir in name order: "词 [词频] [词性]" per
@@ -203,7 +202,7 @@ func readDicts(dir string, defFreq float64, fold foldTable, h io.Writer) ([]dict
 			if len(fields) == 0 {
 				continue
 			}
-			w := dictWord{text: fold.foldString(fields[0]), freq: defFreq, file: file, line: ln}
+			w := dictWord{text: fold.foldString(fields[0]), freq: defFreq}
 			if len(fields) > 3 {
 				errs = append(errs, fmt.Errorf("%s:%d: 格式应为「词 [词频] [词性]」，多了 %d 列", file, ln, len(fields)-3))
 				continue

@@ -28,25 +28,26 @@ import (
 // count in the total. TestOverlayCutsLikeGseWithDomainWords holds the two
 // equal on every labelled post.
 type segmenter struct {
-	base     *baseDict // shared by every engine; read-only
-	logTotal float32   // log2 of the total frequency, domain words included
-	maxLen   int       // longest word of either dictionary, in gse text units
-	// domain maps a domain word's first text unit to the domain words
-	// starting with it.
-	domain  map[string][]domainWord
-	scratch sync.Pool // *segScratch
+	base     *baseDict  // shared by every engine; read-only
+	logTotal float32    // log2 of the total frequency, domain words included
+	maxLen   int        // longest word of either dictionary, in gse text units
+	domain   domainNode // the domain words, a trie over gse text units
+	scratch  sync.Pool  // *segScratch
 }
 
-// domainWord is one domain word split into gse text units (characters, or
-// a lowercased run of ASCII letters and digits).
-type domainWord struct {
-	units []string
-	dist  float32
+// domainNode is one node of the domain-word trie. Edges are gse text units
+// (a character, or a lowercased run of ASCII letters and digits); a node
+// that ends a word has word set and the word's distance.
+type domainNode struct {
+	next map[string]*domainNode
+	word bool
+	dist float32
 }
 
 type segScratch struct {
 	jumps []jump
 	found []*gse.Token
+	base  []cand
 	cands []cand
 }
 
@@ -70,6 +71,8 @@ const unknownDist = 32
 // cut needs of each of its words and gse keeps unexported: the length in
 // text units and log2 of the frequency, indexed like Dict.Tokens.
 type baseDict struct {
+	// seg must never be modified: every engine in the process cuts with
+	// it, and info relies on Dict.Tokens never moving.
 	seg   *gse.Segmenter
 	words []wordInfo
 }
@@ -118,40 +121,40 @@ func (d *baseDict) info(t *gse.Token) wordInfo {
 }
 
 // newSegmenter lays words over gse's dictionary. A word listed twice keeps
-// its last frequency, as ReAddToken would.
+// its last frequency, as ReAddToken would; every listing counts in the
+// total, as in gse.
 func newSegmenter(words []dictWord) (*segmenter, error) {
 	base, err := loadBase()
 	if err != nil {
 		return nil, err
 	}
 	total := base.seg.Dict.TotalFreq()
-	byText := make(map[string]int, len(words))
-	var list []dictWord
 	for _, w := range words {
 		total += w.freq
-		if i, ok := byText[w.text]; ok {
-			list[i] = w
-			continue
-		}
-		byText[w.text] = len(list)
-		list = append(list, w)
 	}
 	s := &segmenter{
 		base:     base,
 		logTotal: float32(math.Log2(total)),
 		maxLen:   base.seg.Dict.MaxTokenLen(),
-		domain:   make(map[string][]domainWord, len(list)),
 	}
-	for _, w := range list {
+	for _, w := range words {
 		units := base.seg.SplitTextToWords([]byte(w.text))
 		if len(units) == 0 {
 			continue
 		}
-		dw := domainWord{units: make([]string, len(units)), dist: s.logTotal - float32(math.Log2(w.freq))}
-		for i, u := range units {
-			dw.units[i] = string(u)
+		n := &s.domain
+		for _, u := range units {
+			if n.next == nil {
+				n.next = map[string]*domainNode{}
+			}
+			child := n.next[string(u)]
+			if child == nil {
+				child = &domainNode{}
+				n.next[string(u)] = child
+			}
+			n = child
 		}
-		s.domain[dw.units[0]] = append(s.domain[dw.units[0]], dw)
+		n.word, n.dist = true, s.logTotal-float32(math.Log2(w.freq))
 		s.maxLen = max(s.maxLen, len(units))
 	}
 	s.scratch.New = func() any { return new(segScratch) }
@@ -218,41 +221,33 @@ func relax(j *jump, dist float32, n int) {
 // lookup returns the words of both dictionaries that start at tx[0], by
 // increasing length; a domain word replaces the gse word of the same text.
 func (s *segmenter) lookup(tx []gse.Text, sc *segScratch) []cand {
-	cands := sc.cands[:0]
+	base := sc.base[:0]
 	nb := s.base.seg.Dict.LookupTokens(tx, sc.found)
 	for _, t := range sc.found[:nb] {
 		w := s.base.info(t)
-		cands = append(cands, cand{n: int(w.n), dist: s.logTotal - w.logFreq})
+		base = append(base, cand{n: int(w.n), dist: s.logTotal - w.logFreq})
 	}
-	for _, dw := range s.domain[string(tx[0])] {
-		if len(dw.units) > len(tx) || !unitsEqual(dw.units, tx) {
+	sc.base = base
+	// Walk the domain trie along tx, merging its words into the gse words
+	// (both come in increasing length).
+	cands := sc.cands[:0]
+	node, i := &s.domain, 0
+	for k, u := range tx {
+		if node = node.next[string(u)]; node == nil {
+			break
+		}
+		if !node.word {
 			continue
 		}
-		at := len(cands)
-		for i, c := range cands {
-			if c.n >= len(dw.units) {
-				at = i
-				break
-			}
+		for ; i < len(base) && base[i].n < k+1; i++ {
+			cands = append(cands, base[i])
 		}
-		c := cand{n: len(dw.units), dist: dw.dist}
-		if at < len(cands) && cands[at].n == c.n {
-			cands[at] = c
-		} else {
-			cands = append(cands, cand{})
-			copy(cands[at+1:], cands[at:])
-			cands[at] = c
+		if i < len(base) && base[i].n == k+1 {
+			i++ // replaced by the domain word
 		}
+		cands = append(cands, cand{n: k + 1, dist: node.dist})
 	}
+	cands = append(cands, base[i:]...)
 	sc.cands = cands
 	return cands
-}
-
-func unitsEqual(word []string, tx []gse.Text) bool {
-	for i, u := range word {
-		if u != string(tx[i]) {
-			return false
-		}
-	}
-	return true
 }

@@ -204,6 +204,23 @@ func TestSegmentKeepsDomainWordsAndOriginalText(t *testing.T) {
 			t.Errorf("want token %s, got %v", w, texts)
 		}
 	}
+	// The examples of multi-word terms that must stay whole.
+	for text, words := range map[string][]string{
+		"医院挂床住院被查":      {"挂床住院"},
+		"用医保电子凭证结算":     {"医保电子凭证"},
+		"实行DRG/DIP付费改革": {"DRG", "DIP"},
+		"药品集采降价后买不到":    {"集采"},
+	} {
+		var got []string
+		for _, tk := range e.Segment(text) {
+			got = append(got, tk.Text)
+		}
+		for _, w := range words {
+			if !slices.Contains(got, w) {
+				t.Errorf("%s: want token %s, got %v", text, w, got)
+			}
+		}
+	}
 	src := "異地就醫備案和門診共濟"
 	for _, tk := range toks {
 		if src[tk.Start:tk.End] != tk.Text {

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/calendar"
@@ -39,6 +40,7 @@ type Config struct {
 	Levels      map[int]Level `yaml:"levels"`
 	GroupWindow time.Duration `yaml:"group_window"`
 	Console     ConsoleConfig `yaml:"console"`
+	Metrics     MetricsConfig `yaml:"metrics"`
 	// Workflow: grouping beyond reposts, offices, the working-day calendar.
 	Grouping     GroupingConfig `yaml:"grouping"`
 	Offices      []string       `yaml:"offices"`
@@ -93,6 +95,22 @@ type ConsoleConfig struct {
 	// default): the peer address is the client's.
 	TrustedProxies []string `yaml:"trusted_proxies"`
 }
+
+// MetricsConfig protects /metrics. Its series carry incident titles and
+// excerpts (personal numbers masked, but still citizens' complaints), so a
+// daemon listening beyond loopback should require a token.
+type MetricsConfig struct {
+	// TokenFile holds the bearer token Prometheus must send (its scrape
+	// config reads the same file with authorization.credentials_file);
+	// empty: /metrics needs no token.
+	TokenFile string `yaml:"token_file"`
+	// Token is the file's content, read by Load.
+	Token string `yaml:"-"`
+}
+
+// minMetricsToken is the shortest token accepted: a guessable one is no
+// protection.
+const minMetricsToken = 16
 
 // parseProxy reads one trusted_proxies entry: a CIDR or a single address.
 func parseProxy(s string) (netip.Prefix, error) {
@@ -174,7 +192,7 @@ func Load(path string) (*Config, error) {
 	}
 	c.File = abs
 	dir := filepath.Dir(abs)
-	for _, p := range []*string{&c.SourcesFile, &c.RulesFile, &c.DictDir, &c.Store.Path, &c.CalendarFile} {
+	for _, p := range []*string{&c.SourcesFile, &c.RulesFile, &c.DictDir, &c.Store.Path, &c.CalendarFile, &c.Metrics.TokenFile} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}
@@ -280,6 +298,15 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 	}
 	if c.GroupWindow <= 0 {
 		errs = append(errs, doc.Errorf("group_window", "事件归并时间窗必须大于 0"))
+	}
+	if f := c.Metrics.TokenFile; f != "" {
+		data, err := os.ReadFile(f)
+		switch c.Metrics.Token = strings.TrimSpace(string(data)); {
+		case err != nil:
+			errs = append(errs, doc.Errorf("metrics.token_file", "无法读取监控指标令牌文件: %v", err))
+		case len(c.Metrics.Token) < minMetricsToken || strings.ContainsAny(c.Metrics.Token, " \t\r\n"):
+			errs = append(errs, doc.Errorf("metrics.token_file", "%s: 令牌应为一行、至少 %d 个字符（可用 openssl rand -hex 32 生成）", f, minMetricsToken))
+		}
 	}
 	errs = append(errs, c.validateWorkflow(doc)...)
 	return errors.Join(errs...)

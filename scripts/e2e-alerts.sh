@@ -195,7 +195,14 @@ CFG="$TMP/yuqing/configs/yuqing.yaml"
 # dictionary, calendar (every relative *_file / *_dir but sources_file made
 # absolute) and short deadlines: Ⅳ follow-up 90s (overdue alert within the test), Ⅱ
 # follow-up 1h (a YuqingFollowUpDueSoon that the Ⅱ alert must inhibit).
+# /metrics behind a token, as a deployment beyond loopback should be: the
+# alerts below only arrive if Prometheus scrapes with it.
+METRICS_TOKEN_FILE="$TMP/yuqing/prometheus.token"
+od -An -N24 -tx1 /dev/urandom | tr -d ' \n' >"$METRICS_TOKEN_FILE"
+chmod 600 "$METRICS_TOKEN_FILE"
+METRICS_AUTH="Authorization: Bearer $(cat "$METRICS_TOKEN_FILE")"
 sed -e "s|^listen: .*|listen: 127.0.0.1:$YQ_PORT|" \
+	-e "s|^  token_file: .*|  token_file: $METRICS_TOKEN_FILE|" \
 	-e "s|^external_url: .*|external_url: \"$YQ\"|" \
 	-e "s|^  path: .*|  path: $TMP/yuqing/yuqing.db|" \
 	-e "/^sources_file:/! s#^\([a-z_]*_\(file\|dir\)\): *\([^/\"][^ ]*\)\$#\1: $ROOT/configs/\3#" \
@@ -203,7 +210,8 @@ sed -e "s|^listen: .*|listen: 127.0.0.1:$YQ_PORT|" \
 	-e "/^  4:/,/followup:/ s|followup: .*|followup: 90s|" \
 	configs/yuqing.yaml >"$CFG"
 for want in "listen: 127.0.0.1:$YQ_PORT" "external_url: \"$YQ\"" "path: $TMP/yuqing/yuqing.db" \
-	"rules_file: $ROOT/configs/rules.yaml" "dict_dir: $ROOT/configs/dict" "followup: 1h" "followup: 90s"; do
+	"rules_file: $ROOT/configs/rules.yaml" "dict_dir: $ROOT/configs/dict" "followup: 1h" "followup: 90s" \
+	"token_file: $METRICS_TOKEN_FILE"; do
 	grep -qF "$want" "$CFG" || fail "无法从 configs/yuqing.yaml 生成测试配置（缺少“$want”，文件格式可能已改变）"
 done
 cat >"$TMP/yuqing/configs/sources.yaml" <<EOF
@@ -225,8 +233,10 @@ EOF
 console_setup
 start yuqing "$TMP/bin/yuqing" run -config "$CFG"
 alive yuqing
-wait_for 60 "yuqing 守护进程 $YQ/metrics" curl -fsS "$YQ/metrics"
-log "yuqing 守护进程已启动 $YQ"
+wait_for 60 "yuqing 守护进程 $YQ/metrics" curl -fsS -H "$METRICS_AUTH" "$YQ/metrics"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$YQ/metrics")
+[ "$code" = 401 ] || fail "不带令牌访问 /metrics 应返回 401，实际为 $code"
+log "yuqing 守护进程已启动 $YQ（/metrics 需令牌）"
 
 # ---------------------------------------------------------------- alertmanager
 
@@ -257,6 +267,8 @@ alerting:
         - targets: ["127.0.0.1:$AM_PORT"]
 scrape_configs:
   - job_name: yuqing
+    authorization:
+      credentials_file: $METRICS_TOKEN_FILE
     static_configs:
       - targets: ["127.0.0.1:$YQ_PORT"]
 EOF
@@ -399,7 +411,7 @@ log "未办结期间已重复通知 $(alerts | jq -c "select($FIRING_XC)" | wc -
 log "在控制台签收、办结 $NUMBER / acknowledging and closing"
 console_action ack "$NUMBER" 已签收，启动应急响应
 wait_for 15 "签收后 ack 期限序列消失" sh -c \
-	"! curl -fsS '$YQ/metrics' | grep -F 'number=\"$NUMBER\"' | grep -qF 'stage=\"ack\"'"
+	"! curl -fsS -H '$METRICS_AUTH' '$YQ/metrics' | grep -F 'number=\"$NUMBER\"' | grep -qF 'stage=\"ack\"'"
 console_action close "$NUMBER" 系统已恢复，已在官网发布情况说明
 CLOSED_MS=$(date +%s%3N)
 # The incident's log records both steps under the token's account.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 
@@ -33,6 +35,13 @@ func Check(configFile string, out io.Writer) error {
 	fmt.Fprintf(out, "  研判规则 %s，版本 %s\n", cfg.RulesFile, eng.Version())
 	fmt.Fprintf(out, "  数据库 %s（%s）\n", cfg.Store.Path, cfg.Store.Driver)
 	fmt.Fprintf(out, "  监听 %s，控制台地址 %s\n", cfg.Listen, cfg.ExternalURL)
+	switch {
+	case cfg.Metrics.Token != "":
+		fmt.Fprintf(out, "  监控指标 /metrics 需令牌（%s）\n", cfg.Metrics.TokenFile)
+	case !loopbackListen(cfg.Listen):
+		fmt.Fprintf(out, "  注意：服务监听本机以外的地址，而 /metrics 不需令牌，其中的事件标题和摘要任何人都能读取；"+
+			"请设置 metrics.token_file，或只经带认证的反向代理访问\n")
+	}
 	fmt.Fprintf(out, "  User-Agent %s\n", cfg.Crawler.UserAgent)
 	if len(cfg.Sources) > 0 && !crawler.UserAgentHasContact(cfg.Crawler.UserAgent) {
 		fmt.Fprintf(out, "  注意：User-Agent 中没有联系方式（邮箱、网址或电话），对方网站无法联系到我们，"+
@@ -166,4 +175,17 @@ func RuleTests(o RuleTestOptions) (int, error) {
 		failed += n
 	}
 	return failed, nil
+}
+
+// loopbackListen reports whether addr (host:port) listens on loopback only.
+func loopbackListen(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

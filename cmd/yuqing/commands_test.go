@@ -32,6 +32,43 @@ func TestCheckAcceptsShippedConfig(t *testing.T) {
 	}
 }
 
+// TestCheckWarnsAboutOpenMetrics: listening beyond loopback with /metrics
+// open gets a warning; a token file silences it and is named.
+func TestCheckWarnsAboutOpenMetrics(t *testing.T) {
+	dir := layout(t)
+	cfg := filepath.Join(dir, "yuqing.yaml")
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(text string) string {
+		t.Helper()
+		if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var out, errb bytes.Buffer
+		if code := run([]string{"check", "-config", cfg}, nil, &out, &errb); code != 0 {
+			t.Fatalf("check exit %d: %s", code, errb.String())
+		}
+		return out.String()
+	}
+	const warning = "/metrics 不需令牌"
+	if out := check(string(b)); strings.Contains(out, warning) {
+		t.Errorf("loopback listener warned: %s", out)
+	}
+	open := strings.Replace(string(b), "listen: 127.0.0.1:8080", "listen: 0.0.0.0:8080", 1)
+	if out := check(open); !strings.Contains(out, warning) {
+		t.Errorf("no warning for 0.0.0.0 without a token: %s", out)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "prometheus.token"), []byte("9b8a7c6d5e4f3a2b1c0d9e8f7a6b5c4d\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := check(strings.Replace(open, `token_file: ""`, "token_file: prometheus.token", 1))
+	if strings.Contains(out, warning) || !strings.Contains(out, "需令牌（"+filepath.Join(dir, "prometheus.token")) {
+		t.Errorf("with a token file: %s", out)
+	}
+}
+
 func TestCheckRejectsBrokenFiles(t *testing.T) {
 	cases := []struct {
 		name, file string

@@ -29,7 +29,6 @@ import (
 	"github.com/yuqing-bureau/yuqing/crawler"
 	"github.com/yuqing-bureau/yuqing/grader"
 	"github.com/yuqing-bureau/yuqing/incident"
-	"github.com/yuqing-bureau/yuqing/store/sqlite"
 	"github.com/yuqing-bureau/yuqing/web"
 )
 
@@ -99,7 +98,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	log.Info("研判规则已加载", "rules", cfg.RulesFile, "version", eng.Version(), "elapsed", time.Since(start).Round(time.Millisecond))
 
-	st, err := sqlite.Open(ctx, cfg.Store.Path, cfg.Location)
+	st, err := openStore(ctx, cfg, false)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/demo"
+	"github.com/yuqing-bureau/yuqing/store/postgres/pgtest"
 )
 
 // startDaemon runs the daemon on cfgFile and returns its address and a stop
@@ -161,6 +162,26 @@ func TestDemoPipelineEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end pipeline test skipped in -short mode")
 	}
+	demoPipeline(t, nil)
+}
+
+// TestDemoPipelineOnPostgres runs the same pipeline with the PostgreSQL
+// store (a schema of its own; skipped without a server, required in CI).
+func TestDemoPipelineOnPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end pipeline test skipped in -short mode")
+	}
+	dsn := pgtest.Schema(t)
+	demoPipeline(t, func(cfg string) string {
+		cfg = strings.Replace(cfg, "  driver: sqlite\n", "  driver: postgres\n", 1)
+		return strings.Replace(cfg, `  dsn: ""`, "  dsn: "+dsn, 1)
+	})
+}
+
+// demoPipeline runs the daemon on the sample forum (edit, when set, changes
+// the yuqing.yaml the demo writes) and checks incidents, metrics, masking,
+// the console, and that a restart files nothing twice.
+func demoPipeline(t *testing.T, edit func(string) string) {
 	// The sample forum with every post already released.
 	start := time.Now().Add(-time.Hour)
 	forum := httptest.NewServer(demo.NewForum(time.Now, start).Handler())
@@ -176,6 +197,19 @@ func TestDemoPipelineEndToEnd(t *testing.T) {
 	}
 	copyFile(t, filepath.Join("..", "configs", "rules.yaml"), filepath.Join(dir, "rules.yaml"))
 	cfg := filepath.Join(dir, "yuqing.yaml")
+	if edit != nil {
+		b, err := os.ReadFile(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edited := edit(string(b))
+		if edited == string(b) {
+			t.Fatal("the configuration edit changed nothing")
+		}
+		if err := os.WriteFile(cfg, []byte(edited), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	addr, stop := startDaemon(t, cfg)
 	nums := waitIncidents(t, addr, 5, demoSources)

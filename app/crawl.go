@@ -17,7 +17,6 @@ import (
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
-	"github.com/yuqing-bureau/yuqing/store/sqlite"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 	"github.com/yuqing-bureau/yuqing/web"
 )
@@ -128,7 +127,7 @@ func storingCrawl(ctx context.Context, cfg *config.Config, cr *crawler.Crawler, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("加载研判规则: %w", err)
 	}
-	st, err := sqlite.Open(ctx, cfg.Store.Path, cfg.Location)
+	st, err := openStore(ctx, cfg, false)
 	if err != nil {
 		return nil, nil, err
 	}

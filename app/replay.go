@@ -12,7 +12,6 @@ import (
 	"github.com/yuqing-bureau/yuqing/grader"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
-	"github.com/yuqing-bureau/yuqing/store/sqlite"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
@@ -84,7 +83,7 @@ func Replay(ctx context.Context, o ReplayOptions) (ReplayReport, error) {
 		return rep, err
 	}
 	rep.RulesVersionNew = eng.Version()
-	st, err := sqlite.OpenReadOnly(ctx, cfg.Store.Path, cfg.Location)
+	st, err := openStore(ctx, cfg, true)
 	if err != nil {
 		return rep, err
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/store"
-	"github.com/yuqing-bureau/yuqing/store/sqlite"
 )
 
 // newAuth builds the account service the console uses.
@@ -94,7 +93,7 @@ func (o *UserOptions) open(ctx context.Context) (*auth.Service, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("加载配置: %w", err)
 	}
-	st, err := sqlite.Open(ctx, cfg.Store.Path, cfg.Location)
+	st, err := openStore(ctx, cfg, false)
 	if err != nil {
 		return nil, nil, err
 	}

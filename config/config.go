@@ -23,6 +23,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/crawler"
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
+	"github.com/yuqing-bureau/yuqing/store/postgres"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
@@ -64,8 +65,11 @@ type GroupingConfig struct {
 
 // StoreConfig chooses the database.
 type StoreConfig struct {
-	Driver string `yaml:"driver"`
-	Path   string `yaml:"path"`
+	Driver string `yaml:"driver"` // sqlite or postgres
+	Path   string `yaml:"path"`   // sqlite: the database file
+	// DSN is the PostgreSQL connection (postgres://user@host:port/db?...
+	// or key=value); passwords belong in ~/.pgpass or PGPASSWORD.
+	DSN string `yaml:"dsn"`
 }
 
 // CrawlerConfig holds the settings shared by all sources.
@@ -235,9 +239,13 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 			errs = append(errs, doc.Errorf("store.path", "SQLite 数据库文件路径不能为空"))
 		}
 	case "postgres":
-		errs = append(errs, doc.Errorf("store.driver", "PostgreSQL 存储尚未实现，请使用 sqlite"))
+		if c.Store.DSN == "" {
+			errs = append(errs, doc.Errorf("store.dsn", "使用 PostgreSQL 时须填写连接串，如 postgres://yuqing@127.0.0.1:5432/yuqing"))
+		} else if err := postgres.CheckDSN(c.Store.DSN); err != nil {
+			errs = append(errs, doc.Errorf("store.dsn", "%v", err))
+		}
 	default:
-		errs = append(errs, doc.Errorf("store.driver", "未知存储类型 %q，可选 sqlite", c.Store.Driver))
+		errs = append(errs, doc.Errorf("store.driver", "未知存储类型 %q，可选 sqlite、postgres", c.Store.Driver))
 	}
 	if c.SourcesFile == "" {
 		errs = append(errs, doc.Errorf("sources_file", "数据源文件路径不能为空"))

@@ -51,13 +51,15 @@ func TestLoadErrorsNameFileLineAndField(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, "sources.yaml", "sources: []\n")
 	cases := map[string]string{
-		"listen: nowhere\n":                               "y.yaml:1: listen: 监听地址",
-		"store:\n  driver: mysql\n":                       "y.yaml:2: store.driver: 未知存储类型",
-		"levels:\n  5:\n    followup: 1h\n":               "缺少等级 1",
-		"levels:\n  1:\n    followup: 1h\n    ack: -1s\n": "levels.1.ack: 签收时限不能为负",
-		"time_zone: Mars/Olympus\n":                       "y.yaml:1: time_zone: 未知时区",
-		"grader:\n  batchsize: 3\n":                       "y.yaml:2: batchsize: 未知字段",
-		"sources_file: missing.yaml\n":                    "missing.yaml: 无法读取",
+		"listen: nowhere\n":                                     "y.yaml:1: listen: 监听地址",
+		"store:\n  driver: mysql\n":                             "y.yaml:2: store.driver: 未知存储类型",
+		"store:\n  driver: postgres\n":                          "y.yaml:2: store.dsn: 使用 PostgreSQL 时须填写连接串",
+		"store:\n  driver: postgres\n  dsn: host=db port=abc\n": "y.yaml:3: store.dsn: PostgreSQL 连接串无效",
+		"levels:\n  5:\n    followup: 1h\n":                     "缺少等级 1",
+		"levels:\n  1:\n    followup: 1h\n    ack: -1s\n":       "levels.1.ack: 签收时限不能为负",
+		"time_zone: Mars/Olympus\n":                             "y.yaml:1: time_zone: 未知时区",
+		"grader:\n  batchsize: 3\n":                             "y.yaml:2: batchsize: 未知字段",
+		"sources_file: missing.yaml\n":                          "missing.yaml: 无法读取",
 	}
 	for in, want := range cases {
 		_, err := Load(write(t, dir, "y.yaml", in))

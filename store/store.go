@@ -266,6 +266,13 @@ type Store interface {
 	Close() error
 }
 
+// Database is what each engine (store/sqlite, store/postgres) provides:
+// the daemon's store and the console's accounts in one database.
+type Database interface {
+	Store
+	AuthStore
+}
+
 // Tx is the part of the store used inside one grading or workflow transaction.
 type Tx interface {
 	// SaveGrade records a grade and marks the post's current content graded.

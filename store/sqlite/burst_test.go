@@ -49,11 +49,10 @@ func TestBurstMigrationBackfillsStage(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Put the database back to before migration 00005, as an upgrade finds it.
-	w := s.w
-	if _, err := w.ExecContext(ctx, `DROP TABLE incident_bursts`); err != nil {
+	if _, err := s.Exec(ctx, `DROP TABLE incident_bursts`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.ExecContext(ctx, `DELETE FROM goose_db_version WHERE version_id = 5`); err != nil {
+	if _, err := s.Exec(ctx, `DELETE FROM goose_db_version WHERE version_id = 5`); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

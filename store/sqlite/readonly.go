@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"os"
 	"time"
+
+	"github.com/yuqing-bureau/yuqing/store/internal/sqldb"
 )
 
 // OpenReadOnly opens an existing database for reading only: no migration,
@@ -33,5 +35,5 @@ func OpenReadOnly(ctx context.Context, path string, loc *time.Location) (*Store,
 		return nil, fmt.Errorf("打开 SQLite 数据库 %s: %w", path, err)
 	}
 	// Reads and writes share the pool; every write fails on query_only.
-	return &Store{w: db, r: db, loc: loc}, nil
+	return sqldb.New(db, db, loc, dialect), nil
 }

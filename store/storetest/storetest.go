@@ -330,14 +330,16 @@ func testRelatedIncident(t *testing.T, s store.Store) {
 		if _, ok, _ := tx.IncidentOfPost(ctx, unrelated.ID); ok {
 			return errors.New("IncidentOfPost(unrelated) found one")
 		}
-		// A post belongs to one incident only.
-		if err := tx.AttachPost(ctx, inc.ID, first.ID, "again", t0); err == nil {
-			return errors.New("attaching a post twice succeeded")
-		}
 		return nil
 	})
 	if err != nil {
 		t.Error(err)
+	}
+	// A post belongs to one incident only. (A statement that fails inside
+	// InTx fails the whole transaction, as PostgreSQL aborts it: callers
+	// return the error rather than carry on.)
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.AttachPost(ctx, inc.ID, first.ID, "again", t0) }); err == nil {
+		t.Error("attaching a post twice succeeded")
 	}
 	// Closed incidents take no new posts.
 	inc.Status, inc.ClosedAt = store.StatusClosed, t0

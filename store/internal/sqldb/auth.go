@@ -1,11 +1,10 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/store"
@@ -25,22 +24,19 @@ func scanUser(row scanner) (store.User, error) {
 	return u, err
 }
 
-func isUnique(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
-}
+func (s *Store) isUnique(err error) bool { return err != nil && s.d.IsUnique(err) }
 
 func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
-	res, err := s.w.ExecContext(ctx, `INSERT INTO users (name, display_name, role, password_hash, disabled, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, u.Name, u.DisplayName, u.Role, u.PasswordHash, u.Disabled,
-		u.CreatedAt.UnixMilli(), u.UpdatedAt.UnixMilli())
-	if isUnique(err) {
+	err := s.w.QueryRowContext(ctx, `INSERT INTO users (name, display_name, role, password_hash, disabled, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, u.Name, u.DisplayName, u.Role, u.PasswordHash, u.Disabled,
+		u.CreatedAt.UnixMilli(), u.UpdatedAt.UnixMilli()).Scan(&u.ID)
+	if s.isUnique(err) {
 		return fmt.Errorf("用户 %s: %w", u.Name, store.ErrDuplicate)
 	}
 	if err != nil {
 		return fmt.Errorf("创建用户 %s: %w", u.Name, err)
 	}
-	u.ID, err = res.LastInsertId()
-	return err
+	return nil
 }
 
 func (s *Store) UpdateUser(ctx context.Context, u store.User) error {
@@ -163,16 +159,15 @@ func scanToken(row scanner) (store.APIToken, error) {
 }
 
 func (s *Store) CreateToken(ctx context.Context, t *store.APIToken) error {
-	res, err := s.w.ExecContext(ctx, `INSERT INTO api_tokens (user_id, name, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		t.UserID, t.Name, t.Hash, t.CreatedAt.UnixMilli(), ms(t.ExpiresAt))
-	if isUnique(err) {
+	err := s.w.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		t.UserID, t.Name, t.Hash, t.CreatedAt.UnixMilli(), ms(t.ExpiresAt)).Scan(&t.ID)
+	if s.isUnique(err) {
 		return fmt.Errorf("令牌: %w", store.ErrDuplicate)
 	}
 	if err != nil {
 		return fmt.Errorf("创建令牌: %w", err)
 	}
-	t.ID, err = res.LastInsertId()
-	return err
+	return nil
 }
 
 func (s *Store) TokenByHash(ctx context.Context, hash string) (store.APIToken, error) {

@@ -1,4 +1,4 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -160,9 +160,10 @@ func (t *txn) AddFalsePositives(ctx context.Context, rules []string, delta int, 
 			continue
 		}
 		if _, err := t.tx.ExecContext(ctx, `INSERT INTO rule_false_positives (rule, count, last_at)
-			VALUES (?1, max(?2, 0), ?3)
-			ON CONFLICT (rule) DO UPDATE SET count = max(count + ?2, 0), last_at = ?3`,
-			r, delta, at.UnixMilli()); err != nil {
+			VALUES (?1, ?2, ?3)
+			ON CONFLICT (rule) DO UPDATE SET last_at = ?3, count = CASE
+				WHEN rule_false_positives.count + ?4 > 0 THEN rule_false_positives.count + ?4 ELSE 0 END`,
+			r, max(delta, 0), at.UnixMilli(), delta); err != nil {
 			return fmt.Errorf("记录规则 %s 的误报: %w", r, err)
 		}
 	}

@@ -1,0 +1,172 @@
+// Package sqldb implements store.Store on database/sql once for every SQL
+// engine: the statements are written with SQLite's ? and ?N placeholders
+// and portable SQL, and a Dialect supplies what differs (placeholder
+// syntax, how a unique violation looks, how writers are serialised). The
+// engine packages (store/sqlite, store/postgres) open the connections, run
+// their own embedded migrations and hand the pools to New.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/yuqing-bureau/yuqing/store"
+)
+
+// Dialect is what one SQL engine needs different.
+type Dialect struct {
+	// Numbered placeholders: rewrite ? and ?N as $n (PostgreSQL).
+	Numbered bool
+	// IsUnique reports whether err is a unique-constraint violation.
+	IsUnique func(error) bool
+	// WriteLock, when set, runs first in every write transaction. SQLite
+	// has one writer by construction; PostgreSQL takes a transaction-scoped
+	// advisory lock so that read-then-write sequences (incident numbers,
+	// grouping a post into an incident) see the same serial order.
+	WriteLock string
+
+	cache sync.Map // query → rewritten query
+}
+
+// rebind rewrites the placeholders of q for the dialect.
+func (d *Dialect) rebind(q string) string {
+	if !d.Numbered {
+		return q
+	}
+	if r, ok := d.cache.Load(q); ok {
+		return r.(string)
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n, quoted := 0, false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			quoted = !quoted
+			b.WriteByte(c)
+		case c == '?' && !quoted:
+			j := i + 1
+			for j < len(q) && q[j] >= '0' && q[j] <= '9' {
+				j++
+			}
+			b.WriteByte('$')
+			if j > i+1 {
+				b.WriteString(q[i+1 : j]) // ?N keeps its number
+			} else {
+				n++
+				b.WriteString(strconv.Itoa(n))
+			}
+			i = j - 1
+		default:
+			b.WriteByte(c)
+		}
+	}
+	r := b.String()
+	d.cache.Store(q, r)
+	return r
+}
+
+// Migrate applies the pending goose migrations found in dir of fsys.
+func Migrate(ctx context.Context, db *sql.DB, dialect goose.Dialect, fsys fs.FS, dir string) error {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(dialect, db, sub, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("准备数据库迁移: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("执行数据库迁移: %w", err)
+	}
+	return nil
+}
+
+// Store implements store.Store and store.AuthStore.
+type Store struct {
+	w   conn // writes (SQLite: the single writer connection)
+	r   conn // reads
+	loc *time.Location
+	d   *Dialect
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns a Store on the given pools (they may be the same); loc is the
+// zone incident numbers are dated in. The Store closes both on Close.
+func New(w, r *sql.DB, loc *time.Location, d *Dialect) *Store {
+	if loc == nil {
+		loc = time.Local
+	}
+	return &Store{w: conn{w, d, true}, r: conn{r, d, false}, loc: loc, d: d}
+}
+
+// Exec runs one statement on the writer, outside any transaction. Engine
+// tests use it to check what the schema itself forbids.
+func (s *Store) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return s.w.ExecContext(ctx, query, args...)
+}
+
+// conn is a pool whose statements are rebound for the dialect.
+type conn struct {
+	db     *sql.DB
+	d      *Dialect
+	writer bool
+}
+
+func (c conn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return c.db.ExecContext(ctx, c.d.rebind(q), args...)
+}
+
+func (c conn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return c.db.QueryContext(ctx, c.d.rebind(q), args...)
+}
+
+func (c conn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return c.db.QueryRowContext(ctx, c.d.rebind(q), args...)
+}
+
+func (c conn) Close() error { return c.db.Close() }
+
+// BeginTx starts a transaction; on the writer it first takes the dialect's
+// write lock.
+func (c conn) BeginTx(ctx context.Context, opts *sql.TxOptions) (*tx, error) {
+	t, err := c.db.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if c.writer && c.d.WriteLock != "" && (opts == nil || !opts.ReadOnly) {
+		if _, err := t.ExecContext(ctx, c.d.WriteLock); err != nil {
+			_ = t.Rollback()
+			return nil, err
+		}
+	}
+	return &tx{t, c.d}, nil
+}
+
+// tx is a transaction whose statements are rebound for the dialect.
+type tx struct {
+	*sql.Tx
+	d *Dialect
+}
+
+func (t *tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.Tx.ExecContext(ctx, t.d.rebind(q), args...)
+}
+
+func (t *tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.Tx.QueryContext(ctx, t.d.rebind(q), args...)
+}
+
+func (t *tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.Tx.QueryRowContext(ctx, t.d.rebind(q), args...)
+}

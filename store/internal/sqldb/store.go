@@ -1,0 +1,673 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/store"
+)
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// ms converts a time to Unix milliseconds; the zero time becomes NULL.
+func ms(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+func fromMS(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(n.Int64)
+}
+
+// --- sources ---
+
+const sourceCols = `name, next_check_at, last_check_at, last_success_at, consecutive_failures,
+	last_error, etag, last_modified, last_items, last_error_kind, breaker_open_until,
+	last_new_item_at, new_item_gap`
+
+func scanSourceState(row scanner) (store.SourceState, error) {
+	var st store.SourceState
+	var next, check, success, breaker, newItem sql.NullInt64
+	var gap int64
+	err := row.Scan(&st.Name, &next, &check, &success, &st.ConsecutiveFailures, &st.LastError,
+		&st.ETag, &st.LastModified, &st.LastItems, &st.LastErrorKind, &breaker, &newItem, &gap)
+	st.NextCheckAt, st.LastCheckAt, st.LastSuccessAt = fromMS(next), fromMS(check), fromMS(success)
+	st.BreakerOpenUntil, st.LastNewItemAt = fromMS(breaker), fromMS(newItem)
+	st.NewItemGap = time.Duration(gap) * time.Millisecond
+	return st, err
+}
+
+func (s *Store) SourceState(ctx context.Context, name string) (store.SourceState, error) {
+	st, err := scanSourceState(s.r.QueryRowContext(ctx, `SELECT `+sourceCols+` FROM source_state WHERE name = ?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.SourceState{Name: name}, nil
+	}
+	if err != nil {
+		return store.SourceState{Name: name}, fmt.Errorf("读取数据源 %s 的状态: %w", name, err)
+	}
+	return st, nil
+}
+
+func (s *Store) SourceStates(ctx context.Context) ([]store.SourceState, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+sourceCols+` FROM source_state ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("读取数据源状态: %w", err)
+	}
+	defer rows.Close()
+	var out []store.SourceState
+	for rows.Next() {
+		st, err := scanSourceState(rows)
+		if err != nil {
+			return nil, fmt.Errorf("读取数据源状态: %w", err)
+		}
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) SaveSourceState(ctx context.Context, st store.SourceState) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO source_state (`+sourceCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET next_check_at = excluded.next_check_at,
+		last_check_at = excluded.last_check_at, last_success_at = excluded.last_success_at,
+		consecutive_failures = excluded.consecutive_failures, last_error = excluded.last_error,
+		etag = excluded.etag, last_modified = excluded.last_modified, last_items = excluded.last_items,
+		last_error_kind = excluded.last_error_kind, breaker_open_until = excluded.breaker_open_until,
+		last_new_item_at = excluded.last_new_item_at, new_item_gap = excluded.new_item_gap`,
+		st.Name, ms(st.NextCheckAt), ms(st.LastCheckAt), ms(st.LastSuccessAt), st.ConsecutiveFailures,
+		st.LastError, st.ETag, st.LastModified, st.LastItems, st.LastErrorKind, ms(st.BreakerOpenUntil),
+		ms(st.LastNewItemAt), st.NewItemGap.Milliseconds())
+	if err != nil {
+		return fmt.Errorf("保存数据源 %s 的状态: %w", st.Name, err)
+	}
+	return nil
+}
+
+// --- posts ---
+
+const postCols = `id, source, url, title, body, author, published_at, fetched_at, first_seen_at,
+	replies, views, reposts, content_hash, title_key`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanPost(row scanner) (store.Post, error) {
+	var p store.Post
+	var pub, fetched, first sql.NullInt64
+	err := row.Scan(&p.ID, &p.Source, &p.URL, &p.Title, &p.Body, &p.Author, &pub, &fetched, &first,
+		&p.Replies, &p.Views, &p.Reposts, &p.ContentHash, &p.TitleKey)
+	p.PublishedAt, p.FetchedAt, p.FirstSeenAt = fromMS(pub), fromMS(fetched), fromMS(first)
+	return p, err
+}
+
+func (s *Store) SavePost(ctx context.Context, p *store.Post) (store.SaveResult, error) {
+	if p.URL == "" {
+		return 0, errors.New("保存帖子: URL 为空")
+	}
+	if p.FetchedAt.IsZero() {
+		p.FetchedAt = time.Now()
+	}
+	p.ContentHash = store.ContentHash(p.Title, p.Body)
+	p.TitleKey = store.TitleKey(p.Title)
+	var res store.SaveResult
+	err := s.inWriteTx(ctx, func(tx *tx) error {
+		old, err := scanPost(tx.QueryRowContext(ctx, `SELECT `+postCols+` FROM posts WHERE url = ?`, p.URL))
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			if err := tx.QueryRowContext(ctx, `INSERT INTO posts (source, url, title, body, author,
+				published_at, first_seen_at, fetched_at, replies, views, reposts, content_hash, title_key)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+				p.Source, p.URL, p.Title, p.Body, p.Author, ms(p.PublishedAt), ms(p.FetchedAt),
+				ms(p.FetchedAt), p.Replies, p.Views, p.Reposts, p.ContentHash, p.TitleKey).Scan(&p.ID); err != nil {
+				return err
+			}
+			p.FirstSeenAt = p.FetchedAt
+			res = store.Created
+			return s.recordEngagement(ctx, tx, *p)
+		case err != nil:
+			return err
+		}
+		p.ID, p.FirstSeenAt = old.ID, old.FirstSeenAt
+		if p.PublishedAt.IsZero() {
+			p.PublishedAt = old.PublishedAt
+		}
+		res = store.Unchanged
+		if old.ContentHash != p.ContentHash {
+			res = store.Changed
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE posts SET title = ?, body = ?, author = ?,
+			published_at = ?, fetched_at = ?, replies = ?, views = ?, reposts = ?,
+			content_hash = ?, title_key = ? WHERE id = ?`,
+			p.Title, p.Body, p.Author, ms(p.PublishedAt), ms(p.FetchedAt), p.Replies, p.Views,
+			p.Reposts, p.ContentHash, p.TitleKey, p.ID); err != nil {
+			return err
+		}
+		if old.Replies != p.Replies || old.Views != p.Views || old.Reposts != p.Reposts {
+			// The level depends on engagement: a thread that keeps growing is
+			// graded again, and can only raise its incident (incident.File).
+			if _, err := tx.ExecContext(ctx, `UPDATE posts SET graded_hash = '' WHERE id = ?`, p.ID); err != nil {
+				return err
+			}
+			return s.recordEngagement(ctx, tx, *p)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("保存帖子 %s: %w", p.URL, err)
+	}
+	return res, nil
+}
+
+func (s *Store) recordEngagement(ctx context.Context, tx *tx, p store.Post) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO post_engagement (post_id, at, replies, views, reposts)
+		VALUES (?, ?, ?, ?, ?)`, p.ID, ms(p.FetchedAt), p.Replies, p.Views, p.Reposts)
+	return err
+}
+
+func (s *Store) PostByURL(ctx context.Context, u string) (store.Post, bool, error) {
+	p, err := scanPost(s.r.QueryRowContext(ctx, `SELECT `+postCols+` FROM posts WHERE url = ?`, u))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, false, nil
+	}
+	if err != nil {
+		return p, false, fmt.Errorf("查找帖子 %s: %w", u, err)
+	}
+	return p, true, nil
+}
+
+func (s *Store) EngagementHistory(ctx context.Context, postID int64) ([]store.EngagementSample, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT at, replies, views, reposts FROM post_engagement
+		WHERE post_id = ? ORDER BY at, rowid`, postID)
+	if err != nil {
+		return nil, fmt.Errorf("读取帖子 %d 的互动记录: %w", postID, err)
+	}
+	defer rows.Close()
+	var out []store.EngagementSample
+	for rows.Next() {
+		var e store.EngagementSample
+		var at sql.NullInt64
+		if err := rows.Scan(&at, &e.Replies, &e.Views, &e.Reposts); err != nil {
+			return nil, fmt.Errorf("读取帖子 %d 的互动记录: %w", postID, err)
+		}
+		e.At = fromMS(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// HotPosts looks only at posts with an engagement row since the window
+// opened (index post_engagement_at), then compares each one's last three rows.
+// A post whose last fetch saw no change (fetched_at after its last row) has
+// cooled down.
+func (s *Store) HotPosts(ctx context.Context, source string, since, fetchedBefore time.Time, limit int) ([]store.Post, error) {
+	if limit <= 0 {
+		limit = 20
+	}
+	rows, err := s.r.QueryContext(ctx, `WITH cand AS (
+			SELECT DISTINCT e.post_id FROM post_engagement e JOIN posts p ON p.id = e.post_id
+			WHERE e.at >= ?1 AND p.source = ?2 AND p.fetched_at <= ?3
+		), recent AS (
+			SELECT e.post_id, e.at, e.replies,
+				row_number() OVER (PARTITION BY e.post_id ORDER BY e.at DESC, e.rowid DESC) AS rn
+			FROM post_engagement e WHERE e.post_id IN (SELECT post_id FROM cand)
+		)
+		SELECT `+prefixed("p", postCols)+` FROM posts p
+		JOIN recent a ON a.post_id = p.id AND a.rn = 1
+		JOIN recent b ON b.post_id = p.id AND b.rn = 2
+		JOIN recent c ON c.post_id = p.id AND c.rn = 3
+		WHERE a.replies > b.replies AND b.replies > c.replies AND b.at >= ?1 AND a.at >= p.fetched_at
+		ORDER BY p.fetched_at, p.id LIMIT ?4`,
+		since.UnixMilli(), source, fetchedBefore.UnixMilli(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("查找数据源 %s 的热帖: %w", source, err)
+	}
+	defer rows.Close()
+	var out []store.Post
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			return nil, fmt.Errorf("查找数据源 %s 的热帖: %w", source, err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) UngradedPosts(ctx context.Context, limit int) ([]store.Post, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+postCols+` FROM posts
+		WHERE graded_hash <> content_hash ORDER BY id LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("读取待研判帖子: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Post
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			return nil, fmt.Errorf("读取待研判帖子: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) CountPosts(ctx context.Context) (total, ungraded int, err error) {
+	err = s.r.QueryRowContext(ctx, `SELECT count(*),
+		coalesce(sum(CASE WHEN graded_hash <> content_hash THEN 1 ELSE 0 END), 0) FROM posts`).
+		Scan(&total, &ungraded)
+	if err != nil {
+		err = fmt.Errorf("统计帖子: %w", err)
+	}
+	return total, ungraded, err
+}
+
+func (s *Store) GradedPosts(ctx context.Context, since time.Time, afterID int64, limit int) ([]store.GradedPost, error) {
+	if limit <= 0 {
+		limit = 500
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+prefixed("p", postCols)+`,
+		g.rules_version, g.relevant, g.category, g.level, g.score, g.matches, g.reasons, g.graded_at,
+		coalesce(i.number, '')
+		FROM posts p
+		LEFT JOIN grades g ON g.id = (SELECT max(id) FROM grades WHERE post_id = p.id)
+		LEFT JOIN incident_posts ip ON ip.post_id = p.id
+		LEFT JOIN incidents i ON i.id = ip.incident_id
+		WHERE p.first_seen_at >= ? AND p.id > ? ORDER BY p.id LIMIT ?`, since.UnixMilli(), afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("读取帖子及研判结果: %w", err)
+	}
+	defer rows.Close()
+	var out []store.GradedPost
+	for rows.Next() {
+		var gp store.GradedPost
+		var pub, fetched, first, graded sql.NullInt64
+		var rv, cat, mj, rj sql.NullString
+		var rel sql.NullBool
+		var lvl sql.NullInt64
+		var score sql.NullFloat64
+		p := &gp.Post
+		if err := rows.Scan(&p.ID, &p.Source, &p.URL, &p.Title, &p.Body, &p.Author, &pub, &fetched, &first,
+			&p.Replies, &p.Views, &p.Reposts, &p.ContentHash, &p.TitleKey,
+			&rv, &rel, &cat, &lvl, &score, &mj, &rj, &graded, &gp.Incident); err != nil {
+			return nil, fmt.Errorf("读取帖子及研判结果: %w", err)
+		}
+		p.PublishedAt, p.FetchedAt, p.FirstSeenAt = fromMS(pub), fromMS(fetched), fromMS(first)
+		if gp.Graded = rv.Valid; gp.Graded {
+			if gp.Grade, err = decodeGrade(p.ID, rv.String, rel.Bool, cat.String, int(lvl.Int64), score.Float64, mj.String, rj.String, graded); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, gp)
+	}
+	return out, rows.Err()
+}
+
+func decodeGrade(postID int64, version string, relevant bool, category string, level int, score float64, matches, reasons string, at sql.NullInt64) (store.Grade, error) {
+	g := store.Grade{PostID: postID, RulesVersion: version, Relevant: relevant, Category: category,
+		Level: level, Score: score, GradedAt: fromMS(at)}
+	if matches != "" {
+		if err := json.Unmarshal([]byte(matches), &g.Matches); err != nil {
+			return g, fmt.Errorf("帖子 %d 的命中记录损坏: %w", postID, err)
+		}
+	}
+	if reasons != "" {
+		if err := json.Unmarshal([]byte(reasons), &g.Reasons); err != nil {
+			return g, fmt.Errorf("帖子 %d 的研判理由损坏: %w", postID, err)
+		}
+	}
+	return g, nil
+}
+
+func (s *Store) EngagementNorms(ctx context.Context, since time.Time) (map[string]store.Engagement, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT source, replies, views, reposts FROM posts
+		WHERE first_seen_at >= ? ORDER BY source`, since.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("统计数据源互动量: %w", err)
+	}
+	defer rows.Close()
+	samples := map[string][3][]float64{}
+	for rows.Next() {
+		var src string
+		var r, v, p float64
+		if err := rows.Scan(&src, &r, &v, &p); err != nil {
+			return nil, fmt.Errorf("统计数据源互动量: %w", err)
+		}
+		s := samples[src]
+		s[0], s[1], s[2] = append(s[0], r), append(s[1], v), append(s[2], p)
+		samples[src] = s
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make(map[string]store.Engagement, len(samples))
+	for src, s := range samples {
+		out[src] = store.Engagement{Replies: median(s[0]), Views: median(s[1]), Reposts: median(s[2]), Posts: len(s[0])}
+	}
+	return out, nil
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	slices.Sort(xs)
+	m := len(xs) / 2
+	if len(xs)%2 == 1 {
+		return xs[m]
+	}
+	return (xs[m-1] + xs[m]) / 2
+}
+
+// --- transactions ---
+
+func (s *Store) inWriteTx(ctx context.Context, fn func(*tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// InTx runs fn in one write transaction.
+func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
+	return s.inWriteTx(ctx, func(tx *tx) error {
+		return fn(&txn{tx: tx, loc: s.loc})
+	})
+}
+
+type txn struct {
+	tx  *tx
+	loc *time.Location
+}
+
+func (t *txn) SaveGrade(ctx context.Context, g store.Grade) error {
+	matches := g.Matches
+	if matches == nil {
+		matches = []store.Match{}
+	}
+	reasons := g.Reasons
+	if reasons == nil {
+		reasons = []string{}
+	}
+	mj, err := json.Marshal(matches)
+	if err != nil {
+		return err
+	}
+	rj, err := json.Marshal(reasons)
+	if err != nil {
+		return err
+	}
+	var hash string
+	if err := t.tx.QueryRowContext(ctx, `SELECT content_hash FROM posts WHERE id = ?`, g.PostID).Scan(&hash); err != nil {
+		return fmt.Errorf("保存研判结果: 帖子 %d: %w", g.PostID, err)
+	}
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO grades (post_id, content_hash, rules_version,
+		relevant, category, level, score, matches, reasons, graded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		g.PostID, hash, g.RulesVersion, g.Relevant, g.Category, g.Level, g.Score, string(mj), string(rj),
+		ms(g.GradedAt)); err != nil {
+		return fmt.Errorf("保存研判结果: %w", err)
+	}
+	if _, err := t.tx.ExecContext(ctx, `UPDATE posts SET graded_hash = content_hash WHERE id = ?`, g.PostID); err != nil {
+		return fmt.Errorf("保存研判结果: %w", err)
+	}
+	return nil
+}
+
+const incidentCols = `id, number, title, category, level, status, source, first_seen_at,
+	last_post_at, post_count, ack_due_at, followup_due_at, acked_at, followed_up_at, closed_at, updated_at,
+	` + workflowCols
+
+func scanIncident(row scanner) (store.Incident, error) {
+	var i store.Incident
+	var first, last, ackDue, fuDue, acked, fu, closed, updated sql.NullInt64
+	var wf workflowScan
+	err := row.Scan(append([]any{&i.ID, &i.Number, &i.Title, &i.Category, &i.Level, &i.Status, &i.Source,
+		&first, &last, &i.PostCount, &ackDue, &fuDue, &acked, &fu, &closed, &updated}, wf.dest(&i)...)...)
+	wf.fill(&i)
+	i.FirstSeenAt, i.LastPostAt = fromMS(first), fromMS(last)
+	i.AckDueAt, i.FollowUpDueAt = fromMS(ackDue), fromMS(fuDue)
+	i.AckedAt, i.FollowedUpAt, i.ClosedAt, i.UpdatedAt = fromMS(acked), fromMS(fu), fromMS(closed), fromMS(updated)
+	return i, err
+}
+
+func (t *txn) IncidentOfPost(ctx context.Context, postID int64) (store.Incident, bool, error) {
+	i, err := scanIncident(t.tx.QueryRowContext(ctx, `SELECT `+prefixed("i", incidentCols)+`
+		FROM incidents i JOIN incident_posts ip ON ip.incident_id = i.id WHERE ip.post_id = ?`, postID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return i, false, nil
+	}
+	if err != nil {
+		return i, false, fmt.Errorf("查找帖子 %d 所属事件: %w", postID, err)
+	}
+	return i, true, nil
+}
+
+func (t *txn) FindRelatedIncident(ctx context.Context, p store.Post, since time.Time) (store.Incident, bool, error) {
+	i, err := scanIncident(t.tx.QueryRowContext(ctx, `SELECT `+prefixed("i", incidentCols)+`
+		FROM incidents i JOIN incident_posts ip ON ip.incident_id = i.id JOIN posts p ON p.id = ip.post_id
+		WHERE i.status <> ? AND i.first_seen_at >= ? AND p.id <> ?
+		  AND (p.content_hash = ? OR (? <> '' AND p.title_key = ?))
+		ORDER BY i.first_seen_at DESC LIMIT 1`,
+		store.StatusClosed, since.UnixMilli(), p.ID, p.ContentHash, p.TitleKey, p.TitleKey))
+	if errors.Is(err, sql.ErrNoRows) {
+		return i, false, nil
+	}
+	if err != nil {
+		return i, false, fmt.Errorf("查找相关事件: %w", err)
+	}
+	return i, true, nil
+}
+
+func (t *txn) CreateIncident(ctx context.Context, inc *store.Incident) error {
+	day := inc.FirstSeenAt.In(t.loc).Format("20060102")
+	var seq int
+	if err := t.tx.QueryRowContext(ctx, `INSERT INTO incident_counters (day, last) VALUES (?, 1)
+		ON CONFLICT (day) DO UPDATE SET last = incident_counters.last + 1 RETURNING last`, day).Scan(&seq); err != nil {
+		return fmt.Errorf("分配事件编号: %w", err)
+	}
+	inc.Number = fmt.Sprintf("YQ-%s-%04d", day, seq)
+	err := t.tx.QueryRowContext(ctx, `INSERT INTO incidents (number, title, category, level, status,
+		source, first_seen_at, last_post_at, post_count, ack_due_at, followup_due_at, acked_at,
+		followed_up_at, closed_at, updated_at, `+workflowCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, `+workflowMarks+`) RETURNING id`,
+		append([]any{inc.Number, inc.Title, inc.Category, inc.Level, inc.Status, inc.Source, ms(inc.FirstSeenAt),
+			ms(inc.LastPostAt), inc.PostCount, ms(inc.AckDueAt), ms(inc.FollowUpDueAt), ms(inc.AckedAt),
+			ms(inc.FollowedUpAt), ms(inc.ClosedAt), ms(inc.UpdatedAt)}, workflowArgs(*inc)...)...).Scan(&inc.ID)
+	if err != nil {
+		return fmt.Errorf("登记事件: %w", err)
+	}
+	return nil
+}
+
+func (t *txn) UpdateIncident(ctx context.Context, inc store.Incident) error {
+	r, err := t.tx.ExecContext(ctx, `UPDATE incidents SET title = ?, category = ?, level = ?,
+		status = ?, source = ?, last_post_at = ?, post_count = ?, ack_due_at = ?, followup_due_at = ?,
+		acked_at = ?, followed_up_at = ?, closed_at = ?, updated_at = ?, `+workflowSets+` WHERE id = ?`,
+		append(append([]any{inc.Title, inc.Category, inc.Level, inc.Status, inc.Source, ms(inc.LastPostAt), inc.PostCount,
+			ms(inc.AckDueAt), ms(inc.FollowUpDueAt), ms(inc.AckedAt), ms(inc.FollowedUpAt), ms(inc.ClosedAt),
+			ms(inc.UpdatedAt)}, workflowArgs(inc)...), inc.ID)...)
+	if err != nil {
+		return fmt.Errorf("更新事件 %s: %w", inc.Number, err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return fmt.Errorf("更新事件 %s: %w", inc.Number, store.ErrNotFound)
+	}
+	return nil
+}
+
+func (t *txn) IncidentByNumber(ctx context.Context, number string) (store.Incident, error) {
+	i, err := scanIncident(t.tx.QueryRowContext(ctx, `SELECT `+incidentCols+` FROM incidents WHERE number = ?`, number))
+	if errors.Is(err, sql.ErrNoRows) {
+		return i, fmt.Errorf("事件 %s: %w", number, store.ErrNotFound)
+	}
+	if err != nil {
+		return i, fmt.Errorf("读取事件 %s: %w", number, err)
+	}
+	return i, nil
+}
+
+func (t *txn) AttachPost(ctx context.Context, incidentID, postID int64, reason string, at time.Time) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO incident_posts (incident_id, post_id, reason, joined_at)
+		VALUES (?, ?, ?, ?)`, incidentID, postID, reason, ms(at))
+	if err != nil {
+		return fmt.Errorf("帖子 %d 并入事件: %w", postID, err)
+	}
+	return nil
+}
+
+func (t *txn) AppendEvent(ctx context.Context, e store.Event) error {
+	var post sql.NullInt64
+	if e.PostID != 0 {
+		post = sql.NullInt64{Int64: e.PostID, Valid: true}
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO incident_events (incident_id, at, kind, actor, note, post_id)
+		VALUES (?, ?, ?, ?, ?, ?)`, e.IncidentID, ms(e.At), e.Kind, e.Actor, e.Note, post)
+	if err != nil {
+		return fmt.Errorf("记录事件日志: %w", err)
+	}
+	return nil
+}
+
+// --- incident reads ---
+
+func (s *Store) Incidents(ctx context.Context, f store.IncidentFilter) ([]store.Incident, error) {
+	var where []string
+	var args []any
+	if f.OnlyOpen {
+		where = append(where, "status <> ?")
+		args = append(args, store.StatusClosed)
+	}
+	if f.Level != 0 {
+		where = append(where, "level = ?")
+		args = append(args, f.Level)
+	}
+	if f.Category != "" {
+		where = append(where, "category = ?")
+		args = append(args, f.Category)
+	}
+	q := `SELECT ` + incidentCols + ` FROM incidents`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 200
+	}
+	q += ` ORDER BY (status = 'closed'), level, first_seen_at DESC, id DESC LIMIT ? OFFSET ?`
+	args = append(args, limit, f.Offset)
+	return s.queryIncidents(ctx, q, args...)
+}
+
+func (s *Store) OpenIncidents(ctx context.Context) ([]store.Incident, error) {
+	return s.queryIncidents(ctx, `SELECT `+incidentCols+` FROM incidents WHERE status <> ? ORDER BY id`, store.StatusClosed)
+}
+
+func (s *Store) queryIncidents(ctx context.Context, q string, args ...any) ([]store.Incident, error) {
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("读取事件列表: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Incident
+	for rows.Next() {
+		i, err := scanIncident(rows)
+		if err != nil {
+			return nil, fmt.Errorf("读取事件列表: %w", err)
+		}
+		out = append(out, i)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) IncidentDetail(ctx context.Context, number string) (store.IncidentDetail, error) {
+	var d store.IncidentDetail
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return d, fmt.Errorf("读取事件 %s: %w", number, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only
+	d.Incident, err = scanIncident(tx.QueryRowContext(ctx, `SELECT `+incidentCols+` FROM incidents WHERE number = ?`, number))
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, fmt.Errorf("事件 %s: %w", number, store.ErrNotFound)
+	}
+	if err != nil {
+		return d, fmt.Errorf("读取事件 %s: %w", number, err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+prefixed("p", postCols)+`, ip.reason, ip.joined_at,
+		g.rules_version, g.relevant, g.category, g.level, g.score, g.matches, g.reasons, g.graded_at
+		FROM incident_posts ip JOIN posts p ON p.id = ip.post_id
+		LEFT JOIN grades g ON g.id = (SELECT max(id) FROM grades WHERE post_id = p.id)
+		WHERE ip.incident_id = ? ORDER BY ip.joined_at, p.id`, d.Incident.ID)
+	if err != nil {
+		return d, fmt.Errorf("读取事件 %s 的帖子: %w", number, err)
+	}
+	for rows.Next() {
+		var ip store.IncidentPost
+		var pub, fetched, first, joined, graded sql.NullInt64
+		var rv, cat, mj, rj sql.NullString
+		var rel sql.NullBool
+		var lvl sql.NullInt64
+		var score sql.NullFloat64
+		p := &ip.Post
+		if err := rows.Scan(&p.ID, &p.Source, &p.URL, &p.Title, &p.Body, &p.Author, &pub, &fetched, &first,
+			&p.Replies, &p.Views, &p.Reposts, &p.ContentHash, &p.TitleKey, &ip.Reason, &joined,
+			&rv, &rel, &cat, &lvl, &score, &mj, &rj, &graded); err != nil {
+			rows.Close()
+			return d, fmt.Errorf("读取事件 %s 的帖子: %w", number, err)
+		}
+		p.PublishedAt, p.FetchedAt, p.FirstSeenAt, ip.JoinedAt = fromMS(pub), fromMS(fetched), fromMS(first), fromMS(joined)
+		if ip.Grade, err = decodeGrade(p.ID, rv.String, rel.Bool, cat.String, int(lvl.Int64), score.Float64, mj.String, rj.String, graded); err != nil {
+			rows.Close()
+			return d, err
+		}
+		d.Posts = append(d.Posts, ip)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return d, err
+	}
+	erows, err := tx.QueryContext(ctx, `SELECT id, incident_id, at, kind, actor, note, post_id
+		FROM incident_events WHERE incident_id = ? ORDER BY id`, d.Incident.ID)
+	if err != nil {
+		return d, fmt.Errorf("读取事件 %s 的日志: %w", number, err)
+	}
+	defer erows.Close()
+	for erows.Next() {
+		var e store.Event
+		var at, post sql.NullInt64
+		if err := erows.Scan(&e.ID, &e.IncidentID, &at, &e.Kind, &e.Actor, &e.Note, &post); err != nil {
+			return d, fmt.Errorf("读取事件 %s 的日志: %w", number, err)
+		}
+		e.At, e.PostID = fromMS(at), post.Int64
+		d.Events = append(d.Events, e)
+	}
+	return d, erows.Err()
+}
+
+// prefixed qualifies each column in a comma-separated list with alias.
+func prefixed(alias, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}

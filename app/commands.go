@@ -8,14 +8,13 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/crawler"
+	"github.com/yuqing-bureau/yuqing/store/postgres"
 )
 
 // Check loads everything the daemon would load at start and reports what
@@ -37,7 +36,7 @@ func Check(configFile string, out io.Writer) error {
 	fmt.Fprintf(out, "  研判规则 %s，版本 %s\n", cfg.RulesFile, eng.Version())
 	where := cfg.Store.Path
 	if cfg.Store.Driver == "postgres" {
-		where = redactDSN(cfg.Store.DSN)
+		where = postgres.DescribeDSN(cfg.Store.DSN)
 	}
 	fmt.Fprintf(out, "  数据库 %s（%s）\n", where, cfg.Store.Driver)
 	fmt.Fprintf(out, "  监听 %s，控制台地址 %s\n", cfg.Listen, cfg.ExternalURL)
@@ -195,18 +194,3 @@ func loopbackListen(addr string) bool {
 	ip, err := netip.ParseAddr(host)
 	return err == nil && ip.IsLoopback()
 }
-
-// redactDSN hides the password of a PostgreSQL connection string (URL or
-// key=value form) for printing.
-func redactDSN(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
-		if q := u.Query(); q.Has("password") {
-			q.Set("password", "xxxxx")
-			u.RawQuery = q.Encode()
-		}
-		return u.Redacted()
-	}
-	return dsnPassword.ReplaceAllString(dsn, "${1}xxxxx")
-}
-
-var dsnPassword = regexp.MustCompile(`(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)

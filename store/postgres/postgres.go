@@ -12,12 +12,16 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 
 	"github.com/yuqing-bureau/yuqing/store/internal/sqldb"
 )
@@ -28,8 +32,9 @@ var migrations embed.FS
 // Store implements store.Store on PostgreSQL.
 type Store = sqldb.Store
 
-// writeLockKey is the advisory lock every write transaction takes: any
-// number, the same in every yuqing process on the database.
+// writeLockKey and the schema's name make the advisory lock every write
+// transaction takes: the same in every yuqing process on one schema, and
+// different for deployments (or tests) in other schemas of the database.
 const writeLockKey = 0x7975_7169 // "yuqi"
 
 var dialect = &sqldb.Dialect{
@@ -38,32 +43,56 @@ var dialect = &sqldb.Dialect{
 		var pe *pgconn.PgError
 		return errors.As(err, &pe) && pe.Code == "23505" // unique_violation
 	},
-	WriteLock: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", writeLockKey),
+	WriteLock: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d, hashtext(current_schema()))", writeLockKey),
 }
 
 // Open connects to the database dsn names (a postgres:// URL or key=value
 // string, as libpq takes) and applies every pending migration. loc is the
 // zone incident numbers are dated in.
 func Open(ctx context.Context, dsn string, loc *time.Location) (*Store, error) {
-	db, err := open(ctx, dsn, false)
+	w, err := open(ctx, dsn, false, 4)
 	if err != nil {
 		return nil, err
 	}
-	if err := sqldb.Migrate(ctx, db, goose.DialectPostgres, migrations, "migrations"); err != nil {
-		db.Close()
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
 		return nil, err
 	}
-	return sqldb.New(db, db, loc, dialect), nil
+	// Readers have a pool of their own: writers queueing for the write
+	// lock must not keep the console from reading.
+	r, err := open(ctx, dsn, false, 8)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	return sqldb.New(w, r, loc, dialect), nil
+}
+
+// migrate applies the pending migrations under a session lock, so that
+// processes starting together (two daemons, a daemon and `yuqing user add`)
+// take turns instead of breaking each other's migration.
+func migrate(ctx context.Context, db *sql.DB) error {
+	var schema string
+	if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return fmt.Errorf("读取当前 schema: %w", err)
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "yuqing-migrate:%s", schema)
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64()>>1)), lock.WithLockTimeout(1, 300))
+	if err != nil {
+		return err
+	}
+	return sqldb.Migrate(ctx, db, goose.DialectPostgres, migrations, "migrations", goose.WithSessionLocker(locker))
 }
 
 // OpenReadOnly connects with every transaction read-only and runs no
 // migration: tools such as `yuqing replay` use it beside a running daemon.
 func OpenReadOnly(ctx context.Context, dsn string, loc *time.Location) (*Store, error) {
-	db, err := open(ctx, dsn, true)
+	db, err := open(ctx, dsn, true, 4)
 	if err != nil {
 		return nil, err
 	}
-	return sqldb.New(db, db, loc, dialect), nil
+	return sqldb.NewReadOnly(db, loc, dialect), nil
 }
 
 // CheckDSN reports whether dsn parses, without connecting: `yuqing check`
@@ -75,7 +104,17 @@ func CheckDSN(dsn string) error {
 	return nil
 }
 
-func open(ctx context.Context, dsn string, readOnly bool) (*sql.DB, error) {
+// DescribeDSN names the database dsn points at, for printing: user, host,
+// port and database, never the password.
+func DescribeDSN(dsn string) string {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return "（连接串无法解析）"
+	}
+	return fmt.Sprintf("postgres://%s@%s/%s", cfg.User, net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), cfg.Database)
+}
+
+func open(ctx context.Context, dsn string, readOnly bool, conns int) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("PostgreSQL 连接串无效: %w", err)
@@ -84,7 +123,8 @@ func open(ctx context.Context, dsn string, readOnly bool) (*sql.DB, error) {
 		cfg.RuntimeParams["default_transaction_read_only"] = "on"
 	}
 	db := stdlib.OpenDB(*cfg)
-	db.SetMaxOpenConns(8)
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()

@@ -3,9 +3,11 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -67,8 +69,24 @@ func TestMigrationsMatchSQLite(t *testing.T) {
 // once is created once and never fails, as with SQLite's single writer
 // (without the advisory lock, two inserts race and one hits the unique key).
 func TestWritersAreSerialised(t *testing.T) {
+	for _, isolation := range []string{"", "repeatable read", "serializable"} {
+		t.Run("default_"+strings.ReplaceAll(isolation, " ", "_"), func(t *testing.T) {
+			dsn := pgtest.Schema(t)
+			if isolation != "" { // the server's default isolation, as a DBA may set it
+				dsn += "&default_transaction_isolation=" + url.PathEscape(isolation)
+			}
+			s, err := Open(context.Background(), dsn, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			saveConcurrently(t, s)
+		})
+	}
+}
+
+func saveConcurrently(t *testing.T, s *Store) {
 	ctx := context.Background()
-	s := openSchema(t)
 	for round := range 5 {
 		var wg sync.WaitGroup
 		var created atomic.Int64

@@ -61,7 +61,8 @@ func Open(ctx context.Context, path string, loc *time.Location) (*Store, error) 
 		w.Close()
 		return nil, fmt.Errorf("打开 SQLite 数据库 %s: %w", path, err)
 	}
-	if err := sqldb.Migrate(ctx, w, goose.DialectSQLite3, migrations, "migrations"); err != nil {
+	locker := &fileLocker{path: path + ".migrate-lock"}
+	if err := sqldb.Migrate(ctx, w, goose.DialectSQLite3, migrations, "migrations", goose.WithSessionLocker(locker)); err != nil {
 		w.Close()
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io/fs"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,6 +35,33 @@ func RunEngine(t *testing.T, e Engine) {
 	t.Run("EventLogIsAppendOnly", func(t *testing.T) { testEventLogAppendOnly(t, e) })
 	t.Run("AuditLogIsAppendOnly", func(t *testing.T) { testAuditLogAppendOnly(t, e) })
 	t.Run("ReadOnlyNeverWrites", func(t *testing.T) { testReadOnly(t, e) })
+	t.Run("ConcurrentFirstOpens", func(t *testing.T) { testConcurrentOpens(t, e) })
+}
+
+// testConcurrentOpens: processes starting together on a new database (two
+// daemons, a daemon and `yuqing user add`) all get a migrated store.
+func testConcurrentOpens(t *testing.T, e Engine) {
+	addr := e.New(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	for range 3 {
+		wg.Go(func() {
+			s, err := e.Open(context.Background(), addr)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer s.Close()
+			if _, err := s.SourceStates(context.Background()); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
 }
 
 func open(t *testing.T, e Engine, addr string) EngineStore {
@@ -64,12 +92,14 @@ func testReopen(t *testing.T, e Engine) {
 func testEventLogAppendOnly(t *testing.T, e Engine) {
 	ctx := context.Background()
 	s := open(t, e, e.New(t))
+	var number string
 	err := s.InTx(ctx, func(tx store.Tx) error {
 		inc := store.Incident{Title: "t", Category: "policy", Level: 4, Status: store.StatusOpen, Source: "s",
 			FirstSeenAt: time.Now(), LastPostAt: time.Now(), FollowUpDueAt: time.Now(), UpdatedAt: time.Now()}
 		if err := tx.CreateIncident(ctx, &inc); err != nil {
 			return err
 		}
+		number = inc.Number
 		return tx.AppendEvent(ctx, store.Event{IncidentID: inc.ID, At: time.Now(), Kind: store.EventCreated, Actor: "系统"})
 	})
 	if err != nil {
@@ -80,6 +110,12 @@ func testEventLogAppendOnly(t *testing.T, e Engine) {
 	}
 	if _, err := s.Exec(ctx, `DELETE FROM incident_events`); err == nil {
 		t.Error("event log could be deleted")
+	}
+	if _, err := s.Exec(ctx, `TRUNCATE incident_events`); err == nil {
+		t.Error("event log could be truncated")
+	}
+	if d, err := s.IncidentDetail(ctx, number); err != nil || len(d.Events) != 1 {
+		t.Errorf("event log after the attempts: %+v, %v", d.Events, err)
 	}
 }
 
@@ -94,6 +130,9 @@ func testAuditLogAppendOnly(t *testing.T, e Engine) {
 	}
 	if _, err := s.Exec(ctx, `DELETE FROM audit_log`); err == nil {
 		t.Error("audit log could be deleted")
+	}
+	if _, err := s.Exec(ctx, `TRUNCATE audit_log`); err == nil {
+		t.Error("audit log could be truncated")
 	}
 	got, err := s.AuditLog(ctx, store.AuditFilter{})
 	if err != nil || len(got) != 1 || got[0].Actor != "wang" || !got[0].OK {

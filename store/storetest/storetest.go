@@ -22,6 +22,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"SourceState", testSourceState},
 		{"SavePostDedup", testSavePostDedup},
+		{"SavePostDropsNUL", testSavePostDropsNUL},
 		{"GradeMarksPostDone", testGradeMarksPostDone},
 		{"TxRollback", testTxRollback},
 		{"IncidentNumbering", testIncidentNumbering},
@@ -675,5 +676,22 @@ func testHotPosts(t *testing.T, s store.Store) {
 	ps, err := s.HotPosts(ctx, "bbs", t0.Add(23*time.Hour), t0.Add(48*time.Hour), 10)
 	if err != nil || len(ps) != 0 {
 		t.Errorf("HotPosts after the window = %v, %v", ps, err)
+	}
+}
+
+// testSavePostDropsNUL: a NUL byte (valid UTF-8, refused by PostgreSQL's
+// text type) never costs a post; it is dropped on every engine alike.
+func testSavePostDropsNUL(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	p := &store.Post{Source: "bbs", URL: "http://x/nul", Title: "医保\x00卡", Body: "报\x00销", Author: "王\x00"}
+	if _, err := s.SavePost(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := s.PostByURL(ctx, p.URL)
+	if err != nil || !ok {
+		t.Fatalf("PostByURL: %v %v", ok, err)
+	}
+	if got.Title != "医保卡" || got.Body != "报销" || got.Author != "王" {
+		t.Errorf("stored %q %q %q", got.Title, got.Body, got.Author)
 	}
 }

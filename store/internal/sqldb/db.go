@@ -36,7 +36,10 @@ type Dialect struct {
 	cache sync.Map // query → rewritten query
 }
 
-// rebind rewrites the placeholders of q for the dialect.
+// rebind rewrites the placeholders of q for the dialect. It numbers them as
+// SQLite does (?N is N; a bare ? is one more than the largest so far) and
+// leaves alone what sits in '…' strings, "…" identifiers and -- or /* */
+// comments.
 func (d *Dialect) rebind(q string) string {
 	if !d.Numbered {
 		return q
@@ -46,29 +49,45 @@ func (d *Dialect) rebind(q string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(q) + 16)
-	n, quoted := 0, false
+	largest := 0
 	for i := 0; i < len(q); i++ {
 		c := q[i]
+		var end int // the end of a quoted span or comment starting at i
 		switch {
-		case c == '\'':
-			quoted = !quoted
-			b.WriteByte(c)
-		case c == '?' && !quoted:
+		case c == '\'' || c == '"':
+			end = strings.IndexByte(q[i+1:], c)
+		case c == '-' && strings.HasPrefix(q[i:], "--"):
+			end = strings.IndexByte(q[i+1:], '\n')
+		case c == '/' && strings.HasPrefix(q[i:], "/*"):
+			if end = strings.Index(q[i+2:], "*/"); end >= 0 {
+				end += 2
+			}
+		case c == '?':
 			j := i + 1
 			for j < len(q) && q[j] >= '0' && q[j] <= '9' {
 				j++
 			}
-			b.WriteByte('$')
+			n := largest + 1
 			if j > i+1 {
-				b.WriteString(q[i+1 : j]) // ?N keeps its number
-			} else {
-				n++
-				b.WriteString(strconv.Itoa(n))
+				n, _ = strconv.Atoi(q[i+1 : j])
 			}
+			largest = max(largest, n)
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
 			i = j - 1
+			continue
 		default:
 			b.WriteByte(c)
+			continue
 		}
+		// Copy the quoted span or comment as it is (to the end of q if
+		// it is not closed).
+		stop := len(q)
+		if end >= 0 {
+			stop = i + 1 + end + 1
+		}
+		b.WriteString(q[i:stop])
+		i = stop - 1
 	}
 	r := b.String()
 	d.cache.Store(q, r)
@@ -76,12 +95,12 @@ func (d *Dialect) rebind(q string) string {
 }
 
 // Migrate applies the pending goose migrations found in dir of fsys.
-func Migrate(ctx context.Context, db *sql.DB, dialect goose.Dialect, fsys fs.FS, dir string) error {
+func Migrate(ctx context.Context, db *sql.DB, dialect goose.Dialect, fsys fs.FS, dir string, opts ...goose.ProviderOption) error {
 	sub, err := fs.Sub(fsys, dir)
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(dialect, db, sub, goose.WithDisableGlobalRegistry(true))
+	p, err := goose.NewProvider(dialect, db, sub, append(opts, goose.WithDisableGlobalRegistry(true))...)
 	if err != nil {
 		return fmt.Errorf("准备数据库迁移: %w", err)
 	}
@@ -108,6 +127,15 @@ func New(w, r *sql.DB, loc *time.Location, d *Dialect) *Store {
 		loc = time.Local
 	}
 	return &Store{w: conn{w, d, true}, r: conn{r, d, false}, loc: loc, d: d}
+}
+
+// NewReadOnly returns a Store for reading only on db (whose connections
+// refuse writes): its transactions take no write lock, so a tool beside a
+// running daemon never holds up the daemon's writers.
+func NewReadOnly(db *sql.DB, loc *time.Location, d *Dialect) *Store {
+	s := New(db, db, loc, d)
+	s.w.writer = false
+	return s
 }
 
 // Exec runs one statement on the writer, outside any transaction. Engine
@@ -140,11 +168,18 @@ func (c conn) Close() error { return c.db.Close() }
 // BeginTx starts a transaction; on the writer it first takes the dialect's
 // write lock.
 func (c conn) BeginTx(ctx context.Context, opts *sql.TxOptions) (*tx, error) {
+	lock := c.writer && c.d.WriteLock != "" && (opts == nil || !opts.ReadOnly)
+	if lock {
+		// READ COMMITTED whatever the server's default: under REPEATABLE
+		// READ or SERIALIZABLE the snapshot would predate the lock, and
+		// serialised writers would fail with serialization errors.
+		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
 	t, err := c.db.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	if c.writer && c.d.WriteLock != "" && (opts == nil || !opts.ReadOnly) {
+	if lock {
 		if _, err := t.ExecContext(ctx, c.d.WriteLock); err != nil {
 			_ = t.Rollback()
 			return nil, err

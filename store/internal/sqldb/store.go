@@ -120,6 +120,8 @@ func (s *Store) SavePost(ctx context.Context, p *store.Post) (store.SaveResult, 
 	if p.FetchedAt.IsZero() {
 		p.FetchedAt = time.Now()
 	}
+	// NUL is valid UTF-8 that PostgreSQL's text refuses; no post needs it.
+	p.Title, p.Body, p.Author = stripNUL(p.Title), stripNUL(p.Body), stripNUL(p.Author)
 	p.ContentHash = store.ContentHash(p.Title, p.Body)
 	p.TitleKey = store.TitleKey(p.Title)
 	var res store.SaveResult
@@ -671,3 +673,5 @@ func prefixed(alias, cols string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+func stripNUL(s string) string { return strings.ReplaceAll(s, "\x00", "") }

@@ -124,6 +124,9 @@ CREATE TRIGGER incident_events_no_update BEFORE UPDATE ON incident_events
     FOR EACH ROW EXECUTE FUNCTION incident_events_append_only();
 CREATE TRIGGER incident_events_no_delete BEFORE DELETE ON incident_events
     FOR EACH ROW EXECUTE FUNCTION incident_events_append_only();
+-- Row triggers do not fire on TRUNCATE (which SQLite does not have).
+CREATE TRIGGER incident_events_no_truncate BEFORE TRUNCATE ON incident_events
+    FOR EACH STATEMENT EXECUTE FUNCTION incident_events_append_only();
 
 -- +goose Down
 DROP TABLE incident_events;

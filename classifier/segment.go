@@ -3,6 +3,7 @@ package classifier
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"unsafe"
 
@@ -192,15 +193,12 @@ func (s *segmenter) spans(text string, out [][2]int) [][2]int {
 		}
 	}
 	// Walk the cheapest path back, then emit it front to back.
-	first := len(out)
 	for end := len(units) - 1; end >= 0; end -= jumps[end].n {
 		out = append(out, [2]int{end - jumps[end].n + 1, end + 1}) // unit indices for now
 	}
-	for i, j := first, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
+	slices.Reverse(out)
 	pos, u := 0, 0
-	for i := first; i < len(out); i++ {
+	for i := range out {
 		start := pos
 		for ; u < out[i][1]; u++ {
 			pos += len(units[u])
@@ -228,13 +226,19 @@ func (s *segmenter) lookup(tx []gse.Text, sc *segScratch) []cand {
 		base = append(base, cand{n: int(w.n), dist: s.logTotal - w.logFreq})
 	}
 	sc.base = base
+	node := s.domain.next[string(tx[0])]
+	if node == nil { // most positions: no domain word starts here
+		return base
+	}
 	// Walk the domain trie along tx, merging its words into the gse words
 	// (both come in increasing length).
 	cands := sc.cands[:0]
-	node, i := &s.domain, 0
+	i := 0
 	for k, u := range tx {
-		if node = node.next[string(u)]; node == nil {
-			break
+		if k > 0 {
+			if node = node.next[string(u)]; node == nil {
+				break
+			}
 		}
 		if !node.word {
 			continue

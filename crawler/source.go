@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -144,44 +145,18 @@ func (s *Source) ApplyDefaults() {
 		}
 	}
 	s.expanded = true
-	s.Kind = strings.ToLower(strings.TrimSpace(s.Kind))
-	if s.Kind == "" {
-		s.Kind = KindHTML
-	}
-	s.Encoding = strings.ToLower(strings.TrimSpace(s.Encoding))
-	if s.Encoding == "" {
-		s.Encoding = EncodingAuto
-	}
-	if s.Interval == 0 {
-		s.Interval = DefaultInterval
-	}
-	if s.Delay == 0 {
-		s.Delay = DefaultDelay
-	}
-	if s.Weight == 0 {
-		s.Weight = 1
-	}
-	if s.Pages == 0 {
-		s.Pages = DefaultPages
-	}
-	if s.MaxItems == 0 {
-		s.MaxItems = DefaultMaxItems
-	}
-	if s.Title == "" {
-		s.Title = s.Name
-	}
-	if s.HotInterval == 0 {
-		s.HotInterval = DefaultHotInterval
-	}
-	if s.HotMax == 0 {
-		s.HotMax = DefaultHotMax
-	}
-	if s.BreakerAfter == 0 {
-		s.BreakerAfter = DefaultBreakerAfter
-	}
-	if s.BreakerCooldown == 0 {
-		s.BreakerCooldown = DefaultBreakerCooldown
-	}
+	s.Kind = cmp.Or(strings.ToLower(strings.TrimSpace(s.Kind)), KindHTML)
+	s.Encoding = cmp.Or(strings.ToLower(strings.TrimSpace(s.Encoding)), EncodingAuto)
+	s.Interval = cmp.Or(s.Interval, DefaultInterval)
+	s.Delay = cmp.Or(s.Delay, DefaultDelay)
+	s.Weight = cmp.Or(s.Weight, 1)
+	s.Pages = cmp.Or(s.Pages, DefaultPages)
+	s.MaxItems = cmp.Or(s.MaxItems, DefaultMaxItems)
+	s.Title = cmp.Or(s.Title, s.Name)
+	s.HotInterval = cmp.Or(s.HotInterval, DefaultHotInterval)
+	s.HotMax = cmp.Or(s.HotMax, DefaultHotMax)
+	s.BreakerAfter = cmp.Or(s.BreakerAfter, DefaultBreakerAfter)
+	s.BreakerCooldown = cmp.Or(s.BreakerCooldown, DefaultBreakerCooldown)
 }
 
 // Validate checks a source after ApplyDefaults; path locates it in doc

@@ -457,9 +457,19 @@ func TestLayoutChangeIsAnError(t *testing.T) {
 	if !errors.Is(err, ErrLayout) {
 		t.Fatalf("err = %v, want ErrLayout", err)
 	}
+	if !strings.Contains(err.Error(), "没有匹配到任何条目") {
+		t.Errorf("no item matched: %v", err)
+	}
+	// Items still match but their links moved: say so, not "no item".
+	src = discuzSource(f)
+	src.List.Link = "a.thread-title"
+	_, stats, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(new([]Item)))
+	if !errors.Is(err, ErrLayout) || !strings.Contains(err.Error(), `list.link = "a.thread-title"`) || stats.ParseErrors == 0 {
+		t.Errorf("links gone: err = %v, stats = %+v", err, stats)
+	}
 	src = discuzSource(f)
 	src.Detail.Body = "div.post-content"
-	_, stats, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(new([]Item)))
+	_, stats, err = c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(new([]Item)))
 	if !errors.Is(err, ErrLayout) || stats.ParseErrors != 4 {
 		t.Fatalf("all details failing: err = %v, stats = %+v", err, stats)
 	}

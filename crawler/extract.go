@@ -168,6 +168,11 @@ func (j *job) sampleList(ctx context.Context, state store.SourceState, stats *St
 				return nil, state, fmt.Errorf("解析列表页 %s: %w", pageURL, err)
 			}
 			found, bad = j.extractList(doc, p.finalURL)
+			if n == 0 && len(found) == 0 && bad > 0 {
+				stats.ParseErrors += bad
+				return nil, state, fmt.Errorf("%w: 列表页 %s 匹配到 %d 条（list.item = %q），但都没有可用的详情链接（list.link = %q），网站可能改版",
+					ErrLayout, pageURL, bad, src.List.Item, src.List.Link)
+			}
 			if n == 0 && len(found) == 0 {
 				return nil, state, fmt.Errorf("%w: 列表页 %s 没有匹配到任何条目（list.item = %q），网站可能改版或返回了验证页", ErrLayout, pageURL, src.List.Item)
 			}

@@ -106,10 +106,10 @@ func Crawl(ctx context.Context, o CrawlOptions) error {
 	for {
 		err := once(ctx)
 		if o.Once || ctx.Err() != nil {
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || err == nil {
 				return nil
 			}
-			return err
+			return ReportedError{err} // the summary has shown it
 		}
 		fmt.Fprintf(o.Out, "\n%s 后再次抓取（Ctrl+C 停止）……\n", src.Interval)
 		select {
@@ -290,3 +290,10 @@ func (d *Daemon) webSources() []web.SourceInfo {
 	}
 	return out
 }
+
+// ReportedError is a failure a command has already shown in its output:
+// the caller only sets the exit status, rather than print it again.
+type ReportedError struct{ Err error }
+
+func (e ReportedError) Error() string { return e.Err.Error() }
+func (e ReportedError) Unwrap() error { return e.Err }

@@ -313,3 +313,24 @@ func TestRulesTestUsesNamedRules(t *testing.T) {
 		t.Errorf("missing named rules: exit %d, stderr %q", code, errb.String())
 	}
 }
+
+// TestCrawlUnreachableSourceSaysSoOnce: an unreachable source exits 1 with
+// the failure and its kind in the summary, and the error is not printed a
+// second time on stderr.
+func TestCrawlUnreachableSourceSaysSoOnce(t *testing.T) {
+	dir := layout(t)
+	sources := "sources:\n  - name: down-bbs\n    title: 不可达论坛\n    url: http://127.0.0.1:9/forum.php\n" +
+		"    list: {item: tbody, link: a.xst}\n    detail: {body: td.t_f}\n"
+	if err := os.WriteFile(filepath.Join(dir, "sources.yaml"), []byte(sources), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := run([]string{"crawl", "-config", filepath.Join(dir, "yuqing.yaml"), "-source", "down-bbs", "-once"}, nil, &out, &errb)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, out.String())
+	}
+	if got := strings.Count(out.String()+errb.String(), "connection refused"); got != 1 ||
+		!strings.Contains(out.String(), "抓取失败（网络错误）") {
+		t.Errorf("the failure shown %d times\nstdout: %s\nstderr: %s", got, out.String(), errb.String())
+	}
+}

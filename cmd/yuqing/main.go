@@ -195,6 +195,9 @@ func exit(stderr io.Writer, err error) int {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return 0
 	}
+	if errors.As(err, new(app.ReportedError)) {
+		return 1
+	}
 	fmt.Fprintf(stderr, "错误：%v\n", err)
 	return 1
 }

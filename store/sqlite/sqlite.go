@@ -46,11 +46,16 @@ func Open(ctx context.Context, path string, loc *time.Location) (*Store, error) 
 		}
 	}
 	pragmas := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(FULL)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(FULL)"} {
 		pragmas.Add("_pragma", p)
 	}
 	pragmas.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + pragmas.Encode()
+	release, err := lockInit(ctx, path+".migrate-lock")
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	w, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("打开 SQLite 数据库 %s: %w", path, err)
@@ -61,8 +66,7 @@ func Open(ctx context.Context, path string, loc *time.Location) (*Store, error) 
 		w.Close()
 		return nil, fmt.Errorf("打开 SQLite 数据库 %s: %w", path, err)
 	}
-	locker := &fileLocker{path: path + ".migrate-lock"}
-	if err := sqldb.Migrate(ctx, w, goose.DialectSQLite3, migrations, "migrations", goose.WithSessionLocker(locker)); err != nil {
+	if err := sqldb.Migrate(ctx, w, goose.DialectSQLite3, migrations, "migrations"); err != nil {
 		w.Close()
 		return nil, err
 	}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -18,6 +20,8 @@ import (
 	"github.com/yuqing-bureau/yuqing/grader"
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/store/postgres"
+	"github.com/yuqing-bureau/yuqing/store/postgres/pgtest"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
 )
 
@@ -30,9 +34,57 @@ func fileSum(t *testing.T, path string) [32]byte {
 	return sha256.Sum256(b)
 }
 
+// replayEngine is one store engine under the replay test: the store section
+// of yuqing.yaml, how the daemon's side opens it, and a fingerprint of what
+// the store holds, which replay must leave as it was.
+type replayEngine struct {
+	config      string
+	open        func(ctx context.Context) (store.Store, error)
+	fingerprint func(t *testing.T) string
+}
+
 func TestReplayShowsChangesWithoutTouchingTheStore(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
+	db := filepath.Join(dir, "y.db")
+	testReplay(t, dir, replayEngine{
+		config: "store:\n  path: y.db\n",
+		open: func(ctx context.Context) (store.Store, error) {
+			return sqlite.Open(ctx, db, nil)
+		},
+		fingerprint: func(t *testing.T) string { return fmt.Sprintf("%x", fileSum(t, db)) },
+	})
+}
+
+func TestReplayOnPostgres(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	testReplay(t, t.TempDir(), replayEngine{
+		config: "store:\n  driver: postgres\n  dsn: " + dsn + "\n",
+		open: func(ctx context.Context) (store.Store, error) {
+			return postgres.Open(ctx, dsn, nil)
+		},
+		fingerprint: func(t *testing.T) string {
+			// Every row of the tables grading and filing write, in order.
+			db, err := sql.Open("pgx", dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var sum strings.Builder
+			for _, table := range []string{"posts", "grades", "incidents", "incident_posts", "incident_events", "incident_counters", "post_fingerprints"} {
+				var h sql.NullString
+				q := `SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM ` + table + ` t`
+				if err := db.QueryRow(q).Scan(&h); err != nil {
+					t.Fatalf("%s: %v", table, err)
+				}
+				fmt.Fprintf(&sum, "%s=%s ", table, h.String)
+			}
+			return sum.String()
+		},
+	})
+}
+
+func testReplay(t *testing.T, dir string, e replayEngine) {
+	ctx := context.Background()
 	shipped := filepath.Join("..", "configs")
 	if err := os.CopyFS(filepath.Join(dir, "dict"), os.DirFS(filepath.Join(shipped, "dict"))); err != nil {
 		t.Fatal(err)
@@ -40,15 +92,14 @@ func TestReplayShowsChangesWithoutTouchingTheStore(t *testing.T) {
 	copyFile(t, filepath.Join(shipped, "rules.yaml"), filepath.Join(dir, "rules.yaml"))
 	os.WriteFile(filepath.Join(dir, "sources.yaml"), []byte("sources: []\n"), 0o644)
 	cfgFile := filepath.Join(dir, "yuqing.yaml")
-	os.WriteFile(cfgFile, []byte("store:\n  path: y.db\n"), 0o644)
+	os.WriteFile(cfgFile, []byte(e.config), 0o644)
 
 	// Grade three posts with the shipped rules, as the daemon would.
 	eng, err := classifier.Load(filepath.Join(dir, "rules.yaml"), filepath.Join(dir, "dict"), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := filepath.Join(dir, "y.db")
-	st, err := sqlite.Open(ctx, db, nil)
+	st, err := e.open(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +119,7 @@ func TestReplayShowsChangesWithoutTouchingTheStore(t *testing.T) {
 		t.Fatalf("graded %d: %v", n, err)
 	}
 	st.Close()
-	before := fileSum(t, db)
+	before := e.fingerprint(t)
 
 	// The candidate raises every reimbursement complaint to Ⅱ.
 	rules, _ := os.ReadFile(filepath.Join(dir, "rules.yaml"))
@@ -96,7 +147,7 @@ func TestReplayShowsChangesWithoutTouchingTheStore(t *testing.T) {
 	if !strings.Contains(out.String(), "Ⅱ级 重大") || !strings.Contains(out.String(), rep.Changed[0].Incident) {
 		t.Errorf("text report:\n%s", out.String())
 	}
-	if fileSum(t, db) != before {
+	if e.fingerprint(t) != before {
 		t.Error("replay modified the database")
 	}
 

@@ -367,8 +367,9 @@ func BenchmarkSegment(b *testing.B) {
 		b.SetBytes(int64(len(text)))
 		b.ReportAllocs()
 		var buf [][2]int
+		var inner []int
 		for b.Loop() {
-			buf = e.seg.spans(text, buf)
+			buf, inner = e.seg.spans(text, buf, inner)
 		}
 	})
 	b.Run("gse_Segment", func(b *testing.B) {

@@ -68,7 +68,8 @@ func TestPrefixSuffixAndSplitTerms(t *testing.T) {
 		want []string
 	}{
 		{"去医保局问了", []string{"医保*"}},            // prefix of a longer token
-		{"交了职工医保", []string{"*医保"}},            // suffix
+		{"费用由医保支付", []string{"*医保"}},           // suffix (gse's word 由医保)
+		{"交了职工医保", []string{"医保*"}},            // an inner boundary of the domain word 职工医保
 		{"新农合报销比例太低", []string{"新农合", "报销比例"}}, // whole words
 	}
 	for _, c := range cases {

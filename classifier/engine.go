@@ -230,19 +230,17 @@ func readDicts(dir string, defFreq float64, fold foldTable, h io.Writer) ([]dict
 // Version is the hex hash of the rules file and dictionary bytes.
 func (e *Engine) Version() string { return e.version }
 
-// tokens segments folded text into byte spans, appending to buf[:0].
-func (e *Engine) tokens(s string, buf [][2]int) [][2]int {
-	if s == "" {
-		return nil
-	}
-	return e.seg.spans(s, buf)
+// tokens segments folded text into byte spans, appending to buf[:0], and
+// the domain words' inner boundaries to inner[:0].
+func (e *Engine) tokens(s string, buf [][2]int, inner []int) ([][2]int, []int) {
+	return e.seg.spans(s, buf, inner)
 }
 
 // Segment returns the tokens of text as matching sees them, with offsets
 // and text from the original (e.g. traditional) string.
 func (e *Engine) Segment(text string) []Token {
 	n := e.fold.normalize(text)
-	toks := e.tokens(n.s, nil)
+	toks, _ := e.tokens(n.s, nil, nil)
 	out := make([]Token, 0, len(toks))
 	for _, t := range toks {
 		a, b := n.origSpan(t[0], t[1])

@@ -63,8 +63,8 @@ func (e *Engine) Grade(p Post) Result {
 	var fields [2]fieldHits
 	for i, text := range [2]string{p.Title, p.Body} {
 		n := e.fold.normalize(text)
-		sc.f[i].toks = e.tokens(n.s, sc.f[i].toks)
-		fields[i] = e.match.match(n, sc.f[i].toks, &sc.f[i])
+		sc.f[i].toks, sc.f[i].inner = e.tokens(n.s, sc.f[i].toks, sc.f[i].inner)
+		fields[i] = e.match.match(n, sc.f[i].toks, sc.f[i].inner, &sc.f[i])
 	}
 	res := Result{RulesVersion: e.version, Matches: make([]Match, 0, len(fields[0].hits)+len(fields[1].hits)+8)}
 

@@ -212,6 +212,8 @@ func newMatcher(terms []term) *matcher {
 // scratch holds per-field buffers reused across Grade calls.
 type scratch struct {
 	toks   [][2]int
+	inner  []int // inner boundaries of domain words (segmenter.spans)
+	starts []int // token starts and inner boundaries, in order
 	bound  []uint8
 	tokOf  []int32 // token index of each byte
 	reNext []int   // per regexp: where its next match may start
@@ -222,9 +224,12 @@ type scratch struct {
 	used   []int32 // terms whose lo/hi are set
 }
 
-// match finds all term occurrences in s given its token spans. The
-// returned fieldHits borrows sc's buffers until sc is reused.
-func (m *matcher) match(norm normText, toks [][2]int, sc *scratch) fieldHits {
+// match finds all term occurrences in s given its token spans and the
+// inner boundaries of its domain words, where terms may also start and end
+// (a rule's 报销 matches inside the domain word 医保报销 as it would had
+// gse cut 医保|报销). The returned fieldHits borrows sc's buffers until sc
+// is reused.
+func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) fieldHits {
 	s := norm.s
 	for _, id := range sc.used { // forget the previous post's index
 		sc.lo[id], sc.hi[id] = 0, 0
@@ -238,10 +243,19 @@ func (m *matcher) match(norm normText, toks [][2]int, sc *scratch) fieldHits {
 	sc.bound = slices.Grow(sc.bound[:0], len(s)+1)[:len(s)+1]
 	clear(sc.bound)
 	bound := sc.bound
+	starts := sc.starts[:0]
+	in := inner
 	for _, t := range toks {
 		bound[t[0]] |= bStart
 		bound[t[1]] |= bEnd
+		starts = append(starts, t[0])
+		for len(in) > 0 && in[0] < t[1] {
+			bound[in[0]] |= bStart | bEnd
+			starts = append(starts, in[0])
+			in = in[1:]
+		}
 	}
+	sc.starts = starts
 	tokAt := func(pos int) int {
 		// Index of the token containing byte pos (gse tokens cover the
 		// whole text, so every byte has one).
@@ -268,8 +282,8 @@ func (m *matcher) match(norm normText, toks [][2]int, sc *scratch) fieldHits {
 		}
 	}
 	if !m.anchored.empty() {
-		for _, t := range toks {
-			walk(m.anchored, t[0])
+		for _, pos := range starts {
+			walk(m.anchored, pos)
 		}
 	}
 	if !m.floating.empty() {
@@ -286,8 +300,7 @@ func (m *matcher) match(norm normText, toks [][2]int, sc *scratch) fieldHits {
 		for i := range sc.needAt {
 			sc.needAt[i] = -1
 		}
-		for _, t := range toks {
-			pos := t[0]
+		for _, pos := range starts {
 			r, _ := utf8.DecodeRuneInString(s[pos:])
 			if m.anyStart != nil && !m.anyStart.has(r) {
 				continue // no regexp can start here: the common case

@@ -21,12 +21,23 @@ func TestRegexPrefiltersKeepMatches(t *testing.T) {
 		"我们村几十户人家的新农合都没交上，所有住院病人每天多收十元，共计1000余人，一大批退休职工。",
 		"全市医保系统瘫痪，有人出售参保人信息几万条，不少患者和许多地方都说再三反映无果，凡是参保人都要交。",
 		"今年住院两次，许多地方的政策不一样，全县的村都在说，广大的患者，上万人，200名，一二三四五六。",
+		"城乡居民医保报销比例低，参保缴费的群众和新生儿参保都受影响，全市医保结算中断。",
 	}
 	for _, text := range texts {
 		n := e.fold.normalize(text)
-		toks := e.tokens(n.s, nil)
+		toks, inner := e.tokens(n.s, nil, nil)
 		var sc scratch
-		fh := m.match(n, toks, &sc)
+		fh := m.match(n, toks, inner, &sc)
+		// Regex terms start at token starts and at domain words' inner
+		// boundaries.
+		var starts []int
+		for _, tk := range toks {
+			starts = append(starts, tk[0])
+			for len(inner) > 0 && inner[0] < tk[1] {
+				starts = append(starts, inner[0])
+				inner = inner[1:]
+			}
+		}
 		for i, id := range m.regexps {
 			var got, want [][2]int
 			for _, hi := range fh.of(id) {
@@ -35,13 +46,13 @@ func TestRegexPrefiltersKeepMatches(t *testing.T) {
 			slices.SortFunc(got, func(a, b [2]int) int { return a[0] - b[0] })
 			full := m.reAt[i]
 			next := 0
-			for _, tk := range toks {
-				if tk[0] < next {
+			for _, pos := range starts {
+				if pos < next {
 					continue
 				}
-				if loc := full.FindStringIndex(n.s[tk[0]:]); loc != nil && loc[1] > 0 {
-					want = append(want, [2]int{tk[0], tk[0] + loc[1]})
-					next = tk[0] + loc[1]
+				if loc := full.FindStringIndex(n.s[pos:]); loc != nil && loc[1] > 0 {
+					want = append(want, [2]int{pos, pos + loc[1]})
+					next = pos + loc[1]
 				}
 			}
 			if !slices.Equal(got, want) {

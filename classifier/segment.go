@@ -43,10 +43,16 @@ type domainNode struct {
 	next map[string]*domainNode
 	word bool
 	dist float32
+	// inner holds the byte offsets inside the word where gse's own
+	// dictionary would cut it (医保|报销 in 医保报销). A domain word keeps
+	// them as inner boundaries, so that adding 医保报销 to the dictionary
+	// does not stop a rule's 报销 from matching there.
+	inner []int
 }
 
 type segScratch struct {
 	jumps []jump
+	doms  []*domainNode
 	found []*gse.Token
 	base  []cand
 	cands []cand
@@ -57,12 +63,14 @@ type segScratch struct {
 type jump struct {
 	dist float32
 	n    int
+	dom  *domainNode // the domain word that ends here, if it is one
 }
 
 // cand is one dictionary word that starts at the current unit.
 type cand struct {
 	n    int
 	dist float32
+	dom  *domainNode // set for a domain word
 }
 
 // unknownDist is what gse charges for a character no word covers.
@@ -159,14 +167,45 @@ func newSegmenter(words []dictWord) (*segmenter, error) {
 		s.maxLen = max(s.maxLen, len(units))
 	}
 	s.scratch.New = func() any { return new(segScratch) }
+	// Where gse alone would cut each domain word: its inner boundaries.
+	plain := &segmenter{base: base, logTotal: float32(math.Log2(base.seg.Dict.TotalFreq())), maxLen: base.seg.Dict.MaxTokenLen()}
+	plain.scratch.New = s.scratch.New
+	var toks [][2]int
+	for _, w := range words {
+		n := s.find(w.text)
+		if n == nil || n.inner != nil {
+			continue
+		}
+		toks, _ = plain.spans(w.text, toks, nil)
+		n.inner = make([]int, 0, len(toks)-1)
+		for _, t := range toks[1:] {
+			n.inner = append(n.inner, t[0])
+		}
+	}
 	return s, nil
 }
 
-// spans cuts s and appends each token's byte span to out[:0].
-func (s *segmenter) spans(text string, out [][2]int) [][2]int {
-	out = out[:0]
+// find returns the trie node that ends the domain word text, or nil.
+func (s *segmenter) find(text string) *domainNode {
+	n := &s.domain
+	for _, u := range s.base.seg.SplitTextToWords([]byte(text)) {
+		if n = n.next[string(u)]; n == nil {
+			return nil
+		}
+	}
+	if !n.word {
+		return nil
+	}
+	return n
+}
+
+// spans cuts s and appends each token's byte span to out[:0], and the
+// inner boundaries of the domain words among them (see domainNode.inner),
+// in increasing order, to inner[:0].
+func (s *segmenter) spans(text string, out [][2]int, inner []int) ([][2]int, []int) {
+	out, inner = out[:0], inner[:0]
 	if text == "" {
-		return out
+		return out, inner
 	}
 	units := s.base.seg.SplitTextToWords([]byte(text))
 	sc := s.scratch.Get().(*segScratch)
@@ -186,17 +225,20 @@ func (s *segmenter) spans(text string, out [][2]int) [][2]int {
 		}
 		cands := s.lookup(units[cur:min(cur+s.maxLen, len(units))], sc)
 		for _, c := range cands {
-			relax(&jumps[cur+c.n-1], baseDist+c.dist, c.n)
+			relax(&jumps[cur+c.n-1], baseDist+c.dist, c.n, c.dom)
 		}
 		if len(cands) == 0 || cands[0].n > 1 {
-			relax(&jumps[cur], baseDist+unknownDist, 1)
+			relax(&jumps[cur], baseDist+unknownDist, 1, nil)
 		}
 	}
 	// Walk the cheapest path back, then emit it front to back.
+	doms := sc.doms[:0]
 	for end := len(units) - 1; end >= 0; end -= jumps[end].n {
 		out = append(out, [2]int{end - jumps[end].n + 1, end + 1}) // unit indices for now
+		doms = append(doms, jumps[end].dom)
 	}
 	slices.Reverse(out)
+	slices.Reverse(doms)
 	pos, u := 0, 0
 	for i := range out {
 		start := pos
@@ -204,15 +246,21 @@ func (s *segmenter) spans(text string, out [][2]int) [][2]int {
 			pos += len(units[u])
 		}
 		out[i] = [2]int{start, pos}
+		if d := doms[i]; d != nil {
+			for _, off := range d.inner {
+				inner = append(inner, start+off)
+			}
+		}
 	}
-	return out
+	sc.doms = doms[:0]
+	return out, inner
 }
 
 // relax is gse's updateJumper, including its reading of a zero distance as
 // "not reached yet", so that ties resolve as gse resolves them.
-func relax(j *jump, dist float32, n int) {
+func relax(j *jump, dist float32, n int, dom *domainNode) {
 	if j.dist == 0 || j.dist > dist {
-		j.dist, j.n = dist, n
+		j.dist, j.n, j.dom = dist, n, dom
 	}
 }
 
@@ -249,7 +297,7 @@ func (s *segmenter) lookup(tx []gse.Text, sc *segScratch) []cand {
 		if i < len(base) && base[i].n == k+1 {
 			i++ // replaced by the domain word
 		}
-		cands = append(cands, cand{n: k + 1, dist: node.dist})
+		cands = append(cands, cand{n: k + 1, dist: node.dist, dom: node})
 	}
 	cands = append(cands, base[i:]...)
 	sc.cands = cands

@@ -122,7 +122,7 @@ func TestOverlayCutsLikeGseWithDomainWords(t *testing.T) {
 			differ := 0
 			for _, text := range texts {
 				s := e.fold.normalize(text).s
-				buf = e.seg.spans(s, buf)
+				buf, _ = e.seg.spans(s, buf, nil)
 				var want [][2]int
 				for _, sg := range ref.Segment([]byte(s)) {
 					want = append(want, [2]int{sg.Start(), sg.End()})
@@ -176,11 +176,91 @@ func TestDictReloadLeavesBaseDictionaryAlone(t *testing.T) {
 	if without.seg.base != with.seg.base {
 		t.Fatal("两个引擎各自加载了 gse 词典")
 	}
-	cut := func(e *Engine) string { return showCut(text, e.seg.spans(text, nil)) }
+	cut := func(e *Engine) string {
+		toks, _ := e.seg.spans(text, nil, nil)
+		return showCut(text, toks)
+	}
 	if got := cut(with); !strings.Contains(got, "|青梧康宁大药房|") {
 		t.Errorf("加入领域词后: %s", got)
 	}
 	if got := cut(without); strings.Contains(got, "青梧康宁大药房") {
 		t.Errorf("未加领域词的引擎也认得它: %s", got)
+	}
+}
+
+// TestDomainWordsKeepInnerBoundaries checks that adding a compound to the
+// domain dictionary keeps it whole for the cut but does not hide its parts
+// from rules: 报销 still matches inside 医保报销 (where gse alone cuts
+// 医保|报销), while a single character inside one of those parts (保 in
+// 医保) still never does.
+func TestDomainWordsKeepInnerBoundaries(t *testing.T) {
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "rules.yaml")
+	if err := os.WriteFile(rules, []byte(`options:
+  relevance_threshold: 1
+  loose_min_runes: 0
+  default_category: policy
+rules:
+  - id: reimb
+    any: [报销]
+    weight: 1
+    category: reimbursement
+  - id: filing
+    any: [备案]
+    category: treatment
+  - id: guard
+    any: [保]
+    weight: 5
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	load := func(dict string) *Engine {
+		t.Helper()
+		d := filepath.Join(t.TempDir(), "dict")
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "d.txt"), []byte(dict), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		e, err := Load(rules, d, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	with := load("医保报销 300 n\n异地就医备案 300 n\n")
+	without := load("# 空\n")
+	for _, text := range []string{"医保报销太慢了", "我办了异地就医备案"} {
+		toks, inner := with.seg.spans(text, nil, nil)
+		cut := showCut(text, toks)
+		if !strings.HasPrefix(cut, "医保报销|") && !strings.HasSuffix(cut, "|异地就医备案") {
+			t.Fatalf("%s: 领域词没有切成一个词: %s", text, cut)
+		}
+		if len(inner) == 0 {
+			t.Errorf("%s: 领域词没有内部边界", text)
+		}
+		for _, e := range []*Engine{with, without} {
+			r := e.Grade(Post{Body: text})
+			got := rulesOf(r)
+			if slices.Contains(got, "guard") {
+				t.Errorf("%s: 单字「保」命中了词内部: %v", text, r.Matches)
+			}
+			want := "reimb"
+			if strings.Contains(text, "备案") {
+				want = "filing"
+			}
+			if !slices.Contains(got, want) {
+				t.Errorf("%s: 规则 %s 没有命中（%v），切分 %s", text, want, got, cut)
+			}
+		}
+	}
+	// The inner boundaries do not change what proximity counts: the
+	// domain word is still one token.
+	r := with.Grade(Post{Body: "医保报销太慢了"})
+	for _, m := range r.Matches {
+		if m.Rule == "reimb" && (m.Start != len("医保") || m.End != len("医保报销")) {
+			t.Errorf("报销 matched at %d-%d", m.Start, m.End)
+		}
 	}
 }

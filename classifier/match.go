@@ -476,7 +476,18 @@ func first(re *syntax.Regexp, set map[rune]bool) bool {
 	case syntax.OpRepeat:
 		return re.Min >= 1 && first(re.Sub[0], set)
 	case syntax.OpConcat:
-		return len(re.Sub) > 0 && first(re.Sub[0], set)
+		// A leading optional part (x*, x?, x{0,n}) adds its first runes
+		// and lets the next part start the match too.
+		for _, sub := range re.Sub {
+			if (sub.Op == syntax.OpStar || sub.Op == syntax.OpQuest || sub.Op == syntax.OpRepeat && sub.Min == 0) && len(sub.Sub) == 1 {
+				if !first(sub.Sub[0], set) {
+					return false
+				}
+				continue
+			}
+			return first(sub, set)
+		}
+		return false // every part is optional: the match may be empty
 	case syntax.OpAlternate:
 		for _, sub := range re.Sub {
 			if !first(sub, set) {

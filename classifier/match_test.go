@@ -62,6 +62,44 @@ func TestRegexPrefiltersKeepMatches(t *testing.T) {
 	}
 }
 
+func TestRegexFirstRunes(t *testing.T) {
+	for _, c := range []struct {
+		re, want string // want "" = unknown (nil)
+	}{
+		{`骗保|套现`, "骗套"},
+		{`[一二]*[十百]+名`, "一二十百"}, // a leading optional part
+		{`(很多)?的?人`, "很的人"},
+		{`a*`, ""}, // may match the empty string
+		{`.名`, ""},
+	} {
+		got := firstRunes(regexp.MustCompile(c.re))
+		if c.want == "" {
+			if got != nil {
+				t.Errorf("firstRunes(%s) should be unknown", c.re)
+			}
+			continue
+		}
+		if got == nil {
+			t.Errorf("firstRunes(%s) = unknown, want %s", c.re, c.want)
+			continue
+		}
+		n := 0
+		for i := range got {
+			for b := got[i]; b != 0; b &= b - 1 {
+				n++
+			}
+		}
+		for _, r := range c.want {
+			if !got.has(r) {
+				t.Errorf("firstRunes(%s) lacks %c", c.re, r)
+			}
+		}
+		if n != len([]rune(c.want)) {
+			t.Errorf("firstRunes(%s) has %d runes, want %d (%s)", c.re, n, len([]rune(c.want)), c.want)
+		}
+	}
+}
+
 func TestRegexSpanAndNeededRunes(t *testing.T) {
 	for _, c := range []struct {
 		re   string

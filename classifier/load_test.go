@@ -26,6 +26,7 @@ func TestLoadErrorsNameFileAndLine(t *testing.T) {
 		{"syntax", "rules: [\n", []string{"rules.yaml:", "YAML 语法错误"}},
 		{"threshold", "options:\n  relevance_threshold: 0\nrules:\n  - id: a\n    any: [医保]\n    weight: 1\n", []string{"rules.yaml:2", "相关性阈值"}},
 		{"star inside", "rules:\n  - id: a\n    weight: 1\n    any: [医*保]\n", []string{"rules.yaml:4", "特殊字符"}},
+		{"whole with star", "rules:\n  - id: a\n    weight: 1\n    any: [\"=医保*\"]\n", []string{"rules.yaml:4", "「=词」表示整个词"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

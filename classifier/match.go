@@ -143,6 +143,7 @@ func (fh *fieldHits) has(id int) bool {
 const (
 	bStart = 1 << iota
 	bEnd
+	bInner // an inner boundary of a domain word: terms other than "=词" may start and end here
 )
 
 // matcher finds terms in folded text on gse token boundaries.
@@ -250,7 +251,7 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 		bound[t[1]] |= bEnd
 		starts = append(starts, t[0])
 		for len(in) > 0 && in[0] < t[1] {
-			bound[in[0]] |= bStart | bEnd
+			bound[in[0]] |= bInner
 			starts = append(starts, in[0])
 			in = in[1:]
 		}
@@ -265,6 +266,7 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 		fh.hits = append(fh.hits, hit{term: id, start: a, end: b})
 	}
 	walk := func(tr *trie, start int) {
+		inner := bound[start]&bStart == 0
 		n := int32(0)
 		for pos := start; pos < len(s); {
 			r, size := utf8.DecodeRuneInString(s[pos:])
@@ -275,7 +277,11 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 			n = c
 			pos += size
 			for _, id := range tr.terms[n] {
-				if m.terms[id].endOK || bound[pos]&bEnd != 0 {
+				t := &m.terms[id]
+				if t.whole && (inner || bound[pos]&bEnd == 0) {
+					continue
+				}
+				if t.endOK || bound[pos]&bEnd != 0 || bound[pos]&bInner != 0 {
 					add(int(id), start, pos)
 				}
 			}

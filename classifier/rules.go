@@ -119,6 +119,7 @@ type term struct {
 	re      *regexp.Regexp // for /regex/ terms
 	startOK bool           // may start inside a token
 	endOK   bool           // may end inside a token
+	whole   bool           // "=词": a whole token, not a part of a domain word
 }
 
 type near struct {
@@ -411,7 +412,8 @@ func (c *compiler) list(path string, l termList) []int {
 }
 
 // term compiles one keyword. Syntax: "词" must start and end on token
-// boundaries; "词*" may end inside a token; "*词" may start inside one;
+// boundaries (a domain word's inner boundaries count); "=词" must be a
+// whole token; "词*" may end inside a token; "*词" may start inside one;
 // "/re/" is a regular expression on the folded text.
 func (c *compiler) term(path, s string) (int, bool) {
 	s = strings.TrimSpace(s)
@@ -434,6 +436,13 @@ func (c *compiler) term(path, s string) (int, bool) {
 			return 0, false
 		}
 		t.re = re
+	case strings.HasPrefix(s, "="):
+		k := strings.TrimSpace(s[1:])
+		if k == "" || strings.ContainsAny(k, "*@/=") {
+			c.errf(path, "关键词 %q 有误：「=词」表示整个词，不能再加 * 或写成正则", s)
+			return 0, false
+		}
+		t.key, t.whole = c.fold.foldString(k), true
 	default:
 		k := s
 		if strings.HasPrefix(k, "*") {

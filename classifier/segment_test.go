@@ -211,6 +211,21 @@ rules:
   - id: guard
     any: [保]
     weight: 5
+  - id: speaker
+    near:
+      - a: [我们]
+        b: ["=居民"]
+        within: 3
+    weight: 0.1
+  - id: resident
+    any: [居民]
+    weight: 0.1
+  - id: adjacent
+    near:
+      - a: [医保*]
+        b: [太慢]
+        within: 0
+    weight: 0.1
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +244,7 @@ rules:
 		}
 		return e
 	}
-	with := load("医保报销 300 n\n异地就医备案 300 n\n")
+	with := load("医保报销 300 n\n异地就医备案 300 n\n居民医保 300 n\n")
 	without := load("# 空\n")
 	for _, text := range []string{"医保报销太慢了", "我办了异地就医备案"} {
 		toks, inner := with.seg.spans(text, nil, nil)
@@ -256,11 +271,24 @@ rules:
 		}
 	}
 	// The inner boundaries do not change what proximity counts: the
-	// domain word is still one token.
+	// domain word is still one token, so 医保(报销)|太慢 are adjacent.
 	r := with.Grade(Post{Body: "医保报销太慢了"})
 	for _, m := range r.Matches {
 		if m.Rule == "reimb" && (m.Start != len("医保") || m.End != len("医保报销")) {
 			t.Errorf("报销 matched at %d-%d", m.Start, m.End)
+		}
+	}
+	if !slices.Contains(rulesOf(r), "adjacent") {
+		t.Errorf("医保报销|太慢 should be within 0 tokens: %v", r.Reasons)
+	}
+	// "=居民" is a whole token only; a plain 居民 also matches inside 居民医保.
+	for text, want := range map[string]bool{"我们是居民医保参保人": false, "我们居民都没法报": true} {
+		r := with.Grade(Post{Body: text})
+		if got := slices.Contains(rulesOf(r), "speaker"); got != want {
+			t.Errorf("%s: speaker fired %v, want %v (%v)", text, got, want, r.Matches)
+		}
+		if !slices.Contains(rulesOf(r), "resident") {
+			t.Errorf("%s: 居民 should match: %v", text, r.Matches)
 		}
 	}
 }

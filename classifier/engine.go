@@ -88,6 +88,9 @@ type Token struct {
 	Text  string `json:"text"`
 	Start int    `json:"start"`
 	End   int    `json:"end"`
+	// Parts, for a domain word gse alone would cut, are its pieces: terms
+	// match on them too (报销 inside 医保报销).
+	Parts []string `json:"parts,omitempty"`
 }
 
 // Engine is one loaded rule set with its domain dictionary. Immutable.
@@ -240,11 +243,22 @@ func (e *Engine) tokens(s string, buf [][2]int, inner []int) ([][2]int, []int) {
 // and text from the original (e.g. traditional) string.
 func (e *Engine) Segment(text string) []Token {
 	n := e.fold.normalize(text)
-	toks, _ := e.tokens(n.s, nil, nil)
+	toks, inner := e.tokens(n.s, nil, nil)
 	out := make([]Token, 0, len(toks))
 	for _, t := range toks {
 		a, b := n.origSpan(t[0], t[1])
-		out = append(out, Token{Text: text[a:b], Start: a, End: b})
+		tok := Token{Text: text[a:b], Start: a, End: b}
+		if len(inner) > 0 && inner[0] < t[1] {
+			from := t[0]
+			for ; len(inner) > 0 && inner[0] < t[1]; inner = inner[1:] {
+				pa, pb := n.origSpan(from, inner[0])
+				tok.Parts = append(tok.Parts, text[pa:pb])
+				from = inner[0]
+			}
+			pa, pb := n.origSpan(from, t[1])
+			tok.Parts = append(tok.Parts, text[pa:pb])
+		}
+		out = append(out, tok)
 	}
 	return out
 }

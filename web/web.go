@@ -102,6 +102,7 @@ func New(opts Options) (*Server, error) {
 		"time":         s.formatTime,
 		"deadline":     s.deadline,
 		"auditAction":  AuditActionName,
+		"join":         strings.Join,
 	}
 	maps.Copy(funcs, requestFuncs(nil)) // bound to the caller in render
 	s.workflowFuncs(funcs)

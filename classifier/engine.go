@@ -248,13 +248,13 @@ func (e *Engine) Segment(text string) []Token {
 	for _, t := range toks {
 		a, b := n.origSpan(t[0], t[1])
 		tok := Token{Text: text[a:b], Start: a, End: b}
-		if len(inner) > 0 && inner[0] < t[1] {
-			from := t[0]
-			for ; len(inner) > 0 && inner[0] < t[1]; inner = inner[1:] {
-				pa, pb := n.origSpan(from, inner[0])
-				tok.Parts = append(tok.Parts, text[pa:pb])
-				from = inner[0]
-			}
+		from := t[0]
+		for ; len(inner) > 0 && inner[0] < t[1]; inner = inner[1:] {
+			pa, pb := n.origSpan(from, inner[0])
+			tok.Parts = append(tok.Parts, text[pa:pb])
+			from = inner[0]
+		}
+		if from != t[0] { // the last piece
 			pa, pb := n.origSpan(from, t[1])
 			tok.Parts = append(tok.Parts, text[pa:pb])
 		}

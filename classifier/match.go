@@ -281,7 +281,7 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 				if t.whole && (inner || bound[pos]&bEnd == 0) {
 					continue
 				}
-				if t.endOK || bound[pos]&bEnd != 0 || bound[pos]&bInner != 0 {
+				if t.endOK || bound[pos]&(bEnd|bInner) != 0 {
 					add(int(id), start, pos)
 				}
 			}

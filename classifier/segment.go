@@ -146,6 +146,12 @@ func newSegmenter(words []dictWord) (*segmenter, error) {
 		logTotal: float32(math.Log2(total)),
 		maxLen:   base.seg.Dict.MaxTokenLen(),
 	}
+	s.scratch.New = func() any { return new(segScratch) }
+	// plain cuts with gse's dictionary alone: where it cuts a domain word
+	// are the word's inner boundaries.
+	plain := &segmenter{base: base, logTotal: float32(math.Log2(base.seg.Dict.TotalFreq())), maxLen: s.maxLen}
+	plain.scratch.New = s.scratch.New
+	var toks [][2]int
 	for _, w := range words {
 		units := base.seg.SplitTextToWords([]byte(w.text))
 		if len(units) == 0 {
@@ -165,38 +171,15 @@ func newSegmenter(words []dictWord) (*segmenter, error) {
 		}
 		n.word, n.dist = true, s.logTotal-float32(math.Log2(w.freq))
 		s.maxLen = max(s.maxLen, len(units))
-	}
-	s.scratch.New = func() any { return new(segScratch) }
-	// Where gse alone would cut each domain word: its inner boundaries.
-	plain := &segmenter{base: base, logTotal: float32(math.Log2(base.seg.Dict.TotalFreq())), maxLen: base.seg.Dict.MaxTokenLen()}
-	plain.scratch.New = s.scratch.New
-	var toks [][2]int
-	for _, w := range words {
-		n := s.find(w.text)
-		if n == nil || n.inner != nil {
-			continue
-		}
-		toks, _ = plain.spans(w.text, toks, nil)
-		n.inner = make([]int, 0, len(toks)-1)
-		for _, t := range toks[1:] {
-			n.inner = append(n.inner, t[0])
+		if n.inner == nil { // a word listed twice is cut once
+			toks, _ = plain.spans(w.text, toks, nil)
+			n.inner = make([]int, 0, len(toks)-1)
+			for _, t := range toks[1:] {
+				n.inner = append(n.inner, t[0])
+			}
 		}
 	}
 	return s, nil
-}
-
-// find returns the trie node that ends the domain word text, or nil.
-func (s *segmenter) find(text string) *domainNode {
-	n := &s.domain
-	for _, u := range s.base.seg.SplitTextToWords([]byte(text)) {
-		if n = n.next[string(u)]; n == nil {
-			return nil
-		}
-	}
-	if !n.word {
-		return nil
-	}
-	return n
 }
 
 // spans cuts s and appends each token's byte span to out[:0], and the

@@ -146,6 +146,20 @@ type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
+// loadWithDict loads rules with a domain dictionary of its own holding dict.
+func loadWithDict(t *testing.T, rules, dict string) *Engine {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "d.txt"), []byte(dict), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e, err := Load(rules, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 func showCut(s string, spans [][2]int) string {
 	parts := make([]string, len(spans))
 	for i, sp := range spans {
@@ -158,21 +172,9 @@ func showCut(s string, spans [][2]int) string {
 // engines with different domain dictionaries share one gse dictionary and
 // cut differently.
 func TestDictReloadLeavesBaseDictionaryAlone(t *testing.T) {
-	dir := t.TempDir()
-	write := func(content string) *Engine {
-		t.Helper()
-		if err := os.WriteFile(filepath.Join(dir, "d.txt"), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		e, err := Load(shippedRules, dir, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return e
-	}
 	const text = "我们去青梧康宁大药房买药"
-	without := write("# 空\n")
-	with := write("青梧康宁大药房 200 nt\n")
+	without := loadWithDict(t, shippedRules, "# 空\n")
+	with := loadWithDict(t, shippedRules, "青梧康宁大药房 200 nt\n")
 	if without.seg.base != with.seg.base {
 		t.Fatal("两个引擎各自加载了 gse 词典")
 	}
@@ -229,23 +231,8 @@ rules:
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	load := func(dict string) *Engine {
-		t.Helper()
-		d := filepath.Join(t.TempDir(), "dict")
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(d, "d.txt"), []byte(dict), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		e, err := Load(rules, d, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return e
-	}
-	with := load("医保报销 300 n\n异地就医备案 300 n\n居民医保 300 n\n")
-	without := load("# 空\n")
+	with := loadWithDict(t, rules, "医保报销 300 n\n异地就医备案 300 n\n居民医保 300 n\n")
+	without := loadWithDict(t, rules, "# 空\n")
 	for _, text := range []string{"医保报销太慢了", "我办了异地就医备案"} {
 		toks, inner := with.seg.spans(text, nil, nil)
 		cut := showCut(text, toks)

@@ -277,6 +277,7 @@ func compileRules(doc *yamlfile.Doc, f *rulesFile, fold foldTable) (*compiled, e
 		default:
 			c.errf(p+".scope", "范围必须是 title、body 或 both，实际为 %q", rs.Scope)
 		}
+		termErrs := len(c.errs)
 		r.any = c.list(p+".any", rs.Any)
 		for j, l := range rs.All {
 			ids := c.list(fmt.Sprintf("%s.all[%d]", p, j), l)
@@ -311,7 +312,9 @@ func compileRules(doc *yamlfile.Doc, f *rulesFile, fold foldTable) (*compiled, e
 		if rs.MinCount > 0 && len(r.any) == 0 {
 			c.errf(p+".min_count", "min_count 统计的是 any 的命中次数，需要同时写 any")
 		}
-		if len(r.any) == 0 && len(r.all) == 0 && len(r.near) == 0 {
+		// A rule whose only terms were rejected above is not also "without
+		// conditions": that error would only hide the real one.
+		if len(r.any) == 0 && len(r.all) == 0 && len(r.near) == 0 && len(c.errs) == termErrs {
 			c.errf(p, "规则没有任何条件：至少需要 any、all 或 near 之一")
 		}
 		if rs.Category != "" && !taxonomy.ValidCategory(rs.Category) {

@@ -366,6 +366,33 @@ func TestClassifyLongLineAndCancel(t *testing.T) {
 	}
 }
 
+// A line over MaxLineBytes is skipped with its number and never held
+// whole; the lines around it are graded.
+func TestClassifyCapsALine(t *testing.T) {
+	huge := `{"id":2,"body":"` + strings.Repeat("医保", MaxLineBytes/6+1000) + `"}` + "\n"
+	in := `{"id":1,"body":"医保报销太慢了"}` + "\n" + huge + `{"id":3,"body":"医保卡被盗刷"}`
+	var out, errOut bytes.Buffer
+	bad, err := Classify(context.Background(), small(t), strings.NewReader(in), &out, &errOut)
+	if err != nil || bad != 1 {
+		t.Fatalf("bad=%d err=%v", bad, err)
+	}
+	if !strings.Contains(errOut.String(), "第 2 行该行超过 4 MiB，已跳过") {
+		t.Errorf("stderr = %q", errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], `{"id":1,`) || !strings.HasPrefix(lines[1], `{"id":3,`) {
+		t.Errorf("out = %q", out.String())
+	}
+}
+
+func TestReadLabeledRefusesNothing(t *testing.T) {
+	for _, in := range []string{"", "\n  \n"} {
+		if items, err := ReadLabeled(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), "没有任何标注条目") {
+			t.Errorf("ReadLabeled(%q) = %d items, %v", in, len(items), err)
+		}
+	}
+}
+
 func golden(t *testing.T, file string, got []byte) {
 	t.Helper()
 	if *update {

@@ -34,10 +34,38 @@ type classifyOut struct {
 	Matches  []Match         `json:"matches"`
 }
 
+// MaxLineBytes bounds one input line of classify and eval: a post of this
+// size is far beyond any page the crawler keeps, and grading holds several
+// times a line's size in memory.
+const MaxLineBytes = 4 << 20
+
+// errLineTooLong reports a line over MaxLineBytes; the rest of it was read
+// and dropped, so the next line is read normally.
+var errLineTooLong = fmt.Errorf("该行超过 %d MiB，已跳过", MaxLineBytes>>20)
+
+// readLine returns the next line of r (with its newline, if any), holding at
+// most max bytes of it: a longer line is consumed to its end and reported as
+// errLineTooLong. err is io.EOF after the last line.
+func readLine(r *bufio.Reader, max int) (line []byte, tooLong bool, err error) {
+	for {
+		frag, err := r.ReadSlice('\n')
+		if !tooLong {
+			if len(line)+len(frag) > max {
+				tooLong, line = true, nil
+			} else {
+				line = append(line, frag...)
+			}
+		}
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return line, tooLong, err
+		}
+	}
+}
+
 // Classify is the body of `yuqing classify`: JSON lines of posts on in, one
 // JSON line of verdict per good input line on out, in order. A malformed
-// line is reported on errOut with its line number and skipped; bad is the
-// number of such lines. Lines may be arbitrarily long.
+// line, or one over MaxLineBytes, is reported on errOut with its line number
+// and skipped; bad is the number of such lines.
 func Classify(ctx context.Context, e *Engine, in io.Reader, out, errOut io.Writer) (bad int, err error) {
 	r := bufio.NewReaderSize(in, 64*1024)
 	w := bufio.NewWriter(out)
@@ -46,11 +74,14 @@ func Classify(ctx context.Context, e *Engine, in io.Reader, out, errOut io.Write
 		if err := ctx.Err(); err != nil {
 			return bad, err
 		}
-		line, rerr := r.ReadBytes('\n')
+		line, tooLong, rerr := readLine(r, MaxLineBytes)
 		if rerr != nil && !errors.Is(rerr, io.EOF) {
 			return bad, fmt.Errorf("第 %d 行读取失败: %w", lineNo, rerr)
 		}
-		if len(bytes.TrimSpace(line)) > 0 {
+		if tooLong {
+			bad++
+			fmt.Fprintf(errOut, "第 %d 行%v\n", lineNo, errLineTooLong)
+		} else if len(bytes.TrimSpace(line)) > 0 {
 			p, id, perr := parseClassifyLine(line)
 			if perr != nil {
 				bad++

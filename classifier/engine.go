@@ -113,9 +113,9 @@ func Load(rulesFile, dictDir string, logger *slog.Logger) (*Engine, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	began := time.Now()
-	data, err := os.ReadFile(rulesFile)
+	data, err := yamlfile.Read(rulesFile)
 	if err != nil {
-		return nil, fmt.Errorf("%s: 无法读取规则文件: %w", rulesFile, err)
+		return nil, err
 	}
 	f := defaultRulesFile()
 	doc, err := yamlfile.Decode(rulesFile, data, &f)
@@ -187,9 +187,9 @@ func readDicts(dir string, defFreq float64, fold foldTable, h io.Writer) ([]dict
 	var out []dictWord
 	var errs []error
 	for _, file := range files {
-		data, err := os.ReadFile(file)
+		data, err := yamlfile.Read(file)
 		if err != nil {
-			return nil, fmt.Errorf("%s: 无法读取词典: %w", file, err)
+			return nil, err
 		}
 		h.Write([]byte(filepath.Base(file)))
 		h.Write([]byte{0})

@@ -45,9 +45,12 @@ func ReadLabeled(r io.Reader) ([]Labeled, error) {
 	br := bufio.NewReaderSize(r, 64*1024)
 	var out []Labeled
 	for lineNo := 1; ; lineNo++ {
-		line, err := br.ReadBytes('\n')
+		line, tooLong, err := readLine(br, MaxLineBytes)
 		if err != nil && !errors.Is(err, io.EOF) {
 			return out, fmt.Errorf("第 %d 行读取失败: %w", lineNo, err)
+		}
+		if tooLong {
+			return out, fmt.Errorf("第 %d 行%w", lineNo, errLineTooLong)
 		}
 		if s := strings.TrimSpace(string(line)); s != "" {
 			var l labeledLine
@@ -74,6 +77,10 @@ func ReadLabeled(r io.Reader) ([]Labeled, error) {
 			out = append(out, lb)
 		}
 		if errors.Is(err, io.EOF) {
+			if len(out) == 0 {
+				// An evaluation over nothing would print perfect-looking zeros.
+				return nil, errors.New("没有任何标注条目（文件为空？）")
+			}
 			return out, nil
 		}
 	}

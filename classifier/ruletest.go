@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -59,9 +58,9 @@ type parsedTests struct {
 
 // readRuleTests reads and validates a test file in either form.
 func readRuleTests(file string) (*parsedTests, error) {
-	data, err := os.ReadFile(file)
+	data, err := yamlfile.Read(file)
 	if err != nil {
-		return nil, fmt.Errorf("%s: 无法读取规则测试文件: %w", file, err)
+		return nil, err
 	}
 	var probe yaml.Node
 	if err := yaml.Unmarshal(data, &probe); err != nil {

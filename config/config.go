@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -115,6 +114,40 @@ type MetricsConfig struct {
 // minMetricsToken is the shortest token accepted: a guessable one is no
 // protection.
 const minMetricsToken = 16
+
+// Upper bounds of settings: a value past them is a typo (1e14 for a body
+// limit) that would let one page exhaust memory or stall a loop for days.
+const (
+	maxBodyBytes      = 256 << 20
+	maxCrawlTimeout   = 10 * time.Minute
+	maxGraderInterval = time.Hour
+	maxGraderBatch    = 10000
+)
+
+// checkListen accepts host:port where port is 1-65535 and host is empty
+// (every interface), an IP address or a host name: net.SplitHostPort alone
+// lets "127.0.0.1:99999" and "my host:80" through to fail at start-up.
+func checkListen(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("端口 %q 应为 1 到 65535 的数字", port)
+	}
+	if host == "" {
+		return nil
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return nil
+	}
+	if !hostName.MatchString(host) {
+		return fmt.Errorf("主机 %q 既不是 IP 地址也不是合法主机名", host)
+	}
+	return nil
+}
+
+var hostName = regexp.MustCompile(`^(?i)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$`)
 
 // parseProxy reads one trusted_proxies entry: a CIDR or a single address.
 func parseProxy(s string) (netip.Prefix, error) {
@@ -220,7 +253,7 @@ func Load(path string) (*Config, error) {
 
 func (c *Config) validate(doc *yamlfile.Doc) error {
 	var errs []error
-	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+	if err := checkListen(c.Listen); err != nil {
 		errs = append(errs, doc.Errorf("listen", "监听地址应为 主机:端口，如 127.0.0.1:8080（%v）", err))
 	}
 	if c.ExternalURL == "" {
@@ -256,17 +289,18 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 	if c.Crawler.UserAgent == "" {
 		errs = append(errs, doc.Errorf("crawler.user_agent", "User-Agent 不能为空（应写明单位和联系方式）"))
 	}
-	if c.Crawler.Timeout <= 0 {
-		errs = append(errs, doc.Errorf("crawler.timeout", "超时必须大于 0"))
+	if c.Crawler.Timeout <= 0 || c.Crawler.Timeout > maxCrawlTimeout {
+		errs = append(errs, doc.Errorf("crawler.timeout", "单次请求超时应大于 0、不超过 %s", taxonomy.Duration(maxCrawlTimeout)))
 	}
-	if c.Crawler.MaxBodyBytes < 1024 {
-		errs = append(errs, doc.Errorf("crawler.max_body_bytes", "页面大小上限过小（至少 1024 字节）"))
+	if c.Crawler.MaxBodyBytes < 1024 || c.Crawler.MaxBodyBytes > maxBodyBytes {
+		errs = append(errs, doc.Errorf("crawler.max_body_bytes", "页面大小上限应在 1024 字节到 %d MiB 之间（实际 %d）；过大的上限会让一个恶意页面耗尽内存",
+			maxBodyBytes>>20, c.Crawler.MaxBodyBytes))
 	}
-	if c.Grader.Interval <= 0 {
-		errs = append(errs, doc.Errorf("grader.interval", "研判间隔必须大于 0"))
+	if c.Grader.Interval <= 0 || c.Grader.Interval > maxGraderInterval {
+		errs = append(errs, doc.Errorf("grader.interval", "研判间隔应大于 0、不超过 %s", taxonomy.Duration(maxGraderInterval)))
 	}
-	if c.Grader.Batch <= 0 {
-		errs = append(errs, doc.Errorf("grader.batch", "每批研判条数必须大于 0"))
+	if c.Grader.Batch <= 0 || c.Grader.Batch > maxGraderBatch {
+		errs = append(errs, doc.Errorf("grader.batch", "每批研判条数应在 1 到 %d 之间", maxGraderBatch))
 	}
 	for l, lv := range c.Levels {
 		path := "levels." + strconv.Itoa(l)
@@ -308,7 +342,7 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 		errs = append(errs, doc.Errorf("group_window", "事件归并时间窗必须大于 0"))
 	}
 	if f := c.Metrics.TokenFile; f != "" {
-		data, err := os.ReadFile(f)
+		data, err := yamlfile.Read(f)
 		switch c.Metrics.Token = strings.TrimSpace(string(data)); {
 		case err != nil:
 			errs = append(errs, doc.Errorf("metrics.token_file", "无法读取监控指标令牌文件: %v", err))
@@ -345,9 +379,9 @@ type sourcesFile struct {
 
 // LoadSources reads and validates a sources file.
 func LoadSources(path string) ([]crawler.Source, error) {
-	data, err := os.ReadFile(path)
+	data, err := yamlfile.Read(path)
 	if err != nil {
-		return nil, &yamlfile.Error{File: path, Msg: fmt.Sprintf("无法读取: %v", err)}
+		return nil, err
 	}
 	return ParseSources(path, data)
 }
@@ -374,6 +408,11 @@ func ParseSources(file string, data []byte) ([]crawler.Source, error) {
 		if err := s.Validate(doc, path); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if len(f.Sources) == 0 && !doc.Written("sources") {
+		// An emptied file would stop all crawling and make the source series
+		// vanish, so source alerts resolve instead of firing.
+		errs = append(errs, doc.Errorf("sources", "没有配置任何数据源，系统将什么也不采集；如确实暂不采集，请明确写 sources: []"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

@@ -60,6 +60,14 @@ func TestLoadErrorsNameFileLineAndField(t *testing.T) {
 		"time_zone: Mars/Olympus\n":                             "y.yaml:1: time_zone: 未知时区",
 		"grader:\n  batchsize: 3\n":                             "y.yaml:2: batchsize: 未知字段",
 		"sources_file: missing.yaml\n":                          "missing.yaml: 无法读取",
+		"listen: 127.0.0.1:99999\n":                             "y.yaml:1: listen: 监听地址应为 主机:端口",
+		"listen: my host:8080\n":                                "y.yaml:1: listen: 监听地址应为 主机:端口",
+		"listen: 127.0.0.1:0\n":                                 "y.yaml:1: listen: 监听地址应为 主机:端口",
+		"crawler:\n  max_body_bytes: 1e14\n":                    "y.yaml:2: crawler.max_body_bytes: 页面大小上限应在",
+		"crawler:\n  timeout: 240h\n":                           "y.yaml:2: crawler.timeout: 单次请求超时应大于 0、不超过 10分钟",
+		"grader:\n  batch: 100000000\n":                         "y.yaml:2: grader.batch: 每批研判条数应在 1 到 10000 之间",
+		"grader:\n  interval: 9000h\n":                          "y.yaml:2: grader.interval",
+		"sources_file: /dev/zero\n":                             "/dev/zero: 文件超过 16 MiB",
 	}
 	for in, want := range cases {
 		_, err := Load(write(t, dir, "y.yaml", in))
@@ -83,4 +91,51 @@ func TestSourcesDuplicateNames(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "s.yaml:6: sources[1].name: 名称 \"a\" 与 sources[0] 重复") {
 		t.Errorf("duplicate names: %v", err)
 	}
+}
+
+func TestListenAddressesAccepted(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:8080", ":8080", "[::1]:9000", "localhost:80", "console.example.org:443"} {
+		if err := checkListen(addr); err != nil {
+			t.Errorf("checkListen(%q) = %v", addr, err)
+		}
+	}
+}
+
+// An emptied sources file would stop all crawling and make the source
+// alerts resolve; only an explicit empty list is accepted.
+func TestSourcesEmptyOnlyWhenWrittenSo(t *testing.T) {
+	for _, in := range []string{"", "# 全部注释掉了\n", "sources:\n", "sources: ~\n"} {
+		_, err := ParseSources("s.yaml", []byte(in))
+		if err == nil || !strings.Contains(err.Error(), "s.yaml") || !strings.Contains(err.Error(), "sources: []") {
+			t.Errorf("ParseSources(%q) = %v, want the empty-list error", in, err)
+		}
+	}
+	got, err := ParseSources("s.yaml", []byte("sources: []\n"))
+	if err != nil || len(got) != 0 {
+		t.Errorf("explicit empty list: %v, %v", got, err)
+	}
+}
+
+// FuzzParseSources: any bytes as sources.yaml give sources or an error that
+// names the file, never a panic.
+func FuzzParseSources(f *testing.F) {
+	for _, seed := range []string{"sources: []\n", "", "sources:\n  - name: a\n    kind: rss\n    url: http://127.0.0.1:1/f\n",
+		"sources: [{name: b, preset: discuz-x3, url: 'http://127.0.0.1:1/forum.php?mod=forumdisplay&fid=2'}]\n",
+		"sources: &a [*a]\n", "sources:\n  - {name: c, kind: html, list: {item: '[[['}}\n"} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		src, err := ParseSources("s.yaml", data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "s.yaml") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		for _, s := range src {
+			if s.Name == "" || s.URL == "" {
+				t.Fatalf("accepted a source without name or URL: %+v", s)
+			}
+		}
+	})
 }

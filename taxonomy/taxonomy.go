@@ -3,7 +3,10 @@
 // category or a level to a person takes its words from here.
 package taxonomy
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Category keys, as used in rules, the store, metrics and the classify output.
 const (
@@ -104,3 +107,20 @@ func LevelColorName(l int) string {
 
 // IsMajor reports whether l requires an immediate emergency response (Ⅱ and Ⅰ).
 func IsMajor(l int) bool { return l == LevelI || l == LevelII }
+
+// Duration says d the way staff read it on a page or in an alert
+// ("2天3小时", "23小时57分", "不到1分钟"), never as a Go duration.
+func Duration(d time.Duration) string {
+	d = d.Round(time.Minute)
+	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case days > 0:
+		return fmt.Sprintf("%d天%d小时", days, hours)
+	case hours > 0:
+		return fmt.Sprintf("%d小时%d分", hours, mins)
+	case mins > 0:
+		return fmt.Sprintf("%d分钟", mins)
+	default:
+		return "不到1分钟"
+	}
+}

@@ -275,7 +275,7 @@ func (s *Server) deadline(due, done time.Time, open bool) Deadline {
 	at := s.formatTime(due)
 	if !done.IsZero() {
 		if done.After(due) {
-			return Deadline{Text: "已完成（超时 " + humanDuration(done.Sub(due)) + "）", Class: "done late", At: at}
+			return Deadline{Text: "已完成（超时 " + taxonomy.Duration(done.Sub(due)) + "）", Class: "done late", At: at}
 		}
 		return Deadline{Text: "已按时完成", Class: "done", At: at}
 	}
@@ -285,26 +285,11 @@ func (s *Server) deadline(due, done time.Time, open bool) Deadline {
 	left := due.Sub(s.opts.Now())
 	switch {
 	case left < 0:
-		return Deadline{Text: "已超时 " + humanDuration(-left), Class: "overdue", At: at}
+		return Deadline{Text: "已超时 " + taxonomy.Duration(-left), Class: "overdue", At: at}
 	case left < 2*time.Hour:
-		return Deadline{Text: "剩余 " + humanDuration(left), Class: "soon", At: at}
+		return Deadline{Text: "剩余 " + taxonomy.Duration(left), Class: "soon", At: at}
 	default:
-		return Deadline{Text: "剩余 " + humanDuration(left), Class: "ok", At: at}
-	}
-}
-
-func humanDuration(d time.Duration) string {
-	d = d.Round(time.Minute)
-	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
-	switch {
-	case days > 0:
-		return fmt.Sprintf("%d天%d小时", days, hours)
-	case hours > 0:
-		return fmt.Sprintf("%d小时%d分", hours, mins)
-	case mins > 0:
-		return fmt.Sprintf("%d分钟", mins)
-	default:
-		return "不到1分钟"
+		return Deadline{Text: "剩余 " + taxonomy.Duration(left), Class: "ok", At: at}
 	}
 }
 

@@ -46,12 +46,36 @@ type Doc struct {
 	root *yaml.Node
 }
 
+// MaxFileBytes bounds every configuration file an operator points us at
+// (YAML, dictionaries, token files): the largest shipped one is under
+// 40 KiB, so a file over this is a mistake (a log, a device such as
+// /dev/zero) that must not be read into memory whole.
+const MaxFileBytes = 16 << 20
+
+// Read reads file, refusing one larger than MaxFileBytes with an error
+// that names it. Errors are *Error, so they print as "file: message".
+func Read(file string) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, &Error{File: file, Msg: fmt.Sprintf("无法读取: %v", err)}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, &Error{File: file, Msg: fmt.Sprintf("无法读取: %v", err)}
+	}
+	if len(data) > MaxFileBytes {
+		return nil, &Error{File: file, Msg: fmt.Sprintf("文件超过 %d MiB，不像配置文件，请检查路径是否写错", MaxFileBytes>>20)}
+	}
+	return data, nil
+}
+
 // ReadFile reads and strictly decodes file into v. v should already hold the
 // defaults: fields absent from the file keep them.
 func ReadFile(file string, v any) (*Doc, error) {
-	data, err := os.ReadFile(file)
+	data, err := Read(file)
 	if err != nil {
-		return nil, &Error{File: file, Msg: fmt.Sprintf("无法读取: %v", err)}
+		return nil, err
 	}
 	return Decode(file, data, v)
 }
@@ -109,6 +133,34 @@ func (d *Doc) Line(path string) int {
 		line = n.Line
 	}
 	return line
+}
+
+// Written reports whether the file gives path a value: present and not
+// null. It tells `key: []`, written on purpose, from an absent or empty key.
+func (d *Doc) Written(path string) bool {
+	if d == nil || d.root == nil {
+		return false
+	}
+	n := d.root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	for _, step := range splitPath(path) {
+		if n.Kind != yaml.MappingNode {
+			return false
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == step {
+				next = n.Content[i+1]
+			}
+		}
+		if next == nil {
+			return false
+		}
+		n = next
+	}
+	return n.Tag != "!!null"
 }
 
 func child(n *yaml.Node, step string) *yaml.Node {

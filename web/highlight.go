@@ -2,6 +2,7 @@ package web
 
 import (
 	"sort"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/yuqing-bureau/yuqing/store"
@@ -42,4 +43,46 @@ func Highlight(text string, matches []store.Match, field string) []Segment {
 		out = append(out, Segment{Text: text[pos:]})
 	}
 	return out
+}
+
+// PartBytes is about how much of a post body one detail page shows (some
+// 20,000 Chinese characters): a multi-megabyte post rendered whole made an
+// 18 MB page that took a phone down.
+const PartBytes = 60 << 10
+
+// BodyParts returns the byte offsets where the parts of text begin: the
+// first is 0, each part is at most about PartBytes long, cut after a line
+// break when one falls in the part's last eighth, and always at a rune
+// boundary.
+func BodyParts(text string) []int {
+	starts := []int{0}
+	for pos := 0; len(text)-pos > PartBytes; {
+		end := pos + PartBytes
+		if nl := strings.LastIndexByte(text[end-PartBytes/8:end], '\n'); nl >= 0 {
+			end = end - PartBytes/8 + nl + 1
+		}
+		for end > pos+1 && !utf8.RuneStart(text[end]) {
+			end--
+		}
+		starts = append(starts, end)
+		pos = end
+	}
+	return starts
+}
+
+// HighlightPart highlights part k (0-based) of text as cut by BodyParts;
+// matches are shifted to the part and those crossing its edges dropped.
+func HighlightPart(text string, matches []store.Match, field string, starts []int, k int) []Segment {
+	from, to := starts[k], len(text)
+	if k+1 < len(starts) {
+		to = starts[k+1]
+	}
+	var in []store.Match
+	for _, m := range matches {
+		if m.Field == field && m.Start >= from && m.End <= to {
+			m.Start, m.End = m.Start-from, m.End-from
+			in = append(in, m)
+		}
+	}
+	return Highlight(text[from:to], in, field)
 }

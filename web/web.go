@@ -188,6 +188,9 @@ type postView struct {
 	store.IncidentPost
 	TitleParts []Segment
 	BodyParts  []Segment
+	// Part and Parts (1-based) page a long body, Parts is 1 for most
+	// posts; Prev and Next are the neighbouring parts, 0 where there is none.
+	Part, Parts, Prev, Next int
 }
 
 func (s *Server) detail(w http.ResponseWriter, r *http.Request) {
@@ -209,10 +212,19 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 		maskDetail(&d) // viewers: personal data masked here too
 	}
 	page.Title, page.D = d.Incident.Number+" "+privacy.Mask(d.Incident.Title), d
+	// ?post=ID&part=K pages through one long post; the others show part 1.
+	partOf, _ := strconv.ParseInt(r.URL.Query().Get("post"), 10, 64)
+	wantPart, _ := strconv.Atoi(r.URL.Query().Get("part"))
 	for _, p := range d.Posts {
+		starts := BodyParts(p.Post.Body)
+		k := 0
+		if p.Post.ID == partOf {
+			k = min(max(wantPart, 1), len(starts)) - 1
+		}
 		page.Posts = append(page.Posts, postView{IncidentPost: p,
 			TitleParts: Highlight(p.Post.Title, p.Grade.Matches, "title"),
-			BodyParts:  Highlight(p.Post.Body, p.Grade.Matches, "body")})
+			BodyParts:  HighlightPart(p.Post.Body, p.Grade.Matches, "body", starts, k),
+			Part:       k + 1, Parts: len(starts), Prev: k, Next: (k + 2) % (len(starts) + 1)})
 	}
 	s.render(w, status, "detail", page)
 }

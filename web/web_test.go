@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -28,6 +29,8 @@ type fixture struct {
 	now    time.Time
 	client *http.Client // logged in as wang (王科员, handler), sending the CSRF token
 	auth   *auth.Service
+	// file stores a post and files it with the given grade; it returns the incident number.
+	file func(url, title, body string, level int, cat string, matches []store.Match) string
 }
 
 func setup(t *testing.T) *fixture {
@@ -61,6 +64,7 @@ func setup(t *testing.T) *fixture {
 	f.major = fileOne("http://bbs/1", "康福医院骗保 电话13812345678", body, 2, "institution",
 		[]store.Match{{Rule: "fraud", Term: "骗保", Field: "body", Start: start, End: start + len("骗保")}})
 	f.minor = fileOne("http://bbs/2", "报销材料怎么交", "请问住院报销要什么材料", 4, "reimbursement", nil)
+	f.file = fileOne
 	f.now = f.now.Add(90 * time.Minute) // the Ⅱ incident's 1-hour acknowledgement is overdue
 	f.auth = newAuth(t, st)
 	con, err := web.New(web.Options{Store: st, Workflow: svc, Now: clock, Location: cst, Auth: f.auth,
@@ -145,6 +149,50 @@ func TestDetailHighlightsAndEscapes(t *testing.T) {
 	}
 	if code, _ := get(t, f, "/incidents/YQ-20000101-0001"); code != 404 {
 		t.Errorf("missing incident: %d", code)
+	}
+}
+
+// A multi-megabyte post is shown in parts of about web.PartBytes, each with
+// its own highlights, so the page stays small.
+func TestDetailShowsLongBodyInParts(t *testing.T) {
+	f := setup(t)
+	line := strings.Repeat("医院门口排长队，", 50) + "\n" // 1,201 bytes
+	body := strings.Repeat(line, 1000)            // ~1.2 MB
+	at := 3*web.PartBytes + 10*len(line)          // inside part 4
+	body = body[:at] + "骗保" + body[at:]
+	number := f.file("http://bbs/long", "长帖", body, 3, "institution",
+		[]store.Match{{Rule: "fraud", Term: "骗保", Field: "body", Start: at, End: at + len("骗保")}})
+	_, first := get(t, f, "/incidents/"+number)
+	if len(first) > 2*web.PartBytes || !strings.Contains(first, "分 20 部分显示，当前第 1 部分") ||
+		strings.Contains(first, "<mark") || !strings.Contains(first, "part=2#post-") {
+		t.Fatalf("first part: %d bytes, pager or marks wrong", len(first))
+	}
+	d, err := f.st.IncidentDetail(context.Background(), number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := d.Posts[0].Post.ID
+	_, fourth := get(t, f, fmt.Sprintf("/incidents/%s?post=%d&part=4", number, id))
+	if !strings.Contains(fourth, "当前第 4 部分") || !strings.Contains(fourth, `<mark title="规则 fraud">骗保</mark>`) ||
+		!strings.Contains(fourth, "part=3#post-") || !strings.Contains(fourth, "part=5#post-") {
+		t.Error("part 4 lacks its highlight or pager")
+	}
+	_, last := get(t, f, fmt.Sprintf("/incidents/%s?post=%d&part=99", number, id))
+	if !strings.Contains(last, "当前第 20 部分") || strings.Contains(last, "下一部分") {
+		t.Error("a part past the end should show the last one")
+	}
+	var joined strings.Builder
+	starts := web.BodyParts(body)
+	if starts[3] > at || starts[4] < at {
+		t.Fatalf("the match is not in part 4: %v", starts[:5])
+	}
+	for k := range starts {
+		for _, seg := range web.HighlightPart(body, nil, "body", starts, k) {
+			joined.WriteString(seg.Text)
+		}
+	}
+	if joined.String() != body {
+		t.Error("the parts do not add up to the body")
 	}
 }
 

@@ -36,7 +36,6 @@ type gradeScratch struct {
 	cand []int32 // candidate rules of this post
 	// evalRule's and cond's buffers
 	seen     map[uint64]struct{}
-	seenTerm []int
 	ints     []int
 	heads    [][]int32
 	side     []bool
@@ -68,16 +67,16 @@ func (e *Engine) candidates(fields *[2]fieldHits, sc *gradeScratch) []int32 {
 func (e *Engine) Grade(p Post) Result { return e.GradeWithin(p, 0) }
 
 // GradeWithin grades one post within about budget (0: no limit). The body
-// is segmented chunk by chunk (segChunk); when the budget has passed after
-// a chunk, the rest of the body is left out, the grade is made from the
-// title and the body read so far, and Result.CutShort and a reason say so.
-// Matching and rules then cost a fraction of the segmentation, linear in
-// the text read. The first chunk is always read, so a tiny budget gives
-// the same grade every time.
+// is segmented chunk by chunk (segChunk); when half the budget has passed
+// after a chunk, the rest of the body is left out, the grade is made from
+// the title and the body read so far, and Result.CutShort and a reason say
+// so. Half, because matching and rules then cost about as much again as
+// the segmentation, linear in the text read. The first chunk is always
+// read, so a tiny budget gives the same grade every time.
 func (e *Engine) GradeWithin(p Post, budget time.Duration) Result {
 	var deadline time.Time
 	if budget > 0 {
-		deadline = time.Now().Add(budget)
+		deadline = time.Now().Add(budget / 2)
 	}
 	opts := &e.rules.opts
 	sc := e.scratch.Get().(*gradeScratch)
@@ -410,12 +409,38 @@ func (e *Engine) evalRule(r *rule, fields *[2]fieldHits, dst *[]Match, sc *grade
 	// Collect the evidence: the hits of the rule's positive terms in scope,
 	// each place once (医保* and *医保 on one 医保 are one match, listed
 	// under the term that came first), at most maxMatchesPerTerm per term
-	// and field. seen holds the places already listed; it is bounded by
-	// the cap, and emptied for the next rule.
+	// and field. The places already listed are few on most posts and kept
+	// in a slice; past smallSeen they go into a map, bounded by the cap.
+	const smallSeen = 32
+	var spanBuf [smallSeen]uint64
+	spans := spanBuf[:0]
 	seen := sc.seen
-	defer clear(seen)
-	seenTerm := sc.seenTerm[:0] // terms already listed: a rule has a handful
-	defer func() { sc.seenTerm = seenTerm[:0] }()
+	listed := func(key uint64) bool {
+		if len(spans) < smallSeen {
+			if slices.Contains(spans, key) {
+				return true
+			}
+			spans = append(spans, key)
+			return false
+		}
+		if len(seen) == 0 {
+			for _, k := range spans {
+				seen[k] = struct{}{}
+			}
+		}
+		if _, ok := seen[key]; ok {
+			return true
+		}
+		seen[key] = struct{}{}
+		return false
+	}
+	defer func() {
+		if len(seen) > 0 {
+			clear(seen)
+		}
+	}()
+	var termBuf [8]int
+	seenTerm := termBuf[:0] // terms already listed: a rule has a handful
 	inField := [2]bool{}
 	addList := func(ids []int) {
 		for _, id := range ids {
@@ -436,11 +461,9 @@ func (e *Engine) evalRule(r *rule, fields *[2]fieldHits, dst *[]Match, sc *grade
 					}
 					h := fh.hits[hi]
 					a, b := fh.norm.origSpan(h.start, h.end)
-					key := uint64(fi)<<62 | uint64(a)<<31 | uint64(b)
-					if _, dup := seen[key]; dup {
+					if listed(uint64(fi)<<62 | uint64(a)<<31 | uint64(b)) {
 						continue
 					}
-					seen[key] = struct{}{}
 					kept++
 					*dst = append(*dst, Match{Rule: r.id, Term: e.rules.terms[id].text, Field: name, Start: a, End: b})
 					inField[fi] = true

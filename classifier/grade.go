@@ -35,10 +35,10 @@ type gradeScratch struct {
 	mark []bool  // mark[r]: rule r is already a candidate
 	cand []int32 // candidate rules of this post
 	// evalRule's and cond's buffers
-	seen     map[uint64]struct{}
-	ints     []int
-	heads    [][]int32
-	side     []bool
+	seen  map[uint64]struct{}
+	ints  []int
+	heads [][]int32
+	side  []bool
 }
 
 // candidates returns, in rule order, the rules whose trigger terms occur.

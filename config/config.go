@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/calendar"
+	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/crawler"
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
@@ -79,10 +80,20 @@ type CrawlerConfig struct {
 	MaxBodyBytes int           `yaml:"max_body_bytes"`
 }
 
+// maxGradeWorkers bounds grader.workers: past the cores, more graders only
+// hold more posts in memory.
+const maxGradeWorkers = 64
+
 // GraderConfig tunes the grading loop.
 type GraderConfig struct {
 	Interval time.Duration `yaml:"interval"`
 	Batch    int           `yaml:"batch"`
+	// Workers grade in parallel (0: one per CPU core); filing stays in
+	// post order.
+	Workers int `yaml:"workers"`
+	// Budget is the time one post may take to grade; a longer post is
+	// graded on the part read by then (classifier.GradeWithin).
+	Budget time.Duration `yaml:"budget"`
 }
 
 // ConsoleConfig secures the web console.
@@ -168,7 +179,7 @@ func Default() Config {
 			Timeout:      30 * time.Second,
 			MaxBodyBytes: 5 << 20,
 		},
-		Grader:      GraderConfig{Interval: 2 * time.Second, Batch: 200},
+		Grader:      GraderConfig{Interval: 2 * time.Second, Batch: 200, Budget: classifier.DefaultBudget},
 		Levels:      levels,
 		GroupWindow: p.GroupWindow,
 		Console:     ConsoleConfig{SessionLifetime: 12 * time.Hour, IdleTimeout: 2 * time.Hour},
@@ -267,6 +278,12 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 	}
 	if c.Grader.Batch <= 0 {
 		errs = append(errs, doc.Errorf("grader.batch", "每批研判条数必须大于 0"))
+	}
+	if c.Grader.Workers < 0 || c.Grader.Workers > maxGradeWorkers {
+		errs = append(errs, doc.Errorf("grader.workers", "研判并行数应在 0（按 CPU 核数）到 %d 之间", maxGradeWorkers))
+	}
+	if c.Grader.Budget < 100*time.Millisecond || c.Grader.Budget > time.Minute {
+		errs = append(errs, doc.Errorf("grader.budget", "单帖研判限时应在 100ms 到 1m 之间"))
 	}
 	for l, lv := range c.Levels {
 		path := "levels." + strconv.Itoa(l)

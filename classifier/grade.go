@@ -66,11 +66,11 @@ func (e *Engine) candidates(fields *[2]fieldHits, sc *gradeScratch) []int32 {
 // concurrent use.
 func (e *Engine) Grade(p Post) Result { return e.GradeWithin(p, 0) }
 
-// GradeWithin grades one post within about budget (0: no limit). The body
-// is segmented chunk by chunk (segChunk); when half the budget has passed
-// after a chunk, the rest of the body is left out, the grade is made from
-// the title and the body read so far, and Result.CutShort and a reason say
-// so. Half, because matching and rules then cost about as much again as
+// GradeWithin grades one post within about budget (0: no limit). Title
+// and body are segmented chunk by chunk (segChunk); when half the budget
+// has passed after a chunk, the rest is left out (after a title cut short,
+// the whole body), the grade is made from what was read, and
+// Result.CutShort and a reason say so. Half, because matching and rules then cost about as much again as
 // the segmentation, linear in the text read. The first chunk is always
 // read, so a tiny budget gives the same grade every time.
 func (e *Engine) GradeWithin(p Post, budget time.Duration) Result {
@@ -82,28 +82,27 @@ func (e *Engine) GradeWithin(p Post, budget time.Duration) Result {
 	sc := e.scratch.Get().(*gradeScratch)
 	defer e.scratch.Put(sc)
 	var fields [2]fieldHits
-	body := p.Body // what was graded of it
-	for i, text := range [2]string{p.Title, p.Body} {
+	read := [2]string{p.Title, p.Body} // what was graded of each field
+	for i := range read {
+		if i == 1 && len(read[0]) < len(p.Title) {
+			read[1] = "" // the title alone used up the budget
+		}
+		text := read[i]
 		n := e.fold.normalize(text)
 		var cut int
-		dl := deadline
-		if i == 0 {
-			dl = time.Time{} // the title is read whole
-		}
-		sc.f[i].toks, sc.f[i].inner, cut = e.tokens(n.s, sc.f[i].toks, sc.f[i].inner, dl)
+		sc.f[i].toks, sc.f[i].inner, cut = e.tokens(n.s, sc.f[i].toks, sc.f[i].inner, deadline)
 		if cut < len(n.s) {
 			n = n.prefix(cut)
 			_, end := n.origSpan(0, cut)
-			body = text[:end]
+			read[i] = text[:end]
 		}
 		fields[i] = e.match.match(n, sc.f[i].toks, sc.f[i].inner, &sc.f[i])
 	}
 	res := Result{RulesVersion: e.version,
 		Matches: make([]Match, 0, min(len(fields[0].hits)+len(fields[1].hits), 256)+8)}
-	if len(body) < len(p.Body) {
+	if len(read[0]) < len(p.Title) || len(read[1]) < len(p.Body) {
 		res.CutShort = true
-		res.Reasons = append(res.Reasons, fmt.Sprintf("研判超时（限时 %s），仅依据正文前 %d 字（全文 %d 字）",
-			budget, utf8.RuneCountInString(body), utf8.RuneCountInString(p.Body)))
+		res.Reasons = append(res.Reasons, cutShortReason(budget, read, [2]string{p.Title, p.Body}))
 	}
 
 	fires := make([]fired, 0, 32)
@@ -233,10 +232,20 @@ func (e *Engine) GradeWithin(p Post, budget time.Duration) Result {
 	}
 	sortMatches(res.Matches, sc)
 	if res.Relevant { // only relevant posts are filed into incidents
-		res.Words = &Words{Title: tokenTexts(p.Title, &fields[0], sc.f[0].toks),
-			Body: tokenTexts(body, &fields[1], sc.f[1].toks)}
+		res.Words = &Words{Title: tokenTexts(read[0], &fields[0], sc.f[0].toks),
+			Body: tokenTexts(read[1], &fields[1], sc.f[1].toks)}
 	}
 	return res
+}
+
+// cutShortReason tells staff how much of a post a cut-short grade read:
+// 研判超时（限时 2s），仅依据正文前 5461 字（全文 800000 字）.
+func cutShortReason(budget time.Duration, read, full [2]string) string {
+	chars := func(s string) int { return utf8.RuneCountInString(s) }
+	if len(read[0]) < len(full[0]) { // a title too long to read in time
+		return fmt.Sprintf("研判超时（限时 %s），仅依据标题前 %d 字（标题共 %d 字），正文未读", budget, chars(read[0]), chars(full[0]))
+	}
+	return fmt.Sprintf("研判超时（限时 %s），仅依据正文前 %d 字（全文 %d 字）", budget, chars(read[1]), chars(full[1]))
 }
 
 // tokenTexts returns the original text of each token of one field, as

@@ -290,6 +290,13 @@ func TestBudgetCutsGradingShort(t *testing.T) {
 	if again := e.GradeWithin(p, time.Nanosecond); !slices.Equal(again.Reasons, r.Reasons) {
 		t.Errorf("a tiny budget graded differently twice")
 	}
+	// A title too long to read in time: its first chunk, no body.
+	lt := e.GradeWithin(Post{Title: p.Body, Body: "定点医院骗保"}, time.Nanosecond)
+	wantTitle := fmt.Sprintf("研判超时（限时 1ns），仅依据标题前 %d 字（标题共 %d 字），正文未读",
+		utf8.RuneCountInString(p.Body[:k]), utf8.RuneCountInString(p.Body))
+	if !lt.CutShort || lt.Reasons[0] != wantTitle || slices.ContainsFunc(lt.Matches, func(m Match) bool { return m.Field == fieldBody }) {
+		t.Errorf("long title: cut short %v, reason %q, matches %v", lt.CutShort, lt.Reasons[0], lt.Matches)
+	}
 	// A post of one chunk is always read whole.
 	if s := e.GradeWithin(Post{Title: p.Title, Body: p.Body[:k]}, time.Nanosecond); s.CutShort {
 		t.Errorf("a one-chunk post was cut short: %q", s.Reasons[0])

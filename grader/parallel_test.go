@@ -252,6 +252,39 @@ func TestHugePostDoesNotHoldUpShortOnes(t *testing.T) {
 	t.Logf("huge post cut short: %v", cut == 1)
 }
 
+// BenchmarkGradeAndFileHugePost grades and files an 800,000-character
+// dense complaint with the shipped rules and the default budget, as the
+// daemon does. Goal: well under 10 s per post, i.e. about the budget.
+func BenchmarkGradeAndFileHugePost(b *testing.B) {
+	eng, err := classifier.Load(filepath.Join("..", "configs", "rules.yaml"), filepath.Join("..", "configs", "dict"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bench, err := os.ReadFile(filepath.Join("..", "classifier", "testdata", "bench_post.txt"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	huge := string([]rune(strings.Repeat(string(bench), 800_000/len([]rune(string(bench)))+1))[:800_000])
+	st := openStore(b)
+	w := New(Options{Store: st, Grader: classifier.New(eng), Incidents: incident.New(st, incident.DefaultPolicy(), nil),
+		Registerer: prometheus.NewRegistry(), Batch: 10})
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		i++
+		p := &store.Post{Source: "bbs", URL: fmt.Sprintf("http://bbs/huge/%d", i), Title: "异地住院手工报销材料交了五个月",
+			Body: huge + strings.Repeat("。", i), FetchedAt: time.Now()}
+		if _, err := st.SavePost(context.Background(), p); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if n, err := w.ProcessBatch(context.Background()); err != nil || n != 1 {
+			b.Fatalf("filed %d: %v", n, err)
+		}
+	}
+	b.ReportMetric(testutil.ToFloat64(w.cutShort), "cut-short")
+}
+
 // mustIncidentOf returns the number of the incident post id was filed in.
 func mustIncidentOf(t testing.TB, st store.Store, id int64) string {
 	open, err := st.OpenIncidents(context.Background())

@@ -41,6 +41,18 @@ type gradeScratch struct {
 	side  []bool
 }
 
+// small reports whether sc may go back to the pool: the buffers of a huge
+// post (tens of megabytes) are left to the collector rather than kept for
+// the ordinary posts that follow.
+func (sc *gradeScratch) small() bool {
+	for i := range sc.f {
+		if cap(sc.f[i].bound) > 1<<20 || cap(sc.f[i].hits) > 1<<16 {
+			return false
+		}
+	}
+	return cap(sc.tmp) <= 1<<16
+}
+
 // candidates returns, in rule order, the rules whose trigger terms occur.
 func (e *Engine) candidates(fields *[2]fieldHits, sc *gradeScratch) []int32 {
 	cand := sc.cand[:0]
@@ -70,9 +82,10 @@ func (e *Engine) Grade(p Post) Result { return e.GradeWithin(p, 0) }
 // and body are segmented chunk by chunk (segChunk); when half the budget
 // has passed after a chunk, the rest is left out (after a title cut short,
 // the whole body), the grade is made from what was read, and
-// Result.CutShort and a reason say so. Half, because matching and rules then cost about as much again as
-// the segmentation, linear in the text read. The first chunk is always
-// read, so a tiny budget gives the same grade every time.
+// Result.CutShort and a reason say so. Half, because matching and rules
+// then cost about as much again as the segmentation, linear in the text
+// read. The first chunk is always read, so a tiny budget gives the same
+// grade every time.
 func (e *Engine) GradeWithin(p Post, budget time.Duration) Result {
 	var deadline time.Time
 	if budget > 0 {
@@ -80,7 +93,11 @@ func (e *Engine) GradeWithin(p Post, budget time.Duration) Result {
 	}
 	opts := &e.rules.opts
 	sc := e.scratch.Get().(*gradeScratch)
-	defer e.scratch.Put(sc)
+	defer func() {
+		if sc.small() {
+			e.scratch.Put(sc)
+		}
+	}()
 	var fields [2]fieldHits
 	read := [2]string{p.Title, p.Body} // what was graded of each field
 	for i := range read {

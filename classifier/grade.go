@@ -79,17 +79,19 @@ func (e *Engine) candidates(fields *[2]fieldHits, sc *gradeScratch) []int32 {
 func (e *Engine) Grade(p Post) Result { return e.GradeWithin(p, 0) }
 
 // GradeWithin grades one post within about budget (0: no limit). Title
-// and body are segmented chunk by chunk (segChunk); when half the budget
-// has passed after a chunk, the rest is left out (after a title cut short,
-// the whole body), the grade is made from what was read, and
-// Result.CutShort and a reason say so. Half, because matching and rules
-// then cost about as much again as the segmentation, linear in the text
-// read. The first chunk is always read, so a tiny budget gives the same
-// grade every time.
+// and body are segmented chunk by chunk (segChunk); when a third of the
+// budget has passed after a chunk, the rest is left out (after a title cut
+// short, the whole body), the grade is made from what was read, and
+// Result.CutShort and a reason say so. A third, because matching and
+// rules, and then filing the post's words into an incident, each cost
+// about as much again as the segmentation, linear in the text read, so
+// the whole stage stays near the budget however loaded the machine is.
+// The first chunk is always read, so a tiny budget gives the same grade
+// every time.
 func (e *Engine) GradeWithin(p Post, budget time.Duration) Result {
 	var deadline time.Time
 	if budget > 0 {
-		deadline = time.Now().Add(budget / 2)
+		deadline = time.Now().Add(budget / 3)
 	}
 	opts := &e.rules.opts
 	sc := e.scratch.Get().(*gradeScratch)

@@ -113,7 +113,7 @@ func Run(ctx context.Context, opts Options) error {
 	promauto.With(reg).NewGaugeFunc(prometheus.GaugeOpts{Name: "yuqing_build_info", Help: "Build version.",
 		ConstLabels: prometheus.Labels{"version": Version}}, func() float64 { return 1 })
 
-	d := &Daemon{opts: opts, log: log, reg: reg, cls: classifier.New(eng), sem: make(chan struct{}, 1)}
+	d := &Daemon{opts: opts, log: log, reg: reg, cls: classifier.NewWithBudget(eng, cfg.Grader.Budget), sem: make(chan struct{}, 1)}
 	d.cfg.Store(cfg)
 	f := promauto.With(reg)
 	d.reload.ok = f.NewGauge(prometheus.GaugeOpts{Name: "yuqing_rules_last_reload_success",
@@ -160,7 +160,7 @@ func Run(ctx context.Context, opts Options) error {
 		log.Warn("工作日历未覆盖今年，按工作日计算的时限只按周末推算，请更新", "file", cfg.CalendarFile)
 	}
 	worker := grader.New(grader.Options{Store: st, Grader: d.cls, Incidents: inc, Logger: log.With("component", "grader"),
-		Registerer: reg, SourceWeight: sourceWeight, Interval: cfg.Grader.Interval, Batch: cfg.Grader.Batch, Now: opts.Now})
+		Registerer: reg, SourceWeight: sourceWeight, Interval: cfg.Grader.Interval, Batch: cfg.Grader.Batch, Workers: cfg.Grader.Workers, Now: opts.Now})
 	cr, err := crawler.New(crawler.Options{UserAgent: cfg.Crawler.UserAgent, Timeout: cfg.Crawler.Timeout,
 		MaxBodyBytes: cfg.Crawler.MaxBodyBytes, Logger: log.With("component", "crawler"), Registerer: reg})
 	if err != nil {

@@ -380,3 +380,29 @@ func BenchmarkSegment(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkGradeLong grades hostile long posts with no budget: the term
+// 医保 400,000 times (1.2 million hits; quadratic grading took 417 s) and
+// a dense 800,000-character complaint. Goal: linear in the text, an
+// 800,000-character post well under the 2 s DefaultBudget on one core.
+func BenchmarkGradeLong(b *testing.B) {
+	dense := []rune(strings.Repeat(benchText(b), 800_000/len([]rune(benchText(b)))+1))[:800_000]
+	for _, c := range []struct {
+		name string
+		body string
+	}{
+		{"yibao_x400000", strings.Repeat("医保", 400_000)},
+		{"dense_800000_chars", string(dense)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			e := shipped(b)
+			p := Post{Title: benchTitle, Body: c.body}
+			b.SetBytes(int64(len(p.Body)))
+			for b.Loop() {
+				if r := e.Grade(p); r.CutShort || !r.Relevant {
+					b.Fatalf("cut short %v, relevant %v", r.CutShort, r.Relevant)
+				}
+			}
+		})
+	}
+}

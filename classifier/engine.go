@@ -30,6 +30,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
 )
@@ -71,6 +72,10 @@ type Result struct {
 	Matches      []Match
 	Reasons      []string
 	RulesVersion string
+	// CutShort is set when the time budget ran out before the whole body
+	// was read: the verdict comes from the title and the first part of the
+	// body, which the first reason names.
+	CutShort bool `json:"-"`
 	// Words are the post's tokens as grading segmented them, set only when
 	// the post is relevant: incident grouping uses them instead of
 	// segmenting the text again. Not part of the verdict; never stored.
@@ -140,7 +145,7 @@ func Load(rulesFile, dictDir string, logger *slog.Logger) (*Engine, error) {
 		tiers:   sortedTierIdx(cp.opts.Engagement),
 		version: versionOf(h),
 	}
-	e.scratch.New = func() any { return &gradeScratch{mark: make([]bool, len(cp.rules))} }
+	e.scratch.New = func() any { return &gradeScratch{mark: make([]bool, len(cp.rules)), seen: map[uint64]struct{}{}} }
 	if e.seg, err = newSegmenter(words); err != nil {
 		return nil, err
 	}
@@ -233,17 +238,57 @@ func readDicts(dir string, defFreq float64, fold foldTable, h io.Writer) ([]dict
 // Version is the hex hash of the rules file and dictionary bytes.
 func (e *Engine) Version() string { return e.version }
 
+// segChunk is how much text, in bytes, is cut at a time. A long text is
+// cut chunk by chunk: the time budget of a grade is checked between chunks,
+// and the shortest path restarts at each chunk's end, which keeps its
+// float32 distances small. A chunk ends after a sentence end or line
+// break where one is near (where gse's whole-text cut falls too, as no
+// word spans it), so texts up to this size are cut exactly as before and
+// longer ones nearly so.
+const segChunk = 16 << 10
+
 // tokens segments folded text into byte spans, appending to buf[:0], and
-// the domain words' inner boundaries to inner[:0].
-func (e *Engine) tokens(s string, buf [][2]int, inner []int) ([][2]int, []int) {
-	return e.seg.spans(s, buf, inner)
+// the domain words' inner boundaries to inner[:0]. Once deadline (if not
+// zero) has passed it stops after the chunk in hand; cut is where it
+// stopped, len(s) when it cut everything.
+func (e *Engine) tokens(s string, buf [][2]int, inner []int, deadline time.Time) (toks [][2]int, in []int, cut int) {
+	toks, in = buf[:0], inner[:0]
+	for cut < len(s) {
+		end := chunkEnd(s, cut)
+		toks, in = e.seg.appendSpans(s[cut:end], cut, toks, in)
+		cut = end
+		if !deadline.IsZero() && cut < len(s) && time.Now().After(deadline) {
+			break
+		}
+	}
+	return toks, in, cut
+}
+
+// chunkEnd returns where the chunk of s that starts at from ends: after
+// the first sentence end or line break past segChunk bytes, or, in text
+// with none within another segChunk bytes, at the next rune start.
+func chunkEnd(s string, from int) int {
+	if len(s)-from <= segChunk {
+		return len(s)
+	}
+	at := from + segChunk
+	for i, r := range s[at:min(len(s), at+segChunk)] {
+		switch r {
+		case '\n', '。', '！', '？', '；', '!', '?':
+			return at + i + utf8.RuneLen(r)
+		}
+	}
+	for at < len(s) && !utf8.RuneStart(s[at]) {
+		at++
+	}
+	return at
 }
 
 // Segment returns the tokens of text as matching sees them, with offsets
 // and text from the original (e.g. traditional) string.
 func (e *Engine) Segment(text string) []Token {
 	n := e.fold.normalize(text)
-	toks, inner := e.tokens(n.s, nil, nil)
+	toks, inner, _ := e.tokens(n.s, nil, nil, time.Time{})
 	out := make([]Token, 0, len(toks))
 	for _, t := range toks {
 		a, b := n.origSpan(t[0], t[1])

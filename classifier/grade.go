@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
@@ -32,14 +34,31 @@ type gradeScratch struct {
 	f    [2]scratch
 	mark []bool  // mark[r]: rule r is already a candidate
 	cand []int32 // candidate rules of this post
+	// evalRule's and cond's buffers
+	seen  map[uint64]struct{}
+	ints  []int
+	heads [][]int32
+	side  []bool
+}
+
+// small reports whether sc may go back to the pool: the buffers of a huge
+// post (tens of megabytes) are left to the collector rather than kept for
+// the ordinary posts that follow.
+func (sc *gradeScratch) small() bool {
+	for i := range sc.f {
+		if cap(sc.f[i].bound) > 1<<20 || cap(sc.f[i].hits) > 1<<16 {
+			return false
+		}
+	}
+	return cap(sc.tmp) <= 1<<16
 }
 
 // candidates returns, in rule order, the rules whose trigger terms occur.
 func (e *Engine) candidates(fields *[2]fieldHits, sc *gradeScratch) []int32 {
 	cand := sc.cand[:0]
 	for fi := range fields {
-		for _, h := range fields[fi].hits {
-			for _, ri := range e.rules.byTerm[h.term] {
+		for _, id := range fields[fi].terms {
+			for _, ri := range e.rules.byTerm[id] {
 				if !sc.mark[ri] {
 					sc.mark[ri] = true
 					cand = append(cand, ri)
@@ -55,25 +74,64 @@ func (e *Engine) candidates(fields *[2]fieldHits, sc *gradeScratch) []int32 {
 	return cand
 }
 
-// Grade grades one post. Pure and safe for concurrent use.
-func (e *Engine) Grade(p Post) Result {
+// Grade grades one post, however long it takes. Pure and safe for
+// concurrent use.
+func (e *Engine) Grade(p Post) Result { return e.GradeWithin(p, 0) }
+
+// GradeWithin grades one post within about budget (0: no limit). Title
+// and body are segmented chunk by chunk (segChunk); when a third of the
+// budget has passed after a chunk, the rest is left out (after a title cut
+// short, the whole body), the grade is made from what was read, and
+// Result.CutShort and a reason say so. A third, because matching and
+// rules, and then filing the post's words into an incident, each cost
+// about as much again as the segmentation, linear in the text read, so
+// the whole stage stays near the budget however loaded the machine is.
+// The first chunk is always read, so a tiny budget gives the same grade
+// every time.
+func (e *Engine) GradeWithin(p Post, budget time.Duration) Result {
+	var deadline time.Time
+	if budget > 0 {
+		deadline = time.Now().Add(budget / 3)
+	}
 	opts := &e.rules.opts
 	sc := e.scratch.Get().(*gradeScratch)
-	defer e.scratch.Put(sc)
+	defer func() {
+		if sc.small() {
+			e.scratch.Put(sc)
+		}
+	}()
 	var fields [2]fieldHits
-	for i, text := range [2]string{p.Title, p.Body} {
+	read := [2]string{p.Title, p.Body} // what was graded of each field
+	for i := range read {
+		if i == 1 && len(read[0]) < len(p.Title) {
+			read[1] = "" // the title alone used up the budget
+		}
+		text := read[i]
 		n := e.fold.normalize(text)
-		sc.f[i].toks, sc.f[i].inner = e.tokens(n.s, sc.f[i].toks, sc.f[i].inner)
+		var cut int
+		sc.f[i].toks, sc.f[i].inner, cut = e.tokens(n.s, sc.f[i].toks, sc.f[i].inner, deadline)
+		if cut < len(n.s) {
+			n = n.prefix(cut)
+			_, end := n.origSpan(0, cut)
+			read[i] = text[:end]
+		}
 		fields[i] = e.match.match(n, sc.f[i].toks, sc.f[i].inner, &sc.f[i])
 	}
-	res := Result{RulesVersion: e.version, Matches: make([]Match, 0, len(fields[0].hits)+len(fields[1].hits)+8)}
+	res := Result{RulesVersion: e.version,
+		Matches: make([]Match, 0, min(len(fields[0].hits)+len(fields[1].hits), 256)+8)}
+	if len(read[0]) < len(p.Title) || len(read[1]) < len(p.Body) {
+		res.CutShort = true
+		res.Reasons = append(res.Reasons, cutShortReason(read, [2]string{p.Title, p.Body}))
+	}
 
 	fires := make([]fired, 0, 32)
 	var score float64
 	votes := map[string]float64{}
+	capped := false
 	for _, ri := range e.candidates(&fields, sc) {
 		r := &e.rules.rules[ri]
-		f, excl, ok := e.evalRule(r, &fields, &res.Matches)
+		f, excl, ok, c := e.evalRule(r, &fields, &res.Matches, sc)
+		capped = capped || c
 		if excl != "" {
 			res.Reasons = append(res.Reasons, fmt.Sprintf("规则 %s%s 因排除词「%s」不生效", r.id, noteOf(r), excl))
 		}
@@ -151,6 +209,9 @@ func (e *Engine) Grade(p Post) Result {
 	for _, f := range fires {
 		res.Reasons = append(res.Reasons, e.reason(f, res.Relevant))
 	}
+	if capped {
+		res.Reasons = append(res.Reasons, fmt.Sprintf("命中处过多：每条规则每个词在标题、正文中各只列出前 %d 处", maxMatchesPerTerm))
+	}
 	if sw != 1 {
 		res.Reasons = append(res.Reasons, fmt.Sprintf("来源 %s 权重 ×%.2f", p.Source, sw))
 	}
@@ -190,10 +251,21 @@ func (e *Engine) Grade(p Post) Result {
 	}
 	sortMatches(res.Matches, sc)
 	if res.Relevant { // only relevant posts are filed into incidents
-		res.Words = &Words{Title: tokenTexts(p.Title, &fields[0], sc.f[0].toks),
-			Body: tokenTexts(p.Body, &fields[1], sc.f[1].toks)}
+		res.Words = &Words{Title: tokenTexts(read[0], &fields[0], sc.f[0].toks),
+			Body: tokenTexts(read[1], &fields[1], sc.f[1].toks)}
 	}
 	return res
+}
+
+// cutShortReason tells staff how much of a post a cut-short grade read:
+// 研判超时，仅依据正文前 5461 字（全文 800000 字）. The budget itself is an
+// operator setting, not something staff act on, so it is not named.
+func cutShortReason(read, full [2]string) string {
+	chars := func(s string) int { return utf8.RuneCountInString(s) }
+	if len(read[0]) < len(full[0]) { // a title too long to read in time
+		return fmt.Sprintf("研判超时，仅依据标题前 %d 字（标题共 %d 字），正文未读", chars(read[0]), chars(full[0]))
+	}
+	return fmt.Sprintf("研判超时，仅依据正文前 %d 字（全文 %d 字）", chars(read[1]), chars(full[1]))
 }
 
 // tokenTexts returns the original text of each token of one field, as
@@ -313,10 +385,20 @@ func (e *Engine) reason(f fired, relevant bool) string {
 	return sb.String()
 }
 
+// maxMatchesPerTerm caps the evidence a rule records per term and field.
+// A long post can hold a term hundreds of thousands of times; every
+// occurrence would go into the stored grade and onto the detail page. The
+// first places are enough to see why a rule fired (the labelled posts have
+// at most 44), and keeping a term's first hits also keeps its first
+// highlights. Whether a rule fires and how much it weighs still count every
+// hit.
+const maxMatchesPerTerm = 100
+
 // evalRule decides whether r fires. It returns the exclusion term when a
 // none-term vetoed an otherwise firing rule.
-// The evidence of a firing rule is appended to dst.
-func (e *Engine) evalRule(r *rule, fields *[2]fieldHits, dst *[]Match) (fired, string, bool) {
+// The evidence of a firing rule is appended to dst; capped reports that
+// some of it was left out (maxMatchesPerTerm).
+func (e *Engine) evalRule(r *rule, fields *[2]fieldHits, dst *[]Match, sc *gradeScratch) (f fired, excl string, ok, capped bool) {
 	var scope []int
 	switch r.scope {
 	case scopeTitle:
@@ -326,18 +408,18 @@ func (e *Engine) evalRule(r *rule, fields *[2]fieldHits, dst *[]Match) (fired, s
 	default:
 		scope = []int{0, 1}
 	}
-	if !e.cond(r, fields, scope) {
-		return fired{}, "", false
+	if !e.cond(r, fields, scope, sc) {
+		return fired{}, "", false, false
 	}
 	for _, fi := range scope {
 		for _, id := range r.none {
 			if fields[fi].has(id) {
-				return fired{}, e.rules.terms[id].text, false
+				return fired{}, e.rules.terms[id].text, false, false
 			}
 		}
 	}
-	f := fired{r: r, factor: 1, vfactor: 1}
-	if r.scope != scopeBody && e.cond(r, fields, []int{0}) {
+	f = fired{r: r, factor: 1, vfactor: 1}
+	if r.scope != scopeBody && e.cond(r, fields, []int{0}, sc) {
 		f.factor, f.vfactor = e.rules.opts.TitleFactor, e.rules.opts.TitleVoteFactor
 	}
 	if r.perTerm > 1 {
@@ -353,10 +435,41 @@ func (e *Engine) evalRule(r *rule, fields *[2]fieldHits, dst *[]Match) (fired, s
 		f.factor *= float64(min(n, r.perTerm))
 		f.vfactor *= float64(min(n, r.perTerm))
 	}
-	// Collect the evidence: every hit of the rule's positive terms in scope.
-	var seenTerm []int // terms already listed
-	var spanBuf [32]uint64
-	spans := spanBuf[:0] // field, start and end of this rule's matches
+	// Collect the evidence: the hits of the rule's positive terms in scope,
+	// each place once (医保* and *医保 on one 医保 are one match, listed
+	// under the term that came first), at most maxMatchesPerTerm per term
+	// and field. The places already listed are few on most posts and kept
+	// in a slice; past smallSeen they go into a map, bounded by the cap.
+	const smallSeen = 32
+	var spanBuf [smallSeen]uint64
+	spans := spanBuf[:0]
+	seen := sc.seen
+	listed := func(key uint64) bool {
+		if len(spans) < smallSeen {
+			if slices.Contains(spans, key) {
+				return true
+			}
+			spans = append(spans, key)
+			return false
+		}
+		if len(seen) == 0 {
+			for _, k := range spans {
+				seen[k] = struct{}{}
+			}
+		}
+		if _, ok := seen[key]; ok {
+			return true
+		}
+		seen[key] = struct{}{}
+		return false
+	}
+	defer func() {
+		if len(seen) > 0 {
+			clear(seen)
+		}
+	}()
+	var termBuf [8]int
+	seenTerm := termBuf[:0] // terms already listed: a rule has a handful
 	inField := [2]bool{}
 	addList := func(ids []int) {
 		for _, id := range ids {
@@ -365,24 +478,26 @@ func (e *Engine) evalRule(r *rule, fields *[2]fieldHits, dst *[]Match) (fired, s
 			}
 			for _, fi := range scope {
 				fh := &fields[fi]
-				fresh := false
+				name := fieldTitle
+				if fi == 1 {
+					name = fieldBody
+				}
+				kept := 0
 				for _, hi := range fh.of(id) {
+					if kept == maxMatchesPerTerm {
+						capped = true
+						break
+					}
 					h := fh.hits[hi]
 					a, b := fh.norm.origSpan(h.start, h.end)
-					name := fieldTitle
-					if fi == 1 {
-						name = fieldBody
+					if listed(uint64(fi)<<62 | uint64(a)<<31 | uint64(b)) {
+						continue
 					}
-					key := uint64(fi)<<62 | uint64(a)<<31 | uint64(b)
-					if slices.Contains(spans, key) {
-						continue // 医保* and *医保 on one 医保 are one match
-					}
-					spans = append(spans, key)
-					fresh = true
+					kept++
 					*dst = append(*dst, Match{Rule: r.id, Term: e.rules.terms[id].text, Field: name, Start: a, End: b})
 					inField[fi] = true
 				}
-				if fresh && !slices.Contains(seenTerm, id) {
+				if kept > 0 && !slices.Contains(seenTerm, id) {
 					seenTerm = append(seenTerm, id)
 					f.terms = append(f.terms, e.rules.terms[id].text)
 				}
@@ -405,11 +520,11 @@ func (e *Engine) evalRule(r *rule, fields *[2]fieldHits, dst *[]Match) (fired, s
 	default:
 		f.where = "正文"
 	}
-	return f, "", true
+	return f, "", true, capped
 }
 
 // cond evaluates any/all/near over the given fields.
-func (e *Engine) cond(r *rule, fields *[2]fieldHits, scope []int) bool {
+func (e *Engine) cond(r *rule, fields *[2]fieldHits, scope []int, sc *gradeScratch) bool {
 	hasAny := func(ids []int) bool {
 		for _, fi := range scope {
 			for _, id := range ids {
@@ -423,23 +538,8 @@ func (e *Engine) cond(r *rule, fields *[2]fieldHits, scope []int) bool {
 	if len(r.any) > 0 && !hasAny(r.any) {
 		return false
 	}
-	if r.minCount > 1 {
-		// Count distinct places: 医保* and *医保 on one 医保 count once.
-		n := 0
-		for _, fi := range scope {
-			var starts []int
-			for _, id := range r.any {
-				for _, hi := range fields[fi].of(id) {
-					if st := fields[fi].hits[hi].start; !slices.Contains(starts, st) {
-						starts = append(starts, st)
-					}
-				}
-			}
-			n += len(starts)
-		}
-		if n < r.minCount {
-			return false
-		}
+	if r.minCount > 1 && distinctStarts(fields, scope, r.any, sc) < r.minCount {
+		return false
 	}
 	for _, l := range r.all {
 		if !hasAny(l) {
@@ -447,37 +547,90 @@ func (e *Engine) cond(r *rule, fields *[2]fieldHits, scope []int) bool {
 		}
 	}
 	for _, n := range r.near {
-		if !nearIn(fields, scope, n) {
+		if !nearIn(fields, scope, n, sc) {
 			return false
 		}
 	}
 	return true
 }
 
-func nearIn(fields *[2]fieldHits, scope []int, n near) bool {
+// distinctStarts counts the places where terms ids occur in scope: 医保*
+// and *医保 on one 医保 count once. Sorting the starts keeps it
+// O(h log h) in the hits, where checking each against a list was
+// quadratic on a long post.
+func distinctStarts(fields *[2]fieldHits, scope []int, ids []int, sc *gradeScratch) int {
+	n := 0
+	for _, fi := range scope {
+		starts := sc.ints[:0]
+		for _, id := range ids {
+			for _, hi := range fields[fi].of(id) {
+				starts = append(starts, fields[fi].hits[hi].start)
+			}
+		}
+		slices.Sort(starts)
+		n += len(slices.Compact(starts))
+		sc.ints = starts[:0]
+	}
+	return n
+}
+
+// nearIn reports whether a hit of n.a and a hit of n.b lie at most
+// n.within tokens apart (or overlap) in one field of scope.
+//
+// Hits x and y are near exactly when the token intervals
+// [tokA, tokB+within+1] of the two overlap. Each term's hits come in
+// increasing position, so merging the terms' lists yields every interval
+// in order of its start, and one sweep that remembers the furthest end seen
+// on each side finds an overlapping pair: O(h·k) for h hits of k terms,
+// where comparing every pair was |a|×|b| (417 s for "医保"×400,000).
+func nearIn(fields *[2]fieldHits, scope []int, n near, sc *gradeScratch) bool {
 	for _, fi := range scope {
 		fh := &fields[fi]
-		for _, a := range n.a {
-			for _, ha := range fh.of(a) {
-				x := fh.hits[ha]
-				for _, b := range n.b {
-					for _, hb := range fh.of(b) {
-						y := fh.hits[hb]
-						var gap int
-						switch {
-						case y.tokA > x.tokB:
-							gap = y.tokA - x.tokB - 1
-						case x.tokA > y.tokB:
-							gap = x.tokA - y.tokB - 1
-						default:
-							gap = 0 // overlapping
-						}
-						if gap <= n.within {
-							return true
-						}
-					}
+		// heads[i] is the unread part of the i-th list; side[i] tells
+		// whether it belongs to n.b. A term in both lists is in both.
+		heads, side := sc.heads[:0], sc.side[:0]
+		for _, id := range n.a {
+			if l := fh.of(id); len(l) > 0 {
+				heads, side = append(heads, l), append(side, false)
+			}
+		}
+		na := len(heads)
+		for _, id := range n.b {
+			if l := fh.of(id); len(l) > 0 {
+				heads, side = append(heads, l), append(side, true)
+			}
+		}
+		sc.heads, sc.side = heads, side
+		if na == 0 || na == len(heads) {
+			continue // one side has no hit in this field
+		}
+		found := false
+		reach := [2]int{-1, -1} // furthest interval end seen on each side
+		for {
+			best := -1
+			for i, l := range heads {
+				if len(l) > 0 && (best < 0 || fh.hits[l[0]].tokA < fh.hits[heads[best][0]].tokA) {
+					best = i
 				}
 			}
+			if best < 0 {
+				break
+			}
+			h := fh.hits[heads[best][0]]
+			heads[best] = heads[best][1:]
+			s := 0
+			if side[best] {
+				s = 1
+			}
+			if reach[1-s] >= h.tokA {
+				found = true
+				break
+			}
+			reach[s] = max(reach[s], h.tokB+n.within+1)
+		}
+		clear(heads) // drop the references into the scratch until next use
+		if found {
+			return true
 		}
 	}
 	return false

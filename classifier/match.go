@@ -125,6 +125,7 @@ type fieldHits struct {
 	// the number of terms.
 	order  []int32
 	lo, hi []int32
+	terms  []int32 // the terms that occur, each once
 }
 
 // of returns the indexes into hits of term id.
@@ -377,7 +378,7 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 		}
 		sc.hi[id] = int32(i + 1)
 	}
-	fh.lo, fh.hi = sc.lo, sc.hi
+	fh.lo, fh.hi, fh.terms = sc.lo, sc.hi, sc.used
 	return fh
 }
 

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"testing"
+	"time"
 )
 
 // TestRegexPrefiltersKeepMatches checks that the shortcuts of regex terms
@@ -25,7 +26,7 @@ func TestRegexPrefiltersKeepMatches(t *testing.T) {
 	}
 	for _, text := range texts {
 		n := e.fold.normalize(text)
-		toks, inner := e.tokens(n.s, nil, nil)
+		toks, inner, _ := e.tokens(n.s, nil, nil, time.Time{})
 		var sc scratch
 		fh := m.match(n, toks, inner, &sc)
 		// Regex terms start at token starts and at domain words' inner

@@ -134,3 +134,11 @@ func (n normText) origSpan(start, end int) (int, int) {
 	}
 	return int(n.orig[start]), int(n.orig[end])
 }
+
+// prefix is n cut to its first k bytes (k at a rune start).
+func (n normText) prefix(k int) normText {
+	if n.orig == nil {
+		return normText{s: n.s[:k]}
+	}
+	return normText{s: n.s[:k], orig: n.orig[:k+1]}
+}

@@ -186,7 +186,12 @@ func newSegmenter(words []dictWord) (*segmenter, error) {
 // inner boundaries of the domain words among them (see domainNode.inner),
 // in increasing order, to inner[:0].
 func (s *segmenter) spans(text string, out [][2]int, inner []int) ([][2]int, []int) {
-	out, inner = out[:0], inner[:0]
+	return s.appendSpans(text, 0, out[:0], inner[:0])
+}
+
+// appendSpans is spans appending to out and inner, with every offset moved
+// by off: the cut of one chunk of a longer text.
+func (s *segmenter) appendSpans(text string, off int, out [][2]int, inner []int) ([][2]int, []int) {
 	if text == "" {
 		return out, inner
 	}
@@ -216,20 +221,21 @@ func (s *segmenter) spans(text string, out [][2]int, inner []int) ([][2]int, []i
 	}
 	// Walk the cheapest path back, then emit it front to back.
 	doms := sc.doms[:0]
+	first := len(out)
 	for end := len(units) - 1; end >= 0; end -= jumps[end].n {
 		out = append(out, [2]int{end - jumps[end].n + 1, end + 1}) // unit indices for now
 		doms = append(doms, jumps[end].dom)
 	}
-	slices.Reverse(out)
+	slices.Reverse(out[first:])
 	slices.Reverse(doms)
-	pos, u := 0, 0
-	for i := range out {
+	pos, u := off, 0
+	for i := first; i < len(out); i++ {
 		start := pos
 		for ; u < out[i][1]; u++ {
 			pos += len(units[u])
 		}
 		out[i] = [2]int{start, pos}
-		if d := doms[i]; d != nil {
+		if d := doms[i-first]; d != nil {
 			for _, off := range d.inner {
 				inner = append(inner, start+off)
 			}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/calendar"
+	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/crawler"
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
@@ -78,10 +79,20 @@ type CrawlerConfig struct {
 	MaxBodyBytes int           `yaml:"max_body_bytes"`
 }
 
+// maxGradeWorkers bounds grader.workers: past the cores, more graders only
+// hold more posts in memory.
+const maxGradeWorkers = 64
+
 // GraderConfig tunes the grading loop.
 type GraderConfig struct {
 	Interval time.Duration `yaml:"interval"`
 	Batch    int           `yaml:"batch"`
+	// Workers grade in parallel (0: one per CPU core); filing stays in
+	// post order.
+	Workers int `yaml:"workers"`
+	// Budget is the time one post may take to grade; a longer post is
+	// graded on the part read by then (classifier.GradeWithin).
+	Budget time.Duration `yaml:"budget"`
 }
 
 // ConsoleConfig secures the web console.
@@ -124,7 +135,8 @@ const (
 	maxGraderBatch    = 10000
 )
 
-// checkListen accepts host:port where port is 1-65535 and host is empty
+// checkListen accepts host:port where port is 0-65535 (0: any free port,
+// which tests use) and host is empty
 // (every interface), an IP address or a host name: net.SplitHostPort alone
 // lets "127.0.0.1:99999" and "my host:80" through to fail at start-up.
 func checkListen(addr string) error {
@@ -132,8 +144,8 @@ func checkListen(addr string) error {
 	if err != nil {
 		return err
 	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return fmt.Errorf("端口 %q 应为 1 到 65535 的数字", port)
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("端口 %q 应为 0 到 65535 的数字", port)
 	}
 	if host == "" {
 		return nil
@@ -201,7 +213,7 @@ func Default() Config {
 			Timeout:      30 * time.Second,
 			MaxBodyBytes: 5 << 20,
 		},
-		Grader:      GraderConfig{Interval: 2 * time.Second, Batch: 200},
+		Grader:      GraderConfig{Interval: 2 * time.Second, Batch: 200, Budget: classifier.DefaultBudget},
 		Levels:      levels,
 		GroupWindow: p.GroupWindow,
 		Console:     ConsoleConfig{SessionLifetime: 12 * time.Hour, IdleTimeout: 2 * time.Hour},
@@ -301,6 +313,12 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 	}
 	if c.Grader.Batch <= 0 || c.Grader.Batch > maxGraderBatch {
 		errs = append(errs, doc.Errorf("grader.batch", "每批研判条数应在 1 到 %d 之间", maxGraderBatch))
+	}
+	if c.Grader.Workers < 0 || c.Grader.Workers > maxGradeWorkers {
+		errs = append(errs, doc.Errorf("grader.workers", "研判并行数应在 0（按 CPU 核数）到 %d 之间", maxGradeWorkers))
+	}
+	if c.Grader.Budget < 100*time.Millisecond || c.Grader.Budget > time.Minute {
+		errs = append(errs, doc.Errorf("grader.budget", "单帖研判限时应在 100 毫秒到 1 分钟之间"))
 	}
 	for l, lv := range c.Levels {
 		path := "levels." + strconv.Itoa(l)

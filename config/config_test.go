@@ -42,7 +42,7 @@ func TestMinimalFileGetsDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.ExternalURL != "http://127.0.0.1:9999" || c.Store.Path != filepath.Join(dir, "data", "yuqing.db") ||
-		len(c.Levels) != 4 || c.Grader.Batch != 200 {
+		len(c.Levels) != 4 || c.Grader.Batch != 200 || c.Grader.Budget != 2*time.Second || c.Grader.Workers != 0 {
 		t.Errorf("defaults not applied: %+v", c)
 	}
 }
@@ -59,10 +59,12 @@ func TestLoadErrorsNameFileLineAndField(t *testing.T) {
 		"levels:\n  1:\n    followup: 1h\n    ack: -1s\n":       "levels.1.ack: 签收时限不能为负",
 		"time_zone: Mars/Olympus\n":                             "y.yaml:1: time_zone: 未知时区",
 		"grader:\n  batchsize: 3\n":                             "y.yaml:2: batchsize: 未知字段",
+		"grader:\n  budget: 10ms\n":                             "y.yaml:2: grader.budget: 单帖研判限时应在 100 毫秒到 1 分钟之间",
+		"grader:\n  workers: -1\n":                              "y.yaml:2: grader.workers: 研判并行数",
 		"sources_file: missing.yaml\n":                          "missing.yaml: 无法读取",
 		"listen: 127.0.0.1:99999\n":                             "y.yaml:1: listen: 监听地址应为 主机:端口",
 		"listen: my host:8080\n":                                "y.yaml:1: listen: 监听地址应为 主机:端口",
-		"listen: 127.0.0.1:0\n":                                 "y.yaml:1: listen: 监听地址应为 主机:端口",
+		"listen: 127.0.0.1:http\n":                              "y.yaml:1: listen: 监听地址应为 主机:端口",
 		"crawler:\n  max_body_bytes: 1e14\n":                    "y.yaml:2: crawler.max_body_bytes: 页面大小上限应在",
 		"crawler:\n  timeout: 240h\n":                           "y.yaml:2: crawler.timeout: 单次请求超时应大于 0、不超过 10分钟",
 		"grader:\n  batch: 100000000\n":                         "y.yaml:2: grader.batch: 每批研判条数应在 1 到 10000 之间",

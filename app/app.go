@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/net/netutil"
 
 	"github.com/yuqing-bureau/yuqing/alerting"
 	"github.com/yuqing-bureau/yuqing/auth"
@@ -200,9 +201,9 @@ func Run(ctx context.Context, opts Options) error {
 	mux.Handle("POST /-/reload", console.Protect(auth.RoleOperator, http.HandlerFunc(d.handleReload)))
 	mux.Handle("/", console.Handler())
 
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv := newHTTPServer(cfg.Console, mux, log)
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() { serveErr <- srv.Serve(netutil.LimitListener(ln, cfg.Console.MaxConnections)) }()
 	log.Info("服务已启动", "listen", addr, "console", cfg.ExternalURL, "sources", len(cfg.Sources),
 		"startup", time.Since(start).Round(time.Millisecond))
 	if opts.Ready != nil {
@@ -302,6 +303,16 @@ func (d *Daemon) handleReload(w http.ResponseWriter, _ *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "重新加载成功，规则版本", d.cls.Engine().Version())
+}
+
+// newHTTPServer returns the server for the console, API and /metrics with
+// every phase of a connection bounded: a client that sends slowly, reads
+// slowly or idles on a keep-alive connection is cut off (the connection
+// cap is applied to the listener by the caller).
+func newHTTPServer(c config.ConsoleConfig, h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: min(10*time.Second, c.ReadTimeout), ReadTimeout: c.ReadTimeout,
+		WriteTimeout: c.WriteTimeout, IdleTimeout: c.ConnIdleTimeout, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 }
 
 // requireToken lets through only requests that carry token as a bearer

@@ -13,21 +13,11 @@ import (
 // answers only a request bearing that token, as Prometheus sends it with
 // authorization.credentials_file.
 func TestMetricsTokenProtectsMetrics(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.CopyFS(filepath.Join(dir, "dict"), os.DirFS(filepath.Join("..", "configs", "dict"))); err != nil {
-		t.Fatal(err)
-	}
-	copyFile(t, filepath.Join("..", "configs", "rules.yaml"), filepath.Join(dir, "rules.yaml"))
 	const token = "0d6f3b2a9c8e7d1f4a5b6c7d8e9f0a1b"
-	for name, text := range map[string]string{
-		"sources.yaml":     "sources: []\n",
+	dir := daemonDir(t, map[string]string{
 		"prometheus.token": token + "\n",
 		"yuqing.yaml":      "store:\n  path: y.db\nmetrics:\n  token_file: prometheus.token\n",
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	addr, stop := startDaemon(t, filepath.Join(dir, "yuqing.yaml"))
 	defer stop()
 
@@ -61,4 +51,24 @@ func TestMetricsTokenProtectsMetrics(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
+}
+
+// daemonDir lays out a configuration directory with the shipped rules and
+// dictionary, no sources, and files (name → content) on top.
+func daemonDir(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(filepath.Join(dir, "dict"), os.DirFS(filepath.Join("..", "configs", "dict"))); err != nil {
+		t.Fatal(err)
+	}
+	copyFile(t, filepath.Join("..", "configs", "rules.yaml"), filepath.Join(dir, "rules.yaml"))
+	if _, ok := files["sources.yaml"]; !ok {
+		files["sources.yaml"] = "sources: []\n"
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }

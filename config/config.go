@@ -98,6 +98,16 @@ type ConsoleConfig struct {
 	// whose X-Forwarded-For header gives the client address; empty (the
 	// default): the peer address is the client's.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// The HTTP server's limits (console, API and /metrics share it), so
+	// slow or idle clients cannot hold connections and memory forever:
+	// ReadTimeout bounds reading one request with its body, WriteTimeout
+	// writing its response, ConnIdleTimeout a keep-alive connection
+	// waiting for its next request; MaxConnections caps open connections
+	// (more wait in the kernel's queue until one closes).
+	ReadTimeout     time.Duration `yaml:"read_timeout"`
+	WriteTimeout    time.Duration `yaml:"write_timeout"`
+	ConnIdleTimeout time.Duration `yaml:"conn_idle_timeout"`
+	MaxConnections  int           `yaml:"max_connections"`
 }
 
 // MetricsConfig protects /metrics. Its series carry incident titles and
@@ -171,7 +181,8 @@ func Default() Config {
 		Grader:      GraderConfig{Interval: 2 * time.Second, Batch: 200},
 		Levels:      levels,
 		GroupWindow: p.GroupWindow,
-		Console:     ConsoleConfig{SessionLifetime: 12 * time.Hour, IdleTimeout: 2 * time.Hour},
+		Console: ConsoleConfig{SessionLifetime: 12 * time.Hour, IdleTimeout: 2 * time.Hour,
+			ReadTimeout: 30 * time.Second, WriteTimeout: time.Minute, ConnIdleTimeout: time.Minute, MaxConnections: 512},
 		Grouping: GroupingConfig{SimHashDistance: p.SimHashDistance, EventWindow: p.EventWindow,
 			EventMinTerms: p.EventMinTerms, BurstWindow: p.BurstWindow, BurstPosts: p.BurstPosts},
 		Offices: slices.Clone(p.Offices),
@@ -297,6 +308,17 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 	}
 	if c.Console.IdleTimeout < time.Minute {
 		errs = append(errs, doc.Errorf("console.idle_timeout", "登录空闲超时至少 1 分钟"))
+	}
+	for _, t := range []struct {
+		d    time.Duration
+		path string
+	}{{c.Console.ReadTimeout, "read_timeout"}, {c.Console.WriteTimeout, "write_timeout"}, {c.Console.ConnIdleTimeout, "conn_idle_timeout"}} {
+		if t.d <= 0 || t.d > time.Hour {
+			errs = append(errs, doc.Errorf("console."+t.path, "超时应大于 0、不超过 1 小时，实际为 %s", t.d))
+		}
+	}
+	if n := c.Console.MaxConnections; n < 8 || n > 100000 {
+		errs = append(errs, doc.Errorf("console.max_connections", "最大连接数应在 8 到 100000 之间，实际为 %d", n))
 	}
 	for i, p := range c.Console.TrustedProxies {
 		if _, err := parseProxy(p); err != nil {

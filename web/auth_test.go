@@ -647,3 +647,54 @@ func TestClientIPBehindTrustedProxy(t *testing.T) {
 		}
 	})
 }
+
+// TestUserNoticesFromFixedList: /admin/users?ok= shows only the notices
+// the console itself redirects to, filled with well-formed values; any
+// other text, or a known key with a malformed value, shows no notice.
+func TestUserNoticesFromFixedList(t *testing.T) {
+	f := setup(t)
+	admin := loginClient(t, f.srv, "admin", true)
+	notice := func(query string) string {
+		t.Helper()
+		code, page, _ := do(t, admin, "GET", f.srv.URL+"/admin/users?"+query, "", nil)
+		if code != http.StatusOK {
+			t.Fatalf("GET /admin/users?%s: %d", query, code)
+		}
+		_, rest, ok := strings.Cut(page, `class="notice ok" role="status">`)
+		if !ok {
+			return ""
+		}
+		text, _, _ := strings.Cut(rest, "</p>")
+		return text
+	}
+	// The redirects after real changes name their notice.
+	form := url.Values{"name": {"qian"}, "display": {"钱科员"}, "role": {"handler"}, "password": {"qian-password"}}.Encode()
+	_, _, h := do(t, admin, "POST", f.srv.URL+"/admin/users", form, nil)
+	loc, _ := url.Parse(h.Get("Location"))
+	if got := notice(loc.RawQuery); got != "已新建账号 qian" {
+		t.Errorf("after adding qian: notice %q", got)
+	}
+	_, _, h = do(t, admin, "POST", f.srv.URL+"/admin/users/QIAN/role", "role=viewer", nil)
+	loc, _ = url.Parse(h.Get("Location"))
+	if got := notice(loc.RawQuery); got != "已将 qian 的角色改为查看员" {
+		t.Errorf("after the role change: notice %q", got)
+	}
+	for _, q := range []string{
+		"ok=" + url.QueryEscape("密码已过期，请拨打 010-12345678 重置"),
+		"ok=" + url.QueryEscape("已新建账号 qian"),
+		"ok=added",
+		"ok=added&name=" + url.QueryEscape("请联系管理员"),
+		"ok=added&name=" + url.QueryEscape("<b>x</b>"),
+		"ok=role&name=qian&role=god",
+		"ok=revoked&id=" + url.QueryEscape("1 请回电"),
+		"ok=revoked&id=-3",
+		"ok=ADDED&name=qian",
+	} {
+		if got := notice(q); got != "" {
+			t.Errorf("?%s shows notice %q, want none", q, got)
+		}
+	}
+	if got := notice("ok=revoked&id=7"); got != "已吊销令牌 #7" {
+		t.Errorf("revoked notice %q", got)
+	}
+}

@@ -289,15 +289,18 @@ const UnknownAccount = "（未知账号）"
 
 // Login checks a name and password from ip and opens a session. It returns
 // the raw session ID for the cookie. Failures are rate limited per account
-// and address, per address and per account, and audited; the attempt is
-// counted before the password is checked, so parallel guesses cannot
-// outrun the limit.
+// and address, per address and per account, and audited; correct logins
+// are not limited. The attempt is held by the limiter while the password
+// is checked, so parallel guesses cannot outrun the limit.
 func (s *Service) Login(ctx context.Context, name, pw, ip, userAgent string) (string, Principal, error) {
 	typed := strings.ToLower(strings.TrimSpace(name))
 	if utf8.RuneCountInString(typed) > 64 {
 		typed = string([]rune(typed)[:64])
 	}
-	res, refused := s.limiter.Reserve(typed, ip)
+	res, refused, err := s.limiter.Reserve(ctx, typed, ip)
+	if err != nil {
+		return "", Principal{}, err
+	}
 	if refused != nil {
 		if refused.First { // once per key and window: refusals cannot flood the log
 			who := s.auditName(ctx, typed)
@@ -309,9 +312,9 @@ func (s *Service) Login(ctx context.Context, name, pw, ip, userAgent string) (st
 		}
 		return "", Principal{}, &RateLimitedError{Wait: refused.Wait}
 	}
-	// The attempt already counts as a failure; only a success or an
-	// internal error takes it back.
+	defer res.Cancel() // an attempt that ends without a verdict (an error) does not count
 	fail := func(who, why string) (string, Principal, error) {
+		res.Fail()
 		s.Audit(ctx, Actor{Name: who, IP: ip}, "login.failed", who, why, false)
 		return "", Principal{}, ErrBadCredentials
 	}
@@ -322,12 +325,10 @@ func (s *Service) Login(ctx context.Context, name, pw, ip, userAgent string) (st
 		return fail(UnknownAccount, "用户不存在")
 	}
 	if err != nil {
-		res.Cancel()
 		return "", Principal{}, err
 	}
 	ok, err := s.verify(ctx, u.PasswordHash, pw)
 	if err != nil && !errors.Is(err, ErrBadHash) {
-		res.Cancel()
 		return "", Principal{}, err
 	}
 	if !ok {

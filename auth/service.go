@@ -58,6 +58,7 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	limiter *Limiter
+	noisy   *auditThrottle
 	hashing chan struct{}
 	dummy   struct {
 		once sync.Once
@@ -89,7 +90,8 @@ func New(opts Options) *Service {
 		opts.MaxHashing = 4
 	}
 	return &Service{opts: opts, st: opts.Store, log: opts.Logger, now: opts.Now,
-		limiter: NewLimiter(opts.Limits, opts.Now), hashing: make(chan struct{}, opts.MaxHashing)}
+		limiter: NewLimiter(opts.Limits, opts.Now), hashing: make(chan struct{}, opts.MaxHashing),
+		noisy: newAuditThrottle(refusalBurst, refusalEvery, opts.Limits.MaxKeys)}
 }
 
 // Store returns the store the service keeps its records in.
@@ -470,17 +472,63 @@ func CheckCSRF(sessionID, got string) bool {
 	return want != "" && hmac.Equal([]byte(want), []byte(got))
 }
 
-// Audit appends one row to the audit log, with personal data in detail
-// masked. A failure to write is logged, never hidden: the caller's action
-// has already happened.
+// The bounds of one audit row: a target (a path, an account) of at most
+// MaxAuditTarget runes and a detail of at most MaxAuditDetail runes, that
+// is at most 1 KiB, whatever a request carried.
+const (
+	MaxAuditTarget = 256
+	MaxAuditDetail = 250
+)
+
+// Audit appends one row to the audit log, with personal data in target
+// and detail masked and both cut to their bounds. A failure to write is
+// logged, never hidden: the caller's action has already happened.
 func (s *Service) Audit(ctx context.Context, by Actor, action, target, detail string, ok bool) {
-	// Masked first, then cut (never inside a number): a number cut first
-	// would no longer be recognised and its stub would be stored unmasked.
-	e := store.AuditEntry{At: s.now(), Actor: by.Name, IP: by.IP, Action: action, Target: privacy.Mask(target),
-		Detail: privacy.Truncate(privacy.Mask(detail), 500), OK: ok}
+	e := store.AuditEntry{At: s.now(), Actor: by.Name, IP: by.IP, Action: action,
+		Target: auditText(target, MaxAuditTarget), Detail: auditText(detail, MaxAuditDetail), OK: ok}
 	if err := s.st.AppendAudit(context.WithoutCancel(ctx), e); err != nil {
 		s.log.Error("写入审计日志失败", "action", action, "actor", by.Name, "err", err)
 	}
+}
+
+// auditText masks s and cuts it to n runes. Masked first, then cut (never
+// inside a number): a number cut first would no longer be recognised and
+// its stub would be stored unmasked. A long s is first sliced to a few
+// times n, far beyond the final cut, so a megabyte path costs no more to
+// mask than a short one.
+func auditText(s string, n int) string {
+	if pre := 4*n + 64; len(s) > 4*pre {
+		r := []rune(s[:4*pre])
+		s = string(r[:min(len(r), pre)])
+	}
+	return privacy.Truncate(privacy.Mask(s), n)
+}
+
+// Refused requests (access.denied, csrf.rejected) are audited at most
+// refusalBurst times in a row per action, actor and address, then once
+// per refusalEvery: anyone logged in can cause them at will, and the
+// audit log is append-only.
+const (
+	refusalBurst = 20
+	refusalEvery = time.Minute
+)
+
+// AuditRefusal audits a refused request like Audit, within the refusal
+// budget of its action, actor and address; rows left out are counted in
+// the detail of the next row written, and the first one left out is
+// logged.
+func (s *Service) AuditRefusal(ctx context.Context, by Actor, action, target, detail string) {
+	ok, dropped := s.noisy.admit(action+"\x00"+by.Name+"\x00"+by.IP, s.now())
+	if !ok {
+		if dropped == 1 {
+			s.log.Warn("同一用户的被拒请求过多，暂停逐条写入审计日志", "action", action, "actor", by.Name, "ip", by.IP)
+		}
+		return
+	}
+	if dropped > 0 {
+		detail = fmt.Sprintf("（此前另有 %d 条同类记录因过于频繁未写入）%s", dropped, detail)
+	}
+	s.Audit(ctx, by, action, target, detail, false)
 }
 
 // CleanSessions removes expired sessions; the daemon calls it now and then.

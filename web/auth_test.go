@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/store"
@@ -697,4 +698,43 @@ func TestUserNoticesFromFixedList(t *testing.T) {
 	if got := notice("ok=revoked&id=7"); got != "已吊销令牌 #7" {
 		t.Errorf("revoked notice %q", got)
 	}
+}
+
+// TestHostileRequestsAddBoundedAudit: 1,000 refused requests with 16 KiB
+// paths (a viewer posting to an admin route, a handler posting without
+// the CSRF token) add a bounded number of rows to the append-only audit
+// log, each cut to its bounds.
+func TestHostileRequestsAddBoundedAudit(t *testing.T) {
+	f := setup(t)
+	viewer := loginClient(t, f.srv, "zhao", true)
+	noCSRF := loginClient(t, f.srv, "wang", false)
+	all := func() []store.AuditEntry { return auditRows(t, f.auth.Store(), "") }
+	before := len(all())
+	long := "/admin/users/" + strings.Repeat("x", 16<<10) + "/role"
+	for i := range 1000 {
+		c := viewer
+		if i%2 == 1 {
+			c = noCSRF
+		}
+		if code, _, _ := do(t, c, "POST", f.srv.URL+long, "role=admin", nil); code != http.StatusForbidden {
+			t.Fatalf("request %d: status %d, want 403", i, code)
+		}
+	}
+	rows := all()[:len(all())-before] // newest first
+	kinds := map[string]int{}
+	size := 0
+	for _, r := range rows {
+		kinds[r.Action]++
+		size += len(r.Target) + len(r.Detail)
+		if n := utf8.RuneCountInString(r.Target); n > auth.MaxAuditTarget+1 {
+			t.Errorf("%s row: target of %d runes", r.Action, n)
+		}
+		if len(r.Detail) > 1024 {
+			t.Errorf("%s row: detail of %d bytes", r.Action, len(r.Detail))
+		}
+	}
+	if kinds["access.denied"] == 0 || kinds["csrf.rejected"] == 0 || len(rows) > 40 {
+		t.Errorf("1,000 refused requests added %d rows %v; want both kinds, at most 40", len(rows), kinds)
+	}
+	t.Logf("1,000 refused requests of 16 KiB added %d audit rows, %d bytes of target and detail", len(rows), size)
 }

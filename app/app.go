@@ -193,9 +193,21 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 
+	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, EnableOpenMetrics: true})
+	if !cfg.Metrics.Open {
+		created, err := cfg.Metrics.EnsureToken()
+		if err != nil {
+			return err
+		}
+		if created {
+			log.Warn("已生成 /metrics 访问令牌（只提示这一次）：Prometheus 抓取时须携带此令牌，"+
+				"在抓取配置中用 authorization.credentials_file 指向此文件（或其副本，须 Prometheus 可读）",
+				"token_file", cfg.Metrics.TokenFile)
+		}
+		metrics = requireToken(cfg.Metrics.Token, metrics)
+	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", requireToken(cfg.Metrics.Token,
-		promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, EnableOpenMetrics: true})))
+	mux.Handle("GET /metrics", metrics)
 	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "OK") })
 	mux.HandleFunc("GET /-/ready", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "OK") })
 	mux.Handle("POST /-/reload", console.Protect(auth.RoleOperator, http.HandlerFunc(d.handleReload)))
@@ -317,16 +329,13 @@ func newHTTPServer(c config.ConsoleConfig, h http.Handler, log *slog.Logger) *ht
 
 // requireToken lets through only requests that carry token as a bearer
 // token (Prometheus: authorization.credentials_file); an empty token lets
-// everything through.
+// nothing through.
 func requireToken(token string, h http.Handler) http.Handler {
-	if token == "" {
-		return h
-	}
 	want := []byte("Bearer " + token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+		if token == "" || subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="yuqing metrics"`)
-			http.Error(w, "需要监控指标令牌（metrics.token_file）", http.StatusUnauthorized)
+			http.Error(w, "需要监控指标令牌（见 yuqing.yaml 的 metrics 一节）", http.StatusUnauthorized)
 			return
 		}
 		h.ServeHTTP(w, r)

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"os"
@@ -71,4 +72,65 @@ func daemonDir(t *testing.T, files map[string]string) string {
 		}
 	}
 	return dir
+}
+
+// TestMetricsTokenGeneratedAtFirstStart: with no token file configured the
+// daemon creates one in its data directory at first start (mode 0600, its
+// path logged once), requires it, and reuses it at the next start;
+// metrics.open serves /metrics without a token and generates nothing.
+func TestMetricsTokenGeneratedAtFirstStart(t *testing.T) {
+	dir := daemonDir(t, map[string]string{"yuqing.yaml": "store:\n  path: y.db\n"})
+	file := filepath.Join(dir, "metrics.token")
+	status := func(addr, token string) int {
+		t.Helper()
+		req, _ := http.NewRequest("GET", "http://"+addr+"/metrics", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	var tokens []string
+	for start := range 2 {
+		var log bytes.Buffer
+		addr, stop := startDaemonLog(t, filepath.Join(dir, "yuqing.yaml"), &log)
+		fi, err := os.Stat(file)
+		if err != nil {
+			stop()
+			t.Fatalf("start %d: no token file: %v", start+1, err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("token file mode %v, want 0600", fi.Mode().Perm())
+		}
+		b, _ := os.ReadFile(file)
+		tok := strings.TrimSpace(string(b))
+		tokens = append(tokens, tok)
+		if code := status(addr, ""); code != http.StatusUnauthorized {
+			t.Errorf("start %d: /metrics without the token: %d, want 401", start+1, code)
+		}
+		if code := status(addr, tok); code != http.StatusOK {
+			t.Errorf("start %d: /metrics with the generated token: %d", start+1, code)
+		}
+		stop()
+		if logged := strings.Count(log.String(), file); logged != 1-start {
+			t.Errorf("start %d: token file path logged %d times, want %d", start+1, logged, 1-start)
+		}
+	}
+	if len(tokens[0]) != 64 || tokens[0] != tokens[1] {
+		t.Errorf("tokens %q: want one 64-character token, reused at the second start", tokens)
+	}
+
+	open := daemonDir(t, map[string]string{"yuqing.yaml": "store:\n  path: y.db\nmetrics:\n  open: true\n"})
+	addr, stop := startDaemon(t, filepath.Join(open, "yuqing.yaml"))
+	defer stop()
+	if code := status(addr, ""); code != http.StatusOK {
+		t.Errorf("metrics.open: /metrics without a token: %d", code)
+	}
+	if _, err := os.Stat(filepath.Join(open, "metrics.token")); err == nil {
+		t.Error("metrics.open generated a token file")
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"sync"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/yuqing-bureau/yuqing/privacy"
@@ -27,12 +26,13 @@ type DetailSource interface {
 }
 
 // LabelExcerpt is a post body as it may leave the store in an alert:
-// whitespace collapsed, personal numbers masked (before anything is cut, so
+// plain text (no markup, control characters or runs of whitespace),
+// personal data masked with privacy.MaskMore (before anything is cut, so
 // no half number escapes the mask), at most ExcerptRunes characters. When
 // term is found in the body the excerpt shows it with a little lead-in;
 // "…" marks text left out at either end.
 func LabelExcerpt(body, term string) string {
-	t := privacy.Mask(strings.Join(strings.FieldsFunc(body, unicode.IsSpace), " "))
+	t := privacy.MaskMore(privacy.Plain(body))
 	r := []rune(t)
 	if len(r) <= ExcerptRunes {
 		return t

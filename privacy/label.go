@@ -27,7 +27,7 @@ var (
 	chatID = regexp.MustCompile(`(?i)(微信号?|微信|v信|vx|wx|weixin|wechat|qq号?|扣扣)([:：\s]*(?:是|为)?[:：\s]*)([A-Za-z0-9_\-]{5,30})`)
 	// The numbered part of an address after a street, estate or village:
 	// 人民路128号, 幸福小区3栋2单元501室, 城南村5组.
-	address = regexp.MustCompile(`(路|街|巷|弄|胡同|大道|小区|花园|家园|公寓|大厦|新村|苑|村|社区)((?:[0-9A-Za-z一二三四五六七八九十百零〇甲乙丙丁]{1,6}[-－]?(?:号楼|号院|号|栋|幢|座|单元|楼|层|室|户|组)[-－]?)+)`)
+	address       = regexp.MustCompile(`(路|街|巷|弄|胡同|大道|小区|花园|家园|公寓|大厦|新村|苑|村|社区)((?:[0-9A-Za-z一二三四五六七八九十百零〇甲乙丙丁]{1,6}[-－]?(?:号楼|号院|号|栋|幢|座|单元|楼|层|室|户|组)[-－]?)+)`)
 	addressNumber = regexp.MustCompile(`[0-9A-Za-z一二三四五六七八九十百零〇甲乙丙丁]+`)
 )
 

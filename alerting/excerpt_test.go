@@ -183,3 +183,22 @@ func TestLabelsArePlainAndMasked(t *testing.T) {
 		t.Errorf("LabelTitle = %q", got)
 	}
 }
+
+// A 5 MB body gives the same excerpt around its term as a short one: only
+// a span around the term is cleaned and masked.
+func TestLabelExcerptLongBody(t *testing.T) {
+	filler := strings.Repeat("<p>患者张某某住在人民路128号</p>前文", 60000)
+	body := filler + "医保结算中断，联系电话13812345678，" + filler
+	got := LabelExcerpt(body, "结算中断")
+	if !strings.HasPrefix(got, "…") || !strings.HasSuffix(got, "…") || utf8.RuneCountInString(got) != ExcerptRunes ||
+		!strings.Contains(got, "医保结算中断，联系电话138****5678") || strings.ContainsAny(got, "<>") || strings.Contains(got, "128") {
+		t.Errorf("excerpt of a %d-byte body: %q", len(body), got)
+	}
+}
+
+func BenchmarkLabelExcerptLongBody(b *testing.B) {
+	body := strings.Repeat("<p>患者张某某住在人民路128号 vx zs1988 13812345678</p>", 100000) + "挂床住院"
+	for b.Loop() {
+		LabelExcerpt(body, "挂床住院")
+	}
+}

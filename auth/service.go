@@ -493,15 +493,9 @@ func (s *Service) Audit(ctx context.Context, by Actor, action, target, detail st
 
 // auditText masks s and cuts it to n runes. Masked first, then cut (never
 // inside a number): a number cut first would no longer be recognised and
-// its stub would be stored unmasked. A long s is first sliced to a few
-// times n, far beyond the final cut, so a megabyte path costs no more to
-// mask than a short one.
+// its stub would be stored unmasked.
 func auditText(s string, n int) string {
-	if pre := 4*n + 64; len(s) > 4*pre {
-		r := []rune(s[:4*pre])
-		s = string(r[:min(len(r), pre)])
-	}
-	return privacy.Truncate(privacy.Mask(s), n)
+	return privacy.Truncate(privacy.Mask(privacy.Precut(s, n)), n)
 }
 
 // Refused requests (access.denied, csrf.rejected) are audited at most

@@ -184,5 +184,5 @@ func Plain(s string) string {
 // Label is s as it may leave the store in a label: plain, masked with
 // MaskMore, and cut to at most n runes plus "…" (never inside a number).
 func Label(s string, n int) string {
-	return Truncate(MaskMore(Plain(s)), n)
+	return Truncate(MaskMore(Plain(Precut(s, 4*n))), n) // room for markup Plain drops
 }

@@ -27,7 +27,7 @@ var (
 	chatID = regexp.MustCompile(`(?i)(微信号?|微信|v信|vx|wx|weixin|wechat|qq号?|扣扣)([:：\s]*(?:是|为)?[:：\s]*)([A-Za-z0-9_\-]{5,30})`)
 	// The numbered part of an address after a street, estate or village:
 	// 人民路128号, 幸福小区3栋2单元501室, 城南村5组.
-	address       = regexp.MustCompile(`(路|街|巷|弄|胡同|大道|小区|花园|家园|公寓|大厦|新村|苑|村|社区)((?:[0-9A-Za-z一二三四五六七八九十百零〇甲乙丙丁]{1,6}[-－]?(?:号楼|号院|号|栋|幢|座|单元|楼|层|室|户|组)[-－]?)+)`)
+	address       = regexp.MustCompile(`(路|街|巷|弄|胡同|大道|小区|花园|家园|公寓|大厦|新村|苑|村|社区)((?:[0-9A-Za-z一二三四五六七八九十百零〇甲乙丙丁]{1,6}[-－]?(?:号楼|号院|号|栋|幢|座|单元|楼|层|室|组)[-－]?)+)`)
 	addressNumber = regexp.MustCompile(`[0-9A-Za-z一二三四五六七八九十百零〇甲乙丙丁]+`)
 )
 
@@ -43,9 +43,17 @@ var notNames = setOf2("高度", "高兴", "高龄", "高血", "方面", "方便"
 	"连续", "管理", "史上", "司法", "游客", "简单", "车费", "项目", "关于", "应该", "应当", "邹平", "江苏",
 	"白天", "黄金", "任何", "甘肃", "宁夏", "龙江", "时候", "谷歌", "章程", "师傅", "宗教", "边上")
 
+// wordSurnames are surnames that are, far more often, words of their own
+// (患者何去何从, 当事人向乡政府, 关于某医院): after a label without a colon, and
+// before 某, they are taken for a name only when nothing else fits.
+var wordSurnames = setOf("于和向何简方钱时成全明文安常单应连管车项关史司余费许程金石万高计")
+
+// honorifics after a surname are no given name (李女士 stays).
+var honorifics = setOf2("女士", "先生", "老师", "师傅", "大爷", "阿姨", "医生", "大夫", "同志", "老人")
+
 // notNameEnds are characters that end a name one character early
 // (患者张三在… is 张三): words that commonly follow a name.
-var notNameEnds = setOf("在于的住到去说称反因是和与等被向家了已从今昨来也都就要于向对将把")
+var notNameEnds = setOf("在于的住到去说称反因是和与等被向家了已从今昨来也都就要对将把电手联身年男女性记告")
 
 func setOf(s string) map[rune]bool {
 	m := map[rune]bool{}
@@ -80,6 +88,9 @@ func MaskMore(s string) string {
 	})
 	s = namedPerson.ReplaceAllStringFunc(s, func(m string) string {
 		sub := namedPerson.FindStringSubmatch(m)
+		if first, _ := utf8.DecodeRuneInString(sub[3]); sub[2] == "" && wordSurnames[first] {
+			return m // 患者何去何从: no colon, and the "surname" is a word
+		}
 		return sub[1] + sub[2] + maskName(sub[3])
 	})
 	s = replaceSomeone(s)
@@ -109,7 +120,7 @@ func replaceSomeone(s string) string {
 		m := s[l[0]:l[1]]
 		first, _ := utf8.DecodeRuneInString(m)
 		next, _ := utf8.DecodeRuneInString(s[l[1]:])
-		if !surnames[first] || (strings.Count(m, "某") == 1 && someoneNot[next]) {
+		if !surnames[first] || wordSurnames[first] || (strings.Count(m, "某") == 1 && someoneNot[next]) {
 			continue
 		}
 		b.WriteString(s[last:l[0]])
@@ -124,7 +135,7 @@ func replaceSomeone(s string) string {
 // rest, or returns it unchanged when it is no name.
 func maskName(c string) string {
 	r := []rune(c)
-	if len(r) < 2 || !surnames[r[0]] || notNames[string(r[:2])] {
+	if len(r) < 2 || !surnames[r[0]] || notNames[string(r[:2])] || honorifics[string(r[1:min(3, len(r))])] {
 		return c
 	}
 	if len(r) == 3 && notNameEnds[r[2]] {

@@ -18,6 +18,8 @@ func TestMaskMore(t *testing.T) {
 		{"name then a verb", "患者陈东在医院等了三天", "患者陈*在医院等了三天"},
 		{"patient is", "投诉人是孙丽丽", "投诉人是孙**"},
 		{"someone without label", "据网友爆料，黄某某多次骗保", "据网友爆料，黄**多次骗保"},
+		{"name then phone", "举报人谢钢电话13812345678", "举报人谢*电话138****5678"},
+		{"signature", "此致 敬礼 申请人：宋鹏贻 2016年10月16日", "此致 敬礼 申请人：宋** 2016年10月16日"},
 		// Addresses, e-mail, chat ids.
 		{"street number", "住在人民路128号附近", "住在人民路***号附近"},
 		{"estate building room", "幸福小区3栋2单元501室", "幸福小区*栋*单元***室"},
@@ -37,6 +39,14 @@ func TestMaskMore(t *testing.T) {
 		{"road without number", "医保局搬到了人民路", "医保局搬到了人民路"},
 		{"medical words", "门诊统筹、慢特病、集采药品、职工医保", "门诊统筹、慢特病、集采药品、职工医保"},
 		{"we chat word", "微信支付医保", "微信支付医保"},
+		// Near misses seen in real complaints (../shared/data).
+		{"surname that is a word", "多名患者家属向记者展示借条", "多名患者家属向记者展示借条"},
+		{"what next", "肝硬化患者何去何从", "肝硬化患者何去何从"},
+		{"patients and vendors", "多半是癌症病人和摊贩", "多半是癌症病人和摊贩"},
+		{"money not arrived", "上千名患者钱未到账", "上千名患者钱未到账"},
+		{"about a certain hospital", "关于某民营医院串换药品", "关于某民营医院串换药品"},
+		{"households", "我们村七八户困难户的医疗救助", "我们村七八户困难户的医疗救助"},
+		{"honorific", "患者家属李女士告诉记者", "患者家属李女士告诉记者"},
 	} {
 		if got := MaskMore(tc.in); got != tc.want {
 			t.Errorf("%s: MaskMore(%q) = %q, want %q", tc.name, tc.in, got, tc.want)

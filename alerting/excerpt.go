@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"sync"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/yuqing-bureau/yuqing/privacy"
@@ -27,12 +26,13 @@ type DetailSource interface {
 }
 
 // LabelExcerpt is a post body as it may leave the store in an alert:
-// whitespace collapsed, personal numbers masked (before anything is cut, so
+// plain text (no markup, control characters or runs of whitespace),
+// personal data masked with privacy.MaskMore (before anything is cut, so
 // no half number escapes the mask), at most ExcerptRunes characters. When
 // term is found in the body the excerpt shows it with a little lead-in;
 // "…" marks text left out at either end.
 func LabelExcerpt(body, term string) string {
-	t := privacy.Mask(strings.Join(strings.FieldsFunc(body, unicode.IsSpace), " "))
+	t := privacy.MaskMore(privacy.Plain(excerptSpan(body, term)))
 	r := []rune(t)
 	if len(r) <= ExcerptRunes {
 		return t
@@ -59,6 +59,36 @@ func LabelExcerpt(body, term string) string {
 		b.WriteString(string(r[start:]))
 	}
 	return b.String()
+}
+
+// excerptSpanBytes bounds the part of a body around the term that is
+// cleaned and masked for an excerpt: far more than the excerpt shows, so
+// what is cut here never reaches it, and a 5 MB body costs no more than a
+// short one.
+const excerptSpanBytes = 8 << 10
+
+// excerptSpan is the part of body an excerpt can come from: all of a
+// short body, else excerptSpanBytes on either side of the term's first
+// occurrence (from the start when there is none), on rune boundaries.
+func excerptSpan(body, term string) string {
+	if len(body) <= 2*excerptSpanBytes {
+		return body
+	}
+	i := 0
+	if term != "" {
+		i = max(0, strings.Index(body, term))
+	}
+	from, to := max(0, i-excerptSpanBytes), min(len(body), i+excerptSpanBytes)
+	if from == 0 {
+		to = min(len(body), 2*excerptSpanBytes)
+	}
+	for from > 0 && !utf8.RuneStart(body[from]) {
+		from++
+	}
+	for to < len(body) && !utf8.RuneStart(body[to]) {
+		to--
+	}
+	return body[from:to]
 }
 
 // firstPostExcerpt is the excerpt of an incident's first post, centred on

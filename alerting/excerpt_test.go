@@ -166,3 +166,39 @@ func TestExporterExcerptLabel(t *testing.T) {
 		t.Errorf("cache holds %d incidents (closed one kept: %v), want only the 2 open ones", cached, kept)
 	}
 }
+
+// Hostile titles and bodies leave as plain, masked, bounded labels: no
+// markup, no names after 患者/家属, no addresses, e-mail or WeChat ids.
+func TestLabelsArePlainAndMasked(t *testing.T) {
+	title := `<img src=x onerror=alert(1)>患者张某某&lt;b&gt;家属李四` + "\u202e" + `住人民路128号` + strings.Repeat("长", 80)
+	body := "  <p>联系人王小明，vx: zhangsan01，邮箱 ws@163.com</p>\n<script>alert(1)</script>幸福小区3栋2单元501室"
+	for _, got := range []string{LabelTitle(title), LabelExcerpt(body, "")} {
+		for _, leak := range []string{"<", ">", "&lt;", "\u202e", "某某", "李四", "小明", "128", "zhangsan", "ws@", "501"} {
+			if strings.Contains(got, leak) {
+				t.Errorf("label %q contains %q", got, leak)
+			}
+		}
+	}
+	if got := LabelTitle(title); utf8.RuneCountInString(got) > 60 || !strings.HasPrefix(got, "患者张**") {
+		t.Errorf("LabelTitle = %q", got)
+	}
+}
+
+// A 5 MB body gives the same excerpt around its term as a short one: only
+// a span around the term is cleaned and masked.
+func TestLabelExcerptLongBody(t *testing.T) {
+	filler := strings.Repeat("<p>患者张某某住在人民路128号</p>前文", 60000)
+	body := filler + "医保结算中断，联系电话13812345678，" + filler
+	got := LabelExcerpt(body, "结算中断")
+	if !strings.HasPrefix(got, "…") || !strings.HasSuffix(got, "…") || utf8.RuneCountInString(got) != ExcerptRunes ||
+		!strings.Contains(got, "医保结算中断，联系电话138****5678") || strings.ContainsAny(got, "<>") || strings.Contains(got, "128") {
+		t.Errorf("excerpt of a %d-byte body: %q", len(body), got)
+	}
+}
+
+func BenchmarkLabelExcerptLongBody(b *testing.B) {
+	body := strings.Repeat("<p>患者张某某住在人民路128号 vx zs1988 13812345678</p>", 100000) + "挂床住院"
+	for b.Loop() {
+		LabelExcerpt(body, "挂床住院")
+	}
+}

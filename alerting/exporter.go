@@ -182,10 +182,11 @@ func (e *Exporter) sourceTitle(name string) string {
 }
 
 // LabelTitle is an incident title as it may leave the store in an alert:
-// personal numbers masked, then cut to at most 60 characters ("…"
-// included), never inside a number.
+// plain text with personal data masked (privacy.MaskMore: numbers, names,
+// addresses, e-mail, WeChat/QQ ids), then cut to at most 60 characters
+// ("…" included), never inside a number.
 func LabelTitle(title string) string {
-	return privacy.Truncate(privacy.Mask(title), 59)
+	return privacy.Label(title, 59)
 }
 
 // IncidentURL is the console page of an incident.

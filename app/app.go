@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/net/netutil"
 
 	"github.com/yuqing-bureau/yuqing/alerting"
 	"github.com/yuqing-bureau/yuqing/auth"
@@ -192,17 +193,29 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 
+	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, EnableOpenMetrics: true})
+	if !cfg.Metrics.Open {
+		created, err := cfg.Metrics.EnsureToken()
+		if err != nil {
+			return err
+		}
+		if created {
+			log.Warn("已生成 /metrics 访问令牌（只提示这一次）：Prometheus 抓取时须携带此令牌，"+
+				"在抓取配置中用 authorization.credentials_file 指向此文件（或其副本，须 Prometheus 可读）",
+				"token_file", cfg.Metrics.TokenFile)
+		}
+		metrics = requireToken(cfg.Metrics.Token, metrics)
+	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", requireToken(cfg.Metrics.Token,
-		promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, EnableOpenMetrics: true})))
+	mux.Handle("GET /metrics", metrics)
 	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "OK") })
 	mux.HandleFunc("GET /-/ready", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "OK") })
 	mux.Handle("POST /-/reload", console.Protect(auth.RoleOperator, http.HandlerFunc(d.handleReload)))
 	mux.Handle("/", console.Handler())
 
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv := newHTTPServer(cfg.Console, mux, log)
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() { serveErr <- srv.Serve(netutil.LimitListener(ln, cfg.Console.MaxConnections)) }()
 	log.Info("服务已启动", "listen", addr, "console", cfg.ExternalURL, "sources", len(cfg.Sources),
 		"startup", time.Since(start).Round(time.Millisecond))
 	if opts.Ready != nil {
@@ -304,18 +317,25 @@ func (d *Daemon) handleReload(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprintln(w, "重新加载成功，规则版本", d.cls.Engine().Version())
 }
 
+// newHTTPServer returns the server for the console, API and /metrics with
+// every phase of a connection bounded: a client that sends slowly, reads
+// slowly or idles on a keep-alive connection is cut off (the connection
+// cap is applied to the listener by the caller).
+func newHTTPServer(c config.ConsoleConfig, h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: min(10*time.Second, c.ReadTimeout), ReadTimeout: c.ReadTimeout,
+		WriteTimeout: c.WriteTimeout, IdleTimeout: c.ConnIdleTimeout, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+}
+
 // requireToken lets through only requests that carry token as a bearer
 // token (Prometheus: authorization.credentials_file); an empty token lets
-// everything through.
+// nothing through.
 func requireToken(token string, h http.Handler) http.Handler {
-	if token == "" {
-		return h
-	}
 	want := []byte("Bearer " + token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+		if token == "" || subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="yuqing metrics"`)
-			http.Error(w, "需要监控指标令牌（metrics.token_file）", http.StatusUnauthorized)
+			http.Error(w, "需要监控指标令牌（见 yuqing.yaml 的 metrics 一节）", http.StatusUnauthorized)
 			return
 		}
 		h.ServeHTTP(w, r)

@@ -14,10 +14,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/auth"
+	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/demo"
 	"github.com/yuqing-bureau/yuqing/store/postgres/pgtest"
 )
@@ -26,18 +28,27 @@ import (
 // function that waits for an orderly shutdown.
 func startDaemon(t *testing.T, cfgFile string) (string, func()) {
 	t.Helper()
+	return startDaemonLog(t, cfgFile, io.Discard)
+}
+
+// startDaemonLog is startDaemon with the daemon's log written to logw.
+func startDaemonLog(t *testing.T, cfgFile string, logw io.Writer) (string, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, Options{ConfigFile: cfgFile, Listen: "127.0.0.1:0",
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Ready: func(a string) { ready <- a },
+			Logger: slog.New(slog.NewTextHandler(logw, nil)), Ready: func(a string) { ready <- a },
 			Demo: func(ctx context.Context, a *auth.Service) error {
 				return EnsureAccount(ctx, a, auth.Actor{Name: "test"}, "tester", "测试员", auth.RoleOperator, "tester-password")
 			}})
 	}()
 	select {
 	case addr := <-ready:
+		if cfg, err := config.Load(cfgFile); err == nil && cfg.Metrics.Token != "" {
+			metricsTokens.Store(addr, cfg.Metrics.Token)
+		}
 		return addr, func() {
 			cancel()
 			select {
@@ -59,9 +70,21 @@ func startDaemon(t *testing.T, cfgFile string) (string, func()) {
 	return "", nil
 }
 
+// metricsTokens holds the /metrics token of each daemon startDaemon
+// started (by address), for fetch.
+var metricsTokens sync.Map
+
+// fetch GETs url, with the daemon's /metrics token when it has one.
 func fetch(t *testing.T, url string) string {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, ok := metricsTokens.Load(req.URL.Host); ok && req.URL.Path == "/metrics" {
+		req.Header.Set("Authorization", "Bearer "+tok.(string))
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,12 +40,16 @@ func Check(configFile string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "  数据库 %s（%s）\n", where, cfg.Store.Driver)
 	fmt.Fprintf(out, "  监听 %s，控制台地址 %s\n", cfg.Listen, cfg.ExternalURL)
-	switch {
-	case cfg.Metrics.Token != "":
-		fmt.Fprintf(out, "  监控指标 /metrics 需令牌（%s）\n", cfg.Metrics.TokenFile)
-	case !loopbackListen(cfg.Listen):
-		fmt.Fprintf(out, "  注意：服务监听本机以外的地址，而 /metrics 不需令牌，其中的事件标题和摘要任何人都能读取；"+
-			"请设置 metrics.token_file，或只经带认证的反向代理访问\n")
+	switch m := cfg.Metrics; {
+	case m.Open && !loopbackListen(cfg.Listen):
+		fmt.Fprintf(out, "  注意：服务监听本机以外的地址，而 /metrics 不需令牌（metrics.open: true），其中的事件标题和摘要任何人都能读取；"+
+			"请去掉 metrics.open，改用令牌，或只经带认证的反向代理访问\n")
+	case m.Open:
+		fmt.Fprintf(out, "  监控指标 /metrics 不需令牌（metrics.open: true，只监听本机）\n")
+	case m.Token == "":
+		fmt.Fprintf(out, "  监控指标 /metrics 需令牌，守护进程首次启动时生成令牌文件 %s\n", m.TokenFile)
+	default:
+		fmt.Fprintf(out, "  监控指标 /metrics 需令牌（%s）\n", m.TokenFile)
 	}
 	fmt.Fprintf(out, "  User-Agent %s\n", cfg.Crawler.UserAgent)
 	if len(cfg.Sources) > 0 && !crawler.UserAgentHasContact(cfg.Crawler.UserAgent) {

@@ -125,15 +125,19 @@ func (c *clock) Add(d time.Duration) {
 
 // try reserves an attempt and, when allowed, records it as failed.
 func try(l *auth.Limiter, account, ip string) (bool, time.Duration) {
-	res, ref := l.Reserve(account, ip)
+	res, ref, err := l.Reserve(context.Background(), account, ip)
+	if err != nil {
+		return false, 0
+	}
 	if ref != nil {
 		return false, ref.Wait
 	}
-	_ = res // not released: the attempt failed
+	res.Fail()
 	return true, 0
 }
 
 func TestLimiter(t *testing.T) {
+	ctx := context.Background()
 	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
 	l := auth.NewLimiter(auth.LimitConfig{PerAccountIP: 3, PerIP: 5, Window: 10 * time.Minute, MaxKeys: 4}, c.Now)
 	for i := range 3 {
@@ -142,11 +146,11 @@ func TestLimiter(t *testing.T) {
 		}
 		c.Add(time.Minute)
 	}
-	_, ref := l.Reserve("wang", "10.0.0.1")
+	_, ref, _ := l.Reserve(ctx, "wang", "10.0.0.1")
 	if ref == nil || ref.Wait != 7*time.Minute || !ref.First || len(ref.Kinds) != 1 || ref.Kinds[0] != auth.LimitAccountIP {
 		t.Errorf("after 3 failures: %+v, want refused for 7m by account+ip, first", ref)
 	}
-	if _, ref := l.Reserve("wang", "10.0.0.1"); ref == nil || ref.First {
+	if _, ref, _ := l.Reserve(ctx, "wang", "10.0.0.1"); ref == nil || ref.First {
 		t.Errorf("second refusal in the window: %+v, want refused and not first", ref)
 	}
 	// Spraying: failures over many accounts from one address.
@@ -163,7 +167,7 @@ func TestLimiter(t *testing.T) {
 	if ok, _ := try(l, "wang", "10.0.0.2"); !ok {
 		t.Error("other address blocked")
 	}
-	if res, ref := l.Reserve("wang", "10.0.0.1"); ref != nil {
+	if res, ref, _ := l.Reserve(ctx, "wang", "10.0.0.1"); ref != nil {
 		t.Errorf("still refused once the first failures left the window: %+v", ref)
 	} else {
 		res.Cancel()
@@ -171,7 +175,7 @@ func TestLimiter(t *testing.T) {
 	// A success clears the account's failures from that address.
 	try(l, "sun", "10.0.0.9")
 	try(l, "sun", "10.0.0.9")
-	res, _ := l.Reserve("sun", "10.0.0.9")
+	res, _, _ := l.Reserve(ctx, "sun", "10.0.0.9")
 	res.Success()
 	try(l, "sun", "10.0.0.9")
 	try(l, "sun", "10.0.0.9")
@@ -184,6 +188,7 @@ func TestLimiter(t *testing.T) {
 }
 
 func TestLimiterPerAccountIgnoresAddress(t *testing.T) {
+	ctx := context.Background()
 	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
 	l := auth.NewLimiter(auth.LimitConfig{PerAccountIP: 5, PerIP: 30, PerAccount: 20, Window: 15 * time.Minute}, c.Now)
 	for i := range 20 { // a botnet: one guess per address
@@ -191,7 +196,7 @@ func TestLimiterPerAccountIgnoresAddress(t *testing.T) {
 			t.Fatalf("guess %d refused", i+1)
 		}
 	}
-	_, ref := l.Reserve("wang", "10.9.9.9")
+	_, ref, _ := l.Reserve(ctx, "wang", "10.9.9.9")
 	if ref == nil || !slices.Contains(ref.Kinds, auth.LimitAccount) || ref.Wait != 15*time.Minute {
 		t.Errorf("21st guess from a fresh address: %+v, want refused by the account limit", ref)
 	}
@@ -200,9 +205,10 @@ func TestLimiterPerAccountIgnoresAddress(t *testing.T) {
 	}
 }
 
-// TestLimiterReserveIsAtomic: parallel attempts cannot all pass the check
-// before any failure is recorded.
+// TestLimiterReserveIsAtomic: parallel failing attempts cannot all pass
+// the check before any failure is recorded.
 func TestLimiterReserveIsAtomic(t *testing.T) {
+	ctx := context.Background()
 	l := auth.NewLimiter(auth.LimitConfig{PerAccountIP: 5, PerIP: 30, PerAccount: 20, Window: time.Hour}, nil)
 	var allowed sync.WaitGroup
 	var mu sync.Mutex
@@ -211,7 +217,8 @@ func TestLimiterReserveIsAtomic(t *testing.T) {
 	for range 200 {
 		allowed.Go(func() {
 			<-start
-			if _, ref := l.Reserve("wang", "10.0.0.1"); ref == nil {
+			if res, ref, _ := l.Reserve(ctx, "wang", "10.0.0.1"); ref == nil {
+				res.Fail()
 				mu.Lock()
 				n++
 				mu.Unlock()
@@ -539,4 +546,82 @@ func auditRowsOf(t *testing.T, st store.AuthStore, action string) []store.AuditE
 		t.Fatal(err)
 	}
 	return es
+}
+
+// TestParallelCorrectLoginsAreNotLimited: the limiter counts failures, not
+// attempts. 100 parallel correct logins from one address (an office behind
+// one NAT) all succeed under a limit of 30 per address, also after 29
+// failures from that address; the 30th failure still closes it.
+func TestParallelCorrectLoginsAreNotLimited(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"), time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc := auth.New(auth.Options{Store: st, Now: c.Now, Hash: cheap, MaxHashing: 2,
+		Limits: auth.LimitConfig{PerAccountIP: 5, PerIP: 30, PerAccount: 20, Window: 15 * time.Minute}})
+	names := []string{"wang", "li", "zhao", "qian", "sun", "zhou", "wu"}
+	for _, n := range names {
+		if _, err := svc.AddUser(ctx, auth.Actor{Name: "cli"}, n, "", auth.RoleHandler, n+"-good-password"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	parallel := func(n int, login func(i int) error) (ok, limited int) {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for i := range n {
+			wg.Go(func() {
+				err := login(i)
+				var rl *auth.RateLimitedError
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					ok++
+				case errors.As(err, &rl):
+					limited++
+				default:
+					t.Errorf("login %d: %v", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		return ok, limited
+	}
+	correct := func(i int) error {
+		n := names[i%len(names)]
+		_, _, err := svc.Login(ctx, n, n+"-good-password", "10.0.0.1", "")
+		return err
+	}
+	if ok, limited := parallel(100, correct); ok != 100 || limited != 0 {
+		t.Errorf("100 parallel correct logins: %d ok, %d limited; want 100 and 0", ok, limited)
+	}
+	// 29 failures from the address (on unknown names, so no account reaches its own limit).
+	for i := range 29 {
+		if _, _, err := svc.Login(ctx, fmt.Sprintf("nobody%d", i), "guess-guess-guess", "10.0.0.1", ""); !errors.Is(err, auth.ErrBadCredentials) {
+			t.Fatalf("failure %d: %v", i+1, err)
+		}
+	}
+	if ok, limited := parallel(50, correct); ok != 50 || limited != 0 {
+		t.Errorf("50 parallel correct logins after 29 failures: %d ok, %d limited; want 50 and 0", ok, limited)
+	}
+	if n := len(auditRowsOf(t, st, "login.limited")); n != 0 {
+		t.Errorf("%d login.limited rows after correct logins, want 0", n)
+	}
+	// Mixed: the 30th failure closes the address for everyone, right passwords included.
+	wrong := func(int) error {
+		_, _, err := svc.Login(ctx, "wu", "guess-guess-guess", "10.0.0.1", "")
+		if errors.Is(err, auth.ErrBadCredentials) {
+			return nil
+		}
+		return err
+	}
+	if failed, limited := parallel(20, wrong); failed != 1 || limited != 19 {
+		t.Errorf("20 parallel wrong logins after 29 failures: %d checked, %d limited; want 1 and 19", failed, limited)
+	}
+	if err := correct(0); err == nil {
+		t.Error("correct login accepted from an address with 30 failures")
+	}
 }

@@ -58,6 +58,7 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	limiter *Limiter
+	noisy   *auditThrottle
 	hashing chan struct{}
 	dummy   struct {
 		once sync.Once
@@ -89,7 +90,8 @@ func New(opts Options) *Service {
 		opts.MaxHashing = 4
 	}
 	return &Service{opts: opts, st: opts.Store, log: opts.Logger, now: opts.Now,
-		limiter: NewLimiter(opts.Limits, opts.Now), hashing: make(chan struct{}, opts.MaxHashing)}
+		limiter: NewLimiter(opts.Limits, opts.Now), hashing: make(chan struct{}, opts.MaxHashing),
+		noisy: newAuditThrottle(refusalBurst, refusalEvery, opts.Limits.MaxKeys)}
 }
 
 // Store returns the store the service keeps its records in.
@@ -289,15 +291,18 @@ const UnknownAccount = "（未知账号）"
 
 // Login checks a name and password from ip and opens a session. It returns
 // the raw session ID for the cookie. Failures are rate limited per account
-// and address, per address and per account, and audited; the attempt is
-// counted before the password is checked, so parallel guesses cannot
-// outrun the limit.
+// and address, per address and per account, and audited; correct logins
+// are not limited. The attempt is held by the limiter while the password
+// is checked, so parallel guesses cannot outrun the limit.
 func (s *Service) Login(ctx context.Context, name, pw, ip, userAgent string) (string, Principal, error) {
 	typed := strings.ToLower(strings.TrimSpace(name))
 	if utf8.RuneCountInString(typed) > 64 {
 		typed = string([]rune(typed)[:64])
 	}
-	res, refused := s.limiter.Reserve(typed, ip)
+	res, refused, err := s.limiter.Reserve(ctx, typed, ip)
+	if err != nil {
+		return "", Principal{}, err
+	}
 	if refused != nil {
 		if refused.First { // once per key and window: refusals cannot flood the log
 			who := s.auditName(ctx, typed)
@@ -309,9 +314,9 @@ func (s *Service) Login(ctx context.Context, name, pw, ip, userAgent string) (st
 		}
 		return "", Principal{}, &RateLimitedError{Wait: refused.Wait}
 	}
-	// The attempt already counts as a failure; only a success or an
-	// internal error takes it back.
+	defer res.Cancel() // an attempt that ends without a verdict (an error) does not count
 	fail := func(who, why string) (string, Principal, error) {
+		res.Fail()
 		s.Audit(ctx, Actor{Name: who, IP: ip}, "login.failed", who, why, false)
 		return "", Principal{}, ErrBadCredentials
 	}
@@ -322,12 +327,10 @@ func (s *Service) Login(ctx context.Context, name, pw, ip, userAgent string) (st
 		return fail(UnknownAccount, "用户不存在")
 	}
 	if err != nil {
-		res.Cancel()
 		return "", Principal{}, err
 	}
 	ok, err := s.verify(ctx, u.PasswordHash, pw)
 	if err != nil && !errors.Is(err, ErrBadHash) {
-		res.Cancel()
 		return "", Principal{}, err
 	}
 	if !ok {
@@ -469,17 +472,57 @@ func CheckCSRF(sessionID, got string) bool {
 	return want != "" && hmac.Equal([]byte(want), []byte(got))
 }
 
-// Audit appends one row to the audit log, with personal data in detail
-// masked. A failure to write is logged, never hidden: the caller's action
-// has already happened.
+// The bounds of one audit row: a target (a path, an account) of at most
+// MaxAuditTarget runes and a detail of at most MaxAuditDetail runes, that
+// is at most 1 KiB, whatever a request carried.
+const (
+	MaxAuditTarget = 256
+	MaxAuditDetail = 250
+)
+
+// Audit appends one row to the audit log, with personal data in target
+// and detail masked and both cut to their bounds. A failure to write is
+// logged, never hidden: the caller's action has already happened.
 func (s *Service) Audit(ctx context.Context, by Actor, action, target, detail string, ok bool) {
-	// Masked first, then cut (never inside a number): a number cut first
-	// would no longer be recognised and its stub would be stored unmasked.
-	e := store.AuditEntry{At: s.now(), Actor: by.Name, IP: by.IP, Action: action, Target: privacy.Mask(target),
-		Detail: privacy.Truncate(privacy.Mask(detail), 500), OK: ok}
+	e := store.AuditEntry{At: s.now(), Actor: by.Name, IP: by.IP, Action: action,
+		Target: auditText(target, MaxAuditTarget), Detail: auditText(detail, MaxAuditDetail), OK: ok}
 	if err := s.st.AppendAudit(context.WithoutCancel(ctx), e); err != nil {
 		s.log.Error("写入审计日志失败", "action", action, "actor", by.Name, "err", err)
 	}
+}
+
+// auditText masks s and cuts it to n runes. Masked first, then cut (never
+// inside a number): a number cut first would no longer be recognised and
+// its stub would be stored unmasked.
+func auditText(s string, n int) string {
+	return privacy.Truncate(privacy.Mask(privacy.Precut(s, n)), n)
+}
+
+// Refused requests (access.denied, csrf.rejected) are audited at most
+// refusalBurst times in a row per action, actor and address, then once
+// per refusalEvery: anyone logged in can cause them at will, and the
+// audit log is append-only.
+const (
+	refusalBurst = 20
+	refusalEvery = time.Minute
+)
+
+// AuditRefusal audits a refused request like Audit, within the refusal
+// budget of its action, actor and address; rows left out are counted in
+// the detail of the next row written, and the first one left out is
+// logged.
+func (s *Service) AuditRefusal(ctx context.Context, by Actor, action, target, detail string) {
+	ok, dropped := s.noisy.admit(action+"\x00"+by.Name+"\x00"+by.IP, s.now())
+	if !ok {
+		if dropped == 1 {
+			s.log.Warn("同一用户的被拒请求过多，暂停逐条写入审计日志", "action", action, "actor", by.Name, "ip", by.IP)
+		}
+		return
+	}
+	if dropped > 0 {
+		detail = fmt.Sprintf("（此前另有 %d 条同类记录因过于频繁未写入）%s", dropped, detail)
+	}
+	s.Audit(ctx, by, action, target, detail, false)
 }
 
 // CleanSessions removes expired sessions; the daemon calls it now and then.

@@ -6,11 +6,16 @@
 package config
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -108,19 +113,41 @@ type ConsoleConfig struct {
 	// whose X-Forwarded-For header gives the client address; empty (the
 	// default): the peer address is the client's.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// The HTTP server's limits (console, API and /metrics share it), so
+	// slow or idle clients cannot hold connections and memory forever:
+	// ReadTimeout bounds reading one request with its body, WriteTimeout
+	// writing its response, ConnIdleTimeout a keep-alive connection
+	// waiting for its next request; MaxConnections caps open connections
+	// (more wait in the kernel's queue until one closes).
+	ReadTimeout     time.Duration `yaml:"read_timeout"`
+	WriteTimeout    time.Duration `yaml:"write_timeout"`
+	ConnIdleTimeout time.Duration `yaml:"conn_idle_timeout"`
+	MaxConnections  int           `yaml:"max_connections"`
 }
 
 // MetricsConfig protects /metrics. Its series carry incident titles and
-// excerpts (personal numbers masked, but still citizens' complaints), so a
-// daemon listening beyond loopback should require a token.
+// excerpts (personal data masked, but still citizens' complaints), so it
+// needs a bearer token unless the operator opens it explicitly.
 type MetricsConfig struct {
 	// TokenFile holds the bearer token Prometheus must send (its scrape
-	// config reads the same file with authorization.credentials_file);
-	// empty: /metrics needs no token.
+	// config reads the same file with authorization.credentials_file).
+	// Empty: DefaultTokenFile in the data directory, which the daemon
+	// creates at first start (see EnsureToken).
 	TokenFile string `yaml:"token_file"`
-	// Token is the file's content, read by Load.
+	// Open serves /metrics without a token (a loopback-only daemon, the
+	// demo); never the default.
+	Open bool `yaml:"open"`
+	// Token is the file's content, read by Load ("" while a generated
+	// file does not exist yet).
 	Token string `yaml:"-"`
+	// Generated is set when TokenFile is the default one, which the daemon
+	// creates when missing.
+	Generated bool `yaml:"-"`
 }
+
+// DefaultTokenFile is the name of the generated /metrics token file in the
+// data directory.
+const DefaultTokenFile = "metrics.token"
 
 // minMetricsToken is the shortest token accepted: a guessable one is no
 // protection.
@@ -160,6 +187,72 @@ func checkListen(addr string) error {
 }
 
 var hostName = regexp.MustCompile(`^(?i)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$`)
+
+// readToken reads and checks a token file.
+func readToken(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("无法读取监控指标令牌文件: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, 4096))
+	if err != nil {
+		return "", fmt.Errorf("无法读取监控指标令牌文件: %w", err)
+	}
+	tok := strings.TrimSpace(string(data))
+	if len(tok) < minMetricsToken || len(tok) > 1024 || strings.ContainsAny(tok, " \t\r\n") {
+		return "", fmt.Errorf("%s: 令牌应为一行、%d 到 1024 个字符（可用 openssl rand -hex 32 生成）", path, minMetricsToken)
+	}
+	return tok, nil
+}
+
+// EnsureToken creates the generated token file when it is missing: 32
+// random bytes in hex, mode 0600, created exclusively (a file that appeared
+// meanwhile is read instead, never overwritten). It reports whether it
+// created the file. Nothing to do when /metrics is open, the token is read
+// already, or the file is the operator's own.
+func (m *MetricsConfig) EnsureToken() (created bool, err error) {
+	if m.Open || m.Token != "" || !m.Generated {
+		return false, nil
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return false, fmt.Errorf("生成监控指标令牌: %w", err)
+	}
+	f, err := os.OpenFile(m.TokenFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		m.Token, err = readToken(m.TokenFile)
+		return false, err
+	}
+	if err != nil {
+		return false, fmt.Errorf("创建监控指标令牌文件: %w", err)
+	}
+	tok := hex.EncodeToString(b)
+	if _, err := f.WriteString(tok + "\n"); err != nil {
+		f.Close()
+		os.Remove(m.TokenFile)
+		return false, fmt.Errorf("写入监控指标令牌文件 %s: %w", m.TokenFile, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(m.TokenFile)
+		return false, fmt.Errorf("写入监控指标令牌文件 %s: %w", m.TokenFile, err)
+	}
+	m.Token = tok
+	return true, nil
+}
+
+// dataDir is where the daemon keeps what it generates: beside the SQLite
+// database; with PostgreSQL, systemd's StateDirectory ($STATE_DIRECTORY)
+// when set, else the configuration's directory.
+func (c *Config) dataDir() string {
+	if c.Store.Driver == "sqlite" && c.Store.Path != "" {
+		return filepath.Dir(c.Store.Path)
+	}
+	if d, _, _ := strings.Cut(os.Getenv("STATE_DIRECTORY"), ":"); d != "" {
+		return d
+	}
+	return filepath.Dir(c.File)
+}
 
 // parseProxy reads one trusted_proxies entry: a CIDR or a single address.
 func parseProxy(s string) (netip.Prefix, error) {
@@ -216,7 +309,8 @@ func Default() Config {
 		Grader:      GraderConfig{Interval: 2 * time.Second, Batch: 200, Budget: classifier.DefaultBudget},
 		Levels:      levels,
 		GroupWindow: p.GroupWindow,
-		Console:     ConsoleConfig{SessionLifetime: 12 * time.Hour, IdleTimeout: 2 * time.Hour},
+		Console: ConsoleConfig{SessionLifetime: 12 * time.Hour, IdleTimeout: 2 * time.Hour,
+			ReadTimeout: 30 * time.Second, WriteTimeout: time.Minute, ConnIdleTimeout: time.Minute, MaxConnections: 512},
 		Grouping: GroupingConfig{SimHashDistance: p.SimHashDistance, EventWindow: p.EventWindow,
 			EventMinTerms: p.EventMinTerms, BurstWindow: p.BurstWindow, BurstPosts: p.BurstPosts},
 		Offices: slices.Clone(p.Offices),
@@ -350,6 +444,17 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 	if c.Console.IdleTimeout < time.Minute {
 		errs = append(errs, doc.Errorf("console.idle_timeout", "登录空闲超时至少 1 分钟"))
 	}
+	for _, t := range []struct {
+		d    time.Duration
+		path string
+	}{{c.Console.ReadTimeout, "read_timeout"}, {c.Console.WriteTimeout, "write_timeout"}, {c.Console.ConnIdleTimeout, "conn_idle_timeout"}} {
+		if t.d <= 0 || t.d > time.Hour {
+			errs = append(errs, doc.Errorf("console."+t.path, "超时应大于 0、不超过 1 小时，实际为 %s", t.d))
+		}
+	}
+	if n := c.Console.MaxConnections; n < 8 || n > 100000 {
+		errs = append(errs, doc.Errorf("console.max_connections", "最大连接数应在 8 到 100000 之间，实际为 %d", n))
+	}
 	for i, p := range c.Console.TrustedProxies {
 		if _, err := parseProxy(p); err != nil {
 			errs = append(errs, doc.Errorf(fmt.Sprintf("console.trusted_proxies[%d]", i),
@@ -359,17 +464,29 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 	if c.GroupWindow <= 0 {
 		errs = append(errs, doc.Errorf("group_window", "事件归并时间窗必须大于 0"))
 	}
-	if f := c.Metrics.TokenFile; f != "" {
-		data, err := yamlfile.Read(f)
-		switch c.Metrics.Token = strings.TrimSpace(string(data)); {
-		case err != nil:
-			errs = append(errs, doc.Errorf("metrics.token_file", "无法读取监控指标令牌文件: %v", err))
-		case len(c.Metrics.Token) < minMetricsToken || strings.ContainsAny(c.Metrics.Token, " \t\r\n"):
-			errs = append(errs, doc.Errorf("metrics.token_file", "%s: 令牌应为一行、至少 %d 个字符（可用 openssl rand -hex 32 生成）", f, minMetricsToken))
-		}
-	}
+	errs = append(errs, c.validateMetrics(doc)...)
 	errs = append(errs, c.validateWorkflow(doc)...)
 	return errors.Join(errs...)
+}
+
+func (c *Config) validateMetrics(doc *yamlfile.Doc) []error {
+	m := &c.Metrics
+	switch {
+	case m.Open && m.TokenFile != "":
+		return []error{doc.Errorf("metrics.open", "metrics.open 为 true 时 /metrics 不需令牌，不能同时设置 token_file")}
+	case m.Open:
+		return nil
+	case m.TokenFile == "":
+		m.TokenFile, m.Generated = filepath.Join(c.dataDir(), DefaultTokenFile), true
+		if _, err := os.Stat(m.TokenFile); errors.Is(err, fs.ErrNotExist) {
+			return nil // the daemon creates it at first start
+		}
+	}
+	var err error
+	if m.Token, err = readToken(m.TokenFile); err != nil {
+		return []error{doc.Errorf("metrics.token_file", "%v", err)}
+	}
+	return nil
 }
 
 // Policy returns the incident policy these settings describe.

@@ -1,6 +1,9 @@
 // Package privacy masks personal data in post text wherever it leaves the
 // store: alerts, metrics labels, logs, exports and console lists. Only the
-// incident detail page shows full text, to those allowed to see it.
+// incident detail page shows full text, to those allowed to see it. Mask
+// hides numbers and keeps byte lengths (the console highlights by offset);
+// Label, for text that leaves as a label, also strips markup and hides
+// names, addresses, e-mail and chat ids (label.go).
 package privacy
 
 import (

@@ -59,3 +59,20 @@ func inNumberRun(r []rune, i int) bool {
 }
 
 func isDigitRune(c rune) bool { return c >= '0' && c <= '9' }
+
+// Precut bounds text that will be masked and then cut to n runes: it keeps
+// the first 4n+64 runes, far beyond the final cut, so masking a megabyte
+// costs no more than masking a line, and a number cut here can never reach
+// the final text.
+func Precut(s string, n int) string {
+	pre := 4*max(n, 0) + 64
+	if len(s) <= pre { // at most pre runes
+		return s
+	}
+	end := 0
+	for i := 0; i < pre && end < len(s); i++ {
+		_, size := utf8.DecodeRuneInString(s[end:])
+		end += size
+	}
+	return s[:end]
+}

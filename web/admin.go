@@ -43,7 +43,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 }
 
 func (s *Server) users(w http.ResponseWriter, r *http.Request) {
-	page := usersPage{Notice: r.URL.Query().Get("ok")}
+	page := usersPage{Notice: userNotice(r.URL.Query())}
 	s.renderUsers(w, r, http.StatusOK, page)
 }
 
@@ -87,11 +87,56 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	skipAudit(r)
-	s.doneUsers(w, r, "已新建账号 "+name)
+	s.doneUsers(w, r, url.Values{"ok": {"added"}, "name": {name}})
 }
 
-func (s *Server) doneUsers(w http.ResponseWriter, r *http.Request, msg string) {
-	http.Redirect(w, r, "/admin/users?ok="+url.QueryEscape(msg), http.StatusSeeOther)
+// doneUsers sends the admin back to the account list, which shows the
+// notice q names (see userNotice).
+func (s *Server) doneUsers(w http.ResponseWriter, r *http.Request, q url.Values) {
+	http.Redirect(w, r, "/admin/users?"+q.Encode(), http.StatusSeeOther)
+}
+
+// userNotices are the only notices /admin/users?ok=KEY shows, filled with
+// the account name (name=), the role (role=) or the token number (id=),
+// each checked for its form: a link cannot make the console show text of
+// the sender's choosing ("请联系 … 重置密码").
+var userNotices = map[string]string{
+	"added":    "已新建账号 {name}",
+	"role":     "已将 {name} 的角色改为{role}",
+	"disabled": "已停用 {name}",
+	"enabled":  "已启用 {name}",
+	"revoked":  "已吊销令牌 #{id}",
+}
+
+// userNotice returns the notice q asks for, or "" when its key is unknown
+// or a value it needs is malformed.
+func userNotice(q url.Values) string {
+	msg, ok := userNotices[q.Get("ok")]
+	if !ok {
+		return ""
+	}
+	if strings.Contains(msg, "{name}") {
+		n, err := auth.NormalizeName(q.Get("name"))
+		if err != nil {
+			return ""
+		}
+		msg = strings.Replace(msg, "{name}", n, 1)
+	}
+	if strings.Contains(msg, "{role}") {
+		role, err := auth.ParseRole(q.Get("role"))
+		if err != nil {
+			return ""
+		}
+		msg = strings.Replace(msg, "{role}", role.Name(), 1)
+	}
+	if strings.Contains(msg, "{id}") {
+		id, err := strconv.ParseInt(q.Get("id"), 10, 64)
+		if err != nil || id <= 0 {
+			return ""
+		}
+		msg = strings.Replace(msg, "{id}", strconv.FormatInt(id, 10), 1)
+	}
+	return msg
 }
 
 func (s *Server) userChangeFailed(w http.ResponseWriter, r *http.Request, action, name string, err error) {
@@ -127,7 +172,7 @@ func (s *Server) changeRole(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	skipAudit(r)
-	s.doneUsers(w, r, "已将 "+name+" 的角色改为"+role.Name())
+	s.doneUsers(w, r, url.Values{"ok": {"role"}, "name": {name}, "role": {string(role)}})
 }
 
 func (s *Server) setDisabled(disabled bool) http.HandlerFunc {
@@ -145,7 +190,7 @@ func (s *Server) setDisabled(disabled bool) http.HandlerFunc {
 			return
 		}
 		skipAudit(r)
-		s.doneUsers(w, r, map[bool]string{true: "已停用 ", false: "已启用 "}[disabled]+name)
+		s.doneUsers(w, r, url.Values{"ok": {map[bool]string{true: "disabled", false: "enabled"}[disabled]}, "name": {name}})
 	}
 }
 
@@ -173,7 +218,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	skipAudit(r)
-	s.doneUsers(w, r, "已吊销令牌 #"+r.PathValue("id"))
+	s.doneUsers(w, r, url.Values{"ok": {"revoked"}, "id": {strconv.FormatInt(id, 10)}})
 }
 
 type auditPage struct {

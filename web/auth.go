@@ -246,7 +246,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
 		if unsafeMethod(r.Method) {
 			if p.Via == "session" && !auth.CheckCSRF(p.SessionID, csrfValue(r)) {
-				s.opts.Auth.Audit(r.Context(), actorOf(r), "csrf.rejected", r.URL.Path, r.Method, false)
+				s.opts.Auth.AuditRefusal(r.Context(), actorOf(r), "csrf.rejected", r.URL.Path, r.Method)
 				s.deny(w, r, http.StatusForbidden, "表单已失效或来源不明（CSRF 校验失败），请刷新页面后重试")
 				return
 			}
@@ -313,7 +313,7 @@ func (s *Server) require(min auth.Role, h http.HandlerFunc) http.HandlerFunc {
 
 func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, min auth.Role) {
 	skipAudit(r)
-	s.opts.Auth.Audit(r.Context(), actorOf(r), "access.denied", r.Method+" "+r.URL.Path, "需要角色 "+string(min), false)
+	s.opts.Auth.AuditRefusal(r.Context(), actorOf(r), "access.denied", r.Method+" "+r.URL.Path, "需要角色 "+string(min))
 	s.deny(w, r, http.StatusForbidden, "权限不足：此操作需要「"+min.Name()+"」及以上角色")
 }
 

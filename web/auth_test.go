@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/store"
@@ -646,4 +647,94 @@ func TestClientIPBehindTrustedProxy(t *testing.T) {
 			t.Errorf("X-Forwarded-For from an untrusted peer believed: %q", got)
 		}
 	})
+}
+
+// TestUserNoticesFromFixedList: /admin/users?ok= shows only the notices
+// the console itself redirects to, filled with well-formed values; any
+// other text, or a known key with a malformed value, shows no notice.
+func TestUserNoticesFromFixedList(t *testing.T) {
+	f := setup(t)
+	admin := loginClient(t, f.srv, "admin", true)
+	notice := func(query string) string {
+		t.Helper()
+		code, page, _ := do(t, admin, "GET", f.srv.URL+"/admin/users?"+query, "", nil)
+		if code != http.StatusOK {
+			t.Fatalf("GET /admin/users?%s: %d", query, code)
+		}
+		_, rest, ok := strings.Cut(page, `class="notice ok" role="status">`)
+		if !ok {
+			return ""
+		}
+		text, _, _ := strings.Cut(rest, "</p>")
+		return text
+	}
+	// The redirects after real changes name their notice.
+	form := url.Values{"name": {"qian"}, "display": {"钱科员"}, "role": {"handler"}, "password": {"qian-password"}}.Encode()
+	_, _, h := do(t, admin, "POST", f.srv.URL+"/admin/users", form, nil)
+	loc, _ := url.Parse(h.Get("Location"))
+	if got := notice(loc.RawQuery); got != "已新建账号 qian" {
+		t.Errorf("after adding qian: notice %q", got)
+	}
+	_, _, h = do(t, admin, "POST", f.srv.URL+"/admin/users/QIAN/role", "role=viewer", nil)
+	loc, _ = url.Parse(h.Get("Location"))
+	if got := notice(loc.RawQuery); got != "已将 qian 的角色改为查看员" {
+		t.Errorf("after the role change: notice %q", got)
+	}
+	for _, q := range []string{
+		"ok=" + url.QueryEscape("密码已过期，请拨打 010-12345678 重置"),
+		"ok=" + url.QueryEscape("已新建账号 qian"),
+		"ok=added",
+		"ok=added&name=" + url.QueryEscape("请联系管理员"),
+		"ok=added&name=" + url.QueryEscape("<b>x</b>"),
+		"ok=role&name=qian&role=god",
+		"ok=revoked&id=" + url.QueryEscape("1 请回电"),
+		"ok=revoked&id=-3",
+		"ok=ADDED&name=qian",
+	} {
+		if got := notice(q); got != "" {
+			t.Errorf("?%s shows notice %q, want none", q, got)
+		}
+	}
+	if got := notice("ok=revoked&id=7"); got != "已吊销令牌 #7" {
+		t.Errorf("revoked notice %q", got)
+	}
+}
+
+// TestHostileRequestsAddBoundedAudit: 1,000 refused requests with 16 KiB
+// paths (a viewer posting to an admin route, a handler posting without
+// the CSRF token) add a bounded number of rows to the append-only audit
+// log, each cut to its bounds.
+func TestHostileRequestsAddBoundedAudit(t *testing.T) {
+	f := setup(t)
+	viewer := loginClient(t, f.srv, "zhao", true)
+	noCSRF := loginClient(t, f.srv, "wang", false)
+	all := func() []store.AuditEntry { return auditRows(t, f.auth.Store(), "") }
+	before := len(all())
+	long := "/admin/users/" + strings.Repeat("x", 16<<10) + "/role"
+	for i := range 1000 {
+		c := viewer
+		if i%2 == 1 {
+			c = noCSRF
+		}
+		if code, _, _ := do(t, c, "POST", f.srv.URL+long, "role=admin", nil); code != http.StatusForbidden {
+			t.Fatalf("request %d: status %d, want 403", i, code)
+		}
+	}
+	rows := all()[:len(all())-before] // newest first
+	kinds := map[string]int{}
+	size := 0
+	for _, r := range rows {
+		kinds[r.Action]++
+		size += len(r.Target) + len(r.Detail)
+		if n := utf8.RuneCountInString(r.Target); n > auth.MaxAuditTarget+1 {
+			t.Errorf("%s row: target of %d runes", r.Action, n)
+		}
+		if len(r.Detail) > 1024 {
+			t.Errorf("%s row: detail of %d bytes", r.Action, len(r.Detail))
+		}
+	}
+	if kinds["access.denied"] == 0 || kinds["csrf.rejected"] == 0 || len(rows) > 40 {
+		t.Errorf("1,000 refused requests added %d rows %v; want both kinds, at most 40", len(rows), kinds)
+	}
+	t.Logf("1,000 refused requests of 16 KiB added %d audit rows, %d bytes of target and detail", len(rows), size)
 }

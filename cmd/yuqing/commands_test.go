@@ -32,8 +32,9 @@ func TestCheckAcceptsShippedConfig(t *testing.T) {
 	}
 }
 
-// TestCheckWarnsAboutOpenMetrics: listening beyond loopback with /metrics
-// open gets a warning; a token file silences it and is named.
+// TestCheckWarnsAboutOpenMetrics: /metrics needs a token by default (the
+// generated file is named); opening it while listening beyond loopback
+// gets a warning; an operator's token file is named.
 func TestCheckWarnsAboutOpenMetrics(t *testing.T) {
 	dir := layout(t)
 	cfg := filepath.Join(dir, "yuqing.yaml")
@@ -52,18 +53,22 @@ func TestCheckWarnsAboutOpenMetrics(t *testing.T) {
 		}
 		return out.String()
 	}
-	const warning = "/metrics 不需令牌"
-	if out := check(string(b)); strings.Contains(out, warning) {
-		t.Errorf("loopback listener warned: %s", out)
+	const warning = "/metrics 不需令牌（metrics.open: true），其中的事件标题和摘要任何人都能读取"
+	wide := strings.Replace(string(b), "listen: 127.0.0.1:8080", "listen: 0.0.0.0:8080", 1)
+	if out := check(wide); strings.Contains(out, warning) || !strings.Contains(out, "首次启动时生成令牌文件") {
+		t.Errorf("default (token generated at first start): %s", out)
 	}
-	open := strings.Replace(string(b), "listen: 127.0.0.1:8080", "listen: 0.0.0.0:8080", 1)
+	open := strings.Replace(wide, "open: false", "open: true", 1)
 	if out := check(open); !strings.Contains(out, warning) {
-		t.Errorf("no warning for 0.0.0.0 without a token: %s", out)
+		t.Errorf("no warning for 0.0.0.0 with metrics.open: %s", out)
+	}
+	if out := check(strings.Replace(string(b), "open: false", "open: true", 1)); strings.Contains(out, warning) {
+		t.Errorf("loopback listener with metrics.open warned: %s", out)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "prometheus.token"), []byte("9b8a7c6d5e4f3a2b1c0d9e8f7a6b5c4d\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out := check(strings.Replace(open, `token_file: ""`, "token_file: prometheus.token", 1))
+	out := check(strings.Replace(wide, `token_file: ""`, "token_file: prometheus.token", 1))
 	if strings.Contains(out, warning) || !strings.Contains(out, "需令牌（"+filepath.Join(dir, "prometheus.token")) {
 		t.Errorf("with a token file: %s", out)
 	}

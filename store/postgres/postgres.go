@@ -9,12 +9,16 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"net"
 	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,13 +48,34 @@ var dialect = &sqldb.Dialect{
 		return errors.As(err, &pe) && pe.Code == "23505" // unique_violation
 	},
 	WriteLock: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d, hashtext(current_schema()))", writeLockKey),
+	ConnLost:  connLost,
+	Unsent:    pgconn.SafeToRetry,
+}
+
+// connLost reports an error of a broken connection rather than of the
+// statement: the server ended the session (pg_terminate_backend, a
+// restart: SQLSTATE 57P01-57P03, class 08) or the socket broke.
+func connLost(err error) bool {
+	if errors.Is(err, driver.ErrBadConn) || pgconn.SafeToRetry(err) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03" || strings.HasPrefix(pe.Code, "08")
+	}
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || (errors.As(err, &ne) && !ne.Timeout())
 }
 
 // Open connects to the database dsn names (a postgres:// URL or key=value
 // string, as libpq takes) and applies every pending migration. loc is the
 // zone incident numbers are dated in.
 func Open(ctx context.Context, dsn string, loc *time.Location) (*Store, error) {
-	w, err := open(ctx, dsn, false, 4)
+	// The writer checks each connection before use: a write outside a
+	// transaction is retried only when it never reached the server, so a
+	// connection the server closed while it sat idle must be found first.
+	w, err := open(ctx, dsn, false, 4, stdlib.OptionShouldPing(func(context.Context, stdlib.ShouldPingParams) bool { return true }))
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +139,7 @@ func DescribeDSN(dsn string) string {
 	return fmt.Sprintf("postgres://%s@%s/%s", cfg.User, net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), cfg.Database)
 }
 
-func open(ctx context.Context, dsn string, readOnly bool, conns int) (*sql.DB, error) {
+func open(ctx context.Context, dsn string, readOnly bool, conns int, opts ...stdlib.OptionOpenDB) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("PostgreSQL 连接串无效: %w", err)
@@ -122,7 +147,7 @@ func open(ctx context.Context, dsn string, readOnly bool, conns int) (*sql.DB, e
 	if readOnly {
 		cfg.RuntimeParams["default_transaction_read_only"] = "on"
 	}
-	db := stdlib.OpenDB(*cfg)
+	db := stdlib.OpenDB(*cfg, opts...)
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
 	db.SetConnMaxIdleTime(5 * time.Minute)

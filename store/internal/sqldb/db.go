@@ -32,8 +32,29 @@ type Dialect struct {
 	// advisory lock so that read-then-write sequences (incident numbers,
 	// grouping a post into an incident) see the same serial order.
 	WriteLock string
+	// ConnLost, when set, reports an error of a connection that broke (a
+	// terminated backend, a reset socket), not of the statement: a read,
+	// or a transaction not yet committing, is run once more on another
+	// connection. Unsent reports an error after which the statement
+	// surely never reached the server: only then is a write outside a
+	// transaction run again (it might have committed otherwise).
+	ConnLost func(error) bool
+	Unsent   func(error) bool
 
 	cache sync.Map // query → rewritten query
+}
+
+// retry reports whether a statement that failed with err is run once more:
+// never when ctx is done; on the writer outside a transaction only when it
+// never reached the server.
+func (c conn) retry(ctx context.Context, err error, autocommitWrite bool) bool {
+	if err == nil || ctx.Err() != nil {
+		return false
+	}
+	if autocommitWrite {
+		return c.d.Unsent != nil && c.d.Unsent(err)
+	}
+	return c.d.ConnLost != nil && c.d.ConnLost(err)
 }
 
 // rebind rewrites the placeholders of q for the dialect. It numbers them as
@@ -151,23 +172,48 @@ type conn struct {
 	writer bool
 }
 
+// The statements below run once more on a broken connection (see retry):
+// database/sql retries only when the driver knew before sending that its
+// connection was bad, not when the server went away under an idle one.
+
 func (c conn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return c.db.ExecContext(ctx, c.d.rebind(q), args...)
+	res, err := c.db.ExecContext(ctx, c.d.rebind(q), args...)
+	if c.retry(ctx, err, c.writer) {
+		res, err = c.db.ExecContext(ctx, c.d.rebind(q), args...)
+	}
+	return res, err
 }
 
 func (c conn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return c.db.QueryContext(ctx, c.d.rebind(q), args...)
+	rows, err := c.db.QueryContext(ctx, c.d.rebind(q), args...)
+	if c.retry(ctx, err, c.writer) {
+		rows, err = c.db.QueryContext(ctx, c.d.rebind(q), args...)
+	}
+	return rows, err
 }
 
 func (c conn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return c.db.QueryRowContext(ctx, c.d.rebind(q), args...)
+	row := c.db.QueryRowContext(ctx, c.d.rebind(q), args...)
+	if c.retry(ctx, row.Err(), c.writer) {
+		row = c.db.QueryRowContext(ctx, c.d.rebind(q), args...)
+	}
+	return row
 }
 
 func (c conn) Close() error { return c.db.Close() }
 
 // BeginTx starts a transaction; on the writer it first takes the dialect's
-// write lock.
+// write lock. A connection found broken meanwhile is replaced once:
+// nothing has been done yet.
 func (c conn) BeginTx(ctx context.Context, opts *sql.TxOptions) (*tx, error) {
+	t, err := c.beginTx(ctx, opts)
+	if c.retry(ctx, err, false) {
+		t, err = c.beginTx(ctx, opts)
+	}
+	return t, err
+}
+
+func (c conn) beginTx(ctx context.Context, opts *sql.TxOptions) (*tx, error) {
 	lock := c.writer && c.d.WriteLock != "" && (opts == nil || !opts.ReadOnly)
 	if lock {
 		// READ COMMITTED whatever the server's default: under REPEATABLE

@@ -378,19 +378,34 @@ func median(xs []float64) float64 {
 
 // --- transactions ---
 
+// inWriteTx runs fn in a write transaction. When the connection breaks
+// before COMMIT is sent, nothing was written and the whole transaction is
+// run once more on another connection (fn must not depend on having run
+// before); a failed COMMIT is never retried, it may have committed.
 func (s *Store) inWriteTx(ctx context.Context, fn func(*tx) error) error {
+	committing, err := s.writeTxOnce(ctx, fn)
+	if !committing && s.w.retry(ctx, err, false) {
+		_, err = s.writeTxOnce(ctx, fn)
+	}
+	return err
+}
+
+// writeTxOnce runs fn in one write transaction; committing reports that
+// the error, if any, came from COMMIT.
+func (s *Store) writeTxOnce(ctx context.Context, fn func(*tx) error) (committing bool, err error) {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return err
+		return false, err
 	}
-	return tx.Commit()
+	return true, tx.Commit()
 }
 
-// InTx runs fn in one write transaction.
+// InTx runs fn in one write transaction. fn may run twice: once more when
+// the connection breaks before the transaction commits (see inWriteTx).
 func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 	return s.inWriteTx(ctx, func(tx *tx) error {
 		return fn(&txn{tx: tx, loc: s.loc})

@@ -180,15 +180,19 @@ func storingCrawl(ctx context.Context, cfg *config.Config, cr *crawler.Crawler, 
 			if err != nil || !ok {
 				continue
 			}
-			if err := st.InTx(bg, func(tx store.Tx) error {
-				in, ok, err := tx.IncidentOfPost(bg, post.ID)
-				if err == nil && ok {
-					fmt.Fprintf(o.Out, "  %s → 事件 %s（%s，%s）\n", privacy.Truncate(privacy.Mask(post.Title), 40), in.Number,
-						taxonomy.LevelLabel(in.Level), taxonomy.CategoryName(in.Category))
-				}
+			var (
+				in    store.Incident
+				filed bool
+			)
+			if err := st.InTx(bg, func(tx store.Tx) (err error) {
+				in, filed, err = tx.IncidentOfPost(bg, post.ID)
 				return err
 			}); err != nil {
 				return errors.Join(crawlErr, err)
+			}
+			if filed {
+				fmt.Fprintf(o.Out, "  %s → 事件 %s（%s，%s）\n", privacy.Truncate(privacy.Mask(post.Title), 40), in.Number,
+					taxonomy.LevelLabel(in.Level), taxonomy.CategoryName(in.Category))
 			}
 		}
 		return crawlErr

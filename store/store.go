@@ -246,6 +246,10 @@ type Store interface {
 	UngradedPosts(ctx context.Context, limit int) ([]Post, error)
 
 	// InTx runs fn in one transaction; fn's error rolls everything back.
+	// When the connection breaks before COMMIT (a restarted or terminated
+	// database backend), the engine may run fn once more in a new
+	// transaction: fn must act only through tx and keep no side effects
+	// of a first run it cannot repeat.
 	InTx(ctx context.Context, fn func(Tx) error) error
 
 	Incidents(ctx context.Context, f IncidentFilter) ([]Incident, error)

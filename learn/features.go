@@ -45,7 +45,7 @@ type FeatureSettings struct {
 
 // DefaultFeatures is every kind, pruned to names seen at least twice.
 func DefaultFeatures() FeatureSettings {
-	return FeatureSettings{Words: true, Bigrams: true, Rules: true, Numeric: true, MinDF: 2, MaxVocab: 40000}
+	return FeatureSettings{Words: true, Bigrams: true, Rules: true, Numeric: true, MinDF: 2, MaxVocab: 30000}
 }
 
 // names returns the sorted distinct sparse feature names of ex.

@@ -118,7 +118,7 @@ type Options struct {
 
 // DefaultL2 was chosen by 5-fold out-of-fold figures on the shared data
 // (`yuqing eval -cv 5 -l2 X`); see the package README section in docs.
-const DefaultL2 = 1e-3
+const DefaultL2 = 1e-4
 
 // DefaultOptions are the settings `yuqing train` uses.
 func DefaultOptions() Options {

@@ -48,58 +48,67 @@ func DefaultFeatures() FeatureSettings {
 	return FeatureSettings{Words: true, Bigrams: true, Rules: true, Numeric: true, MinDF: 2, MaxVocab: 30000}
 }
 
-// names returns the sorted distinct sparse feature names of ex.
-func (s FeatureSettings) names(ex *Example) []string {
-	var out []string
+// eachName calls f with every sparse feature name of ex, repeats
+// included, built in one reused buffer (f must not keep it): the one
+// definition of the names, for counting them in training and for looking
+// them up without allocating when predicting.
+func (s FeatureSettings) eachName(ex *Example, f func(name []byte)) {
+	buf := make([]byte, 0, 64)
 	if s.Words {
 		for _, t := range ex.Tokens {
-			if t = normToken(t); t != "" {
-				out = append(out, prefixWord+t)
+			if buf = appendToken(buf[:0], t); len(buf) > 0 {
+				f(buf)
 			}
 		}
 	}
 	if s.Bigrams {
-		out = appendBigrams(out, ex.Text)
+		prev := rune(-1)
+		for _, r := range ex.Text {
+			if !unicode.Is(unicode.Han, r) {
+				prev = -1
+				continue
+			}
+			if prev >= 0 {
+				f(utf8.AppendRune(utf8.AppendRune(append(buf[:0], prefixBigram...), prev), r))
+			}
+			prev = r
+		}
 	}
 	if s.Rules {
 		for _, r := range ex.Rules {
 			if r = strings.TrimSpace(r); r != "" {
-				out = append(out, prefixRule+r)
+				f(append(append(buf[:0], prefixRule...), r...))
 			}
 		}
 	}
+}
+
+// names returns the sorted distinct sparse feature names of ex.
+func (s FeatureSettings) names(ex *Example) []string {
+	var out []string
+	s.eachName(ex, func(n []byte) { out = append(out, string(n)) })
 	slices.Sort(out)
 	return slices.Compact(out)
 }
 
-// normToken lower-cases a token and drops one with no letter or digit.
-func normToken(t string) string {
-	t = strings.ToLower(strings.TrimSpace(t))
-	if t == "" || utf8.RuneCountInString(t) > maxTokenRunes {
-		return ""
-	}
+// appendToken appends the word feature of token t to buf (prefix, then
+// the token lower-cased), or returns buf[:0] for a token with no letter or
+// digit or longer than maxTokenRunes.
+func appendToken(buf []byte, t string) []byte {
+	t = strings.TrimSpace(t)
+	buf = append(buf, prefixWord...)
+	n, useful := 0, false
 	for _, r := range t {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			return t
+		if n++; n > maxTokenRunes {
+			return buf[:0]
 		}
+		useful = useful || unicode.IsLetter(r) || unicode.IsDigit(r)
+		buf = utf8.AppendRune(buf, unicode.ToLower(r))
 	}
-	return ""
-}
-
-// appendBigrams adds every pair of adjacent Han characters in text.
-func appendBigrams(out []string, text string) []string {
-	var prev rune = -1
-	for _, r := range text {
-		if !unicode.Is(unicode.Han, r) {
-			prev = -1
-			continue
-		}
-		if prev >= 0 {
-			out = append(out, prefixBigram+string(prev)+string(r))
-		}
-		prev = r
+	if !useful {
+		return buf[:0]
 	}
-	return out
+	return buf
 }
 
 // numeric returns the dense engagement features of ex.
@@ -144,37 +153,61 @@ func buildVocab(s FeatureSettings, names [][]string) []string {
 	return kept
 }
 
-// vectorize maps the names of ex onto vocab (sorted). Text features
-// (words and bigrams) share a weight of 1/√n so a long letter and a short
-// comment weigh alike; rule hits count 1 each.
-func vectorize(s FeatureSettings, vocab []string, names []string, ex *Example) vector {
-	var v vector
-	text := 0
-	for _, n := range names {
-		i, ok := slices.BinarySearch(vocab, n)
-		if !ok {
-			continue
+// vocabulary is the sorted feature names with an index for lookups.
+// Sorting puts every rule hit ("r:") in one run, [rules[0], rules[1]).
+type vocabulary struct {
+	names []string
+	index map[string]int32
+	rules [2]int32
+}
+
+func newVocabulary(names []string) *vocabulary {
+	v := &vocabulary{names: names, index: make(map[string]int32, len(names))}
+	for i, n := range names {
+		v.index[n] = int32(i)
+	}
+	lo, _ := slices.BinarySearch(names, prefixRule)
+	hi := lo
+	for hi < len(names) && strings.HasPrefix(names[hi], prefixRule) {
+		hi++
+	}
+	v.rules = [2]int32{int32(lo), int32(hi)}
+	return v
+}
+
+// vectorize maps ex onto the vocabulary. Text features (words and
+// bigrams) share a weight of 1/√n so a long letter and a short comment
+// weigh alike; rule hits count 1 each.
+func (v *vocabulary) vectorize(s FeatureSettings, ex *Example) vector {
+	var x vector
+	x.idx = make([]int32, 0, 128)
+	s.eachName(ex, func(n []byte) {
+		if i, ok := v.index[string(n)]; ok {
+			x.idx = append(x.idx, i)
 		}
-		v.idx = append(v.idx, int32(i))
-		if strings.HasPrefix(n, prefixRule) {
-			v.val = append(v.val, 1)
-		} else {
-			v.val = append(v.val, -1) // text: set below
+	})
+	slices.Sort(x.idx)
+	x.idx = slices.Compact(x.idx)
+	text := 0
+	for _, i := range x.idx {
+		if i < v.rules[0] || i >= v.rules[1] {
 			text++
 		}
 	}
-	for j := range v.val {
-		if v.val[j] < 0 {
-			v.val[j] = 1 / math.Sqrt(float64(text))
+	x.val = make([]float64, len(x.idx), len(x.idx)+len(numericFeatures))
+	for j, i := range x.idx {
+		x.val[j] = 1
+		if i < v.rules[0] || i >= v.rules[1] {
+			x.val[j] = 1 / math.Sqrt(float64(text))
 		}
 	}
 	if s.Numeric {
-		for j, x := range numeric(ex) {
-			v.idx = append(v.idx, int32(len(vocab)+j))
-			v.val = append(v.val, x)
+		for j, f := range numeric(ex) {
+			x.idx = append(x.idx, int32(len(v.names)+j))
+			x.val = append(x.val, f)
 		}
 	}
-	return v
+	return x
 }
 
 // dims is the number of weights per class: the vocabulary, then the

@@ -52,7 +52,7 @@ type fileHead struct {
 // Encode writes the model file to w.
 func (m *Model) Encode(w io.Writer) error {
 	doc := fileDoc{Format: fileFormat, Version: fileVersion, Meta: m.Meta, Options: m.opts,
-		Numeric: []string{}, VocabLen: len(m.vocab), Vocab: m.vocab}
+		Numeric: []string{}, VocabLen: len(m.vocab.names), Vocab: m.vocab.names}
 	if m.opts.Features.Numeric {
 		doc.Numeric = numericFeatures
 	}
@@ -185,7 +185,7 @@ func Decode(r io.Reader) (*Model, error) {
 	if doc.Version != fileVersion {
 		return nil, fmt.Errorf("模型文件格式版本 %d 不受支持（本程序支持 %d），请用本程序重新训练", doc.Version, fileVersion)
 	}
-	m := &Model{Meta: doc.Meta, opts: doc.Options, vocab: doc.Vocab}
+	m := &Model{Meta: doc.Meta, opts: doc.Options}
 	if err := m.checkMeta(); err != nil {
 		return nil, corrupt("%v", err)
 	}
@@ -195,6 +195,7 @@ func Decode(r io.Reader) (*Model, error) {
 	if err := checkVocab(doc.Vocab, doc.VocabLen); err != nil {
 		return nil, err
 	}
+	m.vocab = newVocabulary(doc.Vocab)
 	if len(doc.Heads) != len(headSpecs) {
 		return nil, corrupt("有 %d 个输出，应为 %d 个", len(doc.Heads), len(headSpecs))
 	}

@@ -137,8 +137,8 @@ type Meta struct {
 type Model struct {
 	Meta  Meta
 	opts  Options
-	vocab []string // sorted
-	heads []head   // headSpecs order
+	vocab *vocabulary
+	heads []head // headSpecs order
 }
 
 // head is one linear softmax: w is classes × dim weights, row-major.
@@ -162,12 +162,12 @@ func Train(examples []Example, opts Options) (*Model, error) {
 	for i := range examples {
 		names[i] = opts.Features.names(&examples[i])
 	}
-	m := &Model{opts: opts, vocab: buildVocab(opts.Features, names), Meta: Meta{Rows: len(examples)}}
+	m := &Model{opts: opts, vocab: newVocabulary(buildVocab(opts.Features, names)), Meta: Meta{Rows: len(examples)}}
 	xs := make([]vector, len(examples))
 	for i := range examples {
-		xs[i] = vectorize(opts.Features, m.vocab, names[i], &examples[i])
+		xs[i] = m.vocab.vectorize(opts.Features, &examples[i])
 	}
-	dim := opts.Features.dims(len(m.vocab))
+	dim := m.dim()
 	for _, spec := range headSpecs {
 		p := &softmaxProblem{k: len(spec.classes), dim: dim, l2: opts.L2}
 		for i := range examples {
@@ -271,11 +271,9 @@ func (m *Model) Predict(ex *Example) Prediction {
 	return Prediction{Relevance: d[0], Category: d[1], Severity: d[2], Sentiment: d[3]}
 }
 
-func (m *Model) vector(ex *Example) vector {
-	return vectorize(m.opts.Features, m.vocab, m.opts.Features.names(ex), ex)
-}
+func (m *Model) vector(ex *Example) vector { return m.vocab.vectorize(m.opts.Features, ex) }
 
-func (m *Model) dim() int { return m.opts.Features.dims(len(m.vocab)) }
+func (m *Model) dim() int { return m.opts.Features.dims(len(m.vocab.names)) }
 
 func (h *head) dist(x vector, dim int) Dist {
 	z := make([]float64, len(h.classes))
@@ -344,14 +342,14 @@ func (m *Model) Explain(ex *Example, headName, class string, n int) ([]Contribut
 }
 
 func (m *Model) featureName(i int) string {
-	if i < len(m.vocab) {
-		return m.vocab[i]
+	if i < len(m.vocab.names) {
+		return m.vocab.names[i]
 	}
-	return numericFeatures[i-len(m.vocab)]
+	return numericFeatures[i-len(m.vocab.names)]
 }
 
 // VocabSize is the number of sparse features the model knows.
-func (m *Model) VocabSize() int { return len(m.vocab) }
+func (m *Model) VocabSize() int { return len(m.vocab.names) }
 
 // Options returns the settings the model was trained with.
 func (m *Model) Options() Options { return m.opts }

@@ -170,8 +170,16 @@ func TestVocabularyPruned(t *testing.T) {
 }
 
 func TestBigrams(t *testing.T) {
-	got := appendBigrams(nil, "医保卡A挂号，好")
-	if want := []string{"c:医保", "c:保卡", "c:挂号"}; !slices.Equal(got, want) {
+	// Sorted, distinct, only within runs of Han characters.
+	got := FeatureSettings{Bigrams: true}.names(&Example{Text: "医保卡A挂号，好医保"})
+	if want := []string{"c:保卡", "c:医保", "c:好医", "c:挂号"}; !slices.Equal(got, want) {
 		t.Fatalf("bigrams %v, want %v", got, want)
+	}
+}
+
+func TestWordFeatures(t *testing.T) {
+	got := FeatureSettings{Words: true}.names(&Example{Tokens: []string{"APP", " 医保 ", "，", "app", "", strings.Repeat("长", 30), "12345"}})
+	if want := []string{"w:12345", "w:app", "w:医保"}; !slices.Equal(got, want) {
+		t.Fatalf("words %v, want %v", got, want)
 	}
 }

@@ -2,6 +2,7 @@ package learn
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"encoding/base64"
 	"encoding/binary"
@@ -166,18 +167,25 @@ func Decode(r io.Reader) (*Model, error) {
 	if err != nil {
 		return nil, corrupt("不是 gzip 格式（%v）", err)
 	}
-	js, err := io.ReadAll(io.LimitReader(zr, maxJSONBytes+1))
-	if err != nil {
-		return nil, corrupt("解压失败（%v），文件可能被截断", err)
-	}
-	if len(js) > maxJSONBytes {
-		return nil, corrupt("解压后超过 %d 字节", maxJSONBytes)
-	}
+	lr := &io.LimitedReader{R: zr, N: maxJSONBytes + 1}
 	var doc fileDoc
-	dec := json.NewDecoder(bytes.NewReader(js))
+	dec := json.NewDecoder(lr)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&doc); err != nil {
+		switch {
+		case lr.N <= 0:
+			return nil, corrupt("解压后超过 %d 字节", maxJSONBytes)
+		case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum) || errors.As(err, new(flate.CorruptInputError)):
+			return nil, corrupt("解压失败（%v），文件可能被截断", err)
+		}
 		return nil, corrupt("内容不是合法的模型 JSON（%v）", err)
+	}
+	// The gzip checksum is verified only at the end of the stream.
+	if _, err := io.Copy(io.Discard, lr); err != nil {
+		return nil, corrupt("解压失败（%v），文件可能被截断", err)
+	}
+	if lr.N <= 0 {
+		return nil, corrupt("解压后超过 %d 字节", maxJSONBytes)
 	}
 	if doc.Format != fileFormat {
 		return nil, corrupt("格式 %q，应为 %q", doc.Format, fileFormat)
@@ -267,9 +275,14 @@ func decodeHead(fh fileHead, i, dim int) (head, error) {
 	for j := range h.w {
 		h.w[j] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*j:]))
 	}
-	for j, v := range slices.Concat(h.w, h.b) {
+	for j, v := range h.w {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return head{}, corrupt("%s 的第 %d 个参数是 %v", fh.Name, j+1, v)
+			return head{}, corrupt("%s 的第 %d 个权重是 %v", fh.Name, j+1, v)
+		}
+	}
+	for j, v := range h.b { // JSON has no NaN, but a bias may overflow float32
+		if math.IsInf(float64(v), 0) {
+			return head{}, corrupt("%s 的第 %d 个偏置是 %v", fh.Name, j+1, v)
 		}
 	}
 	return h, nil

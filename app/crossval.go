@@ -124,7 +124,8 @@ func EvalCV(o EvalOptions) ([]CVResult, error) {
 			"options": opts, "results": out})
 	}
 	fmt.Fprintf(o.Out, "规则 %s（版本 %s）\n模型：%d 折交叉验证，按 id 的 SHA-256 分层（无关/等级）分折，"+
-		"每折只用其余各折训练；L2 %g；%d 次训练共用时 %s\n",
+		"每折只用其余各折训练；L2 %g；%d 次训练共用时 %s\n"+
+		"模型只判严重程度档次：重大记为Ⅱ、较大记为Ⅲ、一般记为Ⅳ（等级混淆中模型的Ⅰ列总为 0）\n",
 		o.RulesFile, eng.Version(), o.CV, opts.L2, o.CV, took.Round(time.Millisecond))
 	writeCVSummary(o.Out, out)
 	for _, r := range out {

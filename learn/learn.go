@@ -116,8 +116,12 @@ type Options struct {
 	Balanced bool `json:"balanced"`
 }
 
-// DefaultL2 was chosen by 5-fold out-of-fold figures on the shared data
-// (`yuqing eval -cv 5 -l2 X`); see the package README section in docs.
+// DefaultL2 was chosen by 5-fold out-of-fold figures over the 802 shared
+// labelled posts (`yuqing eval -cv 5 -l2 X`). The data are nearly
+// separable in ~23k features, so the figures move little: relevance F1
+// 0.922/0.919/0.915/0.913/0.904 and category 0.722/0.726/0.715/0.713/0.703
+// for 3e-5/1e-4/3e-4/1e-3/3e-3; larger values lose sentiment (0.82 →
+// 0.76) and major precision.
 const DefaultL2 = 1e-4
 
 // DefaultOptions are the settings `yuqing train` uses.

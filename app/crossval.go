@@ -79,33 +79,7 @@ func EvalCV(o EvalOptions) ([]CVResult, error) {
 	}
 	took := time.Since(began)
 
-	type set struct {
-		name string
-		idx  []int
-	}
-	all := set{name: "合计"}
-	var sets []set
-	byKey := map[string]int{}
-	add := func(name string, i int) {
-		j, ok := byKey[name]
-		if !ok {
-			j = len(sets)
-			byKey[name] = j
-			sets = append(sets, set{name: name})
-		}
-		sets[j].idx = append(sets[j].idx, i)
-	}
-	for i, r := range rows {
-		all.idx = append(all.idx, i)
-		add(r.File, i)
-	}
-	nFiles := len(sets)
-	for i, r := range rows {
-		add("平台 "+r.Post.Source, i)
-	}
-	slices.SortStableFunc(sets[nFiles:], func(a, b set) int { return strings.Compare(a.name, b.name) })
-	sets = append([]set{all}, sets...)
-
+	sets := cvSets(rows)
 	out := make([]CVResult, 0, len(sets))
 	for _, s := range sets {
 		items := make([]classifier.Labeled, len(s.idx))
@@ -140,6 +114,39 @@ func EvalCV(o EvalOptions) ([]CVResult, error) {
 		}
 	}
 	return out, nil
+}
+
+// cvSet is the rows (indices) of one reported data set.
+type cvSet struct {
+	name string
+	idx  []int
+}
+
+// cvSets groups rows into all of them ("合计"), each file in the order
+// given, and each platform by name.
+func cvSets(rows []trainingRow) []cvSet {
+	all := cvSet{name: "合计"}
+	var sets []cvSet
+	byName := map[string]int{}
+	add := func(name string, i int) {
+		j, ok := byName[name]
+		if !ok {
+			j = len(sets)
+			byName[name] = j
+			sets = append(sets, cvSet{name: name})
+		}
+		sets[j].idx = append(sets[j].idx, i)
+	}
+	for i, r := range rows {
+		all.idx = append(all.idx, i)
+		add(r.File, i)
+	}
+	nFiles := len(sets)
+	for i, r := range rows {
+		add("平台 "+r.Post.Source, i)
+	}
+	slices.SortStableFunc(sets[nFiles:], func(a, b cvSet) int { return strings.Compare(a.name, b.name) })
+	return append([]cvSet{all}, sets...)
 }
 
 // modelReport scores the model's predictions on rows idx the way

@@ -67,7 +67,7 @@ func Train(o TrainOptions) (*learn.Model, error) {
 
 func learnOptions(l2 float64) learn.Options {
 	opts := learn.DefaultOptions()
-	if l2 > 0 {
+	if l2 != 0 { // a negative value reaches learn.Train, which refuses it
 		opts.L2 = l2
 	}
 	return opts

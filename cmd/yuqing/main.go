@@ -172,18 +172,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			DictDir: *dict, Since: t, JSON: *asJSON, Out: stdout})
 		return exit(stderr, err)
 	case "eval":
-		rules := fs.String("rules", "configs/rules.yaml", "规则文件")
-		dict := fs.String("dict", "", "领域词典目录（默认为规则文件旁的 dict/）")
-		var data multiFlag
-		fs.Var(&data, "data", "标注数据文件（JSON 行），可重复")
+		rules, dict, data := labeledFlags(fs, "规则文件", "标注数据文件（JSON 行），可重复")
 		asJSON := fs.Bool("json", false, "输出 JSON")
 		cv := fs.Int("cv", 0, "大于 0 时做 K 折交叉验证：学习模型的折外效果与规则并列（如 -cv 5）")
 		l2 := fs.Float64("l2", 0, "交叉验证时模型的 L2 正则强度（0 为默认值）")
 		if fs.Parse(args) != nil {
 			return 2
 		}
-		data = append(data, fs.Args()...)
-		o := app.EvalOptions{RulesFile: *rules, DictDir: *dict, DataFiles: data, JSON: *asJSON, Out: stdout, CV: *cv, L2: *l2}
+		o := app.EvalOptions{RulesFile: *rules, DictDir: *dict, DataFiles: append(*data, fs.Args()...), JSON: *asJSON, Out: stdout, CV: *cv, L2: *l2}
 		var err error
 		if *cv != 0 {
 			_, err = app.EvalCV(o)
@@ -192,17 +188,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return exit(stderr, err)
 	case "train":
-		rules := fs.String("rules", "configs/rules.yaml", "规则文件（提供分词词典和规则命中特征）")
-		dict := fs.String("dict", "", "领域词典目录（默认为规则文件旁的 dict/）")
-		var data multiFlag
-		fs.Var(&data, "data", "标注数据文件（JSON 行，含 sentiment），可重复")
+		rules, dict, data := labeledFlags(fs, "规则文件（提供分词词典和规则命中特征）", "标注数据文件（JSON 行，含 sentiment），可重复")
 		out := fs.String("out", "configs/model/yuqing.model", "输出的模型文件")
 		l2 := fs.Float64("l2", 0, "L2 正则强度（0 为默认值）")
 		if fs.Parse(args) != nil {
 			return 2
 		}
-		data = append(data, fs.Args()...)
-		_, err := app.Train(app.TrainOptions{RulesFile: *rules, DictDir: *dict, DataFiles: data, OutFile: *out,
+		_, err := app.Train(app.TrainOptions{RulesFile: *rules, DictDir: *dict, DataFiles: append(*data, fs.Args()...), OutFile: *out,
 			L2: *l2, Command: commandLine("train", args), Out: stdout})
 		return exit(stderr, err)
 	case "version", "-version", "--version":
@@ -239,6 +231,16 @@ func commandLine(cmd string, args []string) string {
 		parts = append(parts, a)
 	}
 	return strings.Join(parts, " ")
+}
+
+// labeledFlags declares the -rules, -dict and repeatable -data flags of
+// the commands that read labelled data.
+func labeledFlags(fs *flag.FlagSet, rulesHelp, dataHelp string) (rules, dict *string, data *multiFlag) {
+	rules = fs.String("rules", "configs/rules.yaml", rulesHelp)
+	dict = fs.String("dict", "", "领域词典目录（默认为规则文件旁的 dict/）")
+	data = &multiFlag{}
+	fs.Var(data, "data", dataHelp)
+	return rules, dict, data
 }
 
 // multiFlag collects a repeatable flag.

@@ -18,15 +18,20 @@ const (
 )
 
 // numericFeatures are the dense features after the vocabulary, in order.
-var numericFeatures = []string{"n:log1p_replies", "n:log1p_views", "n:log1p_reposts"}
+var numericFeatures = []string{prefixNum + "log1p_replies", prefixNum + "log1p_views", prefixNum + "log1p_reposts"}
 
 // numericScale divides log1p(count): a million views gives about 1.4, the
 // same order as a rule hit, so one L2 strength suits every kind.
 const numericScale = 10
 
-// maxTokenRunes drops absurd "tokens" (a URL, a run of digits) that would
+// maxTokenRunes drops absurd "tokens" (a URL, a pasted code) that would
 // only bloat the vocabulary.
 const maxTokenRunes = 24
+
+// maxDigitRun drops a token with a longer run of digits: phone, ID-card
+// and social-security numbers must never reach the model file, while
+// hotline numbers (12345, 12393) stay.
+const maxDigitRun = 6
 
 // FeatureSettings say how an Example becomes features. They are recorded
 // in the model file, and Load refuses a file whose settings this build
@@ -93,14 +98,22 @@ func (s FeatureSettings) names(ex *Example) []string {
 
 // appendToken appends the word feature of token t to buf (prefix, then
 // the token lower-cased), or returns buf[:0] for a token with no letter or
-// digit or longer than maxTokenRunes.
+// digit, longer than maxTokenRunes or with more than maxDigitRun digits in
+// a row.
 func appendToken(buf []byte, t string) []byte {
 	t = strings.TrimSpace(t)
 	buf = append(buf, prefixWord...)
-	n, useful := 0, false
+	n, digits, useful := 0, 0, false
 	for _, r := range t {
 		if n++; n > maxTokenRunes {
 			return buf[:0]
+		}
+		if r >= '0' && r <= '9' {
+			if digits++; digits > maxDigitRun {
+				return buf[:0]
+			}
+		} else {
+			digits = 0
 		}
 		useful = useful || unicode.IsLetter(r) || unicode.IsDigit(r)
 		buf = utf8.AppendRune(buf, unicode.ToLower(r))

@@ -178,8 +178,10 @@ func TestBigrams(t *testing.T) {
 }
 
 func TestWordFeatures(t *testing.T) {
-	got := FeatureSettings{Words: true}.names(&Example{Tokens: []string{"APP", " 医保 ", "，", "app", "", strings.Repeat("长", 30), "12345"}})
-	if want := []string{"w:12345", "w:app", "w:医保"}; !slices.Equal(got, want) {
+	got := FeatureSettings{Words: true}.names(&Example{Tokens: []string{"APP", " 医保 ", "，", "app", "", strings.Repeat("长", 30),
+		"12345", "13812345678", "tel:0731-8888888", "110101199003077777", "1234-5678"}})
+	// Personal numbers (a run of 7+ digits) never become features.
+	if want := []string{"w:1234-5678", "w:12345", "w:app", "w:医保"}; !slices.Equal(got, want) {
 		t.Fatalf("words %v, want %v", got, want)
 	}
 }

@@ -85,6 +85,10 @@ type EvalOptions struct {
 	DataFiles []string
 	JSON      bool
 	Out       io.Writer
+	// CV > 0 makes EvalCV cross-validate the learned model in CV folds;
+	// L2 overrides the model's regularisation (0: learn.DefaultL2).
+	CV int
+	L2 float64
 }
 
 // EvalResult is one evaluated data set ("合计" for all files together).

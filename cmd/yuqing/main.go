@@ -43,8 +43,12 @@ const usage = `yuqing —— 医保舆情监测与跟进处置系统
                                                  每个测试文件用其 rule_files 写明的规则（-rules 可覆盖）
   yuqing replay -config configs/yuqing.yaml -rules NEW.yaml [-since 2026-11-01|72h] [-json]
                                                  用候选规则重新研判已存帖子，列出会变化的帖子和事件（只读）
-  yuqing eval -rules configs/rules.yaml -data FILE.jsonl [-data ...] [-json]
-                                                 在标注数据上评估规则：准确率、召回率、混淆矩阵、最严重的漏判
+  yuqing eval -rules configs/rules.yaml -data FILE.jsonl [-data ...] [-json] [-cv 5]
+                                                 在标注数据上评估规则：准确率、召回率、混淆矩阵、最严重的漏判；
+                                                 -cv K 另做 K 折交叉验证，列出学习模型的折外效果（总体、每个文件、每个平台）
+  yuqing train -rules configs/rules.yaml -data FILE.jsonl [-data ...] -out configs/model/yuqing.model
+                                                 用标注数据训练学习模型（相关性、类别、严重程度、情感），
+                                                 文件记录训练数据的 SHA-256 和本命令行，相同数据得到相同文件
   yuqing version                                 显示版本
 
 运行中可发送 SIGHUP 或 POST /-/reload 重新加载规则、词典和数据源。
@@ -168,16 +172,30 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			DictDir: *dict, Since: t, JSON: *asJSON, Out: stdout})
 		return exit(stderr, err)
 	case "eval":
-		rules := fs.String("rules", "configs/rules.yaml", "规则文件")
-		dict := fs.String("dict", "", "领域词典目录（默认为规则文件旁的 dict/）")
-		var data multiFlag
-		fs.Var(&data, "data", "标注数据文件（JSON 行），可重复")
+		rules, dict, data := labeledFlags(fs, "规则文件", "标注数据文件（JSON 行），可重复")
 		asJSON := fs.Bool("json", false, "输出 JSON")
+		cv := fs.Int("cv", 0, "大于 0 时做 K 折交叉验证：学习模型的折外效果与规则并列（如 -cv 5）")
+		l2 := fs.Float64("l2", 0, "交叉验证时模型的 L2 正则强度（0 为默认值）")
 		if fs.Parse(args) != nil {
 			return 2
 		}
-		data = append(data, fs.Args()...)
-		_, err := app.Eval(app.EvalOptions{RulesFile: *rules, DictDir: *dict, DataFiles: data, JSON: *asJSON, Out: stdout})
+		o := app.EvalOptions{RulesFile: *rules, DictDir: *dict, DataFiles: append(*data, fs.Args()...), JSON: *asJSON, Out: stdout, CV: *cv, L2: *l2}
+		var err error
+		if *cv != 0 {
+			_, err = app.EvalCV(o)
+		} else {
+			_, err = app.Eval(o)
+		}
+		return exit(stderr, err)
+	case "train":
+		rules, dict, data := labeledFlags(fs, "规则文件（提供分词词典和规则命中特征）", "标注数据文件（JSON 行，含 sentiment），可重复")
+		out := fs.String("out", "configs/model/yuqing.model", "输出的模型文件")
+		l2 := fs.Float64("l2", 0, "L2 正则强度（0 为默认值）")
+		if fs.Parse(args) != nil {
+			return 2
+		}
+		_, err := app.Train(app.TrainOptions{RulesFile: *rules, DictDir: *dict, DataFiles: append(*data, fs.Args()...), OutFile: *out,
+			L2: *l2, Command: commandLine("train", args), Out: stdout})
 		return exit(stderr, err)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "yuqing", version())
@@ -200,6 +218,29 @@ func exit(stderr io.Writer, err error) int {
 	}
 	fmt.Fprintf(stderr, "错误：%v\n", err)
 	return 1
+}
+
+// commandLine is the command as typed, for a model file to record: the
+// program as "yuqing", arguments quoted only where a shell needs it.
+func commandLine(cmd string, args []string) string {
+	parts := []string{"yuqing", cmd}
+	for _, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`*?[]{}()<>|&;#~") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
+}
+
+// labeledFlags declares the -rules, -dict and repeatable -data flags of
+// the commands that read labelled data.
+func labeledFlags(fs *flag.FlagSet, rulesHelp, dataHelp string) (rules, dict *string, data *multiFlag) {
+	rules = fs.String("rules", "configs/rules.yaml", rulesHelp)
+	dict = fs.String("dict", "", "领域词典目录（默认为规则文件旁的 dict/）")
+	data = &multiFlag{}
+	fs.Var(data, "data", dataHelp)
+	return rules, dict, data
 }
 
 // multiFlag collects a repeatable flag.

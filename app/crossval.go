@@ -1,0 +1,267 @@
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/classifier"
+	"github.com/yuqing-bureau/yuqing/learn"
+)
+
+// CVResult is one data set (all files, one file or one platform) under
+// `yuqing eval -cv K`: the model's out-of-fold report beside the rules'
+// report on the same rows. Rules do not learn, so their figures are the
+// same in and out of fold.
+type CVResult struct {
+	Name      string            `json:"name"`
+	N         int               `json:"n"`
+	Model     classifier.Report `json:"model"`
+	Sentiment SentimentReport   `json:"model_sentiment"`
+	Rules     classifier.Report `json:"rules"`
+}
+
+// SentimentReport is sentiment accuracy with its confusion matrix
+// (Confusion[want][got] in learn's class order), over labelled rows.
+type SentimentReport struct {
+	Correct   int      `json:"correct"`
+	Total     int      `json:"total"`
+	Accuracy  float64  `json:"accuracy"`
+	Classes   []string `json:"classes"`
+	Confusion [][]int  `json:"confusion"`
+}
+
+// sentimentClasses is the sentiment head's class order.
+var sentimentClasses = []string{learn.Negative, learn.Neutral, learn.Positive}
+
+// modelLevel is the level the model alone gives a post: 0 when not
+// relevant, else the most severe level of its band (Ⅱ for major, since
+// the band does not tell Ⅰ from Ⅱ; Ⅲ; Ⅳ).
+func modelLevel(p learn.Prediction) (relevant bool, category string, level int) {
+	if p.Relevance.Of(learn.Relevant) < 0.5 {
+		return false, "", 0
+	}
+	switch p.Severity.Top().Class {
+	case learn.Major:
+		level = 2
+	case learn.Elevated:
+		level = 3
+	default:
+		level = 4
+	}
+	return true, p.Category.Top().Class, level
+}
+
+// EvalCV is `yuqing eval -cv K`: out-of-fold figures of the model alone,
+// overall, per file and per platform, beside the rules'.
+func EvalCV(o EvalOptions) ([]CVResult, error) {
+	eng, rows, _, err := loadTraining(o.RulesFile, o.DictDir, o.DataFiles)
+	if err != nil {
+		return nil, err
+	}
+	examples := toExamples(eng, rows)
+	ids, strata := make([]string, len(examples)), make([]int, len(examples))
+	for i := range examples {
+		ids[i], strata[i] = examples[i].ID, learn.Stratum(&examples[i])
+	}
+	folds, err := learn.Folds(ids, strata, o.CV)
+	if err != nil {
+		return nil, err
+	}
+	opts := learnOptions(o.L2)
+	began := time.Now()
+	preds, err := learn.OutOfFold(examples, folds, o.CV, opts)
+	if err != nil {
+		return nil, err
+	}
+	took := time.Since(began)
+
+	sets := cvSets(rows)
+	out := make([]CVResult, 0, len(sets))
+	for _, s := range sets {
+		items := make([]classifier.Labeled, len(s.idx))
+		for j, i := range s.idx {
+			items[j] = rows[i].Labeled
+		}
+		rules := classifier.Evaluate(eng, items)
+		rules.Misses = nil // `yuqing eval` without -cv lists them
+		model, sent := modelReport(rows, preds, s.idx, eng.Version())
+		out = append(out, CVResult{Name: s.name, N: len(s.idx), Model: model, Sentiment: sent, Rules: rules})
+	}
+	if o.JSON {
+		enc := json.NewEncoder(o.Out)
+		enc.SetIndent("", "  ")
+		return out, enc.Encode(map[string]any{"rules_version": eng.Version(), "folds": o.CV,
+			"options": opts, "results": out})
+	}
+	fmt.Fprintf(o.Out, "规则 %s（版本 %s）\n模型：%d 折交叉验证，按 id 的 SHA-256 分层（无关/等级）分折，"+
+		"每折只用其余各折训练；L2 %g；%d 次训练共用时 %s\n"+
+		"模型只判严重程度档次：重大记为Ⅱ、较大记为Ⅲ、一般记为Ⅳ（等级混淆中模型的Ⅰ列总为 0）\n",
+		o.RulesFile, eng.Version(), o.CV, opts.L2, o.CV, took.Round(time.Millisecond))
+	writeCVSummary(o.Out, out)
+	for _, r := range out {
+		fmt.Fprintf(o.Out, "\n===== %s（%d 条）：模型（折外）=====\n", r.Name, r.N)
+		if _, err := r.Model.WriteTo(o.Out); err != nil {
+			return out, err
+		}
+		r.Sentiment.writeTo(o.Out)
+		fmt.Fprintf(o.Out, "\n===== %s（%d 条）：规则 =====\n", r.Name, r.N)
+		if _, err := r.Rules.WriteTo(o.Out); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// cvSet is the rows (indices) of one reported data set.
+type cvSet struct {
+	name string
+	idx  []int
+}
+
+// cvSets groups rows into all of them ("合计"), each file in the order
+// given, and each platform by name.
+func cvSets(rows []trainingRow) []cvSet {
+	all := cvSet{name: "合计"}
+	var sets []cvSet
+	byName := map[string]int{}
+	add := func(name string, i int) {
+		j, ok := byName[name]
+		if !ok {
+			j = len(sets)
+			byName[name] = j
+			sets = append(sets, cvSet{name: name})
+		}
+		sets[j].idx = append(sets[j].idx, i)
+	}
+	for i, r := range rows {
+		all.idx = append(all.idx, i)
+		add(r.File, i)
+	}
+	nFiles := len(sets)
+	for i, r := range rows {
+		add("平台 "+r.Post.Source, i)
+	}
+	slices.SortStableFunc(sets[nFiles:], func(a, b cvSet) int { return strings.Compare(a.name, b.name) })
+	return append([]cvSet{all}, sets...)
+}
+
+// modelReport scores the model's predictions on rows idx the way
+// classifier.Evaluate scores the rules (see modelLevel for levels).
+func modelReport(rows []trainingRow, preds []learn.Prediction, idx []int, version string) (classifier.Report, SentimentReport) {
+	rep := classifier.Report{RulesVersion: version, N: len(idx), CategoryConfusion: map[string]map[string]int{}, Misses: []classifier.Miss{}}
+	sent := SentimentReport{Classes: sentimentClasses, Confusion: make([][]int, len(sentimentClasses))}
+	for i := range sent.Confusion {
+		sent.Confusion[i] = make([]int, len(sentimentClasses))
+	}
+	for _, i := range idx {
+		want, p := rows[i], preds[i]
+		rel, cat, lvl := modelLevel(p)
+		switch {
+		case want.Relevant && rel:
+			rep.Relevance.TP++
+			rep.CategoryTotal++
+			if cat == want.Category {
+				rep.CategoryCorrect++
+			}
+		case want.Relevant:
+			rep.Relevance.FN++
+		case rel:
+			rep.Relevance.FP++
+		}
+		wk, gk := confKey(want.Category), confKey(cat)
+		if rep.CategoryConfusion[wk] == nil {
+			rep.CategoryConfusion[wk] = map[string]int{}
+		}
+		rep.CategoryConfusion[wk][gk]++
+		if want.Level >= 0 && want.Level <= 4 {
+			rep.LevelConfusion[want.Level][lvl]++
+		}
+		countBand(&rep.Major, want.Level, lvl, 2)
+		countBand(&rep.Elevated, want.Level, lvl, 3)
+		if w := slices.Index(sentimentClasses, want.Sentiment); w >= 0 {
+			g := slices.Index(sentimentClasses, p.Sentiment.Top().Class)
+			sent.Confusion[w][g]++
+			sent.Total++
+			if w == g {
+				sent.Correct++
+			}
+		}
+	}
+	for _, pr := range []*classifier.PR{&rep.Relevance, &rep.Major, &rep.Elevated} {
+		finishPR(pr)
+	}
+	rep.CategoryAccuracy = ratio(rep.CategoryCorrect, rep.CategoryTotal)
+	sent.Accuracy = ratio(sent.Correct, sent.Total)
+	return rep, sent
+}
+
+func confKey(cat string) string {
+	if cat == "" {
+		return classifier.NotRelevant
+	}
+	return cat
+}
+
+// countBand counts one post for "level 1..worst" as a yes/no question.
+func countBand(p *classifier.PR, want, got, worst int) {
+	w, g := want >= 1 && want <= worst, got >= 1 && got <= worst
+	switch {
+	case w && g:
+		p.TP++
+	case w:
+		p.FN++
+	case g:
+		p.FP++
+	}
+}
+
+func finishPR(p *classifier.PR) {
+	p.Precision, p.Recall = ratio(p.TP, p.TP+p.FP), ratio(p.TP, p.TP+p.FN)
+	if p.Precision+p.Recall > 0 {
+		p.F1 = 2 * p.Precision * p.Recall / (p.Precision + p.Recall)
+	}
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// writeCVSummary prints one line per set: rules / model for each figure.
+func writeCVSummary(w io.Writer, rs []CVResult) {
+	fmt.Fprintf(w, "\n汇总（每格为 规则/模型；模型为折外预测；情感只有模型）\n")
+	fmt.Fprintf(w, "%-40s %5s %13s %13s %13s %13s %13s %13s %7s\n",
+		"数据集", "条目", "相关性F1", "类别准确率", "重大召回", "重大精确", "较大以上召回", "较大以上精确", "情感")
+	pair := func(a, b float64) string { return fmt.Sprintf("%.3f/%.3f", a, b) }
+	for _, r := range rs {
+		fmt.Fprintf(w, "%-40s %5d %13s %13s %13s %13s %13s %13s %7.3f\n", r.Name, r.N,
+			pair(r.Rules.Relevance.F1, r.Model.Relevance.F1),
+			pair(r.Rules.CategoryAccuracy, r.Model.CategoryAccuracy),
+			pair(r.Rules.Major.Recall, r.Model.Major.Recall),
+			pair(r.Rules.Major.Precision, r.Model.Major.Precision),
+			pair(r.Rules.Elevated.Recall, r.Model.Elevated.Recall),
+			pair(r.Rules.Elevated.Precision, r.Model.Elevated.Precision),
+			r.Sentiment.Accuracy)
+	}
+}
+
+func (s SentimentReport) writeTo(w io.Writer) {
+	fmt.Fprintf(w, "\n情感准确率 %.3f（%d/%d）\n情感混淆（行=标注，列=判定）\n          ", s.Accuracy, s.Correct, s.Total)
+	for _, c := range s.Classes {
+		fmt.Fprintf(w, "%9s", c)
+	}
+	fmt.Fprintln(w)
+	for i, c := range s.Classes {
+		fmt.Fprintf(w, "%-10s", c)
+		for _, n := range s.Confusion[i] {
+			fmt.Fprintf(w, "%9d", n)
+		}
+		fmt.Fprintln(w)
+	}
+}

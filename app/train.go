@@ -1,0 +1,184 @@
+package app
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/classifier"
+	"github.com/yuqing-bureau/yuqing/learn"
+)
+
+// TrainOptions configure `yuqing train`.
+type TrainOptions struct {
+	RulesFile string
+	DictDir   string
+	DataFiles []string
+	OutFile   string
+	// Command is the command line as typed; the model file records it so
+	// anyone can reproduce the file.
+	Command string
+	L2      float64 // 0: learn.DefaultL2
+	Out     io.Writer
+}
+
+// Train segments and rule-grades every labelled post, trains the model and
+// writes it with the data hash and command line.
+func Train(o TrainOptions) (*learn.Model, error) {
+	if o.OutFile == "" {
+		return nil, fmt.Errorf("请用 -out 指定模型文件")
+	}
+	eng, rows, sum, err := loadTraining(o.RulesFile, o.DictDir, o.DataFiles)
+	if err != nil {
+		return nil, err
+	}
+	examples := toExamples(eng, rows)
+	opts := learnOptions(o.L2)
+	began := time.Now()
+	m, err := learn.Train(examples, opts)
+	if err != nil {
+		return nil, err
+	}
+	took := time.Since(began)
+	m.Meta.Command, m.Meta.DataSHA256 = o.Command, sum
+	if err := m.SaveFile(o.OutFile); err != nil {
+		return nil, err
+	}
+	st, err := os.Stat(o.OutFile)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(o.Out, "模型已写入 %s（%.1f KB）\n", o.OutFile, float64(st.Size())/1024)
+	fmt.Fprintf(o.Out, "  训练样本 %d 条（%s），词表 %d 项，L2 %g，训练用时 %s\n",
+		len(examples), strings.Join(o.DataFiles, "、"), m.VocabSize(), opts.L2, took.Round(time.Millisecond))
+	fmt.Fprintf(o.Out, "  训练数据 SHA-256 %s\n  规则 %s（版本 %s）\n", sum, o.RulesFile, eng.Version())
+	fmt.Fprintf(o.Out, "  折外效果请用 yuqing eval -cv 5 查看；在训练数据上的数字不能说明没见过的帖子\n")
+	return m, nil
+}
+
+func learnOptions(l2 float64) learn.Options {
+	opts := learn.DefaultOptions()
+	if l2 != 0 { // a negative value reaches learn.Train, which refuses it
+		opts.L2 = l2
+	}
+	return opts
+}
+
+// trainingRow is one labelled post with the sentiment classifier.Labeled
+// does not carry, and the file it came from.
+type trainingRow struct {
+	classifier.Labeled
+	Sentiment string
+	File      string
+}
+
+// loadTraining loads the rules and reads every data file. sum is the
+// SHA-256 over the files' bytes in the order given, each preceded by its
+// length, so the same data named differently hash alike.
+func loadTraining(rulesFile, dictDir string, files []string) (*classifier.Engine, []trainingRow, string, error) {
+	if len(files) == 0 {
+		return nil, nil, "", fmt.Errorf("请用 -data 指定至少一个标注数据文件")
+	}
+	eng, err := loadEngine(rulesFile, dictDir)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	h := sha256.New()
+	var rows []trainingRow
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, nil, "", fmt.Errorf("读取标注数据: %w", err)
+		}
+		binary.Write(h, binary.BigEndian, uint64(len(data)))
+		h.Write(data)
+		r, err := readTrainingRows(f, data)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		rows = append(rows, r...)
+	}
+	return eng, rows, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// readTrainingRows reads one labelled file with classifier.ReadLabeled
+// (which validates it) and adds each row's sentiment, read from the same
+// non-blank lines in the same order.
+func readTrainingRows(file string, data []byte) ([]trainingRow, error) {
+	items, err := classifier.ReadLabeled(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	rows := make([]trainingRow, 0, len(items))
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64*1024), classifier.MaxLineBytes+1)
+	for lineNo := 1; sc.Scan(); lineNo++ {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var l struct {
+			ID        json.RawMessage `json:"id"`
+			Sentiment string          `json:"sentiment"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			return nil, fmt.Errorf("%s: 第 %d 行不是合法的 JSON: %w", file, lineNo, err)
+		}
+		i := len(rows)
+		if i >= len(items) || strings.Trim(string(l.ID), `"`) != items[i].ID {
+			return nil, fmt.Errorf("%s: 第 %d 行与标注条目对不上", file, lineNo)
+		}
+		switch l.Sentiment {
+		case "", learn.Negative, learn.Neutral, learn.Positive:
+		default:
+			return nil, fmt.Errorf("%s: 第 %d 行（%s）：情感 %q 应为 negative、neutral 或 positive", file, lineNo, items[i].ID, l.Sentiment)
+		}
+		rows = append(rows, trainingRow{Labeled: items[i], Sentiment: l.Sentiment, File: file})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if len(rows) != len(items) {
+		return nil, fmt.Errorf("%s: 读到 %d 条情感标注，而标注条目有 %d 条", file, len(rows), len(items))
+	}
+	return rows, nil
+}
+
+// toExamples turns labelled posts into learner examples: the words the
+// rules see (Engine.Segment, with a domain word's parts) and the ids of
+// the rules whose terms matched (Engine.Grade).
+func toExamples(eng *classifier.Engine, rows []trainingRow) []learn.Example {
+	out := make([]learn.Example, len(rows))
+	for i, r := range rows {
+		out[i] = postExample(eng, r.Post)
+		out[i].ID = r.ID
+		out[i].Relevant, out[i].Category, out[i].Level, out[i].Sentiment = r.Relevant, r.Category, r.Level, r.Sentiment
+	}
+	return out
+}
+
+// postExample is the unlabelled learner view of one post.
+func postExample(eng *classifier.Engine, p classifier.Post) learn.Example {
+	var toks []string
+	for _, text := range []string{p.Title, p.Body} {
+		for _, t := range eng.Segment(text) {
+			toks = append(toks, t.Text)
+			toks = append(toks, t.Parts...)
+		}
+	}
+	var rules []string
+	for _, m := range eng.Grade(p).Matches {
+		rules = append(rules, "rule:"+m.Rule)
+	}
+	slices.Sort(rules)
+	return learn.Example{Tokens: toks, Text: p.Title + "\n" + p.Body, Rules: slices.Compact(rules),
+		Replies: p.Replies, Views: p.Views, Reposts: p.Reposts}
+}

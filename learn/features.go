@@ -1,0 +1,233 @@
+package learn
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Feature name prefixes. A name is its prefix and its text, so one
+// vocabulary holds every kind without collisions.
+const (
+	prefixWord   = "w:" // a caller-supplied token, lower-cased
+	prefixBigram = "c:" // two adjacent Han characters of the text
+	prefixRule   = "r:" // a rule hit, as the caller names it
+	prefixNum    = "n:" // an engagement figure (not in the vocabulary)
+)
+
+// numericFeatures are the dense features after the vocabulary, in order.
+var numericFeatures = []string{prefixNum + "log1p_replies", prefixNum + "log1p_views", prefixNum + "log1p_reposts"}
+
+// numericScale divides log1p(count): a million views gives about 1.4, the
+// same order as a rule hit, so one L2 strength suits every kind.
+const numericScale = 10
+
+// maxTokenRunes drops absurd "tokens" (a URL, a pasted code) that would
+// only bloat the vocabulary.
+const maxTokenRunes = 24
+
+// maxDigitRun drops a token with a longer run of digits: phone, ID-card
+// and social-security numbers must never reach the model file, while
+// hotline numbers (12345, 12393) stay.
+const maxDigitRun = 6
+
+// FeatureSettings say how an Example becomes features. They are recorded
+// in the model file, and Load refuses a file whose settings this build
+// does not implement.
+type FeatureSettings struct {
+	Words   bool `json:"words"`   // caller tokens, lower-cased
+	Bigrams bool `json:"bigrams"` // Han character bigrams of Text
+	Rules   bool `json:"rules"`   // rule hits
+	Numeric bool `json:"numeric"` // log1p engagement
+	// MinDF and MaxVocab prune the vocabulary: a name must occur in at
+	// least MinDF training examples, and only the MaxVocab most frequent
+	// (ties by name) are kept.
+	MinDF    int `json:"min_df"`
+	MaxVocab int `json:"max_vocab"`
+}
+
+// DefaultFeatures is every kind, pruned to names seen at least twice.
+func DefaultFeatures() FeatureSettings {
+	return FeatureSettings{Words: true, Bigrams: true, Rules: true, Numeric: true, MinDF: 2, MaxVocab: 30000}
+}
+
+// eachName calls f with every sparse feature name of ex, repeats
+// included, built in one reused buffer (f must not keep it): the one
+// definition of the names, for counting them in training and for looking
+// them up without allocating when predicting.
+func (s FeatureSettings) eachName(ex *Example, f func(name []byte)) {
+	buf := make([]byte, 0, 64)
+	if s.Words {
+		for _, t := range ex.Tokens {
+			if buf = appendToken(buf[:0], t); len(buf) > 0 {
+				f(buf)
+			}
+		}
+	}
+	if s.Bigrams {
+		prev := rune(-1)
+		for _, r := range ex.Text {
+			if !unicode.Is(unicode.Han, r) {
+				prev = -1
+				continue
+			}
+			if prev >= 0 {
+				f(utf8.AppendRune(utf8.AppendRune(append(buf[:0], prefixBigram...), prev), r))
+			}
+			prev = r
+		}
+	}
+	if s.Rules {
+		for _, r := range ex.Rules {
+			if r = strings.TrimSpace(r); r != "" {
+				f(append(append(buf[:0], prefixRule...), r...))
+			}
+		}
+	}
+}
+
+// names returns the sorted distinct sparse feature names of ex.
+func (s FeatureSettings) names(ex *Example) []string {
+	var out []string
+	s.eachName(ex, func(n []byte) { out = append(out, string(n)) })
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// appendToken appends the word feature of token t to buf (prefix, then
+// the token lower-cased), or returns buf[:0] for a token with no letter or
+// digit, longer than maxTokenRunes or with more than maxDigitRun digits in
+// a row.
+func appendToken(buf []byte, t string) []byte {
+	t = strings.TrimSpace(t)
+	buf = append(buf, prefixWord...)
+	n, digits, useful := 0, 0, false
+	for _, r := range t {
+		if n++; n > maxTokenRunes {
+			return buf[:0]
+		}
+		if r >= '0' && r <= '9' {
+			if digits++; digits > maxDigitRun {
+				return buf[:0]
+			}
+		} else {
+			digits = 0
+		}
+		useful = useful || unicode.IsLetter(r) || unicode.IsDigit(r)
+		buf = utf8.AppendRune(buf, unicode.ToLower(r))
+	}
+	if !useful {
+		return buf[:0]
+	}
+	return buf
+}
+
+// numeric returns the dense engagement features of ex.
+func numeric(ex *Example) [3]float64 {
+	f := func(n int) float64 { return math.Log1p(float64(max(n, 0))) / numericScale }
+	return [3]float64{f(ex.Replies), f(ex.Views), f(ex.Reposts)}
+}
+
+// vector is one example as sparse features: idx ascending, the numeric
+// features (if any) at the end with indices ≥ len(vocab).
+type vector struct {
+	idx []int32
+	val []float64
+}
+
+// buildVocab counts document frequency over names and keeps the pruned,
+// sorted vocabulary.
+func buildVocab(s FeatureSettings, names [][]string) []string {
+	df := map[string]int{}
+	for _, ns := range names {
+		for _, n := range ns {
+			df[n]++
+		}
+	}
+	kept := make([]string, 0, len(df))
+	for n, c := range df {
+		if c >= max(s.MinDF, 1) {
+			kept = append(kept, n)
+		}
+	}
+	// Most frequent first, ties by name: the cut does not depend on map order.
+	slices.SortFunc(kept, func(a, b string) int {
+		if df[a] != df[b] {
+			return df[b] - df[a]
+		}
+		return strings.Compare(a, b)
+	})
+	if s.MaxVocab > 0 && len(kept) > s.MaxVocab {
+		kept = kept[:s.MaxVocab]
+	}
+	slices.Sort(kept)
+	return kept
+}
+
+// vocabulary is the sorted feature names with an index for lookups.
+// Sorting puts every rule hit ("r:") in one run, [rules[0], rules[1]).
+type vocabulary struct {
+	names []string
+	index map[string]int32
+	rules [2]int32
+}
+
+func newVocabulary(names []string) *vocabulary {
+	v := &vocabulary{names: names, index: make(map[string]int32, len(names))}
+	for i, n := range names {
+		v.index[n] = int32(i)
+	}
+	lo, _ := slices.BinarySearch(names, prefixRule)
+	hi := lo
+	for hi < len(names) && strings.HasPrefix(names[hi], prefixRule) {
+		hi++
+	}
+	v.rules = [2]int32{int32(lo), int32(hi)}
+	return v
+}
+
+// vectorize maps ex onto the vocabulary. Text features (words and
+// bigrams) share a weight of 1/√n so a long letter and a short comment
+// weigh alike; rule hits count 1 each.
+func (v *vocabulary) vectorize(s FeatureSettings, ex *Example) vector {
+	var x vector
+	x.idx = make([]int32, 0, 128)
+	s.eachName(ex, func(n []byte) {
+		if i, ok := v.index[string(n)]; ok {
+			x.idx = append(x.idx, i)
+		}
+	})
+	slices.Sort(x.idx)
+	x.idx = slices.Compact(x.idx)
+	text := 0
+	for _, i := range x.idx {
+		if i < v.rules[0] || i >= v.rules[1] {
+			text++
+		}
+	}
+	x.val = make([]float64, len(x.idx), len(x.idx)+len(numericFeatures))
+	for j, i := range x.idx {
+		x.val[j] = 1
+		if i < v.rules[0] || i >= v.rules[1] {
+			x.val[j] = 1 / math.Sqrt(float64(text))
+		}
+	}
+	if s.Numeric {
+		for j, f := range numeric(ex) {
+			x.idx = append(x.idx, int32(len(v.names)+j))
+			x.val = append(x.val, f)
+		}
+	}
+	return x
+}
+
+// dims is the number of weights per class: the vocabulary, then the
+// numeric features.
+func (s FeatureSettings) dims(vocab int) int {
+	if s.Numeric {
+		return vocab + len(numericFeatures)
+	}
+	return vocab
+}

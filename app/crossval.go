@@ -152,7 +152,7 @@ func cvSets(rows []trainingRow) []cvSet {
 // modelReport scores the model's predictions on rows idx the way
 // classifier.Evaluate scores the rules (see modelLevel for levels).
 func modelReport(rows []trainingRow, preds []learn.Prediction, idx []int, version string) (classifier.Report, SentimentReport) {
-	rep := classifier.Report{RulesVersion: version, N: len(idx), CategoryConfusion: map[string]map[string]int{}, Misses: []classifier.Miss{}}
+	rep := classifier.NewReport(version)
 	sent := SentimentReport{Classes: sentimentClasses, Confusion: make([][]int, len(sentimentClasses))}
 	for i := range sent.Confusion {
 		sent.Confusion[i] = make([]int, len(sentimentClasses))
@@ -160,28 +160,7 @@ func modelReport(rows []trainingRow, preds []learn.Prediction, idx []int, versio
 	for _, i := range idx {
 		want, p := rows[i], preds[i]
 		rel, cat, lvl := modelLevel(p)
-		switch {
-		case want.Relevant && rel:
-			rep.Relevance.TP++
-			rep.CategoryTotal++
-			if cat == want.Category {
-				rep.CategoryCorrect++
-			}
-		case want.Relevant:
-			rep.Relevance.FN++
-		case rel:
-			rep.Relevance.FP++
-		}
-		wk, gk := confKey(want.Category), confKey(cat)
-		if rep.CategoryConfusion[wk] == nil {
-			rep.CategoryConfusion[wk] = map[string]int{}
-		}
-		rep.CategoryConfusion[wk][gk]++
-		if want.Level >= 0 && want.Level <= 4 {
-			rep.LevelConfusion[want.Level][lvl]++
-		}
-		countBand(&rep.Major, want.Level, lvl, 2)
-		countBand(&rep.Elevated, want.Level, lvl, 3)
+		rep.Add(want.Labeled, rel, cat, lvl)
 		if w := slices.Index(sentimentClasses, want.Sentiment); w >= 0 {
 			g := slices.Index(sentimentClasses, p.Sentiment.Top().Class)
 			sent.Confusion[w][g]++
@@ -191,46 +170,11 @@ func modelReport(rows []trainingRow, preds []learn.Prediction, idx []int, versio
 			}
 		}
 	}
-	for _, pr := range []*classifier.PR{&rep.Relevance, &rep.Major, &rep.Elevated} {
-		finishPR(pr)
+	rep.Finish()
+	if sent.Total > 0 {
+		sent.Accuracy = float64(sent.Correct) / float64(sent.Total)
 	}
-	rep.CategoryAccuracy = ratio(rep.CategoryCorrect, rep.CategoryTotal)
-	sent.Accuracy = ratio(sent.Correct, sent.Total)
 	return rep, sent
-}
-
-func confKey(cat string) string {
-	if cat == "" {
-		return classifier.NotRelevant
-	}
-	return cat
-}
-
-// countBand counts one post for "level 1..worst" as a yes/no question.
-func countBand(p *classifier.PR, want, got, worst int) {
-	w, g := want >= 1 && want <= worst, got >= 1 && got <= worst
-	switch {
-	case w && g:
-		p.TP++
-	case w:
-		p.FN++
-	case g:
-		p.FP++
-	}
-}
-
-func finishPR(p *classifier.PR) {
-	p.Precision, p.Recall = ratio(p.TP, p.TP+p.FP), ratio(p.TP, p.TP+p.FN)
-	if p.Precision+p.Recall > 0 {
-		p.F1 = 2 * p.Precision * p.Recall / (p.Precision + p.Recall)
-	}
-}
-
-func ratio(a, b int) float64 {
-	if b == 0 {
-		return 0
-	}
-	return float64(a) / float64(b)
 }
 
 // writeCVSummary prints one line per set: rules / model for each figure.

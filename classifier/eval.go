@@ -149,59 +149,76 @@ type Report struct {
 // daemon fills it from the store.
 func Evaluate(e *Engine, items []Labeled) Report {
 	items = withTypical(items)
-	rep := Report{RulesVersion: e.Version(), N: len(items), CategoryConfusion: map[string]map[string]int{}, Misses: []Miss{}}
+	rep := NewReport(e.Version())
 	for _, it := range items {
 		res := e.Grade(it.Post)
-		gotCat, gotLvl := "", 0
-		if res.Relevant {
-			gotCat, gotLvl = res.Category, res.Level
+		rep.Add(it, res.Relevant, res.Category, res.Level)
+	}
+	rep.Finish()
+	return rep
+}
+
+// NewReport starts an empty report; Add scores each item, Finish computes
+// the rates. Any grader (the rules, a learned model, both) is scored alike.
+func NewReport(version string) Report {
+	return Report{RulesVersion: version, CategoryConfusion: map[string]map[string]int{}, Misses: []Miss{}}
+}
+
+// Add scores one labelled item against what a grader said of it.
+func (rep *Report) Add(it Labeled, relevant bool, gotCat string, gotLvl int) {
+	if !relevant {
+		gotCat, gotLvl = "", 0
+	}
+	rep.N++
+	switch {
+	case it.Relevant && relevant:
+		rep.Relevance.TP++
+		rep.CategoryTotal++
+		if gotCat == it.Category {
+			rep.CategoryCorrect++
 		}
-		switch {
-		case it.Relevant && res.Relevant:
-			rep.Relevance.TP++
-			rep.CategoryTotal++
-			if gotCat == it.Category {
-				rep.CategoryCorrect++
-			}
-		case it.Relevant:
-			rep.Relevance.FN++
-		case res.Relevant:
-			rep.Relevance.FP++
+	case it.Relevant:
+		rep.Relevance.FN++
+	case relevant:
+		rep.Relevance.FP++
+	}
+	wantKey, gotKey := confKey(it.Category), confKey(gotCat)
+	if rep.CategoryConfusion[wantKey] == nil {
+		rep.CategoryConfusion[wantKey] = map[string]int{}
+	}
+	rep.CategoryConfusion[wantKey][gotKey]++
+	if it.Level >= 0 && it.Level <= 4 && gotLvl >= 0 && gotLvl <= 4 {
+		rep.LevelConfusion[it.Level][gotLvl]++
+	}
+	band(&rep.Major, it.Level, gotLvl, 2)
+	band(&rep.Elevated, it.Level, gotLvl, 3)
+	cost := 0
+	if it.Relevant != relevant {
+		cost = 2 + abs(sev(it.Level)-sev(gotLvl))
+	} else if it.Relevant {
+		cost = abs(sev(it.Level)-sev(gotLvl)) * 2
+		if gotCat != it.Category {
+			cost++
 		}
-		wantKey, gotKey := confKey(it.Category), confKey(gotCat)
-		if rep.CategoryConfusion[wantKey] == nil {
-			rep.CategoryConfusion[wantKey] = map[string]int{}
-		}
-		rep.CategoryConfusion[wantKey][gotKey]++
-		if it.Level >= 0 && it.Level <= 4 && gotLvl >= 0 && gotLvl <= 4 {
-			rep.LevelConfusion[it.Level][gotLvl]++
-		}
-		band(&rep.Major, it.Level, gotLvl, 2)
-		band(&rep.Elevated, it.Level, gotLvl, 3)
-		cost := 0
-		if it.Relevant != res.Relevant {
-			cost = 2 + abs(sev(it.Level)-sev(gotLvl))
-		} else if it.Relevant {
-			cost = abs(sev(it.Level)-sev(gotLvl)) * 2
-			if gotCat != it.Category {
-				cost++
-			}
-			if it.Level <= 2 && gotLvl > 2 {
-				cost += 3
-			}
-		}
-		if cost > 0 {
-			title := it.Post.Title
-			if title == "" {
-				title = it.Post.Body
-			}
-			// Labelled data are real messages: the report masks them like
-			// anything else that leaves the store.
-			title = privacy.Truncate(privacy.Mask(title), 30)
-			rep.Misses = append(rep.Misses, Miss{ID: it.ID, Title: title, Why: it.Why,
-				Want: label(it.Category, it.Level), Got: label(gotCat, gotLvl), Cost: cost})
+		if it.Level <= 2 && gotLvl > 2 {
+			cost += 3
 		}
 	}
+	if cost > 0 {
+		title := it.Post.Title
+		if title == "" {
+			title = it.Post.Body
+		}
+		// Labelled data are real messages: the report masks them like
+		// anything else that leaves the store.
+		title = privacy.Truncate(privacy.Mask(title), 30)
+		rep.Misses = append(rep.Misses, Miss{ID: it.ID, Title: title, Why: it.Why,
+			Want: label(it.Category, it.Level), Got: label(gotCat, gotLvl), Cost: cost})
+	}
+}
+
+// Finish computes the rates and orders the misses, worst first.
+func (rep *Report) Finish() {
 	rep.Relevance.finish()
 	rep.Major.finish()
 	rep.Elevated.finish()
@@ -214,7 +231,6 @@ func Evaluate(e *Engine, items []Labeled) Report {
 		}
 		return rep.Misses[i].ID < rep.Misses[j].ID
 	})
-	return rep
 }
 
 // withTypical returns items with unknown typical engagement set to the

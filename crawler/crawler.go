@@ -193,7 +193,9 @@ func (c *Crawler) hostBase(host string, delay time.Duration) (*hostCollector, er
 	base.UserAgent = c.opts.UserAgent
 	base.IgnoreRobotsTxt = false
 	base.AllowURLRevisit = true // dedup lives in the store
-	base.MaxBodySize = c.opts.MaxBodyBytes + 1
+	// The transport below is the one size limit, on the decoded bytes;
+	// colly's own would count compressed bytes and then inflate freely.
+	base.MaxBodySize = 0
 	base.ParseHTTPErrorResponse = true // every status reaches OnResponse; we judge it
 	base.DetectCharset = false
 	base.CacheDir = ""
@@ -209,9 +211,11 @@ func (c *Crawler) hostBase(host string, delay time.Duration) (*hostCollector, er
 	// redirects) pins requests to the exact host.
 	base.URLFilters = []*regexp.Regexp{regexp.MustCompile(`(?i)^https?://` + regexp.QuoteMeta(host) + `(?:[/?#]|$)`)}
 	base.SetRequestTimeout(c.opts.Timeout)
+	next := http.DefaultTransport
 	if c.opts.Transport != nil {
-		base.WithTransport(c.opts.Transport)
+		next = c.opts.Transport
 	}
+	base.WithTransport(&boundedTransport{next: next, maxBytes: int64(c.opts.MaxBodyBytes), log: c.log})
 	if err := base.Limit(&colly.LimitRule{
 		DomainRegexp: `^` + regexp.QuoteMeta(host) + `$`,
 		Parallelism:  1,
@@ -344,15 +348,14 @@ func (j *job) get(ctx context.Context, u, accept string, extra http.Header) (*pa
 		switch {
 		case errors.Is(err, colly.ErrRobotsTxtBlocked):
 			return nil, fmt.Errorf("%w: %s", ErrBlockedByRobots, u)
-		case p.tooLarge:
+		case p.tooLarge, errors.Is(err, ErrTruncated):
 			return nil, fmt.Errorf("%w（%d 字节），%s 未被存储", ErrTruncated, j.c.opts.MaxBodyBytes, u)
+		case errors.Is(err, ErrEncoding):
+			return nil, fmt.Errorf("%s: %w", u, err)
 		case errors.Is(err, colly.ErrForbiddenDomain), errors.Is(err, colly.ErrNoURLFiltersMatch):
 			return nil, fmt.Errorf("%w: %s（含重定向）", ErrOffHost, u)
 		}
 		return nil, fmt.Errorf("请求 %s 失败: %w", u, err)
-	}
-	if len(p.body) > j.c.opts.MaxBodyBytes {
-		return nil, fmt.Errorf("%w（%d 字节），%s 未被存储", ErrTruncated, j.c.opts.MaxBodyBytes, u)
 	}
 	switch {
 	case p.status == http.StatusNotModified && len(extra) > 0:

@@ -41,6 +41,13 @@ type Item struct {
 	PublishedAt time.Time // zero when the page gives none
 	Replies     int
 	Views       int
+	// FullBodyChars is the body's length in characters when it was longer
+	// than the source's max_body_chars and Body holds only its start; 0
+	// when Body is whole.
+	FullBodyChars int `json:",omitempty"`
+	// Replaced counts U+FFFD in the item's title, author and body: broken
+	// bytes of its page replaced rather than losing the page.
+	Replaced int `json:",omitempty"`
 }
 
 // Known lets the crawler skip detail pages of threads it already has with
@@ -82,6 +89,12 @@ type Stats struct {
 	Emitted     int  // items handed to emit
 	Hot         int  // hot threads revisited (not on the sampled list pages)
 	NotModified bool // the list page answered 304
+	Replaced    int  // broken byte sequences replaced with U+FFFD in pages kept
+	Truncated   int  // items whose body was cut to max_body_chars
+	GivenUp     int  // items skipped because their detail page kept failing
+	// CutShort: the time budget ran out; the items emitted are kept, the
+	// list's validators are not advanced, the crawl is not a failure.
+	CutShort bool
 }
 
 // Errors a crawl can return (wrapped; test with errors.Is / errors.As).
@@ -90,6 +103,7 @@ var (
 	ErrTruncated       = errors.New("页面超过大小上限")
 	ErrOffHost         = errors.New("链接不在数据源自己的网站上")
 	ErrLayout          = errors.New("页面结构与选择器不符")
+	ErrBudget          = errors.New("抓取超出单次时间预算")
 )
 
 // RetryAfterError is returned when the site answers 429 or 503: the
@@ -263,6 +277,8 @@ type job struct {
 	hc   *hostCollector
 	coll *colly.Collector
 	cur  *page
+
+	replaced, truncated int // counted into Stats by run
 }
 
 func (c *Crawler) newJob(ctx context.Context, src Source) (*job, error) {
@@ -398,6 +414,7 @@ func retryAfter(v string, now time.Time) time.Duration {
 // does not get a 304 for a list it has not fully processed.
 func (c *Crawler) Crawl(ctx context.Context, src Source, state store.SourceState, known Known, emit func(context.Context, Item) error) (store.SourceState, Stats, error) {
 	return c.run(ctx, src, state, func(j *job) (store.SourceState, Stats, error) {
+		emit := j.bounded(emit)
 		switch src.Kind {
 		case KindRSS, KindAtom:
 			return j.crawlFeed(ctx, state, emit)
@@ -430,7 +447,34 @@ func (c *Crawler) Probe(ctx context.Context, src Source, state store.SourceState
 	return stats, err
 }
 
-// run wraps one job with its metrics and error bookkeeping.
+// maxLineChars bounds titles and author names: one line of text, not a body.
+const maxLineChars = 1000
+
+// bounded wraps emit so that every item leaves the crawler within the
+// source's text limits (the body cut at max_body_chars, its full length
+// recorded) and with its replaced characters counted.
+func (j *job) bounded(emit func(context.Context, Item) error) func(context.Context, Item) error {
+	return func(ctx context.Context, it Item) error {
+		if body, chars, whole := cutRunes(it.Body, j.src.MaxBodyChars); !whole {
+			it.Body, it.FullBodyChars = body, chars
+			j.truncated++
+			j.c.m.truncated.WithLabelValues(j.src.Name).Inc()
+			j.c.log.Info("正文超过字数上限，只保存开头部分", "source", j.src.Name, "url", it.URL, "chars", chars, "kept", j.src.MaxBodyChars)
+		}
+		it.Title, _, _ = cutRunes(it.Title, maxLineChars)
+		it.Author, _, _ = cutRunes(it.Author, maxLineChars)
+		it.Replaced = strings.Count(it.Title, "\ufffd") + strings.Count(it.Author, "\ufffd") + strings.Count(it.Body, "\ufffd")
+		return emit(ctx, it)
+	}
+}
+
+// errBudget is the cause of a crawl's context ending at its time budget.
+var errBudget = errors.New("crawl budget spent")
+
+// run wraps one job with its time budget, metrics and error bookkeeping.
+// A crawl whose budget runs out after its list was read is cut short, not
+// failed: what it emitted stands, and the old validators are returned so
+// the next crawl reads the list again and fetches what is left.
 func (c *Crawler) run(ctx context.Context, src Source, state store.SourceState, fn func(*job) (store.SourceState, Stats, error)) (store.SourceState, Stats, error) {
 	start := time.Now()
 	var (
@@ -438,9 +482,30 @@ func (c *Crawler) run(ctx context.Context, src Source, state store.SourceState, 
 		stats Stats
 		err   error
 	)
-	j, err := c.newJob(ctx, src)
+	budget := src.CrawlBudget
+	if budget <= 0 {
+		budget = DefaultCrawlBudget
+	}
+	bctx, cancel := context.WithTimeoutCause(ctx, budget, errBudget)
+	defer cancel()
+	j, err := c.newJob(bctx, src)
 	if err == nil {
 		st, stats, err = fn(j)
+		stats.Replaced, stats.Truncated = j.replaced, j.truncated
+	}
+	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(bctx), errBudget) {
+		var ee *emitError
+		switch {
+		case errors.As(err, &ee):
+		case stats.ListPages > 0 || stats.NotModified:
+			stats.CutShort, err = true, nil
+			st = state
+			c.m.cutShort.WithLabelValues(src.Name).Inc()
+			c.log.Warn("抓取用完时间预算，提前结束；已保存的帖子保留，其余下次继续", "source", src.Name,
+				"budget", budget, "emitted", stats.Emitted, "found", stats.Found)
+		default:
+			err = fmt.Errorf("%w（%s），列表页未能读完", ErrBudget, budget)
+		}
 	}
 	if err != nil {
 		st = state
@@ -475,6 +540,7 @@ const (
 	ErrorKindOffHost    = "off_host"
 	ErrorKindStore      = "store"
 	ErrorKindNetwork    = "network"
+	ErrorKindBudget     = "budget"
 )
 
 // ErrorKind classifies a crawl error for the console and metrics; "" for nil.
@@ -501,6 +567,8 @@ func ErrorKind(err error) string {
 		return ErrorKindTruncated
 	case errors.Is(err, ErrOffHost):
 		return ErrorKindOffHost
+	case errors.Is(err, ErrBudget):
+		return ErrorKindBudget
 	case errors.As(err, &he):
 		return ErrorKindHTTP
 	}

@@ -209,11 +209,17 @@ func (j *job) sampleList(ctx context.Context, state store.SourceState, stats *St
 	return items, newState, nil
 }
 
-// decode turns a page into text, counting encoding failures per source.
+// decode turns a page into text, counting encoding failures and bytes
+// replaced with U+FFFD per source.
 func (j *job) decode(p *page, isXML bool) (string, error) {
-	text, err := decodeBody(p.body, p.header.Get("Content-Type"), j.src.Encoding, isXML)
+	text, replaced, err := decodeBody(p.body, p.header.Get("Content-Type"), j.src.Encoding, isXML)
 	if err != nil && errors.Is(err, ErrEncoding) {
 		j.c.m.encodingErrors.WithLabelValues(j.src.Name).Inc()
+	}
+	if replaced > 0 {
+		j.replaced += replaced
+		j.c.m.replaced.WithLabelValues(j.src.Name).Add(float64(replaced))
+		j.c.log.Info("页面含无法解码的字节，已替换为 �，其余内容照常提取", "source", j.src.Name, "url", p.url, "replaced", replaced)
 	}
 	return text, err
 }

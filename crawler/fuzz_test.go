@@ -139,7 +139,7 @@ func FuzzDecodeBody(f *testing.F) {
 	f.Add([]byte("\xef\xbb\xbf医保"), "text/html; charset=gbk", "gb18030", false)
 	f.Add([]byte("é¢ä¿ç§ä¿"), "text/html; charset=iso-8859-1", "utf-8", false)
 	f.Fuzz(func(t *testing.T, body []byte, contentType, want string, isXML bool) {
-		text, err := decodeBody(body, contentType, want, isXML)
+		text, _, err := decodeBody(body, contentType, want, isXML)
 		if err != nil {
 			if !errors.Is(err, ErrEncoding) {
 				t.Fatalf("error %v does not wrap ErrEncoding", err)

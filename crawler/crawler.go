@@ -51,9 +51,15 @@ type Item struct {
 }
 
 // Known lets the crawler skip detail pages of threads it already has with
-// unchanged reply counts (incremental crawling).
+// unchanged reply counts (incremental crawling), and keeps a failure record
+// per item, so a thread whose page keeps failing (deleted, moved behind a
+// login) is given up after a few tries instead of being fetched at every
+// crawl and counted against its source.
 type Known interface {
 	Known(ctx context.Context, url string) (replies int, found bool, err error)
+	ItemFailure(ctx context.Context, url string) (store.ItemFailure, bool, error)
+	SaveItemFailure(ctx context.Context, f store.ItemFailure) error
+	DeleteItemFailure(ctx context.Context, url string) error
 }
 
 // Options configure a Crawler; zero fields get sensible defaults.

@@ -516,10 +516,15 @@ func TestOffHostLinksAreNotFetched(t *testing.T) {
 	src := Source{Name: "x", URL: srv.URL + "/", Delay: time.Millisecond, List: ListSelectors{Item: "li"}, Detail: DetailSelectors{Body: "div"}}
 	src.ApplyDefaults()
 	var items []Item
-	_, stats, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(&items))
-	// The off-host link is kept with its list data; the redirect off-host fails.
-	if err == nil || !errors.Is(err, ErrOffHost) {
-		t.Errorf("err = %v, want the only detail fetch to fail with ErrOffHost", err)
+	ms := newMemStore()
+	_, stats, err := c.Crawl(t.Context(), src, store.SourceState{}, knownIn(ms), collect(&items))
+	// The off-host link is kept with its list data; the redirect off-host
+	// fails that item (recorded as such), not the crawl.
+	if err != nil {
+		t.Errorf("err = %v; one failed item out of one must not fail the crawl", err)
+	}
+	if f, ok, _ := ms.ItemFailure(t.Context(), srv.URL+"/go"); !ok || f.LastErrorKind != ErrorKindOffHost || f.Tries != 1 {
+		t.Errorf("failure record of the redirecting item = %+v, %v; want one off_host failure", f, ok)
 	}
 	if other.Load() != 0 {
 		t.Errorf("the other host got %d requests", other.Load())

@@ -279,12 +279,14 @@ type memStore struct {
 	mu     sync.Mutex
 	states map[string]store.SourceState
 	posts  map[string]store.Post
+	// failures are the item failure records by URL.
+	failures map[string]store.ItemFailure
 	// beforeSave runs inside SavePost, before the post is recorded.
 	beforeSave func(ctx context.Context, p *store.Post)
 }
 
 func newMemStore() *memStore {
-	return &memStore{states: map[string]store.SourceState{}, posts: map[string]store.Post{}}
+	return &memStore{states: map[string]store.SourceState{}, posts: map[string]store.Post{}, failures: map[string]store.ItemFailure{}}
 }
 
 func (m *memStore) SourceState(_ context.Context, name string) (store.SourceState, error) {
@@ -331,6 +333,27 @@ func (m *memStore) PostByURL(_ context.Context, url string) (store.Post, bool, e
 	return p, ok, nil
 }
 
+func (m *memStore) ItemFailure(_ context.Context, url string) (store.ItemFailure, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f, ok := m.failures[url]
+	return f, ok, nil
+}
+
+func (m *memStore) SaveItemFailure(_ context.Context, f store.ItemFailure) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.failures[f.URL] = f
+	return nil
+}
+
+func (m *memStore) DeleteItemFailure(_ context.Context, url string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.failures, url)
+	return nil
+}
+
 func (m *memStore) state(name string) store.SourceState {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -343,17 +366,8 @@ func (m *memStore) postCount() int {
 	return len(m.posts)
 }
 
-type knownFunc func(ctx context.Context, url string) (int, bool, error)
-
-func (f knownFunc) Known(ctx context.Context, url string) (int, bool, error) { return f(ctx, url) }
-
 // knownIn adapts a memStore to Known for direct Crawl calls.
-func knownIn(m *memStore) Known {
-	return knownFunc(func(ctx context.Context, url string) (int, bool, error) {
-		p, ok, err := m.PostByURL(ctx, url)
-		return p.Replies, ok, err
-	})
-}
+func knownIn(m *memStore) Known { return storeKnown{m} }
 
 // saveTo returns an emit func storing into m like the scheduler does.
 func saveTo(m *memStore, source string) func(context.Context, Item) error {

@@ -24,6 +24,7 @@ const (
 	ResultUnchanged  = "unchanged"
 	ResultSkipped    = "skipped"
 	ResultParseError = "parse_error"
+	ResultGivenUp    = "given_up" // skipped: its detail page kept failing
 )
 
 // Page kinds (label "kind" of yuqing_crawl_pages_total).
@@ -74,7 +75,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}, []string{"source", "outcome"}),
 		items: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "yuqing_crawl_items_total",
-			Help: "Items seen by crawls, by result (new, changed, unchanged, skipped, parse_error).",
+			Help: "Items seen by crawls, by result (new, changed, unchanged, skipped, parse_error, given_up).",
 		}, []string{"source", "result"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "yuqing_crawl_duration_seconds",

@@ -19,6 +19,9 @@ type SchedulerStore interface {
 	SaveSourceState(ctx context.Context, st store.SourceState) error
 	SavePost(ctx context.Context, p *store.Post) (store.SaveResult, error)
 	PostByURL(ctx context.Context, url string) (store.Post, bool, error)
+	ItemFailure(ctx context.Context, url string) (store.ItemFailure, bool, error)
+	SaveItemFailure(ctx context.Context, f store.ItemFailure) error
+	DeleteItemFailure(ctx context.Context, url string) error
 }
 
 // Scheduling limits.
@@ -316,17 +319,17 @@ func breakerCooldown(src Source, failures int) time.Duration {
 // posts: each new gap counts for a quarter.
 const newItemGapWeight = 4
 
-// storeKnown answers the crawler's questions about stored posts; it lists
-// hot threads when the store can.
-type storeKnown struct{ st SchedulerStore }
+// storeKnown answers the crawler's questions about stored posts and keeps
+// their failure records; it lists hot threads when the store can.
+type storeKnown struct{ SchedulerStore }
 
 func (k storeKnown) Known(ctx context.Context, url string) (int, bool, error) {
-	p, ok, err := k.st.PostByURL(ctx, url)
+	p, ok, err := k.PostByURL(ctx, url)
 	return p.Replies, ok, err
 }
 
 func (k storeKnown) HotPosts(ctx context.Context, source string, since, fetchedBefore time.Time, limit int) ([]store.Post, error) {
-	if hl, ok := k.st.(HotLister); ok {
+	if hl, ok := k.SchedulerStore.(HotLister); ok {
 		return hl.HotPosts(ctx, source, since, fetchedBefore, limit)
 	}
 	return nil, nil
@@ -349,6 +352,7 @@ func (s *Scheduler) crawl(ctx context.Context, src Source) error {
 		p := &store.Post{
 			Source: src.Name, URL: it.URL, Title: it.Title, Body: it.Body, Author: it.Author,
 			PublishedAt: it.PublishedAt, FetchedAt: s.now(), Replies: it.Replies, Views: it.Views,
+			FullBodyChars: it.FullBodyChars,
 		}
 		// An item being stored when shutdown begins is still stored.
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)

@@ -160,8 +160,10 @@ type hostCollector struct {
 
 	// colly reads robots.txt outside its limiter on a host's first request;
 	// first requests wait here until one of them has loaded it, so
-	// concurrent jobs do not fetch it in parallel.
-	warmMu sync.Mutex
+	// concurrent jobs do not fetch it in parallel. warmMu is a one-slot
+	// channel rather than a sync.Mutex so that waiting on it is durable
+	// blocking for testing/synctest.
+	warmMu chan struct{}
 	warm   atomic.Bool
 }
 
@@ -243,7 +245,7 @@ func (c *Crawler) hostBase(host string, delay time.Duration) (*hostCollector, er
 	}); err != nil {
 		return nil, fmt.Errorf("设置 %s 的访问频率限制失败: %w", host, err)
 	}
-	hc = &hostCollector{base: base, delay: delay, created: time.Now()}
+	hc = &hostCollector{base: base, delay: delay, created: time.Now(), warmMu: make(chan struct{}, 1)}
 	c.hosts[host] = hc
 	return hc, nil
 }
@@ -351,11 +353,11 @@ func (j *job) get(ctx context.Context, u, accept string, extra http.Header) (*pa
 	}
 	j.cur = &page{url: u}
 	if !j.hc.warm.Load() {
-		j.hc.warmMu.Lock()
+		j.hc.warmMu <- struct{}{}
 		if j.hc.warm.Load() {
-			j.hc.warmMu.Unlock()
+			<-j.hc.warmMu
 		} else {
-			defer j.hc.warmMu.Unlock()
+			defer func() { <-j.hc.warmMu }()
 		}
 	}
 	err := j.coll.Request(http.MethodGet, u, nil, nil, hdr)
@@ -477,6 +479,10 @@ func (j *job) bounded(emit func(context.Context, Item) error) func(context.Conte
 // errBudget is the cause of a crawl's context ending at its time budget.
 var errBudget = errors.New("crawl budget spent")
 
+// budgetSpent reports whether ctx ended because the crawl's time budget
+// ran out (not because the daemon is stopping).
+func budgetSpent(ctx context.Context) bool { return errors.Is(context.Cause(ctx), errBudget) }
+
 // run wraps one job with its time budget, metrics and error bookkeeping.
 // A crawl whose budget runs out after its list was read is cut short, not
 // failed: what it emitted stands, and the old validators are returned so
@@ -499,10 +505,8 @@ func (c *Crawler) run(ctx context.Context, src Source, state store.SourceState, 
 		st, stats, err = fn(j)
 		stats.Replaced, stats.Truncated = j.replaced, j.truncated
 	}
-	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(bctx), errBudget) {
-		var ee *emitError
+	if err != nil && ctx.Err() == nil && budgetSpent(bctx) && errors.Is(err, context.DeadlineExceeded) {
 		switch {
-		case errors.As(err, &ee):
 		case stats.ListPages > 0 || stats.NotModified:
 			stats.CutShort, err = true, nil
 			st = state

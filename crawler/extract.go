@@ -40,10 +40,17 @@ func (j *job) crawlList(ctx context.Context, state store.SourceState, known Know
 	listed := make(map[string]bool, len(items))
 	attempted, failed, held := 0, 0, 0
 	var lastErr error
+	// stop is set when the time budget ran out: the items tried so far are
+	// still judged below, then run reports the crawl as cut short.
+	var stop error
 	for _, it := range items {
 		listed[it.URL] = true
 		if err := ctx.Err(); err != nil {
-			return state, stats, err
+			if !budgetSpent(ctx) {
+				return state, stats, err
+			}
+			stop = err
+			break
 		}
 		if src.Detail.Body != "" {
 			if !j.sameHost(it.fetchURL) {
@@ -62,7 +69,11 @@ func (j *job) crawlList(ctx context.Context, state store.SourceState, known Know
 				}
 				res, why, err := j.detail(ctx, known, &it, &stats)
 				if err != nil {
-					return state, stats, err
+					if ctx.Err() == nil || !budgetSpent(ctx) {
+						return state, stats, err
+					}
+					stop = err
+					break
 				}
 				switch res {
 				case detailSkipped:
@@ -90,6 +101,9 @@ func (j *job) crawlList(ctx context.Context, state store.SourceState, known Know
 	// only when most of the detail pages it tried failed.
 	if failed >= 2 && failed*2 > attempted {
 		return state, stats, fmt.Errorf("%d 个详情页中有 %d 个未能提取（最后一个错误: %w）", attempted, failed, lastErr)
+	}
+	if stop != nil {
+		return state, stats, stop
 	}
 	if held > 0 {
 		// Keep the old validators: the next crawl must see the list again

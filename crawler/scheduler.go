@@ -110,13 +110,29 @@ func (s *Scheduler) signal() {
 	}
 }
 
-// Run crawls due sources, at most a few at once, until ctx is done. On
-// cancellation in-flight crawls stop after the item being stored, and Run
-// returns nil once they have. Call Prime first when metrics are served
-// before Run starts.
+// Run crawls due sources, at most a few at once and at most one per host
+// (requests to a host are serialised anyway, so a slow host's sources
+// would only hold slots that other hosts' sources could use), until ctx is
+// done. On cancellation in-flight crawls stop after the item being stored,
+// and Run returns nil once they have. Call Prime first when metrics are
+// served before Run starts.
 func (s *Scheduler) Run(ctx context.Context) error {
 	sem := make(chan struct{}, s.concurrency)
-	var wg sync.WaitGroup
+	var (
+		wg      sync.WaitGroup
+		hostsMu sync.Mutex
+		hosts   = map[string]bool{} // hosts with a crawl in flight
+	)
+	claimHost := func(h string) bool {
+		hostsMu.Lock()
+		defer hostsMu.Unlock()
+		if hosts[h] {
+			return false
+		}
+		hosts[h] = true
+		return true
+	}
+	releaseHost := func(h string) { hostsMu.Lock(); delete(hosts, h); hostsMu.Unlock() }
 	defer wg.Wait()
 	for {
 		wait := s.poll
@@ -137,16 +153,22 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			if !s.tryLock(src.Name) {
 				continue // already crawling (CrawlNow, or still running)
 			}
+			host, _ := src.host()
+			if !claimHost(host) {
+				s.unlock(src.Name) // its host is busy; a finishing crawl wakes us
+				continue
+			}
 			select {
 			case sem <- struct{}{}:
 			default:
+				releaseHost(host)
 				s.unlock(src.Name) // all slots busy; a finishing crawl wakes us
 				continue
 			}
 			wg.Add(1)
 			go func(src Source) {
 				defer wg.Done()
-				defer func() { <-sem; s.unlock(src.Name); s.signal() }()
+				defer func() { <-sem; releaseHost(host); s.unlock(src.Name); s.signal() }()
 				if err := s.crawl(ctx, src); err != nil && ctx.Err() == nil {
 					s.log.Warn("抓取失败", "source", src.Name, "err", err)
 				}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 	"unicode/utf8"
 
@@ -677,4 +678,28 @@ func TestLongBodyCut(t *testing.T) {
 	if stats.Truncated != 1 || testutil.ToFloat64(c.m.truncated.WithLabelValues("long")) != 1 {
 		t.Errorf("stats.Truncated = %d", stats.Truncated)
 	}
+}
+
+// TestCrawlBudget: a crawl whose budget runs out after its list was read
+// is cut short (what it emitted stands, the list's validators stay old);
+// one whose list is not read within the budget fails as a budget error.
+func TestCrawlBudget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newFakeBoard("一", "二", "三", "四", "五")
+		b.delay, b.etag = 20*time.Second, `"v2"`
+		c, _ := newTestCrawler(t, Options{Now: time.Now, Timeout: time.Minute, Transport: hostsTransport{"b.example": b}})
+		src := b.source("b", "b.example", 10*time.Minute)
+		src.CrawlBudget = 50 * time.Second // list + two 20 s detail pages
+		var items []Item
+		st, stats, err := c.Crawl(t.Context(), src, store.SourceState{ETag: `"v1"`}, nil, collect(&items))
+		if err != nil || !stats.CutShort || len(items) != 2 || stats.Emitted != 2 || st.ETag != `"v1"` {
+			t.Fatalf("err = %v, stats = %+v, items = %d, ETag %q; want cut short after 2 items with the old ETag", err, stats, len(items), st.ETag)
+		}
+		src.CrawlBudget = 15 * time.Second
+		src.URL = "http://b.example/t/0" // a "list" that takes 20 s
+		_, stats, err = c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(&items))
+		if !errors.Is(err, ErrBudget) || ErrorKind(err) != ErrorKindBudget || stats.CutShort {
+			t.Fatalf("slow list: err = %v (kind %q), stats %+v; want a budget error", err, ErrorKind(err), stats)
+		}
+	})
 }

@@ -66,7 +66,7 @@ type Known interface {
 type Options struct {
 	UserAgent    string
 	Timeout      time.Duration // per request, default 30s
-	MaxBodyBytes int           // default 5 MiB; larger pages fail with ErrTruncated
+	MaxBodyBytes int           // after decompression; default 5 MiB; larger pages fail with ErrTruncated
 	Logger       *slog.Logger
 	Registerer   prometheus.Registerer // crawl metrics; nil: not registered
 	Transport    http.RoundTripper     // optional, for tests

@@ -111,8 +111,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Revisits of threads whose reply count is still growing.",
 		}, []string{"source"}),
 		replaced: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "yuqing_crawl_replaced_bytes_total",
-			Help: "Broken byte sequences replaced with U+FFFD in pages that were otherwise decoded and kept.",
+			Name: "yuqing_crawl_replaced_chars_total",
+			Help: "Characters replaced with U+FFFD (one per run of broken bytes) in pages that were otherwise decoded and kept.",
 		}, []string{"source"}),
 		truncated: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "yuqing_crawl_bodies_truncated_total",

@@ -155,8 +155,8 @@ func (b *decodedBody) Read(p []byte) (int, error) {
 }
 
 func (b *decodedBody) Close() error {
-	if c, ok := b.dec.(io.Closer); ok {
-		c.Close()
+	if c, ok := b.dec.(io.Closer); ok && b.coding != "" {
+		c.Close() // the decompressor; raw is closed below
 	}
 	return b.raw.Close()
 }

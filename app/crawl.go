@@ -248,9 +248,14 @@ func (p *crawlPrinter) item(it crawler.Item, result string) {
 	switch {
 	case body == "":
 		fmt.Fprintln(w, "    正文：（无，未抓取详情页或未匹配到正文）")
+	case it.FullBodyChars > 0:
+		fmt.Fprintf(w, "    正文（原文 %d 字，超过上限，只保存开头部分）：%s\n", it.FullBodyChars, privacy.Truncate(body, p.bodyChars))
 	default:
 		n := len([]rune(body))
 		fmt.Fprintf(w, "    正文（共 %d 字）：%s\n", n, privacy.Truncate(body, p.bodyChars))
+	}
+	if it.Replaced > 0 {
+		fmt.Fprintf(w, "    注意：含 %d 处无法解码的字符（已替换为 �）\n", it.Replaced)
 	}
 }
 
@@ -263,6 +268,12 @@ func (p *crawlPrinter) summary(st crawler.Stats, err error) {
 	}
 	fmt.Fprintf(p.out, "列表页 %d 页，发现 %d 条，抓取详情页 %d 个，热帖回访 %d 个，跳过 %d 条，提取失败 %d 条，输出 %d 条\n",
 		st.ListPages, st.Found, st.Fetched, st.Hot, st.Skipped, st.ParseErrors, st.Emitted)
+	if st.GivenUp > 0 || st.Truncated > 0 || st.Replaced > 0 {
+		fmt.Fprintf(p.out, "已放弃（详情页多次失败）%d 条，正文超长截断 %d 条，无法解码的字节 %d 处\n", st.GivenUp, st.Truncated, st.Replaced)
+	}
+	if st.CutShort {
+		fmt.Fprintln(p.out, "用完单次抓取时间预算（crawl_budget），提前结束；其余帖子下次继续")
+	}
 	p.result(err)
 }
 

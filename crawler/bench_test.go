@@ -176,7 +176,7 @@ func BenchmarkExtract(b *testing.B) {
 	b.SetBytes(int64(len(list) + len(detail)))
 	b.ResetTimer()
 	for b.Loop() {
-		text, err := decodeBody(list, "text/html", EncodingAuto, false)
+		text, _, err := decodeBody(list, "text/html", EncodingAuto, false)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -187,7 +187,7 @@ func BenchmarkExtract(b *testing.B) {
 		if items, _ := j.extractList(doc, mustURL(src.URL)); len(items) != 19 {
 			b.Fatalf("%d items", len(items))
 		}
-		dt, err := decodeBody(detail, "text/html", EncodingAuto, false)
+		dt, _, err := decodeBody(detail, "text/html", EncodingAuto, false)
 		if err != nil {
 			b.Fatal(err)
 		}

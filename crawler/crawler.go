@@ -41,19 +41,32 @@ type Item struct {
 	PublishedAt time.Time // zero when the page gives none
 	Replies     int
 	Views       int
+	// FullBodyChars is the body's length in characters when it was longer
+	// than the source's max_body_chars and Body holds only its start; 0
+	// when Body is whole.
+	FullBodyChars int `json:",omitempty"`
+	// Replaced counts U+FFFD in the item's title, author and body: broken
+	// bytes of its page replaced rather than losing the page.
+	Replaced int `json:",omitempty"`
 }
 
 // Known lets the crawler skip detail pages of threads it already has with
-// unchanged reply counts (incremental crawling).
+// unchanged reply counts (incremental crawling), and keeps a failure record
+// per item, so a thread whose page keeps failing (deleted, moved behind a
+// login) is given up after a few tries instead of being fetched at every
+// crawl and counted against its source.
 type Known interface {
 	Known(ctx context.Context, url string) (replies int, found bool, err error)
+	ItemFailure(ctx context.Context, url string) (store.ItemFailure, bool, error)
+	SaveItemFailure(ctx context.Context, f store.ItemFailure) error
+	DeleteItemFailure(ctx context.Context, url string) error
 }
 
 // Options configure a Crawler; zero fields get sensible defaults.
 type Options struct {
 	UserAgent    string
 	Timeout      time.Duration // per request, default 30s
-	MaxBodyBytes int           // default 5 MiB; larger pages fail with ErrTruncated
+	MaxBodyBytes int           // after decompression; default 5 MiB; larger pages fail with ErrTruncated
 	Logger       *slog.Logger
 	Registerer   prometheus.Registerer // crawl metrics; nil: not registered
 	Transport    http.RoundTripper     // optional, for tests
@@ -82,6 +95,12 @@ type Stats struct {
 	Emitted     int  // items handed to emit
 	Hot         int  // hot threads revisited (not on the sampled list pages)
 	NotModified bool // the list page answered 304
+	Replaced    int  // broken byte sequences replaced with U+FFFD in pages kept
+	Truncated   int  // items whose body was cut to max_body_chars
+	GivenUp     int  // items skipped because their detail page kept failing
+	// CutShort: the time budget ran out; the items emitted are kept, the
+	// list's validators are not advanced, the crawl is not a failure.
+	CutShort bool
 }
 
 // Errors a crawl can return (wrapped; test with errors.Is / errors.As).
@@ -90,6 +109,7 @@ var (
 	ErrTruncated       = errors.New("页面超过大小上限")
 	ErrOffHost         = errors.New("链接不在数据源自己的网站上")
 	ErrLayout          = errors.New("页面结构与选择器不符")
+	ErrBudget          = errors.New("抓取超出单次时间预算")
 )
 
 // RetryAfterError is returned when the site answers 429 or 503: the
@@ -140,8 +160,10 @@ type hostCollector struct {
 
 	// colly reads robots.txt outside its limiter on a host's first request;
 	// first requests wait here until one of them has loaded it, so
-	// concurrent jobs do not fetch it in parallel.
-	warmMu sync.Mutex
+	// concurrent jobs do not fetch it in parallel. warmMu is a one-slot
+	// channel rather than a sync.Mutex so that waiting on it is durable
+	// blocking for testing/synctest.
+	warmMu chan struct{}
 	warm   atomic.Bool
 }
 
@@ -193,7 +215,9 @@ func (c *Crawler) hostBase(host string, delay time.Duration) (*hostCollector, er
 	base.UserAgent = c.opts.UserAgent
 	base.IgnoreRobotsTxt = false
 	base.AllowURLRevisit = true // dedup lives in the store
-	base.MaxBodySize = c.opts.MaxBodyBytes + 1
+	// The transport below is the one size limit, on the decoded bytes;
+	// colly's own would count compressed bytes and then inflate freely.
+	base.MaxBodySize = 0
 	base.ParseHTTPErrorResponse = true // every status reaches OnResponse; we judge it
 	base.DetectCharset = false
 	base.CacheDir = ""
@@ -209,9 +233,11 @@ func (c *Crawler) hostBase(host string, delay time.Duration) (*hostCollector, er
 	// redirects) pins requests to the exact host.
 	base.URLFilters = []*regexp.Regexp{regexp.MustCompile(`(?i)^https?://` + regexp.QuoteMeta(host) + `(?:[/?#]|$)`)}
 	base.SetRequestTimeout(c.opts.Timeout)
+	next := http.DefaultTransport
 	if c.opts.Transport != nil {
-		base.WithTransport(c.opts.Transport)
+		next = c.opts.Transport
 	}
+	base.WithTransport(&boundedTransport{next: next, maxBytes: int64(c.opts.MaxBodyBytes), log: c.log})
 	if err := base.Limit(&colly.LimitRule{
 		DomainRegexp: `^` + regexp.QuoteMeta(host) + `$`,
 		Parallelism:  1,
@@ -219,7 +245,7 @@ func (c *Crawler) hostBase(host string, delay time.Duration) (*hostCollector, er
 	}); err != nil {
 		return nil, fmt.Errorf("设置 %s 的访问频率限制失败: %w", host, err)
 	}
-	hc = &hostCollector{base: base, delay: delay, created: time.Now()}
+	hc = &hostCollector{base: base, delay: delay, created: time.Now(), warmMu: make(chan struct{}, 1)}
 	c.hosts[host] = hc
 	return hc, nil
 }
@@ -259,6 +285,8 @@ type job struct {
 	hc   *hostCollector
 	coll *colly.Collector
 	cur  *page
+
+	replaced, truncated int // counted into Stats by run
 }
 
 func (c *Crawler) newJob(ctx context.Context, src Source) (*job, error) {
@@ -325,11 +353,11 @@ func (j *job) get(ctx context.Context, u, accept string, extra http.Header) (*pa
 	}
 	j.cur = &page{url: u}
 	if !j.hc.warm.Load() {
-		j.hc.warmMu.Lock()
+		j.hc.warmMu <- struct{}{}
 		if j.hc.warm.Load() {
-			j.hc.warmMu.Unlock()
+			<-j.hc.warmMu
 		} else {
-			defer j.hc.warmMu.Unlock()
+			defer func() { <-j.hc.warmMu }()
 		}
 	}
 	err := j.coll.Request(http.MethodGet, u, nil, nil, hdr)
@@ -344,15 +372,14 @@ func (j *job) get(ctx context.Context, u, accept string, extra http.Header) (*pa
 		switch {
 		case errors.Is(err, colly.ErrRobotsTxtBlocked):
 			return nil, fmt.Errorf("%w: %s", ErrBlockedByRobots, u)
-		case p.tooLarge:
+		case p.tooLarge, errors.Is(err, ErrTruncated):
 			return nil, fmt.Errorf("%w（%d 字节），%s 未被存储", ErrTruncated, j.c.opts.MaxBodyBytes, u)
+		case errors.Is(err, ErrEncoding):
+			return nil, fmt.Errorf("%s: %w", u, err)
 		case errors.Is(err, colly.ErrForbiddenDomain), errors.Is(err, colly.ErrNoURLFiltersMatch):
 			return nil, fmt.Errorf("%w: %s（含重定向）", ErrOffHost, u)
 		}
 		return nil, fmt.Errorf("请求 %s 失败: %w", u, err)
-	}
-	if len(p.body) > j.c.opts.MaxBodyBytes {
-		return nil, fmt.Errorf("%w（%d 字节），%s 未被存储", ErrTruncated, j.c.opts.MaxBodyBytes, u)
 	}
 	switch {
 	case p.status == http.StatusNotModified && len(extra) > 0:
@@ -395,6 +422,7 @@ func retryAfter(v string, now time.Time) time.Duration {
 // does not get a 304 for a list it has not fully processed.
 func (c *Crawler) Crawl(ctx context.Context, src Source, state store.SourceState, known Known, emit func(context.Context, Item) error) (store.SourceState, Stats, error) {
 	return c.run(ctx, src, state, func(j *job) (store.SourceState, Stats, error) {
+		emit := j.bounded(emit)
 		switch src.Kind {
 		case KindRSS, KindAtom:
 			return j.crawlFeed(ctx, state, emit)
@@ -427,7 +455,38 @@ func (c *Crawler) Probe(ctx context.Context, src Source, state store.SourceState
 	return stats, err
 }
 
-// run wraps one job with its metrics and error bookkeeping.
+// maxLineChars bounds titles and author names: one line of text, not a body.
+const maxLineChars = 1000
+
+// bounded wraps emit so that every item leaves the crawler within the
+// source's text limits (the body cut at max_body_chars, its full length
+// recorded) and with its replaced characters counted.
+func (j *job) bounded(emit func(context.Context, Item) error) func(context.Context, Item) error {
+	return func(ctx context.Context, it Item) error {
+		if body, chars, whole := cutRunes(it.Body, j.src.MaxBodyChars); !whole {
+			it.Body, it.FullBodyChars = body, chars
+			j.truncated++
+			j.c.m.truncated.WithLabelValues(j.src.Name).Inc()
+			j.c.log.Info("正文超过字数上限，只保存开头部分", "source", j.src.Name, "url", it.URL, "chars", chars, "kept", j.src.MaxBodyChars)
+		}
+		it.Title, _, _ = cutRunes(it.Title, maxLineChars)
+		it.Author, _, _ = cutRunes(it.Author, maxLineChars)
+		it.Replaced = strings.Count(it.Title, "\ufffd") + strings.Count(it.Author, "\ufffd") + strings.Count(it.Body, "\ufffd")
+		return emit(ctx, it)
+	}
+}
+
+// errBudget is the cause of a crawl's context ending at its time budget.
+var errBudget = errors.New("crawl budget spent")
+
+// budgetSpent reports whether ctx ended because the crawl's time budget
+// ran out (not because the daemon is stopping).
+func budgetSpent(ctx context.Context) bool { return errors.Is(context.Cause(ctx), errBudget) }
+
+// run wraps one job with its time budget, metrics and error bookkeeping.
+// A crawl whose budget runs out after its list was read is cut short, not
+// failed: what it emitted stands, and the old validators are returned so
+// the next crawl reads the list again and fetches what is left.
 func (c *Crawler) run(ctx context.Context, src Source, state store.SourceState, fn func(*job) (store.SourceState, Stats, error)) (store.SourceState, Stats, error) {
 	start := time.Now()
 	var (
@@ -435,9 +494,28 @@ func (c *Crawler) run(ctx context.Context, src Source, state store.SourceState, 
 		stats Stats
 		err   error
 	)
-	j, err := c.newJob(ctx, src)
+	budget := src.CrawlBudget
+	if budget <= 0 {
+		budget = DefaultCrawlBudget
+	}
+	bctx, cancel := context.WithTimeoutCause(ctx, budget, errBudget)
+	defer cancel()
+	j, err := c.newJob(bctx, src)
 	if err == nil {
 		st, stats, err = fn(j)
+		stats.Replaced, stats.Truncated = j.replaced, j.truncated
+	}
+	if err != nil && ctx.Err() == nil && budgetSpent(bctx) && errors.Is(err, context.DeadlineExceeded) {
+		switch {
+		case stats.ListPages > 0 || stats.NotModified:
+			stats.CutShort, err = true, nil
+			st = state
+			c.m.cutShort.WithLabelValues(src.Name).Inc()
+			c.log.Warn("抓取用完时间预算，提前结束；已保存的帖子保留，其余下次继续", "source", src.Name,
+				"budget", budget, "emitted", stats.Emitted, "found", stats.Found)
+		default:
+			err = fmt.Errorf("%w（%s），列表页未能读完", ErrBudget, budget)
+		}
 	}
 	if err != nil {
 		st = state
@@ -472,6 +550,7 @@ const (
 	ErrorKindOffHost    = "off_host"
 	ErrorKindStore      = "store"
 	ErrorKindNetwork    = "network"
+	ErrorKindBudget     = "budget"
 )
 
 // ErrorKind classifies a crawl error for the console and metrics; "" for nil.
@@ -498,6 +577,8 @@ func ErrorKind(err error) string {
 		return ErrorKindTruncated
 	case errors.Is(err, ErrOffHost):
 		return ErrorKindOffHost
+	case errors.Is(err, ErrBudget):
+		return ErrorKindBudget
 	case errors.As(err, &he):
 		return ErrorKindHTTP
 	}

@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +12,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -514,10 +517,15 @@ func TestOffHostLinksAreNotFetched(t *testing.T) {
 	src := Source{Name: "x", URL: srv.URL + "/", Delay: time.Millisecond, List: ListSelectors{Item: "li"}, Detail: DetailSelectors{Body: "div"}}
 	src.ApplyDefaults()
 	var items []Item
-	_, stats, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(&items))
-	// The off-host link is kept with its list data; the redirect off-host fails.
-	if err == nil || !errors.Is(err, ErrOffHost) {
-		t.Errorf("err = %v, want the only detail fetch to fail with ErrOffHost", err)
+	ms := newMemStore()
+	_, stats, err := c.Crawl(t.Context(), src, store.SourceState{}, knownIn(ms), collect(&items))
+	// The off-host link is kept with its list data; the redirect off-host
+	// fails that item (recorded as such), not the crawl.
+	if err != nil {
+		t.Errorf("err = %v; one failed item out of one must not fail the crawl", err)
+	}
+	if f, ok, _ := ms.ItemFailure(t.Context(), srv.URL+"/go"); !ok || f.LastErrorKind != ErrorKindOffHost || f.Tries != 1 {
+		t.Errorf("failure record of the redirecting item = %+v, %v; want one off_host failure", f, ok)
 	}
 	if other.Load() != 0 {
 		t.Errorf("the other host got %d requests", other.Load())
@@ -588,4 +596,110 @@ func TestPolitenessSerialisesHost(t *testing.T) {
 	if el := time.Since(start); el < 9*20*time.Millisecond {
 		t.Errorf("9 requests took only %v; per-host delay not applied", el)
 	}
+}
+
+// TestOneBrokenTitleKeepsThePage: a list of 20 whose 7th title lost a byte
+// yields all 20 items; the broken one carries U+FFFD and is counted.
+func TestOneBrokenTitleKeepsThePage(t *testing.T) {
+	var list bytes.Buffer
+	list.WriteString(`<html><head><meta charset="utf-8"></head><body><ul>`)
+	for i := range 20 {
+		title := fmt.Sprintf("第%d条留言：医保报销进度咨询", i+1)
+		if i == 6 {
+			title = string([]byte(title)[:len(title)-1]) // 询 cut in two
+		}
+		fmt.Fprintf(&list, `<li><a href="/m/%d">%s</a></li>`, i+1, title)
+	}
+	list.WriteString(`</ul></body></html>`)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(list.Bytes())
+	}))
+	defer srv.Close()
+	c, _ := newTestCrawler(t, Options{})
+	src := Source{Name: "cut", URL: srv.URL + "/", Delay: time.Millisecond, List: ListSelectors{Item: "li"}}
+	src.ApplyDefaults()
+	var items []Item
+	_, stats, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(&items))
+	if err != nil || len(items) != 20 {
+		t.Fatalf("err = %v, items = %d, want 20", err, len(items))
+	}
+	for i, it := range items {
+		want := fmt.Sprintf("第%d条留言：医保报销进度咨询", i+1)
+		if i == 6 {
+			want = "第7条留言：医保报销进度咨\ufffd"
+		}
+		if it.Title != want || (it.Replaced == 1) != (i == 6) {
+			t.Errorf("item %d: title %q, replaced %d", i, it.Title, it.Replaced)
+		}
+	}
+	if stats.Replaced != 1 || testutil.ToFloat64(c.m.replaced.WithLabelValues("cut")) != 1 {
+		t.Errorf("stats.Replaced = %d, metric %v", stats.Replaced, testutil.ToFloat64(c.m.replaced.WithLabelValues("cut")))
+	}
+}
+
+// TestLongBodyCut: a body over max_body_chars is cut at a character
+// boundary and records its full length; shorter bodies are untouched.
+func TestLongBodyCut(t *testing.T) {
+	long := strings.Repeat("医保报销材料交了两个月还没有到账。", 200) // 3,400 characters
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		switch r.URL.Path {
+		case "/robots.txt":
+			http.NotFound(w, r)
+		case "/":
+			fmt.Fprint(w, `<ul><li><a href="/long">长帖</a></li><li><a href="/short">短帖</a></li></ul>`)
+		case "/long":
+			fmt.Fprintf(w, `<div class="b">%s</div>`, long)
+		default:
+			fmt.Fprint(w, `<div class="b">短正文</div>`)
+		}
+	}))
+	defer srv.Close()
+	c, _ := newTestCrawler(t, Options{})
+	src := Source{Name: "long", URL: srv.URL + "/", Delay: time.Millisecond, List: ListSelectors{Item: "li"},
+		Detail: DetailSelectors{Body: "div.b"}, MaxBodyChars: 1000}
+	src.ApplyDefaults()
+	var items []Item
+	_, stats, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(&items))
+	if err != nil || len(items) != 2 {
+		t.Fatalf("err = %v, items = %d", err, len(items))
+	}
+	if got := items[0]; utf8.RuneCountInString(got.Body) != 1000 || !strings.HasPrefix(long, got.Body) || got.FullBodyChars != 3400 {
+		t.Errorf("long body: %d characters kept, full %d", utf8.RuneCountInString(got.Body), got.FullBodyChars)
+	}
+	if got := items[1]; got.Body != "短正文" || got.FullBodyChars != 0 {
+		t.Errorf("short body changed: %+v", got)
+	}
+	if stats.Truncated != 1 || testutil.ToFloat64(c.m.truncated.WithLabelValues("long")) != 1 {
+		t.Errorf("stats.Truncated = %d", stats.Truncated)
+	}
+}
+
+// TestCrawlBudget: a crawl whose budget runs out after its list was read
+// is cut short (what it emitted stands, the list's validators stay old);
+// one whose list is not read within the budget fails as a budget error.
+func TestCrawlBudget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newFakeBoard("一", "二", "三", "四", "五")
+		b.delay, b.etag = 20*time.Second, `"v2"`
+		c, _ := newTestCrawler(t, Options{Now: time.Now, Timeout: time.Minute, Transport: hostsTransport{"b.example": b}})
+		src := b.source("b", "b.example", 10*time.Minute)
+		src.CrawlBudget = 50 * time.Second // list + two 20 s detail pages
+		var items []Item
+		st, stats, err := c.Crawl(t.Context(), src, store.SourceState{ETag: `"v1"`}, nil, collect(&items))
+		if err != nil || !stats.CutShort || len(items) != 2 || stats.Emitted != 2 || st.ETag != `"v1"` {
+			t.Fatalf("err = %v, stats = %+v, items = %d, ETag %q; want cut short after 2 items with the old ETag", err, stats, len(items), st.ETag)
+		}
+		src.CrawlBudget = 15 * time.Second
+		src.URL = "http://b.example/t/0" // a "list" that takes 20 s
+		_, stats, err = c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(&items))
+		if !errors.Is(err, ErrBudget) || ErrorKind(err) != ErrorKindBudget || stats.CutShort {
+			t.Fatalf("slow list: err = %v (kind %q), stats %+v; want a budget error", err, ErrorKind(err), stats)
+		}
+	})
 }

@@ -51,10 +51,12 @@ func charsetParam(contentType string) string {
 
 // decodeBody turns a raw body into UTF-8 text. want is the source's
 // configured encoding; with "auto" the Content-Type header is trusted first,
-// then <meta> (or the XML declaration), then a strict UTF-8 check. The
-// result is checked for replacement characters and typical mojibake; any
-// doubt is an error wrapping ErrEncoding, never a guess.
-func decodeBody(body []byte, contentType, want string, isXML bool) (string, error) {
+// then <meta> (or the XML declaration), then a UTF-8 check. A few broken
+// byte sequences (a character cut in two) are replaced with U+FFFD and
+// counted in replaced, so one bad byte does not cost the rest of the page;
+// many of them, or typical mojibake, mean the wrong encoding: that is an
+// error wrapping ErrEncoding, never a guess.
+func decodeBody(body []byte, contentType, want string, isXML bool) (text string, replaced int, err error) {
 	label := ""
 	bom := bytes.HasPrefix(body, utf8BOM)
 	if bom {
@@ -79,47 +81,59 @@ func decodeBody(body []byte, contentType, want string, isXML bool) (string, erro
 			label = metaCharset(body)
 		}
 		if label == "" {
-			if !utf8.Valid(body) {
-				return "", fmt.Errorf("%w: 响应头和页面都没有声明编码，内容也不是 UTF-8，请在数据源中设置 encoding（如 gb18030）", ErrEncoding)
+			if bad, good := utf8Counts(body); !damaged(bad, good) {
+				return "", 0, fmt.Errorf("%w: 响应头和页面都没有声明编码，内容也不是 UTF-8，请在数据源中设置 encoding（如 gb18030）", ErrEncoding)
 			}
 			label = "utf-8"
 		}
 	}
 	enc, name, err := lookupEncoding(label)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
-	var text string
 	if name == "utf-8" {
 		if !utf8.Valid(body) {
-			return "", fmt.Errorf("%w: 内容不是有效的 UTF-8（可能是 GBK/GB18030 编码），请检查数据源的 encoding 设置", ErrEncoding)
+			bad, good := utf8Counts(body)
+			if !damaged(bad, good) {
+				return "", 0, fmt.Errorf("%w: 内容不是有效的 UTF-8（%d 处无效字节，可能是 GBK/GB18030 编码），请检查数据源的 encoding 设置", ErrEncoding, bad)
+			}
+			text, replaced = strings.ToValidUTF8(string(body), "\ufffd"), bad
+		} else {
+			text = string(body)
 		}
-		text = string(body)
 	} else {
-		if n := utf8Multibyte(body); n >= 2 && utf8.Valid(body) {
-			return "", fmt.Errorf("%w: 按 %s 解码，但内容实际是 UTF-8，请把数据源的 encoding 设为 utf-8 或 auto", ErrEncoding, name)
+		if bad, good := utf8Counts(body); good >= 2 && bad*100 <= good {
+			return "", 0, fmt.Errorf("%w: 按 %s 解码，但内容实际是 UTF-8，请把数据源的 encoding 设为 utf-8 或 auto", ErrEncoding, name)
 		}
 		if latin1Family(name) && highBytes(body) >= 16 {
-			return "", fmt.Errorf("%w: 页面声明编码 %s（西文），但含大量非 ASCII 字节，疑似中文页面编码声明错误，请在 encoding 中指定 gb18030 或 utf-8", ErrEncoding, name)
+			return "", 0, fmt.Errorf("%w: 页面声明编码 %s（西文），但含大量非 ASCII 字节，疑似中文页面编码声明错误，请在 encoding 中指定 gb18030 或 utf-8", ErrEncoding, name)
 		}
 		out, err := enc.NewDecoder().Bytes(body)
 		if err != nil {
-			return "", fmt.Errorf("%w: 按 %s 解码失败: %v", ErrEncoding, name, err)
+			return "", 0, fmt.Errorf("%w: 按 %s 解码失败: %v", ErrEncoding, name, err)
 		}
 		text = string(out)
-		if bad := strings.Count(text, "\ufffd") - bytes.Count(body, []byte("\ufffd")); bad > 3 {
-			return "", fmt.Errorf("%w: 按 %s 解码后有 %d 处无法识别的字符，页面编码可能不是 %s", ErrEncoding, name, bad, name)
+		bad := strings.Count(text, "\ufffd") - bytes.Count(body, []byte("\ufffd"))
+		if !damaged(bad, highBytes(body)/2-bad) {
+			return "", 0, fmt.Errorf("%w: 按 %s 解码后有 %d 处无法识别的字符，页面编码可能不是 %s", ErrEncoding, name, bad, name)
 		}
+		replaced = max(bad, 0)
 	}
 	if why := mojibake(text); why != "" {
-		return "", fmt.Errorf("%w: 解码结果疑似乱码（%s），请检查数据源的 encoding 设置", ErrEncoding, why)
+		return "", 0, fmt.Errorf("%w: 解码结果疑似乱码（%s），请检查数据源的 encoding 设置", ErrEncoding, why)
 	}
 	if isXML && name != "utf-8" {
 		// The text is UTF-8 now; the feed parser must not decode it again.
 		text = xmlDeclEncRe.ReplaceAllString(text, "${1}utf-8${3}")
 	}
-	return text, nil
+	return text, replaced, nil
 }
+
+// damaged reports whether bad undecodable characters among good non-ASCII
+// ones look like damage to a page in the right encoding (a character cut
+// in two, a stray byte: at most 3, or 1 in 100) rather than a page in
+// another encoding, where most characters fail.
+func damaged(bad, good int) bool { return bad <= max(3, good/100) }
 
 // lookupEncoding maps a label to a decoder. The GBK family is read as
 // GB18030, its superset, so rare characters in names still decode.
@@ -158,17 +172,27 @@ func highBytes(b []byte) int {
 	return n
 }
 
-// utf8Multibyte counts multi-byte UTF-8 sequences (a cheap "has non-ASCII").
-func utf8Multibyte(b []byte) int {
-	n := 0
+// utf8Counts counts the runs of invalid UTF-8 bytes (each becomes one
+// U+FFFD in strings.ToValidUTF8) and the valid multi-byte characters.
+func utf8Counts(b []byte) (bad, good int) {
+	inBad := false
 	for len(b) > 0 {
 		r, size := utf8.DecodeRune(b)
-		if r != utf8.RuneError && size > 1 {
-			n++
+		switch {
+		case r == utf8.RuneError && size == 1:
+			if !inBad {
+				bad++
+			}
+			inBad = true
+		default:
+			inBad = false
+			if size > 1 {
+				good++
+			}
 		}
 		b = b[size:]
 	}
-	return n
+	return bad, good
 }
 
 // gbkMojibake are characters that UTF-8 punctuation and the commonest Chinese

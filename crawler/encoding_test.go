@@ -46,7 +46,7 @@ func TestDecodeBody(t *testing.T) {
 		{"gbk xml declaration", "application/rss+xml", "auto", gbk(t, `<?xml version="1.0" encoding="gb2312"?><rss><channel><title>`+sample+`</title></channel></rss>`), true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := decodeBody(tc.body, tc.ct, tc.want, tc.xml)
+			got, _, err := decodeBody(tc.body, tc.ct, tc.want, tc.xml)
 			if !tc.ok {
 				if !errors.Is(err, ErrEncoding) {
 					t.Fatalf("err = %v, want ErrEncoding", err)
@@ -82,7 +82,38 @@ func TestMojibakeDetected(t *testing.T) {
 		}
 	}
 	// The same check guards pages that claim UTF-8 but were double-encoded.
-	if _, err := decodeBody([]byte("<p>"+garbled+"</p>"), "text/html; charset=utf-8", "auto", false); !errors.Is(err, ErrEncoding) {
+	if _, _, err := decodeBody([]byte("<p>"+garbled+"</p>"), "text/html; charset=utf-8", "auto", false); !errors.Is(err, ErrEncoding) {
 		t.Errorf("double-encoded page accepted: %v", err)
+	}
+}
+
+// TestBrokenBytesReplaced: a few broken sequences in a page in the right
+// encoding are replaced and counted; a page in another encoding still fails.
+func TestBrokenBytesReplaced(t *testing.T) {
+	cutUTF8 := []byte("<p>" + sample + "</p><p>医保\xe5\x8c</p><p>" + sample + "</p>") // 报 lost its last byte
+	for _, tc := range []struct {
+		name, ct, want string
+		body           []byte
+		replaced       int
+	}{
+		{"utf-8 declared, one cut character", "text/html; charset=utf-8", "auto", cutUTF8, 1},
+		{"utf-8 undeclared, one cut character", "text/html", "auto", cutUTF8, 1},
+		{"utf-8 configured, stray byte", "", "utf-8", []byte("<p>" + sample + "\xff</p>"), 1},
+		{"gbk, one cut character", "text/html; charset=gbk", "auto", append(gbk(t, "<p>"+sample), 0xd2, '<', '/', 'p', '>'), 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			text, replaced, err := decodeBody(tc.body, tc.ct, tc.want, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if replaced != tc.replaced || strings.Count(text, "\ufffd") != tc.replaced || !strings.Contains(text, sample) {
+				t.Errorf("replaced %d (want %d): %q", replaced, tc.replaced, text)
+			}
+		})
+	}
+	// Four broken characters in a short text are not damage but a sign of
+	// the wrong encoding.
+	if _, _, err := decodeBody([]byte("<p>医保\xe5\x8c 报销\xe5\x8c 药店\xe5\x8c 住院\xe5\x8c</p>"), "text/html; charset=utf-8", "auto", false); !errors.Is(err, ErrEncoding) {
+		t.Errorf("four broken characters in twelve accepted: %v", err)
 	}
 }

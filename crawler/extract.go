@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"github.com/mmcdole/gofeed"
 	"golang.org/x/net/html"
 
+	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
@@ -36,12 +38,19 @@ func (j *job) crawlList(ctx context.Context, state store.SourceState, known Know
 	stats.Found = len(items)
 
 	listed := make(map[string]bool, len(items))
-	attempted, failed := 0, 0
+	attempted, failed, held := 0, 0, 0
 	var lastErr error
+	// stop is set when the time budget ran out: the items tried so far are
+	// still judged below, then run reports the crawl as cut short.
+	var stop error
 	for _, it := range items {
 		listed[it.URL] = true
 		if err := ctx.Err(); err != nil {
-			return state, stats, err
+			if !budgetSpent(ctx) {
+				return state, stats, err
+			}
+			stop = err
+			break
 		}
 		if src.Detail.Body != "" {
 			if !j.sameHost(it.fetchURL) {
@@ -58,27 +67,27 @@ func (j *job) crawlList(ctx context.Context, state store.SourceState, known Know
 						continue
 					}
 				}
-				attempted++
-				err := j.fetchDetail(ctx, &it)
-				switch {
-				case err == nil:
-					stats.Fetched++
-				case ctx.Err() != nil:
-					return state, stats, ctx.Err()
-				case isRetryLater(err):
-					return state, stats, fmt.Errorf("详情页: %w", err)
-				case errors.Is(err, ErrBlockedByRobots):
-					attempted--
-					stats.Skipped++
-					j.countItem(ResultSkipped)
-					j.c.log.Info("robots.txt 禁止抓取详情页，跳过", "source", src.Name, "url", it.fetchURL)
+				res, why, err := j.detail(ctx, known, &it, &stats)
+				if err != nil {
+					if ctx.Err() == nil || !budgetSpent(ctx) {
+						return state, stats, err
+					}
+					stop = err
+					break
+				}
+				switch res {
+				case detailSkipped:
 					continue
+				case detailFetched:
+					attempted++
+					stats.Fetched++
 				default:
+					attempted++
 					failed++
-					lastErr = err
-					stats.ParseErrors++
-					j.countItem(ResultParseError)
-					j.c.log.Warn("详情页提取失败，跳过该条", "source", src.Name, "url", it.fetchURL, "err", err)
+					lastErr = why
+					if res == detailFailed {
+						held++
+					}
 					continue
 				}
 			}
@@ -88,13 +97,18 @@ func (j *job) crawlList(ctx context.Context, state store.SourceState, known Know
 		}
 		stats.Emitted++
 	}
-	if attempted > 0 && failed == attempted {
-		return state, stats, fmt.Errorf("全部 %d 个详情页都未能提取（最后一个错误: %w）", attempted, lastErr)
+	// One dead thread must not make a source look down: the crawl fails
+	// only when most of the detail pages it tried failed.
+	if failed >= 2 && failed*2 > attempted {
+		return state, stats, fmt.Errorf("%d 个详情页中有 %d 个未能提取（最后一个错误: %w）", attempted, failed, lastErr)
 	}
-	if failed > 0 {
+	if stop != nil {
+		return state, stats, stop
+	}
+	if held > 0 {
 		// Keep the old validators: the next crawl must see the list again
-		// to retry the detail pages that failed here. (List rows without a
-		// usable link are permanent and do not hold them back.)
+		// to retry the detail pages that failed here. (Items given up, and
+		// list rows without a usable link, do not hold them back.)
 		newState.ETag, newState.LastModified = state.ETag, state.LastModified
 	}
 	if err := j.revisitHot(ctx, known, listed, &stats, emit); err != nil {
@@ -209,11 +223,17 @@ func (j *job) sampleList(ctx context.Context, state store.SourceState, stats *St
 	return items, newState, nil
 }
 
-// decode turns a page into text, counting encoding failures per source.
+// decode turns a page into text, counting encoding failures and bytes
+// replaced with U+FFFD per source.
 func (j *job) decode(p *page, isXML bool) (string, error) {
-	text, err := decodeBody(p.body, p.header.Get("Content-Type"), j.src.Encoding, isXML)
+	text, replaced, err := decodeBody(p.body, p.header.Get("Content-Type"), j.src.Encoding, isXML)
 	if err != nil && errors.Is(err, ErrEncoding) {
 		j.c.m.encodingErrors.WithLabelValues(j.src.Name).Inc()
+	}
+	if replaced > 0 {
+		j.replaced += replaced
+		j.c.m.replaced.WithLabelValues(j.src.Name).Add(float64(replaced))
+		j.c.log.Info("页面含无法解码的字节，已替换为 �，其余内容照常提取", "source", j.src.Name, "url", p.url, "replaced", replaced)
 	}
 	return text, err
 }
@@ -256,29 +276,110 @@ func (j *job) revisitHot(ctx context.Context, known Known, listed map[string]boo
 		n++
 		it := listItem{Item: Item{URL: p.URL, Title: p.Title, Body: p.Body, Author: p.Author,
 			PublishedAt: p.PublishedAt, Replies: p.Replies, Views: p.Views}, fetchURL: p.URL}
-		err := j.fetchDetail(ctx, &it)
-		switch {
-		case err == nil:
-			stats.Hot++
-			j.c.m.hot.WithLabelValues(src.Name).Inc()
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case isRetryLater(err):
+		res, _, err := j.detail(ctx, known, &it, stats)
+		if err != nil {
 			return fmt.Errorf("热帖回访: %w", err)
-		case errors.Is(err, ErrBlockedByRobots):
-			continue
-		default:
-			stats.ParseErrors++
-			j.countItem(ResultParseError)
-			j.c.log.Warn("热帖回访失败，跳过该条", "source", src.Name, "url", p.URL, "err", err)
+		}
+		if res != detailFetched {
 			continue
 		}
+		stats.Hot++
+		j.c.m.hot.WithLabelValues(src.Name).Inc()
 		if err := emit(ctx, it.Item); err != nil {
 			return &emitError{url: it.URL, err: err}
 		}
 		stats.Emitted++
 	}
 	return nil
+}
+
+// Giving up on an item's detail page.
+const (
+	// giveUpAfter failed fetches in a row give an item up (404 and 410,
+	// the site saying it is gone, give it up at once).
+	giveUpAfter = 3
+	// retryGivenUp is how long a given-up item is skipped before one more
+	// try, so a thread restored by its moderators comes back.
+	retryGivenUp = 24 * time.Hour
+)
+
+// detailResult is what became of one detail page.
+type detailResult int
+
+const (
+	detailFetched detailResult = iota + 1
+	detailSkipped              // robots.txt forbids it, or the item is given up
+	detailFailed               // failed; tried again at the next crawl
+	detailGaveUp               // failed, and the item is now given up
+)
+
+// detail fetches it's detail page under its failure record (when known
+// keeps them), counting what happened in stats. err is set only when the
+// crawl must stop (cancelled, "retry later", the store failing); why says
+// why a page failed.
+func (j *job) detail(ctx context.Context, known Known, it *listItem, stats *Stats) (res detailResult, why, err error) {
+	src := j.src
+	var rec store.ItemFailure
+	var hadRec bool
+	now := j.c.opts.Now()
+	if known != nil {
+		if rec, hadRec, err = known.ItemFailure(ctx, it.URL); err != nil {
+			return 0, nil, fmt.Errorf("查询帖子 %s 的失败记录: %w", it.URL, err)
+		}
+		if hadRec && !rec.GivenUpAt.IsZero() && now.Sub(rec.LastAt) < retryGivenUp {
+			stats.GivenUp++
+			j.countItem(ResultGivenUp)
+			return detailSkipped, nil, nil
+		}
+	}
+	why = j.fetchDetail(ctx, it)
+	switch {
+	case why == nil:
+		if hadRec {
+			if err := known.DeleteItemFailure(ctx, it.URL); err != nil {
+				j.c.log.Warn("清除帖子失败记录出错", "source", src.Name, "url", it.URL, "err", err)
+			}
+		}
+		return detailFetched, nil, nil
+	case ctx.Err() != nil:
+		return 0, nil, ctx.Err()
+	case isRetryLater(why):
+		return 0, nil, fmt.Errorf("详情页: %w", why)
+	case errors.Is(why, ErrBlockedByRobots):
+		stats.Skipped++
+		j.countItem(ResultSkipped)
+		j.c.log.Info("robots.txt 禁止抓取详情页，跳过", "source", src.Name, "url", it.fetchURL)
+		return detailSkipped, nil, nil
+	}
+	stats.ParseErrors++
+	j.countItem(ResultParseError)
+	res = detailFailed
+	if known == nil {
+		j.c.log.Warn("详情页提取失败，跳过该条", "source", src.Name, "url", it.fetchURL, "err", why)
+		return res, why, nil
+	}
+	if !hadRec {
+		rec = store.ItemFailure{URL: it.URL, Source: src.Name, FirstAt: now}
+	}
+	rec.Tries++
+	rec.LastAt, rec.LastErrorKind = now, ErrorKind(why)
+	rec.LastError = privacy.Truncate(why.Error(), maxErrorLen)
+	var he *HTTPError
+	gone := errors.As(why, &he) && (he.Status == http.StatusNotFound || he.Status == http.StatusGone)
+	if rec.Tries >= giveUpAfter || gone {
+		if rec.GivenUpAt.IsZero() {
+			j.c.m.givenUp.WithLabelValues(src.Name).Inc()
+		}
+		rec.GivenUpAt, res = now, detailGaveUp
+		j.c.log.Warn("详情页多次提取失败，放弃该条（每天再试一次）", "source", src.Name, "url", it.fetchURL,
+			"tries", rec.Tries, "err", why)
+	} else {
+		j.c.log.Warn("详情页提取失败，跳过该条，下次再试", "source", src.Name, "url", it.fetchURL, "tries", rec.Tries, "err", why)
+	}
+	if err := known.SaveItemFailure(ctx, rec); err != nil {
+		j.c.log.Warn("保存帖子失败记录出错", "source", src.Name, "url", it.URL, "err", err)
+	}
+	return res, why, nil
 }
 
 // emitError marks a failure to hand an item over (the store), which is no

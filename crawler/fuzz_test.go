@@ -1,7 +1,12 @@
 package crawler
 
 import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
 	"errors"
+	"io"
 	"net/url"
 	"os"
 	"strings"
@@ -134,7 +139,7 @@ func FuzzDecodeBody(f *testing.F) {
 	f.Add([]byte("\xef\xbb\xbf医保"), "text/html; charset=gbk", "gb18030", false)
 	f.Add([]byte("é¢ä¿ç§ä¿"), "text/html; charset=iso-8859-1", "utf-8", false)
 	f.Fuzz(func(t *testing.T, body []byte, contentType, want string, isXML bool) {
-		text, err := decodeBody(body, contentType, want, isXML)
+		text, _, err := decodeBody(body, contentType, want, isXML)
 		if err != nil {
 			if !errors.Is(err, ErrEncoding) {
 				t.Fatalf("error %v does not wrap ErrEncoding", err)
@@ -146,6 +151,51 @@ func FuzzDecodeBody(f *testing.F) {
 		}
 		if mojibake(text) != "" {
 			t.Fatalf("decodeBody returned text it calls mojibake")
+		}
+	})
+}
+
+// FuzzDecodedBody feeds arbitrary bytes, declared as identity, gzip or
+// deflate (what contentCoding passes on), through the transport's decoder:
+// it must never hand on more than its limit, an identity body must come
+// through unchanged up to the limit, and a compressed one either decodes or
+// fails as a truncation, an encoding error or a corrupt stream.
+func FuzzDecodedBody(f *testing.F) {
+	var gz, zl bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	w.Write(bytes.Repeat([]byte("医保"), 4096))
+	w.Close()
+	z := zlib.NewWriter(&zl)
+	z.Write([]byte("<p>报销</p>"))
+	z.Close()
+	f.Add(gz.Bytes(), uint8(1))
+	f.Add(zl.Bytes(), uint8(2))
+	f.Add([]byte("\x78\x9c\x03\x00"), uint8(2))
+	f.Add([]byte("plain"), uint8(0))
+	f.Add([]byte{}, uint8(1))
+	codings := []string{"", "gzip", "deflate"}
+	f.Fuzz(func(t *testing.T, raw []byte, which uint8) {
+		const limit = 1000
+		coding := codings[int(which)%len(codings)]
+		b := &decodedBody{raw: io.NopCloser(bytes.NewReader(raw)), coding: coding, limit: limit}
+		out, err := io.ReadAll(b)
+		b.Close()
+		if len(out) > limit {
+			t.Fatalf("%d bytes passed a limit of %d", len(out), limit)
+		}
+		if coding == "" {
+			if want := raw[:min(len(raw), limit)]; !bytes.Equal(out, want) || (err != nil) != (len(raw) > limit) {
+				t.Fatalf("identity body changed: %d of %d bytes, err %v", len(out), len(raw), err)
+			}
+			return
+		}
+		var corrupt flate.CorruptInputError
+		switch {
+		case err == nil, errors.Is(err, ErrTruncated), errors.Is(err, ErrEncoding), errors.As(err, &corrupt),
+			errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, gzip.ErrHeader), errors.Is(err, gzip.ErrChecksum),
+			errors.Is(err, zlib.ErrChecksum), errors.Is(err, zlib.ErrHeader), errors.Is(err, zlib.ErrDictionary):
+		default:
+			t.Fatalf("unexpected error %T %v", err, err)
 		}
 	})
 }

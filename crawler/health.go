@@ -20,6 +20,8 @@ func ErrorKindName(kind string) string {
 		return "页面超过大小上限"
 	case ErrorKindOffHost:
 		return "链接不在本站"
+	case ErrorKindBudget:
+		return "超出单次抓取时间预算"
 	case ErrorKindStore:
 		return "保存失败（本系统数据库）"
 	}

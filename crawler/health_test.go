@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -509,4 +510,53 @@ func TestLayoutChangeExported(t *testing.T) {
 	if got := testutil.ToFloat64(c.m.layoutErrors.WithLabelValues("ly")); got != 2 {
 		t.Errorf("layout errors counter = %v, want 2", got)
 	}
+}
+
+// TestDeadThreadKeepsBoardHealthy: on a quiet board whose only new thread
+// was deleted, every crawl succeeds (no backoff, no breaker), the dead
+// thread is tried three times and then given up (and reported), and a new
+// post appearing later is stored within one interval.
+func TestDeadThreadKeepsBoardHealthy(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newFakeBoard("已删除的帖子")
+		b.deleted[0] = true
+		c, _ := newTestCrawler(t, Options{Now: time.Now, Transport: hostsTransport{"quiet.example": b}})
+		ms := newMemStore()
+		s := NewScheduler(c, ms, nil, nil)
+		s.SetSources([]Source{b.source("quiet", "quiet.example", 5*time.Minute)})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- s.Run(ctx) }()
+		for range 8 { // 8 crawls, every 5 minutes
+			synctest.Wait()
+			st := ms.state("quiet")
+			if st.ConsecutiveFailures != 0 || !st.BreakerOpenUntil.IsZero() || st.LastErrorKind != "" {
+				t.Fatalf("board judged failing by its dead thread: %+v", st)
+			}
+			time.Sleep(5 * time.Minute)
+		}
+		if n := b.hit("/t/0"); n != giveUpAfter {
+			t.Errorf("dead thread fetched %d times, want %d then given up", n, giveUpAfter)
+		}
+		f, ok, _ := ms.ItemFailure(t.Context(), "http://quiet.example/t/0")
+		if !ok || f.Tries != giveUpAfter || f.GivenUpAt.IsZero() || f.LastErrorKind != ErrorKindLayout {
+			t.Errorf("failure record = %+v, %v", f, ok)
+		}
+		if got := testutil.ToFloat64(c.m.givenUp.WithLabelValues("quiet")); got != 1 {
+			t.Errorf("items given up = %v, want 1", got)
+		}
+		if got := testutil.ToFloat64(c.m.items.WithLabelValues("quiet", ResultGivenUp)); got < 4 {
+			t.Errorf("given_up item results = %v, want one per crawl after giving up", got)
+		}
+		appeared := time.Now()
+		b.add("新帖：医保卡被盗刷")
+		for ms.postCount() == 0 && time.Since(appeared) <= 5*time.Minute {
+			time.Sleep(time.Second)
+		}
+		if ms.postCount() != 1 || time.Since(appeared) > 5*time.Minute {
+			t.Errorf("new post stored after %v (posts %d), want within the 5m interval", time.Since(appeared), ms.postCount())
+		}
+		cancel()
+		<-done
+	})
 }

@@ -279,12 +279,14 @@ type memStore struct {
 	mu     sync.Mutex
 	states map[string]store.SourceState
 	posts  map[string]store.Post
+	// failures are the item failure records by URL.
+	failures map[string]store.ItemFailure
 	// beforeSave runs inside SavePost, before the post is recorded.
 	beforeSave func(ctx context.Context, p *store.Post)
 }
 
 func newMemStore() *memStore {
-	return &memStore{states: map[string]store.SourceState{}, posts: map[string]store.Post{}}
+	return &memStore{states: map[string]store.SourceState{}, posts: map[string]store.Post{}, failures: map[string]store.ItemFailure{}}
 }
 
 func (m *memStore) SourceState(_ context.Context, name string) (store.SourceState, error) {
@@ -331,6 +333,27 @@ func (m *memStore) PostByURL(_ context.Context, url string) (store.Post, bool, e
 	return p, ok, nil
 }
 
+func (m *memStore) ItemFailure(_ context.Context, url string) (store.ItemFailure, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f, ok := m.failures[url]
+	return f, ok, nil
+}
+
+func (m *memStore) SaveItemFailure(_ context.Context, f store.ItemFailure) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.failures[f.URL] = f
+	return nil
+}
+
+func (m *memStore) DeleteItemFailure(_ context.Context, url string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.failures, url)
+	return nil
+}
+
 func (m *memStore) state(name string) store.SourceState {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -343,17 +366,8 @@ func (m *memStore) postCount() int {
 	return len(m.posts)
 }
 
-type knownFunc func(ctx context.Context, url string) (int, bool, error)
-
-func (f knownFunc) Known(ctx context.Context, url string) (int, bool, error) { return f(ctx, url) }
-
 // knownIn adapts a memStore to Known for direct Crawl calls.
-func knownIn(m *memStore) Known {
-	return knownFunc(func(ctx context.Context, url string) (int, bool, error) {
-		p, ok, err := m.PostByURL(ctx, url)
-		return p.Replies, ok, err
-	})
-}
+func knownIn(m *memStore) Known { return storeKnown{m} }
 
 // saveTo returns an emit func storing into m like the scheduler does.
 func saveTo(m *memStore, source string) func(context.Context, Item) error {
@@ -362,4 +376,98 @@ func saveTo(m *memStore, source string) func(context.Context, Item) error {
 			Author: it.Author, PublishedAt: it.PublishedAt, Replies: it.Replies, Views: it.Views, FetchedAt: testNow})
 		return err
 	}
+}
+
+// hostsTransport serves requests in memory from one handler per host, so
+// crawls can run inside a synctest bubble on its fake clock (real sockets
+// would not let the bubble's time advance). A handler that waits for the
+// request's context models a page that hangs until the client gives up.
+type hostsTransport map[string]http.Handler
+
+func (h hostsTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	handler, ok := h[r.URL.Host]
+	if !ok {
+		return nil, fmt.Errorf("no such host %s", r.URL.Host)
+	}
+	rec := httptest.NewRecorder()
+	handler.ServeHTTP(rec, r)
+	if err := r.Context().Err(); err != nil {
+		return nil, err
+	}
+	resp := rec.Result()
+	resp.Request = r
+	return resp, nil
+}
+
+// fakeBoard is a UTF-8 board served through hostsTransport: a list of
+// threads, each with a detail page unless it is deleted.
+type fakeBoard struct {
+	mu      sync.Mutex
+	threads []string // titles; thread i is /t/i
+	deleted map[int]bool
+	delay   time.Duration // before each detail page
+	etag    string
+	hits    map[string]int
+}
+
+func newFakeBoard(titles ...string) *fakeBoard {
+	return &fakeBoard{threads: titles, deleted: map[int]bool{}, hits: map[string]int{}}
+}
+
+func (b *fakeBoard) add(title string) {
+	b.mu.Lock()
+	b.threads = append(b.threads, title)
+	b.mu.Unlock()
+}
+
+func (b *fakeBoard) hit(path string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.hits[path]
+}
+
+func (b *fakeBoard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b.mu.Lock()
+	b.hits[r.URL.Path]++
+	threads, delay, etag := append([]string(nil), b.threads...), b.delay, b.etag
+	b.mu.Unlock()
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	switch {
+	case r.URL.Path == "/robots.txt":
+		http.NotFound(w, r)
+	case r.URL.Path == "/list":
+		if etag != "" {
+			w.Header().Set("ETag", etag)
+		}
+		fmt.Fprint(w, "<ul>")
+		for i := len(threads) - 1; i >= 0; i-- { // newest first
+			fmt.Fprintf(w, `<li><a href="/t/%d">%s</a></li>`, i, threads[i])
+		}
+		fmt.Fprint(w, "</ul>")
+	case strings.HasPrefix(r.URL.Path, "/t/"):
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+		i, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/t/"))
+		b.mu.Lock()
+		gone := b.deleted[i]
+		b.mu.Unlock()
+		if gone || i >= len(threads) {
+			// What Discuz shows for a deleted thread: a 200 page without a post.
+			fmt.Fprint(w, `<div class="alert">抱歉，指定的主题不存在或已被删除或正在被审核</div>`)
+			return
+		}
+		fmt.Fprintf(w, `<div class="b">%s 的正文</div>`, threads[i])
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (b *fakeBoard) source(name, host string, interval time.Duration) Source {
+	s := Source{Name: name, URL: "http://" + host + "/list", Interval: interval, Delay: time.Second,
+		List: ListSelectors{Item: "li"}, Detail: DetailSelectors{Body: "div.b"}}
+	s.ApplyDefaults()
+	return s
 }

@@ -24,6 +24,7 @@ const (
 	ResultUnchanged  = "unchanged"
 	ResultSkipped    = "skipped"
 	ResultParseError = "parse_error"
+	ResultGivenUp    = "given_up" // skipped: its detail page kept failing
 )
 
 // Page kinds (label "kind" of yuqing_crawl_pages_total).
@@ -49,6 +50,14 @@ type metrics struct {
 	layoutErrors   *prometheus.CounterVec
 	encodingErrors *prometheus.CounterVec
 	hot            *prometheus.CounterVec
+	// replaced counts broken byte sequences replaced with U+FFFD in pages
+	// that were kept; truncated, bodies cut to the source's max_body_chars;
+	// givenUp, items whose detail page failed too often to try again soon;
+	// cutShort, crawls stopped by their time budget.
+	replaced  *prometheus.CounterVec
+	truncated *prometheus.CounterVec
+	givenUp   *prometheus.CounterVec
+	cutShort  *prometheus.CounterVec
 	// State gauges, set from the stored source state (also at start).
 	breaker     *prometheus.GaugeVec
 	lastItems   *prometheus.GaugeVec
@@ -66,7 +75,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}, []string{"source", "outcome"}),
 		items: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "yuqing_crawl_items_total",
-			Help: "Items seen by crawls, by result (new, changed, unchanged, skipped, parse_error).",
+			Help: "Items seen by crawls, by result (new, changed, unchanged, skipped, parse_error, given_up).",
 		}, []string{"source", "result"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "yuqing_crawl_duration_seconds",
@@ -101,6 +110,22 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "yuqing_crawl_hot_revisits_total",
 			Help: "Revisits of threads whose reply count is still growing.",
 		}, []string{"source"}),
+		replaced: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_crawl_replaced_chars_total",
+			Help: "Characters replaced with U+FFFD (one per run of broken bytes) in pages that were otherwise decoded and kept.",
+		}, []string{"source"}),
+		truncated: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_crawl_bodies_truncated_total",
+			Help: "Items whose body was longer than the source's max_body_chars and was cut to it.",
+		}, []string{"source"}),
+		givenUp: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_crawl_items_given_up_total",
+			Help: "Items given up after their detail page failed repeatedly (or answered 404/410); retried once a day.",
+		}, []string{"source"}),
+		cutShort: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_crawl_cut_short_total",
+			Help: "Crawls stopped by their time budget (crawl_budget) before all items were fetched.",
+		}, []string{"source"}),
 		breaker: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "yuqing_source_breaker_open",
 			Help: "1 while a source's circuit breaker is open (no requests until a half-open probe succeeds).",
@@ -123,7 +148,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}, []string{"source", "kind"}),
 	}
 	m.collectors = []prometheus.Collector{m.runs, m.items, m.duration, m.lastSuccess, m.consecFails, m.pages,
-		m.itemsFound, m.layoutErrors, m.encodingErrors, m.hot, m.breaker, m.lastItems, m.lastNewItem,
+		m.itemsFound, m.layoutErrors, m.encodingErrors, m.hot, m.replaced, m.truncated, m.givenUp, m.cutShort, m.breaker, m.lastItems, m.lastNewItem,
 		m.newItemGap, m.sourceError}
 	if reg != nil {
 		for _, c := range m.collectors {
@@ -149,6 +174,10 @@ func (m *metrics) forget(source string) {
 	m.layoutErrors.DeletePartialMatch(l)
 	m.encodingErrors.DeletePartialMatch(l)
 	m.hot.DeletePartialMatch(l)
+	m.replaced.DeletePartialMatch(l)
+	m.truncated.DeletePartialMatch(l)
+	m.givenUp.DeletePartialMatch(l)
+	m.cutShort.DeletePartialMatch(l)
 	m.breaker.DeletePartialMatch(l)
 	m.lastItems.DeletePartialMatch(l)
 	m.lastNewItem.DeletePartialMatch(l)

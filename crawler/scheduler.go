@@ -19,6 +19,9 @@ type SchedulerStore interface {
 	SaveSourceState(ctx context.Context, st store.SourceState) error
 	SavePost(ctx context.Context, p *store.Post) (store.SaveResult, error)
 	PostByURL(ctx context.Context, url string) (store.Post, bool, error)
+	ItemFailure(ctx context.Context, url string) (store.ItemFailure, bool, error)
+	SaveItemFailure(ctx context.Context, f store.ItemFailure) error
+	DeleteItemFailure(ctx context.Context, url string) error
 }
 
 // Scheduling limits.
@@ -107,13 +110,29 @@ func (s *Scheduler) signal() {
 	}
 }
 
-// Run crawls due sources, at most a few at once, until ctx is done. On
-// cancellation in-flight crawls stop after the item being stored, and Run
-// returns nil once they have. Call Prime first when metrics are served
-// before Run starts.
+// Run crawls due sources, at most a few at once and at most one per host
+// (requests to a host are serialised anyway, so a slow host's sources
+// would only hold slots that other hosts' sources could use), until ctx is
+// done. On cancellation in-flight crawls stop after the item being stored,
+// and Run returns nil once they have. Call Prime first when metrics are
+// served before Run starts.
 func (s *Scheduler) Run(ctx context.Context) error {
 	sem := make(chan struct{}, s.concurrency)
-	var wg sync.WaitGroup
+	var (
+		wg      sync.WaitGroup
+		hostsMu sync.Mutex
+		hosts   = map[string]bool{} // hosts with a crawl in flight
+	)
+	claimHost := func(h string) bool {
+		hostsMu.Lock()
+		defer hostsMu.Unlock()
+		if hosts[h] {
+			return false
+		}
+		hosts[h] = true
+		return true
+	}
+	releaseHost := func(h string) { hostsMu.Lock(); delete(hosts, h); hostsMu.Unlock() }
 	defer wg.Wait()
 	for {
 		wait := s.poll
@@ -134,16 +153,22 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			if !s.tryLock(src.Name) {
 				continue // already crawling (CrawlNow, or still running)
 			}
+			host, _ := src.host()
+			if !claimHost(host) {
+				s.unlock(src.Name) // its host is busy; a finishing crawl wakes us
+				continue
+			}
 			select {
 			case sem <- struct{}{}:
 			default:
+				releaseHost(host)
 				s.unlock(src.Name) // all slots busy; a finishing crawl wakes us
 				continue
 			}
 			wg.Add(1)
 			go func(src Source) {
 				defer wg.Done()
-				defer func() { <-sem; s.unlock(src.Name); s.signal() }()
+				defer func() { <-sem; releaseHost(host); s.unlock(src.Name); s.signal() }()
 				if err := s.crawl(ctx, src); err != nil && ctx.Err() == nil {
 					s.log.Warn("抓取失败", "source", src.Name, "err", err)
 				}
@@ -316,17 +341,17 @@ func breakerCooldown(src Source, failures int) time.Duration {
 // posts: each new gap counts for a quarter.
 const newItemGapWeight = 4
 
-// storeKnown answers the crawler's questions about stored posts; it lists
-// hot threads when the store can.
-type storeKnown struct{ st SchedulerStore }
+// storeKnown answers the crawler's questions about stored posts and keeps
+// their failure records; it lists hot threads when the store can.
+type storeKnown struct{ SchedulerStore }
 
 func (k storeKnown) Known(ctx context.Context, url string) (int, bool, error) {
-	p, ok, err := k.st.PostByURL(ctx, url)
+	p, ok, err := k.PostByURL(ctx, url)
 	return p.Replies, ok, err
 }
 
 func (k storeKnown) HotPosts(ctx context.Context, source string, since, fetchedBefore time.Time, limit int) ([]store.Post, error) {
-	if hl, ok := k.st.(HotLister); ok {
+	if hl, ok := k.SchedulerStore.(HotLister); ok {
 		return hl.HotPosts(ctx, source, since, fetchedBefore, limit)
 	}
 	return nil, nil
@@ -349,6 +374,7 @@ func (s *Scheduler) crawl(ctx context.Context, src Source) error {
 		p := &store.Post{
 			Source: src.Name, URL: it.URL, Title: it.Title, Body: it.Body, Author: it.Author,
 			PublishedAt: it.PublishedAt, FetchedAt: s.now(), Replies: it.Replies, Views: it.Views,
+			FullBodyChars: it.FullBodyChars,
 		}
 		// An item being stored when shutdown begins is still stored.
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
@@ -456,6 +482,7 @@ func (s *Scheduler) crawl(ctx context.Context, src Source) error {
 	}
 	s.log.Info("抓取完成", "source", src.Name, "list_pages", stats.ListPages, "found", stats.Found,
 		"fetched", stats.Fetched, "skipped", stats.Skipped, "hot", stats.Hot, "parse_errors", stats.ParseErrors,
+		"given_up", stats.GivenUp, "truncated", stats.Truncated, "replaced", stats.Replaced, "cut_short", stats.CutShort,
 		"not_modified", stats.NotModified, "probe", probed, "next_check_at", next.NextCheckAt, "err", crawlErr)
 	return crawlErr
 }

@@ -3,11 +3,14 @@ package crawler
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -301,4 +304,78 @@ func TestSourceRemovedMidCrawlLeavesNoSeries(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSlowHostDoesNotStarveOthers: four sources on a host whose detail
+// pages take 25 s each (50 threads: 21 minutes per crawl) neither hold
+// more than one crawl slot nor run past their 5-minute budget, so a
+// 1-minute source on another host is crawled on time throughout; the slow
+// crawls are cut short, not failed, keep what they stored and do not
+// advance their validators.
+func TestSlowHostDoesNotStarveOthers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var titles []string
+		for i := range 50 {
+			titles = append(titles, fmt.Sprintf("慢站帖子 %d", i))
+		}
+		slow := newFakeBoard(titles...)
+		slow.delay, slow.etag = 25*time.Second, `"v1"`
+		fast := newFakeBoard("快站帖子")
+		var fastLists []time.Time
+		var mu sync.Mutex
+		fastHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/list" {
+				mu.Lock()
+				fastLists = append(fastLists, time.Now())
+				mu.Unlock()
+			}
+			fast.ServeHTTP(w, r)
+		})
+		c, _ := newTestCrawler(t, Options{Now: time.Now, Timeout: 30 * time.Second,
+			Transport: hostsTransport{"slow.example": slow, "fast.example": fastHandler}})
+		ms := newMemStore()
+		s := NewScheduler(c, ms, nil, nil)
+		var srcs []Source
+		for i := range 4 {
+			srcs = append(srcs, slow.source(fmt.Sprintf("slow%d", i), "slow.example", 10*time.Minute))
+		}
+		srcs = append(srcs, fast.source("fast", "fast.example", time.Minute))
+		s.SetSources(srcs)
+		start := time.Now()
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- s.Run(ctx) }()
+		time.Sleep(12 * time.Minute)
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(fastLists) < 11 || fastLists[0].Sub(start) > time.Minute {
+			t.Fatalf("fast source crawled %d times in 12 minutes, first after %v", len(fastLists), fastLists[0].Sub(start))
+		}
+		for i := 1; i < len(fastLists); i++ {
+			if gap := fastLists[i].Sub(fastLists[i-1]); gap > 2*time.Minute {
+				t.Errorf("fast source waited %v between crawls %d and %d (interval 1m)", gap, i-1, i)
+			}
+		}
+		st := ms.state("slow0")
+		if st.LastCheckAt.IsZero() || st.LastCheckAt.Sub(start) > 6*time.Minute || st.ConsecutiveFailures != 0 || st.ETag != "" {
+			t.Errorf("slow0 after its crawl: %+v; want cut short at 5m, not failed, ETag not advanced", st)
+		}
+		if got := testutil.ToFloat64(c.m.cutShort.WithLabelValues("slow0")); got != 1 {
+			t.Errorf("cut-short crawls of slow0 = %v, want 1", got)
+		}
+		stored := 0
+		for u := range ms.posts {
+			if strings.Contains(u, "slow.example") {
+				stored++
+			}
+		}
+		// Two slow sources ran (5m each, one after the other), ~12 pages each.
+		if stored < 10 || stored > 50 {
+			t.Errorf("stored %d posts of the slow host", stored)
+		}
+	})
 }

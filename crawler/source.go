@@ -39,6 +39,10 @@ const (
 	DefaultHotMax          = 10
 	DefaultBreakerAfter    = 5
 	DefaultBreakerCooldown = 30 * time.Minute
+	DefaultMaxBodyChars    = 200_000
+	// DefaultCrawlBudget caps the default per-crawl time budget, which is
+	// otherwise the source's interval.
+	DefaultCrawlBudget = 5 * time.Minute
 )
 
 // Limits enforced by Validate: they keep a typo in sources.yaml from
@@ -51,6 +55,10 @@ const (
 	maxHotMax          = 100
 	maxBreakerAfter    = 100
 	maxBreakerCooldown = 24 * time.Hour
+	minMaxBodyChars    = 1_000
+	maxMaxBodyChars    = 5_000_000
+	minCrawlBudget     = 30 * time.Second
+	maxCrawlBudget     = time.Hour
 )
 
 // PagePlaceholder in a source URL is replaced by the list page number
@@ -88,6 +96,14 @@ type Source struct {
 	// then a single probe of the first list page.
 	BreakerAfter    int           `yaml:"breaker_after"`
 	BreakerCooldown time.Duration `yaml:"breaker_cooldown"`
+	// MaxBodyChars is how much of a post's body is kept; a longer body is
+	// cut at a character boundary and the post records its full length.
+	MaxBodyChars int `yaml:"max_body_chars"`
+	// CrawlBudget bounds one crawl's wall time (politeness delays
+	// included): when it runs out the crawl stops, keeps what it stored and
+	// is reported as cut short, so a slow site delays only itself.
+	// Default: the interval, at most DefaultCrawlBudget.
+	CrawlBudget time.Duration `yaml:"crawl_budget"`
 
 	expanded bool // the preset has been applied (ApplyDefaults is idempotent)
 }
@@ -157,6 +173,8 @@ func (s *Source) ApplyDefaults() {
 	s.HotMax = cmp.Or(s.HotMax, DefaultHotMax)
 	s.BreakerAfter = cmp.Or(s.BreakerAfter, DefaultBreakerAfter)
 	s.BreakerCooldown = cmp.Or(s.BreakerCooldown, DefaultBreakerCooldown)
+	s.MaxBodyChars = cmp.Or(s.MaxBodyChars, DefaultMaxBodyChars)
+	s.CrawlBudget = cmp.Or(s.CrawlBudget, min(s.Interval, DefaultCrawlBudget))
 }
 
 // Validate checks a source after ApplyDefaults; path locates it in doc
@@ -217,6 +235,12 @@ func (s *Source) Validate(doc *yamlfile.Doc, path string) error {
 	}
 	if s.BreakerCooldown < minInterval || s.BreakerCooldown > maxBreakerCooldown {
 		add("breaker_cooldown", "熔断冷却时间应在 %s 到 %s 之间，实际为 %s", minInterval, maxBreakerCooldown, s.BreakerCooldown)
+	}
+	if s.MaxBodyChars < minMaxBodyChars || s.MaxBodyChars > maxMaxBodyChars {
+		add("max_body_chars", "每条帖子保存的正文字数上限应在 %d 到 %d 之间，实际为 %d", minMaxBodyChars, maxMaxBodyChars, s.MaxBodyChars)
+	}
+	if s.CrawlBudget < minCrawlBudget || s.CrawlBudget > maxCrawlBudget {
+		add("crawl_budget", "单次抓取的时间预算应在 %s 到 %s 之间，实际为 %s", minCrawlBudget, maxCrawlBudget, s.CrawlBudget)
 	}
 	if s.TimeLayout != "" {
 		ref := time.Date(2026, 11, 23, 14, 5, 9, 0, shanghai)

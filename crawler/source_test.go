@@ -51,6 +51,13 @@ sources:
 	if s.Interval != 15*time.Minute || s.Delay != DefaultDelay || s.Weight != 1 || s.MaxItems != DefaultMaxItems || s.Kind != KindHTML {
 		t.Errorf("defaults not applied: %+v", s)
 	}
+	if s.MaxBodyChars != DefaultMaxBodyChars || s.CrawlBudget != DefaultCrawlBudget {
+		t.Errorf("text and time limits: %d characters, budget %v", s.MaxBodyChars, s.CrawlBudget)
+	}
+	short := Source{Name: "x", URL: "https://a.example/", Interval: 2 * time.Minute}
+	if short.ApplyDefaults(); short.CrawlBudget != 2*time.Minute {
+		t.Errorf("budget of a 2m source = %v, want its interval", short.CrawlBudget)
+	}
 	if srcs[1].Title != "ybj" || srcs[1].Encoding != EncodingAuto || srcs[1].Pages != 1 {
 		t.Errorf("defaults not applied: %+v", srcs[1])
 	}
@@ -69,6 +76,8 @@ sources:
     pages: 3
     max_items: 5000
     time_layout: "yyyy-MM-dd"
+    max_body_chars: 10
+    crawl_budget: 2h
     list:
       item: "tbody[id^=normalthread"
     detail:
@@ -90,8 +99,10 @@ sources:
 		"sources.yaml:9: sources[0].weight:",
 		"sources.yaml:11: sources[0].max_items:",
 		"sources.yaml:12: sources[0].time_layout:",
-		"sources.yaml:14: sources[0].list.item: CSS 选择器",
-		"sources.yaml:16: sources[0].detail.body: CSS 选择器",
+		"sources.yaml:13: sources[0].max_body_chars: 每条帖子保存的正文字数上限应在 1000 到 5000000 之间",
+		"sources.yaml:14: sources[0].crawl_budget: 单次抓取的时间预算应在 30s 到 1h0m0s 之间",
+		"sources.yaml:16: sources[0].list.item: CSS 选择器",
+		"sources.yaml:18: sources[0].detail.body: CSS 选择器",
 		"sources[0].list.next: pages 大于 1 时必须设置下一页选择器",
 	} {
 		if !strings.Contains(msg, want) {

@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -145,4 +146,22 @@ func collapseText(s string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// cutRunes returns s cut to at most n characters (at a rune boundary) and
+// how many characters s had; whole is true when nothing was cut.
+func cutRunes(s string, n int) (cut string, chars int, whole bool) {
+	if len(s) <= n { // n bytes hold at most n characters
+		return s, utf8.RuneCountInString(s), true
+	}
+	i, count := 0, 0
+	for i < len(s) && count < n {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		count++
+	}
+	if i == len(s) {
+		return s, count, true
+	}
+	return s[:i], count + utf8.RuneCountInString(s[i:]), false
 }

@@ -71,6 +71,27 @@ type Post struct {
 	Reposts     int
 	ContentHash string // see ContentHash; filled by SavePost when empty
 	TitleKey    string // see TitleKey; filled by SavePost when empty
+	// FullBodyChars is the body's length in characters when the crawler
+	// cut it to its source's max_body_chars (Body holds the start only);
+	// 0 when Body is whole.
+	FullBodyChars int
+}
+
+// BodyTruncated reports whether Body holds only the start of the post.
+func (p Post) BodyTruncated() bool { return p.FullBodyChars > 0 }
+
+// ItemFailure is the record of an item whose detail page failed at its
+// last fetches (cleared when a fetch succeeds). The crawler decides from
+// it when to give the item up and when to try it again.
+type ItemFailure struct {
+	URL           string // canonical
+	Source        string
+	Tries         int // failed fetches in a row
+	LastErrorKind string
+	LastError     string
+	FirstAt       time.Time // first failure of this run of failures
+	LastAt        time.Time
+	GivenUpAt     time.Time // zero: not given up
 }
 
 // SaveResult says what SavePost did with a post.
@@ -241,6 +262,16 @@ type Store interface {
 	// that were last fetched at or before fetchedBefore (due for a revisit);
 	// the longest-unfetched first.
 	HotPosts(ctx context.Context, source string, since, fetchedBefore time.Time, limit int) ([]Post, error)
+	// ItemFailure returns the failure record of an item, if any.
+	ItemFailure(ctx context.Context, url string) (ItemFailure, bool, error)
+	// SaveItemFailure inserts or replaces the failure record of f.URL.
+	SaveItemFailure(ctx context.Context, f ItemFailure) error
+	// DeleteItemFailure drops the failure record of an item (its page
+	// was fetched); no record is no error.
+	DeleteItemFailure(ctx context.Context, url string) error
+	// ItemFailures returns up to limit failure records of a source, most
+	// recent failure first (given-up items for the console).
+	ItemFailures(ctx context.Context, source string, limit int) ([]ItemFailure, error)
 	// UngradedPosts returns up to limit posts whose current content has no
 	// grade yet, oldest first.
 	UngradedPosts(ctx context.Context, limit int) ([]Post, error)

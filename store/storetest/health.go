@@ -41,3 +41,74 @@ func testHotPostsCoolDown(t *testing.T, s store.Store) {
 		t.Errorf("thread growing again: %d hot posts, want 1", n)
 	}
 }
+
+// testItemFailures: a failure record is saved, replaced, listed per source
+// newest first and deleted.
+func testItemFailures(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	u := "http://bbs.example/thread-9-1-1.html"
+	if _, ok, err := s.ItemFailure(ctx, u); err != nil || ok {
+		t.Fatalf("no record yet: ok %v, err %v", ok, err)
+	}
+	f := store.ItemFailure{URL: u, Source: "bbs", Tries: 1, LastErrorKind: "http", LastError: "HTTP 404\x00",
+		FirstAt: t0, LastAt: t0}
+	if err := s.SaveItemFailure(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	f.Tries, f.LastErrorKind, f.LastError, f.LastAt, f.GivenUpAt = 3, "layout", "没有正文", t0.Add(time.Hour), t0.Add(time.Hour)
+	if err := s.SaveItemFailure(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := s.ItemFailure(ctx, u)
+	if err != nil || !ok || got.Tries != 3 || got.LastErrorKind != "layout" || got.LastError != "没有正文" ||
+		!got.FirstAt.Equal(t0) || !got.LastAt.Equal(t0.Add(time.Hour)) || !got.GivenUpAt.Equal(t0.Add(time.Hour)) || got.Source != "bbs" {
+		t.Fatalf("record = %+v, %v, %v", got, ok, err)
+	}
+	other := store.ItemFailure{URL: "http://bbs.example/thread-8-1-1.html", Source: "bbs", Tries: 1, FirstAt: t0, LastAt: t0.Add(2 * time.Hour)}
+	elsewhere := store.ItemFailure{URL: "http://gov.example/m/1", Source: "gov", Tries: 1, FirstAt: t0, LastAt: t0}
+	for _, x := range []store.ItemFailure{other, elsewhere} {
+		if err := s.SaveItemFailure(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := s.ItemFailures(ctx, "bbs", 10)
+	if err != nil || len(list) != 2 || list[0].URL != other.URL || list[1].URL != u || !list[0].GivenUpAt.IsZero() {
+		t.Fatalf("ItemFailures(bbs) = %+v, %v", list, err)
+	}
+	if err := s.DeleteItemFailure(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteItemFailure(ctx, u); err != nil {
+		t.Fatalf("deleting a missing record: %v", err)
+	}
+	if _, ok, _ := s.ItemFailure(ctx, u); ok {
+		t.Error("record still there after delete")
+	}
+}
+
+// testBodyTruncatedKept: a post stored with a cut body keeps its full
+// length through saving, updating and every read path.
+func testBodyTruncatedKept(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	p := post(1)
+	p.FullBodyChars = 812345
+	mustSave(t, s, p)
+	got, ok, err := s.PostByURL(ctx, p.URL)
+	if err != nil || !ok || got.FullBodyChars != 812345 || !got.BodyTruncated() {
+		t.Fatalf("stored post = %+v, %v, %v", got, ok, err)
+	}
+	ungraded, err := s.UngradedPosts(ctx, 10)
+	if err != nil || len(ungraded) != 1 || ungraded[0].FullBodyChars != 812345 {
+		t.Fatalf("UngradedPosts = %+v, %v", ungraded, err)
+	}
+	gp, err := s.GradedPosts(ctx, time.Time{}, 0, 10)
+	if err != nil || len(gp) != 1 || gp[0].Post.FullBodyChars != 812345 {
+		t.Fatalf("GradedPosts = %+v, %v", gp, err)
+	}
+	p2 := post(1) // refetched, now short enough to keep whole
+	p2.Body = "短了"
+	mustSave(t, s, p2)
+	if got, _, _ := s.PostByURL(ctx, p.URL); got.BodyTruncated() {
+		t.Errorf("whole body still marked truncated: %+v", got)
+	}
+}

@@ -39,6 +39,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"FalsePositives", testFalsePositives},
 		{"BurstStage", testBurstStage},
 		{"HotPostsCoolDown", testHotPostsCoolDown},
+		{"ItemFailures", testItemFailures},
+		{"BodyTruncatedKept", testBodyTruncatedKept},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

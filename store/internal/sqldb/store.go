@@ -100,7 +100,7 @@ func (s *Store) SaveSourceState(ctx context.Context, st store.SourceState) error
 // --- posts ---
 
 const postCols = `id, source, url, title, body, author, published_at, fetched_at, first_seen_at,
-	replies, views, reposts, content_hash, title_key`
+	replies, views, reposts, content_hash, title_key, full_body_chars`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -108,7 +108,7 @@ func scanPost(row scanner) (store.Post, error) {
 	var p store.Post
 	var pub, fetched, first sql.NullInt64
 	err := row.Scan(&p.ID, &p.Source, &p.URL, &p.Title, &p.Body, &p.Author, &pub, &fetched, &first,
-		&p.Replies, &p.Views, &p.Reposts, &p.ContentHash, &p.TitleKey)
+		&p.Replies, &p.Views, &p.Reposts, &p.ContentHash, &p.TitleKey, &p.FullBodyChars)
 	p.PublishedAt, p.FetchedAt, p.FirstSeenAt = fromMS(pub), fromMS(fetched), fromMS(first)
 	return p, err
 }
@@ -130,10 +130,10 @@ func (s *Store) SavePost(ctx context.Context, p *store.Post) (store.SaveResult, 
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			if err := tx.QueryRowContext(ctx, `INSERT INTO posts (source, url, title, body, author,
-				published_at, first_seen_at, fetched_at, replies, views, reposts, content_hash, title_key)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+				published_at, first_seen_at, fetched_at, replies, views, reposts, content_hash, title_key, full_body_chars)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 				p.Source, p.URL, p.Title, p.Body, p.Author, ms(p.PublishedAt), ms(p.FetchedAt),
-				ms(p.FetchedAt), p.Replies, p.Views, p.Reposts, p.ContentHash, p.TitleKey).Scan(&p.ID); err != nil {
+				ms(p.FetchedAt), p.Replies, p.Views, p.Reposts, p.ContentHash, p.TitleKey, p.FullBodyChars).Scan(&p.ID); err != nil {
 				return err
 			}
 			p.FirstSeenAt = p.FetchedAt
@@ -152,9 +152,9 @@ func (s *Store) SavePost(ctx context.Context, p *store.Post) (store.SaveResult, 
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE posts SET title = ?, body = ?, author = ?,
 			published_at = ?, fetched_at = ?, replies = ?, views = ?, reposts = ?,
-			content_hash = ?, title_key = ? WHERE id = ?`,
+			content_hash = ?, title_key = ?, full_body_chars = ? WHERE id = ?`,
 			p.Title, p.Body, p.Author, ms(p.PublishedAt), ms(p.FetchedAt), p.Replies, p.Views,
-			p.Reposts, p.ContentHash, p.TitleKey, p.ID); err != nil {
+			p.Reposts, p.ContentHash, p.TitleKey, p.FullBodyChars, p.ID); err != nil {
 			return err
 		}
 		if old.Replies != p.Replies || old.Views != p.Views || old.Reposts != p.Reposts {
@@ -305,7 +305,7 @@ func (s *Store) GradedPosts(ctx context.Context, since time.Time, afterID int64,
 		var score sql.NullFloat64
 		p := &gp.Post
 		if err := rows.Scan(&p.ID, &p.Source, &p.URL, &p.Title, &p.Body, &p.Author, &pub, &fetched, &first,
-			&p.Replies, &p.Views, &p.Reposts, &p.ContentHash, &p.TitleKey,
+			&p.Replies, &p.Views, &p.Reposts, &p.ContentHash, &p.TitleKey, &p.FullBodyChars,
 			&rv, &rel, &cat, &lvl, &score, &mj, &rj, &graded, &gp.Incident); err != nil {
 			return nil, fmt.Errorf("读取帖子及研判结果: %w", err)
 		}
@@ -374,6 +374,70 @@ func median(xs []float64) float64 {
 		return xs[m]
 	}
 	return (xs[m-1] + xs[m]) / 2
+}
+
+// --- item failures ---
+
+const itemFailureCols = `url, source, tries, last_error_kind, last_error, first_at, last_at, given_up_at`
+
+func scanItemFailure(row scanner) (store.ItemFailure, error) {
+	var f store.ItemFailure
+	var first, last, given sql.NullInt64
+	err := row.Scan(&f.URL, &f.Source, &f.Tries, &f.LastErrorKind, &f.LastError, &first, &last, &given)
+	f.FirstAt, f.LastAt, f.GivenUpAt = fromMS(first), fromMS(last), fromMS(given)
+	return f, err
+}
+
+func (s *Store) ItemFailure(ctx context.Context, u string) (store.ItemFailure, bool, error) {
+	f, err := scanItemFailure(s.r.QueryRowContext(ctx, `SELECT `+itemFailureCols+` FROM item_failures WHERE url = ?`, u))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ItemFailure{}, false, nil
+	}
+	if err != nil {
+		return store.ItemFailure{}, false, fmt.Errorf("读取 %s 的失败记录: %w", u, err)
+	}
+	return f, true, nil
+}
+
+func (s *Store) SaveItemFailure(ctx context.Context, f store.ItemFailure) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO item_failures (`+itemFailureCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (url) DO UPDATE SET source = excluded.source, tries = excluded.tries,
+		last_error_kind = excluded.last_error_kind, last_error = excluded.last_error,
+		first_at = excluded.first_at, last_at = excluded.last_at, given_up_at = excluded.given_up_at`,
+		f.URL, f.Source, f.Tries, f.LastErrorKind, stripNUL(f.LastError), ms(f.FirstAt).Int64, ms(f.LastAt).Int64, ms(f.GivenUpAt))
+	if err != nil {
+		return fmt.Errorf("保存 %s 的失败记录: %w", f.URL, err)
+	}
+	return nil
+}
+
+func (s *Store) DeleteItemFailure(ctx context.Context, u string) error {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM item_failures WHERE url = ?`, u); err != nil {
+		return fmt.Errorf("删除 %s 的失败记录: %w", u, err)
+	}
+	return nil
+}
+
+func (s *Store) ItemFailures(ctx context.Context, source string, limit int) ([]store.ItemFailure, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+itemFailureCols+` FROM item_failures
+		WHERE source = ? ORDER BY last_at DESC, url LIMIT ?`, source, limit)
+	if err != nil {
+		return nil, fmt.Errorf("读取数据源 %s 的失败记录: %w", source, err)
+	}
+	defer rows.Close()
+	var out []store.ItemFailure
+	for rows.Next() {
+		f, err := scanItemFailure(rows)
+		if err != nil {
+			return nil, fmt.Errorf("读取数据源 %s 的失败记录: %w", source, err)
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
 }
 
 // --- transactions ---
@@ -646,7 +710,7 @@ func (s *Store) IncidentDetail(ctx context.Context, number string) (store.Incide
 		var score sql.NullFloat64
 		p := &ip.Post
 		if err := rows.Scan(&p.ID, &p.Source, &p.URL, &p.Title, &p.Body, &p.Author, &pub, &fetched, &first,
-			&p.Replies, &p.Views, &p.Reposts, &p.ContentHash, &p.TitleKey, &ip.Reason, &joined,
+			&p.Replies, &p.Views, &p.Reposts, &p.ContentHash, &p.TitleKey, &p.FullBodyChars, &ip.Reason, &joined,
 			&rv, &rel, &cat, &lvl, &score, &mj, &rj, &graded); err != nil {
 			rows.Close()
 			return d, fmt.Errorf("读取事件 %s 的帖子: %w", number, err)

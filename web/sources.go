@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -14,12 +13,6 @@ import (
 type SourceInfo struct {
 	Name, Title, Kind, URL string
 	Interval               time.Duration
-}
-
-// SourceStateReader is the part of the store the source-health page reads
-// (store.Store implements it).
-type SourceStateReader interface {
-	SourceStates(ctx context.Context) ([]store.SourceState, error)
 }
 
 // Source health as shown in the 状态 column.
@@ -41,7 +34,13 @@ type sourceRow struct {
 	LastError    string
 	BreakerText  string
 	NeverSuccess bool
+	// GivenUp are items whose pages failed so often that the crawler
+	// stopped fetching them (a deleted thread): listed, not alarming.
+	GivenUp []store.ItemFailure
 }
+
+// givenUpShown bounds the given-up items listed per source.
+const givenUpShown = 5
 
 type sourcesPage struct {
 	Title    string
@@ -50,20 +49,26 @@ type sourcesPage struct {
 }
 
 func (s *Server) sources(w http.ResponseWriter, r *http.Request) {
-	reader, ok := s.opts.Store.(SourceStateReader)
-	if !ok {
-		s.fail(w, http.StatusNotImplemented, "当前存储不支持数据源状态", nil)
-		return
-	}
-	states, err := reader.SourceStates(r.Context())
+	states, err := s.opts.Store.SourceStates(r.Context())
 	if err != nil {
 		s.fail(w, http.StatusInternalServerError, "读取数据源状态失败", err)
 		return
 	}
 	page := sourcesPage{Title: "数据源状态", Rows: sourceRows(s.configuredSources(), states, s.opts.Now())}
-	for _, row := range page.Rows {
+	for i, row := range page.Rows {
 		if row.Health == healthFailing || row.Health == healthBroken {
 			page.Problems++
+		}
+		fails, err := s.opts.Store.ItemFailures(r.Context(), row.Name, 50)
+		if err != nil {
+			s.fail(w, http.StatusInternalServerError, "读取数据源状态失败", err)
+			return
+		}
+		for _, f := range fails {
+			if !f.GivenUpAt.IsZero() && len(page.Rows[i].GivenUp) < givenUpShown {
+				f.LastError = privacy.Mask(f.LastError)
+				page.Rows[i].GivenUp = append(page.Rows[i].GivenUp, f)
+			}
 		}
 	}
 	s.render(w, http.StatusOK, "sources", page)

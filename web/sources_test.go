@@ -42,6 +42,16 @@ func TestSourcesPageShowsHealthEscaped(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	for _, f := range []store.ItemFailure{
+		{URL: "https://bbs.example/thread-9.html", Source: "bbs", Tries: 1, LastErrorKind: "http", LastError: "HTTP 404 联系 13812345678",
+			FirstAt: now.Add(-time.Hour), LastAt: now.Add(-time.Hour), GivenUpAt: now.Add(-time.Hour)},
+		{URL: "https://gov.example/detail?id=7", Source: "gov", Tries: 1, LastErrorKind: "network", LastError: "超时",
+			FirstAt: now, LastAt: now},
+	} {
+		if err := st.SaveItemFailure(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+	}
 	authSvc := auth.New(auth.Options{Store: st, Now: clock, Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1}})
 	if _, err := authSvc.AddUser(ctx, auth.Actor{Name: "cli"}, "zhangsan", "张三", auth.RoleViewer, "correct-horse-1"); err != nil {
 		t.Fatal(err)
@@ -99,8 +109,9 @@ func TestSourcesPageShowsHealthEscaped(t *testing.T) {
 		return body[i : i+j]
 	}
 	for name, wants := range map[string][]string{
-		"gov":   {"市政府留言板", "已熔断", "2026-11-22 08:00", "<td class=\"count\">6</td>", "页面结构不符", "至 2026-11-23 10:40", "&lt;script&gt;", "138****5678"},
-		"bbs":   {"岚川论坛", "正常", "2026-11-23 09:55", "<td class=\"count\">37</td>", "关闭", "2026-11-23 09:00"},
+		"gov": {"市政府留言板", "已熔断", "2026-11-22 08:00", "<td class=\"count\">6</td>", "页面结构不符", "至 2026-11-23 10:40", "&lt;script&gt;", "138****5678"},
+		"bbs": {"岚川论坛", "正常", "2026-11-23 09:55", "<td class=\"count\">37</td>", "关闭", "2026-11-23 09:00",
+			"1 个帖子多次打不开，已暂停抓取", "https://bbs.example/thread-9.html", "HTTP 404 联系 138****5678"},
 		"fresh": {"新加的来源", "尚未抓取"},
 	} {
 		r := row(name)
@@ -112,6 +123,9 @@ func TestSourcesPageShowsHealthEscaped(t *testing.T) {
 	}
 	if strings.Contains(body, "<script>") || strings.Contains(body, "13812345678") {
 		t.Error("last error rendered raw or unmasked")
+	}
+	if strings.Contains(row("gov"), "暂停抓取") {
+		t.Error("an item still being retried is listed as given up")
 	}
 	if !strings.Contains(body, "1 个异常") {
 		t.Error("summary does not count the broken source")

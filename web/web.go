@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/classifier"
@@ -35,6 +36,10 @@ var assets embed.FS
 type Reader interface {
 	Incidents(ctx context.Context, f store.IncidentFilter) ([]store.Incident, error)
 	IncidentDetail(ctx context.Context, number string) (store.IncidentDetail, error)
+	// The source-health page: each source's crawl state and the items
+	// whose pages keep failing.
+	SourceStates(ctx context.Context) ([]store.SourceState, error)
+	ItemFailures(ctx context.Context, source string, limit int) ([]store.ItemFailure, error)
 }
 
 // Workflow is what the console changes.
@@ -191,6 +196,8 @@ type postView struct {
 	// Part and Parts (1-based) page a long body, Parts is 1 for most
 	// posts; Prev and Next are the neighbouring parts, 0 where there is none.
 	Part, Parts, Prev, Next int
+	// KeptChars is how much of a body the crawler cut is stored.
+	KeptChars int
 }
 
 func (s *Server) detail(w http.ResponseWriter, r *http.Request) {
@@ -224,7 +231,8 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 		page.Posts = append(page.Posts, postView{IncidentPost: p,
 			TitleParts: Highlight(p.Post.Title, p.Grade.Matches, "title"),
 			BodyParts:  HighlightPart(p.Post.Body, p.Grade.Matches, "body", starts, k),
-			Part:       k + 1, Parts: len(starts), Prev: k, Next: (k + 2) % (len(starts) + 1)})
+			Part:       k + 1, Parts: len(starts), Prev: k, Next: (k + 2) % (len(starts) + 1),
+			KeptChars: utf8.RuneCountInString(p.Post.Body)})
 	}
 	s.render(w, status, "detail", page)
 }

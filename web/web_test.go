@@ -30,7 +30,8 @@ type fixture struct {
 	client *http.Client // logged in as wang (王科员, handler), sending the CSRF token
 	auth   *auth.Service
 	// file stores a post and files it with the given grade; it returns the incident number.
-	file func(url, title, body string, level int, cat string, matches []store.Match) string
+	file     func(url, title, body string, level int, cat string, matches []store.Match) string
+	filePost func(p store.Post, level int, cat string, matches []store.Match) string
 }
 
 func setup(t *testing.T) *fixture {
@@ -44,8 +45,7 @@ func setup(t *testing.T) *fixture {
 	f := &fixture{st: st, now: time.Date(2026, 11, 23, 10, 0, 0, 0, cst)}
 	clock := func() time.Time { return f.now }
 	svc := incident.New(st, incident.DefaultPolicy(), clock)
-	fileOne := func(url, title, body string, level int, cat string, matches []store.Match) string {
-		p := store.Post{Source: "bbs", URL: url, Title: title, Body: body, FetchedAt: f.now, Replies: 12}
+	filePost := func(p store.Post, level int, cat string, matches []store.Match) string {
 		if _, err := st.SavePost(ctx, &p); err != nil {
 			t.Fatal(err)
 		}
@@ -59,12 +59,15 @@ func setup(t *testing.T) *fixture {
 		}
 		return out.Incident.Number
 	}
+	fileOne := func(url, title, body string, level int, cat string, matches []store.Match) string {
+		return filePost(store.Post{Source: "bbs", URL: url, Title: title, Body: body, FetchedAt: f.now, Replies: 12}, level, cat, matches)
+	}
 	body := "有人组织骗保<script>alert(1)</script>，联系电话13812345678"
 	start := strings.Index(body, "骗保")
 	f.major = fileOne("http://bbs/1", "康福医院骗保 电话13812345678", body, 2, "institution",
 		[]store.Match{{Rule: "fraud", Term: "骗保", Field: "body", Start: start, End: start + len("骗保")}})
 	f.minor = fileOne("http://bbs/2", "报销材料怎么交", "请问住院报销要什么材料", 4, "reimbursement", nil)
-	f.file = fileOne
+	f.file, f.filePost = fileOne, filePost
 	f.now = f.now.Add(90 * time.Minute) // the Ⅱ incident's 1-hour acknowledgement is overdue
 	f.auth = newAuth(t, st)
 	con, err := web.New(web.Options{Store: st, Workflow: svc, Now: clock, Location: cst, Auth: f.auth,
@@ -193,6 +196,21 @@ func TestDetailShowsLongBodyInParts(t *testing.T) {
 	}
 	if joined.String() != body {
 		t.Error("the parts do not add up to the body")
+	}
+}
+
+// A body the crawler cut says so, with how much was kept of how much.
+func TestDetailSaysABodyWasCut(t *testing.T) {
+	f := setup(t)
+	number := f.filePost(store.Post{Source: "bbs", URL: "http://bbs/cut", Title: "超长帖", Body: strings.Repeat("医保", 600),
+		FullBodyChars: 987654, FetchedAt: f.now}, 4, "policy", nil)
+	_, body := get(t, f, "/incidents/"+number)
+	if !strings.Contains(body, "正文过长，只保存并研判了前 1200 字（原文共 987654 字）") {
+		t.Error("the detail page does not say the body was cut")
+	}
+	_, other := get(t, f, "/incidents/"+f.minor)
+	if strings.Contains(other, "正文过长") {
+		t.Error("a whole body is said to be cut")
 	}
 }
 

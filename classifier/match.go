@@ -263,8 +263,12 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 		// whole text, so every byte has one).
 		return int(sc.tokOf[pos])
 	}
-	add := func(id, a, b int) {
+	add := func(id, a, b int) bool {
+		if splitsDigitRun(s, a, b) {
+			return false
+		}
 		fh.hits = append(fh.hits, hit{term: id, start: a, end: b})
+		return true
 	}
 	walk := func(tr *trie, start int) {
 		inner := bound[start]&bStart == 0
@@ -331,8 +335,7 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 						continue
 					}
 				}
-				if loc := m.reAt[i].FindStringIndex(win); loc != nil && loc[1] > 0 {
-					add(id, pos, pos+loc[1])
+				if loc := m.reAt[i].FindStringIndex(win); loc != nil && loc[1] > 0 && add(id, pos, pos+loc[1]) {
 					sc.reNext[i] = pos + loc[1]
 				}
 			}
@@ -380,6 +383,18 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 	}
 	fh.lo, fh.hi, fh.terms = sc.lo, sc.hi, sc.used
 	return fh
+}
+
+// splitsDigitRun reports whether the match s[a:b] begins or ends with an
+// ASCII digit that continues a digit run outside it: a number term names a
+// whole number, so 12345 (the government hotline) is not found inside the
+// phone number 13812345678 or 0731-12345678. Full-width digits are folded
+// to ASCII before matching, so they count too. Checked here, on every hit
+// of every kind of term, so no rule can forget it.
+func splitsDigitRun(s string, a, b int) bool {
+	isDigit := func(c byte) bool { return c >= '0' && c <= '9' }
+	return isDigit(s[a]) && a > 0 && isDigit(s[a-1]) ||
+		isDigit(s[b-1]) && b < len(s) && isDigit(s[b])
 }
 
 // runeSet is a set of BMP runes as a bitset.

@@ -1,6 +1,8 @@
 package classifier
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"testing"
@@ -51,7 +53,7 @@ func TestRegexPrefiltersKeepMatches(t *testing.T) {
 				if pos < next {
 					continue
 				}
-				if loc := full.FindStringIndex(n.s[pos:]); loc != nil && loc[1] > 0 {
+				if loc := full.FindStringIndex(n.s[pos:]); loc != nil && loc[1] > 0 && !splitsDigitRun(n.s, pos, pos+loc[1]) {
 					want = append(want, [2]int{pos, pos + loc[1]})
 					next = pos + loc[1]
 				}
@@ -133,6 +135,57 @@ func TestRegexSpanAndNeededRunes(t *testing.T) {
 			if !need.has(r) {
 				t.Errorf("neededRunes(%s) lacks %c", c.re, r)
 			}
+		}
+	}
+}
+
+// TestNumberTermsMatchWholeNumbers checks that a term made of digits, or
+// beginning or ending with them, never matches inside a longer digit run,
+// whatever kind of term it is (plain, loose, *…*, =whole, /regex/): the
+// hotline 12345 is not in the phone number 13812345678.
+func TestNumberTermsMatchWholeNumbers(t *testing.T) {
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "rules.yaml")
+	if err := os.WriteFile(rules, []byte(`options: {loose_min_runes: 4}
+rules:
+  - {id: hotline, any: ["12345"], weight: 1}
+  - {id: anywhere, any: ["*12393*"], weight: 1}
+  - {id: whole, any: ["=120"], weight: 1}
+  - {id: pattern, any: ["/96[0-9]{3}/"], weight: 1}
+  - {id: prefixed, any: ["热线12345"], weight: 1}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e, err := Load(rules, smallDict, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		body string
+		want []string // rules that must fire; every other rule must not
+	}{
+		{"我的电话13812345678，请回电", nil},
+		{"座机0731-12345678", nil},
+		{"订单号2024123930001", nil},
+		{"手机号139961234567", nil},
+		{"车费1200元", nil},
+		{"拨打热线123456", nil},
+		{"12345热线一直占线", []string{"hotline"}},
+		{"打了12345也没用", []string{"hotline"}},
+		{"拨打１２３４５反映", []string{"hotline"}}, // full-width digits fold to ASCII
+		{"打12393医保热线", []string{"anywhere"}},
+		{"叫了120救护车", []string{"whole"}},
+		{"银行客服96588说", []string{"pattern"}},
+		{"拨打热线12345反映", []string{"hotline", "prefixed"}},
+	}
+	for _, c := range cases {
+		r := e.Grade(Post{Body: c.body})
+		got := rulesOf(r)
+		slices.Sort(got)
+		want := slices.Clone(c.want)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%q: rules %v, want %v (matches %v)", c.body, got, want, r.Matches)
 		}
 	}
 }

@@ -437,3 +437,92 @@ func partOfAny(t string, names []string) bool {
 	}
 	return false
 }
+
+// The SimHash is indexed in simHashBands bands of 16 bits: two hashes
+// within distance d agree exactly in some band when d < simHashBands, and
+// in general differ in at most d/simHashBands bits of some band
+// (pigeonhole), so a lookup of each band's neighbours within that radius
+// finds every near-duplicate.
+const simHashBands = 4
+
+func bandKey(band int, v uint16) string { return fmt.Sprintf("b%d:%04x", band, v) }
+
+// IndexKeys are the keys a fingerprint is stored under (store
+// Fingerprint.Keys), so that filing reads only the posts a new post can
+// match: the bands of its SimHash (none for SimHash 0, which never
+// matches) and its names, each also under its proper suffixes of at least
+// four characters (sameEntity). Migration 00007 computes the same keys in
+// SQL for fingerprints stored before it.
+func IndexKeys(fp store.Fingerprint) []string {
+	var keys []string
+	if fp.SimHash != 0 {
+		for b := range simHashBands {
+			keys = append(keys, bandKey(b, uint16(fp.SimHash>>(16*b))))
+		}
+	}
+	for _, e := range fp.Entities {
+		keys = append(keys, "e:"+e)
+		for _, s := range longSuffixes(e) {
+			keys = append(keys, "s:"+s)
+		}
+	}
+	return keys
+}
+
+// lookupKeys are the keys under which every post fp could join lies (a
+// superset of the matches: each found fingerprint is then checked in
+// full). A name f matches a stored name e when e = f ("e:f"), e ends with
+// f of at least four characters ("s:f"), or f ends with e of at least four
+// characters ("e:" + that suffix of f).
+func (s *Service) lookupKeys(fp store.Fingerprint) []string {
+	var keys []string
+	if fp.SimHash != 0 && s.policy.SimHashDistance >= 0 {
+		radius := s.policy.SimHashDistance / simHashBands
+		for b := range simHashBands {
+			for _, v := range within(uint16(fp.SimHash>>(16*b)), radius) {
+				keys = append(keys, bandKey(b, v))
+			}
+		}
+	}
+	if s.policy.EventWindow > 0 {
+		for _, f := range fp.Entities {
+			keys = append(keys, "e:"+f, "s:"+f)
+			for _, suf := range longSuffixes(f) {
+				keys = append(keys, "e:"+suf)
+			}
+		}
+	}
+	return keys
+}
+
+// longSuffixes are the proper suffixes of name of at least four characters.
+func longSuffixes(name string) []string {
+	var out []string
+	for i := range name {
+		if i > 0 && utf8.RuneCountInString(name[i:]) >= 4 {
+			out = append(out, name[i:])
+		}
+	}
+	return out
+}
+
+// within returns the 16-bit values within Hamming distance radius of v.
+func within(v uint16, radius int) []uint16 {
+	out := []uint16{v}
+	if radius <= 0 {
+		return out
+	}
+	// Flip bits only above the highest one flipped so far: each set once.
+	var flip func(x uint16, from, left int)
+	flip = func(x uint16, from, left int) {
+		for i := from; i < 16; i++ {
+			y := x ^ 1<<i
+			out = append(out, y)
+			if left > 1 {
+				flip(y, i+1, left-1)
+			}
+		}
+	}
+	flip(v, 0, radius)
+	return out
+}

@@ -25,6 +25,18 @@ type Fingerprint struct {
 	Entities    []string
 	Terms       []string
 	FirstSeenAt time.Time
+	// Keys are what the post is indexed under for FingerprintCandidates
+	// (grouping derives them: SimHash bands, names); written, not read back.
+	Keys []string
+}
+
+// Candidates are the fingerprints FingerprintCandidates found, with the
+// grouping version they were read at: while the version stays the same,
+// no fingerprint, incident membership or incident status has changed, so
+// a lookup made before a write transaction is still exact inside it.
+type Candidates struct {
+	Version      int64
+	Fingerprints []Fingerprint
 }
 
 // RuleFalsePositives is how often incidents a rule fired on were closed as

@@ -49,13 +49,10 @@ func TestBurstMigrationBackfillsStage(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Put the database back to before migration 00005, as an upgrade finds it.
-	if _, err := s.Exec(ctx, `DROP TABLE incident_bursts`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Exec(ctx, `DELETE FROM goose_db_version WHERE version_id = 5`); err != nil {
-		t.Fatal(err)
-	}
 	s.Close()
+	if err := migrateDown(ctx, path, 4); err != nil {
+		t.Fatal(err)
+	}
 	if s, err = Open(ctx, path, nil); err != nil {
 		t.Fatalf("reopen: %v", err)
 	}

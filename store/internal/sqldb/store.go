@@ -398,8 +398,9 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 type txn struct {
-	tx  *tx
-	loc *time.Location
+	tx      *tx
+	loc     *time.Location
+	touched bool // the grouping version has moved in this transaction
 }
 
 func (t *txn) SaveGrade(ctx context.Context, g store.Grade) error {
@@ -513,7 +514,7 @@ func (t *txn) UpdateIncident(ctx context.Context, inc store.Incident) error {
 	if n, _ := r.RowsAffected(); n == 0 {
 		return fmt.Errorf("更新事件 %s: %w", inc.Number, store.ErrNotFound)
 	}
-	return nil
+	return t.touchGrouping(ctx) // the status decides whether its posts are candidates
 }
 
 func (t *txn) IncidentByNumber(ctx context.Context, number string) (store.Incident, error) {
@@ -533,7 +534,7 @@ func (t *txn) AttachPost(ctx context.Context, incidentID, postID int64, reason s
 	if err != nil {
 		return fmt.Errorf("帖子 %d 并入事件: %w", postID, err)
 	}
-	return nil
+	return t.touchGrouping(ctx)
 }
 
 func (t *txn) AppendEvent(ctx context.Context, e store.Event) error {

@@ -1,0 +1,51 @@
+-- +goose Up
+-- Filing looks up the posts a new post could join by key instead of
+-- reading every open incident's fingerprint (issue 10). A post is indexed
+-- under (incident.IndexKeys, which this backfill must match):
+--   b<n>:<hex>  band n (bits 16n..16n+15) of a non-zero SimHash, as 4 hex digits;
+--   e:<name>    each institution or place name;
+--   s:<suffix>  each proper suffix of a name of at least 4 characters.
+-- first_seen_at (the post's) lets a lookup read only the grouping window.
+CREATE TABLE fingerprint_keys (
+    key           TEXT NOT NULL,
+    first_seen_at BIGINT NOT NULL,
+    post_id       BIGINT NOT NULL REFERENCES posts (id),
+    PRIMARY KEY (key, first_seen_at, post_id)
+);
+CREATE INDEX fingerprint_keys_post ON fingerprint_keys (post_id);
+
+-- Moved by every transaction that saves a fingerprint, attaches a post or
+-- updates an incident: a lookup made before the write lock is still exact
+-- inside it while the version is unchanged.
+CREATE TABLE grouping_version (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    version BIGINT NOT NULL
+);
+INSERT INTO grouping_version (id, version) VALUES (1, 0);
+
+-- Every stored fingerprint, not only those of open incidents: a reopened
+-- incident's posts are candidates again.
+INSERT INTO fingerprint_keys (key, first_seen_at, post_id)
+SELECT 'b' || b.n || ':' || lpad(to_hex((f.simhash >> (16 * b.n)) & 65535), 4, '0'), f.first_seen_at, f.post_id
+FROM post_fingerprints f, generate_series(0, 3) AS b (n)
+WHERE f.simhash <> 0
+ON CONFLICT DO NOTHING;
+
+INSERT INTO fingerprint_keys (key, first_seen_at, post_id)
+SELECT 'e:' || e.value, f.first_seen_at, f.post_id
+FROM post_fingerprints f, jsonb_array_elements_text(f.entities::jsonb) AS e (value)
+ON CONFLICT DO NOTHING;
+
+INSERT INTO fingerprint_keys (key, first_seen_at, post_id)
+WITH RECURSIVE suffixes (post_id, first_seen_at, suffix) AS (
+    SELECT f.post_id, f.first_seen_at, substr(e.value, 2)
+    FROM post_fingerprints f, jsonb_array_elements_text(f.entities::jsonb) AS e (value) WHERE length(e.value) >= 5
+    UNION ALL
+    SELECT post_id, first_seen_at, substr(suffix, 2) FROM suffixes WHERE length(suffix) >= 5
+)
+SELECT 's:' || suffix, first_seen_at, post_id FROM suffixes
+ON CONFLICT DO NOTHING;
+
+-- +goose Down
+DROP TABLE grouping_version;
+DROP TABLE fingerprint_keys;

@@ -469,30 +469,31 @@ func IndexKeys(fp store.Fingerprint) []string {
 	return keys
 }
 
-// lookupKeys are the keys under which every post fp could join lies (a
-// superset of the matches: each found fingerprint is then checked in
-// full). A name f matches a stored name e when e = f ("e:f"), e ends with
-// f of at least four characters ("s:f"), or f ends with e of at least four
+// candidateQuery names the stored posts fp could match (a superset: each
+// found fingerprint is then checked in full): those sharing a SimHash band
+// within the policy's distance, and those with a name matching one of fp's.
+// A name f matches a stored name e when e = f ("e:f"), e ends with f of at
+// least four characters ("s:f"), or f ends with e of at least four
 // characters ("e:" + that suffix of f).
-func (s *Service) lookupKeys(fp store.Fingerprint) []string {
-	var keys []string
+func (s *Service) candidateQuery(fp store.Fingerprint) store.CandidateQuery {
+	q := store.CandidateQuery{SimHash: fp.SimHash, Distance: s.policy.SimHashDistance}
 	if fp.SimHash != 0 && s.policy.SimHashDistance >= 0 {
 		radius := s.policy.SimHashDistance / simHashBands
 		for b := range simHashBands {
 			for _, v := range within(uint16(fp.SimHash>>(16*b)), radius) {
-				keys = append(keys, bandKey(b, v))
+				q.Bands = append(q.Bands, bandKey(b, v))
 			}
 		}
 	}
 	if s.policy.EventWindow > 0 {
 		for _, f := range fp.Entities {
-			keys = append(keys, "e:"+f, "s:"+f)
+			q.Names = append(q.Names, "e:"+f, "s:"+f)
 			for _, suf := range longSuffixes(f) {
-				keys = append(keys, "e:"+suf)
+				q.Names = append(q.Names, "e:"+suf)
 			}
 		}
 	}
-	return keys
+	return q
 }
 
 // longSuffixes are the proper suffixes of name of at least four characters.

@@ -20,6 +20,9 @@ func meets(lookup, index []string) bool {
 	return false
 }
 
+func (s *Service) bandKeys(fp store.Fingerprint) []string { return s.candidateQuery(fp).Bands }
+func (s *Service) nameKeys(fp store.Fingerprint) []string { return s.candidateQuery(fp).Names }
+
 // TestLookupFindsEveryNearDuplicate: whatever the configured distance (0
 // to 16, what config allows), a stored SimHash within it is found by the
 // band lookup, including differences spread over all bands; with the
@@ -32,7 +35,7 @@ func TestLookupFindsEveryNearDuplicate(t *testing.T) {
 		s := New(nil, p, nil)
 		for range 200 {
 			h := rng.Uint64() | 1
-			look := s.lookupKeys(store.Fingerprint{SimHash: h})
+			look := s.bandKeys(store.Fingerprint{SimHash: h})
 			if d < simHashBands && len(look) != simHashBands {
 				t.Fatalf("distance %d: %d lookup keys, want %d exact bands", d, len(look), simHashBands)
 			}
@@ -67,8 +70,8 @@ func TestLookupFindsEveryNearDuplicate(t *testing.T) {
 	if k := IndexKeys(store.Fingerprint{}); len(k) != 0 {
 		t.Errorf("SimHash 0 indexed under %q", k)
 	}
-	if k := s.lookupKeys(store.Fingerprint{}); len(k) != 0 {
-		t.Errorf("SimHash 0 looked up by %q", k)
+	if q := s.candidateQuery(store.Fingerprint{}); !q.Empty() {
+		t.Errorf("SimHash 0 looked up by %+v", q)
 	}
 }
 
@@ -81,7 +84,7 @@ func TestLookupFindsExactlyTheSameEntities(t *testing.T) {
 		"城关镇卫生院", "城关镇", "岚川市康福医院", "康福医院", "枫源市肿瘤医院", "澄溪县肿瘤医院", "东湖社区", "西东湖社区"}
 	s := New(nil, DefaultPolicy(), nil)
 	for _, a := range names {
-		look := s.lookupKeys(store.Fingerprint{Entities: []string{a}})
+		look := s.nameKeys(store.Fingerprint{Entities: []string{a}})
 		for _, b := range names {
 			if got, want := meets(look, IndexKeys(store.Fingerprint{Entities: []string{b}})), sameEntity(a, b); got != want {
 				t.Errorf("%s looked up, %s stored: found %v, sameEntity %v", a, b, got, want)
@@ -90,7 +93,7 @@ func TestLookupFindsExactlyTheSameEntities(t *testing.T) {
 	}
 	p := DefaultPolicy()
 	p.EventWindow = 0 // no same-event grouping: names are not looked up
-	if k := New(nil, p, nil).lookupKeys(store.Fingerprint{Entities: names}); len(k) != 0 {
+	if k := New(nil, p, nil).nameKeys(store.Fingerprint{Entities: names}); len(k) != 0 {
 		t.Errorf("names looked up without an event window: %q", k)
 	}
 }

@@ -236,9 +236,9 @@ type countingTx struct {
 	l *lookupCounter
 }
 
-func (c countingTx) FingerprintCandidates(ctx context.Context, keys []string, since time.Time) (store.Candidates, error) {
+func (c countingTx) FingerprintCandidates(ctx context.Context, q store.CandidateQuery) (store.Candidates, error) {
 	c.l.inTx++
-	return c.Tx.FingerprintCandidates(ctx, keys, since)
+	return c.Tx.FingerprintCandidates(ctx, q)
 }
 
 // TestPreparedFilingMatchesFilingUnderTheLock: candidates read before the

@@ -150,7 +150,7 @@ type Prepared struct {
 	postID int64
 	fp     store.Fingerprint
 	ok     bool // fp is computed (the grade files the post)
-	keys   []string
+	query  store.CandidateQuery
 	// The candidates read outside the transaction for posts first seen at
 	// or after since; read is false when none were read.
 	read  bool
@@ -167,11 +167,12 @@ type Prepared struct {
 // under the lock. Nothing is read for a grade that files nothing.
 func (s *Service) Prepare(ctx context.Context, p store.Post, g store.Grade, w *Words) (Prepared, error) {
 	pr := s.prepare(p, g, w)
-	if !pr.ok || len(pr.keys) == 0 {
+	if !pr.ok || pr.query.Empty() {
 		return pr, nil
 	}
 	since := s.candidatesSince(s.now())
-	c, err := s.st.FingerprintCandidates(ctx, pr.keys, since)
+	pr.query.Since = since
+	c, err := s.st.FingerprintCandidates(ctx, pr.query)
 	if err != nil {
 		return pr, err
 	}
@@ -187,7 +188,7 @@ func (s *Service) prepare(p store.Post, g store.Grade, w *Words) Prepared {
 	}
 	pr.fp, pr.ok = s.FingerprintWords(p, w), true
 	pr.fp.Keys = IndexKeys(pr.fp)
-	pr.keys = s.lookupKeys(pr.fp)
+	pr.query = s.candidateQuery(pr.fp)
 	return pr
 }
 
@@ -333,12 +334,12 @@ func (s *Service) candidatesSince(now time.Time) time.Time {
 	return now.Add(-max(s.policy.GroupWindow, s.policy.EventWindow))
 }
 
-// candidates returns the fingerprints of the open incidents' posts that a
-// post with pr's lookup keys can match, oldest first: the ones Prepare read
-// when the grouping version shows nothing changed since (and its window
-// covers now's), else a lookup inside tx.
+// candidates returns the fingerprints of the open incidents' posts that
+// pr's post can match, oldest first: the ones Prepare read when the
+// grouping version shows nothing changed since (and its window covers
+// now's), else a lookup inside tx.
 func (s *Service) candidates(ctx context.Context, tx store.Tx, pr Prepared, now time.Time) ([]store.Fingerprint, error) {
-	if len(pr.keys) == 0 {
+	if pr.query.Empty() {
 		return nil, nil // no SimHash, no name: nothing can match
 	}
 	since := s.candidatesSince(now)
@@ -357,7 +358,8 @@ func (s *Service) candidates(ctx context.Context, tx store.Tx, pr Prepared, now 
 			return out, nil
 		}
 	}
-	c, err := tx.FingerprintCandidates(ctx, pr.keys, since)
+	pr.query.Since = since
+	c, err := tx.FingerprintCandidates(ctx, pr.query)
 	return c.Fingerprints, err
 }
 

@@ -265,7 +265,7 @@ type Store interface {
 	// FingerprintCandidates is Tx.FingerprintCandidates outside any
 	// transaction, on the readers: filing looks up the incidents a post
 	// can join before it takes the write lock (store/workflow.go).
-	FingerprintCandidates(ctx context.Context, keys []string, since time.Time) (Candidates, error)
+	FingerprintCandidates(ctx context.Context, q CandidateQuery) (Candidates, error)
 
 	Close() error
 }
@@ -298,11 +298,10 @@ type Tx interface {
 
 	// SaveFingerprint stores (or replaces) the fingerprint of a post.
 	SaveFingerprint(ctx context.Context, f Fingerprint) error
-	// FingerprintCandidates returns the fingerprints indexed under any of
-	// keys (see Fingerprint.Keys) of posts first seen at or after since
-	// that belong to open incidents, oldest post first, each once; it reads
-	// only those posts, however many incidents are open.
-	FingerprintCandidates(ctx context.Context, keys []string, since time.Time) (Candidates, error)
+	// FingerprintCandidates returns the fingerprints q names (see
+	// CandidateQuery), with the incident of each, oldest post first, each
+	// once; it reads only those posts, however many incidents are open.
+	FingerprintCandidates(ctx context.Context, q CandidateQuery) (Candidates, error)
 	// GroupingVersion is the version Candidates carry: it moves with every
 	// transaction that saves a fingerprint, attaches a post or updates an
 	// incident.

@@ -91,8 +91,9 @@ func testFingerprintKeysBackfill(t *testing.T, e Engine) {
 	found := func(s store.Store) map[string][]int64 {
 		t.Helper()
 		out := map[string][]int64{}
-		for _, k := range probes {
-			c, err := s.FingerprintCandidates(ctx, []string{k}, t0.Add(-time.Hour))
+		look := func(name string, q store.CandidateQuery) {
+			q.Since = t0.Add(-time.Hour)
+			c, err := s.FingerprintCandidates(ctx, q)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +101,13 @@ func testFingerprintKeysBackfill(t *testing.T, e Engine) {
 			for _, f := range c.Fingerprints {
 				ids = append(ids, f.PostID)
 			}
-			out[k] = ids
+			out[name] = ids
+		}
+		for _, k := range probes {
+			look(k, store.CandidateQuery{Names: []string{k}})
+		}
+		for _, f := range fps { // the SimHash kept beside each key
+			look(fmt.Sprint("exactly ", f.SimHash), store.CandidateQuery{Bands: f.Keys, SimHash: f.SimHash})
 		}
 		return out
 	}
@@ -110,6 +117,9 @@ func testFingerprintKeysBackfill(t *testing.T, e Engine) {
 			if !slices.Contains(want[k], f.PostID) {
 				t.Errorf("post %d not found by its key %s", f.PostID, k)
 			}
+		}
+		if got := want[fmt.Sprint("exactly ", f.SimHash)]; !slices.Equal(got, []int64{f.PostID}) {
+			t.Errorf("SimHash %x found posts %v, want %d", f.SimHash, got, f.PostID)
 		}
 	}
 	s.Close()

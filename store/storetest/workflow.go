@@ -147,27 +147,34 @@ func testFingerprints(t *testing.T, s store.Store) {
 	}
 	v := version()
 	for _, tc := range []struct {
-		keys []string
+		q    store.CandidateQuery
 		want []int64
 	}{
-		{[]string{"x", "y"}, []int64{a.ID, b.ID}}, // old post and closed incident excluded, b once
-		{[]string{"gone"}, nil},                   // replaced
-		{[]string{"nothing"}, nil},
-		{nil, nil},
-		{append([]string{"y"}, many[650:]...), []int64{c.ID, a.ID, b.ID}}, // oldest first across statements
-		{[]string{"z"}, []int64{c.ID}},
+		{store.CandidateQuery{Names: []string{"x", "y"}}, []int64{a.ID, b.ID}}, // old post and closed incident excluded, b once
+		{store.CandidateQuery{Names: []string{"gone"}}, nil},                   // replaced
+		{store.CandidateQuery{Names: []string{"nothing"}}, nil},
+		{store.CandidateQuery{}, nil},
+		{store.CandidateQuery{Names: append([]string{"y"}, many[650:]...)}, []int64{c.ID, a.ID, b.ID}}, // oldest first across statements
+		{store.CandidateQuery{Names: []string{"z"}}, []int64{c.ID}},
+		// Band keys find only SimHashes within the distance: a's 2 is one
+		// bit from 3, b's is far.
+		{store.CandidateQuery{Bands: []string{"x", "y"}, SimHash: 3, Distance: 1}, []int64{a.ID}},
+		{store.CandidateQuery{Bands: []string{"x", "y"}, SimHash: 3, Distance: 0}, nil},
+		{store.CandidateQuery{Bands: []string{"x", "y"}, SimHash: high, Distance: 0}, []int64{b.ID}},
+		{store.CandidateQuery{Bands: []string{"x", "y"}, SimHash: 3, Distance: 1, Names: []string{"x"}}, []int64{a.ID, b.ID}},
 	} {
-		got, err := s.FingerprintCandidates(ctx, tc.keys, since)
+		tc.q.Since = since
+		got, err := s.FingerprintCandidates(ctx, tc.q)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !slices.Equal(ids(got.Fingerprints), tc.want) || got.Version != v {
-			t.Errorf("FingerprintCandidates(%.40q) = posts %v at version %d; want %v at %d", tc.keys,
+			t.Errorf("FingerprintCandidates(%.60v) = posts %v at version %d; want %v at %d", tc.q,
 				ids(got.Fingerprints), got.Version, tc.want, v)
 		}
 	}
 	err = s.InTx(ctx, func(tx store.Tx) error {
-		got, err := tx.FingerprintCandidates(ctx, []string{"x", "y"}, since)
+		got, err := tx.FingerprintCandidates(ctx, store.CandidateQuery{Since: since, Names: []string{"x", "y"}})
 		if err != nil {
 			return err
 		}
@@ -204,7 +211,7 @@ func testFingerprints(t *testing.T, s store.Store) {
 	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.UpdateIncident(ctx, incC) }); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.FingerprintCandidates(ctx, []string{"z"}, since)
+	got, err := s.FingerprintCandidates(ctx, store.CandidateQuery{Since: since, Names: []string{"z"}})
 	if err != nil || len(got.Fingerprints) != 0 || got.Version == v {
 		t.Errorf("after closing: %+v, %v; want no candidates and a new version", got, err)
 	}

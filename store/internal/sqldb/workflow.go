@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 	"time"
@@ -68,7 +69,7 @@ func (t *txn) SaveFingerprint(ctx context.Context, f store.Fingerprint) error {
 	if err != nil {
 		return fmt.Errorf("保存帖子 %d 的指纹: %w", f.PostID, err)
 	}
-	if err := t.indexFingerprint(ctx, f.PostID, first, f.Keys); err != nil {
+	if err := t.indexFingerprint(ctx, f, first); err != nil {
 		return fmt.Errorf("保存帖子 %d 的指纹索引: %w", f.PostID, err)
 	}
 	return t.touchGrouping(ctx)
@@ -79,17 +80,17 @@ func (t *txn) SaveFingerprint(ctx context.Context, f store.Fingerprint) error {
 const maxKeysPerStatement = 300
 
 // indexFingerprint replaces the keys a post is indexed under.
-func (t *txn) indexFingerprint(ctx context.Context, postID, first int64, keys []string) error {
-	if _, err := t.tx.ExecContext(ctx, `DELETE FROM fingerprint_keys WHERE post_id = ?`, postID); err != nil {
+func (t *txn) indexFingerprint(ctx context.Context, f store.Fingerprint, first int64) error {
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM fingerprint_keys WHERE post_id = ?`, f.PostID); err != nil {
 		return err
 	}
-	for chunk := range slices.Chunk(distinct(keys), maxKeysPerStatement) {
-		args := make([]any, 0, 3*len(chunk))
+	for chunk := range slices.Chunk(distinct(f.Keys), maxKeysPerStatement) {
+		args := make([]any, 0, 4*len(chunk))
 		for _, k := range chunk {
-			args = append(args, k, first, postID)
+			args = append(args, k, first, f.PostID, int64(f.SimHash))
 		}
-		if _, err := t.tx.ExecContext(ctx, `INSERT INTO fingerprint_keys (key, first_seen_at, post_id) VALUES `+
-			strings.Repeat("(?, ?, ?), ", len(chunk)-1)+`(?, ?, ?)`, args...); err != nil {
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO fingerprint_keys (key, first_seen_at, post_id, simhash) VALUES `+
+			strings.Repeat("(?, ?, ?, ?), ", len(chunk)-1)+`(?, ?, ?, ?)`, args...); err != nil {
 			return err
 		}
 	}
@@ -113,12 +114,12 @@ func (t *txn) GroupingVersion(ctx context.Context) (int64, error) {
 	return groupingVersion(ctx, t.tx)
 }
 
-func (t *txn) FingerprintCandidates(ctx context.Context, keys []string, since time.Time) (store.Candidates, error) {
-	return fingerprintCandidates(ctx, t.tx, keys, since)
+func (t *txn) FingerprintCandidates(ctx context.Context, q store.CandidateQuery) (store.Candidates, error) {
+	return fingerprintCandidates(ctx, t.tx, q)
 }
 
-func (s *Store) FingerprintCandidates(ctx context.Context, keys []string, since time.Time) (store.Candidates, error) {
-	return fingerprintCandidates(ctx, s.r, keys, since)
+func (s *Store) FingerprintCandidates(ctx context.Context, q store.CandidateQuery) (store.Candidates, error) {
+	return fingerprintCandidates(ctx, s.r, q)
 }
 
 // querier is a pool or a transaction.
@@ -135,38 +136,61 @@ func groupingVersion(ctx context.Context, q querier) (int64, error) {
 	return v, nil
 }
 
-// fingerprintCandidates reads the version before the fingerprints: a
-// change committed in between moves the version past the one returned, so
-// the caller's check inside its transaction errs towards looking again.
-func fingerprintCandidates(ctx context.Context, q querier, keys []string, since time.Time) (store.Candidates, error) {
+// fingerprintCandidates reads the version before anything else: a change
+// committed in between moves the version past the one returned, so the
+// caller's check inside its transaction errs towards looking again. The
+// keys are read from the index alone (with each post's SimHash), and only
+// the posts that pass are read in full.
+func fingerprintCandidates(ctx context.Context, q querier, cq store.CandidateQuery) (store.Candidates, error) {
 	var c store.Candidates
 	var err error
 	if c.Version, err = groupingVersion(ctx, q); err != nil {
 		return c, err
 	}
+	var ids []int64
 	seen := map[int64]bool{}
-	for chunk := range slices.Chunk(distinct(keys), maxKeysPerStatement) {
-		args := make([]any, 0, len(chunk)+2)
-		for _, k := range chunk {
-			args = append(args, k)
+	for _, group := range []struct {
+		keys  []string
+		bands bool
+	}{{cq.Bands, true}, {cq.Names, false}} {
+		err := eachKeyChunk(group.keys, func(marks string, keys []any) error {
+			rows, err := q.QueryContext(ctx, `SELECT post_id, simhash FROM fingerprint_keys
+				WHERE key IN (`+marks+`) AND first_seen_at >= ?`, append(keys, cq.Since.UnixMilli())...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var id, h int64
+				if err := rows.Scan(&id, &h); err != nil {
+					return err
+				}
+				if seen[id] || group.bands && bits.OnesCount64(uint64(h)^cq.SimHash) > cq.Distance {
+					continue
+				}
+				seen[id] = true
+				ids = append(ids, id)
+			}
+			return rows.Err()
+		})
+		if err != nil {
+			return c, fmt.Errorf("查找候选帖子: %w", err)
 		}
-		args = append(args, since.UnixMilli(), store.StatusClosed)
+	}
+	for chunk := range slices.Chunk(ids, maxKeysPerStatement) {
+		args := make([]any, 0, len(chunk)+1)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
 		rows, err := q.QueryContext(ctx, `SELECT f.post_id, ip.incident_id, f.simhash, f.entities, f.terms, f.first_seen_at
 			FROM post_fingerprints f JOIN incident_posts ip ON ip.post_id = f.post_id
 			JOIN incidents i ON i.id = ip.incident_id
-			WHERE f.post_id IN (SELECT post_id FROM fingerprint_keys
-				WHERE key IN (?`+strings.Repeat(", ?", len(chunk)-1)+`) AND first_seen_at >= ?)
-			  AND i.status <> ?`, args...)
+			WHERE f.post_id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`) AND i.status <> ?`,
+			append(args, store.StatusClosed)...)
 		if err != nil {
 			return c, fmt.Errorf("读取候选帖子指纹: %w", err)
 		}
-		err = scanFingerprints(rows, func(f store.Fingerprint) {
-			if !seen[f.PostID] {
-				seen[f.PostID] = true
-				c.Fingerprints = append(c.Fingerprints, f)
-			}
-		})
-		if err != nil {
+		if err := scanFingerprints(rows, func(f store.Fingerprint) { c.Fingerprints = append(c.Fingerprints, f) }); err != nil {
 			return c, err
 		}
 	}
@@ -174,6 +198,21 @@ func fingerprintCandidates(ctx context.Context, q querier, keys []string, since 
 		return cmp.Or(a.FirstSeenAt.Compare(b.FirstSeenAt), cmp.Compare(a.PostID, b.PostID))
 	})
 	return c, nil
+}
+
+// eachKeyChunk calls fn with the distinct keys in chunks a statement can
+// bind, and the placeholders for them.
+func eachKeyChunk(keys []string, fn func(marks string, keys []any) error) error {
+	for chunk := range slices.Chunk(distinct(keys), maxKeysPerStatement) {
+		args := make([]any, len(chunk))
+		for i, k := range chunk {
+			args[i] = k
+		}
+		if err := fn("?"+strings.Repeat(", ?", len(chunk)-1), args); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // scanFingerprints decodes rows of (post_id, incident_id, simhash,

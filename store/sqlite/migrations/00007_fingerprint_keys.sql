@@ -5,11 +5,14 @@
 --   b<n>:<hex>  band n (bits 16n..16n+15) of a non-zero SimHash, as 4 hex digits;
 --   e:<name>    each institution or place name;
 --   s:<suffix>  each proper suffix of a name of at least 4 characters.
--- first_seen_at (the post's) lets a lookup read only the grouping window.
+-- first_seen_at (the post's) lets a lookup read only the grouping window;
+-- simhash (the post's) lets it pass over band hits too far apart without
+-- reading the fingerprint.
 CREATE TABLE fingerprint_keys (
     key           TEXT NOT NULL,
     first_seen_at INTEGER NOT NULL,
     post_id       INTEGER NOT NULL REFERENCES posts (id),
+    simhash       INTEGER NOT NULL,
     PRIMARY KEY (key, first_seen_at, post_id)
 ) WITHOUT ROWID;
 CREATE INDEX fingerprint_keys_post ON fingerprint_keys (post_id);
@@ -25,26 +28,26 @@ INSERT INTO grouping_version (id, version) VALUES (1, 0);
 
 -- Every stored fingerprint, not only those of open incidents: a reopened
 -- incident's posts are candidates again.
-INSERT INTO fingerprint_keys (key, first_seen_at, post_id)
-SELECT printf('b%d:%04x', b.n, (f.simhash >> (16 * b.n)) & 65535), f.first_seen_at, f.post_id
+INSERT INTO fingerprint_keys (key, first_seen_at, post_id, simhash)
+SELECT printf('b%d:%04x', b.n, (f.simhash >> (16 * b.n)) & 65535), f.first_seen_at, f.post_id, f.simhash
 FROM post_fingerprints f, (SELECT 0 AS n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) b
 WHERE f.simhash <> 0
 ON CONFLICT DO NOTHING;
 
-INSERT INTO fingerprint_keys (key, first_seen_at, post_id)
-SELECT 'e:' || e.value, f.first_seen_at, f.post_id
+INSERT INTO fingerprint_keys (key, first_seen_at, post_id, simhash)
+SELECT 'e:' || e.value, f.first_seen_at, f.post_id, f.simhash
 FROM post_fingerprints f, json_each(f.entities) e
 WHERE true
 ON CONFLICT DO NOTHING;
 
-INSERT INTO fingerprint_keys (key, first_seen_at, post_id)
-WITH RECURSIVE suffixes (post_id, first_seen_at, suffix) AS (
-    SELECT f.post_id, f.first_seen_at, substr(e.value, 2)
+INSERT INTO fingerprint_keys (key, first_seen_at, post_id, simhash)
+WITH RECURSIVE suffixes (post_id, first_seen_at, simhash, suffix) AS (
+    SELECT f.post_id, f.first_seen_at, f.simhash, substr(e.value, 2)
     FROM post_fingerprints f, json_each(f.entities) e WHERE length(e.value) >= 5
     UNION ALL
-    SELECT post_id, first_seen_at, substr(suffix, 2) FROM suffixes WHERE length(suffix) >= 5
+    SELECT post_id, first_seen_at, simhash, substr(suffix, 2) FROM suffixes WHERE length(suffix) >= 5
 )
-SELECT 's:' || suffix, first_seen_at, post_id FROM suffixes
+SELECT 's:' || suffix, first_seen_at, post_id, simhash FROM suffixes
 WHERE true
 ON CONFLICT DO NOTHING;
 

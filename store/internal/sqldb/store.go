@@ -466,12 +466,15 @@ func (t *txn) IncidentOfPost(ctx context.Context, postID int64) (store.Incident,
 }
 
 func (t *txn) FindRelatedIncident(ctx context.Context, p store.Post, since time.Time) (store.Incident, bool, error) {
+	// The posts come first, each from its own index: a plan that starts
+	// from the incidents reads every open one.
 	i, err := scanIncident(t.tx.QueryRowContext(ctx, `SELECT `+prefixed("i", incidentCols)+`
-		FROM incidents i JOIN incident_posts ip ON ip.incident_id = i.id JOIN posts p ON p.id = ip.post_id
-		WHERE i.status <> ? AND i.first_seen_at >= ? AND p.id <> ?
-		  AND (p.content_hash = ? OR (? <> '' AND p.title_key = ?))
+		FROM posts p JOIN incident_posts ip ON ip.post_id = p.id JOIN incidents i ON i.id = ip.incident_id
+		WHERE p.id IN (SELECT id FROM posts WHERE content_hash = ?
+			UNION SELECT id FROM posts WHERE title_key = ? AND title_key <> '')
+		  AND p.id <> ? AND i.status <> ? AND i.first_seen_at >= ?
 		ORDER BY i.first_seen_at DESC LIMIT 1`,
-		store.StatusClosed, since.UnixMilli(), p.ID, p.ContentHash, p.TitleKey, p.TitleKey))
+		p.ContentHash, p.TitleKey, p.ID, store.StatusClosed, since.UnixMilli()))
 	if errors.Is(err, sql.ErrNoRows) {
 		return i, false, nil
 	}

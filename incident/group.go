@@ -442,10 +442,22 @@ func partOfAny(t string, names []string) bool {
 // within distance d agree exactly in some band when d < simHashBands, and
 // in general differ in at most d/simHashBands bits of some band
 // (pigeonhole), so a lookup of each band's neighbours within that radius
-// finds every near-duplicate.
+// finds every near-duplicate. Band b takes every fourth bit from bit b: the
+// bits FNV-1a mixes poorly for short words (about 26 to 39) are nearly
+// constant over posts and would make a band of adjacent bits match many
+// posts by chance; interleaved, each band gets a few of them.
 const simHashBands = 4
 
-func bandKey(band int, v uint16) string { return fmt.Sprintf("b%d:%04x", band, v) }
+// band returns band b of h.
+func band(h uint64, b int) uint16 {
+	var v uint16
+	for j := range 16 {
+		v |= uint16(h>>(simHashBands*j+b)&1) << j
+	}
+	return v
+}
+
+func bandKey(b int, v uint16) string { return fmt.Sprintf("b%d:%04x", b, v) }
 
 // IndexKeys are the keys a fingerprint is stored under (store
 // Fingerprint.Keys), so that filing reads only the posts a new post can
@@ -457,7 +469,7 @@ func IndexKeys(fp store.Fingerprint) []string {
 	var keys []string
 	if fp.SimHash != 0 {
 		for b := range simHashBands {
-			keys = append(keys, bandKey(b, uint16(fp.SimHash>>(16*b))))
+			keys = append(keys, bandKey(b, band(fp.SimHash, b)))
 		}
 	}
 	for _, e := range fp.Entities {
@@ -480,7 +492,7 @@ func (s *Service) candidateQuery(fp store.Fingerprint) store.CandidateQuery {
 	if fp.SimHash != 0 && s.policy.SimHashDistance >= 0 {
 		radius := s.policy.SimHashDistance / simHashBands
 		for b := range simHashBands {
-			for _, v := range within(uint16(fp.SimHash>>(16*b)), radius) {
+			for _, v := range within(band(fp.SimHash, b), radius) {
 				q.Bands = append(q.Bands, bandKey(b, v))
 			}
 		}

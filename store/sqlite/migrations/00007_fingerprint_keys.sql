@@ -2,7 +2,8 @@
 -- Filing looks up the posts a new post could join by key instead of
 -- reading every open incident's fingerprint (issue 10). A post is indexed
 -- under (incident.IndexKeys, which this backfill must match):
---   b<n>:<hex>  band n (bits 16n..16n+15) of a non-zero SimHash, as 4 hex digits;
+--   b<n>:<hex>  band n of a non-zero SimHash (its bits n, n+4, ..., n+60 as the
+--               bits 0..15 of a number), as 4 hex digits;
 --   e:<name>    each institution or place name;
 --   s:<suffix>  each proper suffix of a name of at least 4 characters.
 -- first_seen_at (the post's) lets a lookup read only the grouping window;
@@ -29,7 +30,9 @@ INSERT INTO grouping_version (id, version) VALUES (1, 0);
 -- Every stored fingerprint, not only those of open incidents: a reopened
 -- incident's posts are candidates again.
 INSERT INTO fingerprint_keys (key, first_seen_at, post_id, simhash)
-SELECT printf('b%d:%04x', b.n, (f.simhash >> (16 * b.n)) & 65535), f.first_seen_at, f.post_id, f.simhash
+WITH RECURSIVE bit (j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM bit WHERE j < 15)
+SELECT printf('b%d:%04x', b.n, (SELECT sum(((f.simhash >> (4 * bit.j + b.n)) & 1) << bit.j) FROM bit)),
+       f.first_seen_at, f.post_id, f.simhash
 FROM post_fingerprints f, (SELECT 0 AS n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) b
 WHERE f.simhash <> 0
 ON CONFLICT DO NOTHING;

@@ -221,14 +221,22 @@ func TestShortPostsAreNeverNearDuplicates(t *testing.T) {
 	}
 }
 
-// lookupCounter counts the candidate lookups made inside write transactions.
+// lookupCounter counts the candidate lookups made inside write
+// transactions, and the candidates all lookups return.
 type lookupCounter struct {
 	store.Store
-	inTx int
+	inTx  int
+	found int
 }
 
 func (l *lookupCounter) InTx(ctx context.Context, fn func(store.Tx) error) error {
 	return l.Store.InTx(ctx, func(tx store.Tx) error { return fn(countingTx{tx, l}) })
+}
+
+func (l *lookupCounter) FingerprintCandidates(ctx context.Context, q store.CandidateQuery) (store.Candidates, error) {
+	c, err := l.Store.FingerprintCandidates(ctx, q)
+	l.found += len(c.Fingerprints)
+	return c, err
 }
 
 type countingTx struct {
@@ -238,7 +246,9 @@ type countingTx struct {
 
 func (c countingTx) FingerprintCandidates(ctx context.Context, q store.CandidateQuery) (store.Candidates, error) {
 	c.l.inTx++
-	return c.Tx.FingerprintCandidates(ctx, q)
+	f, err := c.Tx.FingerprintCandidates(ctx, q)
+	c.l.found += len(f.Fingerprints)
+	return f, err
 }
 
 // TestPreparedFilingMatchesFilingUnderTheLock: candidates read before the

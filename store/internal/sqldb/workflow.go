@@ -153,7 +153,7 @@ func fingerprintCandidates(ctx context.Context, q querier, cq store.CandidateQue
 		keys  []string
 		bands bool
 	}{{cq.Bands, true}, {cq.Names, false}} {
-		err := eachKeyChunk(group.keys, func(marks string, keys []any) error {
+		err := eachChunk(distinct(group.keys), func(marks string, keys []any) error {
 			rows, err := q.QueryContext(ctx, `SELECT post_id, simhash FROM fingerprint_keys
 				WHERE key IN (`+marks+`) AND first_seen_at >= ?`, append(keys, cq.Since.UnixMilli())...)
 			if err != nil {
@@ -177,22 +177,18 @@ func fingerprintCandidates(ctx context.Context, q querier, cq store.CandidateQue
 			return c, fmt.Errorf("查找候选帖子: %w", err)
 		}
 	}
-	for chunk := range slices.Chunk(ids, maxKeysPerStatement) {
-		args := make([]any, 0, len(chunk)+1)
-		for _, id := range chunk {
-			args = append(args, id)
-		}
+	err = eachChunk(ids, func(marks string, ids []any) error {
 		rows, err := q.QueryContext(ctx, `SELECT f.post_id, ip.incident_id, f.simhash, f.entities, f.terms, f.first_seen_at
 			FROM post_fingerprints f JOIN incident_posts ip ON ip.post_id = f.post_id
 			JOIN incidents i ON i.id = ip.incident_id
-			WHERE f.post_id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`) AND i.status <> ?`,
-			append(args, store.StatusClosed)...)
+			WHERE f.post_id IN (`+marks+`) AND i.status <> ?`, append(ids, store.StatusClosed)...)
 		if err != nil {
-			return c, fmt.Errorf("读取候选帖子指纹: %w", err)
+			return fmt.Errorf("读取候选帖子指纹: %w", err)
 		}
-		if err := scanFingerprints(rows, func(f store.Fingerprint) { c.Fingerprints = append(c.Fingerprints, f) }); err != nil {
-			return c, err
-		}
+		return scanFingerprints(rows, func(f store.Fingerprint) { c.Fingerprints = append(c.Fingerprints, f) })
+	})
+	if err != nil {
+		return c, err
 	}
 	slices.SortFunc(c.Fingerprints, func(a, b store.Fingerprint) int {
 		return cmp.Or(a.FirstSeenAt.Compare(b.FirstSeenAt), cmp.Compare(a.PostID, b.PostID))
@@ -200,13 +196,13 @@ func fingerprintCandidates(ctx context.Context, q querier, cq store.CandidateQue
 	return c, nil
 }
 
-// eachKeyChunk calls fn with the distinct keys in chunks a statement can
-// bind, and the placeholders for them.
-func eachKeyChunk(keys []string, fn func(marks string, keys []any) error) error {
-	for chunk := range slices.Chunk(distinct(keys), maxKeysPerStatement) {
+// eachChunk calls fn with xs in chunks a statement can bind, and the
+// placeholders for them.
+func eachChunk[T any](xs []T, fn func(marks string, args []any) error) error {
+	for chunk := range slices.Chunk(xs, maxKeysPerStatement) {
 		args := make([]any, len(chunk))
-		for i, k := range chunk {
-			args[i] = k
+		for i, x := range chunk {
+			args[i] = x
 		}
 		if err := fn("?"+strings.Repeat(", ?", len(chunk)-1), args); err != nil {
 			return err

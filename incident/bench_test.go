@@ -214,15 +214,15 @@ func seedOpenIncidents(b *testing.B, st benchStore, svc *incident.Service, n int
 			tj, _ := json.Marshal(fp.Terms)
 			fps = append(fps, id, int64(fp.SimHash), string(ej), string(tj), at)
 			for _, k := range incident.IndexKeys(fp) {
-				keys = append(keys, k, at, id, int64(fp.SimHash))
+				keys = append(keys, k, at, id, int64(fp.SimHash), 1)
 			}
 		}
 		insert("posts", "id, source, url, title, body, first_seen_at, fetched_at, content_hash, title_key, graded_hash", 10, posts)
 		insert("incidents", "id, number, title, category, level, status, source, first_seen_at, last_post_at, post_count, followup_due_at, updated_at", 12, incs)
 		insert("incident_posts", "incident_id, post_id, reason, joined_at", 4, links)
 		insert("post_fingerprints", "post_id, simhash, entities, terms, first_seen_at", 5, fps)
-		for k := 0; k < len(keys); k += 4 * rows {
-			insert("fingerprint_keys", "key, first_seen_at, post_id, simhash", 4, keys[k:min(k+4*rows, len(keys))])
+		for k := 0; k < len(keys); k += 5 * rows {
+			insert("fingerprint_keys", "key, first_seen_at, post_id, simhash, open", 5, keys[k:min(k+5*rows, len(keys))])
 		}
 	}
 }

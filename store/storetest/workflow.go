@@ -215,6 +215,21 @@ func testFingerprints(t *testing.T, s store.Store) {
 	if err != nil || len(got.Fingerprints) != 0 || got.Version == v {
 		t.Errorf("after closing: %+v, %v; want no candidates and a new version", got, err)
 	}
+	// Reopened, its posts are candidates again; an edited post of a closed
+	// incident is not one.
+	incC.Status, incC.ClosedAt = store.StatusOpen, time.Time{}
+	if err := s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.UpdateIncident(ctx, incC); err != nil {
+			return err
+		}
+		return tx.SaveFingerprint(ctx, store.Fingerprint{PostID: closed.ID, SimHash: 4, Keys: []string{"z", "w"}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.FingerprintCandidates(ctx, store.CandidateQuery{Since: since, Names: []string{"z", "w"}})
+	if err != nil || !slices.Equal(ids(got.Fingerprints), []int64{c.ID}) {
+		t.Errorf("after reopening: %v, %v; want post %d only", ids(got.Fingerprints), err, c.ID)
+	}
 }
 
 func testFalsePositives(t *testing.T, s store.Store) {

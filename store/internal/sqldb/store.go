@@ -505,6 +505,12 @@ func (t *txn) CreateIncident(ctx context.Context, inc *store.Incident) error {
 }
 
 func (t *txn) UpdateIncident(ctx context.Context, inc store.Incident) error {
+	var was string
+	if err := t.tx.QueryRowContext(ctx, `SELECT status FROM incidents WHERE id = ?`, inc.ID).Scan(&was); errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("更新事件 %s: %w", inc.Number, store.ErrNotFound)
+	} else if err != nil {
+		return fmt.Errorf("更新事件 %s: %w", inc.Number, err)
+	}
 	r, err := t.tx.ExecContext(ctx, `UPDATE incidents SET title = ?, category = ?, level = ?,
 		status = ?, source = ?, last_post_at = ?, post_count = ?, ack_due_at = ?, followup_due_at = ?,
 		acked_at = ?, followed_up_at = ?, closed_at = ?, updated_at = ?, `+workflowSets+` WHERE id = ?`,
@@ -516,6 +522,9 @@ func (t *txn) UpdateIncident(ctx context.Context, inc store.Incident) error {
 	}
 	if n, _ := r.RowsAffected(); n == 0 {
 		return fmt.Errorf("更新事件 %s: %w", inc.Number, store.ErrNotFound)
+	}
+	if err := t.reindexIncident(ctx, inc.ID, was, inc.Status); err != nil {
+		return err
 	}
 	return t.touchGrouping(ctx) // the status decides whether its posts are candidates
 }

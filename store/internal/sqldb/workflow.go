@@ -79,20 +79,50 @@ func (t *txn) SaveFingerprint(ctx context.Context, f store.Fingerprint) error {
 // PostgreSQL both limit the parameters of a statement).
 const maxKeysPerStatement = 300
 
-// indexFingerprint replaces the keys a post is indexed under.
+// indexFingerprint replaces the keys a post is indexed under, open unless
+// the post belongs to a closed incident (an edited post of one).
 func (t *txn) indexFingerprint(ctx context.Context, f store.Fingerprint, first int64) error {
 	if _, err := t.tx.ExecContext(ctx, `DELETE FROM fingerprint_keys WHERE post_id = ?`, f.PostID); err != nil {
 		return err
 	}
+	var status string
+	err := t.tx.QueryRowContext(ctx, `SELECT i.status FROM incident_posts ip JOIN incidents i ON i.id = ip.incident_id
+		WHERE ip.post_id = ?`, f.PostID).Scan(&status)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	open := openFlag(status)
 	for chunk := range slices.Chunk(distinct(f.Keys), maxKeysPerStatement) {
-		args := make([]any, 0, 4*len(chunk))
+		args := make([]any, 0, 5*len(chunk))
 		for _, k := range chunk {
-			args = append(args, k, first, f.PostID, int64(f.SimHash))
+			args = append(args, k, first, f.PostID, int64(f.SimHash), open)
 		}
-		if _, err := t.tx.ExecContext(ctx, `INSERT INTO fingerprint_keys (key, first_seen_at, post_id, simhash) VALUES `+
-			strings.Repeat("(?, ?, ?, ?), ", len(chunk)-1)+`(?, ?, ?, ?)`, args...); err != nil {
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO fingerprint_keys (key, first_seen_at, post_id, simhash, open) VALUES `+
+			strings.Repeat("(?, ?, ?, ?, ?), ", len(chunk)-1)+`(?, ?, ?, ?, ?)`, args...); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// openFlag is fingerprint_keys.open for an incident status.
+func openFlag(status string) int {
+	if status == store.StatusClosed {
+		return 0
+	}
+	return 1
+}
+
+// reindexIncident marks the keys of an incident's posts open or closed
+// when its status moved from or to closed.
+func (t *txn) reindexIncident(ctx context.Context, incidentID int64, was, is string) error {
+	if openFlag(was) == openFlag(is) {
+		return nil
+	}
+	_, err := t.tx.ExecContext(ctx, `UPDATE fingerprint_keys SET open = ?
+		WHERE post_id IN (SELECT post_id FROM incident_posts WHERE incident_id = ?)`, openFlag(is), incidentID)
+	if err != nil {
+		return fmt.Errorf("更新事件 #%d 的指纹索引: %w", incidentID, err)
 	}
 	return nil
 }
@@ -155,7 +185,7 @@ func fingerprintCandidates(ctx context.Context, q querier, cq store.CandidateQue
 	}{{cq.Bands, true}, {cq.Names, false}} {
 		err := eachChunk(distinct(group.keys), func(marks string, keys []any) error {
 			rows, err := q.QueryContext(ctx, `SELECT post_id, simhash FROM fingerprint_keys
-				WHERE key IN (`+marks+`) AND first_seen_at >= ?`, append(keys, cq.Since.UnixMilli())...)
+				WHERE key IN (`+marks+`) AND open = 1 AND first_seen_at >= ?`, append(keys, cq.Since.UnixMilli())...)
 			if err != nil {
 				return err
 			}

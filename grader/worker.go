@@ -243,10 +243,16 @@ func (w *Worker) file(ctx context.Context, p store.Post, res classifier.Result) 
 	if res.Words != nil {
 		words = &incident.Words{Title: res.Words.Title, Body: res.Words.Body}
 	}
+	// The candidate incidents are read before the write transaction, so
+	// its lock is held for the few rows filing writes, not for the search.
+	pr, err := w.opts.Incidents.Prepare(ctx, p, g, words)
+	if err != nil {
+		return fmt.Errorf("帖子 %d（%s）: %w", p.ID, p.URL, err)
+	}
 	var out incident.Outcome
-	err := w.opts.Store.InTx(ctx, func(tx store.Tx) error {
+	err = w.opts.Store.InTx(ctx, func(tx store.Tx) error {
 		var err error
-		out, err = w.opts.Incidents.FileWords(ctx, tx, p, g, words)
+		out, err = w.opts.Incidents.FilePrepared(ctx, tx, p, g, pr)
 		return err
 	})
 	if err != nil {

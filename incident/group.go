@@ -437,3 +437,105 @@ func partOfAny(t string, names []string) bool {
 	}
 	return false
 }
+
+// The SimHash is indexed in simHashBands bands of 16 bits: two hashes
+// within distance d agree exactly in some band when d < simHashBands, and
+// in general differ in at most d/simHashBands bits of some band
+// (pigeonhole), so a lookup of each band's neighbours within that radius
+// finds every near-duplicate. Band b takes every fourth bit from bit b: the
+// bits FNV-1a mixes poorly for short words (about 26 to 39) are nearly
+// constant over posts and would make a band of adjacent bits match many
+// posts by chance; interleaved, each band gets a few of them.
+const simHashBands = 4
+
+// band returns band b of h.
+func band(h uint64, b int) uint16 {
+	var v uint16
+	for j := range 16 {
+		v |= uint16(h>>(simHashBands*j+b)&1) << j
+	}
+	return v
+}
+
+func bandKey(b int, v uint16) string { return fmt.Sprintf("b%d:%04x", b, v) }
+
+// IndexKeys are the keys a fingerprint is stored under (store
+// Fingerprint.Keys), so that filing reads only the posts a new post can
+// match: the bands of its SimHash (none for SimHash 0, which never
+// matches) and its names, each also under its proper suffixes of at least
+// four characters (sameEntity). Migration 00007 computes the same keys in
+// SQL for fingerprints stored before it.
+func IndexKeys(fp store.Fingerprint) []string {
+	var keys []string
+	if fp.SimHash != 0 {
+		for b := range simHashBands {
+			keys = append(keys, bandKey(b, band(fp.SimHash, b)))
+		}
+	}
+	for _, e := range fp.Entities {
+		keys = append(keys, "e:"+e)
+		for _, s := range longSuffixes(e) {
+			keys = append(keys, "s:"+s)
+		}
+	}
+	return keys
+}
+
+// candidateQuery names the stored posts fp could match (a superset: each
+// found fingerprint is then checked in full): those sharing a SimHash band
+// within the policy's distance, and those with a name matching one of fp's.
+// A name f matches a stored name e when e = f ("e:f"), e ends with f of at
+// least four characters ("s:f"), or f ends with e of at least four
+// characters ("e:" + that suffix of f).
+func (s *Service) candidateQuery(fp store.Fingerprint) store.CandidateQuery {
+	q := store.CandidateQuery{SimHash: fp.SimHash, Distance: s.policy.SimHashDistance}
+	if fp.SimHash != 0 && s.policy.SimHashDistance >= 0 {
+		radius := s.policy.SimHashDistance / simHashBands
+		for b := range simHashBands {
+			for _, v := range within(band(fp.SimHash, b), radius) {
+				q.Bands = append(q.Bands, bandKey(b, v))
+			}
+		}
+	}
+	if s.policy.EventWindow > 0 {
+		for _, f := range fp.Entities {
+			q.Names = append(q.Names, "e:"+f, "s:"+f)
+			for _, suf := range longSuffixes(f) {
+				q.Names = append(q.Names, "e:"+suf)
+			}
+		}
+	}
+	return q
+}
+
+// longSuffixes are the proper suffixes of name of at least four characters.
+func longSuffixes(name string) []string {
+	var out []string
+	for i := range name {
+		if i > 0 && utf8.RuneCountInString(name[i:]) >= 4 {
+			out = append(out, name[i:])
+		}
+	}
+	return out
+}
+
+// within returns the 16-bit values within Hamming distance radius of v.
+func within(v uint16, radius int) []uint16 {
+	out := []uint16{v}
+	if radius <= 0 {
+		return out
+	}
+	// Flip bits only above the highest one flipped so far: each set once.
+	var flip func(x uint16, from, left int)
+	flip = func(x uint16, from, left int) {
+		for i := from; i < 16; i++ {
+			y := x ^ 1<<i
+			out = append(out, y)
+			if left > 1 {
+				flip(y, i+1, left-1)
+			}
+		}
+	}
+	flip(v, 0, radius)
+	return out
+}

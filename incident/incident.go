@@ -142,6 +142,59 @@ func (s *Service) File(ctx context.Context, tx store.Tx, p store.Post, g store.G
 // FileWords is File with the post's words from grading (see
 // FingerprintWords); nil w means split the text here.
 func (s *Service) FileWords(ctx context.Context, tx store.Tx, p store.Post, g store.Grade, w *Words) (Outcome, error) {
+	return s.FilePrepared(ctx, tx, p, g, s.prepare(p, g, w))
+}
+
+// Prepared is what Prepare works out for a post before its transaction.
+type Prepared struct {
+	postID int64
+	fp     store.Fingerprint
+	ok     bool // fp is computed (the grade files the post)
+	query  store.CandidateQuery
+	// The candidates read outside the transaction for posts first seen at
+	// or after since; read is false when none were read.
+	read  bool
+	since time.Time
+	cands store.Candidates
+}
+
+// Prepare does, outside any transaction, the part of filing that does not
+// write: it computes p's fingerprint and reads the open incidents p could
+// join (store FingerprintCandidates, on the readers). FilePrepared then
+// holds the write lock only to check that nothing it read has changed
+// since (the grouping version) and to write; a changed store makes it look
+// again inside the transaction, so the outcome is always that of filing
+// under the lock. Nothing is read for a grade that files nothing.
+func (s *Service) Prepare(ctx context.Context, p store.Post, g store.Grade, w *Words) (Prepared, error) {
+	pr := s.prepare(p, g, w)
+	if !pr.ok || pr.query.Empty() {
+		return pr, nil
+	}
+	since := s.candidatesSince(s.now())
+	pr.query.Since = since
+	c, err := s.st.FingerprintCandidates(ctx, pr.query)
+	if err != nil {
+		return pr, err
+	}
+	pr.read, pr.since, pr.cands = true, since, c
+	return pr, nil
+}
+
+// prepare computes p's fingerprint and lookup keys when g files it.
+func (s *Service) prepare(p store.Post, g store.Grade, w *Words) Prepared {
+	pr := Prepared{postID: p.ID}
+	if !g.Relevant || !taxonomy.ValidLevel(g.Level) {
+		return pr
+	}
+	pr.fp, pr.ok = s.FingerprintWords(p, w), true
+	pr.fp.Keys = IndexKeys(pr.fp)
+	pr.query = s.candidateQuery(pr.fp)
+	return pr
+}
+
+// FilePrepared is FileWords with the fingerprint and candidates Prepare
+// found for p (a Prepared of another post is ignored).
+func (s *Service) FilePrepared(ctx context.Context, tx store.Tx, p store.Post, g store.Grade, pr Prepared) (Outcome, error) {
 	var out Outcome
 	if err := tx.SaveGrade(ctx, g); err != nil {
 		return out, err
@@ -149,13 +202,17 @@ func (s *Service) FileWords(ctx context.Context, tx store.Tx, p store.Post, g st
 	if !g.Relevant || !taxonomy.ValidLevel(g.Level) {
 		return out, nil
 	}
+	if !pr.ok || pr.postID != p.ID {
+		pr = s.prepare(p, g, nil)
+	}
 	now := s.now()
 	first := p.FirstSeenAt
 	if first.IsZero() {
 		first = now
 		p.FirstSeenAt = now
 	}
-	fp := s.FingerprintWords(p, w)
+	fp := pr.fp
+	fp.FirstSeenAt = first
 	inc, found, err := tx.IncidentOfPost(ctx, p.ID)
 	if err != nil {
 		return out, err
@@ -172,7 +229,7 @@ func (s *Service) FileWords(ctx context.Context, tx store.Tx, p store.Post, g st
 		}
 		return out, err
 	}
-	m, found, err := s.related(ctx, tx, p, fp, now)
+	m, found, err := s.related(ctx, tx, p, fp, pr, now)
 	if err != nil {
 		return out, err
 	}
@@ -243,14 +300,14 @@ func (s *Service) FileWords(ctx context.Context, tx store.Tx, p store.Post, g st
 
 // related finds the open incident p belongs to: a repost by content hash or
 // title key first (the store's index), then a near-duplicate by SimHash,
-// then a post about the same event.
-func (s *Service) related(ctx context.Context, tx store.Tx, p store.Post, fp store.Fingerprint, now time.Time) (match, bool, error) {
+// then a post about the same event, among the candidates the fingerprint
+// index gives (candidates).
+func (s *Service) related(ctx context.Context, tx store.Tx, p store.Post, fp store.Fingerprint, pr Prepared, now time.Time) (match, bool, error) {
 	inc, found, err := tx.FindRelatedIncident(ctx, p, now.Add(-s.policy.GroupWindow))
 	if err != nil || found {
 		return match{inc.ID, relatedReason(inc, p)}, found, err
 	}
-	since := now.Add(-max(s.policy.GroupWindow, s.policy.EventWindow))
-	cands, err := tx.RecentFingerprints(ctx, since)
+	cands, err := s.candidates(ctx, tx, pr, now)
 	if err != nil {
 		return match{}, false, err
 	}
@@ -269,6 +326,41 @@ func (s *Service) related(ctx context.Context, tx store.Tx, p store.Post, fp sto
 		}
 	}
 	return match{}, false, nil
+}
+
+// candidatesSince is how far back the posts lie that a post filed at now
+// can join.
+func (s *Service) candidatesSince(now time.Time) time.Time {
+	return now.Add(-max(s.policy.GroupWindow, s.policy.EventWindow))
+}
+
+// candidates returns the fingerprints of the open incidents' posts that
+// pr's post can match, oldest first: the ones Prepare read when the
+// grouping version shows nothing changed since (and its window covers
+// now's), else a lookup inside tx.
+func (s *Service) candidates(ctx context.Context, tx store.Tx, pr Prepared, now time.Time) ([]store.Fingerprint, error) {
+	if pr.query.Empty() {
+		return nil, nil // no SimHash, no name: nothing can match
+	}
+	since := s.candidatesSince(now)
+	if pr.read && !since.Before(pr.since) {
+		v, err := tx.GroupingVersion(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if v == pr.cands.Version {
+			out := pr.cands.Fingerprints[:0:0]
+			for _, c := range pr.cands.Fingerprints {
+				if !c.FirstSeenAt.Before(since) {
+					out = append(out, c)
+				}
+			}
+			return out, nil
+		}
+	}
+	pr.query.Since = since
+	c, err := tx.FingerprintCandidates(ctx, pr.query)
+	return c.Fingerprints, err
 }
 
 // burst raises inc one level when the posts it gathered within the burst

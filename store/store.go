@@ -297,6 +297,10 @@ type Store interface {
 	EngagementNorms(ctx context.Context, since time.Time) (map[string]Engagement, error)
 	// RuleFalsePositives returns the false-positive counts per rule, most first.
 	RuleFalsePositives(ctx context.Context) ([]RuleFalsePositives, error)
+	// FingerprintCandidates is Tx.FingerprintCandidates outside any
+	// transaction, on the readers: filing looks up the incidents a post
+	// can join before it takes the write lock (store/workflow.go).
+	FingerprintCandidates(ctx context.Context, q CandidateQuery) (Candidates, error)
 
 	Close() error
 }
@@ -329,9 +333,14 @@ type Tx interface {
 
 	// SaveFingerprint stores (or replaces) the fingerprint of a post.
 	SaveFingerprint(ctx context.Context, f Fingerprint) error
-	// RecentFingerprints returns the fingerprints of posts first seen at or
-	// after since that belong to open incidents, oldest post first.
-	RecentFingerprints(ctx context.Context, since time.Time) ([]Fingerprint, error)
+	// FingerprintCandidates returns the fingerprints q names (see
+	// CandidateQuery), with the incident of each, oldest post first, each
+	// once; it reads only those posts, however many incidents are open.
+	FingerprintCandidates(ctx context.Context, q CandidateQuery) (Candidates, error)
+	// GroupingVersion is the version Candidates carry: it moves with every
+	// transaction that saves a fingerprint, attaches a post or updates an
+	// incident.
+	GroupingVersion(ctx context.Context) (int64, error)
 	IncidentByID(ctx context.Context, id int64) (Incident, error)
 	// CountIncidentPosts counts an incident's posts first seen at or after since.
 	CountIncidentPosts(ctx context.Context, incidentID int64, since time.Time) (int, error)

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"path"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pressly/goose/v3"
 
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/postgres/pgtest"
@@ -44,6 +47,23 @@ func TestEngine(t *testing.T) {
 		},
 		OpenReadOnly: func(ctx context.Context, dsn string) (store.Store, error) {
 			return OpenReadOnly(ctx, dsn, nil)
+		},
+		MigrateDown: func(ctx context.Context, dsn string, version int64) error {
+			db, err := open(ctx, dsn, false, 1)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			sub, err := fs.Sub(migrations, "migrations")
+			if err != nil {
+				return err
+			}
+			p, err := goose.NewProvider(goose.DialectPostgres, db, sub, goose.WithDisableGlobalRegistry(true))
+			if err != nil {
+				return err
+			}
+			_, err = p.DownTo(ctx, version)
+			return err
 		},
 	})
 }

@@ -2,13 +2,9 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"io/fs"
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/yuqing-bureau/yuqing/store"
 )
@@ -52,16 +48,11 @@ func TestBurstMigrationBackfillsStage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Put the database back to before migration 00005, as an upgrade finds
-	// it: later migrations rolled back first, then 00005 undone by hand.
-	downTo(t, path, 5)
-	if _, err := s.Exec(ctx, `DROP TABLE incident_bursts`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Exec(ctx, `DELETE FROM goose_db_version WHERE version_id = 5`); err != nil {
-		t.Fatal(err)
-	}
+	// Put the database back to before migration 00005, as an upgrade finds it.
 	s.Close()
+	if err := migrateDown(ctx, path, 4); err != nil {
+		t.Fatal(err)
+	}
 	if s, err = Open(ctx, path, nil); err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
@@ -81,26 +72,5 @@ func TestBurstMigrationBackfillsStage(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
-	}
-}
-
-// downTo rolls the database at path back to migration version v.
-func downTo(t *testing.T, path string, v int64) {
-	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.DownTo(context.Background(), v); err != nil {
-		t.Fatalf("roll back to %d: %v", v, err)
 	}
 }

@@ -32,6 +32,7 @@ func TestEngine(t *testing.T) {
 		OpenReadOnly: func(ctx context.Context, path string) (store.Store, error) {
 			return OpenReadOnly(ctx, path, nil)
 		},
+		MigrateDown: migrateDown,
 	})
 }
 

@@ -5,10 +5,13 @@ import (
 	"database/sql"
 	"fmt"
 	"io/fs"
+	"maps"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
@@ -27,6 +30,10 @@ type Engine struct {
 	New          func(t *testing.T) string
 	Open         func(ctx context.Context, addr string) (EngineStore, error)
 	OpenReadOnly func(ctx context.Context, addr string) (store.Store, error)
+	// MigrateDown migrates the closed database at addr down to version, as
+	// an older yuqing left it, for the tests of what migrations do to the
+	// data they find.
+	MigrateDown func(ctx context.Context, addr string, version int64) error
 }
 
 // RunEngine runs the engine tests.
@@ -36,6 +43,98 @@ func RunEngine(t *testing.T, e Engine) {
 	t.Run("AuditLogIsAppendOnly", func(t *testing.T) { testAuditLogAppendOnly(t, e) })
 	t.Run("ReadOnlyNeverWrites", func(t *testing.T) { testReadOnly(t, e) })
 	t.Run("ConcurrentFirstOpens", func(t *testing.T) { testConcurrentOpens(t, e) })
+	t.Run("FingerprintKeysBackfill", func(t *testing.T) { testFingerprintKeysBackfill(t, e) })
+}
+
+// testFingerprintKeysBackfill: migration 00007 indexes the fingerprints it
+// finds under exactly the keys filing gives new ones (incident.IndexKeys):
+// every lookup finds the same posts after the index is rebuilt in SQL.
+func testFingerprintKeysBackfill(t *testing.T, e Engine) {
+	ctx := context.Background()
+	addr := e.New(t)
+	s := open(t, e, addr)
+	fps := []store.Fingerprint{
+		{SimHash: 0xF00D_0000_0000_BEEF, Entities: []string{"鹤汀市安泰康复医院", "石屋村"}, Terms: []string{"挂床"}},
+		{SimHash: 0x0001_00a0_0b00_c000, Entities: []string{"安泰康复医院", "仁爱康复医院"}},
+		{SimHash: 0xF00D_1234_0000_0001, Entities: []string{"东湖社区"}},
+		{SimHash: 0, Entities: []string{"城关镇卫生院"}},
+		{SimHash: 0x8000_0000_0000_0000},
+	}
+	var probes []string
+	for i := range fps {
+		p := post(i + 1)
+		mustSave(t, s, p)
+		inc := fileNew(t, s, p, grade(p, 4), t0)
+		if i == 1 { // a closed incident's posts are indexed as closed
+			inc.Status, inc.ClosedAt = store.StatusClosed, t0
+			if err := s.InTx(ctx, func(tx store.Tx) error { return tx.UpdateIncident(ctx, inc) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fps[i].PostID, fps[i].Keys = p.ID, incident.IndexKeys(fps[i])
+		probes = append(probes, fps[i].Keys...)
+		for b := range 4 { // other bands, other values
+			probes = append(probes, fmt.Sprintf("b%d:%04x", b, uint16(fps[i].SimHash>>(16*((b+1)%4)))),
+				fmt.Sprintf("b%d:%04x", b, uint16(fps[i].SimHash>>(16*b))^1))
+		}
+		for _, n := range fps[i].Entities {
+			probes = append(probes, "s:"+n)
+			for j := range n {
+				probes = append(probes, "e:"+n[j:], "s:"+n[j:])
+			}
+		}
+	}
+	if err := s.InTx(ctx, func(tx store.Tx) error {
+		for _, f := range fps {
+			if err := tx.SaveFingerprint(ctx, f); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	found := func(s store.Store) map[string][]int64 {
+		t.Helper()
+		out := map[string][]int64{}
+		look := func(name string, q store.CandidateQuery) {
+			q.Since = t0.Add(-time.Hour)
+			c, err := s.FingerprintCandidates(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, f := range c.Fingerprints {
+				ids = append(ids, f.PostID)
+			}
+			out[name] = ids
+		}
+		for _, k := range probes {
+			look(k, store.CandidateQuery{Names: []string{k}})
+		}
+		for _, f := range fps { // the SimHash kept beside each key
+			look(fmt.Sprint("exactly ", f.SimHash), store.CandidateQuery{Bands: f.Keys, SimHash: f.SimHash})
+		}
+		return out
+	}
+	want := found(s)
+	for i, f := range fps {
+		for _, k := range f.Keys {
+			if slices.Contains(want[k], f.PostID) == (i == 1) {
+				t.Errorf("post %d found by its key %s: %v (the second post's incident is closed)", f.PostID, k, i != 1)
+			}
+		}
+		if got := want[fmt.Sprint("exactly ", f.SimHash)]; i != 1 && !slices.Equal(got, []int64{f.PostID}) {
+			t.Errorf("SimHash %x found posts %v, want %d", f.SimHash, got, f.PostID)
+		}
+	}
+	s.Close()
+	if err := e.MigrateDown(ctx, addr, 6); err != nil {
+		t.Fatal(err)
+	}
+	if got := found(open(t, e, addr)); !maps.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("after the backfill the keys find\n%v\nwant\n%v", got, want)
+	}
 }
 
 // testConcurrentOpens: processes starting together on a new database (two

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -76,15 +77,34 @@ func testWorkflowFields(t *testing.T, s store.Store) {
 
 func testFingerprints(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	old, a, b, closed := post(1), post(2), post(3), post(4)
+	old, a, b, closed, c := post(1), post(2), post(3), post(4), post(5)
 	old.FetchedAt = t0.Add(-96 * time.Hour)
-	for _, p := range []*store.Post{old, a, b, closed} {
+	c.FetchedAt = t0.Add(-time.Hour) // first seen before a and b: listed first
+	for _, p := range []*store.Post{old, a, b, closed, c} {
 		mustSave(t, s, p)
 	}
-	incOld := fileNew(t, s, old, grade(old, 4), old.FetchedAt)
+	version := func() int64 {
+		t.Helper()
+		var v int64
+		if err := s.InTx(ctx, func(tx store.Tx) (err error) { v, err = tx.GroupingVersion(ctx); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	v0 := version()
+	fileNew(t, s, old, grade(old, 4), old.FetchedAt)
 	inc := fileNew(t, s, a, grade(a, 4), t0)
 	incClosed := fileNew(t, s, closed, grade(closed, 4), t0)
+	incC := fileNew(t, s, c, grade(c, 4), c.FetchedAt)
+	if v1 := version(); v1 == v0 {
+		t.Errorf("attaching posts left the grouping version at %d", v0)
+	}
 	const high = uint64(0xF00D_0000_0000_BEEF) // top bit set: must survive a signed column
+	// Many keys, more than one statement binds at a time.
+	var many []string
+	for i := range 700 {
+		many = append(many, fmt.Sprintf("k%d", i))
+	}
 	err := s.InTx(ctx, func(tx store.Tx) error {
 		if err := tx.AttachPost(ctx, inc.ID, b.ID, "转帖", t0); err != nil {
 			return err
@@ -94,30 +114,73 @@ func testFingerprints(t *testing.T, s store.Store) {
 			return err
 		}
 		for _, f := range []store.Fingerprint{
-			{PostID: old.ID, SimHash: 1, Entities: []string{"康福医院"}},
-			{PostID: a.ID, SimHash: 2, Terms: []string{"挂床"}},
-			{PostID: b.ID, SimHash: 7, Entities: []string{"康福医院", "岚川市"}, Terms: []string{"挂床", "老人"}},
-			{PostID: closed.ID, SimHash: 4},
+			{PostID: old.ID, SimHash: 1, Entities: []string{"康福医院"}, Keys: []string{"x", "y"}},
+			{PostID: a.ID, SimHash: 2, Terms: []string{"挂床"}, Keys: []string{"y"}},
+			{PostID: b.ID, SimHash: 7, Entities: []string{"康福医院", "岚川市"}, Terms: []string{"挂床", "老人"}, Keys: []string{"x", "gone"}},
+			{PostID: closed.ID, SimHash: 4, Keys: []string{"x", "y"}},
+			{PostID: c.ID, SimHash: 5, Keys: append([]string{"z", "z"}, many...)},
 		} {
 			if err := tx.SaveFingerprint(ctx, f); err != nil {
 				return err
 			}
 		}
-		// Replacing a fingerprint (the post was edited) keeps one row.
+		// Replacing a fingerprint (the post was edited) keeps one row and
+		// replaces its keys.
 		return tx.SaveFingerprint(ctx, store.Fingerprint{PostID: b.ID, SimHash: high,
-			Entities: []string{"康福医院", "岚川市"}, Terms: []string{"挂床", "老人"}})
+			Entities: []string{"康福医院", "岚川市"}, Terms: []string{"挂床", "老人"}, Keys: []string{"x", "y"}})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = incOld
+	if err := s.InTx(ctx, func(tx store.Tx) error {
+		return tx.SaveFingerprint(ctx, store.Fingerprint{PostID: 9999, Keys: []string{"x"}})
+	}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("fingerprint of a missing post: %v, want ErrNotFound", err)
+	}
+	since := t0.Add(-72 * time.Hour)
+	ids := func(fps []store.Fingerprint) []int64 {
+		var out []int64
+		for _, f := range fps {
+			out = append(out, f.PostID)
+		}
+		return out
+	}
+	v := version()
+	for _, tc := range []struct {
+		q    store.CandidateQuery
+		want []int64
+	}{
+		{store.CandidateQuery{Names: []string{"x", "y"}}, []int64{a.ID, b.ID}}, // old post and closed incident excluded, b once
+		{store.CandidateQuery{Names: []string{"gone"}}, nil},                   // replaced
+		{store.CandidateQuery{Names: []string{"nothing"}}, nil},
+		{store.CandidateQuery{}, nil},
+		{store.CandidateQuery{Names: append([]string{"y"}, many[650:]...)}, []int64{c.ID, a.ID, b.ID}}, // oldest first across statements
+		{store.CandidateQuery{Names: []string{"z"}}, []int64{c.ID}},
+		// Band keys find only SimHashes within the distance: a's 2 is one
+		// bit from 3, b's is far.
+		{store.CandidateQuery{Bands: []string{"x", "y"}, SimHash: 3, Distance: 1}, []int64{a.ID}},
+		{store.CandidateQuery{Bands: []string{"x", "y"}, SimHash: 3, Distance: 0}, nil},
+		{store.CandidateQuery{Bands: []string{"x", "y"}, SimHash: high, Distance: 0}, []int64{b.ID}},
+		{store.CandidateQuery{Bands: []string{"x", "y"}, SimHash: 3, Distance: 1, Names: []string{"x"}}, []int64{a.ID, b.ID}},
+	} {
+		tc.q.Since = since
+		got, err := s.FingerprintCandidates(ctx, tc.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(ids(got.Fingerprints), tc.want) || got.Version != v {
+			t.Errorf("FingerprintCandidates(%.60v) = posts %v at version %d; want %v at %d", tc.q,
+				ids(got.Fingerprints), got.Version, tc.want, v)
+		}
+	}
 	err = s.InTx(ctx, func(tx store.Tx) error {
-		fps, err := tx.RecentFingerprints(ctx, t0.Add(-72*time.Hour))
+		got, err := tx.FingerprintCandidates(ctx, store.CandidateQuery{Since: since, Names: []string{"x", "y"}})
 		if err != nil {
 			return err
 		}
-		if len(fps) != 2 || fps[0].PostID != a.ID || fps[1].PostID != b.ID {
-			t.Fatalf("recent fingerprints %+v: want a and b only (old post and closed incident excluded)", fps)
+		fps := got.Fingerprints
+		if len(fps) != 2 || fps[0].PostID != a.ID || fps[1].PostID != b.ID || got.Version != v {
+			t.Fatalf("candidates in a transaction %+v: want a and b at version %d", got, v)
 		}
 		f := fps[1]
 		if f.SimHash != high || f.IncidentID != inc.ID || !f.FirstSeenAt.Equal(t0) ||
@@ -138,6 +201,34 @@ func testFingerprints(t *testing.T, s store.Store) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Reading moves nothing; closing an incident does, and its posts are
+	// no candidates any more.
+	if got := version(); got != v {
+		t.Errorf("reads moved the grouping version from %d to %d", v, got)
+	}
+	incC.Status, incC.ClosedAt = store.StatusClosed, t0
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.UpdateIncident(ctx, incC) }); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.FingerprintCandidates(ctx, store.CandidateQuery{Since: since, Names: []string{"z"}})
+	if err != nil || len(got.Fingerprints) != 0 || got.Version == v {
+		t.Errorf("after closing: %+v, %v; want no candidates and a new version", got, err)
+	}
+	// Reopened, its posts are candidates again; an edited post of a closed
+	// incident is not one.
+	incC.Status, incC.ClosedAt = store.StatusOpen, time.Time{}
+	if err := s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.UpdateIncident(ctx, incC); err != nil {
+			return err
+		}
+		return tx.SaveFingerprint(ctx, store.Fingerprint{PostID: closed.ID, SimHash: 4, Keys: []string{"z", "w"}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.FingerprintCandidates(ctx, store.CandidateQuery{Since: since, Names: []string{"z", "w"}})
+	if err != nil || !slices.Equal(ids(got.Fingerprints), []int64{c.ID}) {
+		t.Errorf("after reopening: %v, %v; want post %d only", ids(got.Fingerprints), err, c.ID)
 	}
 }
 

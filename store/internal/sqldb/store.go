@@ -477,8 +477,9 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 type txn struct {
-	tx  *tx
-	loc *time.Location
+	tx      *tx
+	loc     *time.Location
+	touched bool // the grouping version has moved in this transaction
 }
 
 func (t *txn) SaveGrade(ctx context.Context, g store.Grade) error {
@@ -544,12 +545,15 @@ func (t *txn) IncidentOfPost(ctx context.Context, postID int64) (store.Incident,
 }
 
 func (t *txn) FindRelatedIncident(ctx context.Context, p store.Post, since time.Time) (store.Incident, bool, error) {
+	// The posts come first, each from its own index: a plan that starts
+	// from the incidents reads every open one.
 	i, err := scanIncident(t.tx.QueryRowContext(ctx, `SELECT `+prefixed("i", incidentCols)+`
-		FROM incidents i JOIN incident_posts ip ON ip.incident_id = i.id JOIN posts p ON p.id = ip.post_id
-		WHERE i.status <> ? AND i.first_seen_at >= ? AND p.id <> ?
-		  AND (p.content_hash = ? OR (? <> '' AND p.title_key = ?))
+		FROM posts p JOIN incident_posts ip ON ip.post_id = p.id JOIN incidents i ON i.id = ip.incident_id
+		WHERE p.id IN (SELECT id FROM posts WHERE content_hash = ?
+			UNION SELECT id FROM posts WHERE title_key = ? AND title_key <> '')
+		  AND p.id <> ? AND i.status <> ? AND i.first_seen_at >= ?
 		ORDER BY i.first_seen_at DESC LIMIT 1`,
-		store.StatusClosed, since.UnixMilli(), p.ID, p.ContentHash, p.TitleKey, p.TitleKey))
+		p.ContentHash, p.TitleKey, p.ID, store.StatusClosed, since.UnixMilli()))
 	if errors.Is(err, sql.ErrNoRows) {
 		return i, false, nil
 	}
@@ -580,6 +584,12 @@ func (t *txn) CreateIncident(ctx context.Context, inc *store.Incident) error {
 }
 
 func (t *txn) UpdateIncident(ctx context.Context, inc store.Incident) error {
+	var was string
+	if err := t.tx.QueryRowContext(ctx, `SELECT status FROM incidents WHERE id = ?`, inc.ID).Scan(&was); errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("更新事件 %s: %w", inc.Number, store.ErrNotFound)
+	} else if err != nil {
+		return fmt.Errorf("更新事件 %s: %w", inc.Number, err)
+	}
 	r, err := t.tx.ExecContext(ctx, `UPDATE incidents SET title = ?, category = ?, level = ?,
 		status = ?, source = ?, last_post_at = ?, post_count = ?, ack_due_at = ?, followup_due_at = ?,
 		acked_at = ?, followed_up_at = ?, closed_at = ?, updated_at = ?, `+workflowSets+` WHERE id = ?`,
@@ -592,7 +602,10 @@ func (t *txn) UpdateIncident(ctx context.Context, inc store.Incident) error {
 	if n, _ := r.RowsAffected(); n == 0 {
 		return fmt.Errorf("更新事件 %s: %w", inc.Number, store.ErrNotFound)
 	}
-	return nil
+	if err := t.reindexIncident(ctx, inc.ID, was, inc.Status); err != nil {
+		return err
+	}
+	return t.touchGrouping(ctx) // the status decides whether its posts are candidates
 }
 
 func (t *txn) IncidentByNumber(ctx context.Context, number string) (store.Incident, error) {
@@ -612,7 +625,7 @@ func (t *txn) AttachPost(ctx context.Context, incidentID, postID int64, reason s
 	if err != nil {
 		return fmt.Errorf("帖子 %d 并入事件: %w", postID, err)
 	}
-	return nil
+	return t.touchGrouping(ctx)
 }
 
 func (t *txn) AppendEvent(ctx context.Context, e store.Event) error {

@@ -1,11 +1,13 @@
 package sqldb
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 	"time"
@@ -56,45 +58,224 @@ func (t *txn) SaveFingerprint(ctx context.Context, f store.Fingerprint) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.ExecContext(ctx, `INSERT INTO post_fingerprints (post_id, simhash, entities, terms, first_seen_at)
+	var first int64
+	err = t.tx.QueryRowContext(ctx, `INSERT INTO post_fingerprints (post_id, simhash, entities, terms, first_seen_at)
 		SELECT id, ?, ?, ?, first_seen_at FROM posts WHERE id = ?
 		ON CONFLICT (post_id) DO UPDATE SET simhash = excluded.simhash, entities = excluded.entities,
-		terms = excluded.terms`, int64(f.SimHash), string(ej), string(tj), f.PostID)
+		terms = excluded.terms RETURNING first_seen_at`, int64(f.SimHash), string(ej), string(tj), f.PostID).Scan(&first)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("保存帖子 %d 的指纹: %w", f.PostID, store.ErrNotFound)
+	}
 	if err != nil {
 		return fmt.Errorf("保存帖子 %d 的指纹: %w", f.PostID, err)
+	}
+	if err := t.indexFingerprint(ctx, f, first); err != nil {
+		return fmt.Errorf("保存帖子 %d 的指纹索引: %w", f.PostID, err)
+	}
+	return t.touchGrouping(ctx)
+}
+
+// maxKeysPerStatement bounds the keys bound in one statement (SQLite and
+// PostgreSQL both limit the parameters of a statement).
+const maxKeysPerStatement = 300
+
+// indexFingerprint replaces the keys a post is indexed under, open unless
+// the post belongs to a closed incident (an edited post of one).
+func (t *txn) indexFingerprint(ctx context.Context, f store.Fingerprint, first int64) error {
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM fingerprint_keys WHERE post_id = ?`, f.PostID); err != nil {
+		return err
+	}
+	var status string
+	err := t.tx.QueryRowContext(ctx, `SELECT i.status FROM incident_posts ip JOIN incidents i ON i.id = ip.incident_id
+		WHERE ip.post_id = ?`, f.PostID).Scan(&status)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	open := openFlag(status)
+	for chunk := range slices.Chunk(distinct(f.Keys), maxKeysPerStatement) {
+		args := make([]any, 0, 5*len(chunk))
+		for _, k := range chunk {
+			args = append(args, k, first, f.PostID, int64(f.SimHash), open)
+		}
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO fingerprint_keys (key, first_seen_at, post_id, simhash, open) VALUES `+
+			strings.Repeat("(?, ?, ?, ?, ?), ", len(chunk)-1)+`(?, ?, ?, ?, ?)`, args...); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-func (t *txn) RecentFingerprints(ctx context.Context, since time.Time) ([]store.Fingerprint, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT f.post_id, ip.incident_id, f.simhash, f.entities, f.terms, f.first_seen_at
-		FROM post_fingerprints f JOIN incident_posts ip ON ip.post_id = f.post_id
-		JOIN incidents i ON i.id = ip.incident_id
-		WHERE f.first_seen_at >= ? AND i.status <> ?
-		ORDER BY f.first_seen_at, f.post_id`, since.UnixMilli(), store.StatusClosed)
-	if err != nil {
-		return nil, fmt.Errorf("读取近期帖子指纹: %w", err)
+// openFlag is fingerprint_keys.open for an incident status.
+func openFlag(status string) int {
+	if status == store.StatusClosed {
+		return 0
 	}
+	return 1
+}
+
+// reindexIncident marks the keys of an incident's posts open or closed
+// when its status moved from or to closed.
+func (t *txn) reindexIncident(ctx context.Context, incidentID int64, was, is string) error {
+	if openFlag(was) == openFlag(is) {
+		return nil
+	}
+	_, err := t.tx.ExecContext(ctx, `UPDATE fingerprint_keys SET open = ?
+		WHERE post_id IN (SELECT post_id FROM incident_posts WHERE incident_id = ?)`, openFlag(is), incidentID)
+	if err != nil {
+		return fmt.Errorf("更新事件 #%d 的指纹索引: %w", incidentID, err)
+	}
+	return nil
+}
+
+// touchGrouping moves the grouping version (once per transaction) when a
+// transaction changes what FingerprintCandidates would return.
+func (t *txn) touchGrouping(ctx context.Context) error {
+	if t.touched {
+		return nil
+	}
+	if _, err := t.tx.ExecContext(ctx, `UPDATE grouping_version SET version = version + 1`); err != nil {
+		return fmt.Errorf("更新分组版本: %w", err)
+	}
+	t.touched = true
+	return nil
+}
+
+func (t *txn) GroupingVersion(ctx context.Context) (int64, error) {
+	return groupingVersion(ctx, t.tx)
+}
+
+func (t *txn) FingerprintCandidates(ctx context.Context, q store.CandidateQuery) (store.Candidates, error) {
+	return fingerprintCandidates(ctx, t.tx, q)
+}
+
+func (s *Store) FingerprintCandidates(ctx context.Context, q store.CandidateQuery) (store.Candidates, error) {
+	return fingerprintCandidates(ctx, s.r, q)
+}
+
+// querier is a pool or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+func groupingVersion(ctx context.Context, q querier) (int64, error) {
+	var v int64
+	if err := q.QueryRowContext(ctx, `SELECT version FROM grouping_version`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("读取分组版本: %w", err)
+	}
+	return v, nil
+}
+
+// fingerprintCandidates reads the version before anything else: a change
+// committed in between moves the version past the one returned, so the
+// caller's check inside its transaction errs towards looking again. The
+// keys are read from the index alone (with each post's SimHash), and only
+// the posts that pass are read in full.
+func fingerprintCandidates(ctx context.Context, q querier, cq store.CandidateQuery) (store.Candidates, error) {
+	var c store.Candidates
+	var err error
+	if c.Version, err = groupingVersion(ctx, q); err != nil {
+		return c, err
+	}
+	var ids []int64
+	seen := map[int64]bool{}
+	for _, group := range []struct {
+		keys  []string
+		bands bool
+	}{{cq.Bands, true}, {cq.Names, false}} {
+		err := eachChunk(distinct(group.keys), func(marks string, keys []any) error {
+			rows, err := q.QueryContext(ctx, `SELECT post_id, simhash FROM fingerprint_keys
+				WHERE key IN (`+marks+`) AND open = 1 AND first_seen_at >= ?`, append(keys, cq.Since.UnixMilli())...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var id, h int64
+				if err := rows.Scan(&id, &h); err != nil {
+					return err
+				}
+				if seen[id] || group.bands && bits.OnesCount64(uint64(h)^cq.SimHash) > cq.Distance {
+					continue
+				}
+				seen[id] = true
+				ids = append(ids, id)
+			}
+			return rows.Err()
+		})
+		if err != nil {
+			return c, fmt.Errorf("查找候选帖子: %w", err)
+		}
+	}
+	err = eachChunk(ids, func(marks string, ids []any) error {
+		rows, err := q.QueryContext(ctx, `SELECT f.post_id, ip.incident_id, f.simhash, f.entities, f.terms, f.first_seen_at
+			FROM post_fingerprints f JOIN incident_posts ip ON ip.post_id = f.post_id
+			JOIN incidents i ON i.id = ip.incident_id
+			WHERE f.post_id IN (`+marks+`) AND i.status <> ?`, append(ids, store.StatusClosed)...)
+		if err != nil {
+			return fmt.Errorf("读取候选帖子指纹: %w", err)
+		}
+		return scanFingerprints(rows, func(f store.Fingerprint) { c.Fingerprints = append(c.Fingerprints, f) })
+	})
+	if err != nil {
+		return c, err
+	}
+	slices.SortFunc(c.Fingerprints, func(a, b store.Fingerprint) int {
+		return cmp.Or(a.FirstSeenAt.Compare(b.FirstSeenAt), cmp.Compare(a.PostID, b.PostID))
+	})
+	return c, nil
+}
+
+// eachChunk calls fn with xs in chunks a statement can bind, and the
+// placeholders for them.
+func eachChunk[T any](xs []T, fn func(marks string, args []any) error) error {
+	for chunk := range slices.Chunk(xs, maxKeysPerStatement) {
+		args := make([]any, len(chunk))
+		for i, x := range chunk {
+			args[i] = x
+		}
+		if err := fn("?"+strings.Repeat(", ?", len(chunk)-1), args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scanFingerprints decodes rows of (post_id, incident_id, simhash,
+// entities, terms, first_seen_at) and closes them.
+func scanFingerprints(rows *sql.Rows, add func(store.Fingerprint)) error {
 	defer rows.Close()
-	var out []store.Fingerprint
 	for rows.Next() {
 		var f store.Fingerprint
 		var h int64
 		var ej, tj string
 		var first sql.NullInt64
 		if err := rows.Scan(&f.PostID, &f.IncidentID, &h, &ej, &tj, &first); err != nil {
-			return nil, fmt.Errorf("读取近期帖子指纹: %w", err)
+			return fmt.Errorf("读取帖子指纹: %w", err)
 		}
 		f.SimHash, f.FirstSeenAt = uint64(h), fromMS(first)
 		if err := json.Unmarshal([]byte(ej), &f.Entities); err != nil {
-			return nil, fmt.Errorf("帖子 %d 的指纹损坏: %w", f.PostID, err)
+			return fmt.Errorf("帖子 %d 的指纹损坏: %w", f.PostID, err)
 		}
 		if err := json.Unmarshal([]byte(tj), &f.Terms); err != nil {
-			return nil, fmt.Errorf("帖子 %d 的指纹损坏: %w", f.PostID, err)
+			return fmt.Errorf("帖子 %d 的指纹损坏: %w", f.PostID, err)
 		}
-		out = append(out, f)
+		add(f)
 	}
-	return out, rows.Err()
+	return rows.Err()
+}
+
+// distinct returns keys without repeats, in first-seen order.
+func distinct(keys []string) []string {
+	seen := make(map[string]bool, len(keys))
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func (t *txn) IncidentByID(ctx context.Context, id int64) (store.Incident, error) {

@@ -278,3 +278,25 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// A second demo finds the sample forum's port taken and takes a free one
+// instead of failing.
+func TestDemoForumFallsBackToAFreePort(t *testing.T) {
+	first, err := listenForum("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	taken := first.Addr().String()
+	second, err := listenForum(taken)
+	if err != nil {
+		t.Fatalf("port %s taken: %v", taken, err)
+	}
+	defer second.Close()
+	if second.Addr().String() == taken || !strings.HasPrefix(second.Addr().String(), "127.0.0.1:") {
+		t.Errorf("second forum listens on %s (first on %s)", second.Addr(), taken)
+	}
+	if _, err := listenForum("nowhere:x"); err == nil || !strings.Contains(err.Error(), "示例论坛监听 nowhere:x") {
+		t.Errorf("bad address: %v", err)
+	}
+}

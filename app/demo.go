@@ -29,6 +29,25 @@ type DemoOptions struct {
 	Out io.Writer
 }
 
+// listenForum listens on addr, or on a free port of its host when that
+// port is taken (a second demo beside the first): the preferred port keeps
+// the forum's post URLs, and so the demo database, the same across runs.
+func listenForum(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err == nil {
+		return ln, nil
+	}
+	host, _, serr := net.SplitHostPort(addr)
+	if serr != nil {
+		return nil, fmt.Errorf("示例论坛监听 %s: %w", addr, err)
+	}
+	ln, ferr := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if ferr != nil {
+		return nil, fmt.Errorf("示例论坛监听 %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
 // RunDemo lays out a working configuration in DataDir (the shipped rules and
 // dictionary, a source list pointing at the built-in sample forum), serves
 // the sample forum on loopback and runs the daemon on that configuration.
@@ -44,9 +63,9 @@ func RunDemo(ctx context.Context, opts DemoOptions) error {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	ln, err := net.Listen("tcp", opts.ForumListen)
+	ln, err := listenForum(opts.ForumListen)
 	if err != nil {
-		return fmt.Errorf("示例论坛监听 %s: %w", opts.ForumListen, err)
+		return err
 	}
 	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
 		ln.Close()

@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/yuqing-bureau/yuqing/calendar"
 	"github.com/yuqing-bureau/yuqing/classifier"
@@ -152,6 +153,10 @@ const DefaultTokenFile = "metrics.token"
 // minMetricsToken is the shortest token accepted: a guessable one is no
 // protection.
 const minMetricsToken = 16
+
+// shippedUserAgent is the example configs/yuqing.yaml gives: the bureau in
+// pinyin and English, and a contact.
+const shippedUserAgent = "yuqing/1.0 (Yiliao Baozhang Ju, medical security bureau public-opinion monitor; +mailto:yuqing@example.gov.cn)"
 
 // Upper bounds of settings: a value past them is a typo (1e14 for a body
 // limit) that would let one page exhaust memory or stall a loop for days.
@@ -302,7 +307,7 @@ func Default() Config {
 		RulesFile:   "rules.yaml",
 		DictDir:     "dict",
 		Crawler: CrawlerConfig{
-			UserAgent:    "yuqing/1.0 (medical-insurance public-opinion monitor)",
+			UserAgent:    crawler.DefaultUserAgent,
 			Timeout:      30 * time.Second,
 			MaxBodyBytes: 5 << 20,
 		},
@@ -394,6 +399,12 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 	}
 	if c.Crawler.UserAgent == "" {
 		errs = append(errs, doc.Errorf("crawler.user_agent", "User-Agent 不能为空（应写明单位和联系方式）"))
+	} else if i := strings.IndexFunc(c.Crawler.UserAgent, func(r rune) bool { return r < 0x20 || r > 0x7e }); i >= 0 {
+		// Header values are ASCII: Chinese would go out as raw UTF-8 bytes
+		// that servers mangle or refuse.
+		errs = append(errs, doc.Errorf("crawler.user_agent",
+			"User-Agent 只能用英文字母、数字和常见符号（HTTP 请求头不能含中文），第 %d 个字符 %q 不行；单位名称请用拼音或英文，如 %q",
+			utf8.RuneCountInString(c.Crawler.UserAgent[:i])+1, []rune(c.Crawler.UserAgent[i:])[0], shippedUserAgent))
 	}
 	if c.Crawler.Timeout <= 0 || c.Crawler.Timeout > maxCrawlTimeout {
 		errs = append(errs, doc.Errorf("crawler.timeout", "单次请求超时应大于 0、不超过 %s", taxonomy.Duration(maxCrawlTimeout)))

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/yuqing-bureau/yuqing/crawler"
 )
 
 func write(t *testing.T, dir, name, text string) string {
@@ -29,6 +31,9 @@ func TestLoadShipped(t *testing.T) {
 	if p.Levels[2].Ack != time.Hour || p.Levels[4].Ack != 0 || p.Levels[4].FollowUp != 24*time.Hour {
 		t.Errorf("policy %+v", p.Levels)
 	}
+	if c.Crawler.UserAgent != shippedUserAgent || !crawler.UserAgentHasContact(c.Crawler.UserAgent) {
+		t.Errorf("shipped User-Agent %q is not the example check gives, or has no contact", c.Crawler.UserAgent)
+	}
 	if !filepath.IsAbs(c.RulesFile) || !filepath.IsAbs(c.Store.Path) {
 		t.Errorf("paths not resolved: %s %s", c.RulesFile, c.Store.Path)
 	}
@@ -51,25 +56,26 @@ func TestLoadErrorsNameFileLineAndField(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, "sources.yaml", "sources: []\n")
 	cases := map[string]string{
-		"listen: nowhere\n":                                     "y.yaml:1: listen: 监听地址",
-		"store:\n  driver: mysql\n":                             "y.yaml:2: store.driver: 未知存储类型",
-		"store:\n  driver: postgres\n":                          "y.yaml:2: store.dsn: 使用 PostgreSQL 时须填写连接串",
-		"store:\n  driver: postgres\n  dsn: host=db port=abc\n": "y.yaml:3: store.dsn: PostgreSQL 连接串无效",
-		"levels:\n  5:\n    followup: 1h\n":                     "缺少等级 1",
-		"levels:\n  1:\n    followup: 1h\n    ack: -1s\n":       "levels.1.ack: 签收时限不能为负",
-		"time_zone: Mars/Olympus\n":                             "y.yaml:1: time_zone: 未知时区",
-		"grader:\n  batchsize: 3\n":                             "y.yaml:2: batchsize: 未知字段",
-		"grader:\n  budget: 10ms\n":                             "y.yaml:2: grader.budget: 单帖研判限时应在 100 毫秒到 1 分钟之间",
-		"grader:\n  workers: -1\n":                              "y.yaml:2: grader.workers: 研判并行数",
-		"sources_file: missing.yaml\n":                          "missing.yaml: 无法读取",
-		"listen: 127.0.0.1:99999\n":                             "y.yaml:1: listen: 监听地址应为 主机:端口",
-		"listen: my host:8080\n":                                "y.yaml:1: listen: 监听地址应为 主机:端口",
-		"listen: 127.0.0.1:http\n":                              "y.yaml:1: listen: 监听地址应为 主机:端口",
-		"crawler:\n  max_body_bytes: 1e14\n":                    "y.yaml:2: crawler.max_body_bytes: 页面大小上限应在",
-		"crawler:\n  timeout: 240h\n":                           "y.yaml:2: crawler.timeout: 单次请求超时应大于 0、不超过 10分钟",
-		"grader:\n  batch: 100000000\n":                         "y.yaml:2: grader.batch: 每批研判条数应在 1 到 10000 之间",
-		"grader:\n  interval: 9000h\n":                          "y.yaml:2: grader.interval",
-		"sources_file: /dev/zero\n":                             "/dev/zero: 文件超过 16 MiB",
+		"listen: nowhere\n":                                       "y.yaml:1: listen: 监听地址",
+		"store:\n  driver: mysql\n":                               "y.yaml:2: store.driver: 未知存储类型",
+		"store:\n  driver: postgres\n":                            "y.yaml:2: store.dsn: 使用 PostgreSQL 时须填写连接串",
+		"store:\n  driver: postgres\n  dsn: host=db port=abc\n":   "y.yaml:3: store.dsn: PostgreSQL 连接串无效",
+		"levels:\n  5:\n    followup: 1h\n":                       "缺少等级 1",
+		"levels:\n  1:\n    followup: 1h\n    ack: -1s\n":         "levels.1.ack: 签收时限不能为负",
+		"time_zone: Mars/Olympus\n":                               "y.yaml:1: time_zone: 未知时区",
+		"grader:\n  batchsize: 3\n":                               "y.yaml:2: batchsize: 未知字段",
+		"grader:\n  budget: 10ms\n":                               "y.yaml:2: grader.budget: 单帖研判限时应在 100 毫秒到 1 分钟之间",
+		"grader:\n  workers: -1\n":                                "y.yaml:2: grader.workers: 研判并行数",
+		"sources_file: missing.yaml\n":                            "missing.yaml: 无法读取",
+		"listen: 127.0.0.1:99999\n":                               "y.yaml:1: listen: 监听地址应为 主机:端口",
+		"listen: my host:8080\n":                                  "y.yaml:1: listen: 监听地址应为 主机:端口",
+		"listen: 127.0.0.1:http\n":                                "y.yaml:1: listen: 监听地址应为 主机:端口",
+		"crawler:\n  max_body_bytes: 1e14\n":                      "y.yaml:2: crawler.max_body_bytes: 页面大小上限应在",
+		"crawler:\n  timeout: 240h\n":                             "y.yaml:2: crawler.timeout: 单次请求超时应大于 0、不超过 10分钟",
+		"grader:\n  batch: 100000000\n":                           "y.yaml:2: grader.batch: 每批研判条数应在 1 到 10000 之间",
+		"grader:\n  interval: 9000h\n":                            "y.yaml:2: grader.interval",
+		"crawler:\n  user_agent: \"yuqing/1.0 (市医保局; a@b.cn)\"\n": "y.yaml:2: crawler.user_agent: User-Agent 只能用英文字母、数字和常见符号（HTTP 请求头不能含中文），第 13 个字符 '市' 不行",
+		"sources_file: /dev/zero\n":                               "/dev/zero: 文件超过 16 MiB",
 	}
 	for in, want := range cases {
 		_, err := Load(write(t, dir, "y.yaml", in))
@@ -140,4 +146,34 @@ func FuzzParseSources(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The examples in the comments of the shipped sources.yaml are what new
+// operators copy: uncommented, they must load.
+func TestShippedSourceExamplesLoad(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "configs", "sources.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("sources:\n")
+	in := false
+	for line := range strings.SplitSeq(string(data), "\n") {
+		switch {
+		case strings.HasPrefix(line, "#  - name:"):
+			in = true
+		case !strings.HasPrefix(line, "#   ") && !strings.HasPrefix(line, "#  "):
+			in = false
+		}
+		if in {
+			b.WriteString(strings.TrimPrefix(line, "#") + "\n")
+		}
+	}
+	src, err := ParseSources("sources.yaml（注释中的示例）", []byte(b.String()))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b.String())
+	}
+	if len(src) < 2 || src[0].Preset != "discuz-x3" || src[0].MaxItems != 60 {
+		t.Errorf("examples = %+v", src)
+	}
 }

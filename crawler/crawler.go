@@ -98,6 +98,9 @@ type Stats struct {
 	Replaced    int  // broken byte sequences replaced with U+FFFD in pages kept
 	Truncated   int  // items whose body was cut to max_body_chars
 	GivenUp     int  // items skipped because their detail page kept failing
+	// Dropped are items past MaxItems on the pages read (list pages left
+	// unread because of the cap are not counted, only noted in the log).
+	Dropped int
 	// CutShort: the time budget ran out; the items emitted are kept, the
 	// list's validators are not advanced, the crawl is not a failure.
 	CutShort bool

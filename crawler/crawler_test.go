@@ -680,6 +680,35 @@ func TestLongBodyCut(t *testing.T) {
 	}
 }
 
+// TestMaxItemsDropsAreCounted: items past max_items are counted (metric and
+// stats) instead of vanishing silently, and the list pages left unread
+// because of the cap are not fetched.
+func TestMaxItemsDropsAreCounted(t *testing.T) {
+	f := newForum(t)
+	c, _ := newTestCrawler(t, Options{})
+	src := discuzSource(f)
+	src.MaxItems = 2
+	var items []Item
+	_, stats, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(&items))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 2 || stats.Found != 2 || stats.Dropped != 1 {
+		t.Errorf("items %d, stats %+v; want 2 kept and 1 dropped of page 1's 3", len(items), stats)
+	}
+	if got := testutil.ToFloat64(c.m.dropped.WithLabelValues("discuz")); got != 1 {
+		t.Errorf("yuqing_crawl_items_dropped_total = %v", got)
+	}
+	if f.hit("/forum-2-2.html") != 0 {
+		t.Error("page 2 was fetched although the cap was reached on page 1")
+	}
+	src.MaxItems = 50
+	_, stats, err = c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(&items))
+	if err != nil || stats.Dropped != 0 || f.hit("/forum-2-2.html") != 1 {
+		t.Errorf("within the cap: dropped %d, page 2 fetched %d times, err %v", stats.Dropped, f.hit("/forum-2-2.html"), err)
+	}
+}
+
 // TestCrawlBudget: a crawl whose budget runs out after its list was read
 // is cut short (what it emitted stands, the list's validators stay old);
 // one whose list is not read within the budget fails as a budget error.

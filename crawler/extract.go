@@ -205,10 +205,14 @@ func (j *job) sampleList(ctx context.Context, state store.SourceState, stats *St
 		}
 		added := 0
 		for _, it := range found {
-			if seen[it.URL] || len(items) >= src.MaxItems {
+			if seen[it.URL] {
 				continue
 			}
 			seen[it.URL] = true
+			if len(items) >= src.MaxItems {
+				stats.Dropped++
+				continue
+			}
 			items = append(items, it)
 			added++
 		}
@@ -220,7 +224,22 @@ func (j *job) sampleList(ctx context.Context, state store.SourceState, stats *St
 			}
 		}
 	}
+	if len(items) >= src.MaxItems {
+		j.noteCapped(stats, len(visited) < src.Pages && pageURL != "" && !visited[pageURL])
+	}
 	return items, newState, nil
+}
+
+// noteCapped reports a crawl that hit max_items: the items beyond it are
+// not processed this round, so pages × items per page should fit the cap.
+// pagesLeft: list pages the source asks for were not read because of it.
+func (j *job) noteCapped(stats *Stats, pagesLeft bool) {
+	if stats.Dropped == 0 && !pagesLeft {
+		return
+	}
+	j.c.m.dropped.WithLabelValues(j.src.Name).Add(float64(stats.Dropped))
+	j.c.log.Warn("本次抓取达到每次条数上限 max_items，多出的帖子本轮未处理；请调大 max_items 或减少 pages",
+		"source", j.src.Name, "max_items", j.src.MaxItems, "dropped", stats.Dropped, "pages_left_unread", pagesLeft)
 }
 
 // decode turns a page into text, counting encoding failures and bytes
@@ -602,8 +621,10 @@ func (j *job) crawlFeed(ctx context.Context, state store.SourceState, emit func(
 	}
 	now := j.c.opts.Now()
 	seen := map[string]bool{}
-	for _, fi := range feed.Items {
+	for i, fi := range feed.Items {
 		if len(seen) >= src.MaxItems {
+			stats.Dropped = len(feed.Items) - i
+			j.noteCapped(&stats, false)
 			break
 		}
 		if err := ctx.Err(); err != nil {

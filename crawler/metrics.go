@@ -58,6 +58,7 @@ type metrics struct {
 	truncated *prometheus.CounterVec
 	givenUp   *prometheus.CounterVec
 	cutShort  *prometheus.CounterVec
+	dropped   *prometheus.CounterVec
 	// State gauges, set from the stored source state (also at start).
 	breaker     *prometheus.GaugeVec
 	lastItems   *prometheus.GaugeVec
@@ -126,6 +127,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "yuqing_crawl_cut_short_total",
 			Help: "Crawls stopped by their time budget (crawl_budget) before all items were fetched.",
 		}, []string{"source"}),
+		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_crawl_items_dropped_total",
+			Help: "Items on the sampled list pages or feed beyond the source's max_items, left unprocessed by that crawl.",
+		}, []string{"source"}),
 		breaker: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "yuqing_source_breaker_open",
 			Help: "1 while a source's circuit breaker is open (no requests until a half-open probe succeeds).",
@@ -148,7 +153,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}, []string{"source", "kind"}),
 	}
 	m.collectors = []prometheus.Collector{m.runs, m.items, m.duration, m.lastSuccess, m.consecFails, m.pages,
-		m.itemsFound, m.layoutErrors, m.encodingErrors, m.hot, m.replaced, m.truncated, m.givenUp, m.cutShort, m.breaker, m.lastItems, m.lastNewItem,
+		m.itemsFound, m.layoutErrors, m.encodingErrors, m.hot, m.replaced, m.truncated, m.givenUp, m.cutShort, m.dropped, m.breaker, m.lastItems, m.lastNewItem,
 		m.newItemGap, m.sourceError}
 	if reg != nil {
 		for _, c := range m.collectors {
@@ -178,6 +183,7 @@ func (m *metrics) forget(source string) {
 	m.truncated.DeletePartialMatch(l)
 	m.givenUp.DeletePartialMatch(l)
 	m.cutShort.DeletePartialMatch(l)
+	m.dropped.DeletePartialMatch(l)
 	m.breaker.DeletePartialMatch(l)
 	m.lastItems.DeletePartialMatch(l)
 	m.lastNewItem.DeletePartialMatch(l)

@@ -70,16 +70,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "run":
 		configFile := fs.String("config", "configs/yuqing.yaml", "主配置文件")
+		listen := fs.String("listen", "", "控制台监听地址，覆盖配置文件中的 listen")
 		if fs.Parse(args) != nil {
 			return 2
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		return exit(stderr, app.Run(ctx, app.Options{ConfigFile: *configFile, Logger: logger, Reload: hangups()}))
+		return exit(stderr, app.Run(ctx, app.Options{ConfigFile: *configFile, Listen: *listen, Logger: logger, Reload: hangups()}))
 	case "demo":
 		listen := fs.String("listen", "127.0.0.1:8080", "控制台监听地址")
 		data := fs.String("data", "data/demo", "演示数据目录（配置与数据库）")
-		forum := fs.String("forum", "127.0.0.1:8081", "内置示例论坛监听地址（仅限本机）")
+		forum := fs.String("forum", "127.0.0.1:8081", "内置示例论坛监听地址（仅限本机；端口被占用时改用空闲端口）")
 		if fs.Parse(args) != nil {
 			return 2
 		}

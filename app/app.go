@@ -157,8 +157,11 @@ func Run(ctx context.Context, opts Options) error {
 
 	inc := incident.New(st, cfg.Policy(), opts.Now)
 	inc.SetTokenizer(d.segmentWords) // grouping sees the words grading sees
-	if cfg.Calendar != nil && !cfg.Calendar.Covers(opts.Now()) {
+	switch {
+	case cfg.Calendar != nil && !cfg.Calendar.Covers(opts.Now()):
 		log.Warn("工作日历未覆盖今年，按工作日计算的时限只按周末推算，请更新", "file", cfg.CalendarFile)
+	case cfg.Calendar != nil && !cfg.Calendar.CoversHorizon(opts.Now()):
+		log.Warn("工作日历未覆盖今后 60 天，其后的节假日和调休只按周末推算，请补充下一年的放假安排", "file", cfg.CalendarFile)
 	}
 	worker := grader.New(grader.Options{Store: st, Grader: d.cls, Incidents: inc, Logger: log.With("component", "grader"),
 		Registerer: reg, SourceWeight: sourceWeight, Interval: cfg.Grader.Interval, Batch: cfg.Grader.Batch, Workers: cfg.Grader.Workers, Now: opts.Now})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/classifier"
+	"github.com/yuqing-bureau/yuqing/calendar"
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
@@ -39,6 +40,9 @@ func checkWorkflow(cfg *config.Config, out io.Writer) {
 		fmt.Fprintln(out, "；未配置工作日历，只按周末推算")
 	case !cfg.Calendar.Covers(time.Now()):
 		fmt.Fprintf(out, "；警告：工作日历 %s 未覆盖今年，节假日只按周末推算，请更新\n", cfg.CalendarFile)
+	case !cfg.Calendar.CoversHorizon(time.Now()):
+		fmt.Fprintf(out, "；警告：工作日历 %s 未覆盖今后 60 天（到 %s），其后的节假日和调休只按周末推算，"+
+			"请按国务院办公厅公布的放假安排补充下一年\n", cfg.CalendarFile, time.Now().Add(calendar.Horizon).In(cfg.Location).Format("2006年1月2日"))
 	default:
 		fmt.Fprintf(out, "；工作日历 %s\n", cfg.CalendarFile)
 	}

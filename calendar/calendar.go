@@ -158,6 +158,17 @@ func (c *Calendar) AddWorkdays(t time.Time, n int) time.Time {
 	return d
 }
 
+// Horizon is how far ahead the calendar must reach: deadlines in working
+// days (7 + 3 for an investigation and its reply, more over a long
+// holiday) are counted from now into the coming weeks, so next year's
+// holidays must be in the file well before 元旦.
+const Horizon = 60 * 24 * time.Hour
+
+// CoversHorizon reports whether every day from now to now+Horizon is covered.
+func (c *Calendar) CoversHorizon(now time.Time) bool {
+	return c.Covers(now) && c.Covers(now.Add(Horizon))
+}
+
 // Covers reports whether t falls inside the span of dates the file lists:
 // outside it, holidays are unknown and only weekends are honoured, which the
 // daemon warns about.

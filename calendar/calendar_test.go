@@ -139,3 +139,19 @@ func TestAddWorkdaysTerminatesWithoutWorkdays(t *testing.T) {
 		t.Fatal("AddWorkdays did not return on a calendar with no working day")
 	}
 }
+
+// A calendar ending with this year warns from 60 days before its end.
+func TestCoversHorizon(t *testing.T) {
+	c, err := load(t, fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		now  string
+		want bool
+	}{{"2026-06-01 10:00", true}, {"2026-11-01 10:00", true}, {"2026-11-02 10:00", false}, {"2026-12-07 10:00", false}, {"2025-12-31 10:00", false}} {
+		if got := c.CoversHorizon(at(tc.now)); got != tc.want {
+			t.Errorf("CoversHorizon(%s) = %v, want %v", tc.now, got, tc.want)
+		}
+	}
+}

@@ -205,6 +205,37 @@ func (s *Service) SetPassword(ctx context.Context, by Actor, name, pw string) er
 	})
 }
 
+// ChangeOwnPassword lets a logged-in user replace their password. The
+// current one is checked as a login checks it, under the same limiter, so
+// the form cannot be used to guess it; SetPassword then ends every session
+// of the account, the caller's included.
+func (s *Service) ChangeOwnPassword(ctx context.Context, p Principal, ip, current, next string) error {
+	res, refused, err := s.limiter.Reserve(ctx, p.User.Name, ip)
+	if err != nil {
+		return err
+	}
+	if refused != nil {
+		return &RateLimitedError{Wait: refused.Wait}
+	}
+	defer res.Cancel()
+	u, err := s.st.UserByName(ctx, p.User.Name)
+	if err != nil {
+		return err
+	}
+	ok, err := s.verify(ctx, u.PasswordHash, current)
+	if err != nil && !errors.Is(err, ErrBadHash) {
+		return err
+	}
+	by := Actor{Name: u.Name, IP: ip}
+	if !ok {
+		res.Fail()
+		s.Audit(ctx, by, "user.passwd", u.Name, "当前密码错误", false)
+		return &InputError{Msg: "当前密码不对"}
+	}
+	res.Success()
+	return s.SetPassword(ctx, by, u.Name, next)
+}
+
 // SetRole changes an account's role and ends its sessions.
 func (s *Service) SetRole(ctx context.Context, by Actor, name string, role Role) error {
 	if _, err := ParseRole(string(role)); err != nil {

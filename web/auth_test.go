@@ -738,3 +738,52 @@ func TestHostileRequestsAddBoundedAudit(t *testing.T) {
 	}
 	t.Logf("1,000 refused requests of 16 KiB added %d audit rows, %d bytes of target and detail", len(rows), size)
 }
+
+// TestOwnPasswordChange: any logged-in user changes their own password
+// after giving the current one; every session of the account ends and only
+// the new password logs in. Wrong current passwords count as failed logins.
+func TestOwnPasswordChange(t *testing.T) {
+	f := setup(t)
+	c := loginClient(t, f.srv, "wang", true)
+	if code, body, _ := do(t, c, "GET", f.srv.URL+"/incidents", "", nil); code != 200 || !strings.Contains(body, `href="/account/password"`) {
+		t.Fatalf("no link to the password page: %d", code)
+	}
+	if code, body, _ := do(t, c, "GET", f.srv.URL+"/account/password", "", nil); code != 200 || !strings.Contains(body, "当前密码") {
+		t.Fatalf("password page: %d", code)
+	}
+	for form, want := range map[string]string{
+		"current=wrong-wrong-wrong&new=new-secret-123&confirm=new-secret-123": "当前密码不对",
+		"current=wang-password&new=new-secret-123&confirm=new-secret-124":     "两次输入的新密码不一致",
+		"current=wang-password&new=short&confirm=short":                       "密码至少 10 个字符",
+	} {
+		if code, body, _ := do(t, c, "POST", f.srv.URL+"/account/password", form, nil); code != http.StatusBadRequest || !strings.Contains(body, want) {
+			t.Errorf("%s: %d, want 400 with %q", form, code, want)
+		}
+	}
+	if rows := auditRows(t, f.auth.Store(), "user.passwd"); len(rows) != 2 || rows[0].OK || rows[1].OK {
+		t.Errorf("refused changes audited as %+v", rows)
+	}
+	other := loginClient(t, f.srv, "wang", false) // a second device
+	code, _, h := do(t, c, "POST", f.srv.URL+"/account/password", "current=wang-password&new=new-secret-123&confirm=new-secret-123", nil)
+	if code != http.StatusSeeOther || h.Get("Location") != "/login?changed=1" {
+		t.Fatalf("change: %d → %q", code, h.Get("Location"))
+	}
+	for _, cl := range []*http.Client{c, other} {
+		if code, _, _ := do(t, cl, "GET", f.srv.URL+"/incidents", "", nil); code != http.StatusSeeOther {
+			t.Errorf("a session survived the change: %d", code)
+		}
+	}
+	anon := &http.Client{CheckRedirect: noRedirect}
+	if code, _, _ := do(t, anon, "POST", f.srv.URL+"/login", "username=wang&password=wang-password", nil); code != http.StatusUnauthorized {
+		t.Errorf("old password still logs in: %d", code)
+	}
+	if code, _, _ := do(t, anon, "POST", f.srv.URL+"/login", "username=wang&password=new-secret-123", nil); code != http.StatusSeeOther {
+		t.Errorf("new password refused: %d", code)
+	}
+	if _, body, _ := do(t, anon, "GET", f.srv.URL+"/login?changed=1", "", nil); !strings.Contains(body, "密码已修改") {
+		t.Error("login page lacks the notice")
+	}
+	if _, body, _ := do(t, anon, "GET", f.srv.URL+"/login?changed=%3Cb%3Ehi", "", nil); strings.Contains(body, "密码已修改") || strings.Contains(body, "<b>hi") {
+		t.Error("login page shows a notice it was not given")
+	}
+}

@@ -12,11 +12,16 @@ import (
 )
 
 type loginPage struct {
-	Title string
-	Name  string
-	Next  string
-	Error string
+	Title  string
+	Name   string
+	Next   string
+	Error  string
+	Notice string
 }
+
+// passwordChanged is the only notice the login page shows (?changed=1):
+// never text from the URL.
+const passwordChanged = "密码已修改，所有登录已退出，请用新密码重新登录。"
 
 // safeNext keeps a post-login redirect on this site: a local absolute path
 // such as "/incidents/Y2026-001?x=1", never one a browser could read as
@@ -59,7 +64,62 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.render(w, http.StatusOK, "login", loginPage{Title: "登录", Next: next})
+	page := loginPage{Title: "登录", Next: next}
+	if r.URL.Query().Get("changed") == "1" {
+		page.Notice = passwordChanged
+	}
+	s.render(w, http.StatusOK, "login", page)
+}
+
+type passwordPage struct {
+	Title  string
+	Error  string
+	MinLen int
+}
+
+func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request) {
+	s.render(w, http.StatusOK, "password", passwordPage{Title: "修改密码", MinLen: auth.MinPasswordLen})
+}
+
+// changePassword changes the caller's own password; every session of the
+// account ends, so the caller logs in again with the new one.
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
+	skipAudit(r) // the service audits the change or the wrong current password
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, http.StatusBadRequest, "表单无法解析", err)
+		return
+	}
+	p, _ := principalOf(r.Context())
+	current, next := r.PostForm.Get("current"), r.PostForm.Get("new")
+	refuse := func(status int, msg string) {
+		s.render(w, status, "password", passwordPage{Title: "修改密码", Error: msg, MinLen: auth.MinPasswordLen})
+	}
+	if p.Via != "session" {
+		refuse(http.StatusForbidden, "请在控制台登录后修改密码")
+		return
+	}
+	if next != r.PostForm.Get("confirm") {
+		refuse(http.StatusBadRequest, "两次输入的新密码不一致")
+		return
+	}
+	err := s.opts.Auth.ChangeOwnPassword(r.Context(), p, clientIP(r), current, next)
+	var (
+		limited *auth.RateLimitedError
+		bad     *auth.InputError
+	)
+	switch {
+	case errors.As(err, &limited):
+		w.Header().Set("Retry-After", formatSeconds(limited.Wait))
+		refuse(http.StatusTooManyRequests, limited.Error())
+	case errors.As(err, &bad):
+		refuse(http.StatusBadRequest, bad.Error())
+	case err != nil:
+		s.fail(w, http.StatusInternalServerError, "修改密码失败", err)
+	default:
+		s.clearCookie(w, r)
+		http.Redirect(w, r, "/login?changed=1", http.StatusSeeOther)
+	}
 }
 
 // login checks the form. Login CSRF (being logged in as someone else) is

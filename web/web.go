@@ -111,7 +111,7 @@ func New(opts Options) (*Server, error) {
 	}
 	maps.Copy(funcs, requestFuncs(nil)) // bound to the caller in render
 	s.workflowFuncs(funcs)
-	for _, page := range []string{"list", "detail", "error", "try", "falsepositives", "login", "users", "audit", "sources"} {
+	for _, page := range []string{"list", "detail", "error", "try", "falsepositives", "login", "password", "users", "audit", "sources"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, fmt.Errorf("解析控制台模板 %s: %w", page, err)
@@ -132,6 +132,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /login", s.loginForm)
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("GET /account/password", s.require(auth.RoleViewer, s.passwordForm))
+	mux.HandleFunc("POST /account/password", s.require(auth.RoleViewer, s.changePassword))
 	mux.HandleFunc("GET /incidents", s.require(auth.RoleViewer, s.list))
 	mux.HandleFunc("GET /incidents/{number}", s.require(auth.RoleViewer, s.detail))
 	s.workflowRoutes(mux) // the forms of the actions in apiActions (api.go)

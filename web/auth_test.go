@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -16,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/yuqing-bureau/yuqing/auth"
+	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
 	"github.com/yuqing-bureau/yuqing/web"
@@ -785,5 +787,48 @@ func TestOwnPasswordChange(t *testing.T) {
 	}
 	if _, body, _ := do(t, anon, "GET", f.srv.URL+"/login?changed=%3Cb%3Ehi", "", nil); strings.Contains(body, "密码已修改") || strings.Contains(body, "<b>hi") {
 		t.Error("login page shows a notice it was not given")
+	}
+}
+
+// TestReloadButton: operators reload from the console and see the outcome;
+// a broken file is named and the running set stays; others cannot.
+func TestReloadButton(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "y.db"), cst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	reloadErr := errors.New("rules.yaml:12: rules[3].any[0]: 关键词有误")
+	calls := 0
+	a := newAuth(t, st)
+	con, err := web.New(web.Options{Store: st, Workflow: incident.New(st, incident.DefaultPolicy(), nil), Auth: a,
+		Reload: func() error { calls++; return reloadErr }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(con.Handler())
+	t.Cleanup(srv.Close)
+	ops := loginClient(t, srv, "ops", true)
+	if _, body, _ := do(t, ops, "GET", srv.URL+"/sources", "", nil); !strings.Contains(body, `action="/reload"`) {
+		t.Error("no reload button for an operator")
+	}
+	code, body, _ := do(t, ops, "POST", srv.URL+"/reload", "", nil)
+	if code != http.StatusBadRequest || !strings.Contains(body, "重新加载失败，继续使用原有规则和数据源") || !strings.Contains(body, "rules.yaml:12: rules[3].any[0]") {
+		t.Errorf("failed reload: %d", code)
+	}
+	reloadErr = nil
+	if code, body, _ := do(t, ops, "POST", srv.URL+"/reload", "", nil); code != 200 || !strings.Contains(body, "重新加载成功") {
+		t.Errorf("reload: %d", code)
+	}
+	wang := loginClient(t, srv, "wang", true)
+	if _, body, _ := do(t, wang, "GET", srv.URL+"/sources", "", nil); strings.Contains(body, `action="/reload"`) {
+		t.Error("a handler sees the reload button")
+	}
+	if code, _, _ := do(t, wang, "POST", srv.URL+"/reload", "", nil); code != http.StatusForbidden || calls != 2 {
+		t.Errorf("handler reload: %d, %d reloads", code, calls)
+	}
+	rows := auditRows(t, a.Store(), "config.reload")
+	if len(rows) != 2 || rows[0].OK == rows[1].OK {
+		t.Errorf("reloads audited as %+v", rows)
 	}
 }

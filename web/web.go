@@ -63,6 +63,9 @@ type Options struct {
 	// Sources lists the configured sources for the source-health page
 	// (sources.go); nil: every source with a stored state.
 	Sources func() []SourceInfo
+	// Reload rebuilds rules, dictionary and sources from their files and
+	// swaps them in (the daemon's SIGHUP); nil: operators get no button.
+	Reload func() error
 	// Auth authenticates every request (required); see auth.go.
 	Auth *auth.Service
 	// SecureCookie forces the Secure flag on the session cookie; it is set
@@ -107,11 +110,12 @@ func New(opts Options) (*Server, error) {
 		"time":         s.formatTime,
 		"deadline":     s.deadline,
 		"auditAction":  AuditActionName,
+		"canReload":    func() bool { return opts.Reload != nil },
 		"join":         strings.Join,
 	}
 	maps.Copy(funcs, requestFuncs(nil)) // bound to the caller in render
 	s.workflowFuncs(funcs)
-	for _, page := range []string{"list", "detail", "error", "try", "falsepositives", "login", "password", "users", "audit", "sources"} {
+	for _, page := range []string{"list", "detail", "error", "try", "falsepositives", "login", "password", "reload", "users", "audit", "sources"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, fmt.Errorf("解析控制台模板 %s: %w", page, err)
@@ -132,6 +136,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /login", s.loginForm)
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("POST /reload", s.require(auth.RoleOperator, s.reload))
 	mux.HandleFunc("GET /account/password", s.require(auth.RoleViewer, s.passwordForm))
 	mux.HandleFunc("POST /account/password", s.require(auth.RoleViewer, s.changePassword))
 	mux.HandleFunc("GET /incidents", s.require(auth.RoleViewer, s.list))

@@ -90,14 +90,14 @@ expect_render "Ⅱ级事件正文" $DIR/testdata/incident-firing.json yuqing.tex
 	"+标题：全市医保都刷不了了 联系人138****5678" "+来源：岚川论坛·民生杂谈" \
 	"+摘要：市一院所有收费窗口都刷不了医保" "+签收期限：2026-11-23 15:04（北京时间）" \
 	"+链接：http://127.0.0.1:8080/incidents/YQ-20261123-0001" \
-	"+开始于 2026-11-23 14:04:00（北京时间）" "-<no value>"
+	"+紧急程度：紧急，开始于 2026-11-23 14:04:00（北京时间）" "-YuqingMajorIncident" "-critical" "-<no value>"
 expect_render "Ⅳ级跟进超时（无摘要标签）" $DIR/testdata/incident-overdue.json yuqing.wechat \
 	"+【舆情告警】YQ-20261123-0007 Ⅳ级一般" "+等级：Ⅳ级 一般" "+类别：就医购药" \
 	"+跟进期限：2026-11-24 14:04（北京时间），已超时 3m 10s" \
 	"+链接：http://127.0.0.1:8080/incidents/YQ-20261123-0007" "-摘要：" "-<no value>"
 expect_render "运维告警恢复" $DIR/testdata/ops-resolved.json yuqing.text \
 	"+已恢复 1 条" "+已连续失败 5 次" "+恢复于 2026-11-23 14:30:00（北京时间）" \
-	"-事件编号" "-<no value>"
+	"-事件编号" "-<no value>" "-Yuqing" "-warning"
 
 if [ $failed -ne 0 ]; then
 	echo "Alertmanager 配置检查未通过 / alertmanager checks failed" >&2

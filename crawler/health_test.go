@@ -272,13 +272,15 @@ func TestScheduleSurvivesRestartWithSQLite(t *testing.T) {
 	if st.ETag != `"e1"` || !st.NextCheckAt.Equal(testNow.Add(DefaultInterval)) || !st.LastNewItemAt.Equal(testNow) {
 		t.Errorf("stored state = %+v", st)
 	}
-	// Due again: the list answers 304 and nothing is refetched.
+	// Due again: page 1 answers 304 to the stored ETag; page 2 is still
+	// read (page 1 once more, unconditionally, for its next link), and no
+	// unchanged thread is refetched.
 	clk.add(DefaultInterval)
 	if err := s.CrawlNow(t.Context(), "discuz"); err != nil {
 		t.Fatal(err)
 	}
-	if f.hit("total") != hits+2 || f.hit("/forum-2-1.html") != 2 {
-		t.Errorf("resumed crawl made %d requests, want 2 (robots.txt and a 304)", f.hit("total")-hits)
+	if f.hit("total") != hits+4 || f.hit("/forum-2-1.html") != 3 || f.hit("/forum-2-2.html") != 2 {
+		t.Errorf("resumed crawl made %d requests, want 4 (robots.txt, a 304, page 1 and page 2)", f.hit("total")-hits)
 	}
 }
 

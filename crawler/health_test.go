@@ -14,8 +14,12 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/yuqing-bureau/yuqing/classifier"
+	"github.com/yuqing-bureau/yuqing/grader"
+	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
 )
@@ -559,4 +563,79 @@ func TestDeadThreadKeepsBoardHealthy(t *testing.T) {
 		cancel()
 		<-done
 	})
+}
+
+// repliesGrader grades posts about 住院 relevant, at level Ⅲ from 10
+// replies on and Ⅳ below: engagement alone moves the level, as in the real
+// rules.
+type repliesGrader struct{}
+
+func (repliesGrader) Grade(p classifier.Post) classifier.Result {
+	if !strings.Contains(p.Title, "住院") {
+		return classifier.Result{RulesVersion: "t1"}
+	}
+	level := 4
+	if p.Replies >= 10 {
+		level = 3
+	}
+	return classifier.Result{Relevant: true, Category: "institution", Level: level, Score: 2, RulesVersion: "t1"}
+}
+
+// TestNotModifiedGrowingThreadRaisesItsIncident: through the pipeline
+// (scheduler, SQLite, grader, incidents), a thread on page 2 that grows
+// while page 1 answers 304 is crawled again at every round, and its
+// incident rises with it.
+func TestNotModifiedGrowingThreadRaisesItsIncident(t *testing.T) {
+	f := newForum(t)
+	f.etag = `"v1"`
+	grows := f.threadByID(104) // on page 2; 102 stays on page 1
+	f.threads = []*thread{f.threadByID(102), grows}
+	db := openSQLite(t, filepath.Join(t.TempDir(), "y.db"))
+	clk := &clock{t: testNow}
+	c, _ := newTestCrawler(t, Options{Now: clk.now})
+	s := NewScheduler(c, db, nil, clk.now)
+	src := discuzSource(f)
+	src.URL = f.srv.URL + "/forum.php?mod=forumdisplay&fid=2&page=" + PagePlaceholder
+	s.SetSources([]Source{src})
+	w := grader.New(grader.Options{Store: db, Grader: repliesGrader{}, Incidents: incident.New(db, incident.DefaultPolicy(), clk.now),
+		Registerer: prometheus.NewPedanticRegistry(), Batch: 10, Now: clk.now})
+	var levels []int
+	for round, replies := range []int{3, 7, 12} {
+		f.mu.Lock()
+		grows.Replies = replies
+		f.mu.Unlock()
+		if err := s.CrawlNow(t.Context(), src.Name); err != nil {
+			t.Fatalf("crawl %d: %v", round+1, err)
+		}
+		if _, err := w.ProcessBatch(t.Context()); err != nil {
+			t.Fatalf("grading after crawl %d: %v", round+1, err)
+		}
+		open, err := db.OpenIncidents(t.Context())
+		if err != nil || len(open) != 1 {
+			t.Fatalf("crawl %d: open incidents %+v, %v", round+1, open, err)
+		}
+		levels = append(levels, open[0].Level)
+		clk.add(DefaultInterval)
+	}
+	if got := testutil.ToFloat64(c.m.runs.WithLabelValues(src.Name, OutcomeNotModified)); got != 2 {
+		t.Errorf("crawls answered 304 on page 1 = %v, want 2", got)
+	}
+	if fmt.Sprint(levels) != "[4 4 3]" {
+		t.Errorf("incident level after each crawl = %v, want [4 4 3]", levels)
+	}
+	p, ok, err := db.PostByURL(t.Context(), f.srv.URL+"/forum.php?mod=viewthread&tid=104")
+	if err != nil || !ok {
+		t.Fatalf("thread 104 not stored: %v", err)
+	}
+	h, err := db.EngagementHistory(t.Context(), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for _, e := range h {
+		got = append(got, e.Replies)
+	}
+	if fmt.Sprint(got) != "[3 7 12]" {
+		t.Errorf("engagement history = %v, want [3 7 12]", got)
+	}
 }

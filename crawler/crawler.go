@@ -94,7 +94,7 @@ type Stats struct {
 	ParseErrors int  // items that could not be extracted (detail fetch or selector failed)
 	Emitted     int  // items handed to emit
 	Hot         int  // hot threads revisited (not on the sampled list pages)
-	NotModified bool // the list page answered 304
+	NotModified bool // list page 1 answered 304 (deeper pages are still read)
 	Replaced    int  // broken byte sequences replaced with U+FFFD in pages kept
 	Truncated   int  // items whose body was cut to max_body_chars
 	GivenUp     int  // items skipped because their detail page kept failing

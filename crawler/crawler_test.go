@@ -235,32 +235,83 @@ func TestRobotsDisallowDetail(t *testing.T) {
 	}
 }
 
+// TestConditionalGet: the list's ETag is recorded and sent back; a 304 on
+// page 1 says only that page 1 did not change. Page 2 is still read: threads
+// that moved there (or were always there) may have grown, and a crawl that
+// stopped at the 304 would never see them again. This source follows a
+// list.next link, so page 1 is fetched once more without validators to find
+// it; its unchanged threads are skipped by the known-replies check.
 func TestConditionalGet(t *testing.T) {
 	f := newForum(t)
 	f.etag = `"v1"`
 	c, _ := newTestCrawler(t, Options{})
 	src := discuzSource(f)
-	var items []Item
-	st, _, err := c.Crawl(t.Context(), src, store.SourceState{Name: "discuz"}, nil, collect(&items))
+	ms := newMemStore()
+	st, _, err := c.Crawl(t.Context(), src, store.SourceState{Name: "discuz"}, knownIn(ms), saveTo(ms, "discuz"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st.ETag != `"v1"` {
 		t.Fatalf("ETag not recorded: %+v", st)
 	}
-	n := len(items)
-	st2, stats, err := c.Crawl(t.Context(), src, st, nil, collect(&items))
+	st2, stats, err := c.Crawl(t.Context(), src, st, knownIn(ms), saveTo(ms, "discuz"))
 	if err != nil {
 		t.Fatalf("304 must not be an error: %v", err)
 	}
-	if !stats.NotModified || len(items) != n || st2.ETag != `"v1"` {
-		t.Errorf("stats = %+v, new items = %d, state = %+v", stats, len(items)-n, st2)
+	if !stats.NotModified || stats.Emitted != 0 || stats.ListPages != 2 || st2.ETag != `"v1"` {
+		t.Errorf("stats = %+v, state = %+v", stats, st2)
 	}
-	if f.hit("/forum-2-1.html") != 2 || f.hit("/forum-2-2.html") != 1 {
-		t.Errorf("list hits = %d/%d", f.hit("/forum-2-1.html"), f.hit("/forum-2-2.html"))
+	// Page 1: 200, then 304 and the unconditional refetch; page 2 both times.
+	if f.hit("/forum-2-1.html") != 3 || f.hit("/forum-2-2.html") != 2 {
+		t.Errorf("list hits = %d/%d, want 3/2", f.hit("/forum-2-1.html"), f.hit("/forum-2-2.html"))
 	}
 	if got := testutil.ToFloat64(c.m.runs.WithLabelValues("discuz", OutcomeNotModified)); got != 1 {
 		t.Errorf("not_modified runs = %v", got)
+	}
+}
+
+// TestNotModifiedFollowsGrowingThreadOnPage2: page 1 answers 304 at every
+// crawl after the first while a thread on page 2 keeps growing; over three
+// crawls its stored reply count follows the site, whether deeper pages are
+// reached by the {page} template or by the list.next link.
+func TestNotModifiedFollowsGrowingThreadOnPage2(t *testing.T) {
+	for name, paged := range map[string]bool{"page template": true, "next link": false} {
+		t.Run(name, func(t *testing.T) {
+			f := newForum(t)
+			f.etag = `"v1"`
+			c, _ := newTestCrawler(t, Options{})
+			src := discuzSource(f)
+			if paged {
+				src.URL = f.srv.URL + "/forum.php?mod=forumdisplay&fid=2&page=" + PagePlaceholder
+			}
+			ms := newMemStore()
+			st := store.SourceState{Name: "discuz"}
+			url104 := f.srv.URL + "/forum.php?mod=viewthread&tid=104"
+			for round, replies := range []int{3, 7, 12} {
+				f.mu.Lock()
+				f.threadByID(104).Replies = replies
+				f.mu.Unlock()
+				var stats Stats
+				var err error
+				st, stats, err = c.Crawl(t.Context(), src, st, knownIn(ms), saveTo(ms, "discuz"))
+				if err != nil {
+					t.Fatalf("crawl %d: %v", round+1, err)
+				}
+				if stats.NotModified != (round > 0) {
+					t.Errorf("crawl %d: not_modified = %v", round+1, stats.NotModified)
+				}
+				p, ok, _ := ms.PostByURL(t.Context(), url104)
+				if !ok || p.Replies != replies {
+					t.Fatalf("crawl %d: stored thread 104 = %+v (found %v), want %d replies", round+1, p, ok, replies)
+				}
+				if round > 0 && stats.Emitted != 1 {
+					t.Errorf("crawl %d: emitted %d, want only the grown thread", round+1, stats.Emitted)
+				}
+			}
+			if got := f.hit("/thread-104-1-2.html"); got != 3 {
+				t.Errorf("thread 104 fetched %d times, want 3", got)
+			}
+		})
 	}
 }
 

@@ -118,7 +118,13 @@ func (j *job) crawlList(ctx context.Context, state store.SourceState, known Know
 }
 
 // sampleList reads up to src.Pages list pages. A 304 on the first page
-// returns no items and stats.NotModified (hot threads are still revisited).
+// (stats.NotModified) says only that page 1 did not change: its items are
+// left out, and pages 2..N are still read, every crawl — by the {page}
+// template, or, for a list.next link, by fetching page 1 again without
+// validators to find the link (its unchanged items are then skipped by the
+// known-replies check). Threads that moved to deeper pages keep being
+// observed, so their growth is seen and they become hot. A single-page
+// source answered 304 returns no items.
 func (j *job) sampleList(ctx context.Context, state store.SourceState, stats *Stats) ([]listItem, store.SourceState, error) {
 	src := j.src
 	seen := map[string]bool{}
@@ -134,7 +140,7 @@ func (j *job) sampleList(ctx context.Context, state store.SourceState, stats *St
 	for n := 0; n < src.Pages && pageURL != "" && !visited[pageURL] && len(items) < src.MaxItems; n++ {
 		visited[pageURL] = true
 		var extra = conditional(state)
-		if n > 0 {
+		if n > 0 || stats.NotModified {
 			extra = nil
 		}
 		p, err := j.get(ctx, pageURL, accept, extra)
@@ -147,11 +153,23 @@ func (j *job) sampleList(ctx context.Context, state store.SourceState, stats *St
 		}
 		j.c.m.pages.WithLabelValues(src.Name, PageList).Inc()
 		if p.notModified {
+			if stats.NotModified { // 304 without validators: nothing to read
+				return nil, state, nil
+			}
 			stats.NotModified = true
-			return nil, state, nil
+			switch {
+			case paged && src.Pages > 1:
+				pageURL = src.pageURL(2)
+			case src.List.Next != "" && src.Kind != KindJSON && src.Pages > 1:
+				delete(visited, pageURL) // page 1 again, for its next link
+				n--
+			default:
+				return nil, state, nil
+			}
+			continue
 		}
 		stats.ListPages++
-		if n == 0 {
+		if n == 0 && !stats.NotModified {
 			newState.ETag = p.header.Get("ETag")
 			newState.LastModified = p.header.Get("Last-Modified")
 		}

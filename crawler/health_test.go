@@ -14,8 +14,12 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/yuqing-bureau/yuqing/classifier"
+	"github.com/yuqing-bureau/yuqing/grader"
+	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
 )
@@ -145,9 +149,9 @@ func TestBreakerCooldown(t *testing.T) {
 	}
 }
 
-// TestHotThreadRevisited: a thread whose replies keep growing is revisited
-// after it drops off the sampled list page, and every change of its counts
-// is kept in the store's engagement history.
+// TestHotThreadRevisited: a thread whose replies grew between two
+// observations is revisited after it drops off the sampled list pages, and
+// every change of its counts is kept in the store's engagement history.
 func TestHotThreadRevisited(t *testing.T) {
 	f := newForum(t)
 	db := openSQLite(t, filepath.Join(t.TempDir(), "y.db"))
@@ -172,24 +176,22 @@ func TestHotThreadRevisited(t *testing.T) {
 	detail103 := func() int { return f.hit("/thread-103-1-1.html") + f.hit("/forum.php?mod=viewthread&tid=103") }
 
 	crawl("first crawl") // replies 12
-	for _, r := range []int{15, 18} {
-		clk.add(11 * time.Minute)
-		setReplies(r, false)
-		crawl(fmt.Sprintf("replies %d", r))
-	}
-	if detail103() != 3 {
-		t.Fatalf("thread 103 fetched %d times while listed with growing replies, want 3", detail103())
+	clk.add(11 * time.Minute)
+	setReplies(15, false)
+	crawl("replies 15") // two observations, rising: hot
+	if detail103() != 2 {
+		t.Fatalf("thread 103 fetched %d times while listed with growing replies, want 2", detail103())
 	}
 	// The thread drops to page 2 (not sampled) and keeps growing.
 	setReplies(25, true)
 	clk.add(10 * time.Minute) // not yet due for a revisit (hot_interval 30m)
 	crawl("too early")
-	if detail103() != 3 {
+	if detail103() != 2 {
 		t.Fatalf("revisited before hot_interval")
 	}
 	clk.add(25 * time.Minute)
 	crawl("revisit")
-	if detail103() != 4 || testutil.ToFloat64(c.m.hot.WithLabelValues("bbs")) != 1 {
+	if detail103() != 3 || testutil.ToFloat64(c.m.hot.WithLabelValues("bbs")) != 1 {
 		t.Fatalf("hot thread not revisited: %d fetches", detail103())
 	}
 	p, ok, err := db.PostByURL(t.Context(), url103)
@@ -204,16 +206,16 @@ func TestHotThreadRevisited(t *testing.T) {
 	for _, e := range h {
 		got = append(got, e.Replies)
 	}
-	if fmt.Sprint(got) != "[12 15 18 25]" {
-		t.Errorf("engagement history = %v, want [12 15 18 25]", got)
+	if fmt.Sprint(got) != "[12 15 25]" {
+		t.Errorf("engagement history = %v, want [12 15 25]", got)
 	}
 	// It stops growing: one more revisit sees that, then it has cooled down.
 	clk.add(31 * time.Minute)
 	crawl("revisit, unchanged")
 	clk.add(31 * time.Minute)
 	crawl("cooled down")
-	if detail103() != 5 {
-		t.Errorf("thread 103 fetched %d times, want 5 (one revisit finding no growth, then none)", detail103())
+	if detail103() != 4 {
+		t.Errorf("thread 103 fetched %d times, want 4 (one revisit finding no growth, then none)", detail103())
 	}
 }
 
@@ -272,13 +274,15 @@ func TestScheduleSurvivesRestartWithSQLite(t *testing.T) {
 	if st.ETag != `"e1"` || !st.NextCheckAt.Equal(testNow.Add(DefaultInterval)) || !st.LastNewItemAt.Equal(testNow) {
 		t.Errorf("stored state = %+v", st)
 	}
-	// Due again: the list answers 304 and nothing is refetched.
+	// Due again: page 1 answers 304 to the stored ETag; page 2 is still
+	// read (page 1 once more, unconditionally, for its next link), and no
+	// unchanged thread is refetched.
 	clk.add(DefaultInterval)
 	if err := s.CrawlNow(t.Context(), "discuz"); err != nil {
 		t.Fatal(err)
 	}
-	if f.hit("total") != hits+2 || f.hit("/forum-2-1.html") != 2 {
-		t.Errorf("resumed crawl made %d requests, want 2 (robots.txt and a 304)", f.hit("total")-hits)
+	if f.hit("total") != hits+4 || f.hit("/forum-2-1.html") != 3 || f.hit("/forum-2-2.html") != 2 {
+		t.Errorf("resumed crawl made %d requests, want 4 (robots.txt, a 304, page 1 and page 2)", f.hit("total")-hits)
 	}
 }
 
@@ -559,4 +563,79 @@ func TestDeadThreadKeepsBoardHealthy(t *testing.T) {
 		cancel()
 		<-done
 	})
+}
+
+// repliesGrader grades posts about 住院 relevant, at level Ⅲ from 10
+// replies on and Ⅳ below: engagement alone moves the level, as in the real
+// rules.
+type repliesGrader struct{}
+
+func (repliesGrader) Grade(p classifier.Post) classifier.Result {
+	if !strings.Contains(p.Title, "住院") {
+		return classifier.Result{RulesVersion: "t1"}
+	}
+	level := 4
+	if p.Replies >= 10 {
+		level = 3
+	}
+	return classifier.Result{Relevant: true, Category: "institution", Level: level, Score: 2, RulesVersion: "t1"}
+}
+
+// TestNotModifiedGrowingThreadRaisesItsIncident: through the pipeline
+// (scheduler, SQLite, grader, incidents), a thread on page 2 that grows
+// while page 1 answers 304 is crawled again at every round, and its
+// incident rises with it.
+func TestNotModifiedGrowingThreadRaisesItsIncident(t *testing.T) {
+	f := newForum(t)
+	f.etag = `"v1"`
+	grows := f.threadByID(104) // on page 2; 102 stays on page 1
+	f.threads = []*thread{f.threadByID(102), grows}
+	db := openSQLite(t, filepath.Join(t.TempDir(), "y.db"))
+	clk := &clock{t: testNow}
+	c, _ := newTestCrawler(t, Options{Now: clk.now})
+	s := NewScheduler(c, db, nil, clk.now)
+	src := discuzSource(f)
+	src.URL = f.srv.URL + "/forum.php?mod=forumdisplay&fid=2&page=" + PagePlaceholder
+	s.SetSources([]Source{src})
+	w := grader.New(grader.Options{Store: db, Grader: repliesGrader{}, Incidents: incident.New(db, incident.DefaultPolicy(), clk.now),
+		Registerer: prometheus.NewPedanticRegistry(), Batch: 10, Now: clk.now})
+	var levels []int
+	for round, replies := range []int{3, 7, 12} {
+		f.mu.Lock()
+		grows.Replies = replies
+		f.mu.Unlock()
+		if err := s.CrawlNow(t.Context(), src.Name); err != nil {
+			t.Fatalf("crawl %d: %v", round+1, err)
+		}
+		if _, err := w.ProcessBatch(t.Context()); err != nil {
+			t.Fatalf("grading after crawl %d: %v", round+1, err)
+		}
+		open, err := db.OpenIncidents(t.Context())
+		if err != nil || len(open) != 1 {
+			t.Fatalf("crawl %d: open incidents %+v, %v", round+1, open, err)
+		}
+		levels = append(levels, open[0].Level)
+		clk.add(DefaultInterval)
+	}
+	if got := testutil.ToFloat64(c.m.runs.WithLabelValues(src.Name, OutcomeNotModified)); got != 2 {
+		t.Errorf("crawls answered 304 on page 1 = %v, want 2", got)
+	}
+	if fmt.Sprint(levels) != "[4 4 3]" {
+		t.Errorf("incident level after each crawl = %v, want [4 4 3]", levels)
+	}
+	p, ok, err := db.PostByURL(t.Context(), f.srv.URL+"/forum.php?mod=viewthread&tid=104")
+	if err != nil || !ok {
+		t.Fatalf("thread 104 not stored: %v", err)
+	}
+	h, err := db.EngagementHistory(t.Context(), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for _, e := range h {
+		got = append(got, e.Replies)
+	}
+	if fmt.Sprint(got) != "[3 7 12]" {
+		t.Errorf("engagement history = %v, want [3 7 12]", got)
+	}
 }

@@ -258,7 +258,7 @@ type Store interface {
 	// first (a row is kept whenever the counts change).
 	EngagementHistory(ctx context.Context, postID int64) ([]EngagementSample, error)
 	// HotPosts returns up to limit posts of source whose reply count grew
-	// at each of their last two observations, both at or after since, and
+	// between their last two observations, both at or after since, and
 	// that were last fetched at or before fetchedBefore (due for a revisit);
 	// the longest-unfetched first.
 	HotPosts(ctx context.Context, source string, since, fetchedBefore time.Time, limit int) ([]Post, error)

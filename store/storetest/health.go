@@ -42,6 +42,48 @@ func testHotPostsCoolDown(t *testing.T, s store.Store) {
 	}
 }
 
+// testHotPostsTwoObservations: one rise in replies between a thread's last
+// two observations inside the window makes it hot (a thread behind an
+// unchanged list page gets no third observation before its revisit); a
+// single observation, views alone rising, replies falling, or an earlier
+// observation outside the window do not.
+func testHotPostsTwoObservations(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	save := func(n, replies, views int, at time.Time) *store.Post {
+		p := post(n)
+		p.Replies, p.Views, p.FetchedAt = replies, views, at
+		mustSave(t, s, p)
+		return p
+	}
+	since := t0.Add(-time.Hour)
+	hot := func() []string {
+		t.Helper()
+		ps, err := s.HotPosts(ctx, "bbs", since, t0.Add(2*time.Hour), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var urls []string
+		for _, p := range ps {
+			urls = append(urls, p.URL)
+		}
+		return urls
+	}
+	grows := save(1, 10, 100, t0)
+	save(2, 10, 100, t0)
+	save(2, 10, 900, t0.Add(time.Hour)) // only views rose
+	save(3, 10, 100, t0)
+	save(3, 8, 100, t0.Add(time.Hour)) // replies deleted
+	save(4, 10, 100, t0.Add(-3*time.Hour))
+	save(4, 14, 100, t0.Add(time.Hour)) // earlier observation outside the window
+	if got := hot(); len(got) != 0 {
+		t.Fatalf("hot before any thread rose within the window: %v", got)
+	}
+	save(1, 14, 100, t0.Add(time.Hour))
+	if got := hot(); len(got) != 1 || got[0] != grows.URL {
+		t.Errorf("HotPosts = %v, want only %s (rose between its two observations)", got, grows.URL)
+	}
+}
+
 // testItemFailures: a failure record is saved, replaced, listed per source
 // newest first and deleted.
 func testItemFailures(t *testing.T, s store.Store) {

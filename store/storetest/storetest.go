@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"FalsePositives", testFalsePositives},
 		{"BurstStage", testBurstStage},
 		{"HotPostsCoolDown", testHotPostsCoolDown},
+		{"HotPostsTwoObservations", testHotPostsTwoObservations},
 		{"ItemFailures", testItemFailures},
 		{"BodyTruncatedKept", testBodyTruncatedKept},
 	}
@@ -632,9 +633,9 @@ func testHotPosts(t *testing.T, s store.Store) {
 	cooled := post(2)
 	cooled.Replies, cooled.Views, cooled.FetchedAt = 9, 500, t0.Add(2*time.Hour)
 	mustSave(t, s, cooled)
-	// 3: grew only once.
+	// 3: grew between its only two observations: hot too.
 	save(3, 2, 0, "bbs")
-	save(3, 5, 2, "bbs")
+	three := save(3, 5, 2, "bbs")
 	// 4: grew twice, but the earlier growth is outside the window.
 	save(4, 0, -30, "bbs")
 	save(4, 1, -26, "bbs")
@@ -664,8 +665,8 @@ func testHotPosts(t *testing.T, s store.Store) {
 		}
 		return ids
 	}
-	if got, want := list(t0.Add(3*time.Hour), 10), []int64{early.ID, hot.ID}; fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("HotPosts = %v, want %v (posts 6 and 1)", got, want)
+	if got, want := list(t0.Add(3*time.Hour), 10), []int64{early.ID, hot.ID, three.ID}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("HotPosts = %v, want %v (posts 6, 1 and 3)", got, want)
 	}
 	if got, want := list(t0.Add(3*time.Hour), 1), []int64{early.ID}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("HotPosts limit 1 = %v, want %v", got, want)

@@ -211,9 +211,12 @@ func (s *Store) EngagementHistory(ctx context.Context, postID int64) ([]store.En
 }
 
 // HotPosts looks only at posts with an engagement row since the window
-// opened (index post_engagement_at), then compares each one's last three rows.
-// A post whose last fetch saw no change (fetched_at after its last row) has
-// cooled down.
+// opened (index post_engagement_at), then compares each one's last two rows:
+// two observations are all a thread behind an unchanged (304) list page gets
+// before it needs its own revisit. Only replies count: views rise on every
+// thread that is read, so without a per-source norm they would make every
+// thread hot. A post whose last fetch saw no change (fetched_at after its
+// last row) has cooled down.
 func (s *Store) HotPosts(ctx context.Context, source string, since, fetchedBefore time.Time, limit int) ([]store.Post, error) {
 	if limit <= 0 {
 		limit = 20
@@ -229,8 +232,7 @@ func (s *Store) HotPosts(ctx context.Context, source string, since, fetchedBefor
 		SELECT `+prefixed("p", postCols)+` FROM posts p
 		JOIN recent a ON a.post_id = p.id AND a.rn = 1
 		JOIN recent b ON b.post_id = p.id AND b.rn = 2
-		JOIN recent c ON c.post_id = p.id AND c.rn = 3
-		WHERE a.replies > b.replies AND b.replies > c.replies AND b.at >= ?1 AND a.at >= p.fetched_at
+		WHERE a.replies > b.replies AND b.at >= ?1 AND a.at >= p.fetched_at
 		ORDER BY p.fetched_at, p.id LIMIT ?4`,
 		since.UnixMilli(), source, fetchedBefore.UnixMilli(), limit)
 	if err != nil {

@@ -264,10 +264,13 @@ func (p *crawlPrinter) summary(st crawler.Stats, err error) {
 	defer p.mu.Unlock()
 	fmt.Fprintln(p.out)
 	if st.NotModified {
-		fmt.Fprintln(p.out, "列表页未变化（HTTP 304）")
+		fmt.Fprintln(p.out, "列表第 1 页未变化（HTTP 304），其余列表页照常读取")
 	}
 	fmt.Fprintf(p.out, "列表页 %d 页，发现 %d 条，抓取详情页 %d 个，热帖回访 %d 个，跳过 %d 条，提取失败 %d 条，输出 %d 条\n",
 		st.ListPages, st.Found, st.Fetched, st.Hot, st.Skipped, st.ParseErrors, st.Emitted)
+	if st.Dropped > 0 {
+		fmt.Fprintf(p.out, "超出每次条数上限 max_items 的帖子 %d 条本轮未处理（请调大 max_items 或减少 pages）\n", st.Dropped)
+	}
 	if st.GivenUp > 0 || st.Truncated > 0 || st.Replaced > 0 {
 		fmt.Fprintf(p.out, "已放弃（详情页多次失败）%d 条，正文超长截断 %d 条，无法解码的字节 %d 处\n", st.GivenUp, st.Truncated, st.Replaced)
 	}

@@ -231,3 +231,16 @@ func (s FeatureSettings) dims(vocab int) int {
 	}
 	return vocab
 }
+
+// Term returns the text of a word or bigram feature name (as Explain
+// gives it), or false for a rule hit or an engagement figure: what a
+// person reading the reasons can recognise in the post.
+func Term(feature string) (string, bool) {
+	if t, ok := strings.CutPrefix(feature, prefixWord); ok {
+		return t, true
+	}
+	if t, ok := strings.CutPrefix(feature, prefixBigram); ok {
+		return t, true
+	}
+	return "", false
+}

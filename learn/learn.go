@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
@@ -82,6 +83,21 @@ func Band(level int) string {
 		return Ordinary
 	}
 	return ""
+}
+
+// BandLevel is the level a band stands for: the most severe level in it
+// (Ⅱ for major, since the band does not tell Ⅰ from Ⅱ), 0 for anything
+// else.
+func BandLevel(band string) int {
+	switch band {
+	case Major:
+		return taxonomy.LevelII
+	case Elevated:
+		return taxonomy.LevelIII
+	case Ordinary:
+		return taxonomy.LevelIV
+	}
+	return 0
 }
 
 // label returns the class of ex for head, or "" when ex does not train it.
@@ -350,6 +366,18 @@ func (m *Model) featureName(i int) string {
 		return m.vocab.names[i]
 	}
 	return numericFeatures[i-len(m.vocab.names)]
+}
+
+// Rules returns the rule hits the model has weights for, as the caller
+// named them in Example.Rules, in order: a model trained on other rules
+// names hits the current rules never give.
+func (m *Model) Rules() []string {
+	v := m.vocab
+	out := make([]string, 0, v.rules[1]-v.rules[0])
+	for _, n := range v.names[v.rules[0]:v.rules[1]] {
+		out = append(out, strings.TrimPrefix(n, prefixRule))
+	}
+	return out
 }
 
 // VocabSize is the number of sparse features the model knows.

@@ -156,13 +156,14 @@ type rulesVerdict struct {
 //
 // It returns the reasons to list before the conclusion.
 func (e *Engine) combine(res *Result, rv *rulesVerdict, ex *learn.Example) []string {
-	pred := e.model.Predict(ex)
+	in := e.model.Input(ex)
+	pred := in.Predict()
 	pRel, pMajor := pred.Relevance.Of(learn.Relevant), pred.Severity.Of(learn.Major)
 	sent := pred.Sentiment.Top()
 	res.Sentiment = sent.Class
 	lines := []string{fmt.Sprintf("模型判断：相关可能性 %s，重大可能性 %s，情感%s（%s）；主要依据：%s",
 		percent(pRel), percent(pMajor), sentimentName(sent.Class), percent(sent.P),
-		e.modelTerms(ex, learn.HeadRelevance, learn.Relevant))}
+		modelTerms(in, learn.HeadRelevance, learn.Relevant))}
 
 	modelRel := pRel >= modelThreshold
 	mLevel := 0
@@ -219,7 +220,7 @@ func (e *Engine) combine(res *Result, rv *rulesVerdict, ex *learn.Example) []str
 				ruleSays, modelSays, taxonomy.LevelLabel(level)))
 		}
 		if modelMajor {
-			lines = append(lines, "模型判为重大的依据："+e.modelTerms(ex, learn.HeadSeverity, learn.Major))
+			lines = append(lines, "模型判为重大的依据："+modelTerms(in, learn.HeadSeverity, learn.Major))
 		}
 		res.Level = level
 		if levelFromModel {
@@ -238,11 +239,11 @@ func (e *Engine) combine(res *Result, rv *rulesVerdict, ex *learn.Example) []str
 }
 
 // modelTerms lists the words and bigrams that weigh most for class of
-// head in ex, with their weights: 骗保（+1.24）、套现（+0.88）. Rule hits
+// head for the post, with their weights: 骗保（+1.24）、套现（+0.88）. Rule hits
 // and engagement figures are left out (the rule reasons show those), and
 // a text listed as a word is not listed again as a bigram.
-func (e *Engine) modelTerms(ex *learn.Example, head, class string) string {
-	cs, err := e.model.Explain(ex, head, class, 4*explainTerms)
+func modelTerms(in *learn.Input, head, class string) string {
+	cs, err := in.Explain(head, class, 4*explainTerms)
 	if err != nil { // head and class are learn's own constants
 		panic(err)
 	}

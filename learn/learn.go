@@ -282,11 +282,24 @@ type Prediction struct {
 }
 
 // Predict returns the probabilities of every head for ex (labels ignored).
-func (m *Model) Predict(ex *Example) Prediction {
-	x := m.vector(ex)
+func (m *Model) Predict(ex *Example) Prediction { return m.Input(ex).Predict() }
+
+// Input is an Example mapped onto a model's features, for a prediction
+// and explanations of one post without mapping it again each time.
+type Input struct {
+	m *Model
+	x vector
+}
+
+// Input maps ex onto the model's features (labels ignored).
+func (m *Model) Input(ex *Example) *Input { return &Input{m: m, x: m.vector(ex)} }
+
+// Predict returns the probabilities of every head.
+func (in *Input) Predict() Prediction {
+	m := in.m
 	d := make([]Dist, len(m.heads))
 	for i := range m.heads {
-		d[i] = m.heads[i].dist(x, m.dim())
+		d[i] = m.heads[i].dist(in.x, m.dim())
 	}
 	return Prediction{Relevance: d[0], Category: d[1], Severity: d[2], Sentiment: d[3]}
 }
@@ -326,6 +339,14 @@ type Contribution struct {
 // Explain returns up to n features of ex that most raise or lower class of
 // head, strongest first (by |Score|, ties by name).
 func (m *Model) Explain(ex *Example, headName, class string, n int) ([]Contribution, error) {
+	return m.Input(ex).Explain(headName, class, n)
+}
+
+// Explain returns up to n (all when n < 0) features of the input that
+// most raise or lower class of head, strongest first (by |Score|, ties by
+// name).
+func (in *Input) Explain(headName, class string, n int) ([]Contribution, error) {
+	m, x := in.m, in.x
 	hi := slices.IndexFunc(m.heads, func(h head) bool { return h.name == headName })
 	if hi < 0 {
 		return nil, fmt.Errorf("没有名为 %q 的输出", headName)
@@ -335,28 +356,43 @@ func (m *Model) Explain(ex *Example, headName, class string, n int) ([]Contribut
 	if c < 0 {
 		return nil, fmt.Errorf("%s 没有类别 %q", headName, class)
 	}
+	stronger := func(a, b Contribution) int {
+		if c := cmp.Compare(math.Abs(b.Score), math.Abs(a.Score)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Feature, b.Feature)
+	}
 	dim, k := m.dim(), len(h.classes)
-	x := m.vector(ex)
-	out := make([]Contribution, 0, len(x.idx))
+	limit := n
+	if n < 0 || n > len(x.idx) {
+		limit = len(x.idx)
+	}
+	// out holds the strongest so far, in order: a post has hundreds of
+	// features and a reason lists a handful, so most are refused after
+	// one comparison with the weakest kept.
+	out := make([]Contribution, 0, limit)
 	for j, i := range x.idx {
 		var mean float64
 		for cc := 0; cc < k; cc++ {
 			mean += float64(h.w[cc*dim+int(i)])
 		}
 		w := float64(h.w[c*dim+int(i)]) - mean/float64(k)
-		if w == 0 || x.val[j] == 0 {
+		if w == 0 || x.val[j] == 0 || limit == 0 {
 			continue
 		}
-		out = append(out, Contribution{Feature: m.featureName(int(i)), Value: x.val[j], Weight: w, Score: w * x.val[j]})
-	}
-	slices.SortFunc(out, func(a, b Contribution) int {
-		if c := cmp.Compare(math.Abs(b.Score), math.Abs(a.Score)); c != 0 {
-			return c
+		ct := Contribution{Value: x.val[j], Weight: w, Score: w * x.val[j]}
+		if len(out) == limit && math.Abs(ct.Score) < math.Abs(out[limit-1].Score) {
+			continue
 		}
-		return cmp.Compare(a.Feature, b.Feature)
-	})
-	if n >= 0 && len(out) > n {
-		out = out[:n]
+		ct.Feature = m.featureName(int(i))
+		at, _ := slices.BinarySearchFunc(out, ct, stronger)
+		if at == limit {
+			continue
+		}
+		if len(out) == limit {
+			out = out[:limit-1]
+		}
+		out = slices.Insert(out, at, ct)
 	}
 	return out, nil
 }

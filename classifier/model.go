@@ -161,11 +161,15 @@ func (e *Engine) combine(res *Result, rv *rulesVerdict, ex *learn.Example) []str
 	pRel, pMajor := pred.Relevance.Of(learn.Relevant), pred.Severity.Of(learn.Major)
 	sent := pred.Sentiment.Top()
 	res.Sentiment = sent.Class
+	modelRel := pRel >= modelThreshold
+	relClass := learn.Irrelevant
+	if modelRel {
+		relClass = learn.Relevant
+	}
 	lines := []string{fmt.Sprintf("模型判断：相关可能性 %s，重大可能性 %s，情感%s（%s）；主要依据：%s",
 		percent(pRel), percent(pMajor), sentimentName(sent.Class), percent(sent.P),
-		modelTerms(in, learn.HeadRelevance, learn.Relevant))}
+		modelTerms(in, learn.HeadRelevance, relClass))}
 
-	modelRel := pRel >= modelThreshold
 	mLevel := 0
 	if modelRel {
 		mLevel = learn.BandLevel(pred.Severity.Top().Class)
@@ -238,12 +242,14 @@ func (e *Engine) combine(res *Result, rv *rulesVerdict, ex *learn.Example) []str
 	return lines
 }
 
-// modelTerms lists the words and bigrams that weigh most for class of
-// head for the post, with their weights: 骗保（+1.24）、套现（+0.88）. Rule hits
-// and engagement figures are left out (the rule reasons show those), and
-// a text listed as a word is not listed again as a bigram.
+// modelTerms lists the words and bigrams of the post that weigh most for
+// class of head (the class the model chose), with their weights:
+// 骗保（+1.24）、套现（+0.88）. Only terms that speak for the class are
+// listed; rule hits and engagement figures are left out (the rule reasons
+// show those), and a text listed as a word is not listed again as a
+// bigram.
 func modelTerms(in *learn.Input, head, class string) string {
-	cs, err := in.Explain(head, class, 4*explainTerms)
+	cs, err := in.Explain(head, class, 8*explainTerms)
 	if err != nil { // head and class are learn's own constants
 		panic(err)
 	}
@@ -252,7 +258,7 @@ func modelTerms(in *learn.Input, head, class string) string {
 	var buf [24]byte
 	for _, c := range cs {
 		t, ok := learn.Term(c.Feature)
-		if !ok || slices.Contains(shown, t) {
+		if !ok || c.Score <= 0 || slices.Contains(shown, t) {
 			continue
 		}
 		if len(shown) > 0 {
@@ -271,7 +277,7 @@ func modelTerms(in *learn.Input, head, class string) string {
 		}
 	}
 	if len(shown) == 0 {
-		return "无（帖子里没有模型认识的词）"
+		return "无（帖子里没有支持这一判断的已知词）"
 	}
 	return sb.String()
 }

@@ -161,12 +161,27 @@ type Model struct {
 	heads []head // headSpecs order
 }
 
-// head is one linear softmax: w is classes × dim weights, row-major.
+// head is one linear softmax: w is classes × dim weights, row-major (as
+// trained and stored); byFeature is the same weights dim × classes, so
+// that a post's few hundred features each read one cache line rather
+// than one per class.
 type head struct {
-	name    string
-	classes []string
-	w       []float32
-	b       []float32
+	name      string
+	classes   []string
+	w         []float32
+	b         []float32
+	byFeature []float32
+}
+
+// index fills byFeature from w.
+func (h *head) index(dim int) {
+	k := len(h.classes)
+	h.byFeature = make([]float32, len(h.w))
+	for c := range k {
+		for i, v := range h.w[c*dim : (c+1)*dim] {
+			h.byFeature[i*k+c] = v
+		}
+	}
 }
 
 // Train fits every head on examples. Relevance and sentiment use all rows
@@ -216,6 +231,7 @@ func Train(examples []Example, opts Options) (*Model, error) {
 		for c := range h.b {
 			h.b[c] = float32(params[p.k*dim+c])
 		}
+		h.index(dim)
 		m.heads = append(m.heads, h)
 	}
 	return m, nil
@@ -299,7 +315,7 @@ func (in *Input) Predict() Prediction {
 	m := in.m
 	d := make([]Dist, len(m.heads))
 	for i := range m.heads {
-		d[i] = m.heads[i].dist(in.x, m.dim())
+		d[i] = m.heads[i].dist(in.x)
 	}
 	return Prediction{Relevance: d[0], Category: d[1], Severity: d[2], Sentiment: d[3]}
 }
@@ -308,15 +324,17 @@ func (m *Model) vector(ex *Example) vector { return m.vocab.vectorize(m.opts.Fea
 
 func (m *Model) dim() int { return m.opts.Features.dims(len(m.vocab.names)) }
 
-func (h *head) dist(x vector, dim int) Dist {
-	z := make([]float64, len(h.classes))
-	for c := range h.classes {
-		row := h.w[c*dim : (c+1)*dim]
-		s := float64(h.b[c])
-		for j, i := range x.idx {
-			s += float64(float64(row[i]) * x.val[j])
+func (h *head) dist(x vector) Dist {
+	k := len(h.classes)
+	z := make([]float64, k)
+	for c := range z {
+		z[c] = float64(h.b[c])
+	}
+	for j, i := range x.idx { // per class the same sum in the same order as row by row
+		v := x.val[j]
+		for c, w := range h.byFeature[int(i)*k : int(i)*k+k] {
+			z[c] += float64(float64(w) * v) // the conversion forbids a fused multiply-add
 		}
-		z[c] = s
 	}
 	softmax(z)
 	d := make(Dist, len(z))
@@ -362,7 +380,7 @@ func (in *Input) Explain(headName, class string, n int) ([]Contribution, error) 
 		}
 		return cmp.Compare(a.Feature, b.Feature)
 	}
-	dim, k := m.dim(), len(h.classes)
+	k := len(h.classes)
 	limit := n
 	if n < 0 || n > len(x.idx) {
 		limit = len(x.idx)
@@ -373,10 +391,11 @@ func (in *Input) Explain(headName, class string, n int) ([]Contribution, error) 
 	out := make([]Contribution, 0, limit)
 	for j, i := range x.idx {
 		var mean float64
-		for cc := 0; cc < k; cc++ {
-			mean += float64(h.w[cc*dim+int(i)])
+		ws := h.byFeature[int(i)*k : int(i)*k+k]
+		for _, w := range ws {
+			mean += float64(w)
 		}
-		w := float64(h.w[c*dim+int(i)]) - mean/float64(k)
+		w := float64(ws[c]) - mean/float64(k)
 		if w == 0 || x.val[j] == 0 || limit == 0 {
 			continue
 		}

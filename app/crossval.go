@@ -38,21 +38,12 @@ type SentimentReport struct {
 var sentimentClasses = []string{learn.Negative, learn.Neutral, learn.Positive}
 
 // modelLevel is the level the model alone gives a post: 0 when not
-// relevant, else the most severe level of its band (Ⅱ for major, since
-// the band does not tell Ⅰ from Ⅱ; Ⅲ; Ⅳ).
+// relevant, else its band's level (learn.BandLevel).
 func modelLevel(p learn.Prediction) (relevant bool, category string, level int) {
 	if p.Relevance.Of(learn.Relevant) < 0.5 {
 		return false, "", 0
 	}
-	switch p.Severity.Top().Class {
-	case learn.Major:
-		level = 2
-	case learn.Elevated:
-		level = 3
-	default:
-		level = 4
-	}
-	return true, p.Category.Top().Class, level
+	return true, p.Category.Top().Class, learn.BandLevel(p.Severity.Top().Class)
 }
 
 // EvalCV is `yuqing eval -cv K`: out-of-fold figures of the model alone,

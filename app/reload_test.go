@@ -35,27 +35,33 @@ func metricValue(t *testing.T, addr, name string) string {
 	return m[1]
 }
 
-func TestReloadRejectsBrokenRulesAndKeepsTheOldOnes(t *testing.T) {
-	dir := t.TempDir()
+// reloadDaemon starts a daemon on a copy of the shipped rules in a temp
+// dir; version reads the rules version it exports.
+func reloadDaemon(t *testing.T) (dir, rulesFile, addr string, version func() string, stop func()) {
+	dir = t.TempDir()
 	if err := os.CopyFS(filepath.Join(dir, "dict"), os.DirFS(filepath.Join("..", "configs", "dict"))); err != nil {
 		t.Fatal(err)
 	}
-	rulesFile := filepath.Join(dir, "rules.yaml")
+	rulesFile = filepath.Join(dir, "rules.yaml")
 	copyFile(t, filepath.Join("..", "configs", "rules.yaml"), rulesFile)
-	good, _ := os.ReadFile(rulesFile)
 	os.WriteFile(filepath.Join(dir, "sources.yaml"), []byte("sources: []\n"), 0o644)
 	cfg := filepath.Join(dir, "yuqing.yaml")
 	os.WriteFile(cfg, []byte("store:\n  path: y.db\n"), 0o644)
-
-	addr, stop := startDaemon(t, cfg)
-	defer stop()
-	version := func() string {
+	addr, stop = startDaemon(t, cfg)
+	version = func() string {
 		m := regexp.MustCompile(`yuqing_rules_info\{version="([0-9a-f]+)"\} 1`).FindStringSubmatch(fetch(t, "http://"+addr+"/metrics"))
 		if m == nil {
 			t.Fatal("yuqing_rules_info not exported")
 		}
 		return m[1]
 	}
+	return dir, rulesFile, addr, version, stop
+}
+
+func TestReloadRejectsBrokenRulesAndKeepsTheOldOnes(t *testing.T) {
+	_, rulesFile, addr, version, stop := reloadDaemon(t)
+	defer stop()
+	good, _ := os.ReadFile(rulesFile)
 	v1 := version()
 
 	// A typo: the reload is refused with file, line and problem; v1 keeps running.
@@ -100,5 +106,30 @@ func TestReloadRejectsBrokenRulesAndKeepsTheOldOnes(t *testing.T) {
 	// Without a login, or as a handler, no reload.
 	if resp, err := http.Post("http://"+addr+"/-/reload", "text/plain", nil); err != nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("anonymous reload: %v %v", resp.StatusCode, err)
+	}
+}
+
+// A corrupt model file named by options.model is refused by reload with a
+// message naming the file; the old rules keep grading.
+func TestReloadRejectsCorruptModel(t *testing.T) {
+	dir, rulesFile, addr, version, stop := reloadDaemon(t)
+	defer stop()
+	good, _ := os.ReadFile(rulesFile)
+	v1 := version()
+	os.MkdirAll(filepath.Join(dir, "model"), 0o755)
+	os.WriteFile(filepath.Join(dir, "model", "yuqing.model"), []byte("\x1f\x8b不是模型"), 0o644)
+	os.WriteFile(rulesFile, []byte(strings.Replace(string(good), "\noptions:\n", "\noptions:\n  model: model/yuqing.model\n", 1)), 0o644)
+	code, body := post(t, addr, "/-/reload")
+	if code != http.StatusBadRequest || !strings.Contains(body, filepath.Join(dir, "model", "yuqing.model")) || !strings.Contains(body, "模型文件") {
+		t.Errorf("reload with a corrupt model: %d %s", code, body)
+	}
+	if got := metricValue(t, addr, "yuqing_rules_last_reload_success"); got != "0" {
+		t.Errorf("reload success metric = %s, want 0", got)
+	}
+	if v := version(); v != v1 {
+		t.Errorf("version changed to %s after a refused model", v)
+	}
+	if tryBody := consoleGet(t, addr, "/try"); !strings.Contains(tryBody, v1) {
+		t.Error("the try-out page does not run the old rules")
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -152,33 +151,14 @@ func readTrainingRows(file string, data []byte) ([]trainingRow, error) {
 	return rows, nil
 }
 
-// toExamples turns labelled posts into learner examples: the words the
-// rules see (Engine.Segment, with a domain word's parts) and the ids of
-// the rules whose terms matched (Engine.Grade).
+// toExamples turns labelled posts into learner examples, built the way
+// grading builds the model's input (classifier.Engine.Example).
 func toExamples(eng *classifier.Engine, rows []trainingRow) []learn.Example {
 	out := make([]learn.Example, len(rows))
 	for i, r := range rows {
-		out[i] = postExample(eng, r.Post)
+		out[i] = eng.Example(r.Post)
 		out[i].ID = r.ID
 		out[i].Relevant, out[i].Category, out[i].Level, out[i].Sentiment = r.Relevant, r.Category, r.Level, r.Sentiment
 	}
 	return out
-}
-
-// postExample is the unlabelled learner view of one post.
-func postExample(eng *classifier.Engine, p classifier.Post) learn.Example {
-	var toks []string
-	for _, text := range []string{p.Title, p.Body} {
-		for _, t := range eng.Segment(text) {
-			toks = append(toks, t.Text)
-			toks = append(toks, t.Parts...)
-		}
-	}
-	var rules []string
-	for _, m := range eng.Grade(p).Matches {
-		rules = append(rules, "rule:"+m.Rule)
-	}
-	slices.Sort(rules)
-	return learn.Example{Tokens: toks, Text: p.Title + "\n" + p.Body, Rules: slices.Compact(rules),
-		Replies: p.Replies, Views: p.Views, Reposts: p.Reposts}
 }

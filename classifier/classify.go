@@ -32,6 +32,11 @@ type classifyOut struct {
 	Level    int             `json:"level"`
 	Score    float64         `json:"score"`
 	Matches  []Match         `json:"matches"`
+	// With a model (options.model) only, so that the output of the rules
+	// alone stays what it was.
+	Sentiment *string `json:"sentiment,omitempty"`
+	DecidedBy *string `json:"decided_by,omitempty"`
+	Review    *bool   `json:"review,omitempty"`
 }
 
 // MaxLineBytes bounds one input line of classify and eval: a post of this
@@ -90,6 +95,9 @@ func Classify(ctx context.Context, e *Engine, in io.Reader, out, errOut io.Write
 				res := e.Grade(p)
 				o := classifyOut{ID: id, Relevant: res.Relevant, Category: res.Category, Level: res.Level,
 					Score: res.Score, Matches: res.Matches}
+				if e.HasModel() {
+					o.Sentiment, o.DecidedBy, o.Review = &res.Sentiment, &res.DecidedBy, &res.Review
+				}
 				if o.Matches == nil {
 					o.Matches = []Match{}
 				}

@@ -33,6 +33,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
+	"github.com/yuqing-bureau/yuqing/learn"
 )
 
 // Post is what the classifier grades.
@@ -72,6 +73,16 @@ type Result struct {
 	Matches      []Match
 	Reasons      []string
 	RulesVersion string
+	// Sentiment is the model's negative|neutral|positive, "" without a
+	// model (options.model).
+	Sentiment string
+	// DecidedBy says which part decided: DecidedByRules, DecidedByModel
+	// or DecidedByBoth ("rules" whenever no model is configured).
+	DecidedBy string
+	// Review marks a 疑似 grade: rules and model disagree on whether the
+	// post is Ⅰ/Ⅱ; it is graded at least Ⅱ until a handler confirms or
+	// downgrades it.
+	Review bool
 	// CutShort is set when the time budget ran out before the whole body
 	// was read: the verdict comes from the title and the first part of the
 	// body, which the first reason names.
@@ -107,6 +118,9 @@ type Engine struct {
 	rank    map[string]int
 	tiers   []int
 	version string
+	// model is the learned half of grading (options.model), nil when the
+	// rules grade alone.
+	model   *learn.Model
 	scratch sync.Pool // *gradeScratch: buffers for one Grade
 }
 
@@ -137,6 +151,10 @@ func Load(rulesFile, dictDir string, logger *slog.Logger) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	model, err := loadModel(rulesFile, doc, &f, h)
+	if err != nil {
+		return nil, err
+	}
 	e := &Engine{
 		fold:    fold,
 		rules:   cp,
@@ -144,6 +162,7 @@ func Load(rulesFile, dictDir string, logger *slog.Logger) (*Engine, error) {
 		rank:    cp.categoryRank(),
 		tiers:   sortedTierIdx(cp.opts.Engagement),
 		version: versionOf(h),
+		model:   model,
 	}
 	e.scratch.New = func() any { return &gradeScratch{mark: make([]bool, len(cp.rules)), seen: map[uint64]struct{}{}} }
 	if e.seg, err = newSegmenter(words); err != nil {
@@ -154,7 +173,7 @@ func Load(rulesFile, dictDir string, logger *slog.Logger) (*Engine, error) {
 	}
 	logger.Info("规则已加载", "rules_file", rulesFile, "dict_dir", dictDir, "version", e.version,
 		"rules", len(cp.rules), "terms", len(cp.terms), "dict_words", len(words),
-		"took", time.Since(began).Round(time.Millisecond))
+		"model", f.Options.Model, "took", time.Since(began).Round(time.Millisecond))
 	return e, nil
 }
 
@@ -235,7 +254,8 @@ func readDicts(dir string, defFreq float64, fold foldTable, h io.Writer) ([]dict
 	return out, errors.Join(errs...)
 }
 
-// Version is the hex hash of the rules file and dictionary bytes.
+// Version is the hex hash of the rules file, dictionary and model bytes:
+// every grade records one version for rules and model together.
 func (e *Engine) Version() string { return e.version }
 
 // segChunk is how much text, in bytes, is cut at a time. A long text is
@@ -290,20 +310,34 @@ func (e *Engine) Segment(text string) []Token {
 	n := e.fold.normalize(text)
 	toks, inner, _ := e.tokens(n.s, nil, nil, time.Time{})
 	out := make([]Token, 0, len(toks))
+	eachToken(n, toks, inner, func(a, b int, part bool) {
+		if part {
+			t := &out[len(out)-1]
+			t.Parts = append(t.Parts, text[a:b])
+			return
+		}
+		out = append(out, Token{Text: text[a:b], Start: a, End: b})
+	})
+	return out
+}
+
+// eachToken calls f with the span in the original text of each token of
+// n, then, for a domain word gse alone would cut, with each of its parts
+// (part set): the one walk of the tokens both Segment and the model's
+// features (Engine.Example) use.
+func eachToken(n normText, toks [][2]int, inner []int, f func(a, b int, part bool)) {
 	for _, t := range toks {
 		a, b := n.origSpan(t[0], t[1])
-		tok := Token{Text: text[a:b], Start: a, End: b}
+		f(a, b, false)
 		from := t[0]
 		for ; len(inner) > 0 && inner[0] < t[1]; inner = inner[1:] {
 			pa, pb := n.origSpan(from, inner[0])
-			tok.Parts = append(tok.Parts, text[pa:pb])
+			f(pa, pb, true)
 			from = inner[0]
 		}
 		if from != t[0] { // the last piece
 			pa, pb := n.origSpan(from, t[1])
-			tok.Parts = append(tok.Parts, text[pa:pb])
+			f(pa, pb, true)
 		}
-		out = append(out, tok)
 	}
-	return out
 }

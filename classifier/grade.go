@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/yuqing-bureau/yuqing/learn"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
@@ -76,7 +77,7 @@ func (e *Engine) candidates(fields *[2]fieldHits, sc *gradeScratch) []int32 {
 
 // Grade grades one post, however long it takes. Pure and safe for
 // concurrent use.
-func (e *Engine) Grade(p Post) Result { return e.GradeWithin(p, 0) }
+func (e *Engine) Grade(p Post) Result { return e.grade(p, 0, nil) }
 
 // GradeWithin grades one post within about budget (0: no limit). Title
 // and body are segmented chunk by chunk (segChunk); when a third of the
@@ -88,7 +89,11 @@ func (e *Engine) Grade(p Post) Result { return e.GradeWithin(p, 0) }
 // the whole stage stays near the budget however loaded the machine is.
 // The first chunk is always read, so a tiny budget gives the same grade
 // every time.
-func (e *Engine) GradeWithin(p Post, budget time.Duration) Result {
+func (e *Engine) GradeWithin(p Post, budget time.Duration) Result { return e.grade(p, budget, nil) }
+
+// grade is GradeWithin; with exOut set it grades with the rules alone and
+// stores the post's Example there (Engine.Example).
+func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Result {
 	var deadline time.Time
 	if budget > 0 {
 		deadline = time.Now().Add(budget / 3)
@@ -152,58 +157,26 @@ func (e *Engine) GradeWithin(p Post, budget time.Duration) Result {
 	score *= sw
 	res.Score = math.Round(score*100) / 100
 	res.Relevant = res.Score >= opts.Threshold && res.Score > 0
+	res.DecidedBy = DecidedByRules
 
-	// Category: most votes, ties by the configured order.
-	voteLine := ""
-	if res.Relevant {
-		best, bestV := "", 0.0
-		for k, v := range votes {
-			if v <= 0 {
-				continue
-			}
-			if best == "" || v > bestV+1e-9 || (math.Abs(v-bestV) <= 1e-9 && e.rank[k] < e.rank[best]) {
-				best, bestV = k, v
-			}
-		}
-		if best == "" {
-			best = opts.DefaultCategory
-		}
-		res.Category = best
-		if len(votes) > 0 {
-			keys := make([]string, 0, len(votes))
-			for k := range votes {
-				keys = append(keys, k)
-			}
-			sort.Slice(keys, func(i, j int) bool {
-				if votes[keys[i]] != votes[keys[j]] {
-					return votes[keys[i]] > votes[keys[j]]
-				}
-				return e.rank[keys[i]] < e.rank[keys[j]]
-			})
-			var parts []string
-			for _, k := range keys {
-				parts = append(parts, fmt.Sprintf("%s %.2f", taxonomy.CategoryName(k), votes[k]))
-			}
-			voteLine = "类别票数：" + strings.Join(parts, "，")
-		}
+	// Category and level as the rules give them; with a model, also for a
+	// post they leave irrelevant, which the model may make relevant.
+	useModel := e.model != nil && exOut == nil
+	rv := rulesVerdict{relevant: res.Relevant}
+	if res.Relevant || useModel {
+		e.rulesVerdict(&rv, fires, votes, &p)
 	}
-
-	// Level: base, escalators, de-escalators, then engagement.
-	level := 0
 	if res.Relevant {
-		level = opts.BaseLevel
-		for _, f := range fires {
-			if f.r.raiseTo != 0 && f.r.raiseTo < level {
-				level = f.r.raiseTo
-			}
+		res.Category, res.Level = rv.category, rv.level
+	}
+	var modelLines []string
+	if useModel || exOut != nil {
+		ex := example(read, &fields, sc, res.Matches, &p)
+		if exOut != nil {
+			*exOut = ex
+		} else {
+			modelLines = e.combine(&res, &rv, &ex)
 		}
-		lower := 0
-		for _, f := range fires {
-			if f.r.lower > 0 && (f.r.keepAt == 0 || level > f.r.keepAt) && f.r.lower > lower {
-				lower = f.r.lower
-			}
-		}
-		level = min(level+lower, taxonomy.LowestLevel)
 	}
 
 	for _, f := range fires {
@@ -216,38 +189,25 @@ func (e *Engine) GradeWithin(p Post, budget time.Duration) Result {
 		res.Reasons = append(res.Reasons, fmt.Sprintf("来源 %s 权重 ×%.2f", p.Source, sw))
 	}
 	verdict := "不相关"
-	if res.Relevant {
+	if rv.relevant {
 		verdict = "相关"
 	}
 	res.Reasons = append(res.Reasons, fmt.Sprintf("相关性得分 %.2f（阈值 %.2f）：%s", res.Score, opts.Threshold, verdict))
-	if voteLine != "" {
-		res.Reasons = append(res.Reasons, voteLine)
-	}
-
 	if res.Relevant {
-		for _, ti := range e.tiers {
-			t := &e.rules.opts.Engagement[ti]
-			why, ok := engagementHit(t, &p)
-			if !ok {
-				continue
-			}
-			highest := t.Highest
-			if highest == 0 {
-				highest = taxonomy.LevelI
-			}
-			if level > highest {
-				nl := max(level-t.Raise, highest)
-				res.Reasons = append(res.Reasons, fmt.Sprintf("互动量高（%s）：等级由%s升至%s",
-					why, taxonomy.LevelRoman(level), taxonomy.LevelRoman(nl)))
-				level = nl
-			} else {
-				res.Reasons = append(res.Reasons, fmt.Sprintf("互动量高（%s），但等级已是%s，不再升级",
-					why, taxonomy.LevelRoman(level)))
-			}
-			break
+		if rv.voteLine != "" {
+			res.Reasons = append(res.Reasons, rv.voteLine)
 		}
-		res.Level = level
-		res.Reasons = append(res.Reasons, fmt.Sprintf("结论：%s，%s", taxonomy.CategoryName(res.Category), taxonomy.LevelLabel(level)))
+		if rv.engagement != "" {
+			res.Reasons = append(res.Reasons, rv.engagement)
+		}
+	}
+	res.Reasons = append(res.Reasons, modelLines...)
+	if res.Relevant {
+		concl := fmt.Sprintf("结论：%s，%s", taxonomy.CategoryName(res.Category), taxonomy.LevelLabel(res.Level))
+		if res.Review {
+			concl += "（疑似，待人工确认）"
+		}
+		res.Reasons = append(res.Reasons, concl)
 	}
 	sortMatches(res.Matches, sc)
 	if res.Relevant { // only relevant posts are filed into incidents
@@ -255,6 +215,87 @@ func (e *Engine) GradeWithin(p Post, budget time.Duration) Result {
 			Body: tokenTexts(read[1], &fields[1], sc.f[1].toks)}
 	}
 	return res
+}
+
+// rulesVerdict fills rv with the category and level the rules give a
+// relevant post: the category with most votes (ties by the configured
+// order), the level from the base, escalators, de-escalators, then
+// engagement.
+func (e *Engine) rulesVerdict(rv *rulesVerdict, fires []fired, votes map[string]float64, p *Post) {
+	opts := &e.rules.opts
+	best, bestV := "", 0.0
+	for k, v := range votes {
+		if v <= 0 {
+			continue
+		}
+		if best == "" || v > bestV+1e-9 || (math.Abs(v-bestV) <= 1e-9 && e.rank[k] < e.rank[best]) {
+			best, bestV = k, v
+		}
+	}
+	rv.catByRule = best != ""
+	if best == "" {
+		best = opts.DefaultCategory
+	}
+	rv.category = best
+	if len(votes) > 0 {
+		keys := make([]string, 0, len(votes))
+		for k := range votes {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			if votes[keys[i]] != votes[keys[j]] {
+				return votes[keys[i]] > votes[keys[j]]
+			}
+			return e.rank[keys[i]] < e.rank[keys[j]]
+		})
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s %.2f", taxonomy.CategoryName(k), votes[k]))
+		}
+		rv.voteLine = "类别票数：" + strings.Join(parts, "，")
+	}
+
+	level := opts.BaseLevel
+	for _, f := range fires {
+		if f.r.raiseTo != 0 && f.r.raiseTo < level {
+			level = f.r.raiseTo
+			rv.levelByRule = true
+		}
+		if f.r.weight < 0 && rv.excludedBy == "" {
+			rv.excludedBy = f.r.id + f.r.noteParen
+		}
+	}
+	lower := 0
+	for _, f := range fires {
+		if f.r.lower > 0 && (f.r.keepAt == 0 || level > f.r.keepAt) && f.r.lower > lower {
+			lower = f.r.lower
+			rv.levelByRule = true
+		}
+	}
+	level = min(level+lower, taxonomy.LowestLevel)
+
+	for _, ti := range e.tiers {
+		t := &opts.Engagement[ti]
+		why, ok := engagementHit(t, p)
+		if !ok {
+			continue
+		}
+		highest := t.Highest
+		if highest == 0 {
+			highest = taxonomy.LevelI
+		}
+		if level > highest {
+			nl := max(level-t.Raise, highest)
+			rv.engagement = fmt.Sprintf("互动量高（%s）：等级由%s升至%s",
+				why, taxonomy.LevelRoman(level), taxonomy.LevelRoman(nl))
+			level = nl
+		} else {
+			rv.engagement = fmt.Sprintf("互动量高（%s），但等级已是%s，不再升级",
+				why, taxonomy.LevelRoman(level))
+		}
+		break
+	}
+	rv.level = level
 }
 
 // cutShortReason tells staff how much of a post a cut-short grade read:

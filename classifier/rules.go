@@ -49,6 +49,9 @@ type options struct {
 	CategoryOrder   []string         `yaml:"category_order"`
 	Engagement      []engagementTier `yaml:"engagement"`
 	DictFreq        float64          `yaml:"dict_freq"`
+	// Model is the learned model file (`yuqing train`), relative to the
+	// rules file's directory; "" grades with the rules alone.
+	Model string `yaml:"model"`
 }
 
 // engagementTier raises the level of posts that reached any of its counts.

@@ -56,8 +56,11 @@ func DefaultFeatures() FeatureSettings {
 // eachName calls f with every sparse feature name of ex, repeats
 // included, built in one reused buffer (f must not keep it): the one
 // definition of the names, for counting them in training and for looking
-// them up without allocating when predicting.
-func (s FeatureSettings) eachName(ex *Example, f func(name []byte)) {
+// them up without allocating when predicting. A Han bigram goes to
+// bigram instead when it is not nil, as its two runes (its name is
+// prefixBigram and the two): predicting looks bigrams up by number, not
+// by name, which halves its cost.
+func (s FeatureSettings) eachName(ex *Example, f func(name []byte), bigram func(a, b rune)) {
 	buf := make([]byte, 0, 64)
 	if s.Words {
 		for _, t := range ex.Tokens {
@@ -69,11 +72,15 @@ func (s FeatureSettings) eachName(ex *Example, f func(name []byte)) {
 	if s.Bigrams {
 		prev := rune(-1)
 		for _, r := range ex.Text {
-			if !unicode.Is(unicode.Han, r) {
+			if !isHan(r) {
 				prev = -1
 				continue
 			}
-			if prev >= 0 {
+			switch {
+			case prev < 0:
+			case bigram != nil:
+				bigram(prev, r)
+			default:
 				f(utf8.AppendRune(utf8.AppendRune(append(buf[:0], prefixBigram...), prev), r))
 			}
 			prev = r
@@ -91,7 +98,7 @@ func (s FeatureSettings) eachName(ex *Example, f func(name []byte)) {
 // names returns the sorted distinct sparse feature names of ex.
 func (s FeatureSettings) names(ex *Example) []string {
 	var out []string
-	s.eachName(ex, func(n []byte) { out = append(out, string(n)) })
+	s.eachName(ex, func(n []byte) { out = append(out, string(n)) }, nil)
 	slices.Sort(out)
 	return slices.Compact(out)
 }
@@ -115,8 +122,20 @@ func appendToken(buf []byte, t string) []byte {
 		} else {
 			digits = 0
 		}
-		useful = useful || unicode.IsLetter(r) || unicode.IsDigit(r)
-		buf = utf8.AppendRune(buf, unicode.ToLower(r))
+		switch { // Han and ASCII without the Unicode tables: most runes are one or the other
+		case r < utf8.RuneSelf:
+			if r >= 'A' && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			useful = useful || r >= 'a' && r <= 'z' || r >= '0' && r <= '9'
+			buf = append(buf, byte(r))
+		case isHan(r):
+			useful = true
+			buf = utf8.AppendRune(buf, r)
+		default:
+			useful = useful || unicode.IsLetter(r) || unicode.IsDigit(r)
+			buf = utf8.AppendRune(buf, unicode.ToLower(r))
+		}
 	}
 	if !useful {
 		return buf[:0]
@@ -166,17 +185,28 @@ func buildVocab(s FeatureSettings, names [][]string) []string {
 	return kept
 }
 
-// vocabulary is the sorted feature names with an index for lookups.
+// vocabulary is the sorted feature names with an index for lookups
+// (index holds the names that are not in bigrams).
 // Sorting puts every rule hit ("r:") in one run, [rules[0], rules[1]).
+// Han bigrams are also indexed by their two runes (bigramKey).
 type vocabulary struct {
-	names []string
-	index map[string]int32
-	rules [2]int32
+	names   []string
+	index   map[string]int32
+	bigrams map[uint64]int32
+	rules   [2]int32
 }
 
 func newVocabulary(names []string) *vocabulary {
-	v := &vocabulary{names: names, index: make(map[string]int32, len(names))}
+	v := &vocabulary{names: names, index: make(map[string]int32, len(names)), bigrams: map[uint64]int32{}}
 	for i, n := range names {
+		if t, ok := strings.CutPrefix(n, prefixBigram); ok {
+			a, la := utf8.DecodeRuneInString(t)
+			b, lb := utf8.DecodeRuneInString(t[la:])
+			if la+lb == len(t) && isHan(a) && isHan(b) {
+				v.bigrams[bigramKey(a, b)] = int32(i)
+				continue // a smaller index map is a faster one
+			}
+		}
 		v.index[n] = int32(i)
 	}
 	lo, _ := slices.BinarySearch(names, prefixRule)
@@ -196,6 +226,10 @@ func (v *vocabulary) vectorize(s FeatureSettings, ex *Example) vector {
 	x.idx = make([]int32, 0, 128)
 	s.eachName(ex, func(n []byte) {
 		if i, ok := v.index[string(n)]; ok {
+			x.idx = append(x.idx, i)
+		}
+	}, func(a, b rune) {
+		if i, ok := v.bigrams[bigramKey(a, b)]; ok {
 			x.idx = append(x.idx, i)
 		}
 	})
@@ -230,4 +264,28 @@ func (s FeatureSettings) dims(vocab int) int {
 		return vocab + len(numericFeatures)
 	}
 	return vocab
+}
+
+// Term returns the text of a word or bigram feature name (as Explain
+// gives it), or false for a rule hit or an engagement figure: what a
+// person reading the reasons can recognise in the post.
+func Term(feature string) (string, bool) {
+	if t, ok := strings.CutPrefix(feature, prefixWord); ok {
+		return t, true
+	}
+	if t, ok := strings.CutPrefix(feature, prefixBigram); ok {
+		return t, true
+	}
+	return "", false
+}
+
+func bigramKey(a, b rune) uint64 { return uint64(a)<<32 | uint64(uint32(b)) }
+
+// isHan is unicode.Is(unicode.Han, r), answering the common CJK block
+// without a table search.
+func isHan(r rune) bool {
+	if r >= 0x4e00 && r <= 0x9fff {
+		return true
+	}
+	return r >= 0x2e80 && unicode.Is(unicode.Han, r)
 }

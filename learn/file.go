@@ -213,6 +213,7 @@ func Decode(r io.Reader) (*Model, error) {
 		if err != nil {
 			return nil, err
 		}
+		h.index(dim)
 		m.heads = append(m.heads, h)
 	}
 	return m, nil

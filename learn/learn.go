@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
@@ -84,6 +85,21 @@ func Band(level int) string {
 	return ""
 }
 
+// BandLevel is the level a band stands for: the most severe level in it
+// (Ⅱ for major, since the band does not tell Ⅰ from Ⅱ), 0 for anything
+// else.
+func BandLevel(band string) int {
+	switch band {
+	case Major:
+		return taxonomy.LevelII
+	case Elevated:
+		return taxonomy.LevelIII
+	case Ordinary:
+		return taxonomy.LevelIV
+	}
+	return 0
+}
+
 // label returns the class of ex for head, or "" when ex does not train it.
 func (ex *Example) label(head string) string {
 	switch head {
@@ -145,12 +161,27 @@ type Model struct {
 	heads []head // headSpecs order
 }
 
-// head is one linear softmax: w is classes × dim weights, row-major.
+// head is one linear softmax: w is classes × dim weights, row-major (as
+// trained and stored); byFeature is the same weights dim × classes, so
+// that a post's few hundred features each read one cache line rather
+// than one per class.
 type head struct {
-	name    string
-	classes []string
-	w       []float32
-	b       []float32
+	name      string
+	classes   []string
+	w         []float32
+	b         []float32
+	byFeature []float32
+}
+
+// index fills byFeature from w.
+func (h *head) index(dim int) {
+	k := len(h.classes)
+	h.byFeature = make([]float32, len(h.w))
+	for c := range k {
+		for i, v := range h.w[c*dim : (c+1)*dim] {
+			h.byFeature[i*k+c] = v
+		}
+	}
 }
 
 // Train fits every head on examples. Relevance and sentiment use all rows
@@ -200,6 +231,7 @@ func Train(examples []Example, opts Options) (*Model, error) {
 		for c := range h.b {
 			h.b[c] = float32(params[p.k*dim+c])
 		}
+		h.index(dim)
 		m.heads = append(m.heads, h)
 	}
 	return m, nil
@@ -266,11 +298,24 @@ type Prediction struct {
 }
 
 // Predict returns the probabilities of every head for ex (labels ignored).
-func (m *Model) Predict(ex *Example) Prediction {
-	x := m.vector(ex)
+func (m *Model) Predict(ex *Example) Prediction { return m.Input(ex).Predict() }
+
+// Input is an Example mapped onto a model's features, for a prediction
+// and explanations of one post without mapping it again each time.
+type Input struct {
+	m *Model
+	x vector
+}
+
+// Input maps ex onto the model's features (labels ignored).
+func (m *Model) Input(ex *Example) *Input { return &Input{m: m, x: m.vector(ex)} }
+
+// Predict returns the probabilities of every head.
+func (in *Input) Predict() Prediction {
+	m := in.m
 	d := make([]Dist, len(m.heads))
 	for i := range m.heads {
-		d[i] = m.heads[i].dist(x, m.dim())
+		d[i] = m.heads[i].dist(in.x)
 	}
 	return Prediction{Relevance: d[0], Category: d[1], Severity: d[2], Sentiment: d[3]}
 }
@@ -279,15 +324,17 @@ func (m *Model) vector(ex *Example) vector { return m.vocab.vectorize(m.opts.Fea
 
 func (m *Model) dim() int { return m.opts.Features.dims(len(m.vocab.names)) }
 
-func (h *head) dist(x vector, dim int) Dist {
-	z := make([]float64, len(h.classes))
-	for c := range h.classes {
-		row := h.w[c*dim : (c+1)*dim]
-		s := float64(h.b[c])
-		for j, i := range x.idx {
-			s += float64(float64(row[i]) * x.val[j])
+func (h *head) dist(x vector) Dist {
+	k := len(h.classes)
+	z := make([]float64, k)
+	for c := range z {
+		z[c] = float64(h.b[c])
+	}
+	for j, i := range x.idx { // per class the same sum in the same order as row by row
+		v := x.val[j]
+		for c, w := range h.byFeature[int(i)*k : int(i)*k+k] {
+			z[c] += float64(float64(w) * v) // the conversion forbids a fused multiply-add
 		}
-		z[c] = s
 	}
 	softmax(z)
 	d := make(Dist, len(z))
@@ -310,6 +357,14 @@ type Contribution struct {
 // Explain returns up to n features of ex that most raise or lower class of
 // head, strongest first (by |Score|, ties by name).
 func (m *Model) Explain(ex *Example, headName, class string, n int) ([]Contribution, error) {
+	return m.Input(ex).Explain(headName, class, n)
+}
+
+// Explain returns up to n (all when n < 0) features of the input that
+// most raise or lower class of head, strongest first (by |Score|, ties by
+// name).
+func (in *Input) Explain(headName, class string, n int) ([]Contribution, error) {
+	m, x := in.m, in.x
 	hi := slices.IndexFunc(m.heads, func(h head) bool { return h.name == headName })
 	if hi < 0 {
 		return nil, fmt.Errorf("没有名为 %q 的输出", headName)
@@ -319,28 +374,44 @@ func (m *Model) Explain(ex *Example, headName, class string, n int) ([]Contribut
 	if c < 0 {
 		return nil, fmt.Errorf("%s 没有类别 %q", headName, class)
 	}
-	dim, k := m.dim(), len(h.classes)
-	x := m.vector(ex)
-	out := make([]Contribution, 0, len(x.idx))
-	for j, i := range x.idx {
-		var mean float64
-		for cc := 0; cc < k; cc++ {
-			mean += float64(h.w[cc*dim+int(i)])
-		}
-		w := float64(h.w[c*dim+int(i)]) - mean/float64(k)
-		if w == 0 || x.val[j] == 0 {
-			continue
-		}
-		out = append(out, Contribution{Feature: m.featureName(int(i)), Value: x.val[j], Weight: w, Score: w * x.val[j]})
-	}
-	slices.SortFunc(out, func(a, b Contribution) int {
+	stronger := func(a, b Contribution) int {
 		if c := cmp.Compare(math.Abs(b.Score), math.Abs(a.Score)); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.Feature, b.Feature)
-	})
-	if n >= 0 && len(out) > n {
-		out = out[:n]
+	}
+	k := len(h.classes)
+	limit := n
+	if n < 0 || n > len(x.idx) {
+		limit = len(x.idx)
+	}
+	// out holds the strongest so far, in order: a post has hundreds of
+	// features and a reason lists a handful, so most are refused after
+	// one comparison with the weakest kept.
+	out := make([]Contribution, 0, limit)
+	for j, i := range x.idx {
+		var mean float64
+		ws := h.byFeature[int(i)*k : int(i)*k+k]
+		for _, w := range ws {
+			mean += float64(w)
+		}
+		w := float64(ws[c]) - mean/float64(k)
+		if w == 0 || x.val[j] == 0 || limit == 0 {
+			continue
+		}
+		ct := Contribution{Value: x.val[j], Weight: w, Score: w * x.val[j]}
+		if len(out) == limit && math.Abs(ct.Score) < math.Abs(out[limit-1].Score) {
+			continue
+		}
+		ct.Feature = m.featureName(int(i))
+		at, _ := slices.BinarySearchFunc(out, ct, stronger)
+		if at == limit {
+			continue
+		}
+		if len(out) == limit {
+			out = out[:limit-1]
+		}
+		out = slices.Insert(out, at, ct)
 	}
 	return out, nil
 }
@@ -350,6 +421,18 @@ func (m *Model) featureName(i int) string {
 		return m.vocab.names[i]
 	}
 	return numericFeatures[i-len(m.vocab.names)]
+}
+
+// Rules returns the rule hits the model has weights for, as the caller
+// named them in Example.Rules, in order: a model trained on other rules
+// names hits the current rules never give.
+func (m *Model) Rules() []string {
+	v := m.vocab
+	out := make([]string, 0, v.rules[1]-v.rules[0])
+	for _, n := range v.names[v.rules[0]:v.rules[1]] {
+		out = append(out, strings.TrimPrefix(n, prefixRule))
+	}
+	return out
 }
 
 // VocabSize is the number of sparse features the model knows.

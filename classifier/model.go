@@ -1,0 +1,295 @@
+package classifier
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
+	"github.com/yuqing-bureau/yuqing/learn"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
+)
+
+// The learned half of grading (options.model): the model sees a post the
+// way the rules saw it (Engine.Example) and its verdict is combined with
+// theirs in combine.
+
+// Who decided a grade (Result.DecidedBy).
+const (
+	DecidedByRules = "rules"       // the model changed nothing in the rules' verdict
+	DecidedByModel = "model"       // relevance, category and level all came from the model
+	DecidedByBoth  = "rules+model" // the model changed part of the rules' verdict
+)
+
+// modelThreshold is the relevance probability from which the model calls
+// a post relevant.
+const modelThreshold = 0.5
+
+// ruleFeature prefixes a rule id in Example.Rules.
+const ruleFeature = "rule:"
+
+// explainTerms is how many of the model's terms a reason lists.
+const explainTerms = 5
+
+// loadModel reads the model file options.model names (relative to the
+// rules file's directory), validates it and checks that it was trained on
+// these rules: a model that knows rule hits this file never gives was
+// trained on other rules. Its bytes go into h, so the version covers rules
+// and model together. No model configured: nil, and h is untouched.
+func loadModel(rulesFile string, doc *yamlfile.Doc, f *rulesFile, h io.Writer) (*learn.Model, error) {
+	name := strings.TrimSpace(f.Options.Model)
+	if name == "" {
+		return nil, nil
+	}
+	path := name
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(filepath.Dir(rulesFile), name)
+	}
+	where := fmt.Sprintf("%s:%d: options.model: 模型文件 %s", rulesFile, doc.Line("options.model"), path)
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s 无法读取: %w", where, err)
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, learn.MaxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s 无法读取: %w", where, err)
+	}
+	m, err := learn.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s 不可用: %w", where, err)
+	}
+	known := make(map[string]bool, len(f.Rules))
+	for _, rs := range f.Rules { // disabled ones too: disabling a rule is no reason to retrain
+		known[ruleFeature+rs.ID] = true
+	}
+	var unknown []string
+	for _, r := range m.Rules() {
+		if !known[r] {
+			unknown = append(unknown, strings.TrimPrefix(r, ruleFeature))
+		}
+	}
+	if len(unknown) > 0 {
+		if len(unknown) > 5 {
+			unknown = append(unknown[:5], "…")
+		}
+		return nil, fmt.Errorf("%s 与规则不匹配：模型用到的规则 %s 在规则文件中不存在，它是用别的规则训练的，请用 yuqing train 重新训练",
+			where, strings.Join(unknown, "、"))
+	}
+	h.Write([]byte("model\x00"))
+	h.Write(data)
+	return m, nil
+}
+
+// HasModel reports whether the engine grades with a learned model beside
+// the rules.
+func (e *Engine) HasModel() bool { return e.model != nil }
+
+// Example is the learner's view of p: every token the rules see (each
+// token, then a domain word's parts), title and body, the ids of the
+// rules that fired (as "rule:id") and the engagement counts. `yuqing
+// train` builds its examples here and grading builds the model's input
+// the same way, so the model sees identical features at both times. The
+// labels are left to the caller.
+func (e *Engine) Example(p Post) learn.Example {
+	var ex learn.Example
+	e.grade(p, 0, &ex)
+	return ex
+}
+
+// example builds the Example from what grading computed: the text read of
+// each field, its tokens and the rules' matches.
+func example(read [2]string, fields *[2]fieldHits, sc *gradeScratch, matches []Match, p *Post) learn.Example {
+	toks := make([]string, 0, len(sc.f[0].toks)+len(sc.f[1].toks)+len(sc.f[0].inner)+len(sc.f[1].inner))
+	for i := range read {
+		eachToken(fields[i].norm, sc.f[i].toks, sc.f[i].inner, func(a, b int, _ bool) {
+			toks = append(toks, read[i][a:b])
+		})
+	}
+	ids := make([]string, 0, 16)
+	for _, m := range matches {
+		ids = append(ids, m.Rule)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	for i, id := range ids {
+		ids[i] = ruleFeature + id
+	}
+	return learn.Example{Tokens: toks, Text: read[0] + "\n" + read[1], Rules: ids,
+		Replies: p.Replies, Views: p.Views, Reposts: p.Reposts}
+}
+
+// rulesVerdict is what the rules say about a post, with what combine
+// needs to know about who said it.
+type rulesVerdict struct {
+	relevant bool
+	category string
+	// catByRule: a rule voted for the category (otherwise it is
+	// options.default_category).
+	catByRule bool
+	voteLine  string
+	// level is the rules' level as if the post were relevant: base,
+	// escalators, de-escalators, engagement. levelByRule: an escalator
+	// or de-escalator took effect.
+	level       int
+	levelByRule bool
+	engagement  string // the engagement tier's reason, if one was reached
+	excludedBy  string // a fired rule of negative weight (id and note)
+}
+
+// combine lays the model's prediction over the rules' verdict in res:
+//   - an operator's rule keeps the last word where it speaks: a fired
+//     exclusion (a rule of negative weight) keeps a post the rules left
+//     irrelevant irrelevant, a category a rule voted for and a level an
+//     escalator or de-escalator set stay;
+//   - the model decides where no rule speaks: it makes relevant a post the
+//     rules missed, gives the category when no rule voted, and the level
+//     is the more severe of the rules' and its band's (major Ⅱ, elevated
+//     Ⅲ, ordinary Ⅳ);
+//   - where one says Ⅰ/Ⅱ and the other does not, the post is at least Ⅱ
+//     and marked for review (疑似) rather than dropped.
+//
+// It returns the reasons to list before the conclusion.
+func (e *Engine) combine(res *Result, rv *rulesVerdict, ex *learn.Example) []string {
+	in := e.model.Input(ex)
+	pred := in.Predict()
+	pRel, pMajor := pred.Relevance.Of(learn.Relevant), pred.Severity.Of(learn.Major)
+	sent := pred.Sentiment.Top()
+	res.Sentiment = sent.Class
+	modelRel := pRel >= modelThreshold
+	relClass := learn.Irrelevant
+	if modelRel {
+		relClass = learn.Relevant
+	}
+	lines := []string{fmt.Sprintf("模型判断：相关可能性 %s，重大可能性 %s，情感%s（%s）；主要依据：%s",
+		percent(pRel), percent(pMajor), sentimentName(sent.Class), percent(sent.P),
+		modelTerms(in, learn.HeadRelevance, relClass))}
+
+	mLevel := 0
+	if modelRel {
+		mLevel = learn.BandLevel(pred.Severity.Top().Class)
+	}
+	fromModel, parts := 0, 1 // of relevance, category, level
+	switch {
+	case rv.relevant:
+	case modelRel && rv.excludedBy != "":
+		lines = append(lines, fmt.Sprintf("模型判为相关，但排除规则 %s 已生效：按不相关处理", rv.excludedBy))
+	case modelRel:
+		res.Relevant = true
+		fromModel++
+		lines = append(lines, fmt.Sprintf("规则得分未达阈值，模型判为相关（可能性 %s）：按相关处理", percent(pRel)))
+	}
+	if res.Relevant {
+		parts += 2
+		res.Category = rv.category
+		if !rv.catByRule {
+			c := pred.Category.Top()
+			res.Category = c.Class
+			fromModel++
+			lines = append(lines, fmt.Sprintf("没有规则为类别投票，类别由模型判定：%s（可能性 %s）", taxonomy.CategoryName(c.Class), percent(c.P)))
+		}
+		ruleSpoke := rv.relevant || rv.levelByRule // the rules have a level for this post
+		level, levelFromModel := rv.level, false
+		switch {
+		case !ruleSpoke:
+			level, levelFromModel = mLevel, true
+			lines = append(lines, fmt.Sprintf("等级由模型判定：%s", taxonomy.LevelLabel(level)))
+		case mLevel != 0 && mLevel < level && !rv.levelByRule:
+			level, levelFromModel = mLevel, true
+			lines = append(lines, fmt.Sprintf("模型判定为%s，重于规则的%s：取%s",
+				taxonomy.LevelLabel(mLevel), taxonomy.LevelLabel(rv.level), taxonomy.LevelLabel(mLevel)))
+		case mLevel != 0 && mLevel < level:
+			lines = append(lines, fmt.Sprintf("等级由规则设定为%s，模型判定的%s不改变它", taxonomy.LevelLabel(level), taxonomy.LevelLabel(mLevel)))
+		}
+		ruleMajor := ruleSpoke && taxonomy.IsMajor(rv.level)
+		modelMajor := taxonomy.IsMajor(mLevel)
+		if ruleMajor != modelMajor {
+			res.Review = true
+			if level > taxonomy.LevelII {
+				level, levelFromModel = taxonomy.LevelII, true
+			}
+			ruleSays, modelSays := "未达Ⅱ级", "未达Ⅱ级"
+			if ruleMajor {
+				ruleSays = taxonomy.LevelLabel(rv.level)
+			}
+			if modelMajor {
+				modelSays = "重大（Ⅰ/Ⅱ级）"
+			}
+			lines = append(lines, fmt.Sprintf("规则与模型对是否达到Ⅱ级以上意见不一（规则：%s，模型：%s）：定为%s，标记为疑似，待人工确认或降级",
+				ruleSays, modelSays, taxonomy.LevelLabel(level)))
+		}
+		if modelMajor {
+			lines = append(lines, "模型判为重大的依据："+modelTerms(in, learn.HeadSeverity, learn.Major))
+		}
+		res.Level = level
+		if levelFromModel {
+			fromModel++
+		}
+	}
+	switch fromModel {
+	case 0:
+		res.DecidedBy = DecidedByRules
+	case parts:
+		res.DecidedBy = DecidedByModel
+	default:
+		res.DecidedBy = DecidedByBoth
+	}
+	return lines
+}
+
+// modelTerms lists the words and bigrams of the post that weigh most for
+// class of head (the class the model chose), with their weights:
+// 骗保（+1.24）、套现（+0.88）. Only terms that speak for the class are
+// listed; rule hits and engagement figures are left out (the rule reasons
+// show those), and a text listed as a word is not listed again as a
+// bigram.
+func modelTerms(in *learn.Input, head, class string) string {
+	cs, err := in.Explain(head, class, 8*explainTerms)
+	if err != nil { // head and class are learn's own constants
+		panic(err)
+	}
+	var sb strings.Builder
+	var shown []string
+	var buf [24]byte
+	for _, c := range cs {
+		t, ok := learn.Term(c.Feature)
+		if !ok || c.Score <= 0 || slices.Contains(shown, t) {
+			continue
+		}
+		if len(shown) > 0 {
+			sb.WriteString("、")
+		}
+		shown = append(shown, t)
+		sb.WriteString(t)
+		sb.WriteString("（")
+		if c.Weight >= 0 {
+			sb.WriteByte('+')
+		}
+		sb.Write(strconv.AppendFloat(buf[:0], c.Weight, 'f', 2, 64))
+		sb.WriteString("）")
+		if len(shown) == explainTerms {
+			break
+		}
+	}
+	if len(shown) == 0 {
+		return "无（帖子里没有支持这一判断的已知词）"
+	}
+	return sb.String()
+}
+
+func percent(p float64) string { return strconv.Itoa(int(p*100+0.5)) + "%" }
+
+func sentimentName(class string) string {
+	switch class {
+	case learn.Negative:
+		return "负面"
+	case learn.Positive:
+		return "正面"
+	}
+	return "中性"
+}

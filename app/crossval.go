@@ -10,6 +10,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/learn"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 // CVResult is one data set (all files, one file or one platform) under
@@ -35,7 +36,7 @@ type SentimentReport struct {
 }
 
 // sentimentClasses is the sentiment head's class order.
-var sentimentClasses = []string{learn.Negative, learn.Neutral, learn.Positive}
+var sentimentClasses = taxonomy.Sentiments
 
 // modelLevel is the level the model alone gives a post: 0 when not
 // relevant, else its band's level (learn.BandLevel).

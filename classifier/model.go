@@ -167,7 +167,7 @@ func (e *Engine) combine(res *Result, rv *rulesVerdict, ex *learn.Example) []str
 		relClass = learn.Relevant
 	}
 	lines := []string{fmt.Sprintf("模型判断：相关可能性 %s，重大可能性 %s，情感%s（%s）；主要依据：%s",
-		percent(pRel), percent(pMajor), sentimentName(sent.Class), percent(sent.P),
+		percent(pRel), percent(pMajor), taxonomy.SentimentName(sent.Class), percent(sent.P),
 		modelTerms(in, learn.HeadRelevance, relClass))}
 
 	mLevel := 0
@@ -283,13 +283,3 @@ func modelTerms(in *learn.Input, head, class string) string {
 }
 
 func percent(p float64) string { return strconv.Itoa(int(p*100+0.5)) + "%" }
-
-func sentimentName(class string) string {
-	switch class {
-	case learn.Negative:
-		return "负面"
-	case learn.Positive:
-		return "正面"
-	}
-	return "中性"
-}

@@ -37,9 +37,9 @@ const (
 	Major      = "major"    // levels 1-2
 	Elevated   = "elevated" // level 3
 	Ordinary   = "ordinary" // level 4
-	Negative   = "negative"
-	Neutral    = "neutral"
-	Positive   = "positive"
+	Negative   = taxonomy.Negative
+	Neutral    = taxonomy.Neutral
+	Positive   = taxonomy.Positive
 )
 
 // headSpecs lists every head with its classes, in file order.

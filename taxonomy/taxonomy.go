@@ -124,3 +124,27 @@ func Duration(d time.Duration) string {
 		return "不到1分钟"
 	}
 }
+
+// Sentiment keys (labelling guide section 4), as the model, the classify
+// output and the store write them.
+const (
+	Negative = "negative"
+	Neutral  = "neutral"
+	Positive = "positive"
+)
+
+// Sentiments lists the keys in the guide's order.
+var Sentiments = []string{Negative, Neutral, Positive}
+
+// SentimentName is the Chinese name staff see for a sentiment key.
+func SentimentName(key string) string {
+	switch key {
+	case Negative:
+		return "负面"
+	case Neutral:
+		return "中性"
+	case Positive:
+		return "正面"
+	}
+	return key
+}

@@ -1,6 +1,7 @@
 package classifier
 
 import (
+	mathbits "math/bits"
 	"regexp"
 	"regexp/syntax"
 	"slices"
@@ -172,6 +173,12 @@ type matcher struct {
 	// regexps[i] contains at least one (beyond its first rune): a cheap
 	// scan of the window for them skips most regexp calls.
 	need []*runeSet
+	// needAny is the union of the need sets of the first 64 regexps and
+	// needMask[r] says whose sets hold r: one pass over a text finds the
+	// needed runes of all of them (needPositions), instead of a pass per
+	// regexp.
+	needAny  *runeSet
+	needMask map[rune]uint64
 }
 
 // maxRegexBytes caps the span of an unbounded regex term (+, *): about 40
@@ -192,6 +199,20 @@ func newMatcher(terms []term) *matcher {
 			m.floating.add(t.key, i)
 		default:
 			m.anchored.add(t.key, i)
+		}
+	}
+	for i, need := range m.need {
+		if need == nil || i >= 64 {
+			continue
+		}
+		if m.needAny == nil {
+			m.needAny, m.needMask = &runeSet{}, map[rune]uint64{}
+		}
+		for w, bits := range need {
+			m.needAny[w] |= bits
+			for ; bits != 0; bits &= bits - 1 {
+				m.needMask[rune(w<<6|mathbits.TrailingZeros64(bits))] |= 1 << i
+			}
 		}
 	}
 	m.anchored.freeze()
@@ -220,10 +241,37 @@ type scratch struct {
 	tokOf  []int32 // token index of each byte
 	reNext []int   // per regexp: where its next match may start
 	needAt []int   // per regexp: next byte holding one of its needed runes
-	hits   []hit
-	order  []int32
-	lo, hi []int32 // len(terms); zero except for the last post's terms
-	used   []int32 // terms whose lo/hi are set
+	// needPos lists the needed runes of the text (matcher.needAny) with
+	// whose need sets hold them; needCur[i] is regexp i's place in it.
+	needPos []neededAt
+	needCur []int
+	hits    []hit
+	order   []int32
+	lo, hi  []int32 // len(terms); zero except for the last post's terms
+	used    []int32 // terms whose lo/hi are set
+}
+
+// neededAt is a rune some regexps need (bit i: regexps[i]) at byte pos.
+type neededAt struct {
+	pos  int
+	mask uint64
+}
+
+// nextNeeded returns the first byte at or after pos holding a rune
+// regexps[i] needs, or len(s). Calls for one regexp come with growing pos.
+func (m *matcher) nextNeeded(s string, i, pos int, sc *scratch) int {
+	if i >= 64 || m.needAny == nil {
+		return pos + m.need[i].index(s[pos:])
+	}
+	bit, cur := uint64(1)<<i, sc.needCur[i]
+	for cur < len(sc.needPos) && (sc.needPos[cur].pos < pos || sc.needPos[cur].mask&bit == 0) {
+		cur++
+	}
+	sc.needCur[i] = cur
+	if cur == len(sc.needPos) {
+		return len(s)
+	}
+	return sc.needPos[cur].pos
 }
 
 // match finds all term occurrences in s given its token spans and the
@@ -311,6 +359,16 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 		for i := range sc.needAt {
 			sc.needAt[i] = -1
 		}
+		sc.needCur = slices.Grow(sc.needCur[:0], len(m.regexps))[:len(m.regexps)]
+		clear(sc.needCur)
+		sc.needPos = sc.needPos[:0]
+		if m.needAny != nil {
+			for pos, r := range s {
+				if m.needAny.has(r) {
+					sc.needPos = append(sc.needPos, neededAt{pos, m.needMask[r]})
+				}
+			}
+		}
 		for _, pos := range starts {
 			r, _ := utf8.DecodeRuneInString(s[pos:])
 			if m.anyStart != nil && !m.anyStart.has(r) {
@@ -329,7 +387,7 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 					// token starts only grow, so the scans add up to one
 					// pass over the text per regexp.
 					if q := sc.needAt[i]; q < pos {
-						sc.needAt[i] = pos + need.index(s[pos:])
+						sc.needAt[i] = m.nextNeeded(s, i, pos, sc)
 					}
 					if sc.needAt[i] >= pos+len(win) {
 						continue

@@ -110,25 +110,15 @@ var someoneNot = setOf("日月年天些种个位家地处时事项单部局院�
 // replaceSomeone masks 张某 and 李某某 where the first character is a
 // surname and 某 does not start "a certain day/unit/…".
 func replaceSomeone(s string) string {
-	locs := someone.FindAllStringIndex(s, -1)
-	if locs == nil {
-		return s
-	}
-	var b strings.Builder
-	last := 0
-	for _, l := range locs {
+	return replaceWhere(s, someone, func(l []int) (string, bool) {
 		m := s[l[0]:l[1]]
 		first, _ := utf8.DecodeRuneInString(m)
 		next, _ := utf8.DecodeRuneInString(s[l[1]:])
 		if !surnames[first] || wordSurnames[first] || (strings.Count(m, "某") == 1 && someoneNot[next]) {
-			continue
+			return "", false
 		}
-		b.WriteString(s[last:l[0]])
-		b.WriteString(string(first) + strings.Repeat("*", utf8.RuneCountInString(m)-1))
-		last = l[1]
-	}
-	b.WriteString(s[last:])
-	return b.String()
+		return string(first) + strings.Repeat("*", utf8.RuneCountInString(m)-1), true
+	})
 }
 
 // maskName keeps the surname of a 2–3 character candidate and stars the

@@ -45,6 +45,17 @@ func Mask(s string) string {
 // digits (so a masked prefix is never re-matched and 20-digit order numbers
 // keep their shape).
 func replaceBounded(s string, re *regexp.Regexp, f func(string) string) string {
+	return replaceWhere(s, re, func(l []int) (string, bool) {
+		if (l[0] > 0 && isDigit(s[l[0]-1])) || (l[1] < len(s) && isDigit(s[l[1]])) {
+			return "", false
+		}
+		return f(s[l[0]:l[1]]), true
+	})
+}
+
+// replaceWhere replaces each match l of re in s by what f returns for it,
+// leaving the match as it is where f says no.
+func replaceWhere(s string, re *regexp.Regexp, f func(l []int) (string, bool)) string {
 	locs := re.FindAllStringIndex(s, -1)
 	if locs == nil {
 		return s
@@ -52,11 +63,12 @@ func replaceBounded(s string, re *regexp.Regexp, f func(string) string) string {
 	var b strings.Builder
 	last := 0
 	for _, l := range locs {
-		if (l[0] > 0 && isDigit(s[l[0]-1])) || (l[1] < len(s) && isDigit(s[l[1]])) {
+		repl, ok := f(l)
+		if !ok {
 			continue
 		}
 		b.WriteString(s[last:l[0]])
-		b.WriteString(f(s[l[0]:l[1]]))
+		b.WriteString(repl)
 		last = l[1]
 	}
 	b.WriteString(s[last:])

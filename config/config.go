@@ -397,34 +397,8 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 	if c.RulesFile == "" {
 		errs = append(errs, doc.Errorf("rules_file", "规则文件路径不能为空"))
 	}
-	if c.Crawler.UserAgent == "" {
-		errs = append(errs, doc.Errorf("crawler.user_agent", "User-Agent 不能为空（应写明单位和联系方式）"))
-	} else if i := strings.IndexFunc(c.Crawler.UserAgent, func(r rune) bool { return r < 0x20 || r > 0x7e }); i >= 0 {
-		// Header values are ASCII: Chinese would go out as raw UTF-8 bytes
-		// that servers mangle or refuse.
-		errs = append(errs, doc.Errorf("crawler.user_agent",
-			"User-Agent 只能用英文字母、数字和常见符号（HTTP 请求头不能含中文），第 %d 个字符 %q 不行；单位名称请用拼音或英文，如 %q",
-			utf8.RuneCountInString(c.Crawler.UserAgent[:i])+1, []rune(c.Crawler.UserAgent[i:])[0], shippedUserAgent))
-	}
-	if c.Crawler.Timeout <= 0 || c.Crawler.Timeout > maxCrawlTimeout {
-		errs = append(errs, doc.Errorf("crawler.timeout", "单次请求超时应大于 0、不超过 %s", taxonomy.Duration(maxCrawlTimeout)))
-	}
-	if c.Crawler.MaxBodyBytes < 1024 || c.Crawler.MaxBodyBytes > maxBodyBytes {
-		errs = append(errs, doc.Errorf("crawler.max_body_bytes", "页面大小上限应在 1024 字节到 %d MiB 之间（实际 %d）；过大的上限会让一个恶意页面耗尽内存",
-			maxBodyBytes>>20, c.Crawler.MaxBodyBytes))
-	}
-	if c.Grader.Interval <= 0 || c.Grader.Interval > maxGraderInterval {
-		errs = append(errs, doc.Errorf("grader.interval", "研判间隔应大于 0、不超过 %s", taxonomy.Duration(maxGraderInterval)))
-	}
-	if c.Grader.Batch <= 0 || c.Grader.Batch > maxGraderBatch {
-		errs = append(errs, doc.Errorf("grader.batch", "每批研判条数应在 1 到 %d 之间", maxGraderBatch))
-	}
-	if c.Grader.Workers < 0 || c.Grader.Workers > maxGradeWorkers {
-		errs = append(errs, doc.Errorf("grader.workers", "研判并行数应在 0（按 CPU 核数）到 %d 之间", maxGradeWorkers))
-	}
-	if c.Grader.Budget < 100*time.Millisecond || c.Grader.Budget > time.Minute {
-		errs = append(errs, doc.Errorf("grader.budget", "单帖研判限时应在 100 毫秒到 1 分钟之间"))
-	}
+	errs = append(errs, c.Crawler.validate(doc)...)
+	errs = append(errs, c.Grader.validate(doc)...)
 	for l, lv := range c.Levels {
 		path := "levels." + strconv.Itoa(l)
 		if !taxonomy.ValidLevel(l) {
@@ -498,6 +472,46 @@ func (c *Config) validateMetrics(doc *yamlfile.Doc) []error {
 		return []error{doc.Errorf("metrics.token_file", "%v", err)}
 	}
 	return nil
+}
+
+// validate checks the crawler settings against their bounds.
+func (c *CrawlerConfig) validate(doc *yamlfile.Doc) []error {
+	var errs []error
+	if c.UserAgent == "" {
+		errs = append(errs, doc.Errorf("crawler.user_agent", "User-Agent 不能为空（应写明单位和联系方式）"))
+	} else if i := strings.IndexFunc(c.UserAgent, func(r rune) bool { return r < 0x20 || r > 0x7e }); i >= 0 {
+		// Header values are ASCII: Chinese would go out as raw UTF-8 bytes
+		// that servers mangle or refuse.
+		errs = append(errs, doc.Errorf("crawler.user_agent",
+			"User-Agent 只能用英文字母、数字和常见符号（HTTP 请求头不能含中文），第 %d 个字符 %q 不行；单位名称请用拼音或英文，如 %q",
+			utf8.RuneCountInString(c.UserAgent[:i])+1, []rune(c.UserAgent[i:])[0], shippedUserAgent))
+	}
+	if c.Timeout <= 0 || c.Timeout > maxCrawlTimeout {
+		errs = append(errs, doc.Errorf("crawler.timeout", "单次请求超时应大于 0、不超过 %s", taxonomy.Duration(maxCrawlTimeout)))
+	}
+	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > maxBodyBytes {
+		errs = append(errs, doc.Errorf("crawler.max_body_bytes", "页面大小上限应在 1024 字节到 %d MiB 之间（实际 %d）；过大的上限会让一个恶意页面耗尽内存",
+			maxBodyBytes>>20, c.MaxBodyBytes))
+	}
+	return errs
+}
+
+// validate checks the grader settings against their bounds.
+func (c *GraderConfig) validate(doc *yamlfile.Doc) []error {
+	var errs []error
+	if c.Interval <= 0 || c.Interval > maxGraderInterval {
+		errs = append(errs, doc.Errorf("grader.interval", "研判间隔应大于 0、不超过 %s", taxonomy.Duration(maxGraderInterval)))
+	}
+	if c.Batch <= 0 || c.Batch > maxGraderBatch {
+		errs = append(errs, doc.Errorf("grader.batch", "每批研判条数应在 1 到 %d 之间", maxGraderBatch))
+	}
+	if c.Workers < 0 || c.Workers > maxGradeWorkers {
+		errs = append(errs, doc.Errorf("grader.workers", "研判并行数应在 0（按 CPU 核数）到 %d 之间", maxGradeWorkers))
+	}
+	if c.Budget < 100*time.Millisecond || c.Budget > time.Minute {
+		errs = append(errs, doc.Errorf("grader.budget", "单帖研判限时应在 100 毫秒到 1 分钟之间"))
+	}
+	return errs
 }
 
 // Policy returns the incident policy these settings describe.

@@ -238,8 +238,10 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 		page.Posts = append(page.Posts, postView{IncidentPost: p,
 			TitleParts: Highlight(p.Post.Title, p.Grade.Matches, "title"),
 			BodyParts:  HighlightPart(p.Post.Body, p.Grade.Matches, "body", starts, k),
-			Part:       k + 1, Parts: len(starts), Prev: k, Next: (k + 2) % (len(starts) + 1),
-			KeptChars: utf8.RuneCountInString(p.Post.Body)})
+			Part:       k + 1, Parts: len(starts), Prev: k, Next: (k + 2) % (len(starts) + 1)})
+		if p.Post.BodyTruncated() {
+			page.Posts[len(page.Posts)-1].KeptChars = utf8.RuneCountInString(p.Post.Body)
+		}
 	}
 	s.render(w, status, "detail", page)
 }

@@ -78,27 +78,12 @@ func BenchmarkGrade(b *testing.B) {
 }
 
 // BenchmarkGradeWithModel is BenchmarkGrade with a model beside the
-// shipped rules (goal still %cut ≥ 50), trained on the shared labelled
-// posts as `yuqing train` trains it; sentiment stands in from relevance,
-// as only the model's size matters here.
+// shipped rules (goal still %cut ≥ 50): the file YUQING_MODEL names, or
+// else one trained on the shared labelled posts as `yuqing train` trains
+// it (sentiment standing in from relevance, as only the model's size
+// matters here).
 func BenchmarkGradeWithModel(b *testing.B) {
-	items := devData(b, "forum_posts_dev.jsonl", "real_messages_dev.jsonl", "social_posts_dev.jsonl")
-	dir := b.TempDir()
-	model := filepath.Join(dir, "bench.model")
-	trainTestModel(b, shipped(b), items, learn.DefaultOptions(), model)
-	rules, err := os.ReadFile(shippedRules)
-	if err != nil {
-		b.Fatal(err)
-	}
-	file := filepath.Join(dir, "rules.yaml")
-	if err := os.WriteFile(file, []byte(withModel(string(rules), model)), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	e, err := Load(file, shippedDict, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	gradeBench(b, e, Post{Title: benchTitle, Body: benchText(b)})
+	gradeBench(b, benchModelEngine(b), Post{Title: benchTitle, Body: benchText(b)})
 }
 
 // BenchmarkCut is the bare gse cut of the same text.
@@ -428,6 +413,73 @@ func BenchmarkGradeLong(b *testing.B) {
 				if r := e.Grade(p); r.CutShort || !r.Relevant {
 					b.Fatalf("cut short %v, relevant %v", r.CutShort, r.Relevant)
 				}
+			}
+		})
+	}
+}
+
+// benchModelEngine loads the shipped rules with a model: the one named by
+// YUQING_MODEL, or else one trained as BenchmarkGradeWithModel trains it.
+func benchModelEngine(b *testing.B) *Engine {
+	dir := b.TempDir()
+	model := os.Getenv("YUQING_MODEL")
+	if model == "" {
+		items := devData(b, "forum_posts_dev.jsonl", "real_messages_dev.jsonl", "social_posts_dev.jsonl")
+		model = filepath.Join(dir, "bench.model")
+		trainTestModel(b, shipped(b), items, learn.DefaultOptions(), model)
+	} else if abs, err := filepath.Abs(model); err == nil {
+		model = abs
+	}
+	rules, err := os.ReadFile(shippedRules)
+	if err != nil {
+		b.Fatal(err)
+	}
+	file := filepath.Join(dir, "rules.yaml")
+	if err := os.WriteFile(file, []byte(withModel(string(rules), model)), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	e, err := Load(file, shippedDict, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e
+}
+
+// BenchmarkModelPart is the model's share of grading the bench post: its
+// input, the prediction and the terms a reason lists (as combine does),
+// all together and each alone. Besides ns/op it reports "cpu-ns/op", the
+// CPU time of the benchmark's thread (see gradeBench).
+func BenchmarkModelPart(b *testing.B) {
+	e := benchModelEngine(b)
+	ex := e.Example(Post{Title: benchTitle, Body: benchText(b)})
+	in := e.model.Input(&ex)
+	class := in.Predict().Relevance.Top().Class
+	for _, bc := range []struct {
+		name string
+		f    func()
+	}{
+		{"all", func() {
+			in := e.model.Input(&ex)
+			pred := in.Predict()
+			modelTerms(in, learn.HeadRelevance, pred.Relevance.Top().Class)
+			modelTerms(in, learn.HeadSeverity, learn.Major)
+		}},
+		{"input", func() { e.model.Input(&ex) }},
+		{"predict", func() { in.Predict() }},
+		{"terms", func() { modelTerms(in, learn.HeadRelevance, class) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			c0, haveCPU := threadCPU()
+			n := 0
+			for b.Loop() {
+				bc.f()
+				n++
+			}
+			if c1, _ := threadCPU(); haveCPU {
+				b.ReportMetric(float64((c1-c0).Nanoseconds())/float64(n), "cpu-ns/op")
 			}
 		})
 	}

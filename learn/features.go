@@ -56,14 +56,21 @@ func DefaultFeatures() FeatureSettings {
 // eachName calls f with every sparse feature name of ex, repeats
 // included, built in one reused buffer (f must not keep it): the one
 // definition of the names, for counting them in training and for looking
-// them up without allocating when predicting. A Han bigram goes to
-// bigram instead when it is not nil, as its two runes (its name is
-// prefixBigram and the two): predicting looks bigrams up by number, not
-// by name, which halves its cost.
-func (s FeatureSettings) eachName(ex *Example, f func(name []byte), bigram func(a, b rune)) {
+// them up without allocating when predicting. When short is not nil, a
+// Han bigram and a word of one or two Han characters go to it instead,
+// as a number (pairKey) rather than a name: predicting looks those, most
+// of a post's features, up in a table of numbers, several times faster.
+func (s FeatureSettings) eachName(ex *Example, f func(name []byte), short func(key uint64)) {
 	buf := make([]byte, 0, 64)
 	if s.Words {
 		for _, t := range ex.Tokens {
+			if short != nil {
+				t = trimSpace(t)
+				if k, ok := hanWordKey(t); ok {
+					short(k)
+					continue
+				}
+			}
 			if buf = appendToken(buf[:0], t); len(buf) > 0 {
 				f(buf)
 			}
@@ -78,8 +85,8 @@ func (s FeatureSettings) eachName(ex *Example, f func(name []byte), bigram func(
 			}
 			switch {
 			case prev < 0:
-			case bigram != nil:
-				bigram(prev, r)
+			case short != nil:
+				short(pairKey(kindBigram, prev, r))
 			default:
 				f(utf8.AppendRune(utf8.AppendRune(append(buf[:0], prefixBigram...), prev), r))
 			}
@@ -88,11 +95,112 @@ func (s FeatureSettings) eachName(ex *Example, f func(name []byte), bigram func(
 	}
 	if s.Rules {
 		for _, r := range ex.Rules {
-			if r = strings.TrimSpace(r); r != "" {
+			if r = trimSpace(r); r != "" {
 				f(append(append(buf[:0], prefixRule...), r...))
 			}
 		}
 	}
+}
+
+// Kinds of feature that pairKey numbers.
+const (
+	kindBigram = 1 + iota // c:ab
+	kindWord2             // w:ab
+	kindWord1             // w:a
+)
+
+// pairKey numbers a feature of one or two Han characters (b = 0 for one):
+// kind, then each rune in 21 bits, 44 bits in all.
+func pairKey(kind uint64, a, b rune) uint64 { return kind<<42 | uint64(a)<<21 | uint64(b) }
+
+// hanWordKey returns the pairKey of word feature of the trimmed token t
+// when t is one or two Han characters (its name is then prefixWord and t,
+// as appendToken gives it).
+func hanWordKey(t string) (uint64, bool) {
+	a, la := utf8.DecodeRuneInString(t)
+	if la == 0 || !isHan(a) {
+		return 0, false
+	}
+	if la == len(t) {
+		return pairKey(kindWord1, a, 0), true
+	}
+	b, lb := utf8.DecodeRuneInString(t[la:])
+	if la+lb != len(t) || !isHan(b) {
+		return 0, false
+	}
+	return pairKey(kindWord2, a, b), true
+}
+
+// nameKey is hanWordKey or the bigram's pairKey for a vocabulary name.
+func nameKey(name string) (uint64, bool) {
+	if t, ok := strings.CutPrefix(name, prefixWord); ok {
+		return hanWordKey(t)
+	}
+	if t, ok := strings.CutPrefix(name, prefixBigram); ok {
+		a, la := utf8.DecodeRuneInString(t)
+		b, lb := utf8.DecodeRuneInString(t[la:])
+		if la > 0 && lb > 0 && la+lb == len(t) && isHan(a) && isHan(b) {
+			return pairKey(kindBigram, a, b), true
+		}
+	}
+	return 0, false
+}
+
+// pairTable maps pairKeys to feature numbers: open addressing, linear
+// probing, at most three quarters full (small, so that it stays in the
+// cache between posts), each slot the key and the number plus one
+// in one word (0: empty), so a lookup mostly reads one cache line and
+// compares one integer. Numbers too large for pairIDBits go to overflow.
+type pairTable struct {
+	slots    []uint64
+	shift    uint
+	overflow map[uint64]int32
+}
+
+const pairIDBits = 64 - 44
+
+func newPairTable(n int) pairTable {
+	size, bits := 16, uint(4)
+	for size*3 < 4*n {
+		size, bits = size*2, bits+1
+	}
+	return pairTable{slots: make([]uint64, size), shift: 64 - bits}
+}
+
+func (t *pairTable) slot(key uint64) uint64 { return (key * 0x9e3779b97f4a7c15) >> t.shift }
+
+func (t *pairTable) put(key uint64, id int32) {
+	if id+1 >= 1<<pairIDBits {
+		if t.overflow == nil {
+			t.overflow = map[uint64]int32{}
+		}
+		t.overflow[key] = id
+		return
+	}
+	mask := uint64(len(t.slots) - 1)
+	h := t.slot(key)
+	for t.slots[h] != 0 {
+		h = (h + 1) & mask
+	}
+	t.slots[h] = key<<pairIDBits | uint64(id+1)
+}
+
+func (t *pairTable) get(key uint64) (int32, bool) {
+	mask := uint64(len(t.slots) - 1)
+	for h := t.slot(key); ; h = (h + 1) & mask {
+		s := t.slots[h]
+		if s == 0 {
+			break
+		}
+		if s>>pairIDBits == key {
+			return int32(s&(1<<pairIDBits-1)) - 1, true
+		}
+	}
+	if t.overflow != nil {
+		id, ok := t.overflow[key]
+		return id, ok
+	}
+	return 0, false
 }
 
 // names returns the sorted distinct sparse feature names of ex.
@@ -108,7 +216,7 @@ func (s FeatureSettings) names(ex *Example) []string {
 // digit, longer than maxTokenRunes or with more than maxDigitRun digits in
 // a row.
 func appendToken(buf []byte, t string) []byte {
-	t = strings.TrimSpace(t)
+	t = trimSpace(t)
 	buf = append(buf, prefixWord...)
 	n, digits, useful := 0, 0, false
 	for _, r := range t {
@@ -141,6 +249,32 @@ func appendToken(buf []byte, t string) []byte {
 		return buf[:0]
 	}
 	return buf
+}
+
+// trimSpace is strings.TrimSpace without its slow path for a string that
+// starts or ends with a non-ASCII rune (nearly every Chinese token).
+func trimSpace(s string) string {
+	for len(s) > 0 {
+		r, n := rune(s[0]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(s)
+		}
+		if !unicode.IsSpace(r) {
+			break
+		}
+		s = s[n:]
+	}
+	for len(s) > 0 {
+		r, n := rune(s[len(s)-1]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeLastRuneInString(s)
+		}
+		if !unicode.IsSpace(r) {
+			break
+		}
+		s = s[:len(s)-n]
+	}
+	return s
 }
 
 // numeric returns the dense engagement features of ex.
@@ -185,27 +319,31 @@ func buildVocab(s FeatureSettings, names [][]string) []string {
 	return kept
 }
 
-// vocabulary is the sorted feature names with an index for lookups
-// (index holds the names that are not in bigrams).
+// vocabulary is the sorted feature names with an index for lookups:
+// pairs numbers the bigrams and one- or two-character Han words
+// (nameKey), index holds the other names.
 // Sorting puts every rule hit ("r:") in one run, [rules[0], rules[1]).
-// Han bigrams are also indexed by their two runes (bigramKey).
 type vocabulary struct {
-	names   []string
-	index   map[string]int32
-	bigrams map[uint64]int32
-	rules   [2]int32
+	names []string
+	index map[string]int32
+	pairs pairTable
+	rules [2]int32
 }
 
 func newVocabulary(names []string) *vocabulary {
-	v := &vocabulary{names: names, index: make(map[string]int32, len(names)), bigrams: map[uint64]int32{}}
+	v := &vocabulary{names: names}
+	npairs := 0
+	for _, n := range names {
+		if _, ok := nameKey(n); ok {
+			npairs++
+		}
+	}
+	v.pairs = newPairTable(npairs)
+	v.index = make(map[string]int32, len(names)-npairs)
 	for i, n := range names {
-		if t, ok := strings.CutPrefix(n, prefixBigram); ok {
-			a, la := utf8.DecodeRuneInString(t)
-			b, lb := utf8.DecodeRuneInString(t[la:])
-			if la+lb == len(t) && isHan(a) && isHan(b) {
-				v.bigrams[bigramKey(a, b)] = int32(i)
-				continue // a smaller index map is a faster one
-			}
+		if k, ok := nameKey(n); ok {
+			v.pairs.put(k, int32(i))
+			continue // a smaller index map is a faster one
 		}
 		v.index[n] = int32(i)
 	}
@@ -223,13 +361,14 @@ func newVocabulary(names []string) *vocabulary {
 // weigh alike; rule hits count 1 each.
 func (v *vocabulary) vectorize(s FeatureSettings, ex *Example) vector {
 	var x vector
-	x.idx = make([]int32, 0, 128)
+	// At most a name per token, Han character and rule hit: one allocation.
+	x.idx = make([]int32, 0, len(ex.Tokens)+len(ex.Text)/3+len(ex.Rules)+len(numericFeatures)+1)
 	s.eachName(ex, func(n []byte) {
 		if i, ok := v.index[string(n)]; ok {
 			x.idx = append(x.idx, i)
 		}
-	}, func(a, b rune) {
-		if i, ok := v.bigrams[bigramKey(a, b)]; ok {
+	}, func(key uint64) {
+		if i, ok := v.pairs.get(key); ok {
 			x.idx = append(x.idx, i)
 		}
 	})
@@ -278,8 +417,6 @@ func Term(feature string) (string, bool) {
 	}
 	return "", false
 }
-
-func bigramKey(a, b rune) uint64 { return uint64(a)<<32 | uint64(uint32(b)) }
 
 // isHan is unicode.Is(unicode.Han, r), answering the common CJK block
 // without a table search.

@@ -213,9 +213,9 @@ func Decode(r io.Reader) (*Model, error) {
 		if err != nil {
 			return nil, err
 		}
-		h.index(dim)
 		m.heads = append(m.heads, h)
 	}
+	m.index()
 	return m, nil
 }
 

@@ -208,6 +208,7 @@ func largestModel() *Model {
 		}
 		m.heads = append(m.heads, h)
 	}
+	m.index()
 	return m
 }
 

@@ -11,7 +11,6 @@
 package learn
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -159,27 +158,41 @@ type Model struct {
 	opts  Options
 	vocab *vocabulary
 	heads []head // headSpecs order
+	// byFeature holds every head's weights feature by feature: row i is
+	// feature i's weight for each class of each head (classes of them),
+	// head after head, so that a post's few hundred features each read
+	// one cache line for all heads rather than one per head and class.
+	byFeature []float32
+	classes   int
+	stride    int // of a row of byFeature: classes rounded up to a cache line of float32
 }
 
 // head is one linear softmax: w is classes × dim weights, row-major (as
-// trained and stored); byFeature is the same weights dim × classes, so
-// that a post's few hundred features each read one cache line rather
-// than one per class.
+// trained and stored); its classes are columns off… of Model.byFeature.
 type head struct {
-	name      string
-	classes   []string
-	w         []float32
-	b         []float32
-	byFeature []float32
+	name    string
+	classes []string
+	w       []float32
+	b       []float32
+	off     int
 }
 
-// index fills byFeature from w.
-func (h *head) index(dim int) {
-	k := len(h.classes)
-	h.byFeature = make([]float32, len(h.w))
-	for c := range k {
-		for i, v := range h.w[c*dim : (c+1)*dim] {
-			h.byFeature[i*k+c] = v
+// index fills byFeature from the heads' weights.
+func (m *Model) index() {
+	dim := m.dim()
+	m.classes = 0
+	for i := range m.heads {
+		m.heads[i].off = m.classes
+		m.classes += len(m.heads[i].classes)
+	}
+	m.stride = (m.classes + 15) &^ 15
+	kk := m.stride
+	m.byFeature = make([]float32, dim*kk)
+	for _, h := range m.heads {
+		for c := range h.classes {
+			for i, v := range h.w[c*dim : (c+1)*dim] {
+				m.byFeature[i*kk+h.off+c] = v
+			}
 		}
 	}
 }
@@ -231,9 +244,9 @@ func Train(examples []Example, opts Options) (*Model, error) {
 		for c := range h.b {
 			h.b[c] = float32(params[p.k*dim+c])
 		}
-		h.index(dim)
 		m.heads = append(m.heads, h)
 	}
+	m.index()
 	return m, nil
 }
 
@@ -312,10 +325,35 @@ func (m *Model) Input(ex *Example) *Input { return &Input{m: m, x: m.vector(ex)}
 
 // Predict returns the probabilities of every head.
 func (in *Input) Predict() Prediction {
-	m := in.m
+	m, x := in.m, in.x
+	kk, st := m.classes, m.stride
+	var zs [16]float64
+	z := zs[:0]
+	if kk > len(zs) {
+		z = make([]float64, 0, kk)
+	}
+	for _, h := range m.heads {
+		for _, b := range h.b {
+			z = append(z, float64(b))
+		}
+	}
+	// One pass over the features for all heads; per class the same sum
+	// in the same order as row by row.
+	for j, i := range x.idx {
+		v := x.val[j]
+		for c, w := range m.byFeature[int(i)*st : int(i)*st+kk] {
+			z[c] += float64(float64(w) * v) // the conversion forbids a fused multiply-add
+		}
+	}
+	probs := make([]Prob, kk)
 	d := make([]Dist, len(m.heads))
-	for i := range m.heads {
-		d[i] = m.heads[i].dist(in.x)
+	for hi, h := range m.heads {
+		zh := z[h.off : h.off+len(h.classes)]
+		softmax(zh)
+		d[hi] = probs[h.off : h.off+len(h.classes) : h.off+len(h.classes)]
+		for c, p := range zh {
+			d[hi][c] = Prob{Class: h.classes[c], P: p}
+		}
 	}
 	return Prediction{Relevance: d[0], Category: d[1], Severity: d[2], Sentiment: d[3]}
 }
@@ -323,26 +361,6 @@ func (in *Input) Predict() Prediction {
 func (m *Model) vector(ex *Example) vector { return m.vocab.vectorize(m.opts.Features, ex) }
 
 func (m *Model) dim() int { return m.opts.Features.dims(len(m.vocab.names)) }
-
-func (h *head) dist(x vector) Dist {
-	k := len(h.classes)
-	z := make([]float64, k)
-	for c := range z {
-		z[c] = float64(h.b[c])
-	}
-	for j, i := range x.idx { // per class the same sum in the same order as row by row
-		v := x.val[j]
-		for c, w := range h.byFeature[int(i)*k : int(i)*k+k] {
-			z[c] += float64(float64(w) * v) // the conversion forbids a fused multiply-add
-		}
-	}
-	softmax(z)
-	d := make(Dist, len(z))
-	for c, p := range z {
-		d[c] = Prob{Class: h.classes[c], P: p}
-	}
-	return d
-}
 
 // Contribution is one feature's share in a class score: its value times
 // its weight for the class, the weight centred over the head's classes
@@ -374,46 +392,88 @@ func (in *Input) Explain(headName, class string, n int) ([]Contribution, error) 
 	if c < 0 {
 		return nil, fmt.Errorf("%s 没有类别 %q", headName, class)
 	}
-	stronger := func(a, b Contribution) int {
-		if c := cmp.Compare(math.Abs(b.Score), math.Abs(a.Score)); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Feature, b.Feature)
-	}
-	k := len(h.classes)
 	limit := n
 	if n < 0 || n > len(x.idx) {
 		limit = len(x.idx)
 	}
-	// out holds the strongest so far, in order: a post has hundreds of
-	// features and a reason lists a handful, so most are refused after
-	// one comparison with the weakest kept.
 	out := make([]Contribution, 0, limit)
+	if limit == 0 {
+		return out, nil
+	}
+	// The strongest limit features so far, in a heap with the weakest on
+	// top: most features are refused after one comparison with it, and
+	// only those kept are named and sorted at the end.
+	kk := m.stride
+	top := make([]scored, 0, limit)
 	for j, i := range x.idx {
 		var mean float64
-		ws := h.byFeature[int(i)*k : int(i)*k+k]
+		ws := m.byFeature[int(i)*kk+h.off : int(i)*kk+h.off+len(h.classes)]
 		for _, w := range ws {
 			mean += float64(w)
 		}
-		w := float64(ws[c]) - mean/float64(k)
-		if w == 0 || x.val[j] == 0 || limit == 0 {
+		w := float64(ws[c]) - mean/float64(len(ws))
+		if w == 0 || x.val[j] == 0 {
 			continue
 		}
-		ct := Contribution{Value: x.val[j], Weight: w, Score: w * x.val[j]}
-		if len(out) == limit && math.Abs(ct.Score) < math.Abs(out[limit-1].Score) {
+		s := w * x.val[j]
+		ct := scored{i: i, val: x.val[j], w: w, s: s, abs: math.Abs(s)}
+		if len(top) < limit {
+			top = append(top, ct)
+			for at := len(top) - 1; at > 0; { // sift up
+				up := (at - 1) / 2
+				if !m.stronger(&top[up], &top[at]) {
+					break
+				}
+				top[up], top[at] = top[at], top[up]
+				at = up
+			}
 			continue
 		}
-		ct.Feature = m.featureName(int(i))
-		at, _ := slices.BinarySearchFunc(out, ct, stronger)
-		if at == limit {
+		if !m.stronger(&ct, &top[0]) {
 			continue
 		}
-		if len(out) == limit {
-			out = out[:limit-1]
+		top[0] = ct
+		for at := 0; ; { // sift down
+			weakest, l, r := at, 2*at+1, 2*at+2
+			if l < len(top) && m.stronger(&top[weakest], &top[l]) {
+				weakest = l
+			}
+			if r < len(top) && m.stronger(&top[weakest], &top[r]) {
+				weakest = r
+			}
+			if weakest == at {
+				break
+			}
+			top[at], top[weakest] = top[weakest], top[at]
+			at = weakest
 		}
-		out = slices.Insert(out, at, ct)
+	}
+	slices.SortFunc(top, func(a, b scored) int {
+		if m.stronger(&a, &b) {
+			return -1
+		}
+		return 1 // features are distinct: never equal
+	})
+	for _, ct := range top {
+		out = append(out, Contribution{Feature: m.featureName(int(ct.i)), Value: ct.val, Weight: ct.w, Score: ct.s})
 	}
 	return out, nil
+}
+
+// scored is one feature's contribution before it is named.
+type scored struct {
+	i         int32
+	val, w, s float64
+	abs       float64 // |s|
+}
+
+// stronger orders contributions as Explain lists them: by |Score|, ties
+// by name.
+func (m *Model) stronger(a, b *scored) bool {
+	if a.abs != b.abs {
+		return a.abs > b.abs
+	}
+	return m.featureName(int(a.i)) < m.featureName(int(b.i))
 }
 
 func (m *Model) featureName(i int) string {

@@ -218,7 +218,7 @@ func demoPipeline(t *testing.T, edit func(string) string) {
 	if err := os.CopyFS(filepath.Join(dir, "dict"), os.DirFS(filepath.Join("..", "configs", "dict"))); err != nil {
 		t.Fatal(err)
 	}
-	copyFile(t, filepath.Join("..", "configs", "rules.yaml"), filepath.Join(dir, "rules.yaml"))
+	copyRules(t, filepath.Join(dir, "rules.yaml"))
 	cfg := filepath.Join(dir, "yuqing.yaml")
 	if edit != nil {
 		b, err := os.ReadFile(cfg)
@@ -265,6 +265,18 @@ func demoPipeline(t *testing.T, edit func(string) string) {
 	again := waitIncidents(t, addr, len(nums), 0)
 	if len(again) != len(nums) {
 		t.Errorf("after restart %d open incidents, before %d", len(again), len(nums))
+	}
+}
+
+// copyRules copies the shipped rules.yaml to to, with the model it names
+// (model/ beside it).
+func copyRules(t *testing.T, to string) {
+	t.Helper()
+	copyFile(t, filepath.Join("..", "configs", "rules.yaml"), to)
+	model := filepath.Join(filepath.Dir(to), "model")
+	os.RemoveAll(model)
+	if err := os.CopyFS(model, os.DirFS(filepath.Join("..", "configs", "model"))); err != nil {
+		t.Fatal(err)
 	}
 }
 

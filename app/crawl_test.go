@@ -28,7 +28,7 @@ func crawlFixture(t *testing.T) string {
 	if err := os.CopyFS(filepath.Join(dir, "dict"), os.DirFS(filepath.Join("..", "configs", "dict"))); err != nil {
 		t.Fatal(err)
 	}
-	copyFile(t, filepath.Join("..", "configs", "rules.yaml"), filepath.Join(dir, "rules.yaml"))
+	copyRules(t, filepath.Join(dir, "rules.yaml"))
 	return filepath.Join(dir, "yuqing.yaml")
 }
 

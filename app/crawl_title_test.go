@@ -61,7 +61,7 @@ func TestCrawlCommandMasksTitleBeforeCutting(t *testing.T) {
 	if err := os.CopyFS(filepath.Join(dir, "dict"), os.DirFS(filepath.Join("..", "configs", "dict"))); err != nil {
 		t.Fatal(err)
 	}
-	copyFile(t, filepath.Join("..", "configs", "rules.yaml"), filepath.Join(dir, "rules.yaml"))
+	copyRules(t, filepath.Join(dir, "rules.yaml"))
 
 	var out bytes.Buffer
 	err := Crawl(t.Context(), CrawlOptions{ConfigFile: filepath.Join(dir, "yuqing.yaml"), Source: "lanchuan-bbs",

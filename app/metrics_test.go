@@ -62,7 +62,7 @@ func daemonDir(t *testing.T, files map[string]string) string {
 	if err := os.CopyFS(filepath.Join(dir, "dict"), os.DirFS(filepath.Join("..", "configs", "dict"))); err != nil {
 		t.Fatal(err)
 	}
-	copyFile(t, filepath.Join("..", "configs", "rules.yaml"), filepath.Join(dir, "rules.yaml"))
+	copyRules(t, filepath.Join(dir, "rules.yaml"))
 	if _, ok := files["sources.yaml"]; !ok {
 		files["sources.yaml"] = "sources: []\n"
 	}

@@ -43,7 +43,7 @@ func reloadDaemon(t *testing.T) (dir, rulesFile, addr string, version func() str
 		t.Fatal(err)
 	}
 	rulesFile = filepath.Join(dir, "rules.yaml")
-	copyFile(t, filepath.Join("..", "configs", "rules.yaml"), rulesFile)
+	copyRules(t, rulesFile)
 	os.WriteFile(filepath.Join(dir, "sources.yaml"), []byte("sources: []\n"), 0o644)
 	cfg := filepath.Join(dir, "yuqing.yaml")
 	os.WriteFile(cfg, []byte("store:\n  path: y.db\n"), 0o644)
@@ -117,10 +117,14 @@ func TestReloadRejectsCorruptModel(t *testing.T) {
 	good, _ := os.ReadFile(rulesFile)
 	v1 := version()
 	os.MkdirAll(filepath.Join(dir, "model"), 0o755)
-	os.WriteFile(filepath.Join(dir, "model", "yuqing.model"), []byte("\x1f\x8b不是模型"), 0o644)
-	os.WriteFile(rulesFile, []byte(strings.Replace(string(good), "\noptions:\n", "\noptions:\n  model: model/yuqing.model\n", 1)), 0o644)
+	os.WriteFile(filepath.Join(dir, "model", "broken.model"), []byte("\x1f\x8b不是模型"), 0o644)
+	broken := strings.Replace(string(good), "\n  model: model/yuqing.model.gz\n", "\n  model: model/broken.model\n", 1)
+	if broken == string(good) {
+		t.Fatal("the shipped rules name no model/yuqing.model.gz; update the test")
+	}
+	os.WriteFile(rulesFile, []byte(broken), 0o644)
 	code, body := post(t, addr, "/-/reload")
-	if code != http.StatusBadRequest || !strings.Contains(body, filepath.Join(dir, "model", "yuqing.model")) || !strings.Contains(body, "模型文件") {
+	if code != http.StatusBadRequest || !strings.Contains(body, filepath.Join(dir, "model", "broken.model")) || !strings.Contains(body, "模型文件") {
 		t.Errorf("reload with a corrupt model: %d %s", code, body)
 	}
 	if got := metricValue(t, addr, "yuqing_rules_last_reload_success"); got != "0" {

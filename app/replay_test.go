@@ -109,7 +109,7 @@ func testReplay(t *testing.T, dir string, e replayEngine) {
 	if err := os.CopyFS(filepath.Join(dir, "dict"), os.DirFS(filepath.Join(shipped, "dict"))); err != nil {
 		t.Fatal(err)
 	}
-	copyFile(t, filepath.Join(shipped, "rules.yaml"), filepath.Join(dir, "rules.yaml"))
+	copyRules(t, filepath.Join(dir, "rules.yaml"))
 	os.WriteFile(filepath.Join(dir, "sources.yaml"), []byte("sources: []\n"), 0o644)
 	cfgFile := filepath.Join(dir, "yuqing.yaml")
 	os.WriteFile(cfgFile, []byte(e.config), 0o644)

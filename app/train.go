@@ -87,7 +87,9 @@ func loadTraining(rulesFile, dictDir string, files []string) (*classifier.Engine
 	if len(files) == 0 {
 		return nil, nil, "", fmt.Errorf("请用 -data 指定至少一个标注数据文件")
 	}
-	eng, err := loadEngine(rulesFile, dictDir)
+	// The rules alone: the features do not depend on the current model,
+	// which may be missing or stale exactly when one retrains.
+	eng, err := loadEngineWith(classifier.LoadRulesOnly, rulesFile, dictDir)
 	if err != nil {
 		return nil, nil, "", err
 	}

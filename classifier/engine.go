@@ -128,6 +128,18 @@ type Engine struct {
 // validates everything and lays the domain words over gse's dictionary
 // (loaded on the first Load in the process, ~2 s). Errors name file:line.
 func Load(rulesFile, dictDir string, logger *slog.Logger) (*Engine, error) {
+	return load(rulesFile, dictDir, logger, true)
+}
+
+// LoadRulesOnly is Load without the model options.model names: what
+// `yuqing train` and cross-validation need (the model's features come from
+// the rules alone), and it works while the model file is missing or was
+// trained on other rules, which is when it must be retrained.
+func LoadRulesOnly(rulesFile, dictDir string, logger *slog.Logger) (*Engine, error) {
+	return load(rulesFile, dictDir, logger, false)
+}
+
+func load(rulesFile, dictDir string, logger *slog.Logger, withModel bool) (*Engine, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -151,9 +163,11 @@ func Load(rulesFile, dictDir string, logger *slog.Logger) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	model, err := loadModel(rulesFile, doc, &f, h)
-	if err != nil {
-		return nil, err
+	var model *learn.Model
+	if withModel {
+		if model, err = loadModel(rulesFile, doc, &f, h); err != nil {
+			return nil, err
+		}
 	}
 	e := &Engine{
 		fold:    fold,
@@ -171,9 +185,13 @@ func Load(rulesFile, dictDir string, logger *slog.Logger) (*Engine, error) {
 	if len(cp.unused) > 0 {
 		logger.Warn("规则文件中有未被任何规则引用的词组", "rules_file", rulesFile, "groups", strings.Join(cp.unused, ","))
 	}
+	modelName := ""
+	if model != nil {
+		modelName = f.Options.Model
+	}
 	logger.Info("规则已加载", "rules_file", rulesFile, "dict_dir", dictDir, "version", e.version,
 		"rules", len(cp.rules), "terms", len(cp.terms), "dict_words", len(words),
-		"model", f.Options.Model, "took", time.Since(began).Round(time.Millisecond))
+		"model", modelName, "took", time.Since(began).Round(time.Millisecond))
 	return e, nil
 }
 

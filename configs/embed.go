@@ -5,8 +5,9 @@ package configs
 
 import "embed"
 
-// FS holds yuqing.yaml, sources.yaml, rules.yaml, rules_test.yaml, the
-// domain dictionary, the working-day calendar and the Prometheus rules.
+// FS holds yuqing.yaml, sources.yaml, rules.yaml, the learned model
+// rules.yaml names (model/), the domain dictionary, the working-day
+// calendar and the Prometheus rules.
 //
-//go:embed yuqing.yaml sources.yaml rules.yaml calendar.yaml dict prometheus
+//go:embed yuqing.yaml sources.yaml rules.yaml calendar.yaml dict model prometheus
 var FS embed.FS

@@ -127,8 +127,52 @@ func TestClassifyContract(t *testing.T) {
 		`{"id":"no-text"}`,
 		`{"id":"c","title":"医保电子凭证扫码一直失败","body":"在药店扫码提示网络异常","unknown":"ignored"}`,
 	}, "\n") + "\n"
+	// The shipped rules name a model: three more fields. The same rules
+	// without it: exactly the six.
+	withModel := classifyStrict(t, filepath.Join("..", "..", "configs", "rules.yaml"), in, true)
+	for _, r := range withModel {
+		if r.Sentiment == nil || r.DecidedBy == nil || r.Review == nil {
+			t.Errorf("with the shipped model, line %v lacks sentiment, decided_by or review", r.ID)
+		}
+	}
+	dir := layout(t)
+	rules := filepath.Join(dir, "rules.yaml")
+	b, err := os.ReadFile(rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := strings.Replace(string(b), "\n  model: model/yuqing.model.gz\n", "\n", 1)
+	if plain == string(b) {
+		t.Fatal("the shipped rules name no model/yuqing.model.gz; update the test")
+	}
+	os.WriteFile(rules, []byte(plain), 0o644)
+	classifyStrict(t, rules, in, false)
+}
+
+type classifyMatch struct {
+	Rule, Term, Field string
+	Start, End        int
+}
+
+type classifyResult struct {
+	ID        any             `json:"id"`
+	Relevant  bool            `json:"relevant"`
+	Category  string          `json:"category"`
+	Level     int             `json:"level"`
+	Score     float64         `json:"score"`
+	Matches   []classifyMatch `json:"matches"`
+	Sentiment *string         `json:"sentiment"`
+	DecidedBy *string         `json:"decided_by"`
+	Review    *bool           `json:"review"`
+}
+
+// classifyStrict runs classify with rules on in and checks the contract:
+// the six fields, plus sentiment, decided_by and review when model says
+// the rules name a model (any other field fails).
+func classifyStrict(t *testing.T, rules, in string, model bool) []classifyResult {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code := run([]string{"classify", "-rules", filepath.Join("..", "..", "configs", "rules.yaml")}, strings.NewReader(in), &out, &errb)
+	code := run([]string{"classify", "-rules", rules}, strings.NewReader(in), &out, &errb)
 	if code != 1 {
 		t.Errorf("exit %d with bad lines, want 1", code)
 	}
@@ -137,26 +181,17 @@ func TestClassifyContract(t *testing.T) {
 			t.Errorf("stderr does not report %s:\n%s", line, errb.String())
 		}
 	}
-	type match struct {
-		Rule, Term, Field string
-		Start, End        int
-	}
-	type result struct {
-		ID       any     `json:"id"`
-		Relevant bool    `json:"relevant"`
-		Category string  `json:"category"`
-		Level    int     `json:"level"`
-		Score    float64 `json:"score"`
-		Matches  []match `json:"matches"`
-	}
-	var got []result
+	var got []classifyResult
 	sc := bufio.NewScanner(&out)
 	for sc.Scan() {
 		dec := json.NewDecoder(strings.NewReader(sc.Text()))
 		dec.DisallowUnknownFields()
-		var r result
+		var r classifyResult
 		if err := dec.Decode(&r); err != nil {
 			t.Fatalf("output line %q: %v", sc.Text(), err)
+		}
+		if !model && (r.Sentiment != nil || r.DecidedBy != nil || r.Review != nil) {
+			t.Errorf("without a model, output line %q has more than the six fields", sc.Text())
 		}
 		got = append(got, r)
 	}
@@ -183,6 +218,7 @@ func TestClassifyContract(t *testing.T) {
 			t.Errorf("match %+v does not point at its term in the title (%q)", m, title[m.Start:m.End])
 		}
 	}
+	return got
 }
 
 func TestEvalCommand(t *testing.T) {
@@ -212,9 +248,27 @@ func TestEvalCommand(t *testing.T) {
 	if got.RulesVersion == "" || len(got.Results) != 1 || got.Results[0].Name != data || len(got.Results[0].Report) == 0 {
 		t.Errorf("eval -json = %+v", got)
 	}
+	if !strings.Contains(out.String(), `"warning"`) {
+		t.Errorf("eval -json with the shipped model gives no in-sample warning:\n%.300s", out.String())
+	}
 	out.Reset()
 	if code := run([]string{"eval", "-rules", rules, "-data", data}, nil, &out, &errb); code != 0 || !strings.Contains(out.String(), "相关性") {
 		t.Errorf("eval text exit %d:\n%s", code, out.String())
+	}
+	// The shipped rules grade with a model trained on labelled files:
+	// figures on those are in-sample, and eval says so.
+	if !strings.Contains(out.String(), "样本内") || !strings.Contains(out.String(), "eval -cv 5") {
+		t.Errorf("eval with the shipped model gives no in-sample warning:\n%s", out.String())
+	}
+	dir := layout(t)
+	b, err := os.ReadFile(filepath.Join(dir, "rules.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(strings.Replace(string(b), "\n  model: model/yuqing.model.gz\n", "\n", 1)), 0o644)
+	out.Reset()
+	if code := run([]string{"eval", "-rules", filepath.Join(dir, "rules.yaml"), "-data", data}, nil, &out, &errb); code != 0 || strings.Contains(out.String(), "样本内") {
+		t.Errorf("eval of rules without a model, exit %d, warns of in-sample figures:\n%s", code, out.String())
 	}
 	if code := run([]string{"eval", "-rules", rules, "-data", filepath.Join(t.TempDir(), "missing.jsonl")}, nil, &out, &errb); code != 1 {
 		t.Errorf("eval on a missing file exit %d", code)

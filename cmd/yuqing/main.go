@@ -46,7 +46,7 @@ const usage = `yuqing —— 医保舆情监测与跟进处置系统
   yuqing eval -rules configs/rules.yaml -data FILE.jsonl [-data ...] [-json] [-cv 5]
                                                  在标注数据上评估规则：准确率、召回率、混淆矩阵、最严重的漏判；
                                                  -cv K 另做 K 折交叉验证，列出学习模型的折外效果（总体、每个文件、每个平台）
-  yuqing train -rules configs/rules.yaml -data FILE.jsonl [-data ...] -out configs/model/yuqing.model
+  yuqing train -rules configs/rules.yaml -data FILE.jsonl [-data ...] -out configs/model/yuqing.model.gz
                                                  用标注数据训练学习模型（相关性、类别、严重程度、情感），
                                                  文件记录训练数据的 SHA-256 和本命令行，相同数据得到相同文件
   yuqing version                                 显示版本
@@ -190,7 +190,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exit(stderr, err)
 	case "train":
 		rules, dict, data := labeledFlags(fs, "规则文件（提供分词词典和规则命中特征）", "标注数据文件（JSON 行，含 sentiment），可重复")
-		out := fs.String("out", "configs/model/yuqing.model", "输出的模型文件")
+		out := fs.String("out", "configs/model/yuqing.model.gz", "输出的模型文件")
 		l2 := fs.Float64("l2", 0, "L2 正则强度（0 为默认值）")
 		if fs.Parse(args) != nil {
 			return 2

@@ -86,6 +86,22 @@ func TestTrainCommandReproducible(t *testing.T) {
 	}
 }
 
+// TestTrainWithoutModelFile: the rules may name a model that is missing
+// (or stale): training reads the rules alone, so it can replace it.
+func TestTrainWithoutModelFile(t *testing.T) {
+	data := writeTiny(t)
+	dir := layout(t)
+	os.RemoveAll(filepath.Join(dir, "model"))
+	model := filepath.Join(dir, "model", "yuqing.model.gz")
+	var out, errb bytes.Buffer
+	if code := run([]string{"train", "-rules", filepath.Join(dir, "rules.yaml"), "-data", data, "-out", model}, nil, &out, &errb); code != 0 {
+		t.Fatalf("train with the model file missing: exit %d: %s", code, errb.String())
+	}
+	if code := run([]string{"check", "-config", filepath.Join(dir, "yuqing.yaml")}, nil, &out, &errb); code != 0 {
+		t.Errorf("check after training the missing model: exit %d: %s", code, errb.String())
+	}
+}
+
 // TestTrainCommandRejectsBadSentiment: a sentiment outside the three
 // values is an error naming the file and the row.
 func TestTrainCommandRejectsBadSentiment(t *testing.T) {

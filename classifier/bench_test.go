@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -72,16 +73,14 @@ func gradeBench(b *testing.B, e *Engine, p Post) {
 	}
 }
 
-// BenchmarkGrade grades a ~650-byte complaint with the shipped rules.
+// BenchmarkGrade grades a ~650-byte complaint with the shipped rules
+// alone (without the model they name).
 func BenchmarkGrade(b *testing.B) {
-	gradeBench(b, shipped(b), Post{Title: benchTitle, Body: benchText(b)})
+	gradeBench(b, shippedRulesOnly(b), Post{Title: benchTitle, Body: benchText(b)})
 }
 
-// BenchmarkGradeWithModel is BenchmarkGrade with a model beside the
-// shipped rules (goal still %cut ≥ 50): the file YUQING_MODEL names, or
-// else one trained on the shared labelled posts as `yuqing train` trains
-// it (sentiment standing in from relevance, as only the model's size
-// matters here).
+// BenchmarkGradeWithModel is BenchmarkGrade with the shipped model (goal
+// still %cut ≥ 50), or with the model file YUQING_MODEL names.
 func BenchmarkGradeWithModel(b *testing.B) {
 	gradeBench(b, benchModelEngine(b), Post{Title: benchTitle, Body: benchText(b)})
 }
@@ -418,24 +417,28 @@ func BenchmarkGradeLong(b *testing.B) {
 	}
 }
 
-// benchModelEngine loads the shipped rules with a model: the one named by
-// YUQING_MODEL, or else one trained as BenchmarkGradeWithModel trains it.
+// benchModelEngine is the shipped rules with their model, or with the
+// model file YUQING_MODEL names instead.
 func benchModelEngine(b *testing.B) *Engine {
-	dir := b.TempDir()
 	model := os.Getenv("YUQING_MODEL")
 	if model == "" {
-		items := devData(b, "forum_posts_dev.jsonl", "real_messages_dev.jsonl", "social_posts_dev.jsonl")
-		model = filepath.Join(dir, "bench.model")
-		trainTestModel(b, shipped(b), items, learn.DefaultOptions(), model)
-	} else if abs, err := filepath.Abs(model); err == nil {
-		model = abs
+		e := shipped(b)
+		if !e.HasModel() {
+			b.Fatal("the shipped rules name no model")
+		}
+		return e
+	}
+	model, err := filepath.Abs(model)
+	if err != nil {
+		b.Fatal(err)
 	}
 	rules, err := os.ReadFile(shippedRules)
 	if err != nil {
 		b.Fatal(err)
 	}
-	file := filepath.Join(dir, "rules.yaml")
-	if err := os.WriteFile(file, []byte(withModel(string(rules), model)), 0o644); err != nil {
+	file := filepath.Join(b.TempDir(), "rules.yaml")
+	text := modelLine.ReplaceAllLiteralString(string(rules), "  model: "+model)
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	e, err := Load(file, shippedDict, nil)
@@ -444,6 +447,8 @@ func benchModelEngine(b *testing.B) *Engine {
 	}
 	return e
 }
+
+var modelLine = regexp.MustCompile(`(?m)^  model: .*$`)
 
 // BenchmarkModelPart is the model's share of grading the bench post: its
 // input, the prediction and the terms a reason lists (as combine does),

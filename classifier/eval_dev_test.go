@@ -18,9 +18,11 @@ type floors struct{ f1, cat, majorR, majorP, elevR, elevP float64 }
 // major R 0.95 / P 0.70, elevated R 0.80 / P 0.60). The real message-board
 // set alone is long, noisy text: its floors are regression guards a little
 // below the level reached (F1 0.94, category 0.81, major R 1.00 / P 1.00,
-// elevated R 0.65 / P 0.77); raise them as the rules improve.
+// elevated R 0.65 / P 0.77); raise them as the rules improve. The rules
+// grade alone: the shipped model was trained on these very files, so
+// figures with it would be in-sample (`yuqing eval -cv` judges it).
 func TestDevDataQuality(t *testing.T) {
-	e := shipped(t)
+	e := shippedRulesOnly(t)
 	for _, c := range []struct {
 		files []string
 		min   floors

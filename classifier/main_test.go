@@ -33,6 +33,22 @@ func shipped(t testing.TB) *Engine {
 	return shippedEng
 }
 
+var (
+	rulesOnlyOnce sync.Once
+	rulesOnlyEng  *Engine
+	rulesOnlyErr  error
+)
+
+// shippedRulesOnly is the shipped rules without the model they name.
+func shippedRulesOnly(t testing.TB) *Engine {
+	t.Helper()
+	rulesOnlyOnce.Do(func() { rulesOnlyEng, rulesOnlyErr = LoadRulesOnly(shippedRules, shippedDict, nil) })
+	if rulesOnlyErr != nil {
+		t.Fatalf("加载内置规则失败: %v", rulesOnlyErr)
+	}
+	return rulesOnlyEng
+}
+
 // devData reads the shared labeled files, skipping when they are absent.
 func devData(t testing.TB, names ...string) []Labeled {
 	t.Helper()

@@ -40,6 +40,8 @@ type gradeScratch struct {
 	ints  []int
 	heads [][]int32
 	side  []bool
+	// example's buffers: the model's tokens and rule hits of the post
+	exToks, exRules []string
 }
 
 // small reports whether sc may go back to the pool: the buffers of a huge
@@ -51,7 +53,7 @@ func (sc *gradeScratch) small() bool {
 			return false
 		}
 	}
-	return cap(sc.tmp) <= 1<<16
+	return cap(sc.tmp) <= 1<<16 && cap(sc.exToks) <= 1<<16
 }
 
 // candidates returns, in rule order, the rules whose trigger terms occur.
@@ -174,9 +176,11 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 		ex := example(read, &fields, sc, res.Matches, &p)
 		if exOut != nil {
 			*exOut = ex
+			exOut.Tokens, exOut.Rules = slices.Clone(ex.Tokens), slices.Clone(ex.Rules) // sc's buffers
 		} else {
 			modelLines = e.combine(&res, &rv, &ex)
 		}
+		clear(sc.exToks) // keep no post's text alive in the pool
 	}
 
 	for _, f := range fires {

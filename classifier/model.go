@@ -103,15 +103,16 @@ func (e *Engine) Example(p Post) learn.Example {
 }
 
 // example builds the Example from what grading computed: the text read of
-// each field, its tokens and the rules' matches.
+// each field, its tokens and the rules' matches. Its Tokens and Rules are
+// sc's buffers, valid until sc grades another post.
 func example(read [2]string, fields *[2]fieldHits, sc *gradeScratch, matches []Match, p *Post) learn.Example {
-	toks := make([]string, 0, len(sc.f[0].toks)+len(sc.f[1].toks)+len(sc.f[0].inner)+len(sc.f[1].inner))
+	toks := sc.exToks[:0]
 	for i := range read {
 		eachToken(fields[i].norm, sc.f[i].toks, sc.f[i].inner, func(a, b int, _ bool) {
 			toks = append(toks, read[i][a:b])
 		})
 	}
-	ids := make([]string, 0, 16)
+	ids := sc.exRules[:0]
 	for _, m := range matches {
 		ids = append(ids, m.Rule)
 	}
@@ -120,6 +121,7 @@ func example(read [2]string, fields *[2]fieldHits, sc *gradeScratch, matches []M
 	for i, id := range ids {
 		ids[i] = ruleFeature + id
 	}
+	sc.exToks, sc.exRules = toks, ids
 	return learn.Example{Tokens: toks, Text: read[0] + "\n" + read[1], Rules: ids,
 		Replies: p.Replies, Views: p.Views, Reposts: p.Reposts}
 }

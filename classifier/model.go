@@ -159,6 +159,7 @@ type rulesVerdict struct {
 // It returns the reasons to list before the conclusion.
 func (e *Engine) combine(res *Result, rv *rulesVerdict, ex *learn.Example) []string {
 	in := e.model.Input(ex)
+	defer in.Release()
 	pred := in.Predict()
 	pRel, pMajor := pred.Relevance.Of(learn.Relevant), pred.Severity.Of(learn.Major)
 	sent := pred.Sentiment.Top()

@@ -361,8 +361,17 @@ func newVocabulary(names []string) *vocabulary {
 // weigh alike; rule hits count 1 each.
 func (v *vocabulary) vectorize(s FeatureSettings, ex *Example) vector {
 	var x vector
+	v.vectorizeInto(s, ex, &x)
+	return x
+}
+
+// vectorizeInto is vectorize into x's buffers.
+func (v *vocabulary) vectorizeInto(s FeatureSettings, ex *Example, x *vector) {
 	// At most a name per token, Han character and rule hit: one allocation.
-	x.idx = make([]int32, 0, len(ex.Tokens)+len(ex.Text)/3+len(ex.Rules)+len(numericFeatures)+1)
+	if n := len(ex.Tokens) + len(ex.Text)/3 + len(ex.Rules) + len(numericFeatures) + 1; cap(x.idx) < n {
+		x.idx = make([]int32, 0, n)
+	}
+	x.idx = x.idx[:0]
 	s.eachName(ex, func(n []byte) {
 		if i, ok := v.index[string(n)]; ok {
 			x.idx = append(x.idx, i)
@@ -380,7 +389,10 @@ func (v *vocabulary) vectorize(s FeatureSettings, ex *Example) vector {
 			text++
 		}
 	}
-	x.val = make([]float64, len(x.idx), len(x.idx)+len(numericFeatures))
+	if n := len(x.idx) + len(numericFeatures); cap(x.val) < n {
+		x.val = make([]float64, 0, n)
+	}
+	x.val = x.val[:len(x.idx)]
 	for j, i := range x.idx {
 		x.val[j] = 1
 		if i < v.rules[0] || i >= v.rules[1] {
@@ -393,7 +405,6 @@ func (v *vocabulary) vectorize(s FeatureSettings, ex *Example) vector {
 			x.val = append(x.val, f)
 		}
 	}
-	return x
 }
 
 // dims is the number of weights per class: the vocabulary, then the

@@ -16,6 +16,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
@@ -158,6 +159,8 @@ type Model struct {
 	opts  Options
 	vocab *vocabulary
 	heads []head // headSpecs order
+	// inputs pools Inputs' buffers: grading maps one post after another.
+	inputs sync.Pool
 	// byFeature holds every head's weights feature by feature: row i is
 	// feature i's weight for each class of each head (classes of them),
 	// head after head, so that a post's few hundred features each read
@@ -311,17 +314,39 @@ type Prediction struct {
 }
 
 // Predict returns the probabilities of every head for ex (labels ignored).
-func (m *Model) Predict(ex *Example) Prediction { return m.Input(ex).Predict() }
+func (m *Model) Predict(ex *Example) Prediction {
+	in := m.Input(ex)
+	defer in.Release()
+	return in.Predict()
+}
 
 // Input is an Example mapped onto a model's features, for a prediction
 // and explanations of one post without mapping it again each time.
 type Input struct {
-	m *Model
-	x vector
+	m   *Model
+	x   vector
+	top []scored // Explain's buffer
 }
 
-// Input maps ex onto the model's features (labels ignored).
-func (m *Model) Input(ex *Example) *Input { return &Input{m: m, x: m.vector(ex)} }
+// Input maps ex onto the model's features (labels ignored). Release
+// gives its buffers back for the next post.
+func (m *Model) Input(ex *Example) *Input {
+	in, _ := m.inputs.Get().(*Input)
+	if in == nil {
+		in = &Input{}
+	}
+	in.m = m
+	m.vocab.vectorizeInto(m.opts.Features, ex, &in.x)
+	return in
+}
+
+// Release returns the input's buffers to its model; the input must not be
+// used after. A huge post's buffers are left to the collector.
+func (in *Input) Release() {
+	if cap(in.x.idx) <= 1<<16 {
+		in.m.inputs.Put(in)
+	}
+}
 
 // Predict returns the probabilities of every head.
 func (in *Input) Predict() Prediction {
@@ -358,8 +383,6 @@ func (in *Input) Predict() Prediction {
 	return Prediction{Relevance: d[0], Category: d[1], Severity: d[2], Sentiment: d[3]}
 }
 
-func (m *Model) vector(ex *Example) vector { return m.vocab.vectorize(m.opts.Features, ex) }
-
 func (m *Model) dim() int { return m.opts.Features.dims(len(m.vocab.names)) }
 
 // Contribution is one feature's share in a class score: its value times
@@ -375,7 +398,9 @@ type Contribution struct {
 // Explain returns up to n features of ex that most raise or lower class of
 // head, strongest first (by |Score|, ties by name).
 func (m *Model) Explain(ex *Example, headName, class string, n int) ([]Contribution, error) {
-	return m.Input(ex).Explain(headName, class, n)
+	in := m.Input(ex)
+	defer in.Release()
+	return in.Explain(headName, class, n)
 }
 
 // Explain returns up to n (all when n < 0) features of the input that
@@ -404,7 +429,11 @@ func (in *Input) Explain(headName, class string, n int) ([]Contribution, error) 
 	// top: most features are refused after one comparison with it, and
 	// only those kept are named and sorted at the end.
 	kk := m.stride
-	top := make([]scored, 0, limit)
+	top := in.top[:0]
+	if cap(top) < limit {
+		top = make([]scored, 0, limit)
+	}
+	defer func() { in.top = top[:0] }()
 	for j, i := range x.idx {
 		var mean float64
 		ws := m.byFeature[int(i)*kk+h.off : int(i)*kk+h.off+len(h.classes)]

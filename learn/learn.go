@@ -323,9 +323,8 @@ func (m *Model) Predict(ex *Example) Prediction {
 // Input is an Example mapped onto a model's features, for a prediction
 // and explanations of one post without mapping it again each time.
 type Input struct {
-	m   *Model
-	x   vector
-	top []scored // Explain's buffer
+	m *Model
+	x vector
 }
 
 // Input maps ex onto the model's features (labels ignored). Release
@@ -425,15 +424,10 @@ func (in *Input) Explain(headName, class string, n int) ([]Contribution, error) 
 	if limit == 0 {
 		return out, nil
 	}
-	// The strongest limit features so far, in a heap with the weakest on
-	// top: most features are refused after one comparison with it, and
-	// only those kept are named and sorted at the end.
+	// out holds the strongest so far, in order: a post has hundreds of
+	// features and a reason lists a handful, so most are refused after
+	// one comparison with the weakest kept, and only those kept are named.
 	kk := m.stride
-	top := in.top[:0]
-	if cap(top) < limit {
-		top = make([]scored, 0, limit)
-	}
-	defer func() { in.top = top[:0] }()
 	for j, i := range x.idx {
 		var mean float64
 		ws := m.byFeature[int(i)*kk+h.off : int(i)*kk+h.off+len(h.classes)]
@@ -444,65 +438,32 @@ func (in *Input) Explain(headName, class string, n int) ([]Contribution, error) 
 		if w == 0 || x.val[j] == 0 {
 			continue
 		}
-		s := w * x.val[j]
-		ct := scored{i: i, val: x.val[j], w: w, s: s, abs: math.Abs(s)}
-		if len(top) < limit {
-			top = append(top, ct)
-			for at := len(top) - 1; at > 0; { // sift up
-				up := (at - 1) / 2
-				if !m.stronger(&top[up], &top[at]) {
-					break
-				}
-				top[up], top[at] = top[at], top[up]
-				at = up
-			}
+		ct := Contribution{Value: x.val[j], Weight: w, Score: w * x.val[j]}
+		abs := math.Abs(ct.Score)
+		if len(out) == limit && abs < math.Abs(out[limit-1].Score) {
 			continue
 		}
-		if !m.stronger(&ct, &top[0]) {
+		ct.Feature = m.featureName(int(i))
+		// The first kept contribution weaker than ct.
+		lo, hi := 0, len(out)
+		for lo < hi {
+			mid := int(uint(lo+hi) >> 1)
+			o := math.Abs(out[mid].Score)
+			if o > abs || o == abs && out[mid].Feature < ct.Feature {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		if lo == limit {
 			continue
 		}
-		top[0] = ct
-		for at := 0; ; { // sift down
-			weakest, l, r := at, 2*at+1, 2*at+2
-			if l < len(top) && m.stronger(&top[weakest], &top[l]) {
-				weakest = l
-			}
-			if r < len(top) && m.stronger(&top[weakest], &top[r]) {
-				weakest = r
-			}
-			if weakest == at {
-				break
-			}
-			top[at], top[weakest] = top[weakest], top[at]
-			at = weakest
+		if len(out) == limit {
+			out = out[:limit-1]
 		}
-	}
-	slices.SortFunc(top, func(a, b scored) int {
-		if m.stronger(&a, &b) {
-			return -1
-		}
-		return 1 // features are distinct: never equal
-	})
-	for _, ct := range top {
-		out = append(out, Contribution{Feature: m.featureName(int(ct.i)), Value: ct.val, Weight: ct.w, Score: ct.s})
+		out = slices.Insert(out, lo, ct)
 	}
 	return out, nil
-}
-
-// scored is one feature's contribution before it is named.
-type scored struct {
-	i         int32
-	val, w, s float64
-	abs       float64 // |s|
-}
-
-// stronger orders contributions as Explain lists them: by |Score|, ties
-// by name.
-func (m *Model) stronger(a, b *scored) bool {
-	if a.abs != b.abs {
-		return a.abs > b.abs
-	}
-	return m.featureName(int(a.i)) < m.featureName(int(b.i))
 }
 
 func (m *Model) featureName(i int) string {

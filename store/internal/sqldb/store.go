@@ -338,9 +338,9 @@ const gradeCols = `g.rules_version, g.relevant, g.category, g.level, g.score, g.
 // gradeScan scans gradeCols of a LEFT JOIN (all NULL: never graded).
 type gradeScan struct {
 	rv, cat, mj, rj, sent, by sql.NullString
-	rel, review, info        sql.NullBool
-	lvl, at                  sql.NullInt64
-	score                    sql.NullFloat64
+	rel, review, info         sql.NullBool
+	lvl, at                   sql.NullInt64
+	score                     sql.NullFloat64
 }
 
 func (g *gradeScan) dest() []any {

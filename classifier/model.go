@@ -21,9 +21,9 @@ import (
 
 // Who decided a grade (Result.DecidedBy).
 const (
-	DecidedByRules = "rules"       // the model changed nothing in the rules' verdict
-	DecidedByModel = "model"       // relevance, category and level all came from the model
-	DecidedByBoth  = "rules+model" // the model changed part of the rules' verdict
+	DecidedByRules = taxonomy.DecidedByRules
+	DecidedByModel = taxonomy.DecidedByModel
+	DecidedByBoth  = taxonomy.DecidedByBoth
 )
 
 // modelThreshold is the relevance probability from which the model calls

@@ -39,9 +39,9 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Source says how a source's posts are graded and filed; nil: weight
 	// 1, and its neutral or positive 一般 posts kept as 舆情信息.
-	Source func(name string) SourceGrading
-	Interval     time.Duration // idle poll interval
-	Batch        int
+	Source   func(name string) SourceGrading
+	Interval time.Duration // idle poll interval
+	Batch    int
 	// Workers is how many posts are graded at once; 0 means GOMAXPROCS.
 	// Filing stays one post at a time, in post id order, whatever it is.
 	Workers int

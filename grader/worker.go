@@ -100,7 +100,7 @@ func New(opts Options) *Worker {
 			Help: "Posts graded, by category and level (category \"\" and level 0: not relevant)."},
 			[]string{"category", "level"}),
 		filed: f.NewCounterVec(prometheus.CounterOpts{Name: "yuqing_incident_filings_total",
-			Help: "Relevant posts filed, by outcome: created a new incident, joined an open one, or raised its level."},
+			Help: "Relevant posts filed, by outcome: created a new incident, joined an open one, raised its level, or kept as information (舆情信息, no incident)."},
 			[]string{"outcome"}),
 		errs: f.NewCounter(prometheus.CounterOpts{Name: "yuqing_grading_errors_total",
 			Help: "Posts whose grade could not be stored; they stay queued and are retried."}),
@@ -112,7 +112,7 @@ func New(opts Options) *Worker {
 			Help:    "Time to grade one post, segmentation included.",
 			Buckets: prometheus.ExponentialBuckets(0.00005, 4, 9)}), // up to 3.3 s: the budget shows
 	}
-	for _, o := range []string{"created", "joined", "raised"} {
+	for _, o := range []string{"created", "joined", "raised", "information"} {
 		w.filed.WithLabelValues(o)
 	}
 	return w
@@ -270,6 +270,8 @@ func (w *Worker) file(ctx context.Context, p store.Post, res classifier.Result) 
 		log.Warn("帖子过长，研判超时，仅依据正文前一部分定级", "reason", res.Reasons[0], "url", p.URL)
 	}
 	switch {
+	case g.Information:
+		w.filed.WithLabelValues("information").Inc()
 	case out.Created:
 		w.filed.WithLabelValues("created").Inc()
 		log.Info("登记新事件", "incident", out.Incident.Number, "level", taxonomy.LevelLabel(out.Incident.Level),

@@ -149,10 +149,20 @@ func readLabeled(file string) ([]classifier.Labeled, error) {
 }
 
 func loadEngine(rulesFile, dictDir string) (*classifier.Engine, error) {
+	return classifier.Load(rulesFile, defaultDict(rulesFile, dictDir), slog.New(slog.DiscardHandler))
+}
+
+// loadRules loads the rules without their model: what training and
+// cross-validation see (classifier.LoadRules).
+func loadRules(rulesFile, dictDir string) (*classifier.Engine, error) {
+	return classifier.LoadRules(rulesFile, defaultDict(rulesFile, dictDir), slog.New(slog.DiscardHandler))
+}
+
+func defaultDict(rulesFile, dictDir string) string {
 	if dictDir == "" {
-		dictDir = filepath.Join(filepath.Dir(rulesFile), "dict")
+		return filepath.Join(filepath.Dir(rulesFile), "dict")
 	}
-	return classifier.Load(rulesFile, dictDir, slog.New(slog.DiscardHandler))
+	return dictDir
 }
 
 // RuleTestOptions configure `yuqing rules test`.

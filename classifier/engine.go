@@ -128,6 +128,17 @@ type Engine struct {
 // validates everything and lays the domain words over gse's dictionary
 // (loaded on the first Load in the process, ~2 s). Errors name file:line.
 func Load(rulesFile, dictDir string, logger *slog.Logger) (*Engine, error) {
+	return load(rulesFile, dictDir, logger, true)
+}
+
+// LoadRules is Load without the model options.model names: the rules as
+// training sees them. Training must not depend on the model it replaces,
+// which may be missing, corrupt or trained on rules since removed.
+func LoadRules(rulesFile, dictDir string, logger *slog.Logger) (*Engine, error) {
+	return load(rulesFile, dictDir, logger, false)
+}
+
+func load(rulesFile, dictDir string, logger *slog.Logger, withModel bool) (*Engine, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -151,9 +162,11 @@ func Load(rulesFile, dictDir string, logger *slog.Logger) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	model, err := loadModel(rulesFile, doc, &f, h)
-	if err != nil {
-		return nil, err
+	var model *learn.Model
+	if withModel {
+		if model, err = loadModel(rulesFile, doc, &f, h); err != nil {
+			return nil, err
+		}
 	}
 	e := &Engine{
 		fold:    fold,

@@ -46,7 +46,7 @@ const usage = `yuqing —— 医保舆情监测与跟进处置系统
   yuqing eval -rules configs/rules.yaml -data FILE.jsonl [-data ...] [-json] [-cv 5]
                                                  在标注数据上评估规则：准确率、召回率、混淆矩阵、最严重的漏判；
                                                  -cv K 另做 K 折交叉验证，列出学习模型的折外效果（总体、每个文件、每个平台）
-  yuqing train -rules configs/rules.yaml -data FILE.jsonl [-data ...] -out configs/model/yuqing.model
+  yuqing train -rules configs/rules.yaml -data FILE.jsonl [-data ...] [-store -config yuqing.yaml] -out configs/model/yuqing.model
                                                  用标注数据训练学习模型（相关性、类别、严重程度、情感），
                                                  文件记录训练数据的 SHA-256 和本命令行，相同数据得到相同文件
   yuqing version                                 显示版本
@@ -192,11 +192,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		rules, dict, data := labeledFlags(fs, "规则文件（提供分词词典和规则命中特征）", "标注数据文件（JSON 行，含 sentiment），可重复")
 		out := fs.String("out", "configs/model/yuqing.model", "输出的模型文件")
 		l2 := fs.Float64("l2", 0, "L2 正则强度（0 为默认值）")
+		fromStore := fs.Bool("store", false, "同时用数据库中的人工标注（误报、升级/降级、类别更正、确认、补录漏报）训练")
+		cfgFile := fs.String("config", "configs/yuqing.yaml", "配置文件（-store 时从其数据库读取人工标注）")
 		if fs.Parse(args) != nil {
 			return 2
 		}
-		_, err := app.Train(app.TrainOptions{RulesFile: *rules, DictDir: *dict, DataFiles: append(*data, fs.Args()...), OutFile: *out,
-			L2: *l2, Command: commandLine("train", args), Out: stdout})
+		o := app.TrainOptions{RulesFile: *rules, DictDir: *dict, DataFiles: append(*data, fs.Args()...), OutFile: *out,
+			L2: *l2, Command: commandLine("train", args), Out: stdout}
+		if *fromStore {
+			o.StoreConfig = *cfgFile
+		}
+		_, err := app.Train(o)
 		return exit(stderr, err)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "yuqing", version())

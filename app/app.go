@@ -128,6 +128,9 @@ func Run(ctx context.Context, opts Options) error {
 	d.reload.info.WithLabelValues(eng.Version()).Set(1)
 
 	sourceTitle := func(name string) string {
+		if name == incident.ManualSource {
+			return "人工补录" // a post a handler entered by hand (补录漏报)
+		}
 		for _, s := range d.cfg.Load().Sources {
 			if s.Name == name {
 				return s.Title

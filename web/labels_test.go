@@ -228,6 +228,10 @@ func TestMissedFormRefusals(t *testing.T) {
 	if _, page := postPage(t, f, "/missed", cases[2].form); !strings.Contains(page, `href="/incidents/`+f.major+`"`) {
 		t.Error("no link to the incident the post is already in")
 	}
+	if code, page := postPage(t, f, "/missed", url.Values{"body": {strings.Repeat("a", 1<<20+1)}, "category": {taxonomy.Treatment},
+		"level": {"4"}}); code != 400 || !strings.Contains(page, "过长（最多 1 MB）") {
+		t.Errorf("over-long body: %d", code)
+	}
 	incs, err := f.st.Incidents(context.Background(), store.IncidentFilter{})
 	if err != nil || len(incs) != 2 {
 		t.Errorf("refusals created incidents: %d, %v", len(incs), err)

@@ -86,6 +86,10 @@ func (s *Server) fileMissed(w http.ResponseWriter, r *http.Request) {
 	case utf8.RuneCountInString(f.Note) > maxNoteRunes:
 		refuse(noteTooLong)
 		return
+	case len(f.Body) > maxMissedBytes:
+		// The CSRF check may have read the form before MaxBytesReader.
+		refuse("正文过长（最多 1 MB）")
+		return
 	case utf8.RuneCountInString(f.PostTitle) > maxTitleRunes:
 		refuse("标题过长（最多 500 字）")
 		return

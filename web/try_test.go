@@ -54,7 +54,7 @@ func TestTryPageShowsSegmentationRulesAndGrade(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("status %d", code)
 	}
-	for _, want := range []string{"Ⅳ级 一般", "系统技术", "研判依据", `<span class="domain" title="领域词，规则也可命中：医保 | 电子 | 凭证">医保电子凭证</span>`, "<span>失败</span>", "<mark", eng.Version(), "&lt;b&gt;"} {
+	for _, want := range []string{"Ⅳ级 一般", "系统技术", "研判依据", `<span class="domain" title="领域词，规则也可命中：医保 | 电子 | 凭证">医保电子凭证</span>`, "<span>失败</span>", "<mark", eng.Version(), "&lt;b&gt;", "判定：", "登记为舆情事件"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("try page lacks %q", want)
 		}

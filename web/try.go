@@ -13,12 +13,12 @@ import (
 // tryPage lets an operator paste a text and see how the running rules
 // segment and grade it, before touching a rule file.
 type tryPage struct {
-	Title       string
-	Form        tryForm
-	Done        bool
-	Error       string
-	Version     string
-	Result      classifier.Result
+	Title   string
+	Form    tryForm
+	Done    bool
+	Error   string
+	Version string
+	Result  classifier.Result
 	// Information: the grade would keep the post as 舆情信息 on a source
 	// that does not file every relevant post.
 	Information bool

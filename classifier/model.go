@@ -90,6 +90,20 @@ func loadModel(rulesFile string, doc *yamlfile.Doc, f *rulesFile, h io.Writer) (
 // the rules.
 func (e *Engine) HasModel() bool { return e.model != nil }
 
+// WithModel returns an engine with the same rules and dictionary that
+// grades with m beside the rules (nil: the rules alone), the way the
+// daemon grades when options.model names m's file. Cross-validation uses
+// it to score the combined grade out of fold; m must have been trained on
+// examples of these rules (Engine.Example). The version is e's: the copy
+// is never saved or compared with stored grades.
+func (e *Engine) WithModel(m *learn.Model) *Engine {
+	c := &Engine{seg: e.seg, fold: e.fold, rules: e.rules, match: e.match, rank: e.rank,
+		tiers: e.tiers, version: e.version, model: m}
+	n := len(e.rules.rules)
+	c.scratch.New = func() any { return &gradeScratch{mark: make([]bool, n), seen: map[uint64]struct{}{}} }
+	return c
+}
+
 // Example is the learner's view of p: every token the rules see (each
 // token, then a domain word's parts), title and body, the ids of the
 // rules that fired (as "rule:id") and the engagement counts. `yuqing

@@ -152,8 +152,12 @@ type rulesVerdict struct {
 	// or de-escalator took effect.
 	level       int
 	levelByRule bool
-	engagement  string // the engagement tier's reason, if one was reached
-	excludedBy  string // a fired rule of negative weight (id and note)
+	// majorLowered: a de-escalator took a Ⅰ/Ⅱ level below Ⅱ (the
+	// operator judged the major cue and set it aside), so the model's
+	// major band does not reopen it for review.
+	majorLowered bool
+	engagement   string // the engagement tier's reason, if one was reached
+	excludedBy   string // a fired rule of negative weight (id and note)
 }
 
 // combine lays the model's prediction over the rules' verdict in res:
@@ -222,7 +226,9 @@ func (e *Engine) combine(res *Result, rv *rulesVerdict, ex *learn.Example) []str
 		}
 		ruleMajor := ruleSpoke && taxonomy.IsMajor(rv.level)
 		modelMajor := taxonomy.IsMajor(mLevel)
-		if ruleMajor != modelMajor {
+		if modelMajor && !ruleMajor && rv.majorLowered && !taxonomy.IsMajor(level) {
+			lines = append(lines, fmt.Sprintf("模型判为重大，但降级规则已把重大线索降为%s：不标记为疑似", taxonomy.LevelLabel(level)))
+		} else if ruleMajor != modelMajor {
 			res.Review = true
 			if level > taxonomy.LevelII {
 				level, levelFromModel = taxonomy.LevelII, true

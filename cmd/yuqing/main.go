@@ -45,7 +45,7 @@ const usage = `yuqing —— 医保舆情监测与跟进处置系统
                                                  用候选规则重新研判已存帖子，列出会变化的帖子和事件（只读）
   yuqing eval -rules configs/rules.yaml -data FILE.jsonl [-data ...] [-json] [-cv 5]
                                                  在标注数据上评估规则：准确率、召回率、混淆矩阵、最严重的漏判；
-                                                 -cv K 另做 K 折交叉验证，列出学习模型的折外效果（总体、每个文件、每个平台）
+                                                 -cv K 另做 K 折交叉验证，列出学习模型单独及与规则合并研判的折外效果（总体、每个文件、每个平台）
   yuqing train -rules configs/rules.yaml -data FILE.jsonl [-data ...] [-store -config yuqing.yaml] -out configs/model/yuqing.model
                                                  用标注数据训练学习模型（相关性、类别、严重程度、情感），
                                                  文件记录训练数据的 SHA-256 和本命令行，相同数据得到相同文件

@@ -148,13 +148,10 @@ func init() {
 	}
 }
 
-// suggestible reports whether the folded term s could be a rule keyword
-// that matches where the model saw it: two characters or more, letters
-// or digits only and not digits alone, not a stop-word, and a single
-// token when cut alone unless it is long enough (options.loose_min_runes)
-// to need no token boundaries — a bigram that straddles two words (付押
-// in 拒付|押金) would never match as a keyword.
-func (e *Engine) suggestible(s string) bool {
+// suggestible reports whether the folded term s could be a rule keyword:
+// two characters or more, letters or digits only and not digits alone,
+// and not a stop-word.
+func suggestible(s string) bool {
 	n, letters := 0, false
 	for _, r := range s {
 		n++
@@ -166,14 +163,7 @@ func (e *Engine) suggestible(s string) bool {
 			return false
 		}
 	}
-	if n < 2 || !letters || stopWords[s] {
-		return false
-	}
-	if loose := e.rules.opts.LooseMinRunes; loose > 0 && n >= loose {
-		return true
-	}
-	toks := e.Segment(s)
-	return len(toks) == 1 && toks[0].Text == s
+	return n >= 2 && letters && !stopWords[s]
 }
 
 // ClassTerms are the strongest terms no rule contains for one class of a
@@ -200,9 +190,12 @@ func BandName(band string) string {
 
 // ModelTerms returns up to n terms with the largest model weight for each
 // category and each severity band, leaving out every term the rules
-// already cover (ruleCover) and those no keyword could use
-// (suggestible). Terms are in folded form (simplified, lower case), as
-// rules are written. It needs a model (ErrNoModel otherwise).
+// already cover (ruleCover), those no keyword could use (suggestible) and
+// character pairs the model never saw as a word: a pair that straddles
+// two words (付押 in 拒付|押金) would never match as a keyword, which
+// must start and end on word boundaries. Terms are in folded form
+// (simplified, lower case), as rules are written. It needs a model
+// (ErrNoModel otherwise).
 func (e *Engine) ModelTerms(n int) ([]ClassTerms, error) {
 	if e.model == nil {
 		return nil, ErrNoModel
@@ -214,9 +207,9 @@ func (e *Engine) ModelTerms(n int) ([]ClassTerms, error) {
 			seen := map[string]bool{}
 			// Several model terms can fold to one (a traditional and a
 			// simplified spelling): keep the first, strongest, of them.
-			ts, err := e.model.TopTerms(head, class, n, func(t string) bool {
-				f := e.fold.foldString(t)
-				if seen[f] || !e.suggestible(f) || rc.covers(f) {
+			ts, err := e.model.TopTerms(head, class, n, func(tw learn.TermWeight) bool {
+				f := e.fold.foldString(tw.Term)
+				if !tw.Word || seen[f] || !suggestible(f) || rc.covers(f) {
 					return false
 				}
 				seen[f] = true
@@ -284,8 +277,10 @@ func (e *Engine) SuggestedRules(groups []ClassTerms) (string, error) {
 			for _, t := range part {
 				r.Any = append(r.Any, t.Term)
 			}
-			lo, hi := part[len(part)-1].Weight, part[0].Weight
-			span := "模型权重 " + weightText(lo) + "～" + weightText(hi)
+			span := "模型权重 " + weightText(part[0].Weight)
+			if len(part) > 1 {
+				span = "模型权重 " + weightText(part[len(part)-1].Weight) + "～" + weightText(part[0].Weight)
+			}
 			switch {
 			case g.Head == learn.HeadCategory:
 				r.Weight, r.Category, r.Votes = 0.5, g.Class, 1

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // TermWeight is one word or Han bigram the model knows, as text, with its
@@ -11,6 +12,9 @@ import (
 type TermWeight struct {
 	Term   string  `json:"term"`
 	Weight float64 `json:"weight"`
+	// Word: the model knows the text as a token of some post, not only
+	// as two adjacent characters (which may straddle two words).
+	Word bool `json:"word"`
 }
 
 // TopTerms returns up to n terms (words and bigrams; rule hits and
@@ -19,9 +23,9 @@ type TermWeight struct {
 // head's classes as in Explain, so it says how much the term speaks for
 // this class rather than for the others. A word and a bigram with the same
 // text are one term: their weights add up, since a two-character word
-// brings its bigram with it. keep (nil: all) filters by term text, asked
+// brings its bigram with it. keep (nil: all) filters the terms, asked
 // strongest first until n pass (n < 0: all).
-func (m *Model) TopTerms(headName, class string, n int, keep func(term string) bool) ([]TermWeight, error) {
+func (m *Model) TopTerms(headName, class string, n int, keep func(TermWeight) bool) ([]TermWeight, error) {
 	hi := slices.IndexFunc(m.heads, func(h head) bool { return h.name == headName })
 	if hi < 0 {
 		return nil, fmt.Errorf("没有名为 %q 的输出", headName)
@@ -32,11 +36,14 @@ func (m *Model) TopTerms(headName, class string, n int, keep func(term string) b
 		return nil, fmt.Errorf("%s 没有类别 %q", headName, class)
 	}
 	k := len(h.classes)
-	sum := map[string]float64{}
+	sum, word := map[string]float64{}, map[string]bool{}
 	for i, name := range m.vocab.names {
 		t, ok := Term(name)
 		if !ok {
 			continue
+		}
+		if strings.HasPrefix(name, prefixWord) {
+			word[t] = true
 		}
 		ws := h.byFeature[i*k : i*k+k]
 		var mean float64
@@ -48,7 +55,7 @@ func (m *Model) TopTerms(headName, class string, n int, keep func(term string) b
 	all := make([]TermWeight, 0, len(sum))
 	for t, w := range sum {
 		if w > 0 {
-			all = append(all, TermWeight{Term: t, Weight: w})
+			all = append(all, TermWeight{Term: t, Weight: w, Word: word[t]})
 		}
 	}
 	slices.SortFunc(all, func(a, b TermWeight) int {
@@ -62,7 +69,7 @@ func (m *Model) TopTerms(headName, class string, n int, keep func(term string) b
 		if n >= 0 && len(out) == n {
 			break
 		}
-		if keep == nil || keep(tw.Term) {
+		if keep == nil || keep(tw) {
 			out = append(out, tw)
 		}
 	}

@@ -278,8 +278,8 @@ func (e *Engine) SuggestedRules(groups []ClassTerms) (string, error) {
 				r.Any = append(r.Any, t.Term)
 			}
 			span := "模型权重 " + weightText(part[0].Weight)
-			if len(part) > 1 {
-				span = "模型权重 " + weightText(part[len(part)-1].Weight) + "～" + weightText(part[0].Weight)
+			if lo := weightText(part[len(part)-1].Weight); lo != weightText(part[0].Weight) {
+				span = "模型权重 " + lo + "～" + weightText(part[0].Weight)
 			}
 			switch {
 			case g.Head == learn.HeadCategory:

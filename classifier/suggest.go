@@ -188,8 +188,9 @@ func BandName(band string) string {
 	return band
 }
 
-// ModelTerms returns up to n terms with the largest model weight for each
-// category and each severity band, leaving out every term the rules
+// ModelTerms returns up to n terms with the largest model weight (at
+// least minSuggestWeight) for each category and each severity band,
+// leaving out every term the rules
 // already cover (ruleCover), those no keyword could use (suggestible) and
 // character pairs the model never saw as a word: a pair that straddles
 // two words (付押 in 拒付|押金) would never match as a keyword, which
@@ -209,7 +210,7 @@ func (e *Engine) ModelTerms(n int) ([]ClassTerms, error) {
 			// simplified spelling): keep the first, strongest, of them.
 			ts, err := e.model.TopTerms(head, class, n, func(tw learn.TermWeight) bool {
 				f := e.fold.foldString(tw.Term)
-				if !tw.Word || seen[f] || !suggestible(f) || rc.covers(f) {
+				if tw.Weight < minSuggestWeight || !tw.Word || seen[f] || !suggestible(f) || rc.covers(f) {
 					return false
 				}
 				seen[f] = true
@@ -230,6 +231,11 @@ func (e *Engine) ModelTerms(n int) ([]ClassTerms, error) {
 	}
 	return out, nil
 }
+
+// minSuggestWeight is the least weight worth a suggestion: a class the
+// training data never had leaves every weight near zero, and such terms
+// say nothing about it.
+const minSuggestWeight = 0.05
 
 // suggestPerRule is how many terms one suggested rule lists.
 const suggestPerRule = 10

@@ -98,6 +98,11 @@ func TestModelTermsLeaveOutWhatRulesHave(t *testing.T) {
 		if ts := termsOf(t, groups, learn.HeadCategory, taxonomy.Institution); slices.Contains(ts, "大团") {
 			t.Errorf("%s: institution terms %v list the pair 大团", c.rules, ts)
 		}
+		// No training post is about policy: its weights are all near
+		// zero, and nothing is suggested for it.
+		if ts := termsOf(t, groups, learn.HeadCategory, taxonomy.Policy); len(ts) != 0 {
+			t.Errorf("%s: policy terms %v from a model that never saw policy", c.rules, ts)
+		}
 		treatment := termsOf(t, groups, learn.HeadCategory, taxonomy.Treatment)
 		if want := c.e == without; slices.Contains(treatment, "拒付") != want {
 			t.Errorf("%s: treatment terms %v, 拒付 listed should be %v", c.rules, treatment, want)

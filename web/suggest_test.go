@@ -8,8 +8,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/chromedp"
 
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/grader"
@@ -78,17 +82,20 @@ func suggestEngine(t *testing.T, plain bool) *classifier.Engine {
 	return e
 }
 
-func TestRulesSuggestPage(t *testing.T) {
+// suggestServer is a console on a store of graded posts with rules and a
+// model: 23 posts the rules miss and the model finds, one nobody's
+// business, and the newest with a phone number in its title. newServer
+// gives another console on the same store and accounts.
+func suggestServer(t *testing.T) (srv *httptest.Server, eng *classifier.Engine, newServer func(*classifier.Engine) *httptest.Server) {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "y.db"), cst)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	now := time.Now()
-	eng := suggestEngine(t, false)
-	// 23 posts the rules miss and the model finds, then one nobody's
-	// business, then the newest: a phone number in its title.
+	eng = suggestEngine(t, false)
 	save := func(i int, title, body string) {
 		p := store.Post{Source: "bbs", URL: fmt.Sprintf("http://bbs/%d", i), Title: title, Body: body, FetchedAt: now}
 		if _, err := st.SavePost(ctx, &p); err != nil {
@@ -106,7 +113,7 @@ func TestRulesSuggestPage(t *testing.T) {
 	save(24, "报销拖了好久 电话13812345678", "报销材料交了很久还没到账")
 
 	authSvc := newAuth(t, st)
-	newServer := func(e *classifier.Engine) *httptest.Server {
+	newServer = func(e *classifier.Engine) *httptest.Server {
 		con, err := web.New(web.Options{Store: st, Classifier: classifier.New(e), Posts: st, Auth: authSvc,
 			SourceTitle: func(string) string { return "岚川论坛" }, Location: cst})
 		if err != nil {
@@ -116,7 +123,11 @@ func TestRulesSuggestPage(t *testing.T) {
 		t.Cleanup(srv.Close)
 		return srv
 	}
-	srv := newServer(eng)
+	return newServer(eng), eng, newServer
+}
+
+func TestRulesSuggestPage(t *testing.T) {
+	srv, eng, newServer := suggestServer(t)
 	ops := loginClient(t, srv, "ops", true)
 	code, page, _ := do(t, ops, "GET", srv.URL+"/rules/suggest", "", nil)
 	if code != 200 {
@@ -174,5 +185,72 @@ func TestRulesSuggestPage(t *testing.T) {
 	code, page, _ = do(t, loginClient(t, plain, "ops", true), "GET", plain.URL+"/rules/suggest", "", nil)
 	if code != 200 || !strings.Contains(page, "options.model") || !strings.Contains(page, "yuqing train") || strings.Contains(page, "<pre") {
 		t.Errorf("without a model: %d\n%s", code, page)
+	}
+}
+
+// TestBrowserRulesSuggestAtPhoneWidth opens the page as an operator in a
+// real Chromium 360 px wide: nothing is wider than the screen (the tables
+// become cards, the snippet scrolls inside its box) and the page works
+// under the console's CSP.
+func TestBrowserRulesSuggestAtPhoneWidth(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping browser test in -short mode")
+	}
+	bin := chromiumPath(t)
+	srv, _, _ := suggestServer(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox,
+		chromedp.Flag("headless", "new"), chromedp.Flag("disable-gpu", true))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	defer cancelTimeout()
+	var errs []string
+	var mu sync.Mutex
+	chromedp.ListenTarget(ctx, func(ev any) {
+		if e, ok := ev.(*cdplog.EventEntryAdded); ok && e.Entry.Level == cdplog.LevelError {
+			mu.Lock()
+			errs = append(errs, e.Entry.Text+" "+e.Entry.URL)
+			mu.Unlock()
+		}
+	})
+	var pageWidth, preWidth, preBox, cardCells int
+	var text string
+	err := chromedp.Run(ctx,
+		chromedp.EmulateViewport(360, 740),
+		chromedp.Navigate(srv.URL+"/rules/suggest"),
+		chromedp.WaitVisible(`input[name="username"]`),
+		chromedp.SendKeys(`input[name="username"]`, "ops"),
+		chromedp.SendKeys(`input[name="password"]`, "ops-password"),
+		chromedp.Submit(`input[name="password"]`),
+		chromedp.WaitVisible(`a[href="/rules/suggest"]`),
+		chromedp.Navigate(srv.URL+"/rules/suggest"),
+		chromedp.WaitVisible(`pre.snippet`),
+		chromedp.Evaluate(`document.documentElement.scrollWidth`, &pageWidth),
+		chromedp.Evaluate(`document.querySelector('pre.snippet').scrollWidth`, &preWidth),
+		chromedp.Evaluate(`Math.ceil(document.querySelector('pre.snippet').getBoundingClientRect().right)`, &preBox),
+		chromedp.Evaluate(`[...document.querySelectorAll('table.suggest-posts td')].filter(td => getComputedStyle(td).display === 'block').length`, &cardCells),
+		chromedp.Text(`main`, &text),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pageWidth > 360 || preBox > 360 {
+		t.Errorf("at 360 px the page is %d px wide, the snippet's box ends at %d px", pageWidth, preBox)
+	}
+	if preWidth <= 360 {
+		t.Errorf("the snippet (%d px) should be wider than the screen and scroll inside its box", preWidth)
+	}
+	if cardCells != 4*20 {
+		t.Errorf("%d table cells laid out as card lines, want 80", cardCells)
+	}
+	if !strings.Contains(text, "报销拖了好久 电话138****5678") || !strings.Contains(text, "suggest_institution_1") {
+		t.Errorf("page text:\n%s", text)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(errs) > 0 {
+		t.Errorf("browser logged errors: %q", errs)
 	}
 }

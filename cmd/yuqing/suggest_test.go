@@ -136,6 +136,19 @@ func TestRulesSuggestCommand(t *testing.T) {
 	if _, err := classifier.Load(pasted, filepath.Join(dir, "dict"), nil); err != nil {
 		t.Errorf("the pasted snippet does not load: %v\n%s", err, snippet)
 	}
+	// And `yuqing check` accepts the configuration with it, model and all.
+	withModel, err := os.ReadFile(rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(rules, append(withModel, snippet...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"check", "-config", cfgFile}, nil, &out, &errb); code != 0 {
+		t.Errorf("check with the snippet pasted: exit %d: %s", code, errb.String())
+	}
 	if code := run([]string{"rules", "suggest", "-rules", rules, "-top", "0"}, nil, &out, &errb); code != 2 {
 		t.Errorf("-top 0: exit %d", code)
 	}

@@ -270,35 +270,11 @@ func Stored(ctx context.Context, posts Posts, eng *classifier.Engine, q StoredQu
 	if err != nil {
 		return page, fmt.Errorf("统计数据源互动量: %w", err)
 	}
-	// The newest MaxScan graded posts, oldest first.
-	var kept []store.GradedPost
-	var after int64
-	for {
-		ps, err := posts.GradedPosts(ctx, q.Since, after, readPage)
-		if err != nil {
-			return page, fmt.Errorf("读取帖子: %w", err)
-		}
-		if len(ps) == 0 {
-			break
-		}
-		after = ps[len(ps)-1].Post.ID
-		for _, gp := range ps {
-			if gp.Graded {
-				kept = append(kept, gp)
-			}
-		}
-		if q.MaxScan > 0 && len(kept) > 2*q.MaxScan {
-			kept = slices.Delete(kept, 0, len(kept)-q.MaxScan)
-			page.Capped = true
-		}
-		if err := ctx.Err(); err != nil {
-			return page, err
-		}
+	kept, capped, err := newestGraded(ctx, posts, q.Since, q.MaxScan)
+	if err != nil {
+		return page, err
 	}
-	if q.MaxScan > 0 && len(kept) > q.MaxScan {
-		kept = slices.Delete(kept, 0, len(kept)-q.MaxScan)
-		page.Capped = true
-	}
+	page.Capped = capped
 	// Newest first, and only as far as the page needs (one more tells
 	// whether there is a next page).
 	need := -1
@@ -337,6 +313,39 @@ func Stored(ctx context.Context, posts Posts, eng *classifier.Engine, q StoredQu
 	}
 	page.Cases = cases
 	return page, nil
+}
+
+// newestGraded reads the graded posts first seen at or after since and
+// returns the newest limit of them (all when limit is 0), oldest first;
+// capped says older ones were left out. Memory stays near 2·limit posts
+// however many the window holds.
+func newestGraded(ctx context.Context, posts Posts, since time.Time, limit int) (kept []store.GradedPost, capped bool, err error) {
+	var after int64
+	for {
+		ps, err := posts.GradedPosts(ctx, since, after, readPage)
+		if err != nil {
+			return nil, false, fmt.Errorf("读取帖子: %w", err)
+		}
+		if len(ps) == 0 {
+			break
+		}
+		after = ps[len(ps)-1].Post.ID
+		for _, gp := range ps {
+			if gp.Graded {
+				kept = append(kept, gp)
+			}
+		}
+		if limit > 0 && len(kept) > 2*limit {
+			kept, capped = slices.Delete(kept, 0, len(kept)-limit), true
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, false, err
+		}
+	}
+	if limit > 0 && len(kept) > limit {
+		kept, capped = slices.Delete(kept, 0, len(kept)-limit), true
+	}
+	return kept, capped, nil
 }
 
 // Terms is the model's strongest terms no rule contains, per category and

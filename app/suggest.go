@@ -117,8 +117,8 @@ func writeSuggest(o SuggestOptions, rep SuggestReport) {
 		}
 	}
 	if s := rep.Stored; s != nil {
-		fmt.Fprintf(w, "\n【%s 以来的已存帖子中由模型参与定级或标为疑似的】按当前规则和模型重新研判 %d 条（只读），%d 条\n",
-			o.Since.Format("2006-01-02 15:04"), s.Scanned, len(s.Cases))
+		fmt.Fprintf(w, "\n【%s 以来研判时由模型参与定级或标为疑似的已存帖子】读取已研判帖子 %d 条，其中 %d 条（只读）；"+
+			"“规则”“模型”是当前规则和模型各自的判断，“研判”是当时存下的结果\n", o.Since.Format("2006-01-02 15:04"), s.Scanned, len(s.Cases))
 		for _, c := range s.Cases {
 			inc := ""
 			if c.Incident != "" {
@@ -128,7 +128,7 @@ func writeSuggest(o SuggestOptions, rep SuggestReport) {
 			if c.Review {
 				review = "，疑似"
 			}
-			fmt.Fprintf(w, "  帖子 %d（%s%s）%s\n    规则：%s；模型：%s（相关可能性 %s）；结果：%s（%s定%s）\n",
+			fmt.Fprintf(w, "  帖子 %d（%s%s）%s\n    规则：%s；模型：%s（相关可能性 %s）；研判：%s（%s定%s）\n",
 				c.PostID, c.Source, inc, c.Excerpt, c.Rules.Text(), c.Model.Text(), percent(c.PRelevant),
 				c.Final.Text(), suggest.DecidedByName(c.DecidedBy), review)
 		}

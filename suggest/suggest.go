@@ -199,9 +199,10 @@ type Posts interface {
 	EngagementNorms(ctx context.Context, since time.Time) (map[string]store.Engagement, error)
 }
 
-// StoredCase is a stored post on which the model had a say: grading it
-// now, the model decided part of its grade (decided_by is not rules) or
-// marked it 疑似.
+// StoredCase is a stored post on which the model had a say: its grade
+// records that the model decided part of it (decided_by is not rules) or
+// marked it 疑似. Rules and Model are what the current rules and model say
+// of it each alone; Final, DecidedBy and Review are its stored grade.
 type StoredCase struct {
 	PostID    int64     `json:"post_id"`
 	Source    string    `json:"source"`
@@ -229,14 +230,21 @@ func DecidedByName(d string) string {
 	return d
 }
 
+// modelHadSay reports whether a stored grade was decided in part by the
+// model or marked 疑似. Grades made without a model (decided_by empty)
+// and posts staff entered by hand are the rules' or the staff's.
+func modelHadSay(g store.Grade) bool {
+	return g.Review || g.DecidedBy == classifier.DecidedByModel || g.DecidedBy == classifier.DecidedByBoth
+}
+
 // StoredQuery selects stored posts to compare.
 type StoredQuery struct {
 	Since time.Time // posts first seen at or after
 	Now   time.Time // for engagement norms; zero: time.Now()
 	// Offset and Limit page the cases, newest first; Limit 0: all.
 	Offset, Limit int
-	// MaxScan bounds the work: only the newest MaxScan graded posts since
-	// Since are graded again (0: all of them).
+	// MaxScan bounds the work: only the newest MaxScan posts the model
+	// had a say on since Since are listed (0: all of them).
 	MaxScan int
 	// SourceWeight is each source's weight (nil: 1 for all).
 	SourceWeight func(name string) float64
@@ -246,17 +254,17 @@ type StoredQuery struct {
 type StoredPage struct {
 	Cases   []StoredCase `json:"cases"`
 	More    bool         `json:"more"`    // cases beyond this page exist
-	Scanned int          `json:"scanned"` // posts graded again
-	Capped  bool         `json:"capped"`  // older posts were left out (MaxScan)
+	Scanned int          `json:"scanned"` // graded posts read
+	Total   int          `json:"total"`   // posts the model had a say on (at most MaxScan)
+	Capped  bool         `json:"capped"`  // older ones were left out (MaxScan)
 }
 
 // readPage is how many posts one store read returns.
 const readPage = 500
 
-// Stored grades the store's graded posts again with eng, read-only, and
-// returns those on which the model had a say, newest first. The store
-// does not keep who decided a grade, so the engine in use tells: the same
-// rules and model that grade new posts.
+// Stored lists, newest first, the store's posts whose grade the model had a
+// say in (read-only), each with what the current rules and model say of
+// it alone; only the page asked for is graded again.
 func Stored(ctx context.Context, posts Posts, eng *classifier.Engine, q StoredQuery) (StoredPage, error) {
 	var page StoredPage
 	if !eng.HasModel() {
@@ -270,20 +278,20 @@ func Stored(ctx context.Context, posts Posts, eng *classifier.Engine, q StoredQu
 	if err != nil {
 		return page, fmt.Errorf("统计数据源互动量: %w", err)
 	}
-	kept, capped, err := newestGraded(ctx, posts, q.Since, q.MaxScan)
+	kept, err := newestGraded(ctx, posts, q.Since, q.MaxScan, &page)
 	if err != nil {
 		return page, err
 	}
-	page.Capped = capped
-	// Newest first, and only as far as the page needs (one more tells
-	// whether there is a next page).
-	need := -1
-	if q.Limit > 0 {
-		need = q.Offset + q.Limit + 1
+	page.Total = len(kept)
+	slices.Reverse(kept) // newest first
+	if q.Offset >= len(kept) {
+		return page, nil
 	}
-	var cases []StoredCase
-	for i := len(kept) - 1; i >= 0 && (need < 0 || len(cases) < need); i-- {
-		gp := kept[i]
+	kept = kept[q.Offset:]
+	if q.Limit > 0 && len(kept) > q.Limit {
+		kept, page.More = kept[:q.Limit], true
+	}
+	for _, gp := range kept {
 		weight := 1.0
 		if q.SourceWeight != nil {
 			weight = q.SourceWeight(gp.Post.Source)
@@ -292,39 +300,31 @@ func Stored(ctx context.Context, posts Posts, eng *classifier.Engine, q StoredQu
 		if err != nil {
 			return page, err
 		}
-		page.Scanned++
-		if c.Final.DecidedBy == classifier.DecidedByRules && !c.Final.Review {
-			continue
+		g := gp.Grade
+		final := Verdict{}
+		if g.Relevant {
+			final = Verdict{Relevant: true, Category: g.Category, Level: g.Level}
 		}
-		cases = append(cases, StoredCase{PostID: gp.Post.ID, Source: gp.Post.Source, Incident: gp.Incident,
+		page.Cases = append(page.Cases, StoredCase{PostID: gp.Post.ID, Source: gp.Post.Source, Incident: gp.Incident,
 			FirstSeen: gp.Post.FirstSeenAt, Excerpt: excerpt(gp.Post.Title, gp.Post.Body),
 			Rules: resultVerdict(c.Rules), Model: modelVerdict(c.Model), PRelevant: c.Model.PRelevant,
-			Final: resultVerdict(c.Final), DecidedBy: c.Final.DecidedBy, Review: c.Final.Review})
-		if err := ctx.Err(); err != nil {
-			return page, err
-		}
+			Final: final, DecidedBy: g.DecidedBy, Review: g.Review})
 	}
-	if q.Offset >= len(cases) {
-		return page, nil
-	}
-	cases = cases[q.Offset:]
-	if q.Limit > 0 && len(cases) > q.Limit {
-		cases, page.More = cases[:q.Limit], true
-	}
-	page.Cases = cases
-	return page, nil
+	return page, ctx.Err()
 }
 
 // newestGraded reads the graded posts first seen at or after since and
-// returns the newest limit of them (all when limit is 0), oldest first;
-// capped says older ones were left out. Memory stays near 2·limit posts
-// however many the window holds.
-func newestGraded(ctx context.Context, posts Posts, since time.Time, limit int) (kept []store.GradedPost, capped bool, err error) {
+// returns the newest limit (all when limit is 0) of those the model had a
+// say on, oldest first, counting what it read in page.Scanned and setting
+// page.Capped when older ones were left out. Memory stays near 2·limit
+// posts however many the window holds.
+func newestGraded(ctx context.Context, posts Posts, since time.Time, limit int, page *StoredPage) ([]store.GradedPost, error) {
+	var kept []store.GradedPost
 	var after int64
 	for {
 		ps, err := posts.GradedPosts(ctx, since, after, readPage)
 		if err != nil {
-			return nil, false, fmt.Errorf("读取帖子: %w", err)
+			return nil, fmt.Errorf("读取帖子: %w", err)
 		}
 		if len(ps) == 0 {
 			break
@@ -332,20 +332,23 @@ func newestGraded(ctx context.Context, posts Posts, since time.Time, limit int) 
 		after = ps[len(ps)-1].Post.ID
 		for _, gp := range ps {
 			if gp.Graded {
-				kept = append(kept, gp)
+				page.Scanned++
+				if modelHadSay(gp.Grade) {
+					kept = append(kept, gp)
+				}
 			}
 		}
 		if limit > 0 && len(kept) > 2*limit {
-			kept, capped = slices.Delete(kept, 0, len(kept)-limit), true
+			kept, page.Capped = slices.Delete(kept, 0, len(kept)-limit), true
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, false, err
+			return nil, err
 		}
 	}
 	if limit > 0 && len(kept) > limit {
-		kept, capped = slices.Delete(kept, 0, len(kept)-limit), true
+		kept, page.Capped = slices.Delete(kept, 0, len(kept)-limit), true
 	}
-	return kept, capped, nil
+	return kept, nil
 }
 
 // Terms is the model's strongest terms no rule contains, per category and

@@ -101,7 +101,7 @@ func suggestServer(t *testing.T) (srv *httptest.Server, eng *classifier.Engine, 
 		if _, err := st.SavePost(ctx, &p); err != nil {
 			t.Fatal(err)
 		}
-		g := grader.ToGrade(p.ID, eng.Grade(grader.ClassifierPost(p, 1, store.Engagement{})), now)
+		g := grader.ToGrade(p.ID, eng.Grade(grader.ClassifierPost(p, 1, store.Engagement{})), now, false)
 		if err := st.InTx(ctx, func(tx store.Tx) error { return tx.SaveGrade(ctx, g) }); err != nil {
 			t.Fatal(err)
 		}
@@ -217,8 +217,9 @@ func TestBrowserRulesSuggestAtPhoneWidth(t *testing.T) {
 	})
 	var pageWidth, preWidth, preBox, cardCells int
 	var text string
+	var png []byte
 	err := chromedp.Run(ctx,
-		chromedp.EmulateViewport(360, 740),
+		chromedp.EmulateViewport(phoneWidth, 740),
 		chromedp.Navigate(srv.URL+"/rules/suggest"),
 		chromedp.WaitVisible(`input[name="username"]`),
 		chromedp.SendKeys(`input[name="username"]`, "ops"),
@@ -232,14 +233,20 @@ func TestBrowserRulesSuggestAtPhoneWidth(t *testing.T) {
 		chromedp.Evaluate(`Math.ceil(document.querySelector('pre.snippet').getBoundingClientRect().right)`, &preBox),
 		chromedp.Evaluate(`[...document.querySelectorAll('table.suggest-posts td')].filter(td => getComputedStyle(td).display === 'block').length`, &cardCells),
 		chromedp.Text(`main`, &text),
+		chromedp.FullScreenshot(&png, 100),
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pageWidth > 360 || preBox > 360 {
-		t.Errorf("at 360 px the page is %d px wide, the snippet's box ends at %d px", pageWidth, preBox)
+	if shots := os.Getenv("YUQING_SCREENSHOTS"); shots != "" {
+		if err := os.WriteFile(filepath.Join(shots, "suggest.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if preWidth <= 360 {
+	if pageWidth > phoneWidth || preBox > phoneWidth {
+		t.Errorf("at %d px the page is %d px wide, the snippet's box ends at %d px", phoneWidth, pageWidth, preBox)
+	}
+	if preWidth <= phoneWidth {
 		t.Errorf("the snippet (%d px) should be wider than the screen and scroll inside its box", preWidth)
 	}
 	if cardCells != 4*20 {

@@ -79,7 +79,7 @@ func TestRulesSuggestCommand(t *testing.T) {
 	if _, err := st.SavePost(ctx, &p); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.InTx(ctx, func(tx store.Tx) error { return tx.SaveGrade(ctx, grader.ToGrade(p.ID, res, time.Now())) }); err != nil {
+	if err := st.InTx(ctx, func(tx store.Tx) error { return tx.SaveGrade(ctx, grader.ToGrade(p.ID, res, time.Now(), false)) }); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
@@ -93,7 +93,7 @@ func TestRulesSuggestCommand(t *testing.T) {
 	text := out.String()
 	for _, want := range []string{
 		"规则建议：规则 " + rules, "【规则与模型意见不一的标注帖子】" + data + " 共 16 条",
-		"以来的已存帖子中由模型参与定级或标为疑似的】按当前规则和模型重新研判 1 条（只读），1 条",
+		"以来研判时由模型参与定级或标为疑似的已存帖子】读取已研判帖子 1 条，其中 1 条（只读）",
 		"帖子 1（bbs）说说医保 138****5678", "【模型权重高而规则尚未包含的词】（每类最多 5 个",
 		"    定点机构管理：挂面（+", "较大（Ⅲ级）：挂面（+", "按类别：", "    参保服务：", "    系统技术：", "按严重程度：", "    重大（Ⅰ/Ⅱ级）：", "【可粘贴到 rules.yaml 的规则片段】",
 	} {

@@ -11,6 +11,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/learn"
 	"github.com/yuqing-bureau/yuqing/suggest"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 // SuggestOptions configure `yuqing rules suggest`.
@@ -128,9 +129,9 @@ func writeSuggest(o SuggestOptions, rep SuggestReport) {
 			if c.Review {
 				review = "，疑似"
 			}
-			fmt.Fprintf(w, "  帖子 %d（%s%s）%s\n    规则：%s；模型：%s（相关可能性 %s）；研判：%s（%s定%s）\n",
+			fmt.Fprintf(w, "  帖子 %d（%s%s）%s\n    规则：%s；模型：%s（相关可能性 %s）；研判：%s（判定：%s%s）\n",
 				c.PostID, c.Source, inc, c.Excerpt, c.Rules.Text(), c.Model.Text(), percent(c.PRelevant),
-				c.Final.Text(), suggest.DecidedByName(c.DecidedBy), review)
+				c.Final.Text(), taxonomy.DecidedByName(c.DecidedBy), review)
 		}
 	}
 	fmt.Fprintf(w, "\n【模型权重高而规则尚未包含的词】（每类最多 %d 个；已在规则中、包含规则词或被规则词包含的、虚词、标点、纯数字、单字均已排除）\n", o.Top)

@@ -217,19 +217,6 @@ type StoredCase struct {
 	Review    bool      `json:"review"`
 }
 
-// DecidedByName is the Chinese of a decided_by value.
-func DecidedByName(d string) string {
-	switch d {
-	case classifier.DecidedByRules:
-		return "规则"
-	case classifier.DecidedByModel:
-		return "模型"
-	case classifier.DecidedByBoth:
-		return "规则+模型"
-	}
-	return d
-}
-
 // modelHadSay reports whether a stored grade was decided in part by the
 // model or marked 疑似. Grades made without a model (decided_by empty)
 // and posts staff entered by hand are the rules' or the staff's.

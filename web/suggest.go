@@ -89,7 +89,6 @@ func (s *Server) rulesSuggest(w http.ResponseWriter, r *http.Request) {
 
 // suggestFuncs are the template functions of the page.
 func suggestFuncs(funcs template.FuncMap) {
-	funcs["decidedBy"] = suggest.DecidedByName
 	funcs["modelWeight"] = classifier.WeightText
 	funcs["percent"] = func(p float64) string { return strconv.Itoa(int(p*100+0.5)) + "%" }
 	funcs["add"] = func(a, b int) int { return a + b }

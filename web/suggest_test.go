@@ -134,7 +134,7 @@ func TestRulesSuggestPage(t *testing.T) {
 		t.Fatalf("operator: status %d\n%s", code, page)
 	}
 	for _, want := range []string{"规则建议", eng.Version(), "报销拖了好久 电话138****5678", "岚川论坛",
-		"无关", "Ⅳ级 一般·医保报销", "模型定", "相关可能性", "下一页", "page=2",
+		"无关", "Ⅳ级 一般·医保报销", "判定：模型", "相关可能性", "下一页", "page=2",
 		"定点机构管理", "套现（", `<pre class="snippet">`, "- id: suggest_institution_1", "any: [", `<div class="scroll">`,
 		`<a href="/rules/suggest">规则建议</a>`} {
 		if !strings.Contains(page, want) {

@@ -27,6 +27,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/suggest"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
@@ -65,6 +66,11 @@ type Options struct {
 	// Sources lists the configured sources for the source-health page
 	// (sources.go); nil: every source with a stored state.
 	Sources func() []SourceInfo
+	// Posts are the stored posts the rule-suggestion page grades again
+	// (suggest.go), SourceWeight each source's weight; nil Posts: the
+	// page shows the model's terms only.
+	Posts        suggest.Posts
+	SourceWeight func(name string) float64
 	// Reload rebuilds rules, dictionary and sources from their files and
 	// swaps them in (the daemon's SIGHUP); nil: operators get no button.
 	Reload func() error
@@ -118,8 +124,9 @@ func New(opts Options) (*Server, error) {
 	maps.Copy(funcs, requestFuncs(nil)) // bound to the caller in render
 	s.workflowFuncs(funcs)
 	s.labelFuncs(funcs)
+	suggestFuncs(funcs)
 	for _, page := range []string{"list", "detail", "error", "try", "falsepositives", "login", "password", "reload", "users", "audit", "sources",
-		"information", "missed"} {
+		"information", "missed", "suggest"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, fmt.Errorf("解析控制台模板 %s: %w", page, err)
@@ -150,6 +157,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /sources", s.require(auth.RoleViewer, s.sources))
 	mux.HandleFunc("GET /try", s.require(auth.RoleOperator, s.try))
 	mux.HandleFunc("POST /try", s.require(auth.RoleOperator, s.try))
+	mux.HandleFunc("GET /rules/suggest", s.require(auth.RoleOperator, s.rulesSuggest))
 	s.adminRoutes(mux)
 	s.apiRoutes(mux)
 	// Every route needs a login, every form its session's CSRF token (auth.go).

@@ -41,6 +41,9 @@ const usage = `yuqing —— 医保舆情监测与跟进处置系统
   yuqing rules test [-rules F] configs/rules_test.yaml ...
                                                  运行规则单元测试，失败时显示差异并返回 1；
                                                  每个测试文件用其 rule_files 写明的规则（-rules 可覆盖）
+  yuqing rules suggest [-rules configs/rules.yaml] [-data FILE.jsonl ...] [-config configs/yuqing.yaml] [-since 720h] [-top 10]
+                                                 列出规则与学习模型意见不一的帖子（标注数据或数据库中的近期帖子），
+                                                 以及模型权重高而规则尚未包含的词，并给出可粘贴到 rules.yaml 的规则片段
   yuqing replay -config configs/yuqing.yaml -rules NEW.yaml [-since 2026-11-01|72h] [-json]
                                                  用候选规则重新研判已存帖子，列出会变化的帖子和事件（只读）
   yuqing eval -rules configs/rules.yaml -data FILE.jsonl [-data ...] [-json] [-cv 5]
@@ -132,8 +135,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return 0
 	case "rules":
+		if len(args) > 0 && args[0] == "suggest" {
+			return rulesSuggest(args[1:], stdout, stderr)
+		}
 		if len(args) == 0 || args[0] != "test" {
-			fmt.Fprintf(stderr, "用法：yuqing rules test [-rules F] [-dict DIR] FILE...\n")
+			fmt.Fprintf(stderr, "用法：yuqing rules test [-rules F] [-dict DIR] FILE...\n或：yuqing rules suggest [-rules F] [-data FILE.jsonl ...] [-config F] [-since 720h] [-top N]\n")
 			return 2
 		}
 		fs = flag.NewFlagSet("rules test", flag.ContinueOnError)
@@ -358,4 +364,32 @@ func userCommand(cmd string, args []string, stdin io.Reader, stdout, stderr io.W
 	default:
 		return exit(stderr, app.TokenAdd(ctx, o))
 	}
+}
+
+// rulesSuggest runs `yuqing rules suggest`.
+func rulesSuggest(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("rules suggest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	rules := fs.String("rules", "", "规则文件（须在 options.model 中写明模型；默认为 -config 的规则文件，或 configs/rules.yaml）")
+	dict := fs.String("dict", "", "领域词典目录（默认为规则文件旁的 dict/）")
+	data := &multiFlag{}
+	fs.Var(data, "data", "标注数据文件（JSON 行），可重复：列出规则与模型意见不一的帖子及谁对")
+	configFile := fs.String("config", "", "守护进程的主配置文件：另列出数据库中近期帖子里由模型参与定级或标为疑似的（只读）")
+	since := fs.String("since", "720h", "与 -config 同用：只看此后首次发现的帖子，日期（2026-11-01）、时间（RFC 3339）或时长（720h 表示最近 30 天）")
+	top := fs.Int("top", 10, "每个类别、每个严重程度列出的词数")
+	if fs.Parse(args) != nil {
+		return 2
+	}
+	if *top <= 0 || *top > 200 {
+		fmt.Fprintln(stderr, "-top 必须是 1 到 200 之间的整数")
+		return 2
+	}
+	t, err := parseSince(*since, time.Now())
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	_, err = app.RulesSuggest(context.Background(), app.SuggestOptions{RulesFile: *rules, DictDir: *dict,
+		DataFiles: append(*data, fs.Args()...), ConfigFile: *configFile, Since: t, Top: *top, Out: stdout})
+	return exit(stderr, err)
 }

@@ -278,7 +278,7 @@ func modelTerms(in *learn.Input, head, class string) string {
 	var buf [24]byte
 	for _, c := range cs {
 		t, ok := learn.Term(c.Feature)
-		if !ok || c.Score <= 0 || slices.Contains(shown, t) {
+		if !ok || c.Score <= 0 || stopWords[t] || slices.Contains(shown, t) {
 			continue
 		}
 		if len(shown) > 0 {

@@ -153,7 +153,7 @@ func TestRuleCoverage(t *testing.T) {
 			t.Errorf("covers(%q) = %v, want %v", term, got, want)
 		}
 	}
-	if ts := small.RuleTerms(); !slices.Equal(ts, []string{"/[0-9]+名/", "医保", "广告", "死亡", "用", "联名", "骗保", "骗保团伙"}) {
+	if ts := small.RuleTerms(); !slices.Equal(ts, []string{"/[0-9]+名/", "医保", "广告", "死亡", "用", "联名", "致谢", "骗保", "骗保团伙"}) {
 		t.Errorf("RuleTerms %q", ts)
 	}
 	for s, want := range map[string]bool{"挂面": true, "app": true, "12393": false, "，。": false, "的": false, "我们": false} {

@@ -151,7 +151,7 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 		}
 		if ready {
 			ch <- prometheus.MustNewConstMetric(e.info, prometheus.GaugeValue, 1,
-				inc.Number, level, taxonomy.LevelName(inc.Level), inc.Category, taxonomy.CategoryName(inc.Category),
+				inc.Number, level, levelName(inc), inc.Category, taxonomy.CategoryName(inc.Category),
 				e.sourceTitle(inc.Source), LabelTitle(inc.Title), IncidentURL(e.opts.ConsoleURL, inc.Number), excerpt)
 		}
 		for _, st := range incident.Stages(inc) {
@@ -195,4 +195,14 @@ func IncidentURL(base, number string) string {
 		base = base[:len(base)-1]
 	}
 	return base + "/incidents/" + number
+}
+
+// levelName is the level_name label: the level's name, marked 疑似 while
+// a handler has not confirmed or changed the level rules and model
+// disagreed on (the alert then reads "Ⅱ级重大（疑似）舆情").
+func levelName(inc store.Incident) string {
+	if inc.Suspected {
+		return taxonomy.LevelName(inc.Level) + "（疑似）"
+	}
+	return taxonomy.LevelName(inc.Level)
 }

@@ -31,7 +31,7 @@ func incidents() []store.Incident {
 	return []store.Incident{
 		{Number: "YQ-20261123-0001", Title: "康福医院组织老人挂床住院 联系人13812345678", Category: "institution", Level: 2,
 			Status: store.StatusOpen, Source: "lanchuan-bbs", FirstSeenAt: t0,
-			AckDueAt: t0.Add(time.Hour), FollowUpDueAt: t0.Add(24 * time.Hour)},
+			AckDueAt: t0.Add(time.Hour), FollowUpDueAt: t0.Add(24 * time.Hour), Suspected: true},
 		{Number: "YQ-20261123-0002", Title: "异地就医备案后结算失败", Category: "treatment", Level: 4,
 			Status: store.StatusAcknowledged, Source: "gov-board", FirstSeenAt: t0,
 			AckedAt: t0.Add(time.Minute), FollowUpDueAt: t0.Add(24 * time.Hour)},

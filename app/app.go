@@ -128,6 +128,9 @@ func Run(ctx context.Context, opts Options) error {
 	d.reload.info.WithLabelValues(eng.Version()).Set(1)
 
 	sourceTitle := func(name string) string {
+		if name == incident.ManualSource {
+			return "人工补录" // a post a handler entered by hand (补录漏报)
+		}
 		for _, s := range d.cfg.Load().Sources {
 			if s.Name == name {
 				return s.Title
@@ -135,13 +138,13 @@ func Run(ctx context.Context, opts Options) error {
 		}
 		return ""
 	}
-	sourceWeight := func(name string) float64 {
+	sourceGrading := func(name string) grader.SourceGrading {
 		for _, s := range d.cfg.Load().Sources {
-			if s.Name == name && s.Weight > 0 {
-				return s.Weight
+			if s.Name == name {
+				return grader.SourceGrading{Weight: s.Weight, AllIncidents: s.AllIncidents}
 			}
 		}
-		return 1
+		return grader.SourceGrading{Weight: 1}
 	}
 
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -164,7 +167,7 @@ func Run(ctx context.Context, opts Options) error {
 		log.Warn("工作日历未覆盖今后 60 天，其后的节假日和调休只按周末推算，请补充下一年的放假安排", "file", cfg.CalendarFile)
 	}
 	worker := grader.New(grader.Options{Store: st, Grader: d.cls, Incidents: inc, Logger: log.With("component", "grader"),
-		Registerer: reg, SourceWeight: sourceWeight, Interval: cfg.Grader.Interval, Batch: cfg.Grader.Batch, Workers: cfg.Grader.Workers, Now: opts.Now})
+		Registerer: reg, Source: sourceGrading, Interval: cfg.Grader.Interval, Batch: cfg.Grader.Batch, Workers: cfg.Grader.Workers, Now: opts.Now})
 	cr, err := crawler.New(crawler.Options{UserAgent: cfg.Crawler.UserAgent, Timeout: cfg.Crawler.Timeout,
 		MaxBodyBytes: cfg.Crawler.MaxBodyBytes, Logger: log.With("component", "crawler"), Registerer: reg})
 	if err != nil {
@@ -190,6 +193,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	console, err := web.New(web.Options{Store: st, Workflow: inc, Classifier: d.cls, Logger: log.With("component", "web"),
 		Now: opts.Now, Location: cfg.Location, SourceTitle: sourceTitle, Sources: d.webSources, Reload: d.Reload,
+		Posts: st, SourceWeight: func(name string) float64 { return sourceGrading(name).Weight },
 		Auth: authSvc, SecureCookie: cfg.Console.SecureCookie, ExternalURL: cfg.ExternalURL,
 		TrustedProxies: cfg.Console.Proxies()})
 	if err != nil {

@@ -161,16 +161,20 @@ func readLabeled(file string) ([]classifier.Labeled, error) {
 }
 
 func loadEngine(rulesFile, dictDir string) (*classifier.Engine, error) {
-	return loadEngineWith(classifier.Load, rulesFile, dictDir)
+	return classifier.Load(rulesFile, defaultDict(rulesFile, dictDir), slog.New(slog.DiscardHandler))
 }
 
-// loadEngineWith loads with classifier.Load or classifier.LoadRulesOnly,
-// the dictionary defaulting to dict/ beside the rules.
-func loadEngineWith(load func(string, string, *slog.Logger) (*classifier.Engine, error), rulesFile, dictDir string) (*classifier.Engine, error) {
+// loadRules loads the rules without their model: what training and
+// cross-validation see (classifier.LoadRules).
+func loadRules(rulesFile, dictDir string) (*classifier.Engine, error) {
+	return classifier.LoadRules(rulesFile, defaultDict(rulesFile, dictDir), slog.New(slog.DiscardHandler))
+}
+
+func defaultDict(rulesFile, dictDir string) string {
 	if dictDir == "" {
-		dictDir = filepath.Join(filepath.Dir(rulesFile), "dict")
+		return filepath.Join(filepath.Dir(rulesFile), "dict")
 	}
-	return load(rulesFile, dictDir, slog.New(slog.DiscardHandler))
+	return dictDir
 }
 
 // RuleTestOptions configure `yuqing rules test`.
@@ -194,7 +198,7 @@ func RuleTests(o RuleTestOptions) (int, error) {
 	if o.RulesFile == "" {
 		return classifier.RunRuleTestFiles(o.Files, o.DictDir, o.Out)
 	}
-	eng, err := loadEngineWith(classifier.LoadRulesOnly, o.RulesFile, o.DictDir)
+	eng, err := loadRules(o.RulesFile, o.DictDir)
 	if err != nil {
 		return 0, err
 	}

@@ -134,9 +134,9 @@ func storingCrawl(ctx context.Context, cfg *config.Config, cr *crawler.Crawler, 
 	cls := classifier.NewWithBudget(eng, cfg.Grader.Budget)
 	inc := incident.New(st, cfg.Policy(), o.Now)
 	inc.SetTokenizer(func(text string) []string { return segmentWords(cls, text) })
-	weight := src.Weight
+	sg := grader.SourceGrading{Weight: src.Weight, AllIncidents: src.AllIncidents}
 	worker := grader.New(grader.Options{Store: st, Grader: cls, Incidents: inc, Logger: o.Logger,
-		SourceWeight: func(string) float64 { return weight }, Batch: cfg.Grader.Batch, Workers: cfg.Grader.Workers, Now: o.Now})
+		Source: func(string) grader.SourceGrading { return sg }, Batch: cfg.Grader.Batch, Workers: cfg.Grader.Workers, Now: o.Now})
 	sched := crawler.NewScheduler(cr, st, o.Logger, o.Now)
 	sched.SetSources([]crawler.Source{src})
 	var mu sync.Mutex

@@ -14,15 +14,22 @@ import (
 )
 
 // CVResult is one data set (all files, one file or one platform) under
-// `yuqing eval -cv K`: the model's out-of-fold report beside the rules'
-// report on the same rows. Rules do not learn, so their figures are the
-// same in and out of fold.
+// `yuqing eval -cv K`: the model's out-of-fold report and the combined
+// grade's (rules and the fold's model, as the daemon grades with
+// options.model) beside the rules' report on the same rows. Rules do not
+// learn, so their figures are the same in and out of fold.
 type CVResult struct {
 	Name      string            `json:"name"`
 	N         int               `json:"n"`
 	Model     classifier.Report `json:"model"`
 	Sentiment SentimentReport   `json:"model_sentiment"`
 	Rules     classifier.Report `json:"rules"`
+	// Combined is what grading with a model gives (Engine.WithModel, out
+	// of fold); Review counts its 疑似 grades and DecidedBy its grades by
+	// who decided them.
+	Combined  classifier.Report `json:"combined"`
+	Review    int               `json:"combined_review"`
+	DecidedBy map[string]int    `json:"combined_decided_by"`
 }
 
 // SentimentReport is sentiment accuracy with its confusion matrix
@@ -65,11 +72,19 @@ func EvalCV(o EvalOptions) ([]CVResult, error) {
 	}
 	opts := learnOptions(o.L2)
 	began := time.Now()
-	preds, err := learn.OutOfFold(examples, folds, o.CV, opts)
+	models, err := learn.FoldModels(examples, folds, o.CV, opts)
 	if err != nil {
 		return nil, err
 	}
 	took := time.Since(began)
+	preds := make([]learn.Prediction, len(examples))
+	engines := make([]*classifier.Engine, o.CV)
+	for f, m := range models {
+		engines[f] = eng.WithModel(m)
+	}
+	for i := range examples {
+		preds[i] = models[folds[i]].Predict(&examples[i])
+	}
 
 	sets := cvSets(rows)
 	out := make([]CVResult, 0, len(sets))
@@ -81,7 +96,20 @@ func EvalCV(o EvalOptions) ([]CVResult, error) {
 		rules := classifier.Evaluate(eng, items)
 		rules.Misses = nil // `yuqing eval` without -cv lists them
 		model, sent := modelReport(rows, preds, s.idx, eng.Version())
-		out = append(out, CVResult{Name: s.name, N: len(s.idx), Model: model, Sentiment: sent, Rules: rules})
+		r := CVResult{Name: s.name, N: len(s.idx), Model: model, Sentiment: sent, Rules: rules,
+			DecidedBy: map[string]int{}}
+		r.Combined = classifier.EvaluateWith(eng.Version(), items, func(j int, p classifier.Post) classifier.Result {
+			res := engines[folds[s.idx[j]]].Grade(p)
+			if res.Review {
+				r.Review++
+			}
+			r.DecidedBy[res.DecidedBy]++
+			return res
+		})
+		if len(out) > 0 { // the worst misses of all rows are listed once
+			r.Combined.Misses = nil
+		}
+		out = append(out, r)
 	}
 	if o.JSON {
 		enc := json.NewEncoder(o.Out)
@@ -100,6 +128,12 @@ func EvalCV(o EvalOptions) ([]CVResult, error) {
 			return out, err
 		}
 		r.Sentiment.writeTo(o.Out)
+		fmt.Fprintf(o.Out, "\n===== %s（%d 条）：规则与模型合并（折外，即配置模型后的研判）=====\n", r.Name, r.N)
+		if _, err := r.Combined.WriteTo(o.Out); err != nil {
+			return out, err
+		}
+		fmt.Fprintf(o.Out, "疑似（待人工确认）%d 条；判定来源：规则 %d，模型 %d，规则+模型 %d\n", r.Review,
+			r.DecidedBy[classifier.DecidedByRules], r.DecidedBy[classifier.DecidedByModel], r.DecidedBy[classifier.DecidedByBoth])
 		fmt.Fprintf(o.Out, "\n===== %s（%d 条）：规则 =====\n", r.Name, r.N)
 		if _, err := r.Rules.WriteTo(o.Out); err != nil {
 			return out, err
@@ -171,18 +205,20 @@ func modelReport(rows []trainingRow, preds []learn.Prediction, idx []int, versio
 
 // writeCVSummary prints one line per set: rules / model for each figure.
 func writeCVSummary(w io.Writer, rs []CVResult) {
-	fmt.Fprintf(w, "\n汇总（每格为 规则/模型；模型为折外预测；情感只有模型）\n")
-	fmt.Fprintf(w, "%-40s %5s %13s %13s %13s %13s %13s %13s %7s\n",
+	fmt.Fprintf(w, "\n汇总（每格为 规则/模型/合并；模型与合并为折外预测，合并即配置模型后的研判；情感只有模型）\n")
+	fmt.Fprintf(w, "%-40s %5s %19s %19s %19s %19s %19s %19s %7s\n",
 		"数据集", "条目", "相关性F1", "类别准确率", "重大召回", "重大精确", "较大以上召回", "较大以上精确", "情感")
-	pair := func(a, b float64) string { return fmt.Sprintf("%.3f/%.3f", a, b) }
+	three := func(f func(classifier.Report) float64, r CVResult) string {
+		return fmt.Sprintf("%.3f/%.3f/%.3f", f(r.Rules), f(r.Model), f(r.Combined))
+	}
 	for _, r := range rs {
-		fmt.Fprintf(w, "%-40s %5d %13s %13s %13s %13s %13s %13s %7.3f\n", r.Name, r.N,
-			pair(r.Rules.Relevance.F1, r.Model.Relevance.F1),
-			pair(r.Rules.CategoryAccuracy, r.Model.CategoryAccuracy),
-			pair(r.Rules.Major.Recall, r.Model.Major.Recall),
-			pair(r.Rules.Major.Precision, r.Model.Major.Precision),
-			pair(r.Rules.Elevated.Recall, r.Model.Elevated.Recall),
-			pair(r.Rules.Elevated.Precision, r.Model.Elevated.Precision),
+		fmt.Fprintf(w, "%-40s %5d %19s %19s %19s %19s %19s %19s %7.3f\n", r.Name, r.N,
+			three(func(p classifier.Report) float64 { return p.Relevance.F1 }, r),
+			three(func(p classifier.Report) float64 { return p.CategoryAccuracy }, r),
+			three(func(p classifier.Report) float64 { return p.Major.Recall }, r),
+			three(func(p classifier.Report) float64 { return p.Major.Precision }, r),
+			three(func(p classifier.Report) float64 { return p.Elevated.Recall }, r),
+			three(func(p classifier.Report) float64 { return p.Elevated.Precision }, r),
 			r.Sentiment.Accuracy)
 	}
 }

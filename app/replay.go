@@ -123,7 +123,7 @@ func Replay(ctx context.Context, o ReplayOptions) (ReplayReport, error) {
 			}
 			versions[gp.Grade.RulesVersion] = true
 			res := eng.Grade(grader.ClassifierPost(gp.Post, weights[gp.Post.Source], norms[gp.Post.Source]))
-			ng := grader.ToGrade(gp.Post.ID, res, time.Time{})
+			ng := grader.ToGrade(gp.Post.ID, res, time.Time{}, false)
 			old := Verdict{gp.Grade.Relevant, gp.Grade.Category, gp.Grade.Level}
 			nw := Verdict{ng.Relevant, ng.Category, ng.Level}
 			if old != nw {

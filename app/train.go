@@ -3,6 +3,7 @@ package app
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -10,11 +11,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/classifier"
+	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/learn"
+	"github.com/yuqing-bureau/yuqing/store"
 )
 
 // TrainOptions configure `yuqing train`.
@@ -23,6 +27,10 @@ type TrainOptions struct {
 	DictDir   string
 	DataFiles []string
 	OutFile   string
+	// StoreConfig, when set, names the yuqing.yaml whose store's staff
+	// labels (误报, 升级/降级, 类别更正, 确认, 补录漏报) are trained on
+	// beside the data files (yuqing train -store).
+	StoreConfig string
 	// Command is the command line as typed; the model file records it so
 	// anyone can reproduce the file.
 	Command string
@@ -36,7 +44,7 @@ func Train(o TrainOptions) (*learn.Model, error) {
 	if o.OutFile == "" {
 		return nil, fmt.Errorf("请用 -out 指定模型文件")
 	}
-	eng, rows, sum, err := loadTraining(o.RulesFile, o.DictDir, o.DataFiles)
+	eng, rows, sum, err := loadTrainingFrom(o.RulesFile, o.DictDir, o.DataFiles, o.StoreConfig)
 	if err != nil {
 		return nil, err
 	}
@@ -57,8 +65,12 @@ func Train(o TrainOptions) (*learn.Model, error) {
 		return nil, err
 	}
 	fmt.Fprintf(o.Out, "模型已写入 %s（%.1f KB）\n", o.OutFile, float64(st.Size())/1024)
+	from := slices.Clone(o.DataFiles)
+	if o.StoreConfig != "" {
+		from = append(from, fmt.Sprintf("数据库中的人工标注 %d 条", countFile(rows, storeRowsFile)))
+	}
 	fmt.Fprintf(o.Out, "  训练样本 %d 条（%s），词表 %d 项，L2 %g，训练用时 %s\n",
-		len(examples), strings.Join(o.DataFiles, "、"), m.VocabSize(), opts.L2, took.Round(time.Millisecond))
+		len(examples), strings.Join(from, "、"), m.VocabSize(), opts.L2, took.Round(time.Millisecond))
 	fmt.Fprintf(o.Out, "  训练数据 SHA-256 %s\n  规则 %s（版本 %s）\n", sum, o.RulesFile, eng.Version())
 	fmt.Fprintf(o.Out, "  折外效果请用 yuqing eval -cv 5 查看；在训练数据上的数字不能说明没见过的帖子\n")
 	return m, nil
@@ -80,6 +92,88 @@ type trainingRow struct {
 	File      string
 }
 
+// storeRowsFile is the File of training rows read from the store.
+const storeRowsFile = "store"
+
+func countFile(rows []trainingRow, file string) int {
+	n := 0
+	for _, r := range rows {
+		if r.File == file {
+			n++
+		}
+	}
+	return n
+}
+
+// loadTrainingFrom is loadTraining plus, when storeConfig is set, the
+// staff labels of that configuration's store; they go into the data hash
+// after the files, in post id order.
+func loadTrainingFrom(rulesFile, dictDir string, files []string, storeConfig string) (*classifier.Engine, []trainingRow, string, error) {
+	if storeConfig == "" {
+		return loadTraining(rulesFile, dictDir, files)
+	}
+	labelled, err := storeLabels(storeConfig)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if len(files) == 0 && len(labelled) == 0 {
+		return nil, nil, "", fmt.Errorf("数据库中还没有人工标注，请用 -data 指定标注数据文件")
+	}
+	h := sha256.New()
+	var eng *classifier.Engine
+	var rows []trainingRow
+	if len(files) > 0 {
+		var sum string
+		if eng, rows, sum, err = loadTraining(rulesFile, dictDir, files); err != nil {
+			return nil, nil, "", err
+		}
+		h.Write([]byte(sum))
+	} else if eng, err = loadRules(rulesFile, dictDir); err != nil {
+		return nil, nil, "", err
+	}
+	h.Write([]byte("\x00store\x00"))
+	enc := json.NewEncoder(h)
+	for _, lp := range labelled {
+		p, l := lp.Post, lp.Label
+		row := trainingRow{Labeled: classifier.Labeled{ID: fmt.Sprintf("store-%d", p.ID),
+			Post: classifier.Post{Title: p.Title, Body: p.Body, Source: p.Source,
+				Replies: p.Replies, Views: p.Views, Reposts: p.Reposts, PublishedAt: p.PublishedAt},
+			Relevant: l.Relevant, Category: l.Category, Level: l.Level},
+			Sentiment: l.Sentiment, File: storeRowsFile}
+		if err := enc.Encode([]any{row.ID, p.Title, p.Body, p.Replies, p.Views, p.Reposts, l.Relevant, l.Category, l.Level, l.Sentiment}); err != nil {
+			return nil, nil, "", err
+		}
+		rows = append(rows, row)
+	}
+	return eng, rows, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// storeLabels reads every staff label from the store of the configuration.
+func storeLabels(configFile string) ([]store.LabeledPost, error) {
+	cfg, err := config.Load(configFile)
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	st, err := openStore(ctx, cfg, true)
+	if err != nil {
+		return nil, fmt.Errorf("打开数据库读取人工标注: %w", err)
+	}
+	defer st.Close()
+	var out []store.LabeledPost
+	for after := int64(0); ; {
+		page, err := st.Labels(ctx, after, 500)
+		if err != nil {
+			return nil, err
+		}
+		if len(page) == 0 {
+			return out, nil
+		}
+		out = append(out, page...)
+		after = page[len(page)-1].Post.ID
+	}
+}
+
 // loadTraining loads the rules and reads every data file. sum is the
 // SHA-256 over the files' bytes in the order given, each preceded by its
 // length, so the same data named differently hash alike.
@@ -87,9 +181,7 @@ func loadTraining(rulesFile, dictDir string, files []string) (*classifier.Engine
 	if len(files) == 0 {
 		return nil, nil, "", fmt.Errorf("请用 -data 指定至少一个标注数据文件")
 	}
-	// The rules alone: the features do not depend on the current model,
-	// which may be missing or stale exactly when one retrains.
-	eng, err := loadEngineWith(classifier.LoadRulesOnly, rulesFile, dictDir)
+	eng, err := loadRules(rulesFile, dictDir)
 	if err != nil {
 		return nil, nil, "", err
 	}

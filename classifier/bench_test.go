@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -437,8 +436,7 @@ func benchModelEngine(b *testing.B) *Engine {
 		b.Fatal(err)
 	}
 	file := filepath.Join(b.TempDir(), "rules.yaml")
-	text := modelLine.ReplaceAllLiteralString(string(rules), "  model: "+model)
-	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte(withModel(string(rules), model)), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	e, err := Load(file, shippedDict, nil)
@@ -447,8 +445,6 @@ func benchModelEngine(b *testing.B) *Engine {
 	}
 	return e
 }
-
-var modelLine = regexp.MustCompile(`(?m)^  model: .*$`)
 
 // BenchmarkModelPart is the model's share of grading the bench post: its
 // input, the prediction and the terms a reason lists (as combine does),

@@ -131,11 +131,10 @@ func Load(rulesFile, dictDir string, logger *slog.Logger) (*Engine, error) {
 	return load(rulesFile, dictDir, logger, true)
 }
 
-// LoadRulesOnly is Load without the model options.model names: what
-// `yuqing train` and cross-validation need (the model's features come from
-// the rules alone), and it works while the model file is missing or was
-// trained on other rules, which is when it must be retrained.
-func LoadRulesOnly(rulesFile, dictDir string, logger *slog.Logger) (*Engine, error) {
+// LoadRules is Load without the model options.model names: the rules as
+// training sees them. Training must not depend on the model it replaces,
+// which may be missing, corrupt or trained on rules since removed.
+func LoadRules(rulesFile, dictDir string, logger *slog.Logger) (*Engine, error) {
 	return load(rulesFile, dictDir, logger, false)
 }
 
@@ -185,13 +184,9 @@ func load(rulesFile, dictDir string, logger *slog.Logger, withModel bool) (*Engi
 	if len(cp.unused) > 0 {
 		logger.Warn("规则文件中有未被任何规则引用的词组", "rules_file", rulesFile, "groups", strings.Join(cp.unused, ","))
 	}
-	modelName := ""
-	if model != nil {
-		modelName = f.Options.Model
-	}
 	logger.Info("规则已加载", "rules_file", rulesFile, "dict_dir", dictDir, "version", e.version,
 		"rules", len(cp.rules), "terms", len(cp.terms), "dict_words", len(words),
-		"model", modelName, "took", time.Since(began).Round(time.Millisecond))
+		"model", f.Options.Model, "took", time.Since(began).Round(time.Millisecond))
 	return e, nil
 }
 

@@ -148,10 +148,16 @@ type Report struct {
 // typical engagement get their source's median within items, as the
 // daemon fills it from the store.
 func Evaluate(e *Engine, items []Labeled) Report {
+	return EvaluateWith(e.Version(), items, func(_ int, p Post) Result { return e.Grade(p) })
+}
+
+// EvaluateWith is Evaluate with grade(i, post) grading item i, so that
+// cross-validation can grade each item with the engine of its fold.
+func EvaluateWith(version string, items []Labeled, grade func(i int, p Post) Result) Report {
 	items = withTypical(items)
-	rep := NewReport(e.Version())
-	for _, it := range items {
-		res := e.Grade(it.Post)
+	rep := NewReport(version)
+	for i, it := range items {
+		res := grade(i, it.Post)
 		rep.Add(it, res.Relevant, res.Category, res.Level)
 	}
 	rep.Finish()

@@ -276,6 +276,9 @@ func (e *Engine) rulesVerdict(rv *rulesVerdict, fires []fired, votes map[string]
 			rv.levelByRule = true
 		}
 	}
+	if lower > 0 && taxonomy.IsMajor(level) && !taxonomy.IsMajor(level+lower) {
+		rv.majorLowered = true
+	}
 	level = min(level+lower, taxonomy.LowestLevel)
 
 	for _, ti := range e.tiers {

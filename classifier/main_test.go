@@ -42,7 +42,7 @@ var (
 // shippedRulesOnly is the shipped rules without the model they name.
 func shippedRulesOnly(t testing.TB) *Engine {
 	t.Helper()
-	rulesOnlyOnce.Do(func() { rulesOnlyEng, rulesOnlyErr = LoadRulesOnly(shippedRules, shippedDict, nil) })
+	rulesOnlyOnce.Do(func() { rulesOnlyEng, rulesOnlyErr = LoadRules(shippedRules, shippedDict, nil) })
 	if rulesOnlyErr != nil {
 		t.Fatalf("加载内置规则失败: %v", rulesOnlyErr)
 	}

@@ -21,9 +21,9 @@ import (
 
 // Who decided a grade (Result.DecidedBy).
 const (
-	DecidedByRules = "rules"       // the model changed nothing in the rules' verdict
-	DecidedByModel = "model"       // relevance, category and level all came from the model
-	DecidedByBoth  = "rules+model" // the model changed part of the rules' verdict
+	DecidedByRules = taxonomy.DecidedByRules
+	DecidedByModel = taxonomy.DecidedByModel
+	DecidedByBoth  = taxonomy.DecidedByBoth
 )
 
 // modelThreshold is the relevance probability from which the model calls
@@ -90,6 +90,20 @@ func loadModel(rulesFile string, doc *yamlfile.Doc, f *rulesFile, h io.Writer) (
 // the rules.
 func (e *Engine) HasModel() bool { return e.model != nil }
 
+// WithModel returns an engine with the same rules and dictionary that
+// grades with m beside the rules (nil: the rules alone), the way the
+// daemon grades when options.model names m's file. Cross-validation uses
+// it to score the combined grade out of fold; m must have been trained on
+// examples of these rules (Engine.Example). The version is e's: the copy
+// is never saved or compared with stored grades.
+func (e *Engine) WithModel(m *learn.Model) *Engine {
+	c := &Engine{seg: e.seg, fold: e.fold, rules: e.rules, match: e.match, rank: e.rank,
+		tiers: e.tiers, version: e.version, model: m}
+	n := len(e.rules.rules)
+	c.scratch.New = func() any { return &gradeScratch{mark: make([]bool, n), seen: map[uint64]struct{}{}} }
+	return c
+}
+
 // Example is the learner's view of p: every token the rules see (each
 // token, then a domain word's parts), title and body, the ids of the
 // rules that fired (as "rule:id") and the engagement counts. `yuqing
@@ -140,8 +154,12 @@ type rulesVerdict struct {
 	// or de-escalator took effect.
 	level       int
 	levelByRule bool
-	engagement  string // the engagement tier's reason, if one was reached
-	excludedBy  string // a fired rule of negative weight (id and note)
+	// majorLowered: a de-escalator took a Ⅰ/Ⅱ level below Ⅱ (the
+	// operator judged the major cue and set it aside), so the model's
+	// major band does not reopen it for review.
+	majorLowered bool
+	engagement   string // the engagement tier's reason, if one was reached
+	excludedBy   string // a fired rule of negative weight (id and note)
 }
 
 // combine lays the model's prediction over the rules' verdict in res:
@@ -211,7 +229,9 @@ func (e *Engine) combine(res *Result, rv *rulesVerdict, ex *learn.Example) []str
 		}
 		ruleMajor := ruleSpoke && taxonomy.IsMajor(rv.level)
 		modelMajor := taxonomy.IsMajor(mLevel)
-		if ruleMajor != modelMajor {
+		if modelMajor && !ruleMajor && rv.majorLowered && !taxonomy.IsMajor(level) {
+			lines = append(lines, fmt.Sprintf("模型判为重大，但降级规则已把重大线索降为%s：不标记为疑似", taxonomy.LevelLabel(level)))
+		} else if ruleMajor != modelMajor {
 			res.Review = true
 			if level > taxonomy.LevelII {
 				level, levelFromModel = taxonomy.LevelII, true
@@ -261,7 +281,7 @@ func modelTerms(in *learn.Input, head, class string) string {
 	var buf [24]byte
 	for _, c := range cs {
 		t, ok := learn.Term(c.Feature)
-		if !ok || c.Score <= 0 || slices.Contains(shown, t) {
+		if !ok || c.Score <= 0 || stopWords[t] || slices.Contains(shown, t) {
 			continue
 		}
 		if len(shown) > 0 {

@@ -16,7 +16,8 @@ import (
 )
 
 // modelRules is a tiny rule set: 医保 makes a post relevant, 骗保 votes
-// for a category, 死亡 escalates to Ⅱ, 联名 de-escalates and 广告 excludes.
+// for a category, 死亡 escalates to Ⅱ, 联名 and 致谢 de-escalate and 广告
+// excludes.
 const modelRules = `options:
   relevance_threshold: 2
   default_category: enrollment
@@ -34,6 +35,9 @@ rules:
   - id: petition
     any: [联名]
     level: {lower: 1}
+  - id: thanks
+    any: [致谢]
+    level: {lower: 2}
   - id: advert
     any: [广告]
     weight: -3
@@ -98,12 +102,19 @@ func tinyOptions(l2 float64) learn.Options {
 	return opts
 }
 
-// withModel adds options.model naming modelName to rules.
+// withModel makes options.model of rules name modelName: the line
+// replaced where there is one (the shipped rules have it), added otherwise.
 func withModel(rules, modelName string) string {
+	if modelLine.MatchString(rules) {
+		return modelLine.ReplaceAllLiteralString(rules, "  model: "+modelName)
+	}
 	return optionsLine.ReplaceAllLiteralString(rules, "options:\n  model: "+modelName+"\n")
 }
 
-var optionsLine = regexp.MustCompile(`(?m)^options:\n`)
+var (
+	optionsLine = regexp.MustCompile(`(?m)^options:\n`)
+	modelLine   = regexp.MustCompile(`(?m)^  model: .*$`)
+)
 
 // modelEngines returns the rules alone, and the same rules with a model
 // trained on modelTrainingPosts, loaded from a temp dir.
@@ -155,6 +166,8 @@ func TestModelCombinesWithRules(t *testing.T) {
 			relevant: true, category: taxonomy.Institution, level: taxonomy.LevelII, review: true, decidedBy: DecidedByBoth, reason: "意见不一"},
 		{name: "rules say Ⅱ, model does not: review", title: "医保报销太慢", body: "报销材料交了很久，老人已死亡",
 			relevant: true, category: taxonomy.Reimbursement, level: taxonomy.LevelII, review: true, decidedBy: DecidedByBoth, reason: "规则：Ⅱ级 重大"},
+		{name: "a de-escalator took the rules' Ⅱ below Ⅱ: the model's major does not reopen it", title: "医保：刷卡套现", body: "团伙套现倒卖，金额巨大，老人死亡，致谢",
+			relevant: true, category: taxonomy.Institution, level: taxonomy.LevelIV, decidedBy: DecidedByBoth, reason: "降级规则已把重大线索降为Ⅳ级"},
 		{name: "both irrelevant", title: "周末出游", body: "天气很好，去公园看花",
 			relevant: false, decidedBy: DecidedByRules},
 	}
@@ -342,5 +355,31 @@ func TestClassifyWithModel(t *testing.T) {
 	}
 	if b.Sentiment != learn.Positive || b.DecidedBy != DecidedByRules || b.Review == nil || *b.Review {
 		t.Errorf("second line %s", lines[1])
+	}
+}
+
+// WithModel grades as an engine loaded with options.model naming the same
+// model: cross-validation scores the daemon's combined grade with it.
+func TestWithModelGradesAsLoaded(t *testing.T) {
+	rulesOnly, both, dir := modelEngines(t)
+	m, err := learn.Load(filepath.Join(dir, "m", "test.model"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cv := rulesOnly.WithModel(m)
+	if !cv.HasModel() || rulesOnly.WithModel(nil).HasModel() {
+		t.Fatal("HasModel wrong")
+	}
+	for _, p := range []Post{{Title: "报销拖了三个月", Body: "报销材料交了很久还没到账"}, {Title: "医保：刷卡套现", Body: "团伙套现倒卖，金额巨大"},
+		{Title: "医保报销太慢", Body: "报销材料交了很久，老人已死亡"}, {Title: "周末出游", Body: "天气很好"}} {
+		got, want := cv.Grade(p), both.Grade(p)
+		got.RulesVersion, want.RulesVersion = "", ""
+		if got.Relevant != want.Relevant || got.Category != want.Category || got.Level != want.Level || got.Review != want.Review ||
+			got.DecidedBy != want.DecidedBy || got.Sentiment != want.Sentiment || !slices.Equal(got.Reasons, want.Reasons) {
+			t.Errorf("%s: WithModel %+v\nloaded %+v", p.Title, got, want)
+		}
+		if ro := rulesOnly.Grade(p); ro.Sentiment != "" || ro.Review {
+			t.Errorf("%s: WithModel changed the rules-only engine", p.Title)
+		}
 	}
 }

@@ -145,7 +145,7 @@ func RunRuleTests(e *Engine, file string, out io.Writer) (failed int, err error)
 // RunRuleTestFiles runs each test file against the rules file it names
 // (rule_files, relative to the test file; default the rules.yaml beside
 // it), loaded with the dictionaries in dictDir ("" means the dict
-// directory beside the rules file) and without its model (LoadRulesOnly):
+// directory beside the rules file) and without its model (LoadRules):
 // rule tests test the rules, and retraining the model must not break
 // them (the model is judged out of fold by `yuqing eval -cv`). Each rules
 // file is loaded once. It stops at the first unreadable or invalid file.
@@ -163,7 +163,7 @@ func RunRuleTestFiles(files []string, dictDir string, out io.Writer) (failed int
 		key := pt.rules + "\x00" + dd
 		e := engines[key]
 		if e == nil {
-			if e, err = LoadRulesOnly(pt.rules, dd, nil); err != nil {
+			if e, err = LoadRules(pt.rules, dd, nil); err != nil {
 				return failed, fmt.Errorf("%s 引用的规则文件无法加载: %w", file, err)
 			}
 			engines[key] = e

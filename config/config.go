@@ -561,6 +561,8 @@ func ParseSources(file string, data []byte) ([]crawler.Source, error) {
 		s.ApplyDefaults()
 		if !sourceName.MatchString(s.Name) {
 			errs = append(errs, doc.Errorf(path+".name", "名称 %q 只能用小写字母、数字、- 和 _", s.Name))
+		} else if s.Name == incident.ManualSource {
+			errs = append(errs, doc.Errorf(path+".name", "名称 %q 留给控制台人工补录的帖子，请换一个", s.Name))
 		} else if j, dup := seen[s.Name]; dup {
 			errs = append(errs, doc.Errorf(path+".name", "名称 %q 与 sources[%d] 重复", s.Name, j))
 		}

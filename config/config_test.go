@@ -101,6 +101,14 @@ func TestSourcesDuplicateNames(t *testing.T) {
 	}
 }
 
+// "manual" names the posts handlers enter by hand (补录漏报).
+func TestSourceNameManualReserved(t *testing.T) {
+	_, err := ParseSources("s.yaml", []byte("sources:\n  - name: manual\n    kind: rss\n    url: http://127.0.0.1:1/feed\n"))
+	if err == nil || !strings.Contains(err.Error(), "s.yaml:2: sources[0].name: 名称 \"manual\" 留给控制台人工补录的帖子") {
+		t.Errorf("source named manual: %v", err)
+	}
+}
+
 func TestListenAddressesAccepted(t *testing.T) {
 	for _, addr := range []string{"127.0.0.1:8080", ":8080", "[::1]:9000", "localhost:80", "console.example.org:443"} {
 		if err := checkListen(addr); err != nil {

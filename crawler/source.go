@@ -104,6 +104,11 @@ type Source struct {
 	// is reported as cut short, so a slow site delays only itself.
 	// Default: the interval, at most DefaultCrawlBudget.
 	CrawlBudget time.Duration `yaml:"crawl_budget"`
+	// AllIncidents files every relevant post of the source as an incident,
+	// a plain question or praise too (labelling guide section 5): for a
+	// channel the bureau answers, such as its own 留言板. Otherwise a
+	// neutral or positive 一般 post is kept as 舆情信息.
+	AllIncidents bool `yaml:"all_incidents"`
 
 	expanded bool // the preset has been applied (ApplyDefaults is idempotent)
 }

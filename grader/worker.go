@@ -37,14 +37,23 @@ type Options struct {
 	Incidents  *incident.Service
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
-	// SourceWeight gives the weight of a source for grading; nil means 1.
-	SourceWeight func(source string) float64
-	Interval     time.Duration // idle poll interval
-	Batch        int
+	// Source says how a source's posts are graded and filed; nil: weight
+	// 1, and its neutral or positive 一般 posts kept as 舆情信息.
+	Source   func(name string) SourceGrading
+	Interval time.Duration // idle poll interval
+	Batch    int
 	// Workers is how many posts are graded at once; 0 means GOMAXPROCS.
 	// Filing stays one post at a time, in post id order, whatever it is.
 	Workers int
 	Now     func() time.Time
+}
+
+// SourceGrading is what grading needs to know of a source.
+type SourceGrading struct {
+	Weight float64 // 0 means 1
+	// AllIncidents files every relevant post as an incident, questions
+	// and praise too: a channel the bureau answers (its own 留言板).
+	AllIncidents bool
 }
 
 // Worker is the grading loop.
@@ -91,7 +100,7 @@ func New(opts Options) *Worker {
 			Help: "Posts graded, by category and level (category \"\" and level 0: not relevant)."},
 			[]string{"category", "level"}),
 		filed: f.NewCounterVec(prometheus.CounterOpts{Name: "yuqing_incident_filings_total",
-			Help: "Relevant posts filed, by outcome: created a new incident, joined an open one, or raised its level."},
+			Help: "Relevant posts filed, by outcome: created a new incident, joined an open one, raised its level, or kept as information (舆情信息, no incident)."},
 			[]string{"outcome"}),
 		errs: f.NewCounter(prometheus.CounterOpts{Name: "yuqing_grading_errors_total",
 			Help: "Posts whose grade could not be stored; they stay queued and are retried."}),
@@ -103,7 +112,7 @@ func New(opts Options) *Worker {
 			Help:    "Time to grade one post, segmentation included.",
 			Buckets: prometheus.ExponentialBuckets(0.00005, 4, 9)}), // up to 3.3 s: the budget shows
 	}
-	for _, o := range []string{"created", "joined", "raised"} {
+	for _, o := range []string{"created", "joined", "raised", "information"} {
 		w.filed.WithLabelValues(o)
 	}
 	return w
@@ -158,11 +167,7 @@ func (w *Worker) ProcessBatch(ctx context.Context) (int, error) {
 	}
 	jobs := make([]gradeJob, len(posts))
 	for i, p := range posts {
-		weight := 1.0
-		if w.opts.SourceWeight != nil {
-			weight = w.opts.SourceWeight(p.Source)
-		}
-		jobs[i] = gradeJob{in: ClassifierPost(p, weight, w.norm(ctx, p.Source)), done: make(chan struct{})}
+		jobs[i] = gradeJob{in: ClassifierPost(p, w.source(p.Source).Weight, w.norm(ctx, p.Source)), done: make(chan struct{})}
 	}
 	stop := make(chan struct{}) // no more grading: filing has stopped
 	// Grading runs at most 2×Workers posts ahead of filing, so a slow
@@ -238,7 +243,7 @@ type gradeJob struct {
 
 // file stores p's grade and files it into an incident, in one transaction.
 func (w *Worker) file(ctx context.Context, p store.Post, res classifier.Result) error {
-	g := ToGrade(p.ID, res, w.opts.Now())
+	g := ToGrade(p.ID, res, w.opts.Now(), w.source(p.Source).AllIncidents)
 	var words *incident.Words // grading's segmentation, so filing need not redo it
 	if res.Words != nil {
 		words = &incident.Words{Title: res.Words.Title, Body: res.Words.Body}
@@ -265,6 +270,8 @@ func (w *Worker) file(ctx context.Context, p store.Post, res classifier.Result) 
 		log.Warn("帖子过长，研判超时，仅依据正文前一部分定级", "reason", res.Reasons[0], "url", p.URL)
 	}
 	switch {
+	case g.Information:
+		w.filed.WithLabelValues("information").Inc()
 	case out.Created:
 		w.filed.WithLabelValues("created").Inc()
 		log.Info("登记新事件", "incident", out.Incident.Number, "level", taxonomy.LevelLabel(out.Incident.Level),
@@ -324,16 +331,28 @@ func ClassifierPost(p store.Post, weight float64, norm store.Engagement) classif
 // engagement counts as its typical engagement.
 const MinNormPosts = 20
 
-// ToGrade converts a classifier result into what the store keeps.
-func ToGrade(postID int64, r classifier.Result, at time.Time) store.Grade {
+// ToGrade converts a classifier result into what the store keeps. A
+// relevant neutral or positive 一般 post is 舆情信息 (taxonomy.IsInformation)
+// unless allIncidents: its source files every relevant post.
+func ToGrade(postID int64, r classifier.Result, at time.Time, allIncidents bool) store.Grade {
 	g := store.Grade{PostID: postID, RulesVersion: r.RulesVersion, Relevant: r.Relevant,
-		Category: r.Category, Level: r.Level, Score: r.Score, Reasons: r.Reasons, GradedAt: at}
+		Category: r.Category, Level: r.Level, Score: r.Score, Reasons: r.Reasons, GradedAt: at,
+		Sentiment: r.Sentiment, DecidedBy: r.DecidedBy, Review: r.Review}
 	if !r.Relevant {
-		g.Category, g.Level = "", 0
+		g.Category, g.Level, g.Review = "", 0, false
 	}
+	g.Information = g.Relevant && !allIncidents && taxonomy.IsInformation(g.Level, g.Sentiment)
 	g.Matches = make([]store.Match, len(r.Matches))
 	for i, m := range r.Matches {
 		g.Matches[i] = store.Match{Rule: m.Rule, Term: m.Term, Field: m.Field, Start: m.Start, End: m.End}
 	}
 	return g
+}
+
+// source returns how a source's posts are graded.
+func (w *Worker) source(name string) SourceGrading {
+	if w.opts.Source == nil {
+		return SourceGrading{Weight: 1}
+	}
+	return w.opts.Source(name)
 }

@@ -183,7 +183,7 @@ func (s *Service) Prepare(ctx context.Context, p store.Post, g store.Grade, w *W
 // prepare computes p's fingerprint and lookup keys when g files it.
 func (s *Service) prepare(p store.Post, g store.Grade, w *Words) Prepared {
 	pr := Prepared{postID: p.ID}
-	if !g.Relevant || !taxonomy.ValidLevel(g.Level) {
+	if !files(g) {
 		return pr
 	}
 	pr.fp, pr.ok = s.FingerprintWords(p, w), true
@@ -199,7 +199,7 @@ func (s *Service) FilePrepared(ctx context.Context, tx store.Tx, p store.Post, g
 	if err := tx.SaveGrade(ctx, g); err != nil {
 		return out, err
 	}
-	if !g.Relevant || !taxonomy.ValidLevel(g.Level) {
+	if !files(g) {
 		return out, nil
 	}
 	if !pr.ok || pr.postID != p.ID {
@@ -253,8 +253,12 @@ func (s *Service) FilePrepared(ctx context.Context, tx store.Tx, p store.Post, g
 			return out, err
 		}
 		out.Incident, out.Joined = inc, true
+		wasMajor := taxonomy.IsMajor(inc.Level)
 		if out.Raised, err = s.raise(ctx, tx, &out.Incident, g.Level, now, p.ID, "相关帖子等级更高"); err != nil {
 			return out, err
+		}
+		if out.Raised && g.Review && !wasMajor {
+			out.Incident.Suspected = true // raised to Ⅱ by a 疑似 grade
 		}
 		burst, err := s.burst(ctx, tx, &out.Incident, now, p.ID)
 		if err != nil {
@@ -274,6 +278,7 @@ func (s *Service) FilePrepared(ctx context.Context, tx store.Tx, p store.Post, g
 		LastPostAt:  first,
 		PostCount:   1,
 		UpdatedAt:   now,
+		Suspected:   g.Review,
 	}
 	s.setDeadlines(&inc, first)
 	if err := tx.CreateIncident(ctx, &inc); err != nil {
@@ -290,12 +295,21 @@ func (s *Service) FilePrepared(ctx context.Context, tx store.Tx, p store.Post, g
 	if !inc.InvestigateDueAt.IsZero() {
 		note += fmt.Sprintf("；调查核实时限 %s", s.formatTime(inc.InvestigateDueAt))
 	}
+	if inc.Suspected {
+		note += "；规则与模型对是否达到Ⅱ级以上意见不一，标记为疑似，按Ⅱ级处置，待人工确认或降级"
+	}
 	if err := tx.AppendEvent(ctx, store.Event{IncidentID: inc.ID, At: now, Kind: store.EventCreated,
 		Actor: SystemActor, Note: note, PostID: p.ID}); err != nil {
 		return out, err
 	}
 	out.Incident, out.Created = inc, true
 	return out, nil
+}
+
+// files reports whether a grade files its post into an incident: a
+// relevant post of a valid level that is not 舆情信息.
+func files(g store.Grade) bool {
+	return g.Relevant && taxonomy.ValidLevel(g.Level) && !g.Information
 }
 
 // related finds the open incident p belongs to: a repost by content hash or

@@ -208,6 +208,9 @@ func (s *Service) MarkFalsePositive(ctx context.Context, number, actor, reason s
 			return store.Event{}, err
 		}
 		inc.ClosedAt, inc.FalsePositive, inc.Outcome = now, true, "误报："+reason
+		if err := labelPosts(ctx, tx, *inc, false, store.LabelFalsePositive, actor, reason, now); err != nil {
+			return store.Event{}, err
+		}
 		note := reason
 		if len(rules) > 0 {
 			note += "（计入规则误报统计：" + strings.Join(rules, "、") + "）"
@@ -238,6 +241,9 @@ func (s *Service) Reopen(ctx context.Context, number, actor, reason string) (sto
 				return store.Event{}, err
 			}
 			note += "（撤销误报）"
+			if err := labelPosts(ctx, tx, *inc, true, store.LabelReopened, actor, reason, now); err != nil {
+				return store.Event{}, err
+			}
 		}
 		inc.ClosedAt, inc.FalsePositive, inc.Outcome = time.Time{}, false, ""
 		if !inc.RepliedAt.IsZero() {
@@ -265,8 +271,13 @@ func (s *Service) ChangeLevel(ctx context.Context, number, actor string, level i
 		if inc.Level == level {
 			return store.Event{}, ErrSameLevel
 		}
-		// changeLevel appends the level event itself.
-		return store.Event{}, s.changeLevel(ctx, tx, inc, level, now, actor, 0, reason)
+		// A handler's level settles a 疑似: it is what staff decided.
+		inc.Suspected = false
+		if err := s.changeLevel(ctx, tx, inc, level, now, actor, 0, reason); err != nil {
+			return store.Event{}, err
+		}
+		// changeLevel appended the level event itself.
+		return store.Event{}, labelPosts(ctx, tx, *inc, true, store.LabelLevel, actor, reason, now)
 	})
 }
 

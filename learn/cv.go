@@ -63,10 +63,24 @@ func Stratum(ex *Example) int {
 // example's prediction by the model that did not see it. Vocabulary and
 // weights come from the training folds only.
 func OutOfFold(examples []Example, folds []int, k int, opts Options) ([]Prediction, error) {
+	models, err := FoldModels(examples, folds, k, opts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Prediction, len(examples))
+	for i := range examples {
+		out[i] = models[folds[i]].Predict(&examples[i])
+	}
+	return out, nil
+}
+
+// FoldModels trains model f on the examples outside fold f, for every f
+// in [0,k): the model that never saw an example of fold f grades it.
+func FoldModels(examples []Example, folds []int, k int, opts Options) ([]*Model, error) {
 	if len(folds) != len(examples) {
 		return nil, errors.New("折号与样本数量不符")
 	}
-	out := make([]Prediction, len(examples))
+	models := make([]*Model, k)
 	for f := 0; f < k; f++ {
 		var train []Example
 		for i := range examples {
@@ -78,11 +92,7 @@ func OutOfFold(examples []Example, folds []int, k int, opts Options) ([]Predicti
 		if err != nil {
 			return nil, fmt.Errorf("第 %d 折: %w", f+1, err)
 		}
-		for i := range examples {
-			if folds[i] == f {
-				out[i] = m.Predict(&examples[i])
-			}
-		}
+		models[f] = m
 	}
-	return out, nil
+	return models, nil
 }

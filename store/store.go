@@ -126,6 +126,18 @@ type Grade struct {
 	Matches      []Match
 	Reasons      []string // human-readable explanation, one line per contribution
 	GradedAt     time.Time
+	// Sentiment is negative, neutral or positive (taxonomy); "" when the
+	// grade had no model to judge it (treated as negative).
+	Sentiment string
+	// DecidedBy says which part decided: "rules", "model", "rules+model"
+	// or "staff" (a post a handler entered by hand).
+	DecidedBy string
+	// Review: rules and model disagreed on whether the post is Ⅰ/Ⅱ; it was
+	// filed at least Ⅱ as 疑似, for a handler to confirm or downgrade.
+	Review bool
+	// Information: a relevant post kept as 舆情信息 (neutral or positive,
+	// only 一般): listed and counted, but filed into no incident.
+	Information bool
 }
 
 // Incident statuses, in workflow order.
@@ -165,6 +177,10 @@ type Incident struct {
 	Reply            string // the public reply text, latest
 	Outcome          string // 办结 outcome
 	FalsePositive    bool   // closed as 误报
+	// Suspected (疑似): opened by a grade on which rules and model disagreed
+	// about Ⅰ/Ⅱ; it alerts like any Ⅱ until a handler confirms or
+	// downgrades it.
+	Suspected bool
 }
 
 // Open reports whether the incident still needs handling.
@@ -297,6 +313,12 @@ type Store interface {
 	EngagementNorms(ctx context.Context, since time.Time) (map[string]Engagement, error)
 	// RuleFalsePositives returns the false-positive counts per rule, most first.
 	RuleFalsePositives(ctx context.Context) ([]RuleFalsePositives, error)
+	// Labels pages through the staff labels (labels.go) in post id order
+	// after afterPostID, each with its post: what training learns from.
+	Labels(ctx context.Context, afterPostID int64, limit int) ([]LabeledPost, error)
+	// Information lists 舆情信息 (posts whose latest grade is information),
+	// newest first, with how many match the filter in all.
+	Information(ctx context.Context, f InformationFilter) ([]GradedPost, int, error)
 	// FingerprintCandidates is Tx.FingerprintCandidates outside any
 	// transaction, on the readers: filing looks up the incidents a post
 	// can join before it takes the write lock (store/workflow.go).
@@ -354,4 +376,11 @@ type Tx interface {
 	// none); SetBurstStage records it (store/sqlite/workflow.go).
 	BurstStage(ctx context.Context, incidentID int64) (int, error)
 	SetBurstStage(ctx context.Context, incidentID int64, stage int) error
+	// IncidentPostIDs returns the ids of an incident's posts, oldest first.
+	IncidentPostIDs(ctx context.Context, incidentID int64) ([]int64, error)
+	// SaveLabel records (or replaces) what staff decided about a post.
+	SaveLabel(ctx context.Context, l Label) error
+	// SavePost is Store.SavePost inside the transaction (a missed post a
+	// handler enters is stored, graded and filed at once).
+	SavePost(ctx context.Context, p *Post) (SaveResult, error)
 }

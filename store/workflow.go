@@ -13,6 +13,10 @@ const (
 	EventReplied       = "replied"        // 答复反馈: the public reply text
 	EventFalsePositive = "false_positive" // 误报: closed, counted against its rules
 	EventReopened      = "reopened"       // 重开
+	// Staff decisions that become labels (labels.go).
+	EventCategoryChanged = "category_changed" // 类别更正
+	EventConfirmed       = "confirmed"        // 疑似 confirmed as graded
+	EventMissedFiled     = "missed_filed"     // 补录漏报: a post the system missed, entered by hand
 )
 
 // Fingerprint is what grouping keeps of a filed post: a 64-bit SimHash of

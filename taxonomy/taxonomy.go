@@ -148,3 +148,35 @@ func SentimentName(key string) string {
 	}
 	return key
 }
+
+// Who decided a grade, as the classify output and the store write it.
+const (
+	DecidedByRules = "rules"       // the model changed nothing in the rules' verdict
+	DecidedByModel = "model"       // relevance, category and level all came from the model
+	DecidedByBoth  = "rules+model" // the model changed part of the rules' verdict
+	DecidedByStaff = "staff"       // a handler entered the post by hand (补录漏报)
+)
+
+// DecidedByName is the Chinese name staff see for who decided a grade.
+func DecidedByName(key string) string {
+	switch key {
+	case DecidedByRules:
+		return "规则"
+	case DecidedByModel:
+		return "模型"
+	case DecidedByBoth:
+		return "规则与模型"
+	case DecidedByStaff:
+		return "人工"
+	}
+	return key
+}
+
+// IsInformation reports whether a relevant post of this level and
+// sentiment is 舆情信息 rather than an incident (labelling guide section 5):
+// a neutral or positive 一般 post, such as an official announcement, praise
+// or a plain question. Anything of level Ⅲ or above, and anything
+// negative or of unknown sentiment, is an incident.
+func IsInformation(level int, sentiment string) bool {
+	return level == LevelIV && (sentiment == Neutral || sentiment == Positive)
+}

@@ -262,6 +262,7 @@ func AuditActionName(a string) string {
 		"user.add": "新建账号", "user.passwd": "修改密码", "user.role": "修改角色",
 		"user.disable": "停用账号", "user.enable": "启用账号", "token.add": "新建 API 令牌", "token.revoke": "吊销 API 令牌",
 		"incident.ack": "签收", "incident.followup": "跟进", "incident.close": "办结",
+		"incident.confirm": "确认疑似", "incident.category": "更正类别", "incident.missed": "补录漏报",
 		"config.reload": "重新加载配置",
 	}
 	if n, ok := names[a]; ok {

@@ -35,6 +35,8 @@ type ActionRequest struct {
 	Note   string `json:"note"`
 	Office string `json:"office,omitempty"` // assign
 	Level  int    `json:"level,omitempty"`  // level change
+	// Category is the new category key of a category change.
+	Category string `json:"category,omitempty"`
 }
 
 // maxNoteRunes bounds the note of any action.
@@ -72,6 +74,12 @@ var apiActions = map[string]APIAction{
 	"level": {Name: "调整等级", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
 		return wf.ChangeLevel(ctx, n, actor, req.Level, req.Note)
 	}},
+	"confirm": {Name: "确认", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
+		return wf.Confirm(ctx, n, actor, req.Note)
+	}},
+	"category": {Name: "更正类别", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
+		return wf.ChangeCategory(ctx, n, actor, req.Category, req.Note)
+	}},
 }
 
 func (s *Server) apiRoutes(mux *http.ServeMux) {
@@ -100,6 +108,7 @@ type IncidentJSON struct {
 	ClosedAt      *time.Time `json:"closed_at,omitempty"`
 	Office        string     `json:"office,omitempty"`
 	FalsePositive bool       `json:"false_positive,omitempty"`
+	Suspected     bool       `json:"suspected,omitempty"` // 疑似: to be confirmed or downgraded
 	URL           string     `json:"url"`
 }
 
@@ -115,6 +124,9 @@ type PostJSON struct {
 	Level       int        `json:"level"`
 	Category    string     `json:"category"`
 	Score       float64    `json:"score"`
+	Sentiment   string     `json:"sentiment,omitempty"`  // negative, neutral, positive
+	DecidedBy   string     `json:"decided_by,omitempty"` // rules, model, rules+model, staff
+	Review      bool       `json:"review,omitempty"`     // 疑似: rules and model disagreed about Ⅰ/Ⅱ
 }
 
 // EventJSON is an entry of an incident's log.
@@ -145,7 +157,8 @@ func (s *Server) incidentJSON(i store.Incident) IncidentJSON {
 		LevelLabel: taxonomy.LevelLabel(i.Level), Status: i.Status, Source: i.Source, PostCount: i.PostCount,
 		FirstSeenAt: i.FirstSeenAt, LastPostAt: i.LastPostAt, AckDueAt: optTime(i.AckDueAt),
 		FollowUpDueAt: optTime(i.FollowUpDueAt), AckedAt: optTime(i.AckedAt), FollowedUpAt: optTime(i.FollowedUpAt),
-		ClosedAt: optTime(i.ClosedAt), Office: i.Office, FalsePositive: i.FalsePositive, URL: "/incidents/" + i.Number}
+		ClosedAt: optTime(i.ClosedAt), Office: i.Office, FalsePositive: i.FalsePositive, Suspected: i.Suspected,
+		URL: "/incidents/" + i.Number}
 }
 
 func (s *Server) apiJSON(w http.ResponseWriter, status int, v any) {
@@ -228,7 +241,8 @@ func (s *Server) apiIncident(w http.ResponseWriter, r *http.Request) {
 	for _, ip := range d.Posts {
 		out.Posts = append(out.Posts, PostJSON{URL: ip.Post.URL, Source: ip.Post.Source, Title: ip.Post.Title, Body: ip.Post.Body,
 			Author: ip.Post.Author, PublishedAt: optTime(ip.Post.PublishedAt), Reason: ip.Reason, Level: ip.Grade.Level,
-			Category: ip.Grade.Category, Score: ip.Grade.Score})
+			Category: ip.Grade.Category, Score: ip.Grade.Score, Sentiment: ip.Grade.Sentiment, DecidedBy: ip.Grade.DecidedBy,
+			Review: ip.Grade.Review})
 	}
 	for _, e := range d.Events {
 		out.Events = append(out.Events, EventJSON{At: e.At, Kind: e.Kind, Actor: e.Actor, Note: e.Note})

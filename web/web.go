@@ -24,8 +24,10 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/classifier"
+	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/suggest"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
@@ -40,6 +42,7 @@ type Reader interface {
 	// whose pages keep failing.
 	SourceStates(ctx context.Context) ([]store.SourceState, error)
 	ItemFailures(ctx context.Context, source string, limit int) ([]store.ItemFailure, error)
+	InformationReader // 舆情信息 (information.go)
 }
 
 // Workflow is what the console changes.
@@ -63,6 +66,11 @@ type Options struct {
 	// Sources lists the configured sources for the source-health page
 	// (sources.go); nil: every source with a stored state.
 	Sources func() []SourceInfo
+	// Posts are the stored posts the rule-suggestion page grades again
+	// (suggest.go), SourceWeight each source's weight; nil Posts: the
+	// page shows the model's terms only.
+	Posts        suggest.Posts
+	SourceWeight func(name string) float64
 	// Reload rebuilds rules, dictionary and sources from their files and
 	// swaps them in (the daemon's SIGHUP); nil: operators get no button.
 	Reload func() error
@@ -115,7 +123,10 @@ func New(opts Options) (*Server, error) {
 	}
 	maps.Copy(funcs, requestFuncs(nil)) // bound to the caller in render
 	s.workflowFuncs(funcs)
-	for _, page := range []string{"list", "detail", "error", "try", "falsepositives", "login", "password", "reload", "users", "audit", "sources"} {
+	s.labelFuncs(funcs)
+	suggestFuncs(funcs)
+	for _, page := range []string{"list", "detail", "error", "try", "falsepositives", "login", "password", "reload", "users", "audit", "sources",
+		"information", "missed", "suggest"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, fmt.Errorf("解析控制台模板 %s: %w", page, err)
@@ -142,9 +153,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /incidents", s.require(auth.RoleViewer, s.list))
 	mux.HandleFunc("GET /incidents/{number}", s.require(auth.RoleViewer, s.detail))
 	s.workflowRoutes(mux) // the forms of the actions in apiActions (api.go)
+	s.labelRoutes(mux)    // 舆情信息 and 补录漏报 (information.go, missed.go)
 	mux.HandleFunc("GET /sources", s.require(auth.RoleViewer, s.sources))
 	mux.HandleFunc("GET /try", s.require(auth.RoleOperator, s.try))
 	mux.HandleFunc("POST /try", s.require(auth.RoleOperator, s.try))
+	mux.HandleFunc("GET /rules/suggest", s.require(auth.RoleOperator, s.rulesSuggest))
 	s.adminRoutes(mux)
 	s.apiRoutes(mux)
 	// Every route needs a login, every form its session's CSRF token (auth.go).
@@ -274,6 +287,9 @@ func (s *Server) fail(w http.ResponseWriter, status int, msg string, err error) 
 }
 
 func (s *Server) sourceTitle(name string) string {
+	if name == incident.ManualSource {
+		return manualSourceTitle
+	}
 	if s.opts.SourceTitle != nil {
 		if t := s.opts.SourceTitle(name); t != "" {
 			return t

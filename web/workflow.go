@@ -18,7 +18,8 @@ import (
 
 // Handling is the part of the workflow beyond 签收/跟进/办结: 分派 to an
 // office, the investigation's finding, the public reply, 误报, 重开 and
-// 升级/降级. *incident.Service implements it.
+// 升级/降级, and the decisions that become labels: 确认疑似, 更正类别 and
+// 补录漏报 (labels.go, missed.go). *incident.Service implements it.
 type Handling interface {
 	Offices() []string
 	Assign(ctx context.Context, number, actor, office, note string) (store.Incident, error)
@@ -28,6 +29,9 @@ type Handling interface {
 	Reopen(ctx context.Context, number, actor, reason string) (store.Incident, error)
 	ChangeLevel(ctx context.Context, number, actor string, level int, reason string) (store.Incident, error)
 	RuleFalsePositives(ctx context.Context) ([]store.RuleFalsePositives, error)
+	Confirm(ctx context.Context, number, actor, note string) (store.Incident, error)
+	ChangeCategory(ctx context.Context, number, actor, category, reason string) (store.Incident, error)
+	FileMissed(ctx context.Context, actor string, m incident.Missed) (store.Incident, error)
 }
 
 // workflowRoutes registers the console form of every action in apiActions
@@ -41,16 +45,18 @@ func (s *Server) workflowRoutes(mux *http.ServeMux) {
 
 // workflowErrors are the refusals shown on the form rather than as a failure.
 var workflowErrors = []error{incident.ErrEmptyActor, incident.ErrEmptyNote, incident.ErrClosed, incident.ErrNotClosed,
-	incident.ErrAlreadyDone, incident.ErrEmptyReason, incident.ErrUnknownOffice, incident.ErrBadLevel, incident.ErrSameLevel}
+	incident.ErrAlreadyDone, incident.ErrEmptyReason, incident.ErrUnknownOffice, incident.ErrBadLevel, incident.ErrSameLevel,
+	incident.ErrBadCategory, incident.ErrSameCategory, incident.ErrNotSuspected}
 
-// formRequest is the request of a console form: its note (trimmed), office
-// and level fields.
+// formRequest is the request of a console form: its note (trimmed), office,
+// level and category fields.
 func formRequest(r *http.Request) ActionRequest {
 	level, err := strconv.Atoi(r.PostForm.Get("level"))
 	if err != nil {
 		level = 0 // rejected by ChangeLevel as ErrBadLevel
 	}
-	return ActionRequest{Note: strings.TrimSpace(r.PostForm.Get("note")), Office: r.PostForm.Get("office"), Level: level}
+	return ActionRequest{Note: strings.TrimSpace(r.PostForm.Get("note")), Office: r.PostForm.Get("office"), Level: level,
+		Category: r.PostForm.Get("category")}
 }
 
 // actionForm handles the console form of one action: the signed-in user
@@ -132,6 +138,12 @@ func workflowEventName(kind string) string {
 		return "误报"
 	case store.EventReopened:
 		return "重开"
+	case store.EventCategoryChanged:
+		return "类别更正"
+	case store.EventConfirmed:
+		return "确认疑似"
+	case store.EventMissedFiled:
+		return "补录漏报"
 	}
 	return kind
 }

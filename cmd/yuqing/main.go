@@ -41,12 +41,15 @@ const usage = `yuqing —— 医保舆情监测与跟进处置系统
   yuqing rules test [-rules F] configs/rules_test.yaml ...
                                                  运行规则单元测试，失败时显示差异并返回 1；
                                                  每个测试文件用其 rule_files 写明的规则（-rules 可覆盖）
+  yuqing rules suggest [-rules configs/rules.yaml] [-data FILE.jsonl ...] [-config configs/yuqing.yaml] [-since 720h] [-top 10]
+                                                 列出规则与学习模型意见不一的帖子（标注数据或数据库中的近期帖子），
+                                                 以及模型权重高而规则尚未包含的词，并给出可粘贴到 rules.yaml 的规则片段
   yuqing replay -config configs/yuqing.yaml -rules NEW.yaml [-since 2026-11-01|72h] [-json]
                                                  用候选规则重新研判已存帖子，列出会变化的帖子和事件（只读）
   yuqing eval -rules configs/rules.yaml -data FILE.jsonl [-data ...] [-json] [-cv 5]
                                                  在标注数据上评估规则：准确率、召回率、混淆矩阵、最严重的漏判；
-                                                 -cv K 另做 K 折交叉验证，列出学习模型的折外效果（总体、每个文件、每个平台）
-  yuqing train -rules configs/rules.yaml -data FILE.jsonl [-data ...] -out configs/model/yuqing.model.gz
+                                                 -cv K 另做 K 折交叉验证，列出学习模型单独及与规则合并研判的折外效果（总体、每个文件、每个平台）
+  yuqing train -rules configs/rules.yaml -data FILE.jsonl [-data ...] [-store -config yuqing.yaml] -out configs/model/yuqing.model.gz
                                                  用标注数据训练学习模型（相关性、类别、严重程度、情感），
                                                  文件记录训练数据的 SHA-256 和本命令行，相同数据得到相同文件
   yuqing version                                 显示版本
@@ -132,8 +135,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return 0
 	case "rules":
+		if len(args) > 0 && args[0] == "suggest" {
+			return rulesSuggest(args[1:], stdout, stderr)
+		}
 		if len(args) == 0 || args[0] != "test" {
-			fmt.Fprintf(stderr, "用法：yuqing rules test [-rules F] [-dict DIR] FILE...\n")
+			fmt.Fprintf(stderr, "用法：yuqing rules test [-rules F] [-dict DIR] FILE...\n或：yuqing rules suggest [-rules F] [-data FILE.jsonl ...] [-config F] [-since 720h] [-top N]\n")
 			return 2
 		}
 		fs = flag.NewFlagSet("rules test", flag.ContinueOnError)
@@ -192,11 +198,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		rules, dict, data := labeledFlags(fs, "规则文件（提供分词词典和规则命中特征）", "标注数据文件（JSON 行，含 sentiment），可重复")
 		out := fs.String("out", "configs/model/yuqing.model.gz", "输出的模型文件")
 		l2 := fs.Float64("l2", 0, "L2 正则强度（0 为默认值）")
+		fromStore := fs.Bool("store", false, "同时用数据库中的人工标注（误报、升级/降级、类别更正、确认、补录漏报）训练")
+		cfgFile := fs.String("config", "configs/yuqing.yaml", "配置文件（-store 时从其数据库读取人工标注）")
 		if fs.Parse(args) != nil {
 			return 2
 		}
-		_, err := app.Train(app.TrainOptions{RulesFile: *rules, DictDir: *dict, DataFiles: append(*data, fs.Args()...), OutFile: *out,
-			L2: *l2, Command: commandLine("train", args), Out: stdout})
+		o := app.TrainOptions{RulesFile: *rules, DictDir: *dict, DataFiles: append(*data, fs.Args()...), OutFile: *out,
+			L2: *l2, Command: commandLine("train", args), Out: stdout}
+		if *fromStore {
+			o.StoreConfig = *cfgFile
+		}
+		_, err := app.Train(o)
 		return exit(stderr, err)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "yuqing", version())
@@ -352,4 +364,32 @@ func userCommand(cmd string, args []string, stdin io.Reader, stdout, stderr io.W
 	default:
 		return exit(stderr, app.TokenAdd(ctx, o))
 	}
+}
+
+// rulesSuggest runs `yuqing rules suggest`.
+func rulesSuggest(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("rules suggest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	rules := fs.String("rules", "", "规则文件（须在 options.model 中写明模型；默认为 -config 的规则文件，或 configs/rules.yaml）")
+	dict := fs.String("dict", "", "领域词典目录（默认为规则文件旁的 dict/）")
+	data := &multiFlag{}
+	fs.Var(data, "data", "标注数据文件（JSON 行），可重复：列出规则与模型意见不一的帖子及谁对")
+	configFile := fs.String("config", "", "守护进程的主配置文件：另列出数据库中近期帖子里由模型参与定级或标为疑似的（只读）")
+	since := fs.String("since", "720h", "与 -config 同用：只看此后首次发现的帖子，日期（2026-11-01）、时间（RFC 3339）或时长（720h 表示最近 30 天）")
+	top := fs.Int("top", 10, "每个类别、每个严重程度列出的词数")
+	if fs.Parse(args) != nil {
+		return 2
+	}
+	if *top <= 0 || *top > 200 {
+		fmt.Fprintln(stderr, "-top 必须是 1 到 200 之间的整数")
+		return 2
+	}
+	t, err := parseSince(*since, time.Now())
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	_, err = app.RulesSuggest(context.Background(), app.SuggestOptions{RulesFile: *rules, DictDir: *dict,
+		DataFiles: append(*data, fs.Args()...), ConfigFile: *configFile, Since: t, Top: *top, Out: stdout})
+	return exit(stderr, err)
 }

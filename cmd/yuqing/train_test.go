@@ -133,6 +133,7 @@ func TestEvalCVCommand(t *testing.T) {
 			N         int    `json:"n"`
 			Model     struct{ N int }
 			Rules     struct{ N int }
+			Combined  struct{ N int }
 			Sentiment struct{ Total int } `json:"model_sentiment"`
 		} `json:"results"`
 	}
@@ -142,8 +143,8 @@ func TestEvalCVCommand(t *testing.T) {
 	var names []string
 	for _, r := range got.Results {
 		names = append(names, r.Name)
-		if r.Model.N != r.N || r.Rules.N != r.N || r.Sentiment.Total != r.N {
-			t.Errorf("%s: n %d, model %d, rules %d, sentiment %d", r.Name, r.N, r.Model.N, r.Rules.N, r.Sentiment.Total)
+		if r.Model.N != r.N || r.Rules.N != r.N || r.Combined.N != r.N || r.Sentiment.Total != r.N {
+			t.Errorf("%s: n %d, model %d, rules %d, combined %d, sentiment %d", r.Name, r.N, r.Model.N, r.Rules.N, r.Combined.N, r.Sentiment.Total)
 		}
 	}
 	if want := []string{"合计", data, "平台 tieba", "平台 weibo"}; got.Folds != 2 || strings.Join(names, "|") != strings.Join(want, "|") {
@@ -151,7 +152,7 @@ func TestEvalCVCommand(t *testing.T) {
 	}
 	out.Reset()
 	if code := run([]string{"eval", "-cv", "2", "-rules", rules, "-data", data}, nil, &out, &errb); code != 0 ||
-		!strings.Contains(out.String(), "模型（折外）") || !strings.Contains(out.String(), "情感混淆") {
+		!strings.Contains(out.String(), "模型（折外）") || !strings.Contains(out.String(), "规则与模型合并") || !strings.Contains(out.String(), "情感混淆") {
 		t.Errorf("eval -cv text exit %d:\n%s", code, out.String())
 	}
 	if code := run([]string{"eval", "-cv", "20", "-rules", rules, "-data", data}, nil, &out, &errb); code != 1 ||

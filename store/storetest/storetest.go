@@ -42,6 +42,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"HotPostsTwoObservations", testHotPostsTwoObservations},
 		{"ItemFailures", testItemFailures},
 		{"BodyTruncatedKept", testBodyTruncatedKept},
+		{"GradeVerdictFields", testGradeVerdictFields},
+		{"Information", testInformation},
+		{"Labels", testLabels},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -106,14 +106,28 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanPost(row scanner) (store.Post, error) {
 	var p store.Post
-	var pub, fetched, first sql.NullInt64
-	err := row.Scan(&p.ID, &p.Source, &p.URL, &p.Title, &p.Body, &p.Author, &pub, &fetched, &first,
-		&p.Replies, &p.Views, &p.Reposts, &p.ContentHash, &p.TitleKey, &p.FullBodyChars)
-	p.PublishedAt, p.FetchedAt, p.FirstSeenAt = fromMS(pub), fromMS(fetched), fromMS(first)
+	var ps postScan
+	err := row.Scan(ps.dest(&p)...)
+	ps.fill(&p)
 	return p, err
 }
 
 func (s *Store) SavePost(ctx context.Context, p *store.Post) (store.SaveResult, error) {
+	var res store.SaveResult
+	err := s.inWriteTx(ctx, func(tx *tx) error {
+		var err error
+		res, err = savePost(ctx, tx, p)
+		return err
+	})
+	return res, err
+}
+
+func (t *txn) SavePost(ctx context.Context, p *store.Post) (store.SaveResult, error) {
+	return savePost(ctx, t.tx, p)
+}
+
+// savePost is SavePost inside tx.
+func savePost(ctx context.Context, tx *tx, p *store.Post) (store.SaveResult, error) {
 	if p.URL == "" {
 		return 0, errors.New("保存帖子: URL 为空")
 	}
@@ -124,8 +138,7 @@ func (s *Store) SavePost(ctx context.Context, p *store.Post) (store.SaveResult, 
 	p.Title, p.Body, p.Author = stripNUL(p.Title), stripNUL(p.Body), stripNUL(p.Author)
 	p.ContentHash = store.ContentHash(p.Title, p.Body)
 	p.TitleKey = store.TitleKey(p.Title)
-	var res store.SaveResult
-	err := s.inWriteTx(ctx, func(tx *tx) error {
+	res, err := func() (store.SaveResult, error) {
 		old, err := scanPost(tx.QueryRowContext(ctx, `SELECT `+postCols+` FROM posts WHERE url = ?`, p.URL))
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
@@ -134,19 +147,18 @@ func (s *Store) SavePost(ctx context.Context, p *store.Post) (store.SaveResult, 
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 				p.Source, p.URL, p.Title, p.Body, p.Author, ms(p.PublishedAt), ms(p.FetchedAt),
 				ms(p.FetchedAt), p.Replies, p.Views, p.Reposts, p.ContentHash, p.TitleKey, p.FullBodyChars).Scan(&p.ID); err != nil {
-				return err
+				return 0, err
 			}
 			p.FirstSeenAt = p.FetchedAt
-			res = store.Created
-			return s.recordEngagement(ctx, tx, *p)
+			return store.Created, recordEngagement(ctx, tx, *p)
 		case err != nil:
-			return err
+			return 0, err
 		}
 		p.ID, p.FirstSeenAt = old.ID, old.FirstSeenAt
 		if p.PublishedAt.IsZero() {
 			p.PublishedAt = old.PublishedAt
 		}
-		res = store.Unchanged
+		res := store.Unchanged
 		if old.ContentHash != p.ContentHash {
 			res = store.Changed
 		}
@@ -155,25 +167,25 @@ func (s *Store) SavePost(ctx context.Context, p *store.Post) (store.SaveResult, 
 			content_hash = ?, title_key = ?, full_body_chars = ? WHERE id = ?`,
 			p.Title, p.Body, p.Author, ms(p.PublishedAt), ms(p.FetchedAt), p.Replies, p.Views,
 			p.Reposts, p.ContentHash, p.TitleKey, p.FullBodyChars, p.ID); err != nil {
-			return err
+			return 0, err
 		}
 		if old.Replies != p.Replies || old.Views != p.Views || old.Reposts != p.Reposts {
 			// The level depends on engagement: a thread that keeps growing is
 			// graded again, and can only raise its incident (incident.File).
 			if _, err := tx.ExecContext(ctx, `UPDATE posts SET graded_hash = '' WHERE id = ?`, p.ID); err != nil {
-				return err
+				return 0, err
 			}
-			return s.recordEngagement(ctx, tx, *p)
+			return res, recordEngagement(ctx, tx, *p)
 		}
-		return nil
-	})
+		return res, nil
+	}()
 	if err != nil {
 		return 0, fmt.Errorf("保存帖子 %s: %w", p.URL, err)
 	}
 	return res, nil
 }
 
-func (s *Store) recordEngagement(ctx context.Context, tx *tx, p store.Post) error {
+func recordEngagement(ctx context.Context, tx *tx, p store.Post) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO post_engagement (post_id, at, replies, views, reposts)
 		VALUES (?, ?, ?, ?, ?)`, p.ID, ms(p.FetchedAt), p.Replies, p.Views, p.Reposts)
 	return err
@@ -285,8 +297,7 @@ func (s *Store) GradedPosts(ctx context.Context, since time.Time, afterID int64,
 	if limit <= 0 {
 		limit = 500
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+prefixed("p", postCols)+`,
-		g.rules_version, g.relevant, g.category, g.level, g.score, g.matches, g.reasons, g.graded_at,
+	rows, err := s.r.QueryContext(ctx, `SELECT `+prefixed("p", postCols)+`, `+gradeCols+`,
 		coalesce(i.number, '')
 		FROM posts p
 		LEFT JOIN grades g ON g.id = (SELECT max(id) FROM grades WHERE post_id = p.id)
@@ -296,46 +307,74 @@ func (s *Store) GradedPosts(ctx context.Context, since time.Time, afterID int64,
 	if err != nil {
 		return nil, fmt.Errorf("读取帖子及研判结果: %w", err)
 	}
+	return scanGradedPosts(rows)
+}
+
+// scanGradedPosts reads rows of postCols, gradeCols and an incident number.
+func scanGradedPosts(rows *sql.Rows) ([]store.GradedPost, error) {
 	defer rows.Close()
 	var out []store.GradedPost
 	for rows.Next() {
 		var gp store.GradedPost
-		var pub, fetched, first, graded sql.NullInt64
-		var rv, cat, mj, rj sql.NullString
-		var rel sql.NullBool
-		var lvl sql.NullInt64
-		var score sql.NullFloat64
-		p := &gp.Post
-		if err := rows.Scan(&p.ID, &p.Source, &p.URL, &p.Title, &p.Body, &p.Author, &pub, &fetched, &first,
-			&p.Replies, &p.Views, &p.Reposts, &p.ContentHash, &p.TitleKey, &p.FullBodyChars,
-			&rv, &rel, &cat, &lvl, &score, &mj, &rj, &graded, &gp.Incident); err != nil {
+		var ps postScan
+		var gs gradeScan
+		if err := rows.Scan(append(append(ps.dest(&gp.Post), gs.dest()...), &gp.Incident)...); err != nil {
 			return nil, fmt.Errorf("读取帖子及研判结果: %w", err)
 		}
-		p.PublishedAt, p.FetchedAt, p.FirstSeenAt = fromMS(pub), fromMS(fetched), fromMS(first)
-		if gp.Graded = rv.Valid; gp.Graded {
-			if gp.Grade, err = decodeGrade(p.ID, rv.String, rel.Bool, cat.String, int(lvl.Int64), score.Float64, mj.String, rj.String, graded); err != nil {
-				return nil, err
-			}
+		ps.fill(&gp.Post)
+		var err error
+		if gp.Grade, gp.Graded, err = gs.grade(gp.Post.ID); err != nil {
+			return nil, err
 		}
 		out = append(out, gp)
 	}
 	return out, rows.Err()
 }
 
-func decodeGrade(postID int64, version string, relevant bool, category string, level int, score float64, matches, reasons string, at sql.NullInt64) (store.Grade, error) {
-	g := store.Grade{PostID: postID, RulesVersion: version, Relevant: relevant, Category: category,
-		Level: level, Score: score, GradedAt: fromMS(at)}
-	if matches != "" {
-		if err := json.Unmarshal([]byte(matches), &g.Matches); err != nil {
-			return g, fmt.Errorf("帖子 %d 的命中记录损坏: %w", postID, err)
+// gradeCols are the columns of grade g that gradeScan reads.
+const gradeCols = `g.rules_version, g.relevant, g.category, g.level, g.score, g.matches, g.reasons, g.graded_at,
+	g.sentiment, g.decided_by, g.review, g.information`
+
+// gradeScan scans gradeCols of a LEFT JOIN (all NULL: never graded).
+type gradeScan struct {
+	rv, cat, mj, rj, sent, by sql.NullString
+	rel, review, info         sql.NullBool
+	lvl, at                   sql.NullInt64
+	score                     sql.NullFloat64
+}
+
+func (g *gradeScan) dest() []any {
+	return []any{&g.rv, &g.rel, &g.cat, &g.lvl, &g.score, &g.mj, &g.rj, &g.at, &g.sent, &g.by, &g.review, &g.info}
+}
+
+// grade decodes the scanned grade; graded is false when there was none.
+func (g *gradeScan) grade(postID int64) (_ store.Grade, graded bool, _ error) {
+	out := store.Grade{PostID: postID, RulesVersion: g.rv.String, Relevant: g.rel.Bool, Category: g.cat.String,
+		Level: int(g.lvl.Int64), Score: g.score.Float64, GradedAt: fromMS(g.at), Sentiment: g.sent.String,
+		DecidedBy: g.by.String, Review: g.review.Bool, Information: g.info.Bool}
+	if g.mj.String != "" {
+		if err := json.Unmarshal([]byte(g.mj.String), &out.Matches); err != nil {
+			return out, false, fmt.Errorf("帖子 %d 的命中记录损坏: %w", postID, err)
 		}
 	}
-	if reasons != "" {
-		if err := json.Unmarshal([]byte(reasons), &g.Reasons); err != nil {
-			return g, fmt.Errorf("帖子 %d 的研判理由损坏: %w", postID, err)
+	if g.rj.String != "" {
+		if err := json.Unmarshal([]byte(g.rj.String), &out.Reasons); err != nil {
+			return out, false, fmt.Errorf("帖子 %d 的研判理由损坏: %w", postID, err)
 		}
 	}
-	return g, nil
+	return out, g.rv.Valid, nil
+}
+
+// postScan scans postCols, however they are prefixed.
+type postScan struct{ pub, fetched, first sql.NullInt64 }
+
+func (s *postScan) dest(p *store.Post) []any {
+	return []any{&p.ID, &p.Source, &p.URL, &p.Title, &p.Body, &p.Author, &s.pub, &s.fetched, &s.first,
+		&p.Replies, &p.Views, &p.Reposts, &p.ContentHash, &p.TitleKey, &p.FullBodyChars}
+}
+
+func (s *postScan) fill(p *store.Post) {
+	p.PublishedAt, p.FetchedAt, p.FirstSeenAt = fromMS(s.pub), fromMS(s.fetched), fromMS(s.first)
 }
 
 func (s *Store) EngagementNorms(ctx context.Context, since time.Time) (map[string]store.Engagement, error) {
@@ -506,9 +545,10 @@ func (t *txn) SaveGrade(ctx context.Context, g store.Grade) error {
 		return fmt.Errorf("保存研判结果: 帖子 %d: %w", g.PostID, err)
 	}
 	if _, err := t.tx.ExecContext(ctx, `INSERT INTO grades (post_id, content_hash, rules_version,
-		relevant, category, level, score, matches, reasons, graded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		relevant, category, level, score, matches, reasons, graded_at, sentiment, decided_by, review, information)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		g.PostID, hash, g.RulesVersion, g.Relevant, g.Category, g.Level, g.Score, string(mj), string(rj),
-		ms(g.GradedAt)); err != nil {
+		ms(g.GradedAt), g.Sentiment, g.DecidedBy, g.Review, g.Information); err != nil {
 		return fmt.Errorf("保存研判结果: %w", err)
 	}
 	if _, err := t.tx.ExecContext(ctx, `UPDATE posts SET graded_hash = content_hash WHERE id = ?`, g.PostID); err != nil {
@@ -708,8 +748,7 @@ func (s *Store) IncidentDetail(ctx context.Context, number string) (store.Incide
 	if err != nil {
 		return d, fmt.Errorf("读取事件 %s: %w", number, err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+prefixed("p", postCols)+`, ip.reason, ip.joined_at,
-		g.rules_version, g.relevant, g.category, g.level, g.score, g.matches, g.reasons, g.graded_at
+	rows, err := tx.QueryContext(ctx, `SELECT `+prefixed("p", postCols)+`, ip.reason, ip.joined_at, `+gradeCols+`
 		FROM incident_posts ip JOIN posts p ON p.id = ip.post_id
 		LEFT JOIN grades g ON g.id = (SELECT max(id) FROM grades WHERE post_id = p.id)
 		WHERE ip.incident_id = ? ORDER BY ip.joined_at, p.id`, d.Incident.ID)
@@ -718,20 +757,16 @@ func (s *Store) IncidentDetail(ctx context.Context, number string) (store.Incide
 	}
 	for rows.Next() {
 		var ip store.IncidentPost
-		var pub, fetched, first, joined, graded sql.NullInt64
-		var rv, cat, mj, rj sql.NullString
-		var rel sql.NullBool
-		var lvl sql.NullInt64
-		var score sql.NullFloat64
-		p := &ip.Post
-		if err := rows.Scan(&p.ID, &p.Source, &p.URL, &p.Title, &p.Body, &p.Author, &pub, &fetched, &first,
-			&p.Replies, &p.Views, &p.Reposts, &p.ContentHash, &p.TitleKey, &p.FullBodyChars, &ip.Reason, &joined,
-			&rv, &rel, &cat, &lvl, &score, &mj, &rj, &graded); err != nil {
+		var ps postScan
+		var gs gradeScan
+		var joined sql.NullInt64
+		if err := rows.Scan(append(append(ps.dest(&ip.Post), &ip.Reason, &joined), gs.dest()...)...); err != nil {
 			rows.Close()
 			return d, fmt.Errorf("读取事件 %s 的帖子: %w", number, err)
 		}
-		p.PublishedAt, p.FetchedAt, p.FirstSeenAt, ip.JoinedAt = fromMS(pub), fromMS(fetched), fromMS(first), fromMS(joined)
-		if ip.Grade, err = decodeGrade(p.ID, rv.String, rel.Bool, cat.String, int(lvl.Int64), score.Float64, mj.String, rj.String, graded); err != nil {
+		ps.fill(&ip.Post)
+		ip.JoinedAt = fromMS(joined)
+		if ip.Grade, _, err = gs.grade(ip.Post.ID); err != nil {
 			rows.Close()
 			return d, err
 		}

@@ -18,10 +18,10 @@ import (
 // Workflow columns of incidents (migration 00003), appended to incidentCols.
 const (
 	workflowCols = `office, assigned_at, investigate_due_at, investigated_at, feedback_due_at,
-	replied_at, reply, outcome, false_positive`
-	workflowMarks = `?, ?, ?, ?, ?, ?, ?, ?, ?`
+	replied_at, reply, outcome, false_positive, suspected`
+	workflowMarks = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
 	workflowSets  = `office = ?, assigned_at = ?, investigate_due_at = ?, investigated_at = ?,
-	feedback_due_at = ?, replied_at = ?, reply = ?, outcome = ?, false_positive = ?`
+	feedback_due_at = ?, replied_at = ?, reply = ?, outcome = ?, false_positive = ?, suspected = ?`
 )
 
 type workflowScan struct {
@@ -29,7 +29,7 @@ type workflowScan struct {
 }
 
 func (w *workflowScan) dest(i *store.Incident) []any {
-	return []any{&i.Office, &w.assigned, &w.invDue, &w.inv, &w.fbDue, &w.replied, &i.Reply, &i.Outcome, &i.FalsePositive}
+	return []any{&i.Office, &w.assigned, &w.invDue, &w.inv, &w.fbDue, &w.replied, &i.Reply, &i.Outcome, &i.FalsePositive, &i.Suspected}
 }
 
 func (w *workflowScan) fill(i *store.Incident) {
@@ -39,7 +39,7 @@ func (w *workflowScan) fill(i *store.Incident) {
 
 func workflowArgs(i store.Incident) []any {
 	return []any{i.Office, ms(i.AssignedAt), ms(i.InvestigateDueAt), ms(i.InvestigatedAt), ms(i.FeedbackDueAt),
-		ms(i.RepliedAt), i.Reply, i.Outcome, i.FalsePositive}
+		ms(i.RepliedAt), i.Reply, i.Outcome, i.FalsePositive, i.Suspected}
 }
 
 func (t *txn) SaveFingerprint(ctx context.Context, f store.Fingerprint) error {

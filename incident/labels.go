@@ -1,0 +1,194 @@
+package incident
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
+)
+
+// What staff decide about an incident becomes a label on each of its
+// posts (store.Label), so that `yuqing train -store` learns the bureau's
+// own corrections: 误报, 升级/降级, a category change, a 疑似 confirmed,
+// a post the system missed entered by hand.
+
+// Refusals of the labelling actions.
+var (
+	ErrBadCategory    = errors.New("请选择类别")
+	ErrSameCategory   = errors.New("类别未变化")
+	ErrNotSuspected   = errors.New("事件不是疑似，无需确认")
+	ErrMissedEmpty    = errors.New("请粘贴帖子正文，或填写系统已采集帖子的网址")
+	ErrMissedNotFound = errors.New("系统没有采集过这个网址，请同时粘贴帖子正文")
+	ErrAlreadyFiled   = errors.New("该帖子已在事件中")
+	ErrBadSentiment   = errors.New("情感只能是负面、中性或正面")
+)
+
+// ManualSource is the source key of a post a handler entered by hand
+// without a source the crawler knows.
+const ManualSource = "manual"
+
+// labelPosts records the incident's verdict as the label of each of its
+// posts: not relevant for 误报, else the incident's category and level.
+func labelPosts(ctx context.Context, tx store.Tx, inc store.Incident, relevant bool, origin, actor, note string, now time.Time) error {
+	ids, err := tx.IncidentPostIDs(ctx, inc.ID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		l := store.Label{PostID: id, Relevant: relevant, Origin: origin, Actor: actor, Note: note, At: now}
+		if relevant {
+			l.Category, l.Level = inc.Category, inc.Level
+		}
+		if err := tx.SaveLabel(ctx, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Confirm records that a handler checked a 疑似 incident and agrees with
+// its level: it is no longer suspected, and its posts are labelled so.
+func (s *Service) Confirm(ctx context.Context, number, actor, note string) (store.Incident, error) {
+	return s.step(ctx, number, actor, false, func(tx store.Tx, inc *store.Incident, now time.Time) (store.Event, error) {
+		if !inc.Suspected {
+			return store.Event{}, ErrNotSuspected
+		}
+		inc.Suspected = false
+		if err := labelPosts(ctx, tx, *inc, true, store.LabelConfirmed, actor, note, now); err != nil {
+			return store.Event{}, err
+		}
+		return store.Event{Kind: store.EventConfirmed,
+			Note: joinNote("确认为"+taxonomy.LevelLabel(inc.Level), note)}, nil
+	})
+}
+
+// ChangeCategory records a handler's correction of the category, with
+// its reason.
+func (s *Service) ChangeCategory(ctx context.Context, number, actor, category, reason string) (store.Incident, error) {
+	reason = strings.TrimSpace(reason)
+	if !taxonomy.ValidCategory(category) {
+		return store.Incident{}, fmt.Errorf("事件 %s: %w", number, ErrBadCategory)
+	}
+	if reason == "" {
+		return store.Incident{}, fmt.Errorf("事件 %s: %w", number, ErrEmptyReason)
+	}
+	return s.step(ctx, number, actor, false, func(tx store.Tx, inc *store.Incident, now time.Time) (store.Event, error) {
+		if inc.Category == category {
+			return store.Event{}, ErrSameCategory
+		}
+		was := inc.Category
+		inc.Category = category
+		if err := labelPosts(ctx, tx, *inc, true, store.LabelCategory, actor, reason, now); err != nil {
+			return store.Event{}, err
+		}
+		return store.Event{Kind: store.EventCategoryChanged, Note: fmt.Sprintf("类别由%s改为%s（%s）",
+			taxonomy.CategoryName(was), taxonomy.CategoryName(category), reason)}, nil
+	})
+}
+
+// Missed is a post the system missed, as a handler enters it (补录漏报).
+type Missed struct {
+	// URL of the post: when the crawler has it, the stored post is used
+	// (Title and Body may be empty); otherwise it is kept with the text.
+	URL    string
+	Source string // source key; "" for ManualSource
+	Title  string
+	Body   string
+	// The handler's verdict.
+	Category  string
+	Level     int
+	Sentiment string // "" when not judged
+	Note      string
+}
+
+// FileMissed stores a post the system missed with the handler's verdict
+// as its grade and label, and files it at once: it opens an incident, or
+// joins the open one it belongs to, as a crawled post would.
+func (s *Service) FileMissed(ctx context.Context, actor string, m Missed) (store.Incident, error) {
+	actor = strings.TrimSpace(actor)
+	m.URL, m.Title, m.Body = strings.TrimSpace(m.URL), strings.TrimSpace(m.Title), strings.TrimSpace(m.Body)
+	switch {
+	case actor == "":
+		return store.Incident{}, ErrEmptyActor
+	case !taxonomy.ValidLevel(m.Level):
+		return store.Incident{}, ErrBadLevel
+	case !taxonomy.ValidCategory(m.Category):
+		return store.Incident{}, ErrBadCategory
+	case m.Sentiment != "" && taxonomy.SentimentName(m.Sentiment) == m.Sentiment:
+		return store.Incident{}, ErrBadSentiment
+	case m.URL == "" && m.Body == "":
+		return store.Incident{}, ErrMissedEmpty
+	}
+	var out Outcome
+	err := s.st.InTx(ctx, func(tx store.Tx) error {
+		p, err := s.missedPost(ctx, tx, m)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		note := joinNote("人工补录漏报："+taxonomy.LevelLabel(m.Level)+" · "+taxonomy.CategoryName(m.Category), m.Note)
+		g := store.Grade{PostID: p.ID, RulesVersion: taxonomy.DecidedByStaff, Relevant: true, Category: m.Category,
+			Level: m.Level, Sentiment: m.Sentiment, DecidedBy: taxonomy.DecidedByStaff, GradedAt: now,
+			Reasons: []string{note + "（" + actor + "）"}}
+		if out, err = s.FilePrepared(ctx, tx, p, g, Prepared{}); err != nil {
+			return err
+		}
+		if err := tx.SaveLabel(ctx, store.Label{PostID: p.ID, Relevant: true, Category: m.Category, Level: m.Level,
+			Sentiment: m.Sentiment, Origin: store.LabelMissed, Actor: actor, Note: m.Note, At: now}); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, store.Event{IncidentID: out.Incident.ID, At: now, Kind: store.EventMissedFiled,
+			Actor: actor, Note: note, PostID: p.ID})
+	})
+	if err != nil {
+		return store.Incident{}, fmt.Errorf("补录漏报: %w", err)
+	}
+	return out.Incident, nil
+}
+
+// missedPost finds or stores the post of m inside tx.
+func (s *Service) missedPost(ctx context.Context, tx store.Tx, m Missed) (store.Post, error) {
+	if m.URL != "" && m.Body == "" {
+		// Only a stored post can be named by its address alone.
+		return s.storedMissed(ctx, tx, m.URL)
+	}
+	p := store.Post{Source: m.Source, URL: m.URL, Title: m.Title, Body: m.Body, FetchedAt: s.now()}
+	if p.Source == "" {
+		p.Source = ManualSource
+	}
+	if p.URL == "" {
+		sum := sha256.Sum256([]byte(p.Title + "\x00" + p.Body))
+		p.URL = "manual:" + hex.EncodeToString(sum[:12])
+	}
+	if _, err := tx.SavePost(ctx, &p); err != nil {
+		return p, err
+	}
+	if inc, found, err := tx.IncidentOfPost(ctx, p.ID); err != nil {
+		return p, err
+	} else if found {
+		return p, fmt.Errorf("%w %s", ErrAlreadyFiled, inc.Number)
+	}
+	return p, nil
+}
+
+func (s *Service) storedMissed(ctx context.Context, tx store.Tx, url string) (store.Post, error) {
+	p, found, err := s.st.PostByURL(ctx, url)
+	if err != nil {
+		return p, err
+	}
+	if !found {
+		return p, ErrMissedNotFound
+	}
+	if inc, found, err := tx.IncidentOfPost(ctx, p.ID); err != nil {
+		return p, err
+	} else if found {
+		return p, fmt.Errorf("%w %s", ErrAlreadyFiled, inc.Number)
+	}
+	return p, nil
+}

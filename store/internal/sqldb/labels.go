@@ -1,0 +1,100 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/yuqing-bureau/yuqing/store"
+)
+
+// Staff labels and 舆情信息 (store/labels.go).
+
+func (t *txn) SaveLabel(ctx context.Context, l store.Label) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO post_labels (post_id, relevant, category, level, sentiment,
+		origin, actor, note, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (post_id) DO UPDATE SET relevant = excluded.relevant, category = excluded.category,
+		level = excluded.level, sentiment = excluded.sentiment, origin = excluded.origin,
+		actor = excluded.actor, note = excluded.note, at = excluded.at`,
+		l.PostID, l.Relevant, l.Category, l.Level, l.Sentiment, l.Origin, l.Actor, l.Note, ms(l.At))
+	if err != nil {
+		return fmt.Errorf("保存帖子 %d 的人工标注: %w", l.PostID, err)
+	}
+	return nil
+}
+
+func (t *txn) IncidentPostIDs(ctx context.Context, incidentID int64) ([]int64, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT post_id FROM incident_posts WHERE incident_id = ?
+		ORDER BY joined_at, post_id`, incidentID)
+	if err != nil {
+		return nil, fmt.Errorf("读取事件的帖子: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("读取事件的帖子: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+func (s *Store) Labels(ctx context.Context, afterPostID int64, limit int) ([]store.LabeledPost, error) {
+	if limit <= 0 {
+		limit = 500
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+prefixed("p", postCols)+`, l.relevant, l.category, l.level,
+		l.sentiment, l.origin, l.actor, l.note, l.at
+		FROM post_labels l JOIN posts p ON p.id = l.post_id
+		WHERE l.post_id > ? ORDER BY l.post_id LIMIT ?`, afterPostID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("读取人工标注: %w", err)
+	}
+	defer rows.Close()
+	var out []store.LabeledPost
+	for rows.Next() {
+		var lp store.LabeledPost
+		var ps postScan
+		var at sql.NullInt64
+		l := &lp.Label
+		if err := rows.Scan(append(ps.dest(&lp.Post), &l.Relevant, &l.Category, &l.Level, &l.Sentiment,
+			&l.Origin, &l.Actor, &l.Note, &at)...); err != nil {
+			return nil, fmt.Errorf("读取人工标注: %w", err)
+		}
+		ps.fill(&lp.Post)
+		l.PostID, l.At = lp.Post.ID, fromMS(at)
+		out = append(out, lp)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) Information(ctx context.Context, f store.InformationFilter) ([]store.GradedPost, int, error) {
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	from := ` FROM posts p JOIN grades g ON g.id = (SELECT max(id) FROM grades WHERE post_id = p.id)
+		WHERE g.information = ?`
+	args := []any{true}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		from += ` AND (p.title LIKE ? ESCAPE '\' OR p.body LIKE ? ESCAPE '\')`
+		like := "%" + likeEscaper.Replace(q) + "%"
+		args = append(args, like, like)
+	}
+	var total int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*)`+from, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("统计舆情信息: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+prefixed("p", postCols)+`, `+gradeCols+`, ''`+from+`
+		ORDER BY p.first_seen_at DESC, p.id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("读取舆情信息: %w", err)
+	}
+	posts, err := scanGradedPosts(rows)
+	return posts, total, err
+}
+
+// likeEscaper makes a search text match literally in LIKE … ESCAPE '\'.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

@@ -1,0 +1,44 @@
+package store
+
+import "time"
+
+// Where a label came from: the staff decision it records (Label.Origin).
+const (
+	LabelFalsePositive = "false_positive" // 误报: not a 医保 matter
+	LabelLevel         = "level"          // 升级/降级
+	LabelCategory      = "category"       // 类别更正
+	LabelConfirmed     = "confirmed"      // 疑似 confirmed as graded
+	LabelReopened      = "reopened"       // a 误报 undone
+	LabelMissed        = "missed"         // 补录漏报: a post the system missed
+)
+
+// Label is what staff decided about one post: the grade it should have
+// had. Every correction a handler makes becomes one, so the model can be
+// retrained on the bureau's own decisions (yuqing train -store). A post
+// keeps only its latest label.
+type Label struct {
+	PostID   int64
+	Relevant bool
+	Category string // "" when not relevant
+	Level    int    // 0 when not relevant
+	// Sentiment is "" when staff did not judge it (training then learns
+	// no sentiment from the post).
+	Sentiment string
+	Origin    string // LabelFalsePositive, ...
+	Actor     string
+	Note      string
+	At        time.Time
+}
+
+// LabeledPost is a post with its staff label.
+type LabeledPost struct {
+	Post  Post
+	Label Label
+}
+
+// InformationFilter selects 舆情信息 for listing.
+type InformationFilter struct {
+	Query  string // "": all; else title or body contains it
+	Limit  int    // 0: a default of 50
+	Offset int
+}

@@ -1,0 +1,37 @@
+-- +goose Up
+-- Issue 11: every grade says its sentiment, which part decided it (rules,
+-- model, both, or staff), whether rules and model disagreed on a possible
+-- Ⅰ/Ⅱ (review: filed as 疑似), and whether it is 舆情信息 (relevant, but
+-- neutral or positive and only 一般: listed and counted, no incident).
+ALTER TABLE grades ADD COLUMN sentiment TEXT NOT NULL DEFAULT '';
+ALTER TABLE grades ADD COLUMN decided_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE grades ADD COLUMN review BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE grades ADD COLUMN information BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- An incident opened by a 疑似 grade stays suspected until a handler
+-- confirms or downgrades it.
+ALTER TABLE incidents ADD COLUMN suspected BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- What staff decided about a post (误报, 升级/降级, a category change, a
+-- confirmation, a missed post entered by hand): one row per post, the
+-- latest decision. Training reads them (yuqing train -store). sentiment ''
+-- means staff did not judge it. at: Unix ms.
+CREATE TABLE post_labels (
+    post_id   BIGINT PRIMARY KEY REFERENCES posts (id),
+    relevant  BOOLEAN NOT NULL,
+    category  TEXT NOT NULL,
+    level     INTEGER NOT NULL,
+    sentiment TEXT NOT NULL,
+    origin    TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    note      TEXT NOT NULL,
+    at        BIGINT NOT NULL
+);
+
+-- +goose Down
+DROP TABLE post_labels;
+ALTER TABLE incidents DROP COLUMN suspected;
+ALTER TABLE grades DROP COLUMN information;
+ALTER TABLE grades DROP COLUMN review;
+ALTER TABLE grades DROP COLUMN decided_by;
+ALTER TABLE grades DROP COLUMN sentiment;

@@ -83,6 +83,11 @@ type Result struct {
 	// post is Ⅰ/Ⅱ; it is graded at least Ⅱ until a handler confirms or
 	// downgrades it.
 	Review bool
+	// Information: a relevant neutral or positive 一般 post the model is
+	// fairly sure is not a complaint (taxonomy.IsInformation and
+	// informationMaxNegative): kept as 舆情信息 unless its source files
+	// every relevant post. Never set without a model.
+	Information bool
 	// CutShort is set when the time budget ran out before the whole body
 	// was read: the verdict comes from the title and the first part of the
 	// body, which the first reason names.

@@ -383,3 +383,27 @@ func TestWithModelGradesAsLoaded(t *testing.T) {
 		}
 	}
 }
+
+// The shipped model keeps an official notice of the enrolment drive and a
+// thank-you as 舆情信息, and files complaints and plain 一般 posts it is
+// unsure of as incidents; without a model nothing is information.
+func TestShippedModelInformation(t *testing.T) {
+	for _, tc := range []struct {
+		title, body string
+		info        bool
+	}{
+		{"新一年度城乡居民医保集中缴费启动", "记者从市医疗保障局获悉，新一年度城乡居民基本医疗保险集中缴费即日启动，至12月31日结束。参保群众可通过小程序、合作银行网点或所在社区缴费。", true},
+		{"感谢医保窗口的工作人员", "今天去办异地就医备案，窗口的工作人员很耐心，十分钟就办好了，点赞！", true},
+		{"医保电子凭证扫码一直失败", "在药店买药扫码一直提示网络异常，试了好几次都不行，太耽误事了", false},
+		{"医保报销材料交了两个月还没到账", "住院报销的材料交上去两个月了，打电话问也说不清楚，到底什么时候能到？", false},
+	} {
+		res := shipped(t).Grade(Post{Title: tc.title, Body: tc.body})
+		if !res.Relevant || res.Level != taxonomy.LevelIV || res.Information != tc.info {
+			t.Errorf("%s: relevant %v level %d sentiment %s information %v, want information %v\n%s",
+				tc.title, res.Relevant, res.Level, res.Sentiment, res.Information, tc.info, strings.Join(res.Reasons, "\n"))
+		}
+		if res := shippedRulesOnly(t).Grade(Post{Title: tc.title, Body: tc.body}); res.Information || res.Sentiment != "" {
+			t.Errorf("%s: rules alone gave information %v sentiment %q", tc.title, res.Information, res.Sentiment)
+		}
+	}
+}

@@ -17,13 +17,14 @@ import (
 )
 
 // sentimentGrader grades every post relevant 一般 with the sentiment its
-// title starts with, as a model would.
+// title starts with and calls the neutral and positive ones information,
+// as the classifier with a model would.
 type sentimentGrader struct{}
 
 func (sentimentGrader) Grade(p classifier.Post) classifier.Result {
 	sent, _, _ := strings.Cut(p.Title, ":")
 	return classifier.Result{Relevant: true, Category: "enrollment", Level: 4, Score: 2, RulesVersion: "t1",
-		Sentiment: sent, DecidedBy: classifier.DecidedByBoth}
+		Sentiment: sent, DecidedBy: classifier.DecidedByBoth, Information: sent == "neutral" || sent == "positive"}
 }
 
 // A neutral or positive 一般 post is 舆情信息 (stored, counted, no incident)

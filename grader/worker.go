@@ -331,9 +331,9 @@ func ClassifierPost(p store.Post, weight float64, norm store.Engagement) classif
 // engagement counts as its typical engagement.
 const MinNormPosts = 20
 
-// ToGrade converts a classifier result into what the store keeps. A
-// relevant neutral or positive 一般 post is 舆情信息 (taxonomy.IsInformation)
-// unless allIncidents: its source files every relevant post.
+// ToGrade converts a classifier result into what the store keeps. A post
+// the classifier calls 舆情信息 (Result.Information) is kept as such unless
+// allIncidents: its source files every relevant post.
 func ToGrade(postID int64, r classifier.Result, at time.Time, allIncidents bool) store.Grade {
 	g := store.Grade{PostID: postID, RulesVersion: r.RulesVersion, Relevant: r.Relevant,
 		Category: r.Category, Level: r.Level, Score: r.Score, Reasons: r.Reasons, GradedAt: at,
@@ -341,7 +341,7 @@ func ToGrade(postID int64, r classifier.Result, at time.Time, allIncidents bool)
 	if !r.Relevant {
 		g.Category, g.Level, g.Review = "", 0, false
 	}
-	g.Information = g.Relevant && !allIncidents && taxonomy.IsInformation(g.Level, g.Sentiment)
+	g.Information = g.Relevant && !allIncidents && r.Information
 	g.Matches = make([]store.Match, len(r.Matches))
 	for i, m := range r.Matches {
 		g.Matches[i] = store.Match{Rule: m.Rule, Term: m.Term, Field: m.Field, Start: m.Start, End: m.End}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/store"
-	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 // tryPage lets an operator paste a text and see how the running rules
@@ -19,9 +18,6 @@ type tryPage struct {
 	Error   string
 	Version string
 	Result  classifier.Result
-	// Information: the grade would keep the post as 舆情信息 on a source
-	// that does not file every relevant post.
-	Information bool
 	TitleTokens []classifier.Token
 	BodyTokens  []classifier.Token
 	TitleParts  []Segment
@@ -84,7 +80,6 @@ func (s *Server) try(w http.ResponseWriter, r *http.Request) {
 	// Grade with the engine whose version is shown, even if a reload lands meanwhile.
 	page.Result = eng.Grade(classifier.Post{Title: f.PostTitle, Body: f.Body, Source: "console",
 		Replies: counts[0], Views: counts[1], Reposts: counts[2]})
-	page.Information = page.Result.Relevant && taxonomy.IsInformation(page.Result.Level, page.Result.Sentiment)
 	page.TitleTokens, page.BodyTokens = eng.Segment(f.PostTitle), eng.Segment(f.Body)
 	var ms []store.Match
 	for _, m := range page.Result.Matches {

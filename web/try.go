@@ -12,12 +12,12 @@ import (
 // tryPage lets an operator paste a text and see how the running rules
 // segment and grade it, before touching a rule file.
 type tryPage struct {
-	Title   string
-	Form    tryForm
-	Done    bool
-	Error   string
-	Version string
-	Result  classifier.Result
+	Title       string
+	Form        tryForm
+	Done        bool
+	Error       string
+	Version     string
+	Result      classifier.Result
 	TitleTokens []classifier.Token
 	BodyTokens  []classifier.Token
 	TitleParts  []Segment

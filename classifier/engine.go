@@ -73,8 +73,8 @@ type Result struct {
 	Matches      []Match
 	Reasons      []string
 	RulesVersion string
-	// Sentiment is the model's negative|neutral|positive, "" without a
-	// model (options.model).
+	// Sentiment is negative|neutral|positive: a fired rule's (a rule
+	// with a sentiment effect), else the model's; "" when neither speaks.
 	Sentiment string
 	// DecidedBy says which part decided: DecidedByRules, DecidedByModel
 	// or DecidedByBoth ("rules" whenever no model is configured).
@@ -86,7 +86,8 @@ type Result struct {
 	// Information: a relevant neutral or positive 一般 post the model is
 	// fairly sure is not a complaint (taxonomy.IsInformation and
 	// informationMaxNegative): kept as 舆情信息 unless its source files
-	// every relevant post. Never set without a model.
+	// every relevant post. Without a model only a rule's sentiment can
+	// make a post information.
 	Information bool
 	// CutShort is set when the time budget ran out before the whole body
 	// was read: the verdict comes from the title and the first part of the

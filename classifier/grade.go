@@ -171,6 +171,7 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 	if res.Relevant {
 		res.Category, res.Level = rv.category, rv.level
 	}
+	res.Sentiment = rv.sentiment // where no rule speaks, the model's (combine)
 	var modelLines []string
 	if useModel || exOut != nil {
 		ex := example(read, &fields, sc, res.Matches, &p)
@@ -206,6 +207,12 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 		}
 	}
 	res.Reasons = append(res.Reasons, modelLines...)
+	if !useModel && exOut == nil {
+		// Without a model only a rule's sentiment can make information.
+		if line := information(&res, &rv, 1); line != "" && res.Information {
+			res.Reasons = append(res.Reasons, line)
+		}
+	}
 	if res.Relevant {
 		concl := fmt.Sprintf("结论：%s，%s", taxonomy.CategoryName(res.Category), taxonomy.LevelLabel(res.Level))
 		if res.Review {
@@ -258,6 +265,8 @@ func (e *Engine) rulesVerdict(rv *rulesVerdict, fires []fired, votes map[string]
 		}
 		rv.voteLine = "类别票数：" + strings.Join(parts, "，")
 	}
+
+	rv.sentiment, rv.sentimentBy = rulesSentiment(fires)
 
 	level := opts.BaseLevel
 	for _, f := range fires {
@@ -400,6 +409,11 @@ func (e *Engine) reason(f fired, relevant bool) string {
 			sb.WriteByte('+')
 		}
 		sb.Write(strconv.AppendFloat(buf[:0], w, 'f', 2, 64))
+	}
+	if r.sentiment != "" {
+		sep()
+		sb.WriteString("情感")
+		sb.WriteString(taxonomy.SentimentName(r.sentiment))
 	}
 	if r.category != "" && r.votes > 0 {
 		sep()
@@ -722,4 +736,17 @@ func sortMatches(ms []Match, sc *gradeScratch) {
 	}
 	clear(tmp) // drop the strings until the next use
 	sc.keys, sc.tmp = keys, tmp[:0]
+}
+
+// rulesSentiment is the sentiment the fired rules set, if any, and the
+// rule that set it: negative over positive over neutral, so that a
+// grievance a rule sees is never talked down by a notice or a thank-you.
+func rulesSentiment(fires []fired) (sentiment, by string) {
+	rank := map[string]int{taxonomy.Negative: 3, taxonomy.Positive: 2, taxonomy.Neutral: 1}
+	for _, f := range fires {
+		if rank[f.r.sentiment] > rank[sentiment] {
+			sentiment, by = f.r.sentiment, f.r.id+f.r.noteParen
+		}
+	}
+	return sentiment, by
 }

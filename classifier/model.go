@@ -168,6 +168,9 @@ type rulesVerdict struct {
 	majorLowered bool
 	engagement   string // the engagement tier's reason, if one was reached
 	excludedBy   string // a fired rule of negative weight (id and note)
+	// sentiment is what a fired rule with a sentiment effect says, and
+	// sentimentBy that rule (id and note); "" when no rule speaks.
+	sentiment, sentimentBy string
 }
 
 // combine lays the model's prediction over the rules' verdict in res:
@@ -189,7 +192,9 @@ func (e *Engine) combine(res *Result, rv *rulesVerdict, ex *learn.Example) []str
 	pred := in.Predict()
 	pRel, pMajor := pred.Relevance.Of(learn.Relevant), pred.Severity.Of(learn.Major)
 	sent := pred.Sentiment.Top()
-	res.Sentiment = sent.Class
+	if rv.sentiment == "" {
+		res.Sentiment = sent.Class
+	}
 	modelRel := pRel >= modelThreshold
 	relClass := learn.Irrelevant
 	if modelRel {
@@ -262,13 +267,12 @@ func (e *Engine) combine(res *Result, rv *rulesVerdict, ex *learn.Example) []str
 			fromModel++
 		}
 	}
-	if pNeg := pred.Sentiment.Of(learn.Negative); res.Relevant && taxonomy.IsInformation(res.Level, res.Sentiment) {
-		if pNeg < informationMaxNegative {
-			res.Information = true
-			lines = append(lines, fmt.Sprintf("%s的一般信息（负面可能性 %s）：列入舆情信息，不登记事件", taxonomy.SentimentName(res.Sentiment), percent(pNeg)))
-		} else {
-			lines = append(lines, fmt.Sprintf("情感判为%s，但负面可能性 %s 不够低：仍登记为事件，以免漏掉投诉", taxonomy.SentimentName(res.Sentiment), percent(pNeg)))
-		}
+	if rv.sentiment != "" && rv.sentiment != sent.Class {
+		lines = append(lines, fmt.Sprintf("情感由规则 %s 定为%s（模型判为%s）", rv.sentimentBy,
+			taxonomy.SentimentName(rv.sentiment), taxonomy.SentimentName(sent.Class)))
+	}
+	if line := information(res, rv, pred.Sentiment.Of(learn.Negative)); line != "" {
+		lines = append(lines, line)
 	}
 	switch fromModel {
 	case 0:
@@ -279,6 +283,25 @@ func (e *Engine) combine(res *Result, rv *rulesVerdict, ex *learn.Example) []str
 		res.DecidedBy = DecidedByBoth
 	}
 	return lines
+}
+
+// information decides whether a relevant post is 舆情信息 and says why:
+// a neutral or positive 一般 post whose tone a rule set, or that the model
+// is fairly sure is no complaint (pNeg, its probability of a negative
+// sentiment, under informationMaxNegative; pNeg is 1 without a model).
+func information(res *Result, rv *rulesVerdict, pNeg float64) string {
+	if !res.Relevant || !taxonomy.IsInformation(res.Level, res.Sentiment) {
+		return ""
+	}
+	switch {
+	case rv.sentiment != "":
+		res.Information = true
+		return fmt.Sprintf("规则 %s 判定为%s的一般信息：列入舆情信息，不登记事件", rv.sentimentBy, taxonomy.SentimentName(res.Sentiment))
+	case pNeg < informationMaxNegative:
+		res.Information = true
+		return fmt.Sprintf("%s的一般信息（负面可能性 %s）：列入舆情信息，不登记事件", taxonomy.SentimentName(res.Sentiment), percent(pNeg))
+	}
+	return fmt.Sprintf("情感判为%s，但负面可能性 %s 不够低：仍登记为事件，以免漏掉投诉", taxonomy.SentimentName(res.Sentiment), percent(pNeg))
 }
 
 // modelTerms lists the words and bigrams of the post that weigh most for

@@ -386,7 +386,7 @@ func TestWithModelGradesAsLoaded(t *testing.T) {
 
 // The shipped model keeps an official notice of the enrolment drive and a
 // thank-you as 舆情信息, and files complaints and plain 一般 posts it is
-// unsure of as incidents; without a model nothing is information.
+// unsure of as incidents.
 func TestShippedModelInformation(t *testing.T) {
 	for _, tc := range []struct {
 		title, body string
@@ -402,8 +402,34 @@ func TestShippedModelInformation(t *testing.T) {
 			t.Errorf("%s: relevant %v level %d sentiment %s information %v, want information %v\n%s",
 				tc.title, res.Relevant, res.Level, res.Sentiment, res.Information, tc.info, strings.Join(res.Reasons, "\n"))
 		}
-		if res := shippedRulesOnly(t).Grade(Post{Title: tc.title, Body: tc.body}); res.Information || res.Sentiment != "" {
-			t.Errorf("%s: rules alone gave information %v sentiment %q", tc.title, res.Information, res.Sentiment)
+	}
+}
+
+// A rule's sentiment has the last word over the model's, and makes a
+// neutral 一般 post information even without a model; a grievance beside
+// the notice phrasing keeps the rule silent.
+func TestRuleSentiment(t *testing.T) {
+	notice := Post{Title: "新一年度城乡居民医保集中缴费启动", Body: "记者从市医疗保障局获悉，新一年度城乡居民基本医疗保险集中缴费即日启动。市医保局提醒，集中缴费期结束后参保的，将设置待遇等待期。"}
+	for name, eng := range map[string]*Engine{"rules": shippedRulesOnly(t), "rules+model": shipped(t)} {
+		res := eng.Grade(notice)
+		if res.Sentiment != taxonomy.Neutral || !res.Information || !strings.Contains(strings.Join(res.Reasons, "\n"), "tone_official_notice") {
+			t.Errorf("%s: notice graded sentiment %q information %v\n%s", name, res.Sentiment, res.Information, strings.Join(res.Reasons, "\n"))
 		}
+		near := notice
+		near.Body += "可是我们去年交了钱到现在还报不了，窗口互相推诿。"
+		if res := eng.Grade(near); res.Information || res.Sentiment == taxonomy.Neutral && name == "rules" {
+			t.Errorf("%s: a notice quoted in a complaint graded sentiment %q information %v", name, res.Sentiment, res.Information)
+		}
+	}
+	bad := strings.Replace(modelRules, "    any: [联名]\n", "    any: [联名]\n    sentiment: angry\n", 1)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "r.yaml"), []byte(bad), 0o644)
+	if _, err := Load(filepath.Join(dir, "r.yaml"), "", nil); err == nil || !strings.Contains(err.Error(), "情感只能是 negative（负面）、neutral（中性）或 positive（正面），实际为 \"angry\"") {
+		t.Errorf("bad sentiment: %v", err)
+	}
+	only := modelRules + "  - id: tone\n    any: [公告]\n    sentiment: neutral\n"
+	os.WriteFile(filepath.Join(dir, "r.yaml"), []byte(only), 0o644)
+	if _, err := Load(filepath.Join(dir, "r.yaml"), "", nil); err != nil {
+		t.Errorf("a rule with only a sentiment: %v", err)
 	}
 }

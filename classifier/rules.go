@@ -1,6 +1,7 @@
 package classifier
 
 import (
+	"slices"
 	"errors"
 	"fmt"
 	"regexp"
@@ -94,7 +95,10 @@ type ruleSpec struct {
 	Category string     `yaml:"category"`
 	Votes    *float64   `yaml:"votes"`
 	Level    *levelSpec `yaml:"level"`
-	Disabled bool       `yaml:"disabled"`
+	// Sentiment sets the post's sentiment (negative, neutral, positive)
+	// when the rule fires: an operator's word on tone, over the model's.
+	Sentiment string `yaml:"sentiment"`
+	Disabled  bool   `yaml:"disabled"`
 }
 
 func defaultRulesFile() rulesFile {
@@ -147,6 +151,7 @@ type rule struct {
 	raiseTo   int
 	lower     int
 	keepAt    int
+	sentiment string
 	index     int
 }
 
@@ -352,8 +357,12 @@ func compileRules(doc *yamlfile.Doc, f *rulesFile, fold foldTable) (*compiled, e
 			}
 			r.raiseTo, r.lower, r.keepAt = lv.RaiseTo, lv.Lower, lv.KeepAtOrAbove
 		}
-		if rs.Weight == 0 && rs.Category == "" && rs.Level == nil {
-			c.errf(p, "规则不起任何作用：请设置 weight、category 或 level")
+		if rs.Sentiment != "" && !slices.Contains(taxonomy.Sentiments, rs.Sentiment) {
+			c.errf(p+".sentiment", "情感只能是 negative（负面）、neutral（中性）或 positive（正面），实际为 %q", rs.Sentiment)
+		}
+		r.sentiment = rs.Sentiment
+		if rs.Weight == 0 && rs.Category == "" && rs.Level == nil && rs.Sentiment == "" {
+			c.errf(p, "规则不起任何作用：请设置 weight、category、level 或 sentiment")
 		}
 		out.rules = append(out.rules, r)
 	}

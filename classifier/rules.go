@@ -1,10 +1,10 @@
 package classifier
 
 import (
-	"slices"
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"

@@ -272,6 +272,8 @@ func (w *Worker) file(ctx context.Context, p store.Post, res classifier.Result) 
 	switch {
 	case g.Information:
 		w.filed.WithLabelValues("information").Inc()
+		log.Info("列入舆情信息（中性或正面的一般信息，不登记事件）", "category", taxonomy.CategoryName(g.Category),
+			"sentiment", taxonomy.SentimentName(g.Sentiment), "title", privacy.Mask(incident.Title(p)))
 	case out.Created:
 		w.filed.WithLabelValues("created").Inc()
 		log.Info("登记新事件", "incident", out.Incident.Number, "level", taxonomy.LevelLabel(out.Incident.Level),

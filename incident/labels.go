@@ -169,12 +169,7 @@ func (s *Service) missedPost(ctx context.Context, tx store.Tx, m Missed) (store.
 	if _, err := tx.SavePost(ctx, &p); err != nil {
 		return p, err
 	}
-	if inc, found, err := tx.IncidentOfPost(ctx, p.ID); err != nil {
-		return p, err
-	} else if found {
-		return p, fmt.Errorf("%w %s", ErrAlreadyFiled, inc.Number)
-	}
-	return p, nil
+	return p, notFiled(ctx, tx, p)
 }
 
 func (s *Service) storedMissed(ctx context.Context, tx store.Tx, url string) (store.Post, error) {
@@ -185,10 +180,17 @@ func (s *Service) storedMissed(ctx context.Context, tx store.Tx, url string) (st
 	if !found {
 		return p, ErrMissedNotFound
 	}
-	if inc, found, err := tx.IncidentOfPost(ctx, p.ID); err != nil {
-		return p, err
-	} else if found {
-		return p, fmt.Errorf("%w %s", ErrAlreadyFiled, inc.Number)
+	return p, notFiled(ctx, tx, p)
+}
+
+// notFiled refuses a post that already belongs to an incident, naming it.
+func notFiled(ctx context.Context, tx store.Tx, p store.Post) error {
+	inc, found, err := tx.IncidentOfPost(ctx, p.ID)
+	if err != nil {
+		return err
 	}
-	return p, nil
+	if found {
+		return fmt.Errorf("%w %s", ErrAlreadyFiled, inc.Number)
+	}
+	return nil
 }

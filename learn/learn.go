@@ -394,6 +394,20 @@ type Contribution struct {
 	Score   float64 `json:"score"` // Value × Weight
 }
 
+// headClass finds a head by name and the index of one of its classes.
+func (m *Model) headClass(headName, class string) (*head, int, error) {
+	hi := slices.IndexFunc(m.heads, func(h head) bool { return h.name == headName })
+	if hi < 0 {
+		return nil, 0, fmt.Errorf("没有名为 %q 的输出", headName)
+	}
+	h := &m.heads[hi]
+	c := slices.Index(h.classes, class)
+	if c < 0 {
+		return nil, 0, fmt.Errorf("%s 没有类别 %q", headName, class)
+	}
+	return h, c, nil
+}
+
 // Explain returns up to n features of ex that most raise or lower class of
 // head, strongest first (by |Score|, ties by name).
 func (m *Model) Explain(ex *Example, headName, class string, n int) ([]Contribution, error) {
@@ -407,14 +421,9 @@ func (m *Model) Explain(ex *Example, headName, class string, n int) ([]Contribut
 // name).
 func (in *Input) Explain(headName, class string, n int) ([]Contribution, error) {
 	m, x := in.m, in.x
-	hi := slices.IndexFunc(m.heads, func(h head) bool { return h.name == headName })
-	if hi < 0 {
-		return nil, fmt.Errorf("没有名为 %q 的输出", headName)
-	}
-	h := &m.heads[hi]
-	c := slices.Index(h.classes, class)
-	if c < 0 {
-		return nil, fmt.Errorf("%s 没有类别 %q", headName, class)
+	h, c, err := m.headClass(headName, class)
+	if err != nil {
+		return nil, err
 	}
 	limit := n
 	if n < 0 || n > len(x.idx) {

@@ -2,7 +2,6 @@ package learn
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"strings"
 )
@@ -26,14 +25,9 @@ type TermWeight struct {
 // brings its bigram with it. keep (nil: all) filters the terms, asked
 // strongest first until n pass (n < 0: all).
 func (m *Model) TopTerms(headName, class string, n int, keep func(TermWeight) bool) ([]TermWeight, error) {
-	hi := slices.IndexFunc(m.heads, func(h head) bool { return h.name == headName })
-	if hi < 0 {
-		return nil, fmt.Errorf("没有名为 %q 的输出", headName)
-	}
-	h := &m.heads[hi]
-	c := slices.Index(h.classes, class)
-	if c < 0 {
-		return nil, fmt.Errorf("%s 没有类别 %q", headName, class)
+	h, c, err := m.headClass(headName, class)
+	if err != nil {
+		return nil, err
 	}
 	k := len(h.classes)
 	sum, word := map[string]float64{}, map[string]bool{}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -87,6 +88,64 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/incidents", s.apiIncidents)
 	mux.HandleFunc("GET /api/v1/incidents/{number}", s.apiIncident)
 	mux.HandleFunc("POST /api/v1/incidents/{number}/{action}", s.apiAction)
+	mux.HandleFunc("GET /api/v1/information", s.apiInformation)
+}
+
+// InformationJSON is a post kept as 舆情信息 (relevant, neutral or positive,
+// 一般): no incident, no reply due.
+type InformationJSON struct {
+	URL         string     `json:"url"`
+	Source      string     `json:"source"`
+	Title       string     `json:"title"`   // masked
+	Excerpt     string     `json:"excerpt"` // masked
+	Category    string     `json:"category"`
+	Level       int        `json:"level"`
+	Sentiment   string     `json:"sentiment"`
+	DecidedBy   string     `json:"decided_by"`
+	PublishedAt *time.Time `json:"published_at,omitempty"`
+	FirstSeenAt time.Time  `json:"first_seen_at"`
+}
+
+// apiInformation is GET /api/v1/information?q=&limit=&offset=: 舆情信息,
+// newest first, with the total matching q.
+func (s *Server) apiInformation(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.InformationFilter{Query: strings.TrimSpace(q.Get("q")), Limit: 50}
+	if utf8.RuneCountInString(f.Query) > maxQueryRunes {
+		s.apiError(w, http.StatusBadRequest, "参数 q 过长")
+		return
+	}
+	for _, p := range []struct {
+		name string
+		dst  *int
+		ok   func(int) bool
+	}{
+		{"limit", &f.Limit, func(n int) bool { return n >= 1 && n <= 1000 }},
+		{"offset", &f.Offset, func(n int) bool { return n >= 0 }},
+	} {
+		if v := q.Get(p.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || !p.ok(n) {
+				s.apiError(w, http.StatusBadRequest, "参数 "+p.name+" 无效")
+				return
+			}
+			*p.dst = n
+		}
+	}
+	posts, total, err := s.opts.Store.Information(r.Context(), f)
+	if err != nil {
+		s.opts.Logger.Error("API 读取舆情信息失败", "err", err)
+		s.apiError(w, http.StatusInternalServerError, "读取舆情信息失败")
+		return
+	}
+	out := make([]InformationJSON, 0, len(posts))
+	for _, gp := range posts {
+		p, g := gp.Post, gp.Grade
+		out = append(out, InformationJSON{URL: p.URL, Source: s.sourceTitle(p.Source), Title: privacy.Mask(p.Title),
+			Excerpt: excerpt(p.Body), Category: g.Category, Level: g.Level, Sentiment: g.Sentiment,
+			DecidedBy: g.DecidedBy, PublishedAt: optTime(p.PublishedAt), FirstSeenAt: p.FirstSeenAt})
+	}
+	s.apiJSON(w, http.StatusOK, map[string]any{"total": total, "information": out})
 }
 
 // IncidentJSON is an incident as the API returns it.

@@ -357,3 +357,31 @@ func TestConfirmAndCategoryThroughAPI(t *testing.T) {
 		t.Errorf("after API actions: %+v", d.Incident)
 	}
 }
+
+func TestInformationThroughAPI(t *testing.T) {
+	f := setup(t)
+	addInformation(t, f, "http://info/1", "市医保局发布门诊共济新政解读", "自2027年1月1日起，门诊费用纳入统筹基金支付。", taxonomy.Neutral)
+	addInformation(t, f, "http://info/2", "感谢医保窗口热情服务 电话13812345678", "办事很快，点赞！联系我13812345678", taxonomy.Positive)
+	api := f.srv.URL + "/api/v1/information"
+	code, body, _ := do(t, f.client, "GET", api+"?limit=1", "", nil)
+	var got struct {
+		Total       int `json:"total"`
+		Information []struct {
+			Title, Excerpt, Sentiment, URL string
+		} `json:"information"`
+	}
+	if err := json.Unmarshal([]byte(body), &got); code != 200 || err != nil {
+		t.Fatalf("GET: %d %v %s", code, err, body)
+	}
+	if got.Total != 2 || len(got.Information) != 1 || got.Information[0].URL != "http://info/2" ||
+		got.Information[0].Title != "感谢医保窗口热情服务 电话138****5678" || got.Information[0].Sentiment != "positive" ||
+		strings.Contains(body, "13812345678") {
+		t.Errorf("API information %s", body)
+	}
+	if code, body, _ := do(t, f.client, "GET", api+"?q="+url.QueryEscape("门诊共济"), "", nil); code != 200 || !strings.Contains(body, `"total": 1`) {
+		t.Errorf("search: %d %s", code, body)
+	}
+	if code, _, _ := do(t, f.client, "GET", api+"?limit=0", "", nil); code != 400 {
+		t.Errorf("limit=0: %d", code)
+	}
+}

@@ -30,6 +30,9 @@ type CVResult struct {
 	Combined  classifier.Report `json:"combined"`
 	Review    int               `json:"combined_review"`
 	DecidedBy map[string]int    `json:"combined_decided_by"`
+	// CombinedSentiment is the sentiment grading gives: a fired rule's
+	// sentiment effect where one speaks, else the fold's model.
+	CombinedSentiment SentimentReport `json:"combined_sentiment"`
 }
 
 // SentimentReport is sentiment accuracy with its confusion matrix
@@ -44,6 +47,31 @@ type SentimentReport struct {
 
 // sentimentClasses is the sentiment head's class order.
 var sentimentClasses = taxonomy.Sentiments
+
+func newSentimentReport() SentimentReport {
+	s := SentimentReport{Classes: sentimentClasses, Confusion: make([][]int, len(sentimentClasses))}
+	for i := range s.Confusion {
+		s.Confusion[i] = make([]int, len(sentimentClasses))
+	}
+	return s
+}
+
+// add counts one row; an unlabelled row (want "") is left out, and a
+// grade without a sentiment counts as wrong.
+func (s *SentimentReport) add(want, got string) {
+	w := slices.Index(sentimentClasses, want)
+	if w < 0 {
+		return
+	}
+	s.Total++
+	if g := slices.Index(sentimentClasses, got); g >= 0 {
+		s.Confusion[w][g]++
+		if w == g {
+			s.Correct++
+		}
+	}
+	s.Accuracy = float64(s.Correct) / float64(s.Total)
+}
 
 // modelLevel is the level the model alone gives a post: 0 when not
 // relevant, else its band's level (learn.BandLevel).
@@ -97,9 +125,10 @@ func EvalCV(o EvalOptions) ([]CVResult, error) {
 		rules.Misses = nil // `yuqing eval` without -cv lists them
 		model, sent := modelReport(rows, preds, s.idx, eng.Version())
 		r := CVResult{Name: s.name, N: len(s.idx), Model: model, Sentiment: sent, Rules: rules,
-			DecidedBy: map[string]int{}}
+			DecidedBy: map[string]int{}, CombinedSentiment: newSentimentReport()}
 		r.Combined = classifier.EvaluateWith(eng.Version(), items, func(j int, p classifier.Post) classifier.Result {
 			res := engines[folds[s.idx[j]]].Grade(p)
+			r.CombinedSentiment.add(rows[s.idx[j]].Sentiment, res.Sentiment)
 			if res.Review {
 				r.Review++
 			}
@@ -134,6 +163,7 @@ func EvalCV(o EvalOptions) ([]CVResult, error) {
 		}
 		fmt.Fprintf(o.Out, "疑似（待人工确认）%d 条；判定来源：规则 %d，模型 %d，规则+模型 %d\n", r.Review,
 			r.DecidedBy[classifier.DecidedByRules], r.DecidedBy[classifier.DecidedByModel], r.DecidedBy[classifier.DecidedByBoth])
+		r.CombinedSentiment.writeTo(o.Out)
 		fmt.Fprintf(o.Out, "\n===== %s（%d 条）：规则 =====\n", r.Name, r.N)
 		if _, err := r.Rules.WriteTo(o.Out); err != nil {
 			return out, err
@@ -179,47 +209,34 @@ func cvSets(rows []trainingRow) []cvSet {
 // classifier.Evaluate scores the rules (see modelLevel for levels).
 func modelReport(rows []trainingRow, preds []learn.Prediction, idx []int, version string) (classifier.Report, SentimentReport) {
 	rep := classifier.NewReport(version)
-	sent := SentimentReport{Classes: sentimentClasses, Confusion: make([][]int, len(sentimentClasses))}
-	for i := range sent.Confusion {
-		sent.Confusion[i] = make([]int, len(sentimentClasses))
-	}
+	sent := newSentimentReport()
 	for _, i := range idx {
 		want, p := rows[i], preds[i]
 		rel, cat, lvl := modelLevel(p)
 		rep.Add(want.Labeled, rel, cat, lvl)
-		if w := slices.Index(sentimentClasses, want.Sentiment); w >= 0 {
-			g := slices.Index(sentimentClasses, p.Sentiment.Top().Class)
-			sent.Confusion[w][g]++
-			sent.Total++
-			if w == g {
-				sent.Correct++
-			}
-		}
+		sent.add(want.Sentiment, p.Sentiment.Top().Class)
 	}
 	rep.Finish()
-	if sent.Total > 0 {
-		sent.Accuracy = float64(sent.Correct) / float64(sent.Total)
-	}
 	return rep, sent
 }
 
 // writeCVSummary prints one line per set: rules / model for each figure.
 func writeCVSummary(w io.Writer, rs []CVResult) {
-	fmt.Fprintf(w, "\n汇总（每格为 规则/模型/合并；模型与合并为折外预测，合并即配置模型后的研判；情感只有模型）\n")
+	fmt.Fprintf(w, "\n汇总（每格为 规则/模型/合并；模型与合并为折外预测，合并即配置模型后的研判；情感为 模型/合并）\n")
 	fmt.Fprintf(w, "%-40s %5s %19s %19s %19s %19s %19s %19s %7s\n",
 		"数据集", "条目", "相关性F1", "类别准确率", "重大召回", "重大精确", "较大以上召回", "较大以上精确", "情感")
 	three := func(f func(classifier.Report) float64, r CVResult) string {
 		return fmt.Sprintf("%.3f/%.3f/%.3f", f(r.Rules), f(r.Model), f(r.Combined))
 	}
 	for _, r := range rs {
-		fmt.Fprintf(w, "%-40s %5d %19s %19s %19s %19s %19s %19s %7.3f\n", r.Name, r.N,
+		fmt.Fprintf(w, "%-40s %5d %19s %19s %19s %19s %19s %19s %.3f/%.3f\n", r.Name, r.N,
 			three(func(p classifier.Report) float64 { return p.Relevance.F1 }, r),
 			three(func(p classifier.Report) float64 { return p.CategoryAccuracy }, r),
 			three(func(p classifier.Report) float64 { return p.Major.Recall }, r),
 			three(func(p classifier.Report) float64 { return p.Major.Precision }, r),
 			three(func(p classifier.Report) float64 { return p.Elevated.Recall }, r),
 			three(func(p classifier.Report) float64 { return p.Elevated.Precision }, r),
-			r.Sentiment.Accuracy)
+			r.Sentiment.Accuracy, r.CombinedSentiment.Accuracy)
 	}
 }
 

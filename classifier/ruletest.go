@@ -32,7 +32,10 @@ type ruleCase struct {
 		Relevant *bool    `yaml:"relevant"`
 		Category *string  `yaml:"category"`
 		Level    *int     `yaml:"level"`
-		Terms    []string `yaml:"terms"`
+		// Sentiment is the rules' sentiment: a fired tone rule's, or ""
+		// when no rule sets one (the model's is not consulted here).
+		Sentiment *string  `yaml:"sentiment"`
+		Terms     []string `yaml:"terms"`
 		NotTerms []string `yaml:"not_terms"`
 		Rules    []string `yaml:"rules"`
 		NotRules []string `yaml:"not_rules"`
@@ -107,7 +110,7 @@ func readRuleTests(file string) (*parsedTests, error) {
 			errs = append(errs, pt.doc.Errorf(p, "用例「%s」的 title 和 body 都是空的", c.Name))
 		}
 		x := c.Expect
-		if x.Relevant == nil && x.Category == nil && x.Level == nil && len(x.Terms)+len(x.NotTerms)+len(x.Rules)+len(x.NotRules) == 0 {
+		if x.Relevant == nil && x.Category == nil && x.Level == nil && x.Sentiment == nil && len(x.Terms)+len(x.NotTerms)+len(x.Rules)+len(x.NotRules) == 0 {
 			errs = append(errs, pt.doc.Errorf(p+".expect", "用例「%s」没有任何期望", c.Name))
 		}
 		if x.Category != nil && *x.Category != "" && !taxonomy.ValidCategory(*x.Category) {
@@ -115,6 +118,9 @@ func readRuleTests(file string) (*parsedTests, error) {
 		}
 		if x.Level != nil && *x.Level != 0 && !taxonomy.ValidLevel(*x.Level) {
 			errs = append(errs, pt.doc.Errorf(p+".expect.level", "等级必须是 0 到 4，实际为 %d", *x.Level))
+		}
+		if x.Sentiment != nil && *x.Sentiment != "" && !slices.Contains(taxonomy.Sentiments, *x.Sentiment) {
+			errs = append(errs, pt.doc.Errorf(p+".expect.sentiment", "情感只能是 negative、neutral、positive 或空（没有规则定情感），实际为 %q", *x.Sentiment))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -257,6 +263,9 @@ func checkCase(c ruleCase, res Result) []string {
 	if x.Level != nil && *x.Level != res.Level {
 		d = append(d, fmt.Sprintf("等级：期望 %s，实际 %s", taxonomy.LevelLabel(*x.Level), taxonomy.LevelLabel(res.Level)))
 	}
+	if x.Sentiment != nil && *x.Sentiment != res.Sentiment {
+		d = append(d, fmt.Sprintf("情感：期望 %s，实际 %s", sentimentLabel(*x.Sentiment), sentimentLabel(res.Sentiment)))
+	}
 	var terms, rules []string
 	for _, m := range res.Matches {
 		terms = append(terms, m.Term)
@@ -283,6 +292,13 @@ func checkCase(c ruleCase, res Result) []string {
 		}
 	}
 	return d
+}
+
+func sentimentLabel(k string) string {
+	if k == "" {
+		return "（规则未定）"
+	}
+	return k + "（" + taxonomy.SentimentName(k) + "）"
 }
 
 func catLabel(k string) string {

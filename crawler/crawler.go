@@ -51,12 +51,14 @@ type Item struct {
 }
 
 // Known lets the crawler skip detail pages of threads it already has with
-// unchanged reply counts (incremental crawling), and keeps a failure record
-// per item, so a thread whose page keeps failing (deleted, moved behind a
-// login) is given up after a few tries instead of being fetched at every
-// crawl and counted against its source.
+// unchanged reply counts (incremental crawling), lists the hot threads to
+// revisit (store.HotQuery), and keeps a failure record per item, so a
+// thread whose page keeps failing (deleted, moved behind a login) is given
+// up after a few tries instead of being fetched at every crawl and counted
+// against its source.
 type Known interface {
 	Known(ctx context.Context, url string) (replies int, found bool, err error)
+	HotPosts(ctx context.Context, q store.HotQuery) ([]store.Post, error)
 	ItemFailure(ctx context.Context, url string) (store.ItemFailure, bool, error)
 	SaveItemFailure(ctx context.Context, f store.ItemFailure) error
 	DeleteItemFailure(ctx context.Context, url string) error
@@ -94,7 +96,8 @@ type Stats struct {
 	ParseErrors int  // items that could not be extracted (detail fetch or selector failed)
 	Emitted     int  // items handed to emit
 	Hot         int  // hot threads revisited (not on the sampled list pages)
-	NotModified bool // list page 1 answered 304 (deeper pages are still read)
+	NotModified bool // list page 1 answered 304 (deeper pages may still be read)
+	Deep        bool // list pages 2..N were due (deep_interval) and read
 	Replaced    int  // broken byte sequences replaced with U+FFFD in pages kept
 	Truncated   int  // items whose body was cut to max_body_chars
 	GivenUp     int  // items skipped because their detail page kept failing
@@ -416,8 +419,8 @@ func retryAfter(v string, now time.Time) time.Duration {
 }
 
 // Crawl fetches one source once: list page(s) -> items -> detail pages of
-// new or changed items -> revisits of hot threads (when known also
-// implements HotLister), calling emit for every extracted item as soon as
+// new or changed items -> revisits of hot threads (when known is set),
+// calling emit for every extracted item as soon as
 // it is extracted (so a kill mid-crawl loses nothing already fetched). If
 // emit fails, Crawl stops and returns the error. state carries the list
 // page's ETag/Last-Modified; the returned copy holds the new ones, and on
@@ -451,7 +454,7 @@ func (c *Crawler) Probe(ctx context.Context, src Source, state store.SourceState
 			stats.Emitted = 0
 			return st, stats, err
 		}
-		items, st, err := j.sampleList(ctx, state, &stats)
+		items, st, err := j.sampleList(ctx, state, nil, &stats)
 		stats.Found = len(items)
 		return st, stats, err
 	})

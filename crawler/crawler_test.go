@@ -30,7 +30,7 @@ func TestDiscuzGBKMetaOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Stats{ListPages: 2, Found: 4, Fetched: 4, Emitted: 4}
+	want := Stats{ListPages: 2, Found: 4, Fetched: 4, Emitted: 4, Deep: true}
 	if stats != want {
 		t.Errorf("stats = %+v, want %+v", stats, want)
 	}
@@ -236,50 +236,68 @@ func TestRobotsDisallowDetail(t *testing.T) {
 }
 
 // TestConditionalGet: the list's ETag is recorded and sent back; a 304 on
-// page 1 says only that page 1 did not change. Page 2 is still read: threads
-// that moved there (or were always there) may have grown, and a crawl that
-// stopped at the 304 would never see them again. This source follows a
-// list.next link, so page 1 is fetched once more without validators to find
-// it; its unchanged threads are skipped by the known-replies check.
+// page 1 says only that page 1 did not change. Page 2 is read again when
+// its own cadence (deep_interval) comes round: threads that moved there
+// (or were always there) may have grown, and a crawl that stopped at the
+// 304 would never see them again. This source follows a list.next link, so
+// page 1 is then fetched once more without validators to find it; its
+// unchanged threads are skipped by the known-replies check.
 func TestConditionalGet(t *testing.T) {
 	f := newForum(t)
-	f.etag = `"v1"`
-	c, _ := newTestCrawler(t, Options{})
+	f.etag = `W/"v1"`
+	clk := &clock{t: testNow}
+	c, _ := newTestCrawler(t, Options{Now: clk.now})
 	src := discuzSource(f)
 	ms := newMemStore()
 	st, _, err := c.Crawl(t.Context(), src, store.SourceState{Name: "discuz"}, knownIn(ms), saveTo(ms, "discuz"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.ETag != `"v1"` {
-		t.Fatalf("ETag not recorded: %+v", st)
+	if st.ETag != `W/"v1"` || !st.LastDeepAt.Equal(testNow) {
+		t.Fatalf("ETag or deep sample not recorded: %+v", st)
 	}
+	// Before deep_interval: the 304 alone.
+	clk.add(src.Interval)
 	st2, stats, err := c.Crawl(t.Context(), src, st, knownIn(ms), saveTo(ms, "discuz"))
 	if err != nil {
 		t.Fatalf("304 must not be an error: %v", err)
 	}
-	if !stats.NotModified || stats.Emitted != 0 || stats.ListPages != 2 || st2.ETag != `"v1"` {
+	if !stats.NotModified || stats.Deep || stats.Emitted != 0 || stats.ListPages != 0 || st2 != st {
 		t.Errorf("stats = %+v, state = %+v", stats, st2)
 	}
-	// Page 1: 200, then 304 and the unconditional refetch; page 2 both times.
-	if f.hit("/forum-2-1.html") != 3 || f.hit("/forum-2-2.html") != 2 {
-		t.Errorf("list hits = %d/%d, want 3/2", f.hit("/forum-2-1.html"), f.hit("/forum-2-2.html"))
+	if f.hit("/forum-2-1.html") != 2 || f.hit("/forum-2-2.html") != 1 {
+		t.Errorf("list hits before deep_interval = %d/%d, want 2/1", f.hit("/forum-2-1.html"), f.hit("/forum-2-2.html"))
 	}
-	if got := testutil.ToFloat64(c.m.runs.WithLabelValues("discuz", OutcomeNotModified)); got != 1 {
+	// deep_interval after the first crawl: page 2 is due.
+	clk.add(src.DeepInterval - src.Interval)
+	st3, stats, err := c.Crawl(t.Context(), src, st2, knownIn(ms), saveTo(ms, "discuz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !stats.NotModified || !stats.Deep || stats.Emitted != 0 || stats.ListPages != 2 || st3.ETag != `W/"v1"` ||
+		!st3.LastDeepAt.Equal(clk.now()) {
+		t.Errorf("stats = %+v, state = %+v", stats, st3)
+	}
+	// Page 1: 200, 304, then 304 and the unconditional refetch; page 2 twice.
+	if f.hit("/forum-2-1.html") != 4 || f.hit("/forum-2-2.html") != 2 {
+		t.Errorf("list hits = %d/%d, want 4/2", f.hit("/forum-2-1.html"), f.hit("/forum-2-2.html"))
+	}
+	if got := testutil.ToFloat64(c.m.runs.WithLabelValues("discuz", OutcomeNotModified)); got != 2 {
 		t.Errorf("not_modified runs = %v", got)
 	}
 }
 
 // TestNotModifiedFollowsGrowingThreadOnPage2: page 1 answers 304 at every
 // crawl after the first while a thread on page 2 keeps growing; over three
-// crawls its stored reply count follows the site, whether deeper pages are
-// reached by the {page} template or by the list.next link.
+// deep samples its stored reply count follows the site, whether deeper
+// pages are reached by the {page} template or by the list.next link.
 func TestNotModifiedFollowsGrowingThreadOnPage2(t *testing.T) {
 	for name, paged := range map[string]bool{"page template": true, "next link": false} {
 		t.Run(name, func(t *testing.T) {
 			f := newForum(t)
 			f.etag = `"v1"`
-			c, _ := newTestCrawler(t, Options{})
+			clk := &clock{t: testNow}
+			c, _ := newTestCrawler(t, Options{Now: clk.now})
 			src := discuzSource(f)
 			if paged {
 				src.URL = f.srv.URL + "/forum.php?mod=forumdisplay&fid=2&page=" + PagePlaceholder
@@ -297,8 +315,8 @@ func TestNotModifiedFollowsGrowingThreadOnPage2(t *testing.T) {
 				if err != nil {
 					t.Fatalf("crawl %d: %v", round+1, err)
 				}
-				if stats.NotModified != (round > 0) {
-					t.Errorf("crawl %d: not_modified = %v", round+1, stats.NotModified)
+				if stats.NotModified != (round > 0) || !stats.Deep {
+					t.Errorf("crawl %d: not_modified = %v, deep = %v", round+1, stats.NotModified, stats.Deep)
 				}
 				p, ok, _ := ms.PostByURL(t.Context(), url104)
 				if !ok || p.Replies != replies {
@@ -307,11 +325,58 @@ func TestNotModifiedFollowsGrowingThreadOnPage2(t *testing.T) {
 				if round > 0 && stats.Emitted != 1 {
 					t.Errorf("crawl %d: emitted %d, want only the grown thread", round+1, stats.Emitted)
 				}
+				clk.add(src.DeepInterval)
 			}
 			if got := f.hit("/thread-104-1-2.html"); got != 3 {
 				t.Errorf("thread 104 fetched %d times, want 3", got)
 			}
 		})
+	}
+}
+
+// TestDeepPagesOnTheirOwnCadence: crawled every 10 minutes, page 1 is read
+// at every crawl and page 2 every deep_interval (30 minutes), except when
+// page 1 holds nothing already stored: then the list moved by a whole page
+// and page 2 holds new threads too.
+func TestDeepPagesOnTheirOwnCadence(t *testing.T) {
+	f := newForum(t)
+	clk := &clock{t: testNow}
+	c, _ := newTestCrawler(t, Options{Now: clk.now})
+	src := discuzSource(f)
+	src.URL = f.srv.URL + "/forum.php?mod=forumdisplay&fid=2&page=" + PagePlaceholder
+	ms := newMemStore()
+	st := store.SourceState{Name: "discuz"}
+	page2 := "/forum.php?mod=forumdisplay&fid=2&page=2"
+	var deep []bool
+	for range 5 { // at 0, 10, 20, 30 and 40 minutes
+		var stats Stats
+		var err error
+		if st, stats, err = c.Crawl(t.Context(), src, st, knownIn(ms), saveTo(ms, "discuz")); err != nil {
+			t.Fatal(err)
+		}
+		deep = append(deep, stats.Deep)
+		clk.add(src.Interval)
+	}
+	if fmt.Sprint(deep) != "[true false false true false]" || f.hit(page2) != 2 || f.hit("/forum.php?mod=forumdisplay&fid=2&page=1") != 5 {
+		t.Errorf("deep samples %v, page 1/2 read %d/%d times, want [true false false true false], 5/2",
+			deep, f.hit("/forum.php?mod=forumdisplay&fid=2&page=1"), f.hit(page2))
+	}
+	// A burst of new threads fills page 1: page 2 is read at once.
+	f.mu.Lock()
+	for _, th := range f.threads {
+		th.NotOnFirstPage = true
+	}
+	for i := range 3 {
+		f.threads = append(f.threads, &thread{TID: 201 + i, PID: 2001 + i, Title: fmt.Sprintf("新帖 %d：医保报销", i), Author: "新人",
+			Date: "2026-11-23 12:30", ListTime: "刚刚", Body: "报销进度怎么查？"})
+	}
+	f.mu.Unlock()
+	_, stats, err := c.Crawl(t.Context(), src, st, knownIn(ms), saveTo(ms, "discuz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Deep || stats.ListPages != 2 || f.hit(page2) != 3 {
+		t.Errorf("after a page of new threads: stats %+v, page 2 read %d times, want it read (not as a deep sample)", stats, f.hit(page2))
 	}
 }
 

@@ -31,7 +31,7 @@ type listItem struct {
 func (j *job) crawlList(ctx context.Context, state store.SourceState, known Known, emit func(context.Context, Item) error) (store.SourceState, Stats, error) {
 	var stats Stats
 	src := j.src
-	items, newState, err := j.sampleList(ctx, state, &stats)
+	items, newState, err := j.sampleList(ctx, state, known, &stats)
 	if err != nil {
 		return state, stats, err
 	}
@@ -117,19 +117,25 @@ func (j *job) crawlList(ctx context.Context, state store.SourceState, known Know
 	return newState, stats, nil
 }
 
-// sampleList reads up to src.Pages list pages. A 304 on the first page
-// (stats.NotModified) says only that page 1 did not change: its items are
-// left out, and pages 2..N are still read, every crawl — by the {page}
-// template, or, for a list.next link, by fetching page 1 again without
-// validators to find the link (its unchanged items are then skipped by the
-// known-replies check). Threads that moved to deeper pages keep being
-// observed, so their growth is seen and they become hot. A single-page
-// source answered 304 returns no items.
-func (j *job) sampleList(ctx context.Context, state store.SourceState, stats *Stats) ([]listItem, store.SourceState, error) {
+// sampleList reads up to src.Pages list pages. Page 1 is read at every
+// crawl, conditionally; pages 2..N when they are due (src.DeepInterval,
+// recorded in LastDeepAt), and between those only while the page before
+// held nothing already stored (the list moved by a whole page since the
+// last crawl). A 304 on page 1 (stats.NotModified) says only that page 1
+// did not change: its items are left out, and due deeper pages are still
+// read, by the {page} template or, for a list.next link, by fetching page
+// 1 again without validators to find the link (its unchanged items are
+// then skipped by the known-replies check). Threads on deeper pages are
+// thus observed again at the deep cadence, their growth is seen, and the
+// hot ones are revisited on their own schedule (revisitHot). A
+// single-page source answered 304 returns no items.
+func (j *job) sampleList(ctx context.Context, state store.SourceState, known Known, stats *Stats) ([]listItem, store.SourceState, error) {
 	src := j.src
 	seen := map[string]bool{}
 	var items []listItem
 	newState := state
+	now := j.c.opts.Now()
+	deep := src.deepDue(state.LastDeepAt, now)
 	pageURL := src.pageURL(1)
 	paged := strings.Contains(src.URL, PagePlaceholder)
 	accept := acceptHTML
@@ -158,6 +164,8 @@ func (j *job) sampleList(ctx context.Context, state store.SourceState, stats *St
 			}
 			stats.NotModified = true
 			switch {
+			case !deep:
+				return nil, state, nil
 			case paged && src.Pages > 1:
 				pageURL = src.pageURL(2)
 			case src.List.Next != "" && src.Kind != KindJSON && src.Pages > 1:
@@ -241,11 +249,40 @@ func (j *job) sampleList(ctx context.Context, state store.SourceState, stats *St
 				pageURL = src.pageURL(n + 2)
 			}
 		}
+		if !deep && pageURL != "" {
+			moved, err := j.allUnknown(ctx, known, found)
+			if err != nil {
+				return nil, state, err
+			}
+			if !moved {
+				pageURL = ""
+			}
+		}
 	}
 	if len(items) >= src.MaxItems {
 		j.noteCapped(stats, len(visited) < src.Pages && pageURL != "" && !visited[pageURL])
 	}
+	if deep {
+		newState.LastDeepAt, stats.Deep = now, true
+	}
 	return items, newState, nil
+}
+
+// allUnknown reports whether none of a list page's items is stored yet:
+// the list moved by at least a page since the last crawl, so the next page
+// holds new items too. Without a store (no known) nothing is known.
+func (j *job) allUnknown(ctx context.Context, known Known, found []listItem) (bool, error) {
+	if known == nil {
+		return len(found) > 0, nil
+	}
+	for _, it := range found {
+		if _, ok, err := known.Known(ctx, it.URL); err != nil {
+			return false, fmt.Errorf("查询已有帖子 %s: %w", it.URL, err)
+		} else if ok {
+			return false, nil
+		}
+	}
+	return len(found) > 0, nil
 }
 
 // noteCapped reports a crawl that hit max_items: the items beyond it are
@@ -275,27 +312,23 @@ func (j *job) decode(p *page, isXML bool) (string, error) {
 	return text, err
 }
 
-// hotWindow is how recent reply growth must be for a thread to count as hot.
+// hotWindow is how far back a thread's observations count towards its
+// velocity and the source's norm.
 const hotWindow = 24 * time.Hour
 
-// HotLister is implemented by a Known that can also list a source's hot
-// threads (store.Store.HotPosts); Crawl then revisits them.
-type HotLister interface {
-	HotPosts(ctx context.Context, source string, since, fetchedBefore time.Time, limit int) ([]store.Post, error)
-}
-
-// revisitHot refetches threads whose reply count grew at their last two
-// observations within hotWindow and that were not on the sampled list
-// pages, each at most every src.HotInterval. A failed revisit is counted
-// and skipped; only "retry later" stops the crawl.
+// revisitHot refetches the source's hot threads (store.HotQuery: replies
+// or views growing at src.HotFactor times the source's norm, judged from
+// their last two observations within hotWindow) that were not on the list
+// pages read this crawl, each at most every src.HotInterval. A failed
+// revisit is counted and skipped; only "retry later" stops the crawl.
 func (j *job) revisitHot(ctx context.Context, known Known, listed map[string]bool, stats *Stats, emit func(context.Context, Item) error) error {
 	src := j.src
-	hl, ok := known.(HotLister)
-	if !ok || !src.hotEnabled() {
+	if known == nil || !src.hotEnabled() {
 		return nil
 	}
 	now := j.c.opts.Now()
-	hot, err := hl.HotPosts(ctx, src.Name, now.Add(-hotWindow), now.Add(-src.HotInterval), src.HotMax+len(listed))
+	hot, err := known.HotPosts(ctx, store.HotQuery{Source: src.Name, Since: now.Add(-hotWindow),
+		FetchedBefore: now.Add(-src.HotInterval), Factor: src.HotFactor, Limit: src.HotMax + len(listed)})
 	if err != nil {
 		return fmt.Errorf("查询热帖: %w", err)
 	}

@@ -274,15 +274,18 @@ func TestScheduleSurvivesRestartWithSQLite(t *testing.T) {
 	if st.ETag != `"e1"` || !st.NextCheckAt.Equal(testNow.Add(DefaultInterval)) || !st.LastNewItemAt.Equal(testNow) {
 		t.Errorf("stored state = %+v", st)
 	}
-	// Due again: page 1 answers 304 to the stored ETag; page 2 is still
-	// read (page 1 once more, unconditionally, for its next link), and no
-	// unchanged thread is refetched.
+	// Due again: page 1 answers 304 to the stored ETag, and page 2 is not
+	// due (the deep sample of the first process is remembered): no
+	// unchanged thread and no deeper page is fetched.
 	clk.add(DefaultInterval)
 	if err := s.CrawlNow(t.Context(), "discuz"); err != nil {
 		t.Fatal(err)
 	}
-	if f.hit("total") != hits+4 || f.hit("/forum-2-1.html") != 3 || f.hit("/forum-2-2.html") != 2 {
-		t.Errorf("resumed crawl made %d requests, want 4 (robots.txt, a 304, page 1 and page 2)", f.hit("total")-hits)
+	if f.hit("total") != hits+2 || f.hit("/forum-2-1.html") != 2 || f.hit("/forum-2-2.html") != 1 {
+		t.Errorf("resumed crawl made %d requests, want 2 (robots.txt and a 304)", f.hit("total")-hits)
+	}
+	if st, _ := db.SourceState(t.Context(), "discuz"); !st.LastDeepAt.Equal(testNow) {
+		t.Errorf("last deep sample = %v, want the first crawl's %v", st.LastDeepAt, testNow)
 	}
 }
 
@@ -583,11 +586,12 @@ func (repliesGrader) Grade(p classifier.Post) classifier.Result {
 
 // TestNotModifiedGrowingThreadRaisesItsIncident: through the pipeline
 // (scheduler, SQLite, grader, incidents), a thread on page 2 that grows
-// while page 1 answers 304 is crawled again at every round, and its
-// incident rises with it.
+// while page 1 answers 304 (weak ETag) is seen to grow at the next deep
+// sample, is then hot and revisited between deep samples, and its incident
+// rises with it. Crawls every 30 minutes, deep_interval 1h.
 func TestNotModifiedGrowingThreadRaisesItsIncident(t *testing.T) {
 	f := newForum(t)
-	f.etag = `"v1"`
+	f.etag = `W/"v1"`
 	grows := f.threadByID(104) // on page 2; 102 stays on page 1
 	f.threads = []*thread{f.threadByID(102), grows}
 	db := openSQLite(t, filepath.Join(t.TempDir(), "y.db"))
@@ -596,11 +600,14 @@ func TestNotModifiedGrowingThreadRaisesItsIncident(t *testing.T) {
 	s := NewScheduler(c, db, nil, clk.now)
 	src := discuzSource(f)
 	src.URL = f.srv.URL + "/forum.php?mod=forumdisplay&fid=2&page=" + PagePlaceholder
+	src.Interval, src.DeepInterval = 30*time.Minute, time.Hour
+	src.Detail.Replies, src.Detail.Views = discuzDetailCounts.Replies, discuzDetailCounts.Views
 	s.SetSources([]Source{src})
 	w := grader.New(grader.Options{Store: db, Grader: repliesGrader{}, Incidents: incident.New(db, incident.DefaultPolicy(), clk.now),
 		Registerer: prometheus.NewPedanticRegistry(), Batch: 10, Now: clk.now})
-	var levels []int
-	for round, replies := range []int{3, 7, 12} {
+	url104 := f.srv.URL + "/forum.php?mod=viewthread&tid=104"
+	var levels, stored []int
+	for round, replies := range []int{3, 5, 7, 12} {
 		f.mu.Lock()
 		grows.Replies = replies
 		f.mu.Unlock()
@@ -615,15 +622,25 @@ func TestNotModifiedGrowingThreadRaisesItsIncident(t *testing.T) {
 			t.Fatalf("crawl %d: open incidents %+v, %v", round+1, open, err)
 		}
 		levels = append(levels, open[0].Level)
-		clk.add(DefaultInterval)
+		p, _, _ := db.PostByURL(t.Context(), url104)
+		stored = append(stored, p.Replies)
+		clk.add(src.Interval)
 	}
-	if got := testutil.ToFloat64(c.m.runs.WithLabelValues(src.Name, OutcomeNotModified)); got != 2 {
-		t.Errorf("crawls answered 304 on page 1 = %v, want 2", got)
+	if got := testutil.ToFloat64(c.m.runs.WithLabelValues(src.Name, OutcomeNotModified)); got != 3 {
+		t.Errorf("crawls answered 304 on page 1 = %v, want 3", got)
 	}
-	if fmt.Sprint(levels) != "[4 4 3]" {
-		t.Errorf("incident level after each crawl = %v, want [4 4 3]", levels)
+	// At 30m page 2 is not due and the thread not yet hot (one
+	// observation); at 1h the deep sample sees 7; at 1h30 it is revisited.
+	if fmt.Sprint(stored) != "[3 3 7 12]" {
+		t.Errorf("stored replies after each crawl = %v, want [3 3 7 12]", stored)
 	}
-	p, ok, err := db.PostByURL(t.Context(), f.srv.URL+"/forum.php?mod=viewthread&tid=104")
+	if got := testutil.ToFloat64(c.m.hot.WithLabelValues(src.Name)); got != 1 {
+		t.Errorf("hot revisits = %v, want 1", got)
+	}
+	if fmt.Sprint(levels) != "[4 4 4 3]" {
+		t.Errorf("incident level after each crawl = %v, want [4 4 4 3]", levels)
+	}
+	p, ok, err := db.PostByURL(t.Context(), url104)
 	if err != nil || !ok {
 		t.Fatalf("thread 104 not stored: %v", err)
 	}

@@ -333,6 +333,9 @@ func (m *memStore) PostByURL(_ context.Context, url string) (store.Post, bool, e
 	return p, ok, nil
 }
 
+// HotPosts: a memStore keeps no engagement history, so no thread is hot.
+func (m *memStore) HotPosts(context.Context, store.HotQuery) ([]store.Post, error) { return nil, nil }
+
 func (m *memStore) ItemFailure(_ context.Context, url string) (store.ItemFailure, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

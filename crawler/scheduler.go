@@ -19,6 +19,7 @@ type SchedulerStore interface {
 	SaveSourceState(ctx context.Context, st store.SourceState) error
 	SavePost(ctx context.Context, p *store.Post) (store.SaveResult, error)
 	PostByURL(ctx context.Context, url string) (store.Post, bool, error)
+	HotPosts(ctx context.Context, q store.HotQuery) ([]store.Post, error)
 	ItemFailure(ctx context.Context, url string) (store.ItemFailure, bool, error)
 	SaveItemFailure(ctx context.Context, f store.ItemFailure) error
 	DeleteItemFailure(ctx context.Context, url string) error
@@ -341,20 +342,13 @@ func breakerCooldown(src Source, failures int) time.Duration {
 // posts: each new gap counts for a quarter.
 const newItemGapWeight = 4
 
-// storeKnown answers the crawler's questions about stored posts and keeps
-// their failure records; it lists hot threads when the store can.
+// storeKnown answers the crawler's questions about stored posts, lists
+// their hot threads and keeps their failure records.
 type storeKnown struct{ SchedulerStore }
 
 func (k storeKnown) Known(ctx context.Context, url string) (int, bool, error) {
 	p, ok, err := k.PostByURL(ctx, url)
 	return p.Replies, ok, err
-}
-
-func (k storeKnown) HotPosts(ctx context.Context, source string, since, fetchedBefore time.Time, limit int) ([]store.Post, error) {
-	if hl, ok := k.SchedulerStore.(HotLister); ok {
-		return hl.HotPosts(ctx, source, since, fetchedBefore, limit)
-	}
-	return nil, nil
 }
 
 // crawl runs one crawl of src and records it. The caller holds src's lock.
@@ -481,7 +475,7 @@ func (s *Scheduler) crawl(ctx context.Context, src Source) error {
 		return errors.Join(crawlErr, fmt.Errorf("保存数据源 %s 的状态: %w", src.Name, err))
 	}
 	s.log.Info("抓取完成", "source", src.Name, "list_pages", stats.ListPages, "found", stats.Found,
-		"fetched", stats.Fetched, "skipped", stats.Skipped, "hot", stats.Hot, "parse_errors", stats.ParseErrors,
+		"fetched", stats.Fetched, "skipped", stats.Skipped, "hot", stats.Hot, "deep", stats.Deep, "parse_errors", stats.ParseErrors,
 		"given_up", stats.GivenUp, "truncated", stats.Truncated, "replaced", stats.Replaced, "cut_short", stats.CutShort,
 		"not_modified", stats.NotModified, "probe", probed, "next_check_at", next.NextCheckAt, "err", crawlErr)
 	return crawlErr

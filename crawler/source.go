@@ -12,6 +12,7 @@ import (
 	"github.com/andybalholm/cascadia"
 
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
+	"github.com/yuqing-bureau/yuqing/store"
 )
 
 // Source kinds.
@@ -31,12 +32,16 @@ const (
 
 // Defaults applied by ApplyDefaults.
 const (
-	DefaultInterval        = 10 * time.Minute
-	DefaultDelay           = 2 * time.Second
-	DefaultPages           = 1
-	DefaultMaxItems        = 50
-	DefaultHotInterval     = 30 * time.Minute
-	DefaultHotMax          = 10
+	DefaultInterval    = 10 * time.Minute
+	DefaultDelay       = 2 * time.Second
+	DefaultPages       = 1
+	DefaultMaxItems    = 50
+	DefaultHotInterval = 30 * time.Minute
+	DefaultHotMax      = 10
+	DefaultHotFactor   = store.DefaultHotFactor
+	// DefaultDeepInterval is how often list pages 2..N are read by
+	// default (never more often than the source is crawled).
+	DefaultDeepInterval    = 30 * time.Minute
 	DefaultBreakerAfter    = 5
 	DefaultBreakerCooldown = 30 * time.Minute
 	DefaultMaxBodyChars    = 200_000
@@ -53,6 +58,8 @@ const (
 	maxPages           = 20
 	maxMaxItems        = 500
 	maxHotMax          = 100
+	maxHotFactor       = 100
+	maxDeepInterval    = 24 * time.Hour
 	maxBreakerAfter    = 100
 	maxBreakerCooldown = 24 * time.Hour
 	minMaxBodyChars    = 1_000
@@ -86,11 +93,20 @@ type Source struct {
 	Detail     DetailSelectors `yaml:"detail"`
 	JSON       JSONFields      `yaml:"json"`
 	TimeLayout string          `yaml:"time_layout"`
-	// HotInterval is how often a thread whose reply count keeps growing
-	// is refetched even when it has left the sampled list pages; at most
-	// HotMax such threads per crawl (-1: no hot revisits).
+	// HotInterval is how often a hot thread is refetched even when it is
+	// on no list page read this crawl; at most HotMax such threads per
+	// crawl (-1: no hot revisits). A thread is hot when its replies or
+	// views grew, between its last two observations, at HotFactor times
+	// the source's median velocity or more (store.HotQuery).
 	HotInterval time.Duration `yaml:"hot_interval"`
 	HotMax      int           `yaml:"hot_max"`
+	HotFactor   float64       `yaml:"hot_factor"`
+	// DeepInterval is how often list pages 2..N are read; page 1 is read
+	// (conditionally) at every crawl. Between deep samples a deeper page
+	// is read only when the page before it held nothing already stored
+	// (the list moved by a whole page). Default: DefaultDeepInterval, and
+	// never more often than Interval.
+	DeepInterval time.Duration `yaml:"deep_interval"`
 	// The circuit breaker opens after BreakerAfter consecutive failed
 	// crawls: no request for BreakerCooldown (doubling per failed probe),
 	// then a single probe of the first list page.
@@ -176,6 +192,8 @@ func (s *Source) ApplyDefaults() {
 	s.Title = cmp.Or(s.Title, s.Name)
 	s.HotInterval = cmp.Or(s.HotInterval, DefaultHotInterval)
 	s.HotMax = cmp.Or(s.HotMax, DefaultHotMax)
+	s.HotFactor = cmp.Or(s.HotFactor, DefaultHotFactor)
+	s.DeepInterval = cmp.Or(s.DeepInterval, max(s.Interval, DefaultDeepInterval))
 	s.BreakerAfter = cmp.Or(s.BreakerAfter, DefaultBreakerAfter)
 	s.BreakerCooldown = cmp.Or(s.BreakerCooldown, DefaultBreakerCooldown)
 	s.MaxBodyChars = cmp.Or(s.MaxBodyChars, DefaultMaxBodyChars)
@@ -234,6 +252,12 @@ func (s *Source) Validate(doc *yamlfile.Doc, path string) error {
 	}
 	if s.HotMax < -1 || s.HotMax > maxHotMax {
 		add("hot_max", "每次回访热帖数应在 1 到 %d 之间（-1 表示不回访），实际为 %d", maxHotMax, s.HotMax)
+	}
+	if s.HotFactor < 1 || s.HotFactor > maxHotFactor {
+		add("hot_factor", "热帖倍数（增速达到该来源平常增速的几倍算热帖）应在 1 到 %d 之间，实际为 %g", maxHotFactor, s.HotFactor)
+	}
+	if s.DeepInterval < minInterval || s.DeepInterval > maxDeepInterval {
+		add("deep_interval", "第 2 页及以后列表页的抓取间隔应在 %s 到 %s 之间，实际为 %s", minInterval, maxDeepInterval, s.DeepInterval)
 	}
 	if s.BreakerAfter < 1 || s.BreakerAfter > maxBreakerAfter {
 		add("breaker_after", "熔断阈值（连续失败次数）应在 1 到 %d 之间，实际为 %d", maxBreakerAfter, s.BreakerAfter)
@@ -344,6 +368,12 @@ func (s *Source) Validate(doc *yamlfile.Doc, path string) error {
 // {page}; otherwise the URL itself.
 func (s *Source) pageURL(n int) string {
 	return strings.ReplaceAll(s.URL, PagePlaceholder, strconv.Itoa(n))
+}
+
+// deepDue reports whether list pages 2..N are due at now, given when they
+// were last read.
+func (s *Source) deepDue(last, now time.Time) bool {
+	return s.Pages > 1 && (last.IsZero() || now.Sub(last) >= s.DeepInterval || now.Before(last))
 }
 
 // hotEnabled reports whether threads of this source can be revisited:

@@ -58,6 +58,13 @@ sources:
 	if short.ApplyDefaults(); short.CrawlBudget != 2*time.Minute {
 		t.Errorf("budget of a 2m source = %v, want its interval", short.CrawlBudget)
 	}
+	if s.DeepInterval != DefaultDeepInterval || s.HotFactor != DefaultHotFactor {
+		t.Errorf("sampling defaults: deep_interval %v, hot_factor %v", s.DeepInterval, s.HotFactor)
+	}
+	hourly := Source{Name: "x", URL: "https://a.example/", Interval: time.Hour}
+	if hourly.ApplyDefaults(); hourly.DeepInterval != time.Hour {
+		t.Errorf("deep_interval of an hourly source = %v, want its interval", hourly.DeepInterval)
+	}
 	if srcs[1].Title != "ybj" || srcs[1].Encoding != EncodingAuto || srcs[1].Pages != 1 {
 		t.Errorf("defaults not applied: %+v", srcs[1])
 	}
@@ -82,6 +89,8 @@ sources:
       item: "tbody[id^=normalthread"
     detail:
       body: "div:nth-child(x)"
+    hot_factor: 0.5
+    deep_interval: 48h
 `)
 	s := srcs[0]
 	s.ApplyDefaults()
@@ -104,6 +113,8 @@ sources:
 		"sources.yaml:16: sources[0].list.item: CSS 选择器",
 		"sources.yaml:18: sources[0].detail.body: CSS 选择器",
 		"sources[0].list.next: pages 大于 1 时必须设置下一页选择器",
+		"sources.yaml:19: sources[0].hot_factor: 热帖倍数",
+		"sources.yaml:20: sources[0].deep_interval: 第 2 页及以后列表页的抓取间隔应在 1m0s 到 24h0m0s 之间",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("missing %q in:\n%s", want, msg)

@@ -41,6 +41,9 @@ type SourceState struct {
 	// they tell a source gone silent from one that is merely quiet.
 	LastNewItemAt time.Time
 	NewItemGap    time.Duration
+	// LastDeepAt is when the crawler last read the source's deeper list
+	// pages (2..N), which it samples on their own cadence; zero: never.
+	LastDeepAt time.Time
 }
 
 // BreakerOpen reports whether the breaker keeps the source from being
@@ -273,11 +276,9 @@ type Store interface {
 	// EngagementHistory returns a post's engagement observations, oldest
 	// first (a row is kept whenever the counts change).
 	EngagementHistory(ctx context.Context, postID int64) ([]EngagementSample, error)
-	// HotPosts returns up to limit posts of source whose reply count grew
-	// between their last two observations, both at or after since, and
-	// that were last fetched at or before fetchedBefore (due for a revisit);
-	// the longest-unfetched first.
-	HotPosts(ctx context.Context, source string, since, fetchedBefore time.Time, limit int) ([]Post, error)
+	// HotPosts returns up to q.Limit hot threads of q.Source (see
+	// HotQuery) due for a revisit, the longest-unfetched first.
+	HotPosts(ctx context.Context, q HotQuery) ([]Post, error)
 	// ItemFailure returns the failure record of an item, if any.
 	ItemFailure(ctx context.Context, url string) (ItemFailure, bool, error)
 	// SaveItemFailure inserts or replaces the failure record of f.URL.

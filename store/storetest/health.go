@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -23,7 +24,7 @@ func testHotPostsCoolDown(t *testing.T, s store.Store) {
 	save(9, t0.Add(2*time.Hour))
 	hot := func(fetchedBefore time.Time) int {
 		t.Helper()
-		ps, err := s.HotPosts(ctx, "bbs", t0.Add(-time.Hour), fetchedBefore, 10)
+		ps, err := s.HotPosts(ctx, store.HotQuery{Source: "bbs", Since: t0.Add(-time.Hour), FetchedBefore: fetchedBefore, Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +59,7 @@ func testHotPostsTwoObservations(t *testing.T, s store.Store) {
 	since := t0.Add(-time.Hour)
 	hot := func() []string {
 		t.Helper()
-		ps, err := s.HotPosts(ctx, "bbs", since, t0.Add(2*time.Hour), 10)
+		ps, err := s.HotPosts(ctx, store.HotQuery{Source: "bbs", Since: since, FetchedBefore: t0.Add(2 * time.Hour), Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,6 +82,62 @@ func testHotPostsTwoObservations(t *testing.T, s store.Store) {
 	save(1, 14, 100, t0.Add(time.Hour))
 	if got := hot(); len(got) != 1 || got[0] != grows.URL {
 		t.Errorf("HotPosts = %v, want only %s (rose between its two observations)", got, grows.URL)
+	}
+}
+
+// testHotPostsAgainstNorm: once enough threads of a source grew, a thread
+// is hot only when its replies or its views grow at several times their
+// median velocity (per hour, so slow growth over a long gap is not fast);
+// views then count too. The factor is the query's.
+func testHotPostsAgainstNorm(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	// observe saves post n with replies/views at t0-h0 and then at t0+1h.
+	observe := func(n int, h0 time.Duration, r0, v0, r1, v1 int) *store.Post {
+		p := post(n)
+		p.Replies, p.Views, p.FetchedAt = r0, v0, t0.Add(-h0)
+		mustSave(t, s, p)
+		p = post(n)
+		p.Replies, p.Views, p.FetchedAt = r1, v1, t0.Add(time.Hour)
+		mustSave(t, s, p)
+		return p
+	}
+	for n := range 6 { // the usual: +2 replies and +50 views an hour
+		observe(10+n, 0, 10, 100, 12, 150)
+	}
+	fast := observe(1, 0, 10, 100, 40, 150)    // +30 replies an hour
+	read := observe(2, 0, 10, 100, 10, 5000)   // +4900 views an hour
+	observe(3, 0, 10, 100, 11, 100)            // +1 reply an hour
+	observe(4, 10*time.Hour, 10, 100, 40, 100) // +30 replies, but over 11 hours
+	observe(5, 0, 10, 100, 10, 100)            // unchanged: one row only
+	other := post(6)                           // fast, on another source
+	other.Source, other.Replies = "gov", 1
+	mustSave(t, s, other)
+	other.Replies, other.FetchedAt = 500, t0.Add(time.Hour)
+	mustSave(t, s, other)
+
+	hot := func(factor float64) []string {
+		t.Helper()
+		ps, err := s.HotPosts(ctx, store.HotQuery{Source: "bbs", Since: t0.Add(-24 * time.Hour),
+			FetchedBefore: t0.Add(2 * time.Hour), Factor: factor, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var urls []string
+		for _, p := range ps {
+			urls = append(urls, p.URL)
+		}
+		return urls
+	}
+	want := []string{fast.URL, read.URL}
+	if fast.ID > read.ID {
+		want = []string{read.URL, fast.URL}
+	}
+	if got := hot(0); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("hot at the default factor = %v, want %v (replies and views far above the norm)", got, want)
+	}
+	// At 20 times the norm (40 replies, 1000 views an hour) only the views.
+	if got := hot(20); fmt.Sprint(got) != fmt.Sprint([]string{read.URL}) {
+		t.Errorf("hot at factor 20 = %v, want only %s", got, read.URL)
 	}
 }
 

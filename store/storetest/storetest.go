@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"BurstStage", testBurstStage},
 		{"HotPostsCoolDown", testHotPostsCoolDown},
 		{"HotPostsTwoObservations", testHotPostsTwoObservations},
+		{"HotPostsAgainstNorm", testHotPostsAgainstNorm},
 		{"ItemFailures", testItemFailures},
 		{"BodyTruncatedKept", testBodyTruncatedKept},
 		{"GradeVerdictFields", testGradeVerdictFields},
@@ -559,7 +560,8 @@ func testSourceHealthState(t *testing.T, s store.Store) {
 	}
 	open := store.SourceState{Name: "bbs", NextCheckAt: t0.Add(time.Hour), LastCheckAt: t0,
 		ConsecutiveFailures: 5, LastError: "页面结构与选择器不符", LastErrorKind: "layout",
-		BreakerOpenUntil: t0.Add(time.Hour), LastNewItemAt: t0.Add(-3 * time.Hour), NewItemGap: 47 * time.Minute}
+		BreakerOpenUntil: t0.Add(time.Hour), LastNewItemAt: t0.Add(-3 * time.Hour), NewItemGap: 47 * time.Minute,
+		LastDeepAt: t0.Add(-20 * time.Minute)}
 	if err := s.SaveSourceState(ctx, open); err != nil {
 		t.Fatal(err)
 	}
@@ -571,7 +573,8 @@ func testSourceHealthState(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	if got.LastErrorKind != "layout" || !got.BreakerOpenUntil.Equal(open.BreakerOpenUntil) ||
-		!got.LastNewItemAt.Equal(open.LastNewItemAt) || got.NewItemGap != open.NewItemGap {
+		!got.LastNewItemAt.Equal(open.LastNewItemAt) || got.NewItemGap != open.NewItemGap ||
+		!got.LastDeepAt.Equal(open.LastDeepAt) {
 		t.Errorf("health fields round trip: got %+v, want %+v", got, open)
 	}
 	if !got.BreakerOpen(t0) || got.BreakerOpen(t0.Add(time.Hour)) {
@@ -586,7 +589,8 @@ func testSourceHealthState(t *testing.T, s store.Store) {
 	if err != nil || len(all) != 2 || all[0].Name != "army" || all[1].Name != "bbs" {
 		t.Fatalf("SourceStates = %+v, %v", all, err)
 	}
-	if b := all[1]; !b.BreakerOpenUntil.IsZero() || b.LastErrorKind != "" || b.NewItemGap != open.NewItemGap || all[0].LastItems != 3 {
+	if b := all[1]; !b.BreakerOpenUntil.IsZero() || b.LastErrorKind != "" || b.NewItemGap != open.NewItemGap ||
+		!b.LastDeepAt.Equal(open.LastDeepAt) || all[0].LastItems != 3 || !all[0].LastDeepAt.IsZero() {
 		t.Errorf("SourceStates entries = %+v", all)
 	}
 }
@@ -655,7 +659,7 @@ func testHotPosts(t *testing.T, s store.Store) {
 	since := t0.Add(-24 * time.Hour)
 	list := func(fetchedBefore time.Time, limit int) []int64 {
 		t.Helper()
-		ps, err := s.HotPosts(ctx, "bbs", since, fetchedBefore, limit)
+		ps, err := s.HotPosts(ctx, store.HotQuery{Source: "bbs", Since: since, FetchedBefore: fetchedBefore, Limit: limit})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -679,7 +683,7 @@ func testHotPosts(t *testing.T, s store.Store) {
 		t.Errorf("HotPosts due by t0+1h = %v, want %v", got, want)
 	}
 	// A day later the growth is outside the window.
-	ps, err := s.HotPosts(ctx, "bbs", t0.Add(23*time.Hour), t0.Add(48*time.Hour), 10)
+	ps, err := s.HotPosts(ctx, store.HotQuery{Source: "bbs", Since: t0.Add(23 * time.Hour), FetchedBefore: t0.Add(48 * time.Hour), Limit: 10})
 	if err != nil || len(ps) != 0 {
 		t.Errorf("HotPosts after the window = %v, %v", ps, err)
 	}

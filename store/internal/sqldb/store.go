@@ -37,16 +37,16 @@ func fromMS(n sql.NullInt64) time.Time {
 
 const sourceCols = `name, next_check_at, last_check_at, last_success_at, consecutive_failures,
 	last_error, etag, last_modified, last_items, last_error_kind, breaker_open_until,
-	last_new_item_at, new_item_gap`
+	last_new_item_at, new_item_gap, last_deep_at`
 
 func scanSourceState(row scanner) (store.SourceState, error) {
 	var st store.SourceState
-	var next, check, success, breaker, newItem sql.NullInt64
+	var next, check, success, breaker, newItem, deep sql.NullInt64
 	var gap int64
 	err := row.Scan(&st.Name, &next, &check, &success, &st.ConsecutiveFailures, &st.LastError,
-		&st.ETag, &st.LastModified, &st.LastItems, &st.LastErrorKind, &breaker, &newItem, &gap)
+		&st.ETag, &st.LastModified, &st.LastItems, &st.LastErrorKind, &breaker, &newItem, &gap, &deep)
 	st.NextCheckAt, st.LastCheckAt, st.LastSuccessAt = fromMS(next), fromMS(check), fromMS(success)
-	st.BreakerOpenUntil, st.LastNewItemAt = fromMS(breaker), fromMS(newItem)
+	st.BreakerOpenUntil, st.LastNewItemAt, st.LastDeepAt = fromMS(breaker), fromMS(newItem), fromMS(deep)
 	st.NewItemGap = time.Duration(gap) * time.Millisecond
 	return st, err
 }
@@ -81,16 +81,17 @@ func (s *Store) SourceStates(ctx context.Context) ([]store.SourceState, error) {
 
 func (s *Store) SaveSourceState(ctx context.Context, st store.SourceState) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO source_state (`+sourceCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET next_check_at = excluded.next_check_at,
 		last_check_at = excluded.last_check_at, last_success_at = excluded.last_success_at,
 		consecutive_failures = excluded.consecutive_failures, last_error = excluded.last_error,
 		etag = excluded.etag, last_modified = excluded.last_modified, last_items = excluded.last_items,
 		last_error_kind = excluded.last_error_kind, breaker_open_until = excluded.breaker_open_until,
-		last_new_item_at = excluded.last_new_item_at, new_item_gap = excluded.new_item_gap`,
+		last_new_item_at = excluded.last_new_item_at, new_item_gap = excluded.new_item_gap,
+		last_deep_at = excluded.last_deep_at`,
 		st.Name, ms(st.NextCheckAt), ms(st.LastCheckAt), ms(st.LastSuccessAt), st.ConsecutiveFailures,
 		st.LastError, st.ETag, st.LastModified, st.LastItems, st.LastErrorKind, ms(st.BreakerOpenUntil),
-		ms(st.LastNewItemAt), st.NewItemGap.Milliseconds())
+		ms(st.LastNewItemAt), st.NewItemGap.Milliseconds(), ms(st.LastDeepAt))
 	if err != nil {
 		return fmt.Errorf("保存数据源 %s 的状态: %w", st.Name, err)
 	}
@@ -222,44 +223,58 @@ func (s *Store) EngagementHistory(ctx context.Context, postID int64) ([]store.En
 	return out, rows.Err()
 }
 
-// HotPosts looks only at posts with an engagement row since the window
-// opened (index post_engagement_at), then compares each one's last two rows:
-// two observations are all a thread behind an unchanged (304) list page gets
-// before it needs its own revisit. Only replies count: views rise on every
-// thread that is read, so without a per-source norm they would make every
-// thread hot. A post whose last fetch saw no change (fetched_at after its
-// last row) has cooled down.
-func (s *Store) HotPosts(ctx context.Context, source string, since, fetchedBefore time.Time, limit int) ([]store.Post, error) {
-	if limit <= 0 {
-		limit = 20
+// HotPosts reads the last two engagement rows of every post of the source
+// with a row since the window opened (index post_engagement_at), works out
+// velocities and the source's norm here (store.HotQuery says how), then
+// loads the hot posts that are due. The rows are written only when counts
+// change, so the last two rows are the last two observations that moved.
+func (s *Store) HotPosts(ctx context.Context, q store.HotQuery) ([]store.Post, error) {
+	if q.Limit <= 0 {
+		q.Limit = 20
+	}
+	if q.Factor <= 0 {
+		q.Factor = store.DefaultHotFactor
 	}
 	rows, err := s.r.QueryContext(ctx, `WITH cand AS (
 			SELECT DISTINCT e.post_id FROM post_engagement e JOIN posts p ON p.id = e.post_id
-			WHERE e.at >= ?1 AND p.source = ?2 AND p.fetched_at <= ?3
+			WHERE e.at >= ?1 AND p.source = ?2
 		), recent AS (
-			SELECT e.post_id, e.at, e.replies,
+			SELECT e.post_id, e.at, e.replies, e.views,
 				row_number() OVER (PARTITION BY e.post_id ORDER BY e.at DESC, e.rowid DESC) AS rn
 			FROM post_engagement e WHERE e.post_id IN (SELECT post_id FROM cand)
 		)
-		SELECT `+prefixed("p", postCols)+` FROM posts p
+		SELECT p.id, p.fetched_at, a.at, a.replies, a.views, b.at, b.replies, b.views FROM posts p
 		JOIN recent a ON a.post_id = p.id AND a.rn = 1
 		JOIN recent b ON b.post_id = p.id AND b.rn = 2
-		WHERE a.replies > b.replies AND b.at >= ?1 AND a.at >= p.fetched_at
-		ORDER BY p.fetched_at, p.id LIMIT ?4`,
-		since.UnixMilli(), source, fetchedBefore.UnixMilli(), limit)
+		WHERE b.at >= ?1`, q.Since.UnixMilli(), q.Source)
 	if err != nil {
-		return nil, fmt.Errorf("查找数据源 %s 的热帖: %w", source, err)
+		return nil, fmt.Errorf("查找数据源 %s 的热帖: %w", q.Source, err)
 	}
-	defer rows.Close()
-	var out []store.Post
+	var obs []store.Observed
 	for rows.Next() {
-		p, err := scanPost(rows)
+		var o store.Observed
+		var fetched, aAt, bAt int64
+		if err := rows.Scan(&o.PostID, &fetched, &aAt, &o.Last.Replies, &o.Last.Views, &bAt, &o.Prev.Replies, &o.Prev.Views); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("查找数据源 %s 的热帖: %w", q.Source, err)
+		}
+		o.FetchedAt, o.Last.At, o.Prev.At = time.UnixMilli(fetched), time.UnixMilli(aAt), time.UnixMilli(bAt)
+		obs = append(obs, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("查找数据源 %s 的热帖: %w", q.Source, err)
+	}
+	ids := store.PickHot(obs, q)
+	out := make([]store.Post, 0, len(ids))
+	for _, id := range ids {
+		p, err := scanPost(s.r.QueryRowContext(ctx, `SELECT `+postCols+` FROM posts WHERE id = ?`, id))
 		if err != nil {
-			return nil, fmt.Errorf("查找数据源 %s 的热帖: %w", source, err)
+			return nil, fmt.Errorf("读取热帖 %d: %w", id, err)
 		}
 		out = append(out, p)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func (s *Store) UngradedPosts(ctx context.Context, limit int) ([]store.Post, error) {

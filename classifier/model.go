@@ -311,7 +311,8 @@ func information(res *Result, rv *rulesVerdict, pNeg float64) string {
 // show those), and a text listed as a word is not listed again as a
 // bigram.
 func modelTerms(in *learn.Input, head, class string) string {
-	cs, err := in.Explain(head, class, 8*explainTerms)
+	// Twice as many as shown: a word and its bigram may name one term.
+	cs, err := in.Support(head, class, 2*explainTerms, isShownTerm)
 	if err != nil { // head and class are learn's own constants
 		panic(err)
 	}
@@ -319,8 +320,8 @@ func modelTerms(in *learn.Input, head, class string) string {
 	var shown []string
 	var buf [24]byte
 	for _, c := range cs {
-		t, ok := learn.Term(c.Feature)
-		if !ok || c.Score <= 0 || stopWords[t] || slices.Contains(shown, t) {
+		t, _ := learn.Term(c.Feature)
+		if slices.Contains(shown, t) {
 			continue
 		}
 		if len(shown) > 0 {
@@ -342,6 +343,13 @@ func modelTerms(in *learn.Input, head, class string) string {
 		return "无（帖子里没有支持这一判断的已知词）"
 	}
 	return sb.String()
+}
+
+// isShownTerm: a reason names the model's words and bigrams, but not its
+// rule hits, engagement figures or stop-words.
+func isShownTerm(feature string) bool {
+	t, ok := learn.Term(feature)
+	return ok && !stopWords[t]
 }
 
 func percent(p float64) string { return strconv.Itoa(int(p*100+0.5)) + "%" }

@@ -475,6 +475,59 @@ func (in *Input) Explain(headName, class string, n int) ([]Contribution, error) 
 	return out, nil
 }
 
+// Support returns up to n of the input's features that most raise class
+// of head (positive contributions only), strongest first, among those keep
+// accepts (nil: all). Unlike Explain it looks only at what speaks for the
+// class and names a feature only when it could be kept: grading lists a
+// handful of the model's terms for every post, so this runs per grade.
+func (in *Input) Support(headName, class string, n int, keep func(feature string) bool) ([]Contribution, error) {
+	m, x := in.m, in.x
+	h, c, err := m.headClass(headName, class)
+	if err != nil {
+		return nil, err
+	}
+	if n <= 0 {
+		return nil, nil
+	}
+	out := make([]Contribution, 0, n)
+	kk := m.stride
+	k := float64(len(h.classes))
+	for j, i := range x.idx {
+		ws := m.byFeature[int(i)*kk+h.off : int(i)*kk+h.off+len(h.classes)]
+		var sum float64
+		for _, w := range ws {
+			sum += float64(w)
+		}
+		w := float64(ws[c]) - sum/k
+		score := w * x.val[j]
+		if score <= 0 || len(out) == n && score < out[n-1].Score {
+			continue
+		}
+		name := m.featureName(int(i))
+		if keep != nil && !keep(name) {
+			continue
+		}
+		// The first kept contribution weaker than this one (ties: by name).
+		lo, hi := 0, len(out)
+		for lo < hi {
+			mid := int(uint(lo+hi) >> 1)
+			if o := out[mid].Score; o > score || o == score && out[mid].Feature < name {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		if lo == n {
+			continue
+		}
+		if len(out) == n {
+			out = out[:n-1]
+		}
+		out = slices.Insert(out, lo, Contribution{Feature: name, Value: x.val[j], Weight: w, Score: score})
+	}
+	return out, nil
+}
+
 func (m *Model) featureName(i int) string {
 	if i < len(m.vocab.names) {
 		return m.vocab.names[i]

@@ -274,3 +274,33 @@ func (s *Source) PresetFields() []string {
 	slices.Sort(out)
 	return out
 }
+
+// Notes are what `yuqing check` can say about a source without fetching
+// it: which fields its preset supplies, and where its json.link resolves
+// (every placeholder set to 123), so a link in the wrong directory
+// shows before the first crawl.
+func (s *Source) Notes() []string {
+	var out []string
+	if fs := s.PresetFields(); len(fs) > 0 {
+		out = append(out, fmt.Sprintf("预设 %s 提供的字段：%s（哪些在本站匹配不到，用 crawl -once 试抓可见）", s.Preset, strings.Join(fs, "、")))
+	}
+	if s.Kind != KindJSON || !strings.Contains(s.JSON.Link, "{") {
+		return out
+	}
+	base, err := url.Parse(s.pageURL(1))
+	if err != nil {
+		return out
+	}
+	example := placeholderRe.ReplaceAllString(s.JSON.Link, "123")
+	abs, err := base.Parse(example)
+	if err != nil {
+		return out
+	}
+	if strings.HasPrefix(s.JSON.Link, "/") || strings.Contains(s.JSON.Link, "://") {
+		out = append(out, fmt.Sprintf("json.link 从网站根目录算起：编号为 123 的帖子链接为 %s", abs))
+	} else {
+		out = append(out, fmt.Sprintf("json.link 相对于列表接口所在目录解析：编号为 123 的帖子链接为 %s；详情页若在网站根目录下，请写成以 / 开头的 /%s",
+			abs, strings.TrimPrefix(s.JSON.Link, "./")))
+	}
+	return out
+}

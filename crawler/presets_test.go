@@ -553,3 +553,21 @@ func TestEmptyListAfterItemsIsLayoutChange(t *testing.T) {
 		}
 	}
 }
+
+// TestSourceNotes: without fetching, a source says which fields its preset
+// supplies and where a json.link template resolves.
+func TestSourceNotes(t *testing.T) {
+	for link, want := range map[string]string{
+		"detail?id={id}":  "相对于列表接口所在目录解析：编号为 123 的帖子链接为 https://gov.example/lyb/api/detail?id=123；详情页若在网站根目录下，请写成以 / 开头的 /detail?id={id}",
+		"/detail?id={id}": "从网站根目录算起：编号为 123 的帖子链接为 https://gov.example/detail?id=123",
+	} {
+		src := presetSource(t, fmt.Sprintf("  - {name: l, preset: liuyan, url: 'https://gov.example/lyb/api/list?current={page}', json: {link: %q}}\n", link))
+		notes := strings.Join(src.Notes(), "\n")
+		if !strings.Contains(notes, want) || !strings.Contains(notes, "预设 liuyan 提供的字段：json.author、json.body") {
+			t.Errorf("%s: notes\n%s\nwant %q", link, notes, want)
+		}
+		if strings.Contains(notes, "json.link、") {
+			t.Errorf("json.link was set by the operator, not the preset: %s", notes)
+		}
+	}
+}

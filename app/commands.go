@@ -32,6 +32,9 @@ func Check(configFile string, out io.Writer) error {
 	fmt.Fprintf(out, "  数据源 %d 个（%s）\n", len(cfg.Sources), cfg.SourcesFile)
 	for _, s := range cfg.Sources {
 		fmt.Fprintf(out, "    - %s（%s，%s，每 %s）\n", s.Name, s.Title, s.Kind, s.Interval)
+		for _, n := range s.Notes() {
+			fmt.Fprintf(out, "      %s\n", n)
+		}
 	}
 	fmt.Fprintf(out, "  研判规则 %s，版本 %s\n", cfg.RulesFile, eng.Version())
 	where := cfg.Store.Path

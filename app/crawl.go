@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -277,7 +278,59 @@ func (p *crawlPrinter) summary(st crawler.Stats, err error) {
 	if st.CutShort {
 		fmt.Fprintln(p.out, "用完单次抓取时间预算（crawl_budget），提前结束；其余帖子下次继续")
 	}
+	p.fields(st.Fields)
+	p.detailErrors(st.DetailErrors)
 	p.result(err)
+}
+
+// fields prints how often each selector or JSON path matched, flagging the
+// ones that matched nothing (most often a preset's guess to delete or fix).
+func (p *crawlPrinter) fields(fs []crawler.FieldMatch) {
+	if len(fs) == 0 {
+		return
+	}
+	fmt.Fprintln(p.out, "字段匹配情况（匹配数/尝试数）：")
+	var unmatched []string
+	for _, f := range fs {
+		from := ""
+		if f.Preset {
+			from = "（预设）"
+		}
+		mark := ""
+		if f.Unmatched() {
+			mark = "  ← 没有匹配到任何内容"
+			unmatched = append(unmatched, f.Field)
+		}
+		fmt.Fprintf(p.out, "  %s%s %d/%d%s\n", f.Field, from, f.Matched, f.Tried, mark)
+	}
+	if len(unmatched) > 0 {
+		fmt.Fprintf(p.out, "提示：%s 没有匹配到任何内容：本站若有这些信息，请在 sources.yaml 中按本站的写法改写；"+
+			"没有就不必理会（未匹配的字段不影响其余内容的抓取）\n", strings.Join(unmatched, "、"))
+	}
+}
+
+// detailErrors lists the detail pages that failed; a run of 404s usually
+// means json.link resolves against the wrong directory.
+func (p *crawlPrinter) detailErrors(des []crawler.DetailError) {
+	if len(des) == 0 {
+		return
+	}
+	n404 := 0
+	fmt.Fprintf(p.out, "详情页提取失败 %d 个：\n", len(des))
+	for _, de := range des {
+		if de.Status != 0 {
+			fmt.Fprintf(p.out, "  HTTP %d  %s\n", de.Status, de.URL)
+		} else {
+			fmt.Fprintf(p.out, "  %s（%s）\n", de.URL, privacy.Truncate(de.Err, 120))
+		}
+		if de.Status == http.StatusNotFound || de.Status == http.StatusGone {
+			n404++
+		}
+	}
+	if n404 > 0 {
+		fmt.Fprintln(p.out, "提示：详情页返回 404 时，多半是链接拼错了目录：json.link 不以 / 开头时相对于列表接口所在目录解析，"+
+			"以 / 开头时从网站根目录算起（如 /detail.html?id={id}）；请对照浏览器中一条留言的地址")
+	}
 }
 
 func (p *crawlPrinter) summaryStored(err error) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/config"
+	"github.com/yuqing-bureau/yuqing/crawler"
 	"github.com/yuqing-bureau/yuqing/demo"
 )
 
@@ -107,5 +108,29 @@ func TestCrawlCommandStoreFilesIncidentsAndDaemonExportsHealth(t *testing.T) {
 	m := fetch(t, "http://"+addr+"/metrics")
 	if !regexp.MustCompile(`(?m)^yuqing_source_last_success_timestamp_seconds\{source="lanchuan-bbs"\} \d`).MatchString(m) {
 		t.Errorf("last success of lanchuan-bbs not exported at start")
+	}
+}
+
+// TestCrawlSummaryReportsLeftoversAnd404s: the trial crawl's summary lists
+// fields that matched nothing (marking the preset's) and the detail pages
+// that answered 404, with the hint about how json.link resolves.
+func TestCrawlSummaryReportsLeftoversAnd404s(t *testing.T) {
+	var out bytes.Buffer
+	p := &crawlPrinter{out: &out, loc: time.UTC, bodyChars: 200}
+	p.summary(crawler.Stats{ListPages: 1, Found: 2,
+		Fields: []crawler.FieldMatch{
+			{Field: "json.author", Preset: true, Tried: 2},
+			{Field: "json.title", Preset: true, Tried: 2, Matched: 2},
+		},
+		DetailErrors: []crawler.DetailError{{URL: "https://gov.example/lyb/api/detail?id=1", Status: 404}},
+	}, nil)
+	s := out.String()
+	for _, want := range []string{
+		"json.author（预设） 0/2  ← 没有匹配到任何内容", "json.title（预设） 2/2\n",
+		"HTTP 404  https://gov.example/lyb/api/detail?id=1", "以 / 开头时从网站根目录算起",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("summary lacks %q:\n%s", want, s)
+		}
 	}
 }

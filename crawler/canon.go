@@ -21,8 +21,9 @@ var dropParams = map[string]bool{
 var discuzThread = regexp.MustCompile(`^(.*/)thread-(\d+)-(\d+)-\d+\.html$`)
 
 // CanonicalURL returns the form of raw under which a post is stored: scheme
-// and host lower-cased, default port and fragment dropped, tracking and
-// session parameters removed, "page=1" removed, the query sorted. A Discuz!
+// and host lower-cased, default port and fragment (unless a client-side
+// route) dropped, tracking and session parameters removed, "page=1"
+// removed, the query sorted. A Discuz!
 // thread reads the same whether linked as thread-123-1-1.html or
 // forum.php?mod=viewthread&tid=123.
 func CanonicalURL(raw string) (string, error) {
@@ -38,7 +39,11 @@ func CanonicalURL(raw string) (string, error) {
 	if h, p := u.Hostname(), u.Port(); (u.Scheme == "http" && p == "80") || (u.Scheme == "https" && p == "443") {
 		u.Host = h
 	}
-	u.Fragment, u.RawFragment = "", ""
+	// A fragment is dropped, except a single-page application's route
+	// ("#/detail?id=7", "#!/letter/7"): there it is what names the post.
+	if !spaRoute(u.Fragment) {
+		u.Fragment, u.RawFragment = "", ""
+	}
 	u.User = nil
 	// Java-style ";jsessionid=..." path parameters.
 	if i := strings.Index(strings.ToLower(u.Path), ";jsessionid="); i >= 0 {
@@ -77,4 +82,9 @@ func CanonicalURL(raw string) (string, error) {
 	u.RawQuery = q.Encode()
 	u.ForceQuery = false
 	return u.String(), nil
+}
+
+// spaRoute reports whether a URL fragment is a client-side route.
+func spaRoute(frag string) bool {
+	return len(frag) > 1 && (frag[0] == '/' || strings.HasPrefix(frag, "!/"))
 }

@@ -107,6 +107,12 @@ type Stats struct {
 	// CutShort: the time budget ran out; the items emitted are kept, the
 	// list's validators are not advanced, the crawl is not a failure.
 	CutShort bool
+	// Fields says how often each configured selector or JSON path matched
+	// (list and detail fields), so leftovers that match nothing show.
+	Fields []FieldMatch
+	// DetailErrors are the detail pages that failed (at most 20), with
+	// their HTTP status: a run of 404s means the links resolve wrongly.
+	DetailErrors []DetailError
 }
 
 // Errors a crawl can return (wrapped; test with errors.Is / errors.As).
@@ -293,6 +299,7 @@ type job struct {
 	cur  *page
 
 	replaced, truncated int // counted into Stats by run
+	tally               *fieldTally
 }
 
 func (c *Crawler) newJob(ctx context.Context, src Source) (*job, error) {
@@ -306,7 +313,8 @@ func (c *Crawler) newJob(ctx context.Context, src Source) (*job, error) {
 	}
 	coll := hc.base.Clone()
 	coll.Context = ctx // StdlibContext: cancels in-flight requests of this job only
-	j := &job{c: c, src: src, host: host, hc: hc, coll: coll}
+	j := &job{c: c, src: src, host: host, hc: hc, coll: coll, tally: &fieldTally{}}
+	j.src.tally = j.tally
 	coll.OnResponseHeaders(func(r *colly.Response) {
 		p := j.cur
 		p.status = r.StatusCode
@@ -434,6 +442,8 @@ func (c *Crawler) Crawl(ctx context.Context, src Source, state store.SourceState
 			return j.crawlFeed(ctx, state, emit)
 		case KindHTML, KindJSON, "":
 			return j.crawlList(ctx, state, known, emit)
+		case KindSearch:
+			return j.crawlSearch(ctx, state, emit)
 		}
 		return state, Stats{}, fmt.Errorf("数据源 %s 的类型 %q 未知", src.Name, src.Kind)
 	})
@@ -451,6 +461,13 @@ func (c *Crawler) Probe(ctx context.Context, src Source, state store.SourceState
 		var stats Stats
 		if src.Kind == KindRSS || src.Kind == KindAtom {
 			st, stats, err := j.crawlFeed(ctx, state, func(context.Context, Item) error { return nil })
+			stats.Emitted = 0
+			return st, stats, err
+		}
+		if src.Kind == KindSearch {
+			probe.Keywords = src.Keywords[:min(1, len(src.Keywords))]
+			j.src = probe
+			st, stats, err := j.crawlSearch(ctx, state, func(context.Context, Item) error { return nil })
 			stats.Emitted = 0
 			return st, stats, err
 		}
@@ -510,6 +527,7 @@ func (c *Crawler) run(ctx context.Context, src Source, state store.SourceState, 
 	if err == nil {
 		st, stats, err = fn(j)
 		stats.Replaced, stats.Truncated = j.replaced, j.truncated
+		stats.Fields = j.tally.report()
 	}
 	if err != nil && ctx.Err() == nil && budgetSpent(bctx) && errors.Is(err, context.DeadlineExceeded) {
 		switch {

@@ -422,6 +422,7 @@ func (j *job) detail(ctx context.Context, known Known, it *listItem, stats *Stat
 		return detailSkipped, nil, nil
 	}
 	stats.ParseErrors++
+	stats.noteDetailError(it.fetchURL, why)
 	j.countItem(ResultParseError)
 	res = detailFailed
 	if known == nil {
@@ -489,6 +490,9 @@ func (j *job) extractList(doc *goquery.Document, base *url.URL) (items []listIte
 		}
 		href, ok := link.Attr("href")
 		href = strings.TrimSpace(href)
+		if ls.Link != "" {
+			j.tally.note(&j.src, "list.link", ok && href != "")
+		}
 		if !ok || href == "" {
 			bad++
 			return
@@ -503,23 +507,33 @@ func (j *job) extractList(doc *goquery.Document, base *url.URL) (items []listIte
 		}
 		if ls.Title != "" {
 			it.Title = selText(s.Find(ls.Title).First())
+			j.tally.note(&j.src, "list.title", it.Title != "")
 		} else {
 			it.Title = selText(link)
 		}
 		if it.Title == "" {
 			it.Title = strings.TrimSpace(link.AttrOr("title", ""))
 		}
+		var found bool
 		if ls.Time != "" {
-			it.PublishedAt, _ = selTime(s.Find(ls.Time), j.src.TimeLayout, now)
+			it.PublishedAt, found = selTime(s.Find(ls.Time), j.src.TimeLayout, now)
+			j.tally.note(&j.src, "list.time", found)
 		}
 		if ls.Replies != "" {
 			it.Replies, it.hasReplies = parseCount(selText(s.Find(ls.Replies).First()))
+			j.tally.note(&j.src, "list.replies", it.hasReplies)
 		}
 		if ls.Views != "" {
-			it.Views, _ = parseCount(selText(s.Find(ls.Views).First()))
+			it.Views, found = parseCount(selText(s.Find(ls.Views).First()))
+			j.tally.note(&j.src, "list.views", found)
 		}
 		if ls.Author != "" {
 			it.Author = selText(s.Find(ls.Author).First())
+			j.tally.note(&j.src, "list.author", it.Author != "")
+		}
+		if ls.Body != "" {
+			it.Body = selText(s.Find(ls.Body).First())
+			j.tally.note(&j.src, "list.body", it.Body != "")
 		}
 		items = append(items, it)
 	})
@@ -543,6 +557,7 @@ func (j *job) fetchDetail(ctx context.Context, it *listItem) error {
 		return fmt.Errorf("解析详情页: %w", err)
 	}
 	ds := j.src.Detail
+	j.tally.detail(&j.src, doc)
 	body := doc.Find(ds.Body).First()
 	if body.Length() == 0 {
 		return fmt.Errorf("%w: 详情页没有匹配到正文（detail.body = %q），可能已删除、需要登录或网站改版", ErrLayout, ds.Body)
@@ -756,10 +771,10 @@ func linkedItem(base *url.URL, href string) (it listItem, ok bool) {
 	if err != nil || (abs.Scheme != "http" && abs.Scheme != "https") {
 		return it, false
 	}
-	abs.Fragment = ""
 	canon, err := CanonicalURL(abs.String())
 	if err != nil {
 		return it, false
 	}
+	abs.Fragment, abs.RawFragment = "", ""
 	return listItem{Item: Item{URL: canon}, fetchURL: abs.String()}, true
 }

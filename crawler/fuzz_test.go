@@ -99,18 +99,19 @@ func FuzzExtractList(f *testing.F) {
 }
 
 func FuzzExtractJSON(f *testing.F) {
-	for _, p := range []string{"testdata/liuyan/page1.json", "testdata/liuyan/page2.json"} {
+	for _, p := range []string{"testdata/liuyan/mp-page1.json", "testdata/liuyan/mp-page2.json", "testdata/liuyan/ruoyi-table.json"} {
 		seedFile(f, p)
 	}
 	for _, s := range []string{`[]`, `{"data":{"list":null}}`, `)]}'` + "\n" + `{"data":{"list":[{"id":"a b&c"}]}}`,
 		`{"data":{"list":[{"id":1e400}]}}`, `{"data":{"list":[{"id":{"x":1},"title":["t"]}]}}`, "\ufeff{}", `<html>验证码</html>`} {
 		f.Add(s)
 	}
-	src := Source{Name: "ly", Preset: PresetLiuyan, URL: "http://gov.example/", Board: "5"}
+	src := Source{Name: "ly", Preset: PresetLiuyan, URL: "http://gov.example/api/messages?current={page}",
+		JSON: JSONFields{Link: "/detail.html?id={id}"}}
 	src.ApplyDefaults()
 	abs := src
 	abs.JSON.Link = "url"
-	base, _ := url.Parse("http://gov.example/api/messages?board=5&page=1")
+	base, _ := url.Parse("http://gov.example/api/messages?current=1")
 	f.Fuzz(func(t *testing.T, text string) {
 		for _, s := range []*Source{&src, &abs} {
 			items, bad, err := extractJSON(s, text, base, testNow)

@@ -496,7 +496,7 @@ func TestLayoutChangeExported(t *testing.T) {
 	clk := &clock{t: testNow}
 	c, _ := newTestCrawler(t, Options{Now: clk.now})
 	s := NewScheduler(c, ms, nil, clk.now)
-	s.SetSources([]Source{presetSource(t, fmt.Sprintf("  - {name: ly, preset: liuyan, url: %q, board: \"5\"}\n", srv.URL+"/"))})
+	s.SetSources([]Source{presetSource(t, fmt.Sprintf("  - {name: ly, preset: liuyan, url: %q, json: {link: \"/m/{id}\"}}\n", srv.URL+"/api/messages"))})
 	if err := s.CrawlNow(t.Context(), "ly"); err != nil {
 		t.Fatal(err)
 	}

@@ -16,9 +16,15 @@ var (
 	placeholderRe = regexp.MustCompile(`\{([^{}]*)\}`)
 )
 
-// validJSONPath accepts "a.b.0.c" (a leading "$." as in JSONPath is allowed).
+// validJSONPath accepts "a.b.0.c" (a leading "$." as in JSONPath is
+// allowed), or alternatives "a.b|c".
 func validJSONPath(p string) bool {
-	return jsonPathRe.MatchString(strings.TrimPrefix(p, "$."))
+	for alt := range strings.SplitSeq(p, "|") {
+		if !jsonPathRe.MatchString(strings.TrimPrefix(strings.TrimSpace(alt), "$.")) {
+			return false
+		}
+	}
+	return true
 }
 
 // linkPlaceholders returns the paths named in a link template.
@@ -30,8 +36,17 @@ func linkPlaceholders(tmpl string) []string {
 	return out
 }
 
-// jsonGet follows a dot path through decoded JSON; numeric steps index arrays.
+// jsonGet follows a dot path through decoded JSON; numeric steps index
+// arrays. Of alternatives "a|b" the first present (and not null) wins.
 func jsonGet(v any, path string) (any, bool) {
+	if strings.Contains(path, "|") {
+		for alt := range strings.SplitSeq(path, "|") {
+			if x, ok := jsonGet(v, alt); ok && x != nil {
+				return x, true
+			}
+		}
+		return nil, false
+	}
 	path = strings.TrimPrefix(strings.TrimSpace(path), "$.")
 	if path == "" || path == "$" {
 		return v, true
@@ -96,6 +111,19 @@ func decodeJSON(text string) (any, error) {
 	return v, nil
 }
 
+// jsonItems finds the items array: of alternatives "a|b" the first that
+// is an array.
+func jsonItems(v any, path string) ([]any, bool) {
+	for alt := range strings.SplitSeq(path, "|") {
+		if x, ok := jsonGet(v, alt); ok {
+			if arr, ok := x.([]any); ok {
+				return arr, true
+			}
+		}
+	}
+	return nil, false
+}
+
 // extractJSON maps a JSON list response onto items. A response that is not
 // JSON, or has no array at the items path, is a layout error (the endpoint
 // changed or answered with a login or captcha page); an empty array is not.
@@ -104,12 +132,12 @@ func extractJSON(src *Source, text string, base *url.URL, now time.Time) (items 
 	if err != nil {
 		return nil, 0, fmt.Errorf("%w: 列表接口返回的不是有效的 JSON（%v），可能接口已变化或返回了登录/验证页", ErrLayout, err)
 	}
-	arrV, ok := jsonGet(v, src.JSON.Items)
-	arr, isArr := arrV.([]any)
-	if !ok || !isArr {
+	arr, ok := jsonItems(v, src.JSON.Items)
+	if !ok {
 		return nil, 0, fmt.Errorf("%w: JSON 中路径 %q 处没有条目数组（json.items），接口格式可能已变化", ErrLayout, src.JSON.Items)
 	}
 	jf := src.JSON
+	t := src.tally
 	for _, el := range arr {
 		link := ""
 		if strings.Contains(jf.Link, "{") {
@@ -127,6 +155,7 @@ func extractJSON(src *Source, text string, base *url.URL, now time.Time) (items 
 		} else {
 			link = jsonField(el, jf.Link)
 		}
+		t.note(src, "json.link", link != "")
 		if link == "" {
 			bad++
 			continue
@@ -136,17 +165,31 @@ func extractJSON(src *Source, text string, base *url.URL, now time.Time) (items 
 			bad++
 			continue
 		}
-		it.Title = HTMLToText(jsonField(el, jf.Title))
-		it.Author = HTMLToText(jsonField(el, jf.Author))
-		it.Body = HTMLToText(jsonField(el, jf.Body))
-		if t := jsonField(el, jf.Time); t != "" {
-			it.PublishedAt, _ = ParseTime(t, src.TimeLayout, now)
+		text := func(field, path string) string {
+			if path == "" {
+				return ""
+			}
+			v := HTMLToText(jsonField(el, path))
+			t.note(src, field, v != "")
+			return v
+		}
+		it.Title = text("json.title", jf.Title)
+		it.Author = text("json.author", jf.Author)
+		it.Body = text("json.body", jf.Body)
+		if tm := jsonField(el, jf.Time); tm != "" {
+			it.PublishedAt, _ = ParseTime(tm, src.TimeLayout, now)
+		}
+		if jf.Time != "" {
+			t.note(src, "json.time", !it.PublishedAt.IsZero())
 		}
 		if jf.Replies != "" {
 			it.Replies, it.hasReplies = parseCount(jsonField(el, jf.Replies))
+			t.note(src, "json.replies", it.hasReplies)
 		}
 		if jf.Views != "" {
-			it.Views, _ = parseCount(jsonField(el, jf.Views))
+			var found bool
+			it.Views, found = parseCount(jsonField(el, jf.Views))
+			t.note(src, "json.views", found)
 		}
 		items = append(items, it)
 	}

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/text/encoding/simplifiedchinese"
+
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
 	"github.com/yuqing-bureau/yuqing/store"
 )
@@ -153,52 +155,44 @@ func TestPresetGenericList(t *testing.T) {
 	golden(t, "preset-generic-list", items, strings.TrimPrefix(srv.URL, "http://"))
 }
 
-// newLiuyan serves a 留言板: a JSON list paged by ?page= and HTML details.
+// newLiuyan serves a 留言板 built on Spring + MyBatis-Plus: a single-page
+// front end under /lyb/, the letters' JSON list at
+// /lyb/api/letter/list?current=N&size=3 (the page object wrapped in
+// {"code":200,"msg":…,"data":…}), letter pages at /lyb/letter.html?id=…,
+// and a 12345 公开件 list in RuoYi's TableDataInfo shape.
 func newLiuyan(t *testing.T) (*httptest.Server, *sync.Map) {
 	t.Helper()
-	pages := map[string][]byte{}
-	for _, n := range []string{"1", "2"} {
-		b, err := os.ReadFile("testdata/liuyan/page" + n + ".json")
+	read := func(name string) []byte {
+		b, err := os.ReadFile("testdata/liuyan/" + name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		pages[n] = b
+		return b
 	}
-	detail := template.Must(template.ParseFiles("testdata/liuyan/detail.html.tmpl"))
-	msgs := map[string]map[string]any{
-		"9001": {"Title": "门诊慢特病认定什么时候能办下来？", "Date": "2026-11-21 15:02", "Replies": 1,
-			"Body": template.HTML("上个月交的材料，<br>一直显示审核中。我的电话13812345678。"), "Reply": "您好，已转经办科室。"},
-		"9002": {"Title": "药店医保卡不能用了", "Date": "2026-11-22 09:10", "Replies": 0,
-			"Body": template.HTML("东门药店说系统升级，医保卡刷不了。"), "Reply": ""},
-		"9003": {"Title": "建议提高大病保险报销比例", "Date": "2026-11-20 08:53", "Replies": 2,
-			"Body": template.HTML("<p>大病保险二次报销比例偏低。</p>"), "Reply": "感谢建议。"},
-	}
+	pages := map[string][]byte{"1": read("mp-page1.json"), "2": read("mp-page2.json")}
+	empty, table, letter := read("mp-empty.json"), read("ruoyi-table.json"), read("letter.html")
 	hits := &sync.Map{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n, _ := hits.LoadOrStore(r.URL.RequestURI(), new(int))
 		*n.(*int)++
 		switch r.URL.Path {
 		case "/robots.txt":
-			http.NotFound(w, r)
-		case "/api/messages":
-			if r.URL.Query().Get("board") != "5" {
-				http.Error(w, `{"code":1,"msg":"版块不存在"}`, http.StatusBadRequest)
-				return
-			}
+			fmt.Fprint(w, "User-agent: *\nDisallow: /lyb/admin/\n")
+		case "/lyb/api/letter/list":
 			w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-			b, ok := pages[r.URL.Query().Get("page")]
+			b, ok := pages[r.URL.Query().Get("current")]
 			if !ok {
-				b = []byte(`{"code":0,"data":{"total":3,"list":[]}}`)
+				b = empty
 			}
 			w.Write(b)
-		case "/api/detail.html": // the preset's link is relative to the list endpoint
-			m, ok := msgs[r.URL.Query().Get("id")]
-			if !ok {
-				http.NotFound(w, r)
-				return
-			}
+		case "/prod-api/hotline/public/list":
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(table)
+		case "/lyb/letter.html":
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			detail.Execute(w, m)
+			w.Write(letter)
+		case "/lyb/", "/hotline/":
+			fmt.Fprint(w, `<!DOCTYPE html><html><head><meta charset="utf-8"><title>留言板</title></head><body><div id="app"></div><script src="/lyb/static/js/app.js"></script></body></html>`)
 		default:
 			http.NotFound(w, r)
 		}
@@ -207,39 +201,235 @@ func newLiuyan(t *testing.T) (*httptest.Server, *sync.Map) {
 	return srv, hits
 }
 
-func TestPresetLiuyanJSON(t *testing.T) {
+// fieldMatch returns the count of one field from a crawl's stats.
+func fieldMatch(t *testing.T, stats Stats, field string) FieldMatch {
+	t.Helper()
+	for _, f := range stats.Fields {
+		if f.Field == field {
+			return f
+		}
+	}
+	t.Fatalf("no count for %s in %+v", field, stats.Fields)
+	return FieldMatch{}
+}
+
+// TestPresetLiuyanMyBatisPlus: the preset, the list endpoint and the
+// letter link (plus pages) crawl a MyBatis-Plus 留言板; the preset's author
+// and view-count guesses match nothing there and are reported as such.
+func TestPresetLiuyanMyBatisPlus(t *testing.T) {
 	srv, hits := newLiuyan(t)
 	src := presetSource(t, fmt.Sprintf(`
-  - name: liuyan
-    title: 网上留言板
+  - name: lyb
     preset: liuyan
-    url: %s/
-    board: "5"
+    url: %s/lyb/api/letter/list?current={page}&size=3
+    json: {link: "/lyb/#/letter/detail?id={id}"}
     pages: 5
 `, srv.URL))
-	if want := srv.URL + "/api/messages?board=5&page={page}"; src.URL != want {
-		t.Fatalf("preset URL = %q, want %q", src.URL, want)
-	}
 	c, _ := newTestCrawler(t, Options{})
 	var items []Item
 	_, stats, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(&items))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Page 3 is empty and ends the paging; the row without an id is a parse error.
-	if stats.ListPages != 3 || stats.Found != 3 || stats.Fetched != 3 || stats.ParseErrors != 1 {
+	// Page 3 is empty and ends the paging; the record without an id is a parse error.
+	if stats.ListPages != 3 || stats.Found != 4 || stats.Fetched != 0 || stats.ParseErrors != 1 {
 		t.Errorf("stats = %+v", stats)
 	}
-	if _, ok := hits.Load("/api/messages?board=5&page=4"); ok {
+	if _, ok := hits.Load("/lyb/api/letter/list?current=4&size=3"); ok {
 		t.Error("paging went on after an empty page")
 	}
+	// The front end's route names the letter: it survives canonicalisation,
+	// and a snowflake id sent as a JSON number keeps every digit.
+	if len(items) != 4 || !strings.HasSuffix(items[2].URL, "/lyb/#/letter/detail?id=1861234567890123460") {
+		t.Fatalf("items = %+v", items)
+	}
+	for _, f := range []string{"json.title", "json.time", "json.body", "json.link"} {
+		if m := fieldMatch(t, stats, f); !m.Preset && f != "json.link" || m.Matched < 4 {
+			t.Errorf("%s: %+v, want matched on every letter", f, m)
+		}
+	}
+	for _, f := range []string{"json.author", "json.views"} {
+		if m := fieldMatch(t, stats, f); !m.Preset || !m.Unmatched() {
+			t.Errorf("%s: %+v, want a preset field that matched nothing", f, m)
+		}
+	}
 	golden(t, "preset-liuyan", items, strings.TrimPrefix(srv.URL, "http://"))
+}
+
+// TestPresetLiuyanRuoYiTable: the same preset reads RuoYi's TableDataInfo
+// ({"total","rows"}) with its appeal* field names.
+func TestPresetLiuyanRuoYiTable(t *testing.T) {
+	srv, _ := newLiuyan(t)
+	src := presetSource(t, fmt.Sprintf(`
+  - name: hotline
+    preset: liuyan
+    url: %s/prod-api/hotline/public/list?pageNum=1&pageSize=10
+    json: {link: "/hotline/#/public/detail/{appealId}"}
+`, srv.URL))
+	c, _ := newTestCrawler(t, Options{})
+	var items []Item
+	_, stats, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(&items))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Found != 2 || stats.ParseErrors != 0 {
+		t.Errorf("stats = %+v", stats)
+	}
+	golden(t, "preset-liuyan-ruoyi", items, strings.TrimPrefix(srv.URL, "http://"))
+}
+
+// TestJSONLinkResolution: a relative json.link resolves against the API's
+// directory (here to 404s, which the crawl lists), one starting with /
+// against the site root.
+func TestJSONLinkResolution(t *testing.T) {
+	srv, _ := newLiuyan(t)
+	c, _ := newTestCrawler(t, Options{})
+	crawl := func(link string) ([]Item, Stats, error) {
+		src := presetSource(t, fmt.Sprintf(`
+  - name: lyb
+    preset: liuyan
+    url: %s/lyb/api/letter/list?current=1&size=3
+    json: {link: %q}
+    detail: {body: div.letter-content}
+`, srv.URL, link))
+		var items []Item
+		_, stats, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(&items))
+		return items, stats, err
+	}
+	_, stats, err := crawl("letter.html?id={id}")
+	if err == nil || len(stats.DetailErrors) != 3 {
+		t.Fatalf("relative link: err = %v, detail errors %+v", err, stats.DetailErrors)
+	}
+	for _, de := range stats.DetailErrors {
+		if de.Status != http.StatusNotFound || !strings.HasPrefix(de.URL, srv.URL+"/lyb/api/letter/letter.html?id=") {
+			t.Errorf("detail error %+v, want a 404 under the API's directory", de)
+		}
+	}
+	items, stats, err := crawl("/lyb/letter.html?id={id}")
+	if err != nil || stats.Fetched != 3 || len(stats.DetailErrors) != 0 {
+		t.Fatalf("root-relative link: err = %v, stats = %+v", err, stats)
+	}
+	if !strings.HasPrefix(items[0].URL, srv.URL+"/lyb/letter.html?id=") {
+		t.Errorf("item URL %s, want under the site root", items[0].URL)
+	}
+}
+
+// newMailbox serves a 市长信箱 in GB2312 (declared only in <meta>): a
+// list table and letters laid out as label/value cells.
+func newMailbox(t *testing.T) *httptest.Server {
+	t.Helper()
+	list, err := os.ReadFile("testdata/mailbox/list.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	show := template.Must(template.ParseFiles("testdata/mailbox/show.html.tmpl"))
+	letters := map[string]map[string]any{
+		"20261121001": {"No": "20261121001", "Title": "关于门诊慢特病待遇认定进度的咨询", "Writer": "王**", "Date": "2026-11-21 15:02:11",
+			"Body": template.HTML("上个月提交了门诊慢特病认定材料，<br/>至今显示审核中，请问多久能办下来？"), "ReplyDate": "2026-11-23 10:00:00", "Reply": "您好，您的材料已于11月22日审核通过。"},
+		"20261120007": {"No": "20261120007", "Title": "反映某定点药店拒绝使用医保卡", "Writer": "匿名", "Date": "2026-11-20 08:40:00",
+			"Body": template.HTML("东门某药店连续三天以系统升级为由拒绝刷医保卡。"), "ReplyDate": "", "Reply": ""},
+		"20261118003": {"No": "20261118003", "Title": "建议延长城乡居民医保缴费期", "Writer": "李**", "Date": "2026-11-18 19:12:45",
+			"Body": template.HTML("<p>外出务工人员年底才回乡，建议缴费期延长到次年2月。</p>"), "ReplyDate": "2026-11-25 16:30:00", "Reply": "缴费期由省里统一确定，您的建议已转报。"},
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var buf bytes.Buffer
+		switch {
+		case r.URL.Path == "/robots.txt":
+			http.NotFound(w, r)
+			return
+		case r.URL.Path == "/hdjl/szxx/list.html":
+			buf.Write(list)
+		case r.URL.Path == "/hdjl/szxx/show.jsp" && letters[r.URL.Query().Get("id")] != nil:
+			show.Execute(&buf, letters[r.URL.Query().Get("id")])
+		default:
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		gbk, err := simplifiedchinese.GBK.NewEncoder().Bytes(buf.Bytes())
+		if err != nil {
+			t.Error(err)
+		}
+		w.Write(gbk)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestPresetMailbox: url and board (the list table) crawl a 市长信箱;
+// bodies are the letters (not the replies, not the page's share links),
+// times the letters' own (not the header's date).
+func TestPresetMailbox(t *testing.T) {
+	srv := newMailbox(t)
+	src := presetSource(t, fmt.Sprintf(`
+  - name: szxx
+    preset: mailbox
+    url: %s/hdjl/szxx/list.html
+    board: table.listAll
+`, srv.URL))
+	c, _ := newTestCrawler(t, Options{})
+	var items []Item
+	_, stats, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(&items))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Found != 3 || stats.Fetched != 3 || stats.ParseErrors != 0 {
+		t.Errorf("stats = %+v", stats)
+	}
+	for _, it := range items {
+		if strings.Contains(it.Body, "您好") || strings.Contains(it.Body, "分享") || it.PublishedAt.Month() != time.November {
+			t.Errorf("%s: body %q at %v", it.URL, it.Body, it.PublishedAt)
+		}
+	}
+	if m := fieldMatch(t, stats, "detail.author"); m.Matched != 3 {
+		t.Errorf("detail.author: %+v", m)
+	}
+	golden(t, "preset-mailbox", items, strings.TrimPrefix(srv.URL, "http://"))
+}
+
+// TestPresetRSSHub: url (the instance) and board (the route) subscribe to
+// an RSSHub route; a Chinese keyword in the route is escaped.
+func TestPresetRSSHub(t *testing.T) {
+	feed, err := os.ReadFile("testdata/rsshub/weibo-user.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths sync.Map
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths.Store(r.URL.Path, true)
+		switch r.URL.Path {
+		case "/weibo/user/7654321098", "/weibo/keyword/医保":
+			w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+			w.Write(feed)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	c, _ := newTestCrawler(t, Options{})
+	for _, route := range []string{"weibo/user/7654321098", "/weibo/keyword/医保"} {
+		src := presetSource(t, fmt.Sprintf("  - {name: wb, preset: rsshub, url: %q, board: %q}\n", srv.URL+"/", route))
+		var items []Item
+		_, stats, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(&items))
+		if err != nil {
+			t.Fatalf("%s (%s): %v", route, src.URL, err)
+		}
+		if stats.Found != 2 || len(items) != 2 {
+			t.Fatalf("%s: stats = %+v", route, stats)
+		}
+		if route == "weibo/user/7654321098" {
+			golden(t, "preset-rsshub", items, strings.TrimPrefix(srv.URL, "http://"))
+		}
+	}
+	if _, ok := paths.Load("/weibo/keyword/医保"); !ok {
+		t.Error("the keyword route was not requested")
+	}
 }
 
 func TestJSONLayoutChange(t *testing.T) {
 	for name, body := range map[string]string{
 		"not json":      `<html><body>请输入验证码</body></html>`,
-		"items missing": `{"code":0,"data":{"rows":[]}}`,
+		"items missing": `{"code":0,"data":{"entries":[]}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -251,7 +441,7 @@ func TestJSONLayoutChange(t *testing.T) {
 				fmt.Fprint(w, body)
 			}))
 			defer srv.Close()
-			src := presetSource(t, fmt.Sprintf("  - {name: j, preset: liuyan, url: %q, board: \"5\"}\n", srv.URL+"/"))
+			src := presetSource(t, fmt.Sprintf("  - {name: j, preset: liuyan, url: %q, json: {link: \"/m/{id}\"}}\n", srv.URL+"/api/messages"))
 			c, _ := newTestCrawler(t, Options{})
 			_, _, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(new([]Item)))
 			if ErrorKind(err) != ErrorKindLayout {
@@ -351,7 +541,7 @@ func TestEmptyListAfterItemsIsLayoutChange(t *testing.T) {
 	defer srv.Close()
 	c, _ := newTestCrawler(t, Options{})
 	for _, src := range []Source{
-		presetSource(t, fmt.Sprintf("  - {name: j, preset: liuyan, url: %q, board: \"5\"}\n", srv.URL+"/")),
+		presetSource(t, fmt.Sprintf("  - {name: j, preset: liuyan, url: %q, json: {link: \"/m/{id}\"}}\n", srv.URL+"/api/messages")),
 		presetSource(t, fmt.Sprintf("  - {name: a, kind: atom, url: %q}\n", srv.URL+"/atom.xml")),
 	} {
 		if _, stats, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(new([]Item))); err != nil || stats.Found != 0 {
@@ -360,6 +550,24 @@ func TestEmptyListAfterItemsIsLayoutChange(t *testing.T) {
 		_, _, err := c.Crawl(t.Context(), src, store.SourceState{LastItems: 12}, nil, collect(new([]Item)))
 		if ErrorKind(err) != ErrorKindLayout {
 			t.Errorf("%s: empty after 12 items: err = %v, want a layout error", src.Name, err)
+		}
+	}
+}
+
+// TestSourceNotes: without fetching, a source says which fields its preset
+// supplies and where a json.link template resolves.
+func TestSourceNotes(t *testing.T) {
+	for link, want := range map[string]string{
+		"detail?id={id}":  "相对于列表接口所在目录解析：编号为 123 的帖子链接为 https://gov.example/lyb/api/detail?id=123；详情页若在网站根目录下，请写成以 / 开头的 /detail?id={id}",
+		"/detail?id={id}": "从网站根目录算起：编号为 123 的帖子链接为 https://gov.example/detail?id=123",
+	} {
+		src := presetSource(t, fmt.Sprintf("  - {name: l, preset: liuyan, url: 'https://gov.example/lyb/api/list?current={page}', json: {link: %q}}\n", link))
+		notes := strings.Join(src.Notes(), "\n")
+		if !strings.Contains(notes, want) || !strings.Contains(notes, "预设 liuyan 提供的字段：json.author、json.body") {
+			t.Errorf("%s: notes\n%s\nwant %q", link, notes, want)
+		}
+		if strings.Contains(notes, "json.link、") {
+			t.Errorf("json.link was set by the operator, not the preset: %s", notes)
 		}
 	}
 }

@@ -21,6 +21,9 @@ const (
 	KindRSS  = "rss"  // RSS or Atom feed
 	KindAtom = "atom" // same as rss (gofeed reads both)
 	KindJSON = "json" // list endpoint answering JSON; detail pages, if any, are HTML
+	// KindSearch polls a search results page once per keyword: the URL
+	// holds {keyword}, list selectors pick the results (see search.go).
+	KindSearch = "search"
 )
 
 // Encodings a source may declare.
@@ -72,6 +75,14 @@ const (
 // (1, 2, ...), for boards and JSON endpoints paged by a query parameter.
 const PagePlaceholder = "{page}"
 
+// KeywordPlaceholder in a search source's URL is replaced by each keyword,
+// query-escaped.
+const KeywordPlaceholder = "{keyword}"
+
+// maxKeywords bounds a search source's keyword list: one request per
+// keyword per crawl.
+const maxKeywords = 50
+
 // Source is one entry of configs/sources.yaml.
 type Source struct {
 	Name  string `yaml:"name"`
@@ -93,6 +104,8 @@ type Source struct {
 	Detail     DetailSelectors `yaml:"detail"`
 	JSON       JSONFields      `yaml:"json"`
 	TimeLayout string          `yaml:"time_layout"`
+	// Keywords are searched one by one by a search source ({keyword} in URL).
+	Keywords []string `yaml:"keywords"`
 	// HotInterval is how often a hot thread is refetched even when it is
 	// on no list page read this crawl; at most HotMax such threads per
 	// crawl (-1: no hot revisits). A thread is hot when its replies or
@@ -127,6 +140,11 @@ type Source struct {
 	AllIncidents bool `yaml:"all_incidents"`
 
 	expanded bool // the preset has been applied (ApplyDefaults is idempotent)
+	// fromPreset names the fields ("json.author", "detail.time") whose value
+	// came from the preset, so a crawl can say which of them matched nothing.
+	fromPreset map[string]bool
+	// tally counts field matches during one crawl (set per job; nil outside).
+	tally *fieldTally
 }
 
 // ListSelectors are CSS selectors applied to a list page (html sources).
@@ -140,7 +158,10 @@ type ListSelectors struct {
 	Replies string `yaml:"replies"`
 	Views   string `yaml:"views"`
 	Author  string `yaml:"author"`
-	Next    string `yaml:"next"`
+	// Body is a summary shown in the list (a search result's snippet); a
+	// detail page's body replaces it.
+	Body string `yaml:"body"`
+	Next string `yaml:"next"`
 }
 
 // DetailSelectors are CSS selectors applied to a thread page. With an empty
@@ -157,9 +178,11 @@ type DetailSelectors struct {
 
 // JSONFields map a JSON list endpoint onto items (json sources). Paths are
 // dot-separated keys and array indexes ("data.list", "result.0.rows");
-// Items empty means the response itself is the array. Link is a path to a
-// URL, or a template with {path} placeholders ("detail.html?id={id}"),
-// resolved against the list URL.
+// "a|b" tries a, then b (presets name the spellings back ends use); Items
+// empty means the response itself is the array. Link is a path to a URL, or
+// a template with {path} placeholders, resolved like a link on the list
+// URL's page: "detail.html?id={id}" against the API's directory,
+// "/detail.html?id={id}" against the site root (see README 接入新的数据源).
 type JSONFields struct {
 	Items   string `yaml:"items"`
 	Link    string `yaml:"link"`
@@ -218,9 +241,14 @@ func (s *Source) Validate(doc *yamlfile.Doc, path string) error {
 		}
 	}
 	switch s.Kind {
-	case KindHTML, KindRSS, KindAtom, KindJSON:
+	case KindHTML, KindRSS, KindAtom, KindJSON, KindSearch:
 	default:
-		add("kind", "类型只能是 html、rss、atom 或 json，实际为 %q", s.Kind)
+		add("kind", "类型只能是 html、rss、atom、json 或 search，实际为 %q", s.Kind)
+	}
+	if s.Preset == PresetRSSHub && s.Board != "" {
+		if r := strings.Trim(s.Board, "/"); r == "" || strings.ContainsAny(r, "?#") {
+			add("board", "预设 rsshub 的 board 写 RSSHub 路由，如 weibo/user/1195230310，不含 ? 和 #，实际为 %q", s.Board)
+		}
 	}
 	if u, err := url.Parse(s.pageURL(1)); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		add("url", "地址应为 http(s):// 开头的完整网址，实际为 %q", s.URL)
@@ -309,15 +337,24 @@ func (s *Source) Validate(doc *yamlfile.Doc, path string) error {
 		sel("list.replies", s.List.Replies)
 		sel("list.views", s.List.Views)
 		sel("list.author", s.List.Author)
+		sel("list.body", s.List.Body)
 		sel("list.next", s.List.Next)
 		detailSelectors()
-		if s.Pages > 1 && s.List.Next == "" && !paged {
+		if s.Kind == KindSearch {
+			s.validateSearch(add)
+		} else if len(s.Keywords) > 0 {
+			add("keywords", "只有 search 类型的数据源使用关键词 keywords，请删除")
+		}
+		if s.Kind != KindSearch && s.Pages > 1 && s.List.Next == "" && !paged {
 			add("list.next", "pages 大于 1 时必须设置下一页选择器 list.next，或在 url 中用 {page} 表示页码")
 		}
 		if s.JSON != (JSONFields{}) {
 			add("json", "html 类型的数据源不使用 json 字段映射，请删除")
 		}
 	case KindJSON:
+		if len(s.Keywords) > 0 {
+			add("keywords", "只有 search 类型的数据源使用关键词 keywords，请删除")
+		}
 		if s.List != (ListSelectors{}) {
 			add("list", "json 类型的数据源不使用 list 选择器（列表字段写在 json 下），请删除")
 		}
@@ -334,8 +371,11 @@ func (s *Source) Validate(doc *yamlfile.Doc, path string) error {
 		jsonPath("json.author", s.JSON.Author)
 		jsonPath("json.body", s.JSON.Body)
 		switch {
+		case s.JSON.Link == "" && s.Preset == PresetLiuyan:
+			add("json.link", "预设 liuyan 还需要帖子链接 json.link：在浏览器里打开一条留言，把地址中的编号换成 {id}，"+
+				"如 /lyb/detail.html?id={id}（以 / 开头表示从网站根目录算起）")
 		case s.JSON.Link == "":
-			add("json.link", "json 类型的数据源必须设置帖子链接 json.link（字段路径，或如 detail.html?id={id} 的模板）")
+			add("json.link", "json 类型的数据源必须设置帖子链接 json.link（字段路径，或如 /detail.html?id={id} 的模板）")
 		case strings.Contains(s.JSON.Link, "{"):
 			for _, ph := range linkPlaceholders(s.JSON.Link) {
 				jsonPath("json.link", ph)
@@ -351,6 +391,9 @@ func (s *Source) Validate(doc *yamlfile.Doc, path string) error {
 			add("pages", "json 类型的数据源翻页需要在 url 中用 {page} 表示页码")
 		}
 	case KindRSS, KindAtom:
+		if len(s.Keywords) > 0 {
+			add("keywords", "只有 search 类型的数据源使用关键词 keywords，请删除")
+		}
 		if s.List != (ListSelectors{}) {
 			add("list", "rss 类型的数据源不使用 list 选择器，请删除")
 		}
@@ -367,7 +410,11 @@ func (s *Source) Validate(doc *yamlfile.Doc, path string) error {
 // pageURL returns the URL of list page n (1-based) when the URL carries
 // {page}; otherwise the URL itself.
 func (s *Source) pageURL(n int) string {
-	return strings.ReplaceAll(s.URL, PagePlaceholder, strconv.Itoa(n))
+	u := strings.ReplaceAll(s.URL, PagePlaceholder, strconv.Itoa(n))
+	if s.Kind == KindSearch && len(s.Keywords) > 0 {
+		u = s.keywordURL(s.Keywords[0])
+	}
+	return u
 }
 
 // deepDue reports whether list pages 2..N are due at now, given when they

@@ -100,7 +100,7 @@ sources:
 	}
 	msg := err.Error()
 	for _, want := range []string{
-		"sources.yaml:4: sources[0].kind: 类型只能是 html、rss、atom 或 json",
+		"sources.yaml:4: sources[0].kind: 类型只能是 html、rss、atom、json 或 search",
 		"sources.yaml:5: sources[0].url: 地址应为 http(s)://",
 		"sources.yaml:6: sources[0].interval: 抓取间隔至少 1m0s",
 		"sources.yaml:7: sources[0].delay:",

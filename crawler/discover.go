@@ -139,6 +139,7 @@ type proposal struct {
 	items    []listItem
 	score    float64
 	detailOK bool
+	inferred bool // selectors guessed from the page, not known ones
 }
 
 func (pr *prober) run(ctx context.Context, rawURL string) error {
@@ -333,6 +334,7 @@ func (pr *prober) html(ctx context.Context, p *page) error {
 	if inf != nil {
 		custom := Source{Name: sourceNameFor(p.url, ""), URL: p.url, List: inf.list}
 		add(custom, "selectors", "")
+		cands[len(cands)-1].inferred = true
 		gl := Source{Name: sourceNameFor(p.url, ""), Preset: PresetGenericList, URL: p.url, Board: inf.container}
 		add(gl, PresetGenericList, "")
 	}
@@ -391,7 +393,7 @@ func (pr *prober) html(ctx context.Context, p *page) error {
 		if ddoc == nil {
 			break
 		}
-		if cand.method == "selectors" {
+		if cand.inferred {
 			cand.src.Detail = inferDetail(ddoc, dItem.Title, now)
 		}
 		if cand.src.Detail.Body == "" && cand.src.Preset == "" {

@@ -164,6 +164,18 @@ func classes(n *html.Node) []string {
 // names is a node's class and id, for the hint patterns.
 func names(n *html.Node) string { return attr(n, "class") + " " + attr(n, "id") }
 
+var namePartRe = regexp.MustCompile(`[\s_-]+`)
+
+// hint reports whether a part of n's class or id matches re.
+func hint(re *regexp.Regexp, n *html.Node) bool {
+	for _, part := range namePartRe.Split(strings.TrimSpace(names(n)), -1) {
+		if part != "" && re.MatchString(part) {
+			return true
+		}
+	}
+	return false
+}
+
 // simpleSel is a selector for n alone: tag#id, tag[id^=prefix] for
 // numbered ids (postmessage_1001), else tag.class.class, else tag.
 func simpleSel(n *html.Node) string {
@@ -283,7 +295,7 @@ func inferList(doc *goquery.Document, base *url.URL, now time.Time) *listGuess {
 				g.score += float64(min(utf8.RuneCountInString(nodeText(titleLink(m, base))), 40))
 			}
 			if hasAncestor(parent, func(n *html.Node) bool {
-				return n.Data == "nav" || n.Data == "header" || n.Data == "footer" || chromeRe.MatchString(names(n))
+				return n.Data == "nav" || n.Data == "header" || n.Data == "footer" || hint(chromeRe, n)
 			}) {
 				g.score *= 0.1
 			}
@@ -519,11 +531,10 @@ func inferDetail(doc *goquery.Document, title string, now time.Time) DetailSelec
 		if n.Data == "body" {
 			sc *= 0.2
 		}
-		nm := names(n)
 		switch {
-		case contentRe.MatchString(nm) && !metaRe.MatchString(nm):
+		case hint(contentRe, n) && !hint(metaRe, n):
 			sc *= 2
-		case chromeRe.MatchString(nm) || metaRe.MatchString(nm) || hasAncestor(n, func(a *html.Node) bool { return chromeRe.MatchString(names(a)) }):
+		case hint(chromeRe, n) || hint(metaRe, n) || hasAncestor(n, func(a *html.Node) bool { return hint(chromeRe, a) }):
 			sc *= 0.2
 		}
 		if title != "" && strings.TrimSpace(nodeText(n)) == strings.TrimSpace(title) {
@@ -602,7 +613,7 @@ func detailTime(doc *goquery.Document, body *html.Node, now time.Time) string {
 			continue
 		}
 		if isInside(n, body) || hasAncestor(n, func(a *html.Node) bool {
-			return chromeRe.MatchString(names(a)) || a.Data == "header" || a.Data == "footer"
+			return hint(chromeRe, a) || a.Data == "header" || a.Data == "footer"
 		}) {
 			continue
 		}

@@ -193,10 +193,9 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	console, err := web.New(web.Options{Store: st, Workflow: inc, Classifier: d.cls, Logger: log.With("component", "web"),
 		Now: opts.Now, Location: cfg.Location, SourceTitle: sourceTitle, Sources: d.webSources, Reload: d.Reload,
-		ProbeSource: consoleProbe(d.cfg.Load, log.With("component", "probe")),
-		Posts:       st, SourceWeight: func(name string) float64 { return sourceGrading(name).Weight },
+		Posts: st, SourceWeight: func(name string) float64 { return sourceGrading(name).Weight },
 		Auth: authSvc, SecureCookie: cfg.Console.SecureCookie, ExternalURL: cfg.ExternalURL,
-		TrustedProxies: cfg.Console.Proxies()})
+		TrustedProxies: cfg.Console.Proxies(), ProbeSource: consoleProbe(d.cfg.Load, log.With("component", "probe"))})
 	if err != nil {
 		return err
 	}

@@ -325,7 +325,7 @@ func (pr *prober) html(ctx context.Context, p *page) error {
 		if name == PresetGenericList {
 			continue // needs the list's container, inferred below
 		}
-		add(presetCandidate(name, p.url), name, "")
+		add(presetCandidate(name, p.url, p.url), name, "")
 	}
 	// Selectors inferred from the page, and the generic list preset on the
 	// inferred container.
@@ -434,9 +434,9 @@ func (pr *prober) html(ctx context.Context, p *page) error {
 
 // presetCandidate is a candidate for preset name on the probed page: the
 // site's base URL and the board id when the page is the preset's list page,
-// else the page's own URL.
-func presetCandidate(name, pageURL string) Source {
-	src := Source{Name: sourceNameFor(pageURL, ""), Preset: name, URL: pageURL}
+// else listURL (the page's URL, perhaps with {page}).
+func presetCandidate(name, pageURL, listURL string) Source {
+	src := Source{Name: sourceNameFor(pageURL, ""), Preset: name, URL: listURL}
 	if base, board, ok := presets[name].boardOf(pageURL); ok {
 		src.URL, src.Board = base, board
 		src.Name = sourceNameFor(pageURL, board)
@@ -604,9 +604,6 @@ func (pr *prober) capNote() {
 // through the real crawl code (pages answered from memory).
 func (pr *prober) finish(ctx context.Context, src Source) {
 	d := pr.d
-	if src.Preset != "" {
-		src.Title = cmp0(src.Title, d.Source.Title)
-	}
 	if d.Source.MaxItems > 0 {
 		src.MaxItems = d.Source.MaxItems
 	}
@@ -622,13 +619,6 @@ func (pr *prober) finish(ctx context.Context, src Source) {
 		d.Trial = &got[0]
 	}
 	d.TrialErr = err
-}
-
-func cmp0(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func collect1(out *[]Item) func(context.Context, Item) error {

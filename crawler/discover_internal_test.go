@@ -185,3 +185,74 @@ func TestDiscoverPHPWind(t *testing.T) {
 		}
 	}
 }
+
+// A JSON list in the MyBatis-Plus page shape no preset knows: the probe
+// finds data.records, names the fields, follows the link field to a detail
+// page and infers its body; the proposal crawls every letter whole.
+func TestDiscoverInfersJSONList(t *testing.T) {
+	letters := map[string][2]string{
+		"1790000000000000001": {"门诊慢特病认定什么时候能办下来", "上个月交的材料，一直显示审核中，请尽快办理。"},
+		"1790000000000000002": {"药店医保卡刷不了", "东门药店说系统升级，医保卡刷不了，已经三天了。"},
+		"1790000000000000003": {"建议提高大病保险报销比例", "大病保险二次报销比例偏低，建议参照周边城市提高。"},
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/robots.txt":
+			http.NotFound(w, r)
+		case r.URL.Path == "/lyb/api/letter/page":
+			w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+			fmt.Fprint(w, `{"code":200,"msg":"操作成功","data":{"records":[`)
+			n := 0
+			for _, id := range []string{"1790000000000000001", "1790000000000000002", "1790000000000000003"} {
+				if n > 0 {
+					fmt.Fprint(w, ",")
+				}
+				n++
+				fmt.Fprintf(w, `{"id":"%s","letterTitle":"%s","createTime":"2026-11-2%d 15:02:11","replyStatus":1,"viewCount":%d,"detailUrl":"/lyb/letter/%s.html"}`,
+					id, letters[id][0], n, n*10, id)
+			}
+			fmt.Fprint(w, `],"total":3,"size":10,"current":1,"pages":1}}`)
+		case strings.HasPrefix(r.URL.Path, "/lyb/letter/"):
+			l, ok := letters[strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/lyb/letter/"), ".html")]
+			if !ok {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprintf(w, `<html><body><div class="top-nav"><a href="/">首页</a> 今天是2026年11月23日</div><div class="letter"><h2>%s</h2>`+
+				`<div class="letter-info">来信时间：<span class="letter-time">2026-11-20 09:00</span></div><div class="letter-content">%s</div>`+
+				`<div class="letter-reply"><b>答复：</b>已转办。</div></div></body></html>`, l[0], l[1])
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	d, err := Discover(t.Context(), srv.URL+"/lyb/api/letter/page?current=1&size=10", discoverOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%q\n%s", d.Notes, d.YAML)
+	if d.Method != "selectors" || d.Source.JSON.Items != "data.records" || d.Source.JSON.Title != "letterTitle" ||
+		d.Source.JSON.Link != "detailUrl" || d.Source.JSON.Time != "createTime" || d.Source.JSON.Views != "viewCount" ||
+		d.Source.JSON.Replies != "" { // replyStatus is a flag, not a count
+		t.Errorf("proposal %+v", d.Source.JSON)
+	}
+	if !strings.Contains(d.Source.URL, "current={page}") {
+		t.Errorf("page number not templated: %s", d.Source.URL)
+	}
+	src := presetSource(t, d.YAML)
+	c, _ := newTestCrawler(t, Options{})
+	var items []Item
+	if _, _, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(&items)); err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 3 {
+		t.Fatalf("%d items", len(items))
+	}
+	for _, it := range items {
+		id := strings.TrimSuffix(it.URL[strings.LastIndex(it.URL, "/")+1:], ".html")
+		if it.Title != letters[id][0] || it.Body != letters[id][1] {
+			t.Errorf("%s: %q / %q", it.URL, it.Title, it.Body)
+		}
+	}
+}

@@ -39,7 +39,7 @@ func (s software) method() string {
 
 func (s software) source(pageURL string) Source {
 	if s.preset != "" {
-		return presetCandidate(s.preset, pageURL)
+		return presetCandidate(s.preset, pageURL, pageURL)
 	}
 	return Source{Name: sourceNameFor(pageURL, ""), URL: pageURL, List: s.list, Detail: s.detail}
 }
@@ -705,7 +705,7 @@ var (
 	jsonViewRe  = regexp.MustCompile(`(?i)view|read|hit|click|browse|visit`)
 	jsonAuthRe  = regexp.MustCompile(`(?i)author|user|nick|writer|creator|poster|name`)
 	jsonBodyRe  = regexp.MustCompile(`(?i)content|body|text|detail|question|desc|summary`)
-	countKeyRe  = regexp.MustCompile(`(?i)count|num|cnt|total|times|s$`)
+	countKeyRe  = regexp.MustCompile(`(?i)count|num|cnt|total|times|^(replies|views|hits|clicks|comments|reads)$`)
 	updateKeyRe = regexp.MustCompile(`(?i)update|modif|edit|reply`)
 )
 
@@ -872,7 +872,7 @@ func (pr *prober) json(ctx context.Context, p *page) error {
 	name := sourceNameFor(p.url, "")
 	for _, pn := range PresetNames() {
 		if presets[pn].src.Kind == KindJSON {
-			add(Source{Name: name, Preset: pn, URL: listURL}, pn)
+			add(presetCandidate(pn, p.url, listURL), pn)
 		}
 	}
 	g, n := guessJSON(v, now)
@@ -924,7 +924,7 @@ func (pr *prober) json(ctx context.Context, p *page) error {
 			d.Items = append(d.Items, it.Item)
 		}
 	}
-	if paged {
+	if paged && strings.Contains(best.src.URL, PagePlaceholder) {
 		pr.note("地址中的页码已写成 {page}；要读多页请设 pages")
 	}
 	pr.capNote()

@@ -222,7 +222,10 @@ func (pr *prober) feed(ctx context.Context, p *page, feedURL string) (ok bool, e
 	}
 	d := pr.d
 	d.Kind, d.Encoding, d.Method = kind, describeEncoding(p, enc, true), kind
-	d.Software = strings.ToUpper(f.FeedType[:1]) + f.FeedType[1:] + " " + f.FeedVersion + " 订阅"
+	d.Software = "RSS " + f.FeedVersion + " 订阅"
+	if kind == KindAtom {
+		d.Software = "Atom " + f.FeedVersion + " 订阅"
+	}
 	src := Source{Name: sourceNameFor(feedURL, ""), Title: cleanTitle(f.Title), Kind: kind, URL: feedURL}
 	if enc != EncodingAuto {
 		src.Encoding = enc

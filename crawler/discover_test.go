@@ -24,9 +24,9 @@ func TestDiscoverProposalsCrawlFixtures(t *testing.T) {
 		{"board", "selectors", crawler.KindHTML, ""},
 		{"gov", "", crawler.KindHTML, ""}, // generic-list or selectors: whichever captures more
 		{"liuyan", crawler.PresetLiuyan, crawler.KindJSON, "JSON 列表接口"},
-		{"feed", crawler.KindRSS, crawler.KindRSS, "Rss 2.0 订阅"},
+		{"feed", crawler.KindRSS, crawler.KindRSS, "RSS 2.0 订阅"},
 		{"atom", crawler.KindAtom, crawler.KindAtom, "Atom 1.0 订阅"},
-		{"feed-alternate", crawler.KindRSS, crawler.KindRSS, "Rss 2.0 订阅"},
+		{"feed-alternate", crawler.KindRSS, crawler.KindRSS, "RSS 2.0 订阅"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.site, func(t *testing.T) {

@@ -195,7 +195,7 @@ func Run(ctx context.Context, opts Options) error {
 		Now: opts.Now, Location: cfg.Location, SourceTitle: sourceTitle, Sources: d.webSources, Reload: d.Reload,
 		Posts: st, SourceWeight: func(name string) float64 { return sourceGrading(name).Weight },
 		Auth: authSvc, SecureCookie: cfg.Console.SecureCookie, ExternalURL: cfg.ExternalURL,
-		TrustedProxies: cfg.Console.Proxies()})
+		TrustedProxies: cfg.Console.Proxies(), ProbeSource: consoleProbe(d.cfg.Load, log.With("component", "probe"))})
 	if err != nil {
 		return err
 	}

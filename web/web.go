@@ -24,6 +24,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/classifier"
+	"github.com/yuqing-bureau/yuqing/crawler"
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
@@ -71,6 +72,9 @@ type Options struct {
 	// page shows the model's terms only.
 	Posts        suggest.Posts
 	SourceWeight func(name string) float64
+	// ProbeSource is the source wizard (/sources/probe): it probes an
+	// address and proposes a sources.yaml block; nil: no wizard.
+	ProbeSource func(ctx context.Context, url, example string) (*crawler.Discovery, error)
 	// Reload rebuilds rules, dictionary and sources from their files and
 	// swaps them in (the daemon's SIGHUP); nil: operators get no button.
 	Reload func() error
@@ -119,6 +123,7 @@ func New(opts Options) (*Server, error) {
 		"deadline":     s.deadline,
 		"auditAction":  AuditActionName,
 		"canReload":    func() bool { return opts.Reload != nil },
+		"canProbe":     func() bool { return opts.ProbeSource != nil },
 		"join":         strings.Join,
 	}
 	maps.Copy(funcs, requestFuncs(nil)) // bound to the caller in render
@@ -126,7 +131,7 @@ func New(opts Options) (*Server, error) {
 	s.labelFuncs(funcs)
 	suggestFuncs(funcs)
 	for _, page := range []string{"list", "detail", "error", "try", "falsepositives", "login", "password", "reload", "users", "audit", "sources",
-		"information", "missed", "suggest"} {
+		"information", "missed", "suggest", "probe"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, fmt.Errorf("解析控制台模板 %s: %w", page, err)
@@ -155,6 +160,8 @@ func (s *Server) Handler() http.Handler {
 	s.workflowRoutes(mux) // the forms of the actions in apiActions (api.go)
 	s.labelRoutes(mux)    // 舆情信息 and 补录漏报 (information.go, missed.go)
 	mux.HandleFunc("GET /sources", s.require(auth.RoleViewer, s.sources))
+	mux.HandleFunc("GET /sources/probe", s.require(auth.RoleOperator, s.probe))
+	mux.HandleFunc("POST /sources/probe", s.require(auth.RoleOperator, s.probe))
 	mux.HandleFunc("GET /try", s.require(auth.RoleOperator, s.try))
 	mux.HandleFunc("POST /try", s.require(auth.RoleOperator, s.try))
 	mux.HandleFunc("GET /rules/suggest", s.require(auth.RoleOperator, s.rulesSuggest))

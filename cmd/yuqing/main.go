@@ -33,6 +33,9 @@ const usage = `yuqing —— 医保舆情监测与跟进处置系统
                                                  修改密码（该账号的所有登录随即失效）
   yuqing token add -config F -user NAME [-name 用途] [-ttl 720h]
                                                  为账号创建 API 令牌（只显示一次），接口见 docs/api.md
+  yuqing source probe [-config configs/yuqing.yaml] [-example URL] URL
+                                                 添加数据源向导：试探一个网址（论坛版块、留言板、新闻列表、订阅或 JSON 接口），
+                                                 识别网站类型和编码，显示提取结果，并给出可直接粘贴到 sources.yaml 的配置
   yuqing crawl -config configs/yuqing.yaml -source NAME -once [-store]
                                                  抓取一个数据源并显示提取结果（编写新数据源时用）；
                                                  不加 -store 不写数据库、不立案
@@ -119,6 +122,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer stop()
 		return exit(stderr, app.Crawl(ctx, app.CrawlOptions{ConfigFile: *configFile, Source: *source,
 			Once: *once, Store: *save, Out: stdout, Logger: logger}))
+	case "source":
+		return sourceCommand(args, stdout, stderr, logger)
 	case "classify":
 		rules := fs.String("rules", "configs/rules.yaml", "规则文件")
 		dict := fs.String("dict", "", "领域词典目录（默认为规则文件旁的 dict/）")
@@ -364,6 +369,28 @@ func userCommand(cmd string, args []string, stdin io.Reader, stdout, stderr io.W
 	default:
 		return exit(stderr, app.TokenAdd(ctx, o))
 	}
+}
+
+// sourceCommand runs `yuqing source probe`.
+func sourceCommand(args []string, stdout, stderr io.Writer, logger *slog.Logger) int {
+	if len(args) == 0 || args[0] != "probe" {
+		fmt.Fprintln(stderr, "用法：yuqing source probe [-config configs/yuqing.yaml] [-example 一条留言的网址] URL")
+		return 2
+	}
+	fs := flag.NewFlagSet("source probe", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configFile := fs.String("config", "configs/yuqing.yaml", "主配置文件（使用其中的 User-Agent、超时等采集设置）")
+	example := fs.String("example", "", "JSON 列表接口只给编号时：浏览器里任意一条留言的网址，据此写出 json.link")
+	if fs.Parse(args[1:]) != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(stderr, "请给出一个要试探的网址，如：yuqing source probe https://bbs.example.cn/forum.php?mod=forumdisplay&fid=2")
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return exit(stderr, app.SourceProbe(ctx, app.SourceProbeOptions{ConfigFile: *configFile, URL: fs.Arg(0), Example: *example, Out: stdout, Logger: logger}))
 }
 
 // rulesSuggest runs `yuqing rules suggest`.

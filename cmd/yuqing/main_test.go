@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -258,4 +259,57 @@ func TestKillMidCrawlLosesNothingAndFilesNothingTwice(t *testing.T) {
 		t.Error("the reference run filed no incident; the fixture is not testing anything")
 	}
 	t.Logf("killed after %d of %d posts; %d incidents either way", killedAt, n, len(incidents))
+}
+
+// `yuqing run -listen ADDR` serves on ADDR, whatever the configuration says.
+func TestRunListenOverridesConfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary; skipped in -short mode")
+	}
+	bin := buildBinary(t)
+	site := httptest.NewServer(http.NotFoundHandler())
+	defer site.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg := writeConfig(t, t.TempDir(), site.URL) // listen: 127.0.0.1:0
+	d := &daemon{cmd: exec.Command(bin, "run", "-config", cfg, "-listen", addr), exited: make(chan struct{})}
+	d.cmd.Stdout, d.cmd.Stderr = &d.log, &d.log
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { d.err = d.cmd.Wait(); close(d.exited) }()
+	defer func() { d.cmd.Process.Kill(); <-d.exited }()
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(d.log.String(), "服务已启动") {
+		select {
+		case <-d.exited:
+			t.Fatalf("daemon exited: %v\n%s", d.err, d.log.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("daemon did not start:\n%s", d.log.String())
+		}
+	}
+	resp, err := http.Get("http://" + addr + "/-/healthy")
+	if err != nil {
+		t.Fatalf("nothing on %s: %v\n%s", addr, err, d.log.String())
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(d.log.String(), "listen="+addr) {
+		t.Errorf("status %d; log:\n%s", resp.StatusCode, d.log.String())
+	}
+	stop(t, d)
+}
+
+func TestSourceProbeUsage(t *testing.T) {
+	for _, args := range [][]string{{"source"}, {"source", "list"}, {"source", "probe"}, {"source", "probe", "a", "b"}} {
+		var out, errb strings.Builder
+		if code := run(args, strings.NewReader(""), &out, &errb); code != 2 || !strings.Contains(errb.String(), "yuqing source probe") {
+			t.Errorf("%q: exit %d, stderr %q", args, code, errb.String())
+		}
+	}
 }

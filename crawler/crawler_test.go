@@ -174,7 +174,8 @@ func TestFeed(t *testing.T) {
 	}))
 	defer srv.Close()
 	c, _ := newTestCrawler(t, Options{})
-	src := Source{Name: "ybj", Kind: KindRSS, URL: srv.URL + "/rss.xml", Delay: time.Millisecond}
+	// The feed alone (detail: none): article pages are tested in article_test.go.
+	src := Source{Name: "ybj", Kind: KindRSS, URL: srv.URL + "/rss.xml", Delay: time.Millisecond, Detail: DetailSelectors{Body: DetailNone}}
 	src.ApplyDefaults()
 	var items []Item
 	st, stats, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(&items))

@@ -58,8 +58,8 @@ func articleText(doc *goquery.Document, pageURL *url.URL, title string) string {
 }
 
 var (
-	// A 发布时间/来源/作者/浏览次数 line, or a 【字体：大 中 小】 toolbar.
-	metaLineRe = regexp.MustCompile(`^(?:发布|发表|更新|成文|印发)?(?:时间|日期)\s*[:：]|(?:来源|作者|编辑|责任编辑|浏览(?:次数)?|点击(?:数|量)?|阅读(?:数|量)?|访问量|字号|字体|信息来源|发布机构|发文机关)\s*[:：]|【\s*(?:字体|字号)|^\s*[【\[]?\s*(?:大|小)\s*中\s*(?:小|大)`)
+	// A 发布时间/来源/作者/浏览次数 (来信人/留言时间) line, or a 【字体：大 中 小】 toolbar.
+	metaLineRe = regexp.MustCompile(`^\p{Han}{0,4}(?:时间|日期)\s*[:：]|^(?:来信人|留言人|提问人|投诉人|发信人|发布人|网友)\s*[:：]|(?:来源|作者|编辑|责任编辑|浏览(?:次数)?|点击(?:数|量)?|阅读(?:数|量)?|访问量|字号|字体|信息来源|发布机构|发文机关)\s*[:：]|【\s*(?:字体|字号)|^\s*[【\[]?\s*(?:大|小)\s*中\s*(?:小|大)`)
 	// Share bars, print/close links, 上一篇/下一篇 and 返回顶部.
 	navLineRe = regexp.MustCompile(`^(?:分享到|分享\s*[:：]|上一篇|下一篇|上一条|下一条|上一页|下一页|返回顶部|返回列表|相关(?:阅读|链接|新闻|文章)\s*[:：]?$|扫一扫|【?\s*(?:打印|关闭|收藏|纠错))|(?:【\s*(?:打印本页|关闭窗口|打印|关闭)\s*】)`)
 )
@@ -89,6 +89,8 @@ func stripChrome(text, title string) string {
 			return true
 		case shareOnly(compact):
 			return true
+		case bylineOnly(l):
+			return true
 		}
 		return false
 	}
@@ -101,6 +103,24 @@ func stripChrome(text, title string) string {
 		j--
 	}
 	return strings.Join(lines[i:j], "\n")
+}
+
+// maxBylineChars is how much besides a date a dateline may say ("本报记者
+// 王小明 2026年11月22日 09:30"): a sentence with a date is longer.
+const maxBylineChars = 12
+
+var bylineNoise = regexp.MustCompile(`[\s\p{P}\p{S}\d]+|星期.|周.`)
+
+// bylineOnly reports a line that is a date and at most a few words (a
+// dateline or byline), not a sentence that mentions a date.
+func bylineOnly(l string) bool {
+	norm := normalizeTimeText(l)
+	loc := absRe.FindStringIndex(norm)
+	if loc == nil {
+		return false
+	}
+	rest := bylineNoise.ReplaceAllString(norm[:loc[0]]+" "+norm[loc[1]:], "")
+	return utf8.RuneCountInString(rest) <= maxBylineChars
 }
 
 var shareWords = strings.NewReplacer("微信", "", "微博", "", "QQ空间", "", "QQ", "", "朋友圈", "", "新浪", "", "腾讯", "", "豆瓣", "", "分享", "", "|", "", "/", "", "、", "")

@@ -459,10 +459,10 @@ sources:
 		}
 	}
 	for y, msg := range map[string]string{
-		`{name: x, kind: rss, url: "http://x.example/", detail: full}`:                        "detail 只能是 auto、none",
-		`{name: x, kind: rss, url: "http://x.example/", detail: {body: auto, bdy: p}}`:         "bdy: 未知字段",
+		`{name: x, kind: rss, url: "http://x.example/", detail: full}`:                          "detail 只能是 auto、none",
+		`{name: x, kind: rss, url: "http://x.example/", detail: {body: auto, bdy: p}}`:          "bdy: 未知字段",
 		`{name: x, kind: rss, url: "http://x.example/", detail: {body: none, time: span.date}}`: "不能再设置其他详情页选择器",
-		`{name: x, kind: rss, url: "http://x.example/", detail: {time: span.date}}`:            "缺少正文选择器",
+		`{name: x, kind: rss, url: "http://x.example/", detail: {time: span.date}}`:             "缺少正文选择器",
 	} {
 		var f struct {
 			Sources []Source `yaml:"sources"`

@@ -275,6 +275,9 @@ func (p *crawlPrinter) summary(st crawler.Stats, err error) {
 	if st.GivenUp > 0 || st.Truncated > 0 || st.Replaced > 0 {
 		fmt.Fprintf(p.out, "已放弃（详情页多次失败）%d 条，正文超长截断 %d 条，无法解码的字节 %d 处\n", st.GivenUp, st.Truncated, st.Replaced)
 	}
+	if st.Postponed > 0 {
+		fmt.Fprintf(p.out, "网站要求稍后再抓（HTTP 429/503）的详情页 %d 次，已按 Retry-After 推迟，其余照常抓取\n", st.Postponed)
+	}
 	if st.CutShort {
 		fmt.Fprintln(p.out, "用完单次抓取时间预算（crawl_budget），提前结束；其余帖子下次继续")
 	}

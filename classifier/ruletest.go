@@ -29,16 +29,16 @@ type ruleCase struct {
 	TypicalViews   float64 `yaml:"typical_views"`
 	TypicalReposts float64 `yaml:"typical_reposts"`
 	Expect         struct {
-		Relevant *bool    `yaml:"relevant"`
-		Category *string  `yaml:"category"`
-		Level    *int     `yaml:"level"`
+		Relevant *bool   `yaml:"relevant"`
+		Category *string `yaml:"category"`
+		Level    *int    `yaml:"level"`
 		// Sentiment is the rules' sentiment: a fired tone rule's, or ""
 		// when no rule sets one (the model's is not consulted here).
 		Sentiment *string  `yaml:"sentiment"`
 		Terms     []string `yaml:"terms"`
-		NotTerms []string `yaml:"not_terms"`
-		Rules    []string `yaml:"rules"`
-		NotRules []string `yaml:"not_rules"`
+		NotTerms  []string `yaml:"not_terms"`
+		Rules     []string `yaml:"rules"`
+		NotRules  []string `yaml:"not_rules"`
 	} `yaml:"expect"`
 }
 

@@ -101,6 +101,9 @@ type Stats struct {
 	Replaced    int  // broken byte sequences replaced with U+FFFD in pages kept
 	Truncated   int  // items whose body was cut to max_body_chars
 	GivenUp     int  // items skipped because their detail page kept failing
+	// Postponed: detail pages the site asked (429/503, Retry-After) to
+	// fetch later, each time one was answered or skipped so.
+	Postponed int
 	// Dropped are items past MaxItems on the pages read (list pages left
 	// unread because of the cap are not counted, only noted in the log).
 	Dropped int
@@ -300,6 +303,9 @@ type job struct {
 
 	replaced, truncated int // counted into Stats by run
 	tally               *fieldTally
+	// throttled counts detail pages answered 429/503 in this crawl; the
+	// second one stops it (see postpone).
+	throttled int
 }
 
 func (c *Crawler) newJob(ctx context.Context, src Source) (*job, error) {
@@ -439,7 +445,7 @@ func (c *Crawler) Crawl(ctx context.Context, src Source, state store.SourceState
 		emit := j.bounded(emit)
 		switch src.Kind {
 		case KindRSS, KindAtom:
-			return j.crawlFeed(ctx, state, emit)
+			return j.crawlFeed(ctx, state, known, emit)
 		case KindHTML, KindJSON, "":
 			return j.crawlList(ctx, state, known, emit)
 		case KindSearch:
@@ -460,7 +466,8 @@ func (c *Crawler) Probe(ctx context.Context, src Source, state store.SourceState
 		j.src = probe
 		var stats Stats
 		if src.Kind == KindRSS || src.Kind == KindAtom {
-			st, stats, err := j.crawlFeed(ctx, state, func(context.Context, Item) error { return nil })
+			j.src.Detail = DetailSelectors{Body: DetailNone} // the feed alone
+			st, stats, err := j.crawlFeed(ctx, state, nil, func(context.Context, Item) error { return nil })
 			stats.Emitted = 0
 			return st, stats, err
 		}

@@ -179,7 +179,8 @@ func TestFeed(t *testing.T) {
 	}))
 	defer srv.Close()
 	c, _ := newTestCrawler(t, Options{})
-	src := Source{Name: "ybj", Kind: KindRSS, URL: srv.URL + "/rss.xml", Delay: time.Millisecond}
+	// The feed alone (detail: none): article pages are tested in article_test.go.
+	src := Source{Name: "ybj", Kind: KindRSS, URL: srv.URL + "/rss.xml", Delay: time.Millisecond, Detail: DetailSelectors{Body: DetailNone}}
 	src.ApplyDefaults()
 	var items []Item
 	st, stats, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(&items))
@@ -386,10 +387,60 @@ func TestDeepPagesOnTheirOwnCadence(t *testing.T) {
 }
 
 func TestRetryAfter(t *testing.T) {
-	t.Run("detail 429", func(t *testing.T) {
+	t.Run("detail 429 postpones that thread alone", func(t *testing.T) {
 		f := newForum(t)
 		f.threadByID(102).DetailStatus = http.StatusTooManyRequests
-		f.threadByID(102).DetailRetryAfter = "120"
+		f.threadByID(102).DetailRetryAfter = "120" // longer than a crawl waits
+		now := testNow
+		c, _ := newTestCrawler(t, Options{Now: func() time.Time { return now }})
+		m := newMemStore()
+		src := discuzSource(f)
+		st, stats, err := c.Crawl(t.Context(), src, store.SourceState{ETag: "old"}, knownIn(m), saveTo(m, src.Name))
+		if err != nil {
+			t.Fatalf("a 429 on one thread stopped the crawl: %v", err)
+		}
+		// The other threads, 103 after it on the list included, are stored.
+		if m.postCount() != 3 || f.hit("/thread-103-1-1.html") != 1 || stats.Postponed != 1 {
+			t.Errorf("posts = %d, thread 103 fetched %d times, stats = %+v", m.postCount(), f.hit("/thread-103-1-1.html"), stats)
+		}
+		if st.ETag != "old" {
+			t.Errorf("validators advanced past a postponed thread: %+v", st)
+		}
+		u, _ := CanonicalURL("http://" + f.host() + "/thread-102-1-1.html")
+		rec, ok, _ := m.ItemFailure(t.Context(), u)
+		if !ok || !rec.RetryAt.Equal(testNow.Add(120*time.Second)) || rec.Tries != 0 || rec.LastErrorKind != ErrorKindRetryLater {
+			t.Errorf("failure record = %+v, %v", rec, ok)
+		}
+		if got := testutil.ToFloat64(c.m.items.WithLabelValues("discuz", ResultPostponed)); got != 1 {
+			t.Errorf("postponed items = %v", got)
+		}
+
+		// Before Retry-After has passed the thread is not asked for again.
+		now = testNow.Add(time.Minute)
+		_, stats, err = c.Crawl(t.Context(), src, store.SourceState{}, knownIn(m), saveTo(m, src.Name))
+		if err != nil || f.hit("/thread-102-1-1.html") != 1 || stats.Postponed != 1 {
+			t.Fatalf("second crawl: %v, thread 102 fetched %d times, stats %+v", err, f.hit("/thread-102-1-1.html"), stats)
+		}
+
+		// After it, the thread is fetched and stored, and its record goes.
+		f.mu.Lock()
+		f.threadByID(102).DetailStatus = 0
+		f.mu.Unlock()
+		now = testNow.Add(3 * time.Minute)
+		_, stats, err = c.Crawl(t.Context(), src, store.SourceState{}, knownIn(m), saveTo(m, src.Name))
+		if err != nil || stats.Fetched != 1 || m.postCount() != 4 {
+			t.Fatalf("third crawl: %v, stats %+v, %d posts", err, stats, m.postCount())
+		}
+		if _, ok, _ := m.ItemFailure(t.Context(), u); ok {
+			t.Error("failure record kept after the thread was fetched")
+		}
+	})
+	t.Run("detail 429 on two threads stops the crawl", func(t *testing.T) {
+		f := newForum(t)
+		for _, tid := range []int{102, 103} {
+			f.threadByID(tid).DetailStatus = http.StatusTooManyRequests
+			f.threadByID(tid).DetailRetryAfter = "120"
+		}
 		c, _ := newTestCrawler(t, Options{})
 		var items []Item
 		st, _, err := c.Crawl(t.Context(), discuzSource(f), store.SourceState{ETag: "old"}, nil, collect(&items))
@@ -398,10 +449,10 @@ func TestRetryAfter(t *testing.T) {
 			t.Fatalf("err = %v, want RetryAfterError of 120s", err)
 		}
 		if len(items) != 1 || st.ETag != "old" {
-			t.Errorf("items before the 429 = %d (want 1 kept), state = %+v", len(items), st)
+			t.Errorf("items before the second 429 = %d (want 1 kept), state = %+v", len(items), st)
 		}
-		if f.hit("/thread-103-1-1.html") != 0 {
-			t.Error("crawl went on after 429")
+		if f.hit("/thread-104-1-1.html") != 0 {
+			t.Error("crawl went on after the site throttled a second thread")
 		}
 		if got := testutil.ToFloat64(c.m.runs.WithLabelValues("discuz", OutcomeRetryLater)); got != 1 {
 			t.Errorf("retry_later runs = %v", got)

@@ -255,7 +255,7 @@ func (pr *prober) feed(ctx context.Context, p *page, feedURL string) (ok bool, e
 		if body == "" {
 			body = HTMLToText(fi.Description)
 		}
-		if looksLikeSummary(body) {
+		if looksLikeSummary(body, strings.TrimSpace(fi.Content) != "") {
 			summaries++
 		}
 		it := Item{URL: abs.String(), Title: HTMLToText(fi.Title), Body: body}
@@ -269,17 +269,11 @@ func (pr *prober) feed(ctx context.Context, p *page, feedURL string) (ok bool, e
 		pr.note("订阅中没有带链接的条目，无法确认格式；请稍后再试或换一个订阅地址")
 	}
 	if summaries*2 > d.PageSize && d.PageSize > 0 {
-		pr.note("订阅条目的正文多为摘要（很短或以省略号结尾），研判只能依据摘要")
+		pr.note("订阅条目的正文多为摘要（很短或以省略号结尾）：抓取时会自动读取同一网站的文章页全文（detail: auto）再研判")
 	}
 	pr.capNote()
 	pr.finish(ctx, src)
 	return true, nil
-}
-
-// looksLikeSummary: a feed body cut short ("……", "...") or very short.
-func looksLikeSummary(body string) bool {
-	b := strings.TrimSpace(body)
-	return utf8.RuneCountInString(b) < 80 || strings.HasSuffix(b, "……") || strings.HasSuffix(b, "...") || strings.HasSuffix(b, "…")
 }
 
 // alternateFeed finds <link rel=alternate> announcing an RSS or Atom feed.

@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/mmcdole/gofeed"
@@ -24,6 +26,9 @@ type listItem struct {
 	Item
 	fetchURL   string // absolute link as found (fetched), Item.URL is canonical
 	hasReplies bool
+	// summary is the text a feed gave for the item, kept when its article
+	// page cannot be had.
+	summary string
 }
 
 // crawlList crawls an html or json source: list page(s) -> items ->
@@ -38,11 +43,21 @@ func (j *job) crawlList(ctx context.Context, state store.SourceState, known Know
 	stats.Found = len(items)
 
 	listed := make(map[string]bool, len(items))
-	attempted, failed, held := 0, 0, 0
-	var lastErr error
+	var run detailRun
 	// stop is set when the time budget ran out: the items tried so far are
 	// still judged below, then run reports the crawl as cut short.
 	var stop error
+	settle := func(res detailResult, why error, it *listItem, again bool) error {
+		run.note(res, why, *it, again, &stats)
+		if res != detailFetched {
+			return nil
+		}
+		if err := emit(ctx, it.Item); err != nil {
+			return &emitError{url: it.URL, err: err}
+		}
+		stats.Emitted++
+		return nil
+	}
 	for _, it := range items {
 		listed[it.URL] = true
 		if err := ctx.Err(); err != nil {
@@ -52,7 +67,7 @@ func (j *job) crawlList(ctx context.Context, state store.SourceState, known Know
 			stop = err
 			break
 		}
-		if src.Detail.Body != "" {
+		if src.Detail.fetchesDetail() {
 			if !j.sameHost(it.fetchURL) {
 				j.c.log.Debug("详情页不在本站，只保存列表信息", "source", src.Name, "url", it.fetchURL)
 			} else {
@@ -67,7 +82,7 @@ func (j *job) crawlList(ctx context.Context, state store.SourceState, known Know
 						continue
 					}
 				}
-				res, why, err := j.detail(ctx, known, &it, &stats)
+				res, why, err := j.detail(ctx, known, &it, &stats, false)
 				if err != nil {
 					if ctx.Err() == nil || !budgetSpent(ctx) {
 						return state, stats, err
@@ -75,21 +90,10 @@ func (j *job) crawlList(ctx context.Context, state store.SourceState, known Know
 					stop = err
 					break
 				}
-				switch res {
-				case detailSkipped:
-					continue
-				case detailFetched:
-					attempted++
-					stats.Fetched++
-				default:
-					attempted++
-					failed++
-					lastErr = why
-					if res == detailFailed {
-						held++
-					}
-					continue
+				if err := settle(res, why, &it, false); err != nil {
+					return state, stats, err
 				}
+				continue
 			}
 		}
 		if err := emit(ctx, it.Item); err != nil {
@@ -97,18 +101,25 @@ func (j *job) crawlList(ctx context.Context, state store.SourceState, known Know
 		}
 		stats.Emitted++
 	}
-	// One dead thread must not make a source look down: the crawl fails
-	// only when most of the detail pages it tried failed.
-	if failed >= 2 && failed*2 > attempted {
-		return state, stats, fmt.Errorf("%d 个详情页中有 %d 个未能提取（最后一个错误: %w）", attempted, failed, lastErr)
+	if stop == nil {
+		if err := j.fetchPostponed(ctx, known, &run, &stats, settle); err != nil {
+			if ctx.Err() == nil || !budgetSpent(ctx) {
+				return state, stats, err
+			}
+			stop = err
+		}
+	}
+	if err := run.verdict(); err != nil {
+		return state, stats, err
 	}
 	if stop != nil {
 		return state, stats, stop
 	}
-	if held > 0 {
+	if run.held > 0 {
 		// Keep the old validators: the next crawl must see the list again
-		// to retry the detail pages that failed here. (Items given up, and
-		// list rows without a usable link, do not hold them back.)
+		// to retry the detail pages that failed or were postponed here.
+		// (Items given up, and list rows without a usable link, do not
+		// hold them back.)
 		newState.ETag, newState.LastModified = state.ETag, state.LastModified
 	}
 	if err := j.revisitHot(ctx, known, listed, &stats, emit); err != nil {
@@ -346,7 +357,7 @@ func (j *job) revisitHot(ctx context.Context, known Known, listed map[string]boo
 		n++
 		it := listItem{Item: Item{URL: p.URL, Title: p.Title, Body: p.Body, Author: p.Author,
 			PublishedAt: p.PublishedAt, Replies: p.Replies, Views: p.Views}, fetchURL: p.URL}
-		res, _, err := j.detail(ctx, known, &it, stats)
+		res, _, err := j.detail(ctx, known, &it, stats, false)
 		if err != nil {
 			return fmt.Errorf("热帖回访: %w", err)
 		}
@@ -377,17 +388,116 @@ const (
 type detailResult int
 
 const (
-	detailFetched detailResult = iota + 1
-	detailSkipped              // robots.txt forbids it, or the item is given up
-	detailFailed               // failed; tried again at the next crawl
-	detailGaveUp               // failed, and the item is now given up
+	detailFetched   detailResult = iota + 1
+	detailSkipped                // robots.txt forbids it, or the item is given up
+	detailFailed                 // failed; tried again at the next crawl
+	detailGaveUp                 // failed, and the item is now given up
+	detailPostponed              // the site asked (429/503) to fetch it later
 )
+
+// maxWaitInCrawl is the longest Retry-After a crawl waits for before
+// fetching a postponed page again itself; a longer wait is left to a later
+// crawl (the item's failure record keeps its time across restarts).
+const maxWaitInCrawl = time.Minute
+
+// retryMargin is time left in the crawl budget after such a wait, for the
+// fetch itself.
+const retryMargin = 15 * time.Second
+
+// detailRun tallies the detail pages of one crawl.
+type detailRun struct {
+	attempted, failed int
+	held              int // failed or postponed to a later crawl: keep the list's validators
+	lastErr           error
+	later             []postponed // to fetch again in this crawl, after their wait
+}
+
+// postponed is an item whose page answered 429/503 in this crawl.
+type postponed struct {
+	it   listItem
+	wait time.Duration
+	at   time.Time // when it was answered (wall clock, as the budget is)
+}
+
+// note counts what became of it's detail page. again: this was the
+// crawl's second try after a wait (a new postponement is left to the next
+// crawl).
+func (r *detailRun) note(res detailResult, why error, it listItem, again bool, stats *Stats) {
+	switch res {
+	case detailFetched:
+		r.attempted++
+		stats.Fetched++
+	case detailFailed:
+		r.attempted++
+		r.failed++
+		r.held++
+		r.lastErr = why
+	case detailGaveUp:
+		r.attempted++
+		r.failed++
+		r.lastErr = why
+	case detailPostponed:
+		var ra *RetryAfterError
+		if !again && errors.As(why, &ra) && ra.Wait > 0 && ra.Wait <= maxWaitInCrawl {
+			r.later = append(r.later, postponed{it: it, wait: ra.Wait, at: time.Now()})
+		} else {
+			r.held++
+		}
+	}
+}
+
+// verdict fails the crawl when most of the detail pages it tried failed:
+// one dead thread must not make a source look down.
+func (r *detailRun) verdict() error {
+	if r.failed >= 2 && r.failed*2 > r.attempted {
+		return fmt.Errorf("%d 个详情页中有 %d 个未能提取（最后一个错误: %w）", r.attempted, r.failed, r.lastErr)
+	}
+	return nil
+}
+
+// fetchPostponed fetches, once more, the pages postponed in this crawl
+// with a short Retry-After, after their wait, when the crawl's budget
+// leaves time for it; settle then handles each like a page of the main
+// pass (settle notes it in run). The others stay postponed to a later
+// crawl.
+func (j *job) fetchPostponed(ctx context.Context, known Known, run *detailRun, stats *Stats, settle func(detailResult, error, *listItem, bool) error) error {
+	later := run.later
+	run.later = nil
+	slices.SortStableFunc(later, func(a, b postponed) int { return a.at.Add(a.wait).Compare(b.at.Add(b.wait)) })
+	for _, p := range later {
+		due := p.at.Add(p.wait)
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < time.Until(due)+retryMargin {
+			run.held++
+			continue
+		}
+		if d := time.Until(due); d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				run.held++
+				return ctx.Err()
+			case <-t.C:
+			}
+		}
+		it := p.it
+		res, why, err := j.detail(ctx, known, &it, stats, true)
+		if err != nil {
+			return err
+		}
+		if err := settle(res, why, &it, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // detail fetches it's detail page under its failure record (when known
 // keeps them), counting what happened in stats. err is set only when the
-// crawl must stop (cancelled, "retry later", the store failing); why says
-// why a page failed.
-func (j *job) detail(ctx context.Context, known Known, it *listItem, stats *Stats) (res detailResult, why, err error) {
+// crawl must stop (cancelled, a second page answered "retry later", the
+// store failing); why says why a page failed or was postponed. due: the
+// crawl has waited out the item's Retry-After itself.
+func (j *job) detail(ctx context.Context, known Known, it *listItem, stats *Stats, due bool) (res detailResult, why, err error) {
 	src := j.src
 	var rec store.ItemFailure
 	var hadRec bool
@@ -395,6 +505,12 @@ func (j *job) detail(ctx context.Context, known Known, it *listItem, stats *Stat
 	if known != nil {
 		if rec, hadRec, err = known.ItemFailure(ctx, it.URL); err != nil {
 			return 0, nil, fmt.Errorf("查询帖子 %s 的失败记录: %w", it.URL, err)
+		}
+		if hadRec && !due && now.Before(rec.RetryAt) {
+			stats.Postponed++
+			j.countItem(ResultPostponed)
+			j.c.log.Debug("网站要求稍后再抓取该详情页，等待中", "source", src.Name, "url", it.fetchURL, "retry_at", rec.RetryAt)
+			return detailPostponed, nil, nil
 		}
 		if hadRec && !rec.GivenUpAt.IsZero() && now.Sub(rec.LastAt) < retryGivenUp {
 			stats.GivenUp++
@@ -414,7 +530,7 @@ func (j *job) detail(ctx context.Context, known Known, it *listItem, stats *Stat
 	case ctx.Err() != nil:
 		return 0, nil, ctx.Err()
 	case isRetryLater(why):
-		return 0, nil, fmt.Errorf("详情页: %w", why)
+		return j.postpone(ctx, known, it, rec, hadRec, why, stats, due)
 	case errors.Is(why, ErrBlockedByRobots):
 		stats.Skipped++
 		j.countItem(ResultSkipped)
@@ -433,7 +549,7 @@ func (j *job) detail(ctx context.Context, known Known, it *listItem, stats *Stat
 		rec = store.ItemFailure{URL: it.URL, Source: src.Name, FirstAt: now}
 	}
 	rec.Tries++
-	rec.LastAt, rec.LastErrorKind = now, ErrorKind(why)
+	rec.LastAt, rec.LastErrorKind, rec.RetryAt = now, ErrorKind(why), time.Time{}
 	rec.LastError = privacy.Truncate(why.Error(), maxErrorLen)
 	var he *HTTPError
 	gone := errors.As(why, &he) && (he.Status == http.StatusNotFound || he.Status == http.StatusGone)
@@ -451,6 +567,39 @@ func (j *job) detail(ctx context.Context, known Known, it *listItem, stats *Stat
 		j.c.log.Warn("保存帖子失败记录出错", "source", src.Name, "url", it.URL, "err", err)
 	}
 	return res, why, nil
+}
+
+// postpone handles a detail page answered 429 or 503: that URL alone
+// waits (its failure record keeps until when, without counting a failed
+// try) and the crawl goes on. A second URL answered so in the same crawl
+// means the site is throttling us as a whole: the crawl stops and the
+// scheduler waits, as for a list page. again: the page's second answer
+// after the crawl waited for it.
+func (j *job) postpone(ctx context.Context, known Known, it *listItem, rec store.ItemFailure, hadRec bool, why error, stats *Stats, again bool) (detailResult, error, error) {
+	if !again {
+		if j.throttled > 0 {
+			return 0, nil, fmt.Errorf("详情页: %w", why)
+		}
+		j.throttled++
+	}
+	var ra *RetryAfterError
+	errors.As(why, &ra)
+	now := j.c.opts.Now()
+	stats.Postponed++
+	j.countItem(ResultPostponed)
+	j.c.log.Info("网站要求稍后再抓取该详情页，其余帖子照常抓取", "source", j.src.Name, "url", it.fetchURL,
+		"status", ra.Status, "wait", ra.Wait)
+	if known != nil {
+		if !hadRec {
+			rec = store.ItemFailure{URL: it.URL, Source: j.src.Name, FirstAt: now}
+		}
+		rec.LastAt, rec.LastErrorKind, rec.RetryAt = now, ErrorKindRetryLater, now.Add(ra.Wait)
+		rec.LastError = privacy.Truncate(why.Error(), maxErrorLen)
+		if err := known.SaveItemFailure(ctx, rec); err != nil {
+			j.c.log.Warn("保存帖子失败记录出错", "source", j.src.Name, "url", it.URL, "err", err)
+		}
+	}
+	return detailPostponed, why, nil
 }
 
 // emitError marks a failure to hand an item over (the store), which is no
@@ -541,7 +690,10 @@ func (j *job) extractList(doc *goquery.Document, base *url.URL) (items []listIte
 }
 
 // fetchDetail fetches an item's page and fills body, and time, author and
-// title where the detail page has them.
+// title where the detail page has them. With detail.body a selector the
+// body is what it selects; with auto (or no body selector: a feed's
+// summary-looking item) it is the article's main text (articleText) and the
+// time, unless detail.time is set, the article's own (articleTime).
 func (j *job) fetchDetail(ctx context.Context, it *listItem) error {
 	p, err := j.get(ctx, it.fetchURL, acceptHTML, nil)
 	if err != nil {
@@ -558,21 +710,37 @@ func (j *job) fetchDetail(ctx context.Context, it *listItem) error {
 	}
 	ds := j.src.Detail
 	j.tally.detail(&j.src, doc)
-	body := doc.Find(ds.Body).First()
-	if body.Length() == 0 {
-		return fmt.Errorf("%w: 详情页没有匹配到正文（detail.body = %q），可能已删除、需要登录或网站改版", ErrLayout, ds.Body)
+	now := j.c.opts.Now()
+	auto := !ds.fetchesDetail() || ds.Body == DetailAuto
+	var body string
+	if !auto {
+		sel := doc.Find(ds.Body).First()
+		if sel.Length() == 0 {
+			return fmt.Errorf("%w: 详情页没有匹配到正文（detail.body = %q），可能已删除、需要登录或网站改版", ErrLayout, ds.Body)
+		}
+		body = nodeText(sel.Nodes[0])
 	}
-	it.Body = nodeText(body.Nodes[0])
-	if ds.Time != "" {
-		if t, ok := selTime(doc.Find(ds.Time), j.src.TimeLayout, j.c.opts.Now()); ok {
+	if ds.Title != "" && it.Title == "" {
+		it.Title = selText(doc.Find(ds.Title).First())
+	}
+	if auto && it.Title == "" {
+		it.Title = selText(doc.Find("h1").First())
+		if it.Title == "" {
+			it.Title = selText(doc.Find("title").First())
+		}
+	}
+	switch {
+	case ds.Time != "":
+		if t, ok := selTime(doc.Find(ds.Time), j.src.TimeLayout, now); ok {
 			it.PublishedAt = t // the detail page usually has the precise time
+		}
+	case auto:
+		if t, ok := articleTime(doc, it.Title, j.src.TimeLayout, now); ok {
+			it.PublishedAt = t
 		}
 	}
 	if ds.Author != "" && it.Author == "" {
 		it.Author = selText(doc.Find(ds.Author).First())
-	}
-	if ds.Title != "" && it.Title == "" {
-		it.Title = selText(doc.Find(ds.Title).First())
 	}
 	// The detail page's counts are the newer ones (hot revisits rely on them).
 	if ds.Replies != "" {
@@ -585,6 +753,13 @@ func (j *job) fetchDetail(ctx context.Context, it *listItem) error {
 			it.Views = n
 		}
 	}
+	if auto {
+		// Last: readability takes the parsed page apart.
+		if body = articleText(doc, p.finalURL, it.Title); body == "" {
+			return fmt.Errorf("%w: 详情页没有提取到正文（detail: auto），可能已删除、需要登录或不是文章页", ErrLayout)
+		}
+	}
+	it.Body = body
 	return nil
 }
 
@@ -658,7 +833,13 @@ func parseCount(s string) (int, bool) {
 
 var zoneSuffixRe = regexp.MustCompile(`(?i)(?:[+-]\d{2}:?\d{2}|\dZ|\b(?:GMT|UTC|UT)\b)\s*$`)
 
-func (j *job) crawlFeed(ctx context.Context, state store.SourceState, emit func(context.Context, Item) error) (store.SourceState, Stats, error) {
+// crawlFeed crawls an rss or atom source. An item's article page is
+// fetched when the source has detail selectors or detail: auto, and, with
+// no detail setting, when the item looks like a summary (looksLikeSummary):
+// then the article's text replaces the summary when it is longer, and its
+// own time the feed's. Items whose page is fetched are not fetched again
+// once stored (their stored text would otherwise fall back to the summary).
+func (j *job) crawlFeed(ctx context.Context, state store.SourceState, known Known, emit func(context.Context, Item) error) (store.SourceState, Stats, error) {
 	var stats Stats
 	src := j.src
 	p, err := j.get(ctx, src.URL, acceptFeed, conditional(state))
@@ -687,6 +868,37 @@ func (j *job) crawlFeed(ctx context.Context, state store.SourceState, emit func(
 	}
 	now := j.c.opts.Now()
 	seen := map[string]bool{}
+	var run detailRun
+	var stop error
+	// bestEffort: no detail setting, summaries fetched on our own account.
+	// A page that fails then costs nothing but the request: the feed's
+	// text is kept, and the feed is not judged by its article pages.
+	bestEffort := !src.Detail.fetchesDetail()
+	// settle emits an item after its article page: the article when it was
+	// fetched, the feed's own text when the page is forbidden or given up
+	// (or failed, best effort); a failed or postponed page is otherwise
+	// tried again later.
+	settle := func(res detailResult, why error, it *listItem, again bool) error {
+		if bestEffort && (res == detailFailed || res == detailGaveUp) {
+			res = detailSkipped
+		}
+		run.note(res, why, *it, again, &stats)
+		switch res {
+		case detailFetched:
+			if bestEffort && utf8.RuneCountInString(it.Body) < utf8.RuneCountInString(withoutCutMarks(it.summary)) {
+				it.Body = it.summary // the page gave less than the feed: not the article
+			}
+		case detailSkipped, detailGaveUp:
+			it.Body = it.summary
+		default:
+			return nil
+		}
+		if err := emit(ctx, it.Item); err != nil {
+			return &emitError{url: it.URL, err: err}
+		}
+		stats.Emitted++
+		return nil
+	}
 	for i, fi := range feed.Items {
 		if len(seen) >= src.MaxItems {
 			stats.Dropped = len(feed.Items) - i
@@ -694,41 +906,93 @@ func (j *job) crawlFeed(ctx context.Context, state store.SourceState, emit func(
 			break
 		}
 		if err := ctx.Err(); err != nil {
-			return state, stats, err
+			if !budgetSpent(ctx) {
+				return state, stats, err
+			}
+			stop = err
+			break
 		}
 		link := strings.TrimSpace(fi.Link)
 		if link == "" && (strings.HasPrefix(fi.GUID, "http://") || strings.HasPrefix(fi.GUID, "https://")) {
 			link = fi.GUID
 		}
-		abs, err := p.finalURL.Parse(link)
-		canon := ""
-		if err == nil && link != "" {
-			canon, err = CanonicalURL(abs.String())
-		}
-		if err != nil || link == "" {
+		li, ok := linkedItem(p.finalURL, link)
+		if !ok || link == "" {
 			stats.ParseErrors++
 			j.countItem(ResultParseError)
 			continue
 		}
-		if seen[canon] {
+		if seen[li.URL] {
 			continue
 		}
-		seen[canon] = true
-		it := Item{URL: canon, Title: HTMLToText(fi.Title), Body: HTMLToText(fi.Content)}
-		if it.Body == "" {
-			it.Body = HTMLToText(fi.Description)
+		seen[li.URL] = true
+		li.Title = HTMLToText(fi.Title)
+		content := HTMLToText(fi.Content)
+		li.Body = content
+		if li.Body == "" {
+			li.Body = HTMLToText(fi.Description)
 		}
-		it.Author = feedAuthor(fi)
-		it.PublishedAt = feedTime(fi.Published, fi.PublishedParsed, now)
-		if it.PublishedAt.IsZero() {
-			it.PublishedAt = feedTime(fi.Updated, fi.UpdatedParsed, now)
+		li.summary = li.Body
+		li.Author = feedAuthor(fi)
+		li.PublishedAt = feedTime(fi.Published, fi.PublishedParsed, now)
+		if li.PublishedAt.IsZero() {
+			li.PublishedAt = feedTime(fi.Updated, fi.UpdatedParsed, now)
 		}
-		if err := emit(ctx, it); err != nil {
-			return state, stats, &emitError{url: it.URL, err: err}
+		fetch := src.Detail.fetchesDetail() ||
+			(src.Detail.Body == "" && looksLikeSummary(li.Body, content != "" && content != HTMLToText(fi.Description)))
+		if fetch && !j.sameHost(li.fetchURL) {
+			j.c.log.Debug("文章页不在订阅源的网站上，只保存订阅中的内容", "source", src.Name, "url", li.fetchURL)
+			fetch = false
 		}
-		stats.Emitted++
+		if !fetch {
+			if err := emit(ctx, li.Item); err != nil {
+				return state, stats, &emitError{url: li.URL, err: err}
+			}
+			stats.Emitted++
+			continue
+		}
+		if known != nil {
+			_, found, err := known.Known(ctx, li.URL)
+			if err != nil {
+				return state, stats, fmt.Errorf("查询已有文章 %s: %w", li.URL, err)
+			}
+			if found {
+				stats.Skipped++
+				j.countItem(ResultSkipped)
+				continue
+			}
+		}
+		res, why, err := j.detail(ctx, known, &li, &stats, false)
+		if err != nil {
+			if ctx.Err() == nil || !budgetSpent(ctx) {
+				return state, stats, err
+			}
+			stop = err
+			break
+		}
+		if err := settle(res, why, &li, false); err != nil {
+			return state, stats, err
+		}
 	}
 	stats.Found = len(seen)
+	if stop == nil {
+		if err := j.fetchPostponed(ctx, known, &run, &stats, settle); err != nil {
+			if ctx.Err() == nil || !budgetSpent(ctx) {
+				return state, stats, err
+			}
+			stop = err
+		}
+	}
+	if err := run.verdict(); err != nil {
+		return state, stats, err
+	}
+	if stop != nil {
+		return state, stats, stop
+	}
+	if run.held > 0 {
+		// The next crawl must read the feed again for the articles left.
+		newState.ETag, newState.LastModified = state.ETag, state.LastModified
+	}
 	return newState, stats, nil
 }
 

@@ -69,7 +69,7 @@ func (t *fieldTally) detail(src *Source, doc *goquery.Document) {
 		{"detail.body", ds.Body}, {"detail.time", ds.Time}, {"detail.author", ds.Author},
 		{"detail.title", ds.Title}, {"detail.replies", ds.Replies}, {"detail.views", ds.Views},
 	} {
-		if f.sel != "" {
+		if f.sel != "" && f.sel != DetailAuto && f.sel != DetailNone {
 			t.note(src, f.name, doc.Find(f.sel).Length() > 0)
 		}
 	}

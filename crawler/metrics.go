@@ -25,6 +25,8 @@ const (
 	ResultSkipped    = "skipped"
 	ResultParseError = "parse_error"
 	ResultGivenUp    = "given_up" // skipped: its detail page kept failing
+	// ResultPostponed: the site asked (429/503) to fetch its page later.
+	ResultPostponed = "postponed"
 )
 
 // Page kinds (label "kind" of yuqing_crawl_pages_total).

@@ -93,13 +93,12 @@ var presets = map[string]preset{
 				Item: "{board} li:has(a[href]), {board} tr:has(a[href])", Link: "a[href]",
 				Time: "span, em, td, i, font",
 			},
-			Detail: DetailSelectors{
-				Body:  "div.TRS_Editor, div#zoom, div.article-content, div.article, article, div#content, div.content",
-				Title: "h1",
-				// The first of these that holds a date wins (publication
-				// lines differ between site builders).
-				Time: "span.time, span.date, .pubtime, .publish-time, div.info, div.article-info, p.info",
-			},
+			// The article page's main text and its own time (articleText,
+			// articleTime): a selector list took the first container in
+			// document order — often a wrapper holding the headline, the
+			// 发布时间/来源 line, share and 上一篇/下一篇 links — and a
+			// date in the page header (today) for the publication time.
+			Detail: DetailSelectors{Body: DetailAuto, Title: "h1"},
 		},
 	},
 	// A 留言板 or 12345 publication whose list comes from a Java back end's
@@ -238,6 +237,9 @@ func (p preset) apply(s *Source) {
 	fill("list.body", &l.Body, pl.Body)
 	fill("list.next", &l.Next, pl.Next)
 	d, pd := &s.Detail, p.src.Detail
+	if d.Body == DetailNone {
+		pd = DetailSelectors{} // the operator turned detail pages off
+	}
 	fill("detail.body", &d.Body, pd.Body)
 	fill("detail.time", &d.Time, pd.Time)
 	fill("detail.author", &d.Author, pd.Author)

@@ -476,7 +476,7 @@ func (s *Scheduler) crawl(ctx context.Context, src Source) error {
 	}
 	s.log.Info("抓取完成", "source", src.Name, "list_pages", stats.ListPages, "found", stats.Found,
 		"fetched", stats.Fetched, "skipped", stats.Skipped, "hot", stats.Hot, "deep", stats.Deep, "parse_errors", stats.ParseErrors,
-		"given_up", stats.GivenUp, "truncated", stats.Truncated, "replaced", stats.Replaced, "cut_short", stats.CutShort,
+		"given_up", stats.GivenUp, "postponed", stats.Postponed, "truncated", stats.Truncated, "replaced", stats.Replaced, "cut_short", stats.CutShort,
 		"not_modified", stats.NotModified, "probe", probed, "next_check_at", next.NextCheckAt, "err", crawlErr)
 	return crawlErr
 }

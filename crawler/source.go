@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/andybalholm/cascadia"
+	"gopkg.in/yaml.v3"
 
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
 	"github.com/yuqing-bureau/yuqing/store"
@@ -164,8 +166,13 @@ type ListSelectors struct {
 	Next string `yaml:"next"`
 }
 
-// DetailSelectors are CSS selectors applied to a thread page. With an empty
-// Body no detail page is fetched and items carry list data only. Replies
+// DetailSelectors are CSS selectors applied to a thread or article page.
+// With an empty Body no detail page is fetched and items carry list data
+// only (a feed still fetches the pages of items that look like summaries,
+// see looksLikeSummary). Body DetailAuto extracts the main text with
+// readability and the time from the article's own metadata; DetailNone
+// never fetches a detail page. In YAML `detail: auto` and `detail: none`
+// are short for `detail: {body: auto}` and `detail: {body: none}`. Replies
 // and Views, when set, let hot-thread revisits see the counts grow.
 type DetailSelectors struct {
 	Body    string `yaml:"body"`
@@ -175,6 +182,43 @@ type DetailSelectors struct {
 	Replies string `yaml:"replies"`
 	Views   string `yaml:"views"`
 }
+
+// Reserved values of DetailSelectors.Body (no HTML element is named so).
+const (
+	DetailAuto = "auto"
+	DetailNone = "none"
+)
+
+// detailKeys are the keys a detail mapping may have (the yaml tags above).
+var detailKeys = []string{"body", "time", "author", "title", "replies", "views"}
+
+// UnmarshalYAML accepts the scalars auto and none as well as the selector
+// mapping. Unknown keys stay errors: a custom unmarshaler would otherwise
+// lose the loader's strict decoding.
+func (d *DetailSelectors) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		switch v := strings.ToLower(strings.TrimSpace(n.Value)); v {
+		case DetailAuto, DetailNone:
+			*d = DetailSelectors{Body: v}
+			return nil
+		case "", "~", "null":
+			return nil
+		}
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: detail 只能是 auto、none 或选择器映射（body、time 等），实际为 %q", n.Line, n.Value)}}
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; !slices.Contains(detailKeys, k.Value) {
+				return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: field %s not found in type crawler.DetailSelectors", k.Line, k.Value)}}
+			}
+		}
+	}
+	type plain DetailSelectors // the same fields without this method
+	return n.Decode((*plain)(d))
+}
+
+// fetchesDetail reports whether every item's detail page is fetched.
+func (d DetailSelectors) fetchesDetail() bool { return d.Body != "" && d.Body != DetailNone }
 
 // JSONFields map a JSON list endpoint onto items (json sources). Paths are
 // dot-separated keys and array indexes ("data.list", "result.0.rows");
@@ -314,14 +358,19 @@ func (s *Source) Validate(doc *yamlfile.Doc, path string) error {
 		}
 	}
 	detailSelectors := func() {
-		sel("detail.body", s.Detail.Body)
+		if s.Detail.Body != DetailAuto && s.Detail.Body != DetailNone {
+			sel("detail.body", s.Detail.Body)
+		}
 		sel("detail.time", s.Detail.Time)
 		sel("detail.author", s.Detail.Author)
 		sel("detail.title", s.Detail.Title)
 		sel("detail.replies", s.Detail.Replies)
 		sel("detail.views", s.Detail.Views)
-		if s.Detail.Body == "" && s.Detail != (DetailSelectors{}) {
-			add("detail.body", "设置了详情页选择器但缺少正文选择器 detail.body（不抓详情页时请删除整个 detail）")
+		switch {
+		case s.Detail.Body == "" && s.Detail != (DetailSelectors{}):
+			add("detail.body", "设置了详情页选择器但缺少正文选择器 detail.body（可写 auto 自动提取正文；不抓详情页时请删除整个 detail）")
+		case s.Detail.Body == DetailNone && s.Detail != (DetailSelectors{Body: DetailNone}):
+			add("detail", "detail 为 none（不抓详情页）时不能再设置其他详情页选择器")
 		}
 	}
 	paged := strings.Contains(s.URL, PagePlaceholder)
@@ -383,8 +432,8 @@ func (s *Source) Validate(doc *yamlfile.Doc, path string) error {
 		default:
 			jsonPath("json.link", s.JSON.Link)
 		}
-		if s.JSON.Title == "" && s.Detail.Title == "" {
-			add("json.title", "json 类型的数据源必须设置标题字段 json.title（或详情页选择器 detail.title）")
+		if s.JSON.Title == "" && s.Detail.Title == "" && s.Detail.Body != DetailAuto {
+			add("json.title", "json 类型的数据源必须设置标题字段 json.title（或详情页选择器 detail.title，或 detail: auto 取文章标题）")
 		}
 		detailSelectors()
 		if s.Pages > 1 && !paged {
@@ -397,9 +446,7 @@ func (s *Source) Validate(doc *yamlfile.Doc, path string) error {
 		if s.List != (ListSelectors{}) {
 			add("list", "rss 类型的数据源不使用 list 选择器，请删除")
 		}
-		if s.Detail != (DetailSelectors{}) {
-			add("detail", "rss 类型的数据源不使用 detail 选择器，请删除")
-		}
+		detailSelectors()
 		if s.JSON != (JSONFields{}) {
 			add("json", "rss 类型的数据源不使用 json 字段映射，请删除")
 		}
@@ -426,7 +473,7 @@ func (s *Source) deepDue(last, now time.Time) bool {
 // hotEnabled reports whether threads of this source can be revisited:
 // there must be a detail page to fetch.
 func (s *Source) hotEnabled() bool {
-	return s.HotMax > 0 && s.Detail.Body != "" && (s.Kind == KindHTML || s.Kind == KindJSON)
+	return s.HotMax > 0 && s.Detail.fetchesDetail() && (s.Kind == KindHTML || s.Kind == KindJSON)
 }
 
 // host returns the source's host (with port), the unit of politeness.

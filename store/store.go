@@ -95,6 +95,9 @@ type ItemFailure struct {
 	FirstAt       time.Time // first failure of this run of failures
 	LastAt        time.Time
 	GivenUpAt     time.Time // zero: not given up
+	// RetryAt: the site answered 429/503 and asked (Retry-After) not to
+	// fetch the page before this; zero: no such wait.
+	RetryAt time.Time
 }
 
 // SaveResult says what SavePost did with a post.

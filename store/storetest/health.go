@@ -155,12 +155,14 @@ func testItemFailures(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	f.Tries, f.LastErrorKind, f.LastError, f.LastAt, f.GivenUpAt = 3, "layout", "没有正文", t0.Add(time.Hour), t0.Add(time.Hour)
+	f.RetryAt = t0.Add(3 * time.Hour)
 	if err := s.SaveItemFailure(ctx, f); err != nil {
 		t.Fatal(err)
 	}
 	got, ok, err := s.ItemFailure(ctx, u)
 	if err != nil || !ok || got.Tries != 3 || got.LastErrorKind != "layout" || got.LastError != "没有正文" ||
-		!got.FirstAt.Equal(t0) || !got.LastAt.Equal(t0.Add(time.Hour)) || !got.GivenUpAt.Equal(t0.Add(time.Hour)) || got.Source != "bbs" {
+		!got.FirstAt.Equal(t0) || !got.LastAt.Equal(t0.Add(time.Hour)) || !got.GivenUpAt.Equal(t0.Add(time.Hour)) || got.Source != "bbs" ||
+		!got.RetryAt.Equal(t0.Add(3*time.Hour)) {
 		t.Fatalf("record = %+v, %v, %v", got, ok, err)
 	}
 	other := store.ItemFailure{URL: "http://bbs.example/thread-8-1-1.html", Source: "bbs", Tries: 1, FirstAt: t0, LastAt: t0.Add(2 * time.Hour)}
@@ -171,7 +173,7 @@ func testItemFailures(t *testing.T, s store.Store) {
 		}
 	}
 	list, err := s.ItemFailures(ctx, "bbs", 10)
-	if err != nil || len(list) != 2 || list[0].URL != other.URL || list[1].URL != u || !list[0].GivenUpAt.IsZero() {
+	if err != nil || len(list) != 2 || list[0].URL != other.URL || list[1].URL != u || !list[0].GivenUpAt.IsZero() || !list[0].RetryAt.IsZero() {
 		t.Fatalf("ItemFailures(bbs) = %+v, %v", list, err)
 	}
 	if err := s.DeleteItemFailure(ctx, u); err != nil {

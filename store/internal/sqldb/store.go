@@ -434,13 +434,13 @@ func median(xs []float64) float64 {
 
 // --- item failures ---
 
-const itemFailureCols = `url, source, tries, last_error_kind, last_error, first_at, last_at, given_up_at`
+const itemFailureCols = `url, source, tries, last_error_kind, last_error, first_at, last_at, given_up_at, retry_at`
 
 func scanItemFailure(row scanner) (store.ItemFailure, error) {
 	var f store.ItemFailure
-	var first, last, given sql.NullInt64
-	err := row.Scan(&f.URL, &f.Source, &f.Tries, &f.LastErrorKind, &f.LastError, &first, &last, &given)
-	f.FirstAt, f.LastAt, f.GivenUpAt = fromMS(first), fromMS(last), fromMS(given)
+	var first, last, given, retry sql.NullInt64
+	err := row.Scan(&f.URL, &f.Source, &f.Tries, &f.LastErrorKind, &f.LastError, &first, &last, &given, &retry)
+	f.FirstAt, f.LastAt, f.GivenUpAt, f.RetryAt = fromMS(first), fromMS(last), fromMS(given), fromMS(retry)
 	return f, err
 }
 
@@ -457,11 +457,12 @@ func (s *Store) ItemFailure(ctx context.Context, u string) (store.ItemFailure, b
 
 func (s *Store) SaveItemFailure(ctx context.Context, f store.ItemFailure) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO item_failures (`+itemFailureCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (url) DO UPDATE SET source = excluded.source, tries = excluded.tries,
 		last_error_kind = excluded.last_error_kind, last_error = excluded.last_error,
-		first_at = excluded.first_at, last_at = excluded.last_at, given_up_at = excluded.given_up_at`,
-		f.URL, f.Source, f.Tries, f.LastErrorKind, stripNUL(f.LastError), ms(f.FirstAt).Int64, ms(f.LastAt).Int64, ms(f.GivenUpAt))
+		first_at = excluded.first_at, last_at = excluded.last_at, given_up_at = excluded.given_up_at,
+		retry_at = excluded.retry_at`,
+		f.URL, f.Source, f.Tries, f.LastErrorKind, stripNUL(f.LastError), ms(f.FirstAt).Int64, ms(f.LastAt).Int64, ms(f.GivenUpAt), ms(f.RetryAt))
 	if err != nil {
 		return fmt.Errorf("保存 %s 的失败记录: %w", f.URL, err)
 	}

@@ -82,16 +82,10 @@ func (j *job) crawlList(ctx context.Context, state store.SourceState, known Know
 						continue
 					}
 				}
-				res, why, err := j.detail(ctx, known, &it, &stats, false)
-				if err != nil {
-					if ctx.Err() == nil || !budgetSpent(ctx) {
-						return state, stats, err
-					}
-					stop = err
-					break
-				}
-				if err := settle(res, why, &it, false); err != nil {
+				if stop, err = j.visit(ctx, known, &it, &stats, settle); err != nil {
 					return state, stats, err
+				} else if stop != nil {
+					break
 				}
 				continue
 			}
@@ -455,12 +449,30 @@ func (r *detailRun) verdict() error {
 	return nil
 }
 
+// settleFunc handles a detail page's outcome: it notes it and emits the
+// item when the page was read. again: a postponed page fetched again.
+type settleFunc func(res detailResult, why error, it *listItem, again bool) error
+
+// visit fetches it's detail page and settles the outcome. stop is set when
+// the crawl's time budget ran out (the pass ends, what was read is kept);
+// err when the crawl must end now.
+func (j *job) visit(ctx context.Context, known Known, it *listItem, stats *Stats, settle settleFunc) (stop, err error) {
+	res, why, err := j.detail(ctx, known, it, stats, false)
+	if err != nil {
+		if ctx.Err() == nil || !budgetSpent(ctx) {
+			return nil, err
+		}
+		return err, nil
+	}
+	return nil, settle(res, why, it, false)
+}
+
 // fetchPostponed fetches, once more, the pages postponed in this crawl
 // with a short Retry-After, after their wait, when the crawl's budget
 // leaves time for it; settle then handles each like a page of the main
 // pass (settle notes it in run). The others stay postponed to a later
 // crawl.
-func (j *job) fetchPostponed(ctx context.Context, known Known, run *detailRun, stats *Stats, settle func(detailResult, error, *listItem, bool) error) error {
+func (j *job) fetchPostponed(ctx context.Context, known Known, run *detailRun, stats *Stats, settle settleFunc) error {
 	later := run.later
 	run.later = nil
 	slices.SortStableFunc(later, func(a, b postponed) int { return a.at.Add(a.wait).Compare(b.at.Add(b.wait)) })
@@ -962,16 +974,10 @@ func (j *job) crawlFeed(ctx context.Context, state store.SourceState, known Know
 				continue
 			}
 		}
-		res, why, err := j.detail(ctx, known, &li, &stats, false)
-		if err != nil {
-			if ctx.Err() == nil || !budgetSpent(ctx) {
-				return state, stats, err
-			}
-			stop = err
-			break
-		}
-		if err := settle(res, why, &li, false); err != nil {
+		if stop, err = j.visit(ctx, known, &li, &stats, settle); err != nil {
 			return state, stats, err
+		} else if stop != nil {
+			break
 		}
 	}
 	stats.Found = len(seen)

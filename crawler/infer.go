@@ -3,6 +3,7 @@ package crawler
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -822,12 +823,7 @@ func linkFromExample(v any, base *url.URL, example string) string {
 		if !ok {
 			continue
 		}
-		keys := make([]string, 0, len(obj))
-		for k := range obj {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
 			if !validJSONPath(k) {
 				continue
 			}
@@ -888,12 +884,7 @@ func longestObjectArray(v any, path string, depth int) (string, []any) {
 		if depth >= 4 {
 			break
 		}
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			if !validJSONPath(k) {
 				continue
 			}

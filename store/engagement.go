@@ -101,6 +101,15 @@ func normOf(xs []float64) float64 {
 	if len(xs) < MinNormThreads {
 		return 0
 	}
+	return Median(xs)
+}
+
+// Median is the median of xs (sorted in place), 0 for none: a source's
+// typical engagement and its threads' usual growth are both medians.
+func Median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
 	slices.Sort(xs)
 	m := len(xs) / 2
 	if len(xs)%2 == 1 {

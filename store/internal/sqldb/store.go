@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -415,22 +414,11 @@ func (s *Store) EngagementNorms(ctx context.Context, since time.Time) (map[strin
 	}
 	out := make(map[string]store.Engagement, len(samples))
 	for src, s := range samples {
-		out[src] = store.Engagement{Replies: median(s[0]), Views: median(s[1]), Reposts: median(s[2]), Posts: len(s[0])}
+		out[src] = store.Engagement{Replies: store.Median(s[0]), Views: store.Median(s[1]), Reposts: store.Median(s[2]), Posts: len(s[0])}
 	}
 	return out, nil
 }
 
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	slices.Sort(xs)
-	m := len(xs) / 2
-	if len(xs)%2 == 1 {
-		return xs[m]
-	}
-	return (xs[m-1] + xs[m]) / 2
-}
 
 // --- item failures ---
 

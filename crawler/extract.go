@@ -95,21 +95,11 @@ func (j *job) crawlList(ctx context.Context, state store.SourceState, known Know
 		}
 		stats.Emitted++
 	}
-	if stop == nil {
-		if err := j.fetchPostponed(ctx, known, &run, &stats, settle); err != nil {
-			if ctx.Err() == nil || !budgetSpent(ctx) {
-				return state, stats, err
-			}
-			stop = err
-		}
-	}
-	if err := run.verdict(); err != nil {
+	held, err := j.endPass(ctx, known, &run, &stats, settle, stop)
+	if err != nil {
 		return state, stats, err
 	}
-	if stop != nil {
-		return state, stats, stop
-	}
-	if run.held > 0 {
+	if held {
 		// Keep the old validators: the next crawl must see the list again
 		// to retry the detail pages that failed or were postponed here.
 		// (Items given up, and list rows without a usable link, do not
@@ -447,6 +437,28 @@ func (r *detailRun) verdict() error {
 		return fmt.Errorf("%d 个详情页中有 %d 个未能提取（最后一个错误: %w）", r.attempted, r.failed, r.lastErr)
 	}
 	return nil
+}
+
+// endPass ends a pass over detail pages: it fetches the postponed pages
+// that fall due within the budget, then judges the pass. err ends the crawl
+// (a failed pass, or stop: the budget ran out); held says pages were left
+// for the next crawl, which must then see the list or feed again.
+func (j *job) endPass(ctx context.Context, known Known, run *detailRun, stats *Stats, settle settleFunc, stop error) (held bool, err error) {
+	if stop == nil {
+		if err := j.fetchPostponed(ctx, known, run, stats, settle); err != nil {
+			if ctx.Err() == nil || !budgetSpent(ctx) {
+				return false, err
+			}
+			stop = err
+		}
+	}
+	if err := run.verdict(); err != nil {
+		return false, err
+	}
+	if stop != nil {
+		return false, stop
+	}
+	return run.held > 0, nil
 }
 
 // settleFunc handles a detail page's outcome: it notes it and emits the
@@ -981,21 +993,11 @@ func (j *job) crawlFeed(ctx context.Context, state store.SourceState, known Know
 		}
 	}
 	stats.Found = len(seen)
-	if stop == nil {
-		if err := j.fetchPostponed(ctx, known, &run, &stats, settle); err != nil {
-			if ctx.Err() == nil || !budgetSpent(ctx) {
-				return state, stats, err
-			}
-			stop = err
-		}
-	}
-	if err := run.verdict(); err != nil {
+	held, err := j.endPass(ctx, known, &run, &stats, settle, stop)
+	if err != nil {
 		return state, stats, err
 	}
-	if stop != nil {
-		return state, stats, stop
-	}
-	if run.held > 0 {
+	if held {
 		// The next crawl must read the feed again for the articles left.
 		newState.ETag, newState.LastModified = state.ETag, state.LastModified
 	}

@@ -17,14 +17,6 @@ const ExcerptRunes = 80
 // term when the excerpt does not start at the beginning of the body.
 const excerptLead = 20
 
-// DetailSource is implemented by an IncidentSource that can also return an
-// incident's posts (store.Store does). With it, the exporter adds the masked
-// excerpt of each incident's first post to yuqing_incident_info; without it
-// the excerpt label is empty.
-type DetailSource interface {
-	IncidentDetail(ctx context.Context, number string) (store.IncidentDetail, error)
-}
-
 // LabelExcerpt is a post body as it may leave the store in an alert:
 // plain text (no markup, control characters or runs of whitespace),
 // personal data masked with privacy.MaskMore (before anything is cut, so
@@ -141,17 +133,13 @@ type excerpts struct {
 // get returns the excerpt of inc. ready is false when the incident's info
 // series must wait for a later scrape (the read failed); err is the failure.
 func (c *excerpts) get(ctx context.Context, src IncidentSource, inc store.Incident) (s string, ready bool, err error) {
-	ds, ok := src.(DetailSource)
-	if !ok {
-		return "", true, nil
-	}
 	c.mu.Lock()
 	s, hit := c.m[inc.Number]
 	c.mu.Unlock()
 	if hit {
 		return s, true, nil
 	}
-	d, err := ds.IncidentDetail(ctx, inc.Number)
+	d, err := src.IncidentDetail(ctx, inc.Number)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err != nil {

@@ -62,8 +62,8 @@ func TestLabelExcerptMasksBeforeCutting(t *testing.T) {
 	}
 }
 
-// detailSource is an IncidentSource that also serves incident details and
-// counts the detail reads.
+// detailSource serves open incidents and their details, counting the
+// detail reads.
 type detailSource struct {
 	incs    []store.Incident
 	details map[string]store.IncidentDetail

@@ -24,6 +24,8 @@ import (
 // IncidentSource is the part of the store the exporter reads at scrape time.
 type IncidentSource interface {
 	OpenIncidents(ctx context.Context) ([]store.Incident, error)
+	// IncidentDetail gives an incident's first post for the excerpt label.
+	IncidentDetail(ctx context.Context, number string) (store.IncidentDetail, error)
 }
 
 // Options configure an Exporter.

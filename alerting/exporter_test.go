@@ -19,8 +19,16 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files")
 
 type fakeSource struct {
+	noDetails
 	incs []store.Incident
 	err  error
+}
+
+// noDetails serves no incident posts: the excerpt label stays empty.
+type noDetails struct{}
+
+func (noDetails) IncidentDetail(context.Context, string) (store.IncidentDetail, error) {
+	return store.IncidentDetail{}, nil
 }
 
 func (f fakeSource) OpenIncidents(context.Context) ([]store.Incident, error) { return f.incs, f.err }
@@ -86,6 +94,7 @@ func TestExporterGolden(t *testing.T) {
 }
 
 type flakySource struct {
+	noDetails
 	incs []store.Incident
 	fail bool
 }

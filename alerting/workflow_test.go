@@ -28,6 +28,7 @@ func (f *fakeWorkflowSource) RuleFalsePositives(context.Context) ([]store.RuleFa
 
 // countingSource counts reads of open incidents; err fails them.
 type countingSource struct {
+	noDetails
 	incs  []store.Incident
 	err   error
 	reads int

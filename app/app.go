@@ -28,8 +28,6 @@ import (
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/crawler"
-	"github.com/yuqing-bureau/yuqing/grader"
-	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/web"
 )
 
@@ -127,25 +125,7 @@ func Run(ctx context.Context, opts Options) error {
 	d.reload.when.Set(float64(opts.Now().Unix()))
 	d.reload.info.WithLabelValues(eng.Version()).Set(1)
 
-	sourceTitle := func(name string) string {
-		if name == incident.ManualSource {
-			return "人工补录" // a post a handler entered by hand (补录漏报)
-		}
-		for _, s := range d.cfg.Load().Sources {
-			if s.Name == name {
-				return s.Title
-			}
-		}
-		return ""
-	}
-	sourceGrading := func(name string) grader.SourceGrading {
-		for _, s := range d.cfg.Load().Sources {
-			if s.Name == name {
-				return grader.SourceGrading{Weight: s.Weight, AllIncidents: s.AllIncidents}
-			}
-		}
-		return grader.SourceGrading{Weight: 1}
-	}
+	catalog := sourceCatalog(d.cfg.Load)
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -158,28 +138,25 @@ func Run(ctx context.Context, opts Options) error {
 		cfg.ExternalURL = "http://" + addr
 	}
 
-	inc := incident.New(st, cfg.Policy(), opts.Now)
-	inc.SetTokenizer(d.segmentWords) // grouping sees the words grading sees
+	pipe, err := newPipeline(pipelineOptions{Config: cfg, Catalog: catalog, Store: st, Classifier: d.cls,
+		Logger: log, Registerer: reg, Now: opts.Now})
+	if err != nil {
+		return err
+	}
+	inc, worker := pipe.incidents, pipe.grader
+	d.sched = pipe.sched
 	switch {
 	case cfg.Calendar != nil && !cfg.Calendar.Covers(opts.Now()):
 		log.Warn("工作日历未覆盖今年，按工作日计算的时限只按周末推算，请更新", "file", cfg.CalendarFile)
 	case cfg.Calendar != nil && !cfg.Calendar.CoversHorizon(opts.Now()):
 		log.Warn("工作日历未覆盖今后 60 天，其后的节假日和调休只按周末推算，请补充下一年的放假安排", "file", cfg.CalendarFile)
 	}
-	worker := grader.New(grader.Options{Store: st, Grader: d.cls, Incidents: inc, Logger: log.With("component", "grader"),
-		Registerer: reg, Source: sourceGrading, Interval: cfg.Grader.Interval, Batch: cfg.Grader.Batch, Workers: cfg.Grader.Workers, Now: opts.Now})
-	cr, err := crawler.New(crawler.Options{UserAgent: cfg.Crawler.UserAgent, Timeout: cfg.Crawler.Timeout,
-		MaxBodyBytes: cfg.Crawler.MaxBodyBytes, Logger: log.With("component", "crawler"), Registerer: reg})
-	if err != nil {
-		return fmt.Errorf("创建采集器: %w", err)
-	}
-	d.sched = crawler.NewScheduler(cr, st, log.With("component", "scheduler"), opts.Now)
 	d.sched.SetSources(cfg.Sources)
 	// Export stored source health (last success, breaker) before /metrics is
 	// served and before the first crawl; Run does not prime.
 	d.sched.Prime(ctx)
 	if _, err := alerting.NewExporter(reg, st, alerting.Options{ConsoleURL: cfg.ExternalURL,
-		SourceTitle: sourceTitle, Logger: log.With("component", "alerting"), Now: opts.Now}); err != nil {
+		SourceTitle: catalog.Title, Logger: log.With("component", "alerting"), Now: opts.Now}); err != nil {
 		return err
 	}
 	if _, err := alerting.NewWorkflowExporter(reg, st, log.With("component", "alerting")); err != nil {
@@ -192,8 +169,8 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 	console, err := web.New(web.Options{Store: st, Workflow: inc, Classifier: d.cls, Logger: log.With("component", "web"),
-		Now: opts.Now, Location: cfg.Location, SourceTitle: sourceTitle, Sources: d.webSources, Reload: d.Reload,
-		Posts: st, SourceWeight: func(name string) float64 { return sourceGrading(name).Weight },
+		Now: opts.Now, Location: cfg.Location, SourceTitle: catalog.Title, Sources: d.webSources, Reload: d.Reload,
+		Posts: st, SourceWeight: catalog.Weight,
 		Auth: authSvc, SecureCookie: cfg.Console.SecureCookie, ExternalURL: cfg.ExternalURL,
 		TrustedProxies: cfg.Console.Proxies(), ProbeSource: consoleProbe(d.cfg.Load, log.With("component", "probe"))})
 	if err != nil {

@@ -10,11 +10,15 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
+	"github.com/yuqing-bureau/yuqing/calendar"
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/crawler"
 	"github.com/yuqing-bureau/yuqing/store/postgres"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 // Check loads everything the daemon would load at start and reports what
@@ -59,7 +63,7 @@ func Check(configFile string, out io.Writer) error {
 		fmt.Fprintf(out, "  注意：User-Agent 中没有联系方式（邮箱、网址或电话），对方网站无法联系到我们，"+
 			"容易被当作恶意爬虫封禁；请在 crawler.user_agent 中写明单位和联系方式\n")
 	}
-	checkWorkflow(cfg, out)
+	checkHandling(cfg, out)
 	return nil
 }
 
@@ -227,4 +231,24 @@ func loopbackListen(addr string) bool {
 	}
 	ip, err := netip.ParseAddr(host)
 	return err == nil && ip.IsLoopback()
+}
+
+// checkHandling prints the handling settings `yuqing check` validated: the
+// offices, the working-day stages and whether the holiday calendar covers
+// this year.
+func checkHandling(cfg *config.Config, out io.Writer) {
+	fmt.Fprintf(out, "  承办科室：%s\n", strings.Join(cfg.Offices, "、"))
+	l := cfg.Levels[taxonomy.LevelIV]
+	fmt.Fprintf(out, "  调查核实 %d 个工作日、答复反馈 %d 个工作日（Ⅳ级）", l.InvestigateDays, l.FeedbackDays)
+	switch {
+	case cfg.CalendarFile == "":
+		fmt.Fprintln(out, "；未配置工作日历，只按周末推算")
+	case !cfg.Calendar.Covers(time.Now()):
+		fmt.Fprintf(out, "；警告：工作日历 %s 未覆盖今年，节假日只按周末推算，请更新\n", cfg.CalendarFile)
+	case !cfg.Calendar.CoversHorizon(time.Now()):
+		fmt.Fprintf(out, "；警告：工作日历 %s 未覆盖今后 60 天（到 %s），其后的节假日和调休只按周末推算，"+
+			"请按国务院办公厅公布的放假安排补充下一年\n", cfg.CalendarFile, time.Now().Add(calendar.Horizon).In(cfg.Location).Format("2006年1月2日"))
+	default:
+		fmt.Fprintf(out, "；工作日历 %s\n", cfg.CalendarFile)
+	}
 }

@@ -14,8 +14,6 @@ import (
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/crawler"
-	"github.com/yuqing-bureau/yuqing/grader"
-	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
@@ -88,7 +86,7 @@ func Crawl(ctx context.Context, o CrawlOptions) error {
 	var once func(ctx context.Context) error
 	if o.Store {
 		var closeStore func() error
-		once, closeStore, err = storingCrawl(ctx, cfg, cr, *src, p, o)
+		once, closeStore, err = storingCrawl(ctx, cfg, *src, p, o)
 		if err != nil {
 			return err
 		}
@@ -123,7 +121,7 @@ func Crawl(ctx context.Context, o CrawlOptions) error {
 
 // storingCrawl returns a crawl that stores like the daemon (schedule state
 // included) and then grades the stored posts, filing incidents.
-func storingCrawl(ctx context.Context, cfg *config.Config, cr *crawler.Crawler, src crawler.Source, p *crawlPrinter, o CrawlOptions) (func(context.Context) error, func() error, error) {
+func storingCrawl(ctx context.Context, cfg *config.Config, src crawler.Source, p *crawlPrinter, o CrawlOptions) (func(context.Context) error, func() error, error) {
 	eng, err := classifier.Load(cfg.RulesFile, cfg.DictDir, o.Logger)
 	if err != nil {
 		return nil, nil, fmt.Errorf("加载研判规则: %w", err)
@@ -132,13 +130,15 @@ func storingCrawl(ctx context.Context, cfg *config.Config, cr *crawler.Crawler, 
 	if err != nil {
 		return nil, nil, err
 	}
-	cls := classifier.NewWithBudget(eng, cfg.Grader.Budget)
-	inc := incident.New(st, cfg.Policy(), o.Now)
-	inc.SetTokenizer(func(text string) []string { return segmentWords(cls, text) })
-	sg := grader.SourceGrading{Weight: src.Weight, AllIncidents: src.AllIncidents}
-	worker := grader.New(grader.Options{Store: st, Grader: cls, Incidents: inc, Logger: o.Logger,
-		Source: func(string) grader.SourceGrading { return sg }, Batch: cfg.Grader.Batch, Workers: cfg.Grader.Workers, Now: o.Now})
-	sched := crawler.NewScheduler(cr, st, o.Logger, o.Now)
+	// The backlog graded after the crawl may hold other sources' posts:
+	// each is weighed as its own source, as the daemon would.
+	pipe, err := newPipeline(pipelineOptions{Config: cfg, Catalog: func() *config.Config { return cfg }, Store: st,
+		Classifier: classifier.NewWithBudget(eng, cfg.Grader.Budget), Logger: o.Logger, Now: o.Now})
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	worker, sched := pipe.grader, pipe.sched
 	sched.SetSources([]crawler.Source{src})
 	var mu sync.Mutex
 	var urls []string

@@ -133,7 +133,7 @@ func testReplay(t *testing.T, dir string, e replayEngine) {
 			t.Fatal(err)
 		}
 	}
-	w := grader.New(grader.Options{Store: st, Grader: classifier.New(eng), Incidents: incident.New(st, incident.DefaultPolicy(), nil),
+	w := grader.New(grader.Options{Store: st, Grader: classifier.New(eng), Incidents: incident.New(st, incident.DefaultPolicy(), nil, nil),
 		Registerer: prometheus.NewRegistry()})
 	if n, err := w.ProcessBatch(ctx); err != nil || n != 3 {
 		t.Fatalf("graded %d: %v", n, err)

@@ -84,7 +84,7 @@ func TestStaffCorrectionsTeachTheModel(t *testing.T) {
 			t.Fatalf("before any correction %q was graded relevant (%+v): the test shows nothing", p.Title, g)
 		}
 	}
-	svc := incident.New(st, incident.DefaultPolicy(), time.Now)
+	svc := incident.New(st, incident.DefaultPolicy(), time.Now, nil)
 	for _, p := range missed {
 		if _, err := svc.FileMissed(ctx, "测试员", incident.Missed{URL: p.URL, Category: "treatment", Level: 4, Sentiment: "negative"}); err != nil {
 			t.Fatal(err)

@@ -603,7 +603,7 @@ func TestNotModifiedGrowingThreadRaisesItsIncident(t *testing.T) {
 	src.Interval, src.DeepInterval = 30*time.Minute, time.Hour
 	src.Detail.Replies, src.Detail.Views = discuzDetailCounts.Replies, discuzDetailCounts.Views
 	s.SetSources([]Source{src})
-	w := grader.New(grader.Options{Store: db, Grader: repliesGrader{}, Incidents: incident.New(db, incident.DefaultPolicy(), clk.now),
+	w := grader.New(grader.Options{Store: db, Grader: repliesGrader{}, Incidents: incident.New(db, incident.DefaultPolicy(), clk.now, nil),
 		Registerer: prometheus.NewPedanticRegistry(), Batch: 10, Now: clk.now})
 	url104 := f.srv.URL + "/forum.php?mod=viewthread&tid=104"
 	var levels, stored []int

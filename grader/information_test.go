@@ -51,7 +51,7 @@ func TestInformationIsKeptApartFromIncidents(t *testing.T) {
 		}
 	}
 	reg := prometheus.NewRegistry()
-	w := New(Options{Store: st, Grader: sentimentGrader{}, Incidents: incident.New(st, incident.DefaultPolicy(), func() time.Time { return now }),
+	w := New(Options{Store: st, Grader: sentimentGrader{}, Incidents: incident.New(st, incident.DefaultPolicy(), func() time.Time { return now }, nil),
 		Registerer: reg, Now: func() time.Time { return now }, Workers: 2,
 		Source: func(name string) SourceGrading { return SourceGrading{Weight: 1, AllIncidents: name == "board"} }})
 	if n, err := w.ProcessBatch(ctx); err != nil || n != 5 {

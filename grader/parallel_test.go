@@ -92,7 +92,7 @@ func TestParallelGradingFilesLikeOneWorker(t *testing.T) {
 		st := openStore(t)
 		savePosts(t, st, 80, now)
 		reg := prometheus.NewPedanticRegistry()
-		w := New(Options{Store: st, Grader: jitterGrader{}, Incidents: incident.New(st, incident.DefaultPolicy(), func() time.Time { return now }),
+		w := New(Options{Store: st, Grader: jitterGrader{}, Incidents: incident.New(st, incident.DefaultPolicy(), func() time.Time { return now }, nil),
 			Registerer: reg, Batch: 30, Workers: workers, Now: func() time.Time { return now }})
 		total := 0
 		for {
@@ -150,7 +150,7 @@ func TestCancelLeavesUngradedPostsQueued(t *testing.T) {
 		}
 	}
 	g := &blockingGrader{started: make(chan struct{}), release: make(chan struct{})}
-	w := New(Options{Store: st, Grader: g, Incidents: incident.New(st, incident.DefaultPolicy(), func() time.Time { return now }),
+	w := New(Options{Store: st, Grader: g, Incidents: incident.New(st, incident.DefaultPolicy(), func() time.Time { return now }, nil),
 		Registerer: prometheus.NewRegistry(), Batch: 10, Workers: 3, Now: func() time.Time { return now }})
 	ctx, cancel := context.WithCancel(context.Background())
 	type result struct {
@@ -227,7 +227,7 @@ func TestHugePostDoesNotHoldUpShortOnes(t *testing.T) {
 		}
 	}
 	reg := prometheus.NewPedanticRegistry()
-	w := New(Options{Store: st, Grader: classifier.New(eng), Incidents: incident.New(st, incident.DefaultPolicy(), nil),
+	w := New(Options{Store: st, Grader: classifier.New(eng), Incidents: incident.New(st, incident.DefaultPolicy(), nil, nil),
 		Registerer: reg, Batch: 100, Workers: 2})
 	start := time.Now()
 	n, err := w.ProcessBatch(context.Background())
@@ -266,7 +266,7 @@ func BenchmarkGradeAndFileHugePost(b *testing.B) {
 	}
 	huge := string([]rune(strings.Repeat(string(bench), 800_000/len([]rune(string(bench)))+1))[:800_000])
 	st := openStore(b)
-	w := New(Options{Store: st, Grader: classifier.New(eng), Incidents: incident.New(st, incident.DefaultPolicy(), nil),
+	w := New(Options{Store: st, Grader: classifier.New(eng), Incidents: incident.New(st, incident.DefaultPolicy(), nil, nil),
 		Registerer: prometheus.NewRegistry(), Batch: 10})
 	i := 0
 	for b.Loop() {

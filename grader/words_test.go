@@ -30,9 +30,8 @@ func TestResultWordsGiveTheTokenizersFingerprint(t *testing.T) {
 		}
 		return out
 	}
-	svc := incident.New(nil, incident.DefaultPolicy(), nil)
-	svc.SetTokenizer(segment)
-	bigrams := incident.New(nil, incident.DefaultPolicy(), nil) // no tokenizer set
+	svc := incident.New(nil, incident.DefaultPolicy(), nil, segment)
+	bigrams := incident.New(nil, incident.DefaultPolicy(), nil, nil) // no tokenizer set
 
 	posts := []classifier.Post{
 		{Title: "住院报销材料交上去两个月了还没到账", Body: "我爸八月份在市一医院住院，出院后把发票、费用清单都交到区医保中心手工报销，说好一个月，现在两个月了还没到账。"},
@@ -105,8 +104,7 @@ func BenchmarkGradeAndFingerprint(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc := incident.New(nil, incident.DefaultPolicy(), nil)
-	svc.SetTokenizer(func(text string) []string {
+	svc := incident.New(nil, incident.DefaultPolicy(), nil, func(text string) []string {
 		toks := eng.Segment(text)
 		out := make([]string, len(toks))
 		for i, tk := range toks {

@@ -64,7 +64,7 @@ func TestWorkerGradesFilesAndRetries(t *testing.T) {
 		}
 	}
 	reg := prometheus.NewPedanticRegistry()
-	w := New(Options{Store: st, Grader: keywordGrader{}, Incidents: incident.New(st, incident.DefaultPolicy(), func() time.Time { return now }),
+	w := New(Options{Store: st, Grader: keywordGrader{}, Incidents: incident.New(st, incident.DefaultPolicy(), func() time.Time { return now }, nil),
 		Registerer: reg, Batch: 10, Now: func() time.Time { return now }})
 
 	// A database failure loses nothing: every post stays queued.
@@ -115,7 +115,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer base.Close()
-	w := New(Options{Store: base, Grader: keywordGrader{}, Incidents: incident.New(base, incident.DefaultPolicy(), nil),
+	w := New(Options{Store: base, Grader: keywordGrader{}, Incidents: incident.New(base, incident.DefaultPolicy(), nil, nil),
 		Registerer: prometheus.NewRegistry(), Interval: 10 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
@@ -165,8 +165,7 @@ func BenchmarkGradeAndFile(b *testing.B) {
 		{"曝光：康福医院组织老人挂床住院骗取医保基金", "康福医院派车到村里拉老人免费住院体检，住进去天天不见医生，出院时医保卡被刷了好几千。村里几十个老人都去过，电视台已经曝光了。"},
 		{"医保电子凭证扫码一直失败", "在药店买药用医保电子凭证扫码，提示网络异常，试了好几次都不行，只能自费。"},
 	}
-	inc := incident.New(st, incident.DefaultPolicy(), nil)
-	inc.SetTokenizer(func(text string) []string { // as the daemon does
+	inc := incident.New(st, incident.DefaultPolicy(), nil, func(text string) []string { // as the daemon does
 		toks := eng.Segment(text)
 		out := make([]string, len(toks))
 		for i, t := range toks {
@@ -218,7 +217,7 @@ func TestGrowingThreadIsRegradedAndRaisesItsIncident(t *testing.T) {
 	}
 	defer st.Close()
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	w := New(Options{Store: st, Grader: keywordGrader{}, Incidents: incident.New(st, incident.DefaultPolicy(), func() time.Time { return now }),
+	w := New(Options{Store: st, Grader: keywordGrader{}, Incidents: incident.New(st, incident.DefaultPolicy(), func() time.Time { return now }, nil),
 		Registerer: prometheus.NewPedanticRegistry(), Batch: 10, Now: func() time.Time { return now }})
 	save := func(replies int) {
 		p := &store.Post{Source: "bbs", URL: "http://bbs/hot", Title: "医保报销慢", Body: "正文", FetchedAt: now, Replies: replies}

@@ -71,8 +71,7 @@ func BenchmarkFileOpenIncidents(b *testing.B) {
 				policy := incident.DefaultPolicy()
 				policy.Location = cst
 				lc := &lookupCounter{Store: st}
-				svc := incident.New(lc, policy, c.now)
-				svc.SetTokenizer(gseWords(b)) // words are passed in: no segmenting
+				svc := incident.New(lc, policy, c.now, gseWords(b)) // words are passed in: no segmenting
 				seedOpenIncidents(b, st, svc, n, c.t)
 				if _, err := st.Exec(context.Background(), e.settle); err != nil {
 					b.Fatal(err)

@@ -32,7 +32,7 @@ func TestLookupFindsEveryNearDuplicate(t *testing.T) {
 	for _, d := range []int{0, 1, 3, 4, 7, 8, 11, 12, 16} {
 		p := DefaultPolicy()
 		p.SimHashDistance, p.EventWindow = d, 0
-		s := New(nil, p, nil)
+		s := New(nil, p, nil, nil)
 		for range 200 {
 			h := rng.Uint64() | 1
 			look := s.bandKeys(store.Fingerprint{SimHash: h})
@@ -63,7 +63,7 @@ func TestLookupFindsEveryNearDuplicate(t *testing.T) {
 		}
 	}
 	// A SimHash of 0 (a short post) is never indexed nor looked up.
-	s := New(nil, DefaultPolicy(), nil)
+	s := New(nil, DefaultPolicy(), nil, nil)
 	if k := IndexKeys(store.Fingerprint{}); len(k) != 0 {
 		t.Errorf("SimHash 0 indexed under %q", k)
 	}
@@ -79,7 +79,7 @@ func TestLookupFindsEveryNearDuplicate(t *testing.T) {
 func TestLookupFindsExactlyTheSameEntities(t *testing.T) {
 	names := []string{"鹤汀市安泰康复医院", "安泰康复医院", "仁爱康复医院", "康复医院", "泰康复医院", "石屋村", "东石屋村",
 		"城关镇卫生院", "城关镇", "岚川市康福医院", "康福医院", "枫源市肿瘤医院", "澄溪县肿瘤医院", "东湖社区", "西东湖社区"}
-	s := New(nil, DefaultPolicy(), nil)
+	s := New(nil, DefaultPolicy(), nil, nil)
 	for _, a := range names {
 		look := s.nameKeys(store.Fingerprint{Entities: []string{a}})
 		for _, b := range names {
@@ -90,7 +90,7 @@ func TestLookupFindsExactlyTheSameEntities(t *testing.T) {
 	}
 	p := DefaultPolicy()
 	p.EventWindow = 0 // no same-event grouping: names are not looked up
-	if k := New(nil, p, nil).nameKeys(store.Fingerprint{Entities: names}); len(k) != 0 {
+	if k := New(nil, p, nil, nil).nameKeys(store.Fingerprint{Entities: names}); len(k) != 0 {
 		t.Errorf("names looked up without an event window: %q", k)
 	}
 }

@@ -107,9 +107,7 @@ func contains(xs []string, x string) bool {
 }
 
 func setupGse(t *testing.T) (store.Store, *incident.Service, *clock) {
-	st, svc, c := setup(t)
-	svc.SetTokenizer(gseWords(t))
-	return st, svc, c
+	return setupWith(t, gseWords(t))
 }
 
 func TestNearDuplicateJoinsFirstPostsIncident(t *testing.T) {
@@ -260,8 +258,7 @@ func TestPreparedFilingMatchesFilingUnderTheLock(t *testing.T) {
 	lc := &lookupCounter{Store: st}
 	policy := incident.DefaultPolicy()
 	policy.Location = cst
-	svc := incident.New(lc, policy, c.now)
-	svc.SetTokenizer(gseWords(t))
+	svc := incident.New(lc, policy, c.now, gseWords(t))
 	ctx := context.Background()
 	g := func(p store.Post) store.Grade {
 		return store.Grade{PostID: p.ID, RulesVersion: "v1", Relevant: true, Category: "institution", Level: 3, GradedAt: c.t}

@@ -97,16 +97,14 @@ type Service struct {
 	tokenize Tokenizer
 }
 
-// SetTokenizer sets how post text is split into words for grouping (the
-// classifier's segmentation in the daemon; BigramTokens when never set).
-// Call it before the service is used.
-func (s *Service) SetTokenizer(t Tokenizer) { s.tokenize = t }
-
 // Policy returns the policy in force.
 func (s *Service) Policy() Policy { return s.policy }
 
 // New returns a Service; now is the clock (time.Now in production).
-func New(st store.Store, policy Policy, now func() time.Time) *Service {
+// tokenize splits post text into words for grouping: the classifier's
+// segmentation in the daemon, so grouping sees the words grading sees;
+// nil uses BigramTokens.
+func New(st store.Store, policy Policy, now func() time.Time, tokenize Tokenizer) *Service {
 	if now == nil {
 		now = time.Now
 	}
@@ -119,7 +117,7 @@ func New(st store.Store, policy Policy, now func() time.Time) *Service {
 	if policy.EventMinTerms <= 0 {
 		policy.EventMinTerms = 1
 	}
-	return &Service{st: st, policy: policy, now: now}
+	return &Service{st: st, policy: policy, now: now, tokenize: tokenize}
 }
 
 // Outcome says what filing a post did.

@@ -21,6 +21,12 @@ func (c *clock) now() time.Time { return c.t }
 
 func setup(t testing.TB) (store.Store, *incident.Service, *clock) {
 	t.Helper()
+	return setupWith(t, nil)
+}
+
+// setupWith is setup with the given tokenizer for grouping.
+func setupWith(t testing.TB, tokenize incident.Tokenizer) (store.Store, *incident.Service, *clock) {
+	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "y.db"), cst)
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +35,7 @@ func setup(t testing.TB) (store.Store, *incident.Service, *clock) {
 	c := &clock{t: time.Date(2026, 11, 23, 23, 50, 0, 0, cst)}
 	policy := incident.DefaultPolicy()
 	policy.Location = cst
-	return st, incident.New(st, policy, c.now), c
+	return st, incident.New(st, policy, c.now, tokenize), c
 }
 
 func savePost(t testing.TB, st store.Store, url, title, body string, at time.Time) store.Post {

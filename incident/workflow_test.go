@@ -30,7 +30,7 @@ func setupCalendar(t *testing.T, at time.Time) (store.Store, *incident.Service, 
 	p := incident.DefaultPolicy()
 	p.Location, p.Calendar = cst, cal
 	c := &clock{t: at}
-	return st, incident.New(st, p, c.now), c
+	return st, incident.New(st, p, c.now, nil), c
 }
 
 func day(t time.Time) string { return t.In(cst).Format("2006-01-02 15:04") }

@@ -27,7 +27,7 @@ func BenchmarkAuthenticatedDetail(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	svc := incident.New(st, incident.DefaultPolicy(), time.Now)
+	svc := incident.New(st, incident.DefaultPolicy(), time.Now, nil)
 	p := store.Post{Source: "bbs", URL: "http://bbs/1", Title: "康福医院骗保", Body: "有人组织骗保，电话13812345678", FetchedAt: time.Now()}
 	if _, err := st.SavePost(ctx, &p); err != nil {
 		b.Fatal(err)

@@ -801,7 +801,7 @@ func TestReloadButton(t *testing.T) {
 	reloadErr := errors.New("rules.yaml:12: rules[3].any[0]: 关键词有误")
 	calls := 0
 	a := newAuth(t, st)
-	con, err := web.New(web.Options{Store: st, Workflow: incident.New(st, incident.DefaultPolicy(), nil), Auth: a,
+	con, err := web.New(web.Options{Store: st, Workflow: incident.New(st, incident.DefaultPolicy(), nil, nil), Auth: a,
 		Reload: func() error { calls++; return reloadErr }})
 	if err != nil {
 		t.Fatal(err)

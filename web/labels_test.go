@@ -39,7 +39,7 @@ func addInformation(t *testing.T, f *fixture, u, title, body, sentiment string) 
 func fileSuspected(t *testing.T, f *fixture) string {
 	t.Helper()
 	ctx := context.Background()
-	svc := incident.New(f.st, incident.DefaultPolicy(), func() time.Time { return f.now })
+	svc := incident.New(f.st, incident.DefaultPolicy(), func() time.Time { return f.now }, nil)
 	p := store.Post{Source: "bbs", URL: "http://bbs/suspect", Title: "某药店刷医保卡换购日用品", Body: "有人在药店刷医保卡换购洗发水",
 		FetchedAt: f.now}
 	if _, err := f.st.SavePost(ctx, &p); err != nil {

@@ -60,7 +60,7 @@ func TestSourcesPageShowsHealthEscaped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	con, err := web.New(web.Options{Store: st, Workflow: incident.New(st, incident.DefaultPolicy(), clock), Now: clock,
+	con, err := web.New(web.Options{Store: st, Workflow: incident.New(st, incident.DefaultPolicy(), clock, nil), Now: clock,
 		Location: cst, Auth: authSvc, Sources: func() []web.SourceInfo {
 			return []web.SourceInfo{
 				{Name: "gov", Title: "市政府留言板", Kind: "json", URL: "https://gov.example/api?page={page}", Interval: 10 * time.Minute},

@@ -44,7 +44,7 @@ func setup(t *testing.T) *fixture {
 	t.Cleanup(func() { st.Close() })
 	f := &fixture{st: st, now: time.Date(2026, 11, 23, 10, 0, 0, 0, cst)}
 	clock := func() time.Time { return f.now }
-	svc := incident.New(st, incident.DefaultPolicy(), clock)
+	svc := incident.New(st, incident.DefaultPolicy(), clock, nil)
 	filePost := func(p store.Post, level int, cat string, matches []store.Match) string {
 		if _, err := st.SavePost(ctx, &p); err != nil {
 			t.Fatal(err)

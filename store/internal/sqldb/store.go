@@ -419,7 +419,6 @@ func (s *Store) EngagementNorms(ctx context.Context, since time.Time) (map[strin
 	return out, nil
 }
 
-
 // --- item failures ---
 
 const itemFailureCols = `url, source, tries, last_error_kind, last_error, first_at, last_at, given_up_at, retry_at`

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -64,167 +65,235 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
+// command is one subcommand: what `yuqing NAME` runs. The usage text at
+// the top lists them for people; this table is what run dispatches on.
+type command struct {
+	names []string
+	run   func(e env, args []string) int
+}
+
+var commands = []command{
+	{[]string{"run"}, runDaemon},
+	{[]string{"demo"}, runDemo},
+	{[]string{"check"}, runCheck},
+	{[]string{"user"}, func(e env, args []string) int { return userCommand(e, "user", args) }},
+	{[]string{"token"}, func(e env, args []string) int { return userCommand(e, "token", args) }},
+	{[]string{"source"}, sourceCommand},
+	{[]string{"crawl"}, runCrawl},
+	{[]string{"classify"}, runClassify},
+	{[]string{"rules"}, runRules},
+	{[]string{"replay"}, runReplay},
+	{[]string{"eval"}, runEval},
+	{[]string{"train"}, runTrain},
+	{[]string{"version", "-version", "--version"}, func(e env, _ []string) int {
+		fmt.Fprintln(e.stdout, "yuqing", version())
+		return 0
+	}},
+	{[]string{"help", "-h", "-help", "--help"}, func(e env, _ []string) int {
+		fmt.Fprint(e.stdout, usage)
+		return 0
+	}},
+}
+
+// env is what a command reads and writes.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	logger         *slog.Logger
+}
+
+// flags is a flag set for command name that reports errors on stderr.
+func (e env) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}
+
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	cmd, args := args[0], args[1:]
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	switch cmd {
-	case "run":
-		configFile := fs.String("config", "configs/yuqing.yaml", "主配置文件")
-		listen := fs.String("listen", "", "控制台监听地址，覆盖配置文件中的 listen")
-		if fs.Parse(args) != nil {
-			return 2
+	e := env{stdin: stdin, stdout: stdout, stderr: stderr,
+		logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	for _, c := range commands {
+		if slices.Contains(c.names, args[0]) {
+			return c.run(e, args[1:])
 		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		return exit(stderr, app.Run(ctx, app.Options{ConfigFile: *configFile, Listen: *listen, Logger: logger, Reload: hangups()}))
-	case "demo":
-		listen := fs.String("listen", "127.0.0.1:8080", "控制台监听地址")
-		data := fs.String("data", "data/demo", "演示数据目录（配置与数据库）")
-		forum := fs.String("forum", "127.0.0.1:8081", "内置示例论坛监听地址（仅限本机；端口被占用时改用空闲端口）")
-		if fs.Parse(args) != nil {
-			return 2
-		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		opts := app.DemoOptions{DataDir: *data, ForumListen: *forum, Out: stdout, Options: app.Options{
-			Logger: logger, Listen: *listen, Reload: hangups(),
-			Ready: func(addr string) {
-				fmt.Fprintf(stdout, "\n演示已启动：控制台 http://%s/incidents ，监控指标 http://%s/metrics\n按 Ctrl+C 停止。\n\n", addr, addr)
-			}}}
-		return exit(stderr, app.RunDemo(ctx, opts))
-	case "user", "token":
-		return userCommand(cmd, args, stdin, stdout, stderr)
-	case "check":
-		configFile := fs.String("config", "configs/yuqing.yaml", "主配置文件")
-		if fs.Parse(args) != nil {
-			return 2
-		}
-		if err := app.Check(*configFile, stdout); err != nil {
-			fmt.Fprintf(stderr, "配置检查未通过：\n%v\n", err)
-			return 1
-		}
-		return 0
-	case "crawl":
-		configFile := fs.String("config", "configs/yuqing.yaml", "主配置文件")
-		source := fs.String("source", "", "数据源名称（sources.yaml 中的 name）")
-		once := fs.Bool("once", false, "只抓取一次后退出（否则按数据源的间隔反复抓取，Ctrl+C 停止）")
-		save := fs.Bool("store", false, "保存到数据库并研判立案（默认只显示，不写任何数据）")
-		if fs.Parse(args) != nil {
-			return 2
-		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		return exit(stderr, app.Crawl(ctx, app.CrawlOptions{ConfigFile: *configFile, Source: *source,
-			Once: *once, Store: *save, Out: stdout, Logger: logger}))
-	case "source":
-		return sourceCommand(args, stdout, stderr, logger)
-	case "classify":
-		rules := fs.String("rules", "configs/rules.yaml", "规则文件")
-		dict := fs.String("dict", "", "领域词典目录（默认为规则文件旁的 dict/）")
-		if fs.Parse(args) != nil {
-			return 2
-		}
-		bad, err := app.Classify(context.Background(), app.ClassifyOptions{RulesFile: *rules, DictDir: *dict,
-			In: stdin, Out: stdout, Err: stderr})
-		if err != nil {
-			return exit(stderr, err)
-		}
-		if bad > 0 {
-			return 1
-		}
-		return 0
-	case "rules":
-		if len(args) > 0 && args[0] == "suggest" {
-			return rulesSuggest(args[1:], stdout, stderr)
-		}
-		if len(args) == 0 || args[0] != "test" {
-			fmt.Fprintf(stderr, "用法：yuqing rules test [-rules F] [-dict DIR] FILE...\n或：yuqing rules suggest [-rules F] [-data FILE.jsonl ...] [-config F] [-since 720h] [-top N]\n")
-			return 2
-		}
-		fs = flag.NewFlagSet("rules test", flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		rules := fs.String("rules", "", "规则文件（指定时覆盖测试文件 rule_files 写明的规则；默认用测试文件写明的，未写明时用测试文件旁的 rules.yaml）")
-		dict := fs.String("dict", "", "领域词典目录（默认为规则文件旁的 dict/）")
-		if fs.Parse(args[1:]) != nil {
-			return 2
-		}
-		failed, err := app.RuleTests(app.RuleTestOptions{RulesFile: *rules, DictDir: *dict, Files: fs.Args(), Out: stdout})
-		if err != nil {
-			return exit(stderr, err)
-		}
-		if failed > 0 {
-			return 1
-		}
-		return 0
-	case "replay":
-		configFile := fs.String("config", "configs/yuqing.yaml", "守护进程的主配置文件（数据库位置、数据源）")
-		rules := fs.String("rules", "", "候选规则文件")
-		dict := fs.String("dict", "", "领域词典目录（默认为规则文件旁的 dict/）")
-		since := fs.String("since", "720h", "只回放此后首次发现的帖子：日期（2026-11-01）、时间（RFC 3339）或时长（72h 表示最近 72 小时）")
-		asJSON := fs.Bool("json", false, "输出 JSON")
-		if fs.Parse(args) != nil {
-			return 2
-		}
-		if *rules == "" {
-			fmt.Fprintln(stderr, "请用 -rules 指定候选规则文件")
-			return 2
-		}
-		t, err := parseSince(*since, time.Now())
-		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return 2
-		}
-		_, err = app.Replay(context.Background(), app.ReplayOptions{ConfigFile: *configFile, RulesFile: *rules,
-			DictDir: *dict, Since: t, JSON: *asJSON, Out: stdout})
-		return exit(stderr, err)
-	case "eval":
-		rules, dict, data := labeledFlags(fs, "规则文件", "标注数据文件（JSON 行），可重复")
-		asJSON := fs.Bool("json", false, "输出 JSON")
-		cv := fs.Int("cv", 0, "大于 0 时做 K 折交叉验证：学习模型的折外效果与规则并列（如 -cv 5）")
-		l2 := fs.Float64("l2", 0, "交叉验证时模型的 L2 正则强度（0 为默认值）")
-		if fs.Parse(args) != nil {
-			return 2
-		}
-		o := app.EvalOptions{RulesFile: *rules, DictDir: *dict, DataFiles: append(*data, fs.Args()...), JSON: *asJSON, Out: stdout, CV: *cv, L2: *l2}
-		var err error
-		if *cv != 0 {
-			_, err = app.EvalCV(o)
-		} else {
-			_, err = app.Eval(o)
-		}
-		return exit(stderr, err)
-	case "train":
-		rules, dict, data := labeledFlags(fs, "规则文件（提供分词词典和规则命中特征）", "标注数据文件（JSON 行，含 sentiment），可重复")
-		out := fs.String("out", "configs/model/yuqing.model.gz", "输出的模型文件")
-		l2 := fs.Float64("l2", 0, "L2 正则强度（0 为默认值）")
-		fromStore := fs.Bool("store", false, "同时用数据库中的人工标注（误报、升级/降级、类别更正、确认、补录漏报）训练")
-		cfgFile := fs.String("config", "configs/yuqing.yaml", "配置文件（-store 时从其数据库读取人工标注）")
-		if fs.Parse(args) != nil {
-			return 2
-		}
-		o := app.TrainOptions{RulesFile: *rules, DictDir: *dict, DataFiles: append(*data, fs.Args()...), OutFile: *out,
-			L2: *l2, Command: commandLine("train", args), Out: stdout}
-		if *fromStore {
-			o.StoreConfig = *cfgFile
-		}
-		_, err := app.Train(o)
-		return exit(stderr, err)
-	case "version", "-version", "--version":
-		fmt.Fprintln(stdout, "yuqing", version())
-		return 0
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
-		return 0
-	default:
-		fmt.Fprintf(stderr, "未知子命令 %q\n\n%s", cmd, usage)
+	}
+	fmt.Fprintf(stderr, "未知子命令 %q\n\n%s", args[0], usage)
+	return 2
+}
+
+// runDaemon runs the daemon until SIGINT/SIGTERM (SIGHUP reloads).
+func runDaemon(e env, args []string) int {
+	fs := e.flags("run")
+	configFile := fs.String("config", "configs/yuqing.yaml", "主配置文件")
+	listen := fs.String("listen", "", "控制台监听地址，覆盖配置文件中的 listen")
+	if fs.Parse(args) != nil {
 		return 2
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return exit(e.stderr, app.Run(ctx, app.Options{ConfigFile: *configFile, Listen: *listen, Logger: e.logger, Reload: hangups()}))
+}
+
+// runDemo runs the daemon on the demo data with the sample forum.
+func runDemo(e env, args []string) int {
+	fs := e.flags("demo")
+	listen := fs.String("listen", "127.0.0.1:8080", "控制台监听地址")
+	data := fs.String("data", "data/demo", "演示数据目录（配置与数据库）")
+	forum := fs.String("forum", "127.0.0.1:8081", "内置示例论坛监听地址（仅限本机；端口被占用时改用空闲端口）")
+	if fs.Parse(args) != nil {
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opts := app.DemoOptions{DataDir: *data, ForumListen: *forum, Out: e.stdout, Options: app.Options{
+		Logger: e.logger, Listen: *listen, Reload: hangups(),
+		Ready: func(addr string) {
+			fmt.Fprintf(e.stdout, "\n演示已启动：控制台 http://%s/incidents ，监控指标 http://%s/metrics\n按 Ctrl+C 停止。\n\n", addr, addr)
+		}}}
+	return exit(e.stderr, app.RunDemo(ctx, opts))
+}
+
+// runCheck loads and validates the whole configuration.
+func runCheck(e env, args []string) int {
+	fs := e.flags("check")
+	configFile := fs.String("config", "configs/yuqing.yaml", "主配置文件")
+	if fs.Parse(args) != nil {
+		return 2
+	}
+	if err := app.Check(*configFile, e.stdout); err != nil {
+		fmt.Fprintf(e.stderr, "配置检查未通过：\n%v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// runCrawl crawls one source and prints what it extracted.
+func runCrawl(e env, args []string) int {
+	fs := e.flags("crawl")
+	configFile := fs.String("config", "configs/yuqing.yaml", "主配置文件")
+	source := fs.String("source", "", "数据源名称（sources.yaml 中的 name）")
+	once := fs.Bool("once", false, "只抓取一次后退出（否则按数据源的间隔反复抓取，Ctrl+C 停止）")
+	save := fs.Bool("store", false, "保存到数据库并研判立案（默认只显示，不写任何数据）")
+	if fs.Parse(args) != nil {
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return exit(e.stderr, app.Crawl(ctx, app.CrawlOptions{ConfigFile: *configFile, Source: *source,
+		Once: *once, Store: *save, Out: e.stdout, Logger: e.logger}))
+}
+
+// runClassify grades JSON lines from stdin.
+func runClassify(e env, args []string) int {
+	fs := e.flags("classify")
+	rules := fs.String("rules", "configs/rules.yaml", "规则文件")
+	dict := fs.String("dict", "", "领域词典目录（默认为规则文件旁的 dict/）")
+	if fs.Parse(args) != nil {
+		return 2
+	}
+	bad, err := app.Classify(context.Background(), app.ClassifyOptions{RulesFile: *rules, DictDir: *dict,
+		In: e.stdin, Out: e.stdout, Err: e.stderr})
+	if err != nil {
+		return exit(e.stderr, err)
+	}
+	if bad > 0 {
+		return 1
+	}
+	return 0
+}
+
+// runRules runs rule tests (`rules test`) or suggestions (`rules suggest`).
+func runRules(e env, args []string) int {
+	if len(args) > 0 && args[0] == "suggest" {
+		return rulesSuggest(e, args[1:])
+	}
+	if len(args) == 0 || args[0] != "test" {
+		fmt.Fprintf(e.stderr, "用法：yuqing rules test [-rules F] [-dict DIR] FILE...\n或：yuqing rules suggest [-rules F] [-data FILE.jsonl ...] [-config F] [-since 720h] [-top N]\n")
+		return 2
+	}
+	fs := e.flags("rules test")
+	rules := fs.String("rules", "", "规则文件（指定时覆盖测试文件 rule_files 写明的规则；默认用测试文件写明的，未写明时用测试文件旁的 rules.yaml）")
+	dict := fs.String("dict", "", "领域词典目录（默认为规则文件旁的 dict/）")
+	if fs.Parse(args[1:]) != nil {
+		return 2
+	}
+	failed, err := app.RuleTests(app.RuleTestOptions{RulesFile: *rules, DictDir: *dict, Files: fs.Args(), Out: e.stdout})
+	if err != nil {
+		return exit(e.stderr, err)
+	}
+	if failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+// runReplay regrades stored posts with candidate rules (read-only).
+func runReplay(e env, args []string) int {
+	fs := e.flags("replay")
+	configFile := fs.String("config", "configs/yuqing.yaml", "守护进程的主配置文件（数据库位置、数据源）")
+	rules := fs.String("rules", "", "候选规则文件")
+	dict := fs.String("dict", "", "领域词典目录（默认为规则文件旁的 dict/）")
+	since := fs.String("since", "720h", "只回放此后首次发现的帖子：日期（2026-11-01）、时间（RFC 3339）或时长（72h 表示最近 72 小时）")
+	asJSON := fs.Bool("json", false, "输出 JSON")
+	if fs.Parse(args) != nil {
+		return 2
+	}
+	if *rules == "" {
+		fmt.Fprintln(e.stderr, "请用 -rules 指定候选规则文件")
+		return 2
+	}
+	t, err := parseSince(*since, time.Now())
+	if err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return 2
+	}
+	_, err = app.Replay(context.Background(), app.ReplayOptions{ConfigFile: *configFile, RulesFile: *rules,
+		DictDir: *dict, Since: t, JSON: *asJSON, Out: e.stdout})
+	return exit(e.stderr, err)
+}
+
+// runEval scores the rules (and with -cv the model) on labelled data.
+func runEval(e env, args []string) int {
+	fs := e.flags("eval")
+	rules, dict, data := labeledFlags(fs, "规则文件", "标注数据文件（JSON 行），可重复")
+	asJSON := fs.Bool("json", false, "输出 JSON")
+	cv := fs.Int("cv", 0, "大于 0 时做 K 折交叉验证：学习模型的折外效果与规则并列（如 -cv 5）")
+	l2 := fs.Float64("l2", 0, "交叉验证时模型的 L2 正则强度（0 为默认值）")
+	if fs.Parse(args) != nil {
+		return 2
+	}
+	o := app.EvalOptions{RulesFile: *rules, DictDir: *dict, DataFiles: append(*data, fs.Args()...), JSON: *asJSON, Out: e.stdout, CV: *cv, L2: *l2}
+	var err error
+	if *cv != 0 {
+		_, err = app.EvalCV(o)
+	} else {
+		_, err = app.Eval(o)
+	}
+	return exit(e.stderr, err)
+}
+
+// runTrain trains the learned model.
+func runTrain(e env, args []string) int {
+	fs := e.flags("train")
+	rules, dict, data := labeledFlags(fs, "规则文件（提供分词词典和规则命中特征）", "标注数据文件（JSON 行，含 sentiment），可重复")
+	out := fs.String("out", "configs/model/yuqing.model.gz", "输出的模型文件")
+	l2 := fs.Float64("l2", 0, "L2 正则强度（0 为默认值）")
+	fromStore := fs.Bool("store", false, "同时用数据库中的人工标注（误报、升级/降级、类别更正、确认、补录漏报）训练")
+	cfgFile := fs.String("config", "configs/yuqing.yaml", "配置文件（-store 时从其数据库读取人工标注）")
+	if fs.Parse(args) != nil {
+		return 2
+	}
+	o := app.TrainOptions{RulesFile: *rules, DictDir: *dict, DataFiles: append(*data, fs.Args()...), OutFile: *out,
+		L2: *l2, Command: commandLine("train", args), Out: e.stdout}
+	if *fromStore {
+		o.StoreConfig = *cfgFile
+	}
+	_, err := app.Train(o)
+	return exit(e.stderr, err)
 }
 
 func exit(stderr io.Writer, err error) int {
@@ -324,14 +393,13 @@ func version() string {
 }
 
 // userCommand runs `yuqing user add|passwd` and `yuqing token add`.
-func userCommand(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func userCommand(e env, cmd string, args []string) int {
 	sub := ""
 	if len(args) > 0 {
 		sub, args = args[0], args[1:]
 	}
-	fs := flag.NewFlagSet(cmd+" "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	o := app.UserOptions{Out: stdout}
+	fs := e.flags(cmd + " " + sub)
+	o := app.UserOptions{Out: e.stdout}
 	fs.StringVar(&o.ConfigFile, "config", "configs/yuqing.yaml", "主配置文件（数据库位置）")
 	fromStdin := false
 	switch cmd + " " + sub {
@@ -347,56 +415,54 @@ func userCommand(cmd string, args []string, stdin io.Reader, stdout, stderr io.W
 		fs.StringVar(&o.TokenName, "name", "", "用途说明")
 		fs.DurationVar(&o.TokenTTL, "ttl", 0, "有效期，如 720h；0 表示不过期")
 	default:
-		fmt.Fprintf(stderr, "用法：yuqing user add|passwd ... 或 yuqing token add ...\n\n%s", usage)
+		fmt.Fprintf(e.stderr, "用法：yuqing user add|passwd ... 或 yuqing token add ...\n\n%s", usage)
 		return 2
 	}
 	if fs.Parse(args) != nil {
 		return 2
 	}
 	if o.Name == "" || (sub == "add" && cmd == "user" && o.Role == "") {
-		fmt.Fprintln(stderr, "请用 -name（token 用 -user）指定账号；新建账号还须用 -role 指定角色")
+		fmt.Fprintln(e.stderr, "请用 -name（token 用 -user）指定账号；新建账号还须用 -role 指定角色")
 		return 2
 	}
 	if fromStdin {
-		o.PasswordFrom = stdin
+		o.PasswordFrom = e.stdin
 	}
 	ctx := context.Background()
 	switch cmd + " " + sub {
 	case "user add":
-		return exit(stderr, app.UserAdd(ctx, o))
+		return exit(e.stderr, app.UserAdd(ctx, o))
 	case "user passwd":
-		return exit(stderr, app.UserPasswd(ctx, o))
+		return exit(e.stderr, app.UserPasswd(ctx, o))
 	default:
-		return exit(stderr, app.TokenAdd(ctx, o))
+		return exit(e.stderr, app.TokenAdd(ctx, o))
 	}
 }
 
 // sourceCommand runs `yuqing source probe`.
-func sourceCommand(args []string, stdout, stderr io.Writer, logger *slog.Logger) int {
+func sourceCommand(e env, args []string) int {
 	if len(args) == 0 || args[0] != "probe" {
-		fmt.Fprintln(stderr, "用法：yuqing source probe [-config configs/yuqing.yaml] [-example 一条留言的网址] URL")
+		fmt.Fprintln(e.stderr, "用法：yuqing source probe [-config configs/yuqing.yaml] [-example 一条留言的网址] URL")
 		return 2
 	}
-	fs := flag.NewFlagSet("source probe", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := e.flags("source probe")
 	configFile := fs.String("config", "configs/yuqing.yaml", "主配置文件（使用其中的 User-Agent、超时等采集设置）")
 	example := fs.String("example", "", "JSON 列表接口只给编号时：浏览器里任意一条留言的网址，据此写出 json.link")
 	if fs.Parse(args[1:]) != nil {
 		return 2
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "请给出一个要试探的网址，如：yuqing source probe https://bbs.example.cn/forum.php?mod=forumdisplay&fid=2")
+		fmt.Fprintln(e.stderr, "请给出一个要试探的网址，如：yuqing source probe https://bbs.example.cn/forum.php?mod=forumdisplay&fid=2")
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return exit(stderr, app.SourceProbe(ctx, app.SourceProbeOptions{ConfigFile: *configFile, URL: fs.Arg(0), Example: *example, Out: stdout, Logger: logger}))
+	return exit(e.stderr, app.SourceProbe(ctx, app.SourceProbeOptions{ConfigFile: *configFile, URL: fs.Arg(0), Example: *example, Out: e.stdout, Logger: e.logger}))
 }
 
 // rulesSuggest runs `yuqing rules suggest`.
-func rulesSuggest(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("rules suggest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func rulesSuggest(e env, args []string) int {
+	fs := e.flags("rules suggest")
 	rules := fs.String("rules", "", "规则文件（须在 options.model 中写明模型；默认为 -config 的规则文件，或 configs/rules.yaml）")
 	dict := fs.String("dict", "", "领域词典目录（默认为规则文件旁的 dict/）")
 	data := &multiFlag{}
@@ -408,15 +474,15 @@ func rulesSuggest(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *top <= 0 || *top > 200 {
-		fmt.Fprintln(stderr, "-top 必须是 1 到 200 之间的整数")
+		fmt.Fprintln(e.stderr, "-top 必须是 1 到 200 之间的整数")
 		return 2
 	}
 	t, err := parseSince(*since, time.Now())
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		fmt.Fprintln(e.stderr, err)
 		return 2
 	}
 	_, err = app.RulesSuggest(context.Background(), app.SuggestOptions{RulesFile: *rules, DictDir: *dict,
-		DataFiles: append(*data, fs.Args()...), ConfigFile: *configFile, Since: t, Top: *top, Out: stdout})
-	return exit(stderr, err)
+		DataFiles: append(*data, fs.Args()...), ConfigFile: *configFile, Since: t, Top: *top, Out: e.stdout})
+	return exit(e.stderr, err)
 }

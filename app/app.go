@@ -28,6 +28,9 @@ import (
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/crawler"
+	"github.com/yuqing-bureau/yuqing/grader"
+	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/web"
 )
 
@@ -81,15 +84,9 @@ func Run(ctx context.Context, opts Options) error {
 	log := opts.Logger
 	start := time.Now()
 
-	cfg, err := config.Load(opts.ConfigFile)
+	cfg, err := loadConfig(opts)
 	if err != nil {
-		return fmt.Errorf("加载配置: %w", err)
-	}
-	if opts.Listen != "" {
-		if cfg.ExternalURL == "http://"+cfg.Listen {
-			cfg.ExternalURL = "http://" + opts.Listen
-		}
-		cfg.Listen = opts.Listen
+		return err
 	}
 	eng, err := classifier.Load(cfg.RulesFile, cfg.DictDir, log)
 	if err != nil {
@@ -107,24 +104,8 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}()
 
-	reg := opts.Registry
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	promauto.With(reg).NewGaugeFunc(prometheus.GaugeOpts{Name: "yuqing_build_info", Help: "Build version.",
-		ConstLabels: prometheus.Labels{"version": Version}}, func() float64 { return 1 })
-
-	d := &Daemon{opts: opts, log: log, reg: reg, cls: classifier.NewWithBudget(eng, cfg.Grader.Budget), sem: make(chan struct{}, 1)}
-	d.cfg.Store(cfg)
-	f := promauto.With(reg)
-	d.reload.ok = f.NewGauge(prometheus.GaugeOpts{Name: "yuqing_rules_last_reload_success",
-		Help: "1 if the last load of rules and sources succeeded."})
-	d.reload.when = f.NewGauge(prometheus.GaugeOpts{Name: "yuqing_rules_last_reload_success_timestamp_seconds",
-		Help: "Time of the last successful load of rules and sources."})
-	d.reload.info = f.NewGaugeVec(prometheus.GaugeOpts{Name: "yuqing_rules_info",
-		Help: "The rules version in use (1 for the current one)."}, []string{"version"})
-	d.reload.ok.Set(1)
-	d.reload.when.Set(float64(opts.Now().Unix()))
-	d.reload.info.WithLabelValues(eng.Version()).Set(1)
-
+	d := newDaemon(opts, cfg, eng)
+	reg := d.reg
 	catalog := sourceCatalog(d.cfg.Load)
 
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -143,23 +124,13 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	inc, worker := pipe.incidents, pipe.grader
 	d.sched = pipe.sched
-	switch {
-	case cfg.Calendar != nil && !cfg.Calendar.Covers(opts.Now()):
-		log.Warn("工作日历未覆盖今年，按工作日计算的时限只按周末推算，请更新", "file", cfg.CalendarFile)
-	case cfg.Calendar != nil && !cfg.Calendar.CoversHorizon(opts.Now()):
-		log.Warn("工作日历未覆盖今后 60 天，其后的节假日和调休只按周末推算，请补充下一年的放假安排", "file", cfg.CalendarFile)
-	}
+	warnCalendar(cfg, log, opts.Now())
 	d.sched.SetSources(cfg.Sources)
 	// Export stored source health (last success, breaker) before /metrics is
 	// served and before the first crawl; Run does not prime.
 	d.sched.Prime(ctx)
-	if _, err := alerting.NewExporter(reg, st, alerting.Options{ConsoleURL: cfg.ExternalURL,
-		SourceTitle: catalog.Title, Logger: log.With("component", "alerting"), Now: opts.Now}); err != nil {
-		return err
-	}
-	if _, err := alerting.NewWorkflowExporter(reg, st, log.With("component", "alerting")); err != nil {
+	if err := d.exportAlerts(cfg, st, catalog); err != nil {
 		return err
 	}
 	authSvc := newAuth(st, cfg, log, opts.Now)
@@ -168,20 +139,102 @@ func Run(ctx context.Context, opts Options) error {
 			return err
 		}
 	}
+	mux, err := d.handler(cfg, st, pipe.incidents, catalog, authSvc)
+	if err != nil {
+		return err
+	}
+
+	srv := newHTTPServer(cfg.Console, mux, log)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(netutil.LimitListener(ln, cfg.Console.MaxConnections)) }()
+	log.Info("服务已启动", "listen", addr, "console", cfg.ExternalURL, "sources", len(cfg.Sources),
+		"startup", time.Since(start).Round(time.Millisecond))
+	if opts.Ready != nil {
+		opts.Ready(addr)
+	}
+
+	return d.serve(ctx, srv, serveErr, pipe.grader, authSvc)
+}
+
+// loadConfig loads the configuration, with -listen over the file's.
+func loadConfig(opts Options) (*config.Config, error) {
+	cfg, err := config.Load(opts.ConfigFile)
+	if err != nil {
+		return nil, fmt.Errorf("加载配置: %w", err)
+	}
+	if opts.Listen != "" {
+		if cfg.ExternalURL == "http://"+cfg.Listen {
+			cfg.ExternalURL = "http://" + opts.Listen
+		}
+		cfg.Listen = opts.Listen
+	}
+	return cfg, nil
+}
+
+// newDaemon holds cfg and eng in force and registers the process, build
+// and reload metrics.
+func newDaemon(opts Options, cfg *config.Config, eng *classifier.Engine) *Daemon {
+	reg := opts.Registry
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	promauto.With(reg).NewGaugeFunc(prometheus.GaugeOpts{Name: "yuqing_build_info", Help: "Build version.",
+		ConstLabels: prometheus.Labels{"version": Version}}, func() float64 { return 1 })
+
+	d := &Daemon{opts: opts, log: opts.Logger, reg: reg, cls: classifier.NewWithBudget(eng, cfg.Grader.Budget), sem: make(chan struct{}, 1)}
+	d.cfg.Store(cfg)
+	f := promauto.With(reg)
+	d.reload.ok = f.NewGauge(prometheus.GaugeOpts{Name: "yuqing_rules_last_reload_success",
+		Help: "1 if the last load of rules and sources succeeded."})
+	d.reload.when = f.NewGauge(prometheus.GaugeOpts{Name: "yuqing_rules_last_reload_success_timestamp_seconds",
+		Help: "Time of the last successful load of rules and sources."})
+	d.reload.info = f.NewGaugeVec(prometheus.GaugeOpts{Name: "yuqing_rules_info",
+		Help: "The rules version in use (1 for the current one)."}, []string{"version"})
+	d.reload.ok.Set(1)
+	d.reload.when.Set(float64(opts.Now().Unix()))
+	d.reload.info.WithLabelValues(eng.Version()).Set(1)
+	return d
+}
+
+// warnCalendar logs when the holiday calendar runs out: deadlines counted
+// in working days past its end count weekends only.
+func warnCalendar(cfg *config.Config, log *slog.Logger, now time.Time) {
+	switch {
+	case cfg.Calendar != nil && !cfg.Calendar.Covers(now):
+		log.Warn("工作日历未覆盖今年，按工作日计算的时限只按周末推算，请更新", "file", cfg.CalendarFile)
+	case cfg.Calendar != nil && !cfg.Calendar.CoversHorizon(now):
+		log.Warn("工作日历未覆盖今后 60 天，其后的节假日和调休只按周末推算，请补充下一年的放假安排", "file", cfg.CalendarFile)
+	}
+}
+
+// exportAlerts registers the incident series the alerting rules read and
+// the workflow stage counts.
+func (d *Daemon) exportAlerts(cfg *config.Config, st store.Store, catalog sourceCatalog) error {
+	log := d.log.With("component", "alerting")
+	if _, err := alerting.NewExporter(d.reg, st, alerting.Options{ConsoleURL: cfg.ExternalURL,
+		SourceTitle: catalog.Title, Logger: log, Now: d.opts.Now}); err != nil {
+		return err
+	}
+	_, err := alerting.NewWorkflowExporter(d.reg, st, log)
+	return err
+}
+
+// handler is the daemon's HTTP surface: the console, /metrics (behind its
+// token unless opened), health and readiness, and reload.
+func (d *Daemon) handler(cfg *config.Config, st store.Store, inc *incident.Service, catalog sourceCatalog, authSvc *auth.Service) (http.Handler, error) {
+	log, reg, opts := d.log, d.reg, d.opts
 	console, err := web.New(web.Options{Store: st, Workflow: inc, Classifier: d.cls, Logger: log.With("component", "web"),
 		Now: opts.Now, Location: cfg.Location, SourceTitle: catalog.Title, Sources: d.webSources, Reload: d.Reload,
 		Posts: st, SourceWeight: catalog.Weight,
 		Auth: authSvc, SecureCookie: cfg.Console.SecureCookie, ExternalURL: cfg.ExternalURL,
 		TrustedProxies: cfg.Console.Proxies(), ProbeSource: consoleProbe(d.cfg.Load, log.With("component", "probe"))})
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, EnableOpenMetrics: true})
 	if !cfg.Metrics.Open {
 		created, err := cfg.Metrics.EnsureToken()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if created {
 			log.Warn("已生成 /metrics 访问令牌（只提示这一次）：Prometheus 抓取时须携带此令牌，"+
@@ -197,15 +250,14 @@ func Run(ctx context.Context, opts Options) error {
 	mux.Handle("POST /-/reload", console.Protect(auth.RoleOperator, http.HandlerFunc(d.handleReload)))
 	mux.Handle("/", console.Handler())
 
-	srv := newHTTPServer(cfg.Console, mux, log)
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(netutil.LimitListener(ln, cfg.Console.MaxConnections)) }()
-	log.Info("服务已启动", "listen", addr, "console", cfg.ExternalURL, "sources", len(cfg.Sources),
-		"startup", time.Since(start).Round(time.Millisecond))
-	if opts.Ready != nil {
-		opts.Ready(addr)
-	}
+	return mux, nil
+}
 
+// serve runs crawling and grading until ctx is done or the server fails,
+// reloading on opts.Reload, then stops in order: crawling first, then the
+// grading in hand is finished, then the server.
+func (d *Daemon) serve(ctx context.Context, srv *http.Server, serveErr <-chan error, worker *grader.Worker, authSvc *auth.Service) error {
+	log, opts := d.log, d.opts
 	crawlCtx, stopCrawl := context.WithCancel(context.WithoutCancel(ctx))
 	gradeCtx, stopGrade := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopCrawl()

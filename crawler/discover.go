@@ -321,25 +321,29 @@ func (pr *prober) html(ctx context.Context, p *page) error {
 	for _, prof := range sw {
 		add(prof.source(p.url), prof.method(), prof.name)
 	}
-	for _, name := range PresetNames() {
-		if presets[name].src.Kind != KindHTML || slices.ContainsFunc(cands, func(c *proposal) bool { return c.method == name }) {
-			continue
-		}
-		if name == PresetGenericList {
-			continue // needs the list's container, inferred below
-		}
-		add(presetCandidate(name, p.url, p.url), name, "")
-	}
-	// Selectors inferred from the page, and the generic list preset on the
-	// inferred container.
+	// Selectors inferred from the page; the presets whose board names the
+	// list's container (generic-list, mailbox) take the inferred one, as
+	// the whole page would add its menus to the list.
 	now := pr.c.opts.Now()
 	inf := inferList(doc, base, now)
+	for _, name := range PresetNames() {
+		pre := presets[name]
+		if pre.src.Kind != KindHTML || slices.ContainsFunc(cands, func(c *proposal) bool { return c.method == name }) {
+			continue
+		}
+		src := presetCandidate(name, p.url, p.url)
+		if !pre.needBoard && strings.Contains(pre.src.List.Item, "{board}") {
+			if inf == nil {
+				continue
+			}
+			src.Board = inf.container
+		}
+		add(src, name, "")
+	}
 	if inf != nil {
 		custom := Source{Name: sourceNameFor(p.url, ""), URL: p.url, List: inf.list}
 		add(custom, "selectors", "")
 		cands[len(cands)-1].inferred = true
-		gl := Source{Name: sourceNameFor(p.url, ""), Preset: PresetGenericList, URL: p.url, Board: inf.container}
-		add(gl, PresetGenericList, "")
 	}
 	for _, cand := range cands {
 		s := cand.src
@@ -404,7 +408,7 @@ func (pr *prober) html(ctx context.Context, p *page) error {
 		}
 		s := cand.src
 		s.ApplyDefaults()
-		cand.detailOK, cand.score = detailFits(ddoc, s, now, cand.score)
+		cand.detailOK, cand.score = detailFits(ddoc, dItem.Item, s, now, cand.score)
 	}
 	best := chooseHTML(cands)
 	d.Software = best.software
@@ -562,21 +566,32 @@ func listScore(items []listItem) float64 {
 }
 
 // detailFits applies a candidate's detail selectors to the probed detail
-// page and adds what they capture to its score.
-func detailFits(doc *goquery.Document, s Source, now time.Time, score float64) (bool, float64) {
+// page of item it and adds what they capture to its score.
+func detailFits(doc *goquery.Document, it Item, s Source, now time.Time, score float64) (bool, float64) {
 	ds := s.Detail
-	if ds.Body == "" {
+	if ds.Body == "" || ds.Body == DetailNone {
 		return false, score
 	}
-	body := doc.Find(ds.Body).First()
-	if body.Length() == 0 {
-		return false, score * 0.5
+	if ds.Body == DetailAuto {
+		text, timed := autoFits(doc, it, s.TimeLayout, now)
+		if !text {
+			return false, score * 0.5
+		}
+		score *= 1.5
+		if timed && ds.Time == "" {
+			score *= 1.1
+		}
+	} else {
+		body := doc.Find(ds.Body).First()
+		if body.Length() == 0 {
+			return false, score * 0.5
+		}
+		text := nodeText(body.Nodes[0])
+		if utf8.RuneCountInString(text) < 2 {
+			return false, score * 0.5
+		}
+		score *= 1.5
 	}
-	text := nodeText(body.Nodes[0])
-	if utf8.RuneCountInString(text) < 2 {
-		return false, score * 0.5
-	}
-	score *= 1.5
 	if ds.Time != "" {
 		if _, ok := selTime(doc.Find(ds.Time), s.TimeLayout, now); ok {
 			score *= 1.1
@@ -586,6 +601,23 @@ func detailFits(doc *goquery.Document, s Source, now time.Time, score float64) (
 		score *= 1.05
 	}
 	return true, score
+}
+
+// autoFits reports whether detail: auto finds the article's text on the
+// page of item it, and its own time. doc is left as it was (the
+// readability pass works on a copy).
+func autoFits(doc *goquery.Document, it Item, layout string, now time.Time) (text, timed bool) {
+	_, timed = articleTime(doc, it.Title, layout, now)
+	h, err := doc.Html()
+	if err != nil {
+		return false, timed
+	}
+	cp, err := goquery.NewDocumentFromReader(strings.NewReader(h))
+	if err != nil {
+		return false, timed
+	}
+	pu, _ := url.Parse(it.URL)
+	return utf8.RuneCountInString(articleText(cp, pu, it.Title)) >= minCMSBodyChars, timed
 }
 
 // capNote warns when one list page alone fills max_items.

@@ -119,10 +119,11 @@ func TestSourceYAMLQuotes(t *testing.T) {
 	}
 }
 
-// A PHPWind 8 board (GBK, generator meta) has no preset: the probe
-// recognises it and proposes PHPWind's selectors, which must read its
-// threads and the first post only.
-func TestDiscoverPHPWind(t *testing.T) {
+// newPHPWind serves a PHPWind 8.7 board in GBK (generator meta): a thread
+// list and thread pages whose first post is the thread's, and the posts
+// the pages show.
+func newPHPWind(t *testing.T) (*httptest.Server, map[string]map[string]any) {
+	t.Helper()
 	list, err := os.ReadFile("testdata/phpwind/thread.html")
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +156,15 @@ func TestDiscoverPHPWind(t *testing.T) {
 			http.NotFound(w, r)
 		}
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv, posts
+}
+
+// A PHPWind 8 board (GBK, generator meta) has no preset: the probe
+// recognises it and proposes PHPWind's selectors, which must read its
+// threads and the first post only.
+func TestDiscoverPHPWind(t *testing.T) {
+	srv, posts := newPHPWind(t)
 	d, err := Discover(t.Context(), srv.URL+"/thread.php?fid=5", discoverOpts())
 	if err != nil {
 		t.Fatal(err)

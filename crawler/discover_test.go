@@ -30,6 +30,13 @@ func TestDiscoverProposalsCrawlFixtures(t *testing.T) {
 		{"feed", crawler.KindRSS, crawler.KindRSS, "RSS 2.0 订阅", ""},
 		{"atom", crawler.KindAtom, crawler.KindAtom, "Atom 1.0 订阅", ""},
 		{"feed-alternate", crawler.KindRSS, crawler.KindRSS, "RSS 2.0 订阅", ""},
+		{"mailbox", crawler.PresetMailbox, crawler.KindHTML, "", ""},
+		{"rsshub", crawler.PresetRSSHub, crawler.KindRSS, "RSSHub", ""},
+		// Summaries in a GB2312 feed: the crawl's default reads the articles.
+		{"summary-feed", crawler.KindRSS, crawler.KindRSS, "RSS 2.0 订阅", ""},
+		{"letter-json", "", crawler.KindJSON, "JSON 列表接口", "/letter/detail.html?id=1862345678901234561"},
+		{"wenzheng", "", crawler.KindHTML, "", ""},
+		{"phpwind", "selectors", crawler.KindHTML, "PHPWind 8.7", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.site, func(t *testing.T) {

@@ -799,6 +799,17 @@ func guessJSON(v any, now time.Time) (*jsonGuess, int) {
 	return g, len(arr)
 }
 
+// bodiless reports whether most items came without their text.
+func bodiless(items []listItem) bool {
+	n := 0
+	for _, it := range items {
+		if strings.TrimSpace(it.Body) == "" {
+			n++
+		}
+	}
+	return n*2 > len(items)
+}
+
 // longestObjectArray walks decoded JSON (a few levels deep) for the longest
 // array whose elements are mostly objects.
 // linkFromExample writes a json.link template from the address of one
@@ -979,7 +990,14 @@ func (pr *prober) json(ctx context.Context, p *page) error {
 						}
 						s := c.src
 						s.ApplyDefaults()
-						c.detailOK, c.score = detailFits(ddoc, s, now, c.score)
+						// Items without their text in the list: the
+						// detail page's main text, if it has one.
+						if s.Detail.Body == "" && bodiless(c.items) {
+							if ok, _ := autoFits(ddoc, it.Item, s.TimeLayout, now); ok {
+								c.src.Detail.Body, s.Detail.Body = DetailAuto, DetailAuto
+							}
+						}
+						c.detailOK, c.score = detailFits(ddoc, it.Item, s, now, c.score)
 					}
 				}
 			}

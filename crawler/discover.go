@@ -233,6 +233,14 @@ func (pr *prober) feed(ctx context.Context, p *page, feedURL string) (ok bool, e
 		d.Software = "Atom " + f.FeedVersion + " 订阅"
 	}
 	src := Source{Name: sourceNameFor(feedURL, ""), Title: cleanTitle(f.Title), Kind: kind, URL: feedURL}
+	if inst, route, ok := rsshubRoute(f, feedURL); ok {
+		src = Source{Name: sourceNameFor(feedURL, route), Title: cleanTitle(f.Title), Preset: PresetRSSHub, URL: inst, Board: route}
+		d.Method, d.Software = PresetRSSHub, "RSSHub"
+		pr.note("这是 RSSHub 实例的路由：建议用 preset: rsshub，url 写实例地址，board 写路由（%s）", route)
+	} else if isRSSHub(f) {
+		d.Software = "RSSHub"
+		pr.note("这是 RSSHub 的输出，但地址带查询参数或与路由对不上，按普通订阅（kind: %s）给出建议", kind)
+	}
 	if enc != EncodingAuto {
 		src.Encoding = enc
 	}
@@ -241,7 +249,7 @@ func (pr *prober) feed(ctx context.Context, p *page, feedURL string) (ok bool, e
 	if base == nil {
 		base, _ = url.Parse(feedURL)
 	}
-	summaries := 0
+	summaries, offSite := 0, 0
 	for _, fi := range f.Items {
 		link := strings.TrimSpace(fi.Link)
 		if link == "" {
@@ -255,7 +263,12 @@ func (pr *prober) feed(ctx context.Context, p *page, feedURL string) (ok bool, e
 		if body == "" {
 			body = HTMLToText(fi.Description)
 		}
-		if looksLikeSummary(body, strings.TrimSpace(fi.Content) != "") {
+		// Like the crawl: only summaries on the feed's own site are
+		// completed from their article pages.
+		switch {
+		case !strings.EqualFold(abs.Host, base.Host):
+			offSite++
+		case looksLikeSummary(body, strings.TrimSpace(fi.Content) != ""):
 			summaries++
 		}
 		it := Item{URL: abs.String(), Title: HTMLToText(fi.Title), Body: body}
@@ -271,9 +284,52 @@ func (pr *prober) feed(ctx context.Context, p *page, feedURL string) (ok bool, e
 	if summaries*2 > d.PageSize && d.PageSize > 0 {
 		pr.note("订阅条目的正文多为摘要（很短或以省略号结尾）：抓取时会自动读取同一网站的文章页全文（detail: auto）再研判")
 	}
+	if offSite*2 > d.PageSize && d.PageSize > 0 {
+		pr.note("订阅条目多链接到其他网站（如微博、知乎），不读取文章页，只保存订阅中的内容")
+	}
 	pr.capNote()
 	pr.finish(ctx, src)
 	return true, nil
+}
+
+// isRSSHub reports a feed rendered by RSSHub: its <generator>, or the
+// "Powered by RSSHub" its channel descriptions end with.
+func isRSSHub(f *gofeed.Feed) bool {
+	return strings.Contains(strings.ToLower(f.Generator), "rsshub") ||
+		strings.HasSuffix(strings.TrimSpace(f.Description), "Powered by RSSHub")
+}
+
+// rsshubRoute splits the address of an RSSHub feed into the instance
+// (url of preset rsshub) and the route (its board). The route is the path
+// of the feed's self link (<atom:link rel=self>) where the address ends
+// with it — an instance may sit under a path — else the whole path. An
+// address with a query (RSSHub's filter/limit parameters) has no such
+// split: ok is false, as when the preset would not rebuild the address.
+func rsshubRoute(f *gofeed.Feed, feedURL string) (instance, route string, ok bool) {
+	if !isRSSHub(f) {
+		return "", "", false
+	}
+	u, err := url.Parse(feedURL)
+	if err != nil || u.RawQuery != "" || strings.Trim(u.Path, "/") == "" {
+		return "", "", false
+	}
+	prefix, route := "/", strings.Trim(u.Path, "/")
+	if self, err := url.Parse(strings.TrimSpace(f.FeedLink)); err == nil && self.RawQuery == "" {
+		if r := strings.Trim(self.Path, "/"); r != "" && strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), "/"+r) {
+			prefix = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), r)
+			route = r
+		}
+	}
+	inst := *u
+	inst.Path, inst.RawPath, inst.Fragment = prefix, "", ""
+	instance = inst.String()
+	// The preset must give back the address probed.
+	s := Source{Preset: PresetRSSHub, URL: instance, Board: route}
+	presets[PresetRSSHub].apply(&s)
+	if got, err := url.Parse(s.URL); err != nil || got.Host != u.Host || got.Path != u.Path {
+		return "", "", false
+	}
+	return instance, route, true
 }
 
 // alternateFeed finds <link rel=alternate> announcing an RSS or Atom feed.
@@ -760,6 +816,10 @@ func SourceYAML(s Source) string {
 		section("json", [][2]string{{"items", js.Items}, {"link", js.Link}, {"title", js.Title}, {"time", js.Time},
 			{"replies", js.Replies}, {"views", js.Views}, {"author", js.Author}, {"body", js.Body}})
 		ds := s.Detail
+		if ds == (DetailSelectors{Body: ds.Body}) && (ds.Body == DetailAuto || ds.Body == DetailNone) {
+			fmt.Fprintf(&b, "    detail: %s\n", ds.Body)
+			return b.String()
+		}
 		section("detail", [][2]string{{"body", ds.Body}, {"time", ds.Time}, {"author", ds.Author}, {"title", ds.Title},
 			{"replies", ds.Replies}, {"views", ds.Views}})
 	}

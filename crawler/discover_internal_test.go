@@ -1,6 +1,8 @@
 package crawler
 
 import (
+	"github.com/mmcdole/gofeed"
+
 	"bytes"
 	"errors"
 	"fmt"
@@ -262,6 +264,29 @@ func TestDiscoverInfersJSONList(t *testing.T) {
 		id := strings.TrimSuffix(it.URL[strings.LastIndex(it.URL, "/")+1:], ".html")
 		if it.Title != letters[id][0] || it.Body != letters[id][1] {
 			t.Errorf("%s: %q / %q", it.URL, it.Title, it.Body)
+		}
+	}
+}
+
+// An RSSHub feed's address splits into the instance (perhaps under a
+// path) and the route the preset rebuilds it from; an address with a
+// query, or a feed RSSHub did not render, does not.
+func TestRSSHubRoute(t *testing.T) {
+	hub := &gofeed.Feed{Generator: "RSSHub", FeedLink: "http://rsshub.example:1200/weibo/keyword/%E5%8C%BB%E4%BF%9D"}
+	for _, tc := range []struct {
+		feed           *gofeed.Feed
+		url            string
+		instance, want string
+	}{
+		{hub, "http://rsshub.example:1200/weibo/keyword/%E5%8C%BB%E4%BF%9D", "http://rsshub.example:1200/", "weibo/keyword/医保"},
+		{hub, "https://hub.bureau.example/rsshub/weibo/keyword/%E5%8C%BB%E4%BF%9D", "https://hub.bureau.example/rsshub/", "weibo/keyword/医保"},
+		{&gofeed.Feed{Description: "岚川医保 - Powered by RSSHub"}, "http://h.example/zhihu/people/activities/abc", "http://h.example/", "zhihu/people/activities/abc"},
+		{hub, "http://rsshub.example:1200/weibo/keyword/%E5%8C%BB%E4%BF%9D?limit=10", "", ""},
+		{&gofeed.Feed{Generator: "WordPress"}, "http://h.example/feed/", "", ""},
+	} {
+		inst, route, ok := rsshubRoute(tc.feed, tc.url)
+		if inst != tc.instance || route != tc.want || ok != (tc.want != "") {
+			t.Errorf("%s: %q %q %v, want %q %q", tc.url, inst, route, ok, tc.instance, tc.want)
 		}
 	}
 }

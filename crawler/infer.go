@@ -1007,6 +1007,9 @@ func (pr *prober) json(ctx context.Context, p *page) error {
 	}
 	best := chooseHTML(cands)
 	d.Method = best.method
+	if best.src.Detail.Body == DetailAuto {
+		pr.note("列表接口不带正文：建议 detail: auto，从详情页自动提取正文和发布时间")
+	}
 	if best.method == "selectors" && g != nil && g.idKey != "" && exampleLink == "" {
 		pr.note("JSON 中没有详情页地址字段，json.link 暂按编号字段 %s 猜测为 %q，请按网站实际的详情页地址修改（相对地址按列表接口所在目录解析）", g.idKey, best.src.JSON.Link)
 	}

@@ -1,8 +1,6 @@
 package crawler
 
 import (
-	"github.com/mmcdole/gofeed"
-
 	"bytes"
 	"errors"
 	"fmt"
@@ -14,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mmcdole/gofeed"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/yuqing-bureau/yuqing/store"

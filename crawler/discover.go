@@ -362,6 +362,9 @@ func (pr *prober) html(ctx context.Context, p *page) error {
 	d.Kind, d.Encoding = KindHTML, describeEncoding(p, enc, false)
 	base := p.finalURL
 	title := cleanTitle(selText(doc.Find("title").First()))
+	if pr.search(ctx, doc, p, enc) {
+		return nil
+	}
 	sw := recognise(doc)
 
 	var cands []*proposal
@@ -493,6 +496,58 @@ func (pr *prober) html(ctx context.Context, p *page) error {
 	pr.capNote()
 	pr.finish(ctx, best.src)
 	return nil
+}
+
+// search proposes a search source when the page is a results page of a
+// search preset's engine for the query in its q parameter: the probed
+// address with the query as {keyword}, and the query as the one keyword
+// (the operator adds the others). Results link to other sites, so they are
+// not filtered by host and no detail page is read.
+func (pr *prober) search(ctx context.Context, doc *goquery.Document, p *page, enc string) bool {
+	u, err := url.Parse(p.url)
+	if err != nil {
+		return false
+	}
+	q := strings.TrimSpace(u.Query().Get("q"))
+	if q == "" {
+		return false
+	}
+	vals := u.Query()
+	vals.Set("q", KeywordPlaceholder)
+	u.RawQuery = strings.ReplaceAll(vals.Encode(), url.QueryEscape(KeywordPlaceholder), KeywordPlaceholder)
+	for _, name := range PresetNames() {
+		if presets[name].src.Kind != KindSearch {
+			continue
+		}
+		src := Source{Name: sourceNameFor(p.url, ""), Preset: name, URL: u.String(), Keywords: []string{q}} // the page title is the query
+		if enc != EncodingAuto {
+			src.Encoding = enc
+		}
+		s := src
+		s.ApplyDefaults()
+		items, _ := (&job{c: pr.c, src: s}).extractList(doc, p.finalURL)
+		items = slices.DeleteFunc(items, func(it listItem) bool { return strings.TrimSpace(it.Title) == "" })
+		if len(items) == 0 {
+			continue
+		}
+		d := pr.d
+		d.Kind, d.Method, d.Encoding = KindSearch, name, describeEncoding(p, enc, false)
+		d.Software = presets[name].Title
+		if gen := doc.Find(`meta[name=generator i]`).First().AttrOr("content", ""); gen != "" {
+			d.Software = strings.TrimSpace(gen)
+		}
+		for _, it := range items {
+			d.PageSize++
+			if len(d.Items) < maxShownItems {
+				d.Items = append(d.Items, it.Item)
+			}
+		}
+		pr.note("这是搜索结果页：地址中的查询词 %q 已写成 {keyword}，keywords 暂只有它，请补充要监测的其他关键词", q)
+		pr.capNote()
+		pr.finish(ctx, src)
+		return true
+	}
+	return false
 }
 
 // presetCandidate is a candidate for preset name on the probed page: the
@@ -789,6 +844,13 @@ func SourceYAML(s Source) string {
 		fmt.Fprintf(&b, "    board: %s\n", yamlQuoted(s.Board))
 	}
 	field("  ", "encoding", s.Encoding)
+	if len(s.Keywords) > 0 {
+		kws := make([]string, len(s.Keywords))
+		for i, kw := range s.Keywords {
+			kws[i] = yamlQuoted(kw)
+		}
+		fmt.Fprintf(&b, "    keywords: [%s]\n", strings.Join(kws, ", "))
+	}
 	num("pages", s.Pages)
 	num("max_items", s.MaxItems)
 	field("  ", "time_layout", s.TimeLayout)

@@ -36,6 +36,8 @@ func TestDiscoverProposalsCrawlFixtures(t *testing.T) {
 		{"summary-feed", crawler.KindRSS, crawler.KindRSS, "RSS 2.0 订阅", ""},
 		{"letter-json", "", crawler.KindJSON, "JSON 列表接口", "/letter/detail.html?id=1862345678901234561"},
 		{"wenzheng", "", crawler.KindHTML, "", ""},
+		// A results page: its query becomes {keyword} and the one keyword.
+		{"searxng", crawler.PresetSearXNG, crawler.KindSearch, "searxng/2026.11.30+abcdef12", ""},
 		{"phpwind", "selectors", crawler.KindHTML, "PHPWind 8.7", ""},
 	}
 	for _, tc := range cases {

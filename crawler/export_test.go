@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"testing"
 	"time"
@@ -115,6 +116,10 @@ func FixtureSite(t *testing.T, name string) (probeURL string, reference Source) 
 		srv := newWenzheng(t)
 		return srv.URL + "/wlwz/",
 			presetSource(t, fmt.Sprintf("  - {name: ref, preset: generic-list, board: div.list-box, url: %q}\n", srv.URL+"/wlwz/"))
+	case "searxng":
+		srv, _ := newSearXNG(t, "User-agent: *\nDisallow: /preferences\n")
+		return srv.URL + "/search?q=" + url.QueryEscape("医保") + "&categories=news",
+			presetSource(t, fmt.Sprintf("  - {name: ref, preset: searxng, url: %q, keywords: [医保]}\n", srv.URL+"/"))
 	case "phpwind":
 		// No preset: selectors written by hand for PHPWind 8's markup.
 		srv, _ := newPHPWind(t)

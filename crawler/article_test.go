@@ -390,19 +390,20 @@ func TestArticle429SpansCrawls(t *testing.T) {
 	}
 }
 
-// TestGenericListDetailClean (issue 12, Why 4): a 网络问政 article page
-// whose container holds the headline, the 发布时间/来源 line, share and
-// 上一篇/下一篇 links: the preset stores the comment alone, with its own
-// date, not the header's today.
-func TestGenericListDetailClean(t *testing.T) {
+// wenzhengComment is the first 网络问政 article's text.
+const wenzhengComment = "我是退休职工，今年11月医保个人账户划入金额比去年少了一半，请问是什么原因？"
+
+// newWenzheng serves a 网络问政 list and its article pages, the comment
+// wrapped in the headline, 发布时间/来源 line, share and 上一篇/下一篇 links.
+func newWenzheng(t *testing.T) *httptest.Server {
+	t.Helper()
 	list, err := os.ReadFile("testdata/wenzheng/list.html")
 	if err != nil {
 		t.Fatal(err)
 	}
 	art := htmltemplate.Must(htmltemplate.ParseFiles("testdata/wenzheng/article.html.tmpl"))
-	const comment = "我是退休职工，今年11月医保个人账户划入金额比去年少了一半，请问是什么原因？"
 	arts := map[string]map[string]any{
-		"/wlwz/2026/11/t20261116_8801.html": {"Title": "退休人员医保卡个人账户划入少了", "Date": "2026-11-16 10:05", "Body": comment},
+		"/wlwz/2026/11/t20261116_8801.html": {"Title": "退休人员医保卡个人账户划入少了", "Date": "2026-11-16 10:05", "Body": wenzhengComment},
 		"/wlwz/2026/11/t20261115_8800.html": {"Title": "异地就医备案后住院报销比例", "Date": "2026-11-15 17:42",
 			"Body": "备案到广州后住院，报销比例和在本市一样吗？"},
 	}
@@ -416,7 +417,16 @@ func TestGenericListDetailClean(t *testing.T) {
 			http.NotFound(w, r)
 		}
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestGenericListDetailClean (issue 12, Why 4): a 网络问政 article page
+// whose container holds the headline, the 发布时间/来源 line, share and
+// 上一篇/下一篇 links: the preset stores the comment alone, with its own
+// date, not the header's today.
+func TestGenericListDetailClean(t *testing.T) {
+	srv := newWenzheng(t)
 	src := presetSource(t, fmt.Sprintf("  - {name: wlwz, preset: generic-list, board: div.list-box, url: %q}\n", srv.URL+"/wlwz/"))
 	c, _ := newTestCrawler(t, Options{})
 	var items []Item
@@ -426,9 +436,9 @@ func TestGenericListDetailClean(t *testing.T) {
 	if len(items) != 2 {
 		t.Fatalf("%d items", len(items))
 	}
-	if items[0].Body != comment {
+	if items[0].Body != wenzhengComment {
 		t.Errorf("body = %q (%d characters), want the %d-character comment alone", items[0].Body,
-			len([]rune(items[0].Body)), len([]rune(comment)))
+			len([]rune(items[0].Body)), len([]rune(wenzhengComment)))
 	}
 	if want := time.Date(2026, 11, 16, 10, 5, 0, 0, shanghai); !items[0].PublishedAt.Equal(want) {
 		t.Errorf("time = %v, want %v (not the header's today)", items[0].PublishedAt, want)

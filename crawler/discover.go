@@ -233,6 +233,14 @@ func (pr *prober) feed(ctx context.Context, p *page, feedURL string) (ok bool, e
 		d.Software = "Atom " + f.FeedVersion + " 订阅"
 	}
 	src := Source{Name: sourceNameFor(feedURL, ""), Title: cleanTitle(f.Title), Kind: kind, URL: feedURL}
+	if inst, route, ok := rsshubRoute(f, feedURL); ok {
+		src = Source{Name: sourceNameFor(feedURL, route), Title: cleanTitle(f.Title), Preset: PresetRSSHub, URL: inst, Board: route}
+		d.Method, d.Software = PresetRSSHub, "RSSHub"
+		pr.note("这是 RSSHub 实例的路由：建议用 preset: rsshub，url 写实例地址，board 写路由（%s）", route)
+	} else if isRSSHub(f) {
+		d.Software = "RSSHub"
+		pr.note("这是 RSSHub 的输出，但地址带查询参数或与路由对不上，按普通订阅（kind: %s）给出建议", kind)
+	}
 	if enc != EncodingAuto {
 		src.Encoding = enc
 	}
@@ -241,7 +249,7 @@ func (pr *prober) feed(ctx context.Context, p *page, feedURL string) (ok bool, e
 	if base == nil {
 		base, _ = url.Parse(feedURL)
 	}
-	summaries := 0
+	summaries, offSite := 0, 0
 	for _, fi := range f.Items {
 		link := strings.TrimSpace(fi.Link)
 		if link == "" {
@@ -255,7 +263,12 @@ func (pr *prober) feed(ctx context.Context, p *page, feedURL string) (ok bool, e
 		if body == "" {
 			body = HTMLToText(fi.Description)
 		}
-		if looksLikeSummary(body, strings.TrimSpace(fi.Content) != "") {
+		// Like the crawl: only summaries on the feed's own site are
+		// completed from their article pages.
+		switch {
+		case !strings.EqualFold(abs.Host, base.Host):
+			offSite++
+		case looksLikeSummary(body, strings.TrimSpace(fi.Content) != ""):
 			summaries++
 		}
 		it := Item{URL: abs.String(), Title: HTMLToText(fi.Title), Body: body}
@@ -271,9 +284,52 @@ func (pr *prober) feed(ctx context.Context, p *page, feedURL string) (ok bool, e
 	if summaries*2 > d.PageSize && d.PageSize > 0 {
 		pr.note("订阅条目的正文多为摘要（很短或以省略号结尾）：抓取时会自动读取同一网站的文章页全文（detail: auto）再研判")
 	}
+	if offSite*2 > d.PageSize && d.PageSize > 0 {
+		pr.note("订阅条目多链接到其他网站（如微博、知乎），不读取文章页，只保存订阅中的内容")
+	}
 	pr.capNote()
 	pr.finish(ctx, src)
 	return true, nil
+}
+
+// isRSSHub reports a feed rendered by RSSHub: its <generator>, or the
+// "Powered by RSSHub" its channel descriptions end with.
+func isRSSHub(f *gofeed.Feed) bool {
+	return strings.Contains(strings.ToLower(f.Generator), "rsshub") ||
+		strings.HasSuffix(strings.TrimSpace(f.Description), "Powered by RSSHub")
+}
+
+// rsshubRoute splits the address of an RSSHub feed into the instance
+// (url of preset rsshub) and the route (its board). The route is the path
+// of the feed's self link (<atom:link rel=self>) where the address ends
+// with it — an instance may sit under a path — else the whole path. An
+// address with a query (RSSHub's filter/limit parameters) has no such
+// split: ok is false, as when the preset would not rebuild the address.
+func rsshubRoute(f *gofeed.Feed, feedURL string) (instance, route string, ok bool) {
+	if !isRSSHub(f) {
+		return "", "", false
+	}
+	u, err := url.Parse(feedURL)
+	if err != nil || u.RawQuery != "" || strings.Trim(u.Path, "/") == "" {
+		return "", "", false
+	}
+	prefix, route := "/", strings.Trim(u.Path, "/")
+	if self, err := url.Parse(strings.TrimSpace(f.FeedLink)); err == nil && self.RawQuery == "" {
+		if r := strings.Trim(self.Path, "/"); r != "" && strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), "/"+r) {
+			prefix = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), r)
+			route = r
+		}
+	}
+	inst := *u
+	inst.Path, inst.RawPath, inst.Fragment = prefix, "", ""
+	instance = inst.String()
+	// The preset must give back the address probed.
+	s := Source{Preset: PresetRSSHub, URL: instance, Board: route}
+	presets[PresetRSSHub].apply(&s)
+	if got, err := url.Parse(s.URL); err != nil || got.Host != u.Host || got.Path != u.Path {
+		return "", "", false
+	}
+	return instance, route, true
 }
 
 // alternateFeed finds <link rel=alternate> announcing an RSS or Atom feed.
@@ -306,6 +362,9 @@ func (pr *prober) html(ctx context.Context, p *page) error {
 	d.Kind, d.Encoding = KindHTML, describeEncoding(p, enc, false)
 	base := p.finalURL
 	title := cleanTitle(selText(doc.Find("title").First()))
+	if pr.search(ctx, doc, p, enc) {
+		return nil
+	}
 	sw := recognise(doc)
 
 	var cands []*proposal
@@ -321,25 +380,29 @@ func (pr *prober) html(ctx context.Context, p *page) error {
 	for _, prof := range sw {
 		add(prof.source(p.url), prof.method(), prof.name)
 	}
-	for _, name := range PresetNames() {
-		if presets[name].src.Kind != KindHTML || slices.ContainsFunc(cands, func(c *proposal) bool { return c.method == name }) {
-			continue
-		}
-		if name == PresetGenericList {
-			continue // needs the list's container, inferred below
-		}
-		add(presetCandidate(name, p.url, p.url), name, "")
-	}
-	// Selectors inferred from the page, and the generic list preset on the
-	// inferred container.
+	// Selectors inferred from the page; the presets whose board names the
+	// list's container (generic-list, mailbox) take the inferred one, as
+	// the whole page would add its menus to the list.
 	now := pr.c.opts.Now()
 	inf := inferList(doc, base, now)
+	for _, name := range PresetNames() {
+		pre := presets[name]
+		if pre.src.Kind != KindHTML || slices.ContainsFunc(cands, func(c *proposal) bool { return c.method == name }) {
+			continue
+		}
+		src := presetCandidate(name, p.url, p.url)
+		if !pre.needBoard && strings.Contains(pre.src.List.Item, "{board}") {
+			if inf == nil {
+				continue
+			}
+			src.Board = inf.container
+		}
+		add(src, name, "")
+	}
 	if inf != nil {
 		custom := Source{Name: sourceNameFor(p.url, ""), URL: p.url, List: inf.list}
 		add(custom, "selectors", "")
 		cands[len(cands)-1].inferred = true
-		gl := Source{Name: sourceNameFor(p.url, ""), Preset: PresetGenericList, URL: p.url, Board: inf.container}
-		add(gl, PresetGenericList, "")
 	}
 	for _, cand := range cands {
 		s := cand.src
@@ -404,7 +467,7 @@ func (pr *prober) html(ctx context.Context, p *page) error {
 		}
 		s := cand.src
 		s.ApplyDefaults()
-		cand.detailOK, cand.score = detailFits(ddoc, s, now, cand.score)
+		cand.detailOK, cand.score = detailFits(ddoc, dItem.Item, s, now, cand.score)
 	}
 	best := chooseHTML(cands)
 	d.Software = best.software
@@ -433,6 +496,58 @@ func (pr *prober) html(ctx context.Context, p *page) error {
 	pr.capNote()
 	pr.finish(ctx, best.src)
 	return nil
+}
+
+// search proposes a search source when the page is a results page of a
+// search preset's engine for the query in its q parameter: the probed
+// address with the query as {keyword}, and the query as the one keyword
+// (the operator adds the others). Results link to other sites, so they are
+// not filtered by host and no detail page is read.
+func (pr *prober) search(ctx context.Context, doc *goquery.Document, p *page, enc string) bool {
+	u, err := url.Parse(p.url)
+	if err != nil {
+		return false
+	}
+	q := strings.TrimSpace(u.Query().Get("q"))
+	if q == "" {
+		return false
+	}
+	vals := u.Query()
+	vals.Set("q", KeywordPlaceholder)
+	u.RawQuery = strings.ReplaceAll(vals.Encode(), url.QueryEscape(KeywordPlaceholder), KeywordPlaceholder)
+	for _, name := range PresetNames() {
+		if presets[name].src.Kind != KindSearch {
+			continue
+		}
+		src := Source{Name: sourceNameFor(p.url, ""), Preset: name, URL: u.String(), Keywords: []string{q}} // the page title is the query
+		if enc != EncodingAuto {
+			src.Encoding = enc
+		}
+		s := src
+		s.ApplyDefaults()
+		items, _ := (&job{c: pr.c, src: s}).extractList(doc, p.finalURL)
+		items = slices.DeleteFunc(items, func(it listItem) bool { return strings.TrimSpace(it.Title) == "" })
+		if len(items) == 0 {
+			continue
+		}
+		d := pr.d
+		d.Kind, d.Method, d.Encoding = KindSearch, name, describeEncoding(p, enc, false)
+		d.Software = presets[name].Title
+		if gen := doc.Find(`meta[name=generator i]`).First().AttrOr("content", ""); gen != "" {
+			d.Software = strings.TrimSpace(gen)
+		}
+		for _, it := range items {
+			d.PageSize++
+			if len(d.Items) < maxShownItems {
+				d.Items = append(d.Items, it.Item)
+			}
+		}
+		pr.note("这是搜索结果页：地址中的查询词 %q 已写成 {keyword}，keywords 暂只有它，请补充要监测的其他关键词", q)
+		pr.capNote()
+		pr.finish(ctx, src)
+		return true
+	}
+	return false
 }
 
 // presetCandidate is a candidate for preset name on the probed page: the
@@ -562,21 +677,32 @@ func listScore(items []listItem) float64 {
 }
 
 // detailFits applies a candidate's detail selectors to the probed detail
-// page and adds what they capture to its score.
-func detailFits(doc *goquery.Document, s Source, now time.Time, score float64) (bool, float64) {
+// page of item it and adds what they capture to its score.
+func detailFits(doc *goquery.Document, it Item, s Source, now time.Time, score float64) (bool, float64) {
 	ds := s.Detail
-	if ds.Body == "" {
+	if ds.Body == "" || ds.Body == DetailNone {
 		return false, score
 	}
-	body := doc.Find(ds.Body).First()
-	if body.Length() == 0 {
-		return false, score * 0.5
+	if ds.Body == DetailAuto {
+		text, timed := autoFits(doc, it, s.TimeLayout, now)
+		if !text {
+			return false, score * 0.5
+		}
+		score *= 1.5
+		if timed && ds.Time == "" {
+			score *= 1.1
+		}
+	} else {
+		body := doc.Find(ds.Body).First()
+		if body.Length() == 0 {
+			return false, score * 0.5
+		}
+		text := nodeText(body.Nodes[0])
+		if utf8.RuneCountInString(text) < 2 {
+			return false, score * 0.5
+		}
+		score *= 1.5
 	}
-	text := nodeText(body.Nodes[0])
-	if utf8.RuneCountInString(text) < 2 {
-		return false, score * 0.5
-	}
-	score *= 1.5
 	if ds.Time != "" {
 		if _, ok := selTime(doc.Find(ds.Time), s.TimeLayout, now); ok {
 			score *= 1.1
@@ -586,6 +712,23 @@ func detailFits(doc *goquery.Document, s Source, now time.Time, score float64) (
 		score *= 1.05
 	}
 	return true, score
+}
+
+// autoFits reports whether detail: auto finds the article's text on the
+// page of item it, and its own time. doc is left as it was (the
+// readability pass works on a copy).
+func autoFits(doc *goquery.Document, it Item, layout string, now time.Time) (text, timed bool) {
+	_, timed = articleTime(doc, it.Title, layout, now)
+	h, err := doc.Html()
+	if err != nil {
+		return false, timed
+	}
+	cp, err := goquery.NewDocumentFromReader(strings.NewReader(h))
+	if err != nil {
+		return false, timed
+	}
+	pu, _ := url.Parse(it.URL)
+	return utf8.RuneCountInString(articleText(cp, pu, it.Title)) >= minCMSBodyChars, timed
 }
 
 // capNote warns when one list page alone fills max_items.
@@ -701,6 +844,13 @@ func SourceYAML(s Source) string {
 		fmt.Fprintf(&b, "    board: %s\n", yamlQuoted(s.Board))
 	}
 	field("  ", "encoding", s.Encoding)
+	if len(s.Keywords) > 0 {
+		kws := make([]string, len(s.Keywords))
+		for i, kw := range s.Keywords {
+			kws[i] = yamlQuoted(kw)
+		}
+		fmt.Fprintf(&b, "    keywords: [%s]\n", strings.Join(kws, ", "))
+	}
 	num("pages", s.Pages)
 	num("max_items", s.MaxItems)
 	field("  ", "time_layout", s.TimeLayout)
@@ -728,6 +878,10 @@ func SourceYAML(s Source) string {
 		section("json", [][2]string{{"items", js.Items}, {"link", js.Link}, {"title", js.Title}, {"time", js.Time},
 			{"replies", js.Replies}, {"views", js.Views}, {"author", js.Author}, {"body", js.Body}})
 		ds := s.Detail
+		if ds == (DetailSelectors{Body: ds.Body}) && (ds.Body == DetailAuto || ds.Body == DetailNone) {
+			fmt.Fprintf(&b, "    detail: %s\n", ds.Body)
+			return b.String()
+		}
 		section("detail", [][2]string{{"body", ds.Body}, {"time", ds.Time}, {"author", ds.Author}, {"title", ds.Title},
 			{"replies", ds.Replies}, {"views", ds.Views}})
 	}

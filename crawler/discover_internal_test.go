@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mmcdole/gofeed"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/yuqing-bureau/yuqing/store"
@@ -119,10 +120,11 @@ func TestSourceYAMLQuotes(t *testing.T) {
 	}
 }
 
-// A PHPWind 8 board (GBK, generator meta) has no preset: the probe
-// recognises it and proposes PHPWind's selectors, which must read its
-// threads and the first post only.
-func TestDiscoverPHPWind(t *testing.T) {
+// newPHPWind serves a PHPWind 8.7 board in GBK (generator meta): a thread
+// list and thread pages whose first post is the thread's, and the posts
+// the pages show.
+func newPHPWind(t *testing.T) (*httptest.Server, map[string]map[string]any) {
+	t.Helper()
 	list, err := os.ReadFile("testdata/phpwind/thread.html")
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +157,15 @@ func TestDiscoverPHPWind(t *testing.T) {
 			http.NotFound(w, r)
 		}
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv, posts
+}
+
+// A PHPWind 8 board (GBK, generator meta) has no preset: the probe
+// recognises it and proposes PHPWind's selectors, which must read its
+// threads and the first post only.
+func TestDiscoverPHPWind(t *testing.T) {
+	srv, posts := newPHPWind(t)
 	d, err := Discover(t.Context(), srv.URL+"/thread.php?fid=5", discoverOpts())
 	if err != nil {
 		t.Fatal(err)
@@ -253,6 +263,29 @@ func TestDiscoverInfersJSONList(t *testing.T) {
 		id := strings.TrimSuffix(it.URL[strings.LastIndex(it.URL, "/")+1:], ".html")
 		if it.Title != letters[id][0] || it.Body != letters[id][1] {
 			t.Errorf("%s: %q / %q", it.URL, it.Title, it.Body)
+		}
+	}
+}
+
+// An RSSHub feed's address splits into the instance (perhaps under a
+// path) and the route the preset rebuilds it from; an address with a
+// query, or a feed RSSHub did not render, does not.
+func TestRSSHubRoute(t *testing.T) {
+	hub := &gofeed.Feed{Generator: "RSSHub", FeedLink: "http://rsshub.example:1200/weibo/keyword/%E5%8C%BB%E4%BF%9D"}
+	for _, tc := range []struct {
+		feed           *gofeed.Feed
+		url            string
+		instance, want string
+	}{
+		{hub, "http://rsshub.example:1200/weibo/keyword/%E5%8C%BB%E4%BF%9D", "http://rsshub.example:1200/", "weibo/keyword/医保"},
+		{hub, "https://hub.bureau.example/rsshub/weibo/keyword/%E5%8C%BB%E4%BF%9D", "https://hub.bureau.example/rsshub/", "weibo/keyword/医保"},
+		{&gofeed.Feed{Description: "岚川医保 - Powered by RSSHub"}, "http://h.example/zhihu/people/activities/abc", "http://h.example/", "zhihu/people/activities/abc"},
+		{hub, "http://rsshub.example:1200/weibo/keyword/%E5%8C%BB%E4%BF%9D?limit=10", "", ""},
+		{&gofeed.Feed{Generator: "WordPress"}, "http://h.example/feed/", "", ""},
+	} {
+		inst, route, ok := rsshubRoute(tc.feed, tc.url)
+		if inst != tc.instance || route != tc.want || ok != (tc.want != "") {
+			t.Errorf("%s: %q %q %v, want %q %q", tc.url, inst, route, ok, tc.instance, tc.want)
 		}
 	}
 }

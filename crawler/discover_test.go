@@ -30,6 +30,15 @@ func TestDiscoverProposalsCrawlFixtures(t *testing.T) {
 		{"feed", crawler.KindRSS, crawler.KindRSS, "RSS 2.0 订阅", ""},
 		{"atom", crawler.KindAtom, crawler.KindAtom, "Atom 1.0 订阅", ""},
 		{"feed-alternate", crawler.KindRSS, crawler.KindRSS, "RSS 2.0 订阅", ""},
+		{"mailbox", crawler.PresetMailbox, crawler.KindHTML, "", ""},
+		{"rsshub", crawler.PresetRSSHub, crawler.KindRSS, "RSSHub", ""},
+		// Summaries in a GB2312 feed: the crawl's default reads the articles.
+		{"summary-feed", crawler.KindRSS, crawler.KindRSS, "RSS 2.0 订阅", ""},
+		{"letter-json", "", crawler.KindJSON, "JSON 列表接口", "/letter/detail.html?id=1862345678901234561"},
+		{"wenzheng", "", crawler.KindHTML, "", ""},
+		// A results page: its query becomes {keyword} and the one keyword.
+		{"searxng", crawler.PresetSearXNG, crawler.KindSearch, "searxng/2026.11.30+abcdef12", ""},
+		{"phpwind", "selectors", crawler.KindHTML, "PHPWind 8.7", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.site, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"testing"
 	"time"
@@ -78,6 +79,56 @@ func FixtureSite(t *testing.T, name string) (probeURL string, reference Source) 
 			return srv.URL + "/news/", ref
 		}
 		return srv.URL + "/feed.xml", ref
+	case "mailbox":
+		srv := newMailbox(t)
+		return srv.URL + "/hdjl/szxx/list.html",
+			presetSource(t, fmt.Sprintf("  - {name: ref, preset: mailbox, board: table.listAll, url: %q}\n", srv.URL+"/hdjl/szxx/list.html"))
+	case "rsshub":
+		feed, err := os.ReadFile("testdata/rsshub/weibo-user.xml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/weibo/user/7654321098" {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+			w.Write(feed)
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL + "/weibo/user/7654321098",
+			presetSource(t, fmt.Sprintf("  - {name: ref, preset: rsshub, url: %q, board: weibo/user/7654321098}\n", srv.URL+"/"))
+	case "summary-feed":
+		// A GB2312 feed of summaries whose articles the crawl fetches by
+		// default (no detail setting).
+		site := newNewsSite(t)
+		return site.srv.URL + "/rss/ybxw.xml",
+			presetSource(t, fmt.Sprintf("  - {name: ref, kind: rss, url: %q}\n", site.srv.URL+"/rss/ybxw.xml"))
+	case "letter-json":
+		// A MyBatis-Plus page of letters without their text, the letters
+		// HTML pages read with detail: auto.
+		site := newNewsSite(t)
+		return site.srv.URL + "/api/letter/page?current=1&size=10",
+			presetSource(t, fmt.Sprintf("  - {name: ref, kind: json, url: %q, json: {items: data.records, link: \"/letter/detail.html?id={id}\", title: title, time: createTime}, detail: auto}\n",
+				site.srv.URL+"/api/letter/page?current={page}&size=10"))
+	case "wenzheng":
+		srv := newWenzheng(t)
+		return srv.URL + "/wlwz/",
+			presetSource(t, fmt.Sprintf("  - {name: ref, preset: generic-list, board: div.list-box, url: %q}\n", srv.URL+"/wlwz/"))
+	case "searxng":
+		srv, _ := newSearXNG(t, "User-agent: *\nDisallow: /preferences\n")
+		return srv.URL + "/search?q=" + url.QueryEscape("医保") + "&categories=news",
+			presetSource(t, fmt.Sprintf("  - {name: ref, preset: searxng, url: %q, keywords: [医保]}\n", srv.URL+"/"))
+	case "phpwind":
+		// No preset: selectors written by hand for PHPWind 8's markup.
+		srv, _ := newPHPWind(t)
+		ref := Source{Name: "ref", URL: srv.URL + "/thread.php?fid=5", Delay: time.Millisecond,
+			List: ListSelectors{Item: "table#ajaxtable tr.tr3", Link: "a.subject_t", Author: "td.author a.bl",
+				Time: "td.author p", Replies: "td.num em"},
+			Detail: DetailSelectors{Body: "#read_tpc", Time: "div.tipTop span[title]", Author: "div.readName a"}}
+		ref.ApplyDefaults()
+		return srv.URL + "/thread.php?fid=5", ref
 	}
 	t.Fatalf("no fixture site %q", name)
 	return "", Source{}

@@ -800,6 +800,17 @@ func guessJSON(v any, now time.Time) (*jsonGuess, int) {
 	return g, len(arr)
 }
 
+// bodiless reports whether most items came without their text.
+func bodiless(items []listItem) bool {
+	n := 0
+	for _, it := range items {
+		if strings.TrimSpace(it.Body) == "" {
+			n++
+		}
+	}
+	return n*2 > len(items)
+}
+
 // longestObjectArray walks decoded JSON (a few levels deep) for the longest
 // array whose elements are mostly objects.
 // linkFromExample writes a json.link template from the address of one
@@ -970,7 +981,14 @@ func (pr *prober) json(ctx context.Context, p *page) error {
 						}
 						s := c.src
 						s.ApplyDefaults()
-						c.detailOK, c.score = detailFits(ddoc, s, now, c.score)
+						// Items without their text in the list: the
+						// detail page's main text, if it has one.
+						if s.Detail.Body == "" && bodiless(c.items) {
+							if ok, _ := autoFits(ddoc, it.Item, s.TimeLayout, now); ok {
+								c.src.Detail.Body, s.Detail.Body = DetailAuto, DetailAuto
+							}
+						}
+						c.detailOK, c.score = detailFits(ddoc, it.Item, s, now, c.score)
 					}
 				}
 			}
@@ -980,6 +998,9 @@ func (pr *prober) json(ctx context.Context, p *page) error {
 	}
 	best := chooseHTML(cands)
 	d.Method = best.method
+	if best.src.Detail.Body == DetailAuto {
+		pr.note("列表接口不带正文：建议 detail: auto，从详情页自动提取正文和发布时间")
+	}
 	if best.method == "selectors" && g != nil && g.idKey != "" && exampleLink == "" {
 		pr.note("JSON 中没有详情页地址字段，json.link 暂按编号字段 %s 猜测为 %q，请按网站实际的详情页地址修改（相对地址按列表接口所在目录解析）", g.idKey, best.src.JSON.Link)
 	}

@@ -252,11 +252,16 @@ func appendToken(buf []byte, t string) []byte {
 }
 
 // trimSpace is strings.TrimSpace without its slow path for a string that
-// starts or ends with a non-ASCII rune (nearly every Chinese token).
+// starts or ends with a non-ASCII rune (nearly every Chinese token): it
+// decodes such a rune only when it may be a space (mayBeSpace), so a Han
+// character is passed over after one byte comparison.
 func trimSpace(s string) string {
 	for len(s) > 0 {
 		r, n := rune(s[0]), 1
 		if r >= utf8.RuneSelf {
+			if !mayBeSpace(s[0]) {
+				break
+			}
 			r, n = utf8.DecodeRuneInString(s)
 		}
 		if !unicode.IsSpace(r) {
@@ -267,6 +272,10 @@ func trimSpace(s string) string {
 	for len(s) > 0 {
 		r, n := rune(s[len(s)-1]), 1
 		if r >= utf8.RuneSelf {
+			// A non-ASCII space is two or three bytes long.
+			if !(len(s) >= 2 && s[len(s)-2] == 0xc2 || len(s) >= 3 && mayBeSpace(s[len(s)-3])) {
+				break
+			}
 			r, n = utf8.DecodeLastRuneInString(s)
 		}
 		if !unicode.IsSpace(r) {
@@ -275,6 +284,14 @@ func trimSpace(s string) string {
 		s = s[:len(s)-n]
 	}
 	return s
+}
+
+// mayBeSpace reports whether a rune starting with byte b may be a Unicode
+// space: the non-ASCII ones (U+0085, U+00A0, U+1680, U+2000-U+200A,
+// U+2028, U+2029, U+202F, U+205F, U+3000) start with one of these bytes.
+// TestTrimSpace checks every rune.
+func mayBeSpace(b byte) bool {
+	return b < utf8.RuneSelf || b == 0xc2 || b >= 0xe1 && b <= 0xe3
 }
 
 // numeric returns the dense engagement features of ex.

@@ -2,6 +2,7 @@ package learn
 
 import (
 	"math"
+	mathbits "math/bits"
 	"slices"
 	"strings"
 	"unicode"
@@ -378,12 +379,13 @@ func newVocabulary(names []string) *vocabulary {
 // weigh alike; rule hits count 1 each.
 func (v *vocabulary) vectorize(s FeatureSettings, ex *Example) vector {
 	var x vector
-	v.vectorizeInto(s, ex, &x)
+	v.vectorizeInto(s, ex, &x, nil)
 	return x
 }
 
-// vectorizeInto is vectorize into x's buffers.
-func (v *vocabulary) vectorizeInto(s FeatureSettings, ex *Example, x *vector) {
+// vectorizeInto is vectorize into x's buffers; seen, when not nil, is a
+// reusable buffer for sortedSet.
+func (v *vocabulary) vectorizeInto(s FeatureSettings, ex *Example, x *vector, seen *[]uint64) {
 	// At most a name per token, Han character and rule hit: one allocation.
 	if n := len(ex.Tokens) + len(ex.Text)/3 + len(ex.Rules) + len(numericFeatures) + 1; cap(x.idx) < n {
 		x.idx = make([]int32, 0, n)
@@ -398,8 +400,10 @@ func (v *vocabulary) vectorizeInto(s FeatureSettings, ex *Example, x *vector) {
 			x.idx = append(x.idx, i)
 		}
 	})
-	slices.Sort(x.idx)
-	x.idx = slices.Compact(x.idx)
+	if seen == nil {
+		seen = new([]uint64)
+	}
+	x.idx = sortedSet(x.idx, seen, len(v.names))
 	text := 0
 	for _, i := range x.idx {
 		if i < v.rules[0] || i >= v.rules[1] {
@@ -422,6 +426,31 @@ func (v *vocabulary) vectorizeInto(s FeatureSettings, ex *Example, x *vector) {
 			x.val = append(x.val, f)
 		}
 	}
+}
+
+// sortedSet sorts ids, all below n, and drops repeats, through a bitset
+// (seen, all zero between calls): a post has a few hundred ids, which a
+// bitset of the vocabulary orders several times faster than a sort.
+func sortedSet(ids []int32, seen *[]uint64, n int) []int32 {
+	words := (n + 63) / 64
+	if len(*seen) < words {
+		*seen = make([]uint64, words)
+	}
+	bits := (*seen)[:words]
+	for _, i := range ids {
+		bits[i>>6] |= 1 << (i & 63)
+	}
+	out := ids[:0] // every id has been read
+	for w, b := range bits {
+		if b == 0 {
+			continue
+		}
+		bits[w] = 0
+		for ; b != 0; b &= b - 1 {
+			out = append(out, int32(w<<6|mathbits.TrailingZeros64(b)))
+		}
+	}
+	return out
 }
 
 // dims is the number of weights per class: the vocabulary, then the

@@ -35,6 +35,9 @@ type segmenter struct {
 	logTotal float32    // log2 of the total frequency, domain words included
 	maxLen   int        // longest word of either dictionary, in gse text units
 	domain   domainNode // the domain words, a trie over gse text units
+	// domStart holds the first rune of every domain word in the BMP: most
+	// units start none, and a bit test spares them the trie's map lookup.
+	domStart runeSet
 	scratch  sync.Pool  // *segScratch
 }
 
@@ -160,6 +163,9 @@ func newSegmenter(words []dictWord) (*segmenter, error) {
 		units := splitUnits(nil, []byte(w.text)) // as the cut will split the text
 		if len(units) == 0 {
 			continue
+		}
+		if r, _ := utf8.DecodeRune(units[0]); r < 0x10000 {
+			s.domStart[r>>6] |= 1 << (r & 63)
 		}
 		n := &s.domain
 		for _, u := range units {
@@ -313,8 +319,11 @@ func (s *segmenter) lookup(tx []gse.Text, sc *segScratch) []cand {
 		base = append(base, cand{n: int(w.n), dist: s.logTotal - w.logFreq})
 	}
 	sc.base = base
+	if r, _ := utf8.DecodeRune(tx[0]); r < 0x10000 && !s.domStart.has(r) {
+		return base // no domain word starts with this rune: most positions
+	}
 	node := s.domain.next[string(tx[0])]
-	if node == nil { // most positions: no domain word starts here
+	if node == nil {
 		return base
 	}
 	// Walk the domain trie along tx, merging its words into the gse words

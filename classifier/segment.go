@@ -38,7 +38,7 @@ type segmenter struct {
 	// domStart holds the first rune of every domain word in the BMP: most
 	// units start none, and a bit test spares them the trie's map lookup.
 	domStart runeSet
-	scratch  sync.Pool  // *segScratch
+	scratch  sync.Pool // *segScratch
 }
 
 // domainNode is one node of the domain-word trie. Edges are gse text units

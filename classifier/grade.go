@@ -30,8 +30,11 @@ type fired struct {
 
 // gradeScratch is the reusable state of one Grade call.
 type gradeScratch struct {
-	keys []matchKey // sortMatches' buffers
-	tmp  []Match
+	keys []matchKey // sortedMatches' buffer
+	// matches collects the evidence in the order the rules give it;
+	// sortedMatches then copies it, sorted, into the result at its exact
+	// size (sized up front, the result's slice was twice too large).
+	matches []Match
 	f    [2]scratch
 	mark []bool  // mark[r]: rule r is already a candidate
 	cand []int32 // candidate rules of this post
@@ -58,7 +61,7 @@ func (sc *gradeScratch) small() bool {
 			return false
 		}
 	}
-	return cap(sc.tmp) <= 1<<16 && cap(sc.exToks) <= 1<<16
+	return cap(sc.matches) <= 1<<16 && cap(sc.exToks) <= 1<<16
 }
 
 // candidates returns, in rule order, the rules whose trigger terms occur.
@@ -130,8 +133,8 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 		}
 		fields[i] = e.match.match(n, sc.f[i].toks, sc.f[i].inner, &sc.f[i])
 	}
-	res := Result{RulesVersion: e.version,
-		Matches: make([]Match, 0, min(len(fields[0].hits)+len(fields[1].hits), 256)+8)}
+	res := Result{RulesVersion: e.version}
+	matches := sc.matches[:0]
 	if len(read[0]) < len(p.Title) || len(read[1]) < len(p.Body) {
 		res.CutShort = true
 		res.Reasons = append(res.Reasons, cutShortReason(read, [2]string{p.Title, p.Body}))
@@ -143,7 +146,7 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 	capped := false
 	for _, ri := range e.candidates(&fields, sc) {
 		r := &e.rules.rules[ri]
-		f, excl, ok, c := e.evalRule(r, &fields, &res.Matches, sc)
+		f, excl, ok, c := e.evalRule(r, &fields, &matches, sc)
 		capped = capped || c
 		if excl != "" {
 			res.Reasons = append(res.Reasons, fmt.Sprintf("规则 %s%s 因排除词「%s」不生效", r.id, noteOf(r), excl))
@@ -180,7 +183,7 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 	res.Sentiment = rv.sentiment // where no rule speaks, the model's (combine)
 	var modelLines []string
 	if useModel || exOut != nil {
-		ex := example(read, &fields, sc, res.Matches, &p)
+		ex := example(read, &fields, sc, matches, &p)
 		if exOut != nil {
 			*exOut = ex
 			exOut.Tokens, exOut.Rules = slices.Clone(ex.Tokens), slices.Clone(ex.Rules) // sc's buffers
@@ -226,7 +229,8 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 		}
 		res.Reasons = append(res.Reasons, concl)
 	}
-	sortMatches(res.Matches, sc)
+	res.Matches = sortedMatches(matches, sc)
+	sc.matches = matches[:0]
 	if res.Relevant { // only relevant posts are filed into incidents
 		res.Words = &Words{Title: tokenTexts(read[0], &fields[0], sc.f[0].toks),
 			Body: tokenTexts(read[1], &fields[1], sc.f[1].toks)}
@@ -730,13 +734,15 @@ type matchKey struct {
 	i int32
 }
 
-// sortMatches sorts ms by field (title first), start and end, keeping the
-// rules' order among equal spans. It sorts packed integer keys rather than
-// the structs: the matches of a post number in the hundreds and this runs
-// on every graded post.
-func sortMatches(ms []Match, sc *gradeScratch) {
+// sortedMatches returns a copy of ms sorted by field (title first), start
+// and end, keeping the rules' order among equal spans. It sorts packed
+// integer keys rather than the structs: the matches of a post number in
+// the hundreds and this runs on every graded post.
+func sortedMatches(ms []Match, sc *gradeScratch) []Match {
+	out := make([]Match, len(ms))
 	if len(ms) < 2 {
-		return
+		copy(out, ms)
+		return out
 	}
 	keys := slices.Grow(sc.keys[:0], len(ms))
 	for i, m := range ms {
@@ -755,12 +761,11 @@ func sortMatches(ms []Match, sc *gradeScratch) {
 		}
 		return int(a.i - b.i)
 	})
-	tmp := append(sc.tmp[:0], ms...)
 	for j, k := range keys {
-		ms[j] = tmp[k.i]
+		out[j] = ms[k.i]
 	}
-	clear(tmp) // drop the strings until the next use
-	sc.keys, sc.tmp = keys, tmp[:0]
+	sc.keys = keys
+	return out
 }
 
 // rulesSentiment is the sentiment the fired rules set, if any, and the

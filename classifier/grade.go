@@ -35,9 +35,9 @@ type gradeScratch struct {
 	// sortedMatches then copies it, sorted, into the result at its exact
 	// size (sized up front, the result's slice was twice too large).
 	matches []Match
-	f    [2]scratch
-	mark []bool  // mark[r]: rule r is already a candidate
-	cand []int32 // candidate rules of this post
+	f       [2]scratch
+	mark    []bool  // mark[r]: rule r is already a candidate
+	cand    []int32 // candidate rules of this post
 	// evalRule's and cond's buffers
 	seen  map[uint64]struct{}
 	ints  []int

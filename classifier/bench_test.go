@@ -484,11 +484,12 @@ func BenchmarkModelPart(b *testing.B) {
 	}{
 		{"all", func() {
 			in := e.model.Input(&ex)
+			defer in.Release() // as combine does
 			pred := in.Predict()
 			modelTerms(in, learn.HeadRelevance, pred.Relevance.Top().Class)
 			modelTerms(in, learn.HeadSeverity, learn.Major)
 		}},
-		{"input", func() { e.model.Input(&ex) }},
+		{"input", func() { e.model.Input(&ex).Release() }},
 		{"predict", func() { in.Predict() }},
 		{"terms", func() { modelTerms(in, learn.HeadRelevance, class) }},
 	} {

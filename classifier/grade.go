@@ -1,10 +1,10 @@
 package classifier
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -30,11 +30,14 @@ type fired struct {
 
 // gradeScratch is the reusable state of one Grade call.
 type gradeScratch struct {
-	keys []matchKey // sortMatches' buffers
-	tmp  []Match
-	f    [2]scratch
-	mark []bool  // mark[r]: rule r is already a candidate
-	cand []int32 // candidate rules of this post
+	keys []matchKey // sortedMatches' buffer
+	// matches collects the evidence in the order the rules give it;
+	// sortedMatches then copies it, sorted, into the result at its exact
+	// size (sized up front, the result's slice was twice too large).
+	matches []Match
+	f       [2]scratch
+	mark    []bool  // mark[r]: rule r is already a candidate
+	cand    []int32 // candidate rules of this post
 	// evalRule's and cond's buffers
 	seen  map[uint64]struct{}
 	ints  []int
@@ -42,6 +45,11 @@ type gradeScratch struct {
 	side  []bool
 	// example's buffers: the model's tokens and rule hits of the post
 	exToks, exRules []string
+	// terms holds the fired rules' terms (fired.terms) of one post, one
+	// slice after another: one buffer instead of a few allocations per
+	// fired rule. It is only appended to, so a slice stays valid when a
+	// later rule grows it.
+	terms []string
 }
 
 // small reports whether sc may go back to the pool: the buffers of a huge
@@ -53,7 +61,7 @@ func (sc *gradeScratch) small() bool {
 			return false
 		}
 	}
-	return cap(sc.tmp) <= 1<<16 && cap(sc.exToks) <= 1<<16
+	return cap(sc.matches) <= 1<<16 && cap(sc.exToks) <= 1<<16
 }
 
 // candidates returns, in rule order, the rules whose trigger terms occur.
@@ -107,6 +115,7 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 			e.scratch.Put(sc)
 		}
 	}()
+	sc.terms = sc.terms[:0]
 	var fields [2]fieldHits
 	read := [2]string{p.Title, p.Body} // what was graded of each field
 	for i := range read {
@@ -124,8 +133,8 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 		}
 		fields[i] = e.match.match(n, sc.f[i].toks, sc.f[i].inner, &sc.f[i])
 	}
-	res := Result{RulesVersion: e.version,
-		Matches: make([]Match, 0, min(len(fields[0].hits)+len(fields[1].hits), 256)+8)}
+	res := Result{RulesVersion: e.version}
+	matches := sc.matches[:0]
 	if len(read[0]) < len(p.Title) || len(read[1]) < len(p.Body) {
 		res.CutShort = true
 		res.Reasons = append(res.Reasons, cutShortReason(read, [2]string{p.Title, p.Body}))
@@ -137,7 +146,7 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 	capped := false
 	for _, ri := range e.candidates(&fields, sc) {
 		r := &e.rules.rules[ri]
-		f, excl, ok, c := e.evalRule(r, &fields, &res.Matches, sc)
+		f, excl, ok, c := e.evalRule(r, &fields, &matches, sc)
 		capped = capped || c
 		if excl != "" {
 			res.Reasons = append(res.Reasons, fmt.Sprintf("规则 %s%s 因排除词「%s」不生效", r.id, noteOf(r), excl))
@@ -174,7 +183,7 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 	res.Sentiment = rv.sentiment // where no rule speaks, the model's (combine)
 	var modelLines []string
 	if useModel || exOut != nil {
-		ex := example(read, &fields, sc, res.Matches, &p)
+		ex := example(read, &fields, sc, matches, &p)
 		if exOut != nil {
 			*exOut = ex
 			exOut.Tokens, exOut.Rules = slices.Clone(ex.Tokens), slices.Clone(ex.Rules) // sc's buffers
@@ -220,7 +229,8 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 		}
 		res.Reasons = append(res.Reasons, concl)
 	}
-	sortMatches(res.Matches, sc)
+	res.Matches = sortedMatches(matches, sc)
+	sc.matches = matches[:0]
 	if res.Relevant { // only relevant posts are filed into incidents
 		res.Words = &Words{Title: tokenTexts(read[0], &fields[0], sc.f[0].toks),
 			Body: tokenTexts(read[1], &fields[1], sc.f[1].toks)}
@@ -253,17 +263,28 @@ func (e *Engine) rulesVerdict(rv *rulesVerdict, fires []fired, votes map[string]
 		for k := range votes {
 			keys = append(keys, k)
 		}
-		sort.Slice(keys, func(i, j int) bool {
-			if votes[keys[i]] != votes[keys[j]] {
-				return votes[keys[i]] > votes[keys[j]]
+		// Most votes first; categories rank apart, so the order is total.
+		slices.SortFunc(keys, func(a, b string) int {
+			if votes[a] != votes[b] {
+				return cmp.Compare(votes[b], votes[a])
 			}
-			return e.rank[keys[i]] < e.rank[keys[j]]
+			return e.rank[a] - e.rank[b]
 		})
-		var parts []string
-		for _, k := range keys {
-			parts = append(parts, fmt.Sprintf("%s %.2f", taxonomy.CategoryName(k), votes[k]))
+		// 类别票数：医保报销 8.75，就医购药 3.00 (by hand, as reason:
+		// this runs on every relevant post)
+		var sb strings.Builder
+		sb.Grow(len("类别票数：") + len(keys)*32)
+		sb.WriteString("类别票数：")
+		var buf [24]byte
+		for i, k := range keys {
+			if i > 0 {
+				sb.WriteString("，")
+			}
+			sb.WriteString(taxonomy.CategoryName(k))
+			sb.WriteByte(' ')
+			sb.Write(strconv.AppendFloat(buf[:0], votes[k], 'f', 2, 64))
 		}
-		rv.voteLine = "类别票数：" + strings.Join(parts, "，")
+		rv.voteLine = sb.String()
 	}
 
 	rv.sentiment, rv.sentimentBy = rulesSentiment(fires)
@@ -375,7 +396,13 @@ func (e *Engine) reason(f fired, relevant bool) string {
 	// every graded post, so this is on the hot path.
 	r := f.r
 	var sb strings.Builder
-	sb.Grow(160)
+	// One allocation on most rules: the rule's and terms' text, plus room
+	// for the fixed text and figures (up to about 200 with every effect).
+	size := len(r.id) + len(r.noteParen) + len(f.where) + 160
+	for _, t := range f.terms[:min(len(f.terms), 4)] {
+		size += len(t) + len("、")
+	}
+	sb.Grow(size)
 	sb.WriteString("规则 ")
 	sb.WriteString(r.id)
 	sb.WriteString(noteOf(r))
@@ -561,11 +588,12 @@ func (e *Engine) evalRule(r *rule, fields *[2]fieldHits, dst *[]Match, sc *grade
 				}
 				if kept > 0 && !slices.Contains(seenTerm, id) {
 					seenTerm = append(seenTerm, id)
-					f.terms = append(f.terms, e.rules.terms[id].text)
+					sc.terms = append(sc.terms, e.rules.terms[id].text)
 				}
 			}
 		}
 	}
+	first := len(sc.terms)
 	addList(r.any)
 	for _, l := range r.all {
 		addList(l)
@@ -574,6 +602,7 @@ func (e *Engine) evalRule(r *rule, fields *[2]fieldHits, dst *[]Match, sc *grade
 		addList(n.a)
 		addList(n.b)
 	}
+	f.terms = sc.terms[first:len(sc.terms):len(sc.terms)]
 	switch {
 	case inField[0] && inField[1]:
 		f.where = "标题+正文"
@@ -705,13 +734,15 @@ type matchKey struct {
 	i int32
 }
 
-// sortMatches sorts ms by field (title first), start and end, keeping the
-// rules' order among equal spans. It sorts packed integer keys rather than
-// the structs: the matches of a post number in the hundreds and this runs
-// on every graded post.
-func sortMatches(ms []Match, sc *gradeScratch) {
+// sortedMatches returns a copy of ms sorted by field (title first), start
+// and end, keeping the rules' order among equal spans. It sorts packed
+// integer keys rather than the structs: the matches of a post number in
+// the hundreds and this runs on every graded post.
+func sortedMatches(ms []Match, sc *gradeScratch) []Match {
+	out := make([]Match, len(ms))
 	if len(ms) < 2 {
-		return
+		copy(out, ms)
+		return out
 	}
 	keys := slices.Grow(sc.keys[:0], len(ms))
 	for i, m := range ms {
@@ -730,23 +761,34 @@ func sortMatches(ms []Match, sc *gradeScratch) {
 		}
 		return int(a.i - b.i)
 	})
-	tmp := append(sc.tmp[:0], ms...)
 	for j, k := range keys {
-		ms[j] = tmp[k.i]
+		out[j] = ms[k.i]
 	}
-	clear(tmp) // drop the strings until the next use
-	sc.keys, sc.tmp = keys, tmp[:0]
+	sc.keys = keys
+	return out
 }
 
 // rulesSentiment is the sentiment the fired rules set, if any, and the
 // rule that set it: negative over positive over neutral, so that a
 // grievance a rule sees is never talked down by a notice or a thank-you.
 func rulesSentiment(fires []fired) (sentiment, by string) {
-	rank := map[string]int{taxonomy.Negative: 3, taxonomy.Positive: 2, taxonomy.Neutral: 1}
 	for _, f := range fires {
-		if rank[f.r.sentiment] > rank[sentiment] {
+		if sentimentRank(f.r.sentiment) > sentimentRank(sentiment) {
 			sentiment, by = f.r.sentiment, f.r.id+f.r.noteParen
 		}
 	}
 	return sentiment, by
+}
+
+// sentimentRank orders sentiments for rulesSentiment; "" (none) is lowest.
+func sentimentRank(s string) int {
+	switch s {
+	case taxonomy.Negative:
+		return 3
+	case taxonomy.Positive:
+		return 2
+	case taxonomy.Neutral:
+		return 1
+	}
+	return 0
 }

@@ -179,6 +179,12 @@ type matcher struct {
 	// regexp.
 	needAny  *runeSet
 	needMask map[rune]uint64
+	// startMask[r] says which of the first 64 regexps may start with rune
+	// r (bit i: regexps[i]), and openStart which of them may start with
+	// any: a token start then tries only those, instead of testing every
+	// regexp's first runes.
+	startMask map[rune]uint64
+	openStart uint64
 }
 
 // maxRegexBytes caps the span of an unbounded regex term (+, *): about 40
@@ -212,6 +218,22 @@ func newMatcher(terms []term) *matcher {
 			m.needAny[w] |= bits
 			for ; bits != 0; bits &= bits - 1 {
 				m.needMask[rune(w<<6|mathbits.TrailingZeros64(bits))] |= 1 << i
+			}
+		}
+	}
+	for i, st := range m.starts {
+		switch {
+		case i >= 64:
+		case st == nil:
+			m.openStart |= 1 << i
+		default:
+			if m.startMask == nil {
+				m.startMask = map[rune]uint64{}
+			}
+			for w, bits := range st {
+				for ; bits != 0; bits &= bits - 1 {
+					m.startMask[rune(w<<6|mathbits.TrailingZeros64(bits))] |= 1 << i
+				}
 			}
 		}
 	}
@@ -369,32 +391,39 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 				}
 			}
 		}
+		// try tries regexps[i] at pos.
+		try := func(i, pos int) {
+			if pos < sc.reNext[i] {
+				return
+			}
+			win := s[pos:min(len(s), pos+m.reMax[i])]
+			if need := m.need[i]; need != nil {
+				// needAt[i] is the next place a needed rune occurs;
+				// token starts only grow, so the scans add up to one
+				// pass over the text per regexp.
+				if q := sc.needAt[i]; q < pos {
+					sc.needAt[i] = m.nextNeeded(s, i, pos, sc)
+				}
+				if sc.needAt[i] >= pos+len(win) {
+					return
+				}
+			}
+			if loc := m.reAt[i].FindStringIndex(win); loc != nil && loc[1] > 0 && add(m.regexps[i], pos, pos+loc[1]) {
+				sc.reNext[i] = pos + loc[1]
+			}
+		}
 		for _, pos := range starts {
 			r, _ := utf8.DecodeRuneInString(s[pos:])
 			if m.anyStart != nil && !m.anyStart.has(r) {
 				continue // no regexp can start here: the common case
 			}
-			for i, id := range m.regexps {
-				if pos < sc.reNext[i] {
-					continue
-				}
-				if first := m.starts[i]; first != nil && !first.has(r) {
-					continue
-				}
-				win := s[pos:min(len(s), pos+m.reMax[i])]
-				if need := m.need[i]; need != nil {
-					// needAt[i] is the next place a needed rune occurs;
-					// token starts only grow, so the scans add up to one
-					// pass over the text per regexp.
-					if q := sc.needAt[i]; q < pos {
-						sc.needAt[i] = m.nextNeeded(s, i, pos, sc)
-					}
-					if sc.needAt[i] >= pos+len(win) {
-						continue
-					}
-				}
-				if loc := m.reAt[i].FindStringIndex(win); loc != nil && loc[1] > 0 && add(id, pos, pos+loc[1]) {
-					sc.reNext[i] = pos + loc[1]
+			// In regexp order, as FindAll per regexp would list them.
+			for cand := m.startMask[r] | m.openStart; cand != 0; cand &= cand - 1 {
+				try(mathbits.TrailingZeros64(cand), pos)
+			}
+			for i := 64; i < len(m.regexps); i++ {
+				if first := m.starts[i]; first == nil || first.has(r) {
+					try(i, pos)
 				}
 			}
 		}

@@ -12,12 +12,22 @@ import (
 // TestRegexPrefiltersKeepMatches checks that the shortcuts of regex terms
 // (first-rune filter, needed-rune scan, bounded window) find exactly what
 // running each anchored regexp on the whole rest of the text at every token
-// start finds, for the shipped rules' regex terms.
+// start finds, for the shipped rules' regex terms, and for them listed
+// three times over (past the 64 regexps the start and need masks cover).
 func TestRegexPrefiltersKeepMatches(t *testing.T) {
 	e := shipped(t)
-	m := e.match
-	if len(m.regexps) < 3 {
-		t.Fatalf("shipped rules have only %d regex terms", len(m.regexps))
+	if len(e.match.regexps) < 3 {
+		t.Fatalf("shipped rules have only %d regex terms", len(e.match.regexps))
+	}
+	terms := slices.Clone(e.rules.terms)
+	for range 2 {
+		for _, id := range e.match.regexps {
+			terms = append(terms, e.rules.terms[id])
+		}
+	}
+	many := newMatcher(terms)
+	if len(many.regexps) <= 64 {
+		t.Fatalf("only %d regex terms", len(many.regexps))
 	}
 	texts := []string{
 		"全向阳镇的群众都交了，7.5万居民受影响，十几个村民和三十多名职工去问过，很多老人说报不了。",
@@ -26,40 +36,42 @@ func TestRegexPrefiltersKeepMatches(t *testing.T) {
 		"今年住院两次，许多地方的政策不一样，全县的村都在说，广大的患者，上万人，200名，一二三四五六。",
 		"城乡居民医保报销比例低，参保缴费的群众和新生儿参保都受影响，全市医保结算中断。",
 	}
-	for _, text := range texts {
-		n := e.fold.normalize(text)
-		toks, inner, _ := e.tokens(n.s, nil, nil, time.Time{})
-		var sc scratch
-		fh := m.match(n, toks, inner, &sc)
-		// Regex terms start at token starts and at domain words' inner
-		// boundaries.
-		var starts []int
-		for _, tk := range toks {
-			starts = append(starts, tk[0])
-			for len(inner) > 0 && inner[0] < tk[1] {
-				starts = append(starts, inner[0])
-				inner = inner[1:]
-			}
-		}
-		for i, id := range m.regexps {
-			var got, want [][2]int
-			for _, hi := range fh.of(id) {
-				got = append(got, [2]int{fh.hits[hi].start, fh.hits[hi].end})
-			}
-			slices.SortFunc(got, func(a, b [2]int) int { return a[0] - b[0] })
-			full := m.reAt[i]
-			next := 0
-			for _, pos := range starts {
-				if pos < next {
-					continue
-				}
-				if loc := full.FindStringIndex(n.s[pos:]); loc != nil && loc[1] > 0 && !splitsDigitRun(n.s, pos, pos+loc[1]) {
-					want = append(want, [2]int{pos, pos + loc[1]})
-					next = pos + loc[1]
+	for _, m := range []*matcher{e.match, many} {
+		for _, text := range texts {
+			n := e.fold.normalize(text)
+			toks, inner, _ := e.tokens(n.s, nil, nil, time.Time{})
+			var sc scratch
+			fh := m.match(n, toks, inner, &sc)
+			// Regex terms start at token starts and at domain words' inner
+			// boundaries.
+			var starts []int
+			for _, tk := range toks {
+				starts = append(starts, tk[0])
+				for len(inner) > 0 && inner[0] < tk[1] {
+					starts = append(starts, inner[0])
+					inner = inner[1:]
 				}
 			}
-			if !slices.Equal(got, want) {
-				t.Errorf("%s on %q: got %v, want %v", m.terms[id].text, text, got, want)
+			for i, id := range m.regexps {
+				var got, want [][2]int
+				for _, hi := range fh.of(id) {
+					got = append(got, [2]int{fh.hits[hi].start, fh.hits[hi].end})
+				}
+				slices.SortFunc(got, func(a, b [2]int) int { return a[0] - b[0] })
+				full := m.reAt[i]
+				next := 0
+				for _, pos := range starts {
+					if pos < next {
+						continue
+					}
+					if loc := full.FindStringIndex(n.s[pos:]); loc != nil && loc[1] > 0 && !splitsDigitRun(n.s, pos, pos+loc[1]) {
+						want = append(want, [2]int{pos, pos + loc[1]})
+						next = pos + loc[1]
+					}
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%s on %q: got %v, want %v", m.terms[id].text, text, got, want)
+				}
 			}
 		}
 	}

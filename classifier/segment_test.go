@@ -279,3 +279,23 @@ rules:
 		}
 	}
 }
+
+// TestSplitUnitsIsGse holds splitUnits to gse's SplitTextToWords, unit for
+// unit, on the texts the overlay is tested on, raw and folded, and on
+// edges: mixed case, runs at either end, Latin-1 and Greek letters (two
+// bytes, part of runs), full-width and other-script digits, invalid UTF-8.
+func TestSplitUnitsIsGse(t *testing.T) {
+	e := shipped(t)
+	texts := append(segTexts(t),
+		"ABC医保DRG", "x", "Ｘ光片", "Ünïcödé café ΑΒΓ δ", "١٢٣ ①② ²³ 12,345.6",
+		"\xff\xfe医保\x80abc\xc3", "医\xe4\xbd保", "  \t\n", "a医b保c", "AbC1-2_3")
+	for _, text := range texts {
+		for _, s := range []string{text, e.fold.normalize(text).s} {
+			want := e.seg.base.seg.SplitTextToWords([]byte(s))
+			got := splitUnits(nil, []byte(s))
+			if !slices.EqualFunc(got, want, func(a, b gse.Text) bool { return string(a) == string(b) }) {
+				t.Fatalf("%q:\n got %q\nwant %q", s, got, want)
+			}
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // referencePredict is the plain computation Predict must equal: feature
@@ -141,5 +142,25 @@ func TestPredictMatchesReference(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestTrimSpace holds trimSpace to strings.TrimSpace for every rune alone,
+// before and after Han text and ASCII, and on invalid UTF-8.
+func TestTrimSpace(t *testing.T) {
+	check := func(s string) {
+		if got, want := trimSpace(s), strings.TrimSpace(s); got != want {
+			t.Fatalf("trimSpace(%q) = %q, want %q", s, got, want)
+		}
+	}
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		c := string(r)
+		check(c)
+		check(c + "医保" + c)
+		check("a" + c)
+		check(c + "\u3000" + c)
+	}
+	for _, s := range []string{"", "\xff", "\xe3\x80", "\x80\x80\u3000", "医\xc2", "\u3000\xe3", " \u00a0医保\u2029\t", "ab\xe2\x80"} {
+		check(s)
 	}
 }

@@ -323,8 +323,9 @@ func (m *Model) Predict(ex *Example) Prediction {
 // Input is an Example mapped onto a model's features, for a prediction
 // and explanations of one post without mapping it again each time.
 type Input struct {
-	m *Model
-	x vector
+	m    *Model
+	x    vector
+	seen []uint64 // vectorizeInto's buffer
 }
 
 // Input maps ex onto the model's features (labels ignored). Release
@@ -335,7 +336,7 @@ func (m *Model) Input(ex *Example) *Input {
 		in = &Input{}
 	}
 	in.m = m
-	m.vocab.vectorizeInto(m.opts.Features, ex, &in.x)
+	m.vocab.vectorizeInto(m.opts.Features, ex, &in.x, &in.seen)
 	return in
 }
 

@@ -25,7 +25,7 @@ func (s *Source) keywordURL(kw string) string {
 }
 
 // validateSearch checks what only a search source needs.
-func (s *Source) validateSearch(add func(field, format string, args ...any)) {
+func (s *Source) validateSearch(add fieldError) {
 	if !strings.Contains(s.URL, KeywordPlaceholder) {
 		add("url", "search 类型的数据源地址中必须用 {keyword} 表示关键词，如 https://so.example.cn/search?q={keyword}")
 	}

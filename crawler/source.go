@@ -275,6 +275,43 @@ func (s *Source) Validate(doc *yamlfile.Doc, path string) error {
 	add := func(field, format string, args ...any) {
 		errs = append(errs, doc.Errorf(path+"."+field, format, args...))
 	}
+	s.validateSite(add)
+	s.validateLimits(add)
+	if len(s.Keywords) > 0 && s.Kind != KindSearch {
+		add("keywords", "只有 search 类型的数据源使用关键词 keywords，请删除")
+	}
+	switch s.Kind {
+	default: // html or search, or a mistyped kind: still check the selectors
+		s.validateList(add)
+		s.validateDetail(add)
+		if s.Kind == KindSearch {
+			s.validateSearch(add)
+		}
+	case KindJSON:
+		if s.List != (ListSelectors{}) {
+			add("list", "json 类型的数据源不使用 list 选择器（列表字段写在 json 下），请删除")
+		}
+		s.validateJSON(add)
+		s.validateDetail(add)
+	case KindRSS, KindAtom:
+		if s.List != (ListSelectors{}) {
+			add("list", "rss 类型的数据源不使用 list 选择器，请删除")
+		}
+		s.validateDetail(add)
+		if s.JSON != (JSONFields{}) {
+			add("json", "rss 类型的数据源不使用 json 字段映射，请删除")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// fieldError reports a problem with one field of a source (path relative
+// to the source, message in Chinese).
+type fieldError func(field, format string, args ...any)
+
+// validateSite checks what says which site and how to read it: preset,
+// kind, address, encoding, time layout.
+func (s *Source) validateSite(add fieldError) {
 	if s.Preset != "" {
 		p, ok := presets[s.Preset]
 		switch {
@@ -297,18 +334,29 @@ func (s *Source) Validate(doc *yamlfile.Doc, path string) error {
 	if u, err := url.Parse(s.pageURL(1)); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		add("url", "地址应为 http(s):// 开头的完整网址，实际为 %q", s.URL)
 	}
-	if s.Interval < minInterval {
-		add("interval", "抓取间隔至少 %s，实际为 %s", minInterval, s.Interval)
-	}
-	if s.Delay < minDelay {
-		add("delay", "同一网站两次请求的间隔至少 %s（避免给对方网站造成压力），实际为 %s", minDelay, s.Delay)
-	}
 	switch s.Encoding {
 	case EncodingAuto, EncodingUTF8, EncodingGB18030:
 	case "gbk", "gb2312":
 		add("encoding", "编码请写 gb18030（兼容 %s）", s.Encoding)
 	default:
 		add("encoding", "编码只能是 auto、utf-8 或 gb18030，实际为 %q", s.Encoding)
+	}
+	if s.TimeLayout != "" {
+		ref := time.Date(2026, 11, 23, 14, 5, 9, 0, shanghai)
+		if _, err := time.ParseInLocation(s.TimeLayout, ref.Format(s.TimeLayout), shanghai); err != nil || !strings.ContainsAny(s.TimeLayout, "0123456789") {
+			add("time_layout", "时间格式 %q 无效，应使用 Go 的参考时间写法，如 2006-01-02 15:04", s.TimeLayout)
+		}
+	}
+}
+
+// validateLimits checks the schedule, politeness and size settings against
+// their bounds.
+func (s *Source) validateLimits(add fieldError) {
+	if s.Interval < minInterval {
+		add("interval", "抓取间隔至少 %s，实际为 %s", minInterval, s.Interval)
+	}
+	if s.Delay < minDelay {
+		add("delay", "同一网站两次请求的间隔至少 %s（避免给对方网站造成压力），实际为 %s", minDelay, s.Delay)
 	}
 	if s.Weight <= 0 || s.Weight > 10 {
 		add("weight", "权重应在 0 到 10 之间（不含 0），实际为 %g", s.Weight)
@@ -343,115 +391,87 @@ func (s *Source) Validate(doc *yamlfile.Doc, path string) error {
 	if s.CrawlBudget < minCrawlBudget || s.CrawlBudget > maxCrawlBudget {
 		add("crawl_budget", "单次抓取的时间预算应在 %s 到 %s 之间，实际为 %s", minCrawlBudget, maxCrawlBudget, s.CrawlBudget)
 	}
-	if s.TimeLayout != "" {
-		ref := time.Date(2026, 11, 23, 14, 5, 9, 0, shanghai)
-		if _, err := time.ParseInLocation(s.TimeLayout, ref.Format(s.TimeLayout), shanghai); err != nil || !strings.ContainsAny(s.TimeLayout, "0123456789") {
-			add("time_layout", "时间格式 %q 无效，应使用 Go 的参考时间写法，如 2006-01-02 15:04", s.TimeLayout)
+}
+
+// checkSelector reports a CSS selector cascadia cannot parse.
+func checkSelector(add fieldError, field, v string) {
+	if v == "" {
+		return
+	}
+	if _, err := cascadia.ParseGroup(v); err != nil {
+		add(field, "CSS 选择器 %q 无法解析: %v", v, err)
+	}
+}
+
+// validateList checks an html (or search) source's list selectors.
+func (s *Source) validateList(add fieldError) {
+	if strings.TrimSpace(s.List.Item) == "" {
+		add("list.item", "html 类型的数据源必须设置列表条目选择器 list.item")
+	}
+	l := s.List
+	for _, f := range [...]struct{ field, v string }{{"list.item", l.Item}, {"list.link", l.Link}, {"list.title", l.Title},
+		{"list.time", l.Time}, {"list.replies", l.Replies}, {"list.views", l.Views}, {"list.author", l.Author},
+		{"list.body", l.Body}, {"list.next", l.Next}} {
+		checkSelector(add, f.field, f.v)
+	}
+	if s.Kind != KindSearch && s.Pages > 1 && s.List.Next == "" && !strings.Contains(s.URL, PagePlaceholder) {
+		add("list.next", "pages 大于 1 时必须设置下一页选择器 list.next，或在 url 中用 {page} 表示页码")
+	}
+	if s.JSON != (JSONFields{}) {
+		add("json", "html 类型的数据源不使用 json 字段映射，请删除")
+	}
+}
+
+// validateDetail checks the detail page settings: auto, none or selectors
+// with a body.
+func (s *Source) validateDetail(add fieldError) {
+	d := s.Detail
+	if d.Body != DetailAuto && d.Body != DetailNone {
+		checkSelector(add, "detail.body", d.Body)
+	}
+	for _, f := range [...]struct{ field, v string }{{"detail.time", d.Time}, {"detail.author", d.Author},
+		{"detail.title", d.Title}, {"detail.replies", d.Replies}, {"detail.views", d.Views}} {
+		checkSelector(add, f.field, f.v)
+	}
+	switch {
+	case d.Body == "" && d != (DetailSelectors{}):
+		add("detail.body", "设置了详情页选择器但缺少正文选择器 detail.body（可写 auto 自动提取正文；不抓详情页时请删除整个 detail）")
+	case d.Body == DetailNone && d != (DetailSelectors{Body: DetailNone}):
+		add("detail", "detail 为 none（不抓详情页）时不能再设置其他详情页选择器")
+	}
+}
+
+// validateJSON checks a json source's field paths and link template.
+func (s *Source) validateJSON(add fieldError) {
+	jsonPath := func(field, v string) {
+		if v != "" && !validJSONPath(v) {
+			add(field, "JSON 路径 %q 无效，应为用点分隔的字段名或下标，如 data.list", v)
 		}
 	}
-	sel := func(field, v string) {
-		if v == "" {
-			return
-		}
-		if _, err := cascadia.ParseGroup(v); err != nil {
-			add(field, "CSS 选择器 %q 无法解析: %v", v, err)
-		}
+	j := s.JSON
+	for _, f := range [...]struct{ field, v string }{{"json.items", j.Items}, {"json.title", j.Title}, {"json.time", j.Time},
+		{"json.replies", j.Replies}, {"json.views", j.Views}, {"json.author", j.Author}, {"json.body", j.Body}} {
+		jsonPath(f.field, f.v)
 	}
-	detailSelectors := func() {
-		if s.Detail.Body != DetailAuto && s.Detail.Body != DetailNone {
-			sel("detail.body", s.Detail.Body)
+	switch {
+	case j.Link == "" && s.Preset == PresetLiuyan:
+		add("json.link", "预设 liuyan 还需要帖子链接 json.link：在浏览器里打开一条留言，把地址中的编号换成 {id}，"+
+			"如 /lyb/detail.html?id={id}（以 / 开头表示从网站根目录算起）")
+	case j.Link == "":
+		add("json.link", "json 类型的数据源必须设置帖子链接 json.link（字段路径，或如 /detail.html?id={id} 的模板）")
+	case strings.Contains(j.Link, "{"):
+		for _, ph := range linkPlaceholders(j.Link) {
+			jsonPath("json.link", ph)
 		}
-		sel("detail.time", s.Detail.Time)
-		sel("detail.author", s.Detail.Author)
-		sel("detail.title", s.Detail.Title)
-		sel("detail.replies", s.Detail.Replies)
-		sel("detail.views", s.Detail.Views)
-		switch {
-		case s.Detail.Body == "" && s.Detail != (DetailSelectors{}):
-			add("detail.body", "设置了详情页选择器但缺少正文选择器 detail.body（可写 auto 自动提取正文；不抓详情页时请删除整个 detail）")
-		case s.Detail.Body == DetailNone && s.Detail != (DetailSelectors{Body: DetailNone}):
-			add("detail", "detail 为 none（不抓详情页）时不能再设置其他详情页选择器")
-		}
+	default:
+		jsonPath("json.link", j.Link)
 	}
-	paged := strings.Contains(s.URL, PagePlaceholder)
-	switch s.Kind {
-	default: // html, or a mistyped kind: still check the selectors
-		if strings.TrimSpace(s.List.Item) == "" {
-			add("list.item", "html 类型的数据源必须设置列表条目选择器 list.item")
-		}
-		sel("list.item", s.List.Item)
-		sel("list.link", s.List.Link)
-		sel("list.title", s.List.Title)
-		sel("list.time", s.List.Time)
-		sel("list.replies", s.List.Replies)
-		sel("list.views", s.List.Views)
-		sel("list.author", s.List.Author)
-		sel("list.body", s.List.Body)
-		sel("list.next", s.List.Next)
-		detailSelectors()
-		if s.Kind == KindSearch {
-			s.validateSearch(add)
-		} else if len(s.Keywords) > 0 {
-			add("keywords", "只有 search 类型的数据源使用关键词 keywords，请删除")
-		}
-		if s.Kind != KindSearch && s.Pages > 1 && s.List.Next == "" && !paged {
-			add("list.next", "pages 大于 1 时必须设置下一页选择器 list.next，或在 url 中用 {page} 表示页码")
-		}
-		if s.JSON != (JSONFields{}) {
-			add("json", "html 类型的数据源不使用 json 字段映射，请删除")
-		}
-	case KindJSON:
-		if len(s.Keywords) > 0 {
-			add("keywords", "只有 search 类型的数据源使用关键词 keywords，请删除")
-		}
-		if s.List != (ListSelectors{}) {
-			add("list", "json 类型的数据源不使用 list 选择器（列表字段写在 json 下），请删除")
-		}
-		jsonPath := func(field, v string) {
-			if v != "" && !validJSONPath(v) {
-				add(field, "JSON 路径 %q 无效，应为用点分隔的字段名或下标，如 data.list", v)
-			}
-		}
-		jsonPath("json.items", s.JSON.Items)
-		jsonPath("json.title", s.JSON.Title)
-		jsonPath("json.time", s.JSON.Time)
-		jsonPath("json.replies", s.JSON.Replies)
-		jsonPath("json.views", s.JSON.Views)
-		jsonPath("json.author", s.JSON.Author)
-		jsonPath("json.body", s.JSON.Body)
-		switch {
-		case s.JSON.Link == "" && s.Preset == PresetLiuyan:
-			add("json.link", "预设 liuyan 还需要帖子链接 json.link：在浏览器里打开一条留言，把地址中的编号换成 {id}，"+
-				"如 /lyb/detail.html?id={id}（以 / 开头表示从网站根目录算起）")
-		case s.JSON.Link == "":
-			add("json.link", "json 类型的数据源必须设置帖子链接 json.link（字段路径，或如 /detail.html?id={id} 的模板）")
-		case strings.Contains(s.JSON.Link, "{"):
-			for _, ph := range linkPlaceholders(s.JSON.Link) {
-				jsonPath("json.link", ph)
-			}
-		default:
-			jsonPath("json.link", s.JSON.Link)
-		}
-		if s.JSON.Title == "" && s.Detail.Title == "" && s.Detail.Body != DetailAuto {
-			add("json.title", "json 类型的数据源必须设置标题字段 json.title（或详情页选择器 detail.title，或 detail: auto 取文章标题）")
-		}
-		detailSelectors()
-		if s.Pages > 1 && !paged {
-			add("pages", "json 类型的数据源翻页需要在 url 中用 {page} 表示页码")
-		}
-	case KindRSS, KindAtom:
-		if len(s.Keywords) > 0 {
-			add("keywords", "只有 search 类型的数据源使用关键词 keywords，请删除")
-		}
-		if s.List != (ListSelectors{}) {
-			add("list", "rss 类型的数据源不使用 list 选择器，请删除")
-		}
-		detailSelectors()
-		if s.JSON != (JSONFields{}) {
-			add("json", "rss 类型的数据源不使用 json 字段映射，请删除")
-		}
+	if j.Title == "" && s.Detail.Title == "" && s.Detail.Body != DetailAuto {
+		add("json.title", "json 类型的数据源必须设置标题字段 json.title（或详情页选择器 detail.title，或 detail: auto 取文章标题）")
 	}
-	return errors.Join(errs...)
+	if s.Pages > 1 && !strings.Contains(s.URL, PagePlaceholder) {
+		add("pages", "json 类型的数据源翻页需要在 url 中用 {page} 表示页码")
+	}
 }
 
 // pageURL returns the URL of list page n (1-based) when the URL carries

@@ -126,18 +126,14 @@ func (j *job) crawlList(ctx context.Context, state store.SourceState, known Know
 // single-page source answered 304 returns no items.
 func (j *job) sampleList(ctx context.Context, state store.SourceState, known Known, stats *Stats) ([]listItem, store.SourceState, error) {
 	src := j.src
-	seen := map[string]bool{}
+	seen, visited := map[string]bool{}, map[string]bool{}
 	var items []listItem
 	newState := state
 	now := j.c.opts.Now()
 	deep := src.deepDue(state.LastDeepAt, now)
 	pageURL := src.pageURL(1)
 	paged := strings.Contains(src.URL, PagePlaceholder)
-	accept := acceptHTML
-	if src.Kind == KindJSON {
-		accept = acceptJSON
-	}
-	visited := map[string]bool{}
+	accept := src.listAccept()
 	for n := 0; n < src.Pages && pageURL != "" && !visited[pageURL] && len(items) < src.MaxItems; n++ {
 		visited[pageURL] = true
 		var extra = conditional(state)
@@ -158,16 +154,15 @@ func (j *job) sampleList(ctx context.Context, state store.SourceState, known Kno
 				return nil, state, nil
 			}
 			stats.NotModified = true
+			next, again := src.pastUnchangedPage1(deep, paged)
 			switch {
-			case !deep:
-				return nil, state, nil
-			case paged && src.Pages > 1:
-				pageURL = src.pageURL(2)
-			case src.List.Next != "" && src.Kind != KindJSON && src.Pages > 1:
+			case again:
 				delete(visited, pageURL) // page 1 again, for its next link
 				n--
-			default:
+			case next == "":
 				return nil, state, nil
+			default:
+				pageURL = next
 			}
 			continue
 		}
@@ -176,67 +171,15 @@ func (j *job) sampleList(ctx context.Context, state store.SourceState, known Kno
 			newState.ETag = p.header.Get("ETag")
 			newState.LastModified = p.header.Get("Last-Modified")
 		}
-		text, err := j.decode(p, false)
+		found, next, more, err := j.readListPage(p, pageURL, n, paged, state, stats)
 		if err != nil {
-			return nil, state, fmt.Errorf("列表页 %s: %w", pageURL, err)
+			return nil, state, err
 		}
-		var found []listItem
-		var bad int
-		next := ""
-		if src.Kind == KindJSON {
-			found, bad, err = extractJSON(&j.src, text, p.finalURL, j.c.opts.Now())
-			if err != nil {
-				if n == 0 {
-					return nil, state, fmt.Errorf("列表页 %s: %w", pageURL, err)
-				}
-				j.c.log.Warn("后续列表页无法解析，只处理已取得的页", "source", src.Name, "url", pageURL, "err", err)
-				break
-			}
-			// An empty list can be genuine, but not from an endpoint that
-			// gave items last time: the parameters or the API changed.
-			if n == 0 && len(found) == 0 && bad == 0 && state.LastItems > 0 {
-				return nil, state, fmt.Errorf("%w: 列表接口 %s 返回了空列表（上次有 %d 条），接口参数或格式可能已变化", ErrLayout, pageURL, state.LastItems)
-			}
-		} else {
-			doc, err := goquery.NewDocumentFromReader(strings.NewReader(text))
-			if err != nil {
-				return nil, state, fmt.Errorf("解析列表页 %s: %w", pageURL, err)
-			}
-			found, bad = j.extractList(doc, p.finalURL)
-			if n == 0 && len(found) == 0 && bad > 0 {
-				stats.ParseErrors += bad
-				return nil, state, fmt.Errorf("%w: 列表页 %s 匹配到 %d 条（list.item = %q），但都没有可用的详情链接（list.link = %q），网站可能改版",
-					ErrLayout, pageURL, bad, src.List.Item, src.List.Link)
-			}
-			if n == 0 && len(found) == 0 {
-				return nil, state, fmt.Errorf("%w: 列表页 %s 没有匹配到任何条目（list.item = %q），网站可能改版或返回了验证页", ErrLayout, pageURL, src.List.Item)
-			}
-			if src.List.Next != "" && !paged {
-				if href, ok := doc.Find(src.List.Next).First().Attr("href"); ok {
-					if u, err := p.finalURL.Parse(strings.TrimSpace(href)); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
-						u.Fragment = ""
-						next = u.String()
-					}
-				}
-			}
+		if !more {
+			break
 		}
-		stats.ParseErrors += bad
-		for range bad {
-			j.countItem(ResultParseError)
-		}
-		added := 0
-		for _, it := range found {
-			if seen[it.URL] {
-				continue
-			}
-			seen[it.URL] = true
-			if len(items) >= src.MaxItems {
-				stats.Dropped++
-				continue
-			}
-			items = append(items, it)
-			added++
-		}
+		var added int
+		items, added = appendNew(items, found, seen, src.MaxItems, stats)
 		pageURL = next
 		if paged {
 			pageURL = ""
@@ -278,6 +221,103 @@ func (j *job) allUnknown(ctx context.Context, known Known, found []listItem) (bo
 		}
 	}
 	return len(found) > 0, nil
+}
+
+// listAccept is the Accept header of the source's list requests.
+func (s *Source) listAccept() string {
+	if s.Kind == KindJSON {
+		return acceptJSON
+	}
+	return acceptHTML
+}
+
+// pastUnchangedPage1 says where sampling goes after page 1 answered 304:
+// on a deep sample, to page 2 by the {page} template (next), or to page 1
+// again without validators to find its next link (again); else nowhere.
+func (s *Source) pastUnchangedPage1(deep, paged bool) (next string, again bool) {
+	switch {
+	case !deep || s.Pages < 2:
+		return "", false
+	case paged:
+		return s.pageURL(2), false
+	case s.List.Next != "" && s.Kind != KindJSON:
+		return "", true
+	}
+	return "", false
+}
+
+// appendNew adds to items the found ones not seen before, up to max (the
+// rest are counted as dropped); added is how many were new.
+func appendNew(items, found []listItem, seen map[string]bool, max int, stats *Stats) (_ []listItem, added int) {
+	for _, it := range found {
+		if seen[it.URL] {
+			continue
+		}
+		seen[it.URL] = true
+		if len(items) >= max {
+			stats.Dropped++
+			continue
+		}
+		items = append(items, it)
+		added++
+	}
+	return items, added
+}
+
+// readListPage extracts the items of list page n (0 for page 1) at
+// pageURL and the next page's address (html sources with list.next).
+// more is false when a later page cannot be parsed: the sampling ends with
+// the pages read. Page 1 that yields nothing usable is an error (the site
+// changed its layout or answered with a challenge page).
+func (j *job) readListPage(p *page, pageURL string, n int, paged bool, state store.SourceState, stats *Stats) (found []listItem, next string, more bool, err error) {
+	src := j.src
+	text, err := j.decode(p, false)
+	if err != nil {
+		return nil, "", false, fmt.Errorf("列表页 %s: %w", pageURL, err)
+	}
+	var bad int
+	if src.Kind == KindJSON {
+		found, bad, err = extractJSON(&j.src, text, p.finalURL, j.c.opts.Now())
+		if err != nil {
+			if n == 0 {
+				return nil, "", false, fmt.Errorf("列表页 %s: %w", pageURL, err)
+			}
+			j.c.log.Warn("后续列表页无法解析，只处理已取得的页", "source", src.Name, "url", pageURL, "err", err)
+			return nil, "", false, nil
+		}
+		// An empty list can be genuine, but not from an endpoint that
+		// gave items last time: the parameters or the API changed.
+		if n == 0 && len(found) == 0 && bad == 0 && state.LastItems > 0 {
+			return nil, "", false, fmt.Errorf("%w: 列表接口 %s 返回了空列表（上次有 %d 条），接口参数或格式可能已变化", ErrLayout, pageURL, state.LastItems)
+		}
+	} else {
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader(text))
+		if err != nil {
+			return nil, "", false, fmt.Errorf("解析列表页 %s: %w", pageURL, err)
+		}
+		found, bad = j.extractList(doc, p.finalURL)
+		if n == 0 && len(found) == 0 && bad > 0 {
+			stats.ParseErrors += bad
+			return nil, "", false, fmt.Errorf("%w: 列表页 %s 匹配到 %d 条（list.item = %q），但都没有可用的详情链接（list.link = %q），网站可能改版",
+				ErrLayout, pageURL, bad, src.List.Item, src.List.Link)
+		}
+		if n == 0 && len(found) == 0 {
+			return nil, "", false, fmt.Errorf("%w: 列表页 %s 没有匹配到任何条目（list.item = %q），网站可能改版或返回了验证页", ErrLayout, pageURL, src.List.Item)
+		}
+		if src.List.Next != "" && !paged {
+			if href, ok := doc.Find(src.List.Next).First().Attr("href"); ok {
+				if u, err := p.finalURL.Parse(strings.TrimSpace(href)); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+					u.Fragment = ""
+					next = u.String()
+				}
+			}
+		}
+	}
+	stats.ParseErrors += bad
+	for range bad {
+		j.countItem(ResultParseError)
+	}
+	return found, next, true, nil
 }
 
 // noteCapped reports a crawl that hit max_items: the items beyond it are

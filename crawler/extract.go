@@ -906,66 +906,20 @@ var zoneSuffixRe = regexp.MustCompile(`(?i)(?:[+-]\d{2}:?\d{2}|\dZ|\b(?:GMT|UTC|
 func (j *job) crawlFeed(ctx context.Context, state store.SourceState, known Known, emit func(context.Context, Item) error) (store.SourceState, Stats, error) {
 	var stats Stats
 	src := j.src
-	p, err := j.get(ctx, src.URL, acceptFeed, conditional(state))
-	if err != nil {
-		return state, stats, fmt.Errorf("订阅源: %w", err)
+	feed, base, err := j.readFeed(ctx, state, &stats)
+	if err != nil || feed == nil {
+		return state, stats, err
 	}
-	j.c.m.pages.WithLabelValues(src.Name, PageFeed).Inc()
-	if p.notModified {
-		stats.NotModified = true
-		return state, stats, nil
-	}
-	stats.ListPages++
 	newState := state
-	newState.ETag = p.header.Get("ETag")
-	newState.LastModified = p.header.Get("Last-Modified")
-	text, err := j.decode(p, true)
-	if err != nil {
-		return state, stats, fmt.Errorf("订阅源 %s: %w", src.URL, err)
-	}
-	feed, err := gofeed.NewParser().ParseString(text)
-	if err != nil {
-		return state, stats, fmt.Errorf("%w: 无法解析 RSS/Atom 订阅 %s: %v", ErrLayout, src.URL, err)
-	}
-	if len(feed.Items) == 0 && state.LastItems > 0 {
-		return state, stats, fmt.Errorf("%w: 订阅 %s 没有任何条目（上次有 %d 条），地址或格式可能已变化", ErrLayout, src.URL, state.LastItems)
-	}
+	newState.ETag, newState.LastModified = feed.etag, feed.lastModified
 	now := j.c.opts.Now()
 	seen := map[string]bool{}
 	var run detailRun
 	var stop error
-	// bestEffort: no detail setting, summaries fetched on our own account.
-	// A page that fails then costs nothing but the request: the feed's
-	// text is kept, and the feed is not judged by its article pages.
-	bestEffort := !src.Detail.fetchesDetail()
-	// settle emits an item after its article page: the article when it was
-	// fetched, the feed's own text when the page is forbidden or given up
-	// (or failed, best effort); a failed or postponed page is otherwise
-	// tried again later.
-	settle := func(res detailResult, why error, it *listItem, again bool) error {
-		if bestEffort && (res == detailFailed || res == detailGaveUp) {
-			res = detailSkipped
-		}
-		run.note(res, why, *it, again, &stats)
-		switch res {
-		case detailFetched:
-			if bestEffort && utf8.RuneCountInString(it.Body) < utf8.RuneCountInString(withoutCutMarks(it.summary)) {
-				it.Body = it.summary // the page gave less than the feed: not the article
-			}
-		case detailSkipped, detailGaveUp:
-			it.Body = it.summary
-		default:
-			return nil
-		}
-		if err := emit(ctx, it.Item); err != nil {
-			return &emitError{url: it.URL, err: err}
-		}
-		stats.Emitted++
-		return nil
-	}
-	for i, fi := range feed.Items {
+	settle := j.settleArticle(ctx, &run, &stats, emit)
+	for i, fi := range feed.f.Items {
 		if len(seen) >= src.MaxItems {
-			stats.Dropped = len(feed.Items) - i
+			stats.Dropped = len(feed.f.Items) - i
 			j.noteCapped(&stats, false)
 			break
 		}
@@ -976,12 +930,8 @@ func (j *job) crawlFeed(ctx context.Context, state store.SourceState, known Know
 			stop = err
 			break
 		}
-		link := strings.TrimSpace(fi.Link)
-		if link == "" && (strings.HasPrefix(fi.GUID, "http://") || strings.HasPrefix(fi.GUID, "https://")) {
-			link = fi.GUID
-		}
-		li, ok := linkedItem(p.finalURL, link)
-		if !ok || link == "" {
+		li, fullText, ok := feedItem(base, fi, now)
+		if !ok {
 			stats.ParseErrors++
 			j.countItem(ResultParseError)
 			continue
@@ -990,20 +940,7 @@ func (j *job) crawlFeed(ctx context.Context, state store.SourceState, known Know
 			continue
 		}
 		seen[li.URL] = true
-		li.Title = HTMLToText(fi.Title)
-		content := HTMLToText(fi.Content)
-		li.Body = content
-		if li.Body == "" {
-			li.Body = HTMLToText(fi.Description)
-		}
-		li.summary = li.Body
-		li.Author = feedAuthor(fi)
-		li.PublishedAt = feedTime(fi.Published, fi.PublishedParsed, now)
-		if li.PublishedAt.IsZero() {
-			li.PublishedAt = feedTime(fi.Updated, fi.UpdatedParsed, now)
-		}
-		fetch := src.Detail.fetchesDetail() ||
-			(src.Detail.Body == "" && looksLikeSummary(li.Body, content != "" && content != HTMLToText(fi.Description)))
+		fetch := src.Detail.fetchesDetail() || (src.Detail.Body == "" && looksLikeSummary(li.Body, fullText))
 		if fetch && !j.sameHost(li.fetchURL) {
 			j.c.log.Debug("文章页不在订阅源的网站上，只保存订阅中的内容", "source", src.Name, "url", li.fetchURL)
 			fetch = false
@@ -1042,6 +979,104 @@ func (j *job) crawlFeed(ctx context.Context, state store.SourceState, known Know
 		newState.ETag, newState.LastModified = state.ETag, state.LastModified
 	}
 	return newState, stats, nil
+}
+
+// settleArticle is how a feed crawl settles an item after its article
+// page: it emits the article when it was fetched, the feed's own text when
+// the page is forbidden or given up; a failed or postponed page is
+// otherwise tried again later. Without a detail setting (summaries fetched
+// on our own account, best effort) a failing page costs nothing but the
+// request: the feed's text is kept and the feed is not judged by its
+// article pages, and a page that gave less than the feed is not the
+// article.
+func (j *job) settleArticle(ctx context.Context, run *detailRun, stats *Stats, emit func(context.Context, Item) error) settleFunc {
+	bestEffort := !j.src.Detail.fetchesDetail()
+	return func(res detailResult, why error, it *listItem, again bool) error {
+		if bestEffort && (res == detailFailed || res == detailGaveUp) {
+			res = detailSkipped
+		}
+		run.note(res, why, *it, again, stats)
+		switch res {
+		case detailFetched:
+			if bestEffort && utf8.RuneCountInString(it.Body) < utf8.RuneCountInString(withoutCutMarks(it.summary)) {
+				it.Body = it.summary
+			}
+		case detailSkipped, detailGaveUp:
+			it.Body = it.summary
+		default:
+			return nil
+		}
+		if err := emit(ctx, it.Item); err != nil {
+			return &emitError{url: it.URL, err: err}
+		}
+		stats.Emitted++
+		return nil
+	}
+}
+
+// fetchedFeed is a parsed feed with the validators of its response.
+type fetchedFeed struct {
+	f                  *gofeed.Feed
+	etag, lastModified string
+}
+
+// readFeed fetches (conditionally) and parses the source's feed; nil with
+// no error when it did not change (304). base is the feed's final URL,
+// against which item links resolve.
+func (j *job) readFeed(ctx context.Context, state store.SourceState, stats *Stats) (*fetchedFeed, *url.URL, error) {
+	src := j.src
+	p, err := j.get(ctx, src.URL, acceptFeed, conditional(state))
+	if err != nil {
+		return nil, nil, fmt.Errorf("订阅源: %w", err)
+	}
+	j.c.m.pages.WithLabelValues(src.Name, PageFeed).Inc()
+	if p.notModified {
+		stats.NotModified = true
+		return nil, nil, nil
+	}
+	stats.ListPages++
+	text, err := j.decode(p, true)
+	if err != nil {
+		return nil, nil, fmt.Errorf("订阅源 %s: %w", src.URL, err)
+	}
+	feed, err := gofeed.NewParser().ParseString(text)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: 无法解析 RSS/Atom 订阅 %s: %v", ErrLayout, src.URL, err)
+	}
+	if len(feed.Items) == 0 && state.LastItems > 0 {
+		return nil, nil, fmt.Errorf("%w: 订阅 %s 没有任何条目（上次有 %d 条），地址或格式可能已变化", ErrLayout, src.URL, state.LastItems)
+	}
+	return &fetchedFeed{f: feed, etag: p.header.Get("ETag"), lastModified: p.header.Get("Last-Modified")}, p.finalURL, nil
+}
+
+// feedItem is a feed entry as an item: its link (or a URL GUID), title,
+// text (content, else description; kept as the summary), author and time
+// (published, else updated). fullText: the feed carries content beyond its
+// description. ok is false for an entry without a usable link.
+func feedItem(base *url.URL, fi *gofeed.Item, now time.Time) (li listItem, fullText, ok bool) {
+	link := strings.TrimSpace(fi.Link)
+	if link == "" && (strings.HasPrefix(fi.GUID, "http://") || strings.HasPrefix(fi.GUID, "https://")) {
+		link = fi.GUID
+	}
+	if link == "" {
+		return li, false, false
+	}
+	if li, ok = linkedItem(base, link); !ok {
+		return li, false, false
+	}
+	li.Title = HTMLToText(fi.Title)
+	content, description := HTMLToText(fi.Content), HTMLToText(fi.Description)
+	li.Body = content
+	if li.Body == "" {
+		li.Body = description
+	}
+	li.summary = li.Body
+	li.Author = feedAuthor(fi)
+	li.PublishedAt = feedTime(fi.Published, fi.PublishedParsed, now)
+	if li.PublishedAt.IsZero() {
+		li.PublishedAt = feedTime(fi.Updated, fi.UpdatedParsed, now)
+	}
+	return li, content != "" && content != description, true
 }
 
 func feedAuthor(fi *gofeed.Item) string {

@@ -364,7 +364,55 @@ func (s *Scheduler) crawl(ctx context.Context, src Source) error {
 		return err
 	}
 	var created atomic.Int32
-	emit := func(ctx context.Context, it Item) error {
+	var (
+		next     store.SourceState
+		stats    Stats
+		crawlErr error
+		probed   bool
+	)
+	if !st.BreakerOpenUntil.IsZero() {
+		// Half-open: one request decides whether the source is back.
+		probed = true
+		var pstats Stats
+		pstats, crawlErr = s.c.Probe(ctx, src, st)
+		next = st
+		if crawlErr == nil {
+			s.log.Info("数据源恢复，熔断关闭", "source", src.Name, "probe_items", pstats.Found)
+			st.BreakerOpenUntil = time.Time{}
+			s.c.m.breaker.WithLabelValues(src.Name).Set(0)
+		}
+	}
+	if crawlErr == nil {
+		next, stats, crawlErr = s.c.Crawl(ctx, src, st, storeKnown{s.st}, s.storeItem(src, &created))
+	}
+	if ctx.Err() != nil && crawlErr != nil {
+		// Interrupted, not failed: leave the schedule as it was, so the
+		// source is due again at restart.
+		return crawlErr
+	}
+	next = nextState(src, st, next, stats, crawlErr, int(created.Load()), s.now())
+	if !next.BreakerOpenUntil.IsZero() && !probed {
+		s.log.Warn("数据源连续失败，熔断打开", "source", src.Name, "failures", next.ConsecutiveFailures, "until", next.BreakerOpenUntil)
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
+	defer cancel()
+	// Cached even if saving fails, so the schedule advances in memory and a
+	// broken store does not turn into a tight crawl loop.
+	s.setState(next)
+	if err := s.st.SaveSourceState(sctx, next); err != nil {
+		return errors.Join(crawlErr, fmt.Errorf("保存数据源 %s 的状态: %w", src.Name, err))
+	}
+	s.log.Info("抓取完成", "source", src.Name, "list_pages", stats.ListPages, "found", stats.Found,
+		"fetched", stats.Fetched, "skipped", stats.Skipped, "hot", stats.Hot, "deep", stats.Deep, "parse_errors", stats.ParseErrors,
+		"given_up", stats.GivenUp, "postponed", stats.Postponed, "truncated", stats.Truncated, "replaced", stats.Replaced, "cut_short", stats.CutShort,
+		"not_modified", stats.NotModified, "probe", probed, "next_check_at", next.NextCheckAt, "err", crawlErr)
+	return crawlErr
+}
+
+// storeItem is a crawl's emit: it saves an item as a post, tells the
+// observer and counts it; created counts the posts new to the store.
+func (s *Scheduler) storeItem(src Source, created *atomic.Int32) func(context.Context, Item) error {
+	return func(ctx context.Context, it Item) error {
 		p := &store.Post{
 			Source: src.Name, URL: it.URL, Title: it.Title, Body: it.Body, Author: it.Author,
 			PublishedAt: it.PublishedAt, FetchedAt: s.now(), Replies: it.Replies, Views: it.Views,
@@ -391,37 +439,20 @@ func (s *Scheduler) crawl(ctx context.Context, src Source) error {
 		}
 		return nil
 	}
-	var (
-		next     store.SourceState
-		stats    Stats
-		crawlErr error
-		probed   bool
-	)
-	if !st.BreakerOpenUntil.IsZero() {
-		// Half-open: one request decides whether the source is back.
-		probed = true
-		var pstats Stats
-		pstats, crawlErr = s.c.Probe(ctx, src, st)
-		next = st
-		if crawlErr == nil {
-			s.log.Info("数据源恢复，熔断关闭", "source", src.Name, "probe_items", pstats.Found)
-			st.BreakerOpenUntil = time.Time{}
-			s.c.m.breaker.WithLabelValues(src.Name).Set(0)
-		}
-	}
-	if crawlErr == nil {
-		next, stats, crawlErr = s.c.Crawl(ctx, src, st, storeKnown{s.st}, emit)
-	}
-	if ctx.Err() != nil && crawlErr != nil {
-		// Interrupted, not failed: leave the schedule as it was, so the
-		// source is due again at restart.
-		return crawlErr
-	}
-	now := s.now()
+}
+
+// nextState is a source's schedule after a crawl that ended at now, from
+// its state before (st) and the state the crawl left (next): success
+// resets the failures and the breaker and keeps the interval; a store
+// error is ours, not the site's, and is retried soon without counting; a
+// failure backs off (at least the site's Retry-After) and, after
+// breaker_after in a row, opens the breaker. created is how many posts the
+// crawl stored new (for the gap between new items). No I/O.
+func nextState(src Source, st, next store.SourceState, stats Stats, crawlErr error, created int, now time.Time) store.SourceState {
 	next.Name = src.Name
 	next.LastCheckAt = now
 	next.LastErrorKind = ErrorKind(crawlErr)
-	if n := created.Load(); n > 0 {
+	if created > 0 {
 		if !st.LastNewItemAt.IsZero() && now.After(st.LastNewItemAt) {
 			gap := now.Sub(st.LastNewItemAt)
 			if st.NewItemGap <= 0 {
@@ -444,7 +475,6 @@ func (s *Scheduler) crawl(ctx context.Context, src Source) error {
 			next.LastItems = stats.Found
 		}
 	case next.LastErrorKind == ErrorKindStore:
-		// Our fault, not the site's: no failure counted, try again soon.
 		next.LastError = privacy.Truncate(crawlErr.Error(), maxErrorLen)
 		next.NextCheckAt = now.Add(min(src.Interval, time.Minute))
 	default:
@@ -457,26 +487,10 @@ func (s *Scheduler) crawl(ctx context.Context, src Source) error {
 		// LastItems stays: it is what the list yielded when it last worked,
 		// which tells a JSON list or feed now empty from one always empty.
 		if next.ConsecutiveFailures >= src.BreakerAfter {
-			cool := breakerCooldown(src, next.ConsecutiveFailures)
-			wait = max(wait, cool)
+			wait = max(wait, breakerCooldown(src, next.ConsecutiveFailures))
 			next.BreakerOpenUntil = now.Add(wait)
-			if !probed {
-				s.log.Warn("数据源连续失败，熔断打开", "source", src.Name, "failures", next.ConsecutiveFailures, "until", next.BreakerOpenUntil)
-			}
 		}
 		next.NextCheckAt = now.Add(wait)
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
-	defer cancel()
-	// Cached even if saving fails, so the schedule advances in memory and a
-	// broken store does not turn into a tight crawl loop.
-	s.setState(next)
-	if err := s.st.SaveSourceState(sctx, next); err != nil {
-		return errors.Join(crawlErr, fmt.Errorf("保存数据源 %s 的状态: %w", src.Name, err))
-	}
-	s.log.Info("抓取完成", "source", src.Name, "list_pages", stats.ListPages, "found", stats.Found,
-		"fetched", stats.Fetched, "skipped", stats.Skipped, "hot", stats.Hot, "deep", stats.Deep, "parse_errors", stats.ParseErrors,
-		"given_up", stats.GivenUp, "postponed", stats.Postponed, "truncated", stats.Truncated, "replaced", stats.Replaced, "cut_short", stats.CutShort,
-		"not_modified", stats.NotModified, "probe", probed, "next_check_at", next.NextCheckAt, "err", crawlErr)
-	return crawlErr
+	return next
 }

@@ -88,6 +88,9 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range cfg.Warnings {
+		log.Warn(w, "file", cfg.File)
+	}
 	eng, err := classifier.Load(cfg.RulesFile, cfg.DictDir, log)
 	if err != nil {
 		return fmt.Errorf("加载研判规则: %w", err)
@@ -327,6 +330,9 @@ func (d *Daemon) reloadOnce() error {
 	cfg, err := config.Load(old.File)
 	if err != nil {
 		return err
+	}
+	for _, w := range cfg.Warnings {
+		d.log.Warn(w, "file", cfg.File)
 	}
 	// Listener, store, time zone and deadlines need a restart; they keep
 	// their running values.

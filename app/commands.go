@@ -64,6 +64,9 @@ func Check(configFile string, out io.Writer) error {
 			"容易被当作恶意爬虫封禁；请在 crawler.user_agent 中写明单位和联系方式\n")
 	}
 	checkHandling(cfg, out)
+	for _, w := range cfg.Warnings {
+		fmt.Fprintf(out, "  注意：%s\n", w)
+	}
 	return nil
 }
 

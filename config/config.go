@@ -45,8 +45,10 @@ type Config struct {
 	Crawler     CrawlerConfig `yaml:"crawler"`
 	Grader      GraderConfig  `yaml:"grader"`
 	Levels      map[int]Level `yaml:"levels"`
-	GroupWindow time.Duration `yaml:"group_window"`
-	Console     ConsoleConfig `yaml:"console"`
+	// LegacyGroupWindow is the old top-level group_window, now
+	// grouping.window: still accepted, with a warning.
+	LegacyGroupWindow *time.Duration `yaml:"group_window"`
+	Console           ConsoleConfig  `yaml:"console"`
 	Metrics     MetricsConfig `yaml:"metrics"`
 	// Workflow: grouping beyond reposts, offices, the working-day calendar.
 	Grouping     GroupingConfig `yaml:"grouping"`
@@ -58,10 +60,16 @@ type Config struct {
 	Location *time.Location     `yaml:"-"`
 	Sources  []crawler.Source   `yaml:"-"`
 	Calendar *calendar.Calendar `yaml:"-"`
+	// Warnings are things the file should change but that still load (an
+	// old key); `check` prints them and the daemon logs them.
+	Warnings []string `yaml:"-"`
 }
 
 // GroupingConfig tunes near-duplicate and same-event grouping and bursts.
 type GroupingConfig struct {
+	// Window bounds how far back a new post looks for an open incident it
+	// reposts or rewrites.
+	Window          time.Duration `yaml:"window"`
 	SimHashDistance int           `yaml:"simhash_distance"`
 	EventWindow     time.Duration `yaml:"event_window"`
 	EventMinTerms   int           `yaml:"event_min_terms"`
@@ -313,10 +321,9 @@ func Default() Config {
 		},
 		Grader:      GraderConfig{Interval: 2 * time.Second, Batch: 200, Budget: classifier.DefaultBudget},
 		Levels:      levels,
-		GroupWindow: p.GroupWindow,
 		Console: ConsoleConfig{SessionLifetime: 12 * time.Hour, IdleTimeout: 2 * time.Hour,
 			ReadTimeout: 30 * time.Second, WriteTimeout: time.Minute, ConnIdleTimeout: time.Minute, MaxConnections: 512},
-		Grouping: GroupingConfig{SimHashDistance: p.SimHashDistance, EventWindow: p.EventWindow,
+		Grouping: GroupingConfig{Window: p.GroupWindow, SimHashDistance: p.SimHashDistance, EventWindow: p.EventWindow,
 			EventMinTerms: p.EventMinTerms, BurstWindow: p.BurstWindow, BurstPosts: p.BurstPosts},
 		Offices: slices.Clone(p.Offices),
 	}
@@ -446,8 +453,12 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 				"可信代理应为网段（如 10.0.0.0/8）或单个地址，实际为 %q", p))
 		}
 	}
-	if c.GroupWindow <= 0 {
-		errs = append(errs, doc.Errorf("group_window", "事件归并时间窗必须大于 0"))
+	if c.LegacyGroupWindow != nil {
+		c.Grouping.Window = *c.LegacyGroupWindow
+		c.Warnings = append(c.Warnings, "group_window 已移到 grouping.window，请在配置文件中改用 grouping.window（旧写法仍然有效）")
+	}
+	if c.Grouping.Window <= 0 {
+		errs = append(errs, doc.Errorf("grouping.window", "事件归并时间窗必须大于 0"))
 	}
 	errs = append(errs, c.validateMetrics(doc)...)
 	errs = append(errs, c.validateWorkflow(doc)...)
@@ -517,7 +528,7 @@ func (c *GraderConfig) validate(doc *yamlfile.Doc) []error {
 // Policy returns the incident policy these settings describe.
 func (c *Config) Policy() incident.Policy {
 	g := c.Grouping
-	p := incident.Policy{Levels: map[int]incident.Deadlines{}, GroupWindow: c.GroupWindow, Location: c.Location,
+	p := incident.Policy{Levels: map[int]incident.Deadlines{}, GroupWindow: c.Grouping.Window, Location: c.Location,
 		Offices: slices.Clone(c.Offices), SimHashDistance: g.SimHashDistance, EventWindow: g.EventWindow,
 		EventMinTerms: g.EventMinTerms, BurstWindow: g.BurstWindow, BurstPosts: g.BurstPosts}
 	if c.Calendar != nil {

@@ -66,3 +66,30 @@ func TestWorkflowSettingErrors(t *testing.T) {
 		}
 	}
 }
+
+// grouping.window replaced the top-level group_window; a file that still
+// has the old key loads the same window with a warning.
+func TestGroupingWindowAndItsOldKey(t *testing.T) {
+	for _, tc := range []struct {
+		yaml    string
+		want    time.Duration
+		warning bool
+	}{
+		{"", 72 * time.Hour, false},
+		{"grouping:\n  window: 24h\n", 24 * time.Hour, false},
+		{"group_window: 36h\n", 36 * time.Hour, true},
+	} {
+		dir := t.TempDir()
+		write(t, dir, "sources.yaml", "sources: []\n")
+		c, err := Load(write(t, dir, "y.yaml", "listen: 127.0.0.1:9999\n"+tc.yaml))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.yaml, err)
+		}
+		if c.Policy().GroupWindow != tc.want {
+			t.Errorf("%q: window %s, want %s", tc.yaml, c.Policy().GroupWindow, tc.want)
+		}
+		if warned := slices.ContainsFunc(c.Warnings, func(w string) bool { return strings.Contains(w, "grouping.window") }); warned != tc.warning {
+			t.Errorf("%q: warnings %q", tc.yaml, c.Warnings)
+		}
+	}
+}

@@ -49,7 +49,7 @@ type Config struct {
 	// grouping.window: still accepted, with a warning.
 	LegacyGroupWindow *time.Duration `yaml:"group_window"`
 	Console           ConsoleConfig  `yaml:"console"`
-	Metrics     MetricsConfig `yaml:"metrics"`
+	Metrics           MetricsConfig  `yaml:"metrics"`
 	// Workflow: grouping beyond reposts, offices, the working-day calendar.
 	Grouping     GroupingConfig `yaml:"grouping"`
 	Offices      []string       `yaml:"offices"`
@@ -319,8 +319,8 @@ func Default() Config {
 			Timeout:      30 * time.Second,
 			MaxBodyBytes: 5 << 20,
 		},
-		Grader:      GraderConfig{Interval: 2 * time.Second, Batch: 200, Budget: classifier.DefaultBudget},
-		Levels:      levels,
+		Grader: GraderConfig{Interval: 2 * time.Second, Batch: 200, Budget: classifier.DefaultBudget},
+		Levels: levels,
 		Console: ConsoleConfig{SessionLifetime: 12 * time.Hour, IdleTimeout: 2 * time.Hour,
 			ReadTimeout: 30 * time.Second, WriteTimeout: time.Minute, ConnIdleTimeout: time.Minute, MaxConnections: 512},
 		Grouping: GroupingConfig{Window: p.GroupWindow, SimHashDistance: p.SimHashDistance, EventWindow: p.EventWindow,

@@ -406,6 +406,23 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 	}
 	errs = append(errs, c.Crawler.validate(doc)...)
 	errs = append(errs, c.Grader.validate(doc)...)
+	errs = append(errs, c.validateLevels(doc)...)
+	errs = append(errs, c.Console.validate(doc)...)
+	if c.LegacyGroupWindow != nil {
+		c.Grouping.Window = *c.LegacyGroupWindow
+		c.Warnings = append(c.Warnings, "group_window 已移到 grouping.window，请在配置文件中改用 grouping.window（旧写法仍然有效）")
+	}
+	if c.Grouping.Window <= 0 {
+		errs = append(errs, doc.Errorf("grouping.window", "事件归并时间窗必须大于 0"))
+	}
+	errs = append(errs, c.validateMetrics(doc)...)
+	errs = append(errs, c.validateWorkflow(doc)...)
+	return errors.Join(errs...)
+}
+
+// validateLevels checks the deadlines of every level, all four present.
+func (c *Config) validateLevels(doc *yamlfile.Doc) []error {
+	var errs []error
 	for l, lv := range c.Levels {
 		path := "levels." + strconv.Itoa(l)
 		if !taxonomy.ValidLevel(l) {
@@ -430,39 +447,36 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 			errs = append(errs, doc.Errorf("levels", "缺少等级 %d（%s）的时限", l, taxonomy.LevelLabel(l)))
 		}
 	}
-	if c.Console.SessionLifetime < time.Minute {
+	return errs
+}
+
+// validate checks the console's session and connection settings.
+func (c *ConsoleConfig) validate(doc *yamlfile.Doc) []error {
+	var errs []error
+	if c.SessionLifetime < time.Minute {
 		errs = append(errs, doc.Errorf("console.session_lifetime", "登录有效期至少 1 分钟"))
 	}
-	if c.Console.IdleTimeout < time.Minute {
+	if c.IdleTimeout < time.Minute {
 		errs = append(errs, doc.Errorf("console.idle_timeout", "登录空闲超时至少 1 分钟"))
 	}
 	for _, t := range []struct {
 		d    time.Duration
 		path string
-	}{{c.Console.ReadTimeout, "read_timeout"}, {c.Console.WriteTimeout, "write_timeout"}, {c.Console.ConnIdleTimeout, "conn_idle_timeout"}} {
+	}{{c.ReadTimeout, "read_timeout"}, {c.WriteTimeout, "write_timeout"}, {c.ConnIdleTimeout, "conn_idle_timeout"}} {
 		if t.d <= 0 || t.d > time.Hour {
 			errs = append(errs, doc.Errorf("console."+t.path, "超时应大于 0、不超过 1 小时，实际为 %s", t.d))
 		}
 	}
-	if n := c.Console.MaxConnections; n < 8 || n > 100000 {
+	if n := c.MaxConnections; n < 8 || n > 100000 {
 		errs = append(errs, doc.Errorf("console.max_connections", "最大连接数应在 8 到 100000 之间，实际为 %d", n))
 	}
-	for i, p := range c.Console.TrustedProxies {
+	for i, p := range c.TrustedProxies {
 		if _, err := parseProxy(p); err != nil {
 			errs = append(errs, doc.Errorf(fmt.Sprintf("console.trusted_proxies[%d]", i),
 				"可信代理应为网段（如 10.0.0.0/8）或单个地址，实际为 %q", p))
 		}
 	}
-	if c.LegacyGroupWindow != nil {
-		c.Grouping.Window = *c.LegacyGroupWindow
-		c.Warnings = append(c.Warnings, "group_window 已移到 grouping.window，请在配置文件中改用 grouping.window（旧写法仍然有效）")
-	}
-	if c.Grouping.Window <= 0 {
-		errs = append(errs, doc.Errorf("grouping.window", "事件归并时间窗必须大于 0"))
-	}
-	errs = append(errs, c.validateMetrics(doc)...)
-	errs = append(errs, c.validateWorkflow(doc)...)
-	return errors.Join(errs...)
+	return errs
 }
 
 func (c *Config) validateMetrics(doc *yamlfile.Doc) []error {

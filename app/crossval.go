@@ -140,36 +140,40 @@ func EvalCV(o EvalOptions) ([]CVResult, error) {
 		}
 		out = append(out, r)
 	}
+	return out, writeCV(o, eng.Version(), opts, took, out)
+}
+
+// writeCV prints the cross-validation results, as JSON with o.JSON.
+func writeCV(o EvalOptions, version string, opts learn.Options, took time.Duration, out []CVResult) error {
 	if o.JSON {
 		enc := json.NewEncoder(o.Out)
 		enc.SetIndent("", "  ")
-		return out, enc.Encode(map[string]any{"rules_version": eng.Version(), "folds": o.CV,
-			"options": opts, "results": out})
+		return enc.Encode(map[string]any{"rules_version": version, "folds": o.CV, "options": opts, "results": out})
 	}
 	fmt.Fprintf(o.Out, "规则 %s（版本 %s）\n模型：%d 折交叉验证，按 id 的 SHA-256 分层（无关/等级）分折，"+
 		"每折只用其余各折训练；L2 %g；%d 次训练共用时 %s\n"+
 		"模型只判严重程度档次：重大记为Ⅱ、较大记为Ⅲ、一般记为Ⅳ（等级混淆中模型的Ⅰ列总为 0）\n",
-		o.RulesFile, eng.Version(), o.CV, opts.L2, o.CV, took.Round(time.Millisecond))
+		o.RulesFile, version, o.CV, opts.L2, o.CV, took.Round(time.Millisecond))
 	writeCVSummary(o.Out, out)
 	for _, r := range out {
 		fmt.Fprintf(o.Out, "\n===== %s（%d 条）：模型（折外）=====\n", r.Name, r.N)
 		if _, err := r.Model.WriteTo(o.Out); err != nil {
-			return out, err
+			return err
 		}
 		r.Sentiment.writeTo(o.Out)
 		fmt.Fprintf(o.Out, "\n===== %s（%d 条）：规则与模型合并（折外，即配置模型后的研判）=====\n", r.Name, r.N)
 		if _, err := r.Combined.WriteTo(o.Out); err != nil {
-			return out, err
+			return err
 		}
 		fmt.Fprintf(o.Out, "疑似（待人工确认）%d 条；判定来源：规则 %d，模型 %d，规则+模型 %d\n", r.Review,
 			r.DecidedBy[classifier.DecidedByRules], r.DecidedBy[classifier.DecidedByModel], r.DecidedBy[classifier.DecidedByBoth])
 		r.CombinedSentiment.writeTo(o.Out)
 		fmt.Fprintf(o.Out, "\n===== %s（%d 条）：规则 =====\n", r.Name, r.N)
 		if _, err := r.Rules.WriteTo(o.Out); err != nil {
-			return out, err
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // cvSet is the rows (indices) of one reported data set.

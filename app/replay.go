@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/grader"
 	"github.com/yuqing-bureau/yuqing/privacy"
@@ -93,18 +94,8 @@ func Replay(ctx context.Context, o ReplayOptions) (ReplayReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	weights := map[string]float64{}
-	for _, s := range cfg.Sources {
-		weights[s.Name] = s.Weight
-	}
-	type agg struct {
-		title    string
-		old, new Verdict
-		oldVotes map[string]int
-		newVotes map[string]int
-	}
-	incidents := map[string]*agg{}
-	versions := map[string]bool{}
+	r := replayer{eng: eng, catalog: func() *config.Config { return cfg }, norms: norms, rep: &rep,
+		incidents: map[string]*replayIncident{}, versions: map[string]bool{}}
 	var after int64
 	for {
 		page, err := st.GradedPosts(ctx, o.Since, after, 500)
@@ -116,50 +107,78 @@ func Replay(ctx context.Context, o ReplayOptions) (ReplayReport, error) {
 		}
 		after = page[len(page)-1].Post.ID
 		for _, gp := range page {
-			rep.Posts++
-			if !gp.Graded {
-				rep.Ungraded++
-				continue
-			}
-			versions[gp.Grade.RulesVersion] = true
-			res := eng.Grade(grader.ClassifierPost(gp.Post, weights[gp.Post.Source], norms[gp.Post.Source]))
-			ng := grader.ToGrade(gp.Post.ID, res, time.Time{}, false)
-			old := Verdict{gp.Grade.Relevant, gp.Grade.Category, gp.Grade.Level}
-			nw := Verdict{ng.Relevant, ng.Category, ng.Level}
-			if old != nw {
-				rep.Changed = append(rep.Changed, PostChange{PostID: gp.Post.ID, Source: gp.Post.Source,
-					Title: privacy.Mask(incidentTitle(gp.Post)), Incident: gp.Incident, Old: old, New: nw})
-				switch {
-				case nw.Relevant && !old.Relevant:
-					rep.NewlyRelevant++
-				case old.Relevant && !nw.Relevant:
-					rep.NoLongerRelated++
-				}
-			}
-			if gp.Incident == "" {
-				continue
-			}
-			a := incidents[gp.Incident]
-			if a == nil {
-				a = &agg{title: privacy.Mask(incidentTitle(gp.Post)), oldVotes: map[string]int{}, newVotes: map[string]int{}}
-				incidents[gp.Incident] = a
-			}
-			fold(&a.old, a.oldVotes, old)
-			fold(&a.new, a.newVotes, nw)
+			r.post(gp)
 		}
 	}
-	for number, a := range incidents {
+	r.finish()
+	return rep, writeReplay(o, rep)
+}
+
+// replayer regrades stored posts one by one and gathers what changes,
+// per post and per incident (an incident's verdict folds its posts').
+type replayer struct {
+	eng       *classifier.Engine
+	catalog   sourceCatalog
+	norms     map[string]store.Engagement
+	rep       *ReplayReport
+	incidents map[string]*replayIncident
+	versions  map[string]bool // rules versions of the stored grades
+}
+
+type replayIncident struct {
+	title              string
+	old, new           Verdict
+	oldVotes, newVotes map[string]int
+}
+
+func (r *replayer) post(gp store.GradedPost) {
+	rep := r.rep
+	rep.Posts++
+	if !gp.Graded {
+		rep.Ungraded++
+		return
+	}
+	r.versions[gp.Grade.RulesVersion] = true
+	res := r.eng.Grade(grader.ClassifierPost(gp.Post, r.catalog.Weight(gp.Post.Source), r.norms[gp.Post.Source]))
+	ng := grader.ToGrade(gp.Post.ID, res, time.Time{}, false)
+	old := Verdict{gp.Grade.Relevant, gp.Grade.Category, gp.Grade.Level}
+	nw := Verdict{ng.Relevant, ng.Category, ng.Level}
+	if old != nw {
+		rep.Changed = append(rep.Changed, PostChange{PostID: gp.Post.ID, Source: gp.Post.Source,
+			Title: privacy.Mask(incidentTitle(gp.Post)), Incident: gp.Incident, Old: old, New: nw})
+		switch {
+		case nw.Relevant && !old.Relevant:
+			rep.NewlyRelevant++
+		case old.Relevant && !nw.Relevant:
+			rep.NoLongerRelated++
+		}
+	}
+	if gp.Incident == "" {
+		return
+	}
+	a := r.incidents[gp.Incident]
+	if a == nil {
+		a = &replayIncident{title: privacy.Mask(incidentTitle(gp.Post)), oldVotes: map[string]int{}, newVotes: map[string]int{}}
+		r.incidents[gp.Incident] = a
+	}
+	fold(&a.old, a.oldVotes, old)
+	fold(&a.new, a.newVotes, nw)
+}
+
+// finish lists the incidents whose verdict changes and the old versions.
+func (r *replayer) finish() {
+	rep := r.rep
+	for number, a := range r.incidents {
 		a.old.Category, a.new.Category = topVote(a.oldVotes), topVote(a.newVotes)
 		if a.old != a.new {
 			rep.Incidents = append(rep.Incidents, IncidentChange{Number: number, Title: a.title, Old: a.old, New: a.new})
 		}
 	}
 	sort.Slice(rep.Incidents, func(i, j int) bool { return rep.Incidents[i].Number < rep.Incidents[j].Number })
-	for v := range versions {
+	for v := range r.versions {
 		rep.RulesVersionOld = append(rep.RulesVersionOld, v)
 	}
 	sort.Strings(rep.RulesVersionOld)
-	return rep, writeReplay(o, rep)
 }
 
 // fold merges one post's verdict into an incident's: relevant if any post

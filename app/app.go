@@ -88,9 +88,6 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	for _, w := range cfg.Warnings {
-		log.Warn(w, "file", cfg.File)
-	}
 	eng, err := classifier.Load(cfg.RulesFile, cfg.DictDir, log)
 	if err != nil {
 		return fmt.Errorf("加载研判规则: %w", err)
@@ -111,16 +108,12 @@ func Run(ctx context.Context, opts Options) error {
 	reg := d.reg
 	catalog := sourceCatalog(d.cfg.Load)
 
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, err := listen(cfg)
 	if err != nil {
-		return fmt.Errorf("监听 %s: %w", cfg.Listen, err)
+		return err
 	}
 	defer ln.Close()
 	addr := ln.Addr().String()
-	if cfg.ExternalURL == "http://"+cfg.Listen {
-		// Defaulted: point alert links at the address actually bound.
-		cfg.ExternalURL = "http://" + addr
-	}
 
 	pipe, err := newPipeline(pipelineOptions{Config: cfg, Catalog: catalog, Store: st, Classifier: d.cls,
 		Logger: log, Registerer: reg, Now: opts.Now})
@@ -159,7 +152,8 @@ func Run(ctx context.Context, opts Options) error {
 	return d.serve(ctx, srv, serveErr, pipe.grader, authSvc)
 }
 
-// loadConfig loads the configuration, with -listen over the file's.
+// loadConfig loads the configuration, with -listen over the file's, and
+// logs what the file should change (an old key).
 func loadConfig(opts Options) (*config.Config, error) {
 	cfg, err := config.Load(opts.ConfigFile)
 	if err != nil {
@@ -171,7 +165,23 @@ func loadConfig(opts Options) (*config.Config, error) {
 		}
 		cfg.Listen = opts.Listen
 	}
+	for _, w := range cfg.Warnings {
+		opts.Logger.Warn(w, "file", cfg.File)
+	}
 	return cfg, nil
+}
+
+// listen binds the console's address; a defaulted external URL then names
+// the address actually bound (port 0 picks a free one).
+func listen(cfg *config.Config) (net.Listener, error) {
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("监听 %s: %w", cfg.Listen, err)
+	}
+	if cfg.ExternalURL == "http://"+cfg.Listen {
+		cfg.ExternalURL = "http://" + ln.Addr().String()
+	}
+	return ln, nil
 }
 
 // newDaemon holds cfg and eng in force and registers the process, build

@@ -384,8 +384,9 @@ if grep -q '13812345678' "$HOOK_FILE"; then
 fi
 curl -fsS -o /dev/null "$YQ/incidents/$NUMBER" || fail "告警中的控制台链接打不开 / console link broken"
 
-# Its follow-up reminder (1h away) fires in Prometheus but is inhibited.
-wait_for 30 "$NUMBER 的 YuqingFollowUpDueSoon 在 Alertmanager 中被抑制" sh -c \
+# Its follow-up reminder (1h away) fires in Prometheus (after its for: 1m,
+# so always after the Ⅱ alert) but is inhibited.
+wait_for 90 "$NUMBER 的 YuqingFollowUpDueSoon 在 Alertmanager 中被抑制" sh -c \
 	"curl -fsS '$AM/api/v2/alerts?filter=alertname%3D%22YuqingFollowUpDueSoon%22&filter=number%3D%22$NUMBER%22' |
 		jq -e 'length > 0 and all(.status.state==\"suppressed\" and (.status.inhibitedBy | length > 0))'"
 sleep 6 # one group_interval: an uninhibited reminder would have been delivered by now

@@ -132,7 +132,7 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	// Overdue stages are counted from the same read as the deadlines, so
 	// they agree, and a failed read serves the last good one for both.
 	overdue := map[[2]string]int{}
-	for _, st := range Stages {
+	for _, st := range incident.StageKeys() {
 		for l := taxonomy.LevelI; l <= taxonomy.LevelIV; l++ {
 			overdue[[2]string{st, strconv.Itoa(l)}] = 0
 		}

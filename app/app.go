@@ -226,7 +226,7 @@ func (d *Daemon) exportAlerts(cfg *config.Config, st store.Store, catalog source
 		SourceTitle: catalog.Title, Logger: log, Now: d.opts.Now}); err != nil {
 		return err
 	}
-	_, err := alerting.NewWorkflowExporter(d.reg, st, log)
+	_, err := alerting.NewFalsePositiveExporter(d.reg, st, log)
 	return err
 }
 

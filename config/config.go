@@ -416,7 +416,7 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 		errs = append(errs, doc.Errorf("grouping.window", "事件归并时间窗必须大于 0"))
 	}
 	errs = append(errs, c.validateMetrics(doc)...)
-	errs = append(errs, c.validateWorkflow(doc)...)
+	errs = append(errs, c.validateHandling(doc)...)
 	return errors.Join(errs...)
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -20,13 +19,14 @@ import (
 
 // Refusals of the labelling actions.
 var (
-	ErrBadCategory    = errors.New("请选择类别")
-	ErrSameCategory   = errors.New("类别未变化")
-	ErrNotSuspected   = errors.New("事件不是疑似，无需确认")
-	ErrMissedEmpty    = errors.New("请粘贴帖子正文，或填写系统已采集帖子的网址")
-	ErrMissedNotFound = errors.New("系统没有采集过这个网址，请同时粘贴帖子正文")
-	ErrAlreadyFiled   = errors.New("该帖子已在事件中")
-	ErrBadSentiment   = errors.New("情感只能是负面、中性或正面")
+	ErrBadCategory    = &Refusal{Msg: "请选择类别"}
+	ErrSameCategory   = &Refusal{Msg: "类别未变化"}
+	ErrNotSuspected   = &Refusal{Msg: "事件不是疑似，无需确认"}
+	ErrMissedEmpty    = &Refusal{Msg: "请粘贴帖子正文，或填写系统已采集帖子的网址"}
+	ErrMissedNotFound = &Refusal{Msg: "系统没有采集过这个网址，请同时粘贴帖子正文"}
+	// ErrAlreadyFiled is matched by the refusal naming the incident.
+	ErrAlreadyFiled = &Refusal{Msg: "该帖子已在事件中"}
+	ErrBadSentiment = &Refusal{Msg: "情感只能是负面、中性或正面"}
 )
 
 // ManualSource is the source key of a post a handler entered by hand
@@ -52,44 +52,33 @@ func labelPosts(ctx context.Context, tx store.Tx, inc store.Incident, relevant b
 	return nil
 }
 
-// Confirm records that a handler checked a 疑似 incident and agrees with
-// its level: it is no longer suspected, and its posts are labelled so.
-func (s *Service) Confirm(ctx context.Context, number, actor, note string) (store.Incident, error) {
-	return s.step(ctx, number, actor, false, func(tx store.Tx, inc *store.Incident, now time.Time) (store.Event, error) {
-		if !inc.Suspected {
-			return store.Event{}, ErrNotSuspected
-		}
-		inc.Suspected = false
-		if err := labelPosts(ctx, tx, *inc, true, store.LabelConfirmed, actor, note, now); err != nil {
-			return store.Event{}, err
-		}
-		return store.Event{Kind: store.EventConfirmed,
-			Note: joinNote("确认为"+taxonomy.LevelLabel(inc.Level), note)}, nil
-	})
+// applyConfirm is 确认疑似: a handler checked a 疑似 incident and agrees
+// with its level; it is no longer suspected, and its posts are labelled so.
+func applyConfirm(ctx context.Context, _ *Service, c Change) (string, error) {
+	inc := c.Incident
+	if !inc.Suspected {
+		return "", ErrNotSuspected
+	}
+	inc.Suspected = false
+	if err := labelPosts(ctx, c.Tx, *inc, true, store.LabelConfirmed, c.Actor, c.Input.Note, c.Now); err != nil {
+		return "", err
+	}
+	return joinNote("确认为"+taxonomy.LevelLabel(inc.Level), c.Input.Note), nil
 }
 
-// ChangeCategory records a handler's correction of the category, with
+// applyCategory is 更正类别: a handler's correction of the category, with
 // its reason.
-func (s *Service) ChangeCategory(ctx context.Context, number, actor, category, reason string) (store.Incident, error) {
-	reason = strings.TrimSpace(reason)
-	if !taxonomy.ValidCategory(category) {
-		return store.Incident{}, fmt.Errorf("事件 %s: %w", number, ErrBadCategory)
+func applyCategory(ctx context.Context, _ *Service, c Change) (string, error) {
+	inc, reason := c.Incident, c.Input.Note
+	if inc.Category == c.Input.Category {
+		return "", ErrSameCategory
 	}
-	if reason == "" {
-		return store.Incident{}, fmt.Errorf("事件 %s: %w", number, ErrEmptyReason)
+	was := inc.Category
+	inc.Category = c.Input.Category
+	if err := labelPosts(ctx, c.Tx, *inc, true, store.LabelCategory, c.Actor, reason, c.Now); err != nil {
+		return "", err
 	}
-	return s.step(ctx, number, actor, false, func(tx store.Tx, inc *store.Incident, now time.Time) (store.Event, error) {
-		if inc.Category == category {
-			return store.Event{}, ErrSameCategory
-		}
-		was := inc.Category
-		inc.Category = category
-		if err := labelPosts(ctx, tx, *inc, true, store.LabelCategory, actor, reason, now); err != nil {
-			return store.Event{}, err
-		}
-		return store.Event{Kind: store.EventCategoryChanged, Note: fmt.Sprintf("类别由%s改为%s（%s）",
-			taxonomy.CategoryName(was), taxonomy.CategoryName(category), reason)}, nil
-	})
+	return fmt.Sprintf("类别由%s改为%s（%s）", taxonomy.CategoryName(was), taxonomy.CategoryName(c.Input.Category), reason), nil
 }
 
 // Missed is a post the system missed, as a handler enters it (补录漏报).
@@ -190,7 +179,7 @@ func notFiled(ctx context.Context, tx store.Tx, p store.Post) error {
 		return err
 	}
 	if found {
-		return fmt.Errorf("%w %s", ErrAlreadyFiled, inc.Number)
+		return &Refusal{Msg: ErrAlreadyFiled.Msg + " " + inc.Number, Incident: inc.Number, kind: ErrAlreadyFiled}
 	}
 	return nil
 }

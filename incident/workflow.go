@@ -2,12 +2,12 @@ package incident
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
@@ -18,18 +18,44 @@ import (
 // 误报, which closes the incident and counts against the rules that fired.
 // 重开 reopens a closed incident, 升级/降级 changes its level by hand. Every
 // step appends one event with its actor, in the transaction that makes it.
+//
+// The steps are one table (Steps): the console's forms, the JSON API's
+// actions, the names in the incident log and the deadlines a step meets all
+// come from it, so a new step is a row here, its columns (a migration) and
+// its form (a template in web/templates/detail.html).
 
-// Workflow errors.
+// Refusal is a step the workflow refuses because of what the handler asked
+// or gave: its message is meant for them (the console shows it on the
+// form, the API returns it with 409). A refusal may be a case of a more
+// general one (请填写办结结果 is an ErrEmptyNote), which errors.Is matches.
+type Refusal struct {
+	Msg string
+	// Incident is the incident the refusal names, if any (ErrAlreadyFiled).
+	Incident string
+	kind     *Refusal
+}
+
+func (r *Refusal) Error() string { return r.Msg }
+
+// Is matches the general refusal r is a case of.
+func (r *Refusal) Is(target error) bool {
+	return r.kind != nil && (target == r.kind || r.kind.Is(target))
+}
+
+// refusal returns a refusal with msg that is a case of kind.
+func refusal(msg string, kind *Refusal) *Refusal { return &Refusal{Msg: msg, kind: kind} }
+
+// Workflow refusals.
 var (
-	ErrClosed        = errors.New("事件已办结")
-	ErrNotClosed     = errors.New("事件尚未办结，无需重开")
-	ErrEmptyNote     = errors.New("请填写跟进内容")
-	ErrEmptyActor    = errors.New("请填写经办人")
-	ErrAlreadyDone   = errors.New("该步骤已完成")
-	ErrEmptyReason   = errors.New("请填写原因")
-	ErrUnknownOffice = errors.New("请选择配置中的承办科室")
-	ErrBadLevel      = errors.New("等级只能是 1（特别重大）到 4（一般）")
-	ErrSameLevel     = errors.New("等级未变化")
+	ErrClosed        = &Refusal{Msg: "事件已办结"}
+	ErrNotClosed     = &Refusal{Msg: "事件尚未办结，无需重开"}
+	ErrEmptyNote     = &Refusal{Msg: "请填写跟进内容"}
+	ErrEmptyActor    = &Refusal{Msg: "请填写经办人"}
+	ErrAlreadyDone   = &Refusal{Msg: "该步骤已完成"}
+	ErrEmptyReason   = &Refusal{Msg: "请填写原因"}
+	ErrUnknownOffice = &Refusal{Msg: "请选择配置中的承办科室"}
+	ErrBadLevel      = &Refusal{Msg: "等级只能是 1（特别重大）到 4（一般）"}
+	ErrSameLevel     = &Refusal{Msg: "等级未变化"}
 )
 
 // Status is the workflow status inc's record implies.
@@ -56,18 +82,45 @@ type Stage struct {
 	Level int
 }
 
+// Stage keys, as steps name the deadlines they meet.
+const (
+	StageAck         = "ack"
+	StageFollowUp    = "followup"
+	StageInvestigate = "investigate"
+	StageFeedback    = "feedback"
+)
+
+// stageField is where a stage lives on an incident.
+type stageField struct {
+	key, name string
+	due       func(*store.Incident) *time.Time
+	done      func(*store.Incident) *time.Time
+}
+
+// stageFields are the deadlines in workflow order.
+var stageFields = []stageField{
+	{StageAck, "签收", func(i *store.Incident) *time.Time { return &i.AckDueAt }, func(i *store.Incident) *time.Time { return &i.AckedAt }},
+	{StageFollowUp, "跟进回复", func(i *store.Incident) *time.Time { return &i.FollowUpDueAt }, func(i *store.Incident) *time.Time { return &i.FollowedUpAt }},
+	{StageInvestigate, "调查核实", func(i *store.Incident) *time.Time { return &i.InvestigateDueAt }, func(i *store.Incident) *time.Time { return &i.InvestigatedAt }},
+	{StageFeedback, "答复反馈", func(i *store.Incident) *time.Time { return &i.FeedbackDueAt }, func(i *store.Incident) *time.Time { return &i.RepliedAt }},
+}
+
+// StageKeys are the keys of every stage in workflow order: the values of
+// the metrics' stage label.
+func StageKeys() []string {
+	keys := make([]string, len(stageFields))
+	for i, f := range stageFields {
+		keys[i] = f.key
+	}
+	return keys
+}
+
 // Stages returns inc's deadlines in workflow order, those the level has.
 func Stages(inc store.Incident) []Stage {
 	var out []Stage
-	for _, st := range []Stage{
-		{Key: "ack", Name: "签收", Due: inc.AckDueAt, Done: inc.AckedAt},
-		{Key: "followup", Name: "跟进回复", Due: inc.FollowUpDueAt, Done: inc.FollowedUpAt},
-		{Key: "investigate", Name: "调查核实", Due: inc.InvestigateDueAt, Done: inc.InvestigatedAt},
-		{Key: "feedback", Name: "答复反馈", Due: inc.FeedbackDueAt, Done: inc.RepliedAt},
-	} {
-		if !st.Due.IsZero() {
-			st.Level = inc.Level
-			out = append(out, st)
+	for _, f := range stageFields {
+		if due := *f.due(&inc); !due.IsZero() {
+			out = append(out, Stage{Key: f.key, Name: f.name, Due: due, Done: *f.done(&inc), Level: inc.Level})
 		}
 	}
 	return out
@@ -88,206 +141,438 @@ func Overdue(inc store.Incident, now time.Time) []Stage {
 	return out
 }
 
+// meet marks the stage key met at now unless it already was.
+func meet(inc *store.Incident, key string, now time.Time) {
+	for _, f := range stageFields {
+		if done := f.done(inc); f.key == key && done.IsZero() {
+			*done = now
+		}
+	}
+}
+
+// Field is an input a step takes besides its actor.
+type Field string
+
+// The fields of Input.
+const (
+	FieldNote     Field = "note"
+	FieldOffice   Field = "office"
+	FieldLevel    Field = "level"
+	FieldCategory Field = "category"
+)
+
+// Input is what a handler gives a step: the console form's fields, the
+// JSON body of an API action.
+type Input struct {
+	Note     string `json:"note"`
+	Office   string `json:"office,omitempty"`   // assign
+	Level    int    `json:"level,omitempty"`    // level
+	Category string `json:"category,omitempty"` // category key
+}
+
+// empty reports whether in leaves f out.
+func (in Input) empty(f Field) bool {
+	switch f {
+	case FieldNote:
+		return in.Note == ""
+	case FieldOffice:
+		return in.Office == ""
+	case FieldLevel:
+		return in.Level == 0
+	case FieldCategory:
+		return in.Category == ""
+	}
+	return false
+}
+
+// Change is a step being applied to an incident in its transaction.
+type Change struct {
+	Tx       store.Tx
+	Incident *store.Incident
+	Actor    string
+	Input    Input
+	Now      time.Time
+}
+
+// Step is one thing staff do to an incident.
+type Step struct {
+	// Key names the step in URLs: the console form posts to
+	// /incidents/{number}/{key}, the API to /api/v1/incidents/{number}/{key}.
+	Key string
+	// Name is the step as staff see it: the form, its refusals
+	// ("分派失败：…"), the log line of the console.
+	Name string
+	// Event is the kind of the event the step appends, Logged its name
+	// in the incident log: the record of the step ("类别更正" for
+	// "更正类别"), the same as Name unless that reads as a command.
+	Event  string
+	Logged string
+	// Fields are the inputs the step takes, in form order; Required
+	// those it refuses without, with Missing (ErrEmptyReason if nil);
+	// Check refuses wrong values first.
+	Fields   []Field
+	Required []Field
+	Missing  *Refusal
+	// Role is the least role that may take the step.
+	Role auth.Role
+	// Stops are the stages (deadlines) the step meets, in workflow order.
+	Stops []string
+	// OnClosed: the step is for closed incidents (重开); the others are
+	// refused on them with ErrClosed.
+	OnClosed bool
+	// Offered reports whether the console offers the step for inc (in
+	// the state OnClosed names); nil: always.
+	Offered func(inc store.Incident) bool
+	// Check refuses input before the transaction; nil: none.
+	Check func(s *Service, in Input) error
+	// Apply changes the incident and returns the note of the event to
+	// append. The stages in Stops are met after it returns.
+	Apply func(ctx context.Context, s *Service, c Change) (note string, err error)
+	// LogsItself: Apply appends its own event (a level change writes the
+	// one the automatic escalation writes), Do appends none.
+	LogsItself bool
+}
+
+// OfferedFor reports whether the console offers the step for inc.
+func (st Step) OfferedFor(inc store.Incident) bool {
+	return st.OnClosed == !inc.Open() && (st.Offered == nil || st.Offered(inc))
+}
+
+// Takes reports whether the step takes field f.
+func (st Step) Takes(f Field) bool { return slices.Contains(st.Fields, f) }
+
+// Requires reports whether the step refuses to run without field f.
+func (st Step) Requires(f Field) bool { return slices.Contains(st.Required, f) }
+
+// Step keys.
+const (
+	StepAck           = "ack"
+	StepFollowUp      = "followup"
+	StepClose         = "close"
+	StepAssign        = "assign"
+	StepInvestigated  = "investigated"
+	StepReply         = "reply"
+	StepLevel         = "level"
+	StepConfirm       = "confirm"
+	StepCategory      = "category"
+	StepFalsePositive = "false-positive"
+	StepReopen        = "reopen"
+)
+
+// Steps returns the workflow's steps in the order the console offers them.
+func Steps() []Step {
+	note := []Field{FieldNote}
+	return []Step{
+		{Key: StepAck, Name: "签收", Event: store.EventAcknowledged, Logged: "签收", Fields: note,
+			Role: auth.RoleHandler, Stops: []string{StageAck},
+			Offered: func(i store.Incident) bool { return i.AckedAt.IsZero() }, Apply: applyAck},
+		{Key: StepFollowUp, Name: "跟进/回复", Event: store.EventFollowedUp, Logged: "跟进/回复", Fields: note, Required: note,
+			Missing: ErrEmptyNote, Role: auth.RoleHandler, Stops: []string{StageAck, StageFollowUp}, Apply: applyFollowUp},
+		{Key: StepClose, Name: "办结", Event: store.EventClosed, Logged: "办结", Fields: note, Required: note,
+			Missing: refusal("请填写办结结果", ErrEmptyNote), Role: auth.RoleHandler, Apply: applyClose},
+		{Key: StepAssign, Name: "分派", Event: store.EventAssigned, Logged: "分派", Fields: []Field{FieldOffice, FieldNote},
+			Required: []Field{FieldOffice}, Missing: ErrUnknownOffice, Role: auth.RoleHandler, Stops: []string{StageAck},
+			Check: checkOffice, Apply: applyAssign},
+		{Key: StepInvestigated, Name: "调查核实", Event: store.EventInvestigated, Logged: "调查核实", Fields: note, Required: note,
+			Missing: refusal("请填写调查核实结论", ErrEmptyNote), Role: auth.RoleHandler,
+			Stops:   []string{StageAck, StageFollowUp, StageInvestigate},
+			Offered: func(i store.Incident) bool { return i.InvestigatedAt.IsZero() }, Apply: applyInvestigated},
+		{Key: StepReply, Name: "答复反馈", Event: store.EventReplied, Logged: "答复反馈", Fields: note, Required: note,
+			Missing: refusal("请填写回复内容", ErrEmptyNote), Role: auth.RoleHandler,
+			Stops: []string{StageAck, StageFollowUp, StageInvestigate, StageFeedback}, Apply: applyReply},
+		{Key: StepLevel, Name: "调整等级", Event: store.EventLevelChanged, Logged: "等级变更", Fields: []Field{FieldLevel, FieldNote},
+			Required: []Field{FieldLevel, FieldNote}, Missing: ErrEmptyReason, Role: auth.RoleHandler,
+			Check: checkLevel, Apply: applyLevel, LogsItself: true},
+		{Key: StepConfirm, Name: "确认", Event: store.EventConfirmed, Logged: "确认疑似", Fields: note, Role: auth.RoleHandler,
+			Offered: func(i store.Incident) bool { return i.Suspected }, Apply: applyConfirm},
+		{Key: StepCategory, Name: "更正类别", Event: store.EventCategoryChanged, Logged: "类别更正",
+			Fields: []Field{FieldCategory, FieldNote}, Required: []Field{FieldCategory, FieldNote}, Missing: ErrEmptyReason,
+			Role: auth.RoleHandler, Check: checkCategory, Apply: applyCategory},
+		{Key: StepFalsePositive, Name: "误报", Event: store.EventFalsePositive, Logged: "误报", Fields: note, Required: note,
+			Missing: ErrEmptyReason, Role: auth.RoleHandler, Apply: applyFalsePositive},
+		{Key: StepReopen, Name: "重开", Event: store.EventReopened, Logged: "重开", Fields: note, Required: note,
+			Missing: ErrEmptyReason, Role: auth.RoleHandler, OnClosed: true, Apply: applyReopen},
+	}
+}
+
+// StepByKey returns the step named key among steps.
+func StepByKey(steps []Step, key string) (Step, bool) {
+	i := slices.IndexFunc(steps, func(st Step) bool { return st.Key == key })
+	if i < 0 {
+		return Step{}, false
+	}
+	return steps[i], true
+}
+
+// systemEvents are the events the system writes itself, with their names
+// in the incident log.
+var systemEvents = map[string]string{
+	store.EventCreated:     "登记",
+	store.EventPostJoined:  "新帖并入",
+	store.EventMissedFiled: "补录漏报",
+}
+
+// EventName is the name of an event kind in the incident log: the Logged
+// name of the step among steps that appends it, or of an event the system
+// writes itself; an unknown kind is its own name.
+func EventName(steps []Step, kind string) string {
+	for _, st := range steps {
+		if st.Event == kind {
+			return st.Logged
+		}
+	}
+	if name, ok := systemEvents[kind]; ok {
+		return name
+	}
+	return kind
+}
+
+// Steps returns the steps the service takes (the package's Steps).
+func (s *Service) Steps() []Step { return Steps() }
+
 // Offices returns the offices incidents can be assigned to.
 func (s *Service) Offices() []string { return slices.Clone(s.policy.Offices) }
 
-// Acknowledge records 签收.
-func (s *Service) Acknowledge(ctx context.Context, number, actor, note string) (store.Incident, error) {
-	return s.step(ctx, number, actor, false, func(_ store.Tx, inc *store.Incident, now time.Time) (store.Event, error) {
-		if !inc.AckedAt.IsZero() {
-			return store.Event{}, ErrAlreadyDone
+// Do takes step on the incident number for actor: it checks the input,
+// then loads the incident, applies the step, meets its stages and stores
+// the incident with its event in one transaction.
+func (s *Service) Do(ctx context.Context, step Step, number, actor string, in Input) (store.Incident, error) {
+	in.Note, in.Office, in.Category = strings.TrimSpace(in.Note), strings.TrimSpace(in.Office), strings.TrimSpace(in.Category)
+	if err := s.checkInput(step, in); err != nil {
+		return store.Incident{}, fmt.Errorf("事件 %s: %w", number, err)
+	}
+	return s.step(ctx, number, actor, step.OnClosed, func(tx store.Tx, inc *store.Incident, now time.Time) (store.Event, error) {
+		note, err := step.Apply(ctx, s, Change{Tx: tx, Incident: inc, Actor: strings.TrimSpace(actor), Input: in, Now: now})
+		if err != nil || step.LogsItself {
+			return store.Event{}, err
 		}
-		inc.AckedAt = now
-		return store.Event{Kind: store.EventAcknowledged, Note: note}, nil
+		for _, key := range step.Stops {
+			meet(inc, key, now)
+		}
+		return store.Event{Kind: step.Event, Note: note}, nil
 	})
 }
 
-// Assign records 分派: the incident goes to office (one of the configured
-// ones); assigning implies acknowledgement. Reassigning is allowed.
-func (s *Service) Assign(ctx context.Context, number, actor, office, note string) (store.Incident, error) {
-	office = strings.TrimSpace(office)
-	if !slices.Contains(s.policy.Offices, office) {
-		return store.Incident{}, fmt.Errorf("事件 %s: %w", number, ErrUnknownOffice)
+func (s *Service) checkInput(step Step, in Input) error {
+	if step.Check != nil {
+		if err := step.Check(s, in); err != nil {
+			return err
+		}
 	}
-	return s.step(ctx, number, actor, false, func(_ store.Tx, inc *store.Incident, now time.Time) (store.Event, error) {
-		if inc.Office == office {
-			return store.Event{}, ErrAlreadyDone
+	for _, f := range step.Required {
+		if in.empty(f) && step.Missing != nil {
+			return step.Missing
+		} else if in.empty(f) {
+			return ErrEmptyReason
 		}
-		text := "分派至" + office
-		if inc.Office != "" {
-			text = fmt.Sprintf("由%s改派至%s", inc.Office, office)
-		}
-		if inc.AckedAt.IsZero() {
-			inc.AckedAt = now
-		}
-		inc.Office, inc.AssignedAt = office, now
-		return store.Event{Kind: store.EventAssigned, Note: joinNote(text, note)}, nil
-	})
+	}
+	return nil
+}
+
+// doKey takes the step of the package's table named key.
+func (s *Service) doKey(ctx context.Context, key, number, actor string, in Input) (store.Incident, error) {
+	step, ok := StepByKey(Steps(), key)
+	if !ok {
+		return store.Incident{}, fmt.Errorf("未知步骤 %s", key)
+	}
+	return s.Do(ctx, step, number, actor, in)
+}
+
+// Acknowledge records 签收.
+func (s *Service) Acknowledge(ctx context.Context, number, actor, note string) (store.Incident, error) {
+	return s.doKey(ctx, StepAck, number, actor, Input{Note: note})
+}
+
+// Assign records 分派: the incident goes to office (one of the configured
+// ones); assigning implies acknowledgement. Reassigning (改派) is allowed.
+func (s *Service) Assign(ctx context.Context, number, actor, office, note string) (store.Incident, error) {
+	return s.doKey(ctx, StepAssign, number, actor, Input{Office: office, Note: note})
 }
 
 // FollowUp records a follow-up (跟进/回复); the first one meets the follow-up
 // deadline, and it implies acknowledgement.
 func (s *Service) FollowUp(ctx context.Context, number, actor, note string) (store.Incident, error) {
-	note = strings.TrimSpace(note)
-	if note == "" {
-		return store.Incident{}, ErrEmptyNote
-	}
-	return s.step(ctx, number, actor, false, func(_ store.Tx, inc *store.Incident, now time.Time) (store.Event, error) {
-		markFollowedUp(inc, now)
-		return store.Event{Kind: store.EventFollowedUp, Note: note}, nil
-	})
+	return s.doKey(ctx, StepFollowUp, number, actor, Input{Note: note})
 }
 
 // Investigated records the finding of the investigation (调查核实), which
 // starts the feedback stage (答复反馈, in working days).
 func (s *Service) Investigated(ctx context.Context, number, actor, finding string) (store.Incident, error) {
-	finding = strings.TrimSpace(finding)
-	if finding == "" {
-		return store.Incident{}, fmt.Errorf("请填写调查核实结论: %w", ErrEmptyNote)
-	}
-	return s.step(ctx, number, actor, false, func(_ store.Tx, inc *store.Incident, now time.Time) (store.Event, error) {
-		if !inc.InvestigatedAt.IsZero() {
-			return store.Event{}, ErrAlreadyDone
-		}
-		markFollowedUp(inc, now)
-		inc.InvestigatedAt = now
-		s.setFeedbackDue(inc, now)
-		note := finding
-		if !inc.FeedbackDueAt.IsZero() {
-			note += fmt.Sprintf("（答复反馈时限 %s）", s.formatTime(inc.FeedbackDueAt))
-		}
-		return store.Event{Kind: store.EventInvestigated, Note: note}, nil
-	})
+	return s.doKey(ctx, StepInvestigated, number, actor, Input{Note: finding})
 }
 
 // Reply records the reply given to the public (答复反馈); the latest text
 // is kept on the incident. A reply ends the investigation if still open.
 func (s *Service) Reply(ctx context.Context, number, actor, text string) (store.Incident, error) {
-	text = strings.TrimSpace(text)
-	if text == "" {
-		return store.Incident{}, fmt.Errorf("请填写回复内容: %w", ErrEmptyNote)
-	}
-	return s.step(ctx, number, actor, false, func(_ store.Tx, inc *store.Incident, now time.Time) (store.Event, error) {
-		markFollowedUp(inc, now)
-		if inc.InvestigatedAt.IsZero() {
-			inc.InvestigatedAt = now
-		}
-		if inc.RepliedAt.IsZero() {
-			inc.RepliedAt = now
-		}
-		inc.Reply = text
-		return store.Event{Kind: store.EventReplied, Note: text}, nil
-	})
+	return s.doKey(ctx, StepReply, number, actor, Input{Note: text})
 }
 
 // Close records 办结 with its outcome.
 func (s *Service) Close(ctx context.Context, number, actor, note string) (store.Incident, error) {
-	note = strings.TrimSpace(note)
-	if note == "" {
-		return store.Incident{}, fmt.Errorf("请填写办结结果: %w", ErrEmptyNote)
-	}
-	return s.step(ctx, number, actor, false, func(_ store.Tx, inc *store.Incident, now time.Time) (store.Event, error) {
-		inc.ClosedAt, inc.Outcome = now, note
-		return store.Event{Kind: store.EventClosed, Note: note}, nil
-	})
+	return s.doKey(ctx, StepClose, number, actor, Input{Note: note})
 }
 
 // MarkFalsePositive closes the incident as 误报 and adds one to the
 // false-positive count of every rule that fired on its posts.
 func (s *Service) MarkFalsePositive(ctx context.Context, number, actor, reason string) (store.Incident, error) {
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return store.Incident{}, fmt.Errorf("事件 %s: %w", number, ErrEmptyReason)
-	}
-	return s.step(ctx, number, actor, false, func(tx store.Tx, inc *store.Incident, now time.Time) (store.Event, error) {
-		rules, err := tx.IncidentRules(ctx, inc.ID)
-		if err != nil {
-			return store.Event{}, err
-		}
-		if err := tx.AddFalsePositives(ctx, rules, 1, now); err != nil {
-			return store.Event{}, err
-		}
-		inc.ClosedAt, inc.FalsePositive, inc.Outcome = now, true, "误报："+reason
-		if err := labelPosts(ctx, tx, *inc, false, store.LabelFalsePositive, actor, reason, now); err != nil {
-			return store.Event{}, err
-		}
-		note := reason
-		if len(rules) > 0 {
-			note += "（计入规则误报统计：" + strings.Join(rules, "、") + "）"
-		}
-		return store.Event{Kind: store.EventFalsePositive, Note: note}, nil
-	})
+	return s.doKey(ctx, StepFalsePositive, number, actor, Input{Note: reason})
 }
 
 // Reopen reopens a closed incident (重开). A false positive's counts are
 // taken back; a matter already answered needs a new answer, due in the
 // feedback stage's working days.
 func (s *Service) Reopen(ctx context.Context, number, actor, reason string) (store.Incident, error) {
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return store.Incident{}, fmt.Errorf("事件 %s: %w", number, ErrEmptyReason)
-	}
-	return s.step(ctx, number, actor, true, func(tx store.Tx, inc *store.Incident, now time.Time) (store.Event, error) {
-		if inc.Open() {
-			return store.Event{}, ErrNotClosed
-		}
-		note := reason
-		if inc.FalsePositive {
-			rules, err := tx.IncidentRules(ctx, inc.ID)
-			if err != nil {
-				return store.Event{}, err
-			}
-			if err := tx.AddFalsePositives(ctx, rules, -1, now); err != nil {
-				return store.Event{}, err
-			}
-			note += "（撤销误报）"
-			if err := labelPosts(ctx, tx, *inc, true, store.LabelReopened, actor, reason, now); err != nil {
-				return store.Event{}, err
-			}
-		}
-		inc.ClosedAt, inc.FalsePositive, inc.Outcome = time.Time{}, false, ""
-		if !inc.RepliedAt.IsZero() {
-			inc.RepliedAt = time.Time{}
-			s.setFeedbackDue(inc, now)
-			if !inc.FeedbackDueAt.IsZero() {
-				note += fmt.Sprintf("；须在 %s 前重新答复", s.formatTime(inc.FeedbackDueAt))
-			}
-		}
-		return store.Event{Kind: store.EventReopened, Note: note}, nil
-	})
+	return s.doKey(ctx, StepReopen, number, actor, Input{Note: reason})
 }
 
 // ChangeLevel records 升级/降级 by hand, with its reason; deadlines follow
 // the new level.
 func (s *Service) ChangeLevel(ctx context.Context, number, actor string, level int, reason string) (store.Incident, error) {
-	reason = strings.TrimSpace(reason)
-	if !taxonomy.ValidLevel(level) {
-		return store.Incident{}, fmt.Errorf("事件 %s: %w", number, ErrBadLevel)
-	}
-	if reason == "" {
-		return store.Incident{}, fmt.Errorf("事件 %s: %w", number, ErrEmptyReason)
-	}
-	return s.step(ctx, number, actor, false, func(tx store.Tx, inc *store.Incident, now time.Time) (store.Event, error) {
-		if inc.Level == level {
-			return store.Event{}, ErrSameLevel
-		}
-		// A handler's level settles a 疑似: it is what staff decided.
-		inc.Suspected = false
-		if err := s.changeLevel(ctx, tx, inc, level, now, actor, 0, reason); err != nil {
-			return store.Event{}, err
-		}
-		// changeLevel appended the level event itself.
-		return store.Event{}, labelPosts(ctx, tx, *inc, true, store.LabelLevel, actor, reason, now)
-	})
+	return s.doKey(ctx, StepLevel, number, actor, Input{Level: level, Note: reason})
 }
 
-func markFollowedUp(inc *store.Incident, now time.Time) {
-	if inc.AckedAt.IsZero() {
-		inc.AckedAt = now
+// Confirm records that a handler checked a 疑似 incident and agrees with
+// its level: it is no longer suspected, and its posts are labelled so.
+func (s *Service) Confirm(ctx context.Context, number, actor, note string) (store.Incident, error) {
+	return s.doKey(ctx, StepConfirm, number, actor, Input{Note: note})
+}
+
+// ChangeCategory records a handler's correction of the category, with
+// its reason.
+func (s *Service) ChangeCategory(ctx context.Context, number, actor, category, reason string) (store.Incident, error) {
+	return s.doKey(ctx, StepCategory, number, actor, Input{Category: category, Note: reason})
+}
+
+func checkOffice(s *Service, in Input) error {
+	if !slices.Contains(s.policy.Offices, in.Office) {
+		return ErrUnknownOffice
 	}
-	if inc.FollowedUpAt.IsZero() {
-		inc.FollowedUpAt = now
+	return nil
+}
+
+func checkLevel(_ *Service, in Input) error {
+	if !taxonomy.ValidLevel(in.Level) {
+		return ErrBadLevel
 	}
+	return nil
+}
+
+func checkCategory(_ *Service, in Input) error {
+	if !taxonomy.ValidCategory(in.Category) {
+		return ErrBadCategory
+	}
+	return nil
+}
+
+func applyAck(_ context.Context, _ *Service, c Change) (string, error) {
+	if !c.Incident.AckedAt.IsZero() {
+		return "", ErrAlreadyDone
+	}
+	return c.Input.Note, nil
+}
+
+func applyAssign(_ context.Context, _ *Service, c Change) (string, error) {
+	inc, office := c.Incident, c.Input.Office
+	if inc.Office == office {
+		return "", ErrAlreadyDone
+	}
+	text := "分派至" + office
+	if inc.Office != "" {
+		text = fmt.Sprintf("由%s改派至%s", inc.Office, office)
+	}
+	inc.Office, inc.AssignedAt = office, c.Now
+	return joinNote(text, c.Input.Note), nil
+}
+
+func applyFollowUp(_ context.Context, _ *Service, c Change) (string, error) {
+	return c.Input.Note, nil
+}
+
+func applyInvestigated(_ context.Context, s *Service, c Change) (string, error) {
+	inc := c.Incident
+	if !inc.InvestigatedAt.IsZero() {
+		return "", ErrAlreadyDone
+	}
+	s.setFeedbackDue(inc, c.Now)
+	note := c.Input.Note
+	if !inc.FeedbackDueAt.IsZero() {
+		note += fmt.Sprintf("（答复反馈时限 %s）", s.formatTime(inc.FeedbackDueAt))
+	}
+	return note, nil
+}
+
+func applyReply(_ context.Context, _ *Service, c Change) (string, error) {
+	c.Incident.Reply = c.Input.Note
+	return c.Input.Note, nil
+}
+
+func applyClose(_ context.Context, _ *Service, c Change) (string, error) {
+	c.Incident.ClosedAt, c.Incident.Outcome = c.Now, c.Input.Note
+	return c.Input.Note, nil
+}
+
+func applyFalsePositive(ctx context.Context, _ *Service, c Change) (string, error) {
+	inc, reason := c.Incident, c.Input.Note
+	rules, err := c.Tx.IncidentRules(ctx, inc.ID)
+	if err != nil {
+		return "", err
+	}
+	if err := c.Tx.AddFalsePositives(ctx, rules, 1, c.Now); err != nil {
+		return "", err
+	}
+	inc.ClosedAt, inc.FalsePositive, inc.Outcome = c.Now, true, "误报："+reason
+	if err := labelPosts(ctx, c.Tx, *inc, false, store.LabelFalsePositive, c.Actor, reason, c.Now); err != nil {
+		return "", err
+	}
+	note := reason
+	if len(rules) > 0 {
+		note += "（计入规则误报统计：" + strings.Join(rules, "、") + "）"
+	}
+	return note, nil
+}
+
+func applyReopen(ctx context.Context, s *Service, c Change) (string, error) {
+	inc, reason := c.Incident, c.Input.Note
+	if inc.Open() {
+		return "", ErrNotClosed
+	}
+	note := reason
+	if inc.FalsePositive {
+		rules, err := c.Tx.IncidentRules(ctx, inc.ID)
+		if err != nil {
+			return "", err
+		}
+		if err := c.Tx.AddFalsePositives(ctx, rules, -1, c.Now); err != nil {
+			return "", err
+		}
+		note += "（撤销误报）"
+		if err := labelPosts(ctx, c.Tx, *inc, true, store.LabelReopened, c.Actor, reason, c.Now); err != nil {
+			return "", err
+		}
+	}
+	inc.ClosedAt, inc.FalsePositive, inc.Outcome = time.Time{}, false, ""
+	if !inc.RepliedAt.IsZero() {
+		inc.RepliedAt = time.Time{}
+		s.setFeedbackDue(inc, c.Now)
+		if !inc.FeedbackDueAt.IsZero() {
+			note += fmt.Sprintf("；须在 %s 前重新答复", s.formatTime(inc.FeedbackDueAt))
+		}
+	}
+	return note, nil
+}
+
+func applyLevel(ctx context.Context, s *Service, c Change) (string, error) {
+	inc := c.Incident
+	if inc.Level == c.Input.Level {
+		return "", ErrSameLevel
+	}
+	// A handler's level settles a 疑似: it is what staff decided.
+	inc.Suspected = false
+	if err := s.changeLevel(ctx, c.Tx, inc, c.Input.Level, c.Now, c.Actor, 0, c.Input.Note); err != nil {
+		return "", err
+	}
+	// changeLevel appended the level event itself.
+	return "", labelPosts(ctx, c.Tx, *inc, true, store.LabelLevel, c.Actor, c.Input.Note, c.Now)
 }
 
 func joinNote(a, b string) string {

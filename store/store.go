@@ -150,6 +150,7 @@ type Grade struct {
 const (
 	StatusOpen         = "open"         // 登记: filed, nobody has signed for it
 	StatusAcknowledged = "acknowledged" // 签收
+	StatusAssigned     = "assigned"     // 分派 to an office, no follow-up yet
 	StatusFollowedUp   = "followed_up"  // 已跟进: a follow-up reply was recorded
 	StatusClosed       = "closed"       // 办结
 )
@@ -173,7 +174,7 @@ type Incident struct {
 	ClosedAt      time.Time
 	UpdatedAt     time.Time
 
-	// Handling workflow (see store/workflow.go).
+	// Handling (incident/workflow.go).
 	Office           string    // office the incident is assigned to (分派); "" until then
 	AssignedAt       time.Time // zero: not assigned
 	InvestigateDueAt time.Time // 调查核实 deadline (working days from registration)
@@ -201,15 +202,44 @@ func (i Incident) FollowUpPending() bool {
 	return i.Open() && !i.FollowUpDueAt.IsZero() && i.FollowedUpAt.IsZero()
 }
 
+// InvestigatePending reports whether the investigation stage (调查核实) is
+// still running.
+func (i Incident) InvestigatePending() bool {
+	return i.Open() && !i.InvestigateDueAt.IsZero() && i.InvestigatedAt.IsZero()
+}
+
+// FeedbackPending reports whether the reply to the public (答复反馈) is
+// still due.
+func (i Incident) FeedbackPending() bool {
+	return i.Open() && !i.FeedbackDueAt.IsZero() && i.RepliedAt.IsZero()
+}
+
 // Event kinds of the incident log.
 const (
-	EventCreated      = "created"
-	EventPostJoined   = "post_joined"
-	EventLevelChanged = "level_changed"
-	EventAcknowledged = "acknowledged"
-	EventFollowedUp   = "followed_up"
-	EventClosed       = "closed"
+	EventCreated       = "created"
+	EventPostJoined    = "post_joined"
+	EventLevelChanged  = "level_changed"
+	EventAcknowledged  = "acknowledged"
+	EventFollowedUp    = "followed_up"
+	EventClosed        = "closed"
+	EventAssigned      = "assigned"       // 分派 to an office
+	EventInvestigated  = "investigated"   // 调查核实 finished, with its finding
+	EventReplied       = "replied"        // 答复反馈: the public reply text
+	EventFalsePositive = "false_positive" // 误报: closed, counted against its rules
+	EventReopened      = "reopened"       // 重开
+	// Staff decisions that become labels (labels.go).
+	EventCategoryChanged = "category_changed" // 类别更正
+	EventConfirmed       = "confirmed"        // 疑似 confirmed as graded
+	EventMissedFiled     = "missed_filed"     // 补录漏报: a post the system missed, entered by hand
 )
+
+// RuleFalsePositives is how often incidents a rule fired on were closed as
+// false positives (误报).
+type RuleFalsePositives struct {
+	Rule   string
+	Count  int
+	LastAt time.Time
+}
 
 // Event is one entry in an incident's append-only log.
 type Event struct {
@@ -325,7 +355,7 @@ type Store interface {
 	Information(ctx context.Context, f InformationFilter) ([]GradedPost, int, error)
 	// FingerprintCandidates is Tx.FingerprintCandidates outside any
 	// transaction, on the readers: filing looks up the incidents a post
-	// can join before it takes the write lock (store/workflow.go).
+	// can join before it takes the write lock (grouping.go).
 	FingerprintCandidates(ctx context.Context, q CandidateQuery) (Candidates, error)
 
 	Close() error
@@ -340,22 +370,47 @@ type Database interface {
 
 // Tx is the part of the store used inside one grading or workflow transaction.
 type Tx interface {
+	// Posts, grades and labels.
+
+	// SavePost is Store.SavePost inside the transaction (a missed post a
+	// handler enters is stored, graded and filed at once).
+	SavePost(ctx context.Context, p *Post) (SaveResult, error)
 	// SaveGrade records a grade and marks the post's current content graded.
 	SaveGrade(ctx context.Context, g Grade) error
-	// IncidentOfPost returns the incident a post already belongs to.
-	IncidentOfPost(ctx context.Context, postID int64) (Incident, bool, error)
-	// FindRelatedIncident returns the newest open incident first seen at or
-	// after since that holds a post with the same content hash or title key.
-	FindRelatedIncident(ctx context.Context, p Post, since time.Time) (Incident, bool, error)
+	// SaveLabel records (or replaces) what staff decided about a post.
+	SaveLabel(ctx context.Context, l Label) error
+
+	// Incidents.
+
 	// CreateIncident assigns inc.ID and inc.Number (YQ-<day>-NNNN, numbered
 	// per day of FirstSeenAt in the local time zone) and inserts it.
 	CreateIncident(ctx context.Context, inc *Incident) error
 	UpdateIncident(ctx context.Context, inc Incident) error
 	IncidentByNumber(ctx context.Context, number string) (Incident, error)
+	IncidentByID(ctx context.Context, id int64) (Incident, error)
+	// IncidentOfPost returns the incident a post already belongs to.
+	IncidentOfPost(ctx context.Context, postID int64) (Incident, bool, error)
+	// FindRelatedIncident returns the newest open incident first seen at or
+	// after since that holds a post with the same content hash or title key.
+	FindRelatedIncident(ctx context.Context, p Post, since time.Time) (Incident, bool, error)
 	AttachPost(ctx context.Context, incidentID, postID int64, reason string, at time.Time) error
 	AppendEvent(ctx context.Context, e Event) error
+	// IncidentPostIDs returns the ids of an incident's posts, oldest first.
+	IncidentPostIDs(ctx context.Context, incidentID int64) ([]int64, error)
+	// CountIncidentPosts counts an incident's posts first seen at or after since.
+	CountIncidentPosts(ctx context.Context, incidentID int64, since time.Time) (int, error)
+	// BurstStage returns how many burst raises an incident has had (0 when
+	// none); SetBurstStage records it.
+	BurstStage(ctx context.Context, incidentID int64) (int, error)
+	SetBurstStage(ctx context.Context, incidentID int64, stage int) error
+	// IncidentRules returns the rules that fired in the latest grades of an
+	// incident's posts, sorted and distinct.
+	IncidentRules(ctx context.Context, incidentID int64) ([]string, error)
+	// AddFalsePositives adds delta (may be negative, floored at 0) to the
+	// false-positive count of each rule.
+	AddFalsePositives(ctx context.Context, rules []string, delta int, at time.Time) error
 
-	// Grouping and workflow (store/workflow.go).
+	// Grouping (grouping.go).
 
 	// SaveFingerprint stores (or replaces) the fingerprint of a post.
 	SaveFingerprint(ctx context.Context, f Fingerprint) error
@@ -367,24 +422,4 @@ type Tx interface {
 	// transaction that saves a fingerprint, attaches a post or updates an
 	// incident.
 	GroupingVersion(ctx context.Context) (int64, error)
-	IncidentByID(ctx context.Context, id int64) (Incident, error)
-	// CountIncidentPosts counts an incident's posts first seen at or after since.
-	CountIncidentPosts(ctx context.Context, incidentID int64, since time.Time) (int, error)
-	// IncidentRules returns the rules that fired in the latest grades of an
-	// incident's posts, sorted and distinct.
-	IncidentRules(ctx context.Context, incidentID int64) ([]string, error)
-	// AddFalsePositives adds delta (may be negative, floored at 0) to the
-	// false-positive count of each rule.
-	AddFalsePositives(ctx context.Context, rules []string, delta int, at time.Time) error
-	// BurstStage returns how many burst raises an incident has had (0 when
-	// none); SetBurstStage records it (store/sqlite/workflow.go).
-	BurstStage(ctx context.Context, incidentID int64) (int, error)
-	SetBurstStage(ctx context.Context, incidentID int64, stage int) error
-	// IncidentPostIDs returns the ids of an incident's posts, oldest first.
-	IncidentPostIDs(ctx context.Context, incidentID int64) ([]int64, error)
-	// SaveLabel records (or replaces) what staff decided about a post.
-	SaveLabel(ctx context.Context, l Label) error
-	// SavePost is Store.SavePost inside the transaction (a missed post a
-	// handler enters is stored, graded and filed at once).
-	SavePost(ctx context.Context, p *Post) (SaveResult, error)
 }

@@ -1,10 +1,8 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -13,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/yuqing-bureau/yuqing/auth"
+	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
@@ -22,66 +21,6 @@ import (
 // API tokens (Authorization: Bearer yq_...) and to console sessions (which
 // must send X-CSRF-Token on POST). Lists always mask personal data; the
 // detail is unmasked only for roles that see full text.
-
-// APIAction is one incident action, offered both as the console form
-// POST /incidents/{number}/{name} and as the API's
-// POST /api/v1/incidents/{number}/{name}. Every action needs the handler role.
-type APIAction struct {
-	Name string // shown on the console: "签收" ... (also selects the form refilled on error)
-	Do   func(ctx context.Context, wf Workflow, number, actor string, req ActionRequest) (store.Incident, error)
-}
-
-// ActionRequest is the JSON body of an action, or the console form's fields.
-type ActionRequest struct {
-	Note   string `json:"note"`
-	Office string `json:"office,omitempty"` // assign
-	Level  int    `json:"level,omitempty"`  // level change
-	// Category is the new category key of a category change.
-	Category string `json:"category,omitempty"`
-}
-
-// maxNoteRunes bounds the note of any action.
-const maxNoteRunes = 5000
-
-// noteTooLong is the refusal of a note over maxNoteRunes.
-var noteTooLong = fmt.Sprintf("内容过长（最多 %d 字）", maxNoteRunes)
-
-// apiActions are the incident workflow actions, keyed by URL name.
-var apiActions = map[string]APIAction{
-	"ack": {Name: "签收", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
-		return wf.Acknowledge(ctx, n, actor, req.Note)
-	}},
-	"followup": {Name: "跟进", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
-		return wf.FollowUp(ctx, n, actor, req.Note)
-	}},
-	"close": {Name: "办结", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
-		return wf.Close(ctx, n, actor, req.Note)
-	}},
-	"assign": {Name: "分派", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
-		return wf.Assign(ctx, n, actor, req.Office, req.Note)
-	}},
-	"investigated": {Name: "调查核实", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
-		return wf.Investigated(ctx, n, actor, req.Note)
-	}},
-	"reply": {Name: "答复", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
-		return wf.Reply(ctx, n, actor, req.Note)
-	}},
-	"false-positive": {Name: "误报", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
-		return wf.MarkFalsePositive(ctx, n, actor, req.Note)
-	}},
-	"reopen": {Name: "重开", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
-		return wf.Reopen(ctx, n, actor, req.Note)
-	}},
-	"level": {Name: "调整等级", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
-		return wf.ChangeLevel(ctx, n, actor, req.Level, req.Note)
-	}},
-	"confirm": {Name: "确认", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
-		return wf.Confirm(ctx, n, actor, req.Note)
-	}},
-	"category": {Name: "更正类别", Do: func(ctx context.Context, wf Workflow, n, actor string, req ActionRequest) (store.Incident, error) {
-		return wf.ChangeCategory(ctx, n, actor, req.Category, req.Note)
-	}},
-}
 
 func (s *Server) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/me", s.apiMe)
@@ -164,11 +103,16 @@ type IncidentJSON struct {
 	FollowUpDueAt *time.Time `json:"followup_due_at,omitempty"`
 	AckedAt       *time.Time `json:"acked_at,omitempty"`
 	FollowedUpAt  *time.Time `json:"followed_up_at,omitempty"`
-	ClosedAt      *time.Time `json:"closed_at,omitempty"`
-	Office        string     `json:"office,omitempty"`
-	FalsePositive bool       `json:"false_positive,omitempty"`
-	Suspected     bool       `json:"suspected,omitempty"` // 疑似: to be confirmed or downgraded
-	URL           string     `json:"url"`
+	// The working-day stages of the levels that have them (调查核实, 答复反馈).
+	InvestigateDueAt *time.Time `json:"investigate_due_at,omitempty"`
+	InvestigatedAt   *time.Time `json:"investigated_at,omitempty"`
+	FeedbackDueAt    *time.Time `json:"feedback_due_at,omitempty"`
+	RepliedAt        *time.Time `json:"replied_at,omitempty"`
+	ClosedAt         *time.Time `json:"closed_at,omitempty"`
+	Office           string     `json:"office,omitempty"`
+	FalsePositive    bool       `json:"false_positive,omitempty"`
+	Suspected        bool       `json:"suspected,omitempty"` // 疑似: to be confirmed or downgraded
+	URL              string     `json:"url"`
 }
 
 // PostJSON is a post of an incident.
@@ -216,6 +160,8 @@ func (s *Server) incidentJSON(i store.Incident) IncidentJSON {
 		LevelLabel: taxonomy.LevelLabel(i.Level), Status: i.Status, Source: i.Source, PostCount: i.PostCount,
 		FirstSeenAt: i.FirstSeenAt, LastPostAt: i.LastPostAt, AckDueAt: optTime(i.AckDueAt),
 		FollowUpDueAt: optTime(i.FollowUpDueAt), AckedAt: optTime(i.AckedAt), FollowedUpAt: optTime(i.FollowedUpAt),
+		InvestigateDueAt: optTime(i.InvestigateDueAt), InvestigatedAt: optTime(i.InvestigatedAt),
+		FeedbackDueAt: optTime(i.FeedbackDueAt), RepliedAt: optTime(i.RepliedAt),
 		ClosedAt: optTime(i.ClosedAt), Office: i.Office, FalsePositive: i.FalsePositive, Suspected: i.Suspected,
 		URL: "/incidents/" + i.Number}
 }
@@ -311,17 +257,17 @@ func (s *Server) apiIncident(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiAction(w http.ResponseWriter, r *http.Request) {
 	number, name := r.PathValue("number"), r.PathValue("action")
-	act, ok := apiActions[name]
+	st, ok := incident.StepByKey(s.steps(), name)
 	if !ok {
 		s.apiError(w, http.StatusNotFound, "未知操作 "+name)
 		return
 	}
 	p, _ := principalOf(r.Context())
-	if !p.Role.AtLeast(auth.RoleHandler) {
-		s.forbidden(w, r, auth.RoleHandler)
+	if !p.Role.AtLeast(st.Role) {
+		s.forbidden(w, r, st.Role)
 		return
 	}
-	var req ActionRequest
+	var req incident.Input
 	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
@@ -333,12 +279,12 @@ func (s *Server) apiAction(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, http.StatusBadRequest, noteTooLong)
 		return
 	}
-	inc, err := act.Do(r.Context(), s.opts.Workflow, number, p.ActorName(), req)
-	switch {
+	inc, err := s.opts.Workflow.Do(r.Context(), st, number, p.ActorName(), req)
+	switch msg := refusal(err); {
 	case errors.Is(err, store.ErrNotFound):
 		s.apiError(w, http.StatusNotFound, "事件 "+number+" 不存在")
-	case isWorkflowError(err):
-		s.apiError(w, http.StatusConflict, workflowMessage(err, number))
+	case msg != "":
+		s.apiError(w, http.StatusConflict, msg)
 	case err != nil:
 		s.opts.Logger.Error("API 操作失败", "action", name, "incident", number, "err", err)
 		s.apiError(w, http.StatusInternalServerError, "操作失败")

@@ -365,7 +365,8 @@ func (s *Server) pageFor(w http.ResponseWriter, page string) (*template.Template
 	if err != nil {
 		return nil, err
 	}
-	return t.Funcs(requestFuncs(writerPrincipal(w))), nil
+	t = t.Funcs(requestFuncs(writerPrincipal(w)))
+	return t.Funcs(template.FuncMap{"stepForm": stepFormFunc(t)}), nil
 }
 
 // seesFullText reports whether the caller behind w may read unmasked text.

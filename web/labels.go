@@ -14,7 +14,7 @@ import (
 
 // The console side of the staff decisions that become training labels
 // (incident/labels.go): 确认疑似 and 更正类别 are incident actions
-// (apiActions), 补录漏报 has its own form (missed.go), and the 舆情信息
+// (steps of incident.Steps, actions.go), 补录漏报 has its own form (missed.go), and the 舆情信息
 // the grader keeps apart from incidents has its own list (information.go).
 
 // manualSourceTitle names the source of a post a handler entered by hand.

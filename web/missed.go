@@ -15,10 +15,6 @@ import (
 // 舆情信息) with a verdict; incident.Service.FileMissed stores it, grades it
 // as staff decided and files it at once.
 
-// missedErrors are the refusals shown on the form with what was entered.
-var missedErrors = []error{incident.ErrMissedEmpty, incident.ErrMissedNotFound, incident.ErrAlreadyFiled,
-	incident.ErrBadLevel, incident.ErrBadCategory, incident.ErrBadSentiment, incident.ErrEmptyActor}
-
 // Bounds of the 补录 form: a whole post fits, the request stays bounded.
 const (
 	maxMissedBytes = 1 << 20
@@ -110,13 +106,9 @@ func (s *Server) fileMissed(w http.ResponseWriter, r *http.Request) {
 	}
 	actor := actorName(r)
 	inc, err := s.opts.Workflow.FileMissed(r.Context(), actor, m)
-	switch {
-	case isMissedError(err):
-		page := missedPage{Error: "补录失败：" + missedMessage(err), Form: f}
-		if errors.Is(err, incident.ErrAlreadyFiled) {
-			_, page.AlreadyIn, _ = strings.Cut(err.Error(), incident.ErrAlreadyFiled.Error()+" ")
-		}
-		s.renderMissed(w, http.StatusBadRequest, page)
+	switch ref, refused := errors.AsType[*incident.Refusal](err); {
+	case refused:
+		s.renderMissed(w, http.StatusBadRequest, missedPage{Error: "补录失败：" + ref.Msg, Form: f, AlreadyIn: ref.Incident})
 	case err != nil:
 		s.fail(w, http.StatusInternalServerError, "补录失败", err)
 	default:
@@ -138,22 +130,4 @@ func (s *Server) knownSource(key string) bool {
 		}
 	}
 	return false
-}
-
-func isMissedError(err error) bool {
-	for _, e := range missedErrors {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	return false
-}
-
-// missedMessage is a refusal of FileMissed without its "补录漏报: " prefix.
-func missedMessage(err error) string {
-	msg := strings.TrimPrefix(err.Error(), "补录漏报: ")
-	if i := strings.Index(msg, ": "); i > 0 {
-		msg = msg[:i]
-	}
-	return msg
 }

@@ -46,14 +46,6 @@ type Reader interface {
 	InformationReader // 舆情信息 (information.go)
 }
 
-// Workflow is what the console changes.
-type Workflow interface {
-	Acknowledge(ctx context.Context, number, actor, note string) (store.Incident, error)
-	FollowUp(ctx context.Context, number, actor, note string) (store.Incident, error)
-	Close(ctx context.Context, number, actor, note string) (store.Incident, error)
-	Handling // 分派, 调查核实, 答复, 误报, 重开, 升级/降级 (workflow.go)
-}
-
 // Options configure the console.
 type Options struct {
 	Store    Reader
@@ -116,7 +108,6 @@ func New(opts Options) (*Server, error) {
 		"levelColor":   taxonomy.LevelColor,
 		"categoryName": taxonomy.CategoryName,
 		"statusName":   StatusName,
-		"eventName":    EventName,
 		"mask":         privacy.Mask,
 		"source":       s.sourceTitle,
 		"time":         s.formatTime,
@@ -127,7 +118,7 @@ func New(opts Options) (*Server, error) {
 		"join":         strings.Join,
 	}
 	maps.Copy(funcs, requestFuncs(nil)) // bound to the caller in render
-	s.workflowFuncs(funcs)
+	s.actionFuncs(funcs)
 	s.labelFuncs(funcs)
 	suggestFuncs(funcs)
 	for _, page := range []string{"list", "detail", "error", "try", "falsepositives", "login", "password", "reload", "users", "audit", "sources",
@@ -157,8 +148,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /account/password", s.require(auth.RoleViewer, s.changePassword))
 	mux.HandleFunc("GET /incidents", s.require(auth.RoleViewer, s.list))
 	mux.HandleFunc("GET /incidents/{number}", s.require(auth.RoleViewer, s.detail))
-	s.workflowRoutes(mux) // the forms of the actions in apiActions (api.go)
-	s.labelRoutes(mux)    // 舆情信息 and 补录漏报 (information.go, missed.go)
+	s.actionRoutes(mux) // the forms of the workflow's steps (actions.go)
+	s.labelRoutes(mux)  // 舆情信息 and 补录漏报 (information.go, missed.go)
 	mux.HandleFunc("GET /sources", s.require(auth.RoleViewer, s.sources))
 	mux.HandleFunc("GET /sources/probe", s.require(auth.RoleOperator, s.probe))
 	mux.HandleFunc("POST /sources/probe", s.require(auth.RoleOperator, s.probe))
@@ -213,7 +204,7 @@ type detailPage struct {
 	Error  string
 	Actor  string
 	Note   string
-	Action string
+	Action string // the key of the step whose form was refused: it shows Note again
 }
 
 type postView struct {
@@ -360,23 +351,4 @@ func StatusName(st string) string {
 		return "已分派"
 	}
 	return st
-}
-
-// EventName is the Chinese name of an event kind.
-func EventName(kind string) string {
-	switch kind {
-	case store.EventCreated:
-		return "登记"
-	case store.EventPostJoined:
-		return "新帖并入"
-	case store.EventLevelChanged:
-		return "等级变更"
-	case store.EventAcknowledged:
-		return "签收"
-	case store.EventFollowedUp:
-		return "跟进/回复"
-	case store.EventClosed:
-		return "办结"
-	}
-	return workflowEventName(kind)
 }

@@ -34,7 +34,11 @@ type fixture struct {
 	filePost func(p store.Post, level int, cat string, matches []store.Match) string
 }
 
-func setup(t *testing.T) *fixture {
+func setup(t *testing.T) *fixture { t.Helper(); return setupWith(t, nil) }
+
+// setupWith is setup with the console's workflow made by wrap from the
+// incident service (nil: the service itself).
+func setupWith(t *testing.T, wrap func(*incident.Service) web.Workflow) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "y.db"), cst)
@@ -70,7 +74,11 @@ func setup(t *testing.T) *fixture {
 	f.file, f.filePost = fileOne, filePost
 	f.now = f.now.Add(90 * time.Minute) // the Ⅱ incident's 1-hour acknowledgement is overdue
 	f.auth = newAuth(t, st)
-	con, err := web.New(web.Options{Store: st, Workflow: svc, Now: clock, Location: cst, Auth: f.auth,
+	var wf web.Workflow = svc
+	if wrap != nil {
+		wf = wrap(svc)
+	}
+	con, err := web.New(web.Options{Store: st, Workflow: wf, Now: clock, Location: cst, Auth: f.auth,
 		SourceTitle: func(string) string { return "岚川论坛" }})
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -560,21 +561,51 @@ func (t *txn) SaveGrade(ctx context.Context, g store.Grade) error {
 	return nil
 }
 
-const incidentCols = `id, number, title, category, level, status, source, first_seen_at,
-	last_post_at, post_count, ack_due_at, followup_due_at, acked_at, followed_up_at, closed_at, updated_at,
-	` + workflowCols
+// The columns of incidents: incidentCols is every one, in the order
+// scanIncident reads them; incidentMutable those UpdateIncident writes, in
+// the order of incidentValues (number and first_seen_at never change).
+const (
+	incidentMutable = `title, category, level, status, source, last_post_at, post_count,
+	ack_due_at, followup_due_at, acked_at, followed_up_at, closed_at, updated_at,
+	office, assigned_at, investigate_due_at, investigated_at, feedback_due_at, replied_at,
+	reply, outcome, false_positive, suspected`
+	incidentCols = `id, number, first_seen_at, ` + incidentMutable
+)
 
 func scanIncident(row scanner) (store.Incident, error) {
 	var i store.Incident
-	var first, last, ackDue, fuDue, acked, fu, closed, updated sql.NullInt64
-	var wf workflowScan
-	err := row.Scan(append([]any{&i.ID, &i.Number, &i.Title, &i.Category, &i.Level, &i.Status, &i.Source,
-		&first, &last, &i.PostCount, &ackDue, &fuDue, &acked, &fu, &closed, &updated}, wf.dest(&i)...)...)
-	wf.fill(&i)
+	var first, last, ackDue, fuDue, acked, fu, closed, updated, assigned, invDue, inv, fbDue, replied sql.NullInt64
+	err := row.Scan(&i.ID, &i.Number, &first,
+		&i.Title, &i.Category, &i.Level, &i.Status, &i.Source, &last, &i.PostCount,
+		&ackDue, &fuDue, &acked, &fu, &closed, &updated,
+		&i.Office, &assigned, &invDue, &inv, &fbDue, &replied,
+		&i.Reply, &i.Outcome, &i.FalsePositive, &i.Suspected)
 	i.FirstSeenAt, i.LastPostAt = fromMS(first), fromMS(last)
 	i.AckDueAt, i.FollowUpDueAt = fromMS(ackDue), fromMS(fuDue)
 	i.AckedAt, i.FollowedUpAt, i.ClosedAt, i.UpdatedAt = fromMS(acked), fromMS(fu), fromMS(closed), fromMS(updated)
+	i.AssignedAt, i.InvestigateDueAt, i.InvestigatedAt = fromMS(assigned), fromMS(invDue), fromMS(inv)
+	i.FeedbackDueAt, i.RepliedAt = fromMS(fbDue), fromMS(replied)
 	return i, err
+}
+
+// incidentValues are the values of incidentMutable for i.
+func incidentValues(i store.Incident) []any {
+	return []any{i.Title, i.Category, i.Level, i.Status, i.Source, ms(i.LastPostAt), i.PostCount,
+		ms(i.AckDueAt), ms(i.FollowUpDueAt), ms(i.AckedAt), ms(i.FollowedUpAt), ms(i.ClosedAt), ms(i.UpdatedAt),
+		i.Office, ms(i.AssignedAt), ms(i.InvestigateDueAt), ms(i.InvestigatedAt), ms(i.FeedbackDueAt), ms(i.RepliedAt),
+		i.Reply, i.Outcome, i.FalsePositive, i.Suspected}
+}
+
+// placeholders returns n comma-separated placeholders.
+func placeholders(n int) string { return "?" + strings.Repeat(", ?", n-1) }
+
+// assignments returns "c = ?" for each of the comma-separated cols.
+func assignments(cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = strings.TrimSpace(c) + " = ?"
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (t *txn) IncidentOfPost(ctx context.Context, postID int64) (store.Incident, bool, error) {
@@ -616,12 +647,9 @@ func (t *txn) CreateIncident(ctx context.Context, inc *store.Incident) error {
 		return fmt.Errorf("分配事件编号: %w", err)
 	}
 	inc.Number = fmt.Sprintf("YQ-%s-%04d", day, seq)
-	err := t.tx.QueryRowContext(ctx, `INSERT INTO incidents (number, title, category, level, status,
-		source, first_seen_at, last_post_at, post_count, ack_due_at, followup_due_at, acked_at,
-		followed_up_at, closed_at, updated_at, `+workflowCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, `+workflowMarks+`) RETURNING id`,
-		append([]any{inc.Number, inc.Title, inc.Category, inc.Level, inc.Status, inc.Source, ms(inc.FirstSeenAt),
-			ms(inc.LastPostAt), inc.PostCount, ms(inc.AckDueAt), ms(inc.FollowUpDueAt), ms(inc.AckedAt),
-			ms(inc.FollowedUpAt), ms(inc.ClosedAt), ms(inc.UpdatedAt)}, workflowArgs(*inc)...)...).Scan(&inc.ID)
+	values := append([]any{inc.Number, ms(inc.FirstSeenAt)}, incidentValues(*inc)...)
+	err := t.tx.QueryRowContext(ctx, `INSERT INTO incidents (number, first_seen_at, `+incidentMutable+`)
+		VALUES (`+placeholders(len(values))+`) RETURNING id`, values...).Scan(&inc.ID)
 	if err != nil {
 		return fmt.Errorf("登记事件: %w", err)
 	}
@@ -635,12 +663,8 @@ func (t *txn) UpdateIncident(ctx context.Context, inc store.Incident) error {
 	} else if err != nil {
 		return fmt.Errorf("更新事件 %s: %w", inc.Number, err)
 	}
-	r, err := t.tx.ExecContext(ctx, `UPDATE incidents SET title = ?, category = ?, level = ?,
-		status = ?, source = ?, last_post_at = ?, post_count = ?, ack_due_at = ?, followup_due_at = ?,
-		acked_at = ?, followed_up_at = ?, closed_at = ?, updated_at = ?, `+workflowSets+` WHERE id = ?`,
-		append(append([]any{inc.Title, inc.Category, inc.Level, inc.Status, inc.Source, ms(inc.LastPostAt), inc.PostCount,
-			ms(inc.AckDueAt), ms(inc.FollowUpDueAt), ms(inc.AckedAt), ms(inc.FollowedUpAt), ms(inc.ClosedAt),
-			ms(inc.UpdatedAt)}, workflowArgs(inc)...), inc.ID)...)
+	r, err := t.tx.ExecContext(ctx, `UPDATE incidents SET `+assignments(incidentMutable)+` WHERE id = ?`,
+		append(incidentValues(inc), inc.ID)...)
 	if err != nil {
 		return fmt.Errorf("更新事件 %s: %w", inc.Number, err)
 	}
@@ -662,6 +686,120 @@ func (t *txn) IncidentByNumber(ctx context.Context, number string) (store.Incide
 		return i, fmt.Errorf("读取事件 %s: %w", number, err)
 	}
 	return i, nil
+}
+
+func (t *txn) IncidentByID(ctx context.Context, id int64) (store.Incident, error) {
+	i, err := scanIncident(t.tx.QueryRowContext(ctx, `SELECT `+incidentCols+` FROM incidents WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return i, fmt.Errorf("事件 #%d: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return i, fmt.Errorf("读取事件 #%d: %w", id, err)
+	}
+	return i, nil
+}
+
+func (t *txn) CountIncidentPosts(ctx context.Context, incidentID int64, since time.Time) (int, error) {
+	var n int
+	err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM incident_posts ip JOIN posts p ON p.id = ip.post_id
+		WHERE ip.incident_id = ? AND p.first_seen_at >= ?`, incidentID, since.UnixMilli()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("统计事件 #%d 的帖子: %w", incidentID, err)
+	}
+	return n, nil
+}
+
+func (t *txn) IncidentRules(ctx context.Context, incidentID int64) ([]string, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT g.matches FROM incident_posts ip
+		JOIN grades g ON g.id = (SELECT max(id) FROM grades WHERE post_id = ip.post_id)
+		WHERE ip.incident_id = ?`, incidentID)
+	if err != nil {
+		return nil, fmt.Errorf("读取事件 #%d 命中的规则: %w", incidentID, err)
+	}
+	defer rows.Close()
+	seen := map[string]bool{}
+	for rows.Next() {
+		var mj string
+		if err := rows.Scan(&mj); err != nil {
+			return nil, err
+		}
+		var ms []store.Match
+		if err := json.Unmarshal([]byte(mj), &ms); err != nil {
+			return nil, fmt.Errorf("事件 #%d 的命中记录损坏: %w", incidentID, err)
+		}
+		for _, m := range ms {
+			if m.Rule != "" {
+				seen[m.Rule] = true
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(seen))
+	for r := range seen {
+		out = append(out, r)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func (t *txn) AddFalsePositives(ctx context.Context, rules []string, delta int, at time.Time) error {
+	for _, r := range rules {
+		r = strings.TrimSpace(r)
+		if r == "" {
+			continue
+		}
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO rule_false_positives (rule, count, last_at)
+			VALUES (?1, ?2, ?3)
+			ON CONFLICT (rule) DO UPDATE SET last_at = ?3, count = CASE
+				WHEN rule_false_positives.count + ?4 > 0 THEN rule_false_positives.count + ?4 ELSE 0 END`,
+			r, max(delta, 0), at.UnixMilli(), delta); err != nil {
+			return fmt.Errorf("记录规则 %s 的误报: %w", r, err)
+		}
+	}
+	return nil
+}
+
+// RuleFalsePositives returns the false-positive counts, most first.
+func (s *Store) RuleFalsePositives(ctx context.Context) ([]store.RuleFalsePositives, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT rule, count, last_at FROM rule_false_positives
+		ORDER BY count DESC, rule`)
+	if err != nil {
+		return nil, fmt.Errorf("读取规则误报统计: %w", err)
+	}
+	defer rows.Close()
+	var out []store.RuleFalsePositives
+	for rows.Next() {
+		var r store.RuleFalsePositives
+		var at sql.NullInt64
+		if err := rows.Scan(&r.Rule, &r.Count, &at); err != nil {
+			return nil, fmt.Errorf("读取规则误报统计: %w", err)
+		}
+		r.LastAt = fromMS(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (t *txn) BurstStage(ctx context.Context, incidentID int64) (int, error) {
+	var n int
+	err := t.tx.QueryRowContext(ctx, `SELECT stage FROM incident_bursts WHERE incident_id = ?`, incidentID).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("读取事件 #%d 的聚集阶段: %w", incidentID, err)
+	}
+	return n, nil
+}
+
+func (t *txn) SetBurstStage(ctx context.Context, incidentID int64, stage int) error {
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO incident_bursts (incident_id, stage) VALUES (?1, ?2)
+		ON CONFLICT (incident_id) DO UPDATE SET stage = ?2`, incidentID, stage); err != nil {
+		return fmt.Errorf("记录事件 #%d 的聚集阶段: %w", incidentID, err)
+	}
+	return nil
 }
 
 func (t *txn) AttachPost(ctx context.Context, incidentID, postID int64, reason string, at time.Time) error {

@@ -2,23 +2,6 @@ package store
 
 import "time"
 
-// StatusAssigned is the status of an incident handed to an office (分派)
-// that has no follow-up yet.
-const StatusAssigned = "assigned"
-
-// Event kinds of the handling workflow (beyond those in store.go).
-const (
-	EventAssigned      = "assigned"       // 分派 to an office
-	EventInvestigated  = "investigated"   // 调查核实 finished, with its finding
-	EventReplied       = "replied"        // 答复反馈: the public reply text
-	EventFalsePositive = "false_positive" // 误报: closed, counted against its rules
-	EventReopened      = "reopened"       // 重开
-	// Staff decisions that become labels (labels.go).
-	EventCategoryChanged = "category_changed" // 类别更正
-	EventConfirmed       = "confirmed"        // 疑似 confirmed as graded
-	EventMissedFiled     = "missed_filed"     // 补录漏报: a post the system missed, entered by hand
-)
-
 // Fingerprint is what grouping keeps of a filed post: a 64-bit SimHash of
 // its tokens, the institution and place names it mentions and its key
 // terms. IncidentID and FirstSeenAt are filled on reads.
@@ -59,24 +42,4 @@ func (q CandidateQuery) Empty() bool { return len(q.Bands) == 0 && len(q.Names) 
 type Candidates struct {
 	Version      int64
 	Fingerprints []Fingerprint
-}
-
-// RuleFalsePositives is how often incidents a rule fired on were closed as
-// false positives (误报).
-type RuleFalsePositives struct {
-	Rule   string
-	Count  int
-	LastAt time.Time
-}
-
-// InvestigatePending reports whether the investigation stage (调查核实) is
-// still running.
-func (i Incident) InvestigatePending() bool {
-	return i.Open() && !i.InvestigateDueAt.IsZero() && i.InvestigatedAt.IsZero()
-}
-
-// FeedbackPending reports whether the reply to the public (答复反馈) is
-// still due.
-func (i Incident) FeedbackPending() bool {
-	return i.Open() && !i.FeedbackDueAt.IsZero() && i.RepliedAt.IsZero()
 }

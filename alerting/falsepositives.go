@@ -11,16 +11,16 @@ import (
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
-// WorkflowSource is what the workflow exporter reads at scrape time.
-type WorkflowSource interface {
+// FalsePositiveSource is what the false-positive exporter reads at scrape time.
+type FalsePositiveSource interface {
 	RuleFalsePositives(ctx context.Context) ([]store.RuleFalsePositives, error)
 }
 
-// WorkflowExporter exports false positives (误报) per rule (bounded by the
+// FalsePositiveExporter exports false positives (误报) per rule (bounded by the
 // rule set). Overdue stages of open incidents are counted by Exporter, from
 // the open incidents it reads anyway.
-type WorkflowExporter struct {
-	src     WorkflowSource
+type FalsePositiveExporter struct {
+	src     FalsePositiveSource
 	timeout time.Duration
 	log     *slog.Logger
 
@@ -30,12 +30,12 @@ type WorkflowExporter struct {
 	last []store.RuleFalsePositives // last good read, served while the store fails
 }
 
-// NewWorkflowExporter creates the exporter and registers it on reg.
-func NewWorkflowExporter(reg prometheus.Registerer, src WorkflowSource, logger *slog.Logger) (*WorkflowExporter, error) {
+// NewFalsePositiveExporter creates the exporter and registers it on reg.
+func NewFalsePositiveExporter(reg prometheus.Registerer, src FalsePositiveSource, logger *slog.Logger) (*FalsePositiveExporter, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	e := &WorkflowExporter{src: src, timeout: 5 * time.Second, log: logger,
+	e := &FalsePositiveExporter{src: src, timeout: 5 * time.Second, log: logger,
 		// A gauge, not a counter: reopening an incident closed as 误报 takes
 		// it back, and a counter that goes down reads as a reset.
 		falsePos: prometheus.NewDesc("yuqing_rule_false_positives",
@@ -51,16 +51,13 @@ func NewWorkflowExporter(reg prometheus.Registerer, src WorkflowSource, logger *
 }
 
 // Describe implements prometheus.Collector.
-func (e *WorkflowExporter) Describe(ch chan<- *prometheus.Desc) {
+func (e *FalsePositiveExporter) Describe(ch chan<- *prometheus.Desc) {
 	ch <- e.falsePos
 	ch <- e.scrapeErr
 }
 
-// Stages are the workflow stages with deadlines, as metric label values.
-var Stages = []string{"ack", "followup", "investigate", "feedback"}
-
 // Collect implements prometheus.Collector.
-func (e *WorkflowExporter) Collect(ch chan<- prometheus.Metric) {
+func (e *FalsePositiveExporter) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
 	defer cancel()
 	failed := 0.0

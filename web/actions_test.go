@@ -2,13 +2,20 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/yuqing-bureau/yuqing/auth"
+	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/web"
 )
 
 // postPage posts a form and returns the status and the page.
@@ -185,5 +192,112 @@ func TestWorkflowActionsNeedHandlerRole(t *testing.T) {
 	}
 	if code, _, _ := do(t, viewer, "GET", f.srv.URL+"/rules/false-positives", "", nil); code != 200 {
 		t.Errorf("viewer false-positive page: %d", code)
+	}
+}
+
+// extraStep is a workflow with one step more than the incident service's.
+type extraStep struct {
+	*incident.Service
+	step incident.Step
+}
+
+func (w extraStep) Steps() []incident.Step { return append(w.Service.Steps(), w.step) }
+
+// A step added to the workflow table gets its console form, its API action
+// and its name in the log with no other change to the console: the step
+// table is the one list of steps.
+func TestNewStepNeedsOnlyTheTable(t *testing.T) {
+	escalate := incident.Step{Key: "escalate", Name: "上报", Event: "escalated", Logged: "上报市局",
+		Fields: []incident.Field{incident.FieldNote}, Required: []incident.Field{incident.FieldNote}, Role: auth.RoleHandler,
+		Apply: func(_ context.Context, _ *incident.Service, c incident.Change) (string, error) {
+			return "上报至市局：" + c.Input.Note, nil
+		}}
+	f := setupWith(t, func(svc *incident.Service) web.Workflow { return extraStep{svc, escalate} })
+
+	_, page := get(t, f, "/incidents/"+f.minor)
+	for _, want := range []string{`action="/incidents/` + f.minor + `/escalate"`, "<h3>上报</h3>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("detail lacks the new step's form: %q", want)
+		}
+	}
+	if code, body := postPage(t, f, "/incidents/"+f.minor+"/escalate", url.Values{"note": {" "}}); code != 400 ||
+		!strings.Contains(body, "上报失败：请填写原因") {
+		t.Errorf("empty note: status %d", code)
+	}
+	mustStep(t, f, "/incidents/"+f.minor+"/escalate", url.Values{"note": {"涉及面广"}})
+	if e := lastEvent(detail(t, f, f.minor)); e.Kind != "escalated" || e.Note != "上报至市局：涉及面广" || e.Actor != "王科员（wang）" {
+		t.Errorf("form step logged %+v", e)
+	}
+	if _, page := get(t, f, "/incidents/"+f.minor); !strings.Contains(page, "<strong>上报市局</strong> · 王科员（wang）：上报至市局：涉及面广") {
+		t.Error("log does not name the new step's event")
+	}
+
+	resp, err := f.client.Post(f.srv.URL+"/api/v1/incidents/"+f.major+"/escalate", "application/json",
+		strings.NewReader(`{"note": "经 API 上报"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("API action: status %d", resp.StatusCode)
+	}
+	if e := lastEvent(detail(t, f, f.major)); e.Kind != "escalated" || e.Note != "上报至市局：经 API 上报" {
+		t.Errorf("API step logged %+v", e)
+	}
+	// The service itself does not have the step.
+	if _, ok := incident.StepByKey(incident.Steps(), "escalate"); ok {
+		t.Error("the test's step leaked into the table")
+	}
+}
+
+// The API's incident carries every deadline the console shows, with the
+// stage's completion.
+func TestAPIIncidentHasEveryDeadline(t *testing.T) {
+	f := setup(t)
+	read := func() map[string]any {
+		t.Helper()
+		resp, err := f.client.Get(f.srv.URL + "/api/v1/incidents/" + f.minor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out struct{ Incident map[string]any }
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out.Incident
+	}
+	stamp := func(at time.Time) string { return at.Format(time.RFC3339) }
+	inc := read()
+	d := detail(t, f, f.minor).Incident
+	if d.InvestigateDueAt.IsZero() {
+		t.Fatal("fixture: the Ⅳ incident has no investigation deadline")
+	}
+	if inc["investigate_due_at"] != stamp(d.InvestigateDueAt) || inc["feedback_due_at"] != nil || inc["investigated_at"] != nil {
+		t.Errorf("before the investigation: %v", inc)
+	}
+	mustStep(t, f, "/incidents/"+f.minor+"/investigated", url.Values{"note": {"已核实"}})
+	d = detail(t, f, f.minor).Incident
+	inc = read()
+	if d.FeedbackDueAt.IsZero() || inc["feedback_due_at"] != stamp(d.FeedbackDueAt) || inc["investigated_at"] != stamp(d.InvestigatedAt) {
+		t.Errorf("after the investigation: %v (feedback due %v)", inc, d.FeedbackDueAt)
+	}
+	mustStep(t, f, "/incidents/"+f.minor+"/reply", url.Values{"note": {"已答复"}})
+	if inc = read(); inc["replied_at"] != stamp(detail(t, f, f.minor).Incident.RepliedAt) {
+		t.Errorf("after the reply: %v", inc)
+	}
+}
+
+// docs/api.md lists every step of the workflow table as an API action,
+// under its name.
+func TestAPIDocListsEveryStep(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "api.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range incident.Steps() {
+		if row := "| `" + st.Key + "` | " + st.Name; !strings.Contains(string(doc), row) {
+			t.Errorf("docs/api.md lacks the row %q", row)
+		}
 	}
 }

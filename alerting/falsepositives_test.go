@@ -14,12 +14,12 @@ import (
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
-type fakeWorkflowSource struct {
+type fakeFalsePositiveSource struct {
 	fps []store.RuleFalsePositives
 	err error
 }
 
-func (f *fakeWorkflowSource) RuleFalsePositives(context.Context) ([]store.RuleFalsePositives, error) {
+func (f *fakeFalsePositiveSource) RuleFalsePositives(context.Context) ([]store.RuleFalsePositives, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
@@ -127,10 +127,10 @@ func TestExporterNoOverdueBeforeFirstRead(t *testing.T) {
 	}
 }
 
-func TestWorkflowExporterFalsePositivesServeLastGoodRead(t *testing.T) {
-	src := &fakeWorkflowSource{fps: []store.RuleFalsePositives{{Rule: "fraud", Count: 2}}}
+func TestFalsePositiveExporterServesLastGoodRead(t *testing.T) {
+	src := &fakeFalsePositiveSource{fps: []store.RuleFalsePositives{{Rule: "fraud", Count: 2}}}
 	reg := prometheus.NewPedanticRegistry()
-	if _, err := NewWorkflowExporter(reg, src, nil); err != nil {
+	if _, err := NewFalsePositiveExporter(reg, src, nil); err != nil {
 		t.Fatal(err)
 	}
 	want := func(failed int) string {

@@ -6,8 +6,8 @@ import (
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
 )
 
-// validateWorkflow checks the offices and grouping settings.
-func (c *Config) validateWorkflow(doc *yamlfile.Doc) []error {
+// validateHandling checks the offices and grouping settings.
+func (c *Config) validateHandling(doc *yamlfile.Doc) []error {
 	var errs []error
 	if len(c.Offices) == 0 {
 		errs = append(errs, doc.Errorf("offices", "至少需要配置一个承办科室"))

@@ -1,0 +1,181 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/yuqing-bureau/yuqing/auth"
+	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
+)
+
+// The incident actions are the steps of the workflow table (incident.Steps),
+// each offered as the console form POST /incidents/{number}/{key} and as the
+// API's POST /api/v1/incidents/{number}/{key}; the detail page renders the
+// form of each step its incident is offered (template "step-{key}" in
+// detail.html, or "step" for a step with a note only).
+
+// Workflow is what the console changes: the workflow's steps, 补录漏报
+// (missed.go) and the rule statistics. *incident.Service implements it.
+type Workflow interface {
+	Steps() []incident.Step
+	Do(ctx context.Context, step incident.Step, number, actor string, in incident.Input) (store.Incident, error)
+	Offices() []string
+	RuleFalsePositives(ctx context.Context) ([]store.RuleFalsePositives, error)
+	FileMissed(ctx context.Context, actor string, m incident.Missed) (store.Incident, error)
+}
+
+// maxNoteRunes bounds the note of any action.
+const maxNoteRunes = 5000
+
+// noteTooLong is the refusal of a note over maxNoteRunes.
+var noteTooLong = "内容过长（最多 " + strconv.Itoa(maxNoteRunes) + " 字）"
+
+// steps are the workflow's steps (none without a workflow).
+func (s *Server) steps() []incident.Step {
+	if s.opts.Workflow == nil {
+		return nil
+	}
+	return s.opts.Workflow.Steps()
+}
+
+// actionRoutes registers the console form of every step and the rule
+// statistics.
+func (s *Server) actionRoutes(mux *http.ServeMux) {
+	for _, st := range s.steps() {
+		mux.HandleFunc("POST /incidents/{number}/"+st.Key, s.require(st.Role, s.actionForm(st)))
+	}
+	mux.HandleFunc("GET /rules/false-positives", s.require(auth.RoleViewer, s.falsePositives))
+}
+
+// refusal is the message of a step the workflow refused, or "" when err is
+// not a refusal.
+func refusal(err error) string {
+	if r, ok := errors.AsType[*incident.Refusal](err); ok {
+		return r.Msg
+	}
+	return ""
+}
+
+// formInput is the input of a console form: its note (trimmed by the
+// workflow), office, level and category fields.
+func formInput(r *http.Request) incident.Input {
+	level, err := strconv.Atoi(r.PostForm.Get("level"))
+	if err != nil {
+		level = 0 // refused by the level step as ErrBadLevel
+	}
+	return incident.Input{Note: strings.TrimSpace(r.PostForm.Get("note")), Office: r.PostForm.Get("office"), Level: level,
+		Category: r.PostForm.Get("category")}
+}
+
+// actionForm handles the console form of one step: the signed-in user
+// (auth.go) takes it; success redirects back to the log (so a reload does
+// not post twice), a refusal shows the form again with its error.
+func (s *Server) actionForm(st incident.Step) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		number := r.PathValue("number")
+		if err := r.ParseForm(); err != nil {
+			s.fail(w, http.StatusBadRequest, "表单无法解析", err)
+			return
+		}
+		actor, in := actorName(r), formInput(r)
+		audit(r, "incident."+st.Key, number, in.Note)
+		if utf8.RuneCountInString(in.Note) > maxNoteRunes {
+			s.renderDetail(w, r, http.StatusBadRequest, detailPage{Error: noteTooLong, Actor: actor, Note: in.Note, Action: st.Key})
+			return
+		}
+		_, err := s.opts.Workflow.Do(r.Context(), st, number, actor, in)
+		switch msg := refusal(err); {
+		case errors.Is(err, store.ErrNotFound):
+			s.fail(w, http.StatusNotFound, "事件 "+number+" 不存在", nil)
+		case msg != "":
+			s.renderDetail(w, r, http.StatusBadRequest, detailPage{Error: st.Name + "失败：" + msg,
+				Actor: actor, Note: in.Note, Action: st.Key})
+		case err != nil:
+			s.fail(w, http.StatusInternalServerError, st.Name+"失败", err)
+		default:
+			s.opts.Logger.Info("控制台操作", "action", st.Name, "incident", number, "actor", actor)
+			http.Redirect(w, r, "/incidents/"+url.PathEscape(number)+"#log", http.StatusSeeOther)
+		}
+	}
+}
+
+// stepForm is what the form of a step shows: the step, its incident and
+// the note to fill in again after a refusal.
+type stepForm struct {
+	Step     incident.Step
+	Incident store.Incident
+	Refill   bool // the form was refused: Note is what was sent
+	Note     string
+}
+
+// stepForms are the forms of the steps offered for the page's incident.
+func (s *Server) stepForms(p detailPage) []stepForm {
+	var out []stepForm
+	for _, st := range s.steps() {
+		if st.OfferedFor(p.D.Incident) {
+			out = append(out, stepForm{Step: st, Incident: p.D.Incident, Refill: p.Action == st.Key, Note: p.Note})
+		}
+	}
+	return out
+}
+
+// stepFormFunc renders the fields of a step's form with t's template
+// "step-{key}", or "step" when the step has none of its own.
+func stepFormFunc(t *template.Template) func(stepForm) (template.HTML, error) {
+	return func(f stepForm) (template.HTML, error) {
+		tt := t.Lookup("step-" + f.Step.Key)
+		if tt == nil {
+			tt = t.Lookup("step")
+		}
+		if tt == nil {
+			return "", errors.New("模板缺少步骤表单 step")
+		}
+		var b bytes.Buffer
+		if err := tt.Execute(&b, f); err != nil {
+			return "", err
+		}
+		return template.HTML(b.String()), nil
+	}
+}
+
+func (s *Server) actionFuncs(funcs template.FuncMap) {
+	funcs["stages"] = incident.Stages
+	funcs["overdue"] = func(inc store.Incident) []incident.Stage { return incident.Overdue(inc, s.opts.Now()) }
+	funcs["stageDeadline"] = func(st incident.Stage, open bool) Deadline { return s.deadline(st.Due, st.Done, open) }
+	funcs["stepForms"] = s.stepForms
+	funcs["stepForm"] = stepFormFunc(nil) // bound to the page in pageFor
+	funcs["eventName"] = func(kind string) string { return incident.EventName(s.steps(), kind) }
+	funcs["offices"] = func() []string {
+		if s.opts.Workflow == nil {
+			return nil
+		}
+		return s.opts.Workflow.Offices()
+	}
+	funcs["allLevels"] = func() []int {
+		return []int{taxonomy.LevelI, taxonomy.LevelII, taxonomy.LevelIII, taxonomy.LevelIV}
+	}
+}
+
+type falsePositivesPage struct {
+	Title string
+	Rules []store.RuleFalsePositives
+}
+
+// falsePositives lists how often each rule fired on incidents closed as 误报.
+func (s *Server) falsePositives(w http.ResponseWriter, r *http.Request) {
+	fps, err := s.opts.Workflow.RuleFalsePositives(r.Context())
+	if err != nil {
+		s.fail(w, http.StatusInternalServerError, "读取规则误报统计失败", err)
+		return
+	}
+	s.render(w, http.StatusOK, "falsepositives", falsePositivesPage{Title: "规则误报统计", Rules: fps})
+}

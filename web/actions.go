@@ -83,7 +83,7 @@ func (s *Server) actionForm(st incident.Step) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		number := r.PathValue("number")
 		if err := r.ParseForm(); err != nil {
-			s.fail(w, http.StatusBadRequest, "表单无法解析", err)
+			s.fail(w, r, http.StatusBadRequest, "表单无法解析", err)
 			return
 		}
 		actor, in := actorName(r), formInput(r)
@@ -95,12 +95,12 @@ func (s *Server) actionForm(st incident.Step) http.HandlerFunc {
 		_, err := s.opts.Workflow.Do(r.Context(), st, number, actor, in)
 		switch msg := refusal(err); {
 		case errors.Is(err, store.ErrNotFound):
-			s.fail(w, http.StatusNotFound, "事件 "+number+" 不存在", nil)
+			s.fail(w, r, http.StatusNotFound, "事件 "+number+" 不存在", nil)
 		case msg != "":
 			s.renderDetail(w, r, http.StatusBadRequest, detailPage{Error: st.Name + "失败：" + msg,
 				Actor: actor, Note: in.Note, Action: st.Key})
 		case err != nil:
-			s.fail(w, http.StatusInternalServerError, st.Name+"失败", err)
+			s.fail(w, r, http.StatusInternalServerError, st.Name+"失败", err)
 		default:
 			s.opts.Logger.Info("控制台操作", "action", st.Name, "incident", number, "actor", actor)
 			http.Redirect(w, r, "/incidents/"+url.PathEscape(number)+"#log", http.StatusSeeOther)
@@ -174,8 +174,8 @@ type falsePositivesPage struct {
 func (s *Server) falsePositives(w http.ResponseWriter, r *http.Request) {
 	fps, err := s.opts.Workflow.RuleFalsePositives(r.Context())
 	if err != nil {
-		s.fail(w, http.StatusInternalServerError, "读取规则误报统计失败", err)
+		s.fail(w, r, http.StatusInternalServerError, "读取规则误报统计失败", err)
 		return
 	}
-	s.render(w, http.StatusOK, "falsepositives", falsePositivesPage{Title: "规则误报统计", Rules: fps})
+	s.render(w, r, http.StatusOK, "falsepositives", falsePositivesPage{Title: "规则误报统计", Rules: fps})
 }

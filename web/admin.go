@@ -51,12 +51,12 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 	st := s.opts.Auth.Store()
 	users, err := st.Users(r.Context())
 	if err != nil {
-		s.fail(w, http.StatusInternalServerError, "读取账号失败", err)
+		s.fail(w, r, http.StatusInternalServerError, "读取账号失败", err)
 		return
 	}
 	toks, err := st.Tokens(r.Context())
 	if err != nil {
-		s.fail(w, http.StatusInternalServerError, "读取令牌失败", err)
+		s.fail(w, r, http.StatusInternalServerError, "读取令牌失败", err)
 		return
 	}
 	names := map[int64]string{}
@@ -67,7 +67,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 		page.Tokens = append(page.Tokens, tokenView{APIToken: t, User: names[t.UserID]})
 	}
 	page.Title, page.Users, page.Roles = "账号管理", users, auth.Roles
-	s.render(w, status, "users", page)
+	s.render(w, r, status, "users", page)
 }
 
 func (s *Server) addUser(w http.ResponseWriter, r *http.Request) {
@@ -80,7 +80,7 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request) {
 		page.Form.Name, page.Form.Display, page.Form.Role = name, display, string(role)
 		var in *auth.InputError
 		if !errors.As(err, &in) {
-			s.fail(w, http.StatusInternalServerError, "新建账号失败", err)
+			s.fail(w, r, http.StatusInternalServerError, "新建账号失败", err)
 			return
 		}
 		s.renderUsers(w, r, http.StatusBadRequest, page)
@@ -142,7 +142,7 @@ func userNotice(q url.Values) string {
 func (s *Server) userChangeFailed(w http.ResponseWriter, r *http.Request, action, name string, err error) {
 	audit(r, action, name, err.Error())
 	if errors.Is(err, store.ErrNotFound) {
-		s.fail(w, http.StatusNotFound, "账号 "+name+" 不存在", nil)
+		s.fail(w, r, http.StatusNotFound, "账号 "+name+" 不存在", nil)
 		return
 	}
 	s.renderUsers(w, r, http.StatusBadRequest, usersPage{Error: err.Error()})
@@ -210,7 +210,7 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		s.fail(w, http.StatusBadRequest, "令牌编号无效", nil)
+		s.fail(w, r, http.StatusBadRequest, "令牌编号无效", nil)
 		return
 	}
 	if err := s.opts.Auth.RevokeToken(r.Context(), actorOf(r), id); err != nil {
@@ -237,21 +237,21 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
 	if b := q.Get("before"); b != "" {
 		n, err := strconv.ParseInt(b, 10, 64)
 		if err != nil || n <= 0 {
-			s.fail(w, http.StatusBadRequest, "分页参数无效", nil)
+			s.fail(w, r, http.StatusBadRequest, "分页参数无效", nil)
 			return
 		}
 		f.BeforeID = n
 	}
 	es, err := s.opts.Auth.Store().AuditLog(r.Context(), f)
 	if err != nil {
-		s.fail(w, http.StatusInternalServerError, "读取审计日志失败", err)
+		s.fail(w, r, http.StatusInternalServerError, "读取审计日志失败", err)
 		return
 	}
 	page := auditPage{Title: "审计日志", Entries: es, Actor: f.Actor, Action: f.Action}
 	if len(es) == auditPageSize {
 		page.Older = es[len(es)-1].ID
 	}
-	s.render(w, http.StatusOK, "audit", page)
+	s.render(w, r, http.StatusOK, "audit", page)
 }
 
 // AuditActionName is the Chinese name of an audit action.

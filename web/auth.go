@@ -134,22 +134,20 @@ func actorOf(r *http.Request) auth.Actor {
 	return auth.Actor{Name: p.User.Name, IP: clientIP(r)}
 }
 
-// principalWriter carries the caller to render, which has no request,
-// and notes the status for the audit log.
-type principalWriter struct {
+// statusWriter notes the response's status for the audit log.
+type statusWriter struct {
 	http.ResponseWriter
-	p      *auth.Principal
 	status int
 }
 
-func (w *principalWriter) WriteHeader(code int) {
+func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
-func (w *principalWriter) Write(b []byte) (int, error) {
+func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
@@ -182,20 +180,7 @@ func skipAudit(r *http.Request) {
 	}
 }
 
-func (w *principalWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func writerPrincipal(w http.ResponseWriter) *auth.Principal {
-	for {
-		switch x := w.(type) {
-		case *principalWriter:
-			return x.p
-		case interface{ Unwrap() http.ResponseWriter }:
-			w = x.Unwrap()
-		default:
-			return nil
-		}
-	}
-}
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // isAPI reports a machine endpoint: JSON errors, bearer tokens accepted.
 func isAPI(r *http.Request) bool {
@@ -255,7 +240,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				return
 			}
 		}
-		pw := &principalWriter{ResponseWriter: w, p: &p}
+		pw := &statusWriter{ResponseWriter: w}
 		if !unsafeMethod(r.Method) {
 			next.ServeHTTP(pw, r)
 			return
@@ -322,7 +307,7 @@ func (s *Server) deny(w http.ResponseWriter, r *http.Request, status int, msg st
 		s.apiError(w, status, msg)
 		return
 	}
-	s.fail(w, status, msg, nil)
+	s.fail(w, r, status, msg, nil)
 }
 
 func (s *Server) cookieSecure(r *http.Request) bool {
@@ -359,20 +344,24 @@ func requestFuncs(p *auth.Principal) template.FuncMap {
 	}
 }
 
-// pageFor returns the page's template bound to the caller behind w.
-func (s *Server) pageFor(w http.ResponseWriter, page string) (*template.Template, error) {
+// pageFor returns the page's template bound to the caller of r.
+func (s *Server) pageFor(r *http.Request, page string) (*template.Template, error) {
 	t, err := s.pages[page].Clone()
 	if err != nil {
 		return nil, err
 	}
-	t = t.Funcs(requestFuncs(writerPrincipal(w)))
+	var caller *auth.Principal
+	if p, ok := principalOf(r.Context()); ok {
+		caller = &p
+	}
+	t = t.Funcs(requestFuncs(caller))
 	return t.Funcs(template.FuncMap{"stepForm": stepFormFunc(t)}), nil
 }
 
-// seesFullText reports whether the caller behind w may read unmasked text.
-func seesFullText(w http.ResponseWriter) bool {
-	p := writerPrincipal(w)
-	return p != nil && p.Role.SeesFullText()
+// seesFullText reports whether the caller of r may read unmasked text.
+func seesFullText(r *http.Request) bool {
+	p, ok := principalOf(r.Context())
+	return ok && p.Role.SeesFullText()
 }
 
 // maskDetail masks personal data in everything the detail page shows.

@@ -46,13 +46,13 @@ func (s *Server) information(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	page := informationPage{Title: "舆情信息", Query: strings.TrimSpace(q.Get("q")), Page: 1}
 	if utf8.RuneCountInString(page.Query) > maxQueryRunes {
-		s.fail(w, http.StatusBadRequest, "搜索内容过长", nil)
+		s.fail(w, r, http.StatusBadRequest, "搜索内容过长", nil)
 		return
 	}
 	if v := q.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			s.fail(w, http.StatusBadRequest, "页码参数无效", nil)
+			s.fail(w, r, http.StatusBadRequest, "页码参数无效", nil)
 			return
 		}
 		page.Page = n
@@ -60,7 +60,7 @@ func (s *Server) information(w http.ResponseWriter, r *http.Request) {
 	posts, total, err := s.opts.Store.Information(r.Context(), store.InformationFilter{Query: page.Query,
 		Limit: informationPageSize, Offset: (page.Page - 1) * informationPageSize})
 	if err != nil {
-		s.fail(w, http.StatusInternalServerError, "读取舆情信息失败", err)
+		s.fail(w, r, http.StatusInternalServerError, "读取舆情信息失败", err)
 		return
 	}
 	page.Total, page.Pages = total, (total+informationPageSize-1)/informationPageSize
@@ -90,5 +90,5 @@ func (s *Server) information(w http.ResponseWriter, r *http.Request) {
 	if page.Page < page.Pages {
 		page.Next = link(page.Page + 1)
 	}
-	s.render(w, http.StatusOK, "information", page)
+	s.render(w, r, http.StatusOK, "information", page)
 }

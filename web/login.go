@@ -68,7 +68,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("changed") == "1" {
 		page.Notice = passwordChanged
 	}
-	s.render(w, http.StatusOK, "login", page)
+	s.render(w, r, http.StatusOK, "login", page)
 }
 
 type passwordPage struct {
@@ -78,7 +78,7 @@ type passwordPage struct {
 }
 
 func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request) {
-	s.render(w, http.StatusOK, "password", passwordPage{Title: "修改密码", MinLen: auth.MinPasswordLen})
+	s.render(w, r, http.StatusOK, "password", passwordPage{Title: "修改密码", MinLen: auth.MinPasswordLen})
 }
 
 // changePassword changes the caller's own password; every session of the
@@ -87,13 +87,13 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	skipAudit(r) // the service audits the change or the wrong current password
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, http.StatusBadRequest, "表单无法解析", err)
+		s.fail(w, r, http.StatusBadRequest, "表单无法解析", err)
 		return
 	}
 	p, _ := principalOf(r.Context())
 	current, next := r.PostForm.Get("current"), r.PostForm.Get("new")
 	refuse := func(status int, msg string) {
-		s.render(w, status, "password", passwordPage{Title: "修改密码", Error: msg, MinLen: auth.MinPasswordLen})
+		s.render(w, r, status, "password", passwordPage{Title: "修改密码", Error: msg, MinLen: auth.MinPasswordLen})
 	}
 	if p.Via != "session" {
 		refuse(http.StatusForbidden, "请在控制台登录后修改密码")
@@ -115,7 +115,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &bad):
 		refuse(http.StatusBadRequest, bad.Error())
 	case err != nil:
-		s.fail(w, http.StatusInternalServerError, "修改密码失败", err)
+		s.fail(w, r, http.StatusInternalServerError, "修改密码失败", err)
 	default:
 		s.clearCookie(w, r)
 		http.Redirect(w, r, "/login?changed=1", http.StatusSeeOther)
@@ -127,7 +127,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, http.StatusBadRequest, "表单无法解析", err)
+		s.fail(w, r, http.StatusBadRequest, "表单无法解析", err)
 		return
 	}
 	name, pw := strings.TrimSpace(r.PostForm.Get("username")), r.PostForm.Get("password")
@@ -137,11 +137,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.As(err, &limited):
 		w.Header().Set("Retry-After", formatSeconds(limited.Wait))
-		s.render(w, http.StatusTooManyRequests, "login", loginPage{Title: "登录", Name: name, Next: next, Error: limited.Error()})
+		s.render(w, r, http.StatusTooManyRequests, "login", loginPage{Title: "登录", Name: name, Next: next, Error: limited.Error()})
 	case errors.Is(err, auth.ErrBadCredentials):
-		s.render(w, http.StatusUnauthorized, "login", loginPage{Title: "登录", Name: name, Next: next, Error: err.Error()})
+		s.render(w, r, http.StatusUnauthorized, "login", loginPage{Title: "登录", Name: name, Next: next, Error: err.Error()})
 	case err != nil:
-		s.fail(w, http.StatusInternalServerError, "登录失败", err)
+		s.fail(w, r, http.StatusInternalServerError, "登录失败", err)
 	default:
 		s.opts.Logger.Info("用户登录", "user", p.User.Name, "ip", clientIP(r))
 		s.setSessionCookie(w, r, id)
@@ -153,7 +153,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	skipAudit(r) // the service audits the logout
 	p, _ := principalOf(r.Context())
 	if err := s.opts.Auth.Logout(r.Context(), p, clientIP(r)); err != nil {
-		s.fail(w, http.StatusInternalServerError, "退出登录失败", err)
+		s.fail(w, r, http.StatusInternalServerError, "退出登录失败", err)
 		return
 	}
 	s.clearCookie(w, r)

@@ -41,11 +41,11 @@ type missedForm struct {
 }
 
 func (s *Server) missedForm(w http.ResponseWriter, r *http.Request) {
-	s.renderMissed(w, http.StatusOK, missedPage{Form: missedForm{URL: strings.TrimSpace(r.URL.Query().Get("url")),
+	s.renderMissed(w, r, http.StatusOK, missedPage{Form: missedForm{URL: strings.TrimSpace(r.URL.Query().Get("url")),
 		Source: incident.ManualSource}})
 }
 
-func (s *Server) renderMissed(w http.ResponseWriter, status int, page missedPage) {
+func (s *Server) renderMissed(w http.ResponseWriter, r *http.Request, status int, page missedPage) {
 	page.Title = "补录漏报"
 	for _, src := range s.configuredSources() {
 		if src.Name == incident.ManualSource {
@@ -56,13 +56,13 @@ func (s *Server) renderMissed(w http.ResponseWriter, status int, page missedPage
 		}
 		page.Sources = append(page.Sources, src)
 	}
-	s.render(w, status, "missed", page)
+	s.render(w, r, status, "missed", page)
 }
 
 func (s *Server) fileMissed(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxMissedBytes)
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, http.StatusBadRequest, "表单无法解析或内容过长（最多 1 MB）", err)
+		s.fail(w, r, http.StatusBadRequest, "表单无法解析或内容过长（最多 1 MB）", err)
 		return
 	}
 	f := missedForm{URL: strings.TrimSpace(r.PostForm.Get("url")), Source: r.PostForm.Get("source"),
@@ -76,7 +76,7 @@ func (s *Server) fileMissed(w http.ResponseWriter, r *http.Request) {
 	}
 	audit(r, "incident.missed", target, f.PostTitle)
 	refuse := func(msg string) {
-		s.renderMissed(w, http.StatusBadRequest, missedPage{Error: "补录失败：" + msg, Form: f})
+		s.renderMissed(w, r, http.StatusBadRequest, missedPage{Error: "补录失败：" + msg, Form: f})
 	}
 	switch {
 	case utf8.RuneCountInString(f.Note) > maxNoteRunes:
@@ -108,9 +108,9 @@ func (s *Server) fileMissed(w http.ResponseWriter, r *http.Request) {
 	inc, err := s.opts.Workflow.FileMissed(r.Context(), actor, m)
 	switch ref, refused := errors.AsType[*incident.Refusal](err); {
 	case refused:
-		s.renderMissed(w, http.StatusBadRequest, missedPage{Error: "补录失败：" + ref.Msg, Form: f, AlreadyIn: ref.Incident})
+		s.renderMissed(w, r, http.StatusBadRequest, missedPage{Error: "补录失败：" + ref.Msg, Form: f, AlreadyIn: ref.Incident})
 	case err != nil:
-		s.fail(w, http.StatusInternalServerError, "补录失败", err)
+		s.fail(w, r, http.StatusInternalServerError, "补录失败", err)
 	default:
 		audit(r, "incident.missed", inc.Number, f.PostTitle)
 		s.opts.Logger.Info("控制台补录漏报", "incident", inc.Number, "actor", actor)

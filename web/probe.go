@@ -33,15 +33,15 @@ const trialBodyChars = 400
 func (s *Server) probe(w http.ResponseWriter, r *http.Request) {
 	page := probePage{Title: "添加数据源", Enabled: s.opts.ProbeSource != nil}
 	if r.Method != http.MethodPost {
-		s.render(w, http.StatusOK, "probe", page)
+		s.render(w, r, http.StatusOK, "probe", page)
 		return
 	}
 	if !page.Enabled {
-		s.fail(w, http.StatusServiceUnavailable, "数据源试探不可用", nil)
+		s.fail(w, r, http.StatusServiceUnavailable, "数据源试探不可用", nil)
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, http.StatusBadRequest, "表单无法解析", err)
+		s.fail(w, r, http.StatusBadRequest, "表单无法解析", err)
 		return
 	}
 	page.URL = strings.TrimSpace(r.PostForm.Get("url"))
@@ -53,14 +53,14 @@ func (s *Server) probe(w http.ResponseWriter, r *http.Request) {
 		page.Error = "网址过长"
 	}
 	if page.Error != "" {
-		s.render(w, http.StatusBadRequest, "probe", page)
+		s.render(w, r, http.StatusBadRequest, "probe", page)
 		return
 	}
 	s.opts.Logger.Info("控制台试探数据源", "user", actorName(r), "url", page.URL)
 	d, err := s.opts.ProbeSource(r.Context(), page.URL, page.Example)
 	if err != nil {
 		page.Error = privacy.Mask(err.Error())
-		s.render(w, http.StatusUnprocessableEntity, "probe", page)
+		s.render(w, r, http.StatusUnprocessableEntity, "probe", page)
 		return
 	}
 	page.D = d
@@ -78,5 +78,5 @@ func (s *Server) probe(w http.ResponseWriter, r *http.Request) {
 	if d.Trial != nil {
 		page.TrialBody = privacy.Truncate(privacy.Mask(strings.Join(strings.Fields(d.Trial.Body), " ")), trialBodyChars)
 	}
-	s.render(w, http.StatusOK, "probe", page)
+	s.render(w, r, http.StatusOK, "probe", page)
 }

@@ -16,7 +16,7 @@ type reloadPage struct {
 // with its line and the running set stays.
 func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Reload == nil {
-		s.fail(w, http.StatusNotFound, "本控制台不能重新加载配置", nil)
+		s.fail(w, r, http.StatusNotFound, "本控制台不能重新加载配置", nil)
 		return
 	}
 	page := reloadPage{Title: "重新加载配置"}
@@ -31,5 +31,5 @@ func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Classifier != nil {
 		page.Version = s.opts.Classifier.Engine().Version()
 	}
-	s.render(w, status, "reload", page)
+	s.render(w, r, status, "reload", page)
 }

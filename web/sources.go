@@ -51,7 +51,7 @@ type sourcesPage struct {
 func (s *Server) sources(w http.ResponseWriter, r *http.Request) {
 	states, err := s.opts.Store.SourceStates(r.Context())
 	if err != nil {
-		s.fail(w, http.StatusInternalServerError, "读取数据源状态失败", err)
+		s.fail(w, r, http.StatusInternalServerError, "读取数据源状态失败", err)
 		return
 	}
 	page := sourcesPage{Title: "数据源状态", Rows: sourceRows(s.configuredSources(), states, s.opts.Now())}
@@ -61,7 +61,7 @@ func (s *Server) sources(w http.ResponseWriter, r *http.Request) {
 		}
 		fails, err := s.opts.Store.ItemFailures(r.Context(), row.Name, 50)
 		if err != nil {
-			s.fail(w, http.StatusInternalServerError, "读取数据源状态失败", err)
+			s.fail(w, r, http.StatusInternalServerError, "读取数据源状态失败", err)
 			return
 		}
 		for _, f := range fails {
@@ -71,7 +71,7 @@ func (s *Server) sources(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	s.render(w, http.StatusOK, "sources", page)
+	s.render(w, r, http.StatusOK, "sources", page)
 }
 
 func (s *Server) configuredSources() []SourceInfo {

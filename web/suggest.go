@@ -39,7 +39,7 @@ type suggestPage struct {
 
 func (s *Server) rulesSuggest(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Classifier == nil {
-		s.fail(w, http.StatusServiceUnavailable, "规则建议不可用：未加载研判规则", nil)
+		s.fail(w, r, http.StatusServiceUnavailable, "规则建议不可用：未加载研判规则", nil)
 		return
 	}
 	q := r.URL.Query()
@@ -47,7 +47,7 @@ func (s *Server) rulesSuggest(w http.ResponseWriter, r *http.Request) {
 	if d := q.Get("days"); d != "" {
 		n, err := strconv.Atoi(d)
 		if err != nil || n < 1 || n > 366 {
-			s.fail(w, http.StatusBadRequest, "天数参数无效", nil)
+			s.fail(w, r, http.StatusBadRequest, "天数参数无效", nil)
 			return
 		}
 		page.Days = n
@@ -55,7 +55,7 @@ func (s *Server) rulesSuggest(w http.ResponseWriter, r *http.Request) {
 	if p := q.Get("page"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > suggestMaxScan/suggestPageSize {
-			s.fail(w, http.StatusBadRequest, "页码参数无效", nil)
+			s.fail(w, r, http.StatusBadRequest, "页码参数无效", nil)
 			return
 		}
 		page.Page = n
@@ -66,11 +66,11 @@ func (s *Server) rulesSuggest(w http.ResponseWriter, r *http.Request) {
 	terms, err := suggest.ModelTerms(eng, suggestTerms)
 	if errors.Is(err, classifier.ErrNoModel) {
 		page.NoModel = err.Error()
-		s.render(w, http.StatusOK, "suggest", page)
+		s.render(w, r, http.StatusOK, "suggest", page)
 		return
 	}
 	if err != nil {
-		s.fail(w, http.StatusInternalServerError, "生成规则建议失败", err)
+		s.fail(w, r, http.StatusInternalServerError, "生成规则建议失败", err)
 		return
 	}
 	page.Terms = terms
@@ -80,11 +80,11 @@ func (s *Server) rulesSuggest(w http.ResponseWriter, r *http.Request) {
 			Since: now.AddDate(0, 0, -page.Days), Now: now, Offset: (page.Page - 1) * suggestPageSize,
 			Limit: suggestPageSize, MaxScan: suggestMaxScan, SourceWeight: s.opts.SourceWeight})
 		if err != nil {
-			s.fail(w, http.StatusInternalServerError, "读取近期帖子失败", err)
+			s.fail(w, r, http.StatusInternalServerError, "读取近期帖子失败", err)
 			return
 		}
 	}
-	s.render(w, http.StatusOK, "suggest", page)
+	s.render(w, r, http.StatusOK, "suggest", page)
 }
 
 // suggestFuncs are the template functions of the page.

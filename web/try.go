@@ -37,17 +37,17 @@ const maxTryText = 20000 // characters; a post, not a corpus
 func (s *Server) try(w http.ResponseWriter, r *http.Request) {
 	page := tryPage{Title: "规则试算"}
 	if s.opts.Classifier == nil {
-		s.fail(w, http.StatusServiceUnavailable, "规则试算不可用：未加载研判规则", nil)
+		s.fail(w, r, http.StatusServiceUnavailable, "规则试算不可用：未加载研判规则", nil)
 		return
 	}
 	eng := s.opts.Classifier.Engine()
 	page.Version = eng.Version()
 	if r.Method != http.MethodPost {
-		s.render(w, http.StatusOK, "try", page)
+		s.render(w, r, http.StatusOK, "try", page)
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, http.StatusBadRequest, "表单无法解析", err)
+		s.fail(w, r, http.StatusBadRequest, "表单无法解析", err)
 		return
 	}
 	f := tryForm{PostTitle: r.PostForm.Get("title"), Body: r.PostForm.Get("body"),
@@ -74,7 +74,7 @@ func (s *Server) try(w http.ResponseWriter, r *http.Request) {
 		page.Error = "文本过长（最多 20000 字）"
 	}
 	if page.Error != "" {
-		s.render(w, http.StatusBadRequest, "try", page)
+		s.render(w, r, http.StatusBadRequest, "try", page)
 		return
 	}
 	// Grade with the engine whose version is shown, even if a reload lands meanwhile.
@@ -87,5 +87,5 @@ func (s *Server) try(w http.ResponseWriter, r *http.Request) {
 	}
 	page.TitleParts, page.BodyParts = Highlight(f.PostTitle, ms, "title"), Highlight(f.Body, ms, "body")
 	page.Done = true
-	s.render(w, http.StatusOK, "try", page)
+	s.render(w, r, http.StatusOK, "try", page)
 }

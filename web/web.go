@@ -179,21 +179,21 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	if l := q.Get("level"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || !taxonomy.ValidLevel(n) {
-			s.fail(w, http.StatusBadRequest, "等级参数无效", nil)
+			s.fail(w, r, http.StatusBadRequest, "等级参数无效", nil)
 			return
 		}
 		f.Level = n
 	}
 	if f.Category != "" && !taxonomy.ValidCategory(f.Category) {
-		s.fail(w, http.StatusBadRequest, "类别参数无效", nil)
+		s.fail(w, r, http.StatusBadRequest, "类别参数无效", nil)
 		return
 	}
 	incs, err := s.opts.Store.Incidents(r.Context(), f)
 	if err != nil {
-		s.fail(w, http.StatusInternalServerError, "读取事件列表失败", err)
+		s.fail(w, r, http.StatusInternalServerError, "读取事件列表失败", err)
 		return
 	}
-	s.render(w, http.StatusOK, "list", listPage{Title: "舆情事件", Incidents: incs, All: !f.OnlyOpen,
+	s.render(w, r, http.StatusOK, "list", listPage{Title: "舆情事件", Incidents: incs, All: !f.OnlyOpen,
 		Level: f.Level, Category: f.Category, Levels: []int{1, 2, 3, 4}, Cats: taxonomy.Categories, Now: s.opts.Now()})
 }
 
@@ -226,14 +226,14 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 	number := r.PathValue("number")
 	d, err := s.opts.Store.IncidentDetail(r.Context(), number)
 	if errors.Is(err, store.ErrNotFound) {
-		s.fail(w, http.StatusNotFound, "事件 "+number+" 不存在", nil)
+		s.fail(w, r, http.StatusNotFound, "事件 "+number+" 不存在", nil)
 		return
 	}
 	if err != nil {
-		s.fail(w, http.StatusInternalServerError, "读取事件失败", err)
+		s.fail(w, r, http.StatusInternalServerError, "读取事件失败", err)
 		return
 	}
-	if !seesFullText(w) {
+	if !seesFullText(r) {
 		maskDetail(&d) // viewers: personal data masked here too
 	}
 	page.Title, page.D = d.Incident.Number+" "+privacy.Mask(d.Incident.Title), d
@@ -254,17 +254,19 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 			page.Posts[len(page.Posts)-1].KeptChars = utf8.RuneCountInString(p.Post.Body)
 		}
 	}
-	s.render(w, status, "detail", page)
+	s.render(w, r, status, "detail", page)
 }
 
-func (s *Server) render(w http.ResponseWriter, status int, page string, data any) {
+// render writes page with data for the caller of r (the page's menu,
+// CSRF field and masking follow the caller's role).
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.Header().Set("Cache-Control", "no-store") // pages carry personal data and CSRF tokens
 	var b strings.Builder
-	t, err := s.pageFor(w, page)
+	t, err := s.pageFor(r, page)
 	if err == nil {
 		err = t.Execute(&b, data)
 	}
@@ -277,11 +279,11 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, data any
 	_, _ = w.Write([]byte(b.String()))
 }
 
-func (s *Server) fail(w http.ResponseWriter, status int, msg string, err error) {
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, msg string, err error) {
 	if err != nil {
 		s.opts.Logger.Error(msg, "err", err)
 	}
-	s.render(w, status, "error", struct{ Title, Message string }{"出错了", msg})
+	s.render(w, r, status, "error", struct{ Title, Message string }{"出错了", msg})
 }
 
 func (s *Server) sourceTitle(name string) string {

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"path"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -121,9 +122,17 @@ func New(opts Options) (*Server, error) {
 	s.actionFuncs(funcs)
 	s.labelFuncs(funcs)
 	suggestFuncs(funcs)
-	for _, page := range []string{"list", "detail", "error", "try", "falsepositives", "login", "password", "reload", "users", "audit", "sources",
-		"information", "missed", "suggest", "probe"} {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+page+".html")
+	// Every template but the layout is a page drawn inside the layout.
+	files, err := fs.Glob(assets, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, file := range files {
+		page := strings.TrimSuffix(path.Base(file), ".html")
+		if page == "layout" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", file)
 		if err != nil {
 			return nil, fmt.Errorf("解析控制台模板 %s: %w", page, err)
 		}

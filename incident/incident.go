@@ -193,34 +193,31 @@ func (s *Service) prepare(p store.Post, g store.Grade, w *Words) Prepared {
 // FilePrepared is FileWords with the fingerprint and candidates Prepare
 // found for p (a Prepared of another post is ignored).
 func (s *Service) FilePrepared(ctx context.Context, tx store.Tx, p store.Post, g store.Grade, pr Prepared) (Outcome, error) {
-	var out Outcome
 	if err := tx.SaveGrade(ctx, g); err != nil {
-		return out, err
+		return Outcome{}, err
 	}
 	if !files(g) {
-		return out, nil
+		return Outcome{}, nil
 	}
 	if !pr.ok || pr.postID != p.ID {
 		pr = s.prepare(p, g, nil)
 	}
 	now := s.now()
-	first := p.FirstSeenAt
-	if first.IsZero() {
-		first = now
+	if p.FirstSeenAt.IsZero() {
 		p.FirstSeenAt = now
 	}
 	fp := pr.fp
-	fp.FirstSeenAt = first
+	fp.FirstSeenAt = p.FirstSeenAt
 	inc, found, err := tx.IncidentOfPost(ctx, p.ID)
 	if err != nil {
-		return out, err
+		return Outcome{}, err
 	}
 	if found {
 		// A changed post that already belongs to an incident can only raise it.
 		if err := tx.SaveFingerprint(ctx, fp); err != nil {
-			return out, err
+			return Outcome{}, err
 		}
-		out.Incident = inc
+		out := Outcome{Incident: inc}
 		out.Raised, err = s.raise(ctx, tx, &out.Incident, g.Level, now, p.ID, "帖子内容更新后重新研判")
 		if err == nil && out.Raised {
 			err = tx.UpdateIncident(ctx, out.Incident)
@@ -229,44 +226,58 @@ func (s *Service) FilePrepared(ctx context.Context, tx store.Tx, p store.Post, g
 	}
 	m, found, err := s.related(ctx, tx, p, fp, pr, now)
 	if err != nil {
-		return out, err
+		return Outcome{}, err
 	}
 	if err := tx.SaveFingerprint(ctx, fp); err != nil {
-		return out, err
+		return Outcome{}, err
 	}
 	if found {
-		if inc, err = tx.IncidentByID(ctx, m.incidentID); err != nil {
-			return out, err
-		}
-		if err := tx.AttachPost(ctx, inc.ID, p.ID, m.reason, now); err != nil {
-			return out, err
-		}
-		inc.PostCount++
-		if first.After(inc.LastPostAt) {
-			inc.LastPostAt = first
-		}
-		inc.UpdatedAt = now
-		if err := tx.AppendEvent(ctx, store.Event{IncidentID: inc.ID, At: now, Kind: store.EventPostJoined,
-			Actor: SystemActor, Note: fmt.Sprintf("来自「%s」的帖子并入本事件：%s", p.Source, m.reason), PostID: p.ID}); err != nil {
-			return out, err
-		}
-		out.Incident, out.Joined = inc, true
-		wasMajor := taxonomy.IsMajor(inc.Level)
-		if out.Raised, err = s.raise(ctx, tx, &out.Incident, g.Level, now, p.ID, "相关帖子等级更高"); err != nil {
-			return out, err
-		}
-		if out.Raised && g.Review && !wasMajor {
-			out.Incident.Suspected = true // raised to Ⅱ by a 疑似 grade
-		}
-		burst, err := s.burst(ctx, tx, &out.Incident, now, p.ID)
-		if err != nil {
-			return out, err
-		}
-		out.Raised = out.Raised || burst
-		return out, tx.UpdateIncident(ctx, out.Incident)
+		return s.join(ctx, tx, p, g, m, now)
 	}
+	return s.open(ctx, tx, p, g, now)
+}
 
-	inc = store.Incident{
+// join attaches p to the related incident m found, which rises to p's
+// level if that is higher (疑似 when a review grade takes it to Ⅱ) and by
+// a burst of posts.
+func (s *Service) join(ctx context.Context, tx store.Tx, p store.Post, g store.Grade, m match, now time.Time) (Outcome, error) {
+	inc, err := tx.IncidentByID(ctx, m.incidentID)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if err := tx.AttachPost(ctx, inc.ID, p.ID, m.reason, now); err != nil {
+		return Outcome{}, err
+	}
+	inc.PostCount++
+	if p.FirstSeenAt.After(inc.LastPostAt) {
+		inc.LastPostAt = p.FirstSeenAt
+	}
+	inc.UpdatedAt = now
+	if err := tx.AppendEvent(ctx, store.Event{IncidentID: inc.ID, At: now, Kind: store.EventPostJoined,
+		Actor: SystemActor, Note: fmt.Sprintf("来自「%s」的帖子并入本事件：%s", p.Source, m.reason), PostID: p.ID}); err != nil {
+		return Outcome{}, err
+	}
+	out := Outcome{Incident: inc, Joined: true}
+	wasMajor := taxonomy.IsMajor(inc.Level)
+	if out.Raised, err = s.raise(ctx, tx, &out.Incident, g.Level, now, p.ID, "相关帖子等级更高"); err != nil {
+		return out, err
+	}
+	if out.Raised && g.Review && !wasMajor {
+		out.Incident.Suspected = true // raised to Ⅱ by a 疑似 grade
+	}
+	burst, err := s.burst(ctx, tx, &out.Incident, now, p.ID)
+	if err != nil {
+		return out, err
+	}
+	out.Raised = out.Raised || burst
+	return out, tx.UpdateIncident(ctx, out.Incident)
+}
+
+// open files p as a new incident with its deadlines and the creation
+// event that states them.
+func (s *Service) open(ctx context.Context, tx store.Tx, p store.Post, g store.Grade, now time.Time) (Outcome, error) {
+	first := p.FirstSeenAt
+	inc := store.Incident{
 		Title:       Title(p),
 		Category:    g.Category,
 		Level:       g.Level,
@@ -280,10 +291,10 @@ func (s *Service) FilePrepared(ctx context.Context, tx store.Tx, p store.Post, g
 	}
 	s.setDeadlines(&inc, first)
 	if err := tx.CreateIncident(ctx, &inc); err != nil {
-		return out, err
+		return Outcome{}, err
 	}
 	if err := tx.AttachPost(ctx, inc.ID, p.ID, "首发帖子", now); err != nil {
-		return out, err
+		return Outcome{}, err
 	}
 	note := fmt.Sprintf("自动登记：%s · %s，跟进回复时限 %s", taxonomy.LevelLabel(inc.Level),
 		taxonomy.CategoryName(inc.Category), s.formatTime(inc.FollowUpDueAt))
@@ -298,10 +309,9 @@ func (s *Service) FilePrepared(ctx context.Context, tx store.Tx, p store.Post, g
 	}
 	if err := tx.AppendEvent(ctx, store.Event{IncidentID: inc.ID, At: now, Kind: store.EventCreated,
 		Actor: SystemActor, Note: note, PostID: p.ID}); err != nil {
-		return out, err
+		return Outcome{}, err
 	}
-	out.Incident, out.Created = inc, true
-	return out, nil
+	return Outcome{Incident: inc, Created: true}, nil
 }
 
 // files reports whether a grade files its post into an incident: a

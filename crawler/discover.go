@@ -361,58 +361,12 @@ func (pr *prober) html(ctx context.Context, p *page) error {
 	d := pr.d
 	d.Kind, d.Encoding = KindHTML, describeEncoding(p, enc, false)
 	base := p.finalURL
-	title := cleanTitle(selText(doc.Find("title").First()))
 	if pr.search(ctx, doc, p, enc) {
 		return nil
 	}
 	sw := recognise(doc)
-
-	var cands []*proposal
-	add := func(src Source, method, software string) {
-		src.Title = title
-		if enc != EncodingAuto {
-			src.Encoding = enc
-		}
-		cands = append(cands, &proposal{src: src, method: method, software: software})
-	}
-	// Software recognised by its generator or markup, and every html
-	// preset (new presets take part without code here).
-	for _, prof := range sw {
-		add(prof.source(p.url), prof.method(), prof.name)
-	}
-	// Selectors inferred from the page; the presets whose board names the
-	// list's container (generic-list, mailbox) take the inferred one, as
-	// the whole page would add its menus to the list.
 	now := pr.c.opts.Now()
-	inf := inferList(doc, base, now)
-	for _, name := range PresetNames() {
-		pre := presets[name]
-		if pre.src.Kind != KindHTML || slices.ContainsFunc(cands, func(c *proposal) bool { return c.method == name }) {
-			continue
-		}
-		src := presetCandidate(name, p.url, p.url)
-		if !pre.needBoard && strings.Contains(pre.src.List.Item, "{board}") {
-			if inf == nil {
-				continue
-			}
-			src.Board = inf.container
-		}
-		add(src, name, "")
-	}
-	if inf != nil {
-		custom := Source{Name: sourceNameFor(p.url, ""), URL: p.url, List: inf.list}
-		add(custom, "selectors", "")
-		cands[len(cands)-1].inferred = true
-	}
-	for _, cand := range cands {
-		s := cand.src
-		s.ApplyDefaults()
-		j := &job{c: pr.c, src: s}
-		items, _ := j.extractList(doc, base)
-		cand.items = sameHostItems(items, base)
-		cand.score = listScore(cand.items)
-	}
-	cands = slices.DeleteFunc(cands, func(c *proposal) bool { return len(c.items) < 2 })
+	cands := pr.listCandidates(doc, p, enc, sw, now)
 	feedURL := alternateFeed(doc, base)
 
 	// A recognised board wins over a feed; otherwise a feed the page
@@ -436,25 +390,7 @@ func (pr *prober) html(ctx context.Context, p *page) error {
 
 	// One detail page, from the best list, judges the detail selectors and
 	// lets the inferred candidate infer its own.
-	var ddoc *goquery.Document
-	var dItem *listItem
-	for i := range min(3, len(cands[0].items)) {
-		it := cands[0].items[i]
-		dp, err := pr.fetch(ctx, it.fetchURL, acceptHTML)
-		if err != nil {
-			pr.note("详情页 %s 无法读取：%v", it.fetchURL, err)
-			continue
-		}
-		dtext, _, err := pr.decode(dp, false)
-		if err != nil {
-			pr.note("详情页 %s 无法解码：%v", it.fetchURL, err)
-			continue
-		}
-		if ddoc, err = goquery.NewDocumentFromReader(strings.NewReader(dtext)); err == nil {
-			dItem = &it
-			break
-		}
-	}
+	ddoc, dItem := pr.detailSample(ctx, cands[0].items)
 	for _, cand := range cands {
 		if ddoc == nil {
 			break
@@ -481,12 +417,7 @@ func (pr *prober) html(ctx context.Context, p *page) error {
 		pr.note("没有在详情页上找到正文，建议只保存列表信息；如需正文请手工补充 detail.body")
 		best.src.Detail = DetailSelectors{}
 	}
-	for _, it := range best.items {
-		d.PageSize++
-		if len(d.Items) < maxShownItems {
-			d.Items = append(d.Items, it.Item)
-		}
-	}
+	pr.show(best.items)
 	if next := nextLinkSelector(doc, base); next != "" && best.src.Preset == "" && best.src.List.Next == "" {
 		best.src.List.Next = next
 	}
@@ -496,6 +427,89 @@ func (pr *prober) html(ctx context.Context, p *page) error {
 	pr.capNote()
 	pr.finish(ctx, best.src)
 	return nil
+}
+
+// listCandidates proposes sources for the list page doc and scores each
+// on the items it extracts (at least two kept): the recognised software,
+// every html preset (new presets take part without code here), and
+// selectors inferred from the page.
+func (pr *prober) listCandidates(doc *goquery.Document, p *page, enc string, sw []software, now time.Time) []*proposal {
+	title := cleanTitle(selText(doc.Find("title").First()))
+	var cands []*proposal
+	add := func(src Source, method, software string) {
+		src.Title = title
+		if enc != EncodingAuto {
+			src.Encoding = enc
+		}
+		cands = append(cands, &proposal{src: src, method: method, software: software})
+	}
+	for _, prof := range sw {
+		add(prof.source(p.url), prof.method(), prof.name)
+	}
+	// The presets whose board names the list's container (generic-list,
+	// mailbox) take the inferred one, as the whole page would add its menus
+	// to the list.
+	inf := inferList(doc, p.finalURL, now)
+	for _, name := range PresetNames() {
+		pre := presets[name]
+		if pre.src.Kind != KindHTML || slices.ContainsFunc(cands, func(c *proposal) bool { return c.method == name }) {
+			continue
+		}
+		src := presetCandidate(name, p.url, p.url)
+		if !pre.needBoard && strings.Contains(pre.src.List.Item, "{board}") {
+			if inf == nil {
+				continue
+			}
+			src.Board = inf.container
+		}
+		add(src, name, "")
+	}
+	if inf != nil {
+		add(Source{Name: sourceNameFor(p.url, ""), URL: p.url, List: inf.list}, "selectors", "")
+		cands[len(cands)-1].inferred = true
+	}
+	for _, cand := range cands {
+		s := cand.src
+		s.ApplyDefaults()
+		j := &job{c: pr.c, src: s}
+		items, _ := j.extractList(doc, p.finalURL)
+		cand.items = sameHostItems(items, p.finalURL)
+		cand.score = listScore(cand.items)
+	}
+	return slices.DeleteFunc(cands, func(c *proposal) bool { return len(c.items) < 2 })
+}
+
+// detailSample fetches the page of one of the first three items (the
+// first that can be read and parsed); nil when none can.
+func (pr *prober) detailSample(ctx context.Context, items []listItem) (*goquery.Document, *listItem) {
+	for i := range min(3, len(items)) {
+		it := items[i]
+		dp, err := pr.fetch(ctx, it.fetchURL, acceptHTML)
+		if err != nil {
+			pr.note("详情页 %s 无法读取：%v", it.fetchURL, err)
+			continue
+		}
+		dtext, _, err := pr.decode(dp, false)
+		if err != nil {
+			pr.note("详情页 %s 无法解码：%v", it.fetchURL, err)
+			continue
+		}
+		if ddoc, err := goquery.NewDocumentFromReader(strings.NewReader(dtext)); err == nil {
+			return ddoc, &it
+		}
+	}
+	return nil, nil
+}
+
+// show records the proposal's items: how many a page holds, the first
+// few to show.
+func (pr *prober) show(items []listItem) {
+	for _, it := range items {
+		pr.d.PageSize++
+		if len(pr.d.Items) < maxShownItems {
+			pr.d.Items = append(pr.d.Items, it.Item)
+		}
+	}
 }
 
 // search proposes a search source when the page is a results page of a

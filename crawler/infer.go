@@ -907,6 +907,29 @@ func longestObjectArray(v any, path string, depth int) (string, []any) {
 	return bestPath, best
 }
 
+// judgeJSONDetails scores the JSON candidates' detail settings on one
+// detail page (ddoc, of item it): inferred selectors when the link came from
+// a field of the list, detail: auto for items without their text in the
+// list when the page holds an article.
+func judgeJSONDetails(cands []*proposal, ddoc *goquery.Document, it Item, g *jsonGuess, now time.Time) {
+	for _, c := range cands {
+		if c.method == "selectors" && c.src.JSON.Link != "" && g != nil && g.idKey == "" {
+			c.src.Detail = inferDetail(ddoc, it.Title, now)
+			if c.src.Detail.Body != "" {
+				c.src.JSON.Body = ""
+			}
+		}
+		s := c.src
+		s.ApplyDefaults()
+		if s.Detail.Body == "" && bodiless(c.items) {
+			if ok, _ := autoFits(ddoc, it, s.TimeLayout, now); ok {
+				c.src.Detail.Body, s.Detail.Body = DetailAuto, DetailAuto
+			}
+		}
+		c.detailOK, c.score = detailFits(ddoc, it, s, now, c.score)
+	}
+}
+
 func (pr *prober) json(ctx context.Context, p *page) error {
 	text, enc, err := pr.decode(p, false)
 	if err != nil {
@@ -968,32 +991,9 @@ func (pr *prober) json(ctx context.Context, p *page) error {
 	}
 	slices.SortStableFunc(cands, func(a, b *proposal) int { return cmpScore(b.score, a.score) })
 	// One detail page judges the presets' detail selectors.
-	if it := cands[0].items[0]; cands[0].src.Preset != "" || cands[0].src.JSON.Link != "" {
-		if dp, err := pr.fetch(ctx, it.fetchURL, acceptHTML); err == nil {
-			if dtext, _, err := pr.decode(dp, false); err == nil {
-				if ddoc, err := goquery.NewDocumentFromReader(strings.NewReader(dtext)); err == nil {
-					for _, c := range cands {
-						if c.method == "selectors" && c.src.JSON.Link != "" && g != nil && g.idKey == "" {
-							c.src.Detail = inferDetail(ddoc, it.Title, now)
-							if c.src.Detail.Body != "" {
-								c.src.JSON.Body = ""
-							}
-						}
-						s := c.src
-						s.ApplyDefaults()
-						// Items without their text in the list: the
-						// detail page's main text, if it has one.
-						if s.Detail.Body == "" && bodiless(c.items) {
-							if ok, _ := autoFits(ddoc, it.Item, s.TimeLayout, now); ok {
-								c.src.Detail.Body, s.Detail.Body = DetailAuto, DetailAuto
-							}
-						}
-						c.detailOK, c.score = detailFits(ddoc, it.Item, s, now, c.score)
-					}
-				}
-			}
-		} else {
-			pr.note("详情页 %s 无法读取：%v", it.fetchURL, err)
+	if cands[0].src.Preset != "" || cands[0].src.JSON.Link != "" {
+		if ddoc, it := pr.detailSample(ctx, cands[0].items[:1]); ddoc != nil {
+			judgeJSONDetails(cands, ddoc, it.Item, g, now)
 		}
 	}
 	best := chooseHTML(cands)
@@ -1007,12 +1007,7 @@ func (pr *prober) json(ctx context.Context, p *page) error {
 	if best.src.Preset != "" && !best.detailOK && presets[best.src.Preset].src.Detail.Body != "" {
 		pr.note("预设 %s 的详情页选择器在详情页上没有找到正文，请检查或改写 detail", best.src.Preset)
 	}
-	for _, it := range best.items {
-		d.PageSize++
-		if len(d.Items) < maxShownItems {
-			d.Items = append(d.Items, it.Item)
-		}
-	}
+	pr.show(best.items)
 	if paged && strings.Contains(best.src.URL, PagePlaceholder) {
 		pr.note("地址中的页码已写成 {page}；要读多页请设 pages")
 	}

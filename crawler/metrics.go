@@ -71,6 +71,13 @@ type metrics struct {
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	// Most series are per source.
+	counter := func(name, help string) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, []string{"source"})
+	}
+	gauge := func(name, help string) *prometheus.GaugeVec {
+		return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, []string{"source"})
+	}
 	m := &metrics{
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "yuqing_crawl_runs_total",
@@ -85,70 +92,40 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "Wall time of one crawl of a source, politeness delays included.",
 			Buckets: []float64{0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600},
 		}, []string{"source"}),
-		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "yuqing_source_last_success_timestamp_seconds",
-			Help: "Unix time of the last successful (or not-modified) crawl of a source.",
-		}, []string{"source"}),
-		consecFails: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "yuqing_source_consecutive_failures",
-			Help: "Failed crawls of a source since its last success.",
-		}, []string{"source"}),
+		lastSuccess: gauge("yuqing_source_last_success_timestamp_seconds",
+			"Unix time of the last successful (or not-modified) crawl of a source."),
+		consecFails: gauge("yuqing_source_consecutive_failures",
+			"Failed crawls of a source since its last success."),
 		pages: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "yuqing_crawl_pages_total",
 			Help: "Pages fetched, by kind (list, detail, feed).",
 		}, []string{"source", "kind"}),
-		itemsFound: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "yuqing_crawl_list_items_found_total",
-			Help: "Items found on list pages or feeds, summed over crawls (new or not).",
-		}, []string{"source"}),
-		layoutErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "yuqing_crawl_layout_errors_total",
-			Help: "Crawls whose list page yielded no items although the page was fetched (layout changed?).",
-		}, []string{"source"}),
-		encodingErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "yuqing_crawl_encoding_errors_total",
-			Help: "Pages rejected because they did not decode to valid text in the configured encoding.",
-		}, []string{"source"}),
-		hot: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "yuqing_crawl_hot_revisits_total",
-			Help: "Revisits of threads whose reply count is still growing.",
-		}, []string{"source"}),
-		replaced: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "yuqing_crawl_replaced_chars_total",
-			Help: "Characters replaced with U+FFFD (one per run of broken bytes) in pages that were otherwise decoded and kept.",
-		}, []string{"source"}),
-		truncated: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "yuqing_crawl_bodies_truncated_total",
-			Help: "Items whose body was longer than the source's max_body_chars and was cut to it.",
-		}, []string{"source"}),
-		givenUp: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "yuqing_crawl_items_given_up_total",
-			Help: "Items given up after their detail page failed repeatedly (or answered 404/410); retried once a day.",
-		}, []string{"source"}),
-		cutShort: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "yuqing_crawl_cut_short_total",
-			Help: "Crawls stopped by their time budget (crawl_budget) before all items were fetched.",
-		}, []string{"source"}),
-		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "yuqing_crawl_items_dropped_total",
-			Help: "Items on the sampled list pages or feed beyond the source's max_items, left unprocessed by that crawl.",
-		}, []string{"source"}),
-		breaker: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "yuqing_source_breaker_open",
-			Help: "1 while a source's circuit breaker is open (no requests until a half-open probe succeeds).",
-		}, []string{"source"}),
-		lastItems: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "yuqing_source_last_items",
-			Help: "Items found on the list pages or feed by the last successful crawl that read them.",
-		}, []string{"source"}),
-		lastNewItem: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "yuqing_source_last_new_item_timestamp_seconds",
-			Help: "Unix time of the last crawl of a source that stored a post never seen before.",
-		}, []string{"source"}),
-		newItemGap: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "yuqing_source_new_item_gap_seconds",
-			Help: "Usual (smoothed) time between crawls of a source that found new posts; 0 while unknown.",
-		}, []string{"source"}),
+		itemsFound: counter("yuqing_crawl_list_items_found_total",
+			"Items found on list pages or feeds, summed over crawls (new or not)."),
+		layoutErrors: counter("yuqing_crawl_layout_errors_total",
+			"Crawls whose list page yielded no items although the page was fetched (layout changed?)."),
+		encodingErrors: counter("yuqing_crawl_encoding_errors_total",
+			"Pages rejected because they did not decode to valid text in the configured encoding."),
+		hot: counter("yuqing_crawl_hot_revisits_total",
+			"Revisits of threads whose reply count is still growing."),
+		replaced: counter("yuqing_crawl_replaced_chars_total",
+			"Characters replaced with U+FFFD (one per run of broken bytes) in pages that were otherwise decoded and kept."),
+		truncated: counter("yuqing_crawl_bodies_truncated_total",
+			"Items whose body was longer than the source's max_body_chars and was cut to it."),
+		givenUp: counter("yuqing_crawl_items_given_up_total",
+			"Items given up after their detail page failed repeatedly (or answered 404/410); retried once a day."),
+		cutShort: counter("yuqing_crawl_cut_short_total",
+			"Crawls stopped by their time budget (crawl_budget) before all items were fetched."),
+		dropped: counter("yuqing_crawl_items_dropped_total",
+			"Items on the sampled list pages or feed beyond the source's max_items, left unprocessed by that crawl."),
+		breaker: gauge("yuqing_source_breaker_open",
+			"1 while a source's circuit breaker is open (no requests until a half-open probe succeeds)."),
+		lastItems: gauge("yuqing_source_last_items",
+			"Items found on the list pages or feed by the last successful crawl that read them."),
+		lastNewItem: gauge("yuqing_source_last_new_item_timestamp_seconds",
+			"Unix time of the last crawl of a source that stored a post never seen before."),
+		newItemGap: gauge("yuqing_source_new_item_gap_seconds",
+			"Usual (smoothed) time between crawls of a source that found new posts; 0 while unknown."),
 		sourceError: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "yuqing_source_error",
 			Help: "Present while the last crawl of a source failed: consecutive failures, labelled with the kind of the last error (layout, encoding, http, retry_later, robots, truncated, off_host, network, store).",

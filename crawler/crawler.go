@@ -159,9 +159,8 @@ type Crawler struct {
 	log  *slog.Logger
 	m    *metrics
 
-	mu        sync.Mutex
-	hosts     map[string]*hostCollector
-	robotsTTL time.Duration
+	mu    sync.Mutex
+	hosts map[string]*hostCollector
 }
 
 // hostCollector is the per-host base collector that job collectors are
@@ -210,7 +209,7 @@ func New(opts Options) (*Crawler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("注册抓取指标失败: %w", err)
 	}
-	return &Crawler{opts: opts, log: opts.Logger, m: m, hosts: map[string]*hostCollector{}, robotsTTL: robotsTTL}, nil
+	return &Crawler{opts: opts, log: opts.Logger, m: m, hosts: map[string]*hostCollector{}}, nil
 }
 
 // hostBase returns (creating or refreshing) the base collector for host.
@@ -218,7 +217,7 @@ func (c *Crawler) hostBase(host string, delay time.Duration) (*hostCollector, er
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	hc := c.hosts[host]
-	if hc != nil && !hc.stale && time.Since(hc.created) < c.robotsTTL && delay <= hc.delay {
+	if hc != nil && !hc.stale && c.opts.Now().Sub(hc.created) < robotsTTL && delay <= hc.delay {
 		return hc, nil
 	}
 	if hc != nil && hc.delay > delay {
@@ -260,7 +259,7 @@ func (c *Crawler) hostBase(host string, delay time.Duration) (*hostCollector, er
 	}); err != nil {
 		return nil, fmt.Errorf("设置 %s 的访问频率限制失败: %w", host, err)
 	}
-	hc = &hostCollector{base: base, delay: delay, created: time.Now(), warmMu: make(chan struct{}, 1)}
+	hc = &hostCollector{base: base, delay: delay, created: c.opts.Now(), warmMu: make(chan struct{}, 1)}
 	c.hosts[host] = hc
 	return hc, nil
 }

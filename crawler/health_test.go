@@ -413,8 +413,8 @@ func TestUserAgentFromConfig(t *testing.T) {
 
 func TestRobotsRefreshedAfterTTL(t *testing.T) {
 	f := newForum(t)
-	c, _ := newTestCrawler(t, Options{})
-	c.robotsTTL = 50 * time.Millisecond
+	clk := &clock{t: testNow}
+	c, _ := newTestCrawler(t, Options{Now: clk.now})
 	src := discuzSource(f)
 	src.Detail = DetailSelectors{}
 	src.Pages = 1
@@ -429,7 +429,7 @@ func TestRobotsRefreshedAfterTTL(t *testing.T) {
 	f.mu.Lock()
 	f.robots = "User-agent: *\nDisallow: /forum-2\n"
 	f.mu.Unlock()
-	time.Sleep(60 * time.Millisecond)
+	clk.add(robotsTTL + time.Minute)
 	_, _, err := c.Crawl(t.Context(), src, store.SourceState{}, nil, collect(new([]Item)))
 	if !errors.Is(err, ErrBlockedByRobots) || f.hit("/robots.txt") != 2 {
 		t.Errorf("after the TTL: err = %v, robots.txt reads = %d", err, f.hit("/robots.txt"))

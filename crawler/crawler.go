@@ -4,9 +4,10 @@
 // conditional GET, Retry-After), and schedules crawls with backoff, keeping
 // its schedule in the store so a restart resumes where it stopped.
 //
-// colly is used for transport and politeness only. Its pitfalls (see
-// docs/libraries.md) are handled here: robots.txt is on, bodies over the
-// limit are detected rather than silently truncated, each job gets its own
+// colly is used for transport and politeness only. Its pitfalls (see the
+// shared ../shared/docs/libraries.md) are handled here: robots.txt is on,
+// bodies over the limit are detected rather than silently truncated, each
+// job gets its own
 // Clone bound to the job's context, charsets are decoded by us per source,
 // and deduplication lives in the store, not in colly's visited set.
 package crawler

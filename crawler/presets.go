@@ -40,7 +40,7 @@ func labelled(words ...string) string {
 	return strings.Join(sels, ", ")
 }
 
-// Discuz! X selectors (docs/libraries.md). X2 and X3 share the thread
+// Discuz! X selectors (as measured in ../shared/docs/libraries.md). X2 and X3 share the thread
 // list; they differ in how the list shows times (X3 wraps a relative time
 // in a span titled with the date) and in the post body cell's markup.
 var discuzDetailCounts = DetailSelectors{

@@ -7,9 +7,9 @@
 // colly is used for transport and politeness only. Its pitfalls (see the
 // shared ../shared/docs/libraries.md) are handled here: robots.txt is on,
 // bodies over the limit are detected rather than silently truncated, each
-// job gets its own
-// Clone bound to the job's context, charsets are decoded by us per source,
-// and deduplication lives in the store, not in colly's visited set.
+// job gets its own Clone bound to the job's context, charsets are decoded
+// by us per source, and deduplication lives in the store, not in colly's
+// visited set.
 package crawler
 
 import (

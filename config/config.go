@@ -27,6 +27,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/calendar"
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/crawler"
+	"github.com/yuqing-bureau/yuqing/grader"
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
 	"github.com/yuqing-bureau/yuqing/store/postgres"
@@ -316,10 +317,10 @@ func Default() Config {
 		DictDir:     "dict",
 		Crawler: CrawlerConfig{
 			UserAgent:    crawler.DefaultUserAgent,
-			Timeout:      30 * time.Second,
-			MaxBodyBytes: 5 << 20,
+			Timeout:      crawler.DefaultTimeout,
+			MaxBodyBytes: crawler.DefaultMaxBodyBytes,
 		},
-		Grader: GraderConfig{Interval: 2 * time.Second, Batch: 200, Budget: classifier.DefaultBudget},
+		Grader: GraderConfig{Interval: grader.DefaultInterval, Batch: grader.DefaultBatch, Budget: classifier.DefaultBudget},
 		Levels: levels,
 		Console: ConsoleConfig{SessionLifetime: 12 * time.Hour, IdleTimeout: 2 * time.Hour,
 			ReadTimeout: 30 * time.Second, WriteTimeout: time.Minute, ConnIdleTimeout: time.Minute, MaxConnections: 512},

@@ -186,16 +186,22 @@ type hostCollector struct {
 // the collector's life, so the base collector is rebuilt).
 const robotsTTL = 6 * time.Hour
 
+// Defaults of Options, also the configuration's (config.Default).
+const (
+	DefaultTimeout      = 30 * time.Second
+	DefaultMaxBodyBytes = 5 << 20
+)
+
 // New returns a Crawler and registers its metrics on opts.Registerer.
 func New(opts Options) (*Crawler, error) {
 	if opts.UserAgent == "" {
 		opts.UserAgent = DefaultUserAgent
 	}
 	if opts.Timeout <= 0 {
-		opts.Timeout = 30 * time.Second
+		opts.Timeout = DefaultTimeout
 	}
 	if opts.MaxBodyBytes <= 0 {
-		opts.MaxBodyBytes = 5 << 20
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)

@@ -75,16 +75,22 @@ type Worker struct {
 	seconds  prometheus.Histogram
 }
 
+// Defaults of Options, also the configuration's (config.Default).
+const (
+	DefaultInterval = 2 * time.Second
+	DefaultBatch    = 200
+)
+
 // New creates a Worker and registers its metrics.
 func New(opts Options) *Worker {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Interval <= 0 {
-		opts.Interval = 2 * time.Second
+		opts.Interval = DefaultInterval
 	}
 	if opts.Batch <= 0 {
-		opts.Batch = 200
+		opts.Batch = DefaultBatch
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

@@ -173,6 +173,9 @@ type matcher struct {
 	// regexps[i] contains at least one (beyond its first rune): a cheap
 	// scan of the window for them skips most regexp calls.
 	need []*runeSet
+	// prefix[i], when not nil, rejects most token starts where
+	// regexps[i] cannot match from their first few runes.
+	prefix []*prefixNFA
 	// needAny is the union of the need sets of the first 64 regexps and
 	// needMask[r] says whose sets hold r: one pass over a text finds the
 	// needed runes of all of them (needPositions), instead of a pass per
@@ -201,6 +204,7 @@ func newMatcher(terms []term) *matcher {
 			m.reAt = append(m.reAt, regexp.MustCompile(`^(?:`+t.re.String()+`)`))
 			m.reMax = append(m.reMax, maxBytes(t.re))
 			m.need = append(m.need, neededRunes(t.re))
+			m.prefix = append(m.prefix, newPrefixNFA(t.re, m.starts[len(m.starts)-1]))
 		case t.startOK:
 			m.floating.add(t.key, i)
 		default:
@@ -267,6 +271,7 @@ type scratch struct {
 	// whose need sets hold them; needCur[i] is regexp i's place in it.
 	needPos []neededAt
 	needCur []int
+	nfa     [2][]uint32 // prefixNFA.mayMatch's buffers
 	hits    []hit
 	order   []int32
 	lo, hi  []int32 // len(terms); zero except for the last post's terms
@@ -405,6 +410,12 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 					sc.needAt[i] = m.nextNeeded(s, i, pos, sc)
 				}
 				if sc.needAt[i] >= pos+len(win) {
+					return
+				}
+			}
+			if p := m.prefix[i]; p != nil {
+				var ok bool
+				if ok, sc.nfa[0], sc.nfa[1] = p.mayMatch(win, sc.nfa[0], sc.nfa[1]); !ok {
 					return
 				}
 			}

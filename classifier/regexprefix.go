@@ -1,0 +1,161 @@
+package classifier
+
+import (
+	mathbits "math/bits"
+	"regexp"
+	"regexp/syntax"
+	"slices"
+	"unicode/utf8"
+)
+
+// prefixRunes is how many runes at a token start prefixNFA reads. The
+// number patterns of the rules (七十八岁, 2026年, 4月份) mostly fail by
+// their second or third rune; four covers 七十八岁 against [万亿].
+const prefixRunes = 4
+
+// prefixNFA tells, from the first runes at a place, whether a match of one
+// regexp may start there: the regexp's program run as an NFA over at most
+// prefixRunes runes, with every empty-width assertion (^, $, \b) taken as
+// satisfied. It never rejects a place where the regexp matches, so it only
+// spares calls to the regexp: the matcher tries about fifty regexps at the
+// number-led tokens of a post and each call costs 50-350 ns (regexp sets
+// up its backtracker per call), where nearly all fail within a few runes.
+type prefixNFA struct {
+	prog *syntax.Prog
+	// closure[pc] lists the rune-consuming instructions reachable from pc
+	// without consuming a rune; final[pc] says whether Match is reachable.
+	closure [][]uint32
+	final   []bool
+	// after1[r] is the states once the first rune r is read, for the
+	// runes a match can start with: the first step, over the many
+	// alternatives a pattern starts with, is then one map lookup. A rune
+	// missing from after1 cannot start a match.
+	after1 map[rune]nfaStates
+}
+
+// nfaStates is a set of rune-consuming instructions, and whether Match is
+// reachable without reading more.
+type nfaStates struct {
+	pcs   []uint32
+	final bool
+}
+
+// newPrefixNFA returns the filter for re, or nil when the runes a match
+// can start with are unknown (firstRunes) or the pattern does not compile.
+func newPrefixNFA(re *regexp.Regexp, first *runeSet) *prefixNFA {
+	if first == nil {
+		return nil
+	}
+	t, err := syntax.Parse(re.String(), syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	prog, err := syntax.Compile(t.Simplify())
+	if err != nil {
+		return nil
+	}
+	p := &prefixNFA{prog: prog, closure: make([][]uint32, len(prog.Inst)), final: make([]bool, len(prog.Inst)),
+		after1: map[rune]nfaStates{}}
+	for pc := range prog.Inst {
+		seen := make([]bool, len(prog.Inst))
+		p.closure[pc], p.final[pc] = p.close(uint32(pc), seen, nil)
+	}
+	start := p.closure[prog.Start]
+	for w, bits := range first {
+		for ; bits != 0; bits &= bits - 1 {
+			r := rune(w<<6 | mathbits.TrailingZeros64(bits))
+			var next []uint32
+			fin := false
+			for _, pc := range start {
+				if p.step(pc, r) {
+					out := prog.Inst[pc].Out
+					fin = fin || p.final[out]
+					next = addStates(next, p.closure[out])
+				}
+			}
+			if len(next) > 0 || fin {
+				p.after1[r] = nfaStates{next, fin}
+			}
+		}
+	}
+	return p
+}
+
+// close appends to out the rune-consuming instructions reachable from pc
+// through empty transitions, and reports whether Match is reachable.
+func (p *prefixNFA) close(pc uint32, seen []bool, out []uint32) ([]uint32, bool) {
+	if seen[pc] {
+		return out, false
+	}
+	seen[pc] = true
+	in := &p.prog.Inst[pc]
+	switch in.Op {
+	case syntax.InstMatch:
+		return out, true
+	case syntax.InstFail:
+		return out, false
+	case syntax.InstAlt, syntax.InstAltMatch:
+		out, m1 := p.close(in.Out, seen, out)
+		out, m2 := p.close(in.Arg, seen, out)
+		return out, m1 || m2
+	case syntax.InstCapture, syntax.InstNop, syntax.InstEmptyWidth:
+		return p.close(in.Out, seen, out) // an assertion may hold: assume it does
+	}
+	return append(out, pc), false // InstRune, InstRune1, InstRuneAny, InstRuneAnyNotNL
+}
+
+// step reports whether the rune-consuming instruction pc accepts r, as
+// regexp's machines decide it.
+func (p *prefixNFA) step(pc uint32, r rune) bool {
+	in := &p.prog.Inst[pc]
+	switch in.Op {
+	case syntax.InstRune1:
+		return r == in.Rune[0]
+	case syntax.InstRuneAny:
+		return true
+	case syntax.InstRuneAnyNotNL:
+		return r != '\n'
+	}
+	return in.MatchRune(r)
+}
+
+// addStates adds the states of add missing from set.
+func addStates(set, add []uint32) []uint32 {
+	for _, pc := range add {
+		if !slices.Contains(set, pc) {
+			set = append(set, pc)
+		}
+	}
+	return set
+}
+
+// mayMatch reports whether a match may start at s[0] (false only when
+// none can); cur and next are buffers, returned for reuse.
+func (p *prefixNFA) mayMatch(s string, cur, next []uint32) (bool, []uint32, []uint32) {
+	r, n := utf8.DecodeRuneInString(s)
+	st, ok := p.after1[r]
+	if !ok || n == 0 || st.final {
+		return ok && n != 0, cur, next
+	}
+	cur = append(cur[:0], st.pcs...)
+	s = s[n:]
+	for k := 1; k < prefixRunes && len(s) > 0; k++ {
+		r, n := utf8.DecodeRuneInString(s)
+		s = s[n:]
+		next = next[:0]
+		for _, pc := range cur {
+			if p.step(pc, r) {
+				out := p.prog.Inst[pc].Out
+				if p.final[out] {
+					return true, cur, next
+				}
+				next = addStates(next, p.closure[out])
+			}
+		}
+		if len(next) == 0 {
+			return false, cur, next
+		}
+		cur, next = next, cur
+	}
+	return true, cur, next
+}

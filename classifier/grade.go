@@ -43,8 +43,10 @@ type gradeScratch struct {
 	ints  []int
 	heads [][]int32
 	side  []bool
-	// example's buffers: the model's tokens and rule hits of the post
+	// example's buffers: the model's tokens and rule hits of the post,
+	// and each field's tokens
 	exToks, exRules []string
+	words           [2][]string
 	// terms holds the fired rules' terms (fired.terms) of one post, one
 	// slice after another: one buffer instead of a few allocations per
 	// fired rule. It is only appended to, so a slice stays valid when a
@@ -61,7 +63,7 @@ func (sc *gradeScratch) small() bool {
 			return false
 		}
 	}
-	return cap(sc.matches) <= 1<<16 && cap(sc.exToks) <= 1<<16
+	return cap(sc.matches) <= 1<<16 && cap(sc.exToks) <= 1<<16 && cap(sc.words[1]) <= 1<<16
 }
 
 // candidates returns, in rule order, the rules whose trigger terms occur.
@@ -191,6 +193,11 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 			modelLines = e.combine(&res, &rv, &ex)
 		}
 		clear(sc.exToks) // keep no post's text alive in the pool
+		if res.Relevant {
+			res.Words = &Words{Title: cloneWords(sc.words[0]), Body: cloneWords(sc.words[1])}
+		}
+		clear(sc.words[0])
+		clear(sc.words[1])
 	}
 
 	for _, f := range fires {
@@ -231,7 +238,7 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 	}
 	res.Matches = sortedMatches(matches, sc)
 	sc.matches = matches[:0]
-	if res.Relevant { // only relevant posts are filed into incidents
+	if res.Relevant && res.Words == nil { // only relevant posts are filed into incidents
 		res.Words = &Words{Title: tokenTexts(read[0], &fields[0], sc.f[0].toks),
 			Body: tokenTexts(read[1], &fields[1], sc.f[1].toks)}
 	}
@@ -344,6 +351,14 @@ func cutShortReason(read, full [2]string) string {
 		return fmt.Sprintf("研判超时，仅依据标题前 %d 字（标题共 %d 字），正文未读", chars(read[0]), chars(full[0]))
 	}
 	return fmt.Sprintf("研判超时，仅依据正文前 %d 字（全文 %d 字）", chars(read[1]), chars(full[1]))
+}
+
+// cloneWords copies example's words of one field for Result.Words
+// (never nil, as tokenTexts).
+func cloneWords(w []string) []string {
+	out := make([]string, len(w))
+	copy(out, w)
+	return out
 }
 
 // tokenTexts returns the original text of each token of one field, as

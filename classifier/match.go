@@ -182,12 +182,32 @@ type matcher struct {
 	// regexp.
 	needAny  *runeSet
 	needMask map[rune]uint64
-	// startMask[r] says which of the first 64 regexps may start with rune
-	// r (bit i: regexps[i]), and openStart which of them may start with
-	// any: a token start then tries only those, instead of testing every
-	// regexp's first runes.
-	startMask map[rune]uint64
+	// startAt[r] says which of the first 64 regexps may start with rune
+	// r, and openStart which of them may start with any: a token start
+	// then tries only those, instead of testing every regexp's first
+	// runes. It also holds their prefix filters' states after r, so that
+	// one lookup per token start serves every regexp.
+	startAt   map[rune]*runeStart
 	openStart uint64
+}
+
+// runeStart is what the regexps that may start with one rune r need.
+type runeStart struct {
+	mask uint64 // bit i: regexps[i] may start with r
+	// after holds, per bit of mask in increasing order, prefix[i]'s
+	// states once r is read (ok false: its program rejects r; unused
+	// when prefix[i] is nil).
+	after []startStates
+}
+
+type startStates struct {
+	nfaStates
+	ok bool
+}
+
+// states returns regexp i's entry in after; i's bit is set in mask.
+func (rs *runeStart) states(i int) *startStates {
+	return &rs.after[mathbits.OnesCount64(rs.mask&(1<<i-1))]
 }
 
 // maxRegexBytes caps the span of an unbounded regex term (+, *): about 40
@@ -231,12 +251,23 @@ func newMatcher(terms []term) *matcher {
 		case st == nil:
 			m.openStart |= 1 << i
 		default:
-			if m.startMask == nil {
-				m.startMask = map[rune]uint64{}
+			if m.startAt == nil {
+				m.startAt = map[rune]*runeStart{}
 			}
 			for w, bits := range st {
 				for ; bits != 0; bits &= bits - 1 {
-					m.startMask[rune(w<<6|mathbits.TrailingZeros64(bits))] |= 1 << i
+					r := rune(w<<6 | mathbits.TrailingZeros64(bits))
+					rs := m.startAt[r]
+					if rs == nil {
+						rs = &runeStart{}
+						m.startAt[r] = rs
+					}
+					rs.mask |= 1 << i // i grows: after stays in bit order
+					var ss startStates
+					if p := m.prefix[i]; p != nil {
+						ss.nfaStates, ss.ok = p.after1[r]
+					}
+					rs.after = append(rs.after, ss)
 				}
 			}
 		}
@@ -396,8 +427,9 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 				}
 			}
 		}
-		// try tries regexps[i] at pos.
-		try := func(i, pos int) {
+		// try tries regexps[i] at pos; rs, when not nil, is startAt of
+		// the rune there.
+		try := func(i, pos int, rs *runeStart) {
 			if pos < sc.reNext[i] {
 				return
 			}
@@ -415,7 +447,17 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 			}
 			if p := m.prefix[i]; p != nil {
 				var ok bool
-				if ok, sc.nfa[0], sc.nfa[1] = p.mayMatch(win, sc.nfa[0], sc.nfa[1]); !ok {
+				if rs != nil {
+					st := rs.states(i)
+					if !st.ok {
+						return
+					}
+					_, n := utf8.DecodeRuneInString(win)
+					ok, sc.nfa[0], sc.nfa[1] = p.mayMatchAfter(st.nfaStates, win[n:], sc.nfa[0], sc.nfa[1])
+				} else {
+					ok, sc.nfa[0], sc.nfa[1] = p.mayMatch(win, sc.nfa[0], sc.nfa[1])
+				}
+				if !ok {
 					return
 				}
 			}
@@ -429,12 +471,22 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 				continue // no regexp can start here: the common case
 			}
 			// In regexp order, as FindAll per regexp would list them.
-			for cand := m.startMask[r] | m.openStart; cand != 0; cand &= cand - 1 {
-				try(mathbits.TrailingZeros64(cand), pos)
+			rs := m.startAt[r]
+			var mask uint64
+			if rs != nil {
+				mask = rs.mask
+			}
+			for cand := mask | m.openStart; cand != 0; cand &= cand - 1 {
+				i := mathbits.TrailingZeros64(cand)
+				if mask&(1<<i) != 0 {
+					try(i, pos, rs)
+				} else {
+					try(i, pos, nil)
+				}
 			}
 			for i := 64; i < len(m.regexps); i++ {
 				if first := m.starts[i]; first == nil || first.has(r) {
-					try(i, pos)
+					try(i, pos, nil)
 				}
 			}
 		}

@@ -105,7 +105,8 @@ func (p *prefixNFA) close(pc uint32, seen []bool, out []uint32) ([]uint32, bool)
 }
 
 // step reports whether the rune-consuming instruction pc accepts r, as
-// regexp's machines decide it.
+// regexp's machines decide it (Inst.MatchRune, without its call and its
+// case folding where the compiler has already spelt it out as ranges).
 func (p *prefixNFA) step(pc uint32, r rune) bool {
 	in := &p.prog.Inst[pc]
 	switch in.Op {
@@ -116,7 +117,19 @@ func (p *prefixNFA) step(pc uint32, r rune) bool {
 	case syntax.InstRuneAnyNotNL:
 		return r != '\n'
 	}
-	return in.MatchRune(r)
+	rs := in.Rune
+	if len(rs) == 1 { // one rune, perhaps folded
+		return in.MatchRune(r)
+	}
+	for j := 0; j+1 < len(rs); j += 2 { // sorted ranges
+		if r < rs[j] {
+			return false
+		}
+		if r <= rs[j+1] {
+			return true
+		}
+	}
+	return false
 }
 
 // addStates adds the states of add missing from set.
@@ -134,11 +147,19 @@ func addStates(set, add []uint32) []uint32 {
 func (p *prefixNFA) mayMatch(s string, cur, next []uint32) (bool, []uint32, []uint32) {
 	r, n := utf8.DecodeRuneInString(s)
 	st, ok := p.after1[r]
-	if !ok || n == 0 || st.final {
-		return ok && n != 0, cur, next
+	if !ok || n == 0 {
+		return false, cur, next
+	}
+	return p.mayMatchAfter(st, s[n:], cur, next)
+}
+
+// mayMatchAfter is mayMatch once the first rune is read: st is after1 of
+// it and s the text after it.
+func (p *prefixNFA) mayMatchAfter(st nfaStates, s string, cur, next []uint32) (bool, []uint32, []uint32) {
+	if st.final {
+		return true, cur, next
 	}
 	cur = append(cur[:0], st.pcs...)
-	s = s[n:]
 	for k := 1; k < prefixRunes && len(s) > 0; k++ {
 		r, n := utf8.DecodeRuneInString(s)
 		s = s[n:]

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 )
 
 // referencePredict is the plain computation Predict must equal: feature
@@ -162,5 +163,52 @@ func TestTrimSpace(t *testing.T) {
 	}
 	for _, s := range []string{"", "\xff", "\xe3\x80", "\x80\x80\u3000", "医\xc2", "\u3000\xe3", " \u00a0医保\u2029\t", "ab\xe2\x80"} {
 		check(s)
+	}
+}
+
+// TestDecodeRune holds decodeRune equal to utf8.DecodeRuneInString on
+// every rune, alone and cut short, and on invalid sequences led by the
+// bytes of its fast path.
+func TestDecodeRune(t *testing.T) {
+	check := func(s string) {
+		r, n := decodeRune(s)
+		wr, wn := utf8.DecodeRuneInString(s)
+		if r != wr || n != wn {
+			t.Fatalf("decodeRune(%q) = %U, %d; want %U, %d", s, r, n, wr, wn)
+		}
+	}
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		s := string(r)
+		check(s)
+		check(s + "保")
+		check(s[:len(s)-1])
+	}
+	for c := 0xe4; c <= 0xe9; c++ {
+		for _, tail := range []string{"", "\x80", "\xbf", "\x7f\x80", "\x80\x7f", "\xc0\x80", "\x80\xc0", "\x80\x80"} {
+			check(string([]byte{byte(c)}) + tail)
+		}
+	}
+}
+
+// TestIsPunct checks that every rune isPunct accepts is, as appendToken
+// assumes, no letter, no digit and its own lower case, and not Han.
+func TestIsPunct(t *testing.T) {
+	n := 0
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if !isPunct(r) {
+			continue
+		}
+		n++
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.ToLower(r) != r || isHan(r) || r < utf8.RuneSelf {
+			t.Errorf("isPunct(%q) but it is not plain punctuation", r)
+		}
+	}
+	for _, r := range "，。、；：？！“”‘’（）《》【】…—" {
+		if !isPunct(r) {
+			t.Errorf("isPunct(%q) = false", r)
+		}
+	}
+	if n == 0 {
+		t.Fatal("isPunct accepts nothing")
 	}
 }

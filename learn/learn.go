@@ -323,9 +323,9 @@ func (m *Model) Predict(ex *Example) Prediction {
 // Input is an Example mapped onto a model's features, for a prediction
 // and explanations of one post without mapping it again each time.
 type Input struct {
-	m    *Model
-	x    vector
-	seen []uint64 // vectorizeInto's buffer
+	m   *Model
+	x   vector
+	buf vectorBuf // vectorizeInto's scratch
 }
 
 // Input maps ex onto the model's features (labels ignored). Release
@@ -336,14 +336,14 @@ func (m *Model) Input(ex *Example) *Input {
 		in = &Input{}
 	}
 	in.m = m
-	m.vocab.vectorizeInto(m.opts.Features, ex, &in.x, &in.seen)
+	m.vocab.vectorizeInto(m.opts.Features, ex, &in.x, &in.buf)
 	return in
 }
 
 // Release returns the input's buffers to its model; the input must not be
 // used after. A huge post's buffers are left to the collector.
 func (in *Input) Release() {
-	if cap(in.x.idx) <= 1<<16 {
+	if cap(in.x.idx) <= 1<<16 && cap(in.buf.keys) <= 1<<16 {
 		in.m.inputs.Put(in)
 	}
 }

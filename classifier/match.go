@@ -6,6 +6,8 @@ import (
 	"regexp/syntax"
 	"slices"
 	"unicode/utf8"
+
+	"github.com/yuqing-bureau/yuqing/internal/hanrune"
 )
 
 // trie is a rune-level keyword trie. It is built with a map keyed by
@@ -15,11 +17,14 @@ type trie struct {
 	next  map[uint64]int32 // build-time edges; nil after freeze
 	terms [][]int32        // terminal term ids per node
 	// root[r] is the child of the root for BMP rune r (0: none). Most
-	// walks end at the root, so this skips any search on the hot path.
-	root []int32
-	// Frozen edges: node n's children are edges[first[n]:first[n+1]],
-	// sorted by rune.
-	first []int32
+	// walks end at the root, so this skips any search on the hot path;
+	// first holds the same runes as a bitset, 32 times smaller, that a
+	// walk over every rune of a post tests first.
+	root  []int32
+	first runeSet
+	// Frozen edges: node n's children are edges[at[n]:at[n+1]], sorted
+	// by rune.
+	at    []int32
 	edges []edge
 }
 
@@ -45,7 +50,7 @@ func (t *trie) freeze() {
 	for i := 1; i <= n; i++ {
 		count[i] += count[i-1]
 	}
-	t.first = count
+	t.at = count
 	t.edges = make([]edge, len(t.next))
 	fill := slices.Clone(count[:n])
 	for k, c := range t.next {
@@ -54,7 +59,7 @@ func (t *trie) freeze() {
 		fill[p]++
 	}
 	for i := 0; i < n; i++ {
-		es := t.edges[t.first[i]:t.first[i+1]]
+		es := t.edges[t.at[i]:t.at[i+1]]
 		slices.SortFunc(es, func(a, b edge) int { return int(a.r) - int(b.r) })
 	}
 	t.next = nil
@@ -66,7 +71,7 @@ func (t *trie) step(n int32, r rune) (int32, bool) {
 		c := t.root[r]
 		return c, c != 0
 	}
-	es := t.edges[t.first[n]:t.first[n+1]]
+	es := t.edges[t.at[n]:t.at[n+1]]
 	if len(es) <= 8 {
 		for _, e := range es {
 			if e.r == r {
@@ -101,6 +106,7 @@ func (t *trie) add(key string, id int) {
 			t.next[k] = c
 			if n == 0 && r < 0x10000 {
 				t.root[r] = c
+				t.first[r>>6] |= 1 << (r & 63)
 			}
 		}
 		n = c
@@ -380,7 +386,7 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 		inner := bound[start]&bStart == 0
 		n := int32(0)
 		for pos := start; pos < len(s); {
-			r, size := utf8.DecodeRuneInString(s[pos:])
+			r, size := hanrune.Decode(s[pos:])
 			c, ok := tr.step(n, r)
 			if !ok {
 				return
@@ -398,14 +404,26 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 			}
 		}
 	}
+	// mayStart: a walk from pos can leave the root (a BMP rune no term
+	// starts with ends it at once, which most positions are).
+	mayStart := func(tr *trie, pos int) (bool, int) {
+		r, size := hanrune.Decode(s[pos:])
+		return r >= 0x10000 || tr.first.has(r), size
+	}
 	if !m.anchored.empty() {
 		for _, pos := range starts {
-			walk(m.anchored, pos)
+			if ok, _ := mayStart(m.anchored, pos); ok {
+				walk(m.anchored, pos)
+			}
 		}
 	}
 	if !m.floating.empty() {
-		for pos := range s {
-			walk(m.floating, pos)
+		for pos := 0; pos < len(s); { // every rune start, as range s
+			ok, size := mayStart(m.floating, pos)
+			if ok {
+				walk(m.floating, pos)
+			}
+			pos += size
 		}
 	}
 	if len(m.regexps) > 0 {
@@ -421,10 +439,12 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 		clear(sc.needCur)
 		sc.needPos = sc.needPos[:0]
 		if m.needAny != nil {
-			for pos, r := range s {
+			for pos := 0; pos < len(s); { // as range s, Han inline
+				r, size := hanrune.Decode(s[pos:])
 				if m.needAny.has(r) {
 					sc.needPos = append(sc.needPos, neededAt{pos, m.needMask[r]})
 				}
+				pos += size
 			}
 		}
 		// try tries regexps[i] at pos; rs, when not nil, is startAt of
@@ -466,7 +486,7 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 			}
 		}
 		for _, pos := range starts {
-			r, _ := utf8.DecodeRuneInString(s[pos:])
+			r, _ := hanrune.Decode(s[pos:])
 			if m.anyStart != nil && !m.anyStart.has(r) {
 				continue // no regexp can start here: the common case
 			}

@@ -166,30 +166,6 @@ func TestTrimSpace(t *testing.T) {
 	}
 }
 
-// TestDecodeRune holds decodeRune equal to utf8.DecodeRuneInString on
-// every rune, alone and cut short, and on invalid sequences led by the
-// bytes of its fast path.
-func TestDecodeRune(t *testing.T) {
-	check := func(s string) {
-		r, n := decodeRune(s)
-		wr, wn := utf8.DecodeRuneInString(s)
-		if r != wr || n != wn {
-			t.Fatalf("decodeRune(%q) = %U, %d; want %U, %d", s, r, n, wr, wn)
-		}
-	}
-	for r := rune(0); r <= unicode.MaxRune; r++ {
-		s := string(r)
-		check(s)
-		check(s + "保")
-		check(s[:len(s)-1])
-	}
-	for c := 0xe4; c <= 0xe9; c++ {
-		for _, tail := range []string{"", "\x80", "\xbf", "\x7f\x80", "\x80\x7f", "\xc0\x80", "\x80\xc0", "\x80\x80"} {
-			check(string([]byte{byte(c)}) + tail)
-		}
-	}
-}
-
 // TestIsPunct checks that every rune isPunct accepts is, as appendToken
 // assumes, no letter, no digit and its own lower case, and not Han.
 func TestIsPunct(t *testing.T) {

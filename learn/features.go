@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/yuqing-bureau/yuqing/internal/hanrune"
 )
 
 // Feature name prefixes. A name is its prefix and its text, so one
@@ -81,7 +83,7 @@ func (s FeatureSettings) eachName(ex *Example, f func(name []byte), short *[]uin
 	if s.Bigrams {
 		prev := rune(-1)
 		for i, text := 0, ex.Text; i < len(text); {
-			r, n := decodeRune(text[i:]) // as range would, Han inline
+			r, n := hanrune.Decode(text[i:]) // as range would, Han inline
 			i += n
 			if !isHan(r) {
 				prev = -1
@@ -121,14 +123,14 @@ func pairKey(kind uint64, a, b rune) uint64 { return kind<<42 | uint64(a)<<21 | 
 // when t is one or two Han characters (its name is then prefixWord and t,
 // as appendToken gives it).
 func hanWordKey(t string) (uint64, bool) {
-	a, la := decodeRune(t)
+	a, la := hanrune.Decode(t)
 	if la == 0 || !isHan(a) {
 		return 0, false
 	}
 	if la == len(t) {
 		return pairKey(kindWord1, a, 0), true
 	}
-	b, lb := decodeRune(t[la:])
+	b, lb := hanrune.Decode(t[la:])
 	if la+lb != len(t) || !isHan(b) {
 		return 0, false
 	}
@@ -228,7 +230,7 @@ func appendToken(buf []byte, t string) []byte {
 	buf = append(buf, prefixWord...)
 	n, digits, useful := 0, 0, false
 	for i := 0; i < len(t); {
-		r, size := decodeRune(t[i:]) // as range would, Han inline
+		r, size := hanrune.Decode(t[i:]) // as range would, Han inline
 		i += size
 		if n++; n > maxTokenRunes {
 			return buf[:0]
@@ -493,18 +495,6 @@ func Term(feature string) (string, bool) {
 		return t, true
 	}
 	return "", false
-}
-
-// decodeRune is utf8.DecodeRuneInString with the common Han characters
-// (U+4E00-U+9FFF: three bytes led by E4-E9, every such sequence valid)
-// decoded inline: they are nearly every rune of a Chinese post, and the
-// library decodes a rune of more than one byte in a slower, general call.
-// TestDecodeRune holds the two equal.
-func decodeRune(s string) (rune, int) {
-	if len(s) >= 3 && s[0] >= 0xe4 && s[0] <= 0xe9 && s[1]&0xc0 == 0x80 && s[2]&0xc0 == 0x80 {
-		return rune(s[0]&0x0f)<<12 | rune(s[1]&0x3f)<<6 | rune(s[2]&0x3f), 3
-	}
-	return utf8.DecodeRuneInString(s)
 }
 
 // isPunct reports whether r is one of the common Chinese and full-width

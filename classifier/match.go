@@ -472,7 +472,7 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 					if !st.ok {
 						return
 					}
-					_, n := utf8.DecodeRuneInString(win)
+					_, n := hanrune.Decode(win)
 					ok, sc.nfa[0], sc.nfa[1] = p.mayMatchAfter(st.nfaStates, win[n:], sc.nfa[0], sc.nfa[1])
 				} else {
 					ok, sc.nfa[0], sc.nfa[1] = p.mayMatch(win, sc.nfa[0], sc.nfa[1])

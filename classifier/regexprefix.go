@@ -5,7 +5,9 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"slices"
-	"unicode/utf8"
+	"unicode"
+
+	"github.com/yuqing-bureau/yuqing/internal/hanrune"
 )
 
 // prefixRunes is how many runes at a token start prefixNFA reads. The
@@ -38,6 +40,11 @@ type prefixNFA struct {
 type nfaStates struct {
 	pcs   []uint32
 	final bool
+	// next lists the runes some instruction of pcs accepts, as sorted,
+	// disjoint ranges (lo, hi, lo, hi…): most places fail on their second
+	// rune, and a look at a few ranges rejects them without stepping
+	// through the instructions one by one.
+	next []rune
 }
 
 // newPrefixNFA returns the filter for re, or nil when the runes a match
@@ -74,7 +81,7 @@ func newPrefixNFA(re *regexp.Regexp, first *runeSet) *prefixNFA {
 				}
 			}
 			if len(next) > 0 || fin {
-				p.after1[r] = nfaStates{next, fin}
+				p.after1[r] = nfaStates{pcs: next, final: fin, next: p.accepted(next)}
 			}
 		}
 	}
@@ -132,6 +139,56 @@ func (p *prefixNFA) step(pc uint32, r rune) bool {
 	return false
 }
 
+// accepted returns the runes some instruction of pcs accepts, as sorted,
+// disjoint ranges.
+func (p *prefixNFA) accepted(pcs []uint32) []rune {
+	var rs [][2]rune
+	for _, pc := range pcs {
+		in := &p.prog.Inst[pc]
+		switch in.Op {
+		case syntax.InstRune1:
+			rs = append(rs, [2]rune{in.Rune[0], in.Rune[0]})
+		case syntax.InstRuneAny, syntax.InstRuneAnyNotNL: // '\n' too: a superset does no harm
+			rs = append(rs, [2]rune{0, unicode.MaxRune})
+		default:
+			if len(in.Rune) == 1 { // one rune, perhaps folded: its whole orbit
+				r0 := in.Rune[0]
+				rs = append(rs, [2]rune{r0, r0})
+				for f := unicode.SimpleFold(r0); f != r0; f = unicode.SimpleFold(f) {
+					rs = append(rs, [2]rune{f, f})
+				}
+				continue
+			}
+			for j := 0; j+1 < len(in.Rune); j += 2 {
+				rs = append(rs, [2]rune{in.Rune[j], in.Rune[j+1]})
+			}
+		}
+	}
+	slices.SortFunc(rs, func(a, b [2]rune) int { return int(a[0] - b[0]) })
+	var out []rune
+	for _, r := range rs {
+		if n := len(out); n > 0 && r[0] <= out[n-1]+1 {
+			out[n-1] = max(out[n-1], r[1])
+			continue
+		}
+		out = append(out, r[0], r[1])
+	}
+	return out
+}
+
+// inRanges reports whether r lies in one of the sorted ranges rs.
+func inRanges(rs []rune, r rune) bool {
+	for j := 0; j+1 < len(rs); j += 2 {
+		if r < rs[j] {
+			return false
+		}
+		if r <= rs[j+1] {
+			return true
+		}
+	}
+	return false
+}
+
 // addStates adds the states of add missing from set.
 func addStates(set, add []uint32) []uint32 {
 	for _, pc := range add {
@@ -145,7 +202,7 @@ func addStates(set, add []uint32) []uint32 {
 // mayMatch reports whether a match may start at s[0] (false only when
 // none can); cur and next are buffers, returned for reuse.
 func (p *prefixNFA) mayMatch(s string, cur, next []uint32) (bool, []uint32, []uint32) {
-	r, n := utf8.DecodeRuneInString(s)
+	r, n := hanrune.Decode(s)
 	st, ok := p.after1[r]
 	if !ok || n == 0 {
 		return false, cur, next
@@ -159,9 +216,14 @@ func (p *prefixNFA) mayMatchAfter(st nfaStates, s string, cur, next []uint32) (b
 	if st.final {
 		return true, cur, next
 	}
+	if len(s) > 0 {
+		if r, _ := hanrune.Decode(s); !inRanges(st.next, r) {
+			return false, cur, next
+		}
+	}
 	cur = append(cur[:0], st.pcs...)
 	for k := 1; k < prefixRunes && len(s) > 0; k++ {
-		r, n := utf8.DecodeRuneInString(s)
+		r, n := hanrune.Decode(s)
 		s = s[n:]
 		next = next[:0]
 		for _, pc := range cur {

@@ -133,11 +133,15 @@ type fieldHits struct {
 	order  []int32
 	lo, hi []int32
 	terms  []int32 // the terms that occur, each once
+	// present holds the terms that occur as a bitset: rules ask about
+	// dozens of terms each, mostly absent, and a bitset of the terms is
+	// 64 times smaller than lo and hi, so it stays in the nearest cache.
+	present []uint64
 }
 
 // of returns the indexes into hits of term id.
 func (fh *fieldHits) of(id int) []int32 {
-	if fh.hi == nil {
+	if !fh.has(id) {
 		return nil
 	}
 	return fh.order[fh.lo[id]:fh.hi[id]]
@@ -145,7 +149,7 @@ func (fh *fieldHits) of(id int) []int32 {
 
 // has reports whether term id occurs.
 func (fh *fieldHits) has(id int) bool {
-	return fh.hi != nil && fh.hi[id] > fh.lo[id]
+	return fh.present != nil && fh.present[id>>6]&(1<<(id&63)) != 0
 }
 
 const (
@@ -312,7 +316,8 @@ type scratch struct {
 	hits    []hit
 	order   []int32
 	lo, hi  []int32 // len(terms); zero except for the last post's terms
-	used    []int32 // terms whose lo/hi are set
+	present []uint64
+	used    []int32 // terms whose lo/hi and present bit are set
 }
 
 // neededAt is a rune some regexps need (bit i: regexps[i]) at byte pos.
@@ -347,6 +352,7 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 	s := norm.s
 	for _, id := range sc.used { // forget the previous post's index
 		sc.lo[id], sc.hi[id] = 0, 0
+		sc.present[id>>6] = 0
 	}
 	sc.used = sc.used[:0]
 	fh := fieldHits{norm: norm, hits: sc.hits[:0]}
@@ -542,16 +548,18 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 	slices.SortStableFunc(fh.order, func(a, b int32) int { return hits[a].term - hits[b].term })
 	if len(sc.lo) != len(m.terms) {
 		sc.lo, sc.hi, sc.used = make([]int32, len(m.terms)), make([]int32, len(m.terms)), sc.used[:0]
+		sc.present = make([]uint64, (len(m.terms)+63)/64)
 	}
 	for i, oi := range fh.order {
 		id := hits[oi].term
 		if sc.hi[id] == 0 {
 			sc.lo[id] = int32(i)
 			sc.used = append(sc.used, int32(id))
+			sc.present[id>>6] |= 1 << (id & 63)
 		}
 		sc.hi[id] = int32(i + 1)
 	}
-	fh.lo, fh.hi, fh.terms = sc.lo, sc.hi, sc.used
+	fh.lo, fh.hi, fh.terms, fh.present = sc.lo, sc.hi, sc.used, sc.present
 	return fh
 }
 

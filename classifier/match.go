@@ -208,11 +208,42 @@ type runeStart struct {
 	// states once r is read (ok false: its program rejects r; unused
 	// when prefix[i] is nil).
 	after []startStates
+	// second[r2] says which regexps of mask may go on with rune r2 after
+	// r, and anySecond which may go on with any (or end after r, or have
+	// no prefix filter): a token start then tries only those, where most
+	// of its candidates would each have been turned away by their filter.
+	second    map[rune]uint64
+	anySecond uint64
 }
+
+// maxSecondRunes bounds the runes a regexp's states after its first rune
+// may accept for runeStart.second to list them; a larger class ([^。！？])
+// goes to anySecond.
+const maxSecondRunes = 256
 
 type startStates struct {
 	nfaStates
 	ok bool
+}
+
+// addSecond records that regexps[i] may go on with the runes of ranges.
+func (rs *runeStart) addSecond(i int, ranges []rune) {
+	n := 0
+	for j := 0; j+1 < len(ranges); j += 2 {
+		n += int(ranges[j+1]-ranges[j]) + 1
+	}
+	if n > maxSecondRunes {
+		rs.anySecond |= 1 << i
+		return
+	}
+	if rs.second == nil {
+		rs.second = map[rune]uint64{}
+	}
+	for j := 0; j+1 < len(ranges); j += 2 {
+		for r := ranges[j]; r <= ranges[j+1]; r++ {
+			rs.second[r] |= 1 << i
+		}
+	}
 }
 
 // states returns regexp i's entry in after; i's bit is set in mask.
@@ -278,6 +309,13 @@ func newMatcher(terms []term) *matcher {
 						ss.nfaStates, ss.ok = p.after1[r]
 					}
 					rs.after = append(rs.after, ss)
+					switch {
+					case m.prefix[i] == nil || ss.final:
+						rs.anySecond |= 1 << i
+					case !ss.ok: // cannot start with r at all
+					default:
+						rs.addSecond(i, ss.next)
+					}
 				}
 			}
 		}
@@ -492,17 +530,21 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 			}
 		}
 		for _, pos := range starts {
-			r, _ := hanrune.Decode(s[pos:])
+			r, size := hanrune.Decode(s[pos:])
 			if m.anyStart != nil && !m.anyStart.has(r) {
 				continue // no regexp can start here: the common case
 			}
 			// In regexp order, as FindAll per regexp would list them.
 			rs := m.startAt[r]
-			var mask uint64
+			var mask, goOn uint64
 			if rs != nil {
-				mask = rs.mask
+				mask, goOn = rs.mask, rs.mask
+				if pos+size < len(s) { // (at the end, let each filter judge)
+					r2, _ := hanrune.Decode(s[pos+size:])
+					goOn = rs.anySecond | rs.second[r2]
+				}
 			}
-			for cand := mask | m.openStart; cand != 0; cand &= cand - 1 {
+			for cand := goOn | m.openStart; cand != 0; cand &= cand - 1 {
 				i := mathbits.TrailingZeros64(cand)
 				if mask&(1<<i) != 0 {
 					try(i, pos, rs)

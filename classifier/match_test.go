@@ -262,7 +262,7 @@ func TestPrefixNFA(t *testing.T) {
 		{`a\b.c`, []string{"abc", "a c"}, []string{"a\nc", "abd"}}, // \b taken as satisfied
 		{`(?s)a.c|d`, []string{"a\nc", "d", "dz"}, []string{"abd", "c"}},
 		{`a[^\n]b|c`, []string{"axb", "c", "cz", "ab"}, []string{"a\nb", "axc"}},
-		{`x(y|$)`, []string{"x", "xy", "xz"}, []string{"y"}}, // $ taken as satisfied
+		{`x(y|$)`, []string{"x", "xy", "xz"}, []string{"y"}},                    // $ taken as satisfied
 		{`a(?i:k)c`, []string{"akc", "aKc", "a\u212ac"}, []string{"axc", "ac"}}, // K's fold orbit: k, K, Kelvin sign
 	} {
 		re := regexp.MustCompile(c.re)

@@ -226,13 +226,24 @@ func (p *prefixNFA) mayMatchAfter(st nfaStates, s string, cur, next []uint32) (b
 		r, n := hanrune.Decode(s)
 		s = s[n:]
 		next = next[:0]
+		var in [8]uint64 // the pcs below 512 in next: a set without a search
 		for _, pc := range cur {
 			if p.step(pc, r) {
 				out := p.prog.Inst[pc].Out
 				if p.final[out] {
 					return true, cur, next
 				}
-				next = addStates(next, p.closure[out])
+				for _, q := range p.closure[out] {
+					if q < 512 {
+						if in[q>>6]&(1<<(q&63)) != 0 {
+							continue
+						}
+						in[q>>6] |= 1 << (q & 63)
+					} else if slices.Contains(next, q) {
+						continue
+					}
+					next = append(next, q)
+				}
 			}
 		}
 		if len(next) == 0 {

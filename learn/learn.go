@@ -364,14 +364,23 @@ func (in *Input) Predict() Prediction {
 	}
 	// One pass over the features for all heads; per class the same sum
 	// in the same order as row by row.
+	vals := x.val[:len(x.idx)]
 	for j, i := range x.idx {
-		v := x.val[j]
-		for c, w := range m.byFeature[int(i)*st : int(i)*st+kk] {
+		v := vals[j]
+		row := m.byFeature[int(i)*st : int(i)*st+kk]
+		z := z[:len(row)] // one bounds check per feature, not per class
+		for c, w := range row {
 			z[c] += float64(float64(w) * v) // the conversion forbids a fused multiply-add
 		}
 	}
 	probs := make([]Prob, kk)
-	d := make([]Dist, len(m.heads))
+	var dh [4]Dist // Prediction's heads: no allocation for the list
+	d := dh[:0:0]
+	if len(m.heads) <= len(dh) {
+		d = dh[:len(m.heads)]
+	} else {
+		d = make([]Dist, len(m.heads))
+	}
 	for hi, h := range m.heads {
 		zh := z[h.off : h.off+len(h.classes)]
 		softmax(zh)

@@ -7,25 +7,27 @@ package hanrune
 
 import "unicode/utf8"
 
-// isHan3 reports whether b0, b1, b2 are a rune of U+4E00-U+9FFF: three
-// bytes led by E4-E9. Every such sequence with two continuation bytes is
-// valid UTF-8, so no range check is needed.
-func isHan3(b0, b1, b2 byte) bool {
-	return b0 >= 0xe4 && b0 <= 0xe9 && b1&0xc0 == 0x80 && b2&0xc0 == 0x80
-}
-
 // Decode is utf8.DecodeRuneInString (and so a range loop's step).
 func Decode(s string) (rune, int) {
-	if len(s) >= 3 && isHan3(s[0], s[1], s[2]) {
-		return rune(s[0]&0x0f)<<12 | rune(s[1]&0x3f)<<6 | rune(s[2]&0x3f), 3
+	if len(s) >= 3 {
+		// U+4E00-U+9FFF: three bytes led by E4-E9. Every such sequence
+		// with two continuation bytes (10xxxxxx: below 0x40 once 0x80 is
+		// flipped) is valid UTF-8, so no range check is needed.
+		b2, b1, b0 := s[2]^0x80, s[1]^0x80, s[0]
+		if b0-0xe4 < 6 && b1|b2 < 0x40 {
+			return rune(b0&0x0f)<<12 | rune(b1)<<6 | rune(b2), 3
+		}
 	}
 	return utf8.DecodeRuneInString(s)
 }
 
-// DecodeBytes is utf8.DecodeRune.
+// DecodeBytes is utf8.DecodeRune, with the same fast path as Decode.
 func DecodeBytes(b []byte) (rune, int) {
-	if len(b) >= 3 && isHan3(b[0], b[1], b[2]) {
-		return rune(b[0]&0x0f)<<12 | rune(b[1]&0x3f)<<6 | rune(b[2]&0x3f), 3
+	if len(b) >= 3 {
+		b2, b1, b0 := b[2]^0x80, b[1]^0x80, b[0]
+		if b0-0xe4 < 6 && b1|b2 < 0x40 {
+			return rune(b0&0x0f)<<12 | rune(b1)<<6 | rune(b2), 3
+		}
 	}
 	return utf8.DecodeRune(b)
 }

@@ -578,28 +578,34 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 		h.tokA = tokAt(h.start)
 		h.tokB = tokAt(h.end - 1)
 	}
-	// Group the hits by term: order lists hit indexes sorted by term (then
-	// position), so a term's hits are one run found by binary search. The
-	// cost follows the number of hits, not the number of terms.
-	fh.order = slices.Grow(sc.order[:0], len(fh.hits))[:len(fh.hits)]
-	sc.order = fh.order
-	for i := range fh.order {
-		fh.order[i] = int32(i)
-	}
-	hits := fh.hits
-	slices.SortStableFunc(fh.order, func(a, b int32) int { return hits[a].term - hits[b].term })
+	// Group the hits by term: order lists hit indexes term by term, each
+	// term's in the order found, so a term's hits are one run,
+	// order[lo[id]:hi[id]]. A counting sort: the cost follows the number
+	// of hits, not the number of terms.
 	if len(sc.lo) != len(m.terms) {
 		sc.lo, sc.hi, sc.used = make([]int32, len(m.terms)), make([]int32, len(m.terms)), sc.used[:0]
 		sc.present = make([]uint64, (len(m.terms)+63)/64)
 	}
-	for i, oi := range fh.order {
-		id := hits[oi].term
+	hits := fh.hits
+	for _, h := range hits { // hi counts each term's hits for now
+		id := h.term
 		if sc.hi[id] == 0 {
-			sc.lo[id] = int32(i)
 			sc.used = append(sc.used, int32(id))
 			sc.present[id>>6] |= 1 << (id & 63)
 		}
-		sc.hi[id] = int32(i + 1)
+		sc.hi[id]++
+	}
+	run := int32(0)
+	for _, id := range sc.used { // each term's run; hi becomes its fill cursor
+		n := sc.hi[id]
+		sc.lo[id], sc.hi[id] = run, run
+		run += n
+	}
+	fh.order = slices.Grow(sc.order[:0], len(hits))[:len(hits)]
+	sc.order = fh.order
+	for i, h := range hits {
+		fh.order[sc.hi[h.term]] = int32(i)
+		sc.hi[h.term]++
 	}
 	fh.lo, fh.hi, fh.terms, fh.present = sc.lo, sc.hi, sc.used, sc.present
 	return fh

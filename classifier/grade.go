@@ -577,7 +577,9 @@ func (e *Engine) evalRule(r *rule, fields *[2]fieldHits, dst *[]Match, sc *grade
 	inField := [2]bool{}
 	addList := func(ids []int) {
 		for _, id := range ids {
-			if slices.Contains(seenTerm, id) {
+			// Most of a long list is absent: two bit tests say so before
+			// anything else.
+			if !fields[0].has(id) && !fields[1].has(id) || slices.Contains(seenTerm, id) {
 				continue
 			}
 			for _, fi := range scope {

@@ -363,7 +363,7 @@ func writeModelTerms(sb *strings.Builder, in *learn.Input, head, class string) {
 		if c.Weight >= 0 {
 			sb.WriteByte('+')
 		}
-		sb.Write(strconv.AppendFloat(buf[:0], c.Weight, 'f', 2, 64))
+		sb.Write(appendFixed2(buf[:0], c.Weight))
 		sb.WriteString("）")
 		if len(shown) == explainTerms {
 			break

@@ -135,7 +135,8 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 		}
 		fields[i] = e.match.match(n, sc.f[i].toks, sc.f[i].inner, &sc.f[i])
 	}
-	res := Result{RulesVersion: e.version}
+	// A reason per fired rule and about ten more: sized once.
+	res := Result{RulesVersion: e.version, Reasons: make([]string, 0, 16)}
 	matches := sc.matches[:0]
 	if len(read[0]) < len(p.Title) || len(read[1]) < len(p.Body) {
 		res.CutShort = true
@@ -213,7 +214,17 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 	if rv.relevant {
 		verdict = "相关"
 	}
-	res.Reasons = append(res.Reasons, fmt.Sprintf("相关性得分 %.2f（阈值 %.2f）：%s", res.Score, opts.Threshold, verdict))
+	// 相关性得分 6.00（阈值 2.00）：相关, on every post: by hand, as reason.
+	var line strings.Builder
+	line.Grow(64)
+	var num [24]byte
+	line.WriteString("相关性得分 ")
+	line.Write(appendFixed2(num[:0], res.Score))
+	line.WriteString("（阈值 ")
+	line.Write(appendFixed2(num[:0], opts.Threshold))
+	line.WriteString("）：")
+	line.WriteString(verdict)
+	res.Reasons = append(res.Reasons, line.String())
 	if res.Relevant {
 		if rv.voteLine != "" {
 			res.Reasons = append(res.Reasons, rv.voteLine)
@@ -230,7 +241,7 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 		}
 	}
 	if res.Relevant {
-		concl := fmt.Sprintf("结论：%s，%s", taxonomy.CategoryName(res.Category), taxonomy.LevelLabel(res.Level))
+		concl := "结论：" + taxonomy.CategoryName(res.Category) + "，" + taxonomy.LevelLabel(res.Level)
 		if res.Review {
 			concl += "（疑似，待人工确认）"
 		}

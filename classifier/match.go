@@ -430,7 +430,10 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 		inner := bound[start]&bStart == 0
 		n := int32(0)
 		for pos := start; pos < len(s); {
-			r, size := hanrune.Decode(s[pos:])
+			r, size := hanrune.Han(s[pos:])
+			if size == 0 {
+				r, size = utf8.DecodeRuneInString(s[pos:])
+			}
 			c, ok := tr.step(n, r)
 			if !ok {
 				return
@@ -451,7 +454,10 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 	// mayStart: a walk from pos can leave the root (a BMP rune no term
 	// starts with ends it at once, which most positions are).
 	mayStart := func(tr *trie, pos int) (bool, int) {
-		r, size := hanrune.Decode(s[pos:])
+		r, size := hanrune.Han(s[pos:])
+		if size == 0 {
+			r, size = utf8.DecodeRuneInString(s[pos:])
+		}
 		return r >= 0x10000 || tr.first.has(r), size
 	}
 	if !m.anchored.empty() {

@@ -88,7 +88,10 @@ func (ft foldTable) normalize(src string) normText {
 	// Fast path: nothing to fold means identity offsets.
 	changed := false
 	for i := 0; i < len(src); { // as range src, Han inline
-		r, size := hanrune.Decode(src[i:])
+		r, size := hanrune.Han(src[i:])
+		if size == 0 {
+			r, size = utf8.DecodeRuneInString(src[i:])
+		}
 		if ft.fold(r) != r {
 			changed = true
 			break

@@ -281,7 +281,9 @@ func splitUnits(units []gse.Text, text []byte) []gse.Text {
 			}
 		default:
 			var r rune
-			r, size = hanrune.DecodeBytes(text[cur:])
+			if r, size = hanrune.HanBytes(text[cur:]); size == 0 {
+				r, size = utf8.DecodeRune(text[cur:])
+			}
 			// A rune of three bytes or more (Han) is never part of a run.
 			alnum = size <= 2 && (unicode.IsLetter(r) || unicode.IsNumber(r))
 		}

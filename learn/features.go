@@ -69,6 +69,15 @@ func (s FeatureSettings) eachName(ex *Example, f func(name []byte), short *[]uin
 	if s.Words {
 		for _, t := range ex.Tokens {
 			if short != nil {
+				// One or two Han characters, most tokens: no space to
+				// trim (their bytes are no space's), the key at once.
+				if a, n := hanrune.Han(t); n == len(t) && isHan(a) {
+					*short = append(*short, pairKey(kindWord1, a, 0))
+					continue
+				} else if b, m := hanrune.Han(t[min(n, len(t)):]); n > 0 && n+m == len(t) && isHan(a) && isHan(b) {
+					*short = append(*short, pairKey(kindWord2, a, b))
+					continue
+				}
 				t = trimSpace(t)
 				if k, ok := hanWordKey(t); ok {
 					*short = append(*short, k)
@@ -82,8 +91,11 @@ func (s FeatureSettings) eachName(ex *Example, f func(name []byte), short *[]uin
 	}
 	if s.Bigrams {
 		prev := rune(-1)
-		for i, text := 0, ex.Text; i < len(text); {
-			r, n := hanrune.Decode(text[i:]) // as range would, Han inline
+		for i, text := 0, ex.Text; i < len(text); { // as range would, Han inline
+			r, n := hanrune.Han(text[i:])
+			if n == 0 {
+				r, n = utf8.DecodeRuneInString(text[i:])
+			}
 			i += n
 			if !isHan(r) {
 				prev = -1

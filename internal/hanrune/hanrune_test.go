@@ -6,9 +6,9 @@ import (
 	"unicode/utf8"
 )
 
-// TestDecode holds Decode and DecodeBytes equal to the standard library on
-// every rune, alone, followed by another and cut short, and on invalid
-// sequences led by the bytes of the fast path.
+// TestDecode holds Decode, DecodeBytes, Han and HanBytes equal to the
+// standard library on every rune, alone, followed by another and cut
+// short, and on invalid sequences led by the bytes of the fast path.
 func TestDecode(t *testing.T) {
 	check := func(s string) {
 		r, n := Decode(s)
@@ -18,6 +18,18 @@ func TestDecode(t *testing.T) {
 		}
 		if r, n = DecodeBytes([]byte(s)); r != wr || n != wn {
 			t.Fatalf("DecodeBytes(%q) = %U, %d; want %U, %d", s, r, n, wr, wn)
+		}
+		// Han and HanBytes: the same rune, or nothing for anything but
+		// U+4000-U+9FFF.
+		want := 0
+		if wr >= 0x4000 && wr <= 0x9fff && wn == 3 {
+			want = 3
+		}
+		if r, n = Han(s); n != want || n > 0 && r != wr {
+			t.Fatalf("Han(%q) = %U, %d; want %U, %d", s, r, n, wr, want)
+		}
+		if r, n = HanBytes([]byte(s)); n != want || n > 0 && r != wr {
+			t.Fatalf("HanBytes(%q) = %U, %d; want %U, %d", s, r, n, wr, want)
 		}
 	}
 	for r := rune(0); r <= unicode.MaxRune; r++ {

@@ -536,7 +536,10 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 			}
 		}
 		for _, pos := range starts {
-			r, size := hanrune.Decode(s[pos:])
+			r, size := hanrune.Han(s[pos:])
+			if size == 0 {
+				r, size = utf8.DecodeRuneInString(s[pos:])
+			}
 			if m.anyStart != nil && !m.anyStart.has(r) {
 				continue // no regexp can start here: the common case
 			}

@@ -242,7 +242,10 @@ func appendToken(buf []byte, t string) []byte {
 	buf = append(buf, prefixWord...)
 	n, digits, useful := 0, 0, false
 	for i := 0; i < len(t); {
-		r, size := hanrune.Decode(t[i:]) // as range would, Han inline
+		r, size := hanrune.Han(t[i:]) // as range would, Han inline
+		if size == 0 {
+			r, size = utf8.DecodeRuneInString(t[i:])
+		}
 		i += size
 		if n++; n > maxTokenRunes {
 			return buf[:0]

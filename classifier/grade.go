@@ -43,8 +43,10 @@ type gradeScratch struct {
 	ints  []int
 	heads [][]int32
 	side  []bool
-	// example's buffers: the model's tokens and rule hits of the post
+	// example's buffers: the model's tokens and rule hits of the post,
+	// and each field's tokens
 	exToks, exRules []string
+	words           [2][]string
 	// terms holds the fired rules' terms (fired.terms) of one post, one
 	// slice after another: one buffer instead of a few allocations per
 	// fired rule. It is only appended to, so a slice stays valid when a
@@ -61,7 +63,7 @@ func (sc *gradeScratch) small() bool {
 			return false
 		}
 	}
-	return cap(sc.matches) <= 1<<16 && cap(sc.exToks) <= 1<<16
+	return cap(sc.matches) <= 1<<16 && cap(sc.exToks) <= 1<<16 && cap(sc.words[1]) <= 1<<16
 }
 
 // candidates returns, in rule order, the rules whose trigger terms occur.
@@ -133,7 +135,8 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 		}
 		fields[i] = e.match.match(n, sc.f[i].toks, sc.f[i].inner, &sc.f[i])
 	}
-	res := Result{RulesVersion: e.version}
+	// A reason per fired rule and about ten more: sized once.
+	res := Result{RulesVersion: e.version, Reasons: make([]string, 0, 16)}
 	matches := sc.matches[:0]
 	if len(read[0]) < len(p.Title) || len(read[1]) < len(p.Body) {
 		res.CutShort = true
@@ -191,6 +194,11 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 			modelLines = e.combine(&res, &rv, &ex)
 		}
 		clear(sc.exToks) // keep no post's text alive in the pool
+		if res.Relevant {
+			res.Words = &Words{Title: cloneWords(sc.words[0]), Body: cloneWords(sc.words[1])}
+		}
+		clear(sc.words[0])
+		clear(sc.words[1])
 	}
 
 	for _, f := range fires {
@@ -206,7 +214,17 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 	if rv.relevant {
 		verdict = "相关"
 	}
-	res.Reasons = append(res.Reasons, fmt.Sprintf("相关性得分 %.2f（阈值 %.2f）：%s", res.Score, opts.Threshold, verdict))
+	// 相关性得分 6.00（阈值 2.00）：相关, on every post: by hand, as reason.
+	var line strings.Builder
+	line.Grow(64)
+	var num [24]byte
+	line.WriteString("相关性得分 ")
+	line.Write(appendFixed2(num[:0], res.Score))
+	line.WriteString("（阈值 ")
+	line.Write(appendFixed2(num[:0], opts.Threshold))
+	line.WriteString("）：")
+	line.WriteString(verdict)
+	res.Reasons = append(res.Reasons, line.String())
 	if res.Relevant {
 		if rv.voteLine != "" {
 			res.Reasons = append(res.Reasons, rv.voteLine)
@@ -223,7 +241,7 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 		}
 	}
 	if res.Relevant {
-		concl := fmt.Sprintf("结论：%s，%s", taxonomy.CategoryName(res.Category), taxonomy.LevelLabel(res.Level))
+		concl := "结论：" + taxonomy.CategoryName(res.Category) + "，" + taxonomy.LevelLabel(res.Level)
 		if res.Review {
 			concl += "（疑似，待人工确认）"
 		}
@@ -231,7 +249,7 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 	}
 	res.Matches = sortedMatches(matches, sc)
 	sc.matches = matches[:0]
-	if res.Relevant { // only relevant posts are filed into incidents
+	if res.Relevant && res.Words == nil { // only relevant posts are filed into incidents
 		res.Words = &Words{Title: tokenTexts(read[0], &fields[0], sc.f[0].toks),
 			Body: tokenTexts(read[1], &fields[1], sc.f[1].toks)}
 	}
@@ -282,7 +300,7 @@ func (e *Engine) rulesVerdict(rv *rulesVerdict, fires []fired, votes map[string]
 			}
 			sb.WriteString(taxonomy.CategoryName(k))
 			sb.WriteByte(' ')
-			sb.Write(strconv.AppendFloat(buf[:0], votes[k], 'f', 2, 64))
+			sb.Write(appendFixed2(buf[:0], votes[k]))
 		}
 		rv.voteLine = sb.String()
 	}
@@ -346,6 +364,14 @@ func cutShortReason(read, full [2]string) string {
 	return fmt.Sprintf("研判超时，仅依据正文前 %d 字（全文 %d 字）", chars(read[1]), chars(full[1]))
 }
 
+// cloneWords copies example's words of one field for Result.Words
+// (never nil, as tokenTexts).
+func cloneWords(w []string) []string {
+	out := make([]string, len(w))
+	copy(out, w)
+	return out
+}
+
 // tokenTexts returns the original text of each token of one field, as
 // Segment would: the tokens are spans of the normalized text.
 func tokenTexts(orig string, fh *fieldHits, toks [][2]int) []string {
@@ -391,6 +417,28 @@ func engagementHit(t *engagementTier, p *Post) (string, bool) {
 
 func noteOf(r *rule) string { return r.noteParen }
 
+// appendFixed2 is strconv.AppendFloat(buf, v, 'f', 2, 64), the figures
+// of reasons (+1.25, 8.75 票), without strconv's general algorithm for the
+// usual figure: when the computed v×100 lies within 0.4 of a whole number
+// n (below 2^40, where it is within 2^-12 of the exact product), the
+// exact v×100 is nearer n than any half-way point, so v's two correctly
+// rounded decimals are n's digits, written directly. A grade writes a few
+// dozen of them. TestAppendFixed2 holds the two equal.
+func appendFixed2(buf []byte, v float64) []byte {
+	x := v * 100
+	n := math.Round(x)
+	if math.Abs(x-n) > 0.4 || math.Abs(n) >= 1<<40 || n == 0 && math.Signbit(v) || x != x {
+		return strconv.AppendFloat(buf, v, 'f', 2, 64)
+	}
+	i := int64(n)
+	if i < 0 {
+		buf = append(buf, '-')
+		i = -i
+	}
+	buf = strconv.AppendInt(buf, i/100, 10)
+	return append(buf, '.', byte('0'+i%100/10), byte('0'+i%10))
+}
+
 func (e *Engine) reason(f fired, relevant bool) string {
 	// Built by hand rather than with fmt: one reason per fired rule on
 	// every graded post, so this is on the hot path.
@@ -435,7 +483,7 @@ func (e *Engine) reason(f fired, relevant bool) string {
 		if w >= 0 {
 			sb.WriteByte('+')
 		}
-		sb.Write(strconv.AppendFloat(buf[:0], w, 'f', 2, 64))
+		sb.Write(appendFixed2(buf[:0], w))
 	}
 	if r.sentiment != "" {
 		sep()
@@ -447,7 +495,7 @@ func (e *Engine) reason(f fired, relevant bool) string {
 		sb.WriteString("类别「")
 		sb.WriteString(taxonomy.CategoryName(r.category))
 		sb.WriteString("」+")
-		sb.Write(strconv.AppendFloat(buf[:0], r.votes*f.vfactor, 'f', 2, 64))
+		sb.Write(appendFixed2(buf[:0], r.votes*f.vfactor))
 		sb.WriteString(" 票")
 	}
 	if relevant {
@@ -562,7 +610,9 @@ func (e *Engine) evalRule(r *rule, fields *[2]fieldHits, dst *[]Match, sc *grade
 	inField := [2]bool{}
 	addList := func(ids []int) {
 		for _, id := range ids {
-			if slices.Contains(seenTerm, id) {
+			// Most of a long list is absent: two bit tests say so before
+			// anything else.
+			if !fields[0].has(id) && !fields[1].has(id) || slices.Contains(seenTerm, id) {
 				continue
 			}
 			for _, fi := range scope {

@@ -2,9 +2,11 @@ package classifier
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -339,4 +341,30 @@ func FuzzGrade(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestAppendFixed2 holds appendFixed2 equal to strconv's 'f', 2 on the
+// figures reasons show, on values near and at half-way points, on signs,
+// zeros, huge and non-finite values, and on random ones.
+func TestAppendFixed2(t *testing.T) {
+	check := func(v float64) {
+		t.Helper()
+		if got, want := string(appendFixed2(nil, v)), strconv.FormatFloat(v, 'f', 2, 64); got != want {
+			t.Fatalf("appendFixed2(%v) = %s, want %s", v, got, want)
+		}
+	}
+	for _, v := range []float64{0, math.Copysign(0, -1), -0.001, 0.001, 0.005, 0.015, 0.125, 0.135, 1.005, 2.675, 1.25, 0.75,
+		3, 8.75, -1.5, -0.05, 99.995, 1e12, 1 << 40, 1 << 53, 1e300, math.Inf(1), math.Inf(-1), math.NaN(), math.SmallestNonzeroFloat64} {
+		check(v)
+		check(-v)
+	}
+	for i := -100000; i <= 100000; i++ {
+		check(float64(i) / 100)
+		check(float64(i) / 1000)
+		check(float64(i)*0.01 + 0.005)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 1_000_000 {
+		check((rng.Float64() - 0.5) * math.Pow(10, float64(rng.IntN(16)-4)))
+	}
 }

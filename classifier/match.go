@@ -6,6 +6,8 @@ import (
 	"regexp/syntax"
 	"slices"
 	"unicode/utf8"
+
+	"github.com/yuqing-bureau/yuqing/internal/hanrune"
 )
 
 // trie is a rune-level keyword trie. It is built with a map keyed by
@@ -15,11 +17,14 @@ type trie struct {
 	next  map[uint64]int32 // build-time edges; nil after freeze
 	terms [][]int32        // terminal term ids per node
 	// root[r] is the child of the root for BMP rune r (0: none). Most
-	// walks end at the root, so this skips any search on the hot path.
-	root []int32
-	// Frozen edges: node n's children are edges[first[n]:first[n+1]],
-	// sorted by rune.
-	first []int32
+	// walks end at the root, so this skips any search on the hot path;
+	// first holds the same runes as a bitset, 32 times smaller, that a
+	// walk over every rune of a post tests first.
+	root  []int32
+	first runeSet
+	// Frozen edges: node n's children are edges[at[n]:at[n+1]], sorted
+	// by rune.
+	at    []int32
 	edges []edge
 }
 
@@ -45,7 +50,7 @@ func (t *trie) freeze() {
 	for i := 1; i <= n; i++ {
 		count[i] += count[i-1]
 	}
-	t.first = count
+	t.at = count
 	t.edges = make([]edge, len(t.next))
 	fill := slices.Clone(count[:n])
 	for k, c := range t.next {
@@ -54,7 +59,7 @@ func (t *trie) freeze() {
 		fill[p]++
 	}
 	for i := 0; i < n; i++ {
-		es := t.edges[t.first[i]:t.first[i+1]]
+		es := t.edges[t.at[i]:t.at[i+1]]
 		slices.SortFunc(es, func(a, b edge) int { return int(a.r) - int(b.r) })
 	}
 	t.next = nil
@@ -66,7 +71,7 @@ func (t *trie) step(n int32, r rune) (int32, bool) {
 		c := t.root[r]
 		return c, c != 0
 	}
-	es := t.edges[t.first[n]:t.first[n+1]]
+	es := t.edges[t.at[n]:t.at[n+1]]
 	if len(es) <= 8 {
 		for _, e := range es {
 			if e.r == r {
@@ -101,6 +106,7 @@ func (t *trie) add(key string, id int) {
 			t.next[k] = c
 			if n == 0 && r < 0x10000 {
 				t.root[r] = c
+				t.first[r>>6] |= 1 << (r & 63)
 			}
 		}
 		n = c
@@ -127,11 +133,15 @@ type fieldHits struct {
 	order  []int32
 	lo, hi []int32
 	terms  []int32 // the terms that occur, each once
+	// present holds the terms that occur as a bitset: rules ask about
+	// dozens of terms each, mostly absent, and a bitset of the terms is
+	// 64 times smaller than lo and hi, so it stays in the nearest cache.
+	present []uint64
 }
 
 // of returns the indexes into hits of term id.
 func (fh *fieldHits) of(id int) []int32 {
-	if fh.hi == nil {
+	if !fh.has(id) {
 		return nil
 	}
 	return fh.order[fh.lo[id]:fh.hi[id]]
@@ -139,7 +149,7 @@ func (fh *fieldHits) of(id int) []int32 {
 
 // has reports whether term id occurs.
 func (fh *fieldHits) has(id int) bool {
-	return fh.hi != nil && fh.hi[id] > fh.lo[id]
+	return fh.present != nil && fh.present[id>>6]&(1<<(id&63)) != 0
 }
 
 const (
@@ -173,18 +183,72 @@ type matcher struct {
 	// regexps[i] contains at least one (beyond its first rune): a cheap
 	// scan of the window for them skips most regexp calls.
 	need []*runeSet
+	// prefix[i], when not nil, rejects most token starts where
+	// regexps[i] cannot match from their first few runes.
+	prefix []*prefixNFA
 	// needAny is the union of the need sets of the first 64 regexps and
 	// needMask[r] says whose sets hold r: one pass over a text finds the
 	// needed runes of all of them (needPositions), instead of a pass per
 	// regexp.
 	needAny  *runeSet
 	needMask map[rune]uint64
-	// startMask[r] says which of the first 64 regexps may start with rune
-	// r (bit i: regexps[i]), and openStart which of them may start with
-	// any: a token start then tries only those, instead of testing every
-	// regexp's first runes.
-	startMask map[rune]uint64
+	// startAt[r] says which of the first 64 regexps may start with rune
+	// r, and openStart which of them may start with any: a token start
+	// then tries only those, instead of testing every regexp's first
+	// runes. It also holds their prefix filters' states after r, so that
+	// one lookup per token start serves every regexp.
+	startAt   map[rune]*runeStart
 	openStart uint64
+}
+
+// runeStart is what the regexps that may start with one rune r need.
+type runeStart struct {
+	mask uint64 // bit i: regexps[i] may start with r
+	// after holds, per bit of mask in increasing order, prefix[i]'s
+	// states once r is read (ok false: its program rejects r; unused
+	// when prefix[i] is nil).
+	after []startStates
+	// second[r2] says which regexps of mask may go on with rune r2 after
+	// r, and anySecond which may go on with any (or end after r, or have
+	// no prefix filter): a token start then tries only those, where most
+	// of its candidates would each have been turned away by their filter.
+	second    map[rune]uint64
+	anySecond uint64
+}
+
+// maxSecondRunes bounds the runes a regexp's states after its first rune
+// may accept for runeStart.second to list them; a larger class ([^。！？])
+// goes to anySecond.
+const maxSecondRunes = 256
+
+type startStates struct {
+	nfaStates
+	ok bool
+}
+
+// addSecond records that regexps[i] may go on with the runes of ranges.
+func (rs *runeStart) addSecond(i int, ranges []rune) {
+	n := 0
+	for j := 0; j+1 < len(ranges); j += 2 {
+		n += int(ranges[j+1]-ranges[j]) + 1
+	}
+	if n > maxSecondRunes {
+		rs.anySecond |= 1 << i
+		return
+	}
+	if rs.second == nil {
+		rs.second = map[rune]uint64{}
+	}
+	for j := 0; j+1 < len(ranges); j += 2 {
+		for r := ranges[j]; r <= ranges[j+1]; r++ {
+			rs.second[r] |= 1 << i
+		}
+	}
+}
+
+// states returns regexp i's entry in after; i's bit is set in mask.
+func (rs *runeStart) states(i int) *startStates {
+	return &rs.after[mathbits.OnesCount64(rs.mask&(1<<i-1))]
 }
 
 // maxRegexBytes caps the span of an unbounded regex term (+, *): about 40
@@ -201,6 +265,7 @@ func newMatcher(terms []term) *matcher {
 			m.reAt = append(m.reAt, regexp.MustCompile(`^(?:`+t.re.String()+`)`))
 			m.reMax = append(m.reMax, maxBytes(t.re))
 			m.need = append(m.need, neededRunes(t.re))
+			m.prefix = append(m.prefix, newPrefixNFA(t.re, m.starts[len(m.starts)-1]))
 		case t.startOK:
 			m.floating.add(t.key, i)
 		default:
@@ -227,12 +292,30 @@ func newMatcher(terms []term) *matcher {
 		case st == nil:
 			m.openStart |= 1 << i
 		default:
-			if m.startMask == nil {
-				m.startMask = map[rune]uint64{}
+			if m.startAt == nil {
+				m.startAt = map[rune]*runeStart{}
 			}
 			for w, bits := range st {
 				for ; bits != 0; bits &= bits - 1 {
-					m.startMask[rune(w<<6|mathbits.TrailingZeros64(bits))] |= 1 << i
+					r := rune(w<<6 | mathbits.TrailingZeros64(bits))
+					rs := m.startAt[r]
+					if rs == nil {
+						rs = &runeStart{}
+						m.startAt[r] = rs
+					}
+					rs.mask |= 1 << i // i grows: after stays in bit order
+					var ss startStates
+					if p := m.prefix[i]; p != nil {
+						ss.nfaStates, ss.ok = p.after1[r]
+					}
+					rs.after = append(rs.after, ss)
+					switch {
+					case m.prefix[i] == nil || ss.final:
+						rs.anySecond |= 1 << i
+					case !ss.ok: // cannot start with r at all
+					default:
+						rs.addSecond(i, ss.next)
+					}
 				}
 			}
 		}
@@ -267,10 +350,12 @@ type scratch struct {
 	// whose need sets hold them; needCur[i] is regexp i's place in it.
 	needPos []neededAt
 	needCur []int
+	nfa     [2][]uint32 // prefixNFA.mayMatch's buffers
 	hits    []hit
 	order   []int32
 	lo, hi  []int32 // len(terms); zero except for the last post's terms
-	used    []int32 // terms whose lo/hi are set
+	present []uint64
+	used    []int32 // terms whose lo/hi and present bit are set
 }
 
 // neededAt is a rune some regexps need (bit i: regexps[i]) at byte pos.
@@ -305,6 +390,7 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 	s := norm.s
 	for _, id := range sc.used { // forget the previous post's index
 		sc.lo[id], sc.hi[id] = 0, 0
+		sc.present[id>>6] = 0
 	}
 	sc.used = sc.used[:0]
 	fh := fieldHits{norm: norm, hits: sc.hits[:0]}
@@ -344,7 +430,10 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 		inner := bound[start]&bStart == 0
 		n := int32(0)
 		for pos := start; pos < len(s); {
-			r, size := utf8.DecodeRuneInString(s[pos:])
+			r, size := hanrune.Han(s[pos:])
+			if size == 0 {
+				r, size = utf8.DecodeRuneInString(s[pos:])
+			}
 			c, ok := tr.step(n, r)
 			if !ok {
 				return
@@ -362,14 +451,29 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 			}
 		}
 	}
+	// mayStart: a walk from pos can leave the root (a BMP rune no term
+	// starts with ends it at once, which most positions are).
+	mayStart := func(tr *trie, pos int) (bool, int) {
+		r, size := hanrune.Han(s[pos:])
+		if size == 0 {
+			r, size = utf8.DecodeRuneInString(s[pos:])
+		}
+		return r >= 0x10000 || tr.first.has(r), size
+	}
 	if !m.anchored.empty() {
 		for _, pos := range starts {
-			walk(m.anchored, pos)
+			if ok, _ := mayStart(m.anchored, pos); ok {
+				walk(m.anchored, pos)
+			}
 		}
 	}
 	if !m.floating.empty() {
-		for pos := range s {
-			walk(m.floating, pos)
+		for pos := 0; pos < len(s); { // every rune start, as range s
+			ok, size := mayStart(m.floating, pos)
+			if ok {
+				walk(m.floating, pos)
+			}
+			pos += size
 		}
 	}
 	if len(m.regexps) > 0 {
@@ -385,14 +489,17 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 		clear(sc.needCur)
 		sc.needPos = sc.needPos[:0]
 		if m.needAny != nil {
-			for pos, r := range s {
+			for pos := 0; pos < len(s); { // as range s, Han inline
+				r, size := hanrune.Decode(s[pos:])
 				if m.needAny.has(r) {
 					sc.needPos = append(sc.needPos, neededAt{pos, m.needMask[r]})
 				}
+				pos += size
 			}
 		}
-		// try tries regexps[i] at pos.
-		try := func(i, pos int) {
+		// try tries regexps[i] at pos; rs, when not nil, is startAt of
+		// the rune there.
+		try := func(i, pos int, rs *runeStart) {
 			if pos < sc.reNext[i] {
 				return
 			}
@@ -408,22 +515,55 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 					return
 				}
 			}
+			if p := m.prefix[i]; p != nil {
+				var ok bool
+				if rs != nil {
+					st := rs.states(i)
+					if !st.ok {
+						return
+					}
+					_, n := hanrune.Decode(win)
+					ok, sc.nfa[0], sc.nfa[1] = p.mayMatchAfter(st.nfaStates, win[n:], sc.nfa[0], sc.nfa[1])
+				} else {
+					ok, sc.nfa[0], sc.nfa[1] = p.mayMatch(win, sc.nfa[0], sc.nfa[1])
+				}
+				if !ok {
+					return
+				}
+			}
 			if loc := m.reAt[i].FindStringIndex(win); loc != nil && loc[1] > 0 && add(m.regexps[i], pos, pos+loc[1]) {
 				sc.reNext[i] = pos + loc[1]
 			}
 		}
 		for _, pos := range starts {
-			r, _ := utf8.DecodeRuneInString(s[pos:])
+			r, size := hanrune.Han(s[pos:])
+			if size == 0 {
+				r, size = utf8.DecodeRuneInString(s[pos:])
+			}
 			if m.anyStart != nil && !m.anyStart.has(r) {
 				continue // no regexp can start here: the common case
 			}
 			// In regexp order, as FindAll per regexp would list them.
-			for cand := m.startMask[r] | m.openStart; cand != 0; cand &= cand - 1 {
-				try(mathbits.TrailingZeros64(cand), pos)
+			rs := m.startAt[r]
+			var mask, goOn uint64
+			if rs != nil {
+				mask, goOn = rs.mask, rs.mask
+				if pos+size < len(s) { // (at the end, let each filter judge)
+					r2, _ := hanrune.Decode(s[pos+size:])
+					goOn = rs.anySecond | rs.second[r2]
+				}
+			}
+			for cand := goOn | m.openStart; cand != 0; cand &= cand - 1 {
+				i := mathbits.TrailingZeros64(cand)
+				if mask&(1<<i) != 0 {
+					try(i, pos, rs)
+				} else {
+					try(i, pos, nil)
+				}
 			}
 			for i := 64; i < len(m.regexps); i++ {
 				if first := m.starts[i]; first == nil || first.has(r) {
-					try(i, pos)
+					try(i, pos, nil)
 				}
 			}
 		}
@@ -447,28 +587,36 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 		h.tokA = tokAt(h.start)
 		h.tokB = tokAt(h.end - 1)
 	}
-	// Group the hits by term: order lists hit indexes sorted by term (then
-	// position), so a term's hits are one run found by binary search. The
-	// cost follows the number of hits, not the number of terms.
-	fh.order = slices.Grow(sc.order[:0], len(fh.hits))[:len(fh.hits)]
-	sc.order = fh.order
-	for i := range fh.order {
-		fh.order[i] = int32(i)
-	}
-	hits := fh.hits
-	slices.SortStableFunc(fh.order, func(a, b int32) int { return hits[a].term - hits[b].term })
+	// Group the hits by term: order lists hit indexes term by term, each
+	// term's in the order found, so a term's hits are one run,
+	// order[lo[id]:hi[id]]. A counting sort: the cost follows the number
+	// of hits, not the number of terms.
 	if len(sc.lo) != len(m.terms) {
 		sc.lo, sc.hi, sc.used = make([]int32, len(m.terms)), make([]int32, len(m.terms)), sc.used[:0]
+		sc.present = make([]uint64, (len(m.terms)+63)/64)
 	}
-	for i, oi := range fh.order {
-		id := hits[oi].term
+	hits := fh.hits
+	for _, h := range hits { // hi counts each term's hits for now
+		id := h.term
 		if sc.hi[id] == 0 {
-			sc.lo[id] = int32(i)
 			sc.used = append(sc.used, int32(id))
+			sc.present[id>>6] |= 1 << (id & 63)
 		}
-		sc.hi[id] = int32(i + 1)
+		sc.hi[id]++
 	}
-	fh.lo, fh.hi, fh.terms = sc.lo, sc.hi, sc.used
+	run := int32(0)
+	for _, id := range sc.used { // each term's run; hi becomes its fill cursor
+		n := sc.hi[id]
+		sc.lo[id], sc.hi[id] = run, run
+		run += n
+	}
+	fh.order = slices.Grow(sc.order[:0], len(hits))[:len(hits)]
+	sc.order = fh.order
+	for i, h := range hits {
+		fh.order[sc.hi[h.term]] = int32(i)
+		sc.hi[h.term]++
+	}
+	fh.lo, fh.hi, fh.terms, fh.present = sc.lo, sc.hi, sc.used, sc.present
 	return fh
 }
 

@@ -201,3 +201,87 @@ rules:
 		}
 	}
 }
+
+// TestPrefixNFANeverRejectsAMatch runs every shipped regex term, anchored,
+// at every rune of the bench post and the labelled posts (when present):
+// wherever it matches, its prefixNFA must let the place through. It also
+// checks that the filter does its job on the number patterns that make
+// most regex calls.
+func TestPrefixNFANeverRejectsAMatch(t *testing.T) {
+	e := shipped(t)
+	body, err := os.ReadFile("testdata/bench_post.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{string(body), "七十八岁的老人，四万多块，2026年1月8日，3个月，十几个村民，200名职工，下周一起去"}
+	if _, err := os.Stat(filepath.Join(devDataDir, forumFile)); err == nil {
+		for _, it := range devData(t, forumFile, realFile) {
+			texts = append(texts, it.Post.Title, it.Post.Body)
+		}
+	}
+	m := e.match
+	var cur, next []uint32
+	tried, rejected := 0, 0
+	for i, re := range m.reAt {
+		p := m.prefix[i]
+		if p == nil {
+			continue
+		}
+		for _, text := range texts {
+			s := e.fold.normalize(text).s
+			for pos := range s {
+				var ok bool
+				ok, cur, next = p.mayMatch(s[pos:], cur, next)
+				tried++
+				if !ok {
+					rejected++
+				}
+				if loc := re.FindStringIndex(s[pos:]); loc != nil && loc[1] > 0 && !ok {
+					t.Fatalf("%s matches %q but its prefix filter rejects it", re, s[pos:pos+loc[1]])
+				}
+			}
+		}
+	}
+	if tried == 0 || rejected < tried*9/10 {
+		t.Errorf("the prefix filters reject %d of %d places", rejected, tried)
+	}
+}
+
+// TestPrefixNFA checks the filter on patterns of every kind of
+// instruction: it lets through what may match and rejects by the first
+// runes what cannot. A pattern whose first runes are unknown gets none.
+func TestPrefixNFA(t *testing.T) {
+	for _, c := range []struct {
+		re         string
+		pass, fail []string
+	}{
+		// A text that ends before the filter could tell passes.
+		{`[0-9]{2,}(人|人次|名)`, []string{"20人", "123名", "99", "4"}, []string{"4月", "2x"}},
+		{`([一二两三四五六七八九几数上]百|[1-9][0-9]{2,})[多余]?万`, []string{"四百万", "七百", "100万", "12"}, []string{"四万多", "七十八", "12万"}},
+		{`(周[一二三四五六日天]|明天|[0-9]+号)(上午)?[^。]{0,8}一起去`, []string{"周一", "明天", "8号", "12"}, []string{"下次", "8日", "周末", "明年"}},
+		{`a\b.c`, []string{"abc", "a c"}, []string{"a\nc", "abd"}}, // \b taken as satisfied
+		{`(?s)a.c|d`, []string{"a\nc", "d", "dz"}, []string{"abd", "c"}},
+		{`a[^\n]b|c`, []string{"axb", "c", "cz", "ab"}, []string{"a\nb", "axc"}},
+		{`x(y|$)`, []string{"x", "xy", "xz"}, []string{"y"}},                    // $ taken as satisfied
+		{`a(?i:k)c`, []string{"akc", "aKc", "a\u212ac"}, []string{"axc", "ac"}}, // K's fold orbit: k, K, Kelvin sign
+	} {
+		re := regexp.MustCompile(c.re)
+		p := newPrefixNFA(re, firstRunes(re))
+		if p == nil {
+			t.Fatalf("%s: no filter", c.re)
+		}
+		for _, s := range c.pass {
+			if ok, _, _ := p.mayMatch(s, nil, nil); !ok {
+				t.Errorf("%s rejects %q", c.re, s)
+			}
+		}
+		for _, s := range c.fail {
+			if ok, _, _ := p.mayMatch(s, nil, nil); ok {
+				t.Errorf("%s lets %q through", c.re, s)
+			}
+		}
+	}
+	if re := regexp.MustCompile(`(?i)ab`); newPrefixNFA(re, firstRunes(re)) != nil {
+		t.Error("a filter for a pattern whose first runes are unknown")
+	}
+}

@@ -126,17 +126,28 @@ func (e *Engine) Example(p Post) learn.Example {
 
 // example builds the Example from what grading computed: the text read of
 // each field, its tokens and the rules' matches. Its Tokens and Rules are
-// sc's buffers, valid until sc grades another post.
+// sc's buffers, valid until sc grades another post. The fields' tokens
+// alone (without a domain word's parts) go to sc.words, for Result.Words:
+// the one walk that turns tokens back into text.
 func example(read [2]string, fields *[2]fieldHits, sc *gradeScratch, matches []Match, p *Post) learn.Example {
 	toks := sc.exToks[:0]
 	for i := range read {
-		eachToken(fields[i].norm, sc.f[i].toks, sc.f[i].inner, func(a, b int, _ bool) {
+		words := sc.words[i][:0]
+		eachToken(fields[i].norm, sc.f[i].toks, sc.f[i].inner, func(a, b int, part bool) {
 			toks = append(toks, read[i][a:b])
+			if !part {
+				words = append(words, read[i][a:b])
+			}
 		})
+		sc.words[i] = words
 	}
 	ids := sc.exRules[:0]
 	for _, m := range matches {
-		ids = append(ids, m.Rule)
+		// A rule's matches come together: the sort then orders a dozen
+		// rules rather than every match.
+		if len(ids) == 0 || ids[len(ids)-1] != m.Rule {
+			ids = append(ids, m.Rule)
+		}
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
@@ -200,9 +211,22 @@ func (e *Engine) combine(res *Result, rv *rulesVerdict, ex *learn.Example) []str
 	if modelRel {
 		relClass = learn.Relevant
 	}
-	lines := []string{fmt.Sprintf("模型判断：相关可能性 %s，重大可能性 %s，情感%s（%s）；主要依据：%s",
-		percent(pRel), percent(pMajor), taxonomy.SentimentName(sent.Class), percent(sent.P),
-		modelTerms(in, learn.HeadRelevance, relClass))}
+	// 模型判断：相关可能性 …；主要依据：… by hand, as reason: every graded
+	// post gets this line.
+	var sb strings.Builder
+	sb.Grow(256)
+	sb.WriteString("模型判断：相关可能性 ")
+	writePercent(&sb, pRel)
+	sb.WriteString("，重大可能性 ")
+	writePercent(&sb, pMajor)
+	sb.WriteString("，情感")
+	sb.WriteString(taxonomy.SentimentName(sent.Class))
+	sb.WriteString("（")
+	writePercent(&sb, sent.P)
+	sb.WriteString("）；主要依据：")
+	writeModelTerms(&sb, in, learn.HeadRelevance, relClass)
+	lines := make([]string, 1, 4)
+	lines[0] = sb.String()
 
 	mLevel := 0
 	if modelRel {
@@ -311,13 +335,19 @@ func information(res *Result, rv *rulesVerdict, pNeg float64) string {
 // show those), and a text listed as a word is not listed again as a
 // bigram.
 func modelTerms(in *learn.Input, head, class string) string {
+	var sb strings.Builder
+	writeModelTerms(&sb, in, head, class)
+	return sb.String()
+}
+
+// writeModelTerms writes modelTerms to sb.
+func writeModelTerms(sb *strings.Builder, in *learn.Input, head, class string) {
 	// Twice as many as shown: a word and its bigram may name one term.
 	cs, err := in.Support(head, class, 2*explainTerms, isShownTerm)
 	if err != nil { // head and class are learn's own constants
 		panic(err)
 	}
-	var sb strings.Builder
-	var shown []string
+	shown := make([]string, 0, explainTerms)
 	var buf [24]byte
 	for _, c := range cs {
 		t, _ := learn.Term(c.Feature)
@@ -333,16 +363,15 @@ func modelTerms(in *learn.Input, head, class string) string {
 		if c.Weight >= 0 {
 			sb.WriteByte('+')
 		}
-		sb.Write(strconv.AppendFloat(buf[:0], c.Weight, 'f', 2, 64))
+		sb.Write(appendFixed2(buf[:0], c.Weight))
 		sb.WriteString("）")
 		if len(shown) == explainTerms {
 			break
 		}
 	}
 	if len(shown) == 0 {
-		return "无（帖子里没有支持这一判断的已知词）"
+		sb.WriteString("无（帖子里没有支持这一判断的已知词）")
 	}
-	return sb.String()
 }
 
 // isShownTerm: a reason names the model's words and bigrams, but not its
@@ -353,3 +382,10 @@ func isShownTerm(feature string) bool {
 }
 
 func percent(p float64) string { return strconv.Itoa(int(p*100+0.5)) + "%" }
+
+// writePercent writes percent(p) to sb.
+func writePercent(sb *strings.Builder, p float64) {
+	var buf [24]byte
+	sb.Write(strconv.AppendInt(buf[:0], int64(int(p*100+0.5)), 10))
+	sb.WriteByte('%')
+}

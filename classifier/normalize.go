@@ -4,6 +4,8 @@ import (
 	_ "embed"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/yuqing-bureau/yuqing/internal/hanrune"
 )
 
 // t2sData is OpenCC's single-character traditional→simplified table. Only
@@ -85,11 +87,16 @@ type normText struct {
 func (ft foldTable) normalize(src string) normText {
 	// Fast path: nothing to fold means identity offsets.
 	changed := false
-	for _, r := range src {
+	for i := 0; i < len(src); { // as range src, Han inline
+		r, size := hanrune.Han(src[i:])
+		if size == 0 {
+			r, size = utf8.DecodeRuneInString(src[i:])
+		}
 		if ft.fold(r) != r {
 			changed = true
 			break
 		}
+		i += size
 	}
 	if !changed {
 		return normText{s: src}
@@ -97,15 +104,15 @@ func (ft foldTable) normalize(src string) normText {
 	var b strings.Builder
 	b.Grow(len(src))
 	orig := make([]int32, 0, len(src)+1)
-	for i, r := range src {
-		if r == utf8.RuneError {
+	for i := 0; i < len(src); { // as range src, Han inline
+		r, size := hanrune.Decode(src[i:])
+		at := i
+		i += size
+		if r == utf8.RuneError && size == 1 {
 			// Keep invalid bytes as they are, one map entry per byte.
-			_, size := utf8.DecodeRuneInString(src[i:])
-			if size == 1 {
-				b.WriteByte(src[i])
-				orig = append(orig, int32(i))
-				continue
-			}
+			b.WriteByte(src[at])
+			orig = append(orig, int32(at))
+			continue
 		}
 		f := ft.fold(r)
 		n := utf8.RuneLen(f)
@@ -114,7 +121,7 @@ func (ft foldTable) normalize(src string) normText {
 		}
 		b.WriteRune(f)
 		for k := 0; k < n; k++ {
-			orig = append(orig, int32(i))
+			orig = append(orig, int32(at))
 		}
 	}
 	orig = append(orig, int32(len(src)))

@@ -10,6 +10,8 @@ import (
 	"unsafe"
 
 	"github.com/go-ego/gse"
+
+	"github.com/yuqing-bureau/yuqing/internal/hanrune"
 )
 
 // The segmenter keeps gse's embedded dictionary (352k words, ~130 MB, ~2 s
@@ -279,7 +281,9 @@ func splitUnits(units []gse.Text, text []byte) []gse.Text {
 			}
 		default:
 			var r rune
-			r, size = utf8.DecodeRune(text[cur:])
+			if r, size = hanrune.HanBytes(text[cur:]); size == 0 {
+				r, size = utf8.DecodeRune(text[cur:])
+			}
 			// A rune of three bytes or more (Han) is never part of a run.
 			alnum = size <= 2 && (unicode.IsLetter(r) || unicode.IsNumber(r))
 		}
@@ -319,7 +323,7 @@ func (s *segmenter) lookup(tx []gse.Text, sc *segScratch) []cand {
 		base = append(base, cand{n: int(w.n), dist: s.logTotal - w.logFreq})
 	}
 	sc.base = base
-	if r, _ := utf8.DecodeRune(tx[0]); r < 0x10000 && !s.domStart.has(r) {
+	if r, _ := hanrune.DecodeBytes(tx[0]); r < 0x10000 && !s.domStart.has(r) {
 		return base // no domain word starts with this rune: most positions
 	}
 	node := s.domain.next[string(tx[0])]

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 )
 
 // referencePredict is the plain computation Predict must equal: feature
@@ -162,5 +163,28 @@ func TestTrimSpace(t *testing.T) {
 	}
 	for _, s := range []string{"", "\xff", "\xe3\x80", "\x80\x80\u3000", "医\xc2", "\u3000\xe3", " \u00a0医保\u2029\t", "ab\xe2\x80"} {
 		check(s)
+	}
+}
+
+// TestIsPunct checks that every rune isPunct accepts is, as appendToken
+// assumes, no letter, no digit and its own lower case, and not Han.
+func TestIsPunct(t *testing.T) {
+	n := 0
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if !isPunct(r) {
+			continue
+		}
+		n++
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.ToLower(r) != r || isHan(r) || r < utf8.RuneSelf {
+			t.Errorf("isPunct(%q) but it is not plain punctuation", r)
+		}
+	}
+	for _, r := range "，。、；：？！“”‘’（）《》【】…—" {
+		if !isPunct(r) {
+			t.Errorf("isPunct(%q) = false", r)
+		}
+	}
+	if n == 0 {
+		t.Fatal("isPunct accepts nothing")
 	}
 }

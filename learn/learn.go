@@ -323,9 +323,9 @@ func (m *Model) Predict(ex *Example) Prediction {
 // Input is an Example mapped onto a model's features, for a prediction
 // and explanations of one post without mapping it again each time.
 type Input struct {
-	m    *Model
-	x    vector
-	seen []uint64 // vectorizeInto's buffer
+	m   *Model
+	x   vector
+	buf vectorBuf // vectorizeInto's scratch
 }
 
 // Input maps ex onto the model's features (labels ignored). Release
@@ -336,14 +336,14 @@ func (m *Model) Input(ex *Example) *Input {
 		in = &Input{}
 	}
 	in.m = m
-	m.vocab.vectorizeInto(m.opts.Features, ex, &in.x, &in.seen)
+	m.vocab.vectorizeInto(m.opts.Features, ex, &in.x, &in.buf)
 	return in
 }
 
 // Release returns the input's buffers to its model; the input must not be
 // used after. A huge post's buffers are left to the collector.
 func (in *Input) Release() {
-	if cap(in.x.idx) <= 1<<16 {
+	if cap(in.x.idx) <= 1<<16 && cap(in.buf.keys) <= 1<<16 {
 		in.m.inputs.Put(in)
 	}
 }
@@ -364,14 +364,23 @@ func (in *Input) Predict() Prediction {
 	}
 	// One pass over the features for all heads; per class the same sum
 	// in the same order as row by row.
+	vals := x.val[:len(x.idx)]
 	for j, i := range x.idx {
-		v := x.val[j]
-		for c, w := range m.byFeature[int(i)*st : int(i)*st+kk] {
+		v := vals[j]
+		row := m.byFeature[int(i)*st : int(i)*st+kk]
+		z := z[:len(row)] // one bounds check per feature, not per class
+		for c, w := range row {
 			z[c] += float64(float64(w) * v) // the conversion forbids a fused multiply-add
 		}
 	}
 	probs := make([]Prob, kk)
-	d := make([]Dist, len(m.heads))
+	var dh [4]Dist // Prediction's heads: no allocation for the list
+	d := dh[:0:0]
+	if len(m.heads) <= len(dh) {
+		d = dh[:len(m.heads)]
+	} else {
+		d = make([]Dist, len(m.heads))
+	}
 	for hi, h := range m.heads {
 		zh := z[h.off : h.off+len(h.classes)]
 		softmax(zh)

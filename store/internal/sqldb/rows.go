@@ -32,13 +32,16 @@ func values(dest ...any) columns { return columns{dest: dest} }
 
 // scanInto scans one row into the column sets, in order, then decodes them.
 func scanInto(row scanner, sets ...columns) error {
-	n := 0
-	for _, c := range sets {
-		n += len(c.dest)
-	}
-	dest := make([]any, 0, n)
-	for _, c := range sets {
-		dest = append(dest, c.dest...)
+	dest := sets[0].dest
+	if len(sets) > 1 {
+		n := 0
+		for _, c := range sets {
+			n += len(c.dest)
+		}
+		dest = make([]any, 0, n)
+		for _, c := range sets {
+			dest = append(dest, c.dest...)
+		}
 	}
 	if err := row.Scan(dest...); err != nil {
 		return err

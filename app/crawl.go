@@ -181,14 +181,8 @@ func storingCrawl(ctx context.Context, cfg *config.Config, src crawler.Source, p
 			if err != nil || !ok {
 				continue
 			}
-			var (
-				in    store.Incident
-				filed bool
-			)
-			if err := st.InTx(bg, func(tx store.Tx) (err error) {
-				in, filed, err = tx.IncidentOfPost(bg, post.ID)
-				return err
-			}); err != nil {
+			in, filed, err := st.IncidentOfPost(bg, post.ID)
+			if err != nil {
 				return errors.Join(crawlErr, err)
 			}
 			if filed {

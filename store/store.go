@@ -335,6 +335,9 @@ type Store interface {
 
 	Incidents(ctx context.Context, f IncidentFilter) ([]Incident, error)
 	IncidentDetail(ctx context.Context, number string) (IncidentDetail, error)
+	// IncidentOfPost is Tx.IncidentOfPost on the readers: what a post was
+	// filed into, read without taking the write lock.
+	IncidentOfPost(ctx context.Context, postID int64) (Incident, bool, error)
 	// OpenIncidents returns every incident not closed (what metrics export).
 	OpenIncidents(ctx context.Context) ([]Incident, error)
 	// CountPosts returns how many posts are stored and how many await grading.

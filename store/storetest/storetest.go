@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TxRollback", testTxRollback},
 		{"IncidentNumbering", testIncidentNumbering},
 		{"RelatedIncident", testRelatedIncident},
+		{"IncidentOfPostReadSide", testIncidentOfPostReadSide},
 		{"IncidentDetailAndOrder", testIncidentDetailAndOrder},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"GradedPostsPaging", testGradedPosts},
@@ -356,6 +357,59 @@ func testRelatedIncident(t *testing.T, s store.Store) {
 	}
 	if _, ok := find(repost, t0.Add(-time.Hour)); ok {
 		t.Error("closed incident returned as related")
+	}
+}
+
+// testIncidentOfPostReadSide: the store reads a post's incident as the
+// transaction does, from committed data, and without the write lock: it
+// answers while a write transaction is held open.
+func testIncidentOfPostReadSide(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	filed, later, unfiled := post(1), post(2), post(3)
+	for _, p := range []*store.Post{filed, later, unfiled} {
+		mustSave(t, s, p)
+	}
+	inc := fileNew(t, s, filed, grade(filed, 3), t0)
+
+	got, ok, err := s.IncidentOfPost(ctx, filed.ID)
+	if err != nil || !ok {
+		t.Fatalf("IncidentOfPost(filed) = %v, %v", ok, err)
+	}
+	var inTx store.Incident
+	if err := s.InTx(ctx, func(tx store.Tx) (err error) {
+		inTx, _, err = tx.IncidentOfPost(ctx, filed.ID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != inc.ID || got.Number != inc.Number || got != inTx {
+		t.Errorf("IncidentOfPost(filed) = %+v, want %s as the transaction reads it: %+v", got, inc.Number, inTx)
+	}
+	if got, ok, err := s.IncidentOfPost(ctx, unfiled.ID); ok || err != nil || got.ID != 0 {
+		t.Errorf("IncidentOfPost(unfiled) = %+v, %v, %v; want none", got, ok, err)
+	}
+
+	// Inside a write transaction that attaches another post: a read that
+	// needed the write lock would wait for it (and time out here).
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.AttachPost(ctx, inc.ID, later.ID, "同一事件", t0.Add(time.Minute)); err != nil {
+			return err
+		}
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if got, ok, err := s.IncidentOfPost(rctx, filed.ID); err != nil || !ok || got.ID != inc.ID {
+			return fmt.Errorf("IncidentOfPost(filed) during a write = %q, %v, %v", got.Number, ok, err)
+		}
+		if _, ok, err := s.IncidentOfPost(rctx, later.ID); err != nil || ok {
+			return fmt.Errorf("IncidentOfPost(later) saw an uncommitted attachment: %v, %v", ok, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, err := s.IncidentOfPost(ctx, later.ID); err != nil || !ok || got.ID != inc.ID {
+		t.Errorf("IncidentOfPost(later) after commit = %+v, %v, %v", got, ok, err)
 	}
 }
 

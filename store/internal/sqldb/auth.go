@@ -16,13 +16,16 @@ var _ store.AuthStore = (*Store)(nil)
 
 const userCols = `id, name, display_name, role, password_hash, disabled, created_at, updated_at`
 
-func scanUser(row scanner) (store.User, error) {
-	var u store.User
+var scanUser = scanWith(func(u *store.User) columns {
 	var created, updated int64
-	err := row.Scan(&u.ID, &u.Name, &u.DisplayName, &u.Role, &u.PasswordHash, &u.Disabled, &created, &updated)
-	u.CreatedAt, u.UpdatedAt = time.UnixMilli(created), time.UnixMilli(updated)
-	return u, err
-}
+	return columns{
+		dest: []any{&u.ID, &u.Name, &u.DisplayName, &u.Role, &u.PasswordHash, &u.Disabled, &created, &updated},
+		decode: func() error {
+			u.CreatedAt, u.UpdatedAt = time.UnixMilli(created), time.UnixMilli(updated)
+			return nil
+		},
+	}
+})
 
 func (s *Store) isUnique(err error) bool { return err != nil && s.d.IsUnique(err) }
 
@@ -71,20 +74,11 @@ func (s *Store) UserByID(ctx context.Context, id int64) (store.User, error) {
 }
 
 func (s *Store) Users(ctx context.Context) ([]store.User, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY name`)
+	out, err := queryAll(ctx, s.r, scanUser, `SELECT `+userCols+` FROM users ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("读取用户列表: %w", err)
 	}
-	defer rows.Close()
-	var out []store.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("读取用户列表: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // --- sessions ---
@@ -148,15 +142,18 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, 
 
 const tokenCols = `id, user_id, name, hash, created_at, expires_at, last_used_at, revoked_at`
 
-func scanToken(row scanner) (store.APIToken, error) {
-	var t store.APIToken
+var scanToken = scanWith(func(t *store.APIToken) columns {
 	var created int64
 	var expires, used, revoked sql.NullInt64
-	err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.Hash, &created, &expires, &used, &revoked)
-	t.CreatedAt = time.UnixMilli(created)
-	t.ExpiresAt, t.LastUsedAt, t.RevokedAt = fromMS(expires), fromMS(used), fromMS(revoked)
-	return t, err
-}
+	return columns{
+		dest: []any{&t.ID, &t.UserID, &t.Name, &t.Hash, &created, &expires, &used, &revoked},
+		decode: func() error {
+			t.CreatedAt = time.UnixMilli(created)
+			t.ExpiresAt, t.LastUsedAt, t.RevokedAt = fromMS(expires), fromMS(used), fromMS(revoked)
+			return nil
+		},
+	}
+})
 
 func (s *Store) CreateToken(ctx context.Context, t *store.APIToken) error {
 	err := s.w.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
@@ -200,20 +197,11 @@ func (s *Store) RevokeToken(ctx context.Context, id int64, at time.Time) error {
 }
 
 func (s *Store) Tokens(ctx context.Context) ([]store.APIToken, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+tokenCols+` FROM api_tokens ORDER BY id DESC`)
+	out, err := queryAll(ctx, s.r, scanToken, `SELECT `+tokenCols+` FROM api_tokens ORDER BY id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("读取令牌列表: %w", err)
 	}
-	defer rows.Close()
-	var out []store.APIToken
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("读取令牌列表: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // --- audit log ---
@@ -247,20 +235,17 @@ func (s *Store) AuditLog(ctx context.Context, f store.AuditFilter) ([]store.Audi
 	}
 	q += ` ORDER BY id DESC LIMIT ?`
 	args = append(args, f.Limit)
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	out, err := queryAll(ctx, s.r, scanAuditEntry, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("读取审计日志: %w", err)
 	}
-	defer rows.Close()
-	var out []store.AuditEntry
-	for rows.Next() {
-		var e store.AuditEntry
-		var at int64
-		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.IP, &e.Action, &e.Target, &e.Detail, &e.OK); err != nil {
-			return nil, fmt.Errorf("读取审计日志: %w", err)
-		}
-		e.At = time.UnixMilli(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return out, nil
 }
+
+var scanAuditEntry = scanWith(func(e *store.AuditEntry) columns {
+	var at int64
+	return columns{
+		dest:   []any{&e.ID, &at, &e.Actor, &e.IP, &e.Action, &e.Target, &e.Detail, &e.OK},
+		decode: func() error { e.At = time.UnixMilli(at); return nil },
+	}
+})

@@ -124,12 +124,6 @@ func (s *Store) FingerprintCandidates(ctx context.Context, q store.CandidateQuer
 	return fingerprintCandidates(ctx, s.r, q)
 }
 
-// querier is a pool or a transaction.
-type querier interface {
-	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
-}
-
 func groupingVersion(ctx context.Context, q querier) (int64, error) {
 	var v int64
 	if err := q.QueryRowContext(ctx, `SELECT version FROM grouping_version`).Scan(&v); err != nil {
@@ -156,38 +150,33 @@ func fingerprintCandidates(ctx context.Context, q querier, cq store.CandidateQue
 		bands bool
 	}{{cq.Bands, true}, {cq.Names, false}} {
 		err := eachChunk(distinct(group.keys), func(marks string, keys []any) error {
-			rows, err := q.QueryContext(ctx, `SELECT post_id, simhash FROM fingerprint_keys
-				WHERE key IN (`+marks+`) AND open = 1 AND first_seen_at >= ?`, append(keys, cq.Since.UnixMilli())...)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
+			return eachRow(ctx, q, `SELECT post_id, simhash FROM fingerprint_keys
+				WHERE key IN (`+marks+`) AND open = 1 AND first_seen_at >= ?`, append(keys, cq.Since.UnixMilli()), func(row scanner) error {
 				var id, h int64
-				if err := rows.Scan(&id, &h); err != nil {
+				if err := row.Scan(&id, &h); err != nil {
 					return err
 				}
-				if seen[id] || group.bands && bits.OnesCount64(uint64(h)^cq.SimHash) > cq.Distance {
-					continue
+				if !seen[id] && (!group.bands || bits.OnesCount64(uint64(h)^cq.SimHash) <= cq.Distance) {
+					seen[id] = true
+					ids = append(ids, id)
 				}
-				seen[id] = true
-				ids = append(ids, id)
-			}
-			return rows.Err()
+				return nil
+			})
 		})
 		if err != nil {
 			return c, fmt.Errorf("查找候选帖子: %w", err)
 		}
 	}
 	err = eachChunk(ids, func(marks string, ids []any) error {
-		rows, err := q.QueryContext(ctx, `SELECT f.post_id, ip.incident_id, f.simhash, f.entities, f.terms, f.first_seen_at
+		fps, err := queryAll(ctx, q, scanFingerprint, `SELECT f.post_id, ip.incident_id, f.simhash, f.entities, f.terms, f.first_seen_at
 			FROM post_fingerprints f JOIN incident_posts ip ON ip.post_id = f.post_id
 			JOIN incidents i ON i.id = ip.incident_id
 			WHERE f.post_id IN (`+marks+`) AND i.status <> ?`, append(ids, store.StatusClosed)...)
 		if err != nil {
 			return fmt.Errorf("读取候选帖子指纹: %w", err)
 		}
-		return scanFingerprints(rows, func(f store.Fingerprint) { c.Fingerprints = append(c.Fingerprints, f) })
+		c.Fingerprints = append(c.Fingerprints, fps...)
+		return nil
 	})
 	if err != nil {
 		return c, err
@@ -213,29 +202,26 @@ func eachChunk[T any](xs []T, fn func(marks string, args []any) error) error {
 	return nil
 }
 
-// scanFingerprints decodes rows of (post_id, incident_id, simhash,
-// entities, terms, first_seen_at) and closes them.
-func scanFingerprints(rows *sql.Rows, add func(store.Fingerprint)) error {
-	defer rows.Close()
-	for rows.Next() {
-		var f store.Fingerprint
-		var h int64
-		var ej, tj string
-		var first sql.NullInt64
-		if err := rows.Scan(&f.PostID, &f.IncidentID, &h, &ej, &tj, &first); err != nil {
-			return fmt.Errorf("读取帖子指纹: %w", err)
-		}
-		f.SimHash, f.FirstSeenAt = uint64(h), fromMS(first)
-		if err := json.Unmarshal([]byte(ej), &f.Entities); err != nil {
-			return fmt.Errorf("帖子 %d 的指纹损坏: %w", f.PostID, err)
-		}
-		if err := json.Unmarshal([]byte(tj), &f.Terms); err != nil {
-			return fmt.Errorf("帖子 %d 的指纹损坏: %w", f.PostID, err)
-		}
-		add(f)
+// scanFingerprint reads (post_id, incident_id, simhash, entities, terms,
+// first_seen_at).
+var scanFingerprint = scanWith(func(f *store.Fingerprint) columns {
+	var h int64
+	var ej, tj string
+	var first sql.NullInt64
+	return columns{
+		dest: []any{&f.PostID, &f.IncidentID, &h, &ej, &tj, &first},
+		decode: func() error {
+			f.SimHash, f.FirstSeenAt = uint64(h), fromMS(first)
+			if err := json.Unmarshal([]byte(ej), &f.Entities); err != nil {
+				return fmt.Errorf("帖子 %d 的指纹损坏: %w", f.PostID, err)
+			}
+			if err := json.Unmarshal([]byte(tj), &f.Terms); err != nil {
+				return fmt.Errorf("帖子 %d 的指纹损坏: %w", f.PostID, err)
+			}
+			return nil
+		},
 	}
-	return rows.Err()
-}
+})
 
 // distinct returns keys without repeats, in first-seen order.
 func distinct(keys []string) []string {

@@ -25,50 +25,48 @@ func (t *txn) SaveLabel(ctx context.Context, l store.Label) error {
 }
 
 func (t *txn) IncidentPostIDs(ctx context.Context, incidentID int64) ([]int64, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT post_id FROM incident_posts WHERE incident_id = ?
+	ids, err := queryAll(ctx, t.tx, scanValue[int64], `SELECT post_id FROM incident_posts WHERE incident_id = ?
 		ORDER BY joined_at, post_id`, incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("读取事件的帖子: %w", err)
 	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("读取事件的帖子: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return ids, nil
 }
 
 func (s *Store) Labels(ctx context.Context, afterPostID int64, limit int) ([]store.LabeledPost, error) {
 	if limit <= 0 {
 		limit = 500
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+prefixed("p", postCols)+`, l.relevant, l.category, l.level,
-		l.sentiment, l.origin, l.actor, l.note, l.at
+	out, err := queryAll(ctx, s.r, scanLabeledPost, `SELECT `+prefixed("p", postCols)+`, `+labelCols+`
 		FROM post_labels l JOIN posts p ON p.id = l.post_id
 		WHERE l.post_id > ? ORDER BY l.post_id LIMIT ?`, afterPostID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("读取人工标注: %w", err)
 	}
-	defer rows.Close()
-	var out []store.LabeledPost
-	for rows.Next() {
-		var lp store.LabeledPost
-		var ps postScan
-		var at sql.NullInt64
-		l := &lp.Label
-		if err := rows.Scan(append(ps.dest(&lp.Post), &l.Relevant, &l.Category, &l.Level, &l.Sentiment,
-			&l.Origin, &l.Actor, &l.Note, &at)...); err != nil {
-			return nil, fmt.Errorf("读取人工标注: %w", err)
-		}
-		ps.fill(&lp.Post)
-		l.PostID, l.At = lp.Post.ID, fromMS(at)
-		out = append(out, lp)
+	return out, nil
+}
+
+// labelCols are the columns of label l that labelColumns reads.
+const labelCols = `l.relevant, l.category, l.level, l.sentiment, l.origin, l.actor, l.note, l.at`
+
+// labelColumns reads labelCols into l, the label of the post whose id is
+// scanned into postID.
+func labelColumns(l *store.Label, postID *int64) columns {
+	var at sql.NullInt64
+	return columns{
+		dest: []any{&l.Relevant, &l.Category, &l.Level, &l.Sentiment, &l.Origin, &l.Actor, &l.Note, &at},
+		decode: func() error {
+			l.PostID, l.At = *postID, fromMS(at)
+			return nil
+		},
 	}
-	return out, rows.Err()
+}
+
+// scanLabeledPost reads postCols and labelCols.
+func scanLabeledPost(row scanner) (store.LabeledPost, error) {
+	var lp store.LabeledPost
+	err := scanInto(row, postColumns(&lp.Post), labelColumns(&lp.Label, &lp.Post.ID))
+	return lp, err
 }
 
 func (s *Store) Information(ctx context.Context, f store.InformationFilter) ([]store.GradedPost, int, error) {
@@ -87,13 +85,12 @@ func (s *Store) Information(ctx context.Context, f store.InformationFilter) ([]s
 	if err := s.r.QueryRowContext(ctx, `SELECT count(*)`+from, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("统计舆情信息: %w", err)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+prefixed("p", postCols)+`, `+gradeCols+`, ''`+from+`
+	posts, err := queryAll(ctx, s.r, scanGradedPost, `SELECT `+prefixed("p", postCols)+`, `+gradeCols+`, ''`+from+`
 		ORDER BY p.first_seen_at DESC, p.id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("读取舆情信息: %w", err)
 	}
-	posts, err := scanGradedPosts(rows)
-	return posts, total, err
+	return posts, total, nil
 }
 
 // likeEscaper makes a search text match literally in LIKE … ESCAPE '\'.

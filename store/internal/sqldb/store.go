@@ -39,17 +39,22 @@ const sourceCols = `name, next_check_at, last_check_at, last_success_at, consecu
 	last_error, etag, last_modified, last_items, last_error_kind, breaker_open_until,
 	last_new_item_at, new_item_gap, last_deep_at`
 
-func scanSourceState(row scanner) (store.SourceState, error) {
-	var st store.SourceState
+func sourceStateColumns(st *store.SourceState) columns {
 	var next, check, success, breaker, newItem, deep sql.NullInt64
 	var gap int64
-	err := row.Scan(&st.Name, &next, &check, &success, &st.ConsecutiveFailures, &st.LastError,
-		&st.ETag, &st.LastModified, &st.LastItems, &st.LastErrorKind, &breaker, &newItem, &gap, &deep)
-	st.NextCheckAt, st.LastCheckAt, st.LastSuccessAt = fromMS(next), fromMS(check), fromMS(success)
-	st.BreakerOpenUntil, st.LastNewItemAt, st.LastDeepAt = fromMS(breaker), fromMS(newItem), fromMS(deep)
-	st.NewItemGap = time.Duration(gap) * time.Millisecond
-	return st, err
+	return columns{
+		dest: []any{&st.Name, &next, &check, &success, &st.ConsecutiveFailures, &st.LastError,
+			&st.ETag, &st.LastModified, &st.LastItems, &st.LastErrorKind, &breaker, &newItem, &gap, &deep},
+		decode: func() error {
+			st.NextCheckAt, st.LastCheckAt, st.LastSuccessAt = fromMS(next), fromMS(check), fromMS(success)
+			st.BreakerOpenUntil, st.LastNewItemAt, st.LastDeepAt = fromMS(breaker), fromMS(newItem), fromMS(deep)
+			st.NewItemGap = time.Duration(gap) * time.Millisecond
+			return nil
+		},
+	}
 }
+
+var scanSourceState = scanWith(sourceStateColumns)
 
 func (s *Store) SourceState(ctx context.Context, name string) (store.SourceState, error) {
 	st, err := scanSourceState(s.r.QueryRowContext(ctx, `SELECT `+sourceCols+` FROM source_state WHERE name = ?`, name))
@@ -63,20 +68,11 @@ func (s *Store) SourceState(ctx context.Context, name string) (store.SourceState
 }
 
 func (s *Store) SourceStates(ctx context.Context) ([]store.SourceState, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+sourceCols+` FROM source_state ORDER BY name`)
+	out, err := queryAll(ctx, s.r, scanSourceState, `SELECT `+sourceCols+` FROM source_state ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("读取数据源状态: %w", err)
 	}
-	defer rows.Close()
-	var out []store.SourceState
-	for rows.Next() {
-		st, err := scanSourceState(rows)
-		if err != nil {
-			return nil, fmt.Errorf("读取数据源状态: %w", err)
-		}
-		out = append(out, st)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func (s *Store) SaveSourceState(ctx context.Context, st store.SourceState) error {
@@ -103,15 +99,20 @@ func (s *Store) SaveSourceState(ctx context.Context, st store.SourceState) error
 const postCols = `id, source, url, title, body, author, published_at, fetched_at, first_seen_at,
 	replies, views, reposts, content_hash, title_key, full_body_chars`
 
-type scanner interface{ Scan(dest ...any) error }
-
-func scanPost(row scanner) (store.Post, error) {
-	var p store.Post
-	var ps postScan
-	err := row.Scan(ps.dest(&p)...)
-	ps.fill(&p)
-	return p, err
+// postColumns reads postCols, however they are prefixed.
+func postColumns(p *store.Post) columns {
+	var pub, fetched, first sql.NullInt64
+	return columns{
+		dest: []any{&p.ID, &p.Source, &p.URL, &p.Title, &p.Body, &p.Author, &pub, &fetched, &first,
+			&p.Replies, &p.Views, &p.Reposts, &p.ContentHash, &p.TitleKey, &p.FullBodyChars},
+		decode: func() error {
+			p.PublishedAt, p.FetchedAt, p.FirstSeenAt = fromMS(pub), fromMS(fetched), fromMS(first)
+			return nil
+		},
+	}
 }
+
+var scanPost = scanWith(postColumns)
 
 func (s *Store) SavePost(ctx context.Context, p *store.Post) (store.SaveResult, error) {
 	var res store.SaveResult
@@ -204,24 +205,21 @@ func (s *Store) PostByURL(ctx context.Context, u string) (store.Post, bool, erro
 }
 
 func (s *Store) EngagementHistory(ctx context.Context, postID int64) ([]store.EngagementSample, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT at, replies, views, reposts FROM post_engagement
+	out, err := queryAll(ctx, s.r, scanEngagementSample, `SELECT at, replies, views, reposts FROM post_engagement
 		WHERE post_id = ? ORDER BY at, rowid`, postID)
 	if err != nil {
 		return nil, fmt.Errorf("读取帖子 %d 的互动记录: %w", postID, err)
 	}
-	defer rows.Close()
-	var out []store.EngagementSample
-	for rows.Next() {
-		var e store.EngagementSample
-		var at sql.NullInt64
-		if err := rows.Scan(&at, &e.Replies, &e.Views, &e.Reposts); err != nil {
-			return nil, fmt.Errorf("读取帖子 %d 的互动记录: %w", postID, err)
-		}
-		e.At = fromMS(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return out, nil
 }
+
+var scanEngagementSample = scanWith(func(e *store.EngagementSample) columns {
+	var at sql.NullInt64
+	return columns{
+		dest:   []any{&at, &e.Replies, &e.Views, &e.Reposts},
+		decode: func() error { e.At = fromMS(at); return nil },
+	}
+})
 
 // HotPosts reads the last two engagement rows of every post of the source
 // with a row since the window opened (index post_engagement_at), works out
@@ -235,7 +233,7 @@ func (s *Store) HotPosts(ctx context.Context, q store.HotQuery) ([]store.Post, e
 	if q.Factor <= 0 {
 		q.Factor = store.DefaultHotFactor
 	}
-	rows, err := s.r.QueryContext(ctx, `WITH cand AS (
+	obs, err := queryAll(ctx, s.r, scanObserved, `WITH cand AS (
 			SELECT DISTINCT e.post_id FROM post_engagement e JOIN posts p ON p.id = e.post_id
 			WHERE e.at >= ?1 AND p.source = ?2
 		), recent AS (
@@ -250,21 +248,6 @@ func (s *Store) HotPosts(ctx context.Context, q store.HotQuery) ([]store.Post, e
 	if err != nil {
 		return nil, fmt.Errorf("查找数据源 %s 的热帖: %w", q.Source, err)
 	}
-	var obs []store.Observed
-	for rows.Next() {
-		var o store.Observed
-		var fetched, aAt, bAt int64
-		if err := rows.Scan(&o.PostID, &fetched, &aAt, &o.Last.Replies, &o.Last.Views, &bAt, &o.Prev.Replies, &o.Prev.Views); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("查找数据源 %s 的热帖: %w", q.Source, err)
-		}
-		o.FetchedAt, o.Last.At, o.Prev.At = time.UnixMilli(fetched), time.UnixMilli(aAt), time.UnixMilli(bAt)
-		obs = append(obs, o)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("查找数据源 %s 的热帖: %w", q.Source, err)
-	}
 	ids := store.PickHot(obs, q)
 	out := make([]store.Post, 0, len(ids))
 	for _, id := range ids {
@@ -277,25 +260,29 @@ func (s *Store) HotPosts(ctx context.Context, q store.HotQuery) ([]store.Post, e
 	return out, nil
 }
 
+// scanObserved reads a post's id, fetch time and its last two engagement
+// observations (at, replies, views each).
+var scanObserved = scanWith(func(o *store.Observed) columns {
+	var fetched, aAt, bAt int64
+	return columns{
+		dest: []any{&o.PostID, &fetched, &aAt, &o.Last.Replies, &o.Last.Views, &bAt, &o.Prev.Replies, &o.Prev.Views},
+		decode: func() error {
+			o.FetchedAt, o.Last.At, o.Prev.At = time.UnixMilli(fetched), time.UnixMilli(aAt), time.UnixMilli(bAt)
+			return nil
+		},
+	}
+})
+
 func (s *Store) UngradedPosts(ctx context.Context, limit int) ([]store.Post, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+postCols+` FROM posts
+	out, err := queryAll(ctx, s.r, scanPost, `SELECT `+postCols+` FROM posts
 		WHERE graded_hash <> content_hash ORDER BY id LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("读取待研判帖子: %w", err)
 	}
-	defer rows.Close()
-	var out []store.Post
-	for rows.Next() {
-		p, err := scanPost(rows)
-		if err != nil {
-			return nil, fmt.Errorf("读取待研判帖子: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func (s *Store) CountPosts(ctx context.Context) (total, ungraded int, err error) {
@@ -312,7 +299,7 @@ func (s *Store) GradedPosts(ctx context.Context, since time.Time, afterID int64,
 	if limit <= 0 {
 		limit = 500
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+prefixed("p", postCols)+`, `+gradeCols+`,
+	out, err := queryAll(ctx, s.r, scanGradedPost, `SELECT `+prefixed("p", postCols)+`, `+gradeCols+`,
 		coalesce(i.number, '')
 		FROM posts p
 		LEFT JOIN grades g ON g.id = (SELECT max(id) FROM grades WHERE post_id = p.id)
@@ -322,96 +309,68 @@ func (s *Store) GradedPosts(ctx context.Context, since time.Time, afterID int64,
 	if err != nil {
 		return nil, fmt.Errorf("读取帖子及研判结果: %w", err)
 	}
-	return scanGradedPosts(rows)
+	return out, nil
 }
 
-// scanGradedPosts reads rows of postCols, gradeCols and an incident number.
-func scanGradedPosts(rows *sql.Rows) ([]store.GradedPost, error) {
-	defer rows.Close()
-	var out []store.GradedPost
-	for rows.Next() {
-		var gp store.GradedPost
-		var ps postScan
-		var gs gradeScan
-		if err := rows.Scan(append(append(ps.dest(&gp.Post), gs.dest()...), &gp.Incident)...); err != nil {
-			return nil, fmt.Errorf("读取帖子及研判结果: %w", err)
-		}
-		ps.fill(&gp.Post)
-		var err error
-		if gp.Grade, gp.Graded, err = gs.grade(gp.Post.ID); err != nil {
-			return nil, err
-		}
-		out = append(out, gp)
-	}
-	return out, rows.Err()
+// scanGradedPost reads postCols, gradeCols and an incident number.
+func scanGradedPost(row scanner) (store.GradedPost, error) {
+	var gp store.GradedPost
+	err := scanInto(row, postColumns(&gp.Post), gradeColumns(&gp.Grade, &gp.Graded, &gp.Post.ID), values(&gp.Incident))
+	return gp, err
 }
 
-// gradeCols are the columns of grade g that gradeScan reads.
+// gradeCols are the columns of grade g that gradeColumns reads.
 const gradeCols = `g.rules_version, g.relevant, g.category, g.level, g.score, g.matches, g.reasons, g.graded_at,
 	g.sentiment, g.decided_by, g.review, g.information`
 
-// gradeScan scans gradeCols of a LEFT JOIN (all NULL: never graded).
-type gradeScan struct {
-	rv, cat, mj, rj, sent, by sql.NullString
-	rel, review, info         sql.NullBool
-	lvl, at                   sql.NullInt64
-	score                     sql.NullFloat64
-}
-
-func (g *gradeScan) dest() []any {
-	return []any{&g.rv, &g.rel, &g.cat, &g.lvl, &g.score, &g.mj, &g.rj, &g.at, &g.sent, &g.by, &g.review, &g.info}
-}
-
-// grade decodes the scanned grade; graded is false when there was none.
-func (g *gradeScan) grade(postID int64) (_ store.Grade, graded bool, _ error) {
-	out := store.Grade{PostID: postID, RulesVersion: g.rv.String, Relevant: g.rel.Bool, Category: g.cat.String,
-		Level: int(g.lvl.Int64), Score: g.score.Float64, GradedAt: fromMS(g.at), Sentiment: g.sent.String,
-		DecidedBy: g.by.String, Review: g.review.Bool, Information: g.info.Bool}
-	if g.mj.String != "" {
-		if err := json.Unmarshal([]byte(g.mj.String), &out.Matches); err != nil {
-			return out, false, fmt.Errorf("帖子 %d 的命中记录损坏: %w", postID, err)
-		}
+// gradeColumns reads gradeCols of a LEFT JOIN (all NULL: never graded)
+// into g, the grade of the post whose id is scanned into postID; graded,
+// when not nil, says whether there was a grade.
+func gradeColumns(g *store.Grade, graded *bool, postID *int64) columns {
+	var rv, cat, mj, rj, sent, by sql.NullString
+	var rel, review, info sql.NullBool
+	var lvl, at sql.NullInt64
+	var score sql.NullFloat64
+	return columns{
+		dest: []any{&rv, &rel, &cat, &lvl, &score, &mj, &rj, &at, &sent, &by, &review, &info},
+		decode: func() error {
+			*g = store.Grade{PostID: *postID, RulesVersion: rv.String, Relevant: rel.Bool, Category: cat.String,
+				Level: int(lvl.Int64), Score: score.Float64, GradedAt: fromMS(at), Sentiment: sent.String,
+				DecidedBy: by.String, Review: review.Bool, Information: info.Bool}
+			if mj.String != "" {
+				if err := json.Unmarshal([]byte(mj.String), &g.Matches); err != nil {
+					return fmt.Errorf("帖子 %d 的命中记录损坏: %w", *postID, err)
+				}
+			}
+			if rj.String != "" {
+				if err := json.Unmarshal([]byte(rj.String), &g.Reasons); err != nil {
+					return fmt.Errorf("帖子 %d 的研判理由损坏: %w", *postID, err)
+				}
+			}
+			if graded != nil {
+				*graded = rv.Valid
+			}
+			return nil
+		},
 	}
-	if g.rj.String != "" {
-		if err := json.Unmarshal([]byte(g.rj.String), &out.Reasons); err != nil {
-			return out, false, fmt.Errorf("帖子 %d 的研判理由损坏: %w", postID, err)
-		}
-	}
-	return out, g.rv.Valid, nil
-}
-
-// postScan scans postCols, however they are prefixed.
-type postScan struct{ pub, fetched, first sql.NullInt64 }
-
-func (s *postScan) dest(p *store.Post) []any {
-	return []any{&p.ID, &p.Source, &p.URL, &p.Title, &p.Body, &p.Author, &s.pub, &s.fetched, &s.first,
-		&p.Replies, &p.Views, &p.Reposts, &p.ContentHash, &p.TitleKey, &p.FullBodyChars}
-}
-
-func (s *postScan) fill(p *store.Post) {
-	p.PublishedAt, p.FetchedAt, p.FirstSeenAt = fromMS(s.pub), fromMS(s.fetched), fromMS(s.first)
 }
 
 func (s *Store) EngagementNorms(ctx context.Context, since time.Time) (map[string]store.Engagement, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT source, replies, views, reposts FROM posts
-		WHERE first_seen_at >= ? ORDER BY source`, since.UnixMilli())
-	if err != nil {
-		return nil, fmt.Errorf("统计数据源互动量: %w", err)
-	}
-	defer rows.Close()
 	samples := map[string][3][]float64{}
-	for rows.Next() {
+	err := eachRow(ctx, s.r, `SELECT source, replies, views, reposts FROM posts
+		WHERE first_seen_at >= ? ORDER BY source`, []any{since.UnixMilli()}, func(row scanner) error {
 		var src string
 		var r, v, p float64
-		if err := rows.Scan(&src, &r, &v, &p); err != nil {
-			return nil, fmt.Errorf("统计数据源互动量: %w", err)
+		if err := row.Scan(&src, &r, &v, &p); err != nil {
+			return err
 		}
 		s := samples[src]
 		s[0], s[1], s[2] = append(s[0], r), append(s[1], v), append(s[2], p)
 		samples[src] = s
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("统计数据源互动量: %w", err)
 	}
 	out := make(map[string]store.Engagement, len(samples))
 	for src, s := range samples {
@@ -424,13 +383,16 @@ func (s *Store) EngagementNorms(ctx context.Context, since time.Time) (map[strin
 
 const itemFailureCols = `url, source, tries, last_error_kind, last_error, first_at, last_at, given_up_at, retry_at`
 
-func scanItemFailure(row scanner) (store.ItemFailure, error) {
-	var f store.ItemFailure
+var scanItemFailure = scanWith(func(f *store.ItemFailure) columns {
 	var first, last, given, retry sql.NullInt64
-	err := row.Scan(&f.URL, &f.Source, &f.Tries, &f.LastErrorKind, &f.LastError, &first, &last, &given, &retry)
-	f.FirstAt, f.LastAt, f.GivenUpAt, f.RetryAt = fromMS(first), fromMS(last), fromMS(given), fromMS(retry)
-	return f, err
-}
+	return columns{
+		dest: []any{&f.URL, &f.Source, &f.Tries, &f.LastErrorKind, &f.LastError, &first, &last, &given, &retry},
+		decode: func() error {
+			f.FirstAt, f.LastAt, f.GivenUpAt, f.RetryAt = fromMS(first), fromMS(last), fromMS(given), fromMS(retry)
+			return nil
+		},
+	}
+})
 
 func (s *Store) ItemFailure(ctx context.Context, u string) (store.ItemFailure, bool, error) {
 	f, err := scanItemFailure(s.r.QueryRowContext(ctx, `SELECT `+itemFailureCols+` FROM item_failures WHERE url = ?`, u))
@@ -468,21 +430,12 @@ func (s *Store) ItemFailures(ctx context.Context, source string, limit int) ([]s
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+itemFailureCols+` FROM item_failures
+	out, err := queryAll(ctx, s.r, scanItemFailure, `SELECT `+itemFailureCols+` FROM item_failures
 		WHERE source = ? ORDER BY last_at DESC, url LIMIT ?`, source, limit)
 	if err != nil {
 		return nil, fmt.Errorf("读取数据源 %s 的失败记录: %w", source, err)
 	}
-	defer rows.Close()
-	var out []store.ItemFailure
-	for rows.Next() {
-		f, err := scanItemFailure(rows)
-		if err != nil {
-			return nil, fmt.Errorf("读取数据源 %s 的失败记录: %w", source, err)
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // --- transactions ---
@@ -562,7 +515,7 @@ func (t *txn) SaveGrade(ctx context.Context, g store.Grade) error {
 }
 
 // The columns of incidents: incidentCols is every one, in the order
-// scanIncident reads them; incidentMutable those UpdateIncident writes, in
+// incidentColumns reads them; incidentMutable those UpdateIncident writes, in
 // the order of incidentValues (number and first_seen_at never change).
 const (
 	incidentMutable = `title, category, level, status, source, last_post_at, post_count,
@@ -572,21 +525,26 @@ const (
 	incidentCols = `id, number, first_seen_at, ` + incidentMutable
 )
 
-func scanIncident(row scanner) (store.Incident, error) {
-	var i store.Incident
+func incidentColumns(i *store.Incident) columns {
 	var first, last, ackDue, fuDue, acked, fu, closed, updated, assigned, invDue, inv, fbDue, replied sql.NullInt64
-	err := row.Scan(&i.ID, &i.Number, &first,
-		&i.Title, &i.Category, &i.Level, &i.Status, &i.Source, &last, &i.PostCount,
-		&ackDue, &fuDue, &acked, &fu, &closed, &updated,
-		&i.Office, &assigned, &invDue, &inv, &fbDue, &replied,
-		&i.Reply, &i.Outcome, &i.FalsePositive, &i.Suspected)
-	i.FirstSeenAt, i.LastPostAt = fromMS(first), fromMS(last)
-	i.AckDueAt, i.FollowUpDueAt = fromMS(ackDue), fromMS(fuDue)
-	i.AckedAt, i.FollowedUpAt, i.ClosedAt, i.UpdatedAt = fromMS(acked), fromMS(fu), fromMS(closed), fromMS(updated)
-	i.AssignedAt, i.InvestigateDueAt, i.InvestigatedAt = fromMS(assigned), fromMS(invDue), fromMS(inv)
-	i.FeedbackDueAt, i.RepliedAt = fromMS(fbDue), fromMS(replied)
-	return i, err
+	return columns{
+		dest: []any{&i.ID, &i.Number, &first,
+			&i.Title, &i.Category, &i.Level, &i.Status, &i.Source, &last, &i.PostCount,
+			&ackDue, &fuDue, &acked, &fu, &closed, &updated,
+			&i.Office, &assigned, &invDue, &inv, &fbDue, &replied,
+			&i.Reply, &i.Outcome, &i.FalsePositive, &i.Suspected},
+		decode: func() error {
+			i.FirstSeenAt, i.LastPostAt = fromMS(first), fromMS(last)
+			i.AckDueAt, i.FollowUpDueAt = fromMS(ackDue), fromMS(fuDue)
+			i.AckedAt, i.FollowedUpAt, i.ClosedAt, i.UpdatedAt = fromMS(acked), fromMS(fu), fromMS(closed), fromMS(updated)
+			i.AssignedAt, i.InvestigateDueAt, i.InvestigatedAt = fromMS(assigned), fromMS(invDue), fromMS(inv)
+			i.FeedbackDueAt, i.RepliedAt = fromMS(fbDue), fromMS(replied)
+			return nil
+		},
+	}
 }
+
+var scanIncident = scanWith(incidentColumns)
 
 // incidentValues are the values of incidentMutable for i.
 func incidentValues(i store.Incident) []any {
@@ -609,7 +567,16 @@ func assignments(cols string) string {
 }
 
 func (t *txn) IncidentOfPost(ctx context.Context, postID int64) (store.Incident, bool, error) {
-	i, err := scanIncident(t.tx.QueryRowContext(ctx, `SELECT `+prefixed("i", incidentCols)+`
+	return incidentOfPost(ctx, t.tx, postID)
+}
+
+// IncidentOfPost is Tx.IncidentOfPost on the readers.
+func (s *Store) IncidentOfPost(ctx context.Context, postID int64) (store.Incident, bool, error) {
+	return incidentOfPost(ctx, s.r, postID)
+}
+
+func incidentOfPost(ctx context.Context, q querier, postID int64) (store.Incident, bool, error) {
+	i, err := scanIncident(q.QueryRowContext(ctx, `SELECT `+prefixed("i", incidentCols)+`
 		FROM incidents i JOIN incident_posts ip ON ip.incident_id = i.id WHERE ip.post_id = ?`, postID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return i, false, nil
@@ -710,19 +677,14 @@ func (t *txn) CountIncidentPosts(ctx context.Context, incidentID int64, since ti
 }
 
 func (t *txn) IncidentRules(ctx context.Context, incidentID int64) ([]string, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT g.matches FROM incident_posts ip
+	mjs, err := queryAll(ctx, t.tx, scanValue[string], `SELECT g.matches FROM incident_posts ip
 		JOIN grades g ON g.id = (SELECT max(id) FROM grades WHERE post_id = ip.post_id)
 		WHERE ip.incident_id = ?`, incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("读取事件 #%d 命中的规则: %w", incidentID, err)
 	}
-	defer rows.Close()
 	seen := map[string]bool{}
-	for rows.Next() {
-		var mj string
-		if err := rows.Scan(&mj); err != nil {
-			return nil, err
-		}
+	for _, mj := range mjs {
 		var ms []store.Match
 		if err := json.Unmarshal([]byte(mj), &ms); err != nil {
 			return nil, fmt.Errorf("事件 #%d 的命中记录损坏: %w", incidentID, err)
@@ -732,9 +694,6 @@ func (t *txn) IncidentRules(ctx context.Context, incidentID int64) ([]string, er
 				seen[m.Rule] = true
 			}
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	out := make([]string, 0, len(seen))
 	for r := range seen {
@@ -763,24 +722,21 @@ func (t *txn) AddFalsePositives(ctx context.Context, rules []string, delta int, 
 
 // RuleFalsePositives returns the false-positive counts, most first.
 func (s *Store) RuleFalsePositives(ctx context.Context) ([]store.RuleFalsePositives, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT rule, count, last_at FROM rule_false_positives
+	out, err := queryAll(ctx, s.r, scanRuleFalsePositives, `SELECT rule, count, last_at FROM rule_false_positives
 		ORDER BY count DESC, rule`)
 	if err != nil {
 		return nil, fmt.Errorf("读取规则误报统计: %w", err)
 	}
-	defer rows.Close()
-	var out []store.RuleFalsePositives
-	for rows.Next() {
-		var r store.RuleFalsePositives
-		var at sql.NullInt64
-		if err := rows.Scan(&r.Rule, &r.Count, &at); err != nil {
-			return nil, fmt.Errorf("读取规则误报统计: %w", err)
-		}
-		r.LastAt = fromMS(at)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return out, nil
 }
+
+var scanRuleFalsePositives = scanWith(func(r *store.RuleFalsePositives) columns {
+	var at sql.NullInt64
+	return columns{
+		dest:   []any{&r.Rule, &r.Count, &at},
+		decode: func() error { r.LastAt = fromMS(at); return nil },
+	}
+})
 
 func (t *txn) BurstStage(ctx context.Context, incidentID int64) (int, error) {
 	var n int
@@ -859,20 +815,11 @@ func (s *Store) OpenIncidents(ctx context.Context) ([]store.Incident, error) {
 }
 
 func (s *Store) queryIncidents(ctx context.Context, q string, args ...any) ([]store.Incident, error) {
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	out, err := queryAll(ctx, s.r, scanIncident, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("读取事件列表: %w", err)
 	}
-	defer rows.Close()
-	var out []store.Incident
-	for rows.Next() {
-		i, err := scanIncident(rows)
-		if err != nil {
-			return nil, fmt.Errorf("读取事件列表: %w", err)
-		}
-		out = append(out, i)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func (s *Store) IncidentDetail(ctx context.Context, number string) (store.IncidentDetail, error) {
@@ -889,51 +836,37 @@ func (s *Store) IncidentDetail(ctx context.Context, number string) (store.Incide
 	if err != nil {
 		return d, fmt.Errorf("读取事件 %s: %w", number, err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+prefixed("p", postCols)+`, ip.reason, ip.joined_at, `+gradeCols+`
+	d.Posts, err = queryAll(ctx, tx, scanIncidentPost, `SELECT `+prefixed("p", postCols)+`, ip.reason, ip.joined_at, `+gradeCols+`
 		FROM incident_posts ip JOIN posts p ON p.id = ip.post_id
 		LEFT JOIN grades g ON g.id = (SELECT max(id) FROM grades WHERE post_id = p.id)
 		WHERE ip.incident_id = ? ORDER BY ip.joined_at, p.id`, d.Incident.ID)
 	if err != nil {
 		return d, fmt.Errorf("读取事件 %s 的帖子: %w", number, err)
 	}
-	for rows.Next() {
-		var ip store.IncidentPost
-		var ps postScan
-		var gs gradeScan
-		var joined sql.NullInt64
-		if err := rows.Scan(append(append(ps.dest(&ip.Post), &ip.Reason, &joined), gs.dest()...)...); err != nil {
-			rows.Close()
-			return d, fmt.Errorf("读取事件 %s 的帖子: %w", number, err)
-		}
-		ps.fill(&ip.Post)
-		ip.JoinedAt = fromMS(joined)
-		if ip.Grade, _, err = gs.grade(ip.Post.ID); err != nil {
-			rows.Close()
-			return d, err
-		}
-		d.Posts = append(d.Posts, ip)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return d, err
-	}
-	erows, err := tx.QueryContext(ctx, `SELECT id, incident_id, at, kind, actor, note, post_id
+	d.Events, err = queryAll(ctx, tx, scanEvent, `SELECT id, incident_id, at, kind, actor, note, post_id
 		FROM incident_events WHERE incident_id = ? ORDER BY id`, d.Incident.ID)
 	if err != nil {
 		return d, fmt.Errorf("读取事件 %s 的日志: %w", number, err)
 	}
-	defer erows.Close()
-	for erows.Next() {
-		var e store.Event
-		var at, post sql.NullInt64
-		if err := erows.Scan(&e.ID, &e.IncidentID, &at, &e.Kind, &e.Actor, &e.Note, &post); err != nil {
-			return d, fmt.Errorf("读取事件 %s 的日志: %w", number, err)
-		}
-		e.At, e.PostID = fromMS(at), post.Int64
-		d.Events = append(d.Events, e)
-	}
-	return d, erows.Err()
+	return d, nil
 }
+
+// scanIncidentPost reads postCols, the reason and time it joined, and gradeCols.
+func scanIncidentPost(row scanner) (store.IncidentPost, error) {
+	var ip store.IncidentPost
+	var joined sql.NullInt64
+	err := scanInto(row, postColumns(&ip.Post), values(&ip.Reason, &joined), gradeColumns(&ip.Grade, nil, &ip.Post.ID))
+	ip.JoinedAt = fromMS(joined)
+	return ip, err
+}
+
+var scanEvent = scanWith(func(e *store.Event) columns {
+	var at, post sql.NullInt64
+	return columns{
+		dest:   []any{&e.ID, &e.IncidentID, &at, &e.Kind, &e.Actor, &e.Note, &post},
+		decode: func() error { e.At, e.PostID = fromMS(at), post.Int64; return nil },
+	}
+})
 
 // prefixed qualifies each column in a comma-separated list with alias.
 func prefixed(alias, cols string) string {

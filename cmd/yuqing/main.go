@@ -197,13 +197,7 @@ func runClassify(e env, args []string) int {
 	}
 	bad, err := app.Classify(context.Background(), app.ClassifyOptions{RulesFile: *rules, DictDir: *dict,
 		In: e.stdin, Out: e.stdout, Err: e.stderr})
-	if err != nil {
-		return exit(e.stderr, err)
-	}
-	if bad > 0 {
-		return 1
-	}
-	return 0
+	return exitFailed(e.stderr, bad, err)
 }
 
 // runRules runs rule tests (`rules test`) or suggestions (`rules suggest`).
@@ -222,13 +216,7 @@ func runRules(e env, args []string) int {
 		return 2
 	}
 	failed, err := app.RuleTests(app.RuleTestOptions{RulesFile: *rules, DictDir: *dict, Files: fs.Args(), Out: e.stdout})
-	if err != nil {
-		return exit(e.stderr, err)
-	}
-	if failed > 0 {
-		return 1
-	}
-	return 0
+	return exitFailed(e.stderr, failed, err)
 }
 
 // runReplay regrades stored posts with candidate rules (read-only).
@@ -294,6 +282,15 @@ func runTrain(e env, args []string) int {
 	}
 	_, err := app.Train(o)
 	return exit(e.stderr, err)
+}
+
+// exitFailed is exit for a command that counts what failed (bad input
+// lines, failing rule tests): 1 when any did.
+func exitFailed(stderr io.Writer, failed int, err error) int {
+	if err != nil || failed == 0 {
+		return exit(stderr, err)
+	}
+	return 1
 }
 
 func exit(stderr io.Writer, err error) int {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
@@ -155,7 +156,7 @@ func optTime(t time.Time) *time.Time {
 	return &t
 }
 
-func (s *Server) incidentJSON(i store.Incident) IncidentJSON {
+func (s *Server) incidentJSON(i model.Incident) IncidentJSON {
 	return IncidentJSON{Number: i.Number, Title: privacy.Mask(i.Title), Category: i.Category, Level: i.Level,
 		LevelLabel: taxonomy.LevelLabel(i.Level), Status: i.Status, Source: i.Source, PostCount: i.PostCount,
 		FirstSeenAt: i.FirstSeenAt, LastPostAt: i.LastPostAt, AckDueAt: optTime(i.AckDueAt),

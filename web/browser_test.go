@@ -12,8 +12,7 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-
-	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/model"
 )
 
 // chromiumPath finds Debian's chromium (scripts/install-chromium.sh installs
@@ -156,18 +155,18 @@ func TestBrowserHandlesIncidentEndToEnd(t *testing.T) {
 	}
 	var kinds []string
 	for _, e := range d.Events {
-		if e.Kind != store.EventCreated && e.Kind != store.EventPostJoined && e.Kind != store.EventLevelChanged {
+		if e.Kind != model.EventCreated && e.Kind != model.EventPostJoined && e.Kind != model.EventLevelChanged {
 			kinds = append(kinds, e.Kind)
 			if !strings.Contains(e.Actor, "王科员") {
 				t.Errorf("event %s recorded actor %q, want the logged-in user", e.Kind, e.Actor)
 			}
 		}
 	}
-	want := []string{store.EventAcknowledged, store.EventAssigned, store.EventFollowedUp, store.EventClosed}
+	want := []string{model.EventAcknowledged, model.EventAssigned, model.EventFollowedUp, model.EventClosed}
 	if strings.Join(kinds, ",") != strings.Join(want, ",") {
 		t.Errorf("stored events %v, want %v", kinds, want)
 	}
-	if d.Incident.Status != store.StatusClosed || d.Incident.Office != office {
+	if d.Incident.Status != model.StatusClosed || d.Incident.Office != office {
 		t.Errorf("stored incident status %q office %q, want closed and %q", d.Incident.Status, d.Incident.Office, office)
 	}
 }

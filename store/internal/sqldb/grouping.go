@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
@@ -79,7 +80,7 @@ func (t *txn) indexFingerprint(ctx context.Context, f store.Fingerprint, first i
 
 // openFlag is fingerprint_keys.open for an incident status.
 func openFlag(status string) int {
-	if status == store.StatusClosed {
+	if status == model.StatusClosed {
 		return 0
 	}
 	return 1
@@ -171,7 +172,7 @@ func fingerprintCandidates(ctx context.Context, q querier, cq store.CandidateQue
 		fps, err := queryAll(ctx, q, scanFingerprint, `SELECT f.post_id, ip.incident_id, f.simhash, f.entities, f.terms, f.first_seen_at
 			FROM post_fingerprints f JOIN incident_posts ip ON ip.post_id = f.post_id
 			JOIN incidents i ON i.id = ip.incident_id
-			WHERE f.post_id IN (`+marks+`) AND i.status <> ?`, append(ids, store.StatusClosed)...)
+			WHERE f.post_id IN (`+marks+`) AND i.status <> ?`, append(ids, model.StatusClosed)...)
 		if err != nil {
 			return fmt.Errorf("读取候选帖子指纹: %w", err)
 		}

@@ -80,7 +80,7 @@ func TestResultWordsGiveTheTokenizersFingerprint(t *testing.T) {
 			t.Errorf("post %d: body words\n got %q\nwant %q", i, got, want)
 		}
 		p := model.Post{ID: int64(i + 1), Title: cp.Title, Body: cp.Body}
-		w := &incident.Words{Title: res.Words.Title, Body: res.Words.Body}
+		w := res.Words
 		if got, want := svc.FingerprintWords(p, w), svc.Fingerprint(p); !reflect.DeepEqual(got, want) {
 			t.Errorf("post %d %q: fingerprint from grading's words\n got %+v\nwant %+v", i, cp.Title, got, want)
 		}
@@ -127,7 +127,7 @@ func BenchmarkGradeAndFingerprint(b *testing.B) {
 	b.Run("result-words", func(b *testing.B) {
 		for b.Loop() {
 			res := eng.Grade(cp)
-			svc.FingerprintWords(p, &incident.Words{Title: res.Words.Title, Body: res.Words.Body})
+			svc.FingerprintWords(p, res.Words)
 		}
 	})
 }

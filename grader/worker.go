@@ -251,13 +251,9 @@ type gradeJob struct {
 // file stores p's grade and files it into an incident, in one transaction.
 func (w *Worker) file(ctx context.Context, p model.Post, res classifier.Result) error {
 	g := ToGrade(p.ID, res, w.opts.Now(), w.source(p.Source).AllIncidents)
-	var words *incident.Words // grading's segmentation, so filing need not redo it
-	if res.Words != nil {
-		words = &incident.Words{Title: res.Words.Title, Body: res.Words.Body}
-	}
 	// The candidate incidents are read before the write transaction, so
 	// its lock is held for the few rows filing writes, not for the search.
-	pr, err := w.opts.Incidents.Prepare(ctx, p, g, words)
+	pr, err := w.opts.Incidents.Prepare(ctx, p, g, res.Words) // grading's segmentation, so filing need not redo it
 	if err != nil {
 		return fmt.Errorf("帖子 %d（%s）: %w", p.ID, p.URL, err)
 	}
@@ -351,10 +347,7 @@ func ToGrade(postID int64, r classifier.Result, at time.Time, allIncidents bool)
 		g.Category, g.Level, g.Review = "", 0, false
 	}
 	g.Information = g.Relevant && !allIncidents && r.Information
-	g.Matches = make([]model.Match, len(r.Matches))
-	for i, m := range r.Matches {
-		g.Matches[i] = model.Match{Rule: m.Rule, Term: m.Term, Field: m.Field, Start: m.Start, End: m.End}
-	}
+	g.Matches = append(make([]model.Match, 0, len(r.Matches)), r.Matches...) // the grade owns its copy
 	return g
 }
 

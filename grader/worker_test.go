@@ -27,7 +27,7 @@ func (keywordGrader) Grade(p classifier.Post) classifier.Result {
 	switch {
 	case strings.Contains(text, "骗保"):
 		return classifier.Result{Relevant: true, Category: "institution", Level: 2, Score: 5, RulesVersion: "t1",
-			Matches: []classifier.Match{{Rule: "fraud", Term: "骗保", Field: "title", Start: 0, End: 6}}}
+			Matches: []model.Match{{Rule: "fraud", Term: "骗保", Field: "title", Start: 0, End: 6}}}
 	case strings.Contains(text, "医保") && p.Replies >= 1000:
 		return classifier.Result{Relevant: true, Category: "reimbursement", Level: 3, Score: 3, RulesVersion: "t1"}
 	case strings.Contains(text, "医保"):

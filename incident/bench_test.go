@@ -116,7 +116,7 @@ func BenchmarkFileOpenIncidents(b *testing.B) {
 
 // fileBench files p and returns how long Prepare and the write transaction
 // (what holds the write lock) took.
-func fileBench(b *testing.B, st store.Store, svc *incident.Service, mode string, p model.Post, g model.Grade, w *incident.Words) (out incident.Outcome, read, tx time.Duration) {
+func fileBench(b *testing.B, st store.Store, svc *incident.Service, mode string, p model.Post, g model.Grade, w *model.Words) (out incident.Outcome, read, tx time.Duration) {
 	ctx := context.Background()
 	start := time.Now()
 	var pr incident.Prepared
@@ -163,7 +163,7 @@ func benchName(k int) string {
 // seeded posts take words from the first half of benchWords, filed posts
 // (seed false) from the second, so that a filed post compares with the
 // seeds about its place but joins none of them.
-func benchPost(rng *rand.Rand, url string, k int, at time.Time, seed bool) (model.Post, *incident.Words) {
+func benchPost(rng *rand.Rand, url string, k int, at time.Time, seed bool) (model.Post, *model.Words) {
 	vocab := benchWords[len(benchWords)/2:]
 	if seed {
 		vocab = benchWords[:len(benchWords)/2]
@@ -175,7 +175,7 @@ func benchPost(rng *rand.Rand, url string, k int, at time.Time, seed bool) (mode
 		body = append(body, vocab[rng.IntN(len(vocab))])
 	}
 	return model.Post{Source: "bbs", URL: url, Title: strings.Join(title, ""), Body: strings.Join(body, ""), FetchedAt: at},
-		&incident.Words{Title: title, Body: body}
+		&model.Words{Title: title, Body: body}
 }
 
 // seedOpenIncidents inserts n open incidents of one post each, first seen

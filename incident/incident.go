@@ -140,7 +140,7 @@ func (s *Service) File(ctx context.Context, tx store.Tx, p model.Post, g model.G
 
 // FileWords is File with the post's words from grading (see
 // FingerprintWords); nil w means split the text here.
-func (s *Service) FileWords(ctx context.Context, tx store.Tx, p model.Post, g model.Grade, w *Words) (Outcome, error) {
+func (s *Service) FileWords(ctx context.Context, tx store.Tx, p model.Post, g model.Grade, w *model.Words) (Outcome, error) {
 	return s.FilePrepared(ctx, tx, p, g, s.prepare(p, g, w))
 }
 
@@ -164,7 +164,7 @@ type Prepared struct {
 // since (the grouping version) and to write; a changed store makes it look
 // again inside the transaction, so the outcome is always that of filing
 // under the lock. Nothing is read for a grade that files nothing.
-func (s *Service) Prepare(ctx context.Context, p model.Post, g model.Grade, w *Words) (Prepared, error) {
+func (s *Service) Prepare(ctx context.Context, p model.Post, g model.Grade, w *model.Words) (Prepared, error) {
 	pr := s.prepare(p, g, w)
 	if !pr.ok || pr.query.Empty() {
 		return pr, nil
@@ -180,7 +180,7 @@ func (s *Service) Prepare(ctx context.Context, p model.Post, g model.Grade, w *W
 }
 
 // prepare computes p's fingerprint and lookup keys when g files it.
-func (s *Service) prepare(p model.Post, g model.Grade, w *Words) Prepared {
+func (s *Service) prepare(p model.Post, g model.Grade, w *model.Words) Prepared {
 	pr := Prepared{postID: p.ID}
 	if !files(g) {
 		return pr

@@ -60,3 +60,10 @@ type Grade struct {
 	// only 一般): listed and counted, but filed into no incident.
 	Information bool
 }
+
+// Words are the tokens of a post's title and body, each the original text
+// of one token. Grading segments a post and keeps them so that filing it
+// into an incident does not segment the text a second time.
+type Words struct {
+	Title, Body []string
+}

@@ -26,11 +26,12 @@ const SystemActor = "系统"
 // first sight; InvestigateDays (调查核实) counts working days from
 // registration, FeedbackDays (答复反馈) working days from the end of the
 // investigation. A zero working-day count means the level has no such stage.
+// The configuration's levels: section decodes into it as it is.
 type Deadlines struct {
-	Ack             time.Duration // 0: no separate acknowledgement stage
-	FollowUp        time.Duration
-	InvestigateDays int
-	FeedbackDays    int
+	Ack             time.Duration `yaml:"ack"` // 0: no separate acknowledgement stage
+	FollowUp        time.Duration `yaml:"followup"`
+	InvestigateDays int           `yaml:"investigate_days"`
+	FeedbackDays    int           `yaml:"feedback_days"`
 }
 
 // Workdays counts working days; *calendar.Calendar is one.

@@ -126,7 +126,7 @@ func TestRepostJoinsAndRaises(t *testing.T) {
 	d, _ := st.IncidentDetail(context.Background(), inc.Number)
 	var kinds []string
 	for _, e := range d.Events {
-		kinds = append(kinds, e.Kind)
+		kinds = append(kinds, string(e.Kind))
 	}
 	if got := strings.Join(kinds, ","); got != "created,post_joined,level_changed" {
 		t.Errorf("event kinds %s", got)
@@ -191,7 +191,7 @@ func TestWorkflow(t *testing.T) {
 	d, _ := st.IncidentDetail(ctx, num)
 	var log []string
 	for _, e := range d.Events {
-		log = append(log, e.Kind+"/"+e.Actor)
+		log = append(log, string(e.Kind)+"/"+e.Actor)
 	}
 	want := "created/系统,acknowledged/王科员,followed_up/王科员,closed/李科长"
 	if got := strings.Join(log, ","); got != want {

@@ -116,9 +116,9 @@ func TestStaffDecisionsBecomeLabels(t *testing.T) {
 	d, _ := st.IncidentDetail(ctx, inc.Number)
 	var kinds []string
 	for _, e := range d.Events {
-		kinds = append(kinds, e.Kind)
+		kinds = append(kinds, string(e.Kind))
 	}
-	if !strings.Contains(strings.Join(kinds, ","), model.EventCategoryChanged) {
+	if !strings.Contains(strings.Join(kinds, ","), string(model.EventCategoryChanged)) {
 		t.Errorf("events %v lack the category change", kinds)
 	}
 }

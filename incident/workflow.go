@@ -60,7 +60,7 @@ var (
 )
 
 // Status is the workflow status inc's record implies.
-func Status(inc model.Incident) string {
+func Status(inc model.Incident) model.Status {
 	switch {
 	case !inc.ClosedAt.IsZero():
 		return model.StatusClosed
@@ -206,7 +206,7 @@ type Step struct {
 	// Event is the kind of the event the step appends, Logged its name
 	// in the incident log: the record of the step ("类别更正" for
 	// "更正类别"), the same as Name unless that reads as a command.
-	Event  string
+	Event  model.EventKind
 	Logged string
 	// Fields are the inputs the step takes, in form order; Required
 	// those it refuses without, with Missing (ErrEmptyReason if nil);
@@ -307,7 +307,7 @@ func StepByKey(steps []Step, key string) (Step, bool) {
 
 // systemEvents are the events the system writes itself, with their names
 // in the incident log.
-var systemEvents = map[string]string{
+var systemEvents = map[model.EventKind]string{
 	model.EventCreated:     "登记",
 	model.EventPostJoined:  "新帖并入",
 	model.EventMissedFiled: "补录漏报",
@@ -316,7 +316,7 @@ var systemEvents = map[string]string{
 // EventName is the name of an event kind in the incident log: the Logged
 // name of the step among steps that appends it, or of an event the system
 // writes itself; an unknown kind is its own name.
-func EventName(steps []Step, kind string) string {
+func EventName(steps []Step, kind model.EventKind) string {
 	for _, st := range steps {
 		if st.Event == kind {
 			return st.Logged
@@ -325,7 +325,7 @@ func EventName(steps []Step, kind string) string {
 	if name, ok := systemEvents[kind]; ok {
 		return name
 	}
-	return kind
+	return string(kind)
 }
 
 // Steps returns the steps the service takes (the package's Steps).

@@ -79,7 +79,7 @@ func TestFullWorkflowLogsEveryStep(t *testing.T) {
 	n := inc[0].Number
 	steps := []struct {
 		do   func() (model.Incident, error)
-		kind string
+		kind model.EventKind
 	}{
 		{func() (model.Incident, error) { return svc.Acknowledge(ctx, n, "李科长", "") }, model.EventAcknowledged},
 		{func() (model.Incident, error) { return svc.Assign(ctx, n, "李科长", "基金监管科", "请核查") }, model.EventAssigned},

@@ -2,13 +2,16 @@ package model
 
 import "time"
 
+// Status is where an incident stands in its handling.
+type Status string
+
 // Incident statuses, in workflow order.
 const (
-	StatusOpen         = "open"         // 登记: filed, nobody has signed for it
-	StatusAcknowledged = "acknowledged" // 签收
-	StatusAssigned     = "assigned"     // 分派 to an office, no follow-up yet
-	StatusFollowedUp   = "followed_up"  // 已跟进: a follow-up reply was recorded
-	StatusClosed       = "closed"       // 办结
+	StatusOpen         Status = "open"         // 登记: filed, nobody has signed for it
+	StatusAcknowledged Status = "acknowledged" // 签收
+	StatusAssigned     Status = "assigned"     // 分派 to an office, no follow-up yet
+	StatusFollowedUp   Status = "followed_up"  // 已跟进: a follow-up reply was recorded
+	StatusClosed       Status = "closed"       // 办结
 )
 
 // Incident is one numbered matter that one or more posts belong to.
@@ -18,7 +21,7 @@ type Incident struct {
 	Title         string
 	Category      string
 	Level         int
-	Status        string
+	Status        Status
 	Source        string // source of the first post
 	FirstSeenAt   time.Time
 	LastPostAt    time.Time
@@ -70,23 +73,26 @@ func (i Incident) FeedbackPending() bool {
 	return i.Open() && !i.FeedbackDueAt.IsZero() && i.RepliedAt.IsZero()
 }
 
+// EventKind says what an entry of the incident log records.
+type EventKind string
+
 // Event kinds of the incident log.
 const (
-	EventCreated       = "created"
-	EventPostJoined    = "post_joined"
-	EventLevelChanged  = "level_changed"
-	EventAcknowledged  = "acknowledged"
-	EventFollowedUp    = "followed_up"
-	EventClosed        = "closed"
-	EventAssigned      = "assigned"       // 分派 to an office
-	EventInvestigated  = "investigated"   // 调查核实 finished, with its finding
-	EventReplied       = "replied"        // 答复反馈: the public reply text
-	EventFalsePositive = "false_positive" // 误报: closed, counted against its rules
-	EventReopened      = "reopened"       // 重开
+	EventCreated       EventKind = "created"
+	EventPostJoined    EventKind = "post_joined"
+	EventLevelChanged  EventKind = "level_changed"
+	EventAcknowledged  EventKind = "acknowledged"
+	EventFollowedUp    EventKind = "followed_up"
+	EventClosed        EventKind = "closed"
+	EventAssigned      EventKind = "assigned"       // 分派 to an office
+	EventInvestigated  EventKind = "investigated"   // 调查核实 finished, with its finding
+	EventReplied       EventKind = "replied"        // 答复反馈: the public reply text
+	EventFalsePositive EventKind = "false_positive" // 误报: closed, counted against its rules
+	EventReopened      EventKind = "reopened"       // 重开
 	// Staff decisions that become labels (store.Label).
-	EventCategoryChanged = "category_changed" // 类别更正
-	EventConfirmed       = "confirmed"        // 疑似 confirmed as graded
-	EventMissedFiled     = "missed_filed"     // 补录漏报: a post the system missed, entered by hand
+	EventCategoryChanged EventKind = "category_changed" // 类别更正
+	EventConfirmed       EventKind = "confirmed"        // 疑似 confirmed as graded
+	EventMissedFiled     EventKind = "missed_filed"     // 补录漏报: a post the system missed, entered by hand
 )
 
 // Event is one entry in an incident's append-only log.
@@ -94,7 +100,7 @@ type Event struct {
 	ID         int64
 	IncidentID int64
 	At         time.Time
-	Kind       string
+	Kind       EventKind
 	Actor      string // "system" or the person who acted
 	Note       string
 	PostID     int64 // 0 when the event concerns no single post

@@ -154,7 +154,7 @@ func (s *Server) actionFuncs(funcs template.FuncMap) {
 	funcs["stageDeadline"] = func(st incident.Stage, open bool) Deadline { return s.deadline(st.Due, st.Done, open) }
 	funcs["stepForms"] = s.stepForms
 	funcs["stepForm"] = stepFormFunc(nil) // bound to the page in pageFor
-	funcs["eventName"] = func(kind string) string { return incident.EventName(s.steps(), kind) }
+	funcs["eventName"] = func(kind model.EventKind) string { return incident.EventName(s.steps(), kind) }
 	funcs["offices"] = func() []string {
 		if s.opts.Workflow == nil {
 			return nil

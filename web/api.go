@@ -90,20 +90,20 @@ func (s *Server) apiInformation(w http.ResponseWriter, r *http.Request) {
 
 // IncidentJSON is an incident as the API returns it.
 type IncidentJSON struct {
-	Number        string     `json:"number"`
-	Title         string     `json:"title"`
-	Category      string     `json:"category"`
-	Level         int        `json:"level"`
-	LevelLabel    string     `json:"level_label"`
-	Status        string     `json:"status"`
-	Source        string     `json:"source"`
-	PostCount     int        `json:"post_count"`
-	FirstSeenAt   time.Time  `json:"first_seen_at"`
-	LastPostAt    time.Time  `json:"last_post_at"`
-	AckDueAt      *time.Time `json:"ack_due_at,omitempty"`
-	FollowUpDueAt *time.Time `json:"followup_due_at,omitempty"`
-	AckedAt       *time.Time `json:"acked_at,omitempty"`
-	FollowedUpAt  *time.Time `json:"followed_up_at,omitempty"`
+	Number        string       `json:"number"`
+	Title         string       `json:"title"`
+	Category      string       `json:"category"`
+	Level         int          `json:"level"`
+	LevelLabel    string       `json:"level_label"`
+	Status        model.Status `json:"status"`
+	Source        string       `json:"source"`
+	PostCount     int          `json:"post_count"`
+	FirstSeenAt   time.Time    `json:"first_seen_at"`
+	LastPostAt    time.Time    `json:"last_post_at"`
+	AckDueAt      *time.Time   `json:"ack_due_at,omitempty"`
+	FollowUpDueAt *time.Time   `json:"followup_due_at,omitempty"`
+	AckedAt       *time.Time   `json:"acked_at,omitempty"`
+	FollowedUpAt  *time.Time   `json:"followed_up_at,omitempty"`
 	// The working-day stages of the levels that have them (调查核实, 答复反馈).
 	InvestigateDueAt *time.Time `json:"investigate_due_at,omitempty"`
 	InvestigatedAt   *time.Time `json:"investigated_at,omitempty"`
@@ -135,10 +135,10 @@ type PostJSON struct {
 
 // EventJSON is an entry of an incident's log.
 type EventJSON struct {
-	At    time.Time `json:"at"`
-	Kind  string    `json:"kind"`
-	Actor string    `json:"actor"`
-	Note  string    `json:"note"`
+	At    time.Time       `json:"at"`
+	Kind  model.EventKind `json:"kind"`
+	Actor string          `json:"actor"`
+	Note  string          `json:"note"`
 }
 
 // DetailJSON is GET /api/v1/incidents/{number}.

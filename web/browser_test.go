@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -153,7 +154,7 @@ func TestBrowserHandlesIncidentEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var kinds []string
+	var kinds []model.EventKind
 	for _, e := range d.Events {
 		if e.Kind != model.EventCreated && e.Kind != model.EventPostJoined && e.Kind != model.EventLevelChanged {
 			kinds = append(kinds, e.Kind)
@@ -162,8 +163,8 @@ func TestBrowserHandlesIncidentEndToEnd(t *testing.T) {
 			}
 		}
 	}
-	want := []string{model.EventAcknowledged, model.EventAssigned, model.EventFollowedUp, model.EventClosed}
-	if strings.Join(kinds, ",") != strings.Join(want, ",") {
+	want := []model.EventKind{model.EventAcknowledged, model.EventAssigned, model.EventFollowedUp, model.EventClosed}
+	if !slices.Equal(kinds, want) {
 		t.Errorf("stored events %v, want %v", kinds, want)
 	}
 	if d.Incident.Status != model.StatusClosed || d.Incident.Office != office {

@@ -349,7 +349,7 @@ func (s *Server) deadline(due, done time.Time, open bool) Deadline {
 }
 
 // StatusName is the Chinese name of an incident status.
-func StatusName(st string) string {
+func StatusName(st model.Status) string {
 	switch st {
 	case model.StatusOpen:
 		return "待签收"
@@ -362,5 +362,5 @@ func StatusName(st string) string {
 	case model.StatusAssigned:
 		return "已分派"
 	}
-	return st
+	return string(st)
 }

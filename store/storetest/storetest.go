@@ -433,8 +433,8 @@ func testIncidentDetailAndOrder(t *testing.T, s store.Store) {
 			if err := tx.AttachPost(ctx, inc.ID, p.ID, "首发", t0); err != nil {
 				return err
 			}
-			for _, k := range []string{model.EventCreated, model.EventAcknowledged} {
-				if err := tx.AppendEvent(ctx, model.Event{IncidentID: inc.ID, At: t0, Kind: k, Actor: "张三", Note: k, PostID: p.ID}); err != nil {
+			for _, k := range []model.EventKind{model.EventCreated, model.EventAcknowledged} {
+				if err := tx.AppendEvent(ctx, model.Event{IncidentID: inc.ID, At: t0, Kind: k, Actor: "张三", Note: string(k), PostID: p.ID}); err != nil {
 					return err
 				}
 			}

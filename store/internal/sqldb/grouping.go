@@ -58,7 +58,7 @@ func (t *txn) indexFingerprint(ctx context.Context, f store.Fingerprint, first i
 	if _, err := t.tx.ExecContext(ctx, `DELETE FROM fingerprint_keys WHERE post_id = ?`, f.PostID); err != nil {
 		return err
 	}
-	var status string
+	var status model.Status
 	err := t.tx.QueryRowContext(ctx, `SELECT i.status FROM incident_posts ip JOIN incidents i ON i.id = ip.incident_id
 		WHERE ip.post_id = ?`, f.PostID).Scan(&status)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -79,7 +79,7 @@ func (t *txn) indexFingerprint(ctx context.Context, f store.Fingerprint, first i
 }
 
 // openFlag is fingerprint_keys.open for an incident status.
-func openFlag(status string) int {
+func openFlag(status model.Status) int {
 	if status == model.StatusClosed {
 		return 0
 	}
@@ -88,7 +88,7 @@ func openFlag(status string) int {
 
 // reindexIncident marks the keys of an incident's posts open or closed
 // when its status moved from or to closed.
-func (t *txn) reindexIncident(ctx context.Context, incidentID int64, was, is string) error {
+func (t *txn) reindexIncident(ctx context.Context, incidentID int64, was, is model.Status) error {
 	if openFlag(was) == openFlag(is) {
 		return nil
 	}

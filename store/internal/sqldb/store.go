@@ -625,7 +625,7 @@ func (t *txn) CreateIncident(ctx context.Context, inc *model.Incident) error {
 }
 
 func (t *txn) UpdateIncident(ctx context.Context, inc model.Incident) error {
-	var was string
+	var was model.Status
 	if err := t.tx.QueryRowContext(ctx, `SELECT status FROM incidents WHERE id = ?`, inc.ID).Scan(&was); errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("更新事件 %s: %w", inc.Number, store.ErrNotFound)
 	} else if err != nil {

@@ -1,8 +1,10 @@
-// Package store owns everything yuqing keeps: crawl state per source, posts,
-// their grades, incidents and the append-only incident event log. The store
-// is the hand-off between stages: a post is committed before it is graded,
-// and a grade and the incident it files are committed together, so a crash
-// at any point replays work instead of losing it.
+// Package store keeps everything yuqing keeps: crawl state per source, posts,
+// their grades, incidents and the append-only incident event log. The
+// domain types themselves live in package model; store is their
+// repository. The store is the hand-off between stages: a post is
+// committed before it is graded, and a grade and the incident it files are
+// committed together, so a crash at any point replays work instead of
+// losing it.
 //
 // Store is implemented once per engine (store/sqlite; PostgreSQL later) and
 // every implementation must pass the contract suite in store/storetest.

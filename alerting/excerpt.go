@@ -6,6 +6,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
 )
@@ -132,7 +133,7 @@ type excerpts struct {
 
 // get returns the excerpt of inc. ready is false when the incident's info
 // series must wait for a later scrape (the read failed); err is the failure.
-func (c *excerpts) get(ctx context.Context, src IncidentSource, inc store.Incident) (s string, ready bool, err error) {
+func (c *excerpts) get(ctx context.Context, src IncidentSource, inc model.Incident) (s string, ready bool, err error) {
 	c.mu.Lock()
 	s, hit := c.m[inc.Number]
 	c.mu.Unlock()
@@ -163,7 +164,7 @@ func (c *excerpts) get(ctx context.Context, src IncidentSource, inc store.Incide
 }
 
 // prune forgets incidents that are no longer open.
-func (c *excerpts) prune(open []store.Incident) {
+func (c *excerpts) prune(open []model.Incident) {
 	keep := make(map[string]bool, len(open))
 	for _, inc := range open {
 		keep[inc.Number] = true

@@ -8,18 +8,19 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
 // failingDetails fails the detail reads of an incident while failures[number]
 // is above zero (counting it down), or always while down is set.
 type failingDetails struct {
-	incs     []store.Incident
+	incs     []model.Incident
 	failures map[string]int
 	down     bool
 }
 
-func (f *failingDetails) OpenIncidents(context.Context) ([]store.Incident, error) { return f.incs, nil }
+func (f *failingDetails) OpenIncidents(context.Context) ([]model.Incident, error) { return f.incs, nil }
 
 func (f *failingDetails) IncidentDetail(_ context.Context, number string) (store.IncidentDetail, error) {
 	if f.down {
@@ -29,7 +30,7 @@ func (f *failingDetails) IncidentDetail(_ context.Context, number string) (store
 		f.failures[number]--
 		return store.IncidentDetail{}, errors.New("database is locked")
 	}
-	return store.IncidentDetail{Posts: []store.IncidentPost{{Post: store.Post{Body: "首帖：" + number}}}}, nil
+	return store.IncidentDetail{Posts: []store.IncidentPost{{Post: model.Post{Body: "首帖：" + number}}}}, nil
 }
 
 // scrapeInfo returns, per incident number, the excerpt label of its info

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
@@ -65,13 +66,13 @@ func TestLabelExcerptMasksBeforeCutting(t *testing.T) {
 // detailSource serves open incidents and their details, counting the
 // detail reads.
 type detailSource struct {
-	incs    []store.Incident
+	incs    []model.Incident
 	details map[string]store.IncidentDetail
 	reads   int
 	fail    bool
 }
 
-func (d *detailSource) OpenIncidents(context.Context) ([]store.Incident, error) { return d.incs, nil }
+func (d *detailSource) OpenIncidents(context.Context) ([]model.Incident, error) { return d.incs, nil }
 
 func (d *detailSource) IncidentDetail(_ context.Context, number string) (store.IncidentDetail, error) {
 	d.reads++
@@ -118,9 +119,9 @@ func TestExporterExcerptLabel(t *testing.T) {
 		incs: incidents()[:2],
 		details: map[string]store.IncidentDetail{
 			"YQ-20261123-0001": {Posts: []store.IncidentPost{
-				{Post: store.Post{Body: "转帖：后来的帖子"}, JoinedAt: at.Add(time.Hour)},
-				{Post: store.Post{Body: "康福医院组织老人挂床住院，联系人13812345678。"}, JoinedAt: at,
-					Grade: store.Grade{Matches: []store.Match{{Field: "title", Term: "医院"}, {Field: "body", Term: "挂床住院"}}}},
+				{Post: model.Post{Body: "转帖：后来的帖子"}, JoinedAt: at.Add(time.Hour)},
+				{Post: model.Post{Body: "康福医院组织老人挂床住院，联系人13812345678。"}, JoinedAt: at,
+					Grade: model.Grade{Matches: []model.Match{{Field: "title", Term: "医院"}, {Field: "body", Term: "挂床住院"}}}},
 			}},
 			"YQ-20261123-0002": {},
 		},
@@ -154,7 +155,7 @@ func TestExporterExcerptLabel(t *testing.T) {
 		t.Errorf("during a detail failure: %v, want only YQ-20261123-0002 (cached)", got)
 	}
 	src.fail = false
-	src.details["YQ-20261123-0003"] = store.IncidentDetail{Posts: []store.IncidentPost{{Post: store.Post{Body: "已跟进"}}}}
+	src.details["YQ-20261123-0003"] = store.IncidentDetail{Posts: []store.IncidentPost{{Post: model.Post{Body: "已跟进"}}}}
 	if got := excerptLabels(t, reg); got["YQ-20261123-0003"] != "已跟进" {
 		t.Errorf("after the failure: %v", got)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
@@ -23,7 +24,7 @@ import (
 
 // IncidentSource is the part of the store the exporter reads at scrape time.
 type IncidentSource interface {
-	OpenIncidents(ctx context.Context) ([]store.Incident, error)
+	OpenIncidents(ctx context.Context) ([]model.Incident, error)
 	// IncidentDetail gives an incident's first post for the excerpt label.
 	IncidentDetail(ctx context.Context, number string) (store.IncidentDetail, error)
 }
@@ -50,7 +51,7 @@ type Exporter struct {
 	info, deadline, overdue, open, scrapeErr *prometheus.Desc
 
 	mu   sync.Mutex
-	last []store.Incident // last good read, served while the store fails
+	last []model.Incident // last good read, served while the store fails
 	ok   bool
 
 	excerpts excerpts // masked first-post excerpt per open incident
@@ -202,7 +203,7 @@ func IncidentURL(base, number string) string {
 // levelName is the level_name label: the level's name, marked 疑似 while
 // a handler has not confirmed or changed the level rules and model
 // disagreed on (the alert then reads "Ⅱ级重大（疑似）舆情").
-func levelName(inc store.Incident) string {
+func levelName(inc model.Incident) string {
 	if inc.Suspected {
 		return taxonomy.LevelName(inc.Level) + "（疑似）"
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
@@ -20,7 +21,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 type fakeSource struct {
 	noDetails
-	incs []store.Incident
+	incs []model.Incident
 	err  error
 }
 
@@ -31,20 +32,20 @@ func (noDetails) IncidentDetail(context.Context, string) (store.IncidentDetail, 
 	return store.IncidentDetail{}, nil
 }
 
-func (f fakeSource) OpenIncidents(context.Context) ([]store.Incident, error) { return f.incs, f.err }
+func (f fakeSource) OpenIncidents(context.Context) ([]model.Incident, error) { return f.incs, f.err }
 
 var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
-func incidents() []store.Incident {
-	return []store.Incident{
+func incidents() []model.Incident {
+	return []model.Incident{
 		{Number: "YQ-20261123-0001", Title: "康福医院组织老人挂床住院 联系人13812345678", Category: "institution", Level: 2,
-			Status: store.StatusOpen, Source: "lanchuan-bbs", FirstSeenAt: t0,
+			Status: model.StatusOpen, Source: "lanchuan-bbs", FirstSeenAt: t0,
 			AckDueAt: t0.Add(time.Hour), FollowUpDueAt: t0.Add(24 * time.Hour), Suspected: true},
 		{Number: "YQ-20261123-0002", Title: "异地就医备案后结算失败", Category: "treatment", Level: 4,
-			Status: store.StatusAcknowledged, Source: "gov-board", FirstSeenAt: t0,
+			Status: model.StatusAcknowledged, Source: "gov-board", FirstSeenAt: t0,
 			AckedAt: t0.Add(time.Minute), FollowUpDueAt: t0.Add(24 * time.Hour)},
 		{Number: "YQ-20261123-0003", Title: "已跟进的事件", Category: "policy", Level: 3,
-			Status: store.StatusFollowedUp, Source: "gov-board", FirstSeenAt: t0,
+			Status: model.StatusFollowedUp, Source: "gov-board", FirstSeenAt: t0,
 			FollowedUpAt: t0.Add(time.Hour), FollowUpDueAt: t0.Add(24 * time.Hour)},
 	}
 }
@@ -95,11 +96,11 @@ func TestExporterGolden(t *testing.T) {
 
 type flakySource struct {
 	noDetails
-	incs []store.Incident
+	incs []model.Incident
 	fail bool
 }
 
-func (f *flakySource) OpenIncidents(context.Context) ([]store.Incident, error) {
+func (f *flakySource) OpenIncidents(context.Context) ([]model.Incident, error) {
 	if f.fail {
 		return nil, errors.New("database is locked")
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
@@ -29,12 +30,12 @@ func (f *fakeFalsePositiveSource) RuleFalsePositives(context.Context) ([]store.R
 // countingSource counts reads of open incidents; err fails them.
 type countingSource struct {
 	noDetails
-	incs  []store.Incident
+	incs  []model.Incident
 	err   error
 	reads int
 }
 
-func (c *countingSource) OpenIncidents(context.Context) ([]store.Incident, error) {
+func (c *countingSource) OpenIncidents(context.Context) ([]model.Incident, error) {
 	c.reads++
 	if c.err != nil {
 		return nil, c.err
@@ -77,8 +78,8 @@ func overdueCounts(t *testing.T, reg prometheus.Gatherer) (map[string]float64, i
 
 func TestExporterCountsOverdueStages(t *testing.T) {
 	now := t0.Add(10 * 24 * time.Hour)
-	incs := append(incidents(), store.Incident{Number: "YQ-20261123-0004", Title: "t", Category: "policy", Level: 3,
-		Status: store.StatusAcknowledged, FirstSeenAt: t0, FollowUpDueAt: t0.Add(24 * time.Hour), FollowedUpAt: t0.Add(time.Hour),
+	incs := append(incidents(), model.Incident{Number: "YQ-20261123-0004", Title: "t", Category: "policy", Level: 3,
+		Status: model.StatusAcknowledged, FirstSeenAt: t0, FollowUpDueAt: t0.Add(24 * time.Hour), FollowedUpAt: t0.Add(time.Hour),
 		InvestigateDueAt: t0.Add(9 * 24 * time.Hour), InvestigatedAt: t0.Add(8 * 24 * time.Hour),
 		FeedbackDueAt: t0.Add(9*24*time.Hour + time.Hour)})
 	src := &countingSource{incs: incs}
@@ -156,15 +157,15 @@ yuqing_workflow_scrape_error %d
 }
 
 func TestExporterExportsWorkingDayStageDeadlines(t *testing.T) {
-	inv := store.Incident{Number: "YQ-20261123-0005", Title: "t", Category: "policy", Level: 4, Status: store.StatusAssigned,
+	inv := model.Incident{Number: "YQ-20261123-0005", Title: "t", Category: "policy", Level: 4, Status: model.StatusAssigned,
 		FirstSeenAt: t0, FollowUpDueAt: t0.Add(24 * time.Hour), FollowedUpAt: t0.Add(time.Hour),
 		InvestigateDueAt: t0.Add(9 * 24 * time.Hour)}
-	fb := store.Incident{Number: "YQ-20261123-0006", Title: "t", Category: "policy", Level: 4, Status: store.StatusFollowedUp,
+	fb := model.Incident{Number: "YQ-20261123-0006", Title: "t", Category: "policy", Level: 4, Status: model.StatusFollowedUp,
 		FirstSeenAt: t0, FollowUpDueAt: t0.Add(24 * time.Hour), FollowedUpAt: t0.Add(time.Hour),
 		InvestigateDueAt: t0.Add(9 * 24 * time.Hour), InvestigatedAt: t0.Add(48 * time.Hour),
 		FeedbackDueAt: t0.Add(5 * 24 * time.Hour)}
 	reg := prometheus.NewPedanticRegistry()
-	if _, err := NewExporter(reg, fakeSource{incs: []store.Incident{inv, fb}}, Options{ConsoleURL: "http://x"}); err != nil {
+	if _, err := NewExporter(reg, fakeSource{incs: []model.Incident{inv, fb}}, Options{ConsoleURL: "http://x"}); err != nil {
 		t.Fatal(err)
 	}
 	want := fmt.Sprintf(`

@@ -11,6 +11,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/grader"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
@@ -204,7 +205,7 @@ func topVote(votes map[string]int) string {
 	return best
 }
 
-func incidentTitle(p store.Post) string {
+func incidentTitle(p model.Post) string {
 	if p.Title != "" {
 		return p.Title
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/grader"
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/postgres"
 	"github.com/yuqing-bureau/yuqing/store/postgres/pgtest"
@@ -123,7 +124,7 @@ func testReplay(t *testing.T, dir string, e replayEngine) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, p := range []store.Post{
+	for i, p := range []model.Post{
 		{Title: "住院报销材料交上去两个月了还没到账", Body: "出院后把发票、费用清单都交到区医保中心手工报销，现在两个月了还没到账。"},
 		{Title: "今年养老金涨了多少？晒一下", Body: "企业退休的，七月底补发到账了，我涨了63块。"},
 		{Title: "医保电子凭证扫码一直失败", Body: "在药店买药用医保电子凭证扫码，提示网络异常。"},

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
 )
@@ -56,10 +57,10 @@ func TestStaffCorrectionsTeachTheModel(t *testing.T) {
 	if err := os.CopyFS(filepath.Join(dir, "dict"), os.DirFS(filepath.Join("..", "configs", "dict"))); err != nil {
 		t.Fatal(err)
 	}
-	rules, data, model := filepath.Join(dir, "rules.yaml"), filepath.Join(dir, "data.jsonl"), filepath.Join(dir, "loop.model")
+	rules, data, modelFile := filepath.Join(dir, "rules.yaml"), filepath.Join(dir, "data.jsonl"), filepath.Join(dir, "loop.model")
 	os.WriteFile(rules, []byte(loopRules), 0o644)
 	os.WriteFile(data, []byte(loopData), 0o644)
-	if _, err := Train(TrainOptions{RulesFile: rules, DataFiles: []string{data}, OutFile: model, Command: "yuqing train", Out: io.Discard}); err != nil {
+	if _, err := Train(TrainOptions{RulesFile: rules, DataFiles: []string{data}, OutFile: modelFile, Command: "yuqing train", Out: io.Discard}); err != nil {
 		t.Fatal(err)
 	}
 	os.WriteFile(rules, []byte(strings.Replace(loopRules, "options:\n", "options:\n  model: loop.model\n", 1)), 0o644)
@@ -75,7 +76,7 @@ func TestStaffCorrectionsTeachTheModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	missed := []*store.Post{
+	missed := []*model.Post{
 		{Source: "bbs", URL: "http://bbs/1", Title: "门特透析三个月批不下来", Body: "肾病透析办门特三个月了还没批，每周三次透析全自费"},
 		{Source: "bbs", URL: "http://bbs/2", Title: "透析病人门特又被卡", Body: "透析病人的门特待遇又被卡了，窗口说材料不全"},
 	}
@@ -91,20 +92,20 @@ func TestStaffCorrectionsTeachTheModel(t *testing.T) {
 		}
 	}
 
-	if _, err := Train(TrainOptions{RulesFile: rules, DataFiles: []string{data}, StoreConfig: cfg, OutFile: model, Command: "yuqing train -store", Out: io.Discard}); err != nil {
+	if _, err := Train(TrainOptions{RulesFile: rules, DataFiles: []string{data}, StoreConfig: cfg, OutFile: modelFile, Command: "yuqing train -store", Out: io.Discard}); err != nil {
 		t.Fatal(err)
 	}
 	if code, body := post(t, addr, "/-/reload"); code != http.StatusOK {
 		t.Fatalf("reload: %d %s", code, body)
 	}
-	g := gradeOf(t, st, &store.Post{Source: "bbs", URL: "http://bbs/3", Title: "门特透析报不了", Body: "门特透析的钱还是报不了，窗口让我们再等等"})
+	g := gradeOf(t, st, &model.Post{Source: "bbs", URL: "http://bbs/3", Title: "门特透析报不了", Body: "门特透析的钱还是报不了，窗口让我们再等等"})
 	if !g.Relevant || g.Category != "treatment" || g.DecidedBy != "model" {
 		t.Errorf("after the correction and retraining a similar post was graded %+v", g)
 	}
 }
 
 // gradeOf stores p for the running daemon and waits for its grade.
-func gradeOf(t *testing.T, st store.Store, p *store.Post) store.Grade {
+func gradeOf(t *testing.T, st store.Store, p *model.Post) model.Grade {
 	t.Helper()
 	ctx := context.Background()
 	p.FetchedAt = time.Now()
@@ -123,5 +124,5 @@ func gradeOf(t *testing.T, st store.Store, p *store.Post) store.Grade {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("post %q not graded within 20 s", p.Title)
-	return store.Grade{}
+	return model.Grade{}
 }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/yuqing-bureau/yuqing/model"
 )
 
 // classifyIn is one input line of `yuqing classify`.
@@ -31,7 +33,7 @@ type classifyOut struct {
 	Category string          `json:"category"`
 	Level    int             `json:"level"`
 	Score    float64         `json:"score"`
-	Matches  []Match         `json:"matches"`
+	Matches  []model.Match   `json:"matches"`
 	// With a model (options.model) only, so that the output of the rules
 	// alone stays what it was.
 	Sentiment *string `json:"sentiment,omitempty"`
@@ -99,7 +101,7 @@ func Classify(ctx context.Context, e *Engine, in io.Reader, out, errOut io.Write
 					o.Sentiment, o.DecidedBy, o.Review = &res.Sentiment, &res.DecidedBy, &res.Review
 				}
 				if o.Matches == nil {
-					o.Matches = []Match{}
+					o.Matches = []model.Match{}
 				}
 				b, merr := json.Marshal(o)
 				if merr != nil {

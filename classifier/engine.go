@@ -34,6 +34,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
 	"github.com/yuqing-bureau/yuqing/learn"
+	"github.com/yuqing-bureau/yuqing/model"
 )
 
 // Post is what the classifier grades.
@@ -54,23 +55,13 @@ type Post struct {
 	TypicalReposts float64
 }
 
-// Match is one term occurrence that contributed to a verdict. Start and End
-// are byte offsets into Field of the original (unconverted) text.
-type Match struct {
-	Rule  string `json:"rule"`
-	Term  string `json:"term"`
-	Field string `json:"field"`
-	Start int    `json:"start"`
-	End   int    `json:"end"`
-}
-
 // Result is the explained verdict on one post.
 type Result struct {
 	Relevant     bool
 	Category     string
 	Level        int
 	Score        float64
-	Matches      []Match
+	Matches      []model.Match
 	Reasons      []string
 	RulesVersion string
 	// Sentiment is negative|neutral|positive: a fired rule's (a rule
@@ -96,13 +87,7 @@ type Result struct {
 	// Words are the post's tokens as grading segmented them, set only when
 	// the post is relevant: incident grouping uses them instead of
 	// segmenting the text again. Not part of the verdict; never stored.
-	Words *Words `json:"-"`
-}
-
-// Words are the tokens of a post's title and body, each the original text
-// of one token: what Engine.Segment returns, without the offsets.
-type Words struct {
-	Title, Body []string
+	Words *model.Words `json:"-"`
 }
 
 // Token is one gse token with byte offsets into the original text.

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/yuqing-bureau/yuqing/learn"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
@@ -34,7 +35,7 @@ type gradeScratch struct {
 	// matches collects the evidence in the order the rules give it;
 	// sortedMatches then copies it, sorted, into the result at its exact
 	// size (sized up front, the result's slice was twice too large).
-	matches []Match
+	matches []model.Match
 	f       [2]scratch
 	mark    []bool  // mark[r]: rule r is already a candidate
 	cand    []int32 // candidate rules of this post
@@ -195,7 +196,7 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 		}
 		clear(sc.exToks) // keep no post's text alive in the pool
 		if res.Relevant {
-			res.Words = &Words{Title: cloneWords(sc.words[0]), Body: cloneWords(sc.words[1])}
+			res.Words = &model.Words{Title: cloneWords(sc.words[0]), Body: cloneWords(sc.words[1])}
 		}
 		clear(sc.words[0])
 		clear(sc.words[1])
@@ -250,7 +251,7 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 	res.Matches = sortedMatches(matches, sc)
 	sc.matches = matches[:0]
 	if res.Relevant && res.Words == nil { // only relevant posts are filed into incidents
-		res.Words = &Words{Title: tokenTexts(read[0], &fields[0], sc.f[0].toks),
+		res.Words = &model.Words{Title: tokenTexts(read[0], &fields[0], sc.f[0].toks),
 			Body: tokenTexts(read[1], &fields[1], sc.f[1].toks)}
 	}
 	return res
@@ -535,7 +536,7 @@ const maxMatchesPerTerm = 100
 // none-term vetoed an otherwise firing rule.
 // The evidence of a firing rule is appended to dst; capped reports that
 // some of it was left out (maxMatchesPerTerm).
-func (e *Engine) evalRule(r *rule, fields *[2]fieldHits, dst *[]Match, sc *gradeScratch) (f fired, excl string, ok, capped bool) {
+func (e *Engine) evalRule(r *rule, fields *[2]fieldHits, dst *[]model.Match, sc *gradeScratch) (f fired, excl string, ok, capped bool) {
 	var scope []int
 	switch r.scope {
 	case scopeTitle:
@@ -633,7 +634,7 @@ func (e *Engine) evalRule(r *rule, fields *[2]fieldHits, dst *[]Match, sc *grade
 						continue
 					}
 					kept++
-					*dst = append(*dst, Match{Rule: r.id, Term: e.rules.terms[id].text, Field: name, Start: a, End: b})
+					*dst = append(*dst, model.Match{Rule: r.id, Term: e.rules.terms[id].text, Field: name, Start: a, End: b})
 					inField[fi] = true
 				}
 				if kept > 0 && !slices.Contains(seenTerm, id) {
@@ -788,8 +789,8 @@ type matchKey struct {
 // and end, keeping the rules' order among equal spans. It sorts packed
 // integer keys rather than the structs: the matches of a post number in
 // the hundreds and this runs on every graded post.
-func sortedMatches(ms []Match, sc *gradeScratch) []Match {
-	out := make([]Match, len(ms))
+func sortedMatches(ms []model.Match, sc *gradeScratch) []model.Match {
+	out := make([]model.Match, len(ms))
 	if len(ms) < 2 {
 		copy(out, ms)
 		return out

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
@@ -263,7 +264,7 @@ func TestBudgetCutsGradingShort(t *testing.T) {
 	e := shipped(t)
 	p := Post{Title: benchTitle, Body: longBody(t, 4*segChunk, "。定点医院骗保，套取医保基金上百万元。")}
 	whole := e.Grade(p)
-	if whole.CutShort || !slices.ContainsFunc(whole.Matches, func(m Match) bool { return m.Term == "骗保" }) {
+	if whole.CutShort || !slices.ContainsFunc(whole.Matches, func(m model.Match) bool { return m.Term == "骗保" }) {
 		t.Fatalf("whole post: cut short %v, matches %v", whole.CutShort, terms(whole))
 	}
 	if r := e.GradeWithin(p, time.Hour); r.CutShort || !slices.Equal(r.Reasons, whole.Reasons) {
@@ -301,7 +302,7 @@ func TestBudgetCutsGradingShort(t *testing.T) {
 	lt := e.GradeWithin(Post{Title: p.Body, Body: "定点医院骗保"}, time.Nanosecond)
 	wantTitle := fmt.Sprintf("研判超时，仅依据标题前 %d 字（标题共 %d 字），正文未读",
 		utf8.RuneCountInString(p.Body[:k]), utf8.RuneCountInString(p.Body))
-	if !lt.CutShort || lt.Reasons[0] != wantTitle || slices.ContainsFunc(lt.Matches, func(m Match) bool { return m.Field == fieldBody }) {
+	if !lt.CutShort || lt.Reasons[0] != wantTitle || slices.ContainsFunc(lt.Matches, func(m model.Match) bool { return m.Field == fieldBody }) {
 		t.Errorf("long title: cut short %v, reason %q, matches %v", lt.CutShort, lt.Reasons[0], lt.Matches)
 	}
 	// A post of one chunk is always read whole.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
 	"github.com/yuqing-bureau/yuqing/learn"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
@@ -129,7 +130,7 @@ func (e *Engine) Example(p Post) learn.Example {
 // sc's buffers, valid until sc grades another post. The fields' tokens
 // alone (without a domain word's parts) go to sc.words, for Result.Words:
 // the one walk that turns tokens back into text.
-func example(read [2]string, fields *[2]fieldHits, sc *gradeScratch, matches []Match, p *Post) learn.Example {
+func example(read [2]string, fields *[2]fieldHits, sc *gradeScratch, matches []model.Match, p *Post) learn.Example {
 	toks := sc.exToks[:0]
 	for i := range read {
 		words := sc.words[i][:0]

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/yuqing-bureau/yuqing/learn"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
@@ -214,7 +215,7 @@ func TestSuggestedRulesPasteIntoShippedRules(t *testing.T) {
 				t.Fatalf("snippet lacks %s:\n%s", id, snippet)
 			}
 			r := p.Grade(Post{Title: "关于" + tw.Term + "的反映", Body: "我想反映一下" + tw.Term + "的情况。"})
-			if !slices.ContainsFunc(r.Matches, func(m Match) bool { return m.Rule == id && m.Term == tw.Term }) {
+			if !slices.ContainsFunc(r.Matches, func(m model.Match) bool { return m.Rule == id && m.Term == tw.Term }) {
 				t.Errorf("pasted rule %s does not fire on its term %q: %+v", id, tw.Term, r.Matches)
 			}
 			fired++

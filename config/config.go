@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net"
 	"net/netip"
 	"net/url"
@@ -36,16 +37,16 @@ import (
 
 // Config is yuqing.yaml after loading: paths are absolute.
 type Config struct {
-	Listen      string        `yaml:"listen"`
-	ExternalURL string        `yaml:"external_url"`
-	TimeZone    string        `yaml:"time_zone"`
-	Store       StoreConfig   `yaml:"store"`
-	SourcesFile string        `yaml:"sources_file"`
-	RulesFile   string        `yaml:"rules_file"`
-	DictDir     string        `yaml:"dict_dir"`
-	Crawler     CrawlerConfig `yaml:"crawler"`
-	Grader      GraderConfig  `yaml:"grader"`
-	Levels      map[int]Level `yaml:"levels"`
+	Listen      string                     `yaml:"listen"`
+	ExternalURL string                     `yaml:"external_url"`
+	TimeZone    string                     `yaml:"time_zone"`
+	Store       StoreConfig                `yaml:"store"`
+	SourcesFile string                     `yaml:"sources_file"`
+	RulesFile   string                     `yaml:"rules_file"`
+	DictDir     string                     `yaml:"dict_dir"`
+	Crawler     CrawlerConfig              `yaml:"crawler"`
+	Grader      GraderConfig               `yaml:"grader"`
+	Levels      map[int]incident.Deadlines `yaml:"levels"`
 	// LegacyGroupWindow is the old top-level group_window, now
 	// grouping.window: still accepted, with a warning.
 	LegacyGroupWindow *time.Duration `yaml:"group_window"`
@@ -293,21 +294,9 @@ func (c ConsoleConfig) Proxies() []netip.Prefix {
 	return ps
 }
 
-// Level holds one level's time limits.
-type Level struct {
-	Ack             time.Duration `yaml:"ack"`
-	FollowUp        time.Duration `yaml:"followup"`
-	InvestigateDays int           `yaml:"investigate_days"`
-	FeedbackDays    int           `yaml:"feedback_days"`
-}
-
 // Default returns the built-in defaults that a file is decoded over.
 func Default() Config {
 	p := incident.DefaultPolicy()
-	levels := map[int]Level{}
-	for l, d := range p.Levels {
-		levels[l] = Level{Ack: d.Ack, FollowUp: d.FollowUp, InvestigateDays: d.InvestigateDays, FeedbackDays: d.FeedbackDays}
-	}
 	return Config{
 		Listen:      "127.0.0.1:8080",
 		TimeZone:    "Asia/Shanghai",
@@ -321,7 +310,7 @@ func Default() Config {
 			MaxBodyBytes: crawler.DefaultMaxBodyBytes,
 		},
 		Grader: GraderConfig{Interval: grader.DefaultInterval, Batch: grader.DefaultBatch, Budget: classifier.DefaultBudget},
-		Levels: levels,
+		Levels: p.Levels,
 		Console: ConsoleConfig{SessionLifetime: 12 * time.Hour, IdleTimeout: 2 * time.Hour,
 			ReadTimeout: 30 * time.Second, WriteTimeout: time.Minute, ConnIdleTimeout: time.Minute, MaxConnections: 512},
 		Grouping: GroupingConfig{Window: p.GroupWindow, SimHashDistance: p.SimHashDistance, EventWindow: p.EventWindow,
@@ -543,15 +532,11 @@ func (c *GraderConfig) validate(doc *yamlfile.Doc) []error {
 // Policy returns the incident policy these settings describe.
 func (c *Config) Policy() incident.Policy {
 	g := c.Grouping
-	p := incident.Policy{Levels: map[int]incident.Deadlines{}, GroupWindow: c.Grouping.Window, Location: c.Location,
+	p := incident.Policy{Levels: maps.Clone(c.Levels), GroupWindow: c.Grouping.Window, Location: c.Location,
 		Offices: slices.Clone(c.Offices), SimHashDistance: g.SimHashDistance, EventWindow: g.EventWindow,
 		EventMinTerms: g.EventMinTerms, BurstWindow: g.BurstWindow, BurstPosts: g.BurstPosts}
 	if c.Calendar != nil {
 		p.Calendar = c.Calendar
-	}
-	for l, lv := range c.Levels {
-		p.Levels[l] = incident.Deadlines{Ack: lv.Ack, FollowUp: lv.FollowUp,
-			InvestigateDays: lv.InvestigateDays, FeedbackDays: lv.FeedbackDays}
 	}
 	return p
 }

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
 )
@@ -193,7 +194,7 @@ func TestSummaryFeedStoresWholeArticles(t *testing.T) {
 	if want := time.Date(2026, 11, 19, 15, 20, 0, 0, shanghai); !p.PublishedAt.Equal(want) {
 		t.Errorf("time = %v, want %v", p.PublishedAt, want)
 	}
-	var posts []store.Post
+	var posts []model.Post
 	for _, path := range []string{"19/art_101_5001", "18/art_101_5002", "17/art_101_5003", "16/art_101_5004"} {
 		posts = append(posts, m.posts["http://"+site.host()+"/art/2026/11/"+path+".html"])
 	}
@@ -355,7 +356,7 @@ func TestArticle429SpansCrawls(t *testing.T) {
 		}
 	}
 	u := "http://" + site.host() + "/art/2026/11/18/art_101_5002.html"
-	stored := func() (store.Post, bool) {
+	stored := func() (model.Post, bool) {
 		db, err := sqlite.Open(t.Context(), path, shanghai)
 		if err != nil {
 			t.Fatal(err)

@@ -30,6 +30,7 @@ import (
 	"github.com/gocolly/colly/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
@@ -59,7 +60,7 @@ type Item struct {
 // against its source.
 type Known interface {
 	Known(ctx context.Context, url string) (replies int, found bool, err error)
-	HotPosts(ctx context.Context, q store.HotQuery) ([]store.Post, error)
+	HotPosts(ctx context.Context, q store.HotQuery) ([]model.Post, error)
 	ItemFailure(ctx context.Context, url string) (store.ItemFailure, bool, error)
 	SaveItemFailure(ctx context.Context, f store.ItemFailure) error
 	DeleteItemFailure(ctx context.Context, url string) error

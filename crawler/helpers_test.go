@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
@@ -278,15 +279,15 @@ func golden(t *testing.T, name string, got any, hosts ...string) {
 type memStore struct {
 	mu     sync.Mutex
 	states map[string]store.SourceState
-	posts  map[string]store.Post
+	posts  map[string]model.Post
 	// failures are the item failure records by URL.
 	failures map[string]store.ItemFailure
 	// beforeSave runs inside SavePost, before the post is recorded.
-	beforeSave func(ctx context.Context, p *store.Post)
+	beforeSave func(ctx context.Context, p *model.Post)
 }
 
 func newMemStore() *memStore {
-	return &memStore{states: map[string]store.SourceState{}, posts: map[string]store.Post{}, failures: map[string]store.ItemFailure{}}
+	return &memStore{states: map[string]store.SourceState{}, posts: map[string]model.Post{}, failures: map[string]store.ItemFailure{}}
 }
 
 func (m *memStore) SourceState(_ context.Context, name string) (store.SourceState, error) {
@@ -306,7 +307,7 @@ func (m *memStore) SaveSourceState(_ context.Context, st store.SourceState) erro
 	return nil
 }
 
-func (m *memStore) SavePost(ctx context.Context, p *store.Post) (store.SaveResult, error) {
+func (m *memStore) SavePost(ctx context.Context, p *model.Post) (store.SaveResult, error) {
 	if m.beforeSave != nil {
 		m.beforeSave(ctx, p)
 	}
@@ -326,7 +327,7 @@ func (m *memStore) SavePost(ctx context.Context, p *store.Post) (store.SaveResul
 	return store.Unchanged, nil
 }
 
-func (m *memStore) PostByURL(_ context.Context, url string) (store.Post, bool, error) {
+func (m *memStore) PostByURL(_ context.Context, url string) (model.Post, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	p, ok := m.posts[url]
@@ -334,7 +335,7 @@ func (m *memStore) PostByURL(_ context.Context, url string) (store.Post, bool, e
 }
 
 // HotPosts: a memStore keeps no engagement history, so no thread is hot.
-func (m *memStore) HotPosts(context.Context, store.HotQuery) ([]store.Post, error) { return nil, nil }
+func (m *memStore) HotPosts(context.Context, store.HotQuery) ([]model.Post, error) { return nil, nil }
 
 func (m *memStore) ItemFailure(_ context.Context, url string) (store.ItemFailure, bool, error) {
 	m.mu.Lock()
@@ -375,7 +376,7 @@ func knownIn(m *memStore) Known { return storeKnown{m} }
 // saveTo returns an emit func storing into m like the scheduler does.
 func saveTo(m *memStore, source string) func(context.Context, Item) error {
 	return func(ctx context.Context, it Item) error {
-		_, err := m.SavePost(ctx, &store.Post{Source: source, URL: it.URL, Title: it.Title, Body: it.Body,
+		_, err := m.SavePost(ctx, &model.Post{Source: source, URL: it.URL, Title: it.Title, Body: it.Body,
 			Author: it.Author, PublishedAt: it.PublishedAt, Replies: it.Replies, Views: it.Views, FetchedAt: testNow})
 		return err
 	}

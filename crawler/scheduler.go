@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
 )
@@ -17,9 +18,9 @@ import (
 type SchedulerStore interface {
 	SourceState(ctx context.Context, name string) (store.SourceState, error)
 	SaveSourceState(ctx context.Context, st store.SourceState) error
-	SavePost(ctx context.Context, p *store.Post) (store.SaveResult, error)
-	PostByURL(ctx context.Context, url string) (store.Post, bool, error)
-	HotPosts(ctx context.Context, q store.HotQuery) ([]store.Post, error)
+	SavePost(ctx context.Context, p *model.Post) (store.SaveResult, error)
+	PostByURL(ctx context.Context, url string) (model.Post, bool, error)
+	HotPosts(ctx context.Context, q store.HotQuery) ([]model.Post, error)
 	ItemFailure(ctx context.Context, url string) (store.ItemFailure, bool, error)
 	SaveItemFailure(ctx context.Context, f store.ItemFailure) error
 	DeleteItemFailure(ctx context.Context, url string) error
@@ -413,7 +414,7 @@ func (s *Scheduler) crawl(ctx context.Context, src Source) error {
 // observer and counts it; created counts the posts new to the store.
 func (s *Scheduler) storeItem(src Source, created *atomic.Int32) func(context.Context, Item) error {
 	return func(ctx context.Context, it Item) error {
-		p := &store.Post{
+		p := &model.Post{
 			Source: src.Name, URL: it.URL, Title: it.Title, Body: it.Body, Author: it.Author,
 			PublishedAt: it.PublishedAt, FetchedAt: s.now(), Replies: it.Replies, Views: it.Views,
 			FullBodyChars: it.FullBodyChars,

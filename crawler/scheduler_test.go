@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
@@ -115,7 +116,7 @@ func TestSchedulerCancelKeepsStoredItemsAndResumes(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var saves atomic.Int32
-	ms.beforeSave = func(sctx context.Context, p *store.Post) {
+	ms.beforeSave = func(sctx context.Context, p *model.Post) {
 		if saves.Add(1) == 1 {
 			cancel() // shutdown begins while the first item is being stored
 		}
@@ -266,7 +267,7 @@ type blockingStore struct {
 	once    sync.Once
 }
 
-func (b *blockingStore) SavePost(ctx context.Context, p *store.Post) (store.SaveResult, error) {
+func (b *blockingStore) SavePost(ctx context.Context, p *model.Post) (store.SaveResult, error) {
 	b.once.Do(func() {
 		close(b.entered)
 		<-b.release

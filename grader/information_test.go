@@ -12,6 +12,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
 )
@@ -45,7 +46,7 @@ func TestInformationIsKeptApartFromIncidents(t *testing.T) {
 		{"news", ":参保登记问题"},
 		{"board", "neutral:请问新生儿怎么参保"},
 	} {
-		p := store.Post{Source: tc.source, URL: "http://x/" + string(rune('a'+i)), Title: tc.title, Body: "正文", FetchedAt: now}
+		p := model.Post{Source: tc.source, URL: "http://x/" + string(rune('a'+i)), Title: tc.title, Body: "正文", FetchedAt: now}
 		if _, err := st.SavePost(ctx, &p); err != nil {
 			t.Fatal(err)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
 )
@@ -49,7 +50,7 @@ func savePosts(t testing.TB, st store.Store, n int, now time.Time) {
 	topics := []string{"医保报销慢，材料交了三个月", "骗保团伙冒用医保卡", "医保卡被盗刷了两千元", "养老金调整", "异地就医备案医保办不了"}
 	for i := range n {
 		topic := topics[rng.IntN(len(topics))]
-		p := &store.Post{Source: "bbs", URL: fmt.Sprintf("http://bbs/%d", i), Title: fmt.Sprintf("#%d %s", i, topic),
+		p := &model.Post{Source: "bbs", URL: fmt.Sprintf("http://bbs/%d", i), Title: fmt.Sprintf("#%d %s", i, topic),
 			Body: topic + "，大家怎么看？", FetchedAt: now, Replies: rng.IntN(2000)}
 		if _, err := st.SavePost(context.Background(), p); err != nil {
 			t.Fatal(err)
@@ -144,7 +145,7 @@ func TestCancelLeavesUngradedPostsQueued(t *testing.T) {
 	st := openStore(t)
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	for i, title := range []string{"#0 医保报销慢", "#1 骗保", "#block 医保卡被盗刷", "#3 医保", "#4 养老金"} {
-		p := &store.Post{Source: "bbs", URL: fmt.Sprintf("http://bbs/%d", i), Title: title, Body: "正文", FetchedAt: now}
+		p := &model.Post{Source: "bbs", URL: fmt.Sprintf("http://bbs/%d", i), Title: title, Body: "正文", FetchedAt: now}
 		if _, err := st.SavePost(context.Background(), p); err != nil {
 			t.Fatal(err)
 		}
@@ -221,7 +222,7 @@ func TestHugePostDoesNotHoldUpShortOnes(t *testing.T) {
 		posts = append(posts, struct{ title, body string }{fmt.Sprintf("医保电子凭证扫码失败 %d", i), "在药店买药用医保电子凭证扫码，提示网络异常，只能自费。"})
 	}
 	for i, p := range posts {
-		if _, err := st.SavePost(context.Background(), &store.Post{Source: "bbs", URL: fmt.Sprintf("http://bbs/%d", i),
+		if _, err := st.SavePost(context.Background(), &model.Post{Source: "bbs", URL: fmt.Sprintf("http://bbs/%d", i),
 			Title: p.title, Body: p.body, FetchedAt: now}); err != nil {
 			t.Fatal(err)
 		}
@@ -272,7 +273,7 @@ func BenchmarkGradeAndFileHugePost(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		i++
-		p := &store.Post{Source: "bbs", URL: fmt.Sprintf("http://bbs/huge/%d", i), Title: "异地住院手工报销材料交了五个月",
+		p := &model.Post{Source: "bbs", URL: fmt.Sprintf("http://bbs/huge/%d", i), Title: "异地住院手工报销材料交了五个月",
 			Body: huge + strings.Repeat("。", i), FetchedAt: time.Now()}
 		if _, err := st.SavePost(context.Background(), p); err != nil {
 			b.Fatal(err)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/incident"
-	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/model"
 )
 
 // sharedData is the labeled dev data outside the repository.
@@ -79,8 +79,8 @@ func TestResultWordsGiveTheTokenizersFingerprint(t *testing.T) {
 		if got, want := res.Words.Body, segment(cp.Body); !reflect.DeepEqual(got, want) && len(got)+len(want) > 0 {
 			t.Errorf("post %d: body words\n got %q\nwant %q", i, got, want)
 		}
-		p := store.Post{ID: int64(i + 1), Title: cp.Title, Body: cp.Body}
-		w := &incident.Words{Title: res.Words.Title, Body: res.Words.Body}
+		p := model.Post{ID: int64(i + 1), Title: cp.Title, Body: cp.Body}
+		w := res.Words
 		if got, want := svc.FingerprintWords(p, w), svc.Fingerprint(p); !reflect.DeepEqual(got, want) {
 			t.Errorf("post %d %q: fingerprint from grading's words\n got %+v\nwant %+v", i, cp.Title, got, want)
 		}
@@ -114,7 +114,7 @@ func BenchmarkGradeAndFingerprint(b *testing.B) {
 	})
 	cp := classifier.Post{Title: "住院报销材料交上去两个月了还没到账",
 		Body: "我爸八月份在市一医院住院，出院后把发票、费用清单都交到区医保中心手工报销，说好一个月，现在两个月了还没到账，打电话一直没人接。"}
-	p := store.Post{ID: 1, Title: cp.Title, Body: cp.Body}
+	p := model.Post{ID: 1, Title: cp.Title, Body: cp.Body}
 	if !eng.Grade(cp).Relevant {
 		b.Fatal("benchmark post not relevant")
 	}
@@ -127,7 +127,7 @@ func BenchmarkGradeAndFingerprint(b *testing.B) {
 	b.Run("result-words", func(b *testing.B) {
 		for b.Loop() {
 			res := eng.Grade(cp)
-			svc.FingerprintWords(p, &incident.Words{Title: res.Words.Title, Body: res.Words.Body})
+			svc.FingerprintWords(p, res.Words)
 		}
 	})
 }

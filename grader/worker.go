@@ -19,6 +19,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
@@ -248,15 +249,11 @@ type gradeJob struct {
 }
 
 // file stores p's grade and files it into an incident, in one transaction.
-func (w *Worker) file(ctx context.Context, p store.Post, res classifier.Result) error {
+func (w *Worker) file(ctx context.Context, p model.Post, res classifier.Result) error {
 	g := ToGrade(p.ID, res, w.opts.Now(), w.source(p.Source).AllIncidents)
-	var words *incident.Words // grading's segmentation, so filing need not redo it
-	if res.Words != nil {
-		words = &incident.Words{Title: res.Words.Title, Body: res.Words.Body}
-	}
 	// The candidate incidents are read before the write transaction, so
 	// its lock is held for the few rows filing writes, not for the search.
-	pr, err := w.opts.Incidents.Prepare(ctx, p, g, words)
+	pr, err := w.opts.Incidents.Prepare(ctx, p, g, res.Words) // grading's segmentation, so filing need not redo it
 	if err != nil {
 		return fmt.Errorf("帖子 %d（%s）: %w", p.ID, p.URL, err)
 	}
@@ -319,7 +316,7 @@ func (w *Worker) norm(ctx context.Context, source string) store.Engagement {
 
 // ClassifierPost is what the classifier sees of a stored post: its text and
 // engagement, the source's weight and what engagement is normal there.
-func ClassifierPost(p store.Post, weight float64, norm store.Engagement) classifier.Post {
+func ClassifierPost(p model.Post, weight float64, norm store.Engagement) classifier.Post {
 	if weight <= 0 {
 		weight = 1
 	}
@@ -342,18 +339,15 @@ const MinNormPosts = 20
 // ToGrade converts a classifier result into what the store keeps. A post
 // the classifier calls 舆情信息 (Result.Information) is kept as such unless
 // allIncidents: its source files every relevant post.
-func ToGrade(postID int64, r classifier.Result, at time.Time, allIncidents bool) store.Grade {
-	g := store.Grade{PostID: postID, RulesVersion: r.RulesVersion, Relevant: r.Relevant,
+func ToGrade(postID int64, r classifier.Result, at time.Time, allIncidents bool) model.Grade {
+	g := model.Grade{PostID: postID, RulesVersion: r.RulesVersion, Relevant: r.Relevant,
 		Category: r.Category, Level: r.Level, Score: r.Score, Reasons: r.Reasons, GradedAt: at,
 		Sentiment: r.Sentiment, DecidedBy: r.DecidedBy, Review: r.Review}
 	if !r.Relevant {
 		g.Category, g.Level, g.Review = "", 0, false
 	}
 	g.Information = g.Relevant && !allIncidents && r.Information
-	g.Matches = make([]store.Match, len(r.Matches))
-	for i, m := range r.Matches {
-		g.Matches[i] = store.Match{Rule: m.Rule, Term: m.Term, Field: m.Field, Start: m.Start, End: m.End}
-	}
+	g.Matches = append(make([]model.Match, 0, len(r.Matches)), r.Matches...) // the grade owns its copy
 	return g
 }
 

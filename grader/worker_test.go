@@ -13,6 +13,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
 )
@@ -26,7 +27,7 @@ func (keywordGrader) Grade(p classifier.Post) classifier.Result {
 	switch {
 	case strings.Contains(text, "骗保"):
 		return classifier.Result{Relevant: true, Category: "institution", Level: 2, Score: 5, RulesVersion: "t1",
-			Matches: []classifier.Match{{Rule: "fraud", Term: "骗保", Field: "title", Start: 0, End: 6}}}
+			Matches: []model.Match{{Rule: "fraud", Term: "骗保", Field: "title", Start: 0, End: 6}}}
 	case strings.Contains(text, "医保") && p.Replies >= 1000:
 		return classifier.Result{Relevant: true, Category: "reimbursement", Level: 3, Score: 3, RulesVersion: "t1"}
 	case strings.Contains(text, "医保"):
@@ -58,7 +59,7 @@ func TestWorkerGradesFilesAndRetries(t *testing.T) {
 	st := &failingStore{Store: base, fail: true}
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	for i, title := range []string{"骗保团伙被曝光", "医保报销慢", "养老金调整"} {
-		p := &store.Post{Source: "bbs", URL: "http://bbs/" + string(rune('a'+i)), Title: title, Body: "正文", FetchedAt: now}
+		p := &model.Post{Source: "bbs", URL: "http://bbs/" + string(rune('a'+i)), Title: title, Body: "正文", FetchedAt: now}
 		if _, err := st.SavePost(ctx, p); err != nil {
 			t.Fatal(err)
 		}
@@ -120,7 +121,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- w.Run(ctx) }()
-	p := &store.Post{Source: "bbs", URL: "http://bbs/x", Title: "医保卡丢了怎么补办", Body: "正文"}
+	p := &model.Post{Source: "bbs", URL: "http://bbs/x", Title: "医保卡丢了怎么补办", Body: "正文"}
 	if _, err := base.SavePost(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +180,7 @@ func BenchmarkGradeAndFile(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		t := texts[i%len(texts)]
-		p := &store.Post{Source: "bbs", URL: "http://bbs/t" + strings.Repeat("x", i%7) + "/" + time.Now().Format("150405.000000000"),
+		p := &model.Post{Source: "bbs", URL: "http://bbs/t" + strings.Repeat("x", i%7) + "/" + time.Now().Format("150405.000000000"),
 			Title: t.title, Body: t.body + strings.Repeat("。", i%13)}
 		if _, err := st.SavePost(ctx, p); err != nil {
 			b.Fatal(err)
@@ -193,7 +194,7 @@ func BenchmarkGradeAndFile(b *testing.B) {
 }
 
 func TestClassifierPostTypicalEngagement(t *testing.T) {
-	p := store.Post{Title: "t", Source: "s", Replies: 50}
+	p := model.Post{Title: "t", Source: "s", Replies: 50}
 	few := ClassifierPost(p, 1, store.Engagement{Replies: 3, Views: 100, Posts: MinNormPosts - 1})
 	if few.TypicalReplies != 0 || few.TypicalViews != 0 {
 		t.Errorf("median over %d posts used as typical: %+v", MinNormPosts-1, few)
@@ -220,7 +221,7 @@ func TestGrowingThreadIsRegradedAndRaisesItsIncident(t *testing.T) {
 	w := New(Options{Store: st, Grader: keywordGrader{}, Incidents: incident.New(st, incident.DefaultPolicy(), func() time.Time { return now }, nil),
 		Registerer: prometheus.NewPedanticRegistry(), Batch: 10, Now: func() time.Time { return now }})
 	save := func(replies int) {
-		p := &store.Post{Source: "bbs", URL: "http://bbs/hot", Title: "医保报销慢", Body: "正文", FetchedAt: now, Replies: replies}
+		p := &model.Post{Source: "bbs", URL: "http://bbs/hot", Title: "医保报销慢", Body: "正文", FetchedAt: now, Replies: replies}
 		if _, err := st.SavePost(ctx, p); err != nil {
 			t.Fatal(err)
 		}
@@ -242,7 +243,7 @@ func TestGrowingThreadIsRegradedAndRaisesItsIncident(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if last := d.Events[len(d.Events)-1]; last.Kind != store.EventLevelChanged {
+	if last := d.Events[len(d.Events)-1]; last.Kind != model.EventLevelChanged {
 		t.Errorf("last event %q, want the level change", last.Kind)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/postgres"
 	"github.com/yuqing-bureau/yuqing/store/postgres/pgtest"
@@ -90,7 +91,7 @@ func BenchmarkFileOpenIncidents(b *testing.B) {
 							if _, err := st.SavePost(context.Background(), &p); err != nil {
 								b.Fatal(err)
 							}
-							g := store.Grade{PostID: p.ID, RulesVersion: "v1", Relevant: true, Category: "institution", Level: 4, GradedAt: c.t}
+							g := model.Grade{PostID: p.ID, RulesVersion: "v1", Relevant: true, Category: "institution", Level: 4, GradedAt: c.t}
 							b.StartTimer()
 							out, r, t := fileBench(b, lc, svc, mode, p, g, w)
 							b.StopTimer()
@@ -115,7 +116,7 @@ func BenchmarkFileOpenIncidents(b *testing.B) {
 
 // fileBench files p and returns how long Prepare and the write transaction
 // (what holds the write lock) took.
-func fileBench(b *testing.B, st store.Store, svc *incident.Service, mode string, p store.Post, g store.Grade, w *incident.Words) (out incident.Outcome, read, tx time.Duration) {
+func fileBench(b *testing.B, st store.Store, svc *incident.Service, mode string, p model.Post, g model.Grade, w *model.Words) (out incident.Outcome, read, tx time.Duration) {
 	ctx := context.Background()
 	start := time.Now()
 	var pr incident.Prepared
@@ -162,7 +163,7 @@ func benchName(k int) string {
 // seeded posts take words from the first half of benchWords, filed posts
 // (seed false) from the second, so that a filed post compares with the
 // seeds about its place but joins none of them.
-func benchPost(rng *rand.Rand, url string, k int, at time.Time, seed bool) (store.Post, *incident.Words) {
+func benchPost(rng *rand.Rand, url string, k int, at time.Time, seed bool) (model.Post, *model.Words) {
 	vocab := benchWords[len(benchWords)/2:]
 	if seed {
 		vocab = benchWords[:len(benchWords)/2]
@@ -173,8 +174,8 @@ func benchPost(rng *rand.Rand, url string, k int, at time.Time, seed bool) (stor
 	for range 30 {
 		body = append(body, vocab[rng.IntN(len(vocab))])
 	}
-	return store.Post{Source: "bbs", URL: url, Title: strings.Join(title, ""), Body: strings.Join(body, ""), FetchedAt: at},
-		&incident.Words{Title: title, Body: body}
+	return model.Post{Source: "bbs", URL: url, Title: strings.Join(title, ""), Body: strings.Join(body, ""), FetchedAt: at},
+		&model.Words{Title: title, Body: body}
 }
 
 // seedOpenIncidents inserts n open incidents of one post each, first seen
@@ -203,9 +204,9 @@ func seedOpenIncidents(b *testing.B, st benchStore, svc *incident.Service, n int
 			at := now.Add(-time.Duration(rng.Int64N(int64(47 * time.Hour)))).UnixMilli()
 			p, w := benchPost(rng, fmt.Sprintf("http://seed/%d", i), i%pool, now, true)
 			p.ID, p.FirstSeenAt = id, time.UnixMilli(at)
-			hash := store.ContentHash(p.Title, p.Body)
+			hash := model.ContentHash(p.Title, p.Body)
 			posts = append(posts, id, "bbs", p.URL, p.Title, p.Body, at, at, hash, "", hash)
-			incs = append(incs, id, fmt.Sprintf("YQ-SEED-%07d", i), p.Title, "institution", 4, store.StatusOpen, "bbs",
+			incs = append(incs, id, fmt.Sprintf("YQ-SEED-%07d", i), p.Title, "institution", 4, model.StatusOpen, "bbs",
 				at, at, 1, at+int64(24*time.Hour/time.Millisecond), at)
 			links = append(links, id, id, "首发帖子", at)
 			fp := svc.FingerprintWords(p, w)

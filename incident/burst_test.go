@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
@@ -27,15 +28,15 @@ func burstPosts(t *testing.T, st store.Store, svc *incident.Service, c *clock, f
 	return levels
 }
 
-func levelEvents(t *testing.T, st store.Store, number string) []store.Event {
+func levelEvents(t *testing.T, st store.Store, number string) []model.Event {
 	t.Helper()
 	d, err := st.IncidentDetail(context.Background(), number)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []store.Event
+	var out []model.Event
 	for _, e := range d.Events {
-		if e.Kind == store.EventLevelChanged {
+		if e.Kind == model.EventLevelChanged {
 			out = append(out, e)
 		}
 	}

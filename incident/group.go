@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
@@ -306,21 +307,14 @@ func KeyTerms(toks []string, entities []string) []string {
 	return order
 }
 
-// Words are a post's title and body already split by the service's
-// Tokenizer: the daemon keeps the classifier's segmentation from grading
-// so that filing a post does not segment it a second time.
-type Words struct {
-	Title, Body []string
-}
-
 // Fingerprint computes what grouping keeps of a post.
-func (s *Service) Fingerprint(p store.Post) store.Fingerprint { return s.FingerprintWords(p, nil) }
+func (s *Service) Fingerprint(p model.Post) store.Fingerprint { return s.FingerprintWords(p, nil) }
 
 // FingerprintWords is Fingerprint with the tokenizer's output for p given
 // in w; w must be exactly what the Tokenizer returns for p.Title and
 // p.Body. With w nil, or with no Tokenizer set (the bigram fallback, which
 // grading's words would not match), the text is split here.
-func (s *Service) FingerprintWords(p store.Post, w *Words) store.Fingerprint {
+func (s *Service) FingerprintWords(p model.Post, w *model.Words) store.Fingerprint {
 	var title, body []string
 	switch tok := s.tokenize; {
 	case w != nil && tok != nil:

@@ -10,6 +10,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
@@ -177,7 +178,7 @@ func TestBurstRaisesLevelOnce(t *testing.T) {
 	}
 	var notes []string
 	for _, e := range d.Events {
-		if e.Kind == store.EventLevelChanged {
+		if e.Kind == model.EventLevelChanged {
 			notes = append(notes, e.Note)
 		}
 	}
@@ -260,10 +261,10 @@ func TestPreparedFilingMatchesFilingUnderTheLock(t *testing.T) {
 	policy.Location = cst
 	svc := incident.New(lc, policy, c.now, gseWords(t))
 	ctx := context.Background()
-	g := func(p store.Post) store.Grade {
-		return store.Grade{PostID: p.ID, RulesVersion: "v1", Relevant: true, Category: "institution", Level: 3, GradedAt: c.t}
+	g := func(p model.Post) model.Grade {
+		return model.Grade{PostID: p.ID, RulesVersion: "v1", Relevant: true, Category: "institution", Level: 3, GradedAt: c.t}
 	}
-	filePrepared := func(p store.Post, pr incident.Prepared) incident.Outcome {
+	filePrepared := func(p model.Post, pr incident.Prepared) incident.Outcome {
 		t.Helper()
 		var out incident.Outcome
 		if err := lc.InTx(ctx, func(tx store.Tx) (err error) {
@@ -274,7 +275,7 @@ func TestPreparedFilingMatchesFilingUnderTheLock(t *testing.T) {
 		}
 		return out
 	}
-	prepare := func(p store.Post) incident.Prepared {
+	prepare := func(p model.Post) incident.Prepared {
 		t.Helper()
 		pr, err := svc.Prepare(ctx, p, g(p), nil)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/calendar"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
@@ -25,11 +26,12 @@ const SystemActor = "系统"
 // first sight; InvestigateDays (调查核实) counts working days from
 // registration, FeedbackDays (答复反馈) working days from the end of the
 // investigation. A zero working-day count means the level has no such stage.
+// The configuration's levels: section decodes into it as it is.
 type Deadlines struct {
-	Ack             time.Duration // 0: no separate acknowledgement stage
-	FollowUp        time.Duration
-	InvestigateDays int
-	FeedbackDays    int
+	Ack             time.Duration `yaml:"ack"` // 0: no separate acknowledgement stage
+	FollowUp        time.Duration `yaml:"followup"`
+	InvestigateDays int           `yaml:"investigate_days"`
+	FeedbackDays    int           `yaml:"feedback_days"`
 }
 
 // Workdays counts working days; *calendar.Calendar is one.
@@ -122,7 +124,7 @@ func New(st store.Store, policy Policy, now func() time.Time, tokenize Tokenizer
 
 // Outcome says what filing a post did.
 type Outcome struct {
-	Incident store.Incident
+	Incident model.Incident
 	Created  bool // a new incident was opened
 	Joined   bool // the post joined an existing incident
 	Raised   bool // the incident's level went up
@@ -133,13 +135,13 @@ type Outcome struct {
 // A post joins an open incident when it is a repost (same content hash or
 // title key), a near-duplicate (SimHash) or about the same event (shared
 // institution or place and key terms); otherwise it opens a new one.
-func (s *Service) File(ctx context.Context, tx store.Tx, p store.Post, g store.Grade) (Outcome, error) {
+func (s *Service) File(ctx context.Context, tx store.Tx, p model.Post, g model.Grade) (Outcome, error) {
 	return s.FileWords(ctx, tx, p, g, nil)
 }
 
 // FileWords is File with the post's words from grading (see
 // FingerprintWords); nil w means split the text here.
-func (s *Service) FileWords(ctx context.Context, tx store.Tx, p store.Post, g store.Grade, w *Words) (Outcome, error) {
+func (s *Service) FileWords(ctx context.Context, tx store.Tx, p model.Post, g model.Grade, w *model.Words) (Outcome, error) {
 	return s.FilePrepared(ctx, tx, p, g, s.prepare(p, g, w))
 }
 
@@ -163,7 +165,7 @@ type Prepared struct {
 // since (the grouping version) and to write; a changed store makes it look
 // again inside the transaction, so the outcome is always that of filing
 // under the lock. Nothing is read for a grade that files nothing.
-func (s *Service) Prepare(ctx context.Context, p store.Post, g store.Grade, w *Words) (Prepared, error) {
+func (s *Service) Prepare(ctx context.Context, p model.Post, g model.Grade, w *model.Words) (Prepared, error) {
 	pr := s.prepare(p, g, w)
 	if !pr.ok || pr.query.Empty() {
 		return pr, nil
@@ -179,7 +181,7 @@ func (s *Service) Prepare(ctx context.Context, p store.Post, g store.Grade, w *W
 }
 
 // prepare computes p's fingerprint and lookup keys when g files it.
-func (s *Service) prepare(p store.Post, g store.Grade, w *Words) Prepared {
+func (s *Service) prepare(p model.Post, g model.Grade, w *model.Words) Prepared {
 	pr := Prepared{postID: p.ID}
 	if !files(g) {
 		return pr
@@ -192,7 +194,7 @@ func (s *Service) prepare(p store.Post, g store.Grade, w *Words) Prepared {
 
 // FilePrepared is FileWords with the fingerprint and candidates Prepare
 // found for p (a Prepared of another post is ignored).
-func (s *Service) FilePrepared(ctx context.Context, tx store.Tx, p store.Post, g store.Grade, pr Prepared) (Outcome, error) {
+func (s *Service) FilePrepared(ctx context.Context, tx store.Tx, p model.Post, g model.Grade, pr Prepared) (Outcome, error) {
 	if err := tx.SaveGrade(ctx, g); err != nil {
 		return Outcome{}, err
 	}
@@ -240,7 +242,7 @@ func (s *Service) FilePrepared(ctx context.Context, tx store.Tx, p store.Post, g
 // join attaches p to the related incident m found, which rises to p's
 // level if that is higher (疑似 when a review grade takes it to Ⅱ) and by
 // a burst of posts.
-func (s *Service) join(ctx context.Context, tx store.Tx, p store.Post, g store.Grade, m match, now time.Time) (Outcome, error) {
+func (s *Service) join(ctx context.Context, tx store.Tx, p model.Post, g model.Grade, m match, now time.Time) (Outcome, error) {
 	inc, err := tx.IncidentByID(ctx, m.incidentID)
 	if err != nil {
 		return Outcome{}, err
@@ -253,7 +255,7 @@ func (s *Service) join(ctx context.Context, tx store.Tx, p store.Post, g store.G
 		inc.LastPostAt = p.FirstSeenAt
 	}
 	inc.UpdatedAt = now
-	if err := tx.AppendEvent(ctx, store.Event{IncidentID: inc.ID, At: now, Kind: store.EventPostJoined,
+	if err := tx.AppendEvent(ctx, model.Event{IncidentID: inc.ID, At: now, Kind: model.EventPostJoined,
 		Actor: SystemActor, Note: fmt.Sprintf("来自「%s」的帖子并入本事件：%s", p.Source, m.reason), PostID: p.ID}); err != nil {
 		return Outcome{}, err
 	}
@@ -275,13 +277,13 @@ func (s *Service) join(ctx context.Context, tx store.Tx, p store.Post, g store.G
 
 // open files p as a new incident with its deadlines and the creation
 // event that states them.
-func (s *Service) open(ctx context.Context, tx store.Tx, p store.Post, g store.Grade, now time.Time) (Outcome, error) {
+func (s *Service) open(ctx context.Context, tx store.Tx, p model.Post, g model.Grade, now time.Time) (Outcome, error) {
 	first := p.FirstSeenAt
-	inc := store.Incident{
+	inc := model.Incident{
 		Title:       Title(p),
 		Category:    g.Category,
 		Level:       g.Level,
-		Status:      store.StatusOpen,
+		Status:      model.StatusOpen,
 		Source:      p.Source,
 		FirstSeenAt: first,
 		LastPostAt:  first,
@@ -307,7 +309,7 @@ func (s *Service) open(ctx context.Context, tx store.Tx, p store.Post, g store.G
 	if inc.Suspected {
 		note += "；规则与模型对是否达到Ⅱ级以上意见不一，标记为疑似，按Ⅱ级处置，待人工确认或降级"
 	}
-	if err := tx.AppendEvent(ctx, store.Event{IncidentID: inc.ID, At: now, Kind: store.EventCreated,
+	if err := tx.AppendEvent(ctx, model.Event{IncidentID: inc.ID, At: now, Kind: model.EventCreated,
 		Actor: SystemActor, Note: note, PostID: p.ID}); err != nil {
 		return Outcome{}, err
 	}
@@ -316,7 +318,7 @@ func (s *Service) open(ctx context.Context, tx store.Tx, p store.Post, g store.G
 
 // files reports whether a grade files its post into an incident: a
 // relevant post of a valid level that is not 舆情信息.
-func files(g store.Grade) bool {
+func files(g model.Grade) bool {
 	return g.Relevant && taxonomy.ValidLevel(g.Level) && !g.Information
 }
 
@@ -324,7 +326,7 @@ func files(g store.Grade) bool {
 // title key first (the store's index), then a near-duplicate by SimHash,
 // then a post about the same event, among the candidates the fingerprint
 // index gives (candidates).
-func (s *Service) related(ctx context.Context, tx store.Tx, p store.Post, fp store.Fingerprint, pr Prepared, now time.Time) (match, bool, error) {
+func (s *Service) related(ctx context.Context, tx store.Tx, p model.Post, fp store.Fingerprint, pr Prepared, now time.Time) (match, bool, error) {
 	inc, found, err := tx.FindRelatedIncident(ctx, p, now.Add(-s.policy.GroupWindow))
 	if err != nil || found {
 		return match{inc.ID, relatedReason(inc, p)}, found, err
@@ -395,7 +397,7 @@ func (s *Service) candidates(ctx context.Context, tx store.Tx, pr Prepared, now 
 // under steady traffic, and a level staff lowered after a burst must not be
 // raised back by the next post of the same burst. A stage reached while the
 // incident is already at Ⅱ or above is recorded without a raise.
-func (s *Service) burst(ctx context.Context, tx store.Tx, inc *store.Incident, now time.Time, postID int64) (bool, error) {
+func (s *Service) burst(ctx context.Context, tx store.Tx, inc *model.Incident, now time.Time, postID int64) (bool, error) {
 	if s.policy.BurstPosts <= 0 || s.policy.BurstWindow <= 0 || !inc.Open() {
 		return false, nil
 	}
@@ -441,7 +443,7 @@ func humanWindow(d time.Duration) string {
 
 // setDeadlines sets the deadlines of inc's level counted from start (ack,
 // follow-up) and from registration (investigation), leaving met ones alone.
-func (s *Service) setDeadlines(inc *store.Incident, start time.Time) {
+func (s *Service) setDeadlines(inc *model.Incident, start time.Time) {
 	d := s.policy.Levels[inc.Level]
 	inc.AckDueAt = time.Time{}
 	if d.Ack > 0 && inc.AckedAt.IsZero() {
@@ -462,7 +464,7 @@ func (s *Service) setDeadlines(inc *store.Incident, start time.Time) {
 }
 
 // setFeedbackDue starts the feedback stage at from.
-func (s *Service) setFeedbackDue(inc *store.Incident, from time.Time) {
+func (s *Service) setFeedbackDue(inc *model.Incident, from time.Time) {
 	inc.FeedbackDueAt = time.Time{}
 	if n := s.policy.Levels[inc.Level].FeedbackDays; n > 0 {
 		inc.FeedbackDueAt = s.policy.Calendar.AddWorkdays(from, n)
@@ -470,7 +472,7 @@ func (s *Service) setFeedbackDue(inc *store.Incident, from time.Time) {
 }
 
 // raise moves inc to a more severe level (a smaller number) and logs it.
-func (s *Service) raise(ctx context.Context, tx store.Tx, inc *store.Incident, level int, now time.Time, postID int64, why string) (bool, error) {
+func (s *Service) raise(ctx context.Context, tx store.Tx, inc *model.Incident, level int, now time.Time, postID int64, why string) (bool, error) {
 	if level >= inc.Level || !inc.Open() {
 		return false, nil
 	}
@@ -479,7 +481,7 @@ func (s *Service) raise(ctx context.Context, tx store.Tx, inc *store.Incident, l
 
 // changeLevel sets inc's level and logs the change. Deadlines of the new
 // level run from now, but a raise never makes a running deadline later.
-func (s *Service) changeLevel(ctx context.Context, tx store.Tx, inc *store.Incident, level int, now time.Time, actor string, postID int64, why string) error {
+func (s *Service) changeLevel(ctx context.Context, tx store.Tx, inc *model.Incident, level int, now time.Time, actor string, postID int64, why string) error {
 	old := *inc
 	inc.Level = level
 	s.setDeadlines(inc, now)
@@ -500,18 +502,18 @@ func (s *Service) changeLevel(ctx context.Context, tx store.Tx, inc *store.Incid
 	if level > old.Level {
 		verb = "降为"
 	}
-	return tx.AppendEvent(ctx, store.Event{IncidentID: inc.ID, At: now, Kind: store.EventLevelChanged,
+	return tx.AppendEvent(ctx, model.Event{IncidentID: inc.ID, At: now, Kind: model.EventLevelChanged,
 		Actor: actor, PostID: postID,
 		Note: fmt.Sprintf("等级由%s%s%s（%s）", taxonomy.LevelLabel(old.Level), verb, taxonomy.LevelLabel(level), why)})
 }
 
-func relatedReason(inc store.Incident, p store.Post) string {
+func relatedReason(inc model.Incident, p model.Post) string {
 	return fmt.Sprintf("与事件 %s 的帖子内容或标题相同（转帖）", inc.Number)
 }
 
 // Title derives an incident title from its first post: the post title, or
 // the start of the body when the post has none (微博-style posts).
-func Title(p store.Post) string {
+func Title(p model.Post) string {
 	t := strings.TrimSpace(p.Title)
 	if t == "" {
 		t = strings.Join(strings.Fields(p.Body), " ")

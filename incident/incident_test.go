@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
 )
@@ -38,21 +39,21 @@ func setupWith(t testing.TB, tokenize incident.Tokenizer) (store.Store, *inciden
 	return st, incident.New(st, policy, c.now, tokenize), c
 }
 
-func savePost(t testing.TB, st store.Store, url, title, body string, at time.Time) store.Post {
+func savePost(t testing.TB, st store.Store, url, title, body string, at time.Time) model.Post {
 	t.Helper()
-	p := store.Post{Source: "bbs", URL: url, Title: title, Body: body, FetchedAt: at}
+	p := model.Post{Source: "bbs", URL: url, Title: title, Body: body, FetchedAt: at}
 	if _, err := st.SavePost(context.Background(), &p); err != nil {
 		t.Fatal(err)
 	}
 	return p
 }
 
-func file(t testing.TB, st store.Store, svc *incident.Service, p store.Post, level int, category string) incident.Outcome {
+func file(t testing.TB, st store.Store, svc *incident.Service, p model.Post, level int, category string) incident.Outcome {
 	t.Helper()
 	var out incident.Outcome
 	err := st.InTx(context.Background(), func(tx store.Tx) error {
 		var err error
-		out, err = svc.File(context.Background(), tx, p, store.Grade{PostID: p.ID, RulesVersion: "v1",
+		out, err = svc.File(context.Background(), tx, p, model.Grade{PostID: p.ID, RulesVersion: "v1",
 			Relevant: level > 0, Category: category, Level: level, GradedAt: p.FetchedAt})
 		return err
 	})
@@ -84,7 +85,7 @@ func TestFileCreatesNumberedIncidentWithDeadlines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(d.Events) != 1 || d.Events[0].Kind != store.EventCreated || !strings.Contains(d.Events[0].Note, "应急响应") ||
+	if len(d.Events) != 1 || d.Events[0].Kind != model.EventCreated || !strings.Contains(d.Events[0].Note, "应急响应") ||
 		!strings.Contains(d.Events[0].Note, "须在 2026-11-24 00:50 前签收") {
 		t.Errorf("events %+v", d.Events)
 	}
@@ -125,7 +126,7 @@ func TestRepostJoinsAndRaises(t *testing.T) {
 	d, _ := st.IncidentDetail(context.Background(), inc.Number)
 	var kinds []string
 	for _, e := range d.Events {
-		kinds = append(kinds, e.Kind)
+		kinds = append(kinds, string(e.Kind))
 	}
 	if got := strings.Join(kinds, ","); got != "created,post_joined,level_changed" {
 		t.Errorf("event kinds %s", got)
@@ -161,7 +162,7 @@ func TestWorkflow(t *testing.T) {
 	}
 	c.t = c.t.Add(2 * time.Hour)
 	inc, err := svc.Acknowledge(ctx, num, "王科员", "")
-	if err != nil || inc.Status != store.StatusAcknowledged || !inc.AckedAt.Equal(c.t) {
+	if err != nil || inc.Status != model.StatusAcknowledged || !inc.AckedAt.Equal(c.t) {
 		t.Fatalf("ack: %+v %v", inc, err)
 	}
 	if _, err := svc.Acknowledge(ctx, num, "王科员", ""); !errors.Is(err, incident.ErrAlreadyDone) {
@@ -172,7 +173,7 @@ func TestWorkflow(t *testing.T) {
 	}
 	c.t = c.t.Add(time.Hour)
 	inc, err = svc.FollowUp(ctx, num, "王科员", "已电话联系网友，解释门诊共济政策")
-	if err != nil || inc.Status != store.StatusFollowedUp || inc.FollowUpPending() {
+	if err != nil || inc.Status != model.StatusFollowedUp || inc.FollowUpPending() {
 		t.Fatalf("follow-up: %+v %v", inc, err)
 	}
 	if _, err := svc.Close(ctx, num, "李科长", ""); !errors.Is(err, incident.ErrEmptyNote) {
@@ -190,7 +191,7 @@ func TestWorkflow(t *testing.T) {
 	d, _ := st.IncidentDetail(ctx, num)
 	var log []string
 	for _, e := range d.Events {
-		log = append(log, e.Kind+"/"+e.Actor)
+		log = append(log, string(e.Kind)+"/"+e.Actor)
 	}
 	want := "created/系统,acknowledged/王科员,followed_up/王科员,closed/李科长"
 	if got := strings.Join(log, ","); got != want {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
@@ -35,7 +36,7 @@ const ManualSource = "manual"
 
 // labelPosts records the incident's verdict as the label of each of its
 // posts: not relevant for 误报, else the incident's category and level.
-func labelPosts(ctx context.Context, tx store.Tx, inc store.Incident, relevant bool, origin, actor, note string, now time.Time) error {
+func labelPosts(ctx context.Context, tx store.Tx, inc model.Incident, relevant bool, origin, actor, note string, now time.Time) error {
 	ids, err := tx.IncidentPostIDs(ctx, inc.ID)
 	if err != nil {
 		return err
@@ -99,20 +100,20 @@ type Missed struct {
 // FileMissed stores a post the system missed with the handler's verdict
 // as its grade and label, and files it at once: it opens an incident, or
 // joins the open one it belongs to, as a crawled post would.
-func (s *Service) FileMissed(ctx context.Context, actor string, m Missed) (store.Incident, error) {
+func (s *Service) FileMissed(ctx context.Context, actor string, m Missed) (model.Incident, error) {
 	actor = strings.TrimSpace(actor)
 	m.URL, m.Title, m.Body = strings.TrimSpace(m.URL), strings.TrimSpace(m.Title), strings.TrimSpace(m.Body)
 	switch {
 	case actor == "":
-		return store.Incident{}, ErrEmptyActor
+		return model.Incident{}, ErrEmptyActor
 	case !taxonomy.ValidLevel(m.Level):
-		return store.Incident{}, ErrBadLevel
+		return model.Incident{}, ErrBadLevel
 	case !taxonomy.ValidCategory(m.Category):
-		return store.Incident{}, ErrBadCategory
+		return model.Incident{}, ErrBadCategory
 	case m.Sentiment != "" && taxonomy.SentimentName(m.Sentiment) == m.Sentiment:
-		return store.Incident{}, ErrBadSentiment
+		return model.Incident{}, ErrBadSentiment
 	case m.URL == "" && m.Body == "":
-		return store.Incident{}, ErrMissedEmpty
+		return model.Incident{}, ErrMissedEmpty
 	}
 	var out Outcome
 	err := s.st.InTx(ctx, func(tx store.Tx) error {
@@ -122,7 +123,7 @@ func (s *Service) FileMissed(ctx context.Context, actor string, m Missed) (store
 		}
 		now := s.now()
 		note := joinNote("人工补录漏报："+taxonomy.LevelLabel(m.Level)+" · "+taxonomy.CategoryName(m.Category), m.Note)
-		g := store.Grade{PostID: p.ID, RulesVersion: taxonomy.DecidedByStaff, Relevant: true, Category: m.Category,
+		g := model.Grade{PostID: p.ID, RulesVersion: taxonomy.DecidedByStaff, Relevant: true, Category: m.Category,
 			Level: m.Level, Sentiment: m.Sentiment, DecidedBy: taxonomy.DecidedByStaff, GradedAt: now,
 			Reasons: []string{note + "（" + actor + "）"}}
 		if out, err = s.FilePrepared(ctx, tx, p, g, Prepared{}); err != nil {
@@ -132,22 +133,22 @@ func (s *Service) FileMissed(ctx context.Context, actor string, m Missed) (store
 			Sentiment: m.Sentiment, Origin: store.LabelMissed, Actor: actor, Note: m.Note, At: now}); err != nil {
 			return err
 		}
-		return tx.AppendEvent(ctx, store.Event{IncidentID: out.Incident.ID, At: now, Kind: store.EventMissedFiled,
+		return tx.AppendEvent(ctx, model.Event{IncidentID: out.Incident.ID, At: now, Kind: model.EventMissedFiled,
 			Actor: actor, Note: note, PostID: p.ID})
 	})
 	if err != nil {
-		return store.Incident{}, fmt.Errorf("补录漏报: %w", err)
+		return model.Incident{}, fmt.Errorf("补录漏报: %w", err)
 	}
 	return out.Incident, nil
 }
 
 // missedPost finds or stores the post of m inside tx.
-func (s *Service) missedPost(ctx context.Context, tx store.Tx, m Missed) (store.Post, error) {
+func (s *Service) missedPost(ctx context.Context, tx store.Tx, m Missed) (model.Post, error) {
 	if m.URL != "" && m.Body == "" {
 		// Only a stored post can be named by its address alone.
 		return s.storedMissed(ctx, tx, m.URL)
 	}
-	p := store.Post{Source: m.Source, URL: m.URL, Title: m.Title, Body: m.Body, FetchedAt: s.now()}
+	p := model.Post{Source: m.Source, URL: m.URL, Title: m.Title, Body: m.Body, FetchedAt: s.now()}
 	if p.Source == "" {
 		p.Source = ManualSource
 	}
@@ -161,7 +162,7 @@ func (s *Service) missedPost(ctx context.Context, tx store.Tx, m Missed) (store.
 	return p, notFiled(ctx, tx, p)
 }
 
-func (s *Service) storedMissed(ctx context.Context, tx store.Tx, url string) (store.Post, error) {
+func (s *Service) storedMissed(ctx context.Context, tx store.Tx, url string) (model.Post, error) {
 	p, found, err := s.st.PostByURL(ctx, url)
 	if err != nil {
 		return p, err
@@ -173,7 +174,7 @@ func (s *Service) storedMissed(ctx context.Context, tx store.Tx, url string) (st
 }
 
 // notFiled refuses a post that already belongs to an incident, naming it.
-func notFiled(ctx context.Context, tx store.Tx, p store.Post) error {
+func notFiled(ctx context.Context, tx store.Tx, p model.Post) error {
 	inc, found, err := tx.IncidentOfPost(ctx, p.ID)
 	if err != nil {
 		return err

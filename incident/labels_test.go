@@ -7,16 +7,17 @@ import (
 	"testing"
 
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
-func fileGrade(t *testing.T, st store.Store, svc *incident.Service, g store.Grade) incident.Outcome {
+func fileGrade(t *testing.T, st store.Store, svc *incident.Service, g model.Grade) incident.Outcome {
 	t.Helper()
 	ctx := context.Background()
 	var out incident.Outcome
 	if err := st.InTx(ctx, func(tx store.Tx) error {
 		var err error
-		out, err = svc.File(ctx, tx, store.Post{ID: g.PostID}, g)
+		out, err = svc.File(ctx, tx, model.Post{ID: g.PostID}, g)
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -43,7 +44,7 @@ func TestInformationIsNotFiledAndReviewIsSuspected(t *testing.T) {
 	st, svc, c := setup(t)
 	ctx := context.Background()
 	info := savePost(t, st, "http://gov/notice", "关于开展城乡居民医保集中参保缴费的通知", "请广大居民按时缴费。", c.t)
-	out := fileGrade(t, st, svc, store.Grade{PostID: info.ID, RulesVersion: "v1", Relevant: true, Category: "enrollment",
+	out := fileGrade(t, st, svc, model.Grade{PostID: info.ID, RulesVersion: "v1", Relevant: true, Category: "enrollment",
 		Level: 4, Sentiment: "neutral", Information: true, GradedAt: c.t})
 	if out.Created || out.Joined {
 		t.Fatalf("information filed: %+v", out)
@@ -52,7 +53,7 @@ func TestInformationIsNotFiledAndReviewIsSuspected(t *testing.T) {
 		t.Fatalf("Information = %d, %v", total, err)
 	}
 	p := savePost(t, st, "http://bbs/2", "医院门口有人拉人住院", "说住院不花钱还倒给钱，医保卡交给他们。", c.t)
-	out = fileGrade(t, st, svc, store.Grade{PostID: p.ID, RulesVersion: "v1", Relevant: true, Category: "institution",
+	out = fileGrade(t, st, svc, model.Grade{PostID: p.ID, RulesVersion: "v1", Relevant: true, Category: "institution",
 		Level: 2, Sentiment: "neutral", Review: true, GradedAt: c.t})
 	if !out.Created || !out.Incident.Suspected {
 		t.Fatalf("review grade: %+v", out)
@@ -115,9 +116,9 @@ func TestStaffDecisionsBecomeLabels(t *testing.T) {
 	d, _ := st.IncidentDetail(ctx, inc.Number)
 	var kinds []string
 	for _, e := range d.Events {
-		kinds = append(kinds, e.Kind)
+		kinds = append(kinds, string(e.Kind))
 	}
-	if !strings.Contains(strings.Join(kinds, ","), store.EventCategoryChanged) {
+	if !strings.Contains(strings.Join(kinds, ","), string(model.EventCategoryChanged)) {
 		t.Errorf("events %v lack the category change", kinds)
 	}
 }
@@ -144,7 +145,7 @@ func TestFileMissed(t *testing.T) {
 	if g.DecidedBy != "staff" || !g.Relevant || g.Level != 2 || g.Sentiment != "negative" || !strings.Contains(g.Reasons[0], "赵科员") {
 		t.Errorf("missed grade %+v", g)
 	}
-	if last := d.Events[len(d.Events)-1]; last.Kind != store.EventMissedFiled || last.Actor != "赵科员" {
+	if last := d.Events[len(d.Events)-1]; last.Kind != model.EventMissedFiled || last.Actor != "赵科员" {
 		t.Errorf("last event %+v", last)
 	}
 	if l := labels(t, st)[d.Posts[0].Post.ID]; l.Origin != store.LabelMissed || l.Level != 2 || l.Sentiment != "negative" {
@@ -159,7 +160,7 @@ func TestFileMissed(t *testing.T) {
 	// A crawled post the rules left irrelevant, named by its address.
 	p := savePost(t, st, "http://bbs/9", "门特报不了", "透析的门特卡办了三个月还是报不了。", c.t)
 	if err := st.InTx(ctx, func(tx store.Tx) error {
-		return tx.SaveGrade(ctx, store.Grade{PostID: p.ID, RulesVersion: "v1", GradedAt: c.t})
+		return tx.SaveGrade(ctx, model.Grade{PostID: p.ID, RulesVersion: "v1", GradedAt: c.t})
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -6,8 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/privacy"
-	"github.com/yuqing-bureau/yuqing/store"
 )
 
 // A title cut at 60 characters must never keep a stub of a personal number:
@@ -22,7 +22,7 @@ func TestTitleNeverCutsANumber(t *testing.T) {
 		for lead := 40; lead <= 60; lead++ {
 			prefix := []rune(strings.Repeat(filler, 3))[:lead]
 			title := string(prefix) + "联系" + num + "请回电"
-			got := incident.Title(store.Post{Title: title})
+			got := incident.Title(model.Post{Title: title})
 			if n := utf8.RuneCountInString(got); n > 60 {
 				t.Fatalf("Title is %d runes: %q", n, got)
 			}
@@ -46,7 +46,7 @@ func TestTitleCuts(t *testing.T) {
 		// Where the cut falls near a number is privacy.Truncate's business
 		// (privacy/truncate_test.go); TestTitleNeverCutsANumber checks Title uses it.
 	} {
-		if got := incident.Title(store.Post{Title: tc.in}); got != tc.want {
+		if got := incident.Title(model.Post{Title: tc.in}); got != tc.want {
 			t.Errorf("%s: Title(%q) = %q, want %q", tc.name, tc.in, got, tc.want)
 		}
 	}

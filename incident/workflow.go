@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/auth"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
@@ -59,18 +60,18 @@ var (
 )
 
 // Status is the workflow status inc's record implies.
-func Status(inc store.Incident) string {
+func Status(inc model.Incident) model.Status {
 	switch {
 	case !inc.ClosedAt.IsZero():
-		return store.StatusClosed
+		return model.StatusClosed
 	case !inc.FollowedUpAt.IsZero():
-		return store.StatusFollowedUp
+		return model.StatusFollowedUp
 	case inc.Office != "":
-		return store.StatusAssigned
+		return model.StatusAssigned
 	case !inc.AckedAt.IsZero():
-		return store.StatusAcknowledged
+		return model.StatusAcknowledged
 	}
-	return store.StatusOpen
+	return model.StatusOpen
 }
 
 // Stage is one deadline of an incident as staff and metrics see it.
@@ -93,16 +94,16 @@ const (
 // stageField is where a stage lives on an incident.
 type stageField struct {
 	key, name string
-	due       func(*store.Incident) *time.Time
-	done      func(*store.Incident) *time.Time
+	due       func(*model.Incident) *time.Time
+	done      func(*model.Incident) *time.Time
 }
 
 // stageFields are the deadlines in workflow order.
 var stageFields = []stageField{
-	{StageAck, "签收", func(i *store.Incident) *time.Time { return &i.AckDueAt }, func(i *store.Incident) *time.Time { return &i.AckedAt }},
-	{StageFollowUp, "跟进回复", func(i *store.Incident) *time.Time { return &i.FollowUpDueAt }, func(i *store.Incident) *time.Time { return &i.FollowedUpAt }},
-	{StageInvestigate, "调查核实", func(i *store.Incident) *time.Time { return &i.InvestigateDueAt }, func(i *store.Incident) *time.Time { return &i.InvestigatedAt }},
-	{StageFeedback, "答复反馈", func(i *store.Incident) *time.Time { return &i.FeedbackDueAt }, func(i *store.Incident) *time.Time { return &i.RepliedAt }},
+	{StageAck, "签收", func(i *model.Incident) *time.Time { return &i.AckDueAt }, func(i *model.Incident) *time.Time { return &i.AckedAt }},
+	{StageFollowUp, "跟进回复", func(i *model.Incident) *time.Time { return &i.FollowUpDueAt }, func(i *model.Incident) *time.Time { return &i.FollowedUpAt }},
+	{StageInvestigate, "调查核实", func(i *model.Incident) *time.Time { return &i.InvestigateDueAt }, func(i *model.Incident) *time.Time { return &i.InvestigatedAt }},
+	{StageFeedback, "答复反馈", func(i *model.Incident) *time.Time { return &i.FeedbackDueAt }, func(i *model.Incident) *time.Time { return &i.RepliedAt }},
 }
 
 // StageKeys are the keys of every stage in workflow order: the values of
@@ -116,7 +117,7 @@ func StageKeys() []string {
 }
 
 // Stages returns inc's deadlines in workflow order, those the level has.
-func Stages(inc store.Incident) []Stage {
+func Stages(inc model.Incident) []Stage {
 	var out []Stage
 	for _, f := range stageFields {
 		if due := *f.due(&inc); !due.IsZero() {
@@ -128,7 +129,7 @@ func Stages(inc store.Incident) []Stage {
 
 // Overdue returns the stages of an open incident past their deadline at now
 // and not yet met.
-func Overdue(inc store.Incident, now time.Time) []Stage {
+func Overdue(inc model.Incident, now time.Time) []Stage {
 	if !inc.Open() {
 		return nil
 	}
@@ -142,7 +143,7 @@ func Overdue(inc store.Incident, now time.Time) []Stage {
 }
 
 // meet marks the stage key met at now unless it already was.
-func meet(inc *store.Incident, key string, now time.Time) {
+func meet(inc *model.Incident, key string, now time.Time) {
 	for _, f := range stageFields {
 		if done := f.done(inc); f.key == key && done.IsZero() {
 			*done = now
@@ -188,7 +189,7 @@ func (in Input) empty(f Field) bool {
 // Change is a step being applied to an incident in its transaction.
 type Change struct {
 	Tx       store.Tx
-	Incident *store.Incident
+	Incident *model.Incident
 	Actor    string
 	Input    Input
 	Now      time.Time
@@ -205,7 +206,7 @@ type Step struct {
 	// Event is the kind of the event the step appends, Logged its name
 	// in the incident log: the record of the step ("类别更正" for
 	// "更正类别"), the same as Name unless that reads as a command.
-	Event  string
+	Event  model.EventKind
 	Logged string
 	// Fields are the inputs the step takes, in form order; Required
 	// those it refuses without, with Missing (ErrEmptyReason if nil);
@@ -222,7 +223,7 @@ type Step struct {
 	OnClosed bool
 	// Offered reports whether the console offers the step for inc (in
 	// the state OnClosed names); nil: always.
-	Offered func(inc store.Incident) bool
+	Offered func(inc model.Incident) bool
 	// Check refuses input before the transaction; nil: none.
 	Check func(s *Service, in Input) error
 	// Apply changes the incident and returns the note of the event to
@@ -234,7 +235,7 @@ type Step struct {
 }
 
 // OfferedFor reports whether the console offers the step for inc.
-func (st Step) OfferedFor(inc store.Incident) bool {
+func (st Step) OfferedFor(inc model.Incident) bool {
 	return st.OnClosed == !inc.Open() && (st.Offered == nil || st.Offered(inc))
 }
 
@@ -263,34 +264,34 @@ const (
 func Steps() []Step {
 	note := []Field{FieldNote}
 	return []Step{
-		{Key: StepAck, Name: "签收", Event: store.EventAcknowledged, Logged: "签收", Fields: note,
+		{Key: StepAck, Name: "签收", Event: model.EventAcknowledged, Logged: "签收", Fields: note,
 			Role: auth.RoleHandler, Stops: []string{StageAck},
-			Offered: func(i store.Incident) bool { return i.AckedAt.IsZero() }, Apply: applyAck},
-		{Key: StepFollowUp, Name: "跟进/回复", Event: store.EventFollowedUp, Logged: "跟进/回复", Fields: note, Required: note,
+			Offered: func(i model.Incident) bool { return i.AckedAt.IsZero() }, Apply: applyAck},
+		{Key: StepFollowUp, Name: "跟进/回复", Event: model.EventFollowedUp, Logged: "跟进/回复", Fields: note, Required: note,
 			Missing: ErrEmptyNote, Role: auth.RoleHandler, Stops: []string{StageAck, StageFollowUp}, Apply: applyFollowUp},
-		{Key: StepClose, Name: "办结", Event: store.EventClosed, Logged: "办结", Fields: note, Required: note,
+		{Key: StepClose, Name: "办结", Event: model.EventClosed, Logged: "办结", Fields: note, Required: note,
 			Missing: refusal("请填写办结结果", ErrEmptyNote), Role: auth.RoleHandler, Apply: applyClose},
-		{Key: StepAssign, Name: "分派", Event: store.EventAssigned, Logged: "分派", Fields: []Field{FieldOffice, FieldNote},
+		{Key: StepAssign, Name: "分派", Event: model.EventAssigned, Logged: "分派", Fields: []Field{FieldOffice, FieldNote},
 			Required: []Field{FieldOffice}, Missing: ErrUnknownOffice, Role: auth.RoleHandler, Stops: []string{StageAck},
 			Check: checkOffice, Apply: applyAssign},
-		{Key: StepInvestigated, Name: "调查核实", Event: store.EventInvestigated, Logged: "调查核实", Fields: note, Required: note,
+		{Key: StepInvestigated, Name: "调查核实", Event: model.EventInvestigated, Logged: "调查核实", Fields: note, Required: note,
 			Missing: refusal("请填写调查核实结论", ErrEmptyNote), Role: auth.RoleHandler,
 			Stops:   []string{StageAck, StageFollowUp, StageInvestigate},
-			Offered: func(i store.Incident) bool { return i.InvestigatedAt.IsZero() }, Apply: applyInvestigated},
-		{Key: StepReply, Name: "答复反馈", Event: store.EventReplied, Logged: "答复反馈", Fields: note, Required: note,
+			Offered: func(i model.Incident) bool { return i.InvestigatedAt.IsZero() }, Apply: applyInvestigated},
+		{Key: StepReply, Name: "答复反馈", Event: model.EventReplied, Logged: "答复反馈", Fields: note, Required: note,
 			Missing: refusal("请填写回复内容", ErrEmptyNote), Role: auth.RoleHandler,
 			Stops: []string{StageAck, StageFollowUp, StageInvestigate, StageFeedback}, Apply: applyReply},
-		{Key: StepLevel, Name: "调整等级", Event: store.EventLevelChanged, Logged: "等级变更", Fields: []Field{FieldLevel, FieldNote},
+		{Key: StepLevel, Name: "调整等级", Event: model.EventLevelChanged, Logged: "等级变更", Fields: []Field{FieldLevel, FieldNote},
 			Required: []Field{FieldLevel, FieldNote}, Missing: ErrEmptyReason, Role: auth.RoleHandler,
 			Check: checkLevel, Apply: applyLevel, LogsItself: true},
-		{Key: StepConfirm, Name: "确认", Event: store.EventConfirmed, Logged: "确认疑似", Fields: note, Role: auth.RoleHandler,
-			Offered: func(i store.Incident) bool { return i.Suspected }, Apply: applyConfirm},
-		{Key: StepCategory, Name: "更正类别", Event: store.EventCategoryChanged, Logged: "类别更正",
+		{Key: StepConfirm, Name: "确认", Event: model.EventConfirmed, Logged: "确认疑似", Fields: note, Role: auth.RoleHandler,
+			Offered: func(i model.Incident) bool { return i.Suspected }, Apply: applyConfirm},
+		{Key: StepCategory, Name: "更正类别", Event: model.EventCategoryChanged, Logged: "类别更正",
 			Fields: []Field{FieldCategory, FieldNote}, Required: []Field{FieldCategory, FieldNote}, Missing: ErrEmptyReason,
 			Role: auth.RoleHandler, Check: checkCategory, Apply: applyCategory},
-		{Key: StepFalsePositive, Name: "误报", Event: store.EventFalsePositive, Logged: "误报", Fields: note, Required: note,
+		{Key: StepFalsePositive, Name: "误报", Event: model.EventFalsePositive, Logged: "误报", Fields: note, Required: note,
 			Missing: ErrEmptyReason, Role: auth.RoleHandler, Apply: applyFalsePositive},
-		{Key: StepReopen, Name: "重开", Event: store.EventReopened, Logged: "重开", Fields: note, Required: note,
+		{Key: StepReopen, Name: "重开", Event: model.EventReopened, Logged: "重开", Fields: note, Required: note,
 			Missing: ErrEmptyReason, Role: auth.RoleHandler, OnClosed: true, Apply: applyReopen},
 	}
 }
@@ -306,16 +307,16 @@ func StepByKey(steps []Step, key string) (Step, bool) {
 
 // systemEvents are the events the system writes itself, with their names
 // in the incident log.
-var systemEvents = map[string]string{
-	store.EventCreated:     "登记",
-	store.EventPostJoined:  "新帖并入",
-	store.EventMissedFiled: "补录漏报",
+var systemEvents = map[model.EventKind]string{
+	model.EventCreated:     "登记",
+	model.EventPostJoined:  "新帖并入",
+	model.EventMissedFiled: "补录漏报",
 }
 
 // EventName is the name of an event kind in the incident log: the Logged
 // name of the step among steps that appends it, or of an event the system
 // writes itself; an unknown kind is its own name.
-func EventName(steps []Step, kind string) string {
+func EventName(steps []Step, kind model.EventKind) string {
 	for _, st := range steps {
 		if st.Event == kind {
 			return st.Logged
@@ -324,7 +325,7 @@ func EventName(steps []Step, kind string) string {
 	if name, ok := systemEvents[kind]; ok {
 		return name
 	}
-	return kind
+	return string(kind)
 }
 
 // Steps returns the steps the service takes (the package's Steps).
@@ -336,20 +337,20 @@ func (s *Service) Offices() []string { return slices.Clone(s.policy.Offices) }
 // Do takes step on the incident number for actor: it checks the input,
 // then loads the incident, applies the step, meets its stages and stores
 // the incident with its event in one transaction.
-func (s *Service) Do(ctx context.Context, step Step, number, actor string, in Input) (store.Incident, error) {
+func (s *Service) Do(ctx context.Context, step Step, number, actor string, in Input) (model.Incident, error) {
 	in.Note, in.Office, in.Category = strings.TrimSpace(in.Note), strings.TrimSpace(in.Office), strings.TrimSpace(in.Category)
 	if err := s.checkInput(step, in); err != nil {
-		return store.Incident{}, fmt.Errorf("事件 %s: %w", number, err)
+		return model.Incident{}, fmt.Errorf("事件 %s: %w", number, err)
 	}
-	return s.step(ctx, number, actor, step.OnClosed, func(tx store.Tx, inc *store.Incident, now time.Time) (store.Event, error) {
+	return s.step(ctx, number, actor, step.OnClosed, func(tx store.Tx, inc *model.Incident, now time.Time) (model.Event, error) {
 		note, err := step.Apply(ctx, s, Change{Tx: tx, Incident: inc, Actor: strings.TrimSpace(actor), Input: in, Now: now})
 		if err != nil || step.LogsItself {
-			return store.Event{}, err
+			return model.Event{}, err
 		}
 		for _, key := range step.Stops {
 			meet(inc, key, now)
 		}
-		return store.Event{Kind: step.Event, Note: note}, nil
+		return model.Event{Kind: step.Event, Note: note}, nil
 	})
 }
 
@@ -370,76 +371,76 @@ func (s *Service) checkInput(step Step, in Input) error {
 }
 
 // doKey takes the step of the package's table named key.
-func (s *Service) doKey(ctx context.Context, key, number, actor string, in Input) (store.Incident, error) {
+func (s *Service) doKey(ctx context.Context, key, number, actor string, in Input) (model.Incident, error) {
 	step, ok := StepByKey(Steps(), key)
 	if !ok {
-		return store.Incident{}, fmt.Errorf("未知步骤 %s", key)
+		return model.Incident{}, fmt.Errorf("未知步骤 %s", key)
 	}
 	return s.Do(ctx, step, number, actor, in)
 }
 
 // Acknowledge records 签收.
-func (s *Service) Acknowledge(ctx context.Context, number, actor, note string) (store.Incident, error) {
+func (s *Service) Acknowledge(ctx context.Context, number, actor, note string) (model.Incident, error) {
 	return s.doKey(ctx, StepAck, number, actor, Input{Note: note})
 }
 
 // Assign records 分派: the incident goes to office (one of the configured
 // ones); assigning implies acknowledgement. Reassigning (改派) is allowed.
-func (s *Service) Assign(ctx context.Context, number, actor, office, note string) (store.Incident, error) {
+func (s *Service) Assign(ctx context.Context, number, actor, office, note string) (model.Incident, error) {
 	return s.doKey(ctx, StepAssign, number, actor, Input{Office: office, Note: note})
 }
 
 // FollowUp records a follow-up (跟进/回复); the first one meets the follow-up
 // deadline, and it implies acknowledgement.
-func (s *Service) FollowUp(ctx context.Context, number, actor, note string) (store.Incident, error) {
+func (s *Service) FollowUp(ctx context.Context, number, actor, note string) (model.Incident, error) {
 	return s.doKey(ctx, StepFollowUp, number, actor, Input{Note: note})
 }
 
 // Investigated records the finding of the investigation (调查核实), which
 // starts the feedback stage (答复反馈, in working days).
-func (s *Service) Investigated(ctx context.Context, number, actor, finding string) (store.Incident, error) {
+func (s *Service) Investigated(ctx context.Context, number, actor, finding string) (model.Incident, error) {
 	return s.doKey(ctx, StepInvestigated, number, actor, Input{Note: finding})
 }
 
 // Reply records the reply given to the public (答复反馈); the latest text
 // is kept on the incident. A reply ends the investigation if still open.
-func (s *Service) Reply(ctx context.Context, number, actor, text string) (store.Incident, error) {
+func (s *Service) Reply(ctx context.Context, number, actor, text string) (model.Incident, error) {
 	return s.doKey(ctx, StepReply, number, actor, Input{Note: text})
 }
 
 // Close records 办结 with its outcome.
-func (s *Service) Close(ctx context.Context, number, actor, note string) (store.Incident, error) {
+func (s *Service) Close(ctx context.Context, number, actor, note string) (model.Incident, error) {
 	return s.doKey(ctx, StepClose, number, actor, Input{Note: note})
 }
 
 // MarkFalsePositive closes the incident as 误报 and adds one to the
 // false-positive count of every rule that fired on its posts.
-func (s *Service) MarkFalsePositive(ctx context.Context, number, actor, reason string) (store.Incident, error) {
+func (s *Service) MarkFalsePositive(ctx context.Context, number, actor, reason string) (model.Incident, error) {
 	return s.doKey(ctx, StepFalsePositive, number, actor, Input{Note: reason})
 }
 
 // Reopen reopens a closed incident (重开). A false positive's counts are
 // taken back; a matter already answered needs a new answer, due in the
 // feedback stage's working days.
-func (s *Service) Reopen(ctx context.Context, number, actor, reason string) (store.Incident, error) {
+func (s *Service) Reopen(ctx context.Context, number, actor, reason string) (model.Incident, error) {
 	return s.doKey(ctx, StepReopen, number, actor, Input{Note: reason})
 }
 
 // ChangeLevel records 升级/降级 by hand, with its reason; deadlines follow
 // the new level.
-func (s *Service) ChangeLevel(ctx context.Context, number, actor string, level int, reason string) (store.Incident, error) {
+func (s *Service) ChangeLevel(ctx context.Context, number, actor string, level int, reason string) (model.Incident, error) {
 	return s.doKey(ctx, StepLevel, number, actor, Input{Level: level, Note: reason})
 }
 
 // Confirm records that a handler checked a 疑似 incident and agrees with
 // its level: it is no longer suspected, and its posts are labelled so.
-func (s *Service) Confirm(ctx context.Context, number, actor, note string) (store.Incident, error) {
+func (s *Service) Confirm(ctx context.Context, number, actor, note string) (model.Incident, error) {
 	return s.doKey(ctx, StepConfirm, number, actor, Input{Note: note})
 }
 
 // ChangeCategory records a handler's correction of the category, with
 // its reason.
-func (s *Service) ChangeCategory(ctx context.Context, number, actor, category, reason string) (store.Incident, error) {
+func (s *Service) ChangeCategory(ctx context.Context, number, actor, category, reason string) (model.Incident, error) {
 	return s.doKey(ctx, StepCategory, number, actor, Input{Category: category, Note: reason})
 }
 
@@ -584,12 +585,12 @@ func joinNote(a, b string) string {
 
 // step loads the incident, applies one change and stores it with its event
 // in one transaction. apply returns a zero event when it logged itself.
-func (s *Service) step(ctx context.Context, number, actor string, closedOK bool, apply func(store.Tx, *store.Incident, time.Time) (store.Event, error)) (store.Incident, error) {
+func (s *Service) step(ctx context.Context, number, actor string, closedOK bool, apply func(store.Tx, *model.Incident, time.Time) (model.Event, error)) (model.Incident, error) {
 	actor = strings.TrimSpace(actor)
 	if actor == "" {
-		return store.Incident{}, ErrEmptyActor
+		return model.Incident{}, ErrEmptyActor
 	}
-	var inc store.Incident
+	var inc model.Incident
 	err := s.st.InTx(ctx, func(tx store.Tx) error {
 		var err error
 		if inc, err = tx.IncidentByNumber(ctx, number); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/calendar"
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
 )
@@ -68,8 +69,8 @@ func TestFullWorkflowLogsEveryStep(t *testing.T) {
 	ctx := context.Background()
 	p := savePost(t, st, "http://bbs/1", "康福医院骗保", "康福医院组织老人挂床住院", c.t)
 	if err := st.InTx(ctx, func(tx store.Tx) error {
-		_, err := svc.File(ctx, tx, p, store.Grade{PostID: p.ID, RulesVersion: "v1", Relevant: true, Category: "institution",
-			Level: 3, GradedAt: c.t, Matches: []store.Match{{Rule: "fraud", Term: "骗保"}, {Rule: "bed_blocking", Term: "挂床"}}})
+		_, err := svc.File(ctx, tx, p, model.Grade{PostID: p.ID, RulesVersion: "v1", Relevant: true, Category: "institution",
+			Level: 3, GradedAt: c.t, Matches: []model.Match{{Rule: "fraud", Term: "骗保"}, {Rule: "bed_blocking", Term: "挂床"}}})
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -77,21 +78,21 @@ func TestFullWorkflowLogsEveryStep(t *testing.T) {
 	inc, _ := st.Incidents(ctx, store.IncidentFilter{})
 	n := inc[0].Number
 	steps := []struct {
-		do   func() (store.Incident, error)
-		kind string
+		do   func() (model.Incident, error)
+		kind model.EventKind
 	}{
-		{func() (store.Incident, error) { return svc.Acknowledge(ctx, n, "李科长", "") }, store.EventAcknowledged},
-		{func() (store.Incident, error) { return svc.Assign(ctx, n, "李科长", "基金监管科", "请核查") }, store.EventAssigned},
-		{func() (store.Incident, error) {
+		{func() (model.Incident, error) { return svc.Acknowledge(ctx, n, "李科长", "") }, model.EventAcknowledged},
+		{func() (model.Incident, error) { return svc.Assign(ctx, n, "李科长", "基金监管科", "请核查") }, model.EventAssigned},
+		{func() (model.Incident, error) {
 			return svc.ChangeLevel(ctx, n, "李科长", 2, "涉及多名老人，媒体已关注")
-		}, store.EventLevelChanged},
-		{func() (store.Incident, error) { return svc.FollowUp(ctx, n, "王科员", "已约谈院方") }, store.EventFollowedUp},
-		{func() (store.Incident, error) { return svc.MarkFalsePositive(ctx, n, "王科员", "系旧闻转发") }, store.EventFalsePositive},
-		{func() (store.Incident, error) { return svc.Reopen(ctx, n, "李科长", "发现新的住院记录") }, store.EventReopened},
-		{func() (store.Incident, error) { return svc.Reply(ctx, n, "王科员", "我局已立案调查") }, store.EventReplied},
-		{func() (store.Incident, error) {
+		}, model.EventLevelChanged},
+		{func() (model.Incident, error) { return svc.FollowUp(ctx, n, "王科员", "已约谈院方") }, model.EventFollowedUp},
+		{func() (model.Incident, error) { return svc.MarkFalsePositive(ctx, n, "王科员", "系旧闻转发") }, model.EventFalsePositive},
+		{func() (model.Incident, error) { return svc.Reopen(ctx, n, "李科长", "发现新的住院记录") }, model.EventReopened},
+		{func() (model.Incident, error) { return svc.Reply(ctx, n, "王科员", "我局已立案调查") }, model.EventReplied},
+		{func() (model.Incident, error) {
 			return svc.Close(ctx, n, "李科长", "查实违规，追回基金 12 万元")
-		}, store.EventClosed},
+		}, model.EventClosed},
 	}
 	for i, s := range steps {
 		c.t = c.t.Add(10 * time.Minute)
@@ -104,26 +105,26 @@ func TestFullWorkflowLogsEveryStep(t *testing.T) {
 			t.Errorf("step %d: last event %+v, want %s at %s", i, e, s.kind, c.t)
 		}
 		switch s.kind {
-		case store.EventAssigned:
-			if d.Incident.Status != store.StatusAssigned {
+		case model.EventAssigned:
+			if d.Incident.Status != model.StatusAssigned {
 				t.Errorf("status after assign %s", d.Incident.Status)
 			}
-		case store.EventLevelChanged:
+		case model.EventLevelChanged:
 			// Raised to Ⅱ after acknowledgement: no new ack stage.
 			if d.Incident.Level != 2 || !d.Incident.AckDueAt.IsZero() || !strings.Contains(e.Note, "升为Ⅱ级") {
 				t.Errorf("after raise %+v %q", d.Incident, e.Note)
 			}
-		case store.EventFalsePositive:
+		case model.EventFalsePositive:
 			fps, _ := st.RuleFalsePositives(ctx)
 			if len(fps) != 2 || fps[0].Count != 1 || !strings.Contains(e.Note, "bed_blocking、fraud") {
 				t.Errorf("false positives %+v, note %q", fps, e.Note)
 			}
-		case store.EventReopened:
+		case model.EventReopened:
 			fps, _ := st.RuleFalsePositives(ctx)
-			if fps[0].Count != 0 || !d.Incident.Open() || d.Incident.Status != store.StatusFollowedUp {
+			if fps[0].Count != 0 || !d.Incident.Open() || d.Incident.Status != model.StatusFollowedUp {
 				t.Errorf("after reopen %+v %+v", fps, d.Incident)
 			}
-		case store.EventClosed:
+		case model.EventClosed:
 			if d.Incident.Outcome != "查实违规，追回基金 12 万元" || d.Incident.Reply != "我局已立案调查" || d.Incident.FalsePositive {
 				t.Errorf("closed %+v", d.Incident)
 			}

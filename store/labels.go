@@ -1,6 +1,10 @@
 package store
 
-import "time"
+import (
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/model"
+)
 
 // Where a label came from: the staff decision it records (Label.Origin).
 const (
@@ -32,7 +36,7 @@ type Label struct {
 
 // LabeledPost is a post with its staff label.
 type LabeledPost struct {
-	Post  Post
+	Post  model.Post
 	Label Label
 }
 

@@ -1,8 +1,10 @@
-// Package store owns everything yuqing keeps: crawl state per source, posts,
-// their grades, incidents and the append-only incident event log. The store
-// is the hand-off between stages: a post is committed before it is graded,
-// and a grade and the incident it files are committed together, so a crash
-// at any point replays work instead of losing it.
+// Package store keeps everything yuqing keeps: crawl state per source, posts,
+// their grades, incidents and the append-only incident event log. The
+// domain types themselves live in package model; store is their
+// repository. The store is the hand-off between stages: a post is
+// committed before it is graded, and a grade and the incident it files are
+// committed together, so a crash at any point replays work instead of
+// losing it.
 //
 // Store is implemented once per engine (store/sqlite; PostgreSQL later) and
 // every implementation must pass the contract suite in store/storetest.
@@ -12,6 +14,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/yuqing-bureau/yuqing/model"
 )
 
 // ErrNotFound is returned when a named record does not exist.
@@ -58,31 +62,6 @@ type EngagementSample struct {
 	Replies, Views, Reposts int
 }
 
-// Post is one forum thread, message or article as fetched.
-type Post struct {
-	ID          int64
-	Source      string // source name from sources.yaml
-	URL         string // canonical URL, unique
-	Title       string
-	Body        string
-	Author      string
-	PublishedAt time.Time // zero when the page gives none
-	FetchedAt   time.Time // last fetch
-	FirstSeenAt time.Time // first fetch; set by the store
-	Replies     int
-	Views       int
-	Reposts     int
-	ContentHash string // see ContentHash; filled by SavePost when empty
-	TitleKey    string // see TitleKey; filled by SavePost when empty
-	// FullBodyChars is the body's length in characters when the crawler
-	// cut it to its source's max_body_chars (Body holds the start only);
-	// 0 when Body is whole.
-	FullBodyChars int
-}
-
-// BodyTruncated reports whether Body holds only the start of the post.
-func (p Post) BodyTruncated() bool { return p.FullBodyChars > 0 }
-
 // ItemFailure is the record of an item whose detail page failed at its
 // last fetches (cleared when a fetch succeeds). The crawler decides from
 // it when to give the item up and when to try it again.
@@ -112,127 +91,6 @@ const (
 	Unchanged
 )
 
-// Match is one rule term found in a post, with byte offsets into the field.
-type Match struct {
-	Rule  string `json:"rule"`
-	Term  string `json:"term"`
-	Field string `json:"field"` // "title" or "body"
-	Start int    `json:"start"`
-	End   int    `json:"end"`
-}
-
-// Grade is the classifier's verdict on one post under one rules version.
-type Grade struct {
-	PostID       int64
-	RulesVersion string
-	Relevant     bool
-	Category     string
-	Level        int
-	Score        float64
-	Matches      []Match
-	Reasons      []string // human-readable explanation, one line per contribution
-	GradedAt     time.Time
-	// Sentiment is negative, neutral or positive (taxonomy); "" when the
-	// grade had no model to judge it (treated as negative).
-	Sentiment string
-	// DecidedBy says which part decided: "rules", "model", "rules+model"
-	// or "staff" (a post a handler entered by hand).
-	DecidedBy string
-	// Review: rules and model disagreed on whether the post is Ⅰ/Ⅱ; it was
-	// filed at least Ⅱ as 疑似, for a handler to confirm or downgrade.
-	Review bool
-	// Information: a relevant post kept as 舆情信息 (neutral or positive,
-	// only 一般): listed and counted, but filed into no incident.
-	Information bool
-}
-
-// Incident statuses, in workflow order.
-const (
-	StatusOpen         = "open"         // 登记: filed, nobody has signed for it
-	StatusAcknowledged = "acknowledged" // 签收
-	StatusAssigned     = "assigned"     // 分派 to an office, no follow-up yet
-	StatusFollowedUp   = "followed_up"  // 已跟进: a follow-up reply was recorded
-	StatusClosed       = "closed"       // 办结
-)
-
-// Incident is one numbered matter that one or more posts belong to.
-type Incident struct {
-	ID            int64
-	Number        string // YQ-YYYYMMDD-NNNN
-	Title         string
-	Category      string
-	Level         int
-	Status        string
-	Source        string // source of the first post
-	FirstSeenAt   time.Time
-	LastPostAt    time.Time
-	PostCount     int
-	AckDueAt      time.Time // zero: the level needs no separate acknowledgement
-	FollowUpDueAt time.Time
-	AckedAt       time.Time
-	FollowedUpAt  time.Time
-	ClosedAt      time.Time
-	UpdatedAt     time.Time
-
-	// Handling (incident/workflow.go).
-	Office           string    // office the incident is assigned to (分派); "" until then
-	AssignedAt       time.Time // zero: not assigned
-	InvestigateDueAt time.Time // 调查核实 deadline (working days from registration)
-	InvestigatedAt   time.Time
-	FeedbackDueAt    time.Time // 答复反馈 deadline (working days from the investigation's end)
-	RepliedAt        time.Time
-	Reply            string // the public reply text, latest
-	Outcome          string // 办结 outcome
-	FalsePositive    bool   // closed as 误报
-	// Suspected (疑似): opened by a grade on which rules and model disagreed
-	// about Ⅰ/Ⅱ; it alerts like any Ⅱ until a handler confirms or
-	// downgrades it.
-	Suspected bool
-}
-
-// Open reports whether the incident still needs handling.
-func (i Incident) Open() bool { return i.Status != StatusClosed }
-
-// AckPending reports whether the incident still awaits its emergency
-// acknowledgement (签收); deadlines are kept after they are met, as record.
-func (i Incident) AckPending() bool { return i.Open() && !i.AckDueAt.IsZero() && i.AckedAt.IsZero() }
-
-// FollowUpPending reports whether the incident still awaits its first follow-up.
-func (i Incident) FollowUpPending() bool {
-	return i.Open() && !i.FollowUpDueAt.IsZero() && i.FollowedUpAt.IsZero()
-}
-
-// InvestigatePending reports whether the investigation stage (调查核实) is
-// still running.
-func (i Incident) InvestigatePending() bool {
-	return i.Open() && !i.InvestigateDueAt.IsZero() && i.InvestigatedAt.IsZero()
-}
-
-// FeedbackPending reports whether the reply to the public (答复反馈) is
-// still due.
-func (i Incident) FeedbackPending() bool {
-	return i.Open() && !i.FeedbackDueAt.IsZero() && i.RepliedAt.IsZero()
-}
-
-// Event kinds of the incident log.
-const (
-	EventCreated       = "created"
-	EventPostJoined    = "post_joined"
-	EventLevelChanged  = "level_changed"
-	EventAcknowledged  = "acknowledged"
-	EventFollowedUp    = "followed_up"
-	EventClosed        = "closed"
-	EventAssigned      = "assigned"       // 分派 to an office
-	EventInvestigated  = "investigated"   // 调查核实 finished, with its finding
-	EventReplied       = "replied"        // 答复反馈: the public reply text
-	EventFalsePositive = "false_positive" // 误报: closed, counted against its rules
-	EventReopened      = "reopened"       // 重开
-	// Staff decisions that become labels (labels.go).
-	EventCategoryChanged = "category_changed" // 类别更正
-	EventConfirmed       = "confirmed"        // 疑似 confirmed as graded
-	EventMissedFiled     = "missed_filed"     // 补录漏报: a post the system missed, entered by hand
-)
-
 // RuleFalsePositives is how often incidents a rule fired on were closed as
 // false positives (误报).
 type RuleFalsePositives struct {
@@ -241,21 +99,10 @@ type RuleFalsePositives struct {
 	LastAt time.Time
 }
 
-// Event is one entry in an incident's append-only log.
-type Event struct {
-	ID         int64
-	IncidentID int64
-	At         time.Time
-	Kind       string
-	Actor      string // "system" or the person who acted
-	Note       string
-	PostID     int64 // 0 when the event concerns no single post
-}
-
 // IncidentPost is a post as it belongs to an incident, with its latest grade.
 type IncidentPost struct {
-	Post     Post
-	Grade    Grade
+	Post     model.Post
+	Grade    model.Grade
 	Reason   string // why the post joined the incident
 	JoinedAt time.Time
 }
@@ -263,8 +110,8 @@ type IncidentPost struct {
 // GradedPost is a post with its latest grade (zero Grade when never graded)
 // and the incident it belongs to ("" when none).
 type GradedPost struct {
-	Post     Post
-	Grade    Grade
+	Post     model.Post
+	Grade    model.Grade
 	Graded   bool
 	Incident string
 }
@@ -277,9 +124,9 @@ type Engagement struct {
 
 // IncidentDetail is everything the console shows on one incident.
 type IncidentDetail struct {
-	Incident Incident
+	Incident model.Incident
 	Posts    []IncidentPost
-	Events   []Event
+	Events   []model.Event
 }
 
 // IncidentFilter selects incidents for listing. Open incidents come first,
@@ -303,15 +150,15 @@ type Store interface {
 
 	// SavePost inserts or updates a post by canonical URL, fills p.ID,
 	// p.ContentHash and p.TitleKey, and says what happened.
-	SavePost(ctx context.Context, p *Post) (SaveResult, error)
+	SavePost(ctx context.Context, p *model.Post) (SaveResult, error)
 	// PostByURL finds a post by canonical URL.
-	PostByURL(ctx context.Context, url string) (Post, bool, error)
+	PostByURL(ctx context.Context, url string) (model.Post, bool, error)
 	// EngagementHistory returns a post's engagement observations, oldest
 	// first (a row is kept whenever the counts change).
 	EngagementHistory(ctx context.Context, postID int64) ([]EngagementSample, error)
 	// HotPosts returns up to q.Limit hot threads of q.Source (see
 	// HotQuery) due for a revisit, the longest-unfetched first.
-	HotPosts(ctx context.Context, q HotQuery) ([]Post, error)
+	HotPosts(ctx context.Context, q HotQuery) ([]model.Post, error)
 	// ItemFailure returns the failure record of an item, if any.
 	ItemFailure(ctx context.Context, url string) (ItemFailure, bool, error)
 	// SaveItemFailure inserts or replaces the failure record of f.URL.
@@ -324,7 +171,7 @@ type Store interface {
 	ItemFailures(ctx context.Context, source string, limit int) ([]ItemFailure, error)
 	// UngradedPosts returns up to limit posts whose current content has no
 	// grade yet, oldest first.
-	UngradedPosts(ctx context.Context, limit int) ([]Post, error)
+	UngradedPosts(ctx context.Context, limit int) ([]model.Post, error)
 
 	// InTx runs fn in one transaction; fn's error rolls everything back.
 	// When the connection breaks before COMMIT (a restarted or terminated
@@ -333,13 +180,13 @@ type Store interface {
 	// of a first run it cannot repeat.
 	InTx(ctx context.Context, fn func(Tx) error) error
 
-	Incidents(ctx context.Context, f IncidentFilter) ([]Incident, error)
+	Incidents(ctx context.Context, f IncidentFilter) ([]model.Incident, error)
 	IncidentDetail(ctx context.Context, number string) (IncidentDetail, error)
 	// IncidentOfPost is Tx.IncidentOfPost on the readers: what a post was
 	// filed into, read without taking the write lock.
-	IncidentOfPost(ctx context.Context, postID int64) (Incident, bool, error)
+	IncidentOfPost(ctx context.Context, postID int64) (model.Incident, bool, error)
 	// OpenIncidents returns every incident not closed (what metrics export).
-	OpenIncidents(ctx context.Context) ([]Incident, error)
+	OpenIncidents(ctx context.Context) ([]model.Incident, error)
 	// CountPosts returns how many posts are stored and how many await grading.
 	CountPosts(ctx context.Context) (total, ungraded int, err error)
 	// GradedPosts pages through posts first seen at or after since, in id
@@ -377,9 +224,9 @@ type Tx interface {
 
 	// SavePost is Store.SavePost inside the transaction (a missed post a
 	// handler enters is stored, graded and filed at once).
-	SavePost(ctx context.Context, p *Post) (SaveResult, error)
+	SavePost(ctx context.Context, p *model.Post) (SaveResult, error)
 	// SaveGrade records a grade and marks the post's current content graded.
-	SaveGrade(ctx context.Context, g Grade) error
+	SaveGrade(ctx context.Context, g model.Grade) error
 	// SaveLabel records (or replaces) what staff decided about a post.
 	SaveLabel(ctx context.Context, l Label) error
 
@@ -387,17 +234,17 @@ type Tx interface {
 
 	// CreateIncident assigns inc.ID and inc.Number (YQ-<day>-NNNN, numbered
 	// per day of FirstSeenAt in the local time zone) and inserts it.
-	CreateIncident(ctx context.Context, inc *Incident) error
-	UpdateIncident(ctx context.Context, inc Incident) error
-	IncidentByNumber(ctx context.Context, number string) (Incident, error)
-	IncidentByID(ctx context.Context, id int64) (Incident, error)
+	CreateIncident(ctx context.Context, inc *model.Incident) error
+	UpdateIncident(ctx context.Context, inc model.Incident) error
+	IncidentByNumber(ctx context.Context, number string) (model.Incident, error)
+	IncidentByID(ctx context.Context, id int64) (model.Incident, error)
 	// IncidentOfPost returns the incident a post already belongs to.
-	IncidentOfPost(ctx context.Context, postID int64) (Incident, bool, error)
+	IncidentOfPost(ctx context.Context, postID int64) (model.Incident, bool, error)
 	// FindRelatedIncident returns the newest open incident first seen at or
 	// after since that holds a post with the same content hash or title key.
-	FindRelatedIncident(ctx context.Context, p Post, since time.Time) (Incident, bool, error)
+	FindRelatedIncident(ctx context.Context, p model.Post, since time.Time) (model.Incident, bool, error)
 	AttachPost(ctx context.Context, incidentID, postID int64, reason string, at time.Time) error
-	AppendEvent(ctx context.Context, e Event) error
+	AppendEvent(ctx context.Context, e model.Event) error
 	// IncidentPostIDs returns the ids of an incident's posts, oldest first.
 	IncidentPostIDs(ctx context.Context, incidentID int64) ([]int64, error)
 	// CountIncidentPosts counts an incident's posts first seen at or after since.

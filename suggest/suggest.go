@@ -15,6 +15,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/grader"
 	"github.com/yuqing-bureau/yuqing/learn"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
@@ -220,7 +221,7 @@ type StoredCase struct {
 // modelHadSay reports whether a stored grade was decided in part by the
 // model or marked 疑似. Grades made without a model (decided_by empty)
 // and posts staff entered by hand are the rules' or the staff's.
-func modelHadSay(g store.Grade) bool {
+func modelHadSay(g model.Grade) bool {
 	return g.Review || g.DecidedBy == classifier.DecidedByModel || g.DecidedBy == classifier.DecidedByBoth
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/grader"
 	"github.com/yuqing-bureau/yuqing/learn"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
 	"github.com/yuqing-bureau/yuqing/suggest"
@@ -153,7 +154,7 @@ func TestStoredNewestFirstPaged(t *testing.T) {
 	var ids []int64
 	for round := range 3 {
 		for i, tx := range texts {
-			p := store.Post{Source: "bbs", URL: "http://bbs/" + string(rune('a'+round)) + string(rune('a'+i)), Title: tx.title,
+			p := model.Post{Source: "bbs", URL: "http://bbs/" + string(rune('a'+round)) + string(rune('a'+i)), Title: tx.title,
 				Body: tx.body, FetchedAt: now}
 			if _, err := st.SavePost(ctx, &p); err != nil {
 				t.Fatal(err)

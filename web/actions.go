@@ -13,6 +13,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
@@ -27,10 +28,10 @@ import (
 // (missed.go) and the rule statistics. *incident.Service implements it.
 type Workflow interface {
 	Steps() []incident.Step
-	Do(ctx context.Context, step incident.Step, number, actor string, in incident.Input) (store.Incident, error)
+	Do(ctx context.Context, step incident.Step, number, actor string, in incident.Input) (model.Incident, error)
 	Offices() []string
 	RuleFalsePositives(ctx context.Context) ([]store.RuleFalsePositives, error)
-	FileMissed(ctx context.Context, actor string, m incident.Missed) (store.Incident, error)
+	FileMissed(ctx context.Context, actor string, m incident.Missed) (model.Incident, error)
 }
 
 // maxNoteRunes bounds the note of any action.
@@ -112,7 +113,7 @@ func (s *Server) actionForm(st incident.Step) http.HandlerFunc {
 // the note to fill in again after a refusal.
 type stepForm struct {
 	Step     incident.Step
-	Incident store.Incident
+	Incident model.Incident
 	Refill   bool // the form was refused: Note is what was sent
 	Note     string
 }
@@ -149,11 +150,11 @@ func stepFormFunc(t *template.Template) func(stepForm) (template.HTML, error) {
 
 func (s *Server) actionFuncs(funcs template.FuncMap) {
 	funcs["stages"] = incident.Stages
-	funcs["overdue"] = func(inc store.Incident) []incident.Stage { return incident.Overdue(inc, s.opts.Now()) }
+	funcs["overdue"] = func(inc model.Incident) []incident.Stage { return incident.Overdue(inc, s.opts.Now()) }
 	funcs["stageDeadline"] = func(st incident.Stage, open bool) Deadline { return s.deadline(st.Due, st.Done, open) }
 	funcs["stepForms"] = s.stepForms
 	funcs["stepForm"] = stepFormFunc(nil) // bound to the page in pageFor
-	funcs["eventName"] = func(kind string) string { return incident.EventName(s.steps(), kind) }
+	funcs["eventName"] = func(kind model.EventKind) string { return incident.EventName(s.steps(), kind) }
 	funcs["offices"] = func() []string {
 		if s.opts.Workflow == nil {
 			return nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/web"
 )
@@ -46,7 +47,7 @@ func detail(t *testing.T, f *fixture, number string) store.IncidentDetail {
 	return d
 }
 
-func lastEvent(d store.IncidentDetail) store.Event { return d.Events[len(d.Events)-1] }
+func lastEvent(d store.IncidentDetail) model.Event { return d.Events[len(d.Events)-1] }
 
 func TestAssignForm(t *testing.T) {
 	f := setup(t)
@@ -62,10 +63,10 @@ func TestAssignForm(t *testing.T) {
 	}
 	mustStep(t, f, "/incidents/"+f.minor+"/assign", url.Values{"actor": {"王科员"}, "office": {"信访科"}, "note": {"请核实"}})
 	d := detail(t, f, f.minor)
-	if d.Incident.Office != "信访科" || d.Incident.Status != store.StatusAssigned || d.Incident.AckedAt.IsZero() {
+	if d.Incident.Office != "信访科" || d.Incident.Status != model.StatusAssigned || d.Incident.AckedAt.IsZero() {
 		t.Errorf("after assign: %+v", d.Incident)
 	}
-	if e := lastEvent(d); e.Kind != store.EventAssigned || e.Actor != "王科员（wang）" || e.Note != "分派至信访科：请核实" {
+	if e := lastEvent(d); e.Kind != model.EventAssigned || e.Actor != "王科员（wang）" || e.Note != "分派至信访科：请核实" {
 		t.Errorf("event %+v", e)
 	}
 	_, page = get(t, f, "/incidents/"+f.minor)
@@ -82,7 +83,7 @@ func TestInvestigatedAndReplyForms(t *testing.T) {
 	}
 	mustStep(t, f, "/incidents/"+f.minor+"/investigated", url.Values{"actor": {"王科员"}, "note": {"材料齐全，系窗口告知不清"}})
 	d := detail(t, f, f.minor)
-	if d.Incident.InvestigatedAt.IsZero() || d.Incident.FeedbackDueAt.IsZero() || lastEvent(d).Kind != store.EventInvestigated {
+	if d.Incident.InvestigatedAt.IsZero() || d.Incident.FeedbackDueAt.IsZero() || lastEvent(d).Kind != model.EventInvestigated {
 		t.Fatalf("after investigation: %+v", d.Incident)
 	}
 	// 2026-11-23 is a Monday: 3 working days after Monday 11:30 is Thursday.
@@ -95,7 +96,7 @@ func TestInvestigatedAndReplyForms(t *testing.T) {
 	}
 	mustStep(t, f, "/incidents/"+f.minor+"/reply", url.Values{"actor": {"王科员"}, "note": {"您好，住院报销需携带发票和出院小结。"}})
 	d = detail(t, f, f.minor)
-	if d.Incident.RepliedAt.IsZero() || d.Incident.Reply != "您好，住院报销需携带发票和出院小结。" || lastEvent(d).Kind != store.EventReplied {
+	if d.Incident.RepliedAt.IsZero() || d.Incident.Reply != "您好，住院报销需携带发票和出院小结。" || lastEvent(d).Kind != model.EventReplied {
 		t.Errorf("after reply: %+v", d.Incident)
 	}
 	if _, page := get(t, f, "/incidents/"+f.minor); !strings.Contains(page, "对外答复") || !strings.Contains(page, "住院报销需携带发票") {
@@ -114,7 +115,7 @@ func TestLevelForm(t *testing.T) {
 	mustStep(t, f, "/incidents/"+f.major+"/level", url.Values{"actor": {"李科长"}, "level": {"3"}, "note": {"经核实为个别现象"}})
 	d := detail(t, f, f.major)
 	e := lastEvent(d)
-	if d.Incident.Level != 3 || e.Kind != store.EventLevelChanged || e.Actor != "王科员（wang）" || !strings.Contains(e.Note, "降为Ⅲ级") || !strings.Contains(e.Note, "经核实为个别现象") {
+	if d.Incident.Level != 3 || e.Kind != model.EventLevelChanged || e.Actor != "王科员（wang）" || !strings.Contains(e.Note, "降为Ⅲ级") || !strings.Contains(e.Note, "经核实为个别现象") {
 		t.Errorf("after lowering: level %d, event %+v", d.Incident.Level, e)
 	}
 	if !d.Incident.AckDueAt.IsZero() {
@@ -129,7 +130,7 @@ func TestFalsePositiveReopenAndStats(t *testing.T) {
 	}
 	mustStep(t, f, "/incidents/"+f.major+"/false-positive", url.Values{"actor": {"李科长"}, "note": {"电视剧剧情讨论"}})
 	d := detail(t, f, f.major)
-	if d.Incident.Open() || !d.Incident.FalsePositive || lastEvent(d).Kind != store.EventFalsePositive {
+	if d.Incident.Open() || !d.Incident.FalsePositive || lastEvent(d).Kind != model.EventFalsePositive {
 		t.Fatalf("after false positive: %+v", d.Incident)
 	}
 	_, page := get(t, f, "/rules/false-positives")
@@ -142,7 +143,7 @@ func TestFalsePositiveReopenAndStats(t *testing.T) {
 	}
 	mustStep(t, f, "/incidents/"+f.major+"/reopen", url.Values{"actor": {"李科长"}, "note": {"网友补充了证据"}})
 	d = detail(t, f, f.major)
-	if !d.Incident.Open() || d.Incident.FalsePositive || lastEvent(d).Kind != store.EventReopened || lastEvent(d).Actor != "王科员（wang）" {
+	if !d.Incident.Open() || d.Incident.FalsePositive || lastEvent(d).Kind != model.EventReopened || lastEvent(d).Actor != "王科员（wang）" {
 		t.Errorf("after reopen: %+v", d.Incident)
 	}
 	if _, page := get(t, f, "/rules/false-positives"); !strings.Contains(page, "<td class=\"count\">0</td>") {

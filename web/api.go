@@ -12,6 +12,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
@@ -89,20 +90,20 @@ func (s *Server) apiInformation(w http.ResponseWriter, r *http.Request) {
 
 // IncidentJSON is an incident as the API returns it.
 type IncidentJSON struct {
-	Number        string     `json:"number"`
-	Title         string     `json:"title"`
-	Category      string     `json:"category"`
-	Level         int        `json:"level"`
-	LevelLabel    string     `json:"level_label"`
-	Status        string     `json:"status"`
-	Source        string     `json:"source"`
-	PostCount     int        `json:"post_count"`
-	FirstSeenAt   time.Time  `json:"first_seen_at"`
-	LastPostAt    time.Time  `json:"last_post_at"`
-	AckDueAt      *time.Time `json:"ack_due_at,omitempty"`
-	FollowUpDueAt *time.Time `json:"followup_due_at,omitempty"`
-	AckedAt       *time.Time `json:"acked_at,omitempty"`
-	FollowedUpAt  *time.Time `json:"followed_up_at,omitempty"`
+	Number        string       `json:"number"`
+	Title         string       `json:"title"`
+	Category      string       `json:"category"`
+	Level         int          `json:"level"`
+	LevelLabel    string       `json:"level_label"`
+	Status        model.Status `json:"status"`
+	Source        string       `json:"source"`
+	PostCount     int          `json:"post_count"`
+	FirstSeenAt   time.Time    `json:"first_seen_at"`
+	LastPostAt    time.Time    `json:"last_post_at"`
+	AckDueAt      *time.Time   `json:"ack_due_at,omitempty"`
+	FollowUpDueAt *time.Time   `json:"followup_due_at,omitempty"`
+	AckedAt       *time.Time   `json:"acked_at,omitempty"`
+	FollowedUpAt  *time.Time   `json:"followed_up_at,omitempty"`
 	// The working-day stages of the levels that have them (调查核实, 答复反馈).
 	InvestigateDueAt *time.Time `json:"investigate_due_at,omitempty"`
 	InvestigatedAt   *time.Time `json:"investigated_at,omitempty"`
@@ -134,10 +135,10 @@ type PostJSON struct {
 
 // EventJSON is an entry of an incident's log.
 type EventJSON struct {
-	At    time.Time `json:"at"`
-	Kind  string    `json:"kind"`
-	Actor string    `json:"actor"`
-	Note  string    `json:"note"`
+	At    time.Time       `json:"at"`
+	Kind  model.EventKind `json:"kind"`
+	Actor string          `json:"actor"`
+	Note  string          `json:"note"`
 }
 
 // DetailJSON is GET /api/v1/incidents/{number}.
@@ -155,7 +156,7 @@ func optTime(t time.Time) *time.Time {
 	return &t
 }
 
-func (s *Server) incidentJSON(i store.Incident) IncidentJSON {
+func (s *Server) incidentJSON(i model.Incident) IncidentJSON {
 	return IncidentJSON{Number: i.Number, Title: privacy.Mask(i.Title), Category: i.Category, Level: i.Level,
 		LevelLabel: taxonomy.LevelLabel(i.Level), Status: i.Status, Source: i.Source, PostCount: i.PostCount,
 		FirstSeenAt: i.FirstSeenAt, LastPostAt: i.LastPostAt, AckDueAt: optTime(i.AckDueAt),

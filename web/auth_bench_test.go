@@ -13,6 +13,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
 	"github.com/yuqing-bureau/yuqing/web"
@@ -28,13 +29,13 @@ func BenchmarkAuthenticatedDetail(b *testing.B) {
 	}
 	defer st.Close()
 	svc := incident.New(st, incident.DefaultPolicy(), time.Now, nil)
-	p := store.Post{Source: "bbs", URL: "http://bbs/1", Title: "康福医院骗保", Body: "有人组织骗保，电话13812345678", FetchedAt: time.Now()}
+	p := model.Post{Source: "bbs", URL: "http://bbs/1", Title: "康福医院骗保", Body: "有人组织骗保，电话13812345678", FetchedAt: time.Now()}
 	if _, err := st.SavePost(ctx, &p); err != nil {
 		b.Fatal(err)
 	}
 	var out incident.Outcome
 	if err := st.InTx(ctx, func(tx store.Tx) error {
-		out, err = svc.File(ctx, tx, p, store.Grade{PostID: p.ID, RulesVersion: "v", Relevant: true, Category: "institution",
+		out, err = svc.File(ctx, tx, p, model.Grade{PostID: p.ID, RulesVersion: "v", Relevant: true, Category: "institution",
 			Level: 2, Score: 3, GradedAt: time.Now()})
 		return err
 	}); err != nil {

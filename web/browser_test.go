@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -12,8 +13,7 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-
-	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/model"
 )
 
 // chromiumPath finds Debian's chromium (scripts/install-chromium.sh installs
@@ -154,20 +154,20 @@ func TestBrowserHandlesIncidentEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var kinds []string
+	var kinds []model.EventKind
 	for _, e := range d.Events {
-		if e.Kind != store.EventCreated && e.Kind != store.EventPostJoined && e.Kind != store.EventLevelChanged {
+		if e.Kind != model.EventCreated && e.Kind != model.EventPostJoined && e.Kind != model.EventLevelChanged {
 			kinds = append(kinds, e.Kind)
 			if !strings.Contains(e.Actor, "王科员") {
 				t.Errorf("event %s recorded actor %q, want the logged-in user", e.Kind, e.Actor)
 			}
 		}
 	}
-	want := []string{store.EventAcknowledged, store.EventAssigned, store.EventFollowedUp, store.EventClosed}
-	if strings.Join(kinds, ",") != strings.Join(want, ",") {
+	want := []model.EventKind{model.EventAcknowledged, model.EventAssigned, model.EventFollowedUp, model.EventClosed}
+	if !slices.Equal(kinds, want) {
 		t.Errorf("stored events %v, want %v", kinds, want)
 	}
-	if d.Incident.Status != store.StatusClosed || d.Incident.Office != office {
+	if d.Incident.Status != model.StatusClosed || d.Incident.Office != office {
 		t.Errorf("stored incident status %q office %q, want closed and %q", d.Incident.Status, d.Incident.Office, office)
 	}
 }

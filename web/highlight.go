@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/model"
 )
 
 // Segment is a piece of post text; Mark pieces are terms a rule matched.
@@ -18,8 +18,8 @@ type Segment struct {
 // Highlight splits text at the byte offsets of the matches on field.
 // Offsets that are out of range, overlap an earlier match or cut a UTF-8
 // character are ignored, so a stale or corrupt grade never breaks the page.
-func Highlight(text string, matches []store.Match, field string) []Segment {
-	var ms []store.Match
+func Highlight(text string, matches []model.Match, field string) []Segment {
+	var ms []model.Match
 	for _, m := range matches {
 		if m.Field == field && m.Start >= 0 && m.End > m.Start && m.End <= len(text) &&
 			utf8.RuneStart(text[m.Start]) && (m.End == len(text) || utf8.RuneStart(text[m.End])) {
@@ -72,12 +72,12 @@ func BodyParts(text string) []int {
 
 // HighlightPart highlights part k (0-based) of text as cut by BodyParts;
 // matches are shifted to the part and those crossing its edges dropped.
-func HighlightPart(text string, matches []store.Match, field string, starts []int, k int) []Segment {
+func HighlightPart(text string, matches []model.Match, field string, starts []int, k int) []Segment {
 	from, to := starts[k], len(text)
 	if k+1 < len(starts) {
 		to = starts[k+1]
 	}
-	var in []store.Match
+	var in []model.Match
 	for _, m := range matches {
 		if m.Field == field && m.Start >= from && m.End <= to {
 			m.Start, m.End = m.Start-from, m.End-from

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
@@ -21,12 +22,12 @@ import (
 func addInformation(t *testing.T, f *fixture, u, title, body, sentiment string) int64 {
 	t.Helper()
 	ctx := context.Background()
-	p := store.Post{Source: "bbs", URL: u, Title: title, Body: body, FetchedAt: f.now}
+	p := model.Post{Source: "bbs", URL: u, Title: title, Body: body, FetchedAt: f.now}
 	if _, err := f.st.SavePost(ctx, &p); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.st.InTx(ctx, func(tx store.Tx) error {
-		return tx.SaveGrade(ctx, store.Grade{PostID: p.ID, RulesVersion: "abc123", Relevant: true, Category: taxonomy.Policy,
+		return tx.SaveGrade(ctx, model.Grade{PostID: p.ID, RulesVersion: "abc123", Relevant: true, Category: taxonomy.Policy,
 			Level: taxonomy.LevelIV, Sentiment: sentiment, DecidedBy: taxonomy.DecidedByBoth, Information: true, GradedAt: f.now})
 	}); err != nil {
 		t.Fatal(err)
@@ -40,7 +41,7 @@ func fileSuspected(t *testing.T, f *fixture) string {
 	t.Helper()
 	ctx := context.Background()
 	svc := incident.New(f.st, incident.DefaultPolicy(), func() time.Time { return f.now }, nil)
-	p := store.Post{Source: "bbs", URL: "http://bbs/suspect", Title: "某药店刷医保卡换购日用品", Body: "有人在药店刷医保卡换购洗发水",
+	p := model.Post{Source: "bbs", URL: "http://bbs/suspect", Title: "某药店刷医保卡换购日用品", Body: "有人在药店刷医保卡换购洗发水",
 		FetchedAt: f.now}
 	if _, err := f.st.SavePost(ctx, &p); err != nil {
 		t.Fatal(err)
@@ -48,7 +49,7 @@ func fileSuspected(t *testing.T, f *fixture) string {
 	var out incident.Outcome
 	if err := f.st.InTx(ctx, func(tx store.Tx) error {
 		var err error
-		out, err = svc.File(ctx, tx, p, store.Grade{PostID: p.ID, RulesVersion: "abc123", Relevant: true,
+		out, err = svc.File(ctx, tx, p, model.Grade{PostID: p.ID, RulesVersion: "abc123", Relevant: true,
 			Category: taxonomy.Institution, Level: taxonomy.LevelII, Score: 2.5, Sentiment: taxonomy.Negative,
 			DecidedBy: taxonomy.DecidedByBoth, Review: true, GradedAt: f.now})
 		return err
@@ -166,7 +167,7 @@ func TestMissedFormFilesAnIncident(t *testing.T) {
 	if p.Post.Source != incident.ManualSource || p.Grade.DecidedBy != taxonomy.DecidedByStaff || p.Grade.Sentiment != taxonomy.Negative {
 		t.Errorf("filed post %+v grade %+v", p.Post, p.Grade)
 	}
-	if e := lastEvent(d); e.Kind != store.EventMissedFiled || e.Actor != "王科员（wang）" {
+	if e := lastEvent(d); e.Kind != model.EventMissedFiled || e.Actor != "王科员（wang）" {
 		t.Errorf("event %+v", e)
 	}
 	_, page = get(t, f, "/incidents/"+number)
@@ -270,7 +271,7 @@ func TestSuspectedIncidentConfirmForm(t *testing.T) {
 	}
 	mustStep(t, f, "/incidents/"+number+"/confirm", url.Values{"note": {"已核实，确系重大"}})
 	d := detail(t, f, number)
-	if d.Incident.Suspected || d.Incident.Level != 2 || lastEvent(d).Kind != store.EventConfirmed || lastEvent(d).Actor != "王科员（wang）" {
+	if d.Incident.Suspected || d.Incident.Level != 2 || lastEvent(d).Kind != model.EventConfirmed || lastEvent(d).Actor != "王科员（wang）" {
 		t.Errorf("after confirm: %+v, %+v", d.Incident, lastEvent(d))
 	}
 	_, page = get(t, f, "/incidents/"+number)
@@ -303,7 +304,7 @@ func TestCategoryForm(t *testing.T) {
 	}
 	mustStep(t, f, "/incidents/"+f.minor+"/category", url.Values{"category": {taxonomy.Policy}, "note": {"问的是政策"}})
 	d := detail(t, f, f.minor)
-	if d.Incident.Category != taxonomy.Policy || lastEvent(d).Kind != store.EventCategoryChanged {
+	if d.Incident.Category != taxonomy.Policy || lastEvent(d).Kind != model.EventCategoryChanged {
 		t.Errorf("after category change: %+v", d.Incident)
 	}
 	_, page = get(t, f, "/incidents/"+f.minor)

@@ -18,6 +18,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/grader"
 	"github.com/yuqing-bureau/yuqing/learn"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
 	"github.com/yuqing-bureau/yuqing/web"
@@ -97,7 +98,7 @@ func suggestServer(t *testing.T) (srv *httptest.Server, eng *classifier.Engine, 
 	now := time.Now()
 	eng = suggestEngine(t, false)
 	save := func(i int, title, body string) {
-		p := store.Post{Source: "bbs", URL: fmt.Sprintf("http://bbs/%d", i), Title: title, Body: body, FetchedAt: now}
+		p := model.Post{Source: "bbs", URL: fmt.Sprintf("http://bbs/%d", i), Title: title, Body: body, FetchedAt: now}
 		if _, err := st.SavePost(ctx, &p); err != nil {
 			t.Fatal(err)
 		}

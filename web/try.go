@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/yuqing-bureau/yuqing/classifier"
-	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/model"
 )
 
 // tryPage lets an operator paste a text and see how the running rules
@@ -81,9 +81,9 @@ func (s *Server) try(w http.ResponseWriter, r *http.Request) {
 	page.Result = eng.Grade(classifier.Post{Title: f.PostTitle, Body: f.Body, Source: "console",
 		Replies: counts[0], Views: counts[1], Reposts: counts[2]})
 	page.TitleTokens, page.BodyTokens = eng.Segment(f.PostTitle), eng.Segment(f.Body)
-	var ms []store.Match
+	var ms []model.Match
 	for _, m := range page.Result.Matches {
-		ms = append(ms, store.Match{Rule: m.Rule, Term: m.Term, Field: m.Field, Start: m.Start, End: m.End})
+		ms = append(ms, model.Match{Rule: m.Rule, Term: m.Term, Field: m.Field, Start: m.Start, End: m.End})
 	}
 	page.TitleParts, page.BodyParts = Highlight(f.PostTitle, ms, "title"), Highlight(f.Body, ms, "body")
 	page.Done = true

@@ -27,6 +27,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/crawler"
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/suggest"
@@ -38,7 +39,7 @@ var assets embed.FS
 
 // Reader is what the console reads from the store.
 type Reader interface {
-	Incidents(ctx context.Context, f store.IncidentFilter) ([]store.Incident, error)
+	Incidents(ctx context.Context, f store.IncidentFilter) ([]model.Incident, error)
 	IncidentDetail(ctx context.Context, number string) (store.IncidentDetail, error)
 	// The source-health page: each source's crawl state and the items
 	// whose pages keep failing.
@@ -173,7 +174,7 @@ func (s *Server) Handler() http.Handler {
 
 type listPage struct {
 	Title     string
-	Incidents []store.Incident
+	Incidents []model.Incident
 	All       bool
 	Level     int
 	Category  string
@@ -348,18 +349,18 @@ func (s *Server) deadline(due, done time.Time, open bool) Deadline {
 }
 
 // StatusName is the Chinese name of an incident status.
-func StatusName(st string) string {
+func StatusName(st model.Status) string {
 	switch st {
-	case store.StatusOpen:
+	case model.StatusOpen:
 		return "待签收"
-	case store.StatusAcknowledged:
+	case model.StatusAcknowledged:
 		return "已签收"
-	case store.StatusFollowedUp:
+	case model.StatusFollowedUp:
 		return "已跟进"
-	case store.StatusClosed:
+	case model.StatusClosed:
 		return "已办结"
-	case store.StatusAssigned:
+	case model.StatusAssigned:
 		return "已分派"
 	}
-	return st
+	return string(st)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
 	"github.com/yuqing-bureau/yuqing/web"
@@ -30,8 +31,8 @@ type fixture struct {
 	client *http.Client // logged in as wang (王科员, handler), sending the CSRF token
 	auth   *auth.Service
 	// file stores a post and files it with the given grade; it returns the incident number.
-	file     func(url, title, body string, level int, cat string, matches []store.Match) string
-	filePost func(p store.Post, level int, cat string, matches []store.Match) string
+	file     func(url, title, body string, level int, cat string, matches []model.Match) string
+	filePost func(p model.Post, level int, cat string, matches []model.Match) string
 }
 
 func setup(t *testing.T) *fixture { t.Helper(); return setupWith(t, nil) }
@@ -49,13 +50,13 @@ func setupWith(t *testing.T, wrap func(*incident.Service) web.Workflow) *fixture
 	f := &fixture{st: st, now: time.Date(2026, 11, 23, 10, 0, 0, 0, cst)}
 	clock := func() time.Time { return f.now }
 	svc := incident.New(st, incident.DefaultPolicy(), clock, nil)
-	filePost := func(p store.Post, level int, cat string, matches []store.Match) string {
+	filePost := func(p model.Post, level int, cat string, matches []model.Match) string {
 		if _, err := st.SavePost(ctx, &p); err != nil {
 			t.Fatal(err)
 		}
 		var out incident.Outcome
 		if err := st.InTx(ctx, func(tx store.Tx) error {
-			out, err = svc.File(ctx, tx, p, store.Grade{PostID: p.ID, RulesVersion: "abc123", Relevant: true,
+			out, err = svc.File(ctx, tx, p, model.Grade{PostID: p.ID, RulesVersion: "abc123", Relevant: true,
 				Category: cat, Level: level, Score: 3, Matches: matches, Reasons: []string{"命中「骗保」"}, GradedAt: f.now})
 			return err
 		}); err != nil {
@@ -63,13 +64,13 @@ func setupWith(t *testing.T, wrap func(*incident.Service) web.Workflow) *fixture
 		}
 		return out.Incident.Number
 	}
-	fileOne := func(url, title, body string, level int, cat string, matches []store.Match) string {
-		return filePost(store.Post{Source: "bbs", URL: url, Title: title, Body: body, FetchedAt: f.now, Replies: 12}, level, cat, matches)
+	fileOne := func(url, title, body string, level int, cat string, matches []model.Match) string {
+		return filePost(model.Post{Source: "bbs", URL: url, Title: title, Body: body, FetchedAt: f.now, Replies: 12}, level, cat, matches)
 	}
 	body := "有人组织骗保<script>alert(1)</script>，联系电话13812345678"
 	start := strings.Index(body, "骗保")
 	f.major = fileOne("http://bbs/1", "康福医院骗保 电话13812345678", body, 2, "institution",
-		[]store.Match{{Rule: "fraud", Term: "骗保", Field: "body", Start: start, End: start + len("骗保")}})
+		[]model.Match{{Rule: "fraud", Term: "骗保", Field: "body", Start: start, End: start + len("骗保")}})
 	f.minor = fileOne("http://bbs/2", "报销材料怎么交", "请问住院报销要什么材料", 4, "reimbursement", nil)
 	f.file, f.filePost = fileOne, filePost
 	f.now = f.now.Add(90 * time.Minute) // the Ⅱ incident's 1-hour acknowledgement is overdue
@@ -172,7 +173,7 @@ func TestDetailShowsLongBodyInParts(t *testing.T) {
 	at := 3*web.PartBytes + 10*len(line)          // inside part 4
 	body = body[:at] + "骗保" + body[at:]
 	number := f.file("http://bbs/long", "长帖", body, 3, "institution",
-		[]store.Match{{Rule: "fraud", Term: "骗保", Field: "body", Start: at, End: at + len("骗保")}})
+		[]model.Match{{Rule: "fraud", Term: "骗保", Field: "body", Start: at, End: at + len("骗保")}})
 	_, first := get(t, f, "/incidents/"+number)
 	if len(first) > 2*web.PartBytes || !strings.Contains(first, "分 20 部分显示，当前第 1 部分") ||
 		strings.Contains(first, "<mark") || !strings.Contains(first, "part=2#post-") {
@@ -210,7 +211,7 @@ func TestDetailShowsLongBodyInParts(t *testing.T) {
 // A body the crawler cut says so, with how much was kept of how much.
 func TestDetailSaysABodyWasCut(t *testing.T) {
 	f := setup(t)
-	number := f.filePost(store.Post{Source: "bbs", URL: "http://bbs/cut", Title: "超长帖", Body: strings.Repeat("医保", 600),
+	number := f.filePost(model.Post{Source: "bbs", URL: "http://bbs/cut", Title: "超长帖", Body: strings.Repeat("医保", 600),
 		FullBodyChars: 987654, FetchedAt: f.now}, 4, "policy", nil)
 	_, body := get(t, f, "/incidents/"+number)
 	if !strings.Contains(body, "正文过长，只保存并研判了前 1200 字（原文共 987654 字）") {
@@ -260,7 +261,7 @@ func TestFollowUpFormRecordsAndRedirects(t *testing.T) {
 
 func TestHighlightIgnoresBadOffsets(t *testing.T) {
 	text := "医保报销"
-	segs := web.Highlight(text, []store.Match{
+	segs := web.Highlight(text, []model.Match{
 		{Field: "body", Start: 6, End: 12, Rule: "r"},
 		{Field: "body", Start: 1, End: 4},  // cuts a character
 		{Field: "body", Start: 0, End: 99}, // out of range

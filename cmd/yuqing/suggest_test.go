@@ -13,6 +13,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/grader"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
 )
@@ -79,7 +80,7 @@ func TestRulesSuggestCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := store.Post{Source: "bbs", URL: "http://bbs/1", Title: "说说医保 13812345678", Body: "大家怎么看", FetchedAt: time.Now()}
+	p := model.Post{Source: "bbs", URL: "http://bbs/1", Title: "说说医保 13812345678", Body: "大家怎么看", FetchedAt: time.Now()}
 	res := eng.Grade(grader.ClassifierPost(p, 1, store.Engagement{}))
 	if res.DecidedBy == classifier.DecidedByRules && !res.Review {
 		t.Fatalf("the model had no say on the stored post: %+v", res)

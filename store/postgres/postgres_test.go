@@ -16,6 +16,7 @@ import (
 
 	"github.com/pressly/goose/v3"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/postgres/pgtest"
 	"github.com/yuqing-bureau/yuqing/store/storetest"
@@ -113,7 +114,7 @@ func saveConcurrently(t *testing.T, s *Store) {
 		errs := make(chan error, 8)
 		for range 8 {
 			wg.Go(func() {
-				p := &store.Post{Source: "bbs", URL: fmt.Sprintf("http://x/%d", round), Title: "医保", Body: "报销"}
+				p := &model.Post{Source: "bbs", URL: fmt.Sprintf("http://x/%d", round), Title: "医保", Body: "报销"}
 				res, err := s.SavePost(ctx, p)
 				if err != nil {
 					errs <- err

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/postgres/pgtest"
 )
@@ -72,7 +73,7 @@ func TestRetryAfterTerminatedBackends(t *testing.T) {
 		}},
 		{"write transaction", func() error {
 			n++
-			_, err := s.SavePost(ctx, &store.Post{Source: "bbs", URL: fmt.Sprintf("http://bbs/%d", n), Title: "医保", FetchedAt: at})
+			_, err := s.SavePost(ctx, &model.Post{Source: "bbs", URL: fmt.Sprintf("http://bbs/%d", n), Title: "医保", FetchedAt: at})
 			return err
 		}},
 		{"read-only transaction", func() error {

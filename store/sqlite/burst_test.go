@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
@@ -28,21 +29,21 @@ func TestBurstMigrationBackfillsStage(t *testing.T) {
 	var ids []int64
 	err = s.InTx(ctx, func(tx store.Tx) error {
 		for _, ns := range notes {
-			inc := store.Incident{Title: "t", Category: "policy", Level: 4, Status: store.StatusOpen, Source: "s",
+			inc := model.Incident{Title: "t", Category: "policy", Level: 4, Status: model.StatusOpen, Source: "s",
 				FirstSeenAt: now, LastPostAt: now, FollowUpDueAt: now, UpdatedAt: now}
 			if err := tx.CreateIncident(ctx, &inc); err != nil {
 				return err
 			}
 			ids = append(ids, inc.ID)
 			for _, n := range ns {
-				if err := tx.AppendEvent(ctx, store.Event{IncidentID: inc.ID, At: now, Kind: store.EventLevelChanged,
+				if err := tx.AppendEvent(ctx, model.Event{IncidentID: inc.ID, At: now, Kind: model.EventLevelChanged,
 					Actor: "系统", Note: n}); err != nil {
 					return err
 				}
 			}
 		}
 		// A staff member's note quoting the words does not count.
-		return tx.AppendEvent(ctx, store.Event{IncidentID: ids[2], At: now, Kind: store.EventLevelChanged,
+		return tx.AppendEvent(ctx, model.Event{IncidentID: ids[2], At: now, Kind: model.EventLevelChanged,
 			Actor: "王科员", Note: "等级由Ⅲ级降为Ⅳ级（非舆情聚集）"})
 	})
 	if err != nil {

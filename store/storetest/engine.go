@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
@@ -66,7 +67,7 @@ func testFingerprintKeysBackfill(t *testing.T, e Engine) {
 		mustSave(t, s, p)
 		inc := fileNew(t, s, p, grade(p, 4), t0)
 		if i == 1 { // a closed incident's posts are indexed as closed
-			inc.Status, inc.ClosedAt = store.StatusClosed, t0
+			inc.Status, inc.ClosedAt = model.StatusClosed, t0
 			if err := s.InTx(ctx, func(tx store.Tx) error { return tx.UpdateIncident(ctx, inc) }); err != nil {
 				t.Fatal(err)
 			}
@@ -177,7 +178,7 @@ func testReopen(t *testing.T, e Engine) {
 	ctx := context.Background()
 	addr := e.New(t)
 	s := open(t, e, addr)
-	p := &store.Post{Source: "bbs", URL: "http://x/1", Title: "医保", Body: "报销"}
+	p := &model.Post{Source: "bbs", URL: "http://x/1", Title: "医保", Body: "报销"}
 	if _, err := s.SavePost(ctx, p); err != nil {
 		t.Fatal(err)
 	}
@@ -193,13 +194,13 @@ func testEventLogAppendOnly(t *testing.T, e Engine) {
 	s := open(t, e, e.New(t))
 	var number string
 	err := s.InTx(ctx, func(tx store.Tx) error {
-		inc := store.Incident{Title: "t", Category: "policy", Level: 4, Status: store.StatusOpen, Source: "s",
+		inc := model.Incident{Title: "t", Category: "policy", Level: 4, Status: model.StatusOpen, Source: "s",
 			FirstSeenAt: time.Now(), LastPostAt: time.Now(), FollowUpDueAt: time.Now(), UpdatedAt: time.Now()}
 		if err := tx.CreateIncident(ctx, &inc); err != nil {
 			return err
 		}
 		number = inc.Number
-		return tx.AppendEvent(ctx, store.Event{IncidentID: inc.ID, At: time.Now(), Kind: store.EventCreated, Actor: "系统"})
+		return tx.AppendEvent(ctx, model.Event{IncidentID: inc.ID, At: time.Now(), Kind: model.EventCreated, Actor: "系统"})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -243,7 +244,7 @@ func testReadOnly(t *testing.T, e Engine) {
 	ctx := context.Background()
 	addr := e.New(t)
 	rw := open(t, e, addr)
-	p := &store.Post{Source: "bbs", URL: "http://x/1", Title: "医保", Body: "报销"}
+	p := &model.Post{Source: "bbs", URL: "http://x/1", Title: "医保", Body: "报销"}
 	if _, err := rw.SavePost(ctx, p); err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +256,7 @@ func testReadOnly(t *testing.T, e Engine) {
 	if got, err := ro.GradedPosts(ctx, time.Time{}, 0, 10); err != nil || len(got) != 1 {
 		t.Fatalf("read-only GradedPosts = %v, %v", got, err)
 	}
-	if _, err := ro.SavePost(ctx, &store.Post{Source: "bbs", URL: "http://x/2", Title: "t", Body: "b"}); err == nil {
+	if _, err := ro.SavePost(ctx, &model.Post{Source: "bbs", URL: "http://x/2", Title: "t", Body: "b"}); err == nil {
 		t.Error("read-only store accepted a write")
 	}
 }

@@ -8,11 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
 // fileNew creates an incident holding p (graded with g) inside one transaction.
-func fileNew(t *testing.T, s store.Store, p *store.Post, g store.Grade, first time.Time) store.Incident {
+func fileNew(t *testing.T, s store.Store, p *model.Post, g model.Grade, first time.Time) model.Incident {
 	t.Helper()
 	ctx := context.Background()
 	inc := newIncident(first)
@@ -39,7 +40,7 @@ func testWorkflowFields(t *testing.T, s store.Store) {
 	inc.InvestigateDueAt, inc.InvestigatedAt = t0.Add(7*24*time.Hour), t0.Add(48*time.Hour)
 	inc.FeedbackDueAt, inc.RepliedAt = t0.Add(5*24*time.Hour), t0.Add(72*time.Hour)
 	inc.Reply, inc.Outcome, inc.FalsePositive = "您好，已核实。", "误报：旧闻", true
-	inc.Status, inc.ClosedAt = store.StatusClosed, t0.Add(73*time.Hour)
+	inc.Status, inc.ClosedAt = model.StatusClosed, t0.Add(73*time.Hour)
 	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.UpdateIncident(ctx, inc) }); err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func testFingerprints(t *testing.T, s store.Store) {
 	old, a, b, closed, c := post(1), post(2), post(3), post(4), post(5)
 	old.FetchedAt = t0.Add(-96 * time.Hour)
 	c.FetchedAt = t0.Add(-time.Hour) // first seen before a and b: listed first
-	for _, p := range []*store.Post{old, a, b, closed, c} {
+	for _, p := range []*model.Post{old, a, b, closed, c} {
 		mustSave(t, s, p)
 	}
 	version := func() int64 {
@@ -109,7 +110,7 @@ func testFingerprints(t *testing.T, s store.Store) {
 		if err := tx.AttachPost(ctx, inc.ID, b.ID, "转帖", t0); err != nil {
 			return err
 		}
-		incClosed.Status, incClosed.ClosedAt = store.StatusClosed, t0
+		incClosed.Status, incClosed.ClosedAt = model.StatusClosed, t0
 		if err := tx.UpdateIncident(ctx, incClosed); err != nil {
 			return err
 		}
@@ -207,7 +208,7 @@ func testFingerprints(t *testing.T, s store.Store) {
 	if got := version(); got != v {
 		t.Errorf("reads moved the grouping version from %d to %d", v, got)
 	}
-	incC.Status, incC.ClosedAt = store.StatusClosed, t0
+	incC.Status, incC.ClosedAt = model.StatusClosed, t0
 	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.UpdateIncident(ctx, incC) }); err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +218,7 @@ func testFingerprints(t *testing.T, s store.Store) {
 	}
 	// Reopened, its posts are candidates again; an edited post of a closed
 	// incident is not one.
-	incC.Status, incC.ClosedAt = store.StatusOpen, time.Time{}
+	incC.Status, incC.ClosedAt = model.StatusOpen, time.Time{}
 	if err := s.InTx(ctx, func(tx store.Tx) error {
 		if err := tx.UpdateIncident(ctx, incC); err != nil {
 			return err
@@ -238,10 +239,10 @@ func testFalsePositives(t *testing.T, s store.Store) {
 	mustSave(t, s, a)
 	mustSave(t, s, b)
 	ga := grade(a, 4)
-	ga.Matches = append(ga.Matches, store.Match{Rule: "fraud", Term: "骗保"})
+	ga.Matches = append(ga.Matches, model.Match{Rule: "fraud", Term: "骗保"})
 	inc := fileNew(t, s, a, ga, t0)
 	gb := grade(b, 4)
-	gb.Matches = []store.Match{{Rule: "fraud", Term: "骗保"}, {Rule: "collective", Term: "拉横幅"}}
+	gb.Matches = []model.Match{{Rule: "fraud", Term: "骗保"}, {Rule: "collective", Term: "拉横幅"}}
 	err := s.InTx(ctx, func(tx store.Tx) error {
 		if err := tx.SaveGrade(ctx, gb); err != nil {
 			return err

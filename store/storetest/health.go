@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
@@ -50,7 +51,7 @@ func testHotPostsCoolDown(t *testing.T, s store.Store) {
 // observation outside the window do not.
 func testHotPostsTwoObservations(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	save := func(n, replies, views int, at time.Time) *store.Post {
+	save := func(n, replies, views int, at time.Time) *model.Post {
 		p := post(n)
 		p.Replies, p.Views, p.FetchedAt = replies, views, at
 		mustSave(t, s, p)
@@ -92,7 +93,7 @@ func testHotPostsTwoObservations(t *testing.T, s store.Store) {
 func testHotPostsAgainstNorm(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	// observe saves post n with replies/views at t0-h0 and then at t0+1h.
-	observe := func(n int, h0 time.Duration, r0, v0, r1, v1 int) *store.Post {
+	observe := func(n int, h0 time.Duration, r0, v0, r1, v1 int) *model.Post {
 		p := post(n)
 		p.Replies, p.Views, p.FetchedAt = r0, v0, t0.Add(-h0)
 		mustSave(t, s, p)

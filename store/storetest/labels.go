@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
@@ -70,7 +71,7 @@ func testGradeVerdictFields(t *testing.T, s store.Store) {
 // listed, newest first, paged, searched literally in title and body.
 func testInformation(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	var posts []*store.Post
+	var posts []*model.Post
 	for i := range 5 {
 		p := post(i + 1)
 		p.FetchedAt = t0.Add(time.Duration(i) * time.Minute)
@@ -122,7 +123,7 @@ func ids(gps []store.GradedPost) string {
 // with it.
 func testLabels(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	var ps []*store.Post
+	var ps []*model.Post
 	for i := range 3 {
 		p := post(i + 1)
 		mustSave(t, s, p)
@@ -163,7 +164,7 @@ func testLabels(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	// A post saved in a transaction that fails is not kept.
-	manual := &store.Post{Source: "manual", URL: "manual:abc", Title: "补录", Body: "正文", FetchedAt: t0}
+	manual := &model.Post{Source: "manual", URL: "manual:abc", Title: "补录", Body: "正文", FetchedAt: t0}
 	boom := fmt.Errorf("boom")
 	if err := s.InTx(ctx, func(tx store.Tx) error {
 		if res, err := tx.SavePost(ctx, manual); err != nil || res != store.Created || manual.ID == 0 {

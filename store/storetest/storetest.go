@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
@@ -59,8 +60,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 
 var t0 = time.Date(2026, 11, 23, 9, 30, 0, 0, time.FixedZone("CST", 8*3600))
 
-func post(n int) *store.Post {
-	return &store.Post{
+func post(n int) *model.Post {
+	return &model.Post{
 		Source:      "bbs",
 		URL:         fmt.Sprintf("http://bbs.example/thread-%d-1-1.html", n),
 		Title:       fmt.Sprintf("第%d个帖子：医保报销迟迟不到账", n),
@@ -73,7 +74,7 @@ func post(n int) *store.Post {
 	}
 }
 
-func mustSave(t *testing.T, s store.Store, p *store.Post) store.SaveResult {
+func mustSave(t *testing.T, s store.Store, p *model.Post) store.SaveResult {
 	t.Helper()
 	r, err := s.SavePost(context.Background(), p)
 	if err != nil {
@@ -146,15 +147,15 @@ func testSavePostDedup(t *testing.T, s store.Store) {
 	if _, ok, _ := s.PostByURL(ctx, "http://nowhere/"); ok {
 		t.Error("PostByURL found a post that was never saved")
 	}
-	if _, err := s.SavePost(ctx, &store.Post{Title: "无地址"}); err == nil {
+	if _, err := s.SavePost(ctx, &model.Post{Title: "无地址"}); err == nil {
 		t.Error("SavePost accepted a post without URL")
 	}
 }
 
-func grade(p *store.Post, level int) store.Grade {
-	return store.Grade{PostID: p.ID, RulesVersion: "v1", Relevant: level > 0, Category: "reimbursement",
+func grade(p *model.Post, level int) model.Grade {
+	return model.Grade{PostID: p.ID, RulesVersion: "v1", Relevant: level > 0, Category: "reimbursement",
 		Level: level, Score: 2.5, GradedAt: t0,
-		Matches: []store.Match{{Rule: "reimb", Term: "报销", Field: "title", Start: 3, End: 9}},
+		Matches: []model.Match{{Rule: "reimb", Term: "报销", Field: "title", Start: 3, End: 9}},
 		Reasons: []string{"命中「报销」"}}
 }
 
@@ -204,7 +205,7 @@ func testGradeMarksPostDone(t *testing.T, s store.Store) {
 		t.Errorf("CountPosts ungraded = %d, want 2", n)
 	}
 	if err := s.InTx(ctx, func(tx store.Tx) error {
-		return tx.SaveGrade(ctx, store.Grade{PostID: 99999, RulesVersion: "v1"})
+		return tx.SaveGrade(ctx, model.Grade{PostID: 99999, RulesVersion: "v1"})
 	}); err == nil {
 		t.Error("SaveGrade for a missing post succeeded")
 	}
@@ -219,7 +220,7 @@ func testTxRollback(t *testing.T, s store.Store) {
 		if err := tx.SaveGrade(ctx, grade(p, 3)); err != nil {
 			return err
 		}
-		inc := &store.Incident{Title: "x", Category: "reimbursement", Level: 3, Status: store.StatusOpen,
+		inc := &model.Incident{Title: "x", Category: "reimbursement", Level: 3, Status: model.StatusOpen,
 			Source: "bbs", FirstSeenAt: t0, LastPostAt: t0, PostCount: 1, FollowUpDueAt: t0.Add(24 * time.Hour), UpdatedAt: t0}
 		if err := tx.CreateIncident(ctx, inc); err != nil {
 			return err
@@ -236,7 +237,7 @@ func testTxRollback(t *testing.T, s store.Store) {
 		t.Errorf("rolled-back incident exists: %v", open)
 	}
 	// The rolled-back number is reused: numbering has no gaps.
-	var inc store.Incident
+	var inc model.Incident
 	if err := s.InTx(ctx, func(tx store.Tx) error {
 		inc = newIncident(t0)
 		return tx.CreateIncident(ctx, &inc)
@@ -248,8 +249,8 @@ func testTxRollback(t *testing.T, s store.Store) {
 	}
 }
 
-func newIncident(first time.Time) store.Incident {
-	return store.Incident{Title: "报销迟迟不到账", Category: "reimbursement", Level: 4, Status: store.StatusOpen,
+func newIncident(first time.Time) model.Incident {
+	return model.Incident{Title: "报销迟迟不到账", Category: "reimbursement", Level: 4, Status: model.StatusOpen,
 		Source: "bbs", FirstSeenAt: first, LastPostAt: first, PostCount: 1,
 		FollowUpDueAt: first.Add(24 * time.Hour), UpdatedAt: first}
 }
@@ -293,7 +294,7 @@ func testRelatedIncident(t *testing.T, s store.Store) {
 	unrelated := post(3)
 	mustSave(t, s, unrelated)
 
-	var inc store.Incident
+	var inc model.Incident
 	err := s.InTx(ctx, func(tx store.Tx) error {
 		inc = newIncident(t0)
 		if err := tx.CreateIncident(ctx, &inc); err != nil {
@@ -302,13 +303,13 @@ func testRelatedIncident(t *testing.T, s store.Store) {
 		if err := tx.AttachPost(ctx, inc.ID, first.ID, "首发", t0); err != nil {
 			return err
 		}
-		return tx.AppendEvent(ctx, store.Event{IncidentID: inc.ID, At: t0, Kind: store.EventCreated, Actor: "系统"})
+		return tx.AppendEvent(ctx, model.Event{IncidentID: inc.ID, At: t0, Kind: model.EventCreated, Actor: "系统"})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	find := func(p *store.Post, since time.Time) (store.Incident, bool) {
-		var got store.Incident
+	find := func(p *model.Post, since time.Time) (model.Incident, bool) {
+		var got model.Incident
 		var ok bool
 		if err := s.InTx(ctx, func(tx store.Tx) error {
 			var err error
@@ -351,7 +352,7 @@ func testRelatedIncident(t *testing.T, s store.Store) {
 		t.Error("attaching a post twice succeeded")
 	}
 	// Closed incidents take no new posts.
-	inc.Status, inc.ClosedAt = store.StatusClosed, t0
+	inc.Status, inc.ClosedAt = model.StatusClosed, t0
 	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.UpdateIncident(ctx, inc) }); err != nil {
 		t.Fatal(err)
 	}
@@ -366,7 +367,7 @@ func testRelatedIncident(t *testing.T, s store.Store) {
 func testIncidentOfPostReadSide(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	filed, later, unfiled := post(1), post(2), post(3)
-	for _, p := range []*store.Post{filed, later, unfiled} {
+	for _, p := range []*model.Post{filed, later, unfiled} {
 		mustSave(t, s, p)
 	}
 	inc := fileNew(t, s, filed, grade(filed, 3), t0)
@@ -375,7 +376,7 @@ func testIncidentOfPostReadSide(t *testing.T, s store.Store) {
 	if err != nil || !ok {
 		t.Fatalf("IncidentOfPost(filed) = %v, %v", ok, err)
 	}
-	var inTx store.Incident
+	var inTx model.Incident
 	if err := s.InTx(ctx, func(tx store.Tx) (err error) {
 		inTx, _, err = tx.IncidentOfPost(ctx, filed.ID)
 		return err
@@ -432,8 +433,8 @@ func testIncidentDetailAndOrder(t *testing.T, s store.Store) {
 			if err := tx.AttachPost(ctx, inc.ID, p.ID, "首发", t0); err != nil {
 				return err
 			}
-			for _, k := range []string{store.EventCreated, store.EventAcknowledged} {
-				if err := tx.AppendEvent(ctx, store.Event{IncidentID: inc.ID, At: t0, Kind: k, Actor: "张三", Note: k, PostID: p.ID}); err != nil {
+			for _, k := range []model.EventKind{model.EventCreated, model.EventAcknowledged} {
+				if err := tx.AppendEvent(ctx, model.Event{IncidentID: inc.ID, At: t0, Kind: k, Actor: "张三", Note: string(k), PostID: p.ID}); err != nil {
 					return err
 				}
 			}
@@ -449,7 +450,7 @@ func testIncidentDetailAndOrder(t *testing.T, s store.Store) {
 		if err != nil {
 			return err
 		}
-		inc.Status, inc.ClosedAt = store.StatusClosed, t0.Add(time.Hour)
+		inc.Status, inc.ClosedAt = model.StatusClosed, t0.Add(time.Hour)
 		return tx.UpdateIncident(ctx, inc)
 	})
 	if err != nil {
@@ -482,7 +483,7 @@ func testIncidentDetailAndOrder(t *testing.T, s store.Store) {
 		d.Posts[0].Grade.Reasons[0] != "命中「报销」" || d.Posts[0].Reason != "首发" {
 		t.Errorf("detail posts = %+v", d.Posts)
 	}
-	if len(d.Events) != 2 || d.Events[0].Kind != store.EventCreated || d.Events[1].Actor != "张三" || d.Events[1].PostID == 0 {
+	if len(d.Events) != 2 || d.Events[0].Kind != model.EventCreated || d.Events[1].Actor != "张三" || d.Events[1].PostID == 0 {
 		t.Errorf("detail events = %+v", d.Events)
 	}
 }
@@ -535,7 +536,7 @@ func testConcurrentWriters(t *testing.T, s store.Store) {
 
 func testGradedPosts(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	var ps []*store.Post
+	var ps []*model.Post
 	for i := 1; i <= 5; i++ {
 		p := post(i)
 		p.FetchedAt = t0.Add(time.Duration(i) * time.Hour)
@@ -677,7 +678,7 @@ func testEngagementHistory(t *testing.T, s store.Store) {
 func testHotPosts(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	// save stores post n observed with the given replies at t0+hours.
-	save := func(n, replies int, hours float64, source string) *store.Post {
+	save := func(n, replies int, hours float64, source string) *model.Post {
 		p := post(n)
 		p.Source, p.Replies, p.FetchedAt = source, replies, t0.Add(time.Duration(hours*float64(time.Hour)))
 		mustSave(t, s, p)
@@ -747,7 +748,7 @@ func testHotPosts(t *testing.T, s store.Store) {
 // text type) never costs a post; it is dropped on every engine alike.
 func testSavePostDropsNUL(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	p := &store.Post{Source: "bbs", URL: "http://x/nul", Title: "医保\x00卡", Body: "报\x00销", Author: "王\x00"}
+	p := &model.Post{Source: "bbs", URL: "http://x/nul", Title: "医保\x00卡", Body: "报\x00销", Author: "王\x00"}
 	if _, err := s.SavePost(ctx, p); err != nil {
 		t.Fatal(err)
 	}

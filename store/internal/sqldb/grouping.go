@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
@@ -57,7 +58,7 @@ func (t *txn) indexFingerprint(ctx context.Context, f store.Fingerprint, first i
 	if _, err := t.tx.ExecContext(ctx, `DELETE FROM fingerprint_keys WHERE post_id = ?`, f.PostID); err != nil {
 		return err
 	}
-	var status string
+	var status model.Status
 	err := t.tx.QueryRowContext(ctx, `SELECT i.status FROM incident_posts ip JOIN incidents i ON i.id = ip.incident_id
 		WHERE ip.post_id = ?`, f.PostID).Scan(&status)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -78,8 +79,8 @@ func (t *txn) indexFingerprint(ctx context.Context, f store.Fingerprint, first i
 }
 
 // openFlag is fingerprint_keys.open for an incident status.
-func openFlag(status string) int {
-	if status == store.StatusClosed {
+func openFlag(status model.Status) int {
+	if status == model.StatusClosed {
 		return 0
 	}
 	return 1
@@ -87,7 +88,7 @@ func openFlag(status string) int {
 
 // reindexIncident marks the keys of an incident's posts open or closed
 // when its status moved from or to closed.
-func (t *txn) reindexIncident(ctx context.Context, incidentID int64, was, is string) error {
+func (t *txn) reindexIncident(ctx context.Context, incidentID int64, was, is model.Status) error {
 	if openFlag(was) == openFlag(is) {
 		return nil
 	}
@@ -171,7 +172,7 @@ func fingerprintCandidates(ctx context.Context, q querier, cq store.CandidateQue
 		fps, err := queryAll(ctx, q, scanFingerprint, `SELECT f.post_id, ip.incident_id, f.simhash, f.entities, f.terms, f.first_seen_at
 			FROM post_fingerprints f JOIN incident_posts ip ON ip.post_id = f.post_id
 			JOIN incidents i ON i.id = ip.incident_id
-			WHERE f.post_id IN (`+marks+`) AND i.status <> ?`, append(ids, store.StatusClosed)...)
+			WHERE f.post_id IN (`+marks+`) AND i.status <> ?`, append(ids, model.StatusClosed)...)
 		if err != nil {
 			return fmt.Errorf("读取候选帖子指纹: %w", err)
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
@@ -100,7 +101,7 @@ const postCols = `id, source, url, title, body, author, published_at, fetched_at
 	replies, views, reposts, content_hash, title_key, full_body_chars`
 
 // postColumns reads postCols, however they are prefixed.
-func postColumns(p *store.Post) columns {
+func postColumns(p *model.Post) columns {
 	var pub, fetched, first sql.NullInt64
 	return columns{
 		dest: []any{&p.ID, &p.Source, &p.URL, &p.Title, &p.Body, &p.Author, &pub, &fetched, &first,
@@ -114,7 +115,7 @@ func postColumns(p *store.Post) columns {
 
 var scanPost = scanWith(postColumns)
 
-func (s *Store) SavePost(ctx context.Context, p *store.Post) (store.SaveResult, error) {
+func (s *Store) SavePost(ctx context.Context, p *model.Post) (store.SaveResult, error) {
 	var res store.SaveResult
 	err := s.inWriteTx(ctx, func(tx *tx) error {
 		var err error
@@ -124,12 +125,12 @@ func (s *Store) SavePost(ctx context.Context, p *store.Post) (store.SaveResult, 
 	return res, err
 }
 
-func (t *txn) SavePost(ctx context.Context, p *store.Post) (store.SaveResult, error) {
+func (t *txn) SavePost(ctx context.Context, p *model.Post) (store.SaveResult, error) {
 	return savePost(ctx, t.tx, p)
 }
 
 // savePost is SavePost inside tx.
-func savePost(ctx context.Context, tx *tx, p *store.Post) (store.SaveResult, error) {
+func savePost(ctx context.Context, tx *tx, p *model.Post) (store.SaveResult, error) {
 	if p.URL == "" {
 		return 0, errors.New("保存帖子: URL 为空")
 	}
@@ -138,8 +139,8 @@ func savePost(ctx context.Context, tx *tx, p *store.Post) (store.SaveResult, err
 	}
 	// NUL is valid UTF-8 that PostgreSQL's text refuses; no post needs it.
 	p.Title, p.Body, p.Author = stripNUL(p.Title), stripNUL(p.Body), stripNUL(p.Author)
-	p.ContentHash = store.ContentHash(p.Title, p.Body)
-	p.TitleKey = store.TitleKey(p.Title)
+	p.ContentHash = model.ContentHash(p.Title, p.Body)
+	p.TitleKey = model.TitleKey(p.Title)
 	res, err := func() (store.SaveResult, error) {
 		old, err := scanPost(tx.QueryRowContext(ctx, `SELECT `+postCols+` FROM posts WHERE url = ?`, p.URL))
 		switch {
@@ -187,13 +188,13 @@ func savePost(ctx context.Context, tx *tx, p *store.Post) (store.SaveResult, err
 	return res, nil
 }
 
-func recordEngagement(ctx context.Context, tx *tx, p store.Post) error {
+func recordEngagement(ctx context.Context, tx *tx, p model.Post) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO post_engagement (post_id, at, replies, views, reposts)
 		VALUES (?, ?, ?, ?, ?)`, p.ID, ms(p.FetchedAt), p.Replies, p.Views, p.Reposts)
 	return err
 }
 
-func (s *Store) PostByURL(ctx context.Context, u string) (store.Post, bool, error) {
+func (s *Store) PostByURL(ctx context.Context, u string) (model.Post, bool, error) {
 	p, err := scanPost(s.r.QueryRowContext(ctx, `SELECT `+postCols+` FROM posts WHERE url = ?`, u))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, false, nil
@@ -226,7 +227,7 @@ var scanEngagementSample = scanWith(func(e *store.EngagementSample) columns {
 // velocities and the source's norm here (store.HotQuery says how), then
 // loads the hot posts that are due. The rows are written only when counts
 // change, so the last two rows are the last two observations that moved.
-func (s *Store) HotPosts(ctx context.Context, q store.HotQuery) ([]store.Post, error) {
+func (s *Store) HotPosts(ctx context.Context, q store.HotQuery) ([]model.Post, error) {
 	if q.Limit <= 0 {
 		q.Limit = 20
 	}
@@ -249,7 +250,7 @@ func (s *Store) HotPosts(ctx context.Context, q store.HotQuery) ([]store.Post, e
 		return nil, fmt.Errorf("查找数据源 %s 的热帖: %w", q.Source, err)
 	}
 	ids := store.PickHot(obs, q)
-	out := make([]store.Post, 0, len(ids))
+	out := make([]model.Post, 0, len(ids))
 	for _, id := range ids {
 		p, err := scanPost(s.r.QueryRowContext(ctx, `SELECT `+postCols+` FROM posts WHERE id = ?`, id))
 		if err != nil {
@@ -273,7 +274,7 @@ var scanObserved = scanWith(func(o *store.Observed) columns {
 	}
 })
 
-func (s *Store) UngradedPosts(ctx context.Context, limit int) ([]store.Post, error) {
+func (s *Store) UngradedPosts(ctx context.Context, limit int) ([]model.Post, error) {
 	if limit <= 0 {
 		limit = 100
 	}
@@ -326,7 +327,7 @@ const gradeCols = `g.rules_version, g.relevant, g.category, g.level, g.score, g.
 // gradeColumns reads gradeCols of a LEFT JOIN (all NULL: never graded)
 // into g, the grade of the post whose id is scanned into postID; graded,
 // when not nil, says whether there was a grade.
-func gradeColumns(g *store.Grade, graded *bool, postID *int64) columns {
+func gradeColumns(g *model.Grade, graded *bool, postID *int64) columns {
 	var rv, cat, mj, rj, sent, by sql.NullString
 	var rel, review, info sql.NullBool
 	var lvl, at sql.NullInt64
@@ -334,7 +335,7 @@ func gradeColumns(g *store.Grade, graded *bool, postID *int64) columns {
 	return columns{
 		dest: []any{&rv, &rel, &cat, &lvl, &score, &mj, &rj, &at, &sent, &by, &review, &info},
 		decode: func() error {
-			*g = store.Grade{PostID: *postID, RulesVersion: rv.String, Relevant: rel.Bool, Category: cat.String,
+			*g = model.Grade{PostID: *postID, RulesVersion: rv.String, Relevant: rel.Bool, Category: cat.String,
 				Level: int(lvl.Int64), Score: score.Float64, GradedAt: fromMS(at), Sentiment: sent.String,
 				DecidedBy: by.String, Review: review.Bool, Information: info.Bool}
 			if mj.String != "" {
@@ -480,10 +481,10 @@ type txn struct {
 	touched bool // the grouping version has moved in this transaction
 }
 
-func (t *txn) SaveGrade(ctx context.Context, g store.Grade) error {
+func (t *txn) SaveGrade(ctx context.Context, g model.Grade) error {
 	matches := g.Matches
 	if matches == nil {
-		matches = []store.Match{}
+		matches = []model.Match{}
 	}
 	reasons := g.Reasons
 	if reasons == nil {
@@ -525,7 +526,7 @@ const (
 	incidentCols = `id, number, first_seen_at, ` + incidentMutable
 )
 
-func incidentColumns(i *store.Incident) columns {
+func incidentColumns(i *model.Incident) columns {
 	var first, last, ackDue, fuDue, acked, fu, closed, updated, assigned, invDue, inv, fbDue, replied sql.NullInt64
 	return columns{
 		dest: []any{&i.ID, &i.Number, &first,
@@ -547,7 +548,7 @@ func incidentColumns(i *store.Incident) columns {
 var scanIncident = scanWith(incidentColumns)
 
 // incidentValues are the values of incidentMutable for i.
-func incidentValues(i store.Incident) []any {
+func incidentValues(i model.Incident) []any {
 	return []any{i.Title, i.Category, i.Level, i.Status, i.Source, ms(i.LastPostAt), i.PostCount,
 		ms(i.AckDueAt), ms(i.FollowUpDueAt), ms(i.AckedAt), ms(i.FollowedUpAt), ms(i.ClosedAt), ms(i.UpdatedAt),
 		i.Office, ms(i.AssignedAt), ms(i.InvestigateDueAt), ms(i.InvestigatedAt), ms(i.FeedbackDueAt), ms(i.RepliedAt),
@@ -566,16 +567,16 @@ func assignments(cols string) string {
 	return strings.Join(parts, ", ")
 }
 
-func (t *txn) IncidentOfPost(ctx context.Context, postID int64) (store.Incident, bool, error) {
+func (t *txn) IncidentOfPost(ctx context.Context, postID int64) (model.Incident, bool, error) {
 	return incidentOfPost(ctx, t.tx, postID)
 }
 
 // IncidentOfPost is Tx.IncidentOfPost on the readers.
-func (s *Store) IncidentOfPost(ctx context.Context, postID int64) (store.Incident, bool, error) {
+func (s *Store) IncidentOfPost(ctx context.Context, postID int64) (model.Incident, bool, error) {
 	return incidentOfPost(ctx, s.r, postID)
 }
 
-func incidentOfPost(ctx context.Context, q querier, postID int64) (store.Incident, bool, error) {
+func incidentOfPost(ctx context.Context, q querier, postID int64) (model.Incident, bool, error) {
 	i, err := scanIncident(q.QueryRowContext(ctx, `SELECT `+prefixed("i", incidentCols)+`
 		FROM incidents i JOIN incident_posts ip ON ip.incident_id = i.id WHERE ip.post_id = ?`, postID))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -587,7 +588,7 @@ func incidentOfPost(ctx context.Context, q querier, postID int64) (store.Inciden
 	return i, true, nil
 }
 
-func (t *txn) FindRelatedIncident(ctx context.Context, p store.Post, since time.Time) (store.Incident, bool, error) {
+func (t *txn) FindRelatedIncident(ctx context.Context, p model.Post, since time.Time) (model.Incident, bool, error) {
 	// The posts come first, each from its own index: a plan that starts
 	// from the incidents reads every open one.
 	i, err := scanIncident(t.tx.QueryRowContext(ctx, `SELECT `+prefixed("i", incidentCols)+`
@@ -596,7 +597,7 @@ func (t *txn) FindRelatedIncident(ctx context.Context, p store.Post, since time.
 			UNION SELECT id FROM posts WHERE title_key = ? AND title_key <> '')
 		  AND p.id <> ? AND i.status <> ? AND i.first_seen_at >= ?
 		ORDER BY i.first_seen_at DESC LIMIT 1`,
-		p.ContentHash, p.TitleKey, p.ID, store.StatusClosed, since.UnixMilli()))
+		p.ContentHash, p.TitleKey, p.ID, model.StatusClosed, since.UnixMilli()))
 	if errors.Is(err, sql.ErrNoRows) {
 		return i, false, nil
 	}
@@ -606,7 +607,7 @@ func (t *txn) FindRelatedIncident(ctx context.Context, p store.Post, since time.
 	return i, true, nil
 }
 
-func (t *txn) CreateIncident(ctx context.Context, inc *store.Incident) error {
+func (t *txn) CreateIncident(ctx context.Context, inc *model.Incident) error {
 	day := inc.FirstSeenAt.In(t.loc).Format("20060102")
 	var seq int
 	if err := t.tx.QueryRowContext(ctx, `INSERT INTO incident_counters (day, last) VALUES (?, 1)
@@ -623,8 +624,8 @@ func (t *txn) CreateIncident(ctx context.Context, inc *store.Incident) error {
 	return nil
 }
 
-func (t *txn) UpdateIncident(ctx context.Context, inc store.Incident) error {
-	var was string
+func (t *txn) UpdateIncident(ctx context.Context, inc model.Incident) error {
+	var was model.Status
 	if err := t.tx.QueryRowContext(ctx, `SELECT status FROM incidents WHERE id = ?`, inc.ID).Scan(&was); errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("更新事件 %s: %w", inc.Number, store.ErrNotFound)
 	} else if err != nil {
@@ -644,7 +645,7 @@ func (t *txn) UpdateIncident(ctx context.Context, inc store.Incident) error {
 	return t.touchGrouping(ctx) // the status decides whether its posts are candidates
 }
 
-func (t *txn) IncidentByNumber(ctx context.Context, number string) (store.Incident, error) {
+func (t *txn) IncidentByNumber(ctx context.Context, number string) (model.Incident, error) {
 	i, err := scanIncident(t.tx.QueryRowContext(ctx, `SELECT `+incidentCols+` FROM incidents WHERE number = ?`, number))
 	if errors.Is(err, sql.ErrNoRows) {
 		return i, fmt.Errorf("事件 %s: %w", number, store.ErrNotFound)
@@ -655,7 +656,7 @@ func (t *txn) IncidentByNumber(ctx context.Context, number string) (store.Incide
 	return i, nil
 }
 
-func (t *txn) IncidentByID(ctx context.Context, id int64) (store.Incident, error) {
+func (t *txn) IncidentByID(ctx context.Context, id int64) (model.Incident, error) {
 	i, err := scanIncident(t.tx.QueryRowContext(ctx, `SELECT `+incidentCols+` FROM incidents WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return i, fmt.Errorf("事件 #%d: %w", id, store.ErrNotFound)
@@ -685,7 +686,7 @@ func (t *txn) IncidentRules(ctx context.Context, incidentID int64) ([]string, er
 	}
 	seen := map[string]bool{}
 	for _, mj := range mjs {
-		var ms []store.Match
+		var ms []model.Match
 		if err := json.Unmarshal([]byte(mj), &ms); err != nil {
 			return nil, fmt.Errorf("事件 #%d 的命中记录损坏: %w", incidentID, err)
 		}
@@ -767,7 +768,7 @@ func (t *txn) AttachPost(ctx context.Context, incidentID, postID int64, reason s
 	return t.touchGrouping(ctx)
 }
 
-func (t *txn) AppendEvent(ctx context.Context, e store.Event) error {
+func (t *txn) AppendEvent(ctx context.Context, e model.Event) error {
 	var post sql.NullInt64
 	if e.PostID != 0 {
 		post = sql.NullInt64{Int64: e.PostID, Valid: true}
@@ -782,12 +783,12 @@ func (t *txn) AppendEvent(ctx context.Context, e store.Event) error {
 
 // --- incident reads ---
 
-func (s *Store) Incidents(ctx context.Context, f store.IncidentFilter) ([]store.Incident, error) {
+func (s *Store) Incidents(ctx context.Context, f store.IncidentFilter) ([]model.Incident, error) {
 	var where []string
 	var args []any
 	if f.OnlyOpen {
 		where = append(where, "status <> ?")
-		args = append(args, store.StatusClosed)
+		args = append(args, model.StatusClosed)
 	}
 	if f.Level != 0 {
 		where = append(where, "level = ?")
@@ -810,11 +811,11 @@ func (s *Store) Incidents(ctx context.Context, f store.IncidentFilter) ([]store.
 	return s.queryIncidents(ctx, q, args...)
 }
 
-func (s *Store) OpenIncidents(ctx context.Context) ([]store.Incident, error) {
-	return s.queryIncidents(ctx, `SELECT `+incidentCols+` FROM incidents WHERE status <> ? ORDER BY id`, store.StatusClosed)
+func (s *Store) OpenIncidents(ctx context.Context) ([]model.Incident, error) {
+	return s.queryIncidents(ctx, `SELECT `+incidentCols+` FROM incidents WHERE status <> ? ORDER BY id`, model.StatusClosed)
 }
 
-func (s *Store) queryIncidents(ctx context.Context, q string, args ...any) ([]store.Incident, error) {
+func (s *Store) queryIncidents(ctx context.Context, q string, args ...any) ([]model.Incident, error) {
 	out, err := queryAll(ctx, s.r, scanIncident, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("读取事件列表: %w", err)
@@ -860,7 +861,7 @@ func scanIncidentPost(row scanner) (store.IncidentPost, error) {
 	return ip, err
 }
 
-var scanEvent = scanWith(func(e *store.Event) columns {
+var scanEvent = scanWith(func(e *model.Event) columns {
 	var at, post sql.NullInt64
 	return columns{
 		dest:   []any{&e.ID, &e.IncidentID, &at, &e.Kind, &e.Actor, &e.Note, &post},

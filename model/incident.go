@@ -1,0 +1,107 @@
+package model
+
+import "time"
+
+// Status is where an incident stands in its handling.
+type Status string
+
+// Incident statuses, in workflow order.
+const (
+	StatusOpen         Status = "open"         // 登记: filed, nobody has signed for it
+	StatusAcknowledged Status = "acknowledged" // 签收
+	StatusAssigned     Status = "assigned"     // 分派 to an office, no follow-up yet
+	StatusFollowedUp   Status = "followed_up"  // 已跟进: a follow-up reply was recorded
+	StatusClosed       Status = "closed"       // 办结
+)
+
+// Incident is one numbered matter that one or more posts belong to.
+type Incident struct {
+	ID            int64
+	Number        string // YQ-YYYYMMDD-NNNN
+	Title         string
+	Category      string
+	Level         int
+	Status        Status
+	Source        string // source of the first post
+	FirstSeenAt   time.Time
+	LastPostAt    time.Time
+	PostCount     int
+	AckDueAt      time.Time // zero: the level needs no separate acknowledgement
+	FollowUpDueAt time.Time
+	AckedAt       time.Time
+	FollowedUpAt  time.Time
+	ClosedAt      time.Time
+	UpdatedAt     time.Time
+
+	// Handling (incident/workflow.go).
+	Office           string    // office the incident is assigned to (分派); "" until then
+	AssignedAt       time.Time // zero: not assigned
+	InvestigateDueAt time.Time // 调查核实 deadline (working days from registration)
+	InvestigatedAt   time.Time
+	FeedbackDueAt    time.Time // 答复反馈 deadline (working days from the investigation's end)
+	RepliedAt        time.Time
+	Reply            string // the public reply text, latest
+	Outcome          string // 办结 outcome
+	FalsePositive    bool   // closed as 误报
+	// Suspected (疑似): opened by a grade on which rules and model disagreed
+	// about Ⅰ/Ⅱ; it alerts like any Ⅱ until a handler confirms or
+	// downgrades it.
+	Suspected bool
+}
+
+// Open reports whether the incident still needs handling.
+func (i Incident) Open() bool { return i.Status != StatusClosed }
+
+// AckPending reports whether the incident still awaits its emergency
+// acknowledgement (签收); deadlines are kept after they are met, as record.
+func (i Incident) AckPending() bool { return i.Open() && !i.AckDueAt.IsZero() && i.AckedAt.IsZero() }
+
+// FollowUpPending reports whether the incident still awaits its first follow-up.
+func (i Incident) FollowUpPending() bool {
+	return i.Open() && !i.FollowUpDueAt.IsZero() && i.FollowedUpAt.IsZero()
+}
+
+// InvestigatePending reports whether the investigation stage (调查核实) is
+// still running.
+func (i Incident) InvestigatePending() bool {
+	return i.Open() && !i.InvestigateDueAt.IsZero() && i.InvestigatedAt.IsZero()
+}
+
+// FeedbackPending reports whether the reply to the public (答复反馈) is
+// still due.
+func (i Incident) FeedbackPending() bool {
+	return i.Open() && !i.FeedbackDueAt.IsZero() && i.RepliedAt.IsZero()
+}
+
+// EventKind says what an entry of the incident log records.
+type EventKind string
+
+// Event kinds of the incident log.
+const (
+	EventCreated       EventKind = "created"
+	EventPostJoined    EventKind = "post_joined"
+	EventLevelChanged  EventKind = "level_changed"
+	EventAcknowledged  EventKind = "acknowledged"
+	EventFollowedUp    EventKind = "followed_up"
+	EventClosed        EventKind = "closed"
+	EventAssigned      EventKind = "assigned"       // 分派 to an office
+	EventInvestigated  EventKind = "investigated"   // 调查核实 finished, with its finding
+	EventReplied       EventKind = "replied"        // 答复反馈: the public reply text
+	EventFalsePositive EventKind = "false_positive" // 误报: closed, counted against its rules
+	EventReopened      EventKind = "reopened"       // 重开
+	// Staff decisions that become labels (store.Label).
+	EventCategoryChanged EventKind = "category_changed" // 类别更正
+	EventConfirmed       EventKind = "confirmed"        // 疑似 confirmed as graded
+	EventMissedFiled     EventKind = "missed_filed"     // 补录漏报: a post the system missed, entered by hand
+)
+
+// Event is one entry in an incident's append-only log.
+type Event struct {
+	ID         int64
+	IncidentID int64
+	At         time.Time
+	Kind       EventKind
+	Actor      string // "system" or the person who acted
+	Note       string
+	PostID     int64 // 0 when the event concerns no single post
+}

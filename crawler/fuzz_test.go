@@ -38,7 +38,7 @@ func checkItems(t *testing.T, items []listItem) {
 	t.Helper()
 	for _, it := range items {
 		u, err := url.Parse(it.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" {
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" && !spaRoute(u.Fragment) {
 			t.Fatalf("bad item URL %q", it.URL)
 		}
 		if c, err := CanonicalURL(it.URL); err != nil || c != it.URL {

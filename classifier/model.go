@@ -212,22 +212,8 @@ func (e *Engine) combine(res *Result, rv *rulesVerdict, ex *learn.Example) []str
 	if modelRel {
 		relClass = learn.Relevant
 	}
-	// 模型判断：相关可能性 …；主要依据：… by hand, as reason: every graded
-	// post gets this line.
-	var sb strings.Builder
-	sb.Grow(256)
-	sb.WriteString("模型判断：相关可能性 ")
-	writePercent(&sb, pRel)
-	sb.WriteString("，重大可能性 ")
-	writePercent(&sb, pMajor)
-	sb.WriteString("，情感")
-	sb.WriteString(taxonomy.SentimentName(sent.Class))
-	sb.WriteString("（")
-	writePercent(&sb, sent.P)
-	sb.WriteString("）；主要依据：")
-	writeModelTerms(&sb, in, learn.HeadRelevance, relClass)
 	lines := make([]string, 1, 4)
-	lines[0] = sb.String()
+	lines[0] = modelVerdictLine(in, pRel, pMajor, sent, relClass)
 
 	mLevel := 0
 	if modelRel {
@@ -252,43 +238,8 @@ func (e *Engine) combine(res *Result, rv *rulesVerdict, ex *learn.Example) []str
 			fromModel++
 			lines = append(lines, fmt.Sprintf("没有规则为类别投票，类别由模型判定：%s（可能性 %s）", taxonomy.CategoryName(c.Class), percent(c.P)))
 		}
-		ruleSpoke := rv.relevant || rv.levelByRule // the rules have a level for this post
-		level, levelFromModel := rv.level, false
-		switch {
-		case !ruleSpoke:
-			level, levelFromModel = mLevel, true
-			lines = append(lines, fmt.Sprintf("等级由模型判定：%s", taxonomy.LevelLabel(level)))
-		case mLevel != 0 && mLevel < level && !rv.levelByRule:
-			level, levelFromModel = mLevel, true
-			lines = append(lines, fmt.Sprintf("模型判定为%s，重于规则的%s：取%s",
-				taxonomy.LevelLabel(mLevel), taxonomy.LevelLabel(rv.level), taxonomy.LevelLabel(mLevel)))
-		case mLevel != 0 && mLevel < level:
-			lines = append(lines, fmt.Sprintf("等级由规则设定为%s，模型判定的%s不改变它", taxonomy.LevelLabel(level), taxonomy.LevelLabel(mLevel)))
-		}
-		ruleMajor := ruleSpoke && taxonomy.IsMajor(rv.level)
-		modelMajor := taxonomy.IsMajor(mLevel)
-		if modelMajor && !ruleMajor && rv.majorLowered && !taxonomy.IsMajor(level) {
-			lines = append(lines, fmt.Sprintf("模型判为重大，但降级规则已把重大线索降为%s：不标记为疑似", taxonomy.LevelLabel(level)))
-		} else if ruleMajor != modelMajor {
-			res.Review = true
-			if level > taxonomy.LevelII {
-				level, levelFromModel = taxonomy.LevelII, true
-			}
-			ruleSays, modelSays := "未达Ⅱ级", "未达Ⅱ级"
-			if ruleMajor {
-				ruleSays = taxonomy.LevelLabel(rv.level)
-			}
-			if modelMajor {
-				modelSays = "重大（Ⅰ/Ⅱ级）"
-			}
-			lines = append(lines, fmt.Sprintf("规则与模型对是否达到Ⅱ级以上意见不一（规则：%s，模型：%s）：定为%s，标记为疑似，待人工确认或降级",
-				ruleSays, modelSays, taxonomy.LevelLabel(level)))
-		}
-		if modelMajor {
-			lines = append(lines, "模型判为重大的依据："+modelTerms(in, learn.HeadSeverity, learn.Major))
-		}
-		res.Level = level
-		if levelFromModel {
+		var levelFromModel bool
+		if lines, levelFromModel = combineLevel(res, rv, in, mLevel, lines); levelFromModel {
 			fromModel++
 		}
 	}
@@ -308,6 +259,70 @@ func (e *Engine) combine(res *Result, rv *rulesVerdict, ex *learn.Example) []str
 		res.DecidedBy = DecidedByBoth
 	}
 	return lines
+}
+
+// modelVerdictLine is the model's reason: 模型判断：相关可能性 …；主要依据：…, built
+// by hand, as reason is: every graded post gets this line.
+func modelVerdictLine(in *learn.Input, pRel, pMajor float64, sent learn.Prob, relClass string) string {
+	var sb strings.Builder
+	sb.Grow(256)
+	sb.WriteString("模型判断：相关可能性 ")
+	writePercent(&sb, pRel)
+	sb.WriteString("，重大可能性 ")
+	writePercent(&sb, pMajor)
+	sb.WriteString("，情感")
+	sb.WriteString(taxonomy.SentimentName(sent.Class))
+	sb.WriteString("（")
+	writePercent(&sb, sent.P)
+	sb.WriteString("）；主要依据：")
+	writeModelTerms(&sb, in, learn.HeadRelevance, relClass)
+	return sb.String()
+}
+
+// combineLevel sets the level of a relevant post from the rules' (rv) and
+// the model's band (mLevel; 0: the model finds it irrelevant): an
+// operator's escalator or de-escalator keeps the last word, the model
+// decides where no rule speaks or when it is the more severe, and a
+// disagreement about Ⅰ/Ⅱ files the post for review at least Ⅱ (疑似). It
+// appends its reasons to lines and says whether the level is the model's.
+func combineLevel(res *Result, rv *rulesVerdict, in *learn.Input, mLevel int, lines []string) ([]string, bool) {
+	ruleSpoke := rv.relevant || rv.levelByRule // the rules have a level for this post
+	level, levelFromModel := rv.level, false
+	switch {
+	case !ruleSpoke:
+		level, levelFromModel = mLevel, true
+		lines = append(lines, fmt.Sprintf("等级由模型判定：%s", taxonomy.LevelLabel(level)))
+	case mLevel != 0 && mLevel < level && !rv.levelByRule:
+		level, levelFromModel = mLevel, true
+		lines = append(lines, fmt.Sprintf("模型判定为%s，重于规则的%s：取%s",
+			taxonomy.LevelLabel(mLevel), taxonomy.LevelLabel(rv.level), taxonomy.LevelLabel(mLevel)))
+	case mLevel != 0 && mLevel < level:
+		lines = append(lines, fmt.Sprintf("等级由规则设定为%s，模型判定的%s不改变它", taxonomy.LevelLabel(level), taxonomy.LevelLabel(mLevel)))
+	}
+	ruleMajor := ruleSpoke && taxonomy.IsMajor(rv.level)
+	modelMajor := taxonomy.IsMajor(mLevel)
+	if modelMajor && !ruleMajor && rv.majorLowered && !taxonomy.IsMajor(level) {
+		lines = append(lines, fmt.Sprintf("模型判为重大，但降级规则已把重大线索降为%s：不标记为疑似", taxonomy.LevelLabel(level)))
+	} else if ruleMajor != modelMajor {
+		res.Review = true
+		if level > taxonomy.LevelII {
+			level, levelFromModel = taxonomy.LevelII, true
+		}
+		ruleSays, modelSays := "未达Ⅱ级", "未达Ⅱ级"
+		if ruleMajor {
+			ruleSays = taxonomy.LevelLabel(rv.level)
+		}
+		if modelMajor {
+			modelSays = "重大（Ⅰ/Ⅱ级）"
+		}
+		lines = append(lines, fmt.Sprintf("规则与模型对是否达到Ⅱ级以上意见不一（规则：%s，模型：%s）：定为%s，标记为疑似，待人工确认或降级",
+			ruleSays, modelSays, taxonomy.LevelLabel(level)))
+	}
+	if modelMajor {
+		lines = append(lines, "模型判为重大的依据："+modelTerms(in, learn.HeadSeverity, learn.Major))
+	}
+	res.Level = level
+	return lines, levelFromModel
 }
 
 // information decides whether a relevant post is 舆情信息 and says why:

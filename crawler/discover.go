@@ -100,9 +100,9 @@ func Discover(ctx context.Context, rawURL string, opts DiscoverOptions) (*Discov
 	copts := opts.Options
 	copts.Transport = &memoTransport{next: next, limit: maxBytes, pages: map[string]*memoPage{}}
 	copts.Registerer = nil // a probe is no crawl of a configured source
-	if copts.Logger == nil {
-		copts.Logger = slog.New(slog.DiscardHandler)
-	}
+	// What the probe finds goes to the operator as notes; the crawler's own
+	// log lines (its one-item trial hitting max_items, say) would mislead.
+	copts.Logger = slog.New(slog.DiscardHandler)
 	c, err := New(copts)
 	if err != nil {
 		return nil, err

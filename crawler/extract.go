@@ -773,19 +773,30 @@ func (j *job) fetchDetail(ctx context.Context, it *listItem) error {
 		return fmt.Errorf("解析详情页: %w", err)
 	}
 	ds := j.src.Detail
-	j.tally.detail(&j.src, doc)
+	// Each configured selector is evaluated once, and counted for the
+	// field report of crawl -once.
+	find := func(field, sel string) *goquery.Selection {
+		if sel == "" || sel == DetailAuto || sel == DetailNone {
+			return nil
+		}
+		found := doc.Find(sel)
+		j.tally.note(&j.src, field, found.Length() > 0)
+		return found
+	}
+	bodySel, titleSel, timeSel := find("detail.body", ds.Body), find("detail.title", ds.Title), find("detail.time", ds.Time)
+	authorSel, repliesSel, viewsSel := find("detail.author", ds.Author), find("detail.replies", ds.Replies), find("detail.views", ds.Views)
 	now := j.c.opts.Now()
 	auto := !ds.fetchesDetail() || ds.Body == DetailAuto
 	var body string
 	if !auto {
-		sel := doc.Find(ds.Body).First()
+		sel := bodySel.First()
 		if sel.Length() == 0 {
 			return fmt.Errorf("%w: 详情页没有匹配到正文（detail.body = %q），可能已删除、需要登录或网站改版", ErrLayout, ds.Body)
 		}
 		body = nodeText(sel.Nodes[0])
 	}
 	if ds.Title != "" && it.Title == "" {
-		it.Title = selText(doc.Find(ds.Title).First())
+		it.Title = selText(titleSel.First())
 	}
 	if auto && it.Title == "" {
 		it.Title = selText(doc.Find("h1").First())
@@ -795,7 +806,7 @@ func (j *job) fetchDetail(ctx context.Context, it *listItem) error {
 	}
 	switch {
 	case ds.Time != "":
-		if t, ok := selTime(doc.Find(ds.Time), j.src.TimeLayout, now); ok {
+		if t, ok := selTime(timeSel, j.src.TimeLayout, now); ok {
 			it.PublishedAt = t // the detail page usually has the precise time
 		}
 	case auto:
@@ -804,16 +815,16 @@ func (j *job) fetchDetail(ctx context.Context, it *listItem) error {
 		}
 	}
 	if ds.Author != "" && it.Author == "" {
-		it.Author = selText(doc.Find(ds.Author).First())
+		it.Author = selText(authorSel.First())
 	}
 	// The detail page's counts are the newer ones (hot revisits rely on them).
 	if ds.Replies != "" {
-		if n, ok := parseCount(selText(doc.Find(ds.Replies).First())); ok {
+		if n, ok := parseCount(selText(repliesSel.First())); ok {
 			it.Replies, it.hasReplies = n, true
 		}
 	}
 	if ds.Views != "" {
-		if n, ok := parseCount(selText(doc.Find(ds.Views).First())); ok {
+		if n, ok := parseCount(selText(viewsSel.First())); ok {
 			it.Views = n
 		}
 	}

@@ -4,8 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"slices"
-
-	"github.com/PuerkitoBio/goquery"
 )
 
 // FieldMatch says how often one configured field (a CSS selector or a
@@ -57,22 +55,6 @@ func (t *fieldTally) report() []FieldMatch {
 	}
 	slices.SortFunc(out, func(a, b FieldMatch) int { return cmp.Compare(a.Field, b.Field) })
 	return out
-}
-
-// detail counts which detail selectors match something on a detail page.
-func (t *fieldTally) detail(src *Source, doc *goquery.Document) {
-	if t == nil {
-		return
-	}
-	ds := src.Detail
-	for _, f := range [...]struct{ name, sel string }{
-		{"detail.body", ds.Body}, {"detail.time", ds.Time}, {"detail.author", ds.Author},
-		{"detail.title", ds.Title}, {"detail.replies", ds.Replies}, {"detail.views", ds.Views},
-	} {
-		if f.sel != "" && f.sel != DetailAuto && f.sel != DetailNone {
-			t.note(src, f.name, doc.Find(f.sel).Length() > 0)
-		}
-	}
 }
 
 // DetailError is one detail page that could not be extracted during a

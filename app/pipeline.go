@@ -43,13 +43,10 @@ func (c sourceCatalog) Title(name string) string {
 // configured (its posts stored before it was removed) weighs 1.
 func (c sourceCatalog) Grading(name string) grader.SourceGrading {
 	if s, ok := c.source(name); ok {
-		return grader.SourceGrading{Weight: s.Weight, AllIncidents: s.AllIncidents}
+		return grader.SourceGrading{Weight: s.Weight, Channel: s.Channel, AllIncidents: s.AllIncidents}
 	}
 	return grader.SourceGrading{Weight: 1}
 }
-
-// Weight is the source's grading weight.
-func (c sourceCatalog) Weight(name string) float64 { return c.Grading(name).Weight }
 
 // pipeline is crawl → store → grade → file, assembled in one place for
 // `run` (and the demo, which runs the daemon) and `crawl -store`.

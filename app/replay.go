@@ -140,7 +140,7 @@ func (r *replayer) post(gp store.GradedPost) {
 		return
 	}
 	r.versions[gp.Grade.RulesVersion] = true
-	res := r.eng.Grade(grader.ClassifierPost(gp.Post, r.catalog.Weight(gp.Post.Source), r.norms[gp.Post.Source]))
+	res := r.eng.Grade(grader.ClassifierPost(gp.Post, r.catalog.Grading(gp.Post.Source), r.norms[gp.Post.Source]))
 	ng := grader.ToGrade(gp.Post.ID, res, time.Time{}, false)
 	old := Verdict{gp.Grade.Relevant, gp.Grade.Category, gp.Grade.Level}
 	nw := Verdict{ng.Relevant, ng.Category, ng.Level}

@@ -86,12 +86,8 @@ func RulesSuggest(ctx context.Context, o SuggestOptions) (SuggestReport, error) 
 			return rep, err
 		}
 		defer st.Close()
-		weights := map[string]float64{}
-		for _, s := range cfg.Sources {
-			weights[s.Name] = s.Weight
-		}
 		page, err := suggest.Stored(ctx, st, eng, suggest.StoredQuery{Since: o.Since,
-			SourceWeight: func(name string) float64 { return weights[name] }})
+			Source: sourceCatalog(func() *config.Config { return cfg }).Grading})
 		if err != nil {
 			return rep, err
 		}

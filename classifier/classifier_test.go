@@ -467,3 +467,18 @@ func TestSwapDuringGrade(t *testing.T) {
 		t.Errorf("Engine() is not the last swapped-in engine")
 	}
 }
+
+// TestClassifyLineChannel: a line's platform (the labelled data's channel
+// field) reaches the grade as the post's channel, a feature of the model.
+func TestClassifyLineChannel(t *testing.T) {
+	p, _, err := parseClassifyLine([]byte(`{"id":"a1","body":"医保卡刷不了","source":"x","platform":"weibo"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Channel != "weibo" || p.Source != "x" {
+		t.Errorf("channel %q, source %q; want weibo, x", p.Channel, p.Source)
+	}
+	if ex := small(t).Example(p); ex.Channel != "weibo" {
+		t.Errorf("example channel %q, want weibo", ex.Channel)
+	}
+}

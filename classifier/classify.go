@@ -19,6 +19,9 @@ type classifyIn struct {
 	Title       *string         `json:"title"`
 	Body        *string         `json:"body"`
 	Source      string          `json:"source"`
+	// Platform is the channel (taxonomy.Channels), as the labelled data
+	// name it.
+	Platform string `json:"platform"`
 	URL         string          `json:"url"`
 	Replies     int             `json:"replies"`
 	Views       int             `json:"views"`
@@ -138,7 +141,7 @@ func parseClassifyLine(line []byte) (Post, json.RawMessage, error) {
 	if in.Title == nil && in.Body == nil {
 		return Post{}, nil, errors.New("title 和 body 至少要有一个")
 	}
-	p := Post{Source: in.Source, Replies: in.Replies, Views: in.Views, Reposts: in.Reposts}
+	p := Post{Source: in.Source, Channel: in.Platform, Replies: in.Replies, Views: in.Views, Reposts: in.Reposts}
 	if in.Title != nil {
 		p.Title = *in.Title
 	}

@@ -42,10 +42,14 @@ type Post struct {
 	Title, Body  string
 	Source       string  // source name
 	SourceWeight float64 // 0 means 1
-	Replies      int
-	Views        int
-	Reposts      int
-	PublishedAt  time.Time
+	// Channel is the kind of channel the post comes from
+	// (taxonomy.Channels; a labelled row's platform), "" when unknown: a
+	// feature of the learned model.
+	Channel     string
+	Replies     int
+	Views       int
+	Reposts     int
+	PublishedAt time.Time
 	// Typical engagement of the source (the daemon uses the median of its
 	// recent posts); 0 means unknown. Relative engagement tiers compare a
 	// post with these, because 200 replies is a storm on a county message

@@ -64,7 +64,7 @@ func ReadLabeled(r io.Reader) ([]Labeled, error) {
 			if l.Relevant && (!taxonomy.ValidCategory(l.Category) || !taxonomy.ValidLevel(l.Level)) {
 				return out, fmt.Errorf("第 %d 行（%s）：相关条目的类别 %q 或等级 %d 无效", lineNo, id, l.Category, l.Level)
 			}
-			p := Post{Title: l.Title, Body: l.Body, Source: l.Platform, Replies: l.Replies, Views: l.Views, Reposts: l.Reposts}
+			p := Post{Title: l.Title, Body: l.Body, Source: l.Platform, Channel: l.Platform, Replies: l.Replies, Views: l.Views, Reposts: l.Reposts}
 			if l.PublishedAt != "" {
 				if t, terr := time.Parse(time.RFC3339, l.PublishedAt); terr == nil {
 					p.PublishedAt = t

@@ -156,7 +156,7 @@ func example(read [2]string, fields *[2]fieldHits, sc *gradeScratch, matches []m
 		ids[i] = ruleFeature + id
 	}
 	sc.exToks, sc.exRules = toks, ids
-	return learn.Example{Tokens: toks, Text: read[0] + "\n" + read[1], Rules: ids,
+	return learn.Example{Tokens: toks, Text: read[0] + "\n" + read[1], Rules: ids, Channel: p.Channel,
 		Replies: p.Replies, Views: p.Views, Reposts: p.Reposts}
 }
 

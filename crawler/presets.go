@@ -55,7 +55,7 @@ var presets = map[string]preset{
 		needBoard: true,
 		path:      "forum.php?mod=forumdisplay&fid={board}",
 		src: Source{
-			Kind: KindHTML,
+			Kind: KindHTML, Channel: "discuz_forum",
 			List: ListSelectors{
 				Item: "tbody[id^=normalthread]", Link: "a.xst", Time: "td.by em span",
 				Replies: "td.num a.xi2", Views: "td.num em", Author: "td.by cite a", Next: "div.pg a.nxt",
@@ -71,7 +71,7 @@ var presets = map[string]preset{
 		needBoard: true,
 		path:      "forum.php?mod=forumdisplay&fid={board}",
 		src: Source{
-			Kind: KindHTML,
+			Kind: KindHTML, Channel: "discuz_forum",
 			List: ListSelectors{
 				Item: "tbody[id^=normalthread]", Link: "a.xst", Time: "td.by em",
 				Replies: "td.num a.xi2", Views: "td.num em", Author: "td.by cite a", Next: "div.pg a.nxt",
@@ -114,7 +114,7 @@ var presets = map[string]preset{
 	PresetLiuyan: {
 		Title: "网上留言板、12345 公开件（Java 后台 JSON 分页列表：data.records / rows）",
 		src: Source{
-			Kind: KindJSON,
+			Kind: KindJSON, Channel: "gov_message_board",
 			JSON: JSONFields{
 				Items:  "data.records|rows|data.rows|data.list|records|list",
 				Title:  "title|subject|letterTitle|appealTitle",
@@ -134,7 +134,7 @@ var presets = map[string]preset{
 	PresetMailbox: {
 		Title: "市长信箱、12345 来信选登（网页列表 + 标签/内容表格详情）",
 		src: Source{
-			Kind: KindHTML,
+			Kind: KindHTML, Channel: "leader_board",
 			List: ListSelectors{
 				Item: "{board} tr:has(a[href]), {board} li:has(a[href])", Link: "a[href]",
 				Time: "td, span, em",
@@ -214,6 +214,9 @@ func (p preset) apply(s *Source) {
 	}
 	if s.Kind == "" {
 		s.Kind = p.src.Kind
+	}
+	if s.Channel == "" {
+		s.Channel = p.src.Channel
 	}
 	container := board
 	if container == "" || p.needBoard {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
 	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 // Source kinds.
@@ -140,6 +141,11 @@ type Source struct {
 	// channel the bureau answers, such as its own 留言板. Otherwise a
 	// neutral or positive 一般 post is kept as 舆情信息.
 	AllIncidents bool `yaml:"all_incidents"`
+	// Channel is what kind of channel the source is (taxonomy.Channels:
+	// a government 留言板, a forum, news, short-video comments …). The
+	// learned model reads it: the same words mean a complaint in a letter
+	// and a report in the news. A preset sets it; "" means not said.
+	Channel string `yaml:"channel"`
 
 	expanded bool // the preset has been applied (ApplyDefaults is idempotent)
 	// fromPreset names the fields ("json.author", "detail.time") whose value
@@ -257,6 +263,7 @@ func (s *Source) ApplyDefaults() {
 	s.Pages = cmp.Or(s.Pages, DefaultPages)
 	s.MaxItems = cmp.Or(s.MaxItems, DefaultMaxItems)
 	s.Title = cmp.Or(s.Title, s.Name)
+	s.Channel = strings.ToLower(strings.TrimSpace(s.Channel))
 	s.HotInterval = cmp.Or(s.HotInterval, DefaultHotInterval)
 	s.HotMax = cmp.Or(s.HotMax, DefaultHotMax)
 	s.HotFactor = cmp.Or(s.HotFactor, DefaultHotFactor)
@@ -277,6 +284,13 @@ func (s *Source) Validate(doc *yamlfile.Doc, path string) error {
 	}
 	s.validateSite(add)
 	s.validateLimits(add)
+	if s.Channel != "" && taxonomy.ChannelName(s.Channel) == "" {
+		keys := make([]string, len(taxonomy.Channels))
+		for i, c := range taxonomy.Channels {
+			keys[i] = c.Key + "（" + c.Name + "）"
+		}
+		add("channel", "渠道类型 %q 不认识，可选：%s", s.Channel, strings.Join(keys, "、"))
+	}
 	if len(s.Keywords) > 0 && s.Kind != KindSearch {
 		add("keywords", "只有 search 类型的数据源使用关键词 keywords，请删除")
 	}

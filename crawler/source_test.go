@@ -40,6 +40,7 @@ sources:
   - name: ybj
     kind: rss
     url: https://ybj.example.gov.cn/rss.xml
+    channel: news_report
 `)
 	for i := range srcs {
 		srcs[i].ApplyDefaults()
@@ -68,6 +69,19 @@ sources:
 	if srcs[1].Title != "ybj" || srcs[1].Encoding != EncodingAuto || srcs[1].Pages != 1 {
 		t.Errorf("defaults not applied: %+v", srcs[1])
 	}
+	if s.Channel != "" || srcs[1].Channel != "news_report" {
+		t.Errorf("channels %q, %q; want none said and the configured one", s.Channel, srcs[1].Channel)
+	}
+	for preset, want := range map[string]string{PresetDiscuzX3: "discuz_forum", PresetLiuyan: "gov_message_board", PresetMailbox: "leader_board", PresetRSSHub: ""} {
+		p := Source{Name: "p", Preset: preset, URL: "https://a.example/", Board: "2"}
+		if p.ApplyDefaults(); p.Channel != want {
+			t.Errorf("preset %s: channel %q, want %q", preset, p.Channel, want)
+		}
+		p = Source{Name: "p", Preset: preset, URL: "https://a.example/", Board: "2", Channel: "Weibo "}
+		if p.ApplyDefaults(); p.Channel != "weibo" {
+			t.Errorf("preset %s with channel Weibo: %q, want the operator's, folded", preset, p.Channel)
+		}
+	}
 }
 
 func TestSourceValidateReportsEveryProblemWithLine(t *testing.T) {
@@ -91,6 +105,7 @@ sources:
       body: "div:nth-child(x)"
     hot_factor: 0.5
     deep_interval: 48h
+    channel: 微博
 `)
 	s := srcs[0]
 	s.ApplyDefaults()
@@ -115,6 +130,7 @@ sources:
 		"sources[0].list.next: pages 大于 1 时必须设置下一页选择器",
 		"sources.yaml:19: sources[0].hot_factor: 热帖倍数",
 		"sources.yaml:20: sources[0].deep_interval: 第 2 页及以后列表页的抓取间隔应在 1m0s 到 24h0m0s 之间",
+		"sources.yaml:21: sources[0].channel: 渠道类型 \"微博\" 不认识，可选：gov_message_board（政府留言板）",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("missing %q in:\n%s", want, msg)

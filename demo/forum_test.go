@@ -73,6 +73,7 @@ type sourceCfg struct {
 	Delay    string    `yaml:"delay"`
 	Encoding string    `yaml:"encoding"`
 	Weight   float64   `yaml:"weight"`
+	Channel  string    `yaml:"channel"`
 	Pages    int       `yaml:"pages"`
 	MaxItems int       `yaml:"max_items"`
 	List     listCfg   `yaml:"list"`

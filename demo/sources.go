@@ -17,6 +17,8 @@ const sourcesTemplate = `# 数据源配置（yuqing demo 自动生成）
 #   delay      同一站点两次请求之间的间隔（礼貌抓取），最短 500ms
 #   encoding   页面编码：auto（自动识别）| utf-8 | gb18030（GBK/GB2312 站点用它）
 #   weight     来源权重，影响热度计算
+#   channel    渠道类型（论坛 discuz_forum、政府留言板 gov_message_board、新闻报道 news_report 等），
+#              学习模型据此区分同样的话在投诉信里和新闻里的语气
 #   pages      每次最多翻几页列表
 #   max_items  每次最多抓取多少条
 #   list       列表页选择器：item 每条帖子，link 详情链接，其余为可选字段
@@ -27,6 +29,7 @@ sources:
   - name: lanchuan-bbs
     title: 岚川论坛·民生杂谈
     kind: html
+    channel: discuz_forum
     url: {{base}}/forum.php?mod=forumdisplay&fid=2
     interval: 1m
     delay: 500ms
@@ -55,6 +58,7 @@ sources:
   - name: lanchuan-bbs-health
     title: 岚川论坛·就医问药
     kind: html
+    channel: discuz_forum
     url: {{base}}/forum.php?mod=forumdisplay&fid=41
     interval: 1m
     delay: 500ms
@@ -82,6 +86,7 @@ sources:
   - name: lanchuan-12345
     title: 岚川市12345市民留言板
     kind: html
+    channel: gov_message_board
     url: {{base}}/gov/liuyan/list
     interval: 1m
     delay: 500ms
@@ -105,6 +110,7 @@ sources:
   - name: lanchuan-news
     title: 岚川新闻网·民生
     kind: rss
+    channel: news_report
     url: {{base}}/news/rss.xml
     interval: 1m
     delay: 500ms

@@ -52,6 +52,8 @@ type Options struct {
 // SourceGrading is what grading needs to know of a source.
 type SourceGrading struct {
 	Weight float64 // 0 means 1
+	// Channel is the kind of channel (taxonomy.Channels), "" if not said.
+	Channel string
 	// AllIncidents files every relevant post as an incident, questions
 	// and praise too: a channel the bureau answers (its own 留言板).
 	AllIncidents bool
@@ -174,7 +176,7 @@ func (w *Worker) ProcessBatch(ctx context.Context) (int, error) {
 	}
 	jobs := make([]gradeJob, len(posts))
 	for i, p := range posts {
-		jobs[i] = gradeJob{in: ClassifierPost(p, w.source(p.Source).Weight, w.norm(ctx, p.Source)), done: make(chan struct{})}
+		jobs[i] = gradeJob{in: ClassifierPost(p, w.source(p.Source), w.norm(ctx, p.Source)), done: make(chan struct{})}
 	}
 	stop := make(chan struct{}) // no more grading: filing has stopped
 	// Grading runs at most 2×Workers posts ahead of filing, so a slow
@@ -315,13 +317,15 @@ func (w *Worker) norm(ctx context.Context, source string) store.Engagement {
 }
 
 // ClassifierPost is what the classifier sees of a stored post: its text and
-// engagement, the source's weight and what engagement is normal there.
-func ClassifierPost(p model.Post, weight float64, norm store.Engagement) classifier.Post {
+// engagement, the source's weight and channel and what engagement is
+// normal there.
+func ClassifierPost(p model.Post, src SourceGrading, norm store.Engagement) classifier.Post {
+	weight := src.Weight
 	if weight <= 0 {
 		weight = 1
 	}
 	cp := classifier.Post{
-		Title: p.Title, Body: p.Body, Source: p.Source, SourceWeight: weight,
+		Title: p.Title, Body: p.Body, Source: p.Source, SourceWeight: weight, Channel: src.Channel,
 		Replies: p.Replies, Views: p.Views, Reposts: p.Reposts, PublishedAt: p.PublishedAt,
 	}
 	// A median over a handful of posts says little about what is normal for

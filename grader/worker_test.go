@@ -195,11 +195,11 @@ func BenchmarkGradeAndFile(b *testing.B) {
 
 func TestClassifierPostTypicalEngagement(t *testing.T) {
 	p := model.Post{Title: "t", Source: "s", Replies: 50}
-	few := ClassifierPost(p, 1, store.Engagement{Replies: 3, Views: 100, Posts: MinNormPosts - 1})
+	few := ClassifierPost(p, SourceGrading{Weight: 1}, store.Engagement{Replies: 3, Views: 100, Posts: MinNormPosts - 1})
 	if few.TypicalReplies != 0 || few.TypicalViews != 0 {
 		t.Errorf("median over %d posts used as typical: %+v", MinNormPosts-1, few)
 	}
-	enough := ClassifierPost(p, 0, store.Engagement{Replies: 3, Views: 100, Reposts: 1, Posts: MinNormPosts})
+	enough := ClassifierPost(p, SourceGrading{}, store.Engagement{Replies: 3, Views: 100, Reposts: 1, Posts: MinNormPosts})
 	if enough.TypicalReplies != 3 || enough.TypicalViews != 100 || enough.TypicalReposts != 1 {
 		t.Errorf("typical engagement not passed on: %+v", enough)
 	}

@@ -17,6 +17,7 @@ const (
 	prefixWord   = "w:" // a caller-supplied token, lower-cased
 	prefixBigram = "c:" // two adjacent Han characters of the text
 	prefixRule   = "r:" // a rule hit, as the caller names it
+	prefixChan   = "p:" // the channel the post comes from (taxonomy.Channels)
 	prefixNum    = "n:" // an engagement figure (not in the vocabulary)
 )
 
@@ -44,6 +45,7 @@ type FeatureSettings struct {
 	Bigrams bool `json:"bigrams"` // Han character bigrams of Text
 	Rules   bool `json:"rules"`   // rule hits
 	Numeric bool `json:"numeric"` // log1p engagement
+	Channel bool `json:"channel"` // the post's channel
 	// MinDF and MaxVocab prune the vocabulary: a name must occur in at
 	// least MinDF training examples, and only the MaxVocab most frequent
 	// (ties by name) are kept.
@@ -53,7 +55,7 @@ type FeatureSettings struct {
 
 // DefaultFeatures is every kind, pruned to names seen at least twice.
 func DefaultFeatures() FeatureSettings {
-	return FeatureSettings{Words: true, Bigrams: true, Rules: true, Numeric: true, MinDF: 2, MaxVocab: 30000}
+	return FeatureSettings{Words: true, Bigrams: true, Rules: true, Numeric: true, Channel: true, MinDF: 2, MaxVocab: 30000}
 }
 
 // eachName calls f with every sparse feature name of ex, repeats
@@ -117,6 +119,9 @@ func (s FeatureSettings) eachName(ex *Example, f func(name []byte), short *[]uin
 				f(append(append(buf[:0], prefixRule...), r...))
 			}
 		}
+	}
+	if c := trimSpace(ex.Channel); s.Channel && c != "" {
+		f(append(append(buf[:0], prefixChan...), c...))
 	}
 }
 

@@ -246,7 +246,7 @@ func checkVocab(vocab []string, n int) error {
 		return corrupt("词表有 %d 项，文件头写的是 %d 项", len(vocab), n)
 	}
 	for i, v := range vocab {
-		if !strings.HasPrefix(v, prefixWord) && !strings.HasPrefix(v, prefixBigram) && !strings.HasPrefix(v, prefixRule) {
+		if !strings.HasPrefix(v, prefixWord) && !strings.HasPrefix(v, prefixBigram) && !strings.HasPrefix(v, prefixRule) && !strings.HasPrefix(v, prefixChan) {
 			return corrupt("词表第 %d 项 %q 的类型前缀未知", i+1, v)
 		}
 		if i > 0 && vocab[i-1] >= v {

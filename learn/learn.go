@@ -59,6 +59,7 @@ type Example struct {
 	Tokens  []string // segmented words of title and body
 	Text    string   // title and body, for character bigrams
 	Rules   []string // rule hits, e.g. "rule:fraud"
+	Channel string   // the kind of channel, e.g. "weibo"; "" unknown
 	Replies int
 	Views   int
 	Reposts int

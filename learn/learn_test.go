@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -183,5 +184,50 @@ func TestWordFeatures(t *testing.T) {
 	// Personal numbers (a run of 7+ digits) never become features.
 	if want := []string{"w:1234-5678", "w:12345", "w:app", "w:医保"}; !slices.Equal(got, want) {
 		t.Fatalf("words %v, want %v", got, want)
+	}
+}
+
+// TestChannelFeature: the channel a post comes from is a feature of its
+// own: where only the channel tells two sentiments apart, the model learns
+// it, the saved file keeps it, and a model trained without channels
+// cannot tell them apart.
+func TestChannelFeature(t *testing.T) {
+	exs := synthetic(120, 3)
+	for i := range exs {
+		exs[i].Tokens = slices.DeleteFunc(exs[i].Tokens, func(w string) bool { return w == sentWords[exs[i].Sentiment] })
+		exs[i].Text = strings.Join(exs[i].Tokens, "，")
+		exs[i].Channel, exs[i].Sentiment = "gov_message_board", Negative
+		if i%2 == 0 {
+			exs[i].Channel, exs[i].Sentiment = "news_report", Neutral
+		}
+	}
+	m := train(t, exs)
+	path := filepath.Join(t.TempDir(), "model.bin")
+	if err := m.SaveFile(path); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := Load(path)
+	if err != nil {
+		t.Fatalf("a model with channel features does not load: %v", err)
+	}
+	opts := DefaultOptions()
+	opts.Features.Channel = false
+	blind, err := Train(exs, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ex := range synthetic(20, 4) {
+		for ch, want := range map[string]string{"gov_message_board": Negative, "news_report": Neutral} {
+			ex.Channel = ch
+			if got := loaded.Predict(&ex).Sentiment.Top().Class; got != want {
+				t.Errorf("%s from %s: sentiment %s, want %s", ex.ID, ch, got, want)
+			}
+		}
+		ex.Channel = "gov_message_board"
+		a := blind.Predict(&ex).Sentiment
+		ex.Channel = "news_report"
+		if b := blind.Predict(&ex).Sentiment; fmt.Sprint(a) != fmt.Sprint(b) {
+			t.Errorf("%s: a model without channel features tells channels apart: %v vs %v", ex.ID, a, b)
+		}
 	}
 }

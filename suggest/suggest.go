@@ -234,8 +234,9 @@ type StoredQuery struct {
 	// MaxScan bounds the work: only the newest MaxScan posts the model
 	// had a say on since Since are listed (0: all of them).
 	MaxScan int
-	// SourceWeight is each source's weight (nil: 1 for all).
-	SourceWeight func(name string) float64
+	// Source says how each source's posts are graded (nil: weight 1, no
+	// channel, for all).
+	Source func(name string) grader.SourceGrading
 }
 
 // StoredPage is one page of stored cases, newest first.
@@ -280,11 +281,11 @@ func Stored(ctx context.Context, posts Posts, eng *classifier.Engine, q StoredQu
 		kept, page.More = kept[:q.Limit], true
 	}
 	for _, gp := range kept {
-		weight := 1.0
-		if q.SourceWeight != nil {
-			weight = q.SourceWeight(gp.Post.Source)
+		src := grader.SourceGrading{Weight: 1}
+		if q.Source != nil {
+			src = q.Source(gp.Post.Source)
 		}
-		c, err := eng.Compare(grader.ClassifierPost(gp.Post, weight, norms[gp.Post.Source]))
+		c, err := eng.Compare(grader.ClassifierPost(gp.Post, src, norms[gp.Post.Source]))
 		if err != nil {
 			return page, err
 		}

@@ -163,7 +163,7 @@ func TestStoredNewestFirstPaged(t *testing.T) {
 			if round == 2 && i == 3 {
 				continue // not graded yet: left out
 			}
-			g := grader.ToGrade(p.ID, e.Grade(grader.ClassifierPost(p, 1, store.Engagement{})), now, false)
+			g := grader.ToGrade(p.ID, e.Grade(grader.ClassifierPost(p, grader.SourceGrading{Weight: 1}, store.Engagement{})), now, false)
 			switch {
 			case round == 0 && i == 0:
 				g.DecidedBy = "" // graded before there was a model: left out

@@ -180,3 +180,36 @@ func DecidedByName(key string) string {
 func IsInformation(level int, sentiment string) bool {
 	return level == LevelIV && (sentiment == Neutral || sentiment == Positive)
 }
+
+// Channels are the kinds of channel a source can be, as the labelled data
+// name them in `platform`: what people write there and how (a 留言板
+// letter, a news report, a short-video comment) tells the learned model
+// much about a post's tone. A source's `channel` is one of these keys.
+var Channels = []struct{ Key, Name string }{
+	{"gov_message_board", "政府留言板"},
+	{"leader_board", "领导信箱"},
+	{"hotline_12345", "12345热线工单"},
+	{"discuz_forum", "本地论坛"},
+	{"tieba", "贴吧"},
+	{"weibo", "微博"},
+	{"wechat_group", "微信群/QQ群"},
+	{"news_report", "新闻报道"},
+	{"news_comment", "新闻评论"},
+	{"toutiao_comment", "今日头条评论"},
+	{"douyin", "抖音"},
+	{"kuaishou", "快手"},
+	{"bilibili_comment", "B站评论"},
+	{"xiaohongshu", "小红书"},
+	{"zhihu", "知乎"},
+	{"review_site", "点评网站"},
+}
+
+// ChannelName is the Chinese name of a channel key ("" if unknown).
+func ChannelName(key string) string {
+	for _, c := range Channels {
+		if c.Key == key {
+			return c.Name
+		}
+	}
+	return ""
+}

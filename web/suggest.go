@@ -78,7 +78,7 @@ func (s *Server) rulesSuggest(w http.ResponseWriter, r *http.Request) {
 		now := s.opts.Now()
 		page.Stored, err = suggest.Stored(r.Context(), s.opts.Posts, eng, suggest.StoredQuery{
 			Since: now.AddDate(0, 0, -page.Days), Now: now, Offset: (page.Page - 1) * suggestPageSize,
-			Limit: suggestPageSize, MaxScan: suggestMaxScan, SourceWeight: s.opts.SourceWeight})
+			Limit: suggestPageSize, MaxScan: suggestMaxScan, Source: s.opts.SourceGrading})
 		if err != nil {
 			s.fail(w, r, http.StatusInternalServerError, "读取近期帖子失败", err)
 			return

@@ -102,7 +102,7 @@ func suggestServer(t *testing.T) (srv *httptest.Server, eng *classifier.Engine, 
 		if _, err := st.SavePost(ctx, &p); err != nil {
 			t.Fatal(err)
 		}
-		g := grader.ToGrade(p.ID, eng.Grade(grader.ClassifierPost(p, 1, store.Engagement{})), now, false)
+		g := grader.ToGrade(p.ID, eng.Grade(grader.ClassifierPost(p, grader.SourceGrading{Weight: 1}, store.Engagement{})), now, false)
 		if err := st.InTx(ctx, func(tx store.Tx) error { return tx.SaveGrade(ctx, g) }); err != nil {
 			t.Fatal(err)
 		}

@@ -26,6 +26,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/crawler"
+	"github.com/yuqing-bureau/yuqing/grader"
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/privacy"
@@ -62,10 +63,10 @@ type Options struct {
 	// (sources.go); nil: every source with a stored state.
 	Sources func() []SourceInfo
 	// Posts are the stored posts the rule-suggestion page grades again
-	// (suggest.go), SourceWeight each source's weight; nil Posts: the
-	// page shows the model's terms only.
-	Posts        suggest.Posts
-	SourceWeight func(name string) float64
+	// (suggest.go), SourceGrading how each source's posts are graded;
+	// nil Posts: the page shows the model's terms only.
+	Posts         suggest.Posts
+	SourceGrading func(name string) grader.SourceGrading
 	// ProbeSource is the source wizard (/sources/probe): it probes an
 	// address and proposes a sources.yaml block; nil: no wizard.
 	ProbeSource func(ctx context.Context, url, example string) (*crawler.Discovery, error)

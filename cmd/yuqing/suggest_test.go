@@ -81,7 +81,7 @@ func TestRulesSuggestCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := model.Post{Source: "bbs", URL: "http://bbs/1", Title: "说说医保 13812345678", Body: "大家怎么看", FetchedAt: time.Now()}
-	res := eng.Grade(grader.ClassifierPost(p, 1, store.Engagement{}))
+	res := eng.Grade(grader.ClassifierPost(p, grader.SourceGrading{Weight: 1}, store.Engagement{}))
 	if res.DecidedBy == classifier.DecidedByRules && !res.Review {
 		t.Fatalf("the model had no say on the stored post: %+v", res)
 	}

@@ -40,10 +40,12 @@ type gradeScratch struct {
 	mark    []bool  // mark[r]: rule r is already a candidate
 	cand    []int32 // candidate rules of this post
 	// evalRule's and cond's buffers
-	seen  map[uint64]struct{}
-	ints  []int
-	heads [][]int32
-	side  []bool
+	seen     map[uint64]struct{}
+	spans    []uint64 // evidence.spans
+	seenTerm []int    // evidence.seenTerm
+	ints     []int
+	heads    [][]int32
+	side     []bool
 	// example's buffers: the model's tokens and rule hits of the post,
 	// and each field's tokens
 	exToks, exRules []string
@@ -111,7 +113,6 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 	if budget > 0 {
 		deadline = time.Now().Add(budget / 3)
 	}
-	opts := &e.rules.opts
 	sc := e.scratch.Get().(*gradeScratch)
 	defer func() {
 		if sc.small() {
@@ -120,22 +121,7 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 	}()
 	sc.terms = sc.terms[:0]
 	var fields [2]fieldHits
-	read := [2]string{p.Title, p.Body} // what was graded of each field
-	for i := range read {
-		if i == 1 && len(read[0]) < len(p.Title) {
-			read[1] = "" // the title alone used up the budget
-		}
-		text := read[i]
-		n := e.fold.normalize(text)
-		var cut int
-		sc.f[i].toks, sc.f[i].inner, cut = e.tokens(n.s, sc.f[i].toks, sc.f[i].inner, deadline)
-		if cut < len(n.s) {
-			n = n.prefix(cut)
-			_, end := n.origSpan(0, cut)
-			read[i] = text[:end]
-		}
-		fields[i] = e.match.match(n, sc.f[i].toks, sc.f[i].inner, &sc.f[i])
-	}
+	read := e.readFields(&p, deadline, &fields, sc)
 	// A reason per fired rule and about ten more: sized once.
 	res := Result{RulesVersion: e.version, Reasons: make([]string, 0, 16)}
 	matches := sc.matches[:0]
@@ -143,35 +129,13 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 		res.CutShort = true
 		res.Reasons = append(res.Reasons, cutShortReason(read, [2]string{p.Title, p.Body}))
 	}
-
-	fires := make([]fired, 0, 32)
-	var score float64
-	votes := map[string]float64{}
-	capped := false
-	for _, ri := range e.candidates(&fields, sc) {
-		r := &e.rules.rules[ri]
-		f, excl, ok, c := e.evalRule(r, &fields, &matches, sc)
-		capped = capped || c
-		if excl != "" {
-			res.Reasons = append(res.Reasons, fmt.Sprintf("规则 %s%s 因排除词「%s」不生效", r.id, noteOf(r), excl))
-		}
-		if !ok {
-			continue
-		}
-		fires = append(fires, f)
-		score += r.weight * f.factor
-		if r.category != "" {
-			votes[r.category] += r.votes * f.vfactor
-		}
-	}
-
+	fr := e.fireRules(&fields, &matches, &res, sc)
 	sw := p.SourceWeight
 	if sw <= 0 {
 		sw = 1
 	}
-	score *= sw
-	res.Score = math.Round(score*100) / 100
-	res.Relevant = res.Score >= opts.Threshold && res.Score > 0
+	res.Score = math.Round(fr.score*sw*100) / 100
+	res.Relevant = res.Score >= e.rules.opts.Threshold && res.Score > 0
 	res.DecidedBy = DecidedByRules
 
 	// Category and level as the rules give them; with a model, also for a
@@ -179,7 +143,7 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 	useModel := e.model != nil && exOut == nil
 	rv := rulesVerdict{relevant: res.Relevant}
 	if res.Relevant || useModel {
-		e.rulesVerdict(&rv, fires, votes, &p)
+		e.rulesVerdict(&rv, fr.fires, fr.votes, &p)
 	}
 	if res.Relevant {
 		res.Category, res.Level = rv.category, rv.level
@@ -201,39 +165,7 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 		clear(sc.words[0])
 		clear(sc.words[1])
 	}
-
-	for _, f := range fires {
-		res.Reasons = append(res.Reasons, e.reason(f, res.Relevant))
-	}
-	if capped {
-		res.Reasons = append(res.Reasons, fmt.Sprintf("命中处过多：每条规则每个词在标题、正文中各只列出前 %d 处", maxMatchesPerTerm))
-	}
-	if sw != 1 {
-		res.Reasons = append(res.Reasons, fmt.Sprintf("来源 %s 权重 ×%.2f", p.Source, sw))
-	}
-	verdict := "不相关"
-	if rv.relevant {
-		verdict = "相关"
-	}
-	// 相关性得分 6.00（阈值 2.00）：相关, on every post: by hand, as reason.
-	var line strings.Builder
-	line.Grow(64)
-	var num [24]byte
-	line.WriteString("相关性得分 ")
-	line.Write(appendFixed2(num[:0], res.Score))
-	line.WriteString("（阈值 ")
-	line.Write(appendFixed2(num[:0], opts.Threshold))
-	line.WriteString("）：")
-	line.WriteString(verdict)
-	res.Reasons = append(res.Reasons, line.String())
-	if res.Relevant {
-		if rv.voteLine != "" {
-			res.Reasons = append(res.Reasons, rv.voteLine)
-		}
-		if rv.engagement != "" {
-			res.Reasons = append(res.Reasons, rv.engagement)
-		}
-	}
+	e.explain(&res, &fr, &rv, sw, &p)
 	res.Reasons = append(res.Reasons, modelLines...)
 	if !useModel && exOut == nil {
 		// Without a model only a rule's sentiment can make information.
@@ -257,12 +189,112 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 	return res
 }
 
+// readFields normalises, segments and matches the title and the body
+// into fields, within the deadline (zero: none), and returns what was read
+// of each: the title alone may use up the budget, and a field may be cut.
+func (e *Engine) readFields(p *Post, deadline time.Time, fields *[2]fieldHits, sc *gradeScratch) [2]string {
+	read := [2]string{p.Title, p.Body}
+	for i := range read {
+		if i == 1 && len(read[0]) < len(p.Title) {
+			read[1] = "" // the title alone used up the budget
+		}
+		text := read[i]
+		n := e.fold.normalize(text)
+		var cut int
+		sc.f[i].toks, sc.f[i].inner, cut = e.tokens(n.s, sc.f[i].toks, sc.f[i].inner, deadline)
+		if cut < len(n.s) {
+			n = n.prefix(cut)
+			_, end := n.origSpan(0, cut)
+			read[i] = text[:end]
+		}
+		fields[i] = e.match.match(n, sc.f[i].toks, sc.f[i].inner, &sc.f[i])
+	}
+	return read
+}
+
+// firedRules is what the rules that fired add up to.
+type firedRules struct {
+	fires  []fired
+	score  float64            // relevance, before the source weight
+	votes  map[string]float64 // by category
+	capped bool               // some evidence was left out (maxMatchesPerTerm)
+}
+
+// fireRules evaluates the candidate rules of fields, appending their
+// evidence to matches and a reason per rule an exclusion term stopped.
+func (e *Engine) fireRules(fields *[2]fieldHits, matches *[]model.Match, res *Result, sc *gradeScratch) firedRules {
+	fr := firedRules{fires: make([]fired, 0, 32), votes: map[string]float64{}}
+	for _, ri := range e.candidates(fields, sc) {
+		r := &e.rules.rules[ri]
+		f, excl, ok, c := e.evalRule(r, fields, matches, sc)
+		fr.capped = fr.capped || c
+		if excl != "" {
+			res.Reasons = append(res.Reasons, fmt.Sprintf("规则 %s%s 因排除词「%s」不生效", r.id, noteOf(r), excl))
+		}
+		if !ok {
+			continue
+		}
+		fr.fires = append(fr.fires, f)
+		fr.score += r.weight * f.factor
+		if r.category != "" {
+			fr.votes[r.category] += r.votes * f.vfactor
+		}
+	}
+	return fr
+}
+
+// explain appends the rules' reasons: one per fired rule, the source
+// weight, the score against the threshold, and for a relevant post the
+// votes and the engagement tier.
+func (e *Engine) explain(res *Result, fr *firedRules, rv *rulesVerdict, sw float64, p *Post) {
+	for _, f := range fr.fires {
+		res.Reasons = append(res.Reasons, e.reason(f, res.Relevant))
+	}
+	if fr.capped {
+		res.Reasons = append(res.Reasons, fmt.Sprintf("命中处过多：每条规则每个词在标题、正文中各只列出前 %d 处", maxMatchesPerTerm))
+	}
+	if sw != 1 {
+		res.Reasons = append(res.Reasons, fmt.Sprintf("来源 %s 权重 ×%.2f", p.Source, sw))
+	}
+	verdict := "不相关"
+	if rv.relevant {
+		verdict = "相关"
+	}
+	// 相关性得分 6.00（阈值 2.00）：相关, on every post: by hand, as reason.
+	var line strings.Builder
+	line.Grow(64)
+	var num [24]byte
+	line.WriteString("相关性得分 ")
+	line.Write(appendFixed2(num[:0], res.Score))
+	line.WriteString("（阈值 ")
+	line.Write(appendFixed2(num[:0], e.rules.opts.Threshold))
+	line.WriteString("）：")
+	line.WriteString(verdict)
+	res.Reasons = append(res.Reasons, line.String())
+	if res.Relevant {
+		if rv.voteLine != "" {
+			res.Reasons = append(res.Reasons, rv.voteLine)
+		}
+		if rv.engagement != "" {
+			res.Reasons = append(res.Reasons, rv.engagement)
+		}
+	}
+}
+
 // rulesVerdict fills rv with the category and level the rules give a
 // relevant post: the category with most votes (ties by the configured
 // order), the level from the base, escalators, de-escalators, then
 // engagement.
 func (e *Engine) rulesVerdict(rv *rulesVerdict, fires []fired, votes map[string]float64, p *Post) {
-	opts := &e.rules.opts
+	e.voteCategory(rv, votes)
+	rv.sentiment, rv.sentimentBy = rulesSentiment(fires)
+	level := e.ruleLevel(rv, fires)
+	rv.level = e.engagementLevel(rv, level, p)
+}
+
+// voteCategory sets the category with most votes (ties by the configured
+// order; none: the default) and the line of votes.
+func (e *Engine) voteCategory(rv *rulesVerdict, votes map[string]float64) {
 	best, bestV := "", 0.0
 	for k, v := range votes {
 		if v <= 0 {
@@ -274,41 +306,45 @@ func (e *Engine) rulesVerdict(rv *rulesVerdict, fires []fired, votes map[string]
 	}
 	rv.catByRule = best != ""
 	if best == "" {
-		best = opts.DefaultCategory
+		best = e.rules.opts.DefaultCategory
 	}
 	rv.category = best
-	if len(votes) > 0 {
-		keys := make([]string, 0, len(votes))
-		for k := range votes {
-			keys = append(keys, k)
-		}
-		// Most votes first; categories rank apart, so the order is total.
-		slices.SortFunc(keys, func(a, b string) int {
-			if votes[a] != votes[b] {
-				return cmp.Compare(votes[b], votes[a])
-			}
-			return e.rank[a] - e.rank[b]
-		})
-		// 类别票数：医保报销 8.75，就医购药 3.00 (by hand, as reason:
-		// this runs on every relevant post)
-		var sb strings.Builder
-		sb.Grow(len("类别票数：") + len(keys)*32)
-		sb.WriteString("类别票数：")
-		var buf [24]byte
-		for i, k := range keys {
-			if i > 0 {
-				sb.WriteString("，")
-			}
-			sb.WriteString(taxonomy.CategoryName(k))
-			sb.WriteByte(' ')
-			sb.Write(appendFixed2(buf[:0], votes[k]))
-		}
-		rv.voteLine = sb.String()
+	if len(votes) == 0 {
+		return
 	}
+	keys := make([]string, 0, len(votes))
+	for k := range votes {
+		keys = append(keys, k)
+	}
+	// Most votes first; categories rank apart, so the order is total.
+	slices.SortFunc(keys, func(a, b string) int {
+		if votes[a] != votes[b] {
+			return cmp.Compare(votes[b], votes[a])
+		}
+		return e.rank[a] - e.rank[b]
+	})
+	// 类别票数：医保报销 8.75，就医购药 3.00 (by hand, as reason: this runs
+	// on every relevant post)
+	var sb strings.Builder
+	sb.Grow(len("类别票数：") + len(keys)*32)
+	sb.WriteString("类别票数：")
+	var buf [24]byte
+	for i, k := range keys {
+		if i > 0 {
+			sb.WriteString("，")
+		}
+		sb.WriteString(taxonomy.CategoryName(k))
+		sb.WriteByte(' ')
+		sb.Write(appendFixed2(buf[:0], votes[k]))
+	}
+	rv.voteLine = sb.String()
+}
 
-	rv.sentiment, rv.sentimentBy = rulesSentiment(fires)
-
-	level := opts.BaseLevel
+// ruleLevel is the level the fired rules give: the base, raised by the
+// most severe escalator, then lowered by the largest de-escalator that
+// applies at that level.
+func (e *Engine) ruleLevel(rv *rulesVerdict, fires []fired) int {
+	level := e.rules.opts.BaseLevel
 	for _, f := range fires {
 		if f.r.raiseTo != 0 && f.r.raiseTo < level {
 			level = f.r.raiseTo
@@ -328,10 +364,14 @@ func (e *Engine) rulesVerdict(rv *rulesVerdict, fires []fired, votes map[string]
 	if lower > 0 && taxonomy.IsMajor(level) && !taxonomy.IsMajor(level+lower) {
 		rv.majorLowered = true
 	}
-	level = min(level+lower, taxonomy.LowestLevel)
+	return min(level+lower, taxonomy.LowestLevel)
+}
 
+// engagementLevel raises level by the first engagement tier the post
+// reaches, up to the tier's highest level, and says so in rv.
+func (e *Engine) engagementLevel(rv *rulesVerdict, level int, p *Post) int {
 	for _, ti := range e.tiers {
-		t := &opts.Engagement[ti]
+		t := &e.rules.opts.Engagement[ti]
 		why, ok := engagementHit(t, p)
 		if !ok {
 			continue
@@ -340,18 +380,17 @@ func (e *Engine) rulesVerdict(rv *rulesVerdict, fires []fired, votes map[string]
 		if highest == 0 {
 			highest = taxonomy.LevelI
 		}
-		if level > highest {
-			nl := max(level-t.Raise, highest)
-			rv.engagement = fmt.Sprintf("互动量高（%s）：等级由%s升至%s",
-				why, taxonomy.LevelRoman(level), taxonomy.LevelRoman(nl))
-			level = nl
-		} else {
+		if level <= highest {
 			rv.engagement = fmt.Sprintf("互动量高（%s），但等级已是%s，不再升级",
 				why, taxonomy.LevelRoman(level))
+			return level
 		}
-		break
+		nl := max(level-t.Raise, highest)
+		rv.engagement = fmt.Sprintf("互动量高（%s）：等级由%s升至%s",
+			why, taxonomy.LevelRoman(level), taxonomy.LevelRoman(nl))
+		return nl
 	}
-	rv.level = level
+	return level
 }
 
 // cutShortReason tells staff how much of a post a cut-short grade read:
@@ -469,6 +508,17 @@ func (e *Engine) reason(f fired, relevant bool) string {
 	sb.WriteString("」(")
 	sb.WriteString(f.where)
 	sb.WriteString(")：")
+	if writeEffects(&sb, f, relevant) == 0 {
+		sb.WriteString("无作用")
+	}
+	return sb.String()
+}
+
+// writeEffects writes what a fired rule does, comma-separated, and
+// returns how many effects it wrote (level changes count on a relevant
+// post only).
+func writeEffects(sb *strings.Builder, f fired, relevant bool) int {
+	r := f.r
 	n := 0
 	sep := func() {
 		if n > 0 {
@@ -517,10 +567,7 @@ func (e *Engine) reason(f fired, relevant bool) string {
 			}
 		}
 	}
-	if n == 0 {
-		sb.WriteString("无作用")
-	}
-	return sb.String()
+	return n
 }
 
 // maxMatchesPerTerm caps the evidence a rule records per term and field.
@@ -573,96 +620,112 @@ func (e *Engine) evalRule(r *rule, fields *[2]fieldHits, dst *[]model.Match, sc 
 		f.factor *= float64(min(n, r.perTerm))
 		f.vfactor *= float64(min(n, r.perTerm))
 	}
-	// Collect the evidence: the hits of the rule's positive terms in scope,
-	// each place once (医保* and *医保 on one 医保 are one match, listed
-	// under the term that came first), at most maxMatchesPerTerm per term
-	// and field. The places already listed are few on most posts and kept
-	// in a slice; past smallSeen they go into a map, bounded by the cap.
-	const smallSeen = 32
-	var spanBuf [smallSeen]uint64
-	spans := spanBuf[:0]
-	seen := sc.seen
-	listed := func(key uint64) bool {
-		if len(spans) < smallSeen {
-			if slices.Contains(spans, key) {
-				return true
-			}
-			spans = append(spans, key)
-			return false
-		}
-		if len(seen) == 0 {
-			for _, k := range spans {
-				seen[k] = struct{}{}
-			}
-		}
-		if _, ok := seen[key]; ok {
-			return true
-		}
-		seen[key] = struct{}{}
-		return false
-	}
-	defer func() {
-		if len(seen) > 0 {
-			clear(seen)
-		}
-	}()
-	var termBuf [8]int
-	seenTerm := termBuf[:0] // terms already listed: a rule has a handful
-	inField := [2]bool{}
-	addList := func(ids []int) {
-		for _, id := range ids {
-			// Most of a long list is absent: two bit tests say so before
-			// anything else.
-			if !fields[0].has(id) && !fields[1].has(id) || slices.Contains(seenTerm, id) {
-				continue
-			}
-			for _, fi := range scope {
-				fh := &fields[fi]
-				name := fieldTitle
-				if fi == 1 {
-					name = fieldBody
-				}
-				kept := 0
-				for _, hi := range fh.of(id) {
-					if kept == maxMatchesPerTerm {
-						capped = true
-						break
-					}
-					h := fh.hits[hi]
-					a, b := fh.norm.origSpan(h.start, h.end)
-					if listed(uint64(fi)<<62 | uint64(a)<<31 | uint64(b)) {
-						continue
-					}
-					kept++
-					*dst = append(*dst, model.Match{Rule: r.id, Term: e.rules.terms[id].text, Field: name, Start: a, End: b})
-					inField[fi] = true
-				}
-				if kept > 0 && !slices.Contains(seenTerm, id) {
-					seenTerm = append(seenTerm, id)
-					sc.terms = append(sc.terms, e.rules.terms[id].text)
-				}
-			}
-		}
-	}
+	ev := evidence{e: e, r: r, fields: fields, scope: scope, dst: dst, sc: sc, spans: sc.spans[:0], seenTerm: sc.seenTerm[:0]}
 	first := len(sc.terms)
-	addList(r.any)
+	ev.addList(r.any)
 	for _, l := range r.all {
-		addList(l)
+		ev.addList(l)
 	}
 	for _, n := range r.near {
-		addList(n.a)
-		addList(n.b)
+		ev.addList(n.a)
+		ev.addList(n.b)
 	}
+	if len(sc.seen) > 0 {
+		clear(sc.seen)
+	}
+	sc.spans, sc.seenTerm = ev.spans[:0], ev.seenTerm[:0]
 	f.terms = sc.terms[first:len(sc.terms):len(sc.terms)]
 	switch {
-	case inField[0] && inField[1]:
+	case ev.inField[0] && ev.inField[1]:
 		f.where = "标题+正文"
-	case inField[0]:
+	case ev.inField[0]:
 		f.where = "标题"
 	default:
 		f.where = "正文"
 	}
-	return f, "", true, capped
+	return f, "", true, ev.capped
+}
+
+// smallSeen is how many evidence places a rule keeps in a slice before it
+// needs a map: most posts list a few.
+const smallSeen = 32
+
+// evidence collects a firing rule's evidence: the hits of its positive
+// terms in scope, each place once (医保* and *医保 on one 医保 are one
+// match, listed under the term that came first), at most
+// maxMatchesPerTerm per term and field.
+type evidence struct {
+	e      *Engine
+	r      *rule
+	fields *[2]fieldHits
+	scope  []int
+	dst    *[]model.Match
+	sc     *gradeScratch
+
+	spans    []uint64 // places listed, until smallSeen; then sc.seen
+	seenTerm []int    // terms already listed: a rule has a handful
+	inField  [2]bool
+	capped   bool
+}
+
+// listed reports whether the place key was listed before, and lists it.
+func (ev *evidence) listed(key uint64) bool {
+	if len(ev.spans) < smallSeen {
+		if slices.Contains(ev.spans, key) {
+			return true
+		}
+		ev.spans = append(ev.spans, key)
+		return false
+	}
+	seen := ev.sc.seen
+	if len(seen) == 0 {
+		for _, k := range ev.spans {
+			seen[k] = struct{}{}
+		}
+	}
+	if _, ok := seen[key]; ok {
+		return true
+	}
+	seen[key] = struct{}{}
+	return false
+}
+
+// addList lists the hits of the terms ids.
+func (ev *evidence) addList(ids []int) {
+	fields, sc := ev.fields, ev.sc
+	for _, id := range ids {
+		// Most of a long list is absent: two bit tests say so before
+		// anything else.
+		if !fields[0].has(id) && !fields[1].has(id) || slices.Contains(ev.seenTerm, id) {
+			continue
+		}
+		for _, fi := range ev.scope {
+			fh := &fields[fi]
+			name := fieldTitle
+			if fi == 1 {
+				name = fieldBody
+			}
+			kept := 0
+			for _, hi := range fh.of(id) {
+				if kept == maxMatchesPerTerm {
+					ev.capped = true
+					break
+				}
+				h := fh.hits[hi]
+				a, b := fh.norm.origSpan(h.start, h.end)
+				if ev.listed(uint64(fi)<<62 | uint64(a)<<31 | uint64(b)) {
+					continue
+				}
+				kept++
+				*ev.dst = append(*ev.dst, model.Match{Rule: ev.r.id, Term: ev.e.rules.terms[id].text, Field: name, Start: a, End: b})
+				ev.inField[fi] = true
+			}
+			if kept > 0 && !slices.Contains(ev.seenTerm, id) {
+				ev.seenTerm = append(ev.seenTerm, id)
+				sc.terms = append(sc.terms, ev.e.rules.terms[id].text)
+			}
+		}
+	}
 }
 
 // cond evaluates any/all/near over the given fields.

@@ -272,6 +272,29 @@ func newMatcher(terms []term) *matcher {
 			m.anchored.add(t.key, i)
 		}
 	}
+	m.indexNeeds()
+	m.indexStarts()
+	m.anchored.freeze()
+	m.floating.freeze()
+	if len(m.regexps) > 0 {
+		m.anyStart = &runeSet{}
+		for _, st := range m.starts {
+			if st == nil {
+				m.anyStart = nil
+				break
+			}
+			for i := range st {
+				m.anyStart[i] |= st[i]
+			}
+		}
+	}
+	return m
+}
+
+// indexNeeds maps each rune some of the first 64 regexps need to the
+// mask of those regexps, so one pass over a text finds where each may
+// match.
+func (m *matcher) indexNeeds() {
 	for i, need := range m.need {
 		if need == nil || i >= 64 {
 			continue
@@ -286,6 +309,12 @@ func newMatcher(terms []term) *matcher {
 			}
 		}
 	}
+}
+
+// indexStarts maps each rune the first 64 regexps may start with to those
+// regexps, with their prefix automata's states after it, so a token's
+// first two runes filter every regexp at once.
+func (m *matcher) indexStarts() {
 	for i, st := range m.starts {
 		switch {
 		case i >= 64:
@@ -320,21 +349,6 @@ func newMatcher(terms []term) *matcher {
 			}
 		}
 	}
-	m.anchored.freeze()
-	m.floating.freeze()
-	if len(m.regexps) > 0 {
-		m.anyStart = &runeSet{}
-		for _, st := range m.starts {
-			if st == nil {
-				m.anyStart = nil
-				break
-			}
-			for i := range st {
-				m.anyStart[i] |= st[i]
-			}
-		}
-	}
-	return m
 }
 
 // scratch holds per-field buffers reused across Grade calls.
@@ -387,194 +401,242 @@ func (m *matcher) nextNeeded(s string, i, pos int, sc *scratch) int {
 // gse cut 医保|报销). The returned fieldHits borrows sc's buffers until sc
 // is reused.
 func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) fieldHits {
-	s := norm.s
-	for _, id := range sc.used { // forget the previous post's index
-		sc.lo[id], sc.hi[id] = 0, 0
-		sc.present[id>>6] = 0
-	}
-	sc.used = sc.used[:0]
+	sc.forgetTerms()
 	fh := fieldHits{norm: norm, hits: sc.hits[:0]}
 	defer func() { sc.hits = fh.hits[:0] }()
-	if len(s) == 0 {
+	if len(norm.s) == 0 {
 		return fh
 	}
-	sc.bound = slices.Grow(sc.bound[:0], len(s)+1)[:len(s)+1]
-	clear(sc.bound)
-	bound := sc.bound
-	starts := sc.starts[:0]
-	in := inner
-	for _, t := range toks {
-		bound[t[0]] |= bStart
-		bound[t[1]] |= bEnd
-		starts = append(starts, t[0])
-		for len(in) > 0 && in[0] < t[1] {
-			bound[in[0]] |= bInner
-			starts = append(starts, in[0])
-			in = in[1:]
-		}
-	}
-	sc.starts = starts
-	tokAt := func(pos int) int {
-		// Index of the token containing byte pos (gse tokens cover the
-		// whole text, so every byte has one).
-		return int(sc.tokOf[pos])
-	}
-	add := func(id, a, b int) bool {
-		if splitsDigitRun(s, a, b) {
-			return false
-		}
-		fh.hits = append(fh.hits, hit{term: id, start: a, end: b})
-		return true
-	}
-	walk := func(tr *trie, start int) {
-		inner := bound[start]&bStart == 0
-		n := int32(0)
-		for pos := start; pos < len(s); {
-			r, size := hanrune.Han(s[pos:])
-			if size == 0 {
-				r, size = utf8.DecodeRuneInString(s[pos:])
-			}
-			c, ok := tr.step(n, r)
-			if !ok {
-				return
-			}
-			n = c
-			pos += size
-			for _, id := range tr.terms[n] {
-				t := &m.terms[id]
-				if t.whole && (inner || bound[pos]&bEnd == 0) {
-					continue
-				}
-				if t.endOK || bound[pos]&(bEnd|bInner) != 0 {
-					add(int(id), start, pos)
-				}
-			}
-		}
-	}
-	// mayStart: a walk from pos can leave the root (a BMP rune no term
-	// starts with ends it at once, which most positions are).
-	mayStart := func(tr *trie, pos int) (bool, int) {
-		r, size := hanrune.Han(s[pos:])
-		if size == 0 {
-			r, size = utf8.DecodeRuneInString(s[pos:])
-		}
-		return r >= 0x10000 || tr.first.has(r), size
-	}
+	run := matchRun{m: m, s: norm.s, sc: sc, hits: fh.hits}
+	starts := run.markBounds(toks, inner)
 	if !m.anchored.empty() {
 		for _, pos := range starts {
-			if ok, _ := mayStart(m.anchored, pos); ok {
-				walk(m.anchored, pos)
+			if ok, _ := run.mayStart(m.anchored, pos); ok {
+				run.walk(m.anchored, pos)
 			}
 		}
 	}
 	if !m.floating.empty() {
-		for pos := 0; pos < len(s); { // every rune start, as range s
-			ok, size := mayStart(m.floating, pos)
+		for pos := 0; pos < len(run.s); { // every rune start, as range s
+			ok, size := run.mayStart(m.floating, pos)
 			if ok {
-				walk(m.floating, pos)
+				run.walk(m.floating, pos)
 			}
 			pos += size
 		}
 	}
 	if len(m.regexps) > 0 {
-		// Tokens outer, regexps inner: each token's first rune is decoded
-		// once and filters every regexp by its possible first runes.
-		sc.reNext = slices.Grow(sc.reNext[:0], len(m.regexps))[:len(m.regexps)]
-		clear(sc.reNext) // non-overlapping, leftmost first, like FindAll
-		sc.needAt = slices.Grow(sc.needAt[:0], len(m.regexps))[:len(m.regexps)]
-		for i := range sc.needAt {
-			sc.needAt[i] = -1
-		}
-		sc.needCur = slices.Grow(sc.needCur[:0], len(m.regexps))[:len(m.regexps)]
-		clear(sc.needCur)
-		sc.needPos = sc.needPos[:0]
-		if m.needAny != nil {
-			for pos := 0; pos < len(s); { // as range s, Han inline
-				r, size := hanrune.Decode(s[pos:])
-				if m.needAny.has(r) {
-					sc.needPos = append(sc.needPos, neededAt{pos, m.needMask[r]})
-				}
-				pos += size
-			}
-		}
-		// try tries regexps[i] at pos; rs, when not nil, is startAt of
-		// the rune there.
-		try := func(i, pos int, rs *runeStart) {
-			if pos < sc.reNext[i] {
-				return
-			}
-			win := s[pos:min(len(s), pos+m.reMax[i])]
-			if need := m.need[i]; need != nil {
-				// needAt[i] is the next place a needed rune occurs;
-				// token starts only grow, so the scans add up to one
-				// pass over the text per regexp.
-				if q := sc.needAt[i]; q < pos {
-					sc.needAt[i] = m.nextNeeded(s, i, pos, sc)
-				}
-				if sc.needAt[i] >= pos+len(win) {
-					return
-				}
-			}
-			if p := m.prefix[i]; p != nil {
-				var ok bool
-				if rs != nil {
-					st := rs.states(i)
-					if !st.ok {
-						return
-					}
-					_, n := hanrune.Decode(win)
-					ok, sc.nfa[0], sc.nfa[1] = p.mayMatchAfter(st.nfaStates, win[n:], sc.nfa[0], sc.nfa[1])
-				} else {
-					ok, sc.nfa[0], sc.nfa[1] = p.mayMatch(win, sc.nfa[0], sc.nfa[1])
-				}
-				if !ok {
-					return
-				}
-			}
-			if loc := m.reAt[i].FindStringIndex(win); loc != nil && loc[1] > 0 && add(m.regexps[i], pos, pos+loc[1]) {
-				sc.reNext[i] = pos + loc[1]
-			}
-		}
-		for _, pos := range starts {
-			r, size := hanrune.Han(s[pos:])
-			if size == 0 {
-				r, size = utf8.DecodeRuneInString(s[pos:])
-			}
-			if m.anyStart != nil && !m.anyStart.has(r) {
-				continue // no regexp can start here: the common case
-			}
-			// In regexp order, as FindAll per regexp would list them.
-			rs := m.startAt[r]
-			var mask, goOn uint64
-			if rs != nil {
-				mask, goOn = rs.mask, rs.mask
-				if pos+size < len(s) { // (at the end, let each filter judge)
-					r2, _ := hanrune.Decode(s[pos+size:])
-					goOn = rs.anySecond | rs.second[r2]
-				}
-			}
-			for cand := goOn | m.openStart; cand != 0; cand &= cand - 1 {
-				i := mathbits.TrailingZeros64(cand)
-				if mask&(1<<i) != 0 {
-					try(i, pos, rs)
-				} else {
-					try(i, pos, nil)
-				}
-			}
-			for i := 64; i < len(m.regexps); i++ {
-				if first := m.starts[i]; first == nil || first.has(r) {
-					try(i, pos, nil)
-				}
-			}
-		}
+		run.regexps(starts)
 	}
+	fh.hits = run.hits
 	if len(fh.hits) == 0 {
 		return fh
 	}
-	// Token index of every byte, for the hits' token spans.
-	sc.tokOf = slices.Grow(sc.tokOf[:0], len(s))[:len(s)]
+	sc.tokenSpans(toks, fh.hits)
+	sc.groupByTerm(&fh, len(m.terms))
+	return fh
+}
+
+// forgetTerms clears the previous post's term index, only where it was
+// set.
+func (sc *scratch) forgetTerms() {
+	for _, id := range sc.used {
+		sc.lo[id], sc.hi[id] = 0, 0
+		sc.present[id>>6] = 0
+	}
+	sc.used = sc.used[:0]
+}
+
+// matchRun is one field's matching: the text, its boundaries and the hits
+// found so far.
+type matchRun struct {
+	m     *matcher
+	s     string
+	bound []uint8 // per byte: bStart, bEnd, bInner
+	sc    *scratch
+	hits  []hit
+}
+
+// markBounds records where tokens and domain words' inner parts start
+// and end, and returns the places a term may start, in order.
+func (r *matchRun) markBounds(toks [][2]int, inner []int) []int {
+	sc := r.sc
+	sc.bound = slices.Grow(sc.bound[:0], len(r.s)+1)[:len(r.s)+1]
+	clear(sc.bound)
+	r.bound = sc.bound
+	starts := sc.starts[:0]
+	for _, t := range toks {
+		r.bound[t[0]] |= bStart
+		r.bound[t[1]] |= bEnd
+		starts = append(starts, t[0])
+		for len(inner) > 0 && inner[0] < t[1] {
+			r.bound[inner[0]] |= bInner
+			starts = append(starts, inner[0])
+			inner = inner[1:]
+		}
+	}
+	sc.starts = starts
+	return starts
+}
+
+// add records a hit of term id at s[a:b] unless it cuts a number.
+func (r *matchRun) add(id, a, b int) bool {
+	if splitsDigitRun(r.s, a, b) {
+		return false
+	}
+	r.hits = append(r.hits, hit{term: id, start: a, end: b})
+	return true
+}
+
+// walk follows tr from start, adding every term that ends on a boundary.
+func (r *matchRun) walk(tr *trie, start int) {
+	s, bound := r.s, r.bound
+	inner := bound[start]&bStart == 0
+	n := int32(0)
+	for pos := start; pos < len(s); {
+		c, size := hanrune.Han(s[pos:])
+		if size == 0 {
+			c, size = utf8.DecodeRuneInString(s[pos:])
+		}
+		next, ok := tr.step(n, c)
+		if !ok {
+			return
+		}
+		n = next
+		pos += size
+		for _, id := range tr.terms[n] {
+			t := &r.m.terms[id]
+			if t.whole && (inner || bound[pos]&bEnd == 0) {
+				continue
+			}
+			if t.endOK || bound[pos]&(bEnd|bInner) != 0 {
+				r.add(int(id), start, pos)
+			}
+		}
+	}
+}
+
+// mayStart: a walk from pos can leave the root (a BMP rune no term
+// starts with ends it at once, which most positions are).
+func (r *matchRun) mayStart(tr *trie, pos int) (bool, int) {
+	c, size := hanrune.Han(r.s[pos:])
+	if size == 0 {
+		c, size = utf8.DecodeRuneInString(r.s[pos:])
+	}
+	return c >= 0x10000 || tr.first.has(c), size
+}
+
+// regexps tries the regexp terms at every start. Tokens outer, regexps
+// inner: each token's first rune is decoded once and filters every regexp
+// by its possible first runes.
+func (r *matchRun) regexps(starts []int) {
+	m, s := r.m, r.s
+	r.resetRegexps()
+	for _, pos := range starts {
+		c, size := hanrune.Han(s[pos:])
+		if size == 0 {
+			c, size = utf8.DecodeRuneInString(s[pos:])
+		}
+		if m.anyStart != nil && !m.anyStart.has(c) {
+			continue // no regexp can start here: the common case
+		}
+		// In regexp order, as FindAll per regexp would list them.
+		rs := m.startAt[c]
+		var mask, goOn uint64
+		if rs != nil {
+			mask, goOn = rs.mask, rs.mask
+			if pos+size < len(s) { // (at the end, let each filter judge)
+				c2, _ := hanrune.Decode(s[pos+size:])
+				goOn = rs.anySecond | rs.second[c2]
+			}
+		}
+		for cand := goOn | m.openStart; cand != 0; cand &= cand - 1 {
+			i := mathbits.TrailingZeros64(cand)
+			if mask&(1<<i) != 0 {
+				r.try(i, pos, rs)
+			} else {
+				r.try(i, pos, nil)
+			}
+		}
+		for i := 64; i < len(m.regexps); i++ {
+			if first := m.starts[i]; first == nil || first.has(c) {
+				r.try(i, pos, nil)
+			}
+		}
+	}
+}
+
+// resetRegexps readies the per-regexp cursors for a new text and lists
+// where the runes some regexps need occur.
+func (r *matchRun) resetRegexps() {
+	m, s, sc := r.m, r.s, r.sc
+	sc.reNext = slices.Grow(sc.reNext[:0], len(m.regexps))[:len(m.regexps)]
+	clear(sc.reNext) // non-overlapping, leftmost first, like FindAll
+	sc.needAt = slices.Grow(sc.needAt[:0], len(m.regexps))[:len(m.regexps)]
+	for i := range sc.needAt {
+		sc.needAt[i] = -1
+	}
+	sc.needCur = slices.Grow(sc.needCur[:0], len(m.regexps))[:len(m.regexps)]
+	clear(sc.needCur)
+	sc.needPos = sc.needPos[:0]
+	if m.needAny != nil {
+		for pos := 0; pos < len(s); { // as range s, Han inline
+			c, size := hanrune.Decode(s[pos:])
+			if m.needAny.has(c) {
+				sc.needPos = append(sc.needPos, neededAt{pos, m.needMask[c]})
+			}
+			pos += size
+		}
+	}
+}
+
+// try tries regexps[i] at pos; rs, when not nil, is startAt of the rune
+// there.
+func (r *matchRun) try(i, pos int, rs *runeStart) {
+	m, s, sc := r.m, r.s, r.sc
+	if pos < sc.reNext[i] {
+		return
+	}
+	win := s[pos:min(len(s), pos+m.reMax[i])]
+	if need := m.need[i]; need != nil {
+		// needAt[i] is the next place a needed rune occurs; token
+		// starts only grow, so the scans add up to one pass over the
+		// text per regexp.
+		if q := sc.needAt[i]; q < pos {
+			sc.needAt[i] = m.nextNeeded(s, i, pos, sc)
+		}
+		if sc.needAt[i] >= pos+len(win) {
+			return
+		}
+	}
+	if p := m.prefix[i]; p != nil {
+		var ok bool
+		if rs != nil {
+			st := rs.states(i)
+			if !st.ok {
+				return
+			}
+			_, n := hanrune.Decode(win)
+			ok, sc.nfa[0], sc.nfa[1] = p.mayMatchAfter(st.nfaStates, win[n:], sc.nfa[0], sc.nfa[1])
+		} else {
+			ok, sc.nfa[0], sc.nfa[1] = p.mayMatch(win, sc.nfa[0], sc.nfa[1])
+		}
+		if !ok {
+			return
+		}
+	}
+	if loc := m.reAt[i].FindStringIndex(win); loc != nil && loc[1] > 0 && r.add(m.regexps[i], pos, pos+loc[1]) {
+		sc.reNext[i] = pos + loc[1]
+	}
+}
+
+// tokenSpans sets each hit's first and last token.
+func (sc *scratch) tokenSpans(toks [][2]int, hits []hit) {
+	n := len(sc.bound) - 1 // the text's length
+	sc.tokOf = slices.Grow(sc.tokOf[:0], n)[:n]
 	// tokOf[b] is the first token ending after b (the last token past the
-	// end), as a binary search over the spans would find it.
+	// end), as a binary search over the spans would find it: gse tokens
+	// cover the whole text, so every byte has one.
 	ti := 0
 	for b := range sc.tokOf {
 		for ti < len(toks)-1 && toks[ti][1] <= b {
@@ -582,18 +644,21 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 		}
 		sc.tokOf[b] = int32(ti)
 	}
-	for i := range fh.hits {
-		h := &fh.hits[i]
-		h.tokA = tokAt(h.start)
-		h.tokB = tokAt(h.end - 1)
+	for i := range hits {
+		h := &hits[i]
+		h.tokA = int(sc.tokOf[h.start])
+		h.tokB = int(sc.tokOf[h.end-1])
 	}
-	// Group the hits by term: order lists hit indexes term by term, each
-	// term's in the order found, so a term's hits are one run,
-	// order[lo[id]:hi[id]]. A counting sort: the cost follows the number
-	// of hits, not the number of terms.
-	if len(sc.lo) != len(m.terms) {
-		sc.lo, sc.hi, sc.used = make([]int32, len(m.terms)), make([]int32, len(m.terms)), sc.used[:0]
-		sc.present = make([]uint64, (len(m.terms)+63)/64)
+}
+
+// groupByTerm indexes fh's hits by term: order lists hit indexes term by
+// term, each term's in the order found, so a term's hits are one run,
+// order[lo[id]:hi[id]]. A counting sort: the cost follows the number of
+// hits, not the number of terms.
+func (sc *scratch) groupByTerm(fh *fieldHits, terms int) {
+	if len(sc.lo) != terms {
+		sc.lo, sc.hi, sc.used = make([]int32, terms), make([]int32, terms), sc.used[:0]
+		sc.present = make([]uint64, (terms+63)/64)
 	}
 	hits := fh.hits
 	for _, h := range hits { // hi counts each term's hits for now
@@ -617,7 +682,6 @@ func (m *matcher) match(norm normText, toks [][2]int, inner []int, sc *scratch) 
 		sc.hi[h.term]++
 	}
 	fh.lo, fh.hi, fh.terms, fh.present = sc.lo, sc.hi, sc.used, sc.present
-	return fh
 }
 
 // splitsDigitRun reports whether the match s[a:b] begins or ends with an

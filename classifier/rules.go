@@ -203,7 +203,41 @@ type compiler struct {
 
 func compileRules(doc *yamlfile.Doc, f *rulesFile, fold foldTable) (*compiled, error) {
 	c := &compiler{doc: doc, f: f, fold: fold, byText: map[string]int{}, used: map[string]bool{}}
-	o := &f.Options
+	c.checkOptions(&f.Options)
+	for name := range f.Groups {
+		if name == "" || strings.ContainsAny(name, "@ ") {
+			c.errf("groups", "词组名 %q 不能为空，也不能含有 @ 或空格", name)
+		}
+	}
+	out := &compiled{opts: f.Options}
+	ids := map[string]int{}
+	for i, rs := range f.Rules {
+		if rs.Disabled {
+			continue
+		}
+		p := fmt.Sprintf("rules[%d]", i)
+		c.checkID(p, rs.ID, i, ids)
+		out.rules = append(out.rules, c.rule(p, i, &rs))
+	}
+	if len(out.rules) == 0 && len(c.errs) == 0 {
+		c.errf("rules", "没有任何启用的规则")
+	}
+	out.terms = c.terms
+	for name := range f.Groups {
+		if !c.used[name] {
+			out.unused = append(out.unused, name)
+		}
+	}
+	sort.Strings(out.unused)
+	if len(c.errs) == 0 {
+		out.indexRules()
+	}
+	return out, errors.Join(c.errs...)
+}
+
+// checkOptions validates the options block and fills title_vote_factor's
+// default (the title factor).
+func (c *compiler) checkOptions(o *options) {
 	if o.Threshold <= 0 {
 		c.errf("options.relevance_threshold", "相关性阈值必须大于 0，实际为 %v", o.Threshold)
 	}
@@ -248,138 +282,133 @@ func compileRules(doc *yamlfile.Doc, f *rulesFile, fold foldTable) (*compiled, e
 			c.errf(p+".highest", "等级必须是 1 到 4，实际为 %d", t.Highest)
 		}
 	}
-	for name := range f.Groups {
-		if name == "" || strings.ContainsAny(name, "@ ") {
-			c.errf("groups", "词组名 %q 不能为空，也不能含有 @ 或空格", name)
+}
+
+// checkID reports a missing, malformed or repeated rule id; ids maps the
+// ids seen to their rule index.
+func (c *compiler) checkID(p, id string, i int, ids map[string]int) {
+	switch {
+	case id == "":
+		c.errf(p, "缺少 id")
+	case !validID(id):
+		c.errf(p+".id", "id %q 只能包含小写字母、数字和下划线", id)
+	default:
+		if j, dup := ids[id]; dup {
+			c.errf(p+".id", "id %q 与 rules[%d] 重复", id, j)
 		}
+		ids[id] = i
 	}
-	out := &compiled{opts: *o}
-	ids := map[string]int{}
-	for i, rs := range f.Rules {
-		p := fmt.Sprintf("rules[%d]", i)
-		if rs.Disabled {
-			continue
-		}
-		r := rule{id: rs.ID, note: rs.Note, weight: rs.Weight, category: rs.Category, index: i}
-		if rs.Note != "" {
-			r.noteParen = "（" + rs.Note + "）"
-		}
-		switch {
-		case rs.ID == "":
-			c.errf(p, "缺少 id")
-		case !validID(rs.ID):
-			c.errf(p+".id", "id %q 只能包含小写字母、数字和下划线", rs.ID)
-		default:
-			if j, dup := ids[rs.ID]; dup {
-				c.errf(p+".id", "id %q 与 rules[%d] 重复", rs.ID, j)
-			}
-			ids[rs.ID] = i
-		}
-		switch rs.Scope {
-		case "", "both":
-			r.scope = scopeBoth
-		case "title":
-			r.scope = scopeTitle
-		case "body":
-			r.scope = scopeBody
-		default:
-			c.errf(p+".scope", "范围必须是 title、body 或 both，实际为 %q", rs.Scope)
-		}
-		termErrs := len(c.errs)
-		r.any = c.list(p+".any", rs.Any)
-		for j, l := range rs.All {
-			ids := c.list(fmt.Sprintf("%s.all[%d]", p, j), l)
-			if len(ids) == 0 {
-				c.errf(fmt.Sprintf("%s.all[%d]", p, j), "词表不能为空")
-			}
-			r.all = append(r.all, ids)
-		}
-		for j, n := range rs.Near {
-			np := fmt.Sprintf("%s.near[%d]", p, j)
-			nn := near{a: c.list(np+".a", n.A), b: c.list(np+".b", n.B), within: n.Within}
-			if len(nn.a) == 0 || len(nn.b) == 0 {
-				c.errf(np, "a 和 b 两个词表都不能为空")
-			}
-			if n.Within < 0 {
-				c.errf(np+".within", "距离不能为负数")
-			}
-			r.near = append(r.near, nn)
-		}
-		r.none = c.list(p+".none", rs.None)
-		r.minCount = rs.MinCount
-		r.perTerm = rs.PerTerm
-		if rs.PerTerm < 0 {
-			c.errf(p+".count_terms", "不能为负数")
-		}
-		if rs.PerTerm > 0 && len(r.any) == 0 {
-			c.errf(p+".count_terms", "count_terms 统计的是 any 中命中的不同词数，需要同时写 any")
-		}
-		if rs.MinCount < 0 {
-			c.errf(p+".min_count", "不能为负数")
-		}
-		if rs.MinCount > 0 && len(r.any) == 0 {
-			c.errf(p+".min_count", "min_count 统计的是 any 的命中次数，需要同时写 any")
-		}
-		// A rule whose only terms were rejected above is not also "without
-		// conditions": that error would only hide the real one.
-		if len(r.any) == 0 && len(r.all) == 0 && len(r.near) == 0 && len(c.errs) == termErrs {
-			c.errf(p, "规则没有任何条件：至少需要 any、all 或 near 之一")
-		}
-		if rs.Category != "" && !taxonomy.ValidCategory(rs.Category) {
-			c.errf(p+".category", "未知类别 %q，可选：%s", rs.Category, strings.Join(taxonomy.Categories, "、"))
-		}
-		if rs.Votes != nil {
-			r.votes = *rs.Votes
-			if r.votes < 0 {
-				c.errf(p+".votes", "票数不能为负数")
-			}
-			if rs.Category == "" {
-				c.errf(p+".votes", "设置了 votes 但没有 category")
-			}
-		} else if rs.Category != "" {
-			r.votes = max(rs.Weight, 1)
-		}
-		if lv := rs.Level; lv != nil {
-			if lv.RaiseTo != 0 && !taxonomy.ValidLevel(lv.RaiseTo) {
-				c.errf(p+".level.raise_to", "等级必须是 1 到 4，实际为 %d", lv.RaiseTo)
-			}
-			if lv.Lower < 0 || lv.Lower > 3 {
-				c.errf(p+".level.lower", "降级数必须是 0 到 3，实际为 %d", lv.Lower)
-			}
-			if lv.KeepAtOrAbove != 0 && !taxonomy.ValidLevel(lv.KeepAtOrAbove) {
-				c.errf(p+".level.keep_at_or_above", "等级必须是 1 到 4，实际为 %d", lv.KeepAtOrAbove)
-			}
-			if lv.RaiseTo != 0 && lv.Lower != 0 {
-				c.errf(p+".level", "raise_to 与 lower 不能写在同一条规则里")
-			}
-			if lv.RaiseTo == 0 && lv.Lower == 0 {
-				c.errf(p+".level", "level 需要 raise_to 或 lower")
-			}
-			r.raiseTo, r.lower, r.keepAt = lv.RaiseTo, lv.Lower, lv.KeepAtOrAbove
-		}
-		if rs.Sentiment != "" && !slices.Contains(taxonomy.Sentiments, rs.Sentiment) {
-			c.errf(p+".sentiment", "情感只能是 negative（负面）、neutral（中性）或 positive（正面），实际为 %q", rs.Sentiment)
-		}
-		r.sentiment = rs.Sentiment
-		if rs.Weight == 0 && rs.Category == "" && rs.Level == nil && rs.Sentiment == "" {
-			c.errf(p, "规则不起任何作用：请设置 weight、category、level 或 sentiment")
-		}
-		out.rules = append(out.rules, r)
+}
+
+// rule compiles rules[i] (at path p): its scope, its conditions and its
+// effects, every problem reported.
+func (c *compiler) rule(p string, i int, rs *ruleSpec) rule {
+	r := rule{id: rs.ID, note: rs.Note, weight: rs.Weight, category: rs.Category, index: i}
+	if rs.Note != "" {
+		r.noteParen = "（" + rs.Note + "）"
 	}
-	if len(out.rules) == 0 && len(c.errs) == 0 {
-		c.errf("rules", "没有任何启用的规则")
+	switch rs.Scope {
+	case "", "both":
+		r.scope = scopeBoth
+	case "title":
+		r.scope = scopeTitle
+	case "body":
+		r.scope = scopeBody
+	default:
+		c.errf(p+".scope", "范围必须是 title、body 或 both，实际为 %q", rs.Scope)
 	}
-	out.terms = c.terms
-	for name := range f.Groups {
-		if !c.used[name] {
-			out.unused = append(out.unused, name)
+	c.conditions(p, rs, &r)
+	c.effects(p, rs, &r)
+	return r
+}
+
+// conditions compiles a rule's term lists (any, all, near, none) and their
+// counts.
+func (c *compiler) conditions(p string, rs *ruleSpec, r *rule) {
+	termErrs := len(c.errs)
+	r.any = c.list(p+".any", rs.Any)
+	for j, l := range rs.All {
+		ids := c.list(fmt.Sprintf("%s.all[%d]", p, j), l)
+		if len(ids) == 0 {
+			c.errf(fmt.Sprintf("%s.all[%d]", p, j), "词表不能为空")
 		}
+		r.all = append(r.all, ids)
 	}
-	sort.Strings(out.unused)
-	if len(c.errs) == 0 {
-		out.indexRules()
+	for j, n := range rs.Near {
+		np := fmt.Sprintf("%s.near[%d]", p, j)
+		nn := near{a: c.list(np+".a", n.A), b: c.list(np+".b", n.B), within: n.Within}
+		if len(nn.a) == 0 || len(nn.b) == 0 {
+			c.errf(np, "a 和 b 两个词表都不能为空")
+		}
+		if n.Within < 0 {
+			c.errf(np+".within", "距离不能为负数")
+		}
+		r.near = append(r.near, nn)
 	}
-	return out, errors.Join(c.errs...)
+	r.none = c.list(p+".none", rs.None)
+	r.minCount = rs.MinCount
+	r.perTerm = rs.PerTerm
+	if rs.PerTerm < 0 {
+		c.errf(p+".count_terms", "不能为负数")
+	}
+	if rs.PerTerm > 0 && len(r.any) == 0 {
+		c.errf(p+".count_terms", "count_terms 统计的是 any 中命中的不同词数，需要同时写 any")
+	}
+	if rs.MinCount < 0 {
+		c.errf(p+".min_count", "不能为负数")
+	}
+	if rs.MinCount > 0 && len(r.any) == 0 {
+		c.errf(p+".min_count", "min_count 统计的是 any 的命中次数，需要同时写 any")
+	}
+	// A rule whose only terms were rejected above is not also "without
+	// conditions": that error would only hide the real one.
+	if len(r.any) == 0 && len(r.all) == 0 && len(r.near) == 0 && len(c.errs) == termErrs {
+		c.errf(p, "规则没有任何条件：至少需要 any、all 或 near 之一")
+	}
+}
+
+// effects compiles what a firing rule does: its category votes, level
+// change and sentiment (its weight is copied as written).
+func (c *compiler) effects(p string, rs *ruleSpec, r *rule) {
+	if rs.Category != "" && !taxonomy.ValidCategory(rs.Category) {
+		c.errf(p+".category", "未知类别 %q，可选：%s", rs.Category, strings.Join(taxonomy.Categories, "、"))
+	}
+	if rs.Votes != nil {
+		r.votes = *rs.Votes
+		if r.votes < 0 {
+			c.errf(p+".votes", "票数不能为负数")
+		}
+		if rs.Category == "" {
+			c.errf(p+".votes", "设置了 votes 但没有 category")
+		}
+	} else if rs.Category != "" {
+		r.votes = max(rs.Weight, 1)
+	}
+	if lv := rs.Level; lv != nil {
+		if lv.RaiseTo != 0 && !taxonomy.ValidLevel(lv.RaiseTo) {
+			c.errf(p+".level.raise_to", "等级必须是 1 到 4，实际为 %d", lv.RaiseTo)
+		}
+		if lv.Lower < 0 || lv.Lower > 3 {
+			c.errf(p+".level.lower", "降级数必须是 0 到 3，实际为 %d", lv.Lower)
+		}
+		if lv.KeepAtOrAbove != 0 && !taxonomy.ValidLevel(lv.KeepAtOrAbove) {
+			c.errf(p+".level.keep_at_or_above", "等级必须是 1 到 4，实际为 %d", lv.KeepAtOrAbove)
+		}
+		if lv.RaiseTo != 0 && lv.Lower != 0 {
+			c.errf(p+".level", "raise_to 与 lower 不能写在同一条规则里")
+		}
+		if lv.RaiseTo == 0 && lv.Lower == 0 {
+			c.errf(p+".level", "level 需要 raise_to 或 lower")
+		}
+		r.raiseTo, r.lower, r.keepAt = lv.RaiseTo, lv.Lower, lv.KeepAtOrAbove
+	}
+	if rs.Sentiment != "" && !slices.Contains(taxonomy.Sentiments, rs.Sentiment) {
+		c.errf(p+".sentiment", "情感只能是 negative（负面）、neutral（中性）或 positive（正面），实际为 %q", rs.Sentiment)
+	}
+	r.sentiment = rs.Sentiment
+	if rs.Weight == 0 && rs.Category == "" && rs.Level == nil && rs.Sentiment == "" {
+		c.errf(p, "规则不起任何作用：请设置 weight、category、level 或 sentiment")
+	}
 }
 
 func (c *compiler) errf(path, format string, args ...any) {

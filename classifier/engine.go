@@ -59,31 +59,17 @@ type Post struct {
 	TypicalReposts float64
 }
 
-// Result is the explained verdict on one post.
+// Result is the explained verdict on one post: the store's Grade, and
+// what only grading needs.
 type Result struct {
-	Relevant     bool
-	Category     string
-	Level        int
-	Score        float64
-	Matches      []model.Match
-	Reasons      []string
-	RulesVersion string
-	// Sentiment is negative|neutral|positive: a fired rule's (a rule
-	// with a sentiment effect), else the model's; "" when neither speaks.
-	Sentiment string
-	// DecidedBy says which part decided: DecidedByRules, DecidedByModel
-	// or DecidedByBoth ("rules" whenever no model is configured).
-	DecidedBy string
-	// Review marks a 疑似 grade: rules and model disagree on whether the
-	// post is Ⅰ/Ⅱ; it is graded at least Ⅱ until a handler confirms or
-	// downgrades it.
-	Review bool
-	// Information: a relevant neutral or positive 一般 post the model is
-	// fairly sure is not a complaint (taxonomy.IsInformation and
-	// informationMaxNegative): kept as 舆情信息 unless its source files
-	// every relevant post. Without a model only a rule's sentiment can
-	// make a post information.
-	Information bool
+	// Grade is the verdict as the store keeps it; PostID and GradedAt are
+	// the caller's to set (grader.ToGrade). Its Sentiment is a fired
+	// rule's (a rule with a sentiment effect), else the model's, "" when
+	// neither speaks; its Information is set for a relevant neutral or
+	// positive 一般 post the model is fairly sure is not a complaint
+	// (taxonomy.IsInformation and informationMaxNegative), or, without a
+	// model, one a rule's sentiment makes so.
+	model.Grade
 	// CutShort is set when the time budget ran out before the whole body
 	// was read: the verdict comes from the title and the first part of the
 	// body, which the first reason names.

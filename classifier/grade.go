@@ -123,7 +123,7 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 	var fields [2]fieldHits
 	read := e.readFields(&p, deadline, &fields, sc)
 	// A reason per fired rule and about ten more: sized once.
-	res := Result{RulesVersion: e.version, Reasons: make([]string, 0, 16)}
+	res := Result{Grade: model.Grade{RulesVersion: e.version, Reasons: make([]string, 0, 16)}}
 	matches := sc.matches[:0]
 	if len(read[0]) < len(p.Title) || len(read[1]) < len(p.Body) {
 		res.CutShort = true

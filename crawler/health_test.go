@@ -20,6 +20,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/grader"
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
 )
@@ -575,13 +576,13 @@ type repliesGrader struct{}
 
 func (repliesGrader) Grade(p classifier.Post) classifier.Result {
 	if !strings.Contains(p.Title, "住院") {
-		return classifier.Result{RulesVersion: "t1"}
+		return classifier.Result{Grade: model.Grade{RulesVersion: "t1"}}
 	}
 	level := 4
 	if p.Replies >= 10 {
 		level = 3
 	}
-	return classifier.Result{Relevant: true, Category: "institution", Level: level, Score: 2, RulesVersion: "t1"}
+	return classifier.Result{Grade: model.Grade{Relevant: true, Category: "institution", Level: level, Score: 2, RulesVersion: "t1"}}
 }
 
 // TestNotModifiedGrowingThreadRaisesItsIncident: through the pipeline

@@ -24,8 +24,8 @@ type sentimentGrader struct{}
 
 func (sentimentGrader) Grade(p classifier.Post) classifier.Result {
 	sent, _, _ := strings.Cut(p.Title, ":")
-	return classifier.Result{Relevant: true, Category: "enrollment", Level: 4, Score: 2, RulesVersion: "t1",
-		Sentiment: sent, DecidedBy: classifier.DecidedByBoth, Information: sent == "neutral" || sent == "positive"}
+	return classifier.Result{Grade: model.Grade{Relevant: true, Category: "enrollment", Level: 4, Score: 2, RulesVersion: "t1",
+		Sentiment: sent, DecidedBy: classifier.DecidedByBoth, Information: sent == "neutral" || sent == "positive"}}
 }
 
 // A neutral or positive 一般 post is 舆情信息 (stored, counted, no incident)

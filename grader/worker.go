@@ -340,13 +340,12 @@ func ClassifierPost(p model.Post, src SourceGrading, norm store.Engagement) clas
 // engagement counts as its typical engagement.
 const MinNormPosts = 20
 
-// ToGrade converts a classifier result into what the store keeps. A post
-// the classifier calls 舆情信息 (Result.Information) is kept as such unless
-// allIncidents: its source files every relevant post.
+// ToGrade is a classifier result's grade of post postID at at, as the
+// store keeps it. A post the classifier calls 舆情信息 (Information) is
+// kept as such unless allIncidents: its source files every relevant post.
 func ToGrade(postID int64, r classifier.Result, at time.Time, allIncidents bool) model.Grade {
-	g := model.Grade{PostID: postID, RulesVersion: r.RulesVersion, Relevant: r.Relevant,
-		Category: r.Category, Level: r.Level, Score: r.Score, Reasons: r.Reasons, GradedAt: at,
-		Sentiment: r.Sentiment, DecidedBy: r.DecidedBy, Review: r.Review}
+	g := r.Grade
+	g.PostID, g.GradedAt = postID, at
 	if !r.Relevant {
 		g.Category, g.Level, g.Review = "", 0, false
 	}

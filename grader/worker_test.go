@@ -26,14 +26,14 @@ func (keywordGrader) Grade(p classifier.Post) classifier.Result {
 	text := p.Title + p.Body
 	switch {
 	case strings.Contains(text, "骗保"):
-		return classifier.Result{Relevant: true, Category: "institution", Level: 2, Score: 5, RulesVersion: "t1",
-			Matches: []model.Match{{Rule: "fraud", Term: "骗保", Field: "title", Start: 0, End: 6}}}
+		return classifier.Result{Grade: model.Grade{Relevant: true, Category: "institution", Level: 2, Score: 5, RulesVersion: "t1",
+			Matches: []model.Match{{Rule: "fraud", Term: "骗保", Field: "title", Start: 0, End: 6}}}}
 	case strings.Contains(text, "医保") && p.Replies >= 1000:
-		return classifier.Result{Relevant: true, Category: "reimbursement", Level: 3, Score: 3, RulesVersion: "t1"}
+		return classifier.Result{Grade: model.Grade{Relevant: true, Category: "reimbursement", Level: 3, Score: 3, RulesVersion: "t1"}}
 	case strings.Contains(text, "医保"):
-		return classifier.Result{Relevant: true, Category: "reimbursement", Level: 4, Score: 2, RulesVersion: "t1"}
+		return classifier.Result{Grade: model.Grade{Relevant: true, Category: "reimbursement", Level: 4, Score: 2, RulesVersion: "t1"}}
 	}
-	return classifier.Result{Category: "policy", Level: 4, RulesVersion: "t1"} // irrelevant: category/level dropped
+	return classifier.Result{Grade: model.Grade{Category: "policy", Level: 4, RulesVersion: "t1"}} // irrelevant: category/level dropped
 }
 
 // failingStore fails every transaction while fail is set.

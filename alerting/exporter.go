@@ -125,24 +125,24 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 		return // nothing good read yet: no counts rather than false zeros
 	}
 	counts := map[[2]string]int{}
-	for l := taxonomy.LevelI; l <= taxonomy.LevelIV; l++ {
+	for _, l := range taxonomy.Levels {
 		for _, c := range taxonomy.Categories {
-			counts[[2]string{strconv.Itoa(l), c}] = 0
+			counts[[2]string{strconv.Itoa(int(l)), string(c)}] = 0
 		}
 	}
 	// Overdue stages are counted from the same read as the deadlines, so
 	// they agree, and a failed read serves the last good one for both.
 	overdue := map[[2]string]int{}
 	for _, st := range incident.StageKeys() {
-		for l := taxonomy.LevelI; l <= taxonomy.LevelIV; l++ {
-			overdue[[2]string{st, strconv.Itoa(l)}] = 0
+		for _, l := range taxonomy.Levels {
+			overdue[[2]string{st, strconv.Itoa(int(l))}] = 0
 		}
 	}
 	now := e.opts.Now()
 	e.excerpts.prune(incs)
 	for _, inc := range incs {
-		level := strconv.Itoa(inc.Level)
-		counts[[2]string{level, inc.Category}]++
+		level := strconv.Itoa(int(inc.Level))
+		counts[[2]string{level, string(inc.Category)}]++
 		// The info series waits while the excerpt cannot be read, so its
 		// label set never changes once exported (see excerpts).
 		excerpt, ready, err := e.excerpts.get(ctx, e.src, inc)
@@ -154,7 +154,7 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 		}
 		if ready {
 			ch <- prometheus.MustNewConstMetric(e.info, prometheus.GaugeValue, 1,
-				inc.Number, level, levelName(inc), inc.Category, taxonomy.CategoryName(inc.Category),
+				inc.Number, level, levelName(inc), string(inc.Category), inc.Category.Name(),
 				e.sourceTitle(inc.Source), LabelTitle(inc.Title), IncidentURL(e.opts.ConsoleURL, inc.Number), excerpt)
 		}
 		for _, st := range incident.Stages(inc) {
@@ -205,7 +205,7 @@ func IncidentURL(base, number string) string {
 // disagreed on (the alert then reads "Ⅱ级重大（疑似）舆情").
 func levelName(inc model.Incident) string {
 	if inc.Suspected {
-		return taxonomy.LevelName(inc.Level) + "（疑似）"
+		return inc.Level.Name() + "（疑似）"
 	}
-	return taxonomy.LevelName(inc.Level)
+	return inc.Level.Name()
 }

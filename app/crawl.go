@@ -16,7 +16,6 @@ import (
 	"github.com/yuqing-bureau/yuqing/crawler"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
-	"github.com/yuqing-bureau/yuqing/taxonomy"
 	"github.com/yuqing-bureau/yuqing/web"
 )
 
@@ -187,7 +186,7 @@ func storingCrawl(ctx context.Context, cfg *config.Config, src crawler.Source, p
 			}
 			if filed {
 				fmt.Fprintf(o.Out, "  %s → 事件 %s（%s，%s）\n", privacy.Truncate(privacy.Mask(post.Title), 40), in.Number,
-					taxonomy.LevelLabel(in.Level), taxonomy.CategoryName(in.Category))
+					in.Level.Label(), in.Category.Name())
 			}
 		}
 		return crawlErr

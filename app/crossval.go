@@ -75,11 +75,11 @@ func (s *SentimentReport) add(want, got string) {
 
 // modelLevel is the level the model alone gives a post: 0 when not
 // relevant, else its band's level (learn.BandLevel).
-func modelLevel(p learn.Prediction) (relevant bool, category string, level int) {
+func modelLevel(p learn.Prediction) (relevant bool, category taxonomy.Category, level taxonomy.Level) {
 	if p.Relevance.Of(learn.Relevant) < 0.5 {
 		return false, "", 0
 	}
-	return true, p.Category.Top().Class, learn.BandLevel(p.Severity.Top().Class)
+	return true, taxonomy.Category(p.Category.Top().Class), learn.BandLevel(p.Severity.Top().Class)
 }
 
 // EvalCV is `yuqing eval -cv K`: out-of-fold figures of the model alone,

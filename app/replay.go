@@ -39,16 +39,16 @@ type PostChange struct {
 
 // Verdict is the part of a grade a change is judged on.
 type Verdict struct {
-	Relevant bool   `json:"relevant"`
-	Category string `json:"category"`
-	Level    int    `json:"level"`
+	Relevant bool              `json:"relevant"`
+	Category taxonomy.Category `json:"category"`
+	Level    taxonomy.Level    `json:"level"`
 }
 
 func (v Verdict) String() string {
 	if !v.Relevant {
 		return "无关"
 	}
-	return taxonomy.LevelLabel(v.Level) + "·" + taxonomy.CategoryName(v.Category)
+	return v.Level.Label() + "·" + v.Category.Name()
 }
 
 // IncidentChange is an incident whose level or category would move: the
@@ -129,7 +129,7 @@ type replayer struct {
 type replayIncident struct {
 	title              string
 	old, new           Verdict
-	oldVotes, newVotes map[string]int
+	oldVotes, newVotes map[taxonomy.Category]int
 }
 
 func (r *replayer) post(gp store.GradedPost) {
@@ -159,7 +159,7 @@ func (r *replayer) post(gp store.GradedPost) {
 	}
 	a := r.incidents[gp.Incident]
 	if a == nil {
-		a = &replayIncident{title: privacy.Mask(incidentTitle(gp.Post)), oldVotes: map[string]int{}, newVotes: map[string]int{}}
+		a = &replayIncident{title: privacy.Mask(incidentTitle(gp.Post)), oldVotes: map[taxonomy.Category]int{}, newVotes: map[taxonomy.Category]int{}}
 		r.incidents[gp.Incident] = a
 	}
 	fold(&a.old, a.oldVotes, old)
@@ -184,7 +184,7 @@ func (r *replayer) finish() {
 
 // fold merges one post's verdict into an incident's: relevant if any post
 // is, the most severe level, category by majority.
-func fold(into *Verdict, votes map[string]int, v Verdict) {
+func fold(into *Verdict, votes map[taxonomy.Category]int, v Verdict) {
 	if !v.Relevant {
 		return
 	}
@@ -195,8 +195,8 @@ func fold(into *Verdict, votes map[string]int, v Verdict) {
 	votes[v.Category]++
 }
 
-func topVote(votes map[string]int) string {
-	best, n := "", 0
+func topVote(votes map[taxonomy.Category]int) taxonomy.Category {
+	best, n := taxonomy.Category(""), 0
 	for _, c := range taxonomy.Categories {
 		if votes[c] > n {
 			best, n = c, votes[c]

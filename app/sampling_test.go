@@ -18,6 +18,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 // growingBoard is a Discuz! X3.4 board (GBK, charset only in <meta>) whose
@@ -185,8 +186,9 @@ func TestCrawlStoreFollowsGrowingThreadBehindUnchangedPage1(t *testing.T) {
 	now := func() time.Time { return clock }
 	threadURL := fmt.Sprintf("%s/forum.php?mod=viewthread&tid=%d", board.srv.URL, growingTID)
 	type seen struct {
-		replies, level int
-		incident       string
+		replies  int
+		level    taxonomy.Level
+		incident string
 	}
 	var rounds []seen
 	for round, replies := range []int{300, 600, 800, 1300} {

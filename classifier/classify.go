@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/model"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 // classifyIn is one input line of `yuqing classify`.
@@ -31,12 +32,12 @@ type classifyIn struct {
 
 // classifyOut is one output line; field order is the documented one.
 type classifyOut struct {
-	ID       json.RawMessage `json:"id"`
-	Relevant bool            `json:"relevant"`
-	Category string          `json:"category"`
-	Level    int             `json:"level"`
-	Score    float64         `json:"score"`
-	Matches  []model.Match   `json:"matches"`
+	ID       json.RawMessage   `json:"id"`
+	Relevant bool              `json:"relevant"`
+	Category taxonomy.Category `json:"category"`
+	Level    taxonomy.Level    `json:"level"`
+	Score    float64           `json:"score"`
+	Matches  []model.Match     `json:"matches"`
 	// With a model (options.model) only, so that the output of the rules
 	// alone stays what it was.
 	Sentiment *string `json:"sentiment,omitempty"`

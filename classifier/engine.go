@@ -35,6 +35,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
 	"github.com/yuqing-bureau/yuqing/learn"
 	"github.com/yuqing-bureau/yuqing/model"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 // Post is what the classifier grades.
@@ -96,7 +97,7 @@ type Engine struct {
 	fold    foldTable
 	rules   *compiled
 	match   *matcher
-	rank    map[string]int
+	rank    map[taxonomy.Category]int
 	tiers   []int
 	version string
 	// model is the learned half of grading (options.model), nil when the

@@ -20,24 +20,24 @@ type Labeled struct {
 	ID       string
 	Post     Post
 	Relevant bool
-	Category string
-	Level    int
+	Category taxonomy.Category
+	Level    taxonomy.Level
 	Why      string
 }
 
 type labeledLine struct {
-	ID          json.RawMessage `json:"id"`
-	Platform    string          `json:"platform"`
-	Title       string          `json:"title"`
-	Body        string          `json:"body"`
-	Replies     int             `json:"replies"`
-	Views       int             `json:"views"`
-	Reposts     int             `json:"reposts"`
-	PublishedAt string          `json:"published_at"`
-	Relevant    bool            `json:"relevant"`
-	Category    string          `json:"category"`
-	Level       int             `json:"level"`
-	Why         string          `json:"why"`
+	ID          json.RawMessage   `json:"id"`
+	Platform    string            `json:"platform"`
+	Title       string            `json:"title"`
+	Body        string            `json:"body"`
+	Replies     int               `json:"replies"`
+	Views       int               `json:"views"`
+	Reposts     int               `json:"reposts"`
+	PublishedAt string            `json:"published_at"`
+	Relevant    bool              `json:"relevant"`
+	Category    taxonomy.Category `json:"category"`
+	Level       taxonomy.Level    `json:"level"`
+	Why         string            `json:"why"`
 }
 
 // ReadLabeled reads the JSON-lines format of /work/shared/data.
@@ -61,7 +61,7 @@ func ReadLabeled(r io.Reader) ([]Labeled, error) {
 			if id == "" {
 				return out, fmt.Errorf("第 %d 行缺少 id", lineNo)
 			}
-			if l.Relevant && (!taxonomy.ValidCategory(l.Category) || !taxonomy.ValidLevel(l.Level)) {
+			if l.Relevant && (!l.Category.Valid() || !l.Level.Valid()) {
 				return out, fmt.Errorf("第 %d 行（%s）：相关条目的类别 %q 或等级 %d 无效", lineNo, id, l.Category, l.Level)
 			}
 			p := Post{Title: l.Title, Body: l.Body, Source: l.Platform, Channel: l.Platform, Replies: l.Replies, Views: l.Views, Reposts: l.Reposts}
@@ -171,7 +171,7 @@ func NewReport(version string) Report {
 }
 
 // Add scores one labelled item against what a grader said of it.
-func (rep *Report) Add(it Labeled, relevant bool, gotCat string, gotLvl int) {
+func (rep *Report) Add(it Labeled, relevant bool, gotCat taxonomy.Category, gotLvl taxonomy.Level) {
 	if !relevant {
 		gotCat, gotLvl = "", 0
 	}
@@ -283,14 +283,14 @@ func median(v []float64) float64 {
 	return (s[n/2-1] + s[n/2]) / 2
 }
 
-func confKey(cat string) string {
+func confKey(cat taxonomy.Category) string {
 	if cat == "" {
 		return NotRelevant
 	}
-	return cat
+	return string(cat)
 }
 
-func band(p *PR, want, got, worst int) {
+func band(p *PR, want, got, worst taxonomy.Level) {
 	w := want >= 1 && want <= worst
 	g := got >= 1 && got <= worst
 	switch {
@@ -304,11 +304,11 @@ func band(p *PR, want, got, worst int) {
 }
 
 // sev turns a level into a severity where higher is worse (0 = irrelevant).
-func sev(level int) int {
+func sev(level taxonomy.Level) int {
 	if level == 0 {
 		return 0
 	}
-	return 5 - level
+	return 5 - int(level)
 }
 
 func abs(x int) int {
@@ -318,7 +318,7 @@ func abs(x int) int {
 	return x
 }
 
-func label(cat string, level int) string {
+func label(cat taxonomy.Category, level taxonomy.Level) string {
 	if level == 0 {
 		return "无关"
 	}
@@ -333,7 +333,7 @@ func (r Report) WriteTo(w io.Writer) (int64, error) {
 	fmt.Fprintf(&b, "类别准确率    %.3f（%d/%d，仅统计标注相关且判为相关的条目）\n", r.CategoryAccuracy, r.CategoryCorrect, r.CategoryTotal)
 	fmt.Fprintf(&b, "重大(Ⅰ-Ⅱ)     %s\n", r.Major)
 	fmt.Fprintf(&b, "较大以上(Ⅰ-Ⅲ) %s\n", r.Elevated)
-	cats := append([]string{NotRelevant}, taxonomy.Categories...)
+	cats := append([]string{NotRelevant}, taxonomy.CategoryKeys()...)
 	short := func(k string) string {
 		if k == NotRelevant {
 			return "无关"

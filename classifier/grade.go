@@ -174,7 +174,7 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 		}
 	}
 	if res.Relevant {
-		concl := "结论：" + taxonomy.CategoryName(res.Category) + "，" + taxonomy.LevelLabel(res.Level)
+		concl := "结论：" + res.Category.Name() + "，" + res.Level.Label()
 		if res.Review {
 			concl += "（疑似，待人工确认）"
 		}
@@ -215,15 +215,15 @@ func (e *Engine) readFields(p *Post, deadline time.Time, fields *[2]fieldHits, s
 // firedRules is what the rules that fired add up to.
 type firedRules struct {
 	fires  []fired
-	score  float64            // relevance, before the source weight
-	votes  map[string]float64 // by category
-	capped bool               // some evidence was left out (maxMatchesPerTerm)
+	score  float64                       // relevance, before the source weight
+	votes  map[taxonomy.Category]float64 // by category
+	capped bool                          // some evidence was left out (maxMatchesPerTerm)
 }
 
 // fireRules evaluates the candidate rules of fields, appending their
 // evidence to matches and a reason per rule an exclusion term stopped.
 func (e *Engine) fireRules(fields *[2]fieldHits, matches *[]model.Match, res *Result, sc *gradeScratch) firedRules {
-	fr := firedRules{fires: make([]fired, 0, 32), votes: map[string]float64{}}
+	fr := firedRules{fires: make([]fired, 0, 32), votes: map[taxonomy.Category]float64{}}
 	for _, ri := range e.candidates(fields, sc) {
 		r := &e.rules.rules[ri]
 		f, excl, ok, c := e.evalRule(r, fields, matches, sc)
@@ -285,7 +285,7 @@ func (e *Engine) explain(res *Result, fr *firedRules, rv *rulesVerdict, sw float
 // relevant post: the category with most votes (ties by the configured
 // order), the level from the base, escalators, de-escalators, then
 // engagement.
-func (e *Engine) rulesVerdict(rv *rulesVerdict, fires []fired, votes map[string]float64, p *Post) {
+func (e *Engine) rulesVerdict(rv *rulesVerdict, fires []fired, votes map[taxonomy.Category]float64, p *Post) {
 	e.voteCategory(rv, votes)
 	rv.sentiment, rv.sentimentBy = rulesSentiment(fires)
 	level := e.ruleLevel(rv, fires)
@@ -294,8 +294,8 @@ func (e *Engine) rulesVerdict(rv *rulesVerdict, fires []fired, votes map[string]
 
 // voteCategory sets the category with most votes (ties by the configured
 // order; none: the default) and the line of votes.
-func (e *Engine) voteCategory(rv *rulesVerdict, votes map[string]float64) {
-	best, bestV := "", 0.0
+func (e *Engine) voteCategory(rv *rulesVerdict, votes map[taxonomy.Category]float64) {
+	best, bestV := taxonomy.Category(""), 0.0
 	for k, v := range votes {
 		if v <= 0 {
 			continue
@@ -312,12 +312,12 @@ func (e *Engine) voteCategory(rv *rulesVerdict, votes map[string]float64) {
 	if len(votes) == 0 {
 		return
 	}
-	keys := make([]string, 0, len(votes))
+	keys := make([]taxonomy.Category, 0, len(votes))
 	for k := range votes {
 		keys = append(keys, k)
 	}
 	// Most votes first; categories rank apart, so the order is total.
-	slices.SortFunc(keys, func(a, b string) int {
+	slices.SortFunc(keys, func(a, b taxonomy.Category) int {
 		if votes[a] != votes[b] {
 			return cmp.Compare(votes[b], votes[a])
 		}
@@ -333,7 +333,7 @@ func (e *Engine) voteCategory(rv *rulesVerdict, votes map[string]float64) {
 		if i > 0 {
 			sb.WriteString("，")
 		}
-		sb.WriteString(taxonomy.CategoryName(k))
+		sb.WriteString(k.Name())
 		sb.WriteByte(' ')
 		sb.Write(appendFixed2(buf[:0], votes[k]))
 	}
@@ -343,7 +343,7 @@ func (e *Engine) voteCategory(rv *rulesVerdict, votes map[string]float64) {
 // ruleLevel is the level the fired rules give: the base, raised by the
 // most severe escalator, then lowered by the largest de-escalator that
 // applies at that level.
-func (e *Engine) ruleLevel(rv *rulesVerdict, fires []fired) int {
+func (e *Engine) ruleLevel(rv *rulesVerdict, fires []fired) taxonomy.Level {
 	level := e.rules.opts.BaseLevel
 	for _, f := range fires {
 		if f.r.raiseTo != 0 && f.r.raiseTo < level {
@@ -361,15 +361,15 @@ func (e *Engine) ruleLevel(rv *rulesVerdict, fires []fired) int {
 			rv.levelByRule = true
 		}
 	}
-	if lower > 0 && taxonomy.IsMajor(level) && !taxonomy.IsMajor(level+lower) {
+	if lower > 0 && level.IsMajor() && !(level + taxonomy.Level(lower)).IsMajor() {
 		rv.majorLowered = true
 	}
-	return min(level+lower, taxonomy.LowestLevel)
+	return min(level+taxonomy.Level(lower), taxonomy.LowestLevel)
 }
 
 // engagementLevel raises level by the first engagement tier the post
 // reaches, up to the tier's highest level, and says so in rv.
-func (e *Engine) engagementLevel(rv *rulesVerdict, level int, p *Post) int {
+func (e *Engine) engagementLevel(rv *rulesVerdict, level taxonomy.Level, p *Post) taxonomy.Level {
 	for _, ti := range e.tiers {
 		t := &e.rules.opts.Engagement[ti]
 		why, ok := engagementHit(t, p)
@@ -382,12 +382,12 @@ func (e *Engine) engagementLevel(rv *rulesVerdict, level int, p *Post) int {
 		}
 		if level <= highest {
 			rv.engagement = fmt.Sprintf("互动量高（%s），但等级已是%s，不再升级",
-				why, taxonomy.LevelRoman(level))
+				why, level.Roman())
 			return level
 		}
-		nl := max(level-t.Raise, highest)
+		nl := max(level-taxonomy.Level(t.Raise), highest)
 		rv.engagement = fmt.Sprintf("互动量高（%s）：等级由%s升至%s",
-			why, taxonomy.LevelRoman(level), taxonomy.LevelRoman(nl))
+			why, level.Roman(), nl.Roman())
 		return nl
 	}
 	return level
@@ -544,7 +544,7 @@ func writeEffects(sb *strings.Builder, f fired, relevant bool) int {
 	if r.category != "" && r.votes > 0 {
 		sep()
 		sb.WriteString("类别「")
-		sb.WriteString(taxonomy.CategoryName(r.category))
+		sb.WriteString(r.category.Name())
 		sb.WriteString("」+")
 		sb.Write(appendFixed2(buf[:0], r.votes*f.vfactor))
 		sb.WriteString(" 票")
@@ -553,7 +553,7 @@ func writeEffects(sb *strings.Builder, f fired, relevant bool) int {
 		if r.raiseTo != 0 {
 			sep()
 			sb.WriteString("等级升至")
-			sb.WriteString(taxonomy.LevelRoman(r.raiseTo))
+			sb.WriteString(r.raiseTo.Roman())
 		}
 		if r.lower != 0 {
 			sep()
@@ -562,7 +562,7 @@ func writeEffects(sb *strings.Builder, f fired, relevant bool) int {
 			sb.WriteString(" 级")
 			if r.keepAt != 0 {
 				sb.WriteString("（已达")
-				sb.WriteString(taxonomy.LevelRoman(r.keepAt))
+				sb.WriteString(r.keepAt.Roman())
 				sb.WriteString("级及以上时不降）")
 			}
 		}

@@ -164,7 +164,7 @@ func example(read [2]string, fields *[2]fieldHits, sc *gradeScratch, matches []m
 // needs to know about who said it.
 type rulesVerdict struct {
 	relevant bool
-	category string
+	category taxonomy.Category
 	// catByRule: a rule voted for the category (otherwise it is
 	// options.default_category).
 	catByRule bool
@@ -172,7 +172,7 @@ type rulesVerdict struct {
 	// level is the rules' level as if the post were relevant: base,
 	// escalators, de-escalators, engagement. levelByRule: an escalator
 	// or de-escalator took effect.
-	level       int
+	level       taxonomy.Level
 	levelByRule bool
 	// majorLowered: a de-escalator took a Ⅰ/Ⅱ level below Ⅱ (the
 	// operator judged the major cue and set it aside), so the model's
@@ -215,7 +215,7 @@ func (e *Engine) combine(res *Result, rv *rulesVerdict, ex *learn.Example) []str
 	lines := make([]string, 1, 4)
 	lines[0] = modelVerdictLine(in, pRel, pMajor, sent, relClass)
 
-	mLevel := 0
+	mLevel := taxonomy.LevelNone
 	if modelRel {
 		mLevel = learn.BandLevel(pred.Severity.Top().Class)
 	}
@@ -234,9 +234,9 @@ func (e *Engine) combine(res *Result, rv *rulesVerdict, ex *learn.Example) []str
 		res.Category = rv.category
 		if !rv.catByRule {
 			c := pred.Category.Top()
-			res.Category = c.Class
+			res.Category = taxonomy.Category(c.Class)
 			fromModel++
-			lines = append(lines, fmt.Sprintf("没有规则为类别投票，类别由模型判定：%s（可能性 %s）", taxonomy.CategoryName(c.Class), percent(c.P)))
+			lines = append(lines, fmt.Sprintf("没有规则为类别投票，类别由模型判定：%s（可能性 %s）", taxonomy.Category(c.Class).Name(), percent(c.P)))
 		}
 		var levelFromModel bool
 		if lines, levelFromModel = combineLevel(res, rv, in, mLevel, lines); levelFromModel {
@@ -285,24 +285,24 @@ func modelVerdictLine(in *learn.Input, pRel, pMajor float64, sent learn.Prob, re
 // decides where no rule speaks or when it is the more severe, and a
 // disagreement about Ⅰ/Ⅱ files the post for review at least Ⅱ (疑似). It
 // appends its reasons to lines and says whether the level is the model's.
-func combineLevel(res *Result, rv *rulesVerdict, in *learn.Input, mLevel int, lines []string) ([]string, bool) {
+func combineLevel(res *Result, rv *rulesVerdict, in *learn.Input, mLevel taxonomy.Level, lines []string) ([]string, bool) {
 	ruleSpoke := rv.relevant || rv.levelByRule // the rules have a level for this post
 	level, levelFromModel := rv.level, false
 	switch {
 	case !ruleSpoke:
 		level, levelFromModel = mLevel, true
-		lines = append(lines, fmt.Sprintf("等级由模型判定：%s", taxonomy.LevelLabel(level)))
+		lines = append(lines, fmt.Sprintf("等级由模型判定：%s", level.Label()))
 	case mLevel != 0 && mLevel < level && !rv.levelByRule:
 		level, levelFromModel = mLevel, true
 		lines = append(lines, fmt.Sprintf("模型判定为%s，重于规则的%s：取%s",
-			taxonomy.LevelLabel(mLevel), taxonomy.LevelLabel(rv.level), taxonomy.LevelLabel(mLevel)))
+			mLevel.Label(), rv.level.Label(), mLevel.Label()))
 	case mLevel != 0 && mLevel < level:
-		lines = append(lines, fmt.Sprintf("等级由规则设定为%s，模型判定的%s不改变它", taxonomy.LevelLabel(level), taxonomy.LevelLabel(mLevel)))
+		lines = append(lines, fmt.Sprintf("等级由规则设定为%s，模型判定的%s不改变它", level.Label(), mLevel.Label()))
 	}
-	ruleMajor := ruleSpoke && taxonomy.IsMajor(rv.level)
-	modelMajor := taxonomy.IsMajor(mLevel)
-	if modelMajor && !ruleMajor && rv.majorLowered && !taxonomy.IsMajor(level) {
-		lines = append(lines, fmt.Sprintf("模型判为重大，但降级规则已把重大线索降为%s：不标记为疑似", taxonomy.LevelLabel(level)))
+	ruleMajor := ruleSpoke && rv.level.IsMajor()
+	modelMajor := mLevel.IsMajor()
+	if modelMajor && !ruleMajor && rv.majorLowered && !level.IsMajor() {
+		lines = append(lines, fmt.Sprintf("模型判为重大，但降级规则已把重大线索降为%s：不标记为疑似", level.Label()))
 	} else if ruleMajor != modelMajor {
 		res.Review = true
 		if level > taxonomy.LevelII {
@@ -310,13 +310,13 @@ func combineLevel(res *Result, rv *rulesVerdict, in *learn.Input, mLevel int, li
 		}
 		ruleSays, modelSays := "未达Ⅱ级", "未达Ⅱ级"
 		if ruleMajor {
-			ruleSays = taxonomy.LevelLabel(rv.level)
+			ruleSays = rv.level.Label()
 		}
 		if modelMajor {
 			modelSays = "重大（Ⅰ/Ⅱ级）"
 		}
 		lines = append(lines, fmt.Sprintf("规则与模型对是否达到Ⅱ级以上意见不一（规则：%s，模型：%s）：定为%s，标记为疑似，待人工确认或降级",
-			ruleSays, modelSays, taxonomy.LevelLabel(level)))
+			ruleSays, modelSays, level.Label()))
 	}
 	if modelMajor {
 		lines = append(lines, "模型判为重大的依据："+modelTerms(in, learn.HeadSeverity, learn.Major))

@@ -49,7 +49,7 @@ rules:
 // model learns the words the rules do not have.
 func modelTrainingPosts() []Labeled {
 	var out []Labeled
-	add := func(n int, title, body string, relevant bool, cat string, level int) {
+	add := func(n int, title, body string, relevant bool, cat taxonomy.Category, level taxonomy.Level) {
 		for i := range n {
 			out = append(out, Labeled{ID: title + string(rune('a'+i)), Post: Post{Title: title, Body: strings.Repeat(body, i%2+1)},
 				Relevant: relevant, Category: cat, Level: level})
@@ -146,8 +146,8 @@ func TestModelCombinesWithRules(t *testing.T) {
 	cases := []struct {
 		name, title, body string
 		relevant          bool
-		category          string
-		level             int
+		category          taxonomy.Category
+		level             taxonomy.Level
 		review            bool
 		decidedBy         string
 		reason            string // a reason containing this

@@ -40,16 +40,16 @@ type rulesFile struct {
 }
 
 type options struct {
-	Threshold       float64          `yaml:"relevance_threshold"`
-	TitleFactor     float64          `yaml:"title_factor"`
-	TitleVoteFactor float64          `yaml:"title_vote_factor"` // 0: same as title_factor
-	LooseMinRunes   int              `yaml:"loose_min_runes"`
-	Traditional     bool             `yaml:"traditional"`
-	BaseLevel       int              `yaml:"base_level"`
-	DefaultCategory string           `yaml:"default_category"`
-	CategoryOrder   []string         `yaml:"category_order"`
-	Engagement      []engagementTier `yaml:"engagement"`
-	DictFreq        float64          `yaml:"dict_freq"`
+	Threshold       float64             `yaml:"relevance_threshold"`
+	TitleFactor     float64             `yaml:"title_factor"`
+	TitleVoteFactor float64             `yaml:"title_vote_factor"` // 0: same as title_factor
+	LooseMinRunes   int                 `yaml:"loose_min_runes"`
+	Traditional     bool                `yaml:"traditional"`
+	BaseLevel       taxonomy.Level      `yaml:"base_level"`
+	DefaultCategory taxonomy.Category   `yaml:"default_category"`
+	CategoryOrder   []taxonomy.Category `yaml:"category_order"`
+	Engagement      []engagementTier    `yaml:"engagement"`
+	DictFreq        float64             `yaml:"dict_freq"`
 	// Model is the learned model file (`yuqing train`), relative to the
 	// rules file's directory; "" grades with the rules alone.
 	Model string `yaml:"model"`
@@ -60,13 +60,13 @@ type options struct {
 // count must also reach TimesTypical × the source's typical count (when
 // known), so a tier means "unusual for this source", not just "big".
 type engagementTier struct {
-	Note         string  `yaml:"note"`
-	Replies      int     `yaml:"replies"`
-	Views        int     `yaml:"views"`
-	Reposts      int     `yaml:"reposts"`
-	TimesTypical float64 `yaml:"times_typical"`
-	Raise        int     `yaml:"raise"`
-	Highest      int     `yaml:"highest"`
+	Note         string         `yaml:"note"`
+	Replies      int            `yaml:"replies"`
+	Views        int            `yaml:"views"`
+	Reposts      int            `yaml:"reposts"`
+	TimesTypical float64        `yaml:"times_typical"`
+	Raise        int            `yaml:"raise"`
+	Highest      taxonomy.Level `yaml:"highest"`
 }
 
 type nearSpec struct {
@@ -76,25 +76,25 @@ type nearSpec struct {
 }
 
 type levelSpec struct {
-	RaiseTo       int `yaml:"raise_to"`
-	Lower         int `yaml:"lower"`
-	KeepAtOrAbove int `yaml:"keep_at_or_above"`
+	RaiseTo       taxonomy.Level `yaml:"raise_to"`
+	Lower         int            `yaml:"lower"`
+	KeepAtOrAbove taxonomy.Level `yaml:"keep_at_or_above"`
 }
 
 type ruleSpec struct {
-	ID       string     `yaml:"id"`
-	Note     string     `yaml:"note"`
-	Scope    string     `yaml:"scope"`
-	Any      termList   `yaml:"any"`
-	All      []termList `yaml:"all"`
-	Near     []nearSpec `yaml:"near"`
-	None     termList   `yaml:"none"`
-	MinCount int        `yaml:"min_count"`
-	PerTerm  int        `yaml:"count_terms"`
-	Weight   float64    `yaml:"weight"`
-	Category string     `yaml:"category"`
-	Votes    *float64   `yaml:"votes"`
-	Level    *levelSpec `yaml:"level"`
+	ID       string            `yaml:"id"`
+	Note     string            `yaml:"note"`
+	Scope    string            `yaml:"scope"`
+	Any      termList          `yaml:"any"`
+	All      []termList        `yaml:"all"`
+	Near     []nearSpec        `yaml:"near"`
+	None     termList          `yaml:"none"`
+	MinCount int               `yaml:"min_count"`
+	PerTerm  int               `yaml:"count_terms"`
+	Weight   float64           `yaml:"weight"`
+	Category taxonomy.Category `yaml:"category"`
+	Votes    *float64          `yaml:"votes"`
+	Level    *levelSpec        `yaml:"level"`
 	// Sentiment sets the post's sentiment (negative, neutral, positive)
 	// when the rule fires: an operator's word on tone, over the model's.
 	Sentiment string `yaml:"sentiment"`
@@ -146,11 +146,11 @@ type rule struct {
 	minCount  int
 	perTerm   int
 	weight    float64
-	category  string
+	category  taxonomy.Category
 	votes     float64
-	raiseTo   int
+	raiseTo   taxonomy.Level
 	lower     int
-	keepAt    int
+	keepAt    taxonomy.Level
 	sentiment string
 	index     int
 }
@@ -253,14 +253,14 @@ func (c *compiler) checkOptions(o *options) {
 	if o.LooseMinRunes < 0 {
 		c.errf("options.loose_min_runes", "不能为负数")
 	}
-	if !taxonomy.ValidLevel(o.BaseLevel) {
+	if !o.BaseLevel.Valid() {
 		c.errf("options.base_level", "等级必须是 1 到 4，实际为 %d", o.BaseLevel)
 	}
-	if o.DefaultCategory != "" && !taxonomy.ValidCategory(o.DefaultCategory) {
-		c.errf("options.default_category", "未知类别 %q，可选：%s", o.DefaultCategory, strings.Join(taxonomy.Categories, "、"))
+	if o.DefaultCategory != "" && !o.DefaultCategory.Valid() {
+		c.errf("options.default_category", "未知类别 %q，可选：%s", o.DefaultCategory, strings.Join(taxonomy.CategoryKeys(), "、"))
 	}
 	for i, k := range o.CategoryOrder {
-		if !taxonomy.ValidCategory(k) {
+		if !k.Valid() {
 			c.errf(fmt.Sprintf("options.category_order[%d]", i), "未知类别 %q", k)
 		}
 	}
@@ -278,7 +278,7 @@ func (c *compiler) checkOptions(o *options) {
 		if t.Raise < 1 || t.Raise > 3 {
 			c.errf(p+".raise", "升级数必须是 1 到 3，实际为 %d", t.Raise)
 		}
-		if t.Highest != 0 && !taxonomy.ValidLevel(t.Highest) {
+		if t.Highest != 0 && !t.Highest.Valid() {
 			c.errf(p+".highest", "等级必须是 1 到 4，实际为 %d", t.Highest)
 		}
 	}
@@ -370,8 +370,8 @@ func (c *compiler) conditions(p string, rs *ruleSpec, r *rule) {
 // effects compiles what a firing rule does: its category votes, level
 // change and sentiment (its weight is copied as written).
 func (c *compiler) effects(p string, rs *ruleSpec, r *rule) {
-	if rs.Category != "" && !taxonomy.ValidCategory(rs.Category) {
-		c.errf(p+".category", "未知类别 %q，可选：%s", rs.Category, strings.Join(taxonomy.Categories, "、"))
+	if rs.Category != "" && !rs.Category.Valid() {
+		c.errf(p+".category", "未知类别 %q，可选：%s", rs.Category, strings.Join(taxonomy.CategoryKeys(), "、"))
 	}
 	if rs.Votes != nil {
 		r.votes = *rs.Votes
@@ -385,13 +385,13 @@ func (c *compiler) effects(p string, rs *ruleSpec, r *rule) {
 		r.votes = max(rs.Weight, 1)
 	}
 	if lv := rs.Level; lv != nil {
-		if lv.RaiseTo != 0 && !taxonomy.ValidLevel(lv.RaiseTo) {
+		if lv.RaiseTo != 0 && !lv.RaiseTo.Valid() {
 			c.errf(p+".level.raise_to", "等级必须是 1 到 4，实际为 %d", lv.RaiseTo)
 		}
 		if lv.Lower < 0 || lv.Lower > 3 {
 			c.errf(p+".level.lower", "降级数必须是 0 到 3，实际为 %d", lv.Lower)
 		}
-		if lv.KeepAtOrAbove != 0 && !taxonomy.ValidLevel(lv.KeepAtOrAbove) {
+		if lv.KeepAtOrAbove != 0 && !lv.KeepAtOrAbove.Valid() {
 			c.errf(p+".level.keep_at_or_above", "等级必须是 1 到 4，实际为 %d", lv.KeepAtOrAbove)
 		}
 		if lv.RaiseTo != 0 && lv.Lower != 0 {
@@ -515,8 +515,8 @@ func (c *compiler) term(path, s string) (int, bool) {
 }
 
 // categoryRank orders categories for tie-breaking.
-func (cp *compiled) categoryRank() map[string]int {
-	rank := map[string]int{}
+func (cp *compiled) categoryRank() map[taxonomy.Category]int {
+	rank := map[taxonomy.Category]int{}
 	for i, k := range cp.opts.CategoryOrder {
 		if _, ok := rank[k]; !ok {
 			rank[k] = i

@@ -29,9 +29,9 @@ type ruleCase struct {
 	TypicalViews   float64 `yaml:"typical_views"`
 	TypicalReposts float64 `yaml:"typical_reposts"`
 	Expect         struct {
-		Relevant *bool   `yaml:"relevant"`
-		Category *string `yaml:"category"`
-		Level    *int    `yaml:"level"`
+		Relevant *bool              `yaml:"relevant"`
+		Category *taxonomy.Category `yaml:"category"`
+		Level    *taxonomy.Level    `yaml:"level"`
 		// Sentiment is the rules' sentiment: a fired tone rule's, or ""
 		// when no rule sets one (the model's is not consulted here).
 		Sentiment *string  `yaml:"sentiment"`
@@ -113,10 +113,10 @@ func readRuleTests(file string) (*parsedTests, error) {
 		if x.Relevant == nil && x.Category == nil && x.Level == nil && x.Sentiment == nil && len(x.Terms)+len(x.NotTerms)+len(x.Rules)+len(x.NotRules) == 0 {
 			errs = append(errs, pt.doc.Errorf(p+".expect", "用例「%s」没有任何期望", c.Name))
 		}
-		if x.Category != nil && *x.Category != "" && !taxonomy.ValidCategory(*x.Category) {
+		if x.Category != nil && *x.Category != "" && !taxonomy.Category(*x.Category).Valid() {
 			errs = append(errs, pt.doc.Errorf(p+".expect.category", "未知类别 %q", *x.Category))
 		}
-		if x.Level != nil && *x.Level != 0 && !taxonomy.ValidLevel(*x.Level) {
+		if x.Level != nil && *x.Level != 0 && !taxonomy.Level(*x.Level).Valid() {
 			errs = append(errs, pt.doc.Errorf(p+".expect.level", "等级必须是 0 到 4，实际为 %d", *x.Level))
 		}
 		if x.Sentiment != nil && *x.Sentiment != "" && !slices.Contains(taxonomy.Sentiments, *x.Sentiment) {
@@ -261,7 +261,7 @@ func checkCase(c ruleCase, res Result) []string {
 		d = append(d, fmt.Sprintf("类别：期望 %s，实际 %s", catLabel(*x.Category), catLabel(res.Category)))
 	}
 	if x.Level != nil && *x.Level != res.Level {
-		d = append(d, fmt.Sprintf("等级：期望 %s，实际 %s", taxonomy.LevelLabel(*x.Level), taxonomy.LevelLabel(res.Level)))
+		d = append(d, fmt.Sprintf("等级：期望 %s，实际 %s", taxonomy.Level(*x.Level).Label(), res.Level.Label()))
 	}
 	if x.Sentiment != nil && *x.Sentiment != res.Sentiment {
 		d = append(d, fmt.Sprintf("情感：期望 %s，实际 %s", sentimentLabel(*x.Sentiment), sentimentLabel(res.Sentiment)))
@@ -301,11 +301,11 @@ func sentimentLabel(k string) string {
 	return k + "（" + taxonomy.SentimentName(k) + "）"
 }
 
-func catLabel(k string) string {
+func catLabel(k taxonomy.Category) string {
 	if k == "" {
 		return "（无）"
 	}
-	return k + "（" + taxonomy.CategoryName(k) + "）"
+	return string(k) + "（" + k.Name() + "）"
 }
 
 func uniq(s []string) []string {

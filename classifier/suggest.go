@@ -28,14 +28,14 @@ var ErrNoModel = errors.New("规则建议需要学习模型：请先用 yuqing t
 // ModelVerdict is the model's own verdict on a post, before it is laid
 // over the rules.
 type ModelVerdict struct {
-	PRelevant float64 // probability that the post is relevant
-	Relevant  bool    // PRelevant ≥ the threshold grading uses
-	Category  string  // most probable category (presuming relevance)
+	PRelevant float64           // probability that the post is relevant
+	Relevant  bool              // PRelevant ≥ the threshold grading uses
+	Category  taxonomy.Category // most probable category (presuming relevance)
 	PCategory float64
 	Band      string // learn.Major, learn.Elevated or learn.Ordinary
 	PBand     float64
 	// Level is the band's level (Ⅱ, Ⅲ, Ⅳ) when Relevant, else 0.
-	Level int
+	Level taxonomy.Level
 }
 
 // Comparison is one post graded three ways: by the rules alone, by the
@@ -58,7 +58,7 @@ func (e *Engine) Compare(p Post) (Comparison, error) {
 	c.Rules.Words = nil
 	pred := e.model.Input(&ex).Predict()
 	cat, band := pred.Category.Top(), pred.Severity.Top()
-	c.Model = ModelVerdict{PRelevant: pred.Relevance.Of(learn.Relevant), Category: cat.Class, PCategory: cat.P,
+	c.Model = ModelVerdict{PRelevant: pred.Relevance.Of(learn.Relevant), Category: taxonomy.Category(cat.Class), PCategory: cat.P,
 		Band: band.Class, PBand: band.P}
 	c.Model.Relevant = c.Model.PRelevant >= modelThreshold
 	if c.Model.Relevant {
@@ -224,7 +224,7 @@ func (e *Engine) ModelTerms(n int) ([]ClassTerms, error) {
 			for i := range ts {
 				ts[i].Term = e.fold.foldString(ts[i].Term)
 			}
-			name := taxonomy.CategoryName(class)
+			name := taxonomy.Category(class).Name()
 			if head == learn.HeadSeverity {
 				name = BandName(class)
 			}
@@ -244,19 +244,19 @@ const suggestPerRule = 10
 
 // suggestedRule is one rule of the snippet, in the rules.yaml format.
 type suggestedRule struct {
-	ID       string          `yaml:"id"`
-	Note     string          `yaml:"note"`
-	Any      []string        `yaml:"any,flow"`
-	Weight   float64         `yaml:"weight,omitempty"`
-	Category string          `yaml:"category,omitempty"`
-	Votes    float64         `yaml:"votes,omitempty"`
-	Level    *suggestedLevel `yaml:"level,omitempty,flow"`
+	ID       string            `yaml:"id"`
+	Note     string            `yaml:"note"`
+	Any      []string          `yaml:"any,flow"`
+	Weight   float64           `yaml:"weight,omitempty"`
+	Category taxonomy.Category `yaml:"category,omitempty"`
+	Votes    float64           `yaml:"votes,omitempty"`
+	Level    *suggestedLevel   `yaml:"level,omitempty,flow"`
 }
 
 type suggestedLevel struct {
-	RaiseTo       int `yaml:"raise_to,omitempty"`
-	Lower         int `yaml:"lower,omitempty"`
-	KeepAtOrAbove int `yaml:"keep_at_or_above,omitempty"`
+	RaiseTo       taxonomy.Level `yaml:"raise_to,omitempty"`
+	Lower         int            `yaml:"lower,omitempty"`
+	KeepAtOrAbove taxonomy.Level `yaml:"keep_at_or_above,omitempty"`
 }
 
 // SuggestedRules writes the terms as rules in the rules.yaml format,
@@ -291,7 +291,7 @@ func (e *Engine) SuggestedRules(groups []ClassTerms) (string, error) {
 			}
 			switch {
 			case g.Head == learn.HeadCategory:
-				r.Weight, r.Category, r.Votes = 0.5, g.Class, 1
+				r.Weight, r.Category, r.Votes = 0.5, taxonomy.Category(g.Class), 1
 				r.Note = fmt.Sprintf("模型建议：%s类帖子中权重高而规则尚未包含的词（%s），逐词核对后启用", g.Name, span)
 			case g.Class == learn.Major:
 				r.Level = &suggestedLevel{RaiseTo: taxonomy.LevelII}

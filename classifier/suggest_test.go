@@ -76,7 +76,7 @@ func TestModelTermsLeaveOutWhatRulesHave(t *testing.T) {
 			t.Errorf("%s: %d groups, want one per category and band", c.rules, len(groups))
 		}
 		// 套现 is learnt for institution and the major band; no rule has it.
-		if ts := termsOf(t, groups, learn.HeadCategory, taxonomy.Institution); !slices.Contains(ts, "套现") {
+		if ts := termsOf(t, groups, learn.HeadCategory, string(taxonomy.Institution)); !slices.Contains(ts, "套现") {
 			t.Errorf("%s: institution terms %v lack 套现", c.rules, ts)
 		}
 		if ts := termsOf(t, groups, learn.HeadSeverity, learn.Major); !slices.Contains(ts, "套现") {
@@ -96,15 +96,15 @@ func TestModelTermsLeaveOutWhatRulesHave(t *testing.T) {
 		}
 		// 大团 is a character pair of 金额巨大|团伙 (a body said twice),
 		// never a word: as a keyword it would match nowhere.
-		if ts := termsOf(t, groups, learn.HeadCategory, taxonomy.Institution); slices.Contains(ts, "大团") {
+		if ts := termsOf(t, groups, learn.HeadCategory, string(taxonomy.Institution)); slices.Contains(ts, "大团") {
 			t.Errorf("%s: institution terms %v list the pair 大团", c.rules, ts)
 		}
 		// No training post is about policy: its weights are all near
 		// zero, and nothing is suggested for it.
-		if ts := termsOf(t, groups, learn.HeadCategory, taxonomy.Policy); len(ts) != 0 {
+		if ts := termsOf(t, groups, learn.HeadCategory, string(taxonomy.Policy)); len(ts) != 0 {
 			t.Errorf("%s: policy terms %v from a model that never saw policy", c.rules, ts)
 		}
-		treatment := termsOf(t, groups, learn.HeadCategory, taxonomy.Treatment)
+		treatment := termsOf(t, groups, learn.HeadCategory, string(taxonomy.Treatment))
 		if want := c.e == without; slices.Contains(treatment, "拒付") != want {
 			t.Errorf("%s: treatment terms %v, 拒付 listed should be %v", c.rules, treatment, want)
 		}
@@ -188,11 +188,11 @@ func TestSuggestedRulesPasteIntoShippedRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Twelve words no shipped rule has, as for a class with many: two rules.
-	policy := ClassTerms{Head: learn.HeadCategory, Class: taxonomy.Policy, Name: "政策执行"}
+	policy := ClassTerms{Head: learn.HeadCategory, Class: string(taxonomy.Policy), Name: "政策执行"}
 	for i, w := range strings.Fields("挂面 宝宝 老家 县城 客服 二楼 单子 卡里 西区 辰溪 石门 福寿") {
 		policy.Terms = append(policy.Terms, learn.TermWeight{Term: w, Weight: 2 - float64(i)/10, Word: true})
 	}
-	groups = slices.DeleteFunc(groups, func(g ClassTerms) bool { return g.Class == taxonomy.Policy })
+	groups = slices.DeleteFunc(groups, func(g ClassTerms) bool { return g.Class == string(taxonomy.Policy) })
 	groups = append(groups, policy)
 	snippet, err := e.SuggestedRules(groups)
 	if err != nil || snippet == "" {

@@ -37,16 +37,16 @@ import (
 
 // Config is yuqing.yaml after loading: paths are absolute.
 type Config struct {
-	Listen      string                     `yaml:"listen"`
-	ExternalURL string                     `yaml:"external_url"`
-	TimeZone    string                     `yaml:"time_zone"`
-	Store       StoreConfig                `yaml:"store"`
-	SourcesFile string                     `yaml:"sources_file"`
-	RulesFile   string                     `yaml:"rules_file"`
-	DictDir     string                     `yaml:"dict_dir"`
-	Crawler     CrawlerConfig              `yaml:"crawler"`
-	Grader      GraderConfig               `yaml:"grader"`
-	Levels      map[int]incident.Deadlines `yaml:"levels"`
+	Listen      string                                `yaml:"listen"`
+	ExternalURL string                                `yaml:"external_url"`
+	TimeZone    string                                `yaml:"time_zone"`
+	Store       StoreConfig                           `yaml:"store"`
+	SourcesFile string                                `yaml:"sources_file"`
+	RulesFile   string                                `yaml:"rules_file"`
+	DictDir     string                                `yaml:"dict_dir"`
+	Crawler     CrawlerConfig                         `yaml:"crawler"`
+	Grader      GraderConfig                          `yaml:"grader"`
+	Levels      map[taxonomy.Level]incident.Deadlines `yaml:"levels"`
 	// LegacyGroupWindow is the old top-level group_window, now
 	// grouping.window: still accepted, with a warning.
 	LegacyGroupWindow *time.Duration `yaml:"group_window"`
@@ -414,13 +414,13 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 func (c *Config) validateLevels(doc *yamlfile.Doc) []error {
 	var errs []error
 	for l, lv := range c.Levels {
-		path := "levels." + strconv.Itoa(l)
-		if !taxonomy.ValidLevel(l) {
+		path := "levels." + strconv.Itoa(int(l))
+		if !l.Valid() {
 			errs = append(errs, doc.Errorf(path, "等级只能是 1（特别重大）到 4（一般）"))
 			continue
 		}
 		if lv.FollowUp <= 0 {
-			errs = append(errs, doc.Errorf(path+".followup", "%s 的跟进回复时限必须大于 0", taxonomy.LevelLabel(l)))
+			errs = append(errs, doc.Errorf(path+".followup", "%s 的跟进回复时限必须大于 0", l.Label()))
 		}
 		if lv.Ack < 0 {
 			errs = append(errs, doc.Errorf(path+".ack", "签收时限不能为负"))
@@ -432,9 +432,9 @@ func (c *Config) validateLevels(doc *yamlfile.Doc) []error {
 			errs = append(errs, doc.Errorf(path+".feedback_days", "答复反馈时限（工作日）不能为负"))
 		}
 	}
-	for l := taxonomy.LevelI; l <= taxonomy.LevelIV; l++ {
+	for _, l := range taxonomy.Levels {
 		if _, ok := c.Levels[l]; !ok {
-			errs = append(errs, doc.Errorf("levels", "缺少等级 %d（%s）的时限", l, taxonomy.LevelLabel(l)))
+			errs = append(errs, doc.Errorf("levels", "缺少等级 %d（%s）的时限", l, l.Label()))
 		}
 	}
 	return errs

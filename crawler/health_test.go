@@ -23,6 +23,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 func openSQLite(t testing.TB, path string) *sqlite.Store {
@@ -578,7 +579,7 @@ func (repliesGrader) Grade(p classifier.Post) classifier.Result {
 	if !strings.Contains(p.Title, "住院") {
 		return classifier.Result{Grade: model.Grade{RulesVersion: "t1"}}
 	}
-	level := 4
+	level := taxonomy.LevelIV
 	if p.Replies >= 10 {
 		level = 3
 	}
@@ -607,7 +608,8 @@ func TestNotModifiedGrowingThreadRaisesItsIncident(t *testing.T) {
 	w := grader.New(grader.Options{Store: db, Grader: repliesGrader{}, Incidents: incident.New(db, incident.DefaultPolicy(), clk.now, nil),
 		Registerer: prometheus.NewPedanticRegistry(), Batch: 10, Now: clk.now})
 	url104 := f.srv.URL + "/forum.php?mod=viewthread&tid=104"
-	var levels, stored []int
+	var levels []taxonomy.Level
+	var stored []int
 	for round, replies := range []int{3, 5, 7, 12} {
 		f.mu.Lock()
 		grows.Replies = replies

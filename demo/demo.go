@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 //go:embed posts.yaml
@@ -38,26 +40,26 @@ type comment struct {
 
 // post is one entry of posts.yaml plus the fields derived from the demo start.
 type post struct {
-	Key         string        `yaml:"key"`
-	Board       string        `yaml:"board"`
-	Sticky      bool          `yaml:"sticky"`
-	Type        string        `yaml:"type"`
-	Author      string        `yaml:"author"`
-	Dept        string        `yaml:"dept"`
-	Title       string        `yaml:"title"`
-	Delay       time.Duration `yaml:"delay"`
-	Age         time.Duration `yaml:"age"`
-	Replies     int           `yaml:"replies"`
-	Views       int           `yaml:"views"`
-	Grow        float64       `yaml:"grow"`
-	GrowMax     int           `yaml:"grow_max"`
-	Category    string        `yaml:"category"`
-	Level       int           `yaml:"level"`
-	RepostOf    string        `yaml:"repost_of"`
-	Body        string        `yaml:"body"`
-	Comments    []comment     `yaml:"comments"`
-	Answer      string        `yaml:"answer"`
-	AnswerAfter time.Duration `yaml:"answer_after"`
+	Key         string            `yaml:"key"`
+	Board       string            `yaml:"board"`
+	Sticky      bool              `yaml:"sticky"`
+	Type        string            `yaml:"type"`
+	Author      string            `yaml:"author"`
+	Dept        string            `yaml:"dept"`
+	Title       string            `yaml:"title"`
+	Delay       time.Duration     `yaml:"delay"`
+	Age         time.Duration     `yaml:"age"`
+	Replies     int               `yaml:"replies"`
+	Views       int               `yaml:"views"`
+	Grow        float64           `yaml:"grow"`
+	GrowMax     int               `yaml:"grow_max"`
+	Category    taxonomy.Category `yaml:"category"`
+	Level       taxonomy.Level    `yaml:"level"`
+	RepostOf    string            `yaml:"repost_of"`
+	Body        string            `yaml:"body"`
+	Comments    []comment         `yaml:"comments"`
+	Answer      string            `yaml:"answer"`
+	AnswerAfter time.Duration     `yaml:"answer_after"`
 
 	id        int       // tid, message number or article number
 	visibleAt time.Time // start + Delay
@@ -177,12 +179,12 @@ func (f *Forum) lookup(board string, id int, t time.Time) *post {
 // Entry describes one sample post and the grade the demo expects for it, so
 // an end-to-end check can compare what the daemon filed with what was served.
 type Entry struct {
-	Source   string        // source name in SourcesYAML
-	Path     string        // URL path and query of the post, without the base URL
-	Title    string        //
-	Category string        // taxonomy key; "" for a hard negative
-	Level    int           // 1-4; 0 for a hard negative
-	Visible  time.Duration // when it appears, after the demo start
+	Source   string            // source name in SourcesYAML
+	Path     string            // URL path and query of the post, without the base URL
+	Title    string            //
+	Category taxonomy.Category // taxonomy key; "" for a hard negative
+	Level    taxonomy.Level    // 1-4; 0 for a hard negative
+	Visible  time.Duration     // when it appears, after the demo start
 }
 
 // Catalog lists every sample post (board announcements excluded) in file order.

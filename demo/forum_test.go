@@ -22,6 +22,8 @@ import (
 	"github.com/temoto/robotstxt"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"gopkg.in/yaml.v3"
+
+	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -614,8 +616,8 @@ func TestRobotsAllowsTheCrawler(t *testing.T) {
 // personal data for the masking demonstration.
 func TestCatalogCoverage(t *testing.T) {
 	f := NewForum(time.Now, testStart)
-	cats := map[string]int{}
-	levels := map[int]int{}
+	cats := map[taxonomy.Category]int{}
+	levels := map[taxonomy.Level]int{}
 	visibleAtStart := 0
 	for _, e := range f.Catalog() {
 		cats[e.Category]++
@@ -629,7 +631,7 @@ func TestCatalogCoverage(t *testing.T) {
 	}
 	total := len(f.Catalog())
 	t.Logf("%d posts, %d at start; categories %v; levels %v", total, visibleAtStart, cats, levels)
-	for _, c := range []string{"enrollment", "treatment", "reimbursement", "institution", "policy", "system"} {
+	for _, c := range taxonomy.Categories {
 		if cats[c] < 3 {
 			t.Errorf("category %s has %d posts, want at least 3", c, cats[c])
 		}

@@ -268,7 +268,7 @@ func (w *Worker) file(ctx context.Context, p model.Post, res classifier.Result) 
 	if err != nil {
 		return fmt.Errorf("帖子 %d（%s）: %w", p.ID, p.URL, err)
 	}
-	w.graded.WithLabelValues(g.Category, strconv.Itoa(g.Level)).Inc()
+	w.graded.WithLabelValues(string(g.Category), strconv.Itoa(int(g.Level))).Inc()
 	log := w.opts.Logger.With("post", p.ID, "source", p.Source)
 	if res.CutShort {
 		w.cutShort.Inc()
@@ -277,19 +277,19 @@ func (w *Worker) file(ctx context.Context, p model.Post, res classifier.Result) 
 	switch {
 	case g.Information:
 		w.filed.WithLabelValues("information").Inc()
-		log.Info("列入舆情信息（中性或正面的一般信息，不登记事件）", "category", taxonomy.CategoryName(g.Category),
+		log.Info("列入舆情信息（中性或正面的一般信息，不登记事件）", "category", g.Category.Name(),
 			"sentiment", taxonomy.SentimentName(g.Sentiment), "title", privacy.Mask(incident.Title(p)))
 	case out.Created:
 		w.filed.WithLabelValues("created").Inc()
-		log.Info("登记新事件", "incident", out.Incident.Number, "level", taxonomy.LevelLabel(out.Incident.Level),
-			"category", taxonomy.CategoryName(out.Incident.Category), "title", privacy.Mask(out.Incident.Title))
+		log.Info("登记新事件", "incident", out.Incident.Number, "level", out.Incident.Level.Label(),
+			"category", out.Incident.Category.Name(), "title", privacy.Mask(out.Incident.Title))
 	case out.Joined:
 		w.filed.WithLabelValues("joined").Inc()
 		log.Info("帖子并入已有事件", "incident", out.Incident.Number)
 	}
 	if out.Raised {
 		w.filed.WithLabelValues("raised").Inc()
-		log.Warn("事件等级上升", "incident", out.Incident.Number, "level", taxonomy.LevelLabel(out.Incident.Level))
+		log.Warn("事件等级上升", "incident", out.Incident.Number, "level", out.Incident.Level.Label())
 	}
 	return nil
 }

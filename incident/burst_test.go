@@ -9,13 +9,14 @@ import (
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 // burstPosts files n reposts about the same matter, every gap, each graded
 // Ⅳ, and returns the incident number and, per post, the level after it.
-func burstPosts(t *testing.T, st store.Store, svc *incident.Service, c *clock, from, n int, gap time.Duration) []int {
+func burstPosts(t *testing.T, st store.Store, svc *incident.Service, c *clock, from, n int, gap time.Duration) []taxonomy.Level {
 	t.Helper()
-	var levels []int
+	var levels []taxonomy.Level
 	for i := from; i < from+n; i++ {
 		p := savePost(t, st, fmt.Sprintf("http://bbs/%d", i), "报销款三个月还没到账怎么回事", "住院报销材料交了三个月，款还没到。", c.t)
 		out := file(t, st, svc, p, 4, "reimbursement")
@@ -64,7 +65,7 @@ func TestBurstOfTwentyRaisesTwice(t *testing.T) {
 	st, svc, c := setup(t)
 	levels := burstPosts(t, st, svc, c, 0, 25, 30*time.Minute)
 	for i, l := range levels {
-		want := 4
+		want := taxonomy.LevelIV
 		switch {
 		case i+1 >= 20:
 			want = 2
@@ -102,7 +103,7 @@ func TestBurstRespectsManualDowngrade(t *testing.T) {
 	// A surge to 20 posts within the window is the second stage: one raise.
 	levels := burstPosts(t, st, svc, c, 15, 17, 10*time.Minute)
 	for i, l := range levels {
-		want := 4
+		want := taxonomy.LevelIV
 		if i >= 15 { // the window held 4 (steady) + 16 = 20 posts
 			want = 3
 		}

@@ -41,7 +41,7 @@ type Workdays interface {
 
 // Policy is what the level configuration decides.
 type Policy struct {
-	Levels map[int]Deadlines
+	Levels map[taxonomy.Level]Deadlines
 	// GroupWindow bounds how far back a new post looks for an open incident
 	// about the same thing (reposts and near-duplicates).
 	GroupWindow time.Duration
@@ -74,7 +74,7 @@ var DefaultOffices = []string{"宣传科", "信访科", "基金监管科", "医�
 // follow-up within 24 hours.
 func DefaultPolicy() Policy {
 	return Policy{
-		Levels: map[int]Deadlines{
+		Levels: map[taxonomy.Level]Deadlines{
 			taxonomy.LevelI:   {Ack: time.Hour, FollowUp: 24 * time.Hour, InvestigateDays: 7, FeedbackDays: 3},
 			taxonomy.LevelII:  {Ack: time.Hour, FollowUp: 24 * time.Hour, InvestigateDays: 7, FeedbackDays: 3},
 			taxonomy.LevelIII: {FollowUp: 24 * time.Hour, InvestigateDays: 7, FeedbackDays: 3},
@@ -260,7 +260,7 @@ func (s *Service) join(ctx context.Context, tx store.Tx, p model.Post, g model.G
 		return Outcome{}, err
 	}
 	out := Outcome{Incident: inc, Joined: true}
-	wasMajor := taxonomy.IsMajor(inc.Level)
+	wasMajor := inc.Level.IsMajor()
 	if out.Raised, err = s.raise(ctx, tx, &out.Incident, g.Level, now, p.ID, "相关帖子等级更高"); err != nil {
 		return out, err
 	}
@@ -298,8 +298,8 @@ func (s *Service) open(ctx context.Context, tx store.Tx, p model.Post, g model.G
 	if err := tx.AttachPost(ctx, inc.ID, p.ID, "首发帖子", now); err != nil {
 		return Outcome{}, err
 	}
-	note := fmt.Sprintf("自动登记：%s · %s，跟进回复时限 %s", taxonomy.LevelLabel(inc.Level),
-		taxonomy.CategoryName(inc.Category), s.formatTime(inc.FollowUpDueAt))
+	note := fmt.Sprintf("自动登记：%s · %s，跟进回复时限 %s", inc.Level.Label(),
+		inc.Category.Name(), s.formatTime(inc.FollowUpDueAt))
 	if !inc.AckDueAt.IsZero() {
 		note += fmt.Sprintf("；重大舆情须在 %s 前签收并启动应急响应（宣传科、信访科）", s.formatTime(inc.AckDueAt))
 	}
@@ -319,7 +319,7 @@ func (s *Service) open(ctx context.Context, tx store.Tx, p model.Post, g model.G
 // files reports whether a grade files its post into an incident: a
 // relevant post of a valid level that is not 舆情信息.
 func files(g model.Grade) bool {
-	return g.Relevant && taxonomy.ValidLevel(g.Level) && !g.Information
+	return g.Relevant && g.Level.Valid() && !g.Information
 }
 
 // related finds the open incident p belongs to: a repost by content hash or
@@ -422,7 +422,7 @@ func (s *Service) burst(ctx context.Context, tx store.Tx, inc *model.Incident, n
 	if err := tx.SetBurstStage(ctx, inc.ID, target); err != nil {
 		return false, err
 	}
-	level := max(inc.Level-(target-stage), taxonomy.LevelII)
+	level := max(inc.Level-taxonomy.Level(target-stage), taxonomy.LevelII)
 	if level >= inc.Level {
 		return false, nil
 	}
@@ -472,7 +472,7 @@ func (s *Service) setFeedbackDue(inc *model.Incident, from time.Time) {
 }
 
 // raise moves inc to a more severe level (a smaller number) and logs it.
-func (s *Service) raise(ctx context.Context, tx store.Tx, inc *model.Incident, level int, now time.Time, postID int64, why string) (bool, error) {
+func (s *Service) raise(ctx context.Context, tx store.Tx, inc *model.Incident, level taxonomy.Level, now time.Time, postID int64, why string) (bool, error) {
 	if level >= inc.Level || !inc.Open() {
 		return false, nil
 	}
@@ -481,7 +481,7 @@ func (s *Service) raise(ctx context.Context, tx store.Tx, inc *model.Incident, l
 
 // changeLevel sets inc's level and logs the change. Deadlines of the new
 // level run from now, but a raise never makes a running deadline later.
-func (s *Service) changeLevel(ctx context.Context, tx store.Tx, inc *model.Incident, level int, now time.Time, actor string, postID int64, why string) error {
+func (s *Service) changeLevel(ctx context.Context, tx store.Tx, inc *model.Incident, level taxonomy.Level, now time.Time, actor string, postID int64, why string) error {
 	old := *inc
 	inc.Level = level
 	s.setDeadlines(inc, now)
@@ -504,7 +504,7 @@ func (s *Service) changeLevel(ctx context.Context, tx store.Tx, inc *model.Incid
 	}
 	return tx.AppendEvent(ctx, model.Event{IncidentID: inc.ID, At: now, Kind: model.EventLevelChanged,
 		Actor: actor, PostID: postID,
-		Note: fmt.Sprintf("等级由%s%s%s（%s）", taxonomy.LevelLabel(old.Level), verb, taxonomy.LevelLabel(level), why)})
+		Note: fmt.Sprintf("等级由%s%s%s（%s）", old.Level.Label(), verb, level.Label(), why)})
 }
 
 func relatedReason(inc model.Incident, p model.Post) string {

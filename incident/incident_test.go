@@ -12,6 +12,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 var cst = time.FixedZone("CST", 8*3600)
@@ -48,7 +49,7 @@ func savePost(t testing.TB, st store.Store, url, title, body string, at time.Tim
 	return p
 }
 
-func file(t testing.TB, st store.Store, svc *incident.Service, p model.Post, level int, category string) incident.Outcome {
+func file(t testing.TB, st store.Store, svc *incident.Service, p model.Post, level taxonomy.Level, category taxonomy.Category) incident.Outcome {
 	t.Helper()
 	var out incident.Outcome
 	err := st.InTx(context.Background(), func(tx store.Tx) error {

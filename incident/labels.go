@@ -64,7 +64,7 @@ func applyConfirm(ctx context.Context, _ *Service, c Change) (string, error) {
 	if err := labelPosts(ctx, c.Tx, *inc, true, store.LabelConfirmed, c.Actor, c.Input.Note, c.Now); err != nil {
 		return "", err
 	}
-	return joinNote("确认为"+taxonomy.LevelLabel(inc.Level), c.Input.Note), nil
+	return joinNote("确认为"+inc.Level.Label(), c.Input.Note), nil
 }
 
 // applyCategory is 更正类别: a handler's correction of the category, with
@@ -79,7 +79,7 @@ func applyCategory(ctx context.Context, _ *Service, c Change) (string, error) {
 	if err := labelPosts(ctx, c.Tx, *inc, true, store.LabelCategory, c.Actor, reason, c.Now); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("类别由%s改为%s（%s）", taxonomy.CategoryName(was), taxonomy.CategoryName(c.Input.Category), reason), nil
+	return fmt.Sprintf("类别由%s改为%s（%s）", was.Name(), c.Input.Category.Name(), reason), nil
 }
 
 // Missed is a post the system missed, as a handler enters it (补录漏报).
@@ -91,8 +91,8 @@ type Missed struct {
 	Title  string
 	Body   string
 	// The handler's verdict.
-	Category  string
-	Level     int
+	Category  taxonomy.Category
+	Level     taxonomy.Level
 	Sentiment string // "" when not judged
 	Note      string
 }
@@ -106,9 +106,9 @@ func (s *Service) FileMissed(ctx context.Context, actor string, m Missed) (model
 	switch {
 	case actor == "":
 		return model.Incident{}, ErrEmptyActor
-	case !taxonomy.ValidLevel(m.Level):
+	case !m.Level.Valid():
 		return model.Incident{}, ErrBadLevel
-	case !taxonomy.ValidCategory(m.Category):
+	case !m.Category.Valid():
 		return model.Incident{}, ErrBadCategory
 	case m.Sentiment != "" && taxonomy.SentimentName(m.Sentiment) == m.Sentiment:
 		return model.Incident{}, ErrBadSentiment
@@ -122,7 +122,7 @@ func (s *Service) FileMissed(ctx context.Context, actor string, m Missed) (model
 			return err
 		}
 		now := s.now()
-		note := joinNote("人工补录漏报："+taxonomy.LevelLabel(m.Level)+" · "+taxonomy.CategoryName(m.Category), m.Note)
+		note := joinNote("人工补录漏报："+m.Level.Label()+" · "+m.Category.Name(), m.Note)
 		g := model.Grade{PostID: p.ID, RulesVersion: taxonomy.DecidedByStaff, Relevant: true, Category: m.Category,
 			Level: m.Level, Sentiment: m.Sentiment, DecidedBy: taxonomy.DecidedByStaff, GradedAt: now,
 			Reasons: []string{note + "（" + actor + "）"}}

@@ -80,7 +80,7 @@ type Stage struct {
 	Name  string // 签收, 跟进回复, 调查核实, 答复反馈
 	Due   time.Time
 	Done  time.Time // zero: not met yet
-	Level int
+	Level taxonomy.Level
 }
 
 // Stage keys, as steps name the deadlines they meet.
@@ -165,10 +165,10 @@ const (
 // Input is what a handler gives a step: the console form's fields, the
 // JSON body of an API action.
 type Input struct {
-	Note     string `json:"note"`
-	Office   string `json:"office,omitempty"`   // assign
-	Level    int    `json:"level,omitempty"`    // level
-	Category string `json:"category,omitempty"` // category key
+	Note     string            `json:"note"`
+	Office   string            `json:"office,omitempty"`   // assign
+	Level    taxonomy.Level    `json:"level,omitempty"`    // level
+	Category taxonomy.Category `json:"category,omitempty"` // category key
 }
 
 // empty reports whether in leaves f out.
@@ -338,7 +338,7 @@ func (s *Service) Offices() []string { return slices.Clone(s.policy.Offices) }
 // then loads the incident, applies the step, meets its stages and stores
 // the incident with its event in one transaction.
 func (s *Service) Do(ctx context.Context, step Step, number, actor string, in Input) (model.Incident, error) {
-	in.Note, in.Office, in.Category = strings.TrimSpace(in.Note), strings.TrimSpace(in.Office), strings.TrimSpace(in.Category)
+	in.Note, in.Office, in.Category = strings.TrimSpace(in.Note), strings.TrimSpace(in.Office), taxonomy.Category(strings.TrimSpace(string(in.Category)))
 	if err := s.checkInput(step, in); err != nil {
 		return model.Incident{}, fmt.Errorf("事件 %s: %w", number, err)
 	}
@@ -428,7 +428,7 @@ func (s *Service) Reopen(ctx context.Context, number, actor, reason string) (mod
 
 // ChangeLevel records 升级/降级 by hand, with its reason; deadlines follow
 // the new level.
-func (s *Service) ChangeLevel(ctx context.Context, number, actor string, level int, reason string) (model.Incident, error) {
+func (s *Service) ChangeLevel(ctx context.Context, number, actor string, level taxonomy.Level, reason string) (model.Incident, error) {
 	return s.doKey(ctx, StepLevel, number, actor, Input{Level: level, Note: reason})
 }
 
@@ -440,7 +440,7 @@ func (s *Service) Confirm(ctx context.Context, number, actor, note string) (mode
 
 // ChangeCategory records a handler's correction of the category, with
 // its reason.
-func (s *Service) ChangeCategory(ctx context.Context, number, actor, category, reason string) (model.Incident, error) {
+func (s *Service) ChangeCategory(ctx context.Context, number, actor string, category taxonomy.Category, reason string) (model.Incident, error) {
 	return s.doKey(ctx, StepCategory, number, actor, Input{Category: category, Note: reason})
 }
 
@@ -452,14 +452,14 @@ func checkOffice(s *Service, in Input) error {
 }
 
 func checkLevel(_ *Service, in Input) error {
-	if !taxonomy.ValidLevel(in.Level) {
+	if !in.Level.Valid() {
 		return ErrBadLevel
 	}
 	return nil
 }
 
 func checkCategory(_ *Service, in Input) error {
-	if !taxonomy.ValidCategory(in.Category) {
+	if !in.Category.Valid() {
 		return ErrBadCategory
 	}
 	return nil

@@ -56,7 +56,7 @@ func Stratum(ex *Example) int {
 	if !ex.Relevant {
 		return 0
 	}
-	return ex.Level
+	return int(ex.Level)
 }
 
 // OutOfFold trains one model per fold on the other folds and returns each

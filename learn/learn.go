@@ -48,7 +48,7 @@ var headSpecs = []struct {
 	classes []string
 }{
 	{HeadRelevance, []string{Irrelevant, Relevant}},
-	{HeadCategory, taxonomy.Categories},
+	{HeadCategory, taxonomy.CategoryKeys()},
 	{HeadSeverity, []string{Major, Elevated, Ordinary}},
 	{HeadSentiment, []string{Negative, Neutral, Positive}},
 }
@@ -67,14 +67,14 @@ type Example struct {
 	// Labels. Category and Level count only when Relevant; Sentiment ""
 	// means unlabelled (the row then trains no sentiment).
 	Relevant  bool
-	Category  string
-	Level     int
+	Category  taxonomy.Category
+	Level     taxonomy.Level
 	Sentiment string
 }
 
 // Band returns the severity class of a level: major (1-2), elevated (3),
 // ordinary (4), "" for anything else.
-func Band(level int) string {
+func Band(level taxonomy.Level) string {
 	switch level {
 	case taxonomy.LevelI, taxonomy.LevelII:
 		return Major
@@ -89,7 +89,7 @@ func Band(level int) string {
 // BandLevel is the level a band stands for: the most severe level in it
 // (Ⅱ for major, since the band does not tell Ⅰ from Ⅱ), 0 for anything
 // else.
-func BandLevel(band string) int {
+func BandLevel(band string) taxonomy.Level {
 	switch band {
 	case Major:
 		return taxonomy.LevelII
@@ -111,7 +111,7 @@ func (ex *Example) label(head string) string {
 		return Irrelevant
 	case HeadCategory:
 		if ex.Relevant {
-			return ex.Category
+			return string(ex.Category)
 		}
 	case HeadSeverity:
 		if ex.Relevant {

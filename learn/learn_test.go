@@ -16,11 +16,11 @@ import (
 // synthetic set: one word per category, one rule per band, one word per
 // sentiment.
 var (
-	catWords  = map[string]string{"enrollment": "参保", "treatment": "挂号", "reimbursement": "报销", "institution": "药店", "policy": "政策", "system": "系统"}
+	catWords  = map[taxonomy.Category]string{"enrollment": "参保", "treatment": "挂号", "reimbursement": "报销", "institution": "药店", "policy": "政策", "system": "系统"}
 	sevRules  = map[string]string{Major: "rule:death", Elevated: "rule:group", Ordinary: "rule:single"}
 	sentWords = map[string]string{Negative: "愤怒", Neutral: "请问", Positive: "感谢"}
 	fillers   = []string{"今天", "我们", "一个", "这个", "时候", "看看", "还是", "已经", "事情", "大家", "附近", "早上"}
-	levels    = map[string]int{Major: 2, Elevated: 3, Ordinary: 4}
+	levels    = map[string]taxonomy.Level{Major: 2, Elevated: 3, Ordinary: 4}
 )
 
 // synthetic returns n examples, separable by the planted signals, with
@@ -102,7 +102,7 @@ func TestLearnsSeparable(t *testing.T) {
 		if !ex.Relevant {
 			continue
 		}
-		if c := p.Category.Top().Class; c != ex.Category {
+		if c := p.Category.Top().Class; c != string(ex.Category) {
 			t.Errorf("%s category %s, want %s", ex.ID, c, ex.Category)
 		}
 		if b := p.Severity.Top().Class; b != Band(ex.Level) {
@@ -119,7 +119,7 @@ func TestExplainNamesTheDrivingFeatures(t *testing.T) {
 	ex := test[slices.IndexFunc(test, func(e Example) bool { return e.Relevant })]
 	for _, c := range []struct{ head, class, want string }{
 		// A planted word is both a token (w:) and a bigram (c:): either.
-		{HeadCategory, ex.Category, catWords[ex.Category]},
+		{HeadCategory, string(ex.Category), catWords[ex.Category]},
 		{HeadSeverity, Band(ex.Level), sevRules[Band(ex.Level)]},
 		{HeadSentiment, ex.Sentiment, sentWords[ex.Sentiment]},
 	} {

@@ -14,7 +14,7 @@ import (
 func TestTopTerms(t *testing.T) {
 	m := train(t, synthetic(400, 1))
 	for _, cat := range taxonomy.Categories {
-		ts, err := m.TopTerms(HeadCategory, cat, 3, nil)
+		ts, err := m.TopTerms(HeadCategory, string(cat), 3, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -28,7 +28,7 @@ func TestTopTerms(t *testing.T) {
 		var word, bigram float64
 		h := &m.heads[1]
 		k := len(h.classes)
-		c := slices.Index(h.classes, cat)
+		c := slices.Index(h.classes, string(cat))
 		for i, n := range m.vocab.names {
 			if n == prefixWord+catWords[cat] || n == prefixBigram+catWords[cat] {
 				var mean float64
@@ -46,7 +46,7 @@ func TestTopTerms(t *testing.T) {
 		if d := ts[0].Weight - (word + bigram); d > 1e-9 || d < -1e-9 || bigram == 0 {
 			t.Errorf("%s: weight %v, word %v + bigram %v", cat, ts[0].Weight, word, bigram)
 		}
-		kept, err := m.TopTerms(HeadCategory, cat, 2, func(tw TermWeight) bool { return tw.Term != catWords[cat] })
+		kept, err := m.TopTerms(HeadCategory, string(cat), 2, func(tw TermWeight) bool { return tw.Term != catWords[cat] })
 		if err != nil || len(kept) != 2 || kept[0] != ts[1] || kept[1] != ts[2] {
 			t.Errorf("%s: with the planted word left out %+v, want %+v", cat, kept, ts[1:])
 		}

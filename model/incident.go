@@ -1,6 +1,10 @@
 package model
 
-import "time"
+import (
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/taxonomy"
+)
 
 // Status is where an incident stands in its handling.
 type Status string
@@ -19,8 +23,8 @@ type Incident struct {
 	ID            int64
 	Number        string // YQ-YYYYMMDD-NNNN
 	Title         string
-	Category      string
-	Level         int
+	Category      taxonomy.Category
+	Level         taxonomy.Level
 	Status        Status
 	Source        string // source of the first post
 	FirstSeenAt   time.Time

@@ -1,6 +1,10 @@
 package model
 
-import "time"
+import (
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/taxonomy"
+)
 
 // Post is one forum thread, message or article as fetched.
 type Post struct {
@@ -41,8 +45,8 @@ type Grade struct {
 	PostID       int64
 	RulesVersion string
 	Relevant     bool
-	Category     string
-	Level        int
+	Category     taxonomy.Category
+	Level        taxonomy.Level
 	Score        float64
 	Matches      []Match
 	Reasons      []string // human-readable explanation, one line per contribution

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/model"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 // Where a label came from: the staff decision it records (Label.Origin).
@@ -23,8 +24,8 @@ const (
 type Label struct {
 	PostID   int64
 	Relevant bool
-	Category string // "" when not relevant
-	Level    int    // 0 when not relevant
+	Category taxonomy.Category // "" when not relevant
+	Level    taxonomy.Level    // 0 when not relevant
 	// Sentiment is "" when staff did not judge it (training then learns
 	// no sentiment from the post).
 	Sentiment string

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/model"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 // ErrNotFound is returned when a named record does not exist.
@@ -133,9 +134,9 @@ type IncidentDetail struct {
 // then by level (most severe first) and newest first.
 type IncidentFilter struct {
 	OnlyOpen bool
-	Level    int    // 0: any
-	Category string // "": any
-	Limit    int    // 0: a default of 200
+	Level    taxonomy.Level    // 0: any
+	Category taxonomy.Category // "": any
+	Limit    int               // 0: a default of 200
 	Offset   int
 }
 

@@ -23,9 +23,9 @@ import (
 
 // Verdict is one grade of a post: relevance, category, level.
 type Verdict struct {
-	Relevant bool   `json:"relevant"`
-	Category string `json:"category,omitempty"`
-	Level    int    `json:"level,omitempty"`
+	Relevant bool              `json:"relevant"`
+	Category taxonomy.Category `json:"category,omitempty"`
+	Level    taxonomy.Level    `json:"level,omitempty"`
 }
 
 // Text is the verdict in Chinese: 无关, or Ⅲ级 较大·医保报销.
@@ -33,7 +33,7 @@ func (v Verdict) Text() string {
 	if !v.Relevant {
 		return "无关"
 	}
-	return taxonomy.LevelLabel(v.Level) + "·" + taxonomy.CategoryName(v.Category)
+	return v.Level.Label() + "·" + v.Category.Name()
 }
 
 func resultVerdict(r classifier.Result) Verdict {

@@ -38,7 +38,7 @@ rules:
 
 func trainingPosts() []classifier.Labeled {
 	var out []classifier.Labeled
-	add := func(n int, title, body string, relevant bool, cat string, level int) {
+	add := func(n int, title, body string, relevant bool, cat taxonomy.Category, level taxonomy.Level) {
 		for i := range n {
 			out = append(out, classifier.Labeled{ID: title + string(rune('a'+i)), Post: classifier.Post{Title: title, Body: strings.Repeat(body, i%2+1)},
 				Relevant: relevant, Category: cat, Level: level})

@@ -8,20 +8,25 @@ import (
 	"time"
 )
 
-// Category keys, as used in rules, the store, metrics and the classify output.
+// Category is one of the guide's six categories, by its key: the key is
+// what rules, the store, metrics and the classify output write; "" is no
+// category (not relevant).
+type Category string
+
+// Category keys.
 const (
-	Enrollment    = "enrollment"
-	Treatment     = "treatment"
-	Reimbursement = "reimbursement"
-	Institution   = "institution"
-	Policy        = "policy"
-	System        = "system"
+	Enrollment    Category = "enrollment"
+	Treatment     Category = "treatment"
+	Reimbursement Category = "reimbursement"
+	Institution   Category = "institution"
+	Policy        Category = "policy"
+	System        Category = "system"
 )
 
 // Categories lists the keys in the guide's order.
-var Categories = []string{Enrollment, Treatment, Reimbursement, Institution, Policy, System}
+var Categories = []Category{Enrollment, Treatment, Reimbursement, Institution, Policy, System}
 
-var categoryNames = map[string]string{
+var categoryNames = map[Category]string{
 	Enrollment:    "参保服务",
 	Treatment:     "就医购药",
 	Reimbursement: "医保报销",
@@ -30,83 +35,99 @@ var categoryNames = map[string]string{
 	System:        "系统技术",
 }
 
-// ValidCategory reports whether key is one of the six categories.
-func ValidCategory(key string) bool {
-	_, ok := categoryNames[key]
+// Valid reports whether c is one of the six categories.
+func (c Category) Valid() bool {
+	_, ok := categoryNames[c]
 	return ok
 }
 
-// CategoryName returns the Chinese name of a category key, or the key itself.
-func CategoryName(key string) string {
-	if n, ok := categoryNames[key]; ok {
+// Name returns the Chinese name of c (无关 for none), or the key itself.
+func (c Category) Name() string {
+	if n, ok := categoryNames[c]; ok {
 		return n
 	}
-	if key == "" {
+	if c == "" {
 		return "无关"
 	}
-	return key
+	return string(c)
 }
 
-// Levels: 1 is the most severe (特别重大), 4 the least (一般); 0 means not relevant.
+// CategoryKeys are the keys of Categories, for messages listing them.
+func CategoryKeys() []string {
+	out := make([]string, len(Categories))
+	for i, c := range Categories {
+		out[i] = string(c)
+	}
+	return out
+}
+
+// Level is an emergency level: 1 is the most severe (特别重大), 4 the
+// least (一般); 0 means not relevant.
+type Level int
+
+// Levels.
 const (
-	LevelNone   = 0
-	LevelI      = 1
-	LevelII     = 2
-	LevelIII    = 3
-	LevelIV     = 4
-	LowestLevel = LevelIV
+	LevelNone   Level = 0
+	LevelI      Level = 1
+	LevelII     Level = 2
+	LevelIII    Level = 3
+	LevelIV     Level = 4
+	LowestLevel       = LevelIV
 )
+
+// Levels lists the levels of relevant items, most severe first.
+var Levels = []Level{LevelI, LevelII, LevelIII, LevelIV}
 
 var levelNames = [...]string{"无关", "特别重大", "重大", "较大", "一般"}
 var levelRoman = [...]string{"", "Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ"}
 var levelColors = [...]string{"", "red", "orange", "yellow", "blue"}
 var levelColorNames = [...]string{"", "红色", "橙色", "黄色", "蓝色"}
 
-// ValidLevel reports whether l is a level of a relevant item (1-4).
-func ValidLevel(l int) bool { return l >= LevelI && l <= LevelIV }
+// Valid reports whether l is a level of a relevant item (1-4).
+func (l Level) Valid() bool { return l >= LevelI && l <= LevelIV }
 
-// LevelName returns 特别重大/重大/较大/一般 (or 无关 for 0).
-func LevelName(l int) string {
-	if l < 0 || l >= len(levelNames) {
-		return fmt.Sprintf("等级%d", l)
+// Name returns 特别重大/重大/较大/一般 (or 无关 for 0).
+func (l Level) Name() string {
+	if l < 0 || int(l) >= len(levelNames) {
+		return fmt.Sprintf("等级%d", int(l))
 	}
 	return levelNames[l]
 }
 
-// LevelLabel returns the full label such as "Ⅱ级 重大".
-func LevelLabel(l int) string {
-	if !ValidLevel(l) {
-		return LevelName(l)
+// Label returns the full label such as "Ⅱ级 重大".
+func (l Level) Label() string {
+	if !l.Valid() {
+		return l.Name()
 	}
 	return levelRoman[l] + "级 " + levelNames[l]
 }
 
-// LevelRoman returns Ⅰ..Ⅳ.
-func LevelRoman(l int) string {
-	if !ValidLevel(l) {
+// Roman returns Ⅰ..Ⅳ.
+func (l Level) Roman() string {
+	if !l.Valid() {
 		return ""
 	}
 	return levelRoman[l]
 }
 
-// LevelColor returns the warning colour key (red, orange, yellow, blue).
-func LevelColor(l int) string {
-	if !ValidLevel(l) {
+// Color returns the warning colour key (red, orange, yellow, blue).
+func (l Level) Color() string {
+	if !l.Valid() {
 		return ""
 	}
 	return levelColors[l]
 }
 
-// LevelColorName returns 红色/橙色/黄色/蓝色.
-func LevelColorName(l int) string {
-	if !ValidLevel(l) {
+// ColorName returns 红色/橙色/黄色/蓝色.
+func (l Level) ColorName() string {
+	if !l.Valid() {
 		return ""
 	}
 	return levelColorNames[l]
 }
 
 // IsMajor reports whether l requires an immediate emergency response (Ⅱ and Ⅰ).
-func IsMajor(l int) bool { return l == LevelI || l == LevelII }
+func (l Level) IsMajor() bool { return l == LevelI || l == LevelII }
 
 // Duration says d the way staff read it on a page or in an alert
 // ("2天3小时", "23小时57分", "不到1分钟"), never as a Go duration.
@@ -177,7 +198,7 @@ func DecidedByName(key string) string {
 // a neutral or positive 一般 post, such as an official announcement, praise
 // or a plain question. Anything of level Ⅲ or above, and anything
 // negative or of unknown sentiment, is an incident.
-func IsInformation(level int, sentiment string) bool {
+func IsInformation(level Level, sentiment string) bool {
 	return level == LevelIV && (sentiment == Neutral || sentiment == Positive)
 }
 

@@ -73,8 +73,8 @@ func formInput(r *http.Request) incident.Input {
 	if err != nil {
 		level = 0 // refused by the level step as ErrBadLevel
 	}
-	return incident.Input{Note: strings.TrimSpace(r.PostForm.Get("note")), Office: r.PostForm.Get("office"), Level: level,
-		Category: r.PostForm.Get("category")}
+	return incident.Input{Note: strings.TrimSpace(r.PostForm.Get("note")), Office: r.PostForm.Get("office"), Level: taxonomy.Level(level),
+		Category: taxonomy.Category(r.PostForm.Get("category"))}
 }
 
 // actionForm handles the console form of one step: the signed-in user
@@ -161,9 +161,7 @@ func (s *Server) actionFuncs(funcs template.FuncMap) {
 		}
 		return s.opts.Workflow.Offices()
 	}
-	funcs["allLevels"] = func() []int {
-		return []int{taxonomy.LevelI, taxonomy.LevelII, taxonomy.LevelIII, taxonomy.LevelIV}
-	}
+	funcs["allLevels"] = func() []taxonomy.Level { return taxonomy.Levels }
 }
 
 type falsePositivesPage struct {

@@ -34,16 +34,16 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 // InformationJSON is a post kept as 舆情信息 (relevant, neutral or positive,
 // 一般): no incident, no reply due.
 type InformationJSON struct {
-	URL         string     `json:"url"`
-	Source      string     `json:"source"`
-	Title       string     `json:"title"`   // masked
-	Excerpt     string     `json:"excerpt"` // masked
-	Category    string     `json:"category"`
-	Level       int        `json:"level"`
-	Sentiment   string     `json:"sentiment"`
-	DecidedBy   string     `json:"decided_by"`
-	PublishedAt *time.Time `json:"published_at,omitempty"`
-	FirstSeenAt time.Time  `json:"first_seen_at"`
+	URL         string            `json:"url"`
+	Source      string            `json:"source"`
+	Title       string            `json:"title"`   // masked
+	Excerpt     string            `json:"excerpt"` // masked
+	Category    taxonomy.Category `json:"category"`
+	Level       taxonomy.Level    `json:"level"`
+	Sentiment   string            `json:"sentiment"`
+	DecidedBy   string            `json:"decided_by"`
+	PublishedAt *time.Time        `json:"published_at,omitempty"`
+	FirstSeenAt time.Time         `json:"first_seen_at"`
 }
 
 // apiInformation is GET /api/v1/information?q=&limit=&offset=: 舆情信息,
@@ -90,20 +90,20 @@ func (s *Server) apiInformation(w http.ResponseWriter, r *http.Request) {
 
 // IncidentJSON is an incident as the API returns it.
 type IncidentJSON struct {
-	Number        string       `json:"number"`
-	Title         string       `json:"title"`
-	Category      string       `json:"category"`
-	Level         int          `json:"level"`
-	LevelLabel    string       `json:"level_label"`
-	Status        model.Status `json:"status"`
-	Source        string       `json:"source"`
-	PostCount     int          `json:"post_count"`
-	FirstSeenAt   time.Time    `json:"first_seen_at"`
-	LastPostAt    time.Time    `json:"last_post_at"`
-	AckDueAt      *time.Time   `json:"ack_due_at,omitempty"`
-	FollowUpDueAt *time.Time   `json:"followup_due_at,omitempty"`
-	AckedAt       *time.Time   `json:"acked_at,omitempty"`
-	FollowedUpAt  *time.Time   `json:"followed_up_at,omitempty"`
+	Number        string            `json:"number"`
+	Title         string            `json:"title"`
+	Category      taxonomy.Category `json:"category"`
+	Level         taxonomy.Level    `json:"level"`
+	LevelLabel    string            `json:"level_label"`
+	Status        model.Status      `json:"status"`
+	Source        string            `json:"source"`
+	PostCount     int               `json:"post_count"`
+	FirstSeenAt   time.Time         `json:"first_seen_at"`
+	LastPostAt    time.Time         `json:"last_post_at"`
+	AckDueAt      *time.Time        `json:"ack_due_at,omitempty"`
+	FollowUpDueAt *time.Time        `json:"followup_due_at,omitempty"`
+	AckedAt       *time.Time        `json:"acked_at,omitempty"`
+	FollowedUpAt  *time.Time        `json:"followed_up_at,omitempty"`
 	// The working-day stages of the levels that have them (调查核实, 答复反馈).
 	InvestigateDueAt *time.Time `json:"investigate_due_at,omitempty"`
 	InvestigatedAt   *time.Time `json:"investigated_at,omitempty"`
@@ -118,19 +118,19 @@ type IncidentJSON struct {
 
 // PostJSON is a post of an incident.
 type PostJSON struct {
-	URL         string     `json:"url"`
-	Source      string     `json:"source"`
-	Title       string     `json:"title"`
-	Body        string     `json:"body"`
-	Author      string     `json:"author"`
-	PublishedAt *time.Time `json:"published_at,omitempty"`
-	Reason      string     `json:"reason"`
-	Level       int        `json:"level"`
-	Category    string     `json:"category"`
-	Score       float64    `json:"score"`
-	Sentiment   string     `json:"sentiment,omitempty"`  // negative, neutral, positive
-	DecidedBy   string     `json:"decided_by,omitempty"` // rules, model, rules+model, staff
-	Review      bool       `json:"review,omitempty"`     // 疑似: rules and model disagreed about Ⅰ/Ⅱ
+	URL         string            `json:"url"`
+	Source      string            `json:"source"`
+	Title       string            `json:"title"`
+	Body        string            `json:"body"`
+	Author      string            `json:"author"`
+	PublishedAt *time.Time        `json:"published_at,omitempty"`
+	Reason      string            `json:"reason"`
+	Level       taxonomy.Level    `json:"level"`
+	Category    taxonomy.Category `json:"category"`
+	Score       float64           `json:"score"`
+	Sentiment   string            `json:"sentiment,omitempty"`  // negative, neutral, positive
+	DecidedBy   string            `json:"decided_by,omitempty"` // rules, model, rules+model, staff
+	Review      bool              `json:"review,omitempty"`     // 疑似: rules and model disagreed about Ⅰ/Ⅱ
 }
 
 // EventJSON is an entry of an incident's log.
@@ -158,7 +158,7 @@ func optTime(t time.Time) *time.Time {
 
 func (s *Server) incidentJSON(i model.Incident) IncidentJSON {
 	return IncidentJSON{Number: i.Number, Title: privacy.Mask(i.Title), Category: i.Category, Level: i.Level,
-		LevelLabel: taxonomy.LevelLabel(i.Level), Status: i.Status, Source: i.Source, PostCount: i.PostCount,
+		LevelLabel: i.Level.Label(), Status: i.Status, Source: i.Source, PostCount: i.PostCount,
 		FirstSeenAt: i.FirstSeenAt, LastPostAt: i.LastPostAt, AckDueAt: optTime(i.AckDueAt),
 		FollowUpDueAt: optTime(i.FollowUpDueAt), AckedAt: optTime(i.AckedAt), FollowedUpAt: optTime(i.FollowedUpAt),
 		InvestigateDueAt: optTime(i.InvestigateDueAt), InvestigatedAt: optTime(i.InvestigatedAt),
@@ -194,13 +194,14 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := store.IncidentFilter{OnlyOpen: q.Get("status") != "all", Category: q.Get("category")}
+	f := store.IncidentFilter{OnlyOpen: q.Get("status") != "all", Category: taxonomy.Category(q.Get("category"))}
+	var level int
 	for _, p := range []struct {
 		name string
 		dst  *int
 		ok   func(int) bool
 	}{
-		{"level", &f.Level, func(n int) bool { return n >= 1 && n <= 4 }},
+		{"level", &level, func(n int) bool { return taxonomy.Level(n).Valid() }},
 		{"limit", &f.Limit, func(n int) bool { return n >= 1 && n <= 1000 }},
 		{"offset", &f.Offset, func(n int) bool { return n >= 0 }},
 	} {
@@ -213,6 +214,7 @@ func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request) {
 			*p.dst = n
 		}
 	}
+	f.Level = taxonomy.Level(level)
 	incs, err := s.opts.Store.Incidents(r.Context(), f)
 	if err != nil {
 		s.opts.Logger.Error("API 读取事件列表失败", "err", err)

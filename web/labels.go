@@ -32,7 +32,7 @@ func (s *Server) labelRoutes(mux *http.ServeMux) {
 func (s *Server) labelFuncs(funcs template.FuncMap) {
 	funcs["sentimentName"] = taxonomy.SentimentName
 	funcs["decidedByName"] = taxonomy.DecidedByName
-	funcs["categories"] = func() []string { return taxonomy.Categories }
+	funcs["categories"] = func() []taxonomy.Category { return taxonomy.Categories }
 	funcs["sentiments"] = func() []string { return taxonomy.Sentiments }
 	funcs["webURL"] = webURL
 	funcs["excerpt"] = excerpt

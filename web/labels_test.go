@@ -149,7 +149,7 @@ func TestMissedFormFilesAnIncident(t *testing.T) {
 		t.Error("no 补录漏报 link for a handler")
 	}
 	resp := post(t, f, "/missed", url.Values{"url": {""}, "source": {"manual"}, "title": {"医保卡被冒用"},
-		"body": {"我的医保卡在外地被人刷了三千元，电话13912345678"}, "category": {taxonomy.Institution}, "level": {"3"},
+		"body": {"我的医保卡在外地被人刷了三千元，电话13912345678"}, "category": {string(taxonomy.Institution)}, "level": {"3"},
 		"sentiment": {taxonomy.Negative}, "note": {"市民来电"}}, nil)
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("补录: status %d", resp.StatusCode)
@@ -186,7 +186,7 @@ func TestMissedFormFilesAnIncident(t *testing.T) {
 	// An information post, named by its address alone, becomes an incident
 	// and leaves the 舆情信息 list.
 	addInformation(t, f, "http://info/praise", "窗口服务好", "点赞", taxonomy.Positive)
-	mustStep(t, f, "/missed", url.Values{"url": {"http://info/praise"}, "source": {"manual"}, "category": {taxonomy.Policy},
+	mustStep(t, f, "/missed", url.Values{"url": {"http://info/praise"}, "source": {"manual"}, "category": {string(taxonomy.Policy)},
 		"level": {"4"}, "sentiment": {""}})
 	if _, info := get(t, f, "/information"); strings.Contains(info, "窗口服务好") || !strings.Contains(info, "共 0 条") {
 		t.Error("a filed information post is still listed")
@@ -200,17 +200,17 @@ func TestMissedFormRefusals(t *testing.T) {
 		form url.Values
 		want string
 	}{
-		{"empty", url.Values{"title": {"只有标题"}, "category": {taxonomy.Treatment}, "level": {"4"}, "note": {"保留的说明"}},
+		{"empty", url.Values{"title": {"只有标题"}, "category": {string(taxonomy.Treatment)}, "level": {"4"}, "note": {"保留的说明"}},
 			"补录失败：请粘贴帖子正文"},
-		{"unknown url", url.Values{"url": {"http://nowhere/9"}, "category": {taxonomy.Treatment}, "level": {"4"}},
+		{"unknown url", url.Values{"url": {"http://nowhere/9"}, "category": {string(taxonomy.Treatment)}, "level": {"4"}},
 			"补录失败：系统没有采集过这个网址"},
-		{"filed", url.Values{"url": {"http://bbs/1"}, "category": {taxonomy.Treatment}, "level": {"4"}},
+		{"filed", url.Values{"url": {"http://bbs/1"}, "category": {string(taxonomy.Treatment)}, "level": {"4"}},
 			"补录失败：该帖子已在事件中 " + f.major},
-		{"level", url.Values{"body": {"正文"}, "category": {taxonomy.Treatment}, "level": {""}}, "补录失败：等级只能是"},
+		{"level", url.Values{"body": {"正文"}, "category": {string(taxonomy.Treatment)}, "level": {""}}, "补录失败：等级只能是"},
 		{"category", url.Values{"body": {"正文"}, "category": {""}, "level": {"4"}}, "补录失败：请选择类别"},
-		{"sentiment", url.Values{"body": {"正文"}, "category": {taxonomy.Treatment}, "level": {"4"}, "sentiment": {"angry"}},
+		{"sentiment", url.Values{"body": {"正文"}, "category": {string(taxonomy.Treatment)}, "level": {"4"}, "sentiment": {"angry"}},
 			"补录失败：情感只能是"},
-		{"source", url.Values{"body": {"正文"}, "source": {"nosuch"}, "category": {taxonomy.Treatment}, "level": {"4"}},
+		{"source", url.Values{"body": {"正文"}, "source": {"nosuch"}, "category": {string(taxonomy.Treatment)}, "level": {"4"}},
 			"补录失败：请选择配置中的来源"},
 	}
 	for _, c := range cases {
@@ -218,7 +218,7 @@ func TestMissedFormRefusals(t *testing.T) {
 		if code != 400 || !strings.Contains(page, c.want) {
 			t.Errorf("%s: status %d, page lacks %q", c.name, code, c.want)
 		}
-		if c.form.Get("category") == taxonomy.Treatment && !strings.Contains(page, `<option value="treatment" selected>`) {
+		if c.form.Get("category") == string(taxonomy.Treatment) && !strings.Contains(page, `<option value="treatment" selected>`) {
 			t.Errorf("%s: the category entered is not kept", c.name)
 		}
 	}
@@ -229,7 +229,7 @@ func TestMissedFormRefusals(t *testing.T) {
 	if _, page := postPage(t, f, "/missed", cases[2].form); !strings.Contains(page, `href="/incidents/`+f.major+`"`) {
 		t.Error("no link to the incident the post is already in")
 	}
-	if code, page := postPage(t, f, "/missed", url.Values{"body": {strings.Repeat("a", 1<<20+1)}, "category": {taxonomy.Treatment},
+	if code, page := postPage(t, f, "/missed", url.Values{"body": {strings.Repeat("a", 1<<20+1)}, "category": {string(taxonomy.Treatment)},
 		"level": {"4"}}); code != 400 || !strings.Contains(page, "过长（最多 1 MB）") {
 		t.Errorf("over-long body: %d", code)
 	}
@@ -293,8 +293,8 @@ func TestCategoryForm(t *testing.T) {
 		t.Fatal("no category form with the current category")
 	}
 	for _, c := range []struct{ cat, note, want string }{
-		{taxonomy.Policy, "", "更正类别失败：请填写原因"},
-		{taxonomy.Reimbursement, "x", "更正类别失败：类别未变化"},
+		{string(taxonomy.Policy), "", "更正类别失败：请填写原因"},
+		{string(taxonomy.Reimbursement), "x", "更正类别失败：类别未变化"},
 		{"weather", "x", "更正类别失败：请选择类别"},
 	} {
 		code, body := postPage(t, f, "/incidents/"+f.minor+"/category", url.Values{"category": {c.cat}, "note": {c.note}})
@@ -302,7 +302,7 @@ func TestCategoryForm(t *testing.T) {
 			t.Errorf("%s/%q: status %d, lacks %q", c.cat, c.note, code, c.want)
 		}
 	}
-	mustStep(t, f, "/incidents/"+f.minor+"/category", url.Values{"category": {taxonomy.Policy}, "note": {"问的是政策"}})
+	mustStep(t, f, "/incidents/"+f.minor+"/category", url.Values{"category": {string(taxonomy.Policy)}, "note": {"问的是政策"}})
 	d := detail(t, f, f.minor)
 	if d.Incident.Category != taxonomy.Policy || lastEvent(d).Kind != model.EventCategoryChanged {
 		t.Errorf("after category change: %+v", d.Incident)

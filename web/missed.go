@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 // 补录漏报: a handler enters a post the system missed (or kept only as
@@ -36,8 +37,9 @@ type missedPage struct {
 
 // missedForm holds the fields as entered, to show them again on a refusal.
 type missedForm struct {
-	URL, Source, PostTitle, Body, Category, Sentiment, Note string
-	Level                                                   int
+	URL, Source, PostTitle, Body, Sentiment, Note string
+	Category                                      taxonomy.Category
+	Level                                         taxonomy.Level
 }
 
 func (s *Server) missedForm(w http.ResponseWriter, r *http.Request) {
@@ -67,9 +69,10 @@ func (s *Server) fileMissed(w http.ResponseWriter, r *http.Request) {
 	}
 	f := missedForm{URL: strings.TrimSpace(r.PostForm.Get("url")), Source: r.PostForm.Get("source"),
 		PostTitle: strings.TrimSpace(r.PostForm.Get("title")), Body: strings.TrimSpace(r.PostForm.Get("body")),
-		Category: r.PostForm.Get("category"), Sentiment: r.PostForm.Get("sentiment"),
+		Category: taxonomy.Category(r.PostForm.Get("category")), Sentiment: r.PostForm.Get("sentiment"),
 		Note: strings.TrimSpace(r.PostForm.Get("note"))}
-	f.Level, _ = strconv.Atoi(r.PostForm.Get("level")) // 0: refused as ErrBadLevel
+	level, _ := strconv.Atoi(r.PostForm.Get("level")) // 0: refused as ErrBadLevel
+	f.Level = taxonomy.Level(level)
 	target := f.URL
 	if target == "" {
 		target = manualSourceTitle

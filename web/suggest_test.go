@@ -21,6 +21,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
 	"github.com/yuqing-bureau/yuqing/web"
 )
 
@@ -53,7 +54,7 @@ func suggestEngine(t *testing.T, plain bool) *classifier.Engine {
 		return e
 	}
 	var exs []learn.Example
-	add := func(n int, title, body string, relevant bool, cat string, level int) {
+	add := func(n int, title, body string, relevant bool, cat taxonomy.Category, level taxonomy.Level) {
 		for i := range n {
 			ex := e.Example(classifier.Post{Title: title, Body: strings.Repeat(body, i%2+1)})
 			ex.ID, ex.Relevant, ex.Category, ex.Level, ex.Sentiment = fmt.Sprint(title, i), relevant, cat, level, learn.Neutral

@@ -107,9 +107,9 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, pages: map[string]*template.Template{}}
 	funcs := template.FuncMap{
-		"levelLabel":   taxonomy.LevelLabel,
-		"levelColor":   taxonomy.LevelColor,
-		"categoryName": taxonomy.CategoryName,
+		"levelLabel":   taxonomy.Level.Label,
+		"levelColor":   taxonomy.Level.Color,
+		"categoryName": taxonomy.Category.Name,
 		"statusName":   StatusName,
 		"mask":         privacy.Mask,
 		"source":       s.sourceTitle,
@@ -177,25 +177,25 @@ type listPage struct {
 	Title     string
 	Incidents []model.Incident
 	All       bool
-	Level     int
-	Category  string
-	Levels    []int
-	Cats      []string
+	Level     taxonomy.Level
+	Category  taxonomy.Category
+	Levels    []taxonomy.Level
+	Cats      []taxonomy.Category
 	Now       time.Time
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := store.IncidentFilter{OnlyOpen: q.Get("status") != "all", Category: q.Get("category")}
+	f := store.IncidentFilter{OnlyOpen: q.Get("status") != "all", Category: taxonomy.Category(q.Get("category"))}
 	if l := q.Get("level"); l != "" {
 		n, err := strconv.Atoi(l)
-		if err != nil || !taxonomy.ValidLevel(n) {
+		if err != nil || !taxonomy.Level(n).Valid() {
 			s.fail(w, r, http.StatusBadRequest, "等级参数无效", nil)
 			return
 		}
-		f.Level = n
+		f.Level = taxonomy.Level(n)
 	}
-	if f.Category != "" && !taxonomy.ValidCategory(f.Category) {
+	if f.Category != "" && !f.Category.Valid() {
 		s.fail(w, r, http.StatusBadRequest, "类别参数无效", nil)
 		return
 	}
@@ -205,7 +205,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "list", listPage{Title: "舆情事件", Incidents: incs, All: !f.OnlyOpen,
-		Level: f.Level, Category: f.Category, Levels: []int{1, 2, 3, 4}, Cats: taxonomy.Categories, Now: s.opts.Now()})
+		Level: f.Level, Category: f.Category, Levels: taxonomy.Levels, Cats: taxonomy.Categories, Now: s.opts.Now()})
 }
 
 type detailPage struct {

@@ -17,6 +17,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
 	"github.com/yuqing-bureau/yuqing/web"
 )
 
@@ -31,8 +32,8 @@ type fixture struct {
 	client *http.Client // logged in as wang (王科员, handler), sending the CSRF token
 	auth   *auth.Service
 	// file stores a post and files it with the given grade; it returns the incident number.
-	file     func(url, title, body string, level int, cat string, matches []model.Match) string
-	filePost func(p model.Post, level int, cat string, matches []model.Match) string
+	file     func(url, title, body string, level taxonomy.Level, cat taxonomy.Category, matches []model.Match) string
+	filePost func(p model.Post, level taxonomy.Level, cat taxonomy.Category, matches []model.Match) string
 }
 
 func setup(t *testing.T) *fixture { t.Helper(); return setupWith(t, nil) }
@@ -50,7 +51,7 @@ func setupWith(t *testing.T, wrap func(*incident.Service) web.Workflow) *fixture
 	f := &fixture{st: st, now: time.Date(2026, 11, 23, 10, 0, 0, 0, cst)}
 	clock := func() time.Time { return f.now }
 	svc := incident.New(st, incident.DefaultPolicy(), clock, nil)
-	filePost := func(p model.Post, level int, cat string, matches []model.Match) string {
+	filePost := func(p model.Post, level taxonomy.Level, cat taxonomy.Category, matches []model.Match) string {
 		if _, err := st.SavePost(ctx, &p); err != nil {
 			t.Fatal(err)
 		}
@@ -64,7 +65,7 @@ func setupWith(t *testing.T, wrap func(*incident.Service) web.Workflow) *fixture
 		}
 		return out.Incident.Number
 	}
-	fileOne := func(url, title, body string, level int, cat string, matches []model.Match) string {
+	fileOne := func(url, title, body string, level taxonomy.Level, cat taxonomy.Category, matches []model.Match) string {
 		return filePost(model.Post{Source: "bbs", URL: url, Title: title, Body: body, FetchedAt: f.now, Replies: 12}, level, cat, matches)
 	}
 	body := "有人组织骗保<script>alert(1)</script>，联系电话13812345678"

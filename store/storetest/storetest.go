@@ -13,6 +13,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 // Run runs the contract suite. open must return a new, empty store each call.
@@ -152,7 +153,7 @@ func testSavePostDedup(t *testing.T, s store.Store) {
 	}
 }
 
-func grade(p *model.Post, level int) model.Grade {
+func grade(p *model.Post, level taxonomy.Level) model.Grade {
 	return model.Grade{PostID: p.ID, RulesVersion: "v1", Relevant: level > 0, Category: "reimbursement",
 		Level: level, Score: 2.5, GradedAt: t0,
 		Matches: []model.Match{{Rule: "reimb", Term: "报销", Field: "title", Start: 3, End: 9}},
@@ -417,7 +418,7 @@ func testIncidentOfPostReadSide(t *testing.T, s store.Store) {
 func testIncidentDetailAndOrder(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	var numbers []string
-	for i, lvl := range []int{4, 2, 3} {
+	for i, lvl := range []taxonomy.Level{4, 2, 3} {
 		p := post(i + 1)
 		mustSave(t, s, p)
 		err := s.InTx(ctx, func(tx store.Tx) error {

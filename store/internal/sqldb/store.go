@@ -12,6 +12,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 // Close closes both pools.
@@ -335,8 +336,8 @@ func gradeColumns(g *model.Grade, graded *bool, postID *int64) columns {
 	return columns{
 		dest: []any{&rv, &rel, &cat, &lvl, &score, &mj, &rj, &at, &sent, &by, &review, &info},
 		decode: func() error {
-			*g = model.Grade{PostID: *postID, RulesVersion: rv.String, Relevant: rel.Bool, Category: cat.String,
-				Level: int(lvl.Int64), Score: score.Float64, GradedAt: fromMS(at), Sentiment: sent.String,
+			*g = model.Grade{PostID: *postID, RulesVersion: rv.String, Relevant: rel.Bool, Category: taxonomy.Category(cat.String),
+				Level: taxonomy.Level(lvl.Int64), Score: score.Float64, GradedAt: fromMS(at), Sentiment: sent.String,
 				DecidedBy: by.String, Review: review.Bool, Information: info.Bool}
 			if mj.String != "" {
 				if err := json.Unmarshal([]byte(mj.String), &g.Matches); err != nil {

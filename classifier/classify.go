@@ -15,18 +15,18 @@ import (
 
 // classifyIn is one input line of `yuqing classify`.
 type classifyIn struct {
-	ID          json.RawMessage `json:"id"`
-	Title       *string         `json:"title"`
-	Body        *string         `json:"body"`
-	Source      string          `json:"source"`
+	ID     json.RawMessage `json:"id"`
+	Title  *string         `json:"title"`
+	Body   *string         `json:"body"`
+	Source string          `json:"source"`
 	// Platform is the channel (taxonomy.Channels), as the labelled data
 	// name it.
-	Platform string `json:"platform"`
-	URL         string          `json:"url"`
-	Replies     int             `json:"replies"`
-	Views       int             `json:"views"`
-	Reposts     int             `json:"reposts"`
-	PublishedAt string          `json:"published_at"`
+	Platform    string `json:"platform"`
+	URL         string `json:"url"`
+	Replies     int    `json:"replies"`
+	Views       int    `json:"views"`
+	Reposts     int    `json:"reposts"`
+	PublishedAt string `json:"published_at"`
 }
 
 // classifyOut is one output line; field order is the documented one.

@@ -133,22 +133,19 @@ func (j *job) sampleList(ctx context.Context, state store.SourceState, known Kno
 	deep := src.deepDue(state.LastDeepAt, now)
 	pageURL := src.pageURL(1)
 	paged := strings.Contains(src.URL, PagePlaceholder)
-	accept := src.listAccept()
 	for n := 0; n < src.Pages && pageURL != "" && !visited[pageURL] && len(items) < src.MaxItems; n++ {
 		visited[pageURL] = true
 		var extra = conditional(state)
 		if n > 0 || stats.NotModified {
 			extra = nil
 		}
-		p, err := j.get(ctx, pageURL, accept, extra)
+		p, err := j.getListPage(ctx, pageURL, n, extra)
 		if err != nil {
-			if n == 0 || ctx.Err() != nil || isRetryLater(err) {
-				return nil, state, fmt.Errorf("列表页: %w", err)
-			}
-			j.c.log.Warn("后续列表页抓取失败，只处理已取得的页", "source", src.Name, "url", pageURL, "err", err)
+			return nil, state, err
+		}
+		if p == nil {
 			break
 		}
-		j.c.m.pages.WithLabelValues(src.Name, PageList).Inc()
 		if p.notModified {
 			if stats.NotModified { // 304 without validators: nothing to read
 				return nil, state, nil
@@ -204,6 +201,24 @@ func (j *job) sampleList(ctx context.Context, state store.SourceState, known Kno
 		newState.LastDeepAt, stats.Deep = now, true
 	}
 	return items, newState, nil
+}
+
+// getListPage fetches list page n (0-based) at u with the extra headers.
+// Page 1 is the crawl: failing it fails the crawl. A later page that
+// fails only ends the walk (nil page, nil error), so that the pages
+// already read are still used; but a cancelled crawl, or a site asking to
+// be retried later (Retry-After), fails the crawl whichever page it hit.
+func (j *job) getListPage(ctx context.Context, u string, n int, extra http.Header) (*page, error) {
+	p, err := j.get(ctx, u, j.src.listAccept(), extra)
+	if err != nil {
+		if n == 0 || ctx.Err() != nil || isRetryLater(err) {
+			return nil, fmt.Errorf("列表页: %w", err)
+		}
+		j.c.log.Warn("后续列表页抓取失败，只处理已取得的页", "source", j.src.Name, "url", u, "err", err)
+		return nil, nil
+	}
+	j.c.m.pages.WithLabelValues(j.src.Name, PageList).Inc()
+	return p, nil
 }
 
 // allUnknown reports whether none of a list page's items is stored yet:

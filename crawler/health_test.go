@@ -67,79 +67,88 @@ func newFlaky(t *testing.T) *flaky {
 	return f
 }
 
+// TestCircuitBreaker runs in a synctest bubble, so that "the scheduler
+// sends nothing while the breaker is open" is checked over an exact number
+// of polls of the fake clock, not over however many a real 60 ms allowed.
+// The flaky server, whose socket would keep the bubble's clock from
+// advancing, is created outside it and reached in memory.
 func TestCircuitBreaker(t *testing.T) {
 	f := newFlaky(t)
 	f.status.Store(http.StatusInternalServerError)
-	ms := newMemStore()
-	clk := &clock{t: testNow}
-	c, _ := newTestCrawler(t, Options{Now: clk.now})
-	s := NewScheduler(c, ms, nil, clk.now)
-	s.poll = 5 * time.Millisecond
-	src := Source{Name: "b", URL: f.srv.URL + "/", Delay: time.Millisecond, List: ListSelectors{Item: "li"},
-		BreakerAfter: 2, BreakerCooldown: time.Hour}
-	s.SetSources([]Source{src})
-	breaker := func() float64 { return testutil.ToFloat64(c.m.breaker.WithLabelValues("b")) }
+	transport := inMemory(f.srv)
+	synctest.Test(t, func(t *testing.T) {
+		ms := newMemStore()
+		clk := &clock{t: testNow}
+		c, _ := newTestCrawler(t, Options{Now: clk.now, Transport: transport})
+		s := NewScheduler(c, ms, nil, clk.now)
+		s.poll = 5 * time.Millisecond
+		src := Source{Name: "b", URL: f.srv.URL + "/", Delay: time.Millisecond, List: ListSelectors{Item: "li"},
+			BreakerAfter: 2, BreakerCooldown: time.Hour}
+		s.SetSources([]Source{src})
+		breaker := func() float64 { return testutil.ToFloat64(c.m.breaker.WithLabelValues("b")) }
 
-	s.CrawlNow(t.Context(), "b")
-	if st := ms.state("b"); !st.BreakerOpenUntil.IsZero() || breaker() != 0 {
-		t.Fatalf("breaker open after one failure: %+v", st)
-	}
-	s.CrawlNow(t.Context(), "b")
-	st := ms.state("b")
-	if !st.BreakerOpenUntil.Equal(testNow.Add(time.Hour)) || !st.NextCheckAt.Equal(st.BreakerOpenUntil) || breaker() != 1 {
-		t.Fatalf("after 2 failures: breaker until %v, next %v, gauge %v; want open for the 1h cooldown",
-			st.BreakerOpenUntil, st.NextCheckAt, breaker())
-	}
-	if st.LastErrorKind != ErrorKindHTTP {
-		t.Errorf("last error kind = %q", st.LastErrorKind)
-	}
-	if got := testutil.ToFloat64(c.m.sourceError.WithLabelValues("b", ErrorKindHTTP)); got != 2 {
-		t.Errorf("yuqing_source_error{kind=http} = %v, want 2", got)
-	}
+		s.CrawlNow(t.Context(), "b")
+		if st := ms.state("b"); !st.BreakerOpenUntil.IsZero() || breaker() != 0 {
+			t.Fatalf("breaker open after one failure: %+v", st)
+		}
+		s.CrawlNow(t.Context(), "b")
+		st := ms.state("b")
+		if !st.BreakerOpenUntil.Equal(testNow.Add(time.Hour)) || !st.NextCheckAt.Equal(st.BreakerOpenUntil) || breaker() != 1 {
+			t.Fatalf("after 2 failures: breaker until %v, next %v, gauge %v; want open for the 1h cooldown",
+				st.BreakerOpenUntil, st.NextCheckAt, breaker())
+		}
+		if st.LastErrorKind != ErrorKindHTTP {
+			t.Errorf("last error kind = %q", st.LastErrorKind)
+		}
+		if got := testutil.ToFloat64(c.m.sourceError.WithLabelValues("b", ErrorKindHTTP)); got != 2 {
+			t.Errorf("yuqing_source_error{kind=http} = %v, want 2", got)
+		}
 
-	// While open, the scheduler sends nothing, even though the site is back.
-	f.status.Store(http.StatusOK)
-	before := f.lists.Load()
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Millisecond)
-	s.Run(ctx)
-	cancel()
-	if f.lists.Load() != before {
-		t.Fatalf("%d requests while the breaker was open", f.lists.Load()-before)
-	}
+		// While open, the scheduler sends nothing, even though the site is back.
+		f.status.Store(http.StatusOK)
+		before := f.lists.Load()
+		ctx, cancel := context.WithTimeout(t.Context(), 60*time.Millisecond) // twelve polls
+		s.Run(ctx)
+		cancel()
+		if f.lists.Load() != before {
+			t.Fatalf("%d requests while the breaker was open", f.lists.Load()-before)
+		}
 
-	// Half-open probe fails: one list request, open again for twice as long.
-	f.status.Store(http.StatusBadGateway)
-	clk.add(time.Hour)
-	s.CrawlNow(t.Context(), "b")
-	if n := f.lists.Load() - before; n != 1 {
-		t.Errorf("failed probe made %d requests, want 1", n)
-	}
-	st = ms.state("b")
-	if want := clk.now().Add(2 * time.Hour); !st.BreakerOpenUntil.Equal(want) || st.ConsecutiveFailures != 3 {
-		t.Errorf("after failed probe: until %v (want %v), failures %d", st.BreakerOpenUntil, want, st.ConsecutiveFailures)
-	}
+		// Half-open probe fails: one list request, open again for twice as long.
+		f.status.Store(http.StatusBadGateway)
+		clk.add(time.Hour)
+		s.CrawlNow(t.Context(), "b")
+		if n := f.lists.Load() - before; n != 1 {
+			t.Errorf("failed probe made %d requests, want 1", n)
+		}
+		st = ms.state("b")
+		if want := clk.now().Add(2 * time.Hour); !st.BreakerOpenUntil.Equal(want) || st.ConsecutiveFailures != 3 {
+			t.Errorf("after failed probe: until %v (want %v), failures %d", st.BreakerOpenUntil, want, st.ConsecutiveFailures)
+		}
 
-	// Probe succeeds: the breaker closes and the full crawl follows; the
-	// scheduler does it by itself once the cooldown is over.
-	f.status.Store(http.StatusOK)
-	clk.add(2 * time.Hour)
-	before = f.lists.Load()
-	ctx, cancel = context.WithCancel(t.Context())
-	done := make(chan struct{})
-	go func() { s.Run(ctx); close(done) }()
-	waitFor(t, "recovery", func() bool { return ms.state("b").ConsecutiveFailures == 0 })
-	cancel()
-	<-done
-	st = ms.state("b")
-	if !st.BreakerOpenUntil.IsZero() || breaker() != 0 || st.LastErrorKind != "" || st.LastItems != 1 || ms.postCount() != 1 {
-		t.Errorf("after recovery: %+v, gauge %v, posts %d", st, breaker(), ms.postCount())
-	}
-	if n := f.lists.Load() - before; n != 2 {
-		t.Errorf("recovery made %d list requests, want 2 (probe + crawl)", n)
-	}
-	if n := testutil.CollectAndCount(c.m.sourceError); n != 0 {
-		t.Errorf("yuqing_source_error still has %d series after recovery", n)
-	}
+		// Probe succeeds: the breaker closes and the full crawl follows; the
+		// scheduler does it by itself once the cooldown is over.
+		f.status.Store(http.StatusOK)
+		clk.add(2 * time.Hour)
+		before = f.lists.Load()
+		recovered := watchState(ms, "b", func(st store.SourceState) bool { return st.ConsecutiveFailures == 0 })
+		ctx, cancel = context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { s.Run(ctx); close(done) }()
+		waitFor(t, "recovery", recovered)
+		cancel()
+		<-done
+		st = ms.state("b")
+		if !st.BreakerOpenUntil.IsZero() || breaker() != 0 || st.LastErrorKind != "" || st.LastItems != 1 || ms.postCount() != 1 {
+			t.Errorf("after recovery: %+v, gauge %v, posts %d", st, breaker(), ms.postCount())
+		}
+		if n := f.lists.Load() - before; n != 2 {
+			t.Errorf("recovery made %d list requests, want 2 (probe + crawl)", n)
+		}
+		if n := testutil.CollectAndCount(c.m.sourceError); n != 0 {
+			t.Errorf("yuqing_source_error still has %d series after recovery", n)
+		}
+	})
 }
 
 func TestBreakerCooldown(t *testing.T) {

@@ -284,6 +284,9 @@ type memStore struct {
 	failures map[string]store.ItemFailure
 	// beforeSave runs inside SavePost, before the post is recorded.
 	beforeSave func(ctx context.Context, p *model.Post)
+	// savedState, when set, runs after SaveSourceState recorded st (see
+	// watchState).
+	savedState func(st store.SourceState)
 }
 
 func newMemStore() *memStore {
@@ -302,8 +305,12 @@ func (m *memStore) SourceState(_ context.Context, name string) (store.SourceStat
 
 func (m *memStore) SaveSourceState(_ context.Context, st store.SourceState) error {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.states[st.Name] = st
+	saved := m.savedState
+	m.mu.Unlock()
+	if saved != nil {
+		saved(st)
+	}
 	return nil
 }
 
@@ -401,6 +408,18 @@ func (h hostsTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp := rec.Result()
 	resp.Request = r
 	return resp, nil
+}
+
+// inMemory is a hostsTransport to the handlers of httptest servers, for
+// tests whose fixtures are such servers but that run in a synctest bubble:
+// the crawler reaches the handlers without a socket, and the servers,
+// started outside the bubble, stay idle.
+func inMemory(srvs ...*httptest.Server) hostsTransport {
+	h := hostsTransport{}
+	for _, srv := range srvs {
+		h[strings.TrimPrefix(srv.URL, "http://")] = srv.Config.Handler
+	}
+	return h
 }
 
 // fakeBoard is a UTF-8 board served through hostsTransport: a list of

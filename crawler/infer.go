@@ -720,9 +720,50 @@ func guessJSON(v any, now time.Time) (*jsonGuess, int) {
 	if len(arr) == 0 {
 		return nil, 0
 	}
+	a := newJSONArray(arr)
+	text := func(s string) bool { return hasLetter(s) }
+	isTime := func(s string) bool { _, ok := ParseTime(s, "", now); return ok }
+	isNum := func(s string) bool { _, ok := parseCount(s); return ok }
+	isURL := func(s string) bool {
+		return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") || (strings.HasPrefix(s, "/") && len(s) > 1)
+	}
+	g := &jsonGuess{}
+	f := &g.fields
+	f.Items = path
+	f.Title = a.pick(titleKeyRe, text, nil)
+	f.Time = a.pick(timeKeyRe, isTime, func(k string) bool { return updateKeyRe.MatchString(k) })
+	if f.Time == "" {
+		f.Time = a.pick(timeKeyRe, isTime, nil)
+	}
+	f.Link = a.pick(linkKeyRe, isURL, nil)
+	f.Replies = a.pick(jsonRepRe, isNum, func(k string) bool {
+		return !countKeyRe.MatchString(k) || timeKeyRe.MatchString(k) && !countKeyRe.MatchString(k)
+	})
+	f.Views = a.pick(jsonViewRe, isNum, func(k string) bool { return !countKeyRe.MatchString(k) })
+	f.Author = a.pick(jsonAuthRe, text, func(k string) bool { return k == f.Title || jsonNotAuthRe.MatchString(k) })
+	f.Body = a.pick(jsonBodyRe, func(s string) bool { return utf8.RuneCountInString(s) > 10 }, func(k string) bool { return k == f.Title })
+	if f.Link == "" {
+		g.idKey = a.idKey()
+	}
+	if f.Title == "" {
+		return nil, len(arr)
+	}
+	return g, len(arr)
+}
+
+// jsonArray is the item array of a JSON list with the keys its objects
+// use. A field is named by what most items hold under a key, not by one
+// item, so every guess counts over the whole array.
+type jsonArray struct {
+	items []any
+	keys  []string // every key of the objects, sorted
+	need  int      // the items a key must fill to name a field: half, at least one
+}
+
+func newJSONArray(items []any) jsonArray {
 	var keys []string
 	seen := map[string]bool{}
-	for _, el := range arr {
+	for _, el := range items {
 		if m, ok := el.(map[string]any); ok {
 			for k := range m {
 				if !seen[k] {
@@ -733,71 +774,56 @@ func guessJSON(v any, now time.Time) (*jsonGuess, int) {
 		}
 	}
 	sort.Strings(keys)
-	share := func(k string, ok func(string) bool) int {
-		n := 0
-		for _, el := range arr {
-			if s := jsonField(el, k); s != "" && ok(s) {
-				n++
-			}
-		}
-		return n
-	}
-	need := max(1, len(arr)/2)
-	pick := func(nameRe *regexp.Regexp, ok func(string) bool, avoid func(string) bool) string {
-		best, bestN := "", 0
-		for _, k := range keys {
-			if !nameRe.MatchString(k) || (avoid != nil && avoid(k)) {
-				continue
-			}
-			if n := share(k, ok); n >= need && n > bestN {
-				best, bestN = k, n
-			}
-		}
-		return best
-	}
-	text := func(s string) bool { return hasLetter(s) }
-	isTime := func(s string) bool { _, ok := ParseTime(s, "", now); return ok }
-	isNum := func(s string) bool { _, ok := parseCount(s); return ok }
-	isURL := func(s string) bool {
-		return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") || (strings.HasPrefix(s, "/") && len(s) > 1)
-	}
-	g := &jsonGuess{}
-	f := &g.fields
-	f.Items = path
-	f.Title = pick(titleKeyRe, text, nil)
-	f.Time = pick(timeKeyRe, isTime, func(k string) bool { return updateKeyRe.MatchString(k) })
-	if f.Time == "" {
-		f.Time = pick(timeKeyRe, isTime, nil)
-	}
-	f.Link = pick(linkKeyRe, isURL, nil)
-	f.Replies = pick(jsonRepRe, isNum, func(k string) bool {
-		return !countKeyRe.MatchString(k) || timeKeyRe.MatchString(k) && !countKeyRe.MatchString(k)
-	})
-	f.Views = pick(jsonViewRe, isNum, func(k string) bool { return !countKeyRe.MatchString(k) })
-	f.Author = pick(jsonAuthRe, text, func(k string) bool { return k == f.Title || jsonNotAuthRe.MatchString(k) })
-	f.Body = pick(jsonBodyRe, func(s string) bool { return utf8.RuneCountInString(s) > 10 }, func(k string) bool { return k == f.Title })
-	if f.Link == "" {
-		unique := map[string]bool{}
-		for _, k := range keys {
-			if !idKeyRe.MatchString(k) {
-				continue
-			}
-			clear(unique)
-			for _, el := range arr {
-				if s := jsonField(el, k); s != "" {
-					unique[s] = true
-				}
-			}
-			if len(unique) >= need && len(unique) == share(k, func(string) bool { return true }) {
-				g.idKey = k
-				break
-			}
+	return jsonArray{items: items, keys: keys, need: max(1, len(items)/2)}
+}
+
+// share counts the items whose value under k is non-empty and ok.
+func (a jsonArray) share(k string, ok func(string) bool) int {
+	n := 0
+	for _, el := range a.items {
+		if s := jsonField(el, k); s != "" && ok(s) {
+			n++
 		}
 	}
-	if f.Title == "" {
-		return nil, len(arr)
+	return n
+}
+
+// pick is the key, named as nameRe says and not one avoid rules out, that
+// holds an ok value in the most items (at least need of them); "" if none.
+func (a jsonArray) pick(nameRe *regexp.Regexp, ok func(string) bool, avoid func(string) bool) string {
+	best, bestN := "", 0
+	for _, k := range a.keys {
+		if !nameRe.MatchString(k) || (avoid != nil && avoid(k)) {
+			continue
+		}
+		if n := a.share(k, ok); n >= a.need && n > bestN {
+			best, bestN = k, n
+		}
 	}
-	return g, len(arr)
+	return best
+}
+
+// idKey is the first id-like key whose values tell the items apart (one
+// distinct value per item holding it, in at least need items): with no
+// link field, a detail page address can only be built from such an id.
+// "" if none.
+func (a jsonArray) idKey() string {
+	unique := map[string]bool{}
+	for _, k := range a.keys {
+		if !idKeyRe.MatchString(k) {
+			continue
+		}
+		clear(unique)
+		for _, el := range a.items {
+			if s := jsonField(el, k); s != "" {
+				unique[s] = true
+			}
+		}
+		if len(unique) >= a.need && len(unique) == a.share(k, func(string) bool { return true }) {
+			return k
+		}
+	}
+	return ""
 }
 
 // bodiless reports whether most items came without their text.
@@ -941,40 +967,74 @@ func (pr *prober) json(ctx context.Context, p *page) error {
 	}
 	d := pr.d
 	d.Kind, d.Encoding, d.Software = KindJSON, describeEncoding(p, enc, false), "JSON 列表接口"
-	now := pr.c.opts.Now()
-	listURL, paged := pagedURL(p.url)
-	base := p.finalURL
-	var cands []*proposal
+	l := &jsonList{p: p, text: text, v: v, enc: enc, now: pr.c.opts.Now()}
+	exampleLink := pr.exampleJSONLink(v, p.finalURL)
+	cands, g, n := l.candidates(exampleLink)
+	if len(cands) == 0 {
+		return fmt.Errorf("%w: 在 %s 返回的 JSON 中没有找到条目数组（%d 个对象），或条目没有标题和链接", ErrLayout, p.url, n)
+	}
+	slices.SortStableFunc(cands, func(a, b *proposal) int { return cmpScore(b.score, a.score) })
+	// One detail page judges the presets' detail selectors.
+	if cands[0].src.Preset != "" || cands[0].src.JSON.Link != "" {
+		if ddoc, it := pr.detailSample(ctx, cands[0].items[:1]); ddoc != nil {
+			judgeJSONDetails(cands, ddoc, it.Item, g, l.now)
+		}
+	}
+	best := chooseHTML(cands)
+	d.Method = best.method
+	pr.adviseJSON(best, g, exampleLink)
+	pr.show(best.items)
+	if _, paged := pagedURL(p.url); paged && strings.Contains(best.src.URL, PagePlaceholder) {
+		pr.note("地址中的页码已写成 {page}；要读多页请设 pages")
+	}
+	pr.capNote()
+	pr.finish(ctx, best.src)
+	return nil
+}
+
+// jsonList is a JSON list response as the probe decoded it: every
+// candidate source is tried on the same text, so proposing them is a step
+// of its own, as listCandidates is for HTML.
+type jsonList struct {
+	p    *page
+	text string // the decoded body
+	v    any    // text, parsed
+	enc  string // the encoding a source must name; EncodingAuto for none
+	now  time.Time
+}
+
+// candidates proposes every json preset and the source guessed from the
+// data, each scored on the items it extracts; those extracting none are
+// dropped. exampleLink, when known, is every candidate's json.link; the
+// guess otherwise keeps its own link field or falls back to an id, so that
+// a list without links still yields a source to correct by hand. g is the
+// guess (nil if none) and n the length of the item array it looked at,
+// for the caller's advice and error message.
+func (l *jsonList) candidates(exampleLink string) (cands []*proposal, g *jsonGuess, n int) {
+	listURL, _ := pagedURL(l.p.url)
+	base := l.p.finalURL
 	add := func(src Source, method string) {
-		if enc != EncodingAuto {
-			src.Encoding = enc
+		if l.enc != EncodingAuto {
+			src.Encoding = l.enc
 		}
 		s := src
 		s.ApplyDefaults()
-		items, _, err := extractJSON(&s, text, base, now)
+		items, _, err := extractJSON(&s, l.text, base, l.now)
 		if err != nil {
 			return
 		}
 		items = sameHostItems(items, base)
 		cands = append(cands, &proposal{src: src, method: method, items: items, score: listScore(items)})
 	}
-	name := sourceNameFor(p.url, "")
-	exampleLink := ""
-	if pr.example != "" {
-		if exampleLink = linkFromExample(v, base, pr.example); exampleLink != "" {
-			pr.note("详情页地址按示例 %s 写为 json.link: %s", pr.example, exampleLink)
-		} else {
-			pr.note("示例详情页地址 %s 中没有找到列表中任何一条的编号，json.link 需要手工填写", pr.example)
-		}
-	}
+	name := sourceNameFor(l.p.url, "")
 	for _, pn := range PresetNames() {
 		if presets[pn].src.Kind == KindJSON {
-			src := presetCandidate(pn, p.url, listURL)
+			src := presetCandidate(pn, l.p.url, listURL)
 			src.JSON.Link = exampleLink
 			add(src, pn)
 		}
 	}
-	g, n := guessJSON(v, now)
+	g, n = guessJSON(l.v, l.now)
 	if g != nil {
 		src := Source{Name: name, Kind: KindJSON, URL: listURL, JSON: g.fields}
 		if src.JSON.Link == "" && exampleLink != "" {
@@ -986,18 +1046,29 @@ func (pr *prober) json(ctx context.Context, p *page) error {
 		add(src, "selectors")
 	}
 	cands = slices.DeleteFunc(cands, func(c *proposal) bool { return len(c.items) == 0 })
-	if len(cands) == 0 {
-		return fmt.Errorf("%w: 在 %s 返回的 JSON 中没有找到条目数组（%d 个对象），或条目没有标题和链接", ErrLayout, p.url, n)
+	return cands, g, n
+}
+
+// exampleJSONLink writes json.link from the example detail page address
+// the operator gave ("" without one, or when no item's field stands in
+// it). A JSON list often holds no link at all, so the example is the one
+// sure source of it, and the operator is told either way.
+func (pr *prober) exampleJSONLink(v any, base *url.URL) string {
+	if pr.example == "" {
+		return ""
 	}
-	slices.SortStableFunc(cands, func(a, b *proposal) int { return cmpScore(b.score, a.score) })
-	// One detail page judges the presets' detail selectors.
-	if cands[0].src.Preset != "" || cands[0].src.JSON.Link != "" {
-		if ddoc, it := pr.detailSample(ctx, cands[0].items[:1]); ddoc != nil {
-			judgeJSONDetails(cands, ddoc, it.Item, g, now)
-		}
+	link := linkFromExample(v, base, pr.example)
+	if link != "" {
+		pr.note("详情页地址按示例 %s 写为 json.link: %s", pr.example, link)
+	} else {
+		pr.note("示例详情页地址 %s 中没有找到列表中任何一条的编号，json.link 需要手工填写", pr.example)
 	}
-	best := chooseHTML(cands)
-	d.Method = best.method
+	return link
+}
+
+// adviseJSON notes what the operator must check or finish by hand in the
+// chosen source: the guesses the probe could not verify on its own.
+func (pr *prober) adviseJSON(best *proposal, g *jsonGuess, exampleLink string) {
 	if best.src.Detail.Body == DetailAuto {
 		pr.note("列表接口不带正文：建议 detail: auto，从详情页自动提取正文和发布时间")
 	}
@@ -1007,11 +1078,4 @@ func (pr *prober) json(ctx context.Context, p *page) error {
 	if best.src.Preset != "" && !best.detailOK && presets[best.src.Preset].src.Detail.Body != "" {
 		pr.note("预设 %s 的详情页选择器在详情页上没有找到正文，请检查或改写 detail", best.src.Preset)
 	}
-	pr.show(best.items)
-	if paged && strings.Contains(best.src.URL, PagePlaceholder) {
-		pr.note("地址中的页码已写成 {page}；要读多页请设 pages")
-	}
-	pr.capNote()
-	pr.finish(ctx, best.src)
-	return nil
 }

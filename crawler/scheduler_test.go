@@ -32,82 +32,110 @@ func (c *clock) add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+// watchState returns a channel closed when ms saves a state of the named
+// source that cond accepts, for a test to wait on the save itself rather
+// than poll the store. Call it before the scheduler runs, so that the save
+// cannot come first.
+func watchState(ms *memStore, name string, cond func(store.SourceState) bool) <-chan struct{} {
+	ch := make(chan struct{})
+	var once sync.Once
+	ms.mu.Lock()
+	ms.savedState = func(st store.SourceState) {
+		if st.Name == name && cond(st) {
+			once.Do(func() { close(ch) })
 		}
-		time.Sleep(5 * time.Millisecond)
+	}
+	ms.mu.Unlock()
+	return ch
+}
+
+// waitFor waits until ch is closed, failing after a minute on the
+// synctest bubble's fake clock: waiting for what never comes would
+// otherwise just advance that clock for ever while the scheduler polls.
+func waitFor(t *testing.T, what string, ch <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(time.Minute):
+		t.Fatalf("timed out waiting for %s", what)
 	}
 }
 
+// TestSchedulerRestartResumes runs in a synctest bubble, so that "nothing
+// else is due" is checked over an exact number of polls of the fake
+// clock, not over however many a real 50 ms allowed. The fixtures are
+// httptest servers, whose sockets would keep the bubble's clock from
+// advancing: they are created outside it and reached in memory.
 func TestSchedulerRestartResumes(t *testing.T) {
 	f := newForum(t)
 	board, boardRequests := newBoard(t)
-	ms := newMemStore()
-	clk := &clock{t: testNow}
-	// The board was crawled before the "restart" and is not due for an hour.
-	ms.states["board"] = store.SourceState{Name: "board", NextCheckAt: testNow.Add(time.Hour), LastSuccessAt: testNow.Add(-9 * time.Minute)}
 	srcs := []Source{discuzSource(f), boardSource(board)}
+	transport := inMemory(f.srv, board)
+	synctest.Test(t, func(t *testing.T) {
+		ms := newMemStore()
+		clk := &clock{t: testNow}
+		// The board was crawled before the "restart" and is not due for an hour.
+		ms.states["board"] = store.SourceState{Name: "board", NextCheckAt: testNow.Add(time.Hour), LastSuccessAt: testNow.Add(-9 * time.Minute)}
 
-	run := func() {
-		c, _ := newTestCrawler(t, Options{Now: clk.now})
+		run := func() {
+			c, _ := newTestCrawler(t, Options{Now: clk.now, Transport: transport})
+			s := NewScheduler(c, ms, nil, clk.now)
+			s.poll = 10 * time.Millisecond
+			s.SetSources(srcs)
+			saved := watchState(ms, "discuz", func(st store.SourceState) bool { return !st.LastCheckAt.IsZero() })
+			ctx, cancel := context.WithCancel(t.Context())
+			done := make(chan error, 1)
+			go func() { done <- s.Run(ctx) }()
+			waitFor(t, "discuz state saved", saved)
+			time.Sleep(5 * s.poll) // five more polls: nothing else may be due
+			synctest.Wait()        // and whatever the last one started has run
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if got := testutil.ToFloat64(c.m.lastSuccess.WithLabelValues("board")); got != float64(testNow.Add(-9*time.Minute).Unix()) {
+				t.Errorf("last success of board exported as %v after restart", got)
+			}
+		}
+		run()
+		st := ms.state("discuz")
+		if !st.NextCheckAt.Equal(testNow.Add(DefaultInterval)) || st.ConsecutiveFailures != 0 || st.LastItems != 4 {
+			t.Errorf("discuz state after crawl = %+v", st)
+		}
+		if boardRequests.Load() != 0 {
+			t.Errorf("board not due but got %d requests", boardRequests.Load())
+		}
+		if ms.postCount() != 4 {
+			t.Errorf("stored %d posts, want 4", ms.postCount())
+		}
+		listHits := f.hit("/forum-2-1.html")
+
+		// Restart: discuz is not due any more; nothing is fetched.
+		ms.mu.Lock()
+		st = ms.states["discuz"]
+		st.LastCheckAt = time.Time{}
+		ms.states["discuz"] = st
+		ms.mu.Unlock()
+		c, _ := newTestCrawler(t, Options{Now: clk.now, Transport: transport})
 		s := NewScheduler(c, ms, nil, clk.now)
 		s.poll = 10 * time.Millisecond
 		s.SetSources(srcs)
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error, 1)
-		go func() { done <- s.Run(ctx) }()
-		waitFor(t, "discuz state saved", func() bool { return !ms.state("discuz").LastCheckAt.IsZero() })
-		time.Sleep(50 * time.Millisecond) // several more polls: nothing else may be due
-		cancel()
-		if err := <-done; err != nil {
-			t.Fatalf("Run: %v", err)
+		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond) // ten polls
+		defer cancel()
+		if err := s.Run(ctx); err != nil {
+			t.Fatal(err)
 		}
-		if got := testutil.ToFloat64(c.m.lastSuccess.WithLabelValues("board")); got != float64(testNow.Add(-9*time.Minute).Unix()) {
-			t.Errorf("last success of board exported as %v after restart", got)
+		if f.hit("/forum-2-1.html") != listHits || boardRequests.Load() != 0 {
+			t.Errorf("restarted scheduler crawled sources that were not due")
 		}
-	}
-	run()
-	st := ms.state("discuz")
-	if !st.NextCheckAt.Equal(testNow.Add(DefaultInterval)) || st.ConsecutiveFailures != 0 || st.LastItems != 4 {
-		t.Errorf("discuz state after crawl = %+v", st)
-	}
-	if boardRequests.Load() != 0 {
-		t.Errorf("board not due but got %d requests", boardRequests.Load())
-	}
-	if ms.postCount() != 4 {
-		t.Errorf("stored %d posts, want 4", ms.postCount())
-	}
-	listHits := f.hit("/forum-2-1.html")
 
-	// Restart: discuz is not due any more; nothing is fetched.
-	ms.mu.Lock()
-	st = ms.states["discuz"]
-	st.LastCheckAt = time.Time{}
-	ms.states["discuz"] = st
-	ms.mu.Unlock()
-	c, _ := newTestCrawler(t, Options{Now: clk.now})
-	s := NewScheduler(c, ms, nil, clk.now)
-	s.poll = 10 * time.Millisecond
-	s.SetSources(srcs)
-	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
-	defer cancel()
-	if err := s.Run(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if f.hit("/forum-2-1.html") != listHits || boardRequests.Load() != 0 {
-		t.Errorf("restarted scheduler crawled sources that were not due")
-	}
-
-	// Eleven minutes later discuz is due again; the board is not.
-	clk.add(11 * time.Minute)
-	run()
-	if f.hit("/forum-2-1.html") != listHits+1 || boardRequests.Load() != 0 {
-		t.Errorf("list hits %d (want %d), board requests %d", f.hit("/forum-2-1.html"), listHits+1, boardRequests.Load())
-	}
+		// Eleven minutes later discuz is due again; the board is not.
+		clk.add(11 * time.Minute)
+		run()
+		if f.hit("/forum-2-1.html") != listHits+1 || boardRequests.Load() != 0 {
+			t.Errorf("list hits %d (want %d), board requests %d", f.hit("/forum-2-1.html"), listHits+1, boardRequests.Load())
+		}
+	})
 }
 
 func TestSchedulerCancelKeepsStoredItemsAndResumes(t *testing.T) {

@@ -61,7 +61,35 @@ func testFingerprintKeysBackfill(t *testing.T, e Engine) {
 		{SimHash: 0, Entities: []string{"城关镇卫生院"}},
 		{SimHash: 0x8000_0000_0000_0000},
 	}
-	var probes []string
+	probes := indexFingerprints(t, s, fps)
+	want := backfillLookups(t, s, fps, probes)
+	for i, f := range fps {
+		for _, k := range f.Keys {
+			if slices.Contains(want[k], f.PostID) == (i == 1) {
+				t.Errorf("post %d found by its key %s: %v (the second post's incident is closed)", f.PostID, k, i != 1)
+			}
+		}
+		if got := want[fmt.Sprint("exactly ", f.SimHash)]; i != 1 && !slices.Equal(got, []int64{f.PostID}) {
+			t.Errorf("SimHash %x found posts %v, want %d", f.SimHash, got, f.PostID)
+		}
+	}
+	s.Close()
+	if err := e.MigrateDown(ctx, addr, 6); err != nil {
+		t.Fatal(err)
+	}
+	if got := backfillLookups(t, open(t, e, addr), fps, probes); !maps.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("after the backfill the keys find\n%v\nwant\n%v", got, want)
+	}
+}
+
+// indexFingerprints files a post for each of fps (the second in an
+// incident then closed, as closed incidents are indexed apart) and saves
+// its fingerprint under the keys filing gives it, filling in PostID and
+// Keys. It returns the names to look up: every key, and near misses (other
+// bands, other values, parts of the entity names), so that the comparison
+// before and after the backfill would see a key added as well as one lost.
+func indexFingerprints(t *testing.T, s store.Store, fps []store.Fingerprint) (probes []string) {
+	ctx := context.Background()
 	for i := range fps {
 		p := post(i + 1)
 		mustSave(t, s, p)
@@ -95,47 +123,35 @@ func testFingerprintKeysBackfill(t *testing.T, e Engine) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	found := func(s store.Store) map[string][]int64 {
-		t.Helper()
-		out := map[string][]int64{}
-		look := func(name string, q store.CandidateQuery) {
-			q.Since = t0.Add(-time.Hour)
-			c, err := s.FingerprintCandidates(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var ids []int64
-			for _, f := range c.Fingerprints {
-				ids = append(ids, f.PostID)
-			}
-			out[name] = ids
+	return probes
+}
+
+// backfillLookups looks up every probe, and each fingerprint by the
+// SimHash kept beside its keys, mapping each lookup to the posts it finds:
+// one map to compare whole before and after the backfill.
+func backfillLookups(t *testing.T, s store.Store, fps []store.Fingerprint, probes []string) map[string][]int64 {
+	t.Helper()
+	ctx := context.Background()
+	out := map[string][]int64{}
+	look := func(name string, q store.CandidateQuery) {
+		q.Since = t0.Add(-time.Hour)
+		c, err := s.FingerprintCandidates(ctx, q)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, k := range probes {
-			look(k, store.CandidateQuery{Names: []string{k}})
+		var ids []int64
+		for _, f := range c.Fingerprints {
+			ids = append(ids, f.PostID)
 		}
-		for _, f := range fps { // the SimHash kept beside each key
-			look(fmt.Sprint("exactly ", f.SimHash), store.CandidateQuery{Bands: f.Keys, SimHash: f.SimHash})
-		}
-		return out
+		out[name] = ids
 	}
-	want := found(s)
-	for i, f := range fps {
-		for _, k := range f.Keys {
-			if slices.Contains(want[k], f.PostID) == (i == 1) {
-				t.Errorf("post %d found by its key %s: %v (the second post's incident is closed)", f.PostID, k, i != 1)
-			}
-		}
-		if got := want[fmt.Sprint("exactly ", f.SimHash)]; i != 1 && !slices.Equal(got, []int64{f.PostID}) {
-			t.Errorf("SimHash %x found posts %v, want %d", f.SimHash, got, f.PostID)
-		}
+	for _, k := range probes {
+		look(k, store.CandidateQuery{Names: []string{k}})
 	}
-	s.Close()
-	if err := e.MigrateDown(ctx, addr, 6); err != nil {
-		t.Fatal(err)
+	for _, f := range fps { // the SimHash kept beside each key
+		look(fmt.Sprint("exactly ", f.SimHash), store.CandidateQuery{Bands: f.Keys, SimHash: f.SimHash})
 	}
-	if got := found(open(t, e, addr)); !maps.EqualFunc(got, want, slices.Equal) {
-		t.Errorf("after the backfill the keys find\n%v\nwant\n%v", got, want)
-	}
+	return out
 }
 
 // testConcurrentOpens: processes starting together on a new database (two

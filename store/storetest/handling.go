@@ -77,49 +77,88 @@ func testWorkflowFields(t *testing.T, s store.Store) {
 }
 
 func testFingerprints(t *testing.T, s store.Store) {
+	fc := fileFingerprintPosts(t, s)
+	fc.saveFingerprints(t)
+	v := groupingVersion(t, s)
+	fc.checkCandidates(t, v)
+	fc.checkCandidatesInTx(t, v)
+	fc.checkClosingAndReopening(t, v)
+}
+
+// highSimHash has the top bit set: it must survive a signed column.
+const highSimHash = uint64(0xF00D_0000_0000_BEEF)
+
+// fingerprintCase is what testFingerprints files and indexes. Its phases
+// read the same posts and incidents, each checking one way the lookup of
+// candidates must hold up.
+type fingerprintCase struct {
+	s                    store.Store
+	old, a, b, closed, c *model.Post
+	inc, incClosed, incC model.Incident // the incidents of a, closed and c
+	many                 []string       // more keys than one statement binds at a time
+	since                time.Time      // the window of every lookup
+}
+
+// groupingVersion reads the store's grouping version, which every change
+// to the incidents' membership must move and nothing else may.
+func groupingVersion(t *testing.T, s store.Store) int64 {
+	t.Helper()
 	ctx := context.Background()
+	var v int64
+	if err := s.InTx(ctx, func(tx store.Tx) (err error) { v, err = tx.GroupingVersion(ctx); return err }); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// fileFingerprintPosts stores five posts and files each in an incident of
+// its own: old outside the lookup window, c first seen before a and b so
+// that the order of candidates shows. Filing must move the grouping
+// version.
+func fileFingerprintPosts(t *testing.T, s store.Store) *fingerprintCase {
 	old, a, b, closed, c := post(1), post(2), post(3), post(4), post(5)
 	old.FetchedAt = t0.Add(-96 * time.Hour)
 	c.FetchedAt = t0.Add(-time.Hour) // first seen before a and b: listed first
 	for _, p := range []*model.Post{old, a, b, closed, c} {
 		mustSave(t, s, p)
 	}
-	version := func() int64 {
-		t.Helper()
-		var v int64
-		if err := s.InTx(ctx, func(tx store.Tx) (err error) { v, err = tx.GroupingVersion(ctx); return err }); err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	v0 := version()
+	v0 := groupingVersion(t, s)
 	fileNew(t, s, old, grade(old, 4), old.FetchedAt)
-	inc := fileNew(t, s, a, grade(a, 4), t0)
-	incClosed := fileNew(t, s, closed, grade(closed, 4), t0)
-	incC := fileNew(t, s, c, grade(c, 4), c.FetchedAt)
-	if v1 := version(); v1 == v0 {
+	fc := &fingerprintCase{s: s, old: old, a: a, b: b, closed: closed, c: c, since: t0.Add(-72 * time.Hour)}
+	fc.inc = fileNew(t, s, a, grade(a, 4), t0)
+	fc.incClosed = fileNew(t, s, closed, grade(closed, 4), t0)
+	fc.incC = fileNew(t, s, c, grade(c, 4), c.FetchedAt)
+	if v1 := groupingVersion(t, s); v1 == v0 {
 		t.Errorf("attaching posts left the grouping version at %d", v0)
 	}
-	const high = uint64(0xF00D_0000_0000_BEEF) // top bit set: must survive a signed column
 	// Many keys, more than one statement binds at a time.
-	var many []string
 	for i := range 700 {
-		many = append(many, fmt.Sprintf("k%d", i))
+		fc.many = append(fc.many, fmt.Sprintf("k%d", i))
 	}
-	err := s.InTx(ctx, func(tx store.Tx) error {
-		if err := tx.AttachPost(ctx, inc.ID, b.ID, "转帖", t0); err != nil {
+	return fc
+}
+
+// saveFingerprints indexes every post, in the transaction that also moves
+// b into a's incident and closes the closed post's, so that the lookups
+// see membership and status as of that commit. b's fingerprint is saved
+// twice, as an edited post's is: the second must replace the first's keys.
+// A fingerprint of a missing post is refused.
+func (fc *fingerprintCase) saveFingerprints(t *testing.T) {
+	ctx := context.Background()
+	err := fc.s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.AttachPost(ctx, fc.inc.ID, fc.b.ID, "转帖", t0); err != nil {
 			return err
 		}
-		incClosed.Status, incClosed.ClosedAt = model.StatusClosed, t0
-		if err := tx.UpdateIncident(ctx, incClosed); err != nil {
+		fc.incClosed.Status, fc.incClosed.ClosedAt = model.StatusClosed, t0
+		if err := tx.UpdateIncident(ctx, fc.incClosed); err != nil {
 			return err
 		}
 		for _, f := range []store.Fingerprint{
-			{PostID: old.ID, SimHash: 1, Entities: []string{"康福医院"}, Keys: []string{"x", "y"}},
-			{PostID: a.ID, SimHash: 2, Terms: []string{"挂床"}, Keys: []string{"y"}},
-			{PostID: b.ID, SimHash: 7, Entities: []string{"康福医院", "岚川市"}, Terms: []string{"挂床", "老人"}, Keys: []string{"x", "gone"}},
-			{PostID: closed.ID, SimHash: 4, Keys: []string{"x", "y"}},
-			{PostID: c.ID, SimHash: 5, Keys: append([]string{"z", "z"}, many...)},
+			{PostID: fc.old.ID, SimHash: 1, Entities: []string{"康福医院"}, Keys: []string{"x", "y"}},
+			{PostID: fc.a.ID, SimHash: 2, Terms: []string{"挂床"}, Keys: []string{"y"}},
+			{PostID: fc.b.ID, SimHash: 7, Entities: []string{"康福医院", "岚川市"}, Terms: []string{"挂床", "老人"}, Keys: []string{"x", "gone"}},
+			{PostID: fc.closed.ID, SimHash: 4, Keys: []string{"x", "y"}},
+			{PostID: fc.c.ID, SimHash: 5, Keys: append([]string{"z", "z"}, fc.many...)},
 		} {
 			if err := tx.SaveFingerprint(ctx, f); err != nil {
 				return err
@@ -127,26 +166,35 @@ func testFingerprints(t *testing.T, s store.Store) {
 		}
 		// Replacing a fingerprint (the post was edited) keeps one row and
 		// replaces its keys.
-		return tx.SaveFingerprint(ctx, store.Fingerprint{PostID: b.ID, SimHash: high,
+		return tx.SaveFingerprint(ctx, store.Fingerprint{PostID: fc.b.ID, SimHash: highSimHash,
 			Entities: []string{"康福医院", "岚川市"}, Terms: []string{"挂床", "老人"}, Keys: []string{"x", "y"}})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.InTx(ctx, func(tx store.Tx) error {
+	if err := fc.s.InTx(ctx, func(tx store.Tx) error {
 		return tx.SaveFingerprint(ctx, store.Fingerprint{PostID: 9999, Keys: []string{"x"}})
 	}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("fingerprint of a missing post: %v, want ErrNotFound", err)
 	}
-	since := t0.Add(-72 * time.Hour)
-	ids := func(fps []store.Fingerprint) []int64 {
-		var out []int64
-		for _, f := range fps {
-			out = append(out, f.PostID)
-		}
-		return out
+}
+
+// postIDs lists the posts of fps in order, the order being part of what a
+// lookup promises.
+func postIDs(fps []store.Fingerprint) []int64 {
+	var out []int64
+	for _, f := range fps {
+		out = append(out, f.PostID)
 	}
-	v := version()
+	return out
+}
+
+// checkCandidates looks candidates up outside a transaction, by names and
+// by SimHash bands: which posts each finds, in which order, and that every
+// answer carries the grouping version v it was read at.
+func (fc *fingerprintCase) checkCandidates(t *testing.T, v int64) {
+	ctx := context.Background()
+	a, b, c := fc.a, fc.b, fc.c
 	for _, tc := range []struct {
 		q    store.CandidateQuery
 		want []int64
@@ -155,27 +203,35 @@ func testFingerprints(t *testing.T, s store.Store) {
 		{store.CandidateQuery{Names: []string{"gone"}}, nil},                   // replaced
 		{store.CandidateQuery{Names: []string{"nothing"}}, nil},
 		{store.CandidateQuery{}, nil},
-		{store.CandidateQuery{Names: append([]string{"y"}, many[650:]...)}, []int64{c.ID, a.ID, b.ID}}, // oldest first across statements
+		{store.CandidateQuery{Names: append([]string{"y"}, fc.many[650:]...)}, []int64{c.ID, a.ID, b.ID}}, // oldest first across statements
 		{store.CandidateQuery{Names: []string{"z"}}, []int64{c.ID}},
 		// Band keys find only SimHashes within the distance: a's 2 is one
 		// bit from 3, b's is far.
 		{store.CandidateQuery{Bands: []string{"x", "y"}, SimHash: 3, Distance: 1}, []int64{a.ID}},
 		{store.CandidateQuery{Bands: []string{"x", "y"}, SimHash: 3, Distance: 0}, nil},
-		{store.CandidateQuery{Bands: []string{"x", "y"}, SimHash: high, Distance: 0}, []int64{b.ID}},
+		{store.CandidateQuery{Bands: []string{"x", "y"}, SimHash: highSimHash, Distance: 0}, []int64{b.ID}},
 		{store.CandidateQuery{Bands: []string{"x", "y"}, SimHash: 3, Distance: 1, Names: []string{"x"}}, []int64{a.ID, b.ID}},
 	} {
-		tc.q.Since = since
-		got, err := s.FingerprintCandidates(ctx, tc.q)
+		tc.q.Since = fc.since
+		got, err := fc.s.FingerprintCandidates(ctx, tc.q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(ids(got.Fingerprints), tc.want) || got.Version != v {
+		if !slices.Equal(postIDs(got.Fingerprints), tc.want) || got.Version != v {
 			t.Errorf("FingerprintCandidates(%.60v) = posts %v at version %d; want %v at %d", tc.q,
-				ids(got.Fingerprints), got.Version, tc.want, v)
+				postIDs(got.Fingerprints), got.Version, tc.want, v)
 		}
 	}
-	err = s.InTx(ctx, func(tx store.Tx) error {
-		got, err := tx.FingerprintCandidates(ctx, store.CandidateQuery{Since: since, Names: []string{"x", "y"}})
+}
+
+// checkCandidatesInTx looks candidates up inside a transaction, as filing
+// does, where every field of a fingerprint is read back and the incident's
+// posts are counted.
+func (fc *fingerprintCase) checkCandidatesInTx(t *testing.T, v int64) {
+	ctx := context.Background()
+	a, b, inc := fc.a, fc.b, fc.inc
+	err := fc.s.InTx(ctx, func(tx store.Tx) error {
+		got, err := tx.FingerprintCandidates(ctx, store.CandidateQuery{Since: fc.since, Names: []string{"x", "y"}})
 		if err != nil {
 			return err
 		}
@@ -184,7 +240,7 @@ func testFingerprints(t *testing.T, s store.Store) {
 			t.Fatalf("candidates in a transaction %+v: want a and b at version %d", got, v)
 		}
 		f := fps[1]
-		if f.SimHash != high || f.IncidentID != inc.ID || !f.FirstSeenAt.Equal(t0) ||
+		if f.SimHash != highSimHash || f.IncidentID != inc.ID || !f.FirstSeenAt.Equal(t0) ||
 			!slices.Equal(f.Entities, []string{"康福医院", "岚川市"}) || !slices.Equal(f.Terms, []string{"挂床", "老人"}) {
 			t.Errorf("fingerprint %+v", f)
 		}
@@ -203,16 +259,25 @@ func testFingerprints(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// checkClosingAndReopening: the reads before left the grouping version at
+// v, while closing and reopening an incident move it, as its posts leave
+// and rejoin the candidates; a post whose incident stays closed does not
+// rejoin by being edited.
+func (fc *fingerprintCase) checkClosingAndReopening(t *testing.T, v int64) {
+	ctx := context.Background()
+	s, incC := fc.s, fc.incC
 	// Reading moves nothing; closing an incident does, and its posts are
 	// no candidates any more.
-	if got := version(); got != v {
+	if got := groupingVersion(t, s); got != v {
 		t.Errorf("reads moved the grouping version from %d to %d", v, got)
 	}
 	incC.Status, incC.ClosedAt = model.StatusClosed, t0
 	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.UpdateIncident(ctx, incC) }); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.FingerprintCandidates(ctx, store.CandidateQuery{Since: since, Names: []string{"z"}})
+	got, err := s.FingerprintCandidates(ctx, store.CandidateQuery{Since: fc.since, Names: []string{"z"}})
 	if err != nil || len(got.Fingerprints) != 0 || got.Version == v {
 		t.Errorf("after closing: %+v, %v; want no candidates and a new version", got, err)
 	}
@@ -223,13 +288,13 @@ func testFingerprints(t *testing.T, s store.Store) {
 		if err := tx.UpdateIncident(ctx, incC); err != nil {
 			return err
 		}
-		return tx.SaveFingerprint(ctx, store.Fingerprint{PostID: closed.ID, SimHash: 4, Keys: []string{"z", "w"}})
+		return tx.SaveFingerprint(ctx, store.Fingerprint{PostID: fc.closed.ID, SimHash: 4, Keys: []string{"z", "w"}})
 	}); err != nil {
 		t.Fatal(err)
 	}
-	got, err = s.FingerprintCandidates(ctx, store.CandidateQuery{Since: since, Names: []string{"z", "w"}})
-	if err != nil || !slices.Equal(ids(got.Fingerprints), []int64{c.ID}) {
-		t.Errorf("after reopening: %v, %v; want post %d only", ids(got.Fingerprints), err, c.ID)
+	got, err = s.FingerprintCandidates(ctx, store.CandidateQuery{Since: fc.since, Names: []string{"z", "w"}})
+	if err != nil || !slices.Equal(postIDs(got.Fingerprints), []int64{fc.c.ID}) {
+		t.Errorf("after reopening: %v, %v; want post %d only", postIDs(got.Fingerprints), err, fc.c.ID)
 	}
 }
 

@@ -203,11 +203,9 @@ type Step struct {
 	// Name is the step as staff see it: the form, its refusals
 	// ("分派失败：…"), the log line of the console.
 	Name string
-	// Event is the kind of the event the step appends, Logged its name
-	// in the incident log: the record of the step ("类别更正" for
-	// "更正类别"), the same as Name unless that reads as a command.
-	Event  model.EventKind
-	Logged string
+	// Event is the kind of the event the step appends; the incident log
+	// names it by the step's Name, so a step has one name everywhere.
+	Event model.EventKind
 	// Fields are the inputs the step takes, in form order; Required
 	// those it refuses without, with Missing (ErrEmptyReason if nil);
 	// Check refuses wrong values first.
@@ -264,34 +262,34 @@ const (
 func Steps() []Step {
 	note := []Field{FieldNote}
 	return []Step{
-		{Key: StepAck, Name: "签收", Event: model.EventAcknowledged, Logged: "签收", Fields: note,
+		{Key: StepAck, Name: "签收", Event: model.EventAcknowledged, Fields: note,
 			Role: auth.RoleHandler, Stops: []string{StageAck},
 			Offered: func(i model.Incident) bool { return i.AckedAt.IsZero() }, Apply: applyAck},
-		{Key: StepFollowUp, Name: "跟进/回复", Event: model.EventFollowedUp, Logged: "跟进/回复", Fields: note, Required: note,
+		{Key: StepFollowUp, Name: "跟进回复", Event: model.EventFollowedUp, Fields: note, Required: note,
 			Missing: ErrEmptyNote, Role: auth.RoleHandler, Stops: []string{StageAck, StageFollowUp}, Apply: applyFollowUp},
-		{Key: StepClose, Name: "办结", Event: model.EventClosed, Logged: "办结", Fields: note, Required: note,
+		{Key: StepClose, Name: "办结", Event: model.EventClosed, Fields: note, Required: note,
 			Missing: refusal("请填写办结结果", ErrEmptyNote), Role: auth.RoleHandler, Apply: applyClose},
-		{Key: StepAssign, Name: "分派", Event: model.EventAssigned, Logged: "分派", Fields: []Field{FieldOffice, FieldNote},
+		{Key: StepAssign, Name: "分派", Event: model.EventAssigned, Fields: []Field{FieldOffice, FieldNote},
 			Required: []Field{FieldOffice}, Missing: ErrUnknownOffice, Role: auth.RoleHandler, Stops: []string{StageAck},
 			Check: checkOffice, Apply: applyAssign},
-		{Key: StepInvestigated, Name: "调查核实", Event: model.EventInvestigated, Logged: "调查核实", Fields: note, Required: note,
+		{Key: StepInvestigated, Name: "调查核实", Event: model.EventInvestigated, Fields: note, Required: note,
 			Missing: refusal("请填写调查核实结论", ErrEmptyNote), Role: auth.RoleHandler,
 			Stops:   []string{StageAck, StageFollowUp, StageInvestigate},
 			Offered: func(i model.Incident) bool { return i.InvestigatedAt.IsZero() }, Apply: applyInvestigated},
-		{Key: StepReply, Name: "答复反馈", Event: model.EventReplied, Logged: "答复反馈", Fields: note, Required: note,
+		{Key: StepReply, Name: "答复反馈", Event: model.EventReplied, Fields: note, Required: note,
 			Missing: refusal("请填写回复内容", ErrEmptyNote), Role: auth.RoleHandler,
 			Stops: []string{StageAck, StageFollowUp, StageInvestigate, StageFeedback}, Apply: applyReply},
-		{Key: StepLevel, Name: "调整等级", Event: model.EventLevelChanged, Logged: "等级变更", Fields: []Field{FieldLevel, FieldNote},
+		{Key: StepLevel, Name: "调整等级", Event: model.EventLevelChanged, Fields: []Field{FieldLevel, FieldNote},
 			Required: []Field{FieldLevel, FieldNote}, Missing: ErrEmptyReason, Role: auth.RoleHandler,
 			Check: checkLevel, Apply: applyLevel, LogsItself: true},
-		{Key: StepConfirm, Name: "确认", Event: model.EventConfirmed, Logged: "确认疑似", Fields: note, Role: auth.RoleHandler,
+		{Key: StepConfirm, Name: "确认疑似", Event: model.EventConfirmed, Fields: note, Role: auth.RoleHandler,
 			Offered: func(i model.Incident) bool { return i.Suspected }, Apply: applyConfirm},
-		{Key: StepCategory, Name: "更正类别", Event: model.EventCategoryChanged, Logged: "类别更正",
+		{Key: StepCategory, Name: "更正类别", Event: model.EventCategoryChanged,
 			Fields: []Field{FieldCategory, FieldNote}, Required: []Field{FieldCategory, FieldNote}, Missing: ErrEmptyReason,
 			Role: auth.RoleHandler, Check: checkCategory, Apply: applyCategory},
-		{Key: StepFalsePositive, Name: "误报", Event: model.EventFalsePositive, Logged: "误报", Fields: note, Required: note,
+		{Key: StepFalsePositive, Name: "误报", Event: model.EventFalsePositive, Fields: note, Required: note,
 			Missing: ErrEmptyReason, Role: auth.RoleHandler, Apply: applyFalsePositive},
-		{Key: StepReopen, Name: "重开", Event: model.EventReopened, Logged: "重开", Fields: note, Required: note,
+		{Key: StepReopen, Name: "重开", Event: model.EventReopened, Fields: note, Required: note,
 			Missing: ErrEmptyReason, Role: auth.RoleHandler, OnClosed: true, Apply: applyReopen},
 	}
 }
@@ -313,13 +311,13 @@ var systemEvents = map[model.EventKind]string{
 	model.EventMissedFiled: "补录漏报",
 }
 
-// EventName is the name of an event kind in the incident log: the Logged
-// name of the step among steps that appends it, or of an event the system
+// EventName is the name of an event kind in the incident log: the name
+// of the step among steps that appends it, or of an event the system
 // writes itself; an unknown kind is its own name.
 func EventName(steps []Step, kind model.EventKind) string {
 	for _, st := range steps {
 		if st.Event == kind {
-			return st.Logged
+			return st.Name
 		}
 	}
 	if name, ok := systemEvents[kind]; ok {
@@ -390,7 +388,7 @@ func (s *Service) Assign(ctx context.Context, number, actor, office, note string
 	return s.doKey(ctx, StepAssign, number, actor, Input{Office: office, Note: note})
 }
 
-// FollowUp records a follow-up (跟进/回复); the first one meets the follow-up
+// FollowUp records a follow-up (跟进回复); the first one meets the follow-up
 // deadline, and it implies acknowledgement.
 func (s *Service) FollowUp(ctx context.Context, number, actor, note string) (model.Incident, error) {
 	return s.doKey(ctx, StepFollowUp, number, actor, Input{Note: note})

@@ -99,7 +99,7 @@ func TestInvestigatedAndReplyForms(t *testing.T) {
 	if d.Incident.RepliedAt.IsZero() || d.Incident.Reply != "您好，住院报销需携带发票和出院小结。" || lastEvent(d).Kind != model.EventReplied {
 		t.Errorf("after reply: %+v", d.Incident)
 	}
-	if _, page := get(t, f, "/incidents/"+f.minor); !strings.Contains(page, "对外答复") || !strings.Contains(page, "住院报销需携带发票") {
+	if _, page := get(t, f, "/incidents/"+f.minor); !strings.Contains(page, "答复反馈内容") || !strings.Contains(page, "住院报销需携带发票") {
 		t.Error("reply not shown")
 	}
 }
@@ -208,7 +208,7 @@ func (w extraStep) Steps() []incident.Step { return append(w.Service.Steps(), w.
 // and its name in the log with no other change to the console: the step
 // table is the one list of steps.
 func TestNewStepNeedsOnlyTheTable(t *testing.T) {
-	escalate := incident.Step{Key: "escalate", Name: "上报", Event: "escalated", Logged: "上报市局",
+	escalate := incident.Step{Key: "escalate", Name: "上报", Event: "escalated",
 		Fields: []incident.Field{incident.FieldNote}, Required: []incident.Field{incident.FieldNote}, Role: auth.RoleHandler,
 		Apply: func(_ context.Context, _ *incident.Service, c incident.Change) (string, error) {
 			return "上报至市局：" + c.Input.Note, nil
@@ -229,7 +229,7 @@ func TestNewStepNeedsOnlyTheTable(t *testing.T) {
 	if e := lastEvent(detail(t, f, f.minor)); e.Kind != "escalated" || e.Note != "上报至市局：涉及面广" || e.Actor != "王科员（wang）" {
 		t.Errorf("form step logged %+v", e)
 	}
-	if _, page := get(t, f, "/incidents/"+f.minor); !strings.Contains(page, "<strong>上报市局</strong> · 王科员（wang）：上报至市局：涉及面广") {
+	if _, page := get(t, f, "/incidents/"+f.minor); !strings.Contains(page, "<strong>上报</strong> · 王科员（wang）：上报至市局：涉及面广") {
 		t.Error("log does not name the new step's event")
 	}
 

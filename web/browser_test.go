@@ -113,7 +113,7 @@ func TestBrowserHandlesIncidentEndToEnd(t *testing.T) {
 
 		chromedp.SendKeys(form("followup")+` textarea[name="note"]`, "已联系医院核实，情况属实，正在处理"),
 		chromedp.Click(form("followup")+` button`),
-		logHas("跟进/回复"),
+		logHas("跟进回复"),
 
 		chromedp.SendKeys(form("close")+` textarea[name="note"]`, "医院已整改，涉事人员已处理"),
 		chromedp.Click(form("close")+` button`),
@@ -134,7 +134,7 @@ func TestBrowserHandlesIncidentEndToEnd(t *testing.T) {
 	if strings.Contains(listText, "13812345678") {
 		t.Errorf("incident list shows an unmasked phone number:\n%s", listText)
 	}
-	for _, want := range []string{"登记", "签收", "已签收，启动应急响应", "分派", office, "跟进/回复",
+	for _, want := range []string{"登记", "签收", "已签收，启动应急响应", "分派", office, "跟进回复",
 		"已联系医院核实", "办结", "医院已整改", "王科员"} {
 		if !strings.Contains(logText, want) {
 			t.Errorf("event log lacks %q:\n%s", want, logText)

@@ -266,7 +266,7 @@ func TestSuspectedIncidentConfirmForm(t *testing.T) {
 		t.Error("a plain incident shows 疑似, 情感 or 判定")
 	}
 	if code, body := postPage(t, f, "/incidents/"+f.minor+"/confirm", url.Values{"note": {"x"}}); code != 400 ||
-		!strings.Contains(body, "确认失败：事件不是疑似，无需确认") {
+		!strings.Contains(body, "确认疑似失败：事件不是疑似，无需确认") {
 		t.Errorf("confirm of a plain incident: %d", code)
 	}
 	mustStep(t, f, "/incidents/"+number+"/confirm", url.Values{"note": {"已核实，确系重大"}})
@@ -308,7 +308,7 @@ func TestCategoryForm(t *testing.T) {
 		t.Errorf("after category change: %+v", d.Incident)
 	}
 	_, page = get(t, f, "/incidents/"+f.minor)
-	if !strings.Contains(page, "<strong>类别更正</strong>") || !strings.Contains(page, "问的是政策") {
+	if !strings.Contains(page, "<strong>更正类别</strong>") || !strings.Contains(page, "问的是政策") {
 		t.Error("category change not in the log")
 	}
 	labels, err := f.st.Labels(context.Background(), 0, 10)

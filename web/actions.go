@@ -118,11 +118,12 @@ type stepForm struct {
 	Note     string
 }
 
-// stepForms are the forms of the steps offered for the page's incident.
-func (s *Server) stepForms(p detailPage) []stepForm {
+// stepForms are the forms of the steps offered for the page's incident
+// that the caller's role may take (a step's Role; none without a caller).
+func (s *Server) stepForms(p detailPage, caller auth.Principal, ok bool) []stepForm {
 	var out []stepForm
 	for _, st := range s.steps() {
-		if st.OfferedFor(p.D.Incident) {
+		if ok && caller.Role.AtLeast(st.Role) && st.OfferedFor(p.D.Incident) {
 			out = append(out, stepForm{Step: st, Incident: p.D.Incident, Refill: p.Action == st.Key, Note: p.Note})
 		}
 	}
@@ -152,7 +153,6 @@ func (s *Server) actionFuncs(funcs template.FuncMap) {
 	funcs["stages"] = incident.Stages
 	funcs["overdue"] = func(inc model.Incident) []incident.Stage { return incident.Overdue(inc, s.opts.Now()) }
 	funcs["stageDeadline"] = func(st incident.Stage, open bool) Deadline { return s.deadline(st.Due, st.Done, open) }
-	funcs["stepForms"] = s.stepForms
 	funcs["stepForm"] = stepFormFunc(nil) // bound to the page in pageFor
 	funcs["eventName"] = func(kind model.EventKind) string { return incident.EventName(s.steps(), kind) }
 	funcs["offices"] = func() []string {

@@ -302,3 +302,22 @@ func TestAPIDocListsEveryStep(t *testing.T) {
 		}
 	}
 }
+
+// A step is offered only to the roles that may take it: a handler does
+// not see the form of an operator's step, and cannot post it either.
+func TestStepFormsFollowTheStepsRole(t *testing.T) {
+	audit := incident.Step{Key: "audit-mark", Name: "审计标记", Event: "audit_marked",
+		Fields: []incident.Field{incident.FieldNote}, Role: auth.RoleOperator,
+		Apply: func(_ context.Context, _ *incident.Service, c incident.Change) (string, error) { return c.Input.Note, nil }}
+	f := setupWith(t, func(svc *incident.Service) web.Workflow { return extraStep{svc, audit} })
+	_, page := get(t, f, "/incidents/"+f.minor)
+	if strings.Contains(page, "/audit-mark\"") || strings.Contains(page, "审计标记") {
+		t.Error("a handler is offered an operator's step")
+	}
+	if !strings.Contains(page, `action="/incidents/`+f.minor+`/ack"`) {
+		t.Error("a handler is not offered 签收")
+	}
+	if code, _ := postPage(t, f, "/incidents/"+f.minor+"/audit-mark", url.Values{"note": {"x"}}); code != http.StatusForbidden {
+		t.Errorf("a handler posting an operator's step: status %d, want 403", code)
+	}
+}

@@ -216,6 +216,8 @@ type detailPage struct {
 	Actor  string
 	Note   string
 	Action string // the key of the step whose form was refused: it shows Note again
+	// Forms are the steps the caller may take now (stepForms).
+	Forms []stepForm
 }
 
 type postView struct {
@@ -265,6 +267,8 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 			page.Posts[len(page.Posts)-1].KeptChars = utf8.RuneCountInString(p.Post.Body)
 		}
 	}
+	caller, ok := principalOf(r.Context())
+	page.Forms = s.stepForms(page, caller, ok)
 	s.render(w, r, status, "detail", page)
 }
 

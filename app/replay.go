@@ -33,31 +33,18 @@ type PostChange struct {
 	Source   string  `json:"source"`
 	Title    string  `json:"title"` // masked
 	Incident string  `json:"incident,omitempty"`
-	Old      Verdict `json:"old"`
-	New      Verdict `json:"new"`
+	Old      model.Verdict `json:"old"`
+	New      model.Verdict `json:"new"`
 }
 
-// Verdict is the part of a grade a change is judged on.
-type Verdict struct {
-	Relevant bool              `json:"relevant"`
-	Category taxonomy.Category `json:"category"`
-	Level    taxonomy.Level    `json:"level"`
-}
-
-func (v Verdict) String() string {
-	if !v.Relevant {
-		return "无关"
-	}
-	return v.Level.Label() + "·" + v.Category.Name()
-}
 
 // IncidentChange is an incident whose level or category would move: the
 // most severe level, and the category most of its posts would get.
 type IncidentChange struct {
 	Number string  `json:"number"`
 	Title  string  `json:"title"` // masked
-	Old    Verdict `json:"old"`
-	New    Verdict `json:"new"`
+	Old    model.Verdict `json:"old"`
+	New    model.Verdict `json:"new"`
 }
 
 // ReplayReport is what replay found.
@@ -128,7 +115,7 @@ type replayer struct {
 
 type replayIncident struct {
 	title              string
-	old, new           Verdict
+	old, new           model.Verdict
 	oldVotes, newVotes map[taxonomy.Category]int
 }
 
@@ -142,8 +129,8 @@ func (r *replayer) post(gp store.GradedPost) {
 	r.versions[gp.Grade.RulesVersion] = true
 	res := r.eng.Grade(grader.ClassifierPost(gp.Post, r.catalog.Grading(gp.Post.Source), r.norms[gp.Post.Source]))
 	ng := grader.ToGrade(gp.Post.ID, res, time.Time{}, false)
-	old := Verdict{gp.Grade.Relevant, gp.Grade.Category, gp.Grade.Level}
-	nw := Verdict{ng.Relevant, ng.Category, ng.Level}
+	old := gp.Grade.Verdict()
+	nw := ng.Verdict()
 	if old != nw {
 		rep.Changed = append(rep.Changed, PostChange{PostID: gp.Post.ID, Source: gp.Post.Source,
 			Title: privacy.Mask(incidentTitle(gp.Post)), Incident: gp.Incident, Old: old, New: nw})
@@ -184,7 +171,7 @@ func (r *replayer) finish() {
 
 // fold merges one post's verdict into an incident's: relevant if any post
 // is, the most severe level, category by majority.
-func fold(into *Verdict, votes map[taxonomy.Category]int, v Verdict) {
+func fold(into *model.Verdict, votes map[taxonomy.Category]int, v model.Verdict) {
 	if !v.Relevant {
 		return
 	}
@@ -228,11 +215,11 @@ func writeReplay(o ReplayOptions, rep ReplayReport) error {
 		if inc == "" {
 			inc = "—"
 		}
-		fmt.Fprintf(w, "  帖子 %-6d %-18s %s → %s  [%s] %s\n", c.PostID, inc, c.Old, c.New, c.Source, c.Title)
+		fmt.Fprintf(w, "  帖子 %-6d %-18s %s → %s  [%s] %s\n", c.PostID, inc, c.Old.Text(), c.New.Text(), c.Source, c.Title)
 	}
 	fmt.Fprintf(w, "\n等级或类别会变化的事件：%d 个\n", len(rep.Incidents))
 	for _, c := range rep.Incidents {
-		fmt.Fprintf(w, "  %s  %s → %s  %s\n", c.Number, c.Old, c.New, c.Title)
+		fmt.Fprintf(w, "  %s  %s → %s  %s\n", c.Number, c.Old.Text(), c.New.Text(), c.Title)
 	}
 	fmt.Fprintln(w, "\n（回放只读取数据库，不做任何修改；确认无误后替换规则文件并重新加载。）")
 	return nil

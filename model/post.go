@@ -71,3 +71,27 @@ type Grade struct {
 type Words struct {
 	Title, Body []string
 }
+
+// Verdict is the part of a grade a person or a rule change is judged on:
+// relevance, and for a relevant post its category and level.
+type Verdict struct {
+	Relevant bool              `json:"relevant"`
+	Category taxonomy.Category `json:"category,omitempty"`
+	Level    taxonomy.Level    `json:"level,omitempty"`
+}
+
+// Verdict is g's verdict (no category or level when not relevant).
+func (g Grade) Verdict() Verdict {
+	if !g.Relevant {
+		return Verdict{}
+	}
+	return Verdict{Relevant: true, Category: g.Category, Level: g.Level}
+}
+
+// Text is the verdict in Chinese: 无关, or Ⅲ级 较大·医保报销.
+func (v Verdict) Text() string {
+	if !v.Relevant {
+		return "无关"
+	}
+	return v.Level.Label() + "·" + v.Category.Name()
+}

@@ -18,36 +18,13 @@ import (
 	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
-	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
-// Verdict is one grade of a post: relevance, category, level.
-type Verdict struct {
-	Relevant bool              `json:"relevant"`
-	Category taxonomy.Category `json:"category,omitempty"`
-	Level    taxonomy.Level    `json:"level,omitempty"`
-}
-
-// Text is the verdict in Chinese: 无关, or Ⅲ级 较大·医保报销.
-func (v Verdict) Text() string {
-	if !v.Relevant {
-		return "无关"
-	}
-	return v.Level.Label() + "·" + v.Category.Name()
-}
-
-func resultVerdict(r classifier.Result) Verdict {
-	if !r.Relevant {
-		return Verdict{}
-	}
-	return Verdict{Relevant: true, Category: r.Category, Level: r.Level}
-}
-
-func modelVerdict(m classifier.ModelVerdict) Verdict {
+func modelVerdict(m classifier.ModelVerdict) model.Verdict {
 	if !m.Relevant {
-		return Verdict{}
+		return model.Verdict{}
 	}
-	return Verdict{Relevant: true, Category: m.Category, Level: m.Level}
+	return model.Verdict{Relevant: true, Category: m.Category, Level: m.Level}
 }
 
 // Aspects on which rules and model can differ.
@@ -73,7 +50,7 @@ func AspectName(a string) string {
 // differ lists the aspects on which a and b differ: relevance; when both
 // are relevant, category and severity band (the model knows bands, not Ⅰ
 // from Ⅱ).
-func differ(a, b Verdict) []string {
+func differ(a, b model.Verdict) []string {
 	if a.Relevant != b.Relevant {
 		return []string{AspectRelevance}
 	}
@@ -88,7 +65,7 @@ func differ(a, b Verdict) []string {
 }
 
 // agrees reports whether v matches the label on aspect a.
-func agrees(v, label Verdict, a string) bool {
+func agrees(v, label model.Verdict, a string) bool {
 	switch a {
 	case AspectRelevance:
 		return v.Relevant == label.Relevant
@@ -127,9 +104,9 @@ func RightName(r string) string {
 type LabelledCase struct {
 	ID        string   `json:"id"`
 	Excerpt   string   `json:"excerpt"` // title or start of body, personal data masked
-	Label     Verdict  `json:"label"`
-	Rules     Verdict  `json:"rules"`
-	Model     Verdict  `json:"model"`
+	Label     model.Verdict  `json:"label"`
+	Rules     model.Verdict  `json:"rules"`
+	Model     model.Verdict  `json:"model"`
 	PRelevant float64  `json:"p_relevant"` // the model's relevance probability
 	Aspects   []string `json:"aspects"`
 	Right     string   `json:"right"`
@@ -151,12 +128,12 @@ func Labelled(eng *classifier.Engine, items []classifier.Labeled) (LabelledRepor
 		if err != nil {
 			return rep, err
 		}
-		rv, mv := resultVerdict(c.Rules), modelVerdict(c.Model)
+		rv, mv := c.Rules.Verdict(), modelVerdict(c.Model)
 		aspects := differ(rv, mv)
 		if len(aspects) == 0 {
 			continue
 		}
-		label := Verdict{Relevant: it.Relevant, Category: it.Category, Level: it.Level}
+		label := model.Verdict{Relevant: it.Relevant, Category: it.Category, Level: it.Level}
 		rulesRight, modelRight := 0, 0
 		for _, a := range aspects {
 			if agrees(rv, label, a) {
@@ -210,10 +187,10 @@ type StoredCase struct {
 	Incident  string    `json:"incident,omitempty"`
 	FirstSeen time.Time `json:"first_seen"`
 	Excerpt   string    `json:"excerpt"` // personal data masked
-	Rules     Verdict   `json:"rules"`
-	Model     Verdict   `json:"model"`
+	Rules     model.Verdict   `json:"rules"`
+	Model     model.Verdict   `json:"model"`
 	PRelevant float64   `json:"p_relevant"`
-	Final     Verdict   `json:"final"`
+	Final     model.Verdict   `json:"final"`
 	DecidedBy string    `json:"decided_by"`
 	Review    bool      `json:"review"`
 }
@@ -290,13 +267,10 @@ func Stored(ctx context.Context, posts Posts, eng *classifier.Engine, q StoredQu
 			return page, err
 		}
 		g := gp.Grade
-		final := Verdict{}
-		if g.Relevant {
-			final = Verdict{Relevant: true, Category: g.Category, Level: g.Level}
-		}
+		final := g.Verdict()
 		page.Cases = append(page.Cases, StoredCase{PostID: gp.Post.ID, Source: gp.Post.Source, Incident: gp.Incident,
 			FirstSeen: gp.Post.FirstSeenAt, Excerpt: excerpt(gp.Post.Title, gp.Post.Body),
-			Rules: resultVerdict(c.Rules), Model: modelVerdict(c.Model), PRelevant: c.Model.PRelevant,
+			Rules: c.Rules.Verdict(), Model: modelVerdict(c.Model), PRelevant: c.Model.PRelevant,
 			Final: final, DecidedBy: g.DecidedBy, Review: g.Review})
 	}
 	return page, ctx.Err()

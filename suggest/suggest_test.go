@@ -131,7 +131,7 @@ func TestLabelled(t *testing.T) {
 	if rep.Right[suggest.RightModel] != 2 || rep.Right[suggest.RightRules] != 1 {
 		t.Errorf("tally %v", rep.Right)
 	}
-	if got := (suggest.Verdict{Relevant: true, Category: taxonomy.Institution, Level: 2}).Text(); got != "Ⅱ级 重大·定点机构管理" {
+	if got := (model.Verdict{Relevant: true, Category: taxonomy.Institution, Level: 2}).Text(); got != "Ⅱ级 重大·定点机构管理" {
 		t.Errorf("verdict text %q", got)
 	}
 }

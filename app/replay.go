@@ -29,20 +29,19 @@ type ReplayOptions struct {
 
 // PostChange is a stored post whose grade the candidate rules would change.
 type PostChange struct {
-	PostID   int64   `json:"post_id"`
-	Source   string  `json:"source"`
-	Title    string  `json:"title"` // masked
-	Incident string  `json:"incident,omitempty"`
+	PostID   int64         `json:"post_id"`
+	Source   string        `json:"source"`
+	Title    string        `json:"title"` // masked
+	Incident string        `json:"incident,omitempty"`
 	Old      model.Verdict `json:"old"`
 	New      model.Verdict `json:"new"`
 }
 
-
 // IncidentChange is an incident whose level or category would move: the
 // most severe level, and the category most of its posts would get.
 type IncidentChange struct {
-	Number string  `json:"number"`
-	Title  string  `json:"title"` // masked
+	Number string        `json:"number"`
+	Title  string        `json:"title"` // masked
 	Old    model.Verdict `json:"old"`
 	New    model.Verdict `json:"new"`
 }

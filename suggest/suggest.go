@@ -102,14 +102,14 @@ func RightName(r string) string {
 // LabelledCase is a labelled post the rules and the model grade
 // differently.
 type LabelledCase struct {
-	ID        string   `json:"id"`
-	Excerpt   string   `json:"excerpt"` // title or start of body, personal data masked
-	Label     model.Verdict  `json:"label"`
-	Rules     model.Verdict  `json:"rules"`
-	Model     model.Verdict  `json:"model"`
-	PRelevant float64  `json:"p_relevant"` // the model's relevance probability
-	Aspects   []string `json:"aspects"`
-	Right     string   `json:"right"`
+	ID        string        `json:"id"`
+	Excerpt   string        `json:"excerpt"` // title or start of body, personal data masked
+	Label     model.Verdict `json:"label"`
+	Rules     model.Verdict `json:"rules"`
+	Model     model.Verdict `json:"model"`
+	PRelevant float64       `json:"p_relevant"` // the model's relevance probability
+	Aspects   []string      `json:"aspects"`
+	Right     string        `json:"right"`
 }
 
 // LabelledReport is every disagreement over labelled posts, in file order,
@@ -182,17 +182,17 @@ type Posts interface {
 // marked it 疑似. Rules and Model are what the current rules and model say
 // of it each alone; Final, DecidedBy and Review are its stored grade.
 type StoredCase struct {
-	PostID    int64     `json:"post_id"`
-	Source    string    `json:"source"`
-	Incident  string    `json:"incident,omitempty"`
-	FirstSeen time.Time `json:"first_seen"`
-	Excerpt   string    `json:"excerpt"` // personal data masked
-	Rules     model.Verdict   `json:"rules"`
-	Model     model.Verdict   `json:"model"`
-	PRelevant float64   `json:"p_relevant"`
-	Final     model.Verdict   `json:"final"`
-	DecidedBy string    `json:"decided_by"`
-	Review    bool      `json:"review"`
+	PostID    int64         `json:"post_id"`
+	Source    string        `json:"source"`
+	Incident  string        `json:"incident,omitempty"`
+	FirstSeen time.Time     `json:"first_seen"`
+	Excerpt   string        `json:"excerpt"` // personal data masked
+	Rules     model.Verdict `json:"rules"`
+	Model     model.Verdict `json:"model"`
+	PRelevant float64       `json:"p_relevant"`
+	Final     model.Verdict `json:"final"`
+	DecidedBy string        `json:"decided_by"`
+	Review    bool          `json:"review"`
 }
 
 // modelHadSay reports whether a stored grade was decided in part by the

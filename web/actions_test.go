@@ -308,7 +308,9 @@ func TestAPIDocListsEveryStep(t *testing.T) {
 func TestStepFormsFollowTheStepsRole(t *testing.T) {
 	audit := incident.Step{Key: "audit-mark", Name: "审计标记", Event: "audit_marked",
 		Fields: []incident.Field{incident.FieldNote}, Role: auth.RoleOperator,
-		Apply: func(_ context.Context, _ *incident.Service, c incident.Change) (string, error) { return c.Input.Note, nil }}
+		Apply: func(_ context.Context, _ *incident.Service, c incident.Change) (string, error) {
+			return c.Input.Note, nil
+		}}
 	f := setupWith(t, func(svc *incident.Service) web.Workflow { return extraStep{svc, audit} })
 	_, page := get(t, f, "/incidents/"+f.minor)
 	if strings.Contains(page, "/audit-mark\"") || strings.Contains(page, "审计标记") {

@@ -7,6 +7,7 @@ package calendar
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
@@ -20,12 +21,18 @@ type Calendar struct {
 	on       map[string]string // date → why a weekend day is worked
 	first    string            // earliest listed date, "" when none
 	last     string            // latest listed date
+	years    map[int]bool      // years with a listed date
+	// provisional are the years whose dates were derived from the statutory
+	// rules (放假办法) and not yet checked against the State Council's
+	// notice (no 调休 days either).
+	provisional map[int]bool
 }
 
 type file struct {
-	Weekdays []int     `yaml:"weekdays"`
-	Holidays []holiday `yaml:"holidays"`
-	Workdays []workday `yaml:"workdays"`
+	Weekdays    []int     `yaml:"weekdays"`
+	Holidays    []holiday `yaml:"holidays"`
+	Workdays    []workday `yaml:"workdays"`
+	Provisional []int     `yaml:"provisional"`
 }
 
 type holiday struct {
@@ -47,7 +54,7 @@ func Default(loc *time.Location) *Calendar {
 	if loc == nil {
 		loc = time.Local
 	}
-	c := &Calendar{loc: loc, off: map[string]string{}, on: map[string]string{}}
+	c := &Calendar{loc: loc, off: map[string]string{}, on: map[string]string{}, years: map[int]bool{}, provisional: map[int]bool{}}
 	for d := time.Monday; d <= time.Friday; d++ {
 		c.weekdays[d] = true
 	}
@@ -109,6 +116,18 @@ func Load(path string, loc *time.Location) (*Calendar, error) {
 		}
 		c.mark(c.on, key, w.Note)
 	}
+	for i, y := range f.Provisional {
+		path := fmt.Sprintf("provisional[%d]", i)
+		switch {
+		case c.provisional[y]:
+			errs = append(errs, doc.Errorf(path, "%d 年重复", y))
+		case !c.years[y]:
+			errs = append(errs, doc.Errorf(path, "本文件没有列出 %d 年的节假日或调休上班日，不能标为待核对；"+
+				"provisional 只能填写上面已列出日期的年份", y))
+		default:
+			c.provisional[y] = true
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -117,12 +136,19 @@ func Load(path string, loc *time.Location) (*Calendar, error) {
 
 func (c *Calendar) mark(m map[string]string, key, note string) {
 	m[key] = note
+	c.years[yearOf(key)] = true
 	if c.first == "" || key < c.first {
 		c.first = key
 	}
 	if key > c.last {
 		c.last = key
 	}
+}
+
+// yearOf returns the year of a key Load formatted as "2006-01-02".
+func yearOf(key string) int {
+	y, _ := strconv.Atoi(key[:4])
+	return y
 }
 
 // IsWorkday reports whether t's date (in the calendar's zone) is worked.
@@ -175,4 +201,19 @@ func (c *Calendar) CoversHorizon(now time.Time) bool {
 func (c *Calendar) Covers(t time.Time) bool {
 	key := t.In(c.loc).Format(day)
 	return c.first != "" && key >= c.first[:4]+"-01-01" && key <= c.last[:4]+"-12-31"
+}
+
+// ProvisionalAhead returns, in order, the provisional years that the days
+// from now to now+Horizon reach into: deadlines counted in them rest on
+// holidays derived from the statutory rules, not on the State Council's
+// arrangement, and may lack its 调休 working days.
+func (c *Calendar) ProvisionalAhead(now time.Time) []int {
+	var years []int
+	from, to := now.In(c.loc).Year(), now.Add(Horizon).In(c.loc).Year()
+	for y := from; y <= to; y++ {
+		if c.provisional[y] {
+			years = append(years, y)
+		}
+	}
+	return years
 }

@@ -207,14 +207,23 @@ func newDaemon(opts Options, cfg *config.Config, eng *classifier.Engine) *Daemon
 	return d
 }
 
-// warnCalendar logs when the holiday calendar runs out: deadlines counted
-// in working days past its end count weekends only.
+// warnCalendar logs when the holiday calendar runs out (deadlines counted
+// in working days past its end count weekends only) and when the coming
+// Horizon reaches into a year whose holidays are still provisional.
 func warnCalendar(cfg *config.Config, log *slog.Logger, now time.Time) {
+	if cfg.Calendar == nil {
+		return
+	}
 	switch {
-	case cfg.Calendar != nil && !cfg.Calendar.Covers(now):
+	case !cfg.Calendar.Covers(now):
 		log.Warn("工作日历未覆盖今年，按工作日计算的时限只按周末推算，请更新", "file", cfg.CalendarFile)
-	case cfg.Calendar != nil && !cfg.Calendar.CoversHorizon(now):
+	case !cfg.Calendar.CoversHorizon(now):
 		log.Warn("工作日历未覆盖今后 60 天，其后的节假日和调休只按周末推算，请补充下一年的放假安排", "file", cfg.CalendarFile)
+	}
+	if years := cfg.Calendar.ProvisionalAhead(now); len(years) > 0 {
+		log.Warn("工作日历中今后 60 天涉及年份的节假日是按《全国年节及纪念日放假办法》推算的，"+
+			"尚未按国务院办公厅公布的放假安排（含调休）核对，请核对后从 provisional 中删去该年",
+			"file", cfg.CalendarFile, "years", joinYears(years))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,8 +23,9 @@ import (
 )
 
 // Check loads everything the daemon would load at start and reports what
-// it found. It returns the first layer of errors, each naming file and line.
-func Check(configFile string, out io.Writer) error {
+// it found, judging the holiday calendar as of now. It returns the first
+// layer of errors, each naming file and line.
+func Check(configFile string, out io.Writer, now time.Time) error {
 	cfg, err := config.Load(configFile)
 	if err != nil {
 		return err
@@ -63,7 +65,7 @@ func Check(configFile string, out io.Writer) error {
 		fmt.Fprintf(out, "  注意：User-Agent 中没有联系方式（邮箱、网址或电话），对方网站无法联系到我们，"+
 			"容易被当作恶意爬虫封禁；请在 crawler.user_agent 中写明单位和联系方式\n")
 	}
-	checkHandling(cfg, out)
+	checkHandling(cfg, out, now)
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(out, "  注意：%s\n", w)
 	}
@@ -237,21 +239,35 @@ func loopbackListen(addr string) bool {
 }
 
 // checkHandling prints the handling settings `yuqing check` validated: the
-// offices, the working-day stages and whether the holiday calendar covers
-// this year.
-func checkHandling(cfg *config.Config, out io.Writer) {
+// offices, the working-day stages, whether the holiday calendar covers
+// this year and the next Horizon, and whether that span reaches into a year
+// whose holidays are still provisional.
+func checkHandling(cfg *config.Config, out io.Writer, now time.Time) {
 	fmt.Fprintf(out, "  承办科室：%s\n", strings.Join(cfg.Offices, "、"))
 	l := cfg.Levels[taxonomy.LevelIV]
 	fmt.Fprintf(out, "  调查核实 %d 个工作日、答复反馈 %d 个工作日（Ⅳ级）", l.InvestigateDays, l.FeedbackDays)
 	switch {
 	case cfg.CalendarFile == "":
 		fmt.Fprintln(out, "；未配置工作日历，只按周末推算")
-	case !cfg.Calendar.Covers(time.Now()):
+	case !cfg.Calendar.Covers(now):
 		fmt.Fprintf(out, "；警告：工作日历 %s 未覆盖今年，节假日只按周末推算，请更新\n", cfg.CalendarFile)
-	case !cfg.Calendar.CoversHorizon(time.Now()):
+	case !cfg.Calendar.CoversHorizon(now):
 		fmt.Fprintf(out, "；警告：工作日历 %s 未覆盖今后 60 天（到 %s），其后的节假日和调休只按周末推算，"+
-			"请按国务院办公厅公布的放假安排补充下一年\n", cfg.CalendarFile, time.Now().Add(calendar.Horizon).In(cfg.Location).Format("2006年1月2日"))
+			"请按国务院办公厅公布的放假安排补充下一年\n", cfg.CalendarFile, now.Add(calendar.Horizon).In(cfg.Location).Format("2006年1月2日"))
 	default:
 		fmt.Fprintf(out, "；工作日历 %s\n", cfg.CalendarFile)
 	}
+	if years := cfg.Calendar.ProvisionalAhead(now); len(years) > 0 {
+		fmt.Fprintf(out, "  警告：工作日历 %s 中 %s 年的节假日是按《全国年节及纪念日放假办法》推算的，"+
+			"尚未按国务院办公厅公布的放假安排（含调休）核对，请核对后从 provisional 中删去该年\n", cfg.CalendarFile, joinYears(years))
+	}
+}
+
+// joinYears writes years as 2027、2028.
+func joinYears(years []int) string {
+	s := make([]string, len(years))
+	for i, y := range years {
+		s[i] = strconv.Itoa(y)
+	}
+	return strings.Join(s, "、")
 }

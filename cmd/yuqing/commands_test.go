@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // layout copies the shipped configs into a temporary directory.
@@ -29,6 +30,29 @@ func TestCheckAcceptsShippedConfig(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "配置检查通过") || !strings.Contains(out.String(), "版本") {
 		t.Errorf("check output: %s", out.String())
+	}
+}
+
+// `yuqing check` judges the calendar as of the env's clock: in December
+// 2026 the shipped 2027 holidays are still provisional; in June they are
+// beyond the next 60 days.
+func TestCheckWarnsAboutProvisionalYearAsOfNow(t *testing.T) {
+	dir := layout(t)
+	check := func(now time.Time) string {
+		var out, errb bytes.Buffer
+		e := env{stdout: &out, stderr: &errb, now: func() time.Time { return now }}
+		if code := runCheck(e, []string{"-config", filepath.Join(dir, "yuqing.yaml")}); code != 0 {
+			t.Fatalf("check exit %d: %s", code, errb.String())
+		}
+		return out.String()
+	}
+	cst := time.FixedZone("CST", 8*3600)
+	const warning = "2027 年的节假日是按《全国年节及纪念日放假办法》推算的"
+	if out := check(time.Date(2026, 12, 7, 10, 0, 0, 0, cst)); !strings.Contains(out, warning) {
+		t.Errorf("no provisional warning on 2026-12-07:\n%s", out)
+	}
+	if out := check(time.Date(2026, 6, 1, 10, 0, 0, 0, cst)); strings.Contains(out, warning) {
+		t.Errorf("provisional warning on 2026-06-01:\n%s", out)
 	}
 }
 

@@ -100,6 +100,7 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	logger         *slog.Logger
+	now            func() time.Time
 }
 
 // flags is a flag set for command name that reports errors on stderr.
@@ -114,7 +115,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
-	e := env{stdin: stdin, stdout: stdout, stderr: stderr,
+	e := env{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now,
 		logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
 	for _, c := range commands {
 		if slices.Contains(c.names, args[0]) {
@@ -164,7 +165,7 @@ func runCheck(e env, args []string) int {
 	if fs.Parse(args) != nil {
 		return 2
 	}
-	if err := app.Check(*configFile, e.stdout); err != nil {
+	if err := app.Check(*configFile, e.stdout, e.now()); err != nil {
 		fmt.Fprintf(e.stderr, "配置检查未通过：\n%v\n", err)
 		return 1
 	}

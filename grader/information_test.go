@@ -58,7 +58,8 @@ func TestInformationIsKeptApartFromIncidents(t *testing.T) {
 	if n, err := w.ProcessBatch(ctx); err != nil || n != 5 {
 		t.Fatalf("ProcessBatch = %d, %v", n, err)
 	}
-	incs, _ := st.Incidents(ctx, store.IncidentFilter{})
+	page, _ := st.Incidents(ctx, store.IncidentFilter{})
+	incs := page.Incidents
 	var titles []string
 	for _, inc := range incs {
 		titles = append(titles, inc.Title)

@@ -76,7 +76,7 @@ func TestFullWorkflowLogsEveryStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	inc, _ := st.Incidents(ctx, store.IncidentFilter{})
-	n := inc[0].Number
+	n := inc.Incidents[0].Number
 	steps := []struct {
 		do   func() (model.Incident, error)
 		kind model.EventKind

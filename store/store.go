@@ -130,14 +130,51 @@ type IncidentDetail struct {
 	Events   []model.Event
 }
 
-// IncidentFilter selects incidents for listing. Open incidents come first,
-// then by level (most severe first) and newest first.
+// IncidentFilter selects a page of incidents for listing, in Sort order.
 type IncidentFilter struct {
 	OnlyOpen bool
 	Level    taxonomy.Level    // 0: any
 	Category taxonomy.Category // "": any
-	Limit    int               // 0: a default of 200
-	Offset   int
+	Source   string            // "": any
+	Office   string            // "": any; the office it is assigned to
+	// Overdue keeps the open incidents with a stage past its deadline at
+	// Now (签收, 跟进回复, 调查核实, 答复反馈).
+	Overdue bool
+	Now     time.Time
+	Sort    IncidentSort
+	// After is the keyset position of the page: IncidentPage.Next of the
+	// page before, "" for the first page. A position from another sort is
+	// refused (ErrBadCursor).
+	After string
+	Limit int // 0: DefaultPageSize; at most MaxPageSize
+}
+
+// IncidentSort orders an incident list; ties by id, newest first.
+type IncidentSort string
+
+const (
+	// SortSeverity: open before closed, most severe level first, newest
+	// first: what needs attention on top (the default).
+	SortSeverity IncidentSort = ""
+	SortNewest   IncidentSort = "newest" // first seen, newest first
+	SortActive   IncidentSort = "active" // latest post, newest first
+)
+
+// Page sizes of incident lists.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 1000
+)
+
+// ErrBadCursor reports an IncidentFilter.After that is not a position of
+// the filter's sort.
+var ErrBadCursor = errors.New("分页位置无效")
+
+// IncidentPage is one page of an incident list.
+type IncidentPage struct {
+	Incidents []model.Incident
+	Total     int    // incidents matching the filter, on every page
+	Next      string // After for the next page; "" on the last page
 }
 
 // Store is the persistence contract. All methods are safe for concurrent use.
@@ -181,7 +218,9 @@ type Store interface {
 	// of a first run it cannot repeat.
 	InTx(ctx context.Context, fn func(Tx) error) error
 
-	Incidents(ctx context.Context, f IncidentFilter) ([]model.Incident, error)
+	// Incidents returns a page of the incidents matching f, with their
+	// total: keyset pagination, so any page costs about the first.
+	Incidents(ctx context.Context, f IncidentFilter) (IncidentPage, error)
 	IncidentDetail(ctx context.Context, number string) (IncidentDetail, error)
 	// IncidentOfPost is Tx.IncidentOfPost on the readers: what a post was
 	// filed into, read without taking the write lock.

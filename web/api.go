@@ -193,39 +193,30 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := store.IncidentFilter{OnlyOpen: q.Get("status") != "all", Category: taxonomy.Category(q.Get("category"))}
-	var level int
-	for _, p := range []struct {
-		name string
-		dst  *int
-		ok   func(int) bool
-	}{
-		{"level", &level, func(n int) bool { return taxonomy.Level(n).Valid() }},
-		{"limit", &f.Limit, func(n int) bool { return n >= 1 && n <= 1000 }},
-		{"offset", &f.Offset, func(n int) bool { return n >= 0 }},
-	} {
-		if v := q.Get(p.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || !p.ok(n) {
-				s.apiError(w, http.StatusBadRequest, "参数 "+p.name+" 无效")
-				return
-			}
-			*p.dst = n
-		}
+	iq, err := parseIncidentQuery(r.URL.Query(), s.opts.Now())
+	var page store.IncidentPage
+	if err == nil {
+		page, err = s.incidents(r, iq)
 	}
-	f.Level = taxonomy.Level(level)
-	incs, err := s.opts.Store.Incidents(r.Context(), f)
+	var bad errQuery
+	if errors.As(err, &bad) {
+		s.apiError(w, http.StatusBadRequest, bad.msg)
+		return
+	}
 	if err != nil {
 		s.opts.Logger.Error("API 读取事件列表失败", "err", err)
 		s.apiError(w, http.StatusInternalServerError, "读取事件列表失败")
 		return
 	}
-	out := make([]IncidentJSON, 0, len(incs))
-	for _, i := range incs {
+	out := make([]IncidentJSON, 0, len(page.Incidents))
+	for _, i := range page.Incidents {
 		out = append(out, s.incidentJSON(i))
 	}
-	s.apiJSON(w, http.StatusOK, map[string]any{"incidents": out})
+	body := map[string]any{"incidents": out, "total": page.Total}
+	if page.Next != "" {
+		body["next"] = page.Next
+	}
+	s.apiJSON(w, http.StatusOK, body)
 }
 
 func (s *Server) apiIncident(w http.ResponseWriter, r *http.Request) {

@@ -234,8 +234,8 @@ func TestMissedFormRefusals(t *testing.T) {
 		t.Errorf("over-long body: %d", code)
 	}
 	incs, err := f.st.Incidents(context.Background(), store.IncidentFilter{})
-	if err != nil || len(incs) != 2 {
-		t.Errorf("refusals created incidents: %d, %v", len(incs), err)
+	if err != nil || len(incs.Incidents) != 2 {
+		t.Errorf("refusals created incidents: %d, %v", len(incs.Incidents), err)
 	}
 
 	viewer := loginClient(t, f.srv, "zhao", true)

@@ -40,7 +40,7 @@ var assets embed.FS
 
 // Reader is what the console reads from the store.
 type Reader interface {
-	Incidents(ctx context.Context, f store.IncidentFilter) ([]model.Incident, error)
+	Incidents(ctx context.Context, f store.IncidentFilter) (store.IncidentPage, error)
 	IncidentDetail(ctx context.Context, number string) (store.IncidentDetail, error)
 	// The source-health page: each source's crawl state and the items
 	// whose pages keep failing.
@@ -171,41 +171,6 @@ func (s *Server) Handler() http.Handler {
 	s.apiRoutes(mux)
 	// Every route needs a login, every form its session's CSRF token (auth.go).
 	return http.NewCrossOriginProtection().Handler(s.authenticate(mux))
-}
-
-type listPage struct {
-	Title     string
-	Incidents []model.Incident
-	All       bool
-	Level     taxonomy.Level
-	Category  taxonomy.Category
-	Levels    []taxonomy.Level
-	Cats      []taxonomy.Category
-	Now       time.Time
-}
-
-func (s *Server) list(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := store.IncidentFilter{OnlyOpen: q.Get("status") != "all", Category: taxonomy.Category(q.Get("category"))}
-	if l := q.Get("level"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || !taxonomy.Level(n).Valid() {
-			s.fail(w, r, http.StatusBadRequest, "等级参数无效", nil)
-			return
-		}
-		f.Level = taxonomy.Level(n)
-	}
-	if f.Category != "" && !f.Category.Valid() {
-		s.fail(w, r, http.StatusBadRequest, "类别参数无效", nil)
-		return
-	}
-	incs, err := s.opts.Store.Incidents(r.Context(), f)
-	if err != nil {
-		s.fail(w, r, http.StatusInternalServerError, "读取事件列表失败", err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "list", listPage{Title: "舆情事件", Incidents: incs, All: !f.OnlyOpen,
-		Level: f.Level, Category: f.Category, Levels: taxonomy.Levels, Cats: taxonomy.Categories, Now: s.opts.Now()})
 }
 
 type detailPage struct {

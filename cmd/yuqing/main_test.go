@@ -188,7 +188,7 @@ func summary(t *testing.T, db string) (posts int, incidents []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, i := range all {
+	for _, i := range all.Incidents {
 		incidents = append(incidents, fmt.Sprintf("%s×%d", i.Title, i.PostCount))
 	}
 	sort.Strings(incidents)

@@ -136,3 +136,12 @@ func saveConcurrently(t *testing.T, s *Store) {
 }
 
 var _ storetest.EngineStore = (*Store)(nil)
+
+func BenchmarkIncidentPages(b *testing.B) {
+	s, err := Open(context.Background(), pgtest.Schema(b), time.FixedZone("CST", 8*3600))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchIncidentPages(b, s)
+}

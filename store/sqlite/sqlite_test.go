@@ -41,3 +41,12 @@ func TestOpenReadOnlyNeedsTheFile(t *testing.T) {
 		t.Fatal("OpenReadOnly created a missing database")
 	}
 }
+
+func BenchmarkIncidentPages(b *testing.B) {
+	s, err := Open(context.Background(), filepath.Join(b.TempDir(), "yuqing.db"), time.FixedZone("CST", 8*3600))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchIncidentPages(b, s)
+}

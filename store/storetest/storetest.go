@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"GradeVerdictFields", testGradeVerdictFields},
 		{"Information", testInformation},
 		{"Labels", testLabels},
+		{"IncidentPages", testIncidentPages},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -462,14 +463,14 @@ func testIncidentDetailAndOrder(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	var order []string
-	for _, i := range all {
+	for _, i := range all.Incidents {
 		order = append(order, i.Number)
 	}
 	if want := []string{numbers[2], numbers[0], numbers[1]}; fmt.Sprint(order) != fmt.Sprint(want) {
 		t.Errorf("list order = %v, want %v", order, want)
 	}
 	open, err := s.Incidents(ctx, store.IncidentFilter{OnlyOpen: true, Level: 4})
-	if err != nil || len(open) != 1 || open[0].Number != numbers[0] {
+	if err != nil || len(open.Incidents) != 1 || open.Incidents[0].Number != numbers[0] || open.Total != 1 {
 		t.Errorf("filtered list = %v, %v", open, err)
 	}
 	if o, _ := s.OpenIncidents(ctx); len(o) != 2 {
@@ -524,14 +525,14 @@ func testConcurrentWriters(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
-	for _, i := range all {
+	for _, i := range all.Incidents {
 		if seen[i.Number] {
 			t.Errorf("duplicate incident number %s", i.Number)
 		}
 		seen[i.Number] = true
 	}
-	if len(all) != 40 {
-		t.Errorf("%d incidents, want 40", len(all))
+	if len(all.Incidents) != 40 || all.Total != 40 {
+		t.Errorf("%d incidents (total %d), want 40", len(all.Incidents), all.Total)
 	}
 }
 

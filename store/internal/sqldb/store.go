@@ -784,34 +784,6 @@ func (t *txn) AppendEvent(ctx context.Context, e model.Event) error {
 
 // --- incident reads ---
 
-func (s *Store) Incidents(ctx context.Context, f store.IncidentFilter) ([]model.Incident, error) {
-	var where []string
-	var args []any
-	if f.OnlyOpen {
-		where = append(where, "status <> ?")
-		args = append(args, model.StatusClosed)
-	}
-	if f.Level != 0 {
-		where = append(where, "level = ?")
-		args = append(args, f.Level)
-	}
-	if f.Category != "" {
-		where = append(where, "category = ?")
-		args = append(args, f.Category)
-	}
-	q := `SELECT ` + incidentCols + ` FROM incidents`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 200
-	}
-	q += ` ORDER BY (status = 'closed'), level, first_seen_at DESC, id DESC LIMIT ? OFFSET ?`
-	args = append(args, limit, f.Offset)
-	return s.queryIncidents(ctx, q, args...)
-}
-
 func (s *Store) OpenIncidents(ctx context.Context) ([]model.Incident, error) {
 	return s.queryIncidents(ctx, `SELECT `+incidentCols+` FROM incidents WHERE status <> ? ORDER BY id`, model.StatusClosed)
 }

@@ -1,0 +1,86 @@
+package storetest
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/model"
+	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
+)
+
+// BenchIncidentPages measures listing pages of a store holding many
+// incidents (100,000, or YUQING_BENCH_INCIDENTS): the first page of each
+// sort, a deep page reached by keyset, and a filtered page, each with its
+// total. It reports the p95 of one call as p95-ms (goal: ≤ 100 ms).
+func BenchIncidentPages(b *testing.B, s store.Store) {
+	n := 100_000
+	if v, err := strconv.Atoi(os.Getenv("YUQING_BENCH_INCIDENTS")); err == nil && v > 0 {
+		n = v
+	}
+	ctx := context.Background()
+	seedManyIncidents(b, s, n)
+	deep := store.IncidentFilter{}
+	for range 2 { // the position of page 3
+		page, err := s.Incidents(ctx, deep)
+		if err != nil {
+			b.Fatal(err)
+		}
+		deep.After = page.Next
+	}
+	for _, c := range []struct {
+		name string
+		f    store.IncidentFilter
+	}{
+		{"severity-first", store.IncidentFilter{}},
+		{"newest-open-first", store.IncidentFilter{Sort: store.SortNewest, OnlyOpen: true}},
+		{"severity-page3", deep},
+		{"level-source", store.IncidentFilter{Level: taxonomy.LevelIII, Source: "tieba"}},
+		{"overdue", store.IncidentFilter{Overdue: true, Now: t0.Add(90 * 24 * time.Hour)}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var took []time.Duration
+			for b.Loop() {
+				start := time.Now()
+				page, err := s.Incidents(ctx, c.f)
+				took = append(took, time.Since(start))
+				if err != nil || len(page.Incidents) == 0 || page.Total == 0 {
+					b.Fatalf("page: %d incidents of %d, %v", len(page.Incidents), page.Total, err)
+				}
+			}
+			slices.Sort(took)
+			b.ReportMetric(float64(took[len(took)*95/100].Microseconds())/1000, "p95-ms")
+		})
+	}
+}
+
+// seedManyIncidents stores n incidents over about a year, in batches.
+func seedManyIncidents(b *testing.B, s store.Store, n int) {
+	ctx := context.Background()
+	sources := []string{"bbs", "tieba", "news", "12345"}
+	const batch = 2000
+	for start := 0; start < n; start += batch {
+		err := s.InTx(ctx, func(tx store.Tx) error {
+			for i := start; i < min(start+batch, n); i++ {
+				inc := newIncident(t0.Add(time.Duration(i) * 5 * time.Minute))
+				inc.Level = taxonomy.Levels[i%4]
+				inc.Category = taxonomy.Categories[i%len(taxonomy.Categories)]
+				inc.Source = sources[(i/4)%len(sources)]
+				if i%3 == 0 {
+					inc.Status, inc.ClosedAt = model.StatusClosed, inc.FirstSeenAt.Add(time.Hour)
+				}
+				if err := tx.CreateIncident(ctx, &inc); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,147 @@
+package storetest
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
+	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
+)
+
+// testIncidentPages: every sort, paged by keyset in small pages, lists
+// each matching incident once, in the sort's order, with the same total
+// on every page; the filters agree with the domain's own reading of an
+// incident (incident.Overdue); a cursor of another sort, or garbage, is
+// refused.
+func testIncidentPages(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	all := seedIncidentPages(t, s)
+	now := t0.Add(30 * time.Hour)
+	severity := func(a, b model.Incident) int {
+		return cmp.Or(cmp.Compare(closedRank(a), closedRank(b)), cmp.Compare(a.Level, b.Level),
+			b.FirstSeenAt.Compare(a.FirstSeenAt), cmp.Compare(b.ID, a.ID))
+	}
+	newest := func(a, b model.Incident) int {
+		return cmp.Or(b.FirstSeenAt.Compare(a.FirstSeenAt), cmp.Compare(b.ID, a.ID))
+	}
+	active := func(a, b model.Incident) int {
+		return cmp.Or(b.LastPostAt.Compare(a.LastPostAt), cmp.Compare(b.ID, a.ID))
+	}
+	for _, c := range []struct {
+		name   string
+		f      store.IncidentFilter
+		keep   func(model.Incident) bool
+		order  func(a, b model.Incident) int
+		pageSz int
+	}{
+		{"severity", store.IncidentFilter{}, func(model.Incident) bool { return true }, severity, 4},
+		{"newest", store.IncidentFilter{Sort: store.SortNewest}, func(model.Incident) bool { return true }, newest, 5},
+		{"active open", store.IncidentFilter{Sort: store.SortActive, OnlyOpen: true}, model.Incident.Open, active, 3},
+		{"source and level", store.IncidentFilter{Source: "tieba", Level: taxonomy.LevelIII},
+			func(i model.Incident) bool { return i.Source == "tieba" && i.Level == taxonomy.LevelIII }, severity, 2},
+		{"office, open", store.IncidentFilter{Office: "信访科", OnlyOpen: true},
+			func(i model.Incident) bool { return i.Office == "信访科" && i.Open() }, severity, 2},
+		{"overdue", store.IncidentFilter{Overdue: true, Now: now},
+			func(i model.Incident) bool { return len(incident.Overdue(i, now)) > 0 }, severity, 3},
+	} {
+		var want []string
+		for _, i := range slices.SortedFunc(slices.Values(all), c.order) {
+			if c.keep(i) {
+				want = append(want, i.Number)
+			}
+		}
+		if len(want) < 2 {
+			t.Fatalf("%s: the seed matches %d incidents, too few to test", c.name, len(want))
+		}
+		var got []string
+		f := c.f
+		f.Limit = c.pageSz
+		for pages := 0; ; pages++ {
+			page, err := s.Incidents(ctx, f)
+			if err != nil {
+				t.Fatalf("%s page %d: %v", c.name, pages+1, err)
+			}
+			if page.Total != len(want) {
+				t.Errorf("%s page %d: total %d, want %d", c.name, pages+1, page.Total, len(want))
+			}
+			for _, i := range page.Incidents {
+				got = append(got, i.Number)
+			}
+			if page.Next == "" || pages > len(all) {
+				break
+			}
+			if len(page.Incidents) != c.pageSz {
+				t.Errorf("%s page %d: %d incidents before the last page, want %d", c.name, pages+1, len(page.Incidents), c.pageSz)
+			}
+			f.After = page.Next
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: paged list\n%v\nwant\n%v", c.name, got, want)
+		}
+	}
+	first, err := s.Incidents(ctx, store.IncidentFilter{Limit: 3})
+	if err != nil || first.Next == "" {
+		t.Fatalf("first page: %+v, %v", first, err)
+	}
+	for _, bad := range []store.IncidentFilter{
+		{Sort: store.SortNewest, After: first.Next}, // a severity position
+		{After: "not-a-cursor!"},
+		{After: "czEsMg"}, // base64 of "s1,2": too few keys
+	} {
+		if _, err := s.Incidents(ctx, bad); !errors.Is(err, store.ErrBadCursor) {
+			t.Errorf("cursor %q of sort %q: %v, want ErrBadCursor", bad.After, bad.Sort, err)
+		}
+	}
+}
+
+func closedRank(i model.Incident) int {
+	if i.Open() {
+		return 0
+	}
+	return 1
+}
+
+// seedIncidentPages stores 23 incidents spread over statuses, levels,
+// categories, sources, offices, times (ties included) and deadlines.
+func seedIncidentPages(t *testing.T, s store.Store) []model.Incident {
+	ctx := context.Background()
+	var all []model.Incident
+	sources, offices := []string{"bbs", "tieba", "news"}, []string{"", "宣传科", "信访科"}
+	for i := range 23 {
+		first := t0.Add(time.Duration(i/2) * time.Hour) // pairs share a first-seen time
+		inc := newIncident(first)
+		inc.Level = taxonomy.Levels[i%4]
+		inc.Category = taxonomy.Categories[i%len(taxonomy.Categories)]
+		inc.Source, inc.Office = sources[i%3], offices[(i/3)%3]
+		inc.LastPostAt = first.Add(time.Duration(23-i) * time.Hour)
+		if inc.Level.IsMajor() {
+			inc.AckDueAt = first.Add(time.Hour)
+		}
+		switch i % 5 {
+		case 0:
+			inc.Status, inc.ClosedAt = model.StatusClosed, first.Add(2*time.Hour)
+		case 1:
+			inc.Status, inc.AckedAt, inc.FollowedUpAt = model.StatusFollowedUp, first.Add(time.Minute), first.Add(time.Hour)
+		case 2:
+			inc.InvestigateDueAt = first.Add(26 * time.Hour)
+		}
+		err := s.InTx(ctx, func(tx store.Tx) error {
+			if err := tx.CreateIncident(ctx, &inc); err != nil {
+				return err
+			}
+			return tx.UpdateIncident(ctx, inc)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, inc)
+	}
+	return all
+}

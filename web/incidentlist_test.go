@@ -1,0 +1,136 @@
+package web_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"html"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/yuqing-bureau/yuqing/taxonomy"
+)
+
+// The incident list holds any number of incidents: pages of 50 with a
+// total, followed by keyset links to the last one, each incident once;
+// the API pages the same way with next/after.
+func TestIncidentListPages(t *testing.T) {
+	f := setup(t)
+	cats := taxonomy.Categories
+	for i := range 118 {
+		f.file(fmt.Sprintf("http://bbs/p%d", i), fmt.Sprintf("第%d号问题 事项%c%c", i, rune('甲'+i%10), rune('子'+i/10)),
+			fmt.Sprintf("内容%d", i), taxonomy.LevelIV, cats[i%len(cats)], nil)
+	}
+	number := regexp.MustCompile(`<td class="num"><a href="/incidents/([^"]+)">`)
+	next := regexp.MustCompile(`<a href="([^"]+)" rel="next">下一页</a>`)
+	seen := map[string]int{}
+	path := "/incidents?status=all"
+	for page := 1; ; page++ {
+		code, body := get(t, f, path)
+		if code != http.StatusOK {
+			t.Fatalf("page %d: status %d", page, code)
+		}
+		shown := number.FindAllStringSubmatch(body, -1)
+		for _, m := range shown {
+			seen[m[1]]++
+		}
+		from := (page-1)*50 + 1
+		if want := fmt.Sprintf("共 120 件，第 %d 页（第 %d–%d 件）", page, from, from+len(shown)-1); !strings.Contains(body, want) {
+			t.Errorf("page %d lacks %q", page, want)
+		}
+		if page > 1 && !strings.Contains(body, ">回到第一页</a>") {
+			t.Errorf("page %d has no way back to the first", page)
+		}
+		m := next.FindStringSubmatch(body)
+		if m == nil {
+			if page != 3 || len(shown) != 20 {
+				t.Errorf("the list ends on page %d with %d incidents, want page 3 with 20", page, len(shown))
+			}
+			break
+		}
+		if len(shown) != 50 || page > 3 {
+			t.Fatalf("page %d: %d incidents and a next page", page, len(shown))
+		}
+		path = html.UnescapeString(m[1])
+		if !strings.Contains(path, "status=all") {
+			t.Errorf("the next link drops the filter: %s", path)
+		}
+	}
+	if len(seen) != 120 {
+		t.Errorf("%d incidents listed, want 120", len(seen))
+	}
+	for n, c := range seen {
+		if c != 1 {
+			t.Errorf("%s listed %d times", n, c)
+		}
+	}
+
+	// The API: the same filters, next/after instead of pages.
+	var got []string
+	after, total := "", 0
+	for range 10 {
+		var body struct {
+			Incidents []struct {
+				Number   string `json:"number"`
+				Category string `json:"category"`
+			} `json:"incidents"`
+			Total int    `json:"total"`
+			Next  string `json:"next"`
+		}
+		resp, err := f.client.Get(f.srv.URL + "/api/v1/incidents?category=policy&limit=7&after=" + after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("API page: %d, %v", resp.StatusCode, err)
+		}
+		for _, i := range body.Incidents {
+			if i.Category != "policy" {
+				t.Errorf("API filter let through %+v", i)
+			}
+			got = append(got, i.Number)
+		}
+		total = body.Total
+		if after = body.Next; after == "" {
+			break
+		}
+	}
+	if total != 19 || len(got) != 19 { // i%6 == 4 for i < 118
+		t.Errorf("API: %d policy incidents over the pages, total %d; want 19", len(got), total)
+	}
+	for _, c := range []struct{ query, want string }{
+		{"offset=50", "offset 参数已停用"},
+		{"after=garbage!", "分页位置无效"},
+		{"sort=oldest", "排序参数无效"},
+		{"overdue=yes", "逾期参数只能是 1"},
+	} {
+		resp, err := f.client.Get(f.srv.URL + "/api/v1/incidents?" + c.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e struct {
+			Error string `json:"error"`
+		}
+		json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Error, c.want) {
+			t.Errorf("%s: %d %q, want 400 %q", c.query, resp.StatusCode, e.Error, c.want)
+		}
+	}
+	if code, body := get(t, f, "/incidents?after=garbage!"); code != http.StatusBadRequest || !strings.Contains(body, "分页位置无效，请回到第一页") {
+		t.Errorf("page with a bad position: %d", code)
+	}
+}
+
+// 只看逾期 lists the incidents with a stage past its deadline, the same
+// ones the list marks as overdue.
+func TestIncidentListOverdue(t *testing.T) {
+	f := setup(t) // the Ⅱ incident's acknowledgement is overdue, the Ⅳ one's follow-up is not yet
+	_, body := get(t, f, "/incidents?overdue=1")
+	if !strings.Contains(body, f.major) || strings.Contains(body, f.minor) || !strings.Contains(body, "共 1 件") {
+		t.Errorf("overdue list: major %v, minor %v", strings.Contains(body, f.major), strings.Contains(body, f.minor))
+	}
+}

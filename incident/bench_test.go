@@ -41,6 +41,7 @@ type benchStore interface {
 // how many fingerprints the lookups returned (candidates/op), which does
 // not depend on the machine's load.
 func BenchmarkFileOpenIncidents(b *testing.B) {
+	closeStep, _ := incident.StepByKey(incident.Steps(), incident.StepClose)
 	engines := []struct {
 		name string
 		open func(b *testing.B) benchStore
@@ -98,7 +99,8 @@ func BenchmarkFileOpenIncidents(b *testing.B) {
 							read += r
 							tx += t
 							if out.Created { // n incidents stay open
-								if _, err := svc.Close(context.Background(), out.Incident.Number, "基准测试", "已办结"); err != nil {
+								if _, err := svc.Do(context.Background(), closeStep, out.Incident.Number, "基准测试",
+									incident.Input{Note: "已办结", Reason: "基准测试"}); err != nil {
 									b.Fatal(err)
 								}
 							}

@@ -308,6 +308,9 @@ func TestPreparedFilingMatchesFilingUnderTheLock(t *testing.T) {
 	// The incident is closed after the lookup: the post opens a new one.
 	e := savePost(t, st, "http://news/e", "再转：老人挂床住院", strings.Replace(kangfuBody, "两百元", "五百元", 1), c.t)
 	prE := prepare(e)
+	if _, err := svc.Acknowledge(ctx, first.Incident.Number, "王科员", ""); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := svc.Close(ctx, first.Incident.Number, "王科员", "已查处"); err != nil {
 		t.Fatal(err)
 	}

@@ -57,6 +57,9 @@ var (
 	ErrUnknownOffice = &Refusal{Msg: "请选择配置中的承办科室"}
 	ErrBadLevel      = &Refusal{Msg: "等级只能是 1（特别重大）到 4（一般）"}
 	ErrSameLevel     = &Refusal{Msg: "等级未变化"}
+	// ErrNotAcknowledged: the bureau's process closes an incident after it
+	// was signed for; closing one that was not needs the reason recorded.
+	ErrNotAcknowledged = &Refusal{Msg: "事件尚未签收：请先签收，或填写未经签收直接办结的原因"}
 )
 
 // Status is the workflow status inc's record implies.
@@ -157,6 +160,7 @@ type Field string
 // The fields of Input.
 const (
 	FieldNote     Field = "note"
+	FieldReason   Field = "reason" // why a step is taken out of the usual order
 	FieldOffice   Field = "office"
 	FieldLevel    Field = "level"
 	FieldCategory Field = "category"
@@ -169,6 +173,8 @@ type Input struct {
 	Office   string            `json:"office,omitempty"`   // assign
 	Level    taxonomy.Level    `json:"level,omitempty"`    // level
 	Category taxonomy.Category `json:"category,omitempty"` // category key
+	// Reason is why a step skips the usual order (办结 before 签收).
+	Reason string `json:"reason,omitempty"`
 }
 
 // empty reports whether in leaves f out.
@@ -182,6 +188,8 @@ func (in Input) empty(f Field) bool {
 		return in.Level == 0
 	case FieldCategory:
 		return in.Category == ""
+	case FieldReason:
+		return in.Reason == ""
 	}
 	return false
 }
@@ -222,6 +230,13 @@ type Step struct {
 	// Offered reports whether the console offers the step for inc (in
 	// the state OnClosed names); nil: always.
 	Offered func(inc model.Incident) bool
+	// Next reports whether the step is what the incident's stage calls
+	// for now (the console shows it first; the other offered steps wait
+	// under 更多操作); nil: never.
+	Next func(inc model.Incident) bool
+	// Confirm, when set, is what the console asks the handler to confirm
+	// before the step is taken (it cannot be taken back without 重开).
+	Confirm string
 	// Check refuses input before the transaction; nil: none.
 	Check func(s *Service, in Input) error
 	// Apply changes the incident and returns the note of the event to
@@ -235,6 +250,11 @@ type Step struct {
 // OfferedFor reports whether the console offers the step for inc.
 func (st Step) OfferedFor(inc model.Incident) bool {
 	return st.OnClosed == !inc.Open() && (st.Offered == nil || st.Offered(inc))
+}
+
+// NextFor reports whether the step is what inc's stage calls for now.
+func (st Step) NextFor(inc model.Incident) bool {
+	return st.Next != nil && st.OfferedFor(inc) && st.Next(inc)
 }
 
 // Takes reports whether the step takes field f.
@@ -264,34 +284,65 @@ func Steps() []Step {
 	return []Step{
 		{Key: StepAck, Name: "签收", Event: model.EventAcknowledged, Fields: note,
 			Role: auth.RoleHandler, Stops: []string{StageAck},
-			Offered: func(i model.Incident) bool { return i.AckedAt.IsZero() }, Apply: applyAck},
+			Offered: func(i model.Incident) bool { return i.AckedAt.IsZero() }, Next: always, Apply: applyAck},
 		{Key: StepFollowUp, Name: "跟进回复", Event: model.EventFollowedUp, Fields: note, Required: note,
-			Missing: ErrEmptyNote, Role: auth.RoleHandler, Stops: []string{StageAck, StageFollowUp}, Apply: applyFollowUp},
-		{Key: StepClose, Name: "办结", Event: model.EventClosed, Fields: note, Required: note,
-			Missing: refusal("请填写办结结果", ErrEmptyNote), Role: auth.RoleHandler, Apply: applyClose},
+			Missing: ErrEmptyNote, Role: auth.RoleHandler, Stops: []string{StageAck, StageFollowUp},
+			Next: func(i model.Incident) bool { return !i.AckedAt.IsZero() && i.FollowedUpAt.IsZero() }, Apply: applyFollowUp},
+		{Key: StepClose, Name: "办结", Event: model.EventClosed, Fields: []Field{FieldNote, FieldReason}, Required: note,
+			Missing: refusal("请填写办结结果", ErrEmptyNote), Role: auth.RoleHandler, Next: readyToClose,
+			Confirm: "确认办结：办结后不再计时，须重开才能继续处置", Apply: applyClose},
 		{Key: StepAssign, Name: "分派", Event: model.EventAssigned, Fields: []Field{FieldOffice, FieldNote},
 			Required: []Field{FieldOffice}, Missing: ErrUnknownOffice, Role: auth.RoleHandler, Stops: []string{StageAck},
-			Check: checkOffice, Apply: applyAssign},
+			Next: func(i model.Incident) bool { return !i.AckedAt.IsZero() && i.Office == "" }, Check: checkOffice, Apply: applyAssign},
 		{Key: StepInvestigated, Name: "调查核实", Event: model.EventInvestigated, Fields: note, Required: note,
 			Missing: refusal("请填写调查核实结论", ErrEmptyNote), Role: auth.RoleHandler,
 			Stops:   []string{StageAck, StageFollowUp, StageInvestigate},
-			Offered: func(i model.Incident) bool { return i.InvestigatedAt.IsZero() }, Apply: applyInvestigated},
+			Offered: func(i model.Incident) bool { return i.InvestigatedAt.IsZero() },
+			Next:    func(i model.Incident) bool { return !i.FollowedUpAt.IsZero() && !i.InvestigateDueAt.IsZero() }, Apply: applyInvestigated},
 		{Key: StepReply, Name: "答复反馈", Event: model.EventReplied, Fields: note, Required: note,
 			Missing: refusal("请填写回复内容", ErrEmptyNote), Role: auth.RoleHandler,
-			Stops: []string{StageAck, StageFollowUp, StageInvestigate, StageFeedback}, Apply: applyReply},
+			Stops: []string{StageAck, StageFollowUp, StageInvestigate, StageFeedback},
+			Next:  func(i model.Incident) bool { return !i.InvestigatedAt.IsZero() && i.RepliedAt.IsZero() }, Apply: applyReply},
 		{Key: StepLevel, Name: "调整等级", Event: model.EventLevelChanged, Fields: []Field{FieldLevel, FieldNote},
 			Required: []Field{FieldLevel, FieldNote}, Missing: ErrEmptyReason, Role: auth.RoleHandler,
 			Check: checkLevel, Apply: applyLevel, LogsItself: true},
 		{Key: StepConfirm, Name: "确认疑似", Event: model.EventConfirmed, Fields: note, Role: auth.RoleHandler,
-			Offered: func(i model.Incident) bool { return i.Suspected }, Apply: applyConfirm},
+			Offered: func(i model.Incident) bool { return i.Suspected }, Next: always, Apply: applyConfirm},
 		{Key: StepCategory, Name: "更正类别", Event: model.EventCategoryChanged,
 			Fields: []Field{FieldCategory, FieldNote}, Required: []Field{FieldCategory, FieldNote}, Missing: ErrEmptyReason,
 			Role: auth.RoleHandler, Check: checkCategory, Apply: applyCategory},
 		{Key: StepFalsePositive, Name: "误报", Event: model.EventFalsePositive, Fields: note, Required: note,
-			Missing: ErrEmptyReason, Role: auth.RoleHandler, Apply: applyFalsePositive},
+			Missing: ErrEmptyReason, Role: auth.RoleHandler,
+			Confirm: "确认误报：事件将关闭，命中的规则计入误报统计", Apply: applyFalsePositive},
 		{Key: StepReopen, Name: "重开", Event: model.EventReopened, Fields: note, Required: note,
-			Missing: ErrEmptyReason, Role: auth.RoleHandler, OnClosed: true, Apply: applyReopen},
+			Missing: ErrEmptyReason, Role: auth.RoleHandler, OnClosed: true, Next: always, Apply: applyReopen},
 	}
+}
+
+func always(model.Incident) bool { return true }
+
+// readyToClose: what the process asks of the incident before 办结 is done
+// (followed up, and the public answered where the level has that stage).
+func readyToClose(i model.Incident) bool {
+	return !i.FollowedUpAt.IsZero() && (i.InvestigateDueAt.IsZero() || !i.RepliedAt.IsZero())
+}
+
+// Progress names where inc stands in the bureau's process, for the
+// console: the first thing it still waits for.
+func Progress(inc model.Incident) string {
+	switch {
+	case !inc.Open():
+		return "已办结"
+	case inc.AckedAt.IsZero():
+		return "待签收"
+	case inc.FollowedUpAt.IsZero():
+		return "待跟进回复"
+	case !inc.InvestigateDueAt.IsZero() && inc.InvestigatedAt.IsZero():
+		return "待调查核实"
+	case !inc.InvestigateDueAt.IsZero() && inc.RepliedAt.IsZero():
+		return "待答复反馈"
+	}
+	return "待办结"
 }
 
 // StepByKey returns the step named key among steps.
@@ -506,8 +557,15 @@ func applyReply(_ context.Context, _ *Service, c Change) (string, error) {
 }
 
 func applyClose(_ context.Context, _ *Service, c Change) (string, error) {
-	c.Incident.ClosedAt, c.Incident.Outcome = c.Now, c.Input.Note
-	return c.Input.Note, nil
+	note := c.Input.Note
+	if c.Incident.AckedAt.IsZero() {
+		if c.Input.Reason == "" {
+			return "", ErrNotAcknowledged
+		}
+		note += "（未经签收直接办结：" + c.Input.Reason + "）"
+	}
+	c.Incident.ClosedAt, c.Incident.Outcome = c.Now, note
+	return note, nil
 }
 
 func applyFalsePositive(ctx context.Context, _ *Service, c Change) (string, error) {

@@ -3,6 +3,7 @@ package incident_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -152,5 +153,65 @@ func TestManualRaiseStartsEmergencyAck(t *testing.T) {
 	}
 	if _, err := svc.ChangeLevel(context.Background(), n, "李科长", 2, "再升"); !errors.Is(err, incident.ErrSameLevel) {
 		t.Errorf("same level: %v", err)
+	}
+}
+
+// 办结 follows 签收 in the bureau's process: closing an incident nobody
+// signed for is refused unless the reason is given, and the reason is
+// kept in the record.
+func TestCloseBeforeAckNeedsAReason(t *testing.T) {
+	st, svc, c := setup(t)
+	p := savePost(t, st, "http://bbs/close", "报销款三个月没到账", "住院报销材料交了三个月，款还没到。", c.t)
+	num := file(t, st, svc, p, 4, "reimbursement").Incident.Number
+	closeStep, _ := incident.StepByKey(incident.Steps(), incident.StepClose)
+	if _, err := svc.Do(context.Background(), closeStep, num, "王科员", incident.Input{Note: "已答复"}); !errors.Is(err, incident.ErrNotAcknowledged) {
+		t.Fatalf("close before ack without a reason: %v, want ErrNotAcknowledged", err)
+	}
+	inc, err := svc.Do(context.Background(), closeStep, num, "王科员", incident.Input{Note: "已答复", Reason: "网友已自行撤帖"})
+	if err != nil || inc.Open() || inc.Outcome != "已答复（未经签收直接办结：网友已自行撤帖）" {
+		t.Fatalf("close before ack with a reason: %+v, %v", inc, err)
+	}
+	if got := incident.Progress(inc); got != "已办结" {
+		t.Errorf("progress %q, want 已办结", got)
+	}
+}
+
+// The console's next step follows the incident through the process.
+func TestNextStepFollowsTheProcess(t *testing.T) {
+	st, svc, c := setup(t)
+	p := savePost(t, st, "http://bbs/next", "报销款三个月没到账", "住院报销材料交了三个月，款还没到。", c.t)
+	num := file(t, st, svc, p, 4, "reimbursement").Incident.Number
+	ctx := context.Background()
+	next := func() (string, []string) {
+		d, err := st.IncidentDetail(ctx, num)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for _, s := range incident.Steps() {
+			if s.NextFor(d.Incident) {
+				keys = append(keys, s.Key)
+			}
+		}
+		return incident.Progress(d.Incident), keys
+	}
+	for _, c := range []struct {
+		do       func() error
+		progress string
+		next     string
+	}{
+		{func() error { return nil }, "待签收", "[ack]"},
+		{func() error { _, err := svc.Acknowledge(ctx, num, "王科员", ""); return err }, "待跟进回复", "[followup assign]"},
+		{func() error { _, err := svc.FollowUp(ctx, num, "王科员", "已联系"); return err }, "待调查核实", "[assign investigated]"},
+		{func() error { _, err := svc.Investigated(ctx, num, "王科员", "属实"); return err }, "待答复反馈", "[assign reply]"},
+		{func() error { _, err := svc.Reply(ctx, num, "王科员", "已答复"); return err }, "待办结", "[close assign]"},
+		{func() error { _, err := svc.Close(ctx, num, "王科员", "办结"); return err }, "已办结", "[reopen]"},
+	} {
+		if err := c.do(); err != nil {
+			t.Fatal(err)
+		}
+		if progress, keys := next(); progress != c.progress || fmt.Sprint(keys) != c.next {
+			t.Errorf("%s: next %v; want %s %s", progress, keys, c.progress, c.next)
+		}
 	}
 }

@@ -74,12 +74,14 @@ func formInput(r *http.Request) incident.Input {
 		level = 0 // refused by the level step as ErrBadLevel
 	}
 	return incident.Input{Note: strings.TrimSpace(r.PostForm.Get("note")), Office: r.PostForm.Get("office"), Level: taxonomy.Level(level),
-		Category: taxonomy.Category(r.PostForm.Get("category"))}
+		Category: taxonomy.Category(r.PostForm.Get("category")), Reason: strings.TrimSpace(r.PostForm.Get("reason"))}
 }
 
 // actionForm handles the console form of one step: the signed-in user
-// (auth.go) takes it; success redirects back to the log (so a reload does
-// not post twice), a refusal shows the form again with its error.
+// (auth.go) takes it; success redirects back to the page saying what was
+// done (so a reload does not post twice), a refusal shows the form again
+// with its error. A step the table asks to confirm (办结, 误报) needs its
+// box ticked.
 func (s *Server) actionForm(st incident.Step) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		number := r.PathValue("number")
@@ -89,8 +91,13 @@ func (s *Server) actionForm(st incident.Step) http.HandlerFunc {
 		}
 		actor, in := actorName(r), formInput(r)
 		audit(r, "incident."+st.Key, number, in.Note)
-		if utf8.RuneCountInString(in.Note) > maxNoteRunes {
-			s.renderDetail(w, r, http.StatusBadRequest, detailPage{Error: noteTooLong, Actor: actor, Note: in.Note, Action: st.Key})
+		if utf8.RuneCountInString(in.Note) > maxNoteRunes || utf8.RuneCountInString(in.Reason) > maxNoteRunes {
+			s.renderDetail(w, r, http.StatusBadRequest, detailPage{Error: noteTooLong, Actor: actor, Note: in.Note, Reason: in.Reason, Action: st.Key})
+			return
+		}
+		if st.Confirm != "" && r.PostForm.Get("confirmed") != "1" {
+			s.renderDetail(w, r, http.StatusBadRequest, detailPage{Error: st.Name + "失败：请勾选「" + st.Confirm + "」后再提交",
+				Actor: actor, Note: in.Note, Reason: in.Reason, Action: st.Key})
 			return
 		}
 		_, err := s.opts.Workflow.Do(r.Context(), st, number, actor, in)
@@ -99,12 +106,12 @@ func (s *Server) actionForm(st incident.Step) http.HandlerFunc {
 			s.fail(w, r, http.StatusNotFound, "事件 "+number+" 不存在", nil)
 		case msg != "":
 			s.renderDetail(w, r, http.StatusBadRequest, detailPage{Error: st.Name + "失败：" + msg,
-				Actor: actor, Note: in.Note, Action: st.Key})
+				Actor: actor, Note: in.Note, Reason: in.Reason, Action: st.Key})
 		case err != nil:
 			s.fail(w, r, http.StatusInternalServerError, st.Name+"失败", err)
 		default:
 			s.opts.Logger.Info("控制台操作", "action", st.Name, "incident", number, "actor", actor)
-			http.Redirect(w, r, "/incidents/"+url.PathEscape(number)+"#log", http.StatusSeeOther)
+			http.Redirect(w, r, "/incidents/"+url.PathEscape(number)+"?done="+url.QueryEscape(st.Key)+"#log", http.StatusSeeOther)
 		}
 	}
 }
@@ -114,8 +121,10 @@ func (s *Server) actionForm(st incident.Step) http.HandlerFunc {
 type stepForm struct {
 	Step     incident.Step
 	Incident model.Incident
-	Refill   bool // the form was refused: Note is what was sent
+	Refill   bool // the form was refused: Note and Reason are what was sent
 	Note     string
+	Reason   string
+	Next     bool // what the incident's stage calls for now
 }
 
 // stepForms are the forms of the steps offered for the page's incident
@@ -124,7 +133,8 @@ func (s *Server) stepForms(p detailPage, caller auth.Principal, ok bool) []stepF
 	var out []stepForm
 	for _, st := range s.steps() {
 		if ok && caller.Role.AtLeast(st.Role) && st.OfferedFor(p.D.Incident) {
-			out = append(out, stepForm{Step: st, Incident: p.D.Incident, Refill: p.Action == st.Key, Note: p.Note})
+			out = append(out, stepForm{Step: st, Incident: p.D.Incident, Refill: p.Action == st.Key, Note: p.Note,
+				Reason: p.Reason, Next: st.NextFor(p.D.Incident)})
 		}
 	}
 	return out
@@ -151,6 +161,7 @@ func stepFormFunc(t *template.Template) func(stepForm) (template.HTML, error) {
 
 func (s *Server) actionFuncs(funcs template.FuncMap) {
 	funcs["stages"] = incident.Stages
+	funcs["progress"] = incident.Progress
 	funcs["overdue"] = func(inc model.Incident) []incident.Stage { return incident.Overdue(inc, s.opts.Now()) }
 	funcs["stageDeadline"] = func(st incident.Stage, open bool) Deadline { return s.deadline(st.Due, st.Done, open) }
 	funcs["stepForm"] = stepFormFunc(nil) // bound to the page in pageFor

@@ -128,7 +128,11 @@ func TestFalsePositiveReopenAndStats(t *testing.T) {
 	if code, body := postPage(t, f, "/incidents/"+f.major+"/reopen", url.Values{"actor": {"李科长"}, "note": {"再看看"}}); code != 400 || !strings.Contains(body, "事件尚未办结") {
 		t.Errorf("reopen of an open incident: %d", code)
 	}
-	mustStep(t, f, "/incidents/"+f.major+"/false-positive", url.Values{"actor": {"李科长"}, "note": {"电视剧剧情讨论"}})
+	if code, body := postPage(t, f, "/incidents/"+f.major+"/false-positive", url.Values{"note": {"电视剧剧情讨论"}}); code != 400 ||
+		!strings.Contains(body, "误报失败：请勾选「确认误报") {
+		t.Errorf("false positive without the confirmation: %d", code)
+	}
+	mustStep(t, f, "/incidents/"+f.major+"/false-positive", url.Values{"actor": {"李科长"}, "note": {"电视剧剧情讨论"}, "confirmed": {"1"}})
 	d := detail(t, f, f.major)
 	if d.Incident.Open() || !d.Incident.FalsePositive || lastEvent(d).Kind != model.EventFalsePositive {
 		t.Fatalf("after false positive: %+v", d.Incident)

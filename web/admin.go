@@ -4,10 +4,12 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/yuqing-bureau/yuqing/auth"
+	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
@@ -254,19 +256,34 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "audit", page)
 }
 
-// AuditActionName is the Chinese name of an audit action.
+// auditNames are the Chinese names of the audit actions other than the
+// incident steps (those are named by the workflow table).
+var auditNames = []struct{ Key, Name string }{
+	{"login", "登录"}, {"login.failed", "登录失败"}, {"login.limited", "登录被限流"}, {"logout", "退出登录"},
+	{"access.denied", "越权访问被拒"}, {"csrf.rejected", "跨站请求校验失败"},
+	{"user.add", "新建账号"}, {"user.passwd", "修改密码"}, {"user.role", "修改角色"},
+	{"user.disable", "停用账号"}, {"user.enable", "启用账号"}, {"token.add", "新建 API 令牌"}, {"token.revoke", "吊销 API 令牌"},
+	{"incident.missed", "补录漏报"}, {"config.reload", "重新加载配置"},
+	{"rules.try", "规则试算"}, {"source.probe", "试探数据源"},
+}
+
+// AuditActionName is the Chinese name of an audit action: an incident
+// action by its step's name in the workflow table; an action no handler
+// named is 其他操作, never its method and path.
 func AuditActionName(a string) string {
-	names := map[string]string{
-		"login": "登录", "login.failed": "登录失败", "login.limited": "登录被限流", "logout": "退出登录",
-		"access.denied": "越权访问被拒", "csrf.rejected": "CSRF 校验失败",
-		"user.add": "新建账号", "user.passwd": "修改密码", "user.role": "修改角色",
-		"user.disable": "停用账号", "user.enable": "启用账号", "token.add": "新建 API 令牌", "token.revoke": "吊销 API 令牌",
-		"incident.ack": "签收", "incident.followup": "跟进", "incident.close": "办结",
-		"incident.confirm": "确认疑似", "incident.category": "更正类别", "incident.missed": "补录漏报",
-		"config.reload": "重新加载配置",
+	for _, n := range auditActions() {
+		if n.Key == a {
+			return n.Name
+		}
 	}
-	if n, ok := names[a]; ok {
-		return n
+	return "其他操作"
+}
+
+// auditActions lists every named audit action, for the audit page's filter.
+func auditActions() []struct{ Key, Name string } {
+	out := slices.Clone(auditNames)
+	for _, st := range incident.Steps() {
+		out = append(out, struct{ Key, Name string }{"incident." + st.Key, st.Name})
 	}
-	return a
+	return out
 }

@@ -292,7 +292,7 @@ func TestEveryFormCarriesCSRFToken(t *testing.T) {
 	formRe := regexp.MustCompile(`(?s)<form[^>]*method="post"[^>]*>(.*?)</form>`)
 	pages := []string{"/incidents", "/incidents/" + f.major, "/admin/users", "/admin/audit"} // /try: try_test.go
 	// A closed incident shows other forms (reopen).
-	if code, _, _ := do(t, admin, "POST", f.srv.URL+"/incidents/"+f.minor+"/close", "note=已办结", nil); code != http.StatusSeeOther {
+	if code, _, _ := do(t, admin, "POST", f.srv.URL+"/incidents/"+f.minor+"/close", "note=已办结&reason=测试&confirmed=1", nil); code != http.StatusSeeOther {
 		t.Fatalf("close: %d", code)
 	}
 	pages = append(pages, "/incidents/"+f.minor)
@@ -441,7 +441,7 @@ func TestActionsAndAdminChangesAreAudited(t *testing.T) {
 			t.Errorf("audit page lacks %q", w)
 		}
 	}
-	if _, page, _ := do(t, admin, "GET", f.srv.URL+"/admin/audit?actor=wang", "", nil); strings.Contains(page, "新建账号") || !strings.Contains(page, "跟进") {
+	if _, page, _ := do(t, admin, "GET", f.srv.URL+"/admin/audit?actor=wang", "", nil); strings.Contains(page, "<td>新建账号</td>") || !strings.Contains(page, "<td>跟进回复</td>") {
 		t.Error("audit filter by actor")
 	}
 }

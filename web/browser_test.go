@@ -115,7 +115,16 @@ func TestBrowserHandlesIncidentEndToEnd(t *testing.T) {
 		chromedp.Click(form("followup")+` button`),
 		logHas("跟进回复"),
 
+		// The page says what was done and what comes next; 办结 before
+		// 调查核实 and 答复反馈 waits under 更多操作 and asks to confirm.
+		chromedp.WaitVisible(`//p[contains(@class,"notice")][contains(.,"已完成「跟进回复」")][contains(.,"下一步：待调查核实")]`, chromedp.BySearch),
+		chromedp.Click(`details.more-actions > summary`),
+		chromedp.WaitVisible(form("close")+` textarea[name="note"]`),
 		chromedp.SendKeys(form("close")+` textarea[name="note"]`, "医院已整改，涉事人员已处理"),
+		chromedp.Click(form("close")+` button`),
+		// An unticked confirmation is refused (by the browser, else by the
+		// server): the form comes back and nothing is logged.
+		chromedp.Click(form("close")+` input[name="confirmed"]`),
 		chromedp.Click(form("close")+` button`),
 		logHas("办结"),
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -132,5 +133,33 @@ func TestIncidentListOverdue(t *testing.T) {
 	_, body := get(t, f, "/incidents?overdue=1")
 	if !strings.Contains(body, f.major) || strings.Contains(body, f.minor) || !strings.Contains(body, "共 1 件") {
 		t.Errorf("overdue list: major %v, minor %v", strings.Contains(body, f.major), strings.Contains(body, f.minor))
+	}
+}
+
+// The printable 处置单 holds the incident's facts, deadlines, posts and
+// log, with personal data masked even for a handler, who sees it in full
+// on the page: a printed sheet leaves the system.
+func TestPrintSheet(t *testing.T) {
+	f := setup(t)
+	mustStep(t, f, "/incidents/"+f.major+"/ack", url.Values{"note": {"已签收"}})
+	_, detail := get(t, f, "/incidents/"+f.major)
+	if !strings.Contains(detail, "13812345678") || !strings.Contains(detail, `href="/incidents/`+f.major+`/print"`) {
+		t.Fatal("the handler's detail page shows no full text or no print link")
+	}
+	code, sheet := get(t, f, "/incidents/"+f.major+"/print")
+	if code != http.StatusOK {
+		t.Fatalf("print: %d", code)
+	}
+	for _, want := range []string{"医保舆情事件处置单", f.major, "Ⅱ级 重大", "签收", "跟进回复", "当前环节", "待跟进回复",
+		"138****5678", "处置记录", "王科员", "经办人签字"} {
+		if !strings.Contains(sheet, want) {
+			t.Errorf("sheet lacks %q", want)
+		}
+	}
+	if strings.Contains(sheet, "13812345678") {
+		t.Error("the printed sheet shows a phone number")
+	}
+	if code, _ := get(t, f, "/incidents/YQ-20000101-0001/print"); code != http.StatusNotFound {
+		t.Errorf("sheet of an unknown incident: %d", code)
 	}
 }

@@ -46,6 +46,7 @@ func (s *Server) probe(w http.ResponseWriter, r *http.Request) {
 	}
 	page.URL = strings.TrimSpace(r.PostForm.Get("url"))
 	page.Example = strings.TrimSpace(r.PostForm.Get("example"))
+	audit(r, "source.probe", page.URL, page.Example)
 	switch {
 	case page.URL == "":
 		page.Error = "请填写要试探的网址"

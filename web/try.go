@@ -50,6 +50,7 @@ func (s *Server) try(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusBadRequest, "表单无法解析", err)
 		return
 	}
+	audit(r, "rules.try", "", "")
 	f := tryForm{PostTitle: r.PostForm.Get("title"), Body: r.PostForm.Get("body"),
 		Replies: r.PostForm.Get("replies"), Views: r.PostForm.Get("views"), Reposts: r.PostForm.Get("reposts")}
 	page.Form = f

@@ -116,6 +116,7 @@ func New(opts Options) (*Server, error) {
 		"time":         s.formatTime,
 		"deadline":     s.deadline,
 		"auditAction":  AuditActionName,
+		"auditActions": auditActions,
 		"canReload":    func() bool { return opts.Reload != nil },
 		"canProbe":     func() bool { return opts.ProbeSource != nil },
 		"join":         strings.Join,
@@ -159,6 +160,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /account/password", s.require(auth.RoleViewer, s.changePassword))
 	mux.HandleFunc("GET /incidents", s.require(auth.RoleViewer, s.list))
 	mux.HandleFunc("GET /incidents/{number}", s.require(auth.RoleViewer, s.detail))
+	mux.HandleFunc("GET /incidents/{number}/print", s.require(auth.RoleViewer, s.printSheet))
 	s.actionRoutes(mux) // the forms of the workflow's steps (actions.go)
 	s.labelRoutes(mux)  // 舆情信息 and 补录漏报 (information.go, missed.go)
 	mux.HandleFunc("GET /sources", s.require(auth.RoleViewer, s.sources))
@@ -180,9 +182,14 @@ type detailPage struct {
 	Error  string
 	Actor  string
 	Note   string
+	Reason string
 	Action string // the key of the step whose form was refused: it shows Note again
-	// Forms are the steps the caller may take now (stepForms).
-	Forms []stepForm
+	Done   string // the name of the step just taken (?done=KEY), for the notice
+	// Forms are the steps the caller may take that the incident's stage
+	// calls for, More the others it may take (under 更多操作); MoreOpen
+	// unfolds them when one of them was refused.
+	Forms, More []stepForm
+	MoreOpen    bool
 }
 
 type postView struct {
@@ -198,6 +205,30 @@ type postView struct {
 
 func (s *Server) detail(w http.ResponseWriter, r *http.Request) {
 	s.renderDetail(w, r, http.StatusOK, detailPage{})
+}
+
+// printPage is the 处置单 of one incident: its facts, deadlines, posts
+// and log, to print for the file. What is printed leaves the system, so
+// personal data is masked whoever prints it.
+type printPage struct {
+	Title   string
+	D       store.IncidentDetail
+	Printed time.Time
+}
+
+func (s *Server) printSheet(w http.ResponseWriter, r *http.Request) {
+	number := r.PathValue("number")
+	d, err := s.opts.Store.IncidentDetail(r.Context(), number)
+	if errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, http.StatusNotFound, "事件 "+number+" 不存在", nil)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, "读取事件失败", err)
+		return
+	}
+	maskDetail(&d)
+	s.render(w, r, http.StatusOK, "print", printPage{Title: "处置单 " + d.Incident.Number, D: d, Printed: s.opts.Now()})
 }
 
 func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int, page detailPage) {
@@ -233,7 +264,17 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 		}
 	}
 	caller, ok := principalOf(r.Context())
-	page.Forms = s.stepForms(page, caller, ok)
+	for _, f := range s.stepForms(page, caller, ok) {
+		if f.Next {
+			page.Forms = append(page.Forms, f)
+		} else {
+			page.More = append(page.More, f)
+			page.MoreOpen = page.MoreOpen || f.Refill
+		}
+	}
+	if st, found := incident.StepByKey(s.steps(), r.URL.Query().Get("done")); found && page.Error == "" {
+		page.Done = st.Name
+	}
 	s.render(w, r, status, "detail", page)
 }
 

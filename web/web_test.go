@@ -248,9 +248,21 @@ func TestFollowUpFormRecordsAndRedirects(t *testing.T) {
 	if !d.Incident.AckedAt.IsZero() {
 		t.Error("cross-site post changed the incident")
 	}
-	resp = post(t, f, "/incidents/"+f.major+"/close", url.Values{"actor": {"李科长"}, "note": {"核实后移交基金监管科"}}, nil)
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Errorf("close: %d", resp.StatusCode)
+	// 办结 of an incident nobody signed for needs the reason, and the
+	// confirmation; the page then says it was done.
+	code, body := postPage(t, f, "/incidents/"+f.major+"/close", url.Values{"note": {"核实后移交基金监管科"}, "confirmed": {"1"}})
+	if code != 400 || !strings.Contains(body, "办结失败：事件尚未签收：请先签收，或填写未经签收直接办结的原因") ||
+		!strings.Contains(body, `name="reason" required`) || !strings.Contains(body, "核实后移交基金监管科") {
+		t.Errorf("close before ack without a reason: %d", code)
+	}
+	resp = post(t, f, "/incidents/"+f.major+"/close", url.Values{"actor": {"李科长"}, "note": {"核实后移交基金监管科"},
+		"reason": {"已移交基金监管科，本科室不再处置"}, "confirmed": {"1"}}, nil)
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "?done=close") {
+		t.Errorf("close: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, body := get(t, f, "/incidents/"+f.major+"?done=close"); !strings.Contains(body, "已完成「办结」，已记入处置记录。") ||
+		!strings.Contains(body, "当前环节：<strong>已办结</strong>") {
+		t.Error("no notice of what was done")
 	}
 	if _, body := get(t, f, "/incidents"); strings.Contains(body, f.major) {
 		t.Error("closed incident still in the open list")

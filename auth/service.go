@@ -189,7 +189,7 @@ func (s *Service) AddUser(ctx context.Context, by Actor, name, display string, r
 		}
 		return store.User{}, err
 	}
-	s.Audit(ctx, by, "user.add", name, "角色 "+string(role), true)
+	s.Audit(ctx, by, "user.add", name, "角色："+role.Name(), true)
 	return u, nil
 }
 
@@ -241,7 +241,7 @@ func (s *Service) SetRole(ctx context.Context, by Actor, name string, role Role)
 	if _, err := ParseRole(string(role)); err != nil {
 		return err
 	}
-	return s.changeUser(ctx, by, name, "user.role", "角色 "+string(role), func(u *store.User) error {
+	return s.changeUser(ctx, by, name, "user.role", "角色："+role.Name(), func(u *store.User) error {
 		u.Role = string(role)
 		return nil
 	})

@@ -482,3 +482,38 @@ func TestClassifyLineChannel(t *testing.T) {
 		t.Errorf("example channel %q, want weibo", ex.Channel)
 	}
 }
+
+// Staff see a rule by its Chinese name: `name`, else the head of its
+// note; reasons name it so, never by its id.
+func TestRuleNames(t *testing.T) {
+	e := shippedRulesOnly(t)
+	if got := e.RuleName("core_title"); got != "标题出现医保核心词" {
+		t.Errorf("core_title is named %q", got)
+	}
+	if got := e.RuleName("no_such_rule"); got != "" {
+		t.Errorf("an unknown rule is named %q", got)
+	}
+	res := e.Grade(Post{Title: "医保报销三个月还没到账", Body: "住院报销材料交了三个月，款还没到，窗口互相推诿。"})
+	reasons := strings.Join(res.Reasons, "\n")
+	if !strings.Contains(reasons, "规则「标题出现医保核心词」命中「") || strings.Contains(reasons, "core_title") {
+		t.Errorf("reasons name rules by id or not at all:\n%s", reasons)
+	}
+	file := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(file, []byte(`
+rules:
+  - {id: plain, any: [医保], weight: 2}
+  - {id: named, name: 医保词, note: 出现医保（长说明）, any: [医保], weight: 1}
+  - {id: noted, note: 出现医保：说明, any: [医保], weight: 1}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	named, err := LoadRules(file, smallDict, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{"plain": "", "named": "医保词", "noted": "出现医保"} {
+		if got := named.RuleName(id); got != want {
+			t.Errorf("%s is named %q, want %q", id, got, want)
+		}
+	}
+}

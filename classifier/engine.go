@@ -336,3 +336,18 @@ func eachToken(n normText, toks [][2]int, inner []int, f func(a, b int, part boo
 		}
 	}
 }
+
+// RuleName is the Chinese name staff see for the rule with the id (its
+// `name`, else the head of its note); "" for an unknown rule or one with
+// neither, which a page then names generically.
+func (e *Engine) RuleName(id string) string {
+	for i := range e.rules.rules {
+		if r := &e.rules.rules[i]; r.id == id {
+			if name, ok := strings.CutPrefix(r.label, "「"); ok {
+				return strings.TrimSuffix(name, "」")
+			}
+			return ""
+		}
+	}
+	return ""
+}

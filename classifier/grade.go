@@ -229,7 +229,7 @@ func (e *Engine) fireRules(fields *[2]fieldHits, matches *[]model.Match, res *Re
 		f, excl, ok, c := e.evalRule(r, fields, matches, sc)
 		fr.capped = fr.capped || c
 		if excl != "" {
-			res.Reasons = append(res.Reasons, fmt.Sprintf("规则 %s%s 因排除词「%s」不生效", r.id, noteOf(r), excl))
+			res.Reasons = append(res.Reasons, fmt.Sprintf("规则%s因排除词「%s」不生效", r.label, excl))
 		}
 		if !ok {
 			continue
@@ -351,7 +351,7 @@ func (e *Engine) ruleLevel(rv *rulesVerdict, fires []fired) taxonomy.Level {
 			rv.levelByRule = true
 		}
 		if f.r.weight < 0 && rv.excludedBy == "" {
-			rv.excludedBy = f.r.id + f.r.noteParen
+			rv.excludedBy = f.r.label
 		}
 	}
 	lower := 0
@@ -455,8 +455,6 @@ func engagementHit(t *engagementTier, p *Post) (string, bool) {
 	return s, true
 }
 
-func noteOf(r *rule) string { return r.noteParen }
-
 // appendFixed2 is strconv.AppendFloat(buf, v, 'f', 2, 64), the figures
 // of reasons (+1.25, 8.75 票), without strconv's general algorithm for the
 // usual figure: when the computed v×100 lies within 0.4 of a whole number
@@ -486,15 +484,14 @@ func (e *Engine) reason(f fired, relevant bool) string {
 	var sb strings.Builder
 	// One allocation on most rules: the rule's and terms' text, plus room
 	// for the fixed text and figures (up to about 200 with every effect).
-	size := len(r.id) + len(r.noteParen) + len(f.where) + 160
+	size := len(r.label) + len(f.where) + 160
 	for _, t := range f.terms[:min(len(f.terms), 4)] {
 		size += len(t) + len("、")
 	}
 	sb.Grow(size)
-	sb.WriteString("规则 ")
-	sb.WriteString(r.id)
-	sb.WriteString(noteOf(r))
-	sb.WriteString(" 命中「")
+	sb.WriteString("规则")
+	sb.WriteString(r.label)
+	sb.WriteString("命中「")
 	for i, t := range f.terms {
 		if i == 4 {
 			sb.WriteString("、…")
@@ -888,7 +885,7 @@ func sortedMatches(ms []model.Match, sc *gradeScratch) []model.Match {
 func rulesSentiment(fires []fired) (sentiment, by string) {
 	for _, f := range fires {
 		if sentimentRank(f.r.sentiment) > sentimentRank(sentiment) {
-			sentiment, by = f.r.sentiment, f.r.id+f.r.noteParen
+			sentiment, by = f.r.sentiment, f.r.label
 		}
 	}
 	return sentiment, by

@@ -223,7 +223,7 @@ func (e *Engine) combine(res *Result, rv *rulesVerdict, ex *learn.Example) []str
 	switch {
 	case rv.relevant:
 	case modelRel && rv.excludedBy != "":
-		lines = append(lines, fmt.Sprintf("模型判为相关，但排除规则 %s 已生效：按不相关处理", rv.excludedBy))
+		lines = append(lines, fmt.Sprintf("模型判为相关，但排除规则%s已生效：按不相关处理", rv.excludedBy))
 	case modelRel:
 		res.Relevant = true
 		fromModel++
@@ -244,7 +244,7 @@ func (e *Engine) combine(res *Result, rv *rulesVerdict, ex *learn.Example) []str
 		}
 	}
 	if rv.sentiment != "" && rv.sentiment != sent.Class {
-		lines = append(lines, fmt.Sprintf("情感由规则 %s 定为%s（模型判为%s）", rv.sentimentBy,
+		lines = append(lines, fmt.Sprintf("情感由规则%s定为%s（模型判为%s）", rv.sentimentBy,
 			taxonomy.SentimentName(rv.sentiment), taxonomy.SentimentName(sent.Class)))
 	}
 	if line := information(res, rv, pred.Sentiment.Of(learn.Negative)); line != "" {
@@ -336,7 +336,7 @@ func information(res *Result, rv *rulesVerdict, pNeg float64) string {
 	switch {
 	case rv.sentiment != "":
 		res.Information = true
-		return fmt.Sprintf("规则 %s 判定为%s的一般信息：列入舆情信息，不登记事件", rv.sentimentBy, taxonomy.SentimentName(res.Sentiment))
+		return fmt.Sprintf("规则%s判定为%s的一般信息：列入舆情信息，不登记事件", rv.sentimentBy, taxonomy.SentimentName(res.Sentiment))
 	case pNeg < informationMaxNegative:
 		res.Information = true
 		return fmt.Sprintf("%s的一般信息（负面可能性 %s）：列入舆情信息，不登记事件", taxonomy.SentimentName(res.Sentiment), percent(pNeg))

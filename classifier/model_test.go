@@ -412,7 +412,7 @@ func TestRuleSentiment(t *testing.T) {
 	notice := Post{Title: "新一年度城乡居民医保集中缴费启动", Body: "记者从市医疗保障局获悉，新一年度城乡居民基本医疗保险集中缴费即日启动。市医保局提醒，集中缴费期结束后参保的，将设置待遇等待期。"}
 	for name, eng := range map[string]*Engine{"rules": shippedRulesOnly(t), "rules+model": shipped(t)} {
 		res := eng.Grade(notice)
-		if res.Sentiment != taxonomy.Neutral || !res.Information || !strings.Contains(strings.Join(res.Reasons, "\n"), "tone_official_notice") {
+		if res.Sentiment != taxonomy.Neutral || !res.Information || !strings.Contains(strings.Join(res.Reasons, "\n"), "规则「官方通知、公告、新闻通稿的语气」判定为中性的一般信息") {
 			t.Errorf("%s: notice graded sentiment %q information %v\n%s", name, res.Sentiment, res.Information, strings.Join(res.Reasons, "\n"))
 		}
 		near := notice

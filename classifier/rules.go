@@ -83,6 +83,7 @@ type levelSpec struct {
 
 type ruleSpec struct {
 	ID       string            `yaml:"id"`
+	Name     string            `yaml:"name"`
 	Note     string            `yaml:"note"`
 	Scope    string            `yaml:"scope"`
 	Any      termList          `yaml:"any"`
@@ -135,9 +136,12 @@ type near struct {
 }
 
 type rule struct {
-	id        string
-	note      string
-	noteParen string // "（note）" or "", as reasons show it
+	id   string
+	note string
+	// label is how reasons name the rule to staff: 「name」, the name
+	// being `name:` or the note up to its first bracket or colon; the id
+	// only when there is neither.
+	label     string
 	scope     int
 	any       []int
 	all       [][]int
@@ -235,6 +239,20 @@ func compileRules(doc *yamlfile.Doc, f *rulesFile, fold foldTable) (*compiled, e
 	return out, errors.Join(c.errs...)
 }
 
+// ruleName is the Chinese name of a rule for staff: its name, else its
+// note up to the first bracket, colon or comma that starts the details;
+// "" when it has neither.
+func ruleName(rs *ruleSpec) string {
+	if n := strings.TrimSpace(rs.Name); n != "" {
+		return n
+	}
+	note := strings.TrimSpace(rs.Note)
+	if i := strings.IndexAny(note, "（(：:，,；;"); i > 0 {
+		note = note[:i]
+	}
+	return note
+}
+
 // checkOptions validates the options block and fills title_vote_factor's
 // default (the title factor).
 func (c *compiler) checkOptions(o *options) {
@@ -303,9 +321,9 @@ func (c *compiler) checkID(p, id string, i int, ids map[string]int) {
 // rule compiles rules[i] (at path p): its scope, its conditions and its
 // effects, every problem reported.
 func (c *compiler) rule(p string, i int, rs *ruleSpec) rule {
-	r := rule{id: rs.ID, note: rs.Note, weight: rs.Weight, category: rs.Category, index: i}
-	if rs.Note != "" {
-		r.noteParen = "（" + rs.Note + "）"
+	r := rule{id: rs.ID, note: rs.Note, weight: rs.Weight, category: rs.Category, index: i, label: " " + rs.ID + " "}
+	if name := ruleName(rs); name != "" {
+		r.label = "「" + name + "」"
 	}
 	switch rs.Scope {
 	case "", "both":

@@ -117,7 +117,7 @@ func TestFullWorkflowLogsEveryStep(t *testing.T) {
 			}
 		case model.EventFalsePositive:
 			fps, _ := st.RuleFalsePositives(ctx)
-			if len(fps) != 2 || fps[0].Count != 1 || !strings.Contains(e.Note, "bed_blocking、fraud") {
+			if len(fps) != 2 || fps[0].Count != 1 || !strings.Contains(e.Note, "计入 2 条命中规则的误报统计") {
 				t.Errorf("false positives %+v, note %q", fps, e.Note)
 			}
 		case model.EventReopened:

@@ -138,7 +138,7 @@ func TestFalsePositiveReopenAndStats(t *testing.T) {
 		t.Fatalf("after false positive: %+v", d.Incident)
 	}
 	_, page := get(t, f, "/rules/false-positives")
-	if !strings.Contains(page, "<code>fraud</code></td><td class=\"count\">1</td>") {
+	if !strings.Contains(page, "<td>研判规则</td><td class=\"count\">1</td>") {
 		t.Errorf("false-positive stats page lacks fraud=1:\n%s", page)
 	}
 	_, page = get(t, f, "/incidents/"+f.major)

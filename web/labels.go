@@ -31,6 +31,7 @@ func (s *Server) labelRoutes(mux *http.ServeMux) {
 
 func (s *Server) labelFuncs(funcs template.FuncMap) {
 	funcs["sentimentName"] = taxonomy.SentimentName
+	funcs["ruleName"] = s.ruleName
 	funcs["decidedByName"] = taxonomy.DecidedByName
 	funcs["categories"] = func() []taxonomy.Category { return taxonomy.Categories }
 	funcs["sentiments"] = func() []string { return taxonomy.Sentiments }
@@ -83,4 +84,15 @@ func excerpt(body string) string {
 		b.WriteString("…")
 	}
 	return b.String()
+}
+
+// ruleName is the Chinese name of a rule of the running rules for staff,
+// or a generic one (a rule since removed, or no classifier).
+func (s *Server) ruleName(id string) string {
+	if s.opts.Classifier != nil {
+		if n := s.opts.Classifier.Engine().RuleName(id); n != "" {
+			return n
+		}
+	}
+	return "研判规则"
 }

@@ -149,7 +149,7 @@ func TestDetailHighlightsAndEscapes(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("status %d", code)
 	}
-	if !strings.Contains(body, `<mark title="规则 fraud">骗保</mark>`) {
+	if !strings.Contains(body, `<mark title="命中规则：研判规则">骗保</mark>`) {
 		t.Error("matched term not highlighted")
 	}
 	if strings.Contains(body, "<script>alert(1)</script>") || !strings.Contains(body, "&lt;script&gt;") {
@@ -186,7 +186,7 @@ func TestDetailShowsLongBodyInParts(t *testing.T) {
 	}
 	id := d.Posts[0].Post.ID
 	_, fourth := get(t, f, fmt.Sprintf("/incidents/%s?post=%d&part=4", number, id))
-	if !strings.Contains(fourth, "当前第 4 部分") || !strings.Contains(fourth, `<mark title="规则 fraud">骗保</mark>`) ||
+	if !strings.Contains(fourth, "当前第 4 部分") || !strings.Contains(fourth, `<mark title="命中规则：研判规则">骗保</mark>`) ||
 		!strings.Contains(fourth, "part=3#post-") || !strings.Contains(fourth, "part=5#post-") {
 		t.Error("part 4 lacks its highlight or pager")
 	}

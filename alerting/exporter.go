@@ -3,7 +3,8 @@
 // (number, level, category, source, masked title, console link) and one
 // deadline series per pending stage, and counts of overdue stages by stage
 // and level. Series exist only while an incident is open, which bounds
-// cardinality to the open incidents.
+// cardinality to the open incidents. CatalogExporter adds the Chinese names
+// of sources and rules that alert text shows instead of their keys.
 package alerting
 
 import (

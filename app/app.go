@@ -235,7 +235,27 @@ func (d *Daemon) exportAlerts(cfg *config.Config, st store.Store, catalog source
 		SourceTitle: catalog.Title, Logger: log, Now: d.opts.Now}); err != nil {
 		return err
 	}
-	_, err := alerting.NewFalsePositiveExporter(d.reg, st, log)
+	if _, err := alerting.NewFalsePositiveExporter(d.reg, st, log); err != nil {
+		return err
+	}
+	// The Chinese names of sources and rules, for the alerts on series that
+	// carry only a source name or a rule id (read at every scrape: reloads show).
+	_, err := alerting.NewCatalogExporter(d.reg, alerting.Catalog{
+		Sources: func() []alerting.Named {
+			var out []alerting.Named
+			for _, s := range catalog().Sources {
+				out = append(out, alerting.Named{Key: s.Name, Name: catalog.Title(s.Name)})
+			}
+			return out
+		},
+		Rules: func() []alerting.Named {
+			var out []alerting.Named
+			for _, r := range d.cls.Engine().RuleNotes() {
+				out = append(out, alerting.Named{Key: r.ID, Name: r.Note})
+			}
+			return out
+		},
+	})
 	return err
 }
 

@@ -243,6 +243,13 @@ func demoPipeline(t *testing.T, edit func(string) string) {
 	if !strings.Contains(metrics, `yuqing_incident_deadline_timestamp_seconds{number=`) {
 		t.Error("no deadline series exported")
 	}
+	// The Chinese names the source and rule alerts show instead of keys.
+	if n := len(regexp.MustCompile(`(?m)^yuqing_source_info\{source="[^"]+",title="[^"]*\p{Han}[^"]*"\} 1$`).FindAllString(metrics, -1)); n != demoSources {
+		t.Errorf("yuqing_source_info: %d sources with a Chinese title, want %d", n, demoSources)
+	}
+	if !regexp.MustCompile(`(?m)^yuqing_rule_note_info\{note="标题出现医保核心词",rule="core_title"\} 1$`).MatchString(metrics) {
+		t.Error("yuqing_rule_note_info does not name core_title by its note")
+	}
 	// The sample forum's posts carry fake phone and ID numbers; no incident
 	// label may show them in full.
 	phone := regexp.MustCompile(`(^|\D)1[3-9]\d{9}(\D|$)`)

@@ -253,6 +253,21 @@ func readDicts(dir string, defFreq float64, fold foldTable, h io.Writer) ([]dict
 // every grade records one version for rules and model together.
 func (e *Engine) Version() string { return e.version }
 
+// RuleNote is a rule's id and its note, the Chinese description staff read.
+type RuleNote struct{ ID, Note string }
+
+// RuleNotes lists the rules that have a note, in file order: alerts name a
+// rule by its note, not by its id.
+func (e *Engine) RuleNotes() []RuleNote {
+	var out []RuleNote
+	for _, r := range e.rules.rules {
+		if r.note != "" {
+			out = append(out, RuleNote{ID: r.id, Note: r.note})
+		}
+	}
+	return out
+}
+
 // segChunk is how much text, in bytes, is cut at a time. A long text is
 // cut chunk by chunk: the time budget of a grade is checked between chunks,
 // and the shortest path restarts at each chunk's end, which keeps its

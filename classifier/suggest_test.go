@@ -280,3 +280,17 @@ func TestCompare(t *testing.T) {
 		t.Errorf("chatter: %+v %v", c, err)
 	}
 }
+
+func TestRuleNotes(t *testing.T) {
+	e, err := Load(writeTemp(t, modelRules+`  - id: noted
+    note: 标题出现医保核心词
+    any: [参保]
+    weight: 1
+`), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.RuleNotes(); !slices.Equal(got, []RuleNote{{ID: "noted", Note: "标题出现医保核心词"}}) {
+		t.Errorf("RuleNotes = %q, want only the rule with a note", got)
+	}
+}

@@ -7,7 +7,8 @@
 # 检查：
 #   1. Ⅱ级帖子发布后 2 分钟内成为告警，送达宣传科、信访科、值班三个接收方，带事件编号、等级、
 #      类别、标题（已脱敏）、来源、首帖摘要（已脱敏）、签收期限、控制台链接；用 amtool 把收到的
-#      通知按中文模板渲染并逐项核对；同一事件的跟进期限提醒被抑制；未办结期间重复通知；
+#      通知按中文模板渲染并逐项核对，渲染结果只能有中文（scripts/check-notification-text.sh：
+#      没有告警规则名、英文时长、数据源名称等）；同一事件的跟进期限提醒被抑制；未办结期间重复通知；
 #   2. 在控制台（有 API 令牌时经 /api/v1，否则提交表单）签收并办结后，三个接收方都收到
 #      “已恢复”通知，此后不再通知；
 #   3. 无人处理的Ⅳ级事件过了跟进期限后，只有值班接收方收到跟进超时告警。
@@ -237,6 +238,12 @@ wait_for 60 "yuqing 守护进程 $YQ/metrics" curl -fsS -H "$METRICS_AUTH" "$YQ/
 code=$(curl -s -o /dev/null -w '%{http_code}' "$YQ/metrics")
 [ "$code" = 401 ] || fail "不带令牌访问 /metrics 应返回 401，实际为 $code"
 log "yuqing 守护进程已启动 $YQ（/metrics 需令牌）"
+# The Chinese names the source and rule alerts look up (alerting.CatalogExporter).
+curl -fsS -H "$METRICS_AUTH" "$YQ/metrics" >"$TMP/metrics.txt"
+grep -qF 'yuqing_source_info{source="e2e-news",title="岚川新闻网·民生（测试）"} 1' "$TMP/metrics.txt" ||
+	fail "/metrics 没有数据源的中文名称 yuqing_source_info{source=\"e2e-news\",title=\"岚川新闻网·民生（测试）\"}"
+grep -q '^yuqing_rule_note_info{.*rule="core_title"' "$TMP/metrics.txt" ||
+	fail "/metrics 没有规则说明 yuqing_rule_note_info{rule=\"core_title\"}"
 
 # ---------------------------------------------------------------- alertmanager
 
@@ -319,7 +326,8 @@ console_action() {
 # render_payload NAME JQ-SELECT [+WANT | -UNWANTED]...: render the first
 # notification (whole webhook payload) matching JQ-SELECT through the
 # shipped Chinese template yuqing.wechat (the e-mail body is the same text)
-# with amtool, and require (+) or forbid (-) each literal string.
+# with amtool, and require (+) or forbid (-) each literal string. The text
+# must hold Chinese only (scripts/check-notification-text.sh).
 render_payload() {
 	local name=$1 sel=$2
 	shift 2
@@ -328,6 +336,9 @@ render_payload() {
 	amtool template render --template.glob="$ROOT/configs/alertmanager/templates/*.tmpl" \
 		--template.text='{{ template "yuqing.wechat" . }}' --template.data="$TMP/payload-$name.json" \
 		>"$TMP/rendered-$name.txt" 2>&1 || fail "模板渲染失败（$name）：$(cat "$TMP/rendered-$name.txt")"
+	bash "$ROOT/scripts/check-notification-text.sh" -n "通知（$name）" "$TMP/rendered-$name.txt" ||
+		fail "通知（$name）中有英文或内部标识：
+$(cat "$TMP/rendered-$name.txt")"
 	local w
 	for w in "$@"; do
 		case $w in
@@ -378,6 +389,7 @@ check_alert "$A" '.labels.source=="岚川新闻网·民生（测试）"' "来源
 check_alert "$A" ".labels.link==\"$YQ/incidents/$NUMBER\"" "控制台链接 / console link"
 check_alert "$A" '.annotations.description | test("签收期限：[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}（北京时间）")' "签收期限 / ack deadline"
 check_alert "$A" ".annotations.summary | contains(\"Ⅱ级\") and contains(\"$NUMBER\")" "summary"
+check_alert "$A" '.annotations.title_zh=="Ⅰ级（特别重大）/Ⅱ级（重大）舆情事件"' "中文名称 / title_zh"
 check_alert "$A" '.labels.excerpt | (length > 0 and length <= 80 and contains("结算"))' "首帖摘要 / excerpt"
 if grep -q '13812345678' "$HOOK_FILE"; then
 	fail "通知中出现未脱敏的电话号码 / unmasked phone number in a notification"
@@ -399,7 +411,9 @@ log "字段、路由（宣传科、信访科、值班）和抑制检查通过"
 render_payload major ".payload.receiver==\"yuqing-xuanchuan\" and .payload.status==\"firing\" and .payload.groupLabels.number==\"$NUMBER\"" \
 	"+【舆情告警】$NUMBER Ⅱ级重大" "+事件编号：$NUMBER" "+等级：Ⅱ级 重大" "+类别：$(jq -r .labels.category_name <<<"$A")" \
 	"+标题：$(jq -r .labels.title <<<"$A")" "+来源：岚川新闻网·民生（测试）" "+摘要：$(jq -r .labels.excerpt <<<"$A")" \
-	"+签收期限：" "+（北京时间）" "+链接：$YQ/incidents/$NUMBER" "-<no value>" "-13812345678"
+	"+签收期限：" "+（北京时间）" "+链接：$YQ/incidents/$NUMBER" "+● 告警：Ⅰ级（特别重大）/Ⅱ级（重大）舆情事件" \
+	"+紧急程度：紧急" "+处置指引：《告警处置手册》“Ⅰ级（特别重大）/Ⅱ级（重大）舆情事件”一节" \
+	"-<no value>" "-13812345678" "-yuqing.example"
 log "通知模板渲染检查通过（事件编号、等级、类别、标题、来源、摘要、期限、链接）"
 
 # Repeated until closed: with repeat_interval $REPEAT the open incident is notified again.
@@ -428,7 +442,8 @@ done
 RESOLVED_MS=$(alerts | jq -s "map(select($RESOLVED)) | map(.t) | min")
 log "已收到恢复通知（办结后 $(((RESOLVED_MS - CLOSED_MS) / 1000)) 秒）"
 render_payload resolved ".payload.receiver==\"yuqing-xinfang\" and .payload.status==\"resolved\" and .payload.groupLabels.number==\"$NUMBER\"" \
-	"+【已恢复】$NUMBER" "+○ 已恢复：Ⅱ级重大舆情 $NUMBER" "+事件编号：$NUMBER" "+恢复于 " "-● 告警" "-<no value>"
+	"+【已恢复】$NUMBER" "+○ 已恢复：Ⅰ级（特别重大）/Ⅱ级（重大）舆情事件" "+Ⅱ级重大舆情 $NUMBER" \
+	"+事件编号：$NUMBER" "+恢复于 " "-● 告警" "-<no value>"
 MAJOR_NUMBER=$NUMBER
 
 # ---------------------------------------------------------------- 3. Ⅳ overdue
@@ -445,14 +460,15 @@ wait_for "$remaining" "$IV_NUMBER 过期后 45 秒内收到 YuqingFollowUpOverdu
 B=$(alerts | jq -cs "map(select($OVERDUE)) | sort_by(.t) | .[0]")
 NUMBER=$IV_NUMBER
 check_alert "$B" '.receiver=="yuqing-duty" and .labels.severity=="warning" and .labels.level=="4"' "Ⅳ级超时送达值班 / routed to duty"
-check_alert "$B" '.annotations.description | test("跟进期限：.*已超时")' "跟进期限 / follow-up deadline"
+check_alert "$B" '.annotations.description | test("跟进期限：.*已超时 ([0-9]+天[0-9]+小时|[0-9]+小时[0-9]+分|[0-9]+分钟|不到1分钟)\n")' "跟进期限、超时时长 / follow-up deadline, overdue by"
 check_alert "$B" ".labels.link==\"$YQ/incidents/$IV_NUMBER\" and (.labels.title | length > 0) and .labels.source==\"岚川新闻网·民生（测试）\"" "链接、标题、来源"
 if delivered ".labels.number==\"$IV_NUMBER\" and (.receiver==\"yuqing-xuanchuan\" or .receiver==\"yuqing-xinfang\")"; then
 	fail "Ⅳ级事件 $IV_NUMBER 不应通知宣传科、信访科 / Ⅳ must not reach 宣传/信访"
 fi
 OVERDUE_MS=$(jq -r .t <<<"$B")
 render_payload overdue ".payload.receiver==\"yuqing-duty\" and .payload.groupLabels.number==\"$IV_NUMBER\" and any(.payload.alerts[]; .status==\"firing\" and .labels.alertname==\"YuqingFollowUpOverdue\")" \
-	"+【舆情告警】$IV_NUMBER Ⅳ级一般" "+跟进回复超时" "+事件编号：$IV_NUMBER" "+等级：Ⅳ级 一般" "+跟进期限：" "+已超时" \
+	"+【舆情告警】$IV_NUMBER Ⅳ级一般" "+● 告警：跟进回复超时" "+事件编号：$IV_NUMBER" "+等级：Ⅳ级 一般" "+跟进期限：" "+已超时" \
+	"+紧急程度：重要" "+处置指引：《告警处置手册》“跟进回复超时”一节" \
 	"+摘要：" "+链接：$YQ/incidents/$IV_NUMBER" "-<no value>"
 
 # Closed means no more reminders: nothing firing for the Ⅱ incident after its resolution.

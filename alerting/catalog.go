@@ -13,7 +13,7 @@ type Named struct{ Key, Name string }
 type Catalog struct {
 	// Sources lists the configured sources: name and title.
 	Sources func() []Named
-	// Rules lists the grading rules that have a note: id and note.
+	// Rules lists the grading rules that have a Chinese name: id and name.
 	Rules func() []Named
 }
 
@@ -21,7 +21,7 @@ type Catalog struct {
 // alerting series carry only a key: the source health series of the
 // crawler carry the source name (lanchuan-bbs), the false-positive counts
 // the rule id (core_title). The rules in configs/prometheus/ look the
-// names up in yuqing_source_info and yuqing_rule_note_info with a template
+// names up in yuqing_source_info and yuqing_rule_name_info with a template
 // query, so a name changed on reload never changes an alert's identity.
 // Series follow the configuration in force (read at every scrape), so
 // cardinality is that of the sources and rules files.
@@ -36,9 +36,9 @@ func NewCatalogExporter(reg prometheus.Registerer, cat Catalog) (*CatalogExporte
 		source: prometheus.NewDesc("yuqing_source_info",
 			"One series per configured source: title is the name staff see (sources.yaml title), for alert text.",
 			[]string{"source", "title"}, nil),
-		rule: prometheus.NewDesc("yuqing_rule_note_info",
-			"One series per grading rule with a note: note is what the rule means (rules.yaml note), for alert text.",
-			[]string{"rule", "note"}, nil),
+		rule: prometheus.NewDesc("yuqing_rule_name_info",
+			"One series per grading rule with a Chinese name: name is how staff know the rule (rules.yaml name, else the head of its note), for alert text.",
+			[]string{"rule", "name"}, nil),
 	}
 	if err := reg.Register(e); err != nil {
 		return nil, err

@@ -18,9 +18,9 @@ func TestCatalogExporter(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	want := `# HELP yuqing_rule_note_info One series per grading rule with a note: note is what the rule means (rules.yaml note), for alert text.
-# TYPE yuqing_rule_note_info gauge
-yuqing_rule_note_info{note="标题出现医保核心词",rule="core_title"} 1
+	want := `# HELP yuqing_rule_name_info One series per grading rule with a Chinese name: name is how staff know the rule (rules.yaml name, else the head of its note), for alert text.
+# TYPE yuqing_rule_name_info gauge
+yuqing_rule_name_info{name="标题出现医保核心词",rule="core_title"} 1
 # HELP yuqing_source_info One series per configured source: title is the name staff see (sources.yaml title), for alert text.
 # TYPE yuqing_source_info gauge
 yuqing_source_info{source="lanchuan-bbs",title="岚川论坛·民生杂谈"} 1
@@ -35,10 +35,10 @@ yuqing_source_info{source="mayor-mailbox",title="市长信箱"} 1
 	// twice, export nothing that would fail the scrape.
 	sources = []Named{{"lanchuan-bbs", "岚川论坛"}, {"lanchuan-bbs", "重复"}, {"no-title", ""}}
 	rules = append(rules, Named{"fraud", "骗保线索"})
-	want = `# HELP yuqing_rule_note_info One series per grading rule with a note: note is what the rule means (rules.yaml note), for alert text.
-# TYPE yuqing_rule_note_info gauge
-yuqing_rule_note_info{note="标题出现医保核心词",rule="core_title"} 1
-yuqing_rule_note_info{note="骗保线索",rule="fraud"} 1
+	want = `# HELP yuqing_rule_name_info One series per grading rule with a Chinese name: name is how staff know the rule (rules.yaml name, else the head of its note), for alert text.
+# TYPE yuqing_rule_name_info gauge
+yuqing_rule_name_info{name="标题出现医保核心词",rule="core_title"} 1
+yuqing_rule_name_info{name="骗保线索",rule="fraud"} 1
 # HELP yuqing_source_info One series per configured source: title is the name staff see (sources.yaml title), for alert text.
 # TYPE yuqing_source_info gauge
 yuqing_source_info{source="lanchuan-bbs",title="岚川论坛"} 1

@@ -250,8 +250,8 @@ func (d *Daemon) exportAlerts(cfg *config.Config, st store.Store, catalog source
 		},
 		Rules: func() []alerting.Named {
 			var out []alerting.Named
-			for _, r := range d.cls.Engine().RuleNotes() {
-				out = append(out, alerting.Named{Key: r.ID, Name: r.Note})
+			for _, r := range d.cls.Engine().RuleNames() {
+				out = append(out, alerting.Named{Key: r.ID, Name: r.Name})
 			}
 			return out
 		},

@@ -247,8 +247,8 @@ func demoPipeline(t *testing.T, edit func(string) string) {
 	if n := len(regexp.MustCompile(`(?m)^yuqing_source_info\{source="[^"]+",title="[^"]*\p{Han}[^"]*"\} 1$`).FindAllString(metrics, -1)); n != demoSources {
 		t.Errorf("yuqing_source_info: %d sources with a Chinese title, want %d", n, demoSources)
 	}
-	if !regexp.MustCompile(`(?m)^yuqing_rule_note_info\{note="标题出现医保核心词",rule="core_title"\} 1$`).MatchString(metrics) {
-		t.Error("yuqing_rule_note_info does not name core_title by its note")
+	if !regexp.MustCompile(`(?m)^yuqing_rule_name_info\{name="标题出现医保核心词",rule="core_title"\} 1$`).MatchString(metrics) {
+		t.Error("yuqing_rule_name_info does not name core_title by its Chinese name")
 	}
 	// The sample forum's posts carry fake phone and ID numbers; no incident
 	// label may show them in full.

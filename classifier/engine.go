@@ -253,16 +253,16 @@ func readDicts(dir string, defFreq float64, fold foldTable, h io.Writer) ([]dict
 // every grade records one version for rules and model together.
 func (e *Engine) Version() string { return e.version }
 
-// RuleNote is a rule's id and its note, the Chinese description staff read.
-type RuleNote struct{ ID, Note string }
+// NamedRule is a rule's id and the Chinese name staff read (RuleName).
+type NamedRule struct{ ID, Name string }
 
-// RuleNotes lists the rules that have a note, in file order: alerts name a
-// rule by its note, not by its id.
-func (e *Engine) RuleNotes() []RuleNote {
-	var out []RuleNote
-	for _, r := range e.rules.rules {
-		if r.note != "" {
-			out = append(out, RuleNote{ID: r.id, Note: r.note})
+// RuleNames lists the rules that have a Chinese name, in file order:
+// alerts, like the console, name a rule so, not by its id.
+func (e *Engine) RuleNames() []NamedRule {
+	var out []NamedRule
+	for i := range e.rules.rules {
+		if name := e.RuleName(e.rules.rules[i].id); name != "" {
+			out = append(out, NamedRule{ID: e.rules.rules[i].id, Name: name})
 		}
 	}
 	return out

@@ -281,16 +281,16 @@ func TestCompare(t *testing.T) {
 	}
 }
 
-func TestRuleNotes(t *testing.T) {
+func TestRuleNamesList(t *testing.T) {
 	e, err := Load(writeTemp(t, modelRules+`  - id: noted
-    note: 标题出现医保核心词
+    note: 标题出现医保核心词（说明）
     any: [参保]
     weight: 1
 `), "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := e.RuleNotes(); !slices.Equal(got, []RuleNote{{ID: "noted", Note: "标题出现医保核心词"}}) {
-		t.Errorf("RuleNotes = %q, want only the rule with a note", got)
+	if got := e.RuleNames(); !slices.Equal(got, []NamedRule{{ID: "noted", Name: "标题出现医保核心词"}}) {
+		t.Errorf("RuleNames = %q, want only the rule with a name", got)
 	}
 }

@@ -242,8 +242,8 @@ log "yuqing 守护进程已启动 $YQ（/metrics 需令牌）"
 curl -fsS -H "$METRICS_AUTH" "$YQ/metrics" >"$TMP/metrics.txt"
 grep -qF 'yuqing_source_info{source="e2e-news",title="岚川新闻网·民生（测试）"} 1' "$TMP/metrics.txt" ||
 	fail "/metrics 没有数据源的中文名称 yuqing_source_info{source=\"e2e-news\",title=\"岚川新闻网·民生（测试）\"}"
-grep -q '^yuqing_rule_note_info{.*rule="core_title"' "$TMP/metrics.txt" ||
-	fail "/metrics 没有规则说明 yuqing_rule_note_info{rule=\"core_title\"}"
+grep -q '^yuqing_rule_name_info{.*rule="core_title"' "$TMP/metrics.txt" ||
+	fail "/metrics 没有规则说明 yuqing_rule_name_info{rule=\"core_title\"}"
 
 # ---------------------------------------------------------------- alertmanager
 

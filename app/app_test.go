@@ -264,6 +264,18 @@ func demoPipeline(t *testing.T, edit func(string) string) {
 			t.Errorf("console does not list %s", n)
 		}
 	}
+	// One event, one incident: the citywide settlement outage, told on the
+	// forum, the 12345 board and the news, names no common hospital; it is
+	// one Ⅱ incident with its three posts.
+	outage := regexp.MustCompile(`(?s)<tr class="level-orange">\s*<td class="num"><a href="/incidents/[^"]+">[^<]+</a></td>.{0,400}?全市医保都刷不了了.{0,200}?<td class="count">(\d+)</td>`)
+	if m := outage.FindStringSubmatch(list); m == nil || m[1] != "3" {
+		t.Errorf("the citywide outage is not one Ⅱ incident of three posts: %v", m)
+	}
+	for _, other := range []string{"全市医保结算中断，医院大厅大量群众滞留", "医保信息平台突发故障致全市结算中断"} {
+		if strings.Contains(list, other) {
+			t.Errorf("the outage post %q opened an incident of its own", other)
+		}
+	}
 	stop()
 
 	// A restart on the same data crawls again and files nothing twice.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/bits"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 // Tokenizer splits text into words; the daemon passes the classifier's gse
@@ -277,6 +279,58 @@ func Entities(toks []string) []string {
 		}
 	}
 	return out
+}
+
+// areaScopes are the words that make a post's matter area-wide: an
+// outage, a policy change or a price rise across the whole city or county
+// names no hospital or village that grouping could share.
+var areaScopes = []string{"全市", "全省", "全县", "全区", "全城", "全州", "全旗"}
+
+// areaLead is how much of a body without a title is read for the scope:
+// the scope of an area-wide matter comes first ("全市医保刷不了了").
+const areaLead = 60
+
+// AreaEntity is the name grouping gives an area-wide matter, as if it
+// were a place: the scope and the category ("全市范围·系统技术"), so that
+// posts about one citywide outage share it and join one incident (with
+// EventMinTerms key terms in common, as any event), while a citywide
+// price rise of another category does not. The scope is read from the
+// title, or the start of a post without one: a passing "全市" deep in a
+// long letter does not make its matter area-wide. "" when p is not.
+func AreaEntity(title, body string, cat taxonomy.Category) string {
+	lead := title
+	if strings.TrimSpace(lead) == "" {
+		lead = body
+		if r := []rune(lead); len(r) > areaLead {
+			lead = string(r[:areaLead])
+		}
+	}
+	for _, s := range areaScopes {
+		if strings.Contains(lead, s) && cat.Valid() {
+			// A region the lead names qualifies the scope ("安平县全县范围"),
+			// so two counties' outages stay apart; sameEntity still matches
+			// it with the bare scope of a post that names none.
+			return areaRegion(lead) + s + "范围·" + cat.Name()
+		}
+	}
+	return ""
+}
+
+// regionName finds a city or county name: two or three Han characters
+// before 市 or 县 that are not a scope or a pronoun (全市, 本县, 我市).
+var regionName = regexp.MustCompile(`(\p{Han}{2,3})(市|县)`)
+
+// areaRegion is the first city or county the lead names, or "".
+func areaRegion(lead string) string {
+	for _, m := range regionName.FindAllStringSubmatch(lead, -1) {
+		name := m[1]
+		last, _ := utf8.DecodeLastRuneInString(name)
+		if strings.ContainsRune("全本我该各外省城在到致是", last) || notNames[m[0]] {
+			continue
+		}
+		return m[0]
+	}
+	return ""
 }
 
 // maxTerms bounds the key terms kept per post.

@@ -2,6 +2,8 @@ package incident_test
 
 import (
 	"context"
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -12,6 +14,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 var (
@@ -316,5 +319,91 @@ func TestPreparedFilingMatchesFilingUnderTheLock(t *testing.T) {
 	}
 	if out := filePrepared(e, prE); !out.Created {
 		t.Errorf("post prepared before its incident closed: %+v, want a new incident", out)
+	}
+}
+
+// An area-wide matter names no hospital or village to share: posts whose
+// title puts it across the whole city, of one category, with key terms in
+// common, are one incident; the same scope in another category, or a
+// "全市" deep in the text, is not.
+func TestAreaWideEventJoins(t *testing.T) {
+	st, svc, c := setupGse(t)
+	forum := savePost(t, st, "http://bbs/outage", "全市医保都刷不了了？医院门诊大厅挤满了人",
+		"在医院排了一个多小时，所有收费窗口都刷不了医保，屏幕上写着医保结算服务暂停。药店也刷不了，说全市都不行。", c.t)
+	first := file(t, st, svc, forum, 2, taxonomy.System)
+	c.t = c.t.Add(20 * time.Minute)
+	letter := savePost(t, st, "http://12345/outage", "全市医保结算中断，门诊大厅大量群众滞留",
+		"今天上午起医保无法结算，收费窗口告知全市定点医院、药店均无法刷卡，门诊大厅滞留群众数百人，请紧急处理。", c.t)
+	out := file(t, st, svc, letter, 2, taxonomy.System)
+	if !out.Joined || out.Incident.Number != first.Incident.Number {
+		t.Fatalf("the board's letter about the citywide outage opened %s, want it in %s", out.Incident.Number, first.Incident.Number)
+	}
+	d, _ := st.IncidentDetail(context.Background(), first.Incident.Number)
+	if r := d.Posts[1].Reason; !strings.Contains(r, "同一事件：同涉「全市范围·系统技术」") || !strings.Contains(r, "共同关键词") {
+		t.Errorf("reason %q", r)
+	}
+	price := savePost(t, st, "http://news/price", "全市居民医保缴费标准上调",
+		"明年起全市城乡居民医保个人缴费标准上调，窗口和线上均可缴费，医保结算不受影响。", c.t)
+	if out := file(t, st, svc, price, 4, taxonomy.Policy); !out.Created {
+		t.Errorf("a citywide matter of another category joined %s", out.Incident.Number)
+	}
+	deep := savePost(t, st, "http://bbs/deep", "门诊刷卡排队太久",
+		"今天在医院收费窗口排了很久，门诊大厅人多，结算慢。听说下个月全市医院都要换新的结算窗口。", c.t)
+	if out := file(t, st, svc, deep, 4, taxonomy.System); !out.Created {
+		t.Errorf("a post with 全市 deep in its text joined the outage %s", out.Incident.Number)
+	}
+}
+
+// Grouping must not join posts about different matters. Every relevant
+// labelled post of ../shared/data is filed within one window, in file
+// order; a join of two posts that are not about one matter (the data hold
+// a few: a letter sent twice, a bureau's statement on a reported leak) is
+// a wrong join. The rate is printed and must stay small.
+func TestWrongJoinRateOnLabelledPosts(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "data", "*.jsonl"))
+	if len(files) == 0 {
+		t.Skip("labelled data not found in ../shared/data")
+	}
+	st, svc, c := setupGse(t)
+	filed, joined := 0, 0
+	var joins []string
+	firstOf := map[string]string{} // incident number → the labelled post that opened it
+	// Posts about one matter, read as such: the same letter sent twice, a
+	// report and the bureau's statement on it.
+	sameMatter := map[string]bool{"r-b5aea08cec9c→r-72dcc68f803c": true, "r-994431457782→r-0dea6a7b0153": true, "c051→c025": true}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			var row struct {
+				ID, Title, Body string
+				Relevant        bool
+				Category        taxonomy.Category
+				Level           taxonomy.Level
+			}
+			if err := json.Unmarshal([]byte(line), &row); err != nil {
+				t.Fatalf("%s:%d: %v", f, i+1, err)
+			}
+			if !row.Relevant || !row.Level.Valid() {
+				continue
+			}
+			c.t = c.t.Add(time.Minute)
+			p := savePost(t, st, "http://labelled/"+filepath.Base(f)+"/"+row.ID, row.Title, row.Body, c.t)
+			out := file(t, st, svc, p, row.Level, row.Category)
+			filed++
+			if pair := row.ID + "→" + firstOf[out.Incident.Number]; out.Joined && !sameMatter[pair] {
+				joined++
+				joins = append(joins, pair)
+			} else if !out.Joined {
+				firstOf[out.Incident.Number] = row.ID
+			}
+		}
+	}
+	rate := float64(joined) / float64(filed)
+	t.Logf("wrong-join rate on labelled posts: %d of %d (%.1f%%): %v", joined, filed, 100*rate, joins)
+	if rate > 0.015 {
+		t.Errorf("%d of %d labelled posts joined another matter's incident (%.1f%%), want at most 1.5%%: %v", joined, filed, 100*rate, joins)
 	}
 }

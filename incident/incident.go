@@ -187,6 +187,9 @@ func (s *Service) prepare(p model.Post, g model.Grade, w *model.Words) Prepared 
 		return pr
 	}
 	pr.fp, pr.ok = s.FingerprintWords(p, w), true
+	if area := AreaEntity(p.Title, p.Body, g.Category); area != "" {
+		pr.fp.Entities = append(pr.fp.Entities, area)
+	}
 	pr.fp.Keys = IndexKeys(pr.fp)
 	pr.query = s.candidateQuery(pr.fp)
 	return pr

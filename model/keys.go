@@ -19,14 +19,15 @@ func ContentHash(title, body string) string {
 
 // TitleKey is a title reduced to letters and digits, without reply prefixes,
 // for grouping reposts of the same thread. Titles too short to identify an
-// event give an empty key.
+// event give an empty key, and so does a chat group's name standing as the
+// title of its messages ("锦绣沅城业主群"): it names a channel, not a matter.
 func TitleKey(title string) string {
 	t := strings.TrimSpace(title)
 	for _, p := range []string{"回复:", "回复：", "Re:", "RE:", "转:", "转：", "【转】", "转发:", "转发："} {
 		t = strings.TrimSpace(strings.TrimPrefix(t, p))
 	}
 	k := normalize(t)
-	if len([]rune(k)) < 6 {
+	if len([]rune(k)) < 6 || strings.HasSuffix(k, "群") {
 		return ""
 	}
 	return k

@@ -2,6 +2,7 @@ package incident
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/model"
+	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
@@ -161,6 +163,8 @@ type Field string
 const (
 	FieldNote     Field = "note"
 	FieldReason   Field = "reason" // why a step is taken out of the usual order
+	FieldTarget   Field = "target" // the incident (number) a merge goes into
+	FieldPost     Field = "post"   // the post a split takes out
 	FieldOffice   Field = "office"
 	FieldLevel    Field = "level"
 	FieldCategory Field = "category"
@@ -175,6 +179,8 @@ type Input struct {
 	Category taxonomy.Category `json:"category,omitempty"` // category key
 	// Reason is why a step skips the usual order (办结 before 签收).
 	Reason string `json:"reason,omitempty"`
+	Target string `json:"target,omitempty"`  // merge: the incident number to merge into
+	PostID int64  `json:"post_id,omitempty"` // split: the post to take out
 }
 
 // empty reports whether in leaves f out.
@@ -190,6 +196,10 @@ func (in Input) empty(f Field) bool {
 		return in.Category == ""
 	case FieldReason:
 		return in.Reason == ""
+	case FieldTarget:
+		return in.Target == ""
+	case FieldPost:
+		return in.PostID == 0
 	}
 	return false
 }
@@ -276,6 +286,8 @@ const (
 	StepCategory      = "category"
 	StepFalsePositive = "false-positive"
 	StepReopen        = "reopen"
+	StepMerge         = "merge"
+	StepSplit         = "split"
 )
 
 // Steps returns the workflow's steps in the order the console offers them.
@@ -314,6 +326,12 @@ func Steps() []Step {
 		{Key: StepFalsePositive, Name: "误报", Event: model.EventFalsePositive, Fields: note, Required: note,
 			Missing: ErrEmptyReason, Role: auth.RoleHandler,
 			Confirm: "确认误报：事件将关闭，命中的规则计入误报统计", Apply: applyFalsePositive},
+		{Key: StepMerge, Name: "合并", Event: model.EventMerged, Fields: []Field{FieldTarget, FieldNote},
+			Required: []Field{FieldTarget, FieldNote}, Missing: refusal("请填写要并入的事件编号和合并原因", ErrEmptyReason),
+			Role: auth.RoleHandler, Confirm: "确认合并：本事件的帖子全部并入目标事件，本事件随即关闭", Apply: applyMerge},
+		{Key: StepSplit, Name: "拆分", Event: model.EventSplit, Fields: []Field{FieldPost, FieldNote},
+			Required: []Field{FieldPost, FieldNote}, Missing: refusal("请选择要拆出的帖子并填写原因", ErrEmptyReason),
+			Role: auth.RoleHandler, Offered: func(i model.Incident) bool { return i.PostCount > 1 }, Apply: applySplit},
 		{Key: StepReopen, Name: "重开", Event: model.EventReopened, Fields: note, Required: note,
 			Missing: ErrEmptyReason, Role: auth.RoleHandler, OnClosed: true, Next: always, Apply: applyReopen},
 	}
@@ -360,6 +378,8 @@ var systemEvents = map[model.EventKind]string{
 	model.EventCreated:     "登记",
 	model.EventPostJoined:  "新帖并入",
 	model.EventMissedFiled: "补录漏报",
+	model.EventMergedIn:    "他案并入",
+	model.EventSplitOff:    "拆分登记",
 }
 
 // EventName is the name of an event kind in the incident log: the name
@@ -682,4 +702,102 @@ func (s *Service) step(ctx context.Context, number, actor string, closedOK bool,
 // RuleFalsePositives returns the false-positive counts per rule.
 func (s *Service) RuleFalsePositives(ctx context.Context) ([]store.RuleFalsePositives, error) {
 	return s.st.RuleFalsePositives(ctx)
+}
+
+// Merge and split refusals.
+var (
+	ErrMergeSelf       = &Refusal{Msg: "不能合并到事件本身"}
+	ErrMergeClosed     = &Refusal{Msg: "目标事件已办结：请先重开，或并入其他事件"}
+	ErrNotThisIncident = &Refusal{Msg: "该帖子不属于本事件"}
+	ErrSingle          = &Refusal{Msg: "本事件只有一条帖子，无需拆分"}
+)
+
+// applyMerge moves every post of the incident into the target incident
+// (one event reported as two), which takes the more severe level and the
+// earlier of each unmet deadline; the incident is closed as merged, and
+// both logs say so.
+func applyMerge(ctx context.Context, s *Service, c Change) (string, error) {
+	inc, number := c.Incident, strings.TrimSpace(c.Input.Target)
+	if number == inc.Number {
+		return "", ErrMergeSelf
+	}
+	into, err := c.Tx.IncidentByNumber(ctx, number)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", &Refusal{Msg: "事件 " + number + " 不存在"}
+	}
+	if err != nil {
+		return "", err
+	}
+	if !into.Open() {
+		return "", ErrMergeClosed
+	}
+	ids, err := c.Tx.IncidentPostIDs(ctx, inc.ID)
+	if err != nil {
+		return "", err
+	}
+	why := fmt.Sprintf("由事件 %s 合并（%s）", inc.Number, c.Input.Note)
+	for _, id := range ids {
+		if err := c.Tx.MovePost(ctx, id, into.ID, why, c.Now); err != nil {
+			return "", err
+		}
+	}
+	into.PostCount += len(ids) // its first-seen time stays: the number is made of it
+	if inc.LastPostAt.After(into.LastPostAt) {
+		into.LastPostAt = inc.LastPostAt
+	}
+	into.Level = min(into.Level, inc.Level) // Ⅰ is 1: the more severe
+	into.Suspected = into.Suspected || inc.Suspected
+	for _, f := range stageFields { // deadlines from the more pressing
+		due, theirs := f.due(&into), *f.due(inc)
+		if f.done(&into).IsZero() && !theirs.IsZero() && (due.IsZero() || theirs.Before(*due)) {
+			*due = theirs
+		}
+	}
+	into.Status, into.UpdatedAt = Status(into), c.Now
+	if err := c.Tx.UpdateIncident(ctx, into); err != nil {
+		return "", err
+	}
+	if err := c.Tx.AppendEvent(ctx, model.Event{IncidentID: into.ID, At: c.Now, Kind: model.EventMergedIn, Actor: c.Actor,
+		Note: fmt.Sprintf("事件 %s 的 %d 条帖子并入：%s", inc.Number, len(ids), c.Input.Note)}); err != nil {
+		return "", err
+	}
+	inc.ClosedAt, inc.Outcome, inc.PostCount = c.Now, "合并至事件 "+into.Number, 0
+	return fmt.Sprintf("并入事件 %s（%d 条帖子）：%s", into.Number, len(ids), c.Input.Note), nil
+}
+
+// applySplit takes one post out of the incident into an incident of its
+// own (a different matter grouped by mistake), of the same level and
+// category, its deadlines counted from now.
+func applySplit(ctx context.Context, s *Service, c Change) (string, error) {
+	inc := c.Incident
+	ids, err := c.Tx.IncidentPostIDs(ctx, inc.ID)
+	if err != nil {
+		return "", err
+	}
+	if !slices.Contains(ids, c.Input.PostID) {
+		return "", ErrNotThisIncident
+	}
+	if len(ids) < 2 {
+		return "", ErrSingle
+	}
+	p, err := c.Tx.PostByID(ctx, c.Input.PostID)
+	if err != nil {
+		return "", err
+	}
+	out := model.Incident{Title: Title(p), Category: inc.Category, Level: inc.Level, Status: model.StatusOpen,
+		Source: p.Source, FirstSeenAt: p.FirstSeenAt, LastPostAt: p.FirstSeenAt, PostCount: 1, UpdatedAt: c.Now}
+	s.setDeadlines(&out, c.Now)
+	if err := c.Tx.CreateIncident(ctx, &out); err != nil {
+		return "", err
+	}
+	if err := c.Tx.MovePost(ctx, p.ID, out.ID, "由事件 "+inc.Number+" 拆分（"+c.Input.Note+"）", c.Now); err != nil {
+		return "", err
+	}
+	if err := c.Tx.AppendEvent(ctx, model.Event{IncidentID: out.ID, At: c.Now, Kind: model.EventSplitOff, Actor: c.Actor,
+		Note: fmt.Sprintf("由事件 %s 拆分：%s；%s，跟进回复时限 %s", inc.Number, c.Input.Note, out.Level.Label(),
+			s.formatTime(out.FollowUpDueAt)), PostID: p.ID}); err != nil {
+		return "", err
+	}
+	inc.PostCount--
+	return fmt.Sprintf("帖子「%s」拆分为事件 %s：%s", privacy.Truncate(privacy.Mask(Title(p)), 40), out.Number, c.Input.Note), nil
 }

@@ -215,3 +215,68 @@ func TestNextStepFollowsTheProcess(t *testing.T) {
 		}
 	}
 }
+
+// One event reported twice becomes one incident by a handler's merge: the
+// posts move, the target takes the more severe level and the earlier
+// deadlines, the merged incident closes, and both logs say so; a post
+// grouped by mistake is split off into an incident of its own.
+func TestMergeAndSplit(t *testing.T) {
+	st, svc, c := setup(t)
+	ctx := context.Background()
+	a := savePost(t, st, "http://bbs/m1", "全市医保刷不了", "门诊收费窗口都刷不了医保。", c.t)
+	first := file(t, st, svc, a, 4, "system").Incident
+	c.t = c.t.Add(30 * time.Minute)
+	b := savePost(t, st, "http://news/m2", "医保平台故障结算中断", "记者获悉信息平台故障，定点机构结算中断。", c.t)
+	second := file(t, st, svc, b, 2, "system").Incident
+	merge, _ := incident.StepByKey(incident.Steps(), incident.StepMerge)
+	for _, bad := range []struct {
+		in   incident.Input
+		want string
+	}{
+		{incident.Input{Target: first.Number, Note: "同一事件"}, "不能合并到事件本身"},
+		{incident.Input{Target: "YQ-20000101-0001", Note: "同一事件"}, "不存在"},
+		{incident.Input{Target: second.Number}, "请填写要并入的事件编号和合并原因"},
+	} {
+		if _, err := svc.Do(ctx, merge, first.Number, "王科员", bad.in); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("merge %+v: %v, want %q", bad.in, err, bad.want)
+		}
+	}
+	merged, err := svc.Do(ctx, merge, first.Number, "王科员", incident.Input{Target: second.Number, Note: "同一次全市结算中断"})
+	if err != nil || merged.Open() || merged.Outcome != "合并至事件 "+second.Number {
+		t.Fatalf("merge: %+v, %v", merged, err)
+	}
+	d, err := st.IncidentDetail(ctx, second.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Posts) != 2 || d.Incident.PostCount != 2 || d.Incident.Level != 2 || !d.Incident.FollowUpDueAt.Equal(first.FollowUpDueAt) {
+		t.Errorf("after merge: %d posts, %+v", len(d.Posts), d.Incident)
+	}
+	if e := d.Events[len(d.Events)-1]; e.Kind != model.EventMergedIn || !strings.Contains(e.Note, "事件 "+first.Number+" 的 1 条帖子并入：同一次全市结算中断") {
+		t.Errorf("target log: %+v", e)
+	}
+	if got := incident.EventName(incident.Steps(), model.EventMergedIn); got != "他案并入" {
+		t.Errorf("merged-in event named %q", got)
+	}
+
+	split, _ := incident.StepByKey(incident.Steps(), incident.StepSplit)
+	if _, err := svc.Do(ctx, split, second.Number, "王科员", incident.Input{PostID: 999999, Note: "另一件事"}); !errors.Is(err, incident.ErrNotThisIncident) {
+		t.Errorf("split of a foreign post: %v", err)
+	}
+	c.t = c.t.Add(time.Hour)
+	after, err := svc.Do(ctx, split, second.Number, "王科员", incident.Input{PostID: a.ID, Note: "是另一家医院的故障"})
+	if err != nil || after.PostCount != 1 {
+		t.Fatalf("split: %+v, %v", after, err)
+	}
+	inc, found, err := st.IncidentOfPost(ctx, a.ID)
+	if err != nil || !found || inc.Number == second.Number || inc.Level != 2 || inc.PostCount != 1 || !inc.Open() {
+		t.Fatalf("the split post is in %+v (found %v, %v)", inc, found, err)
+	}
+	nd, _ := st.IncidentDetail(ctx, inc.Number)
+	if e := nd.Events[0]; e.Kind != model.EventSplitOff || !strings.Contains(e.Note, "由事件 "+second.Number+" 拆分：是另一家医院的故障") {
+		t.Errorf("new incident's log: %+v", nd.Events)
+	}
+	if _, err := svc.Do(ctx, split, second.Number, "王科员", incident.Input{PostID: b.ID, Note: "x"}); !errors.Is(err, incident.ErrSingle) {
+		t.Errorf("split of the last post: %v", err)
+	}
+}

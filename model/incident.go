@@ -97,6 +97,11 @@ const (
 	EventCategoryChanged EventKind = "category_changed" // 类别更正
 	EventConfirmed       EventKind = "confirmed"        // 疑似 confirmed as graded
 	EventMissedFiled     EventKind = "missed_filed"     // 补录漏报: a post the system missed, entered by hand
+	// One event, one incident: a handler's merge and split.
+	EventMerged   EventKind = "merged"    // this incident's posts went into another; it is closed
+	EventMergedIn EventKind = "merged_in" // another incident's posts came into this one
+	EventSplit    EventKind = "split"     // a post of this incident became an incident of its own
+	EventSplitOff EventKind = "split_off" // this incident was opened by a split
 )
 
 // Event is one entry in an incident's append-only log.

@@ -284,6 +284,11 @@ type Tx interface {
 	// after since that holds a post with the same content hash or title key.
 	FindRelatedIncident(ctx context.Context, p model.Post, since time.Time) (model.Incident, bool, error)
 	AttachPost(ctx context.Context, incidentID, postID int64, reason string, at time.Time) error
+	// MovePost moves a post of one incident into another (a handler's
+	// merge or split), with the reason it is there now.
+	MovePost(ctx context.Context, postID, toIncidentID int64, reason string, at time.Time) error
+	// PostByID returns a stored post (ErrNotFound when there is none).
+	PostByID(ctx context.Context, id int64) (model.Post, error)
 	AppendEvent(ctx context.Context, e model.Event) error
 	// IncidentPostIDs returns the ids of an incident's posts, oldest first.
 	IncidentPostIDs(ctx context.Context, incidentID int64) ([]int64, error)

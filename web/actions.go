@@ -73,8 +73,10 @@ func formInput(r *http.Request) incident.Input {
 	if err != nil {
 		level = 0 // refused by the level step as ErrBadLevel
 	}
+	postID, _ := strconv.ParseInt(r.PostForm.Get("post_id"), 10, 64) // 0: refused as missing
 	return incident.Input{Note: strings.TrimSpace(r.PostForm.Get("note")), Office: r.PostForm.Get("office"), Level: taxonomy.Level(level),
-		Category: taxonomy.Category(r.PostForm.Get("category")), Reason: strings.TrimSpace(r.PostForm.Get("reason"))}
+		Category: taxonomy.Category(r.PostForm.Get("category")), Reason: strings.TrimSpace(r.PostForm.Get("reason")),
+		Target: strings.TrimSpace(r.PostForm.Get("target")), PostID: postID}
 }
 
 // actionForm handles the console form of one step: the signed-in user
@@ -92,12 +94,12 @@ func (s *Server) actionForm(st incident.Step) http.HandlerFunc {
 		actor, in := actorName(r), formInput(r)
 		audit(r, "incident."+st.Key, number, in.Note)
 		if utf8.RuneCountInString(in.Note) > maxNoteRunes || utf8.RuneCountInString(in.Reason) > maxNoteRunes {
-			s.renderDetail(w, r, http.StatusBadRequest, detailPage{Error: noteTooLong, Actor: actor, Note: in.Note, Reason: in.Reason, Action: st.Key})
+			s.renderDetail(w, r, http.StatusBadRequest, detailPage{Error: noteTooLong, Actor: actor, Note: in.Note, Reason: in.Reason, Target: in.Target, Action: st.Key})
 			return
 		}
 		if st.Confirm != "" && r.PostForm.Get("confirmed") != "1" {
 			s.renderDetail(w, r, http.StatusBadRequest, detailPage{Error: st.Name + "失败：请勾选「" + st.Confirm + "」后再提交",
-				Actor: actor, Note: in.Note, Reason: in.Reason, Action: st.Key})
+				Actor: actor, Note: in.Note, Reason: in.Reason, Target: in.Target, Action: st.Key})
 			return
 		}
 		_, err := s.opts.Workflow.Do(r.Context(), st, number, actor, in)
@@ -106,7 +108,7 @@ func (s *Server) actionForm(st incident.Step) http.HandlerFunc {
 			s.fail(w, r, http.StatusNotFound, "事件 "+number+" 不存在", nil)
 		case msg != "":
 			s.renderDetail(w, r, http.StatusBadRequest, detailPage{Error: st.Name + "失败：" + msg,
-				Actor: actor, Note: in.Note, Reason: in.Reason, Action: st.Key})
+				Actor: actor, Note: in.Note, Reason: in.Reason, Target: in.Target, Action: st.Key})
 		case err != nil:
 			s.fail(w, r, http.StatusInternalServerError, st.Name+"失败", err)
 		default:
@@ -124,7 +126,9 @@ type stepForm struct {
 	Refill   bool // the form was refused: Note and Reason are what was sent
 	Note     string
 	Reason   string
-	Next     bool // what the incident's stage calls for now
+	Target   string
+	Next     bool                 // what the incident's stage calls for now
+	Posts    []store.IncidentPost // the incident's posts (拆分 picks one)
 }
 
 // stepForms are the forms of the steps offered for the page's incident
@@ -134,7 +138,7 @@ func (s *Server) stepForms(p detailPage, caller auth.Principal, ok bool) []stepF
 	for _, st := range s.steps() {
 		if ok && caller.Role.AtLeast(st.Role) && st.OfferedFor(p.D.Incident) {
 			out = append(out, stepForm{Step: st, Incident: p.D.Incident, Refill: p.Action == st.Key, Note: p.Note,
-				Reason: p.Reason, Next: st.NextFor(p.D.Incident)})
+				Reason: p.Reason, Target: p.Target, Next: st.NextFor(p.D.Incident), Posts: p.D.Posts})
 		}
 	}
 	return out

@@ -118,6 +118,7 @@ type IncidentJSON struct {
 
 // PostJSON is a post of an incident.
 type PostJSON struct {
+	ID          int64             `json:"id"` // what a split names (post_id)
 	URL         string            `json:"url"`
 	Source      string            `json:"source"`
 	Title       string            `json:"title"`
@@ -238,7 +239,7 @@ func (s *Server) apiIncident(w http.ResponseWriter, r *http.Request) {
 	}
 	out := DetailJSON{Incident: s.incidentJSON(d.Incident), Masked: masked, Posts: []PostJSON{}, Events: []EventJSON{}}
 	for _, ip := range d.Posts {
-		out.Posts = append(out.Posts, PostJSON{URL: ip.Post.URL, Source: ip.Post.Source, Title: ip.Post.Title, Body: ip.Post.Body,
+		out.Posts = append(out.Posts, PostJSON{ID: ip.Post.ID, URL: ip.Post.URL, Source: ip.Post.Source, Title: ip.Post.Title, Body: ip.Post.Body,
 			Author: ip.Post.Author, PublishedAt: optTime(ip.Post.PublishedAt), Reason: ip.Reason, Level: ip.Grade.Level,
 			Category: ip.Grade.Category, Score: ip.Grade.Score, Sentiment: ip.Grade.Sentiment, DecidedBy: ip.Grade.DecidedBy,
 			Review: ip.Grade.Review})

@@ -163,3 +163,34 @@ func TestPrintSheet(t *testing.T) {
 		t.Errorf("sheet of an unknown incident: %d", code)
 	}
 }
+
+// A handler merges two incidents about one event from the console (the
+// step asks to confirm), and splits a post back out.
+func TestMergeAndSplitForms(t *testing.T) {
+	f := setup(t)
+	_, page := get(t, f, "/incidents/"+f.minor)
+	if !strings.Contains(page, `action="/incidents/`+f.minor+`/merge"`) || strings.Contains(page, `/split"`) {
+		t.Fatal("the detail page lacks the merge form, or offers a split of a single post")
+	}
+	if code, body := postPage(t, f, "/incidents/"+f.minor+"/merge", url.Values{"target": {f.major}, "note": {"同一件事"}}); code != 400 ||
+		!strings.Contains(body, "合并失败：请勾选「确认合并") {
+		t.Errorf("merge without the confirmation: %d", code)
+	}
+	mustStep(t, f, "/incidents/"+f.minor+"/merge", url.Values{"target": {f.major}, "note": {"同一件事"}, "confirmed": {"1"}})
+	d := detail(t, f, f.major)
+	if len(d.Posts) != 2 || d.Incident.PostCount != 2 {
+		t.Fatalf("after merge the target holds %d posts", len(d.Posts))
+	}
+	if _, page := get(t, f, "/incidents/"+f.minor); !strings.Contains(page, "合并至事件 "+f.major) {
+		t.Error("the merged incident does not say where its posts went")
+	}
+	_, page = get(t, f, "/incidents/"+f.major)
+	if !strings.Contains(page, "<strong>他案并入</strong>") || !strings.Contains(page, `action="/incidents/`+f.major+`/split"`) {
+		t.Error("the target's log or split form is missing")
+	}
+	moved := d.Posts[1].Post.ID
+	mustStep(t, f, "/incidents/"+f.major+"/split", url.Values{"post_id": {fmt.Sprint(moved)}, "note": {"不是同一件事"}})
+	if d := detail(t, f, f.major); len(d.Posts) != 1 {
+		t.Errorf("after split the incident holds %d posts", len(d.Posts))
+	}
+}

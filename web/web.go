@@ -183,6 +183,7 @@ type detailPage struct {
 	Actor  string
 	Note   string
 	Reason string
+	Target string
 	Action string // the key of the step whose form was refused: it shows Note again
 	Done   string // the name of the step just taken (?done=KEY), for the notice
 	// Forms are the steps the caller may take that the incident's stage

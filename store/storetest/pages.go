@@ -145,3 +145,49 @@ func seedIncidentPages(t *testing.T, s store.Store) []model.Incident {
 	}
 	return all
 }
+
+// testMovePost: a post moves from one incident to another (a merge or a
+// split), with its new reason; a post in no incident is ErrNotFound, and
+// PostByID reads a post inside a transaction.
+func testMovePost(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	p := post(1)
+	mustSave(t, s, p)
+	var from, to model.Incident
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		from, to = newIncident(t0), newIncident(t0.Add(time.Minute))
+		for _, inc := range []*model.Incident{&from, &to} {
+			if err := tx.CreateIncident(ctx, inc); err != nil {
+				return err
+			}
+		}
+		return tx.AttachPost(ctx, from.ID, p.ID, "首发帖子", t0)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		got, err := tx.PostByID(ctx, p.ID)
+		if err != nil || got.URL != p.URL {
+			t.Errorf("PostByID = %+v, %v", got, err)
+		}
+		if _, err := tx.PostByID(ctx, 987654); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("PostByID of no post: %v", err)
+		}
+		if err := tx.MovePost(ctx, 987654, to.ID, "x", t0); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("MovePost of a post in no incident: %v", err)
+		}
+		return tx.MovePost(ctx, p.ID, to.ID, "由事件合并", t0.Add(time.Hour))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc, found, err := s.IncidentOfPost(ctx, p.ID)
+	if err != nil || !found || inc.ID != to.ID {
+		t.Fatalf("post is in %+v (found %v, %v), want incident %d", inc, found, err, to.ID)
+	}
+	d, err := s.IncidentDetail(ctx, to.Number)
+	if err != nil || len(d.Posts) != 1 || d.Posts[0].Reason != "由事件合并" {
+		t.Errorf("target's posts %+v, %v", d.Posts, err)
+	}
+}

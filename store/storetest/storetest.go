@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Information", testInformation},
 		{"Labels", testLabels},
 		{"IncidentPages", testIncidentPages},
+		{"MovePost", testMovePost},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

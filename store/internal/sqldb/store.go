@@ -769,6 +769,29 @@ func (t *txn) AttachPost(ctx context.Context, incidentID, postID int64, reason s
 	return t.touchGrouping(ctx)
 }
 
+func (t *txn) MovePost(ctx context.Context, postID, toIncidentID int64, reason string, at time.Time) error {
+	res, err := t.tx.ExecContext(ctx, `UPDATE incident_posts SET incident_id = ?, reason = ?, joined_at = ? WHERE post_id = ?`,
+		toIncidentID, reason, ms(at), postID)
+	if err != nil {
+		return fmt.Errorf("帖子 %d 移入事件: %w", postID, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("帖子 %d 不属于任何事件: %w", postID, store.ErrNotFound)
+	}
+	return t.touchGrouping(ctx)
+}
+
+func (t *txn) PostByID(ctx context.Context, id int64) (model.Post, error) {
+	p, err := scanPost(t.tx.QueryRowContext(ctx, `SELECT `+postCols+` FROM posts WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, fmt.Errorf("帖子 %d: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return p, fmt.Errorf("读取帖子 %d: %w", id, err)
+	}
+	return p, nil
+}
+
 func (t *txn) AppendEvent(ctx context.Context, e model.Event) error {
 	var post sql.NullInt64
 	if e.PostID != 0 {

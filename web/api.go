@@ -194,11 +194,7 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request) {
-	iq, err := parseIncidentQuery(r.URL.Query(), s.opts.Now())
-	var page store.IncidentPage
-	if err == nil {
-		page, err = s.incidents(r, iq)
-	}
+	_, page, err := s.incidents(r)
 	var bad errQuery
 	if errors.As(err, &bad) {
 		s.apiError(w, http.StatusBadRequest, bad.msg)

@@ -78,13 +78,18 @@ func parseIncidentQuery(q url.Values, now time.Time) (incidentQuery, error) {
 	return iq, nil
 }
 
-// incidents reads the page iq asks for.
-func (s *Server) incidents(r *http.Request, iq incidentQuery) (store.IncidentPage, error) {
+// incidents reads the page r's query asks for; a bad parameter is an
+// errQuery.
+func (s *Server) incidents(r *http.Request) (incidentQuery, store.IncidentPage, error) {
+	iq, err := parseIncidentQuery(r.URL.Query(), s.opts.Now())
+	if err != nil {
+		return iq, store.IncidentPage{}, err
+	}
 	page, err := s.opts.Store.Incidents(r.Context(), iq.IncidentFilter)
 	if errors.Is(err, store.ErrBadCursor) {
-		return page, errQuery{"分页位置无效，请回到第一页"}
+		return iq, page, errQuery{"分页位置无效，请回到第一页"}
 	}
-	return page, err
+	return iq, page, err
 }
 
 // listPage is the incident list: a page of incidents with the filters
@@ -103,11 +108,7 @@ type listPage struct {
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
-	iq, err := parseIncidentQuery(r.URL.Query(), s.opts.Now())
-	var page store.IncidentPage
-	if err == nil {
-		page, err = s.incidents(r, iq)
-	}
+	iq, page, err := s.incidents(r)
 	var bad errQuery
 	if errors.As(err, &bad) {
 		s.fail(w, r, http.StatusBadRequest, bad.msg, nil)

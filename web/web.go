@@ -218,29 +218,32 @@ type printPage struct {
 }
 
 func (s *Server) printSheet(w http.ResponseWriter, r *http.Request) {
-	number := r.PathValue("number")
-	d, err := s.opts.Store.IncidentDetail(r.Context(), number)
-	if errors.Is(err, store.ErrNotFound) {
-		s.fail(w, r, http.StatusNotFound, "事件 "+number+" 不存在", nil)
-		return
-	}
-	if err != nil {
-		s.fail(w, r, http.StatusInternalServerError, "读取事件失败", err)
+	d, ok := s.readDetail(w, r)
+	if !ok {
 		return
 	}
 	maskDetail(&d)
 	s.render(w, r, http.StatusOK, "print", printPage{Title: "处置单 " + d.Incident.Number, D: d, Printed: s.opts.Now()})
 }
 
-func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int, page detailPage) {
+// readDetail reads the incident the path names, or answers 404 or 500.
+func (s *Server) readDetail(w http.ResponseWriter, r *http.Request) (store.IncidentDetail, bool) {
 	number := r.PathValue("number")
 	d, err := s.opts.Store.IncidentDetail(r.Context(), number)
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "事件 "+number+" 不存在", nil)
-		return
+		return d, false
 	}
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, "读取事件失败", err)
+		return d, false
+	}
+	return d, true
+}
+
+func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int, page detailPage) {
+	d, ok := s.readDetail(w, r)
+	if !ok {
 		return
 	}
 	if !seesFullText(r) {

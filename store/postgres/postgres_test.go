@@ -143,5 +143,5 @@ func BenchmarkIncidentPages(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	storetest.BenchIncidentPages(b, s)
+	storetest.BenchIncidentPages(b, s, func() error { _, err := s.Exec(context.Background(), "VACUUM ANALYZE incidents"); return err })
 }

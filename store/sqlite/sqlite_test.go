@@ -48,5 +48,5 @@ func BenchmarkIncidentPages(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	storetest.BenchIncidentPages(b, s)
+	storetest.BenchIncidentPages(b, s, func() error { _, err := s.Exec(context.Background(), "ANALYZE"); return err })
 }

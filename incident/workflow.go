@@ -288,6 +288,7 @@ const (
 	StepReopen        = "reopen"
 	StepMerge         = "merge"
 	StepSplit         = "split"
+	StepAttach        = "attach"
 )
 
 // Steps returns the workflow's steps in the order the console offers them.
@@ -332,6 +333,10 @@ func Steps() []Step {
 		{Key: StepSplit, Name: "拆分", Event: model.EventSplit, Fields: []Field{FieldPost, FieldNote},
 			Required: []Field{FieldPost, FieldNote}, Missing: refusal("请选择要拆出的帖子并填写原因", ErrEmptyReason),
 			Role: auth.RoleHandler, Offered: func(i model.Incident) bool { return i.PostCount > 1 }, Apply: applySplit},
+		{Key: StepAttach, Name: "并入帖子", Event: model.EventAttached, Fields: []Field{FieldPost, FieldNote},
+			Required: []Field{FieldPost, FieldNote}, Missing: refusal("请选择要并入的帖子并填写原因", ErrEmptyReason),
+			// Offered from the page of collected posts, where the post is picked.
+			Role: auth.RoleHandler, Offered: func(model.Incident) bool { return false }, Apply: applyAttach},
 		{Key: StepReopen, Name: "重开", Event: model.EventReopened, Fields: note, Required: note,
 			Missing: ErrEmptyReason, Role: auth.RoleHandler, OnClosed: true, Next: always, Apply: applyReopen},
 	}
@@ -380,6 +385,7 @@ var systemEvents = map[model.EventKind]string{
 	model.EventMissedFiled: "补录漏报",
 	model.EventMergedIn:    "他案并入",
 	model.EventSplitOff:    "拆分登记",
+	model.EventDetached:    "帖子移出",
 }
 
 // EventName is the name of an event kind in the incident log: the name
@@ -800,4 +806,60 @@ func applySplit(ctx context.Context, s *Service, c Change) (string, error) {
 	}
 	inc.PostCount--
 	return fmt.Sprintf("帖子「%s」拆分为事件 %s：%s", privacy.Truncate(privacy.Mask(Title(p)), 40), out.Number, c.Input.Note), nil
+}
+
+// ErrAlreadyHere: the post is already one of the incident's.
+var ErrAlreadyHere = &Refusal{Msg: "该帖子已在本事件中"}
+
+// applyAttach files a collected post into the incident by hand (a post
+// the grouping did not join, or one kept as 舆情信息): a post of no
+// incident is attached; one of another incident moves, and that
+// incident's log says where it went. The post is picked on the page of
+// collected posts, so the console offers no form for it here.
+func applyAttach(ctx context.Context, s *Service, c Change) (string, error) {
+	inc := c.Incident
+	p, err := c.Tx.PostByID(ctx, c.Input.PostID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", &Refusal{Msg: "帖子不存在"}
+	}
+	if err != nil {
+		return "", err
+	}
+	why := "人工并入（" + c.Input.Note + "）"
+	from, found, err := c.Tx.IncidentOfPost(ctx, p.ID)
+	switch {
+	case err != nil:
+		return "", err
+	case found && from.ID == inc.ID:
+		return "", ErrAlreadyHere
+	case found:
+		if err := c.Tx.MovePost(ctx, p.ID, inc.ID, why, c.Now); err != nil {
+			return "", err
+		}
+		from.PostCount--
+		if from.PostCount == 0 && from.Open() { // nothing left to handle there
+			from.ClosedAt, from.Outcome = c.Now, "帖子已全部移入事件 "+inc.Number
+		}
+		from.Status, from.UpdatedAt = Status(from), c.Now
+		if err := c.Tx.UpdateIncident(ctx, from); err != nil {
+			return "", err
+		}
+		if err := c.Tx.AppendEvent(ctx, model.Event{IncidentID: from.ID, At: c.Now, Kind: model.EventDetached, Actor: c.Actor,
+			Note: "移入事件 " + inc.Number + "：" + c.Input.Note, PostID: p.ID}); err != nil {
+			return "", err
+		}
+	default:
+		if err := c.Tx.AttachPost(ctx, inc.ID, p.ID, why, c.Now); err != nil {
+			return "", err
+		}
+	}
+	inc.PostCount++
+	if p.FirstSeenAt.After(inc.LastPostAt) {
+		inc.LastPostAt = p.FirstSeenAt
+	}
+	title := privacy.Truncate(privacy.Mask(Title(p)), 40)
+	if found {
+		return fmt.Sprintf("帖子「%s」由事件 %s 移入：%s", title, from.Number, c.Input.Note), nil
+	}
+	return fmt.Sprintf("帖子「%s」并入：%s", title, c.Input.Note), nil
 }

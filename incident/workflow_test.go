@@ -280,3 +280,33 @@ func TestMergeAndSplit(t *testing.T) {
 		t.Errorf("split of the last post: %v", err)
 	}
 }
+
+// A handler files a collected post into an incident by hand: a post of
+// no incident is attached; one of another incident moves, and that
+// incident's log says where it went.
+func TestAttachPost(t *testing.T) {
+	st, svc, c := setup(t)
+	ctx := context.Background()
+	a := savePost(t, st, "http://bbs/t1", "报销款三个月没到账", "住院报销材料交了三个月，款还没到。", c.t)
+	target := file(t, st, svc, a, 4, "reimbursement").Incident
+	b := savePost(t, st, "http://bbs/t2", "医保卡在药店被拒刷", "药店说系统维护，拒绝刷卡。", c.t)
+	other := file(t, st, svc, b, 4, "system").Incident
+	free := savePost(t, st, "http://bbs/t3", "报销到账了吗", "同样的报销问题，我也等了三个月。", c.t)
+	attach, _ := incident.StepByKey(incident.Steps(), incident.StepAttach)
+	if _, err := svc.Do(ctx, attach, target.Number, "王科员", incident.Input{PostID: a.ID, Note: "x"}); !errors.Is(err, incident.ErrAlreadyHere) {
+		t.Errorf("attaching the incident's own post: %v", err)
+	}
+	inc, err := svc.Do(ctx, attach, target.Number, "王科员", incident.Input{PostID: free.ID, Note: "同一报销问题"})
+	if err != nil || inc.PostCount != 2 {
+		t.Fatalf("attach a free post: %+v, %v", inc, err)
+	}
+	inc, err = svc.Do(ctx, attach, target.Number, "王科员", incident.Input{PostID: b.ID, Note: "其实是同一件事"})
+	if err != nil || inc.PostCount != 3 {
+		t.Fatalf("attach another incident's post: %+v, %v", inc, err)
+	}
+	d, _ := st.IncidentDetail(ctx, other.Number)
+	if len(d.Posts) != 0 || d.Incident.PostCount != 0 || d.Incident.Open() || d.Events[len(d.Events)-1].Kind != model.EventDetached ||
+		!strings.Contains(d.Events[len(d.Events)-1].Note, "移入事件 "+target.Number) {
+		t.Errorf("the post's former incident: %d posts, %+v", len(d.Posts), d.Events)
+	}
+}

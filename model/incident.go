@@ -102,6 +102,8 @@ const (
 	EventMergedIn EventKind = "merged_in" // another incident's posts came into this one
 	EventSplit    EventKind = "split"     // a post of this incident became an incident of its own
 	EventSplitOff EventKind = "split_off" // this incident was opened by a split
+	EventAttached EventKind = "attached"  // a handler filed a collected post into this incident
+	EventDetached EventKind = "detached"  // a post of this incident went into another by hand
 )
 
 // Event is one entry in an incident's append-only log.

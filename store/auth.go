@@ -101,4 +101,7 @@ type AuthStore interface {
 	// AppendAudit adds one row to the audit log; rows are never changed.
 	AppendAudit(ctx context.Context, e AuditEntry) error
 	AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+	// CountAudit counts the entries f's actor and action select (its
+	// BeforeID and Limit aside): the audit page's total.
+	CountAudit(ctx context.Context, f AuditFilter) (int, error)
 }

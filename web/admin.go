@@ -229,6 +229,8 @@ type auditPage struct {
 	Actor   string
 	Action  string
 	Older   int64 // BeforeID of the next page, 0 when none
+	Total   int   // entries the filter selects, on every page
+	Paged   bool  // not the newest page
 }
 
 const auditPageSize = 100
@@ -245,11 +247,15 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
 		f.BeforeID = n
 	}
 	es, err := s.opts.Auth.Store().AuditLog(r.Context(), f)
+	var total int
+	if err == nil {
+		total, err = s.opts.Auth.Store().CountAudit(r.Context(), f)
+	}
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, "读取审计日志失败", err)
 		return
 	}
-	page := auditPage{Title: "审计日志", Entries: es, Actor: f.Actor, Action: f.Action}
+	page := auditPage{Title: "审计日志", Entries: es, Actor: f.Actor, Action: f.Action, Total: total, Paged: f.BeforeID > 0}
 	if len(es) == auditPageSize {
 		page.Older = es[len(es)-1].ID
 	}

@@ -198,4 +198,9 @@ func testAuditLog(t *testing.T, s store.AuthStore) {
 	if len(older) != 3 || older[0].Target != "YQ-20261123-0002" {
 		t.Errorf("paging: %+v", older)
 	}
+	for f, want := range map[store.AuditFilter]int{{}: 6, {Actor: "li"}: 3, {Action: "incident.ack", BeforeID: 1, Limit: 1}: 5, {Actor: "nobody"}: 0} {
+		if n, err := s.CountAudit(ctx, f); err != nil || n != want {
+			t.Errorf("CountAudit(%+v) = %d, %v; want %d (page and limit aside)", f, n, err, want)
+		}
+	}
 }

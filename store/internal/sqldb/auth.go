@@ -215,8 +215,9 @@ func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) error {
 	return nil
 }
 
-func (s *Store) AuditLog(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, error) {
-	q := `SELECT id, at, actor, ip, action, target, detail, ok FROM audit_log WHERE 1 = 1`
+// auditWhere is the condition f's actor and action make.
+func auditWhere(f store.AuditFilter) (string, []any) {
+	q := ` WHERE 1 = 1`
 	var args []any
 	if f.Actor != "" {
 		q += ` AND actor = ?`
@@ -226,6 +227,21 @@ func (s *Store) AuditLog(ctx context.Context, f store.AuditFilter) ([]store.Audi
 		q += ` AND action = ?`
 		args = append(args, f.Action)
 	}
+	return q, args
+}
+
+func (s *Store) CountAudit(ctx context.Context, f store.AuditFilter) (int, error) {
+	where, args := auditWhere(f)
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log`+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("统计审计日志: %w", err)
+	}
+	return n, nil
+}
+
+func (s *Store) AuditLog(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, error) {
+	where, args := auditWhere(f)
+	q := `SELECT id, at, actor, ip, action, target, detail, ok FROM audit_log` + where
 	if f.BeforeID > 0 {
 		q += ` AND id < ?`
 		args = append(args, f.BeforeID)

@@ -50,6 +50,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Information", testInformation},
 		{"Labels", testLabels},
 		{"IncidentPages", testIncidentPages},
+		{"Posts", testPosts},
+		{"PostSearchRegrade", testPostSearchRegrade},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

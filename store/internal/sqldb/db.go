@@ -40,8 +40,21 @@ type Dialect struct {
 	// transaction run again (it might have committed otherwise).
 	ConnLost func(error) bool
 	Unsent   func(error) bool
+	// Search is how the engine keeps and searches posts' search text.
+	Search Search
 
 	cache sync.Map // query → rewritten query
+}
+
+// Search is the SQL of an engine's full-text index over the posts' search
+// text (store.PostFilter.Words).
+type Search struct {
+	// Index stores (or replaces) the search text ?2 of post ?1.
+	Index string
+	// Match is a subquery of the ids of the posts whose search text
+	// matches its one placeholder, Query(words).
+	Match string
+	Query func(words []string) string
 }
 
 // retry reports whether a statement that failed with err is run once more:

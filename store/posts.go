@@ -4,7 +4,7 @@ import "github.com/yuqing-bureau/yuqing/taxonomy"
 
 // The page of every collected post (舆情信息 in the console): each post
 // with its latest grade and incident, filtered, searched and paged by
-// keyset newest first.
+// keyset, newest first.
 //
 // Search runs on a post's search text: the gse tokens of its title and
 // body, joined by spaces, which the grader stores with the grade
@@ -26,7 +26,12 @@ const (
 	ScopeIrrelevant  PostScope = "irrelevant"  // graded not relevant
 )
 
-// PostFilter selects a page of posts, newest first (first seen, then id).
+// PostFilter selects a page of posts, newest first: by id, the order the
+// posts were first stored in (first_seen_at is given at the same moment,
+// so the orders differ only for posts stored within milliseconds of each
+// other by different crawls). The search index keeps posts in id order,
+// which lets a common word's first page be read without sorting its
+// every match.
 type PostFilter struct {
 	Scope    PostScope
 	Source   string            // "": any

@@ -53,7 +53,9 @@ var dialect = &sqldb.Dialect{
 	Search: sqldb.Search{
 		Index: `INSERT INTO post_search (post_id, words) VALUES (?1, to_tsvector('simple', ?2))
 			ON CONFLICT (post_id) DO UPDATE SET words = excluded.words`,
-		Match: `SELECT post_id FROM post_search WHERE words @@ plainto_tsquery('simple', ?)`,
+		Table: `post_search s`,
+		Key:   `s.post_id`,
+		Match: `s.words @@ plainto_tsquery('simple', ?)`,
 		// plainto_tsquery ANDs the lexemes of the text and ignores any
 		// query syntax in it.
 		Query: func(words []string) string { return strings.Join(words, " ") },

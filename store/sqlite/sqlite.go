@@ -34,7 +34,9 @@ var dialect = &sqldb.Dialect{
 	},
 	Search: sqldb.Search{
 		Index: `INSERT OR REPLACE INTO post_fts (rowid, words) VALUES (?1, ?2)`,
-		Match: `SELECT rowid FROM post_fts WHERE post_fts MATCH ?`,
+		Table: `post_fts s`,
+		Key:   `s.rowid`,
+		Match: `s.post_fts MATCH ?`,
 		Query: ftsQuery,
 	},
 }

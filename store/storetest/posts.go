@@ -27,8 +27,8 @@ type seededPost struct {
 
 // seedPostList stores 24 posts of every kind: ungraded, not relevant,
 // 舆情信息, filed into incidents, relevant but not filed; from three
-// sources, several first seen in the same millisecond (the id breaks the
-// tie), all but the ungraded ones indexed.
+// sources, several first seen in the same minute, all but the ungraded
+// ones indexed.
 func seedPostList(t *testing.T, s store.Store) []seededPost {
 	t.Helper()
 	ctx := context.Background()
@@ -89,9 +89,7 @@ func hasWord(sp seededPost, w string) bool {
 func testPosts(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	all := seedPostList(t, s)
-	newest := func(a, b seededPost) int {
-		return cmp.Or(b.post.FirstSeenAt.Compare(a.post.FirstSeenAt), cmp.Compare(b.post.ID, a.post.ID))
-	}
+	newest := func(a, b seededPost) int { return cmp.Compare(b.post.ID, a.post.ID) }
 	all = slices.SortedFunc(slices.Values(all), newest)
 	for _, c := range []struct {
 		name string

@@ -47,14 +47,14 @@ type Dialect struct {
 }
 
 // Search is the SQL of an engine's full-text index over the posts' search
-// text (store.PostFilter.Words).
+// text (store.PostFilter.Words), kept under the post's id.
 type Search struct {
 	// Index stores (or replaces) the search text ?2 of post ?1.
 	Index string
-	// Match is a subquery of the ids of the posts whose search text
-	// matches its one placeholder, Query(words).
-	Match string
-	Query func(words []string) string
+	// Table is the index as a table aliased s, Key the post id in it,
+	// Match the condition on s with one placeholder, Query(words).
+	Table, Key, Match string
+	Query             func(words []string) string
 }
 
 // retry reports whether a statement that failed with err is run once more:

@@ -12,13 +12,12 @@ CREATE INDEX post_search_words ON post_search USING gin (words);
 -- posts graded before this migration are indexed by the grader's catch-up.
 ALTER TABLE posts ADD COLUMN indexed_hash TEXT NOT NULL DEFAULT '';
 CREATE INDEX posts_unindexed ON posts (id) WHERE indexed_hash <> content_hash;
--- Keyset pages of the post list, newest first.
-CREATE INDEX posts_by_newest ON posts ((-first_seen_at), (-id));
-CREATE INDEX posts_source_newest ON posts (source, (-first_seen_at), (-id));
+-- The post list is paged newest first by id (the primary key); by source
+-- on this index.
+CREATE INDEX posts_source ON posts (source, id);
 
 -- +goose Down
-DROP INDEX posts_source_newest;
-DROP INDEX posts_by_newest;
+DROP INDEX posts_source;
 DROP INDEX posts_unindexed;
 ALTER TABLE posts DROP COLUMN indexed_hash;
 DROP TABLE post_search;

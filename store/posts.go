@@ -47,9 +47,9 @@ type PostFilter struct {
 }
 
 // PostCountCap bounds counting: a filter matching more posts has Total
-// PostCountCap and TotalCapped set (the console says "10000+ 条"), so a
+// PostCountCap and TotalCapped set (the console says "1000+ 条"), so a
 // common word over a million posts is not counted to the end.
-const PostCountCap = 10000
+const PostCountCap = 1000
 
 // PostPage is one page of the post list.
 type PostPage struct {

@@ -72,7 +72,8 @@ func newPipeline(o pipelineOptions) (*pipeline, error) {
 	inc := incident.New(o.Store, cfg.Policy(), o.Now, func(text string) []string { return segmentWords(cls, text) })
 	worker := grader.New(grader.Options{Store: o.Store, Grader: cls, Incidents: inc, Logger: o.Logger.With("component", "grader"),
 		Registerer: o.Registerer, Source: o.Catalog.Grading, Interval: cfg.Grader.Interval, Batch: cfg.Grader.Batch,
-		Workers: cfg.Grader.Workers, Now: o.Now})
+		Workers: cfg.Grader.Workers, Now: o.Now,
+		SearchText: func(title, body string) string { return cls.Engine().SearchText(title, body) }})
 	cr, err := crawler.New(crawler.Options{UserAgent: cfg.Crawler.UserAgent, Timeout: cfg.Crawler.Timeout,
 		MaxBodyBytes: cfg.Crawler.MaxBodyBytes, Logger: o.Logger.With("component", "crawler"), Registerer: o.Registerer, Now: o.Now})
 	if err != nil {

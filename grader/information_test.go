@@ -67,11 +67,11 @@ func TestInformationIsKeptApartFromIncidents(t *testing.T) {
 	if len(incs) != 3 {
 		t.Errorf("incidents %v, want the negative, the unknown and the board's question", titles)
 	}
-	info, total, err := st.Information(ctx, store.InformationFilter{})
-	if err != nil || total != 2 {
-		t.Fatalf("information = %d, %v", total, err)
+	infoPage, err := st.Posts(ctx, store.PostFilter{Scope: store.ScopeInformation})
+	if err != nil || infoPage.Total != 2 {
+		t.Fatalf("information = %d, %v", infoPage.Total, err)
 	}
-	for _, gp := range info {
+	for _, gp := range infoPage.Posts {
 		if gp.Post.Source != "news" || gp.Grade.Sentiment == "negative" || gp.Grade.DecidedBy != classifier.DecidedByBoth {
 			t.Errorf("information post %+v", gp)
 		}

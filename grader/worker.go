@@ -47,6 +47,10 @@ type Options struct {
 	// Filing stays one post at a time, in post id order, whatever it is.
 	Workers int
 	Now     func() time.Time
+	// SearchText is a post's search text (classifier.Engine.SearchText),
+	// stored with its grade so that the post list can search it; nil:
+	// posts are not indexed.
+	SearchText func(title, body string) string
 }
 
 // SourceGrading is what grading needs to know of a source.
@@ -150,6 +154,15 @@ func (w *Worker) Run(ctx context.Context) error {
 				break
 			}
 		}
+		// Grading comes first; between its batches the posts graded
+		// before search existed are indexed, a batch at a time.
+		n, err := w.IndexBatch(ctx)
+		if err != nil && ctx.Err() == nil {
+			w.opts.Logger.Error("补建检索索引失败，稍后重试", "err", err)
+		}
+		if n == w.opts.Batch && err == nil && ctx.Err() == nil {
+			continue
+		}
 		select {
 		case <-ctx.Done():
 			return nil
@@ -191,6 +204,9 @@ func (w *Worker) ProcessBatch(ctx context.Context) (int, error) {
 				start := time.Now()
 				j.res = w.opts.Grader.Grade(j.in)
 				w.seconds.Observe(time.Since(start).Seconds())
+				if w.opts.SearchText != nil {
+					j.search = w.opts.SearchText(j.in.Title, j.in.Body)
+				}
 				close(j.done)
 			}
 		})
@@ -226,8 +242,8 @@ func (w *Worker) ProcessBatch(ctx context.Context) (int, error) {
 		if ctx.Err() != nil {
 			break
 		}
-		err := w.file(context.WithoutCancel(ctx), p, jobs[i].res)
-		jobs[i].res = classifier.Result{}
+		err := w.file(context.WithoutCancel(ctx), p, jobs[i].res, jobs[i].search)
+		jobs[i].res, jobs[i].search = classifier.Result{}, ""
 		<-ahead
 		if err != nil {
 			w.errs.Inc()
@@ -245,13 +261,15 @@ func (w *Worker) ProcessBatch(ctx context.Context) (int, error) {
 // gradeJob is one post of a batch: what the grader sees, and its result,
 // ready when done is closed.
 type gradeJob struct {
-	in   classifier.Post
-	res  classifier.Result
-	done chan struct{}
+	in     classifier.Post
+	res    classifier.Result
+	search string // the search text, when Options.SearchText is set
+	done   chan struct{}
 }
 
-// file stores p's grade and files it into an incident, in one transaction.
-func (w *Worker) file(ctx context.Context, p model.Post, res classifier.Result) error {
+// file stores p's grade and search text and files it into an incident,
+// in one transaction.
+func (w *Worker) file(ctx context.Context, p model.Post, res classifier.Result, search string) error {
 	g := ToGrade(p.ID, res, w.opts.Now(), w.source(p.Source).AllIncidents)
 	// The candidate incidents are read before the write transaction, so
 	// its lock is held for the few rows filing writes, not for the search.
@@ -263,7 +281,10 @@ func (w *Worker) file(ctx context.Context, p model.Post, res classifier.Result) 
 	err = w.opts.Store.InTx(ctx, func(tx store.Tx) error {
 		var err error
 		out, err = w.opts.Incidents.FilePrepared(ctx, tx, p, g, pr)
-		return err
+		if err != nil || w.opts.SearchText == nil {
+			return err
+		}
+		return tx.IndexPost(ctx, p.ID, p.ContentHash, search)
 	})
 	if err != nil {
 		return fmt.Errorf("帖子 %d（%s）: %w", p.ID, p.URL, err)
@@ -292,6 +313,42 @@ func (w *Worker) file(ctx context.Context, p model.Post, res classifier.Result) 
 		log.Warn("事件等级上升", "incident", out.Incident.Number, "level", out.Incident.Level.Label())
 	}
 	return nil
+}
+
+// IndexBatch stores the search text of up to one batch of graded posts
+// that have none for their current content (graded before search existed,
+// or by a path that does not index, such as a post staff entered) and
+// returns how many it indexed: the catch-up that makes every post
+// searchable. Without Options.SearchText it does nothing.
+func (w *Worker) IndexBatch(ctx context.Context) (int, error) {
+	if w.opts.SearchText == nil {
+		return 0, nil
+	}
+	posts, err := w.opts.Store.UnindexedPosts(ctx, w.opts.Batch)
+	if err != nil || len(posts) == 0 {
+		return 0, err
+	}
+	texts := make([]string, len(posts))
+	for i, p := range posts {
+		if ctx.Err() != nil {
+			return 0, nil
+		}
+		texts[i] = w.opts.SearchText(p.Title, p.Body)
+	}
+	wctx := context.WithoutCancel(ctx)
+	err = w.opts.Store.InTx(wctx, func(tx store.Tx) error {
+		for i, p := range posts {
+			if err := tx.IndexPost(wctx, p.ID, p.ContentHash, texts[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	w.opts.Logger.Info("已为研判过的帖子补建检索索引", "posts", len(posts))
+	return len(posts), nil
 }
 
 // NormWindow is how far back a source's posts count towards what is normal

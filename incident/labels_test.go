@@ -49,8 +49,8 @@ func TestInformationIsNotFiledAndReviewIsSuspected(t *testing.T) {
 	if out.Created || out.Joined {
 		t.Fatalf("information filed: %+v", out)
 	}
-	if list, total, err := st.Information(ctx, store.InformationFilter{}); err != nil || total != 1 || list[0].Post.ID != info.ID {
-		t.Fatalf("Information = %d, %v", total, err)
+	if page, err := st.Posts(ctx, store.PostFilter{Scope: store.ScopeInformation}); err != nil || page.Total != 1 || page.Posts[0].Post.ID != info.ID {
+		t.Fatalf("information posts = %d, %v", page.Total, err)
 	}
 	p := savePost(t, st, "http://bbs/2", "医院门口有人拉人住院", "说住院不花钱还倒给钱，医保卡交给他们。", c.t)
 	out = fileGrade(t, st, svc, model.Grade{PostID: p.ID, RulesVersion: "v1", Relevant: true, Category: "institution",

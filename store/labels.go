@@ -40,10 +40,3 @@ type LabeledPost struct {
 	Post  model.Post
 	Label Label
 }
-
-// InformationFilter selects 舆情信息 for listing.
-type InformationFilter struct {
-	Query  string // "": all; else title or body contains it
-	Limit  int    // 0: a default of 50
-	Offset int
-}

@@ -210,6 +210,13 @@ type Store interface {
 	// UngradedPosts returns up to limit posts whose current content has no
 	// grade yet, oldest first.
 	UngradedPosts(ctx context.Context, limit int) ([]model.Post, error)
+	// UnindexedPosts returns up to limit graded posts whose current
+	// content has no search text (graded before search existed, or by a
+	// path that does not index), oldest first: the grader's catch-up.
+	UnindexedPosts(ctx context.Context, limit int) ([]model.Post, error)
+	// Posts returns a page of every collected post matching f (posts.go),
+	// each with its latest grade and incident, newest first.
+	Posts(ctx context.Context, f PostFilter) (PostPage, error)
 
 	// InTx runs fn in one transaction; fn's error rolls everything back.
 	// When the connection breaks before COMMIT (a restarted or terminated
@@ -240,9 +247,6 @@ type Store interface {
 	// Labels pages through the staff labels (labels.go) in post id order
 	// after afterPostID, each with its post: what training learns from.
 	Labels(ctx context.Context, afterPostID int64, limit int) ([]LabeledPost, error)
-	// Information lists 舆情信息 (posts whose latest grade is information),
-	// newest first, with how many match the filter in all.
-	Information(ctx context.Context, f InformationFilter) ([]GradedPost, int, error)
 	// FingerprintCandidates is Tx.FingerprintCandidates outside any
 	// transaction, on the readers: filing looks up the incidents a post
 	// can join before it takes the write lock (grouping.go).
@@ -267,6 +271,11 @@ type Tx interface {
 	SavePost(ctx context.Context, p *model.Post) (SaveResult, error)
 	// SaveGrade records a grade and marks the post's current content graded.
 	SaveGrade(ctx context.Context, g model.Grade) error
+	// IndexPost stores (or replaces) the search text of a post: words are
+	// the gse tokens of its title and body joined by spaces, segmented
+	// from the content whose hash is contentHash. A post whose content
+	// has changed since is indexed again (UnindexedPosts).
+	IndexPost(ctx context.Context, postID int64, contentHash, words string) error
 	// SaveLabel records (or replaces) what staff decided about a post.
 	SaveLabel(ctx context.Context, l Label) error
 

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -31,61 +29,57 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/information", s.apiInformation)
 }
 
-// InformationJSON is a post kept as 舆情信息 (relevant, neutral or positive,
-// 一般): no incident, no reply due.
+// InformationJSON is a collected post as the post list returns it, with
+// its latest grade and incident. By default the list holds 舆情信息
+// (relevant, neutral or positive, 一般: no incident, no reply due).
 type InformationJSON struct {
 	URL         string            `json:"url"`
 	Source      string            `json:"source"`
 	Title       string            `json:"title"`   // masked
 	Excerpt     string            `json:"excerpt"` // masked
+	Graded      bool              `json:"graded"`
+	Relevant    bool              `json:"relevant"`
+	Information bool              `json:"information"`
 	Category    taxonomy.Category `json:"category"`
 	Level       taxonomy.Level    `json:"level"`
 	Sentiment   string            `json:"sentiment"`
 	DecidedBy   string            `json:"decided_by"`
+	Incident    string            `json:"incident,omitempty"` // its number, when filed into one
 	PublishedAt *time.Time        `json:"published_at,omitempty"`
 	FirstSeenAt time.Time         `json:"first_seen_at"`
 }
 
-// apiInformation is GET /api/v1/information?q=&limit=&offset=: 舆情信息,
-// newest first, with the total matching q.
+// apiInformation is GET /api/v1/information: the post list with the
+// console page's parameters (postQuery), newest first, keyset pages.
 func (s *Server) apiInformation(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := store.InformationFilter{Query: strings.TrimSpace(q.Get("q")), Limit: 50}
-	if utf8.RuneCountInString(f.Query) > maxQueryRunes {
-		s.apiError(w, http.StatusBadRequest, "参数 q 过长")
+	pq, err := s.parsePostQuery(r.URL.Query())
+	var page store.PostPage
+	if err == nil {
+		page, err = s.posts(r, pq)
+	}
+	var bad errQuery
+	if errors.As(err, &bad) {
+		s.apiError(w, http.StatusBadRequest, bad.msg)
 		return
 	}
-	for _, p := range []struct {
-		name string
-		dst  *int
-		ok   func(int) bool
-	}{
-		{"limit", &f.Limit, func(n int) bool { return n >= 1 && n <= 1000 }},
-		{"offset", &f.Offset, func(n int) bool { return n >= 0 }},
-	} {
-		if v := q.Get(p.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || !p.ok(n) {
-				s.apiError(w, http.StatusBadRequest, "参数 "+p.name+" 无效")
-				return
-			}
-			*p.dst = n
-		}
-	}
-	posts, total, err := s.opts.Store.Information(r.Context(), f)
 	if err != nil {
 		s.opts.Logger.Error("API 读取舆情信息失败", "err", err)
 		s.apiError(w, http.StatusInternalServerError, "读取舆情信息失败")
 		return
 	}
-	out := make([]InformationJSON, 0, len(posts))
-	for _, gp := range posts {
+	out := make([]InformationJSON, 0, len(page.Posts))
+	for _, gp := range page.Posts {
 		p, g := gp.Post, gp.Grade
 		out = append(out, InformationJSON{URL: p.URL, Source: s.sourceTitle(p.Source), Title: privacy.Mask(p.Title),
-			Excerpt: excerpt(p.Body), Category: g.Category, Level: g.Level, Sentiment: g.Sentiment,
-			DecidedBy: g.DecidedBy, PublishedAt: optTime(p.PublishedAt), FirstSeenAt: p.FirstSeenAt})
+			Excerpt: hitExcerpt(p.Body, pq.Words), Graded: gp.Graded, Relevant: g.Relevant, Information: g.Information,
+			Category: g.Category, Level: g.Level, Sentiment: g.Sentiment, DecidedBy: g.DecidedBy, Incident: gp.Incident,
+			PublishedAt: optTime(p.PublishedAt), FirstSeenAt: p.FirstSeenAt})
 	}
-	s.apiJSON(w, http.StatusOK, map[string]any{"total": total, "information": out})
+	body := map[string]any{"total": page.Total, "total_capped": page.TotalCapped, "information": out}
+	if page.Next != "" {
+		body["next"] = page.Next
+	}
+	s.apiJSON(w, http.StatusOK, body)
 }
 
 // IncidentJSON is an incident as the API returns it.

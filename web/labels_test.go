@@ -27,12 +27,26 @@ func addInformation(t *testing.T, f *fixture, u, title, body, sentiment string) 
 		t.Fatal(err)
 	}
 	if err := f.st.InTx(ctx, func(tx store.Tx) error {
-		return tx.SaveGrade(ctx, model.Grade{PostID: p.ID, RulesVersion: "abc123", Relevant: true, Category: taxonomy.Policy,
-			Level: taxonomy.LevelIV, Sentiment: sentiment, DecidedBy: taxonomy.DecidedByBoth, Information: true, GradedAt: f.now})
+		if err := tx.SaveGrade(ctx, model.Grade{PostID: p.ID, RulesVersion: "abc123", Relevant: true, Category: taxonomy.Policy,
+			Level: taxonomy.LevelIV, Sentiment: sentiment, DecidedBy: taxonomy.DecidedByBoth, Information: true, GradedAt: f.now}); err != nil {
+			return err
+		}
+		return tx.IndexPost(ctx, p.ID, p.ContentHash, testSearchText(title, body))
 	}); err != nil {
 		t.Fatal(err)
 	}
 	return p.ID
+}
+
+// testSearchText stands in for the grader's segmentation (the console's
+// tests load no dictionary; without one the console cuts a search at
+// spaces): the text with the words the tests search for cut out as tokens.
+func testSearchText(title, body string) string {
+	text := title + " " + body
+	for _, w := range []string{"长护险", "门诊共济", "报销", "断缴", "医保", "骗保"} {
+		text = strings.ReplaceAll(text, w, " "+w+" ")
+	}
+	return strings.Join(strings.Fields(text), " ")
 }
 
 // fileSuspected files a Ⅱ post on which rules and model disagreed (疑似)
@@ -111,30 +125,106 @@ func TestInformationSearchAndPages(t *testing.T) {
 	if n := len(titleCells.FindAllString(first, -1)); n != 50 {
 		t.Errorf("first page lists %d posts, want 50", n)
 	}
-	if !strings.Contains(first, "共 54 条") || !strings.Contains(first, `href="/information?page=2" rel="next">下一页`) ||
-		strings.Contains(first, "上一页") || !strings.Contains(first, "长护险试点扩面公告") {
-		t.Error("first page: count, next link or newest post wrong")
+	next := regexp.MustCompile(`href="(/information\?after=[^"]+&amp;page=2)" rel="next">下一页`).FindStringSubmatch(first)
+	if !strings.Contains(first, "共 54 条") || next == nil || strings.Contains(first, "回到第一页") ||
+		!strings.Contains(first, "长护险试点扩面公告") {
+		t.Fatal("first page: count, next link or newest post wrong")
 	}
-	_, second := get(t, f, "/information?page=2")
+	_, second := get(t, f, strings.ReplaceAll(next[1], "&amp;", "&"))
 	if n := len(titleCells.FindAllString(second, -1)); n != 4 {
 		t.Errorf("second page lists %d posts, want 4", n)
 	}
-	if !strings.Contains(second, `href="/information" rel="prev">上一页`) || strings.Contains(second, "下一页") ||
-		!strings.Contains(second, "医保政策问答第00期") || strings.Contains(second, "长护险") {
+	if !strings.Contains(second, `href="/information">回到第一页</a>`) || strings.Contains(second, "下一页") ||
+		!strings.Contains(second, "医保政策问答第00期") || strings.Contains(second, "长护险") || !strings.Contains(second, "第 51–54 条") {
 		t.Error("second page: links or rows wrong")
 	}
 
 	_, found := get(t, f, "/information?q="+url.QueryEscape("长护险"))
 	if n := len(titleCells.FindAllString(found, -1)); n != 1 || !strings.Contains(found, "共 1 条") ||
-		!strings.Contains(found, `value="长护险"`) {
+		!strings.Contains(found, `value="长护险"`) || !strings.Contains(found, "<mark>长护险</mark>试点扩面公告") {
 		t.Errorf("search lists %d posts", n)
 	}
 	_, none := get(t, f, "/information?q="+url.QueryEscape("没有这个词"))
-	if !strings.Contains(none, "共 0 条") || !strings.Contains(none, "没有包含「没有这个词」的舆情信息") {
+	if !strings.Contains(none, "共 0 条") || !strings.Contains(none, "没有包含「没有这个词」的帖子") {
 		t.Error("empty search result not said")
 	}
-	if code, _ := get(t, f, "/information?page=x"); code != 400 {
-		t.Errorf("bad page: %d", code)
+	for _, bad := range []string{"?after=x", "?scope=nope", "?level=9", "?q=" + url.QueryEscape("，。")} {
+		if code, _ := get(t, f, "/information"+bad); code != 400 {
+			t.Errorf("%s: %d", bad, code)
+		}
+	}
+}
+
+// TestPostListScopesAndSearch: the 范围 filter lists every post, the
+// relevant, the incidents' (linked to their incident) or the irrelevant
+// ones; a two-character word is found in any of them and marked in the
+// title and in the excerpt, which starts near it in a long body.
+func TestPostListScopesAndSearch(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	addInformation(t, f, "http://info/1", "门诊共济新政解读", "门诊费用纳入统筹基金支付，报销比例提高。", taxonomy.Neutral)
+	noise := &model.Post{Source: "bbs", URL: "http://bbs/noise", Title: "周末去哪玩", FetchedAt: f.now,
+		Body: strings.Repeat("天气很好，出去走走。", 20) + "顺便问下医保断缴了怎么补，电话13812345678"}
+	if _, err := f.st.SavePost(ctx, noise); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.SaveGrade(ctx, model.Grade{PostID: noise.ID, RulesVersion: "abc123", GradedAt: f.now}); err != nil {
+			return err
+		}
+		return tx.IndexPost(ctx, noise.ID, noise.ContentHash, testSearchText(noise.Title, noise.Body))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The fixture's two incident posts were graded before search existed.
+	if err := f.st.InTx(ctx, func(tx store.Tx) error {
+		for _, u := range []string{"http://bbs/1", "http://bbs/2"} {
+			p, _, err := f.st.PostByURL(ctx, u)
+			if err != nil {
+				return err
+			}
+			if err := tx.IndexPost(ctx, p.ID, p.ContentHash, testSearchText(p.Title, p.Body)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		query       string
+		want, avoid []string
+	}{
+		{"", []string{"共 1 条", "门诊共济新政解读"}, []string{"周末去哪玩", "报销材料怎么交"}},
+		{"?scope=all", []string{"共 4 条", "门诊共济新政解读", "周末去哪玩", "报销材料怎么交", "不相关", "已立案",
+			`href="/incidents/` + f.minor + `">` + f.minor + `</a>`}, nil},
+		{"?scope=relevant", []string{"共 3 条", "门诊共济新政解读", "报销材料怎么交"}, []string{"周末去哪玩"}},
+		{"?scope=incident", []string{"共 2 条", "康福医院", "报销材料怎么交"}, []string{"门诊共济", "周末去哪玩"}},
+		{"?scope=irrelevant", []string{"共 1 条", "周末去哪玩"}, []string{"门诊共济", "报销材料怎么交"}},
+		{"?scope=all&level=2", []string{"共 1 条", "康福医院"}, []string{"报销材料怎么交"}},
+		{"?scope=all&category=reimbursement", []string{"共 1 条", "报销材料怎么交"}, []string{"康福医院"}},
+		{"?scope=all&q=" + url.QueryEscape("报销"), []string{"共 2 条", "<mark>报销</mark>材料怎么交",
+			"<mark>报销</mark>比例提高"}, []string{"周末去哪玩", "康福医院"}},
+		{"?scope=all&q=" + url.QueryEscape("断缴"), []string{"共 1 条", "医保<mark>断缴</mark>了怎么补", "138****5678"},
+			[]string{"13812345678", "门诊共济", "天气很好，出去走走。天气很好，出去走走。天气很好"}},
+		{"?scope=all&q=" + url.QueryEscape("断缴 报销"), []string{"共 0 条"}, nil},
+		{"?q=" + url.QueryEscape("断缴"), []string{"共 0 条"}, nil},
+	} {
+		code, page := get(t, f, "/information"+c.query)
+		if code != 200 {
+			t.Errorf("%s: status %d", c.query, code)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s: page lacks %q", c.query, w)
+			}
+		}
+		for _, a := range c.avoid {
+			if strings.Contains(page, a) {
+				t.Errorf("%s: page shows %q", c.query, a)
+			}
+		}
 	}
 }
 
@@ -381,6 +471,13 @@ func TestInformationThroughAPI(t *testing.T) {
 	}
 	if code, body, _ := do(t, f.client, "GET", api+"?q="+url.QueryEscape("门诊共济"), "", nil); code != 200 || !strings.Contains(body, `"total": 1`) {
 		t.Errorf("search: %d %s", code, body)
+	}
+	if code, body, _ := do(t, f.client, "GET", api+"?scope=all&limit=1", "", nil); code != 200 || !strings.Contains(body, `"total": 4`) ||
+		!strings.Contains(body, `"next": "`) {
+		t.Errorf("every post: %d %s", code, body)
+	}
+	if code, _, _ := do(t, f.client, "GET", api+"?offset=1", "", nil); code != 400 {
+		t.Errorf("offset: %d", code)
 	}
 	if code, _, _ := do(t, f.client, "GET", api+"?limit=0", "", nil); code != 400 {
 		t.Errorf("limit=0: %d", code)

@@ -50,6 +50,16 @@ var dialect = &sqldb.Dialect{
 	WriteLock: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d, hashtext(current_schema()))", writeLockKey),
 	ConnLost:  connLost,
 	Unsent:    pgconn.SafeToRetry,
+	Search: sqldb.Search{
+		Index: `INSERT INTO post_search (post_id, words) VALUES (?1, to_tsvector('simple', ?2))
+			ON CONFLICT (post_id) DO UPDATE SET words = excluded.words`,
+		Table: `post_search s`,
+		Key:   `s.post_id`,
+		Match: `s.words @@ plainto_tsquery('simple', ?)`,
+		// plainto_tsquery ANDs the lexemes of the text and ignores any
+		// query syntax in it.
+		Query: func(words []string) string { return strings.Join(words, " ") },
+	},
 }
 
 // connLost reports an error of a broken connection rather than of the

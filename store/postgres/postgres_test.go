@@ -145,3 +145,12 @@ func BenchmarkIncidentPages(b *testing.B) {
 	defer s.Close()
 	storetest.BenchIncidentPages(b, s, func() error { _, err := s.Exec(context.Background(), "VACUUM ANALYZE incidents"); return err })
 }
+
+func BenchmarkPosts(b *testing.B) {
+	s, err := Open(context.Background(), pgtest.Schema(b), time.FixedZone("CST", 8*3600))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchPosts(b, s)
+}

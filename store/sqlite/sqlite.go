@@ -32,6 +32,23 @@ var dialect = &sqldb.Dialect{
 	IsUnique: func(err error) bool {
 		return strings.Contains(err.Error(), "UNIQUE constraint failed")
 	},
+	Search: sqldb.Search{
+		Index: `INSERT OR REPLACE INTO post_fts (rowid, words) VALUES (?1, ?2)`,
+		Table: `post_fts s`,
+		Key:   `s.rowid`,
+		Match: `s.post_fts MATCH ?`,
+		Query: ftsQuery,
+	},
+}
+
+// ftsQuery is an FTS5 query for posts holding every one of words: each a
+// quoted string (a phrase of the tokens unicode61 makes of it), all ANDed.
+func ftsQuery(words []string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = `"` + strings.ReplaceAll(w, `"`, `""`) + `"`
+	}
+	return strings.Join(q, " ")
 }
 
 // Open opens (creating if needed) the database file at path and applies

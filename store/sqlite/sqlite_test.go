@@ -50,3 +50,12 @@ func BenchmarkIncidentPages(b *testing.B) {
 	defer s.Close()
 	storetest.BenchIncidentPages(b, s, func() error { _, err := s.Exec(context.Background(), "ANALYZE"); return err })
 }
+
+func BenchmarkPosts(b *testing.B) {
+	s, err := Open(context.Background(), filepath.Join(b.TempDir(), "yuqing.db"), time.FixedZone("CST", 8*3600))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchPosts(b, s)
+}

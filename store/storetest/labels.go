@@ -67,49 +67,6 @@ func testGradeVerdictFields(t *testing.T, s store.Store) {
 	}
 }
 
-// testInformation: only posts whose latest grade is information are
-// listed, newest first, paged, searched literally in title and body.
-func testInformation(t *testing.T, s store.Store) {
-	ctx := context.Background()
-	var posts []*model.Post
-	for i := range 5 {
-		p := post(i + 1)
-		p.FetchedAt = t0.Add(time.Duration(i) * time.Minute)
-		if i == 3 {
-			p.Body = "医保局发布通知：100%_报销 政策解读"
-		}
-		mustSave(t, s, p)
-		posts = append(posts, p)
-		g := grade(p, 4)
-		g.Information = i != 1 // post 2 is an incident's
-		if err := s.InTx(ctx, func(tx store.Tx) error { return tx.SaveGrade(ctx, g) }); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Post 5 regraded: no longer information.
-	g := grade(posts[4], 3)
-	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.SaveGrade(ctx, g) }); err != nil {
-		t.Fatal(err)
-	}
-	list, total, err := s.Information(ctx, store.InformationFilter{Limit: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if total != 3 || len(list) != 2 || list[0].Post.ID != posts[3].ID || list[1].Post.ID != posts[2].ID {
-		t.Fatalf("Information = total %d, %s", total, ids(list))
-	}
-	list, _, _ = s.Information(ctx, store.InformationFilter{Limit: 2, Offset: 2})
-	if len(list) != 1 || list[0].Post.ID != posts[0].ID || !list[0].Graded || !list[0].Grade.Information {
-		t.Fatalf("second page = %s", ids(list))
-	}
-	for q, want := range map[string]int{"100%_报销": 1, "%": 1, "_": 1, "报销": 3, "没有这段话": 0} {
-		list, total, err := s.Information(ctx, store.InformationFilter{Query: q})
-		if err != nil || total != want || len(list) != want {
-			t.Errorf("Information(%q) = %d (total %d), %v; want %d", q, len(list), total, err, want)
-		}
-	}
-}
-
 func ids(gps []store.GradedPost) string {
 	var out []int64
 	for _, gp := range gps {

@@ -47,10 +47,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ItemFailures", testItemFailures},
 		{"BodyTruncatedKept", testBodyTruncatedKept},
 		{"GradeVerdictFields", testGradeVerdictFields},
-		{"Information", testInformation},
 		{"Labels", testLabels},
 		{"IncidentPages", testIncidentPages},
 		{"MovePost", testMovePost},
+		{"Posts", testPosts},
+		{"PostSearchRegrade", testPostSearchRegrade},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

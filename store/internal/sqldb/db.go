@@ -40,8 +40,21 @@ type Dialect struct {
 	// transaction run again (it might have committed otherwise).
 	ConnLost func(error) bool
 	Unsent   func(error) bool
+	// Search is how the engine keeps and searches posts' search text.
+	Search Search
 
 	cache sync.Map // query → rewritten query
+}
+
+// Search is the SQL of an engine's full-text index over the posts' search
+// text (store.PostFilter.Words), kept under the post's id.
+type Search struct {
+	// Index stores (or replaces) the search text ?2 of post ?1.
+	Index string
+	// Table is the index as a table aliased s, Key the post id in it,
+	// Match the condition on s with one placeholder, Query(words).
+	Table, Key, Match string
+	Query             func(words []string) string
 }
 
 // retry reports whether a statement that failed with err is run once more:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/yuqing-bureau/yuqing/store"
 )
@@ -68,30 +67,3 @@ func scanLabeledPost(row scanner) (store.LabeledPost, error) {
 	err := scanInto(row, postColumns(&lp.Post), labelColumns(&lp.Label, &lp.Post.ID))
 	return lp, err
 }
-
-func (s *Store) Information(ctx context.Context, f store.InformationFilter) ([]store.GradedPost, int, error) {
-	if f.Limit <= 0 {
-		f.Limit = 50
-	}
-	from := ` FROM posts p JOIN grades g ON g.id = (SELECT max(id) FROM grades WHERE post_id = p.id)
-		WHERE g.information = ?`
-	args := []any{true}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		from += ` AND (p.title LIKE ? ESCAPE '\' OR p.body LIKE ? ESCAPE '\')`
-		like := "%" + likeEscaper.Replace(q) + "%"
-		args = append(args, like, like)
-	}
-	var total int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*)`+from, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("统计舆情信息: %w", err)
-	}
-	posts, err := queryAll(ctx, s.r, scanGradedPost, `SELECT `+prefixed("p", postCols)+`, `+gradeCols+`, ''`+from+`
-		ORDER BY p.first_seen_at DESC, p.id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("读取舆情信息: %w", err)
-	}
-	return posts, total, nil
-}
-
-// likeEscaper makes a search text match literally in LIKE … ESCAPE '\'.
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

@@ -193,3 +193,36 @@ func (s *Server) falsePositives(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, "falsepositives", falsePositivesPage{Title: "规则误报统计", Rules: fps})
 }
+
+// attachPost files a collected post, picked on the post list, into the
+// incident whose number the handler typed: the attach step of the table
+// (并入帖子), taken on that incident.
+func (s *Server) attachPost(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.fail(w, r, http.StatusBadRequest, "帖子编号无效", nil)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, http.StatusBadRequest, "表单无法解析", err)
+		return
+	}
+	st, ok := incident.StepByKey(s.steps(), incident.StepAttach)
+	if !ok {
+		s.fail(w, r, http.StatusServiceUnavailable, "并入帖子不可用", nil)
+		return
+	}
+	number, note := strings.TrimSpace(r.PostForm.Get("target")), strings.TrimSpace(r.PostForm.Get("note"))
+	audit(r, "incident."+st.Key, number, note)
+	_, err = s.opts.Workflow.Do(r.Context(), st, number, actorName(r), incident.Input{PostID: id, Note: note})
+	switch msg := refusal(err); {
+	case errors.Is(err, store.ErrNotFound):
+		s.fail(w, r, http.StatusNotFound, "事件 "+number+" 不存在", nil)
+	case msg != "":
+		s.fail(w, r, http.StatusBadRequest, st.Name+"失败："+msg, nil)
+	case err != nil:
+		s.fail(w, r, http.StatusInternalServerError, st.Name+"失败", err)
+	default:
+		http.Redirect(w, r, "/incidents/"+url.PathEscape(number)+"?done="+url.QueryEscape(st.Key)+"#log", http.StatusSeeOther)
+	}
+}

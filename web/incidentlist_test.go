@@ -194,3 +194,28 @@ func TestMergeAndSplitForms(t *testing.T) {
 		t.Errorf("after split the incident holds %d posts", len(d.Posts))
 	}
 }
+
+// From the post list a handler files a 舆情信息 post into an incident.
+func TestAttachFromPostList(t *testing.T) {
+	f := setup(t)
+	id := addInformation(t, f, "http://info/a", "报销材料可以网上提交了吗", "听说住院报销材料可以在网上提交，有没有人试过？", taxonomy.Neutral)
+	_, page := get(t, f, "/information")
+	if !strings.Contains(page, fmt.Sprintf(`action="/posts/%d/attach"`, id)) {
+		t.Fatal("the post list offers no way to file a post into an incident")
+	}
+	if code, body := postPage(t, f, fmt.Sprintf("/posts/%d/attach", id), url.Values{"target": {"YQ-20000101-0001"}, "note": {"x"}}); code != http.StatusNotFound ||
+		!strings.Contains(body, "事件 YQ-20000101-0001 不存在") {
+		t.Errorf("attach to an unknown incident: %d", code)
+	}
+	resp := post(t, f, fmt.Sprintf("/posts/%d/attach", id), url.Values{"target": {f.minor}, "note": {"同一报销问题"}}, nil)
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), f.minor+"?done=attach") {
+		t.Fatalf("attach: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	d := detail(t, f, f.minor)
+	if len(d.Posts) != 2 || d.Incident.PostCount != 2 || lastEvent(d).Kind != "attached" {
+		t.Errorf("after attach: %d posts, last event %+v", len(d.Posts), lastEvent(d))
+	}
+	if _, page := get(t, f, "/incidents/"+f.minor+"?done=attach"); !strings.Contains(page, "已完成「并入帖子」") {
+		t.Error("no notice after attaching")
+	}
+}

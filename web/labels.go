@@ -25,6 +25,7 @@ const excerptRunes = 120
 
 func (s *Server) labelRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /information", s.require(auth.RoleViewer, s.information))
+	mux.HandleFunc("POST /posts/{id}/attach", s.require(auth.RoleHandler, s.attachPost))
 	mux.HandleFunc("GET /missed", s.require(auth.RoleHandler, s.missedForm))
 	mux.HandleFunc("POST /missed", s.require(auth.RoleHandler, s.fileMissed))
 }

@@ -87,7 +87,6 @@ func hasWord(sp seededPost, w string) bool {
 // found, absent words and a single character are not; a bad cursor is
 // refused.
 func testPosts(t *testing.T, s store.Store) {
-	ctx := context.Background()
 	all := seedPostList(t, s)
 	newest := func(a, b seededPost) int { return cmp.Compare(b.post.ID, a.post.ID) }
 	all = slices.SortedFunc(slices.Values(all), newest)
@@ -118,43 +117,58 @@ func testPosts(t *testing.T, s store.Store) {
 		if len(want) < 3 {
 			t.Fatalf("%s: the seed matches %d posts, too few to test", c.name, len(want))
 		}
-		f := c.f
-		f.Limit = 2
-		var got []store.GradedPost
-		for pages := 0; ; pages++ {
-			page, err := s.Posts(ctx, f)
-			if err != nil {
-				t.Fatalf("%s page %d: %v", c.name, pages+1, err)
-			}
-			if page.Total != len(want) || page.TotalCapped {
-				t.Errorf("%s page %d: total %d (capped %v), want %d", c.name, pages+1, page.Total, page.TotalCapped, len(want))
-			}
-			got = append(got, page.Posts...)
-			if page.Next == "" || pages > len(all) {
-				break
-			}
-			if len(page.Posts) != f.Limit {
-				t.Errorf("%s page %d: %d posts and a next page", c.name, pages+1, len(page.Posts))
-			}
-			f.After = page.Next
+		checkPostList(t, s, c.name, c.f, want, len(all))
+	}
+	checkPostSearchMisses(t, s)
+}
+
+// checkPostList pages through f two posts at a time and compares the rows
+// with want: each once, newest first, read back as stored, with the same
+// total on every page.
+func checkPostList(t *testing.T, s store.Store, name string, f store.PostFilter, want []seededPost, seeded int) {
+	ctx := context.Background()
+	f.Limit = 2
+	var got []store.GradedPost
+	for pages := 0; ; pages++ {
+		page, err := s.Posts(ctx, f)
+		if err != nil {
+			t.Fatalf("%s page %d: %v", name, pages+1, err)
 		}
-		if len(got) != len(want) {
-			t.Errorf("%s: listed %d posts, want %d", c.name, len(got), len(want))
-			continue
+		if page.Total != len(want) || page.TotalCapped {
+			t.Errorf("%s page %d: total %d (capped %v), want %d", name, pages+1, page.Total, page.TotalCapped, len(want))
 		}
-		for i, gp := range got {
-			w := want[i]
-			if gp.Post.ID != w.post.ID {
-				t.Errorf("%s: row %d is post %d, want %d (newest first, each once)", c.name, i, gp.Post.ID, w.post.ID)
-				break
-			}
-			if gp.Graded != w.graded || gp.Grade.Level != w.grade.Level || gp.Grade.Information != w.grade.Information ||
-				gp.Grade.Category != w.grade.Category || gp.Incident != w.incident || gp.Post.Body != w.post.Body {
-				t.Errorf("%s: post %d read as graded %v %+v in %q, want %v %+v in %q", c.name, gp.Post.ID,
-					gp.Graded, gp.Grade, gp.Incident, w.graded, w.grade, w.incident)
-			}
+		got = append(got, page.Posts...)
+		if page.Next == "" || pages > seeded {
+			break
+		}
+		if len(page.Posts) != f.Limit {
+			t.Errorf("%s page %d: %d posts and a next page", name, pages+1, len(page.Posts))
+		}
+		f.After = page.Next
+	}
+	if len(got) != len(want) {
+		t.Errorf("%s: listed %d posts, want %d", name, len(got), len(want))
+		return
+	}
+	for i, gp := range got {
+		w := want[i]
+		if gp.Post.ID != w.post.ID {
+			t.Errorf("%s: row %d is post %d, want %d (newest first, each once)", name, i, gp.Post.ID, w.post.ID)
+			return
+		}
+		if gp.Graded != w.graded || gp.Grade.Level != w.grade.Level || gp.Grade.Information != w.grade.Information ||
+			gp.Grade.Category != w.grade.Category || gp.Incident != w.incident || gp.Post.Body != w.post.Body {
+			t.Errorf("%s: post %d read as graded %v %+v in %q, want %v %+v in %q", name, gp.Post.ID,
+				gp.Graded, gp.Grade, gp.Incident, w.graded, w.grade, w.incident)
 		}
 	}
+}
+
+// checkPostSearchMisses: a single character, a stop word, an absent word
+// and a quote find nothing; a garbage cursor, or one of the incident
+// list, is refused.
+func checkPostSearchMisses(t *testing.T, s store.Store) {
+	ctx := context.Background()
 	for _, words := range [][]string{{"缴"}, {"没有"}, {"断缴", "天气"}, {`"`}} {
 		page, err := s.Posts(ctx, store.PostFilter{Words: words})
 		if err != nil || page.Total != 0 || len(page.Posts) != 0 {
@@ -179,18 +193,7 @@ func testPostSearchRegrade(t *testing.T, s store.Store) {
 	mustSave(t, s, p)
 	q := post(2)
 	mustSave(t, s, q)
-	unindexed := func() []int64 {
-		t.Helper()
-		ps, err := s.UnindexedPosts(ctx, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ids []int64
-		for _, p := range ps {
-			ids = append(ids, p.ID)
-		}
-		return ids
-	}
+	unindexed := func() []int64 { return unindexedIDs(t, s) }
 	if got := unindexed(); len(got) != 0 {
 		t.Errorf("ungraded posts are the catch-up's: %v", got)
 	}
@@ -218,21 +221,7 @@ func testPostSearchRegrade(t *testing.T, s store.Store) {
 	if got := unindexed(); !slices.Equal(got, []int64{q.ID}) {
 		t.Errorf("after indexing the first post: %v, want %d", got, q.ID)
 	}
-	found := func(word string) []int64 {
-		t.Helper()
-		page, err := s.Posts(ctx, store.PostFilter{Words: []string{word}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ids []int64
-		for _, gp := range page.Posts {
-			ids = append(ids, gp.Post.ID)
-		}
-		if len(ids) != page.Total {
-			t.Errorf("%s: %d posts, total %d", word, len(ids), page.Total)
-		}
-		return ids
-	}
+	found := func(word string) []int64 { return searchIDs(t, s, word) }
 	if got := found("报销"); !slices.Equal(got, []int64{p.ID}) {
 		t.Errorf("报销 finds %v, want %d once", got, p.ID)
 	}
@@ -253,4 +242,35 @@ func testPostSearchRegrade(t *testing.T, s store.Store) {
 	if got := unindexed(); !slices.Equal(got, []int64{q.ID}) {
 		t.Errorf("after indexing the new text: %v, want %d", got, q.ID)
 	}
+}
+
+// unindexedIDs lists the posts the search catch-up would index now.
+func unindexedIDs(t *testing.T, s store.Store) []int64 {
+	t.Helper()
+	ps, err := s.UnindexedPosts(context.Background(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, p := range ps {
+		ids = append(ids, p.ID)
+	}
+	return ids
+}
+
+// searchIDs lists the posts a search for word finds, checking the total.
+func searchIDs(t *testing.T, s store.Store, word string) []int64 {
+	t.Helper()
+	page, err := s.Posts(context.Background(), store.PostFilter{Words: []string{word}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, gp := range page.Posts {
+		ids = append(ids, gp.Post.ID)
+	}
+	if len(ids) != page.Total {
+		t.Errorf("%s: %d posts, total %d", word, len(ids), page.Total)
+	}
+	return ids
 }

@@ -52,11 +52,7 @@ type InformationJSON struct {
 // apiInformation is GET /api/v1/information: the post list with the
 // console page's parameters (postQuery), newest first, keyset pages.
 func (s *Server) apiInformation(w http.ResponseWriter, r *http.Request) {
-	pq, err := s.parsePostQuery(r.URL.Query())
-	var page store.PostPage
-	if err == nil {
-		page, err = s.posts(r, pq)
-	}
+	pq, page, err := s.posts(r)
 	var bad errQuery
 	if errors.As(err, &bad) {
 		s.apiError(w, http.StatusBadRequest, bad.msg)

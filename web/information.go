@@ -116,13 +116,18 @@ func (s *Server) searchWords(q string) []string {
 	return out
 }
 
-// posts reads the page pq asks for.
-func (s *Server) posts(r *http.Request, pq postQuery) (store.PostPage, error) {
+// posts reads the page of posts r's query asks for; a bad parameter is an
+// errQuery.
+func (s *Server) posts(r *http.Request) (postQuery, store.PostPage, error) {
+	pq, err := s.parsePostQuery(r.URL.Query())
+	if err != nil {
+		return pq, store.PostPage{}, err
+	}
 	page, err := s.opts.Store.Posts(r.Context(), pq.PostFilter)
 	if errors.Is(err, store.ErrBadCursor) {
-		return page, errQuery{"分页位置无效，请回到第一页"}
+		return pq, page, errQuery{"分页位置无效，请回到第一页"}
 	}
-	return page, err
+	return pq, page, err
 }
 
 type informationPage struct {
@@ -148,11 +153,7 @@ type informationRow struct {
 }
 
 func (s *Server) information(w http.ResponseWriter, r *http.Request) {
-	pq, err := s.parsePostQuery(r.URL.Query())
-	var page store.PostPage
-	if err == nil {
-		page, err = s.posts(r, pq)
-	}
+	pq, page, err := s.posts(r)
 	var bad errQuery
 	if errors.As(err, &bad) {
 		s.fail(w, r, http.StatusBadRequest, bad.msg, nil)

@@ -50,13 +50,7 @@ func (s *Store) Incidents(ctx context.Context, f store.IncidentFilter) (store.In
 		}
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
-	limit := f.Limit
-	switch {
-	case limit <= 0:
-		limit = store.DefaultPageSize
-	case limit > store.MaxPageSize:
-		limit = store.MaxPageSize
-	}
+	limit := pageLimit(f.Limit)
 	// One row more than the page says whether there is a next page.
 	q := `SELECT ` + incidentCols + `, ` + strings.Join(keys, ", ") + ` FROM incidents` + cond +
 		` ORDER BY ` + strings.Join(keys, ", ") + ` LIMIT ?`
@@ -151,4 +145,16 @@ func decodeCursor(sort store.IncidentSort, c string, n int) ([]int64, error) {
 		}
 	}
 	return keys, nil
+}
+
+// pageLimit is the size of a list page asked for as n: the default for 0,
+// at most store.MaxPageSize.
+func pageLimit(n int) int {
+	switch {
+	case n <= 0:
+		return store.DefaultPageSize
+	case n > store.MaxPageSize:
+		return store.MaxPageSize
+	}
+	return n
 }

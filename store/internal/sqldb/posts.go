@@ -78,13 +78,7 @@ func (s *Store) Posts(ctx context.Context, f store.PostFilter) (store.PostPage, 
 		}
 		q.add(q.key+" < ?", after[0])
 	}
-	limit := f.Limit
-	switch {
-	case limit <= 0:
-		limit = store.DefaultPageSize
-	case limit > store.MaxPageSize:
-		limit = store.MaxPageSize
-	}
+	limit := pageLimit(f.Limit)
 	rows, err := queryAll(ctx, s.r, scanGradedPost, `SELECT `+prefixed("p", postCols)+`, `+gradeCols+`,
 		coalesce(i.number, '')`+q.from+gradeJoin+incidentJoin+q.cond()+` ORDER BY `+q.key+` DESC LIMIT ?`,
 		append(q.args, limit+1)...)

@@ -58,6 +58,9 @@ type Post struct {
 	TypicalReplies float64
 	TypicalViews   float64
 	TypicalReposts float64
+	// Search asks for Result.SearchText: the store's search text, taken
+	// from the tokens grading cut anyway instead of segmenting again.
+	Search bool
 }
 
 // Result is the explained verdict on one post: the store's Grade, and
@@ -79,6 +82,9 @@ type Result struct {
 	// the post is relevant: incident grouping uses them instead of
 	// segmenting the text again. Not part of the verdict; never stored.
 	Words *model.Words `json:"-"`
+	// SearchText is the post's search text (as Engine.SearchText gives
+	// it) when Post.Search asked for it.
+	SearchText string `json:"-"`
 }
 
 // Token is one gse token with byte offsets into the original text.

@@ -180,6 +180,13 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 		}
 		res.Reasons = append(res.Reasons, concl)
 	}
+	if p.Search {
+		if res.CutShort { // the budget left text unread: cut it all now
+			res.SearchText = e.SearchText(p.Title, p.Body)
+		} else {
+			res.SearchText = searchText(read, &fields, sc)
+		}
+	}
 	res.Matches = sortedMatches(matches, sc)
 	sc.matches = matches[:0]
 	if res.Relevant && res.Words == nil { // only relevant posts are filed into incidents

@@ -39,6 +39,26 @@ func (e *Engine) SearchText(title, body string) string {
 	return b.String()
 }
 
+// searchText is SearchText from the tokens grading cut: the same words,
+// without segmenting the post a second time on the grading path.
+func searchText(read [2]string, fields *[2]fieldHits, sc *gradeScratch) string {
+	var b strings.Builder
+	for i := range read {
+		eachToken(fields[i].norm, sc.f[i].toks, sc.f[i].inner, func(a, c int, _ bool) {
+			if i == 1 && a >= MaxSearchBytes {
+				return
+			}
+			if w := strings.TrimSpace(read[i][a:c]); searchable(w) {
+				if b.Len() > 0 {
+					b.WriteByte(' ')
+				}
+				b.WriteString(w)
+			}
+		})
+	}
+	return b.String()
+}
+
 // SearchWords are the words a search for q looks for, each once: its
 // tokens as SearchText cuts a text.
 func (e *Engine) SearchWords(q string) []string {

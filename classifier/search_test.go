@@ -24,3 +24,23 @@ func TestSearchTextFindsTwoCharacterWords(t *testing.T) {
 		t.Errorf("SearchWords = %q", got)
 	}
 }
+
+// Grading gives the same search text as SearchText, from the tokens it
+// cut anyway, on every labelled post.
+func TestGradeSearchTextMatchesSearchText(t *testing.T) {
+	e := shipped(t)
+	rows := devData(t)
+	for _, l := range rows {
+		p := l.Post
+		p.Search = true
+		got, want := strings.Fields(e.Grade(p).SearchText), strings.Fields(e.SearchText(p.Title, p.Body))
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s: grading's search text differs from SearchText:\n%v\n%v", l.ID, got, want)
+		}
+	}
+	if len(rows) > 0 && e.Grade(rows[0].Post).SearchText != "" {
+		t.Error("search text computed without being asked for")
+	}
+}

@@ -49,7 +49,9 @@ type Options struct {
 	Now     func() time.Time
 	// SearchText is a post's search text (classifier.Engine.SearchText),
 	// stored with its grade so that the post list can search it; nil:
-	// posts are not indexed.
+	// posts are not indexed. Grading asks the Grader for it (Post.Search),
+	// which takes it from the tokens it cuts anyway; this function serves
+	// the catch-up of posts graded before (IndexBatch).
 	SearchText func(title, body string) string
 }
 
@@ -202,11 +204,10 @@ func (w *Worker) ProcessBatch(ctx context.Context) (int, error) {
 			for i := range next {
 				j := &jobs[i]
 				start := time.Now()
+				j.in.Search = w.opts.SearchText != nil
 				j.res = w.opts.Grader.Grade(j.in)
 				w.seconds.Observe(time.Since(start).Seconds())
-				if w.opts.SearchText != nil {
-					j.search = w.opts.SearchText(j.in.Title, j.in.Body)
-				}
+				j.search = j.res.SearchText
 				close(j.done)
 			}
 		})

@@ -22,7 +22,15 @@ import (
 // a thousand replies Ⅲ.
 type keywordGrader struct{}
 
-func (keywordGrader) Grade(p classifier.Post) classifier.Result {
+func (g keywordGrader) Grade(p classifier.Post) classifier.Result {
+	res := g.grade(p)
+	if p.Search { // as the classifier does when asked
+		res.SearchText = splitSearch(p.Title, p.Body)
+	}
+	return res
+}
+
+func (keywordGrader) grade(p classifier.Post) classifier.Result {
 	text := p.Title + p.Body
 	switch {
 	case strings.Contains(text, "骗保"):

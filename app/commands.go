@@ -101,6 +101,9 @@ type EvalOptions struct {
 	// L2 overrides the model's regularisation (0: learn.DefaultL2).
 	CV int
 	L2 float64
+	// TrainOnlyFiles are labelled files every fold's model also trains
+	// on, left out of every figure (EvalCV only).
+	TrainOnlyFiles []string
 }
 
 // EvalResult is one evaluated data set ("合计" for all files together).

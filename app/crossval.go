@@ -98,9 +98,15 @@ func EvalCV(o EvalOptions) ([]CVResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	extra, err := trainOnly(eng, o.TrainOnlyFiles, ids)
+	if err != nil {
+		return nil, err
+	}
 	opts := learnOptions(o.L2)
 	began := time.Now()
-	models, err := learn.FoldModels(examples, folds, o.CV, opts)
+	// The train-only rows are in every fold's training set (fold -1) and
+	// in no reported figure.
+	models, err := learn.FoldModels(slices.Concat(examples, extra), slices.Concat(folds, slices.Repeat([]int{-1}, len(extra))), o.CV, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -140,20 +146,41 @@ func EvalCV(o EvalOptions) ([]CVResult, error) {
 		}
 		out = append(out, r)
 	}
-	return out, writeCV(o, eng.Version(), opts, took, out)
+	return out, writeCV(o, eng.Version(), opts, took, len(extra), out)
+}
+
+// trainOnly reads the examples of `eval -cv -train-only` files: labelled
+// posts the models learn from and the figures leave out, such as a corpus
+// written to the labelling guide. An id also among the evaluated rows is
+// refused: that post would be learnt and scored at once.
+func trainOnly(eng *classifier.Engine, files, evalIDs []string) ([]learn.Example, error) {
+	rows, _, err := readTrainingFiles(files)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		if slices.Contains(evalIDs, r.ID) {
+			return nil, fmt.Errorf("%s：编号 %q 也在评估数据中，同一条目不能既训练又评估", r.File, r.ID)
+		}
+	}
+	return toExamples(eng, rows), nil
 }
 
 // writeCV prints the cross-validation results, as JSON with o.JSON.
-func writeCV(o EvalOptions, version string, opts learn.Options, took time.Duration, out []CVResult) error {
+func writeCV(o EvalOptions, version string, opts learn.Options, took time.Duration, trainOnly int, out []CVResult) error {
 	if o.JSON {
 		enc := json.NewEncoder(o.Out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"rules_version": version, "folds": o.CV, "options": opts, "results": out})
+		return enc.Encode(map[string]any{"rules_version": version, "folds": o.CV, "options": opts,
+			"train_only_files": o.TrainOnlyFiles, "train_only_rows": trainOnly, "results": out})
 	}
 	fmt.Fprintf(o.Out, "规则 %s（版本 %s）\n模型：%d 折交叉验证，按 id 的 SHA-256 分层（无关/等级）分折，"+
 		"每折只用其余各折训练；L2 %g；%d 次训练共用时 %s\n"+
 		"模型只判严重程度档次：重大记为Ⅱ、较大记为Ⅲ、一般记为Ⅳ（等级混淆中模型的Ⅰ列总为 0）\n",
 		o.RulesFile, version, o.CV, opts.L2, o.CV, took.Round(time.Millisecond))
+	if trainOnly > 0 {
+		fmt.Fprintf(o.Out, "另有 %d 条只用于训练（每折都训练，不计入任何指标）：%s\n", trainOnly, strings.Join(o.TrainOnlyFiles, "、"))
+	}
 	writeCVSummary(o.Out, out)
 	for _, r := range out {
 		fmt.Fprintf(o.Out, "\n===== %s（%d 条）：模型（折外）=====\n", r.Name, r.N)

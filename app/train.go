@@ -185,22 +185,32 @@ func loadTraining(rulesFile, dictDir string, files []string) (*classifier.Engine
 	if err != nil {
 		return nil, nil, "", err
 	}
+	rows, sum, err := readTrainingFiles(files)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return eng, rows, sum, nil
+}
+
+// readTrainingFiles reads labelled files in order, with the SHA-256 of
+// their bytes (each prefixed by its length).
+func readTrainingFiles(files []string) ([]trainingRow, string, error) {
 	h := sha256.New()
 	var rows []trainingRow
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
-			return nil, nil, "", fmt.Errorf("读取标注数据: %w", err)
+			return nil, "", fmt.Errorf("读取标注数据: %w", err)
 		}
 		binary.Write(h, binary.BigEndian, uint64(len(data)))
 		h.Write(data)
 		r, err := readTrainingRows(f, data)
 		if err != nil {
-			return nil, nil, "", err
+			return nil, "", err
 		}
 		rows = append(rows, r...)
 	}
-	return eng, rows, hex.EncodeToString(h.Sum(nil)), nil
+	return rows, hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // readTrainingRows reads one labelled file with classifier.ReadLabeled

@@ -75,7 +75,8 @@ func OutOfFold(examples []Example, folds []int, k int, opts Options) ([]Predicti
 }
 
 // FoldModels trains model f on the examples outside fold f, for every f
-// in [0,k): the model that never saw an example of fold f grades it.
+// in [0,k): the model that never saw an example of fold f grades it. An
+// example of a negative fold is in every model's training set.
 func FoldModels(examples []Example, folds []int, k int, opts Options) ([]*Model, error) {
 	if len(folds) != len(examples) {
 		return nil, errors.New("折号与样本数量不符")

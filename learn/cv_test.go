@@ -3,6 +3,7 @@ package learn
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -132,6 +133,49 @@ func TestOutOfFoldUsesOtherFolds(t *testing.T) {
 		}
 		if folds[i] != 0 && fp[i].Relevance.Of(Relevant) == preds[i].Relevance.Of(Relevant) {
 			t.Errorf("%s: trained on flipped labels yet predicted exactly as before", exs[i].ID)
+		}
+	}
+}
+
+// TestFoldModelsTrainOnNegativeFold: an example of fold -1 (eval -cv
+// -train-only) is in every fold's training set: its word gets a weight in
+// each model, where with its fold it would be missing from one.
+func TestFoldModelsTrainOnNegativeFold(t *testing.T) {
+	exs := synthetic(60, 1)
+	folds := make([]int, len(exs))
+	for i := range folds {
+		folds[i] = i % 3
+	}
+	// Two examples (MinDF 2) carry a word no other example has.
+	for _, i := range []int{0, 3} { // both in fold 0
+		exs[i].Tokens = append(slices.Clone(exs[i].Tokens), "独有词")
+	}
+	has := func(m *Model) bool { // a weight for one relevance class or the other
+		for _, class := range []string{Relevant, Irrelevant} {
+			terms, err := m.TopTerms(HeadRelevance, class, -1, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if slices.ContainsFunc(terms, func(tw TermWeight) bool { return tw.Term == "独有词" }) {
+				return true
+			}
+		}
+		return false
+	}
+	models, err := FoldModels(exs, folds, 3, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if has(models[0]) || !has(models[1]) {
+		t.Fatalf("fold 0's word: in model 0 %v (want false), in model 1 %v (want true)", has(models[0]), has(models[1]))
+	}
+	folds[0], folds[3] = -1, -1
+	if models, err = FoldModels(exs, folds, 3, DefaultOptions()); err != nil {
+		t.Fatal(err)
+	}
+	for f, m := range models {
+		if !has(m) {
+			t.Errorf("model %d did not train on the fold -1 examples", f)
 		}
 	}
 }

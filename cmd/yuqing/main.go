@@ -50,9 +50,10 @@ const usage = `yuqing —— 医保舆情监测与跟进处置系统
                                                  以及模型权重高而规则尚未包含的词，并给出可粘贴到 rules.yaml 的规则片段
   yuqing replay -config configs/yuqing.yaml -rules NEW.yaml [-since 2026-11-01|72h] [-json]
                                                  用候选规则重新研判已存帖子，列出会变化的帖子和事件（只读）
-  yuqing eval -rules configs/rules.yaml -data FILE.jsonl [-data ...] [-json] [-cv 5]
+  yuqing eval -rules configs/rules.yaml -data FILE.jsonl [-data ...] [-json] [-cv 5 [-train-only FILE.jsonl ...]]
                                                  在标注数据上评估规则：准确率、召回率、混淆矩阵、最严重的漏判；
-                                                 -cv K 另做 K 折交叉验证，列出学习模型单独及与规则合并研判的折外效果（总体、每个文件、每个平台）
+                                                 -cv K 另做 K 折交叉验证，列出学习模型单独及与规则合并研判的折外效果（总体、每个文件、每个平台）；
+                                                 -train-only 的文件每折都用来训练，不计入任何指标
   yuqing train -rules configs/rules.yaml -data FILE.jsonl [-data ...] [-store -config yuqing.yaml] -out configs/model/yuqing.model.gz
                                                  用标注数据训练学习模型（相关性、类别、严重程度、情感），
                                                  文件记录训练数据的 SHA-256 和本命令行，相同数据得到相同文件
@@ -252,10 +253,17 @@ func runEval(e env, args []string) int {
 	asJSON := fs.Bool("json", false, "输出 JSON")
 	cv := fs.Int("cv", 0, "大于 0 时做 K 折交叉验证：学习模型的折外效果与规则并列（如 -cv 5）")
 	l2 := fs.Float64("l2", 0, "交叉验证时模型的 L2 正则强度（0 为默认值）")
+	var trainOnly multiFlag
+	fs.Var(&trainOnly, "train-only", "交叉验证时每折都拿来训练、但不参与评估的标注数据文件（如按标注指南编写的训练语料），可重复")
 	if fs.Parse(args) != nil {
 		return 2
 	}
-	o := app.EvalOptions{RulesFile: *rules, DictDir: *dict, DataFiles: append(*data, fs.Args()...), JSON: *asJSON, Out: e.stdout, CV: *cv, L2: *l2}
+	if len(trainOnly) > 0 && *cv == 0 {
+		fmt.Fprintln(e.stderr, "-train-only 只用于交叉验证，请同时给出 -cv")
+		return 2
+	}
+	o := app.EvalOptions{RulesFile: *rules, DictDir: *dict, DataFiles: append(*data, fs.Args()...), JSON: *asJSON, Out: e.stdout, CV: *cv, L2: *l2,
+		TrainOnlyFiles: trainOnly}
 	var err error
 	if *cv != 0 {
 		_, err = app.EvalCV(o)

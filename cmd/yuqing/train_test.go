@@ -160,3 +160,53 @@ func TestEvalCVCommand(t *testing.T) {
 		t.Errorf("20 folds over 8 rows: exit %d, %s", code, errb.String())
 	}
 }
+
+// TestEvalCVTrainOnly: -train-only rows train every fold's model and are
+// in no figure (not counted, no set of their own); a train-only id that is
+// also evaluated is refused, and -train-only without -cv is a usage error.
+func TestEvalCVTrainOnly(t *testing.T) {
+	data := writeTiny(t)
+	rules := filepath.Join("..", "..", "configs", "rules.yaml")
+	extra := filepath.Join(t.TempDir(), "corpus.jsonl")
+	corpus := `{"id":"x1","platform":"douyin","title":"","body":"医保报销两个月还没到账，打电话也没人管","relevant":true,"category":"reimbursement","level":4,"sentiment":"negative","why":""}
+{"id":"x2","platform":"douyin","title":"","body":"社区门口新开了一家面馆","relevant":false,"category":"","level":0,"sentiment":"neutral","why":""}
+`
+	if err := os.WriteFile(extra, []byte(corpus), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"eval", "-cv", "2", "-rules", rules, "-data", data, "-train-only", extra, "-json"}, nil, &out, &errb); code != 0 {
+		t.Fatalf("eval -cv -train-only exit %d: %s", code, errb.String())
+	}
+	var got struct {
+		Rows    int `json:"train_only_rows"`
+		Results []struct {
+			Name string `json:"name"`
+			N    int    `json:"n"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if got.Rows != 2 || len(got.Results) == 0 || got.Results[0].N != 8 {
+		t.Errorf("train-only rows %d, results %+v; want 2 train-only and 8 evaluated", got.Rows, got.Results)
+	}
+	for _, r := range got.Results {
+		if r.Name == extra || r.Name == "平台 douyin" {
+			t.Errorf("a set of train-only rows was reported: %+v", r)
+		}
+	}
+	clash := filepath.Join(t.TempDir(), "clash.jsonl")
+	if err := os.WriteFile(clash, []byte(strings.Replace(corpus, `"x1"`, `"t1"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errb.Reset()
+	if code := run([]string{"eval", "-cv", "2", "-rules", rules, "-data", data, "-train-only", clash}, nil, &out, &errb); code != 1 ||
+		!strings.Contains(errb.String(), `"t1"`) || !strings.Contains(errb.String(), clash) {
+		t.Errorf("a train-only id also evaluated: exit %d, %s", code, errb.String())
+	}
+	errb.Reset()
+	if code := run([]string{"eval", "-rules", rules, "-data", data, "-train-only", extra}, nil, &out, &errb); code != 2 || !strings.Contains(errb.String(), "-cv") {
+		t.Errorf("-train-only without -cv: exit %d, %s", code, errb.String())
+	}
+}

@@ -6,8 +6,8 @@ package configs
 import "embed"
 
 // FS holds yuqing.yaml, sources.yaml, rules.yaml, the learned model
-// rules.yaml names (model/), the domain dictionary, the working-day
-// calendar and the Prometheus rules.
+// rules.yaml names (not model/corpus/, which only training reads), the
+// domain dictionary, the working-day calendar and the Prometheus rules.
 //
-//go:embed yuqing.yaml sources.yaml rules.yaml calendar.yaml dict model prometheus
+//go:embed yuqing.yaml sources.yaml rules.yaml calendar.yaml dict model/yuqing.model.gz prometheus
 var FS embed.FS

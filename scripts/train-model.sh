@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 重新训练内置学习模型 configs/model/yuqing.model.gz（configs/rules.yaml 的 options.model 指向它）。
-# 在仓库根目录旁须有共享标注数据 ../shared/data。修改 configs/rules.yaml 的规则、词组或
+# 在仓库根目录旁须有共享标注数据 ../shared/data；另用仓库内按标注指南编写的训练语料
+# configs/model/corpus/（见其中 README.md）。修改 configs/rules.yaml 的规则、词组或
 # configs/dict/ 后，必须运行本脚本并把新的模型文件一同提交：模型的特征来自规则命中和分词。
 # 训练是确定性的：相同的规则、词典和数据得到逐字节相同的文件（文件里记有训练命令和数据的 SHA-256）。
 #
@@ -18,6 +19,9 @@ train() { # the exact command, run in the current directory with the binary $1
 		-data ../shared/data/real_messages_dev.jsonl \
 		-data ../shared/data/forum_posts_dev.jsonl \
 		-data ../shared/data/social_posts_dev.jsonl \
+		-data configs/model/corpus/gov.jsonl \
+		-data configs/model/corpus/social.jsonl \
+		-data configs/model/corpus/forum.jsonl \
 		-out configs/model/yuqing.model.gz
 }
 
@@ -34,6 +38,8 @@ fi
 mkdir -p "$tmp/tree/repo/configs"
 cp configs/rules.yaml "$tmp/tree/repo/configs/"
 cp -r configs/dict "$tmp/tree/repo/configs/"
+mkdir -p "$tmp/tree/repo/configs/model"
+cp -r configs/model/corpus "$tmp/tree/repo/configs/model/"
 ln -s "$(cd ../shared && pwd)" "$tmp/tree/shared"
 (cd "$tmp/tree/repo" && train "$tmp/yuqing" >/dev/null)
 if ! cmp -s "$tmp/tree/repo/configs/model/yuqing.model.gz" configs/model/yuqing.model.gz; then

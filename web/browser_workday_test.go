@@ -178,7 +178,7 @@ func walkWorkday(t *testing.T, width int, day *workday) {
 
 	// Page 3, by the 下一页 links.
 	b.run("page 3", chromedp.Click(`a[rel="next"]`), waitText("第 2 页（第 51–100 件）"),
-		chromedp.Click(`a[rel="next"]`), waitText("第 3 页（第 101–150 件）"), listed(&rows), see("page 3"))
+		chromedp.Click(`a[rel="next"]`), waitText("第 3 页（第 101–150 件）"), listed(&rows), see("page3"))
 	if !slices.Equal(rows, order[100:150]) {
 		t.Errorf("page 3 lists %v, want %v", rows, order[100:150])
 	}

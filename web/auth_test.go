@@ -441,7 +441,7 @@ func TestActionsAndAdminChangesAreAudited(t *testing.T) {
 			t.Errorf("audit page lacks %q", w)
 		}
 	}
-	if _, page, _ := do(t, admin, "GET", f.srv.URL+"/admin/audit?actor=wang", "", nil); strings.Contains(page, "<td>新建账号</td>") || !strings.Contains(page, "<td>跟进回复</td>") {
+	if _, page, _ := do(t, admin, "GET", f.srv.URL+"/admin/audit?actor=wang", "", nil); strings.Contains(page, `<td data-label="操作">新建账号</td>`) || !strings.Contains(page, `<td data-label="操作">跟进回复</td>`) {
 		t.Error("audit filter by actor")
 	}
 }

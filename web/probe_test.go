@@ -130,44 +130,22 @@ func TestProbePageProposesABlock(t *testing.T) {
 
 // The wizard's result fits a 360 px phone: the block scrolls inside itself.
 func TestBrowserProbePageFitsPhoneWidth(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipping browser test in -short mode")
-	}
-	bin := chromiumPath(t)
+	skipBrowserIfShort(t)
 	board := probeBoard(t)
 	srv := probeConsole(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox,
-		chromedp.Flag("headless", "new"), chromedp.Flag("disable-gpu", true))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	defer cancelTimeout()
-	var width int
+	b := newBrowser(t, srv.URL, phoneWidth)
 	var yaml string
-	if err := chromedp.Run(ctx,
-		chromedp.EmulateViewport(phoneWidth, 740),
-		chromedp.Navigate(srv.URL+"/login"),
-		chromedp.WaitVisible(`input[name="username"]`),
-		chromedp.SendKeys(`input[name="username"]`, "ops"),
-		chromedp.SendKeys(`input[name="password"]`, "ops-password"),
-		chromedp.Submit(`input[name="password"]`),
-		chromedp.WaitVisible(`form.logout`), // logged in (the login page has a main h1 too)
-		chromedp.Navigate(srv.URL+"/sources/probe"),
+	b.run("probe a board",
+		b.login("ops"),
+		b.open("/sources/probe"),
 		chromedp.WaitVisible(`input[name="url"]`),
 		chromedp.SendKeys(`input[name="url"]`, board.URL+longListPath+"?columnId=20261123&category=minsheng"),
 		chromedp.Submit(`input[name="url"]`),
 		chromedp.WaitVisible(`pre.yaml`),
 		chromedp.Text(`pre.yaml`, &yaml),
-		chromedp.Evaluate(`document.documentElement.scrollWidth`, &width),
-	); err != nil {
-		t.Fatal(err)
-	}
+		b.fits("/sources/probe"),
+	)
 	if !strings.Contains(yaml, "- name: ") {
 		t.Errorf("no block shown: %q", yaml)
-	}
-	if width > phoneWidth {
-		t.Errorf("/sources/probe is %d px wide at a %d px screen", width, phoneWidth)
 	}
 }

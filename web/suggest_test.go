@@ -8,11 +8,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
 
 	"github.com/yuqing-bureau/yuqing/classifier"
@@ -195,56 +193,22 @@ func TestRulesSuggestPage(t *testing.T) {
 // become cards, the snippet scrolls inside its box) and the page works
 // under the console's CSP.
 func TestBrowserRulesSuggestAtPhoneWidth(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipping browser test in -short mode")
-	}
-	bin := chromiumPath(t)
+	skipBrowserIfShort(t)
 	srv, _, _ := suggestServer(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox,
-		chromedp.Flag("headless", "new"), chromedp.Flag("disable-gpu", true))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	defer cancelTimeout()
-	var errs []string
-	var mu sync.Mutex
-	chromedp.ListenTarget(ctx, func(ev any) {
-		if e, ok := ev.(*cdplog.EventEntryAdded); ok && e.Entry.Level == cdplog.LevelError {
-			mu.Lock()
-			errs = append(errs, e.Entry.Text+" "+e.Entry.URL)
-			mu.Unlock()
-		}
-	})
+	b := newBrowser(t, srv.URL, phoneWidth)
 	var pageWidth, preWidth, preBox, cardCells int
 	var text string
-	var png []byte
-	err := chromedp.Run(ctx,
-		chromedp.EmulateViewport(phoneWidth, 740),
-		chromedp.Navigate(srv.URL+"/rules/suggest"),
-		chromedp.WaitVisible(`input[name="username"]`),
-		chromedp.SendKeys(`input[name="username"]`, "ops"),
-		chromedp.SendKeys(`input[name="password"]`, "ops-password"),
-		chromedp.Submit(`input[name="password"]`),
-		chromedp.WaitVisible(`a[href="/rules/suggest"]`),
-		chromedp.Navigate(srv.URL+"/rules/suggest"),
+	b.run("open the suggestions",
+		b.login("ops"),
+		b.open("/rules/suggest"),
 		chromedp.WaitVisible(`pre.snippet`),
 		chromedp.Evaluate(`document.documentElement.scrollWidth`, &pageWidth),
 		chromedp.Evaluate(`document.querySelector('pre.snippet').scrollWidth`, &preWidth),
 		chromedp.Evaluate(`Math.ceil(document.querySelector('pre.snippet').getBoundingClientRect().right)`, &preBox),
 		chromedp.Evaluate(`[...document.querySelectorAll('table.suggest-posts td')].filter(td => getComputedStyle(td).display === 'block').length`, &cardCells),
 		chromedp.Text(`main`, &text),
-		chromedp.FullScreenshot(&png, 100),
+		b.shot("suggest"),
 	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if shots := os.Getenv("YUQING_SCREENSHOTS"); shots != "" {
-		if err := os.WriteFile(filepath.Join(shots, "suggest.png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 	if pageWidth > phoneWidth || preBox > phoneWidth {
 		t.Errorf("at %d px the page is %d px wide, the snippet's box ends at %d px", phoneWidth, pageWidth, preBox)
 	}
@@ -256,10 +220,5 @@ func TestBrowserRulesSuggestAtPhoneWidth(t *testing.T) {
 	}
 	if !strings.Contains(text, "报销拖了好久 电话138****5678") || !strings.Contains(text, "suggest_institution_1") {
 		t.Errorf("page text:\n%s", text)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(errs) > 0 {
-		t.Errorf("browser logged errors: %q", errs)
 	}
 }

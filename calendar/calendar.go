@@ -1,12 +1,15 @@
 // Package calendar knows which days are working days: weekends, statutory
 // holidays and the weekend days that are worked in exchange (调休), as the
 // operator lists them in configs/calendar.yaml. Deadlines counted in working
-// days (investigation 7, feedback 3) are computed here.
+// days (investigation 7, feedback 3) are computed here, and the working time
+// (those days at the office hours the file states) is rendered for
+// Alertmanager, which holds Ⅲ/Ⅳ notifications outside it (alertmanager.go).
 package calendar
 
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -22,6 +25,11 @@ type Calendar struct {
 	first    string            // earliest listed date, "" when none
 	last     string            // latest listed date
 	years    map[int]bool      // years with a listed date
+	// holidays and workdays as listed, by date, and the office hours:
+	// what the Alertmanager intervals are rendered from.
+	holidays []dayOff
+	workdays []swapDay
+	hours    []span
 	// provisional are the years whose dates were derived from the statutory
 	// rules (放假办法) and not yet checked against the State Council's
 	// notice (no 调休 days either).
@@ -29,10 +37,16 @@ type Calendar struct {
 }
 
 type file struct {
-	Weekdays    []int     `yaml:"weekdays"`
-	Holidays    []holiday `yaml:"holidays"`
-	Workdays    []workday `yaml:"workdays"`
-	Provisional []int     `yaml:"provisional"`
+	Weekdays     []int        `yaml:"weekdays"`
+	WorkingHours []hoursEntry `yaml:"working_hours"`
+	Holidays     []holiday    `yaml:"holidays"`
+	Workdays     []workday    `yaml:"workdays"`
+	Provisional  []int        `yaml:"provisional"`
+}
+
+type hoursEntry struct {
+	From string `yaml:"from"`
+	To   string `yaml:"to"`
 }
 
 type holiday struct {
@@ -48,13 +62,35 @@ type workday struct {
 
 const day = "2006-01-02"
 
+// dayOff is a listed holiday: a run of days off, first to last day inclusive.
+type dayOff struct {
+	Name     string
+	From, To time.Time
+}
+
+// swapDay is a weekend day worked in exchange for a holiday (调休).
+type swapDay struct {
+	Date time.Time
+	Note string
+}
+
+// span is a part of a working day, in minutes after midnight, To excluded
+// (24*60 ends it at midnight).
+type span struct{ From, To int }
+
+// defaultHours are the office hours when the file states none: those of
+// a medical-insurance service counter (8:30 to 17:00), lunch included so
+// that a reminder filed at noon is not held until the afternoon.
+var defaultHours = []span{{8*60 + 30, 17 * 60}}
+
 // Default is Monday to Friday with no holidays, for when no calendar file
 // is configured.
 func Default(loc *time.Location) *Calendar {
 	if loc == nil {
 		loc = time.Local
 	}
-	c := &Calendar{loc: loc, off: map[string]string{}, on: map[string]string{}, years: map[int]bool{}, provisional: map[int]bool{}}
+	c := &Calendar{loc: loc, off: map[string]string{}, on: map[string]string{}, years: map[int]bool{}, provisional: map[int]bool{},
+		hours: defaultHours}
 	for d := time.Monday; d <= time.Friday; d++ {
 		c.weekdays[d] = true
 	}
@@ -83,7 +119,72 @@ func Load(path string, loc *time.Location) (*Calendar, error) {
 		}
 		c.weekdays[time.Weekday(w%7)] = true
 	}
-	for i, h := range f.Holidays {
+	errs = append(errs, c.loadHours(doc, f.WorkingHours)...)
+	errs = append(errs, c.loadHolidays(doc, f.Holidays)...)
+	errs = append(errs, c.loadWorkdays(doc, f.Workdays)...)
+	for i, y := range f.Provisional {
+		path := fmt.Sprintf("provisional[%d]", i)
+		switch {
+		case c.provisional[y]:
+			errs = append(errs, doc.Errorf(path, "%d 年重复", y))
+		case !c.years[y]:
+			errs = append(errs, doc.Errorf(path, "本文件没有列出 %d 年的节假日或调休上班日，不能标为待核对；"+
+				"provisional 只能填写上面已列出日期的年份", y))
+		default:
+			c.provisional[y] = true
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(c.holidays, func(a, b dayOff) int { return a.From.Compare(b.From) })
+	slices.SortStableFunc(c.workdays, func(a, b swapDay) int { return a.Date.Compare(b.Date) })
+	return c, nil
+}
+
+// loadHours reads working_hours: ascending, non-overlapping spans of
+// "08:30" to "17:00" (an end may be "24:00"). None listed keeps defaultHours.
+func (c *Calendar) loadHours(doc *yamlfile.Doc, spans []hoursEntry) []error {
+	if len(spans) == 0 {
+		return nil
+	}
+	var errs []error
+	c.hours = nil
+	for i, s := range spans {
+		path := fmt.Sprintf("working_hours[%d]", i)
+		from, ok1 := parseClock(s.From)
+		to, ok2 := parseClock(s.To)
+		switch {
+		case !ok1 || from == 24*60:
+			errs = append(errs, doc.Errorf(path+".from", "时刻 %q 应写成 08:30 的形式（00:00 到 23:59）", s.From))
+		case !ok2:
+			errs = append(errs, doc.Errorf(path+".to", "时刻 %q 应写成 17:00 的形式（00:01 到 24:00）", s.To))
+		case to <= from:
+			errs = append(errs, doc.Errorf(path+".to", "结束时刻 %s 应晚于开始时刻 %s", s.To, s.From))
+		case len(c.hours) > 0 && from < c.hours[len(c.hours)-1].To:
+			errs = append(errs, doc.Errorf(path+".from", "各时段应按时间先后排列、互不重叠，%s 早于上一时段的结束时刻", s.From))
+		default:
+			c.hours = append(c.hours, span{from, to})
+		}
+	}
+	return errs
+}
+
+// parseClock reads "HH:MM" (00:00 to 24:00) as minutes after midnight.
+func parseClock(s string) (int, bool) {
+	if s == "24:00" {
+		return 24 * 60, true
+	}
+	t, err := time.Parse("15:04", s)
+	if err != nil || len(s) != 5 {
+		return 0, false
+	}
+	return t.Hour()*60 + t.Minute(), true
+}
+
+func (c *Calendar) loadHolidays(doc *yamlfile.Doc, hs []holiday) []error {
+	var errs []error
+	for i, h := range hs {
 		path := fmt.Sprintf("holidays[%d]", i)
 		from, err1 := time.ParseInLocation(day, h.From, c.loc)
 		to, err2 := time.ParseInLocation(day, h.To, c.loc)
@@ -100,9 +201,17 @@ func Load(path string, loc *time.Location) (*Calendar, error) {
 			for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
 				c.mark(c.off, d.Format(day), h.Name)
 			}
+			c.holidays = append(c.holidays, dayOff{Name: h.Name, From: from, To: to})
 		}
 	}
-	for i, w := range f.Workdays {
+	return errs
+}
+
+// loadWorkdays reads the 调休 days; it runs after loadHolidays, so a date
+// listed as both is caught.
+func (c *Calendar) loadWorkdays(doc *yamlfile.Doc, ws []workday) []error {
+	var errs []error
+	for i, w := range ws {
 		path := fmt.Sprintf("workdays[%d]", i)
 		d, err := time.ParseInLocation(day, w.Date, c.loc)
 		if err != nil {
@@ -115,23 +224,9 @@ func Load(path string, loc *time.Location) (*Calendar, error) {
 			continue
 		}
 		c.mark(c.on, key, w.Note)
+		c.workdays = append(c.workdays, swapDay{Date: d, Note: w.Note})
 	}
-	for i, y := range f.Provisional {
-		path := fmt.Sprintf("provisional[%d]", i)
-		switch {
-		case c.provisional[y]:
-			errs = append(errs, doc.Errorf(path, "%d 年重复", y))
-		case !c.years[y]:
-			errs = append(errs, doc.Errorf(path, "本文件没有列出 %d 年的节假日或调休上班日，不能标为待核对；"+
-				"provisional 只能填写上面已列出日期的年份", y))
-		default:
-			c.provisional[y] = true
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return errs
 }
 
 func (c *Calendar) mark(m map[string]string, key, note string) {

@@ -94,6 +94,11 @@ func TestLoadErrors(t *testing.T) {
 		"holidays:\n  - {name: 春节, from: 2026-02-23, to: 2026-02-15}\n":                                    "结束日期应在开始日期之后",
 		"holidays:\n  - {name: 国庆, from: 2026-10-01, to: 2026-10-07}\nworkdays:\n  - {date: 2026-10-02}\n": "workdays[0].date: 2026-10-02 同时被列为假日",
 		"holiday: []\n": "未知字段",
+		"working_hours:\n  - {from: \"8:30\", to: \"17:00\"}\n":                                        "working_hours[0].from: 时刻 \"8:30\" 应写成 08:30 的形式",
+		"working_hours:\n  - {from: \"08:30\", to: \"24:01\"}\n":                                       "working_hours[0].to",
+		"working_hours:\n  - {from: \"24:00\", to: \"24:00\"}\n":                                       "working_hours[0].from",
+		"working_hours:\n  - {from: \"17:00\", to: \"08:30\"}\n":                                       "结束时刻 08:30 应晚于开始时刻 17:00",
+		"working_hours:\n  - {from: \"08:30\", to: \"12:00\"}\n  - {from: \"11:00\", to: \"17:00\"}\n": "working_hours[1].from: 各时段应按时间先后排列、互不重叠",
 	}
 	for in, want := range cases {
 		_, err := load(t, in)

@@ -6,7 +6,10 @@
 # configs/prometheus/yuqing.rules.test.yml 中 Prometheus 实际生成的注释（exp_annotations 须逐字
 # 一致）。每条告警的中文名称 title_zh 须是 docs/runbook.md 中该告警一节的中文标题（通知里的
 # “处置指引”按它查找）。
-# 任何一项不符合预期即以非零状态退出。需要 amtool（scripts/install-prom-tools.sh 安装）。
+# 工作时间（Ⅲ/Ⅳ级只在工作时间通知）：配置中的 time_intervals 须与工作日历 configs/calendar.yaml
+# 一致（yuqing calendar alertmanager -check，重新生成后比较）；amtool 的路由测试不考虑时间，
+# 各时刻是否通知由 Go 测试 calendar/routes_test.go 用 Alertmanager 0.25 的代码检查。
+# 任何一项不符合预期即以非零状态退出。需要 amtool（scripts/install-prom-tools.sh 安装）和 Go。
 # Checks configs/alertmanager/: syntax, routing assertions, template rendering,
 # Chinese-only notification text, and each alert's title_zh against its runbook section.
 set -euo pipefail
@@ -28,6 +31,11 @@ command -v amtool >/dev/null 2>&1 || { echo "错误：找不到 amtool，请先�
 
 echo "== amtool check-config $CFG"
 amtool check-config "$CFG"
+
+echo "== 工作时间 / time intervals (configs/calendar.yaml)"
+if ! go run ./cmd/yuqing calendar alertmanager -calendar configs/calendar.yaml -config "$CFG" -check; then
+	fail "$CFG 中的工作时间不是按 configs/calendar.yaml 生成的，请运行 yuqing calendar alertmanager -write"
+fi
 
 # expect_route DESCRIPTION RECEIVERS LABEL=VALUE...: the alert with these labels
 # must reach exactly RECEIVERS (comma-separated, in routing order).

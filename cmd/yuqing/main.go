@@ -57,6 +57,10 @@ const usage = `yuqing —— 医保舆情监测与跟进处置系统
   yuqing train -rules configs/rules.yaml -data FILE.jsonl [-data ...] [-store -config yuqing.yaml] -out configs/model/yuqing.model.gz
                                                  用标注数据训练学习模型（相关性、类别、严重程度、情感），
                                                  文件记录训练数据的 SHA-256 和本命令行，相同数据得到相同文件
+  yuqing calendar alertmanager [-calendar configs/calendar.yaml] [-config configs/alertmanager/alertmanager.yml] [-write | -check]
+                                                 把工作日历（平时工作日、节假日、调休上班日、工作时间）写成 Alertmanager 的
+                                                 time_intervals：Ⅲ/Ⅳ级事件告警只在工作时间通知。默认显示生成内容；
+                                                 -write 更新配置文件中的生成段，-check 检查生成段是否与日历一致
   yuqing version                                 显示版本
 
 运行中可发送 SIGHUP 或 POST /-/reload 重新加载规则、词典和数据源。
@@ -86,6 +90,7 @@ var commands = []command{
 	{[]string{"replay"}, runReplay},
 	{[]string{"eval"}, runEval},
 	{[]string{"train"}, runTrain},
+	{[]string{"calendar"}, calendarCommand},
 	{[]string{"version", "-version", "--version"}, func(e env, _ []string) int {
 		fmt.Fprintln(e.stdout, "yuqing", version())
 		return 0
@@ -491,4 +496,26 @@ func rulesSuggest(e env, args []string) int {
 	_, err = app.RulesSuggest(context.Background(), app.SuggestOptions{RulesFile: *rules, DictDir: *dict,
 		DataFiles: append(*data, fs.Args()...), ConfigFile: *configFile, Since: t, Top: *top, Out: e.stdout})
 	return exit(e.stderr, err)
+}
+
+// calendarCommand runs `yuqing calendar alertmanager`.
+func calendarCommand(e env, args []string) int {
+	if len(args) == 0 || args[0] != "alertmanager" {
+		fmt.Fprintln(e.stderr, "用法：yuqing calendar alertmanager [-calendar configs/calendar.yaml] [-config configs/alertmanager/alertmanager.yml] [-write | -check]")
+		return 2
+	}
+	fs := e.flags("calendar alertmanager")
+	o := app.CalendarAlertmanagerOptions{Out: e.stdout}
+	fs.StringVar(&o.CalendarFile, "calendar", "configs/calendar.yaml", "工作日历")
+	fs.StringVar(&o.ConfigFile, "config", "configs/alertmanager/alertmanager.yml", "Alertmanager 配置文件（-write、-check 时使用）")
+	fs.BoolVar(&o.Write, "write", false, "更新配置文件中的生成段（否则只显示生成内容）")
+	fs.BoolVar(&o.Check, "check", false, "检查配置文件中的生成段是否与工作日历一致，不一致时返回 1")
+	if fs.Parse(args[1:]) != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "多余的参数：%v\n", fs.Args())
+		return 2
+	}
+	return exit(e.stderr, app.CalendarAlertmanager(o))
 }

@@ -49,10 +49,23 @@ func TestRewriteShippedConfig(t *testing.T) {
 	if !reflect.DeepEqual(got["inhibit_rules"], orig["inhibit_rules"]) {
 		t.Errorf("inhibit_rules changed: %v", got["inhibit_rules"])
 	}
+	// Time intervals are dropped: the test delivers at any hour.
+	if _, ok := orig["time_intervals"]; !ok {
+		t.Error("the shipped configuration has no time_intervals: update this test")
+	}
+	if _, ok := got["time_intervals"]; ok {
+		t.Error("time_intervals kept")
+	}
+	intervals := 0
 	var walk func(o, g map[string]any, path string)
 	walk = func(o, g map[string]any, path string) {
 		for k, v := range o {
 			switch k {
+			case "active_time_intervals", "mute_time_intervals":
+				intervals++
+				if _, ok := g[k]; ok {
+					t.Errorf("%s.%s kept", path, k)
+				}
 			case "group_wait", "group_interval", "repeat_interval":
 				want := map[string]string{"group_wait": "1s", "group_interval": "5s", "repeat_interval": "1h"}[k]
 				if g[k] != want {
@@ -74,6 +87,9 @@ func TestRewriteShippedConfig(t *testing.T) {
 		}
 	}
 	walk(orig["route"].(map[string]any), got["route"].(map[string]any), "route")
+	if intervals == 0 {
+		t.Error("no route of the shipped configuration refers to a time interval: update this test")
+	}
 
 	// Template globs are absolute and still find the templates.
 	for _, p := range got["templates"].([]any) {

@@ -28,6 +28,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/calendar"
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/crawler"
+	"github.com/yuqing-bureau/yuqing/delivery"
 	"github.com/yuqing-bureau/yuqing/grader"
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
@@ -56,6 +57,9 @@ type Config struct {
 	Grouping     GroupingConfig `yaml:"grouping"`
 	Offices      []string       `yaml:"offices"`
 	CalendarFile string         `yaml:"calendar_file"`
+	// Delivery names the WeCom robots and mailboxes that reports and
+	// forwarded alerts go to.
+	Delivery delivery.Config `yaml:"delivery"`
 
 	// Filled by Load.
 	File     string             `yaml:"-"`
@@ -315,7 +319,8 @@ func Default() Config {
 			ReadTimeout: 30 * time.Second, WriteTimeout: time.Minute, ConnIdleTimeout: time.Minute, MaxConnections: 512},
 		Grouping: GroupingConfig{Window: p.GroupWindow, SimHashDistance: p.SimHashDistance, EventWindow: p.EventWindow,
 			EventMinTerms: p.EventMinTerms, BurstWindow: p.BurstWindow, BurstPosts: p.BurstPosts},
-		Offices: slices.Clone(p.Offices),
+		Offices:  slices.Clone(p.Offices),
+		Delivery: delivery.Default(),
 	}
 }
 
@@ -342,6 +347,7 @@ func Load(path string) (*Config, error) {
 			*p = filepath.Join(dir, *p)
 		}
 	}
+	c.Delivery.ResolvePaths(dir)
 	if err := c.validate(doc); err != nil {
 		return nil, err
 	}
@@ -407,6 +413,7 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 	}
 	errs = append(errs, c.validateMetrics(doc)...)
 	errs = append(errs, c.validateHandling(doc)...)
+	errs = append(errs, c.Delivery.Validate(doc)...)
 	return errors.Join(errs...)
 }
 

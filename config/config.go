@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"net"
@@ -209,17 +208,11 @@ var hostName = regexp.MustCompile(`^(?i)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\
 
 // readToken reads and checks a token file.
 func readToken(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
+	tok, err := yamlfile.ReadSecret(path)
+	if err != nil && !errors.Is(err, yamlfile.ErrNotOneLine) {
 		return "", fmt.Errorf("无法读取监控指标令牌文件: %w", err)
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 4096))
-	if err != nil {
-		return "", fmt.Errorf("无法读取监控指标令牌文件: %w", err)
-	}
-	tok := strings.TrimSpace(string(data))
-	if len(tok) < minMetricsToken || len(tok) > 1024 || strings.ContainsAny(tok, " \t\r\n") {
+	if err != nil || len(tok) < minMetricsToken || len(tok) > 1024 || strings.ContainsAny(tok, " \t") {
 		return "", fmt.Errorf("%s: 令牌应为一行、%d 到 1024 个字符（可用 openssl rand -hex 32 生成）", path, minMetricsToken)
 	}
 	return tok, nil

@@ -4,7 +4,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/mail"
@@ -239,18 +238,9 @@ func (e *EmailConfig) validate(enabled bool, add addError) {
 
 // readSecret reads a one-line secret file (a robot key, a password).
 func readSecret(path string) (string, error) {
-	f, err := os.Open(path)
+	s, err := yamlfile.ReadSecret(path)
 	if err != nil {
 		return "", fmt.Errorf("无法读取密钥文件: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 4096))
-	if err != nil {
-		return "", fmt.Errorf("无法读取密钥文件: %w", err)
-	}
-	s := strings.TrimSpace(string(data))
-	if s == "" || strings.ContainsAny(s, "\r\n") {
-		return "", fmt.Errorf("%s: 密钥文件应只有一行，且不能为空", path)
 	}
 	return s, nil
 }

@@ -238,7 +238,7 @@ func SplitMarkdown(text string, limit int) []string {
 	if len(text) <= limit {
 		return []string{text}
 	}
-	room := limit - partReserve
+	room := max(limit-partReserve, 2*utf8.UTFMax) // a cut always makes progress
 	var parts []string
 	var b strings.Builder
 	flush := func() {
@@ -275,14 +275,17 @@ func SplitMarkdown(text string, limit int) []string {
 	return parts
 }
 
-// runeCut returns the largest n <= max (and <= len(s)) at which s can be
-// cut without splitting a character.
+// runeCut returns where to cut s to keep at most max bytes: max itself
+// (or len(s)), moved back to the start of the character it splits. Bytes
+// that are no UTF-8 are cut anywhere, so a cut always makes progress.
 func runeCut(s string, max int) int {
 	if max >= len(s) {
 		return len(s)
 	}
-	for max > 0 && !utf8.RuneStart(s[max]) {
-		max--
+	for back := 0; back < utf8.UTFMax && back < max; back++ {
+		if utf8.RuneStart(s[max-back]) {
+			return max - back
+		}
 	}
 	return max
 }

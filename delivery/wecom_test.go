@@ -191,3 +191,31 @@ func TestSplitMarkdown(t *testing.T) {
 		t.Error("parts are not the text's beginning")
 	}
 }
+
+// FuzzSplitMarkdown: whatever the text, every part fits a robot message
+// and is valid UTF-8 when the text is, and a text that fits is sent whole.
+func FuzzSplitMarkdown(f *testing.F) {
+	f.Add("**【舆情告警】**\n事件编号：YQ-20261123-0001\n", 200)
+	f.Add(strings.Repeat("医保", 100), 200)
+	f.Add(strings.Repeat("a\n", 400), 200)
+	f.Fuzz(func(t *testing.T, text string, limit int) {
+		if limit < 200 || limit > 8192 {
+			return
+		}
+		parts := SplitMarkdown(text, limit)
+		if len(parts) == 0 || len(parts) > maxParts {
+			t.Fatalf("%d parts", len(parts))
+		}
+		for _, p := range parts {
+			if len(p) > limit {
+				t.Fatalf("part of %d bytes over %d", len(p), limit)
+			}
+			if utf8.ValidString(text) && !utf8.ValidString(p) {
+				t.Fatalf("invalid UTF-8 part %q", p)
+			}
+		}
+		if trimmed := strings.TrimRight(text, "\n"); len(trimmed) <= limit && parts[0] != trimmed {
+			t.Fatalf("a text that fits was changed")
+		}
+	})
+}

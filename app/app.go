@@ -28,6 +28,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/crawler"
+	"github.com/yuqing-bureau/yuqing/delivery"
 	"github.com/yuqing-bureau/yuqing/grader"
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/store"
@@ -259,8 +260,9 @@ func (d *Daemon) exportAlerts(cfg *config.Config, st store.Store, catalog source
 	return err
 }
 
-// handler is the daemon's HTTP surface: the console, /metrics (behind its
-// token unless opened), health and readiness, and reload.
+// handler is the daemon's HTTP surface: the console, /metrics and the
+// Alertmanager-to-WeCom webhook (behind the metrics token unless opened),
+// health and readiness, and reload.
 func (d *Daemon) handler(cfg *config.Config, st store.Store, inc *incident.Service, catalog sourceCatalog, authSvc *auth.Service) (http.Handler, error) {
 	log, reg, opts := d.log, d.reg, d.opts
 	console, err := web.New(web.Options{Store: st, Workflow: inc, Classifier: d.cls, Logger: log.With("component", "web"),
@@ -272,7 +274,9 @@ func (d *Daemon) handler(cfg *config.Config, st store.Store, inc *incident.Servi
 		return nil, err
 	}
 
-	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, EnableOpenMetrics: true})
+	// /metrics and the alert webhook are for the monitoring stack
+	// (Prometheus, Alertmanager): one token for both.
+	monitoring := func(h http.Handler) http.Handler { return h }
 	if !cfg.Metrics.Open {
 		created, err := cfg.Metrics.EnsureToken()
 		if err != nil {
@@ -283,10 +287,17 @@ func (d *Daemon) handler(cfg *config.Config, st store.Store, inc *incident.Servi
 				"在抓取配置中用 authorization.credentials_file 指向此文件（或其副本，须 Prometheus 可读）",
 				"token_file", cfg.Metrics.TokenFile)
 		}
-		metrics = requireToken(cfg.Metrics.Token, metrics)
+		monitoring = func(h http.Handler) http.Handler { return requireToken(cfg.Metrics.Token, h) }
 	}
+	render, err := alerting.NewRenderer()
+	if err != nil {
+		return nil, err
+	}
+	forward := &alertForwarder{render: render, client: &http.Client{}, log: log.With("component", "delivery"),
+		delivery: func() *delivery.Config { return &d.cfg.Load().Delivery }}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", metrics)
+	mux.Handle("GET /metrics", monitoring(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, EnableOpenMetrics: true})))
+	mux.Handle("POST /alertmanager/wecom/{receiver}", monitoring(forward))
 	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "OK") })
 	mux.HandleFunc("GET /-/ready", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "OK") })
 	mux.Handle("POST /-/reload", console.Protect(auth.RoleOperator, http.HandlerFunc(d.handleReload)))

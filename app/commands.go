@@ -18,6 +18,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/crawler"
+	"github.com/yuqing-bureau/yuqing/delivery"
 	"github.com/yuqing-bureau/yuqing/store/postgres"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
@@ -66,6 +67,7 @@ func Check(configFile string, out io.Writer, now time.Time) error {
 			"容易被当作恶意爬虫封禁；请在 crawler.user_agent 中写明单位和联系方式\n")
 	}
 	checkHandling(cfg, out, now)
+	checkDelivery(cfg.Delivery, out)
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(out, "  注意：%s\n", w)
 	}
@@ -263,6 +265,22 @@ func checkHandling(cfg *config.Config, out io.Writer, now time.Time) {
 	if years := cfg.Calendar.ProvisionalAhead(now); len(years) > 0 {
 		fmt.Fprintf(out, "  警告：工作日历 %s 中 %s 年的节假日是按《全国年节及纪念日放假办法》推算的，"+
 			"尚未按国务院办公厅公布的放假安排（含调休）核对，请核对后从 provisional 中删去该年\n", cfg.CalendarFile, joinYears(years))
+	}
+}
+
+// checkDelivery lists the receivers, enabled or not.
+func checkDelivery(c delivery.Config, out io.Writer) {
+	if len(c.Receivers) == 0 {
+		fmt.Fprintln(out, "  发送渠道：未配置（日报、周报和转发的告警无处可发）")
+		return
+	}
+	fmt.Fprintf(out, "  发送渠道 %d 个：\n", len(c.Receivers))
+	for _, r := range c.Receivers {
+		state := "已启用"
+		if !r.Enabled {
+			state = "未启用，不发送"
+		}
+		fmt.Fprintf(out, "    - %s（%s，%s）\n", r.Name, r.Describe(), state)
 	}
 }
 

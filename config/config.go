@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"net"
@@ -28,6 +27,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/calendar"
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/crawler"
+	"github.com/yuqing-bureau/yuqing/delivery"
 	"github.com/yuqing-bureau/yuqing/grader"
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
@@ -56,6 +56,9 @@ type Config struct {
 	Grouping     GroupingConfig `yaml:"grouping"`
 	Offices      []string       `yaml:"offices"`
 	CalendarFile string         `yaml:"calendar_file"`
+	// Delivery names the WeCom robots and mailboxes that reports and
+	// forwarded alerts go to.
+	Delivery delivery.Config `yaml:"delivery"`
 
 	// Filled by Load.
 	File     string             `yaml:"-"`
@@ -205,17 +208,11 @@ var hostName = regexp.MustCompile(`^(?i)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\
 
 // readToken reads and checks a token file.
 func readToken(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
+	tok, err := yamlfile.ReadSecret(path)
+	if err != nil && !errors.Is(err, yamlfile.ErrNotOneLine) {
 		return "", fmt.Errorf("无法读取监控指标令牌文件: %w", err)
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 4096))
-	if err != nil {
-		return "", fmt.Errorf("无法读取监控指标令牌文件: %w", err)
-	}
-	tok := strings.TrimSpace(string(data))
-	if len(tok) < minMetricsToken || len(tok) > 1024 || strings.ContainsAny(tok, " \t\r\n") {
+	if err != nil || len(tok) < minMetricsToken || len(tok) > 1024 || strings.ContainsAny(tok, " \t") {
 		return "", fmt.Errorf("%s: 令牌应为一行、%d 到 1024 个字符（可用 openssl rand -hex 32 生成）", path, minMetricsToken)
 	}
 	return tok, nil
@@ -315,7 +312,8 @@ func Default() Config {
 			ReadTimeout: 30 * time.Second, WriteTimeout: time.Minute, ConnIdleTimeout: time.Minute, MaxConnections: 512},
 		Grouping: GroupingConfig{Window: p.GroupWindow, SimHashDistance: p.SimHashDistance, EventWindow: p.EventWindow,
 			EventMinTerms: p.EventMinTerms, BurstWindow: p.BurstWindow, BurstPosts: p.BurstPosts},
-		Offices: slices.Clone(p.Offices),
+		Offices:  slices.Clone(p.Offices),
+		Delivery: delivery.Default(),
 	}
 }
 
@@ -342,6 +340,7 @@ func Load(path string) (*Config, error) {
 			*p = filepath.Join(dir, *p)
 		}
 	}
+	c.Delivery.ResolvePaths(dir)
 	if err := c.validate(doc); err != nil {
 		return nil, err
 	}
@@ -407,6 +406,7 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 	}
 	errs = append(errs, c.validateMetrics(doc)...)
 	errs = append(errs, c.validateHandling(doc)...)
+	errs = append(errs, c.Delivery.Validate(doc)...)
 	return errors.Join(errs...)
 }
 

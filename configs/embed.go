@@ -11,3 +11,10 @@ import "embed"
 //
 //go:embed yuqing.yaml sources.yaml rules.yaml calendar.yaml dict model/yuqing.model.gz prometheus
 var FS embed.FS
+
+// AlertTemplates holds the Chinese notification templates Alertmanager
+// renders; the daemon renders the same ones for the alerts it forwards to
+// WeCom group robots (alerting.Renderer), so both read alike.
+//
+//go:embed alertmanager/templates/*.tmpl
+var AlertTemplates embed.FS

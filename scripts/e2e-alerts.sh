@@ -3,12 +3,16 @@
 #   本机 RSS 测试源（scripts/e2e/feed）→ yuqing 守护进程 → Prometheus（项目告警规则，
 #   抓取、评估间隔 2s）→ Alertmanager（由 configs/alertmanager/alertmanager.yml 生成：同样的
 #   路由、分组、抑制和模板，接收方全部改为本机 webhook，repeat_interval 缩短为 10s）
-#   → webhook 接收端（scripts/e2e/webhook，记录到文件）。测试配置：Ⅳ级跟进期限 90 秒。
+#   → webhook 接收端（scripts/e2e/webhook，记录到文件）；宣传科、信访科另经 yuqing 守护进程的
+#   /alertmanager/wecom/… 转发到企业微信群机器人（scripts/e2e/webhook -wecom-key：本机模拟的群机器人，
+#   按真实协议校验 key 和消息）。测试配置：Ⅳ级跟进期限 90 秒。
 # 检查：
 #   1. Ⅱ级帖子发布后 2 分钟内成为告警，送达宣传科、信访科、值班三个接收方，带事件编号、等级、
 #      类别、标题（已脱敏）、来源、首帖摘要（已脱敏）、签收期限、控制台链接；用 amtool 把收到的
 #      通知按中文模板渲染并逐项核对，渲染结果只能有中文（scripts/check-notification-text.sh：
 #      没有告警规则名、英文时长、数据源名称等）；同一事件的跟进期限提醒被抑制；未办结期间重复通知；
+#      宣传科的群机器人收到同一事件的 markdown 通知，文字与 amtool 按模板渲染的完全相同（信访科的
+#      机器人在 yuqing.yaml 中未启用：守护进程收下通知、不发送）；
 #   2. 在控制台（有 API 令牌时经 /api/v1，否则提交表单）签收并办结后，三个接收方都收到
 #      “已恢复”通知，此后不再通知；
 #   3. 无人处理的Ⅳ级事件过了跟进期限后，只有值班接收方收到跟进超时告警。
@@ -58,6 +62,10 @@ cleanup() {
 				echo "---- $(basename "$f")（最后 25 行 / last 25 lines）" >&2
 				tail -n 25 "$f" >&2
 			done
+			if [ -s "$TMP/robot.jsonl" ]; then
+				echo "---- 企业微信群机器人收到的消息 / robot messages:" >&2
+				jq -c '{t: .received_ms, m: .payload.content[0:120]}' "$TMP/robot.jsonl" >&2 || true
+			fi
 			if [ -s "$TMP/hook.jsonl" ]; then
 				echo "---- 收到的通知 / notifications received:" >&2
 				jq -c '{t: .received_ms, r: .payload.receiver, s: .payload.status,
@@ -163,12 +171,20 @@ PROM="http://127.0.0.1:$PROM_PORT"
 AM="http://127.0.0.1:$AM_PORT"
 HOOK_FILE="$TMP/hook.jsonl"
 : >"$HOOK_FILE"
+ROBOT_FILE="$TMP/robot.jsonl"
+: >"$ROBOT_FILE"
+ROBOT_KEY=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 
 # ---------------------------------------------------------------- webhook, feed
 
 start webhook "$TMP/bin/webhook" -listen 127.0.0.1:0 -out "$HOOK_FILE" -addr-file "$TMP/hook.addr"
 wait_for 10 "webhook 接收端启动" test -s "$TMP/hook.addr"
 HOOK="http://$(cat "$TMP/hook.addr")"
+
+# 宣传科的企业微信群机器人（只接受 ROBOT_KEY）。
+start robot "$TMP/bin/webhook" -listen 127.0.0.1:0 -out "$ROBOT_FILE" -addr-file "$TMP/robot.addr" -wecom-key "$ROBOT_KEY"
+wait_for 10 "企业微信群机器人启动" test -s "$TMP/robot.addr"
+ROBOT="http://$(cat "$TMP/robot.addr")"
 
 start feed "$TMP/bin/feed" -listen 127.0.0.1:0 -state "$TMP/feed"
 wait_for 10 "RSS 测试源启动" test -s "$TMP/feed/addr"
@@ -209,7 +225,25 @@ sed -e "s|^listen: .*|listen: 127.0.0.1:$YQ_PORT|" \
 	-e "/^sources_file:/! s#^\([a-z_]*_\(file\|dir\)\): *\([^/\"][^ ]*\)\$#\1: $ROOT/configs/\3#" \
 	-e "/^  2:/,/followup:/ s|followup: .*|followup: 1h|" \
 	-e "/^  4:/,/followup:/ s|followup: .*|followup: 90s|" \
-	configs/yuqing.yaml >"$CFG"
+	configs/yuqing.yaml | awk '/^delivery:/ { skip = 1; next } skip && /^[a-z_]+:/ { skip = 0 } !skip' >"$CFG"
+# The shipped delivery section is placeholders: 宣传科's robot is the loopback
+# one here, 信访科's stays disabled as shipped.
+echo "$ROBOT_KEY" >"$TMP/yuqing/robot.key"
+chmod 600 "$TMP/yuqing/robot.key"
+cat >>"$CFG" <<EOF
+delivery:
+  retry: {attempts: 3, initial: 1s, max: 2s, timeout: 10s}
+  receivers:
+    - name: xuanchuan
+      enabled: true
+      wecom:
+        key_file: $TMP/yuqing/robot.key
+        api_url: $ROBOT/cgi-bin/webhook/
+    - name: xinfang
+      enabled: false
+      wecom:
+        key_file: /nonexistent/xinfang-robot.key
+EOF
 for want in "listen: 127.0.0.1:$YQ_PORT" "external_url: \"$YQ\"" "path: $TMP/yuqing/yuqing.db" \
 	"rules_file: $ROOT/configs/rules.yaml" "dict_dir: $ROOT/configs/dict" "followup: 1h" "followup: 90s" \
 	"token_file: $METRICS_TOKEN_FILE"; do
@@ -251,7 +285,8 @@ grep -q '^yuqing_rule_name_info{.*rule="core_title"' "$TMP/metrics.txt" ||
 # a firing incident must be notified again until it is closed, and never after.
 REPEAT=10s
 "$TMP/bin/amconfig" -in configs/alertmanager/alertmanager.yml -out "$TMP/am/alertmanager.yml" \
-	-webhook "$HOOK" -group-wait 1s -group-interval 5s -repeat-interval "$REPEAT"
+	-webhook "$HOOK" -group-wait 1s -group-interval 5s -repeat-interval "$REPEAT" \
+	-yuqing "$YQ" -token-file "$METRICS_TOKEN_FILE"
 amtool check-config "$TMP/am/alertmanager.yml" >"$TMP/logs/amtool.log" 2>&1 ||
 	{ cat "$TMP/logs/amtool.log" >&2; fail "生成的 Alertmanager 配置无效 / generated config invalid"; }
 start alertmanager "$AMBIN" --config.file="$TMP/am/alertmanager.yml" --storage.path="$TMP/am/data" \
@@ -416,6 +451,31 @@ render_payload major ".payload.receiver==\"yuqing-xuanchuan\" and .payload.statu
 	"-<no value>" "-13812345678" "-yuqing.example"
 log "通知模板渲染检查通过（事件编号、等级、类别、标题、来源、摘要、期限、链接）"
 
+# 宣传科's WeCom group robot, through the daemon's forwarder: the same text
+# as amtool's rendering of the same notification, the subject in bold.
+robot_received() {
+	jq -e --arg want "$1" 'select(.payload.msgtype=="markdown" and (.payload.content | contains($want)))' "$ROBOT_FILE" >/dev/null
+}
+wait_for 30 "宣传科的企业微信群机器人收到 $NUMBER 的告警" robot_received "【舆情告警】$NUMBER"
+jq -rs --arg n "【舆情告警】$NUMBER" 'map(select(.payload.content | contains($n))) | .[0].payload.content' "$ROBOT_FILE" \
+	>"$TMP/robot-major.md"
+sed '1s/^\*\*\(.*\)\*\*$/\1/' "$TMP/robot-major.md" >"$TMP/robot-major.txt"
+# (amtool prints no newline after the text: compare the lines.)
+if ! diff -u <(printf '%s\n' "$(cat "$TMP/rendered-major.txt")") <(printf '%s\n' "$(cat "$TMP/robot-major.txt")") \
+	>"$TMP/robot-major.diff"; then
+	fail "群机器人收到的通知与 Alertmanager 模板渲染的不同：
+$(cat "$TMP/robot-major.diff")"
+fi
+head -n 1 "$TMP/robot-major.md" | grep -q '^\*\*【舆情告警】.*\*\*$' || fail "群机器人通知的标题行不是粗体：$(head -n 1 "$TMP/robot-major.md")"
+bash "$ROOT/scripts/check-notification-text.sh" -n "群机器人通知" "$TMP/robot-major.md" ||
+	fail "群机器人通知中有英文或内部标识"
+if grep -q '13812345678' "$ROBOT_FILE"; then
+	fail "群机器人通知中出现未脱敏的电话号码"
+fi
+wait_for 15 "信访科的机器人未启用：守护进程收下通知并记录未转发" \
+	grep -q '企业微信群机器人未启用，告警未转发.*receiver=xinfang' "$TMP/logs/yuqing.log"
+log "宣传科的企业微信群机器人收到 $NUMBER 的通知（经守护进程转发，文字与模板渲染相同）"
+
 # Repeated until closed: with repeat_interval $REPEAT the open incident is notified again.
 FIRING_XC=".status==\"firing\" and .labels.alertname==\"YuqingMajorIncident\" and .labels.number==\"$NUMBER\" and .receiver==\"yuqing-xuanchuan\""
 wait_for 30 "$NUMBER 未办结时按 repeat_interval 重复通知" delivered_at_least 2 "$FIRING_XC"
@@ -444,6 +504,7 @@ log "已收到恢复通知（办结后 $(((RESOLVED_MS - CLOSED_MS) / 1000)) 秒
 render_payload resolved ".payload.receiver==\"yuqing-xinfang\" and .payload.status==\"resolved\" and .payload.groupLabels.number==\"$NUMBER\"" \
 	"+【已恢复】$NUMBER" "+○ 已恢复：Ⅰ级（特别重大）/Ⅱ级（重大）舆情事件" "+Ⅱ级重大舆情 $NUMBER" \
 	"+事件编号：$NUMBER" "+恢复于 " "-● 告警" "-<no value>"
+wait_for 30 "宣传科的企业微信群机器人收到 $NUMBER 的恢复通知" robot_received "【已恢复】$NUMBER"
 MAJOR_NUMBER=$NUMBER
 
 # ---------------------------------------------------------------- 3. Ⅳ overdue
@@ -485,4 +546,5 @@ echo "  Ⅱ级帖子在网站发布 → webhook 收到告警 / post published �
 echo "  其中首次被抓取 → webhook 收到告警 / first fetched → firing webhook:       $(ms $((FIRED_MS - SERVED_MS))) s"
 echo "  办结 → 恢复通知 / close → resolved webhook:                              $(ms $((RESOLVED_MS - CLOSED_MS))) s"
 echo "  Ⅳ级跟进期限 → 超时告警 / follow-up deadline → overdue webhook:          $(ms $((OVERDUE_MS - ${DUE%.*} * 1000))) s"
+echo "  宣传科企业微信群机器人收到 / WeCom robot messages:                        $(grep -c . "$ROBOT_FILE") 条"
 echo "E2E_LATENCY_MS published_to_firing=$((FIRED_MS - RELEASE_MS)) fetched_to_firing=$((FIRED_MS - SERVED_MS)) close_to_resolved=$((RESOLVED_MS - CLOSED_MS)) deadline_to_overdue=$((OVERDUE_MS - ${DUE%.*} * 1000)) total_s=$(($(date +%s) - T0))"

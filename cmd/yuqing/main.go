@@ -34,6 +34,9 @@ const usage = `yuqing —— 医保舆情监测与跟进处置系统
                                                  修改密码（该账号的所有登录随即失效）
   yuqing token add -config F -user NAME [-name 用途] [-ttl 720h]
                                                  为账号创建 API 令牌（只显示一次），接口见 docs/api.md
+  yuqing send -config F -to NAME [-subject 主题] [-text 正文] [-file PATH ...]
+                                                 向 yuqing.yaml 中 delivery.receivers 的一个接收方（企业微信群机器人或邮件）
+                                                 发送一条消息（默认为测试消息），用于核对机器人 key、邮件服务器和收件人
   yuqing source probe [-config configs/yuqing.yaml] [-example URL] URL
                                                  添加数据源向导：试探一个网址（论坛版块、留言板、新闻列表、订阅或 JSON 接口），
                                                  识别网站类型和编码，显示提取结果，并给出可直接粘贴到 sources.yaml 的配置
@@ -84,6 +87,7 @@ var commands = []command{
 	{[]string{"user"}, func(e env, args []string) int { return userCommand(e, "user", args) }},
 	{[]string{"token"}, func(e env, args []string) int { return userCommand(e, "token", args) }},
 	{[]string{"source"}, sourceCommand},
+	{[]string{"send"}, runSend},
 	{[]string{"crawl"}, runCrawl},
 	{[]string{"classify"}, runClassify},
 	{[]string{"rules"}, runRules},
@@ -176,6 +180,29 @@ func runCheck(e env, args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// runSend sends one message to a configured receiver.
+func runSend(e env, args []string) int {
+	fs := e.flags("send")
+	o := app.SendOptions{Out: e.stdout}
+	fs.StringVar(&o.ConfigFile, "config", "configs/yuqing.yaml", "主配置文件")
+	fs.StringVar(&o.To, "to", "", "接收方名称（yuqing.yaml 中 delivery.receivers 的 name）")
+	fs.StringVar(&o.Subject, "subject", "医保舆情监测系统发送测试", "主题（邮件标题，企业微信消息的粗体首行）")
+	fs.StringVar(&o.Text, "text", "这是一条测试消息：收到即说明发送渠道配置正确，无需回复。", "正文")
+	var files multiFlag
+	fs.Var(&files, "file", "附件（可重复）")
+	if fs.Parse(args) != nil {
+		return 2
+	}
+	if o.To == "" {
+		fmt.Fprintln(e.stderr, "请用 -to 指定接收方名称")
+		return 2
+	}
+	o.Files = files
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return exit(e.stderr, app.Send(ctx, o))
 }
 
 // runCrawl crawls one source and prints what it extracted.

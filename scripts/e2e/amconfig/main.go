@@ -7,8 +7,12 @@
 // So are the time intervals (Ⅲ/Ⅳ notifications only in working time): the
 // test runs at any hour and checks delivery, not the calendar, which the
 // calendar package's route test evaluates with Alertmanager's own code.
+// The webhooks to the daemon's WeCom forwarder (/alertmanager/...) are kept,
+// pointed at the daemon under test with its token file, when -yuqing is
+// given, and dropped otherwise.
 //
 // Usage: amconfig -in alertmanager.yml -out FILE -webhook http://127.0.0.1:PORT
+// [-yuqing http://127.0.0.1:PORT -token-file FILE]
 package main
 
 import (
@@ -30,22 +34,34 @@ type Timings struct {
 	GroupWait, GroupInterval, RepeatInterval string
 }
 
+// Forward is the daemon under test that the forwarder webhooks go to
+// (URL "": they are dropped) and the token file they authenticate with.
+type Forward struct {
+	URL, TokenFile string
+}
+
+// forwardPath starts the path of the daemon's forwarder webhooks.
+const forwardPath = "/alertmanager/"
+
 func main() {
 	in := flag.String("in", "configs/alertmanager/alertmanager.yml", "原始 Alertmanager 配置")
 	out := flag.String("out", "", "生成的测试配置")
 	hook := flag.String("webhook", "", "本机 webhook 接收端地址，如 http://127.0.0.1:9099")
 	var t Timings
+	var fwd Forward
+	flag.StringVar(&fwd.URL, "yuqing", "", "被测 yuqing 守护进程地址，如 http://127.0.0.1:8080（保留转发到企业微信群机器人的 webhook）")
+	flag.StringVar(&fwd.TokenFile, "token-file", "", "转发 webhook 使用的令牌文件（守护进程的 metrics.token_file）")
 	flag.StringVar(&t.GroupWait, "group-wait", "1s", "group_wait")
 	flag.StringVar(&t.GroupInterval, "group-interval", "5s", "group_interval")
 	flag.StringVar(&t.RepeatInterval, "repeat-interval", "1h", "repeat_interval")
 	flag.Parse()
-	if err := run(*in, *out, *hook, t); err != nil {
+	if err := run(*in, *out, *hook, t, fwd); err != nil {
 		fmt.Fprintln(os.Stderr, "amconfig:", err)
 		os.Exit(1)
 	}
 }
 
-func run(in, out, hook string, t Timings) error {
+func run(in, out, hook string, t Timings, fwd Forward) error {
 	if out == "" || hook == "" {
 		return errors.New("请指定 -out 和 -webhook")
 	}
@@ -57,22 +73,36 @@ func run(in, out, hook string, t Timings) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := Rewrite(src, abs, hook, t)
+	cfg, err := Rewrite(src, abs, hook, t, fwd)
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}
 	return os.WriteFile(out, cfg, 0o644)
 }
 
-// Rewrite returns the test variant of the configuration src, whose relative
-// template paths are relative to dir. hook must be a loopback http URL.
-func Rewrite(src []byte, dir, hook string, t Timings) ([]byte, error) {
-	u, err := url.Parse(hook)
+// checkLoopback refuses an address that is not http:// on loopback.
+func checkLoopback(addr string) error {
+	u, err := url.Parse(addr)
 	if err != nil || u.Scheme != "http" {
-		return nil, fmt.Errorf("webhook 地址 %q 必须是 http:// 开头的地址", hook)
+		return fmt.Errorf("地址 %q 必须是 http:// 开头的地址", addr)
 	}
 	if ip := net.ParseIP(u.Hostname()); ip == nil || !ip.IsLoopback() {
-		return nil, fmt.Errorf("webhook 地址 %q 必须指向本机回环地址", hook)
+		return fmt.Errorf("地址 %q 必须指向本机回环地址", addr)
+	}
+	return nil
+}
+
+// Rewrite returns the test variant of the configuration src, whose relative
+// template paths are relative to dir. hook, and fwd.URL when set, must be
+// loopback http URLs.
+func Rewrite(src []byte, dir, hook string, t Timings, fwd Forward) ([]byte, error) {
+	if err := checkLoopback(hook); err != nil {
+		return nil, err
+	}
+	if fwd.URL != "" {
+		if err := checkLoopback(fwd.URL); err != nil {
+			return nil, err
+		}
 	}
 	var cfg map[string]any
 	if err := yaml.Unmarshal(src, &cfg); err != nil {
@@ -105,12 +135,8 @@ func Rewrite(src []byte, dir, hook string, t Timings) ([]byte, error) {
 		if !ok || name == "" {
 			return nil, fmt.Errorf("receivers[%d] 没有 name", i)
 		}
-		rcvs[i] = map[string]any{
-			"name": name,
-			"webhook_configs": []any{map[string]any{
-				"url": base + "/" + url.PathEscape(name), "send_resolved": true,
-			}},
-		}
+		hooks := []any{map[string]any{"url": base + "/" + url.PathEscape(name), "send_resolved": true}}
+		rcvs[i] = map[string]any{"name": name, "webhook_configs": append(hooks, forwarders(m, fwd)...)}
 	}
 	root, ok := cfg["route"].(map[string]any)
 	if !ok {
@@ -120,6 +146,25 @@ func Rewrite(src []byte, dir, hook string, t Timings) ([]byte, error) {
 	shorten(root, t)
 	delete(cfg, "time_intervals")
 	return yaml.Marshal(cfg)
+}
+
+// forwarders returns the receiver's webhooks to the daemon's forwarder,
+// aimed at fwd with its token file; none when fwd.URL is empty.
+func forwarders(rcv map[string]any, fwd Forward) []any {
+	var out []any
+	hooks, _ := rcv["webhook_configs"].([]any)
+	for _, h := range hooks {
+		m, _ := h.(map[string]any)
+		s, _ := m["url"].(string)
+		u, err := url.Parse(s)
+		if fwd.URL == "" || err != nil || !strings.HasPrefix(u.Path, forwardPath) {
+			continue
+		}
+		m["url"] = strings.TrimRight(fwd.URL, "/") + u.Path
+		m["http_config"] = map[string]any{"authorization": map[string]any{"type": "Bearer", "credentials_file": fwd.TokenFile}}
+		out = append(out, m)
+	}
+	return out
 }
 
 // shorten replaces the timings a route sets and drops its time intervals,

@@ -19,7 +19,7 @@ func TestRewriteShippedConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir, _ := filepath.Abs(filepath.Dir(shipped))
-	out, err := Rewrite(src, dir, "http://127.0.0.1:9099/", timings)
+	out, err := Rewrite(src, dir, "http://127.0.0.1:9099/", timings, Forward{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,11 +109,52 @@ func TestRewriteShippedConfig(t *testing.T) {
 func TestRewriteRefusesNonLoopbackHook(t *testing.T) {
 	src := []byte("route: {receiver: a}\nreceivers: [{name: a}]\n")
 	for _, hook := range []string{"http://192.0.2.1:9099", "http://example.com/", "https://127.0.0.1:1", "127.0.0.1:9099"} {
-		if _, err := Rewrite(src, "/", hook, timings); err == nil {
+		if _, err := Rewrite(src, "/", hook, timings, Forward{}); err == nil {
 			t.Errorf("hook %q accepted", hook)
 		}
+		if _, err := Rewrite(src, "/", "http://127.0.0.1:9099", timings, Forward{URL: hook}); err == nil {
+			t.Errorf("forwarder %q accepted", hook)
+		}
 	}
-	if _, err := Rewrite(src, "/", "http://127.0.0.1:9099", timings); err != nil {
+	if _, err := Rewrite(src, "/", "http://127.0.0.1:9099", timings, Forward{}); err != nil {
 		t.Errorf("loopback hook refused: %v", err)
+	}
+}
+
+// TestRewriteKeepsForwarders: with a daemon under test, the receivers
+// whose shipped webhooks go to its WeCom forwarder (宣传科, 信访科) keep
+// them, aimed at that daemon with its token file; the others do not get one.
+func TestRewriteKeepsForwarders(t *testing.T) {
+	src, err := os.ReadFile(shipped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Rewrite(src, "/", "http://127.0.0.1:9099", timings, Forward{URL: "http://127.0.0.1:8123/", TokenFile: "/tmp/t/token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := yaml.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	forwarded := map[string]string{}
+	for _, r := range got["receivers"].([]any) {
+		m := r.(map[string]any)
+		hooks := m["webhook_configs"].([]any)
+		for _, h := range hooks[1:] {
+			hm := h.(map[string]any)
+			auth := hm["http_config"].(map[string]any)["authorization"].(map[string]any)
+			if auth["credentials_file"] != "/tmp/t/token" || hm["send_resolved"] != true {
+				t.Errorf("%s: forwarder %v", m["name"], hm)
+			}
+			forwarded[m["name"].(string)] = hm["url"].(string)
+		}
+	}
+	want := map[string]string{
+		"yuqing-xuanchuan": "http://127.0.0.1:8123/alertmanager/wecom/xuanchuan",
+		"yuqing-xinfang":   "http://127.0.0.1:8123/alertmanager/wecom/xinfang",
+	}
+	if !reflect.DeepEqual(forwarded, want) {
+		t.Errorf("forwarders %v, want %v", forwarded, want)
 	}
 }

@@ -1,9 +1,11 @@
 // Command webhook is the loopback Alertmanager webhook receiver used by
 // scripts/e2e-alerts.sh. It appends every notification, stamped with the
 // time it arrived, as one JSON line to a file, so a shell script can wait for
-// and inspect deliveries with jq.
+// and inspect deliveries with jq. With -wecom-key it is a WeCom group robot
+// instead (delivery/wecomfake, the real protocol's send and upload_media,
+// that key only), recording each message it accepts.
 //
-// Usage: webhook -out FILE [-listen 127.0.0.1:0] [-addr-file FILE]
+// Usage: webhook -out FILE [-listen 127.0.0.1:0] [-addr-file FILE] [-wecom-key KEY]
 package main
 
 import (
@@ -18,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/delivery/wecomfake"
 	"github.com/yuqing-bureau/yuqing/scripts/e2e/internal/loopback"
 )
 
@@ -50,20 +53,39 @@ func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "请求体不是不超过 1 MB 的 JSON", http.StatusBadRequest)
 		return
 	}
-	line, err := json.Marshal(record{ReceivedMS: rec.now().UnixMilli(), Path: r.URL.Path, Payload: body})
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+	if err := rec.write(r.URL.Path, body); err != nil {
+		http.Error(w, "写入记录失败", http.StatusInternalServerError)
 		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// write appends one record.
+func (rec *recorder) write(path string, payload []byte) error {
+	line, err := json.Marshal(record{ReceivedMS: rec.now().UnixMilli(), Path: path, Payload: payload})
+	if err != nil {
+		return err
 	}
 	rec.mu.Lock()
 	_, err = rec.w.Write(append(line, '\n'))
 	rec.mu.Unlock()
 	if err != nil {
 		rec.log.Error("写入记录失败", "err", err)
-		http.Error(w, "写入记录失败", http.StatusInternalServerError)
-		return
 	}
-	w.WriteHeader(http.StatusOK)
+	return err
+}
+
+// robot is the WeCom group robot that records what it accepts.
+func (rec *recorder) robot(key string) http.Handler {
+	return &wecomfake.Robot{Key: key, Record: func(m wecomfake.Message) {
+		payload, err := json.Marshal(m)
+		if err == nil {
+			err = rec.write("/cgi-bin/webhook/send", payload)
+		}
+		if err != nil {
+			rec.log.Error("记录企业微信消息失败", "err", err)
+		}
+	}}
 }
 
 func main() {
@@ -77,6 +99,7 @@ func run() error {
 	listen := flag.String("listen", "127.0.0.1:0", "监听地址（只允许本机回环地址）")
 	out := flag.String("out", "", "记录文件（每行一条 JSON）")
 	addrFile := flag.String("addr-file", "", "启动后把实际监听地址写入此文件")
+	wecomKey := flag.String("wecom-key", "", "作为企业微信群机器人运行，只接受此 key")
 	flag.Parse()
 	if *out == "" {
 		return errors.New("请用 -out 指定记录文件")
@@ -96,6 +119,11 @@ func run() error {
 			return fmt.Errorf("写入地址文件: %w", err)
 		}
 	}
-	logger.Info("webhook 接收端已启动", "addr", ln.Addr().String(), "out", *out)
-	return loopback.Serve(ln, &recorder{w: f, now: time.Now, log: logger})
+	rec := &recorder{w: f, now: time.Now, log: logger}
+	var h http.Handler = rec
+	if *wecomKey != "" {
+		h = rec.robot(*wecomKey)
+	}
+	logger.Info("webhook 接收端已启动", "addr", ln.Addr().String(), "out", *out, "wecom", *wecomKey != "")
+	return loopback.Serve(ln, h)
 }

@@ -81,3 +81,30 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+func TestRobotRecordsAcceptedMessages(t *testing.T) {
+	var buf bytes.Buffer
+	rec := &recorder{w: &buf, now: time.Now, log: slog.New(slog.DiscardHandler)}
+	srv := httptest.NewServer(rec.robot("robot-key-1"))
+	defer srv.Close()
+	for _, key := range []string{"wrong-key-1", "robot-key-1"} {
+		resp, err := http.Post(srv.URL+"/cgi-bin/webhook/send?key="+key, "application/json",
+			strings.NewReader(`{"msgtype":"markdown","markdown":{"content":"**【舆情告警】**"}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reply struct{ ErrCode int }
+		json.NewDecoder(resp.Body).Decode(&reply)
+		resp.Body.Close()
+		if want := map[string]int{"wrong-key-1": 93000, "robot-key-1": 0}[key]; reply.ErrCode != want {
+			t.Errorf("key %s: errcode %d, want %d", key, reply.ErrCode, want)
+		}
+	}
+	var r record
+	if err := json.Unmarshal(buf.Bytes(), &r); err != nil {
+		t.Fatalf("recorded %q: %v", buf.String(), err)
+	}
+	if r.Path != "/cgi-bin/webhook/send" || !strings.Contains(string(r.Payload), `"content":"**【舆情告警】**"`) {
+		t.Errorf("record %s %s", r.Path, r.Payload)
+	}
+}

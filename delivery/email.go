@@ -163,7 +163,10 @@ func (e *Email) session(c *smtp.Client, encrypted bool, msg []byte) error {
 	if err := w.Close(); err != nil {
 		return smtpError("发送邮件内容", err)
 	}
-	return c.Quit()
+	// The server took the message with its reply to DATA: a failed QUIT
+	// must not make a retry send it twice.
+	_ = c.Quit()
+	return nil
 }
 
 // auth picks PLAIN, else LOGIN, among what the server offers.

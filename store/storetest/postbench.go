@@ -62,17 +62,11 @@ type postBenchCase struct {
 // postBenchCases are the filters BenchPosts times.
 func postBenchCases(b *testing.B, s store.Store) []postBenchCase {
 	common, rare := []string{"报销"}, []string{"断缴"}
-	page3 := store.PostFilter{Words: common}
-	for range 2 {
-		page, err := s.Posts(context.Background(), page3)
-		if err != nil {
-			b.Fatal(err)
-		}
-		page3.After = page.Next
-	}
 	cases := []postBenchCase{
 		{"common-word", store.PostFilter{Words: common}},
-		{"common-word-page3", page3},
+		{"common-word-page3", benchPage(b, s, store.PostFilter{Words: common}, 2)},
+		// 10,000 posts of 舆情信息 down, about 100,000 posts.
+		{"information-deep", benchPage(b, s, store.PostFilter{Scope: store.ScopeInformation, Limit: store.MaxPageSize}, 10)},
 		{"rare-word", store.PostFilter{Words: rare}},
 		{"two-words", store.PostFilter{Words: []string{"报销", "医保"}}},
 		{"rare-and-common-word", store.PostFilter{Words: []string{"断缴", "报销"}}},
@@ -88,6 +82,19 @@ func postBenchCases(b *testing.B, s store.Store) []postBenchCase {
 			postBenchCase{string(scope), store.PostFilter{Scope: scope}})
 	}
 	return cases
+}
+
+// benchPage is f with After at the end of its first pages pages.
+func benchPage(b *testing.B, s store.Store, f store.PostFilter, pages int) store.PostFilter {
+	for range pages {
+		page, err := s.Posts(context.Background(), f)
+		if err != nil || page.Next == "" {
+			b.Fatalf("page: %d posts, next %q, %v", len(page.Posts), page.Next, err)
+		}
+		f.After = page.Next
+	}
+	f.Limit = 0
+	return f
 }
 
 // benchSamples is the fewest calls a p95 is taken over, whatever

@@ -57,5 +57,5 @@ func BenchmarkPosts(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	storetest.BenchPosts(b, s)
+	storetest.BenchPosts(b, s, func() error { _, err := s.Exec(context.Background(), "ANALYZE"); return err })
 }

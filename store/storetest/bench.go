@@ -2,8 +2,8 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -50,17 +50,13 @@ func BenchIncidentPages(b *testing.B, s store.Store, settle func() error) {
 		{"overdue", store.IncidentFilter{Overdue: true, Now: t0.Add(90 * 24 * time.Hour)}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			var took []time.Duration
-			for b.Loop() {
-				start := time.Now()
+			measure(b, func() error {
 				page, err := s.Incidents(ctx, c.f)
-				took = append(took, time.Since(start))
-				if err != nil || len(page.Incidents) == 0 || page.Total == 0 {
-					b.Fatalf("page: %d incidents of %d, %v", len(page.Incidents), page.Total, err)
+				if err == nil && (len(page.Incidents) == 0 || page.Total == 0) {
+					err = fmt.Errorf("page: %d incidents of %d", len(page.Incidents), page.Total)
 				}
-			}
-			slices.Sort(took)
-			b.ReportMetric(float64(took[len(took)*95/100].Microseconds())/1000, "p95-ms")
+				return err
+			})
 		})
 	}
 }

@@ -45,6 +45,7 @@ func RunEngine(t *testing.T, e Engine) {
 	t.Run("ReadOnlyNeverWrites", func(t *testing.T) { testReadOnly(t, e) })
 	t.Run("ConcurrentFirstOpens", func(t *testing.T) { testConcurrentOpens(t, e) })
 	t.Run("FingerprintKeysBackfill", func(t *testing.T) { testFingerprintKeysBackfill(t, e) })
+	t.Run("LatestGradeBackfill", func(t *testing.T) { testLatestGradeBackfill(t, e) })
 }
 
 // testFingerprintKeysBackfill: migration 00007 indexes the fingerprints it
@@ -79,6 +80,26 @@ func testFingerprintKeysBackfill(t *testing.T, e Engine) {
 	}
 	if got := backfillLookups(t, open(t, e, addr), fps, probes); !maps.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("after the backfill the keys find\n%v\nwant\n%v", got, want)
+	}
+}
+
+// testLatestGradeBackfill: migration 00013 marks the latest grade of each
+// post it finds, so that a post graded twice is listed with its second
+// grade, in that grade's scope, as a post graded since.
+func testLatestGradeBackfill(t *testing.T, e Engine) {
+	ctx := context.Background()
+	addr := e.New(t)
+	s := open(t, e, addr)
+	posts := seedRegraded(t, s, 12)
+	slices.Reverse(posts)
+	s.Close()
+	if err := e.MigrateDown(ctx, addr, 12); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, e, addr)
+	for _, scope := range []store.PostScope{store.ScopeRelevant, store.ScopeIrrelevant} {
+		want := slices.DeleteFunc(slices.Clone(posts), func(sp seededPost) bool { return sp.grade.Relevant != (scope == store.ScopeRelevant) })
+		checkPostList(t, s, string(scope), store.PostFilter{Scope: scope}, want, len(posts))
 	}
 }
 

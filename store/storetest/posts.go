@@ -122,20 +122,24 @@ func testPosts(t *testing.T, s store.Store) {
 	checkPostSearchMisses(t, s)
 }
 
-// checkPostList pages through f two posts at a time and compares the rows
-// with want: each once, newest first, read back as stored, with the same
-// total on every page.
+// checkPostList pages through f, two posts at a time unless f.Limit says,
+// and compares the rows with want: each once, newest first, read back as
+// stored, with the same (capped) total on every page.
 func checkPostList(t *testing.T, s store.Store, name string, f store.PostFilter, want []seededPost, seeded int) {
 	ctx := context.Background()
-	f.Limit = 2
+	if f.Limit == 0 {
+		f.Limit = 2
+	}
+	wantTotal, wantCapped := min(len(want), store.PostCountCap), len(want) > store.PostCountCap
 	var got []store.GradedPost
 	for pages := 0; ; pages++ {
 		page, err := s.Posts(ctx, f)
 		if err != nil {
 			t.Fatalf("%s page %d: %v", name, pages+1, err)
 		}
-		if page.Total != len(want) || page.TotalCapped {
-			t.Errorf("%s page %d: total %d (capped %v), want %d", name, pages+1, page.Total, page.TotalCapped, len(want))
+		if page.Total != wantTotal || page.TotalCapped != wantCapped {
+			t.Errorf("%s page %d: total %d (capped %v), want %d (capped %v)", name, pages+1,
+				page.Total, page.TotalCapped, wantTotal, wantCapped)
 		}
 		got = append(got, page.Posts...)
 		if page.Next == "" || pages > seeded {
@@ -182,6 +186,92 @@ func checkPostSearchMisses(t *testing.T, s store.Store) {
 	if _, err := s.Posts(ctx, store.PostFilter{After: first.Next}); !errors.Is(err, store.ErrBadCursor) {
 		t.Errorf("an incident list cursor: %v", err)
 	}
+}
+
+// testPostListCapped: past PostCountCap matches the total is capped and
+// the pages still list every match once, newest first, as they do at
+// exactly the cap; a post graded again is listed in the scope of its
+// latest grade, with that grade.
+func testPostListCapped(t *testing.T, s store.Store) {
+	n := store.PostCountCap + 2
+	all := seedRegraded(t, s, n)
+	slices.Reverse(all)
+	for _, c := range []struct {
+		name string
+		f    store.PostFilter
+		keep func(int, seededPost) bool
+	}{
+		{"capped, every post", store.PostFilter{}, func(int, seededPost) bool { return true }},
+		{"capped word", store.PostFilter{Words: []string{"报销"}}, func(int, seededPost) bool { return true }},
+		{"capped incident", store.PostFilter{Scope: store.ScopeIncident}, func(int, seededPost) bool { return true }},
+		{"capped word and incident", store.PostFilter{Words: []string{"报销"}, Scope: store.ScopeIncident},
+			func(int, seededPost) bool { return true }},
+		{"capped word and category", store.PostFilter{Words: []string{"报销"}, Category: taxonomy.Reimbursement},
+			func(int, seededPost) bool { return true }},
+		{"the cap", store.PostFilter{Words: []string{"一千"}}, func(i int, _ seededPost) bool { return i >= n-store.PostCountCap }},
+		{"regraded relevant", store.PostFilter{Scope: store.ScopeRelevant}, func(_ int, sp seededPost) bool { return sp.grade.Relevant }},
+		{"regraded not relevant", store.PostFilter{Words: []string{"医保"}, Scope: store.ScopeIrrelevant},
+			func(_ int, sp seededPost) bool { return !sp.grade.Relevant }},
+	} {
+		var want []seededPost
+		for i, sp := range all {
+			if c.keep(i, sp) {
+				want = append(want, sp)
+			}
+		}
+		c.f.Limit = 300
+		checkPostList(t, s, c.name, c.f, want, n)
+	}
+}
+
+// seedRegraded stores n posts in one transaction, oldest first, each
+// graded (relevant or not by turns, of one category), filed into one
+// incident and indexed with 医保 报销, the first PostCountCap also with 一千;
+// every third is graded again the other way. It returns them with their
+// latest grades.
+func seedRegraded(t *testing.T, s store.Store, n int) []seededPost {
+	t.Helper()
+	ctx := context.Background()
+	out := make([]seededPost, n)
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		inc := newIncident(t0)
+		if err := tx.CreateIncident(ctx, &inc); err != nil {
+			return err
+		}
+		for i := range out {
+			sp := seededPost{post: model.Post{Source: "bbs", URL: fmt.Sprintf("http://capped.example/%d", i),
+				Title: fmt.Sprintf("帖子%d", i), Body: "医保报销", FetchedAt: t0}, graded: true, words: "医保 报销"}
+			if i < store.PostCountCap {
+				sp.words += " 一千"
+			}
+			if _, err := tx.SavePost(ctx, &sp.post); err != nil {
+				return err
+			}
+			sp.grade = grade(&sp.post, taxonomy.LevelIII*taxonomy.Level(i%2))
+			if i%3 == 0 {
+				if err := tx.SaveGrade(ctx, sp.grade); err != nil {
+					return err
+				}
+				sp.grade = grade(&sp.post, taxonomy.LevelIII*taxonomy.Level(1-i%2))
+			}
+			if err := tx.SaveGrade(ctx, sp.grade); err != nil {
+				return err
+			}
+			sp.incident = inc.Number
+			out[i] = sp
+			if err := tx.AttachPost(ctx, inc.ID, sp.post.ID, "首发帖子", t0); err != nil {
+				return err
+			}
+			if err := tx.IndexPost(ctx, sp.post.ID, sp.post.ContentHash, sp.words); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // testPostSearchRegrade: a post graded again is found once, by its new

@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"MovePost", testMovePost},
 		{"Posts", testPosts},
 		{"PostSearchRegrade", testPostSearchRegrade},
+		{"PostListCapped", testPostListCapped},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

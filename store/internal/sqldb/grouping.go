@@ -192,11 +192,7 @@ func fingerprintCandidates(ctx context.Context, q querier, cq store.CandidateQue
 // placeholders for them.
 func eachChunk[T any](xs []T, fn func(marks string, args []any) error) error {
 	for chunk := range slices.Chunk(xs, maxKeysPerStatement) {
-		args := make([]any, len(chunk))
-		for i, x := range chunk {
-			args[i] = x
-		}
-		if err := fn("?"+strings.Repeat(", ?", len(chunk)-1), args); err != nil {
+		if err := fn(placeholders(len(chunk)), anys(chunk)); err != nil {
 			return err
 		}
 	}

@@ -1,8 +1,11 @@
 package sqldb
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/yuqing-bureau/yuqing/model"
@@ -39,48 +42,62 @@ func (s *Store) UnindexedPosts(ctx context.Context, limit int) ([]model.Post, er
 // The post list is in id order, newest first: a post's id and its
 // first_seen_at are both given when it is first stored, so the two orders
 // agree but for posts stored within the same moment by different crawls.
-// Ordering by the id is what makes a search fast on both engines: the
-// index holds the search text under the post id and reads its matches in
-// that order (FTS5 walks its doclists backwards, PostgreSQL reads
-// post_search's primary key backwards), stopping at a page instead of
-// sorting every match of a common word.
+//
+// A page is read in two steps. The first reads the ids of up to
+// PostCountCap+1 matches, in whatever order is cheapest: the total, and,
+// when there are no more than the cap, every match, so that the page is
+// the newest of them below the cursor, read by id. Only a filter matching
+// more than the cap reads its page in id order: its matches are then many
+// enough to be met soon going back from the newest. Ordering by the id is
+// what makes that fast on both engines: the index holds the search text
+// under the post id and reads its matches in that order (FTS5 walks its
+// doclists backwards, PostgreSQL reads post_search's primary key
+// backwards), stopping at a page instead of sorting every match of a
+// common word. A rare word, which an index walk in id order would look for
+// through the whole table, thus never takes that path whatever the
+// planner estimates.
 
-// gradeJoin joins the latest grade g of post p (none: all NULL).
-const gradeJoin = ` LEFT JOIN grades g ON g.id = (SELECT max(id) FROM grades WHERE post_id = p.id)`
-
-// incidentJoin joins p's incident i, if any.
-const incidentJoin = ` LEFT JOIN incident_posts ip ON ip.post_id = p.id LEFT JOIN incidents i ON i.id = ip.incident_id`
+// latestGrade joins (join: "JOIN" or "LEFT JOIN") post key's latest grade g.
+func latestGrade(join, key string) string {
+	return ` ` + join + ` grades g ON g.post_id = ` + key + ` AND g.latest`
+}
 
 func (s *Store) Posts(ctx context.Context, f store.PostFilter) (store.PostPage, error) {
 	var page store.PostPage
 	q := s.postQuery(f)
-	// Counting stops at the cap: a common word over a million posts would
-	// otherwise be counted to the end on every page. Only the joins the
-	// filter needs are made.
-	from := q.from
-	if q.needGrade {
-		from += gradeJoin
-	}
-	if q.needIncident {
-		from += ` LEFT JOIN incident_posts ip ON ip.post_id = p.id`
-	}
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1`+from+q.cond()+` LIMIT ?) c`,
-		append(q.args, store.PostCountCap+1)...).Scan(&page.Total); err != nil {
-		return page, fmt.Errorf("统计帖子: %w", err)
-	}
-	if page.Total > store.PostCountCap {
-		page.Total, page.TotalCapped = store.PostCountCap, true
-	}
+	var after int64
 	if f.After != "" {
-		after, err := decodeCursor(postSort, f.After, 1)
+		keys, err := decodeCursor(postSort, f.After, 1)
 		if err != nil {
 			return page, err
 		}
-		q.add(q.key+" < ?", after[0])
+		after = keys[0]
+	}
+	ids, err := queryAll(ctx, s.r, scanValue[int64], `SELECT `+q.key+q.joins(false)+q.cond()+` LIMIT ?`,
+		append(q.args, store.PostCountCap+1)...)
+	if err != nil {
+		return page, fmt.Errorf("统计帖子: %w", err)
+	}
+	page.Total = len(ids)
+	if page.Total > store.PostCountCap {
+		page.Total, page.TotalCapped = store.PostCountCap, true
 	}
 	limit := pageLimit(f.Limit)
+	switch {
+	case page.TotalCapped && after != 0:
+		q.before(after)
+	case !page.TotalCapped:
+		// Every match is in ids: the page is read by id alone, as the
+		// matches were a moment ago (FTS5 would run the search again for
+		// each id).
+		if ids = pageIDs(ids, after, limit+1); len(ids) == 0 {
+			return page, nil
+		}
+		q = postQuery{table: "posts p", key: "p.id"}
+		q.add("p.id IN ("+placeholders(len(ids))+")", anys(ids)...)
+	}
 	rows, err := queryAll(ctx, s.r, scanGradedPost, `SELECT `+prefixed("p", postCols)+`, `+gradeCols+`,
-		coalesce(i.number, '')`+q.from+gradeJoin+incidentJoin+q.cond()+` ORDER BY `+q.key+` DESC LIMIT ?`,
+		coalesce(i.number, '')`+q.joins(true)+q.cond()+` ORDER BY `+q.key+` DESC LIMIT ?`,
 		append(q.args, limit+1)...)
 	if err != nil {
 		return page, fmt.Errorf("读取帖子列表: %w", err)
@@ -93,14 +110,39 @@ func (s *Store) Posts(ctx context.Context, f store.PostFilter) (store.PostPage, 
 	return page, nil
 }
 
-// postQuery is a post filter as SQL: the table the rows come from (the
-// search index when there are words, so that its order drives the page),
-// the key they are ordered by, and the conditions.
+// pageIDs is the newest n of ids below after (0: any), newest first,
+// padded to n with the oldest of them: one statement for every page of a
+// size, whatever its last page holds.
+func pageIDs(ids []int64, after int64, n int) []int64 {
+	slices.SortFunc(ids, func(a, b int64) int { return cmp.Compare(b, a) })
+	if after != 0 {
+		ids = ids[sort.Search(len(ids), func(i int) bool { return ids[i] < after }):]
+	}
+	ids = ids[:min(n, len(ids))]
+	for len(ids) > 0 && len(ids) < n {
+		ids = append(ids, ids[len(ids)-1])
+	}
+	return ids
+}
+
+// anys is vs as statement arguments.
+func anys[T any](vs []T) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = v
+	}
+	return out
+}
+
+// postQuery is a post filter as SQL: the table the rows come from, in
+// key order (the search index when there are words, the incident posts
+// for ScopeIncident, else the posts), the conditions, and the tables
+// these need.
 type postQuery struct {
-	from, key               string
-	where                   []string
-	args                    []any
-	needGrade, needIncident bool
+	table, key                      string
+	where                           []string
+	args                            []any
+	needPost, needGrade, inIncident bool
 }
 
 func (q *postQuery) add(cond string, a ...any) {
@@ -115,33 +157,86 @@ func (q *postQuery) cond() string {
 	return " WHERE " + strings.Join(q.where, " AND ")
 }
 
+// joins is the FROM clause: every table a listed row reads when all,
+// else only those the conditions need (the ids of the matches). The joins
+// that filter come before the posts, whose rows are wide: SQLite then
+// reads a post only once it has passed them.
+func (q *postQuery) joins(all bool) string {
+	from := " FROM " + q.table
+	if q.inIncident && q.key != "ip.post_id" {
+		from += " JOIN incident_posts ip ON ip.post_id = " + q.key
+	}
+	if q.needGrade {
+		from += latestGrade("JOIN", q.key)
+	}
+	if q.key != "p.id" && (all || q.needPost) {
+		from += " JOIN posts p ON p.id = " + q.key
+	}
+	if all && !q.needGrade {
+		from += latestGrade("LEFT JOIN", q.key)
+	}
+	if all && !q.inIncident {
+		from += " LEFT JOIN incident_posts ip ON ip.post_id = " + q.key
+	}
+	if all {
+		from += " LEFT JOIN incidents i ON i.id = ip.incident_id"
+	}
+	return from
+}
+
+// before keeps the posts older than after, on the id of every table the
+// page joins by post id without NULLs: PostgreSQL does not carry an
+// inequality over to the columns equal to it, and would otherwise read an
+// index of a joined table (舆情信息's, say) from the newest post down to
+// the page.
+func (q *postQuery) before(after int64) {
+	cols := []string{q.key}
+	if q.key != "p.id" {
+		cols = append(cols, "p.id")
+	}
+	if q.needGrade {
+		cols = append(cols, "g.post_id")
+	}
+	if q.inIncident && q.key != "ip.post_id" {
+		cols = append(cols, "ip.post_id")
+	}
+	for _, c := range cols {
+		q.add(c+" < ?", after)
+	}
+}
+
 func (s *Store) postQuery(f store.PostFilter) postQuery {
-	q := postQuery{from: " FROM posts p", key: "p.id"}
+	q := postQuery{table: "posts p", key: "p.id"}
 	var words []string
 	for _, w := range f.Words {
 		if w = strings.TrimSpace(w); w != "" {
 			words = append(words, w)
 		}
 	}
-	if len(words) > 0 {
-		sq := s.d.Search
-		q.from, q.key = " FROM "+sq.Table+" JOIN posts p ON p.id = "+sq.Key, sq.Key
-		q.add(sq.Match, sq.Query(words))
+	q.inIncident = f.Scope == store.ScopeIncident
+	switch {
+	case len(words) > 0:
+		q.table, q.key = s.d.Search.Table, s.d.Search.Key
+		q.add(s.d.Search.Match, s.d.Search.Query(words))
+	case q.inIncident:
+		q.table, q.key = "incident_posts ip", "ip.post_id"
 	}
+	// The scopes are conditions without arguments: PostgreSQL proves the
+	// partial indexes of grades (migration 00013) from them. ScopeIncident
+	// is a join. Every condition on g is false without a grade: g is then
+	// an inner join.
 	switch f.Scope {
 	case store.ScopeRelevant:
-		q.add("g.relevant = ?", true)
+		q.add("g.relevant")
 	case store.ScopeInformation:
-		q.add("g.information = ?", true)
-	case store.ScopeIncident:
-		q.add("ip.post_id IS NOT NULL")
-		q.needIncident = true
+		q.add("g.information")
 	case store.ScopeIrrelevant:
-		q.add("g.relevant = ?", false)
+		q.add("NOT g.relevant")
 	}
 	q.needGrade = f.Scope != store.ScopeAll && f.Scope != store.ScopeIncident
 	if f.Source != "" {
 		q.add("p.source = ?", f.Source)
+		q.needPost = true
 	}
 	if f.Level != 0 {
 		q.add("g.level = ?", f.Level)

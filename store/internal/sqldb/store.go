@@ -303,8 +303,7 @@ func (s *Store) GradedPosts(ctx context.Context, since time.Time, afterID int64,
 	}
 	out, err := queryAll(ctx, s.r, scanGradedPost, `SELECT `+prefixed("p", postCols)+`, `+gradeCols+`,
 		coalesce(i.number, '')
-		FROM posts p
-		LEFT JOIN grades g ON g.id = (SELECT max(id) FROM grades WHERE post_id = p.id)
+		FROM posts p`+latestGrade("LEFT JOIN", "p.id")+`
 		LEFT JOIN incident_posts ip ON ip.post_id = p.id
 		LEFT JOIN incidents i ON i.id = ip.incident_id
 		WHERE p.first_seen_at >= ? AND p.id > ? ORDER BY p.id LIMIT ?`, since.UnixMilli(), afterID, limit)
@@ -503,11 +502,15 @@ func (t *txn) SaveGrade(ctx context.Context, g model.Grade) error {
 	if err := t.tx.QueryRowContext(ctx, `SELECT content_hash FROM posts WHERE id = ?`, g.PostID).Scan(&hash); err != nil {
 		return fmt.Errorf("保存研判结果: 帖子 %d: %w", g.PostID, err)
 	}
+	// The new grade is the post's latest (migration 00013).
+	if _, err := t.tx.ExecContext(ctx, `UPDATE grades SET latest = ? WHERE post_id = ? AND latest`, false, g.PostID); err != nil {
+		return fmt.Errorf("保存研判结果: %w", err)
+	}
 	if _, err := t.tx.ExecContext(ctx, `INSERT INTO grades (post_id, content_hash, rules_version,
-		relevant, category, level, score, matches, reasons, graded_at, sentiment, decided_by, review, information)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		relevant, category, level, score, matches, reasons, graded_at, sentiment, decided_by, review, information, latest)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		g.PostID, hash, g.RulesVersion, g.Relevant, g.Category, g.Level, g.Score, string(mj), string(rj),
-		ms(g.GradedAt), g.Sentiment, g.DecidedBy, g.Review, g.Information); err != nil {
+		ms(g.GradedAt), g.Sentiment, g.DecidedBy, g.Review, g.Information, true); err != nil {
 		return fmt.Errorf("保存研判结果: %w", err)
 	}
 	if _, err := t.tx.ExecContext(ctx, `UPDATE posts SET graded_hash = content_hash WHERE id = ?`, g.PostID); err != nil {
@@ -680,7 +683,7 @@ func (t *txn) CountIncidentPosts(ctx context.Context, incidentID int64, since ti
 
 func (t *txn) IncidentRules(ctx context.Context, incidentID int64) ([]string, error) {
 	mjs, err := queryAll(ctx, t.tx, scanValue[string], `SELECT g.matches FROM incident_posts ip
-		JOIN grades g ON g.id = (SELECT max(id) FROM grades WHERE post_id = ip.post_id)
+		JOIN grades g ON g.post_id = ip.post_id AND g.latest
 		WHERE ip.incident_id = ?`, incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("读取事件 #%d 命中的规则: %w", incidentID, err)
@@ -834,8 +837,7 @@ func (s *Store) IncidentDetail(ctx context.Context, number string) (store.Incide
 		return d, fmt.Errorf("读取事件 %s: %w", number, err)
 	}
 	d.Posts, err = queryAll(ctx, tx, scanIncidentPost, `SELECT `+prefixed("p", postCols)+`, ip.reason, ip.joined_at, `+gradeCols+`
-		FROM incident_posts ip JOIN posts p ON p.id = ip.post_id
-		LEFT JOIN grades g ON g.id = (SELECT max(id) FROM grades WHERE post_id = p.id)
+		FROM incident_posts ip JOIN posts p ON p.id = ip.post_id`+latestGrade("LEFT JOIN", "p.id")+`
 		WHERE ip.incident_id = ? ORDER BY ip.joined_at, p.id`, d.Incident.ID)
 	if err != nil {
 		return d, fmt.Errorf("读取事件 %s 的帖子: %w", number, err)

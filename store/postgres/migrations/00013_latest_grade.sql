@@ -1,0 +1,20 @@
+-- +goose Up
+-- A post's latest grade is marked, so that the post list joins it by post
+-- id, a join the planner can estimate and order, instead of looking up
+-- max(id) once per post; and so that the scopes 相关 and 舆情信息 are
+-- indexes in post id order, which the list reads beside the search index
+-- or the posts, newest first. New grades are the latest (SaveGrade clears
+-- the mark of the one before): only the grades already superseded are
+-- written here.
+ALTER TABLE grades ADD COLUMN latest BOOLEAN NOT NULL DEFAULT TRUE;
+UPDATE grades SET latest = FALSE
+    WHERE EXISTS (SELECT 1 FROM grades n WHERE n.post_id = grades.post_id AND n.id > grades.id);
+CREATE UNIQUE INDEX grades_latest ON grades (post_id) WHERE latest;
+CREATE INDEX grades_latest_relevant ON grades (post_id) WHERE latest AND relevant;
+CREATE INDEX grades_latest_information ON grades (post_id) WHERE latest AND information;
+
+-- +goose Down
+DROP INDEX grades_latest_information;
+DROP INDEX grades_latest_relevant;
+DROP INDEX grades_latest;
+ALTER TABLE grades DROP COLUMN latest;

@@ -131,6 +131,11 @@ var (
 		"居民", "职工", "家里", "本人", "父亲", "母亲", "孩子", "老人", "医生", "病人", "患者", "家属", "我家")
 )
 
+// StopTerm reports whether t is a word too common in this domain to tell
+// one event from another: key terms leave it out, and so do rising words
+// (package report).
+func StopTerm(t string) bool { return stopTerms[t] }
+
 func set(ws ...string) map[string]bool {
 	m := make(map[string]bool, len(ws))
 	for _, w := range ws {

@@ -121,6 +121,16 @@ func StageKeys() []string {
 	return keys
 }
 
+// StageName is the name staff read for a stage key (签收…), or the key.
+func StageName(key string) string {
+	for _, f := range stageFields {
+		if f.key == key {
+			return f.name
+		}
+	}
+	return key
+}
+
 // Stages returns inc's deadlines in workflow order, those the level has.
 func Stages(inc model.Incident) []Stage {
 	var out []Stage

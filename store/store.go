@@ -252,6 +252,25 @@ type Store interface {
 	// can join before it takes the write lock (grouping.go).
 	FingerprintCandidates(ctx context.Context, q CandidateQuery) (Candidates, error)
 
+	// Figures (stats.go), counted by the database.
+
+	// PostCounts counts the posts first seen in each interval of b by
+	// their latest grade (ErrBadBuckets for intervals out of order).
+	PostCounts(ctx context.Context, b Buckets) ([]PostCount, error)
+	// SourceCounts counts the posts first seen in [from, to) by source.
+	SourceCounts(ctx context.Context, from, to time.Time) ([]SourceCount, error)
+	// PlaceCounts counts, for each of places, the relevant posts first
+	// seen in [from, to) whose title or body names it (out[i] is places[i]'s).
+	PlaceCounts(ctx context.Context, from, to time.Time, places []string) ([]int, error)
+	// IncidentCounts counts the open incidents by level, and those with a
+	// stage past its deadline at now; levels with none are left out.
+	IncidentCounts(ctx context.Context, now time.Time) ([]IncidentCount, error)
+	// TermCounts counts the relevant posts holding each word q asks for,
+	// by interval, ordered by word and interval (intervals with none left
+	// out). Words are those Tx.IndexPost stored for posts relevant when
+	// indexed (PostTerms).
+	TermCounts(ctx context.Context, q TermQuery) ([]TermCount, error)
+
 	Close() error
 }
 
@@ -274,7 +293,9 @@ type Tx interface {
 	// IndexPost stores (or replaces) the search text of a post: words are
 	// the gse tokens of its title and body joined by spaces, segmented
 	// from the content whose hash is contentHash. A post whose content
-	// has changed since is indexed again (UnindexedPosts).
+	// has changed since is indexed again (UnindexedPosts). When the
+	// post's latest grade is relevant, its PostTerms are kept too, for
+	// TermCounts (grading saves the grade first, in the same transaction).
 	IndexPost(ctx context.Context, postID int64, contentHash, words string) error
 	// SaveLabel records (or replaces) what staff decided about a post.
 	SaveLabel(ctx context.Context, l Label) error

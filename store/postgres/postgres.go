@@ -60,6 +60,7 @@ var dialect = &sqldb.Dialect{
 		// query syntax in it.
 		Query: func(words []string) string { return strings.Join(words, " ") },
 	},
+	Terms: `json_array_elements_text(t.terms::json) u(value)`,
 }
 
 // connLost reports an error of a broken connection rather than of the

@@ -158,3 +158,12 @@ func BenchmarkPosts(b *testing.B) {
 		return err
 	})
 }
+
+func BenchmarkFigures(b *testing.B) {
+	s, err := Open(context.Background(), pgtest.Schema(b), time.FixedZone("CST", 8*3600))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchFigures(b, s, func() error { _, err := s.Exec(context.Background(), "VACUUM ANALYZE"); return err })
+}

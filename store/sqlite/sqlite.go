@@ -39,6 +39,7 @@ var dialect = &sqldb.Dialect{
 		Match: `s.post_fts MATCH ?`,
 		Query: ftsQuery,
 	},
+	Terms: `json_each(t.terms) u`,
 }
 
 // ftsQuery is an FTS5 query for posts holding every one of words: each a

@@ -59,3 +59,12 @@ func BenchmarkPosts(b *testing.B) {
 	defer s.Close()
 	storetest.BenchPosts(b, s, func() error { _, err := s.Exec(context.Background(), "ANALYZE"); return err })
 }
+
+func BenchmarkFigures(b *testing.B) {
+	s, err := Open(context.Background(), filepath.Join(b.TempDir(), "yuqing.db"), time.FixedZone("CST", 8*3600))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchFigures(b, s, func() error { _, err := s.Exec(context.Background(), "ANALYZE"); return err })
+}

@@ -46,6 +46,7 @@ func RunEngine(t *testing.T, e Engine) {
 	t.Run("ConcurrentFirstOpens", func(t *testing.T) { testConcurrentOpens(t, e) })
 	t.Run("FingerprintKeysBackfill", func(t *testing.T) { testFingerprintKeysBackfill(t, e) })
 	t.Run("LatestGradeBackfill", func(t *testing.T) { testLatestGradeBackfill(t, e) })
+	t.Run("TermsBackfill", func(t *testing.T) { testTermsBackfill(t, e) })
 }
 
 // testFingerprintKeysBackfill: migration 00007 indexes the fingerprints it

@@ -53,6 +53,12 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Posts", testPosts},
 		{"PostSearchRegrade", testPostSearchRegrade},
 		{"PostListCapped", testPostListCapped},
+		{"PostCounts", testPostCounts},
+		{"PostCountsDaylightSaving", testPostCountsDaylightSaving},
+		{"SourceAndPlaceCounts", testSourceAndPlaceCounts},
+		{"IncidentCounts", testIncidentCounts},
+		{"TermCounts", testTermCounts},
+		{"Figures", testFigures},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

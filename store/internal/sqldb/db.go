@@ -42,6 +42,9 @@ type Dialect struct {
 	Unsent   func(error) bool
 	// Search is how the engine keeps and searches posts' search text.
 	Search Search
+	// Terms is a FROM item that makes the JSON array of words t.terms
+	// (post_terms) into rows aliased u, each word in u.value.
+	Terms string
 
 	cache sync.Map // query → rewritten query
 }

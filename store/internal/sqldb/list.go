@@ -109,11 +109,8 @@ func incidentWhere(f store.IncidentFilter) ([]string, []any) {
 	}
 	if f.Overdue {
 		// As incident.Overdue: a stage with a deadline, not met, past it.
-		now := f.Now.UnixMilli()
-		add(`((ack_due_at IS NOT NULL AND acked_at IS NULL AND ack_due_at < ?)
-			OR (followup_due_at IS NOT NULL AND followed_up_at IS NULL AND followup_due_at < ?)
-			OR (investigate_due_at IS NOT NULL AND investigated_at IS NULL AND investigate_due_at < ?)
-			OR (feedback_due_at IS NOT NULL AND replied_at IS NULL AND feedback_due_at < ?))`, now, now, now, now)
+		cond, a := overdueAny(f.Now)
+		add(cond, a...)
 	}
 	return where, args
 }

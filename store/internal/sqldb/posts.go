@@ -24,7 +24,7 @@ func (t *txn) IndexPost(ctx context.Context, postID int64, contentHash, words st
 	if _, err := t.tx.ExecContext(ctx, `UPDATE posts SET indexed_hash = ? WHERE id = ?`, contentHash, postID); err != nil {
 		return fmt.Errorf("保存帖子 %d 的检索文本: %w", postID, err)
 	}
-	return nil
+	return t.saveTerms(ctx, postID, words) // stats.go
 }
 
 func (s *Store) UnindexedPosts(ctx context.Context, limit int) ([]model.Post, error) {

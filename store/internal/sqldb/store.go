@@ -513,7 +513,7 @@ func (t *txn) SaveGrade(ctx context.Context, g model.Grade) error {
 		ms(g.GradedAt), g.Sentiment, g.DecidedBy, g.Review, g.Information, true); err != nil {
 		return fmt.Errorf("保存研判结果: %w", err)
 	}
-	if _, err := t.tx.ExecContext(ctx, `UPDATE posts SET graded_hash = content_hash WHERE id = ?`, g.PostID); err != nil {
+	if err := t.markGraded(ctx, g); err != nil { // stats.go
 		return fmt.Errorf("保存研判结果: %w", err)
 	}
 	return nil

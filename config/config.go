@@ -59,6 +59,9 @@ type Config struct {
 	// Delivery names the WeCom robots and mailboxes that reports and
 	// forwarded alerts go to.
 	Delivery delivery.Config `yaml:"delivery"`
+	// Places are the city's districts and counties (区县): the overview
+	// counts the relevant posts that name each (places.go).
+	Places []string `yaml:"places"`
 
 	// Filled by Load.
 	File     string             `yaml:"-"`
@@ -407,6 +410,7 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 	errs = append(errs, c.validateMetrics(doc)...)
 	errs = append(errs, c.validateHandling(doc)...)
 	errs = append(errs, c.Delivery.Validate(doc)...)
+	errs = append(errs, c.validatePlaces(doc)...)
 	return errors.Join(errs...)
 }
 

@@ -1,8 +1,6 @@
 package config
 
 import (
-	"strings"
-
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
 )
 
@@ -12,18 +10,7 @@ func (c *Config) validateHandling(doc *yamlfile.Doc) []error {
 	if len(c.Offices) == 0 {
 		errs = append(errs, doc.Errorf("offices", "至少需要配置一个承办科室"))
 	}
-	seen := map[string]bool{}
-	for i, o := range c.Offices {
-		o = strings.TrimSpace(o)
-		c.Offices[i] = o
-		switch {
-		case o == "":
-			errs = append(errs, doc.Errorf("offices", "科室名称不能为空"))
-		case seen[o]:
-			errs = append(errs, doc.Errorf("offices", "科室 %q 重复", o))
-		}
-		seen[o] = true
-	}
+	errs = append(errs, checkNames(doc, "offices", "科室", c.Offices)...)
 	g := c.Grouping
 	if g.SimHashDistance < 0 || g.SimHashDistance > 16 {
 		errs = append(errs, doc.Errorf("grouping.simhash_distance", "近似重复的海明距离应在 0 到 16 之间"))

@@ -267,7 +267,7 @@ func (d *Daemon) handler(cfg *config.Config, st store.Store, inc *incident.Servi
 	log, reg, opts := d.log, d.reg, d.opts
 	console, err := web.New(web.Options{Store: st, Workflow: inc, Classifier: d.cls, Logger: log.With("component", "web"),
 		Now: opts.Now, Location: cfg.Location, SourceTitle: catalog.Title, Sources: d.webSources, Reload: d.Reload,
-		Posts: st, SourceGrading: catalog.Grading,
+		Posts: st, SourceGrading: catalog.Grading, Places: func() []string { return d.cfg.Load().Places },
 		Auth: authSvc, SecureCookie: cfg.Console.SecureCookie, ExternalURL: cfg.ExternalURL,
 		TrustedProxies: cfg.Console.Proxies(), ProbeSource: consoleProbe(d.cfg.Load, log.With("component", "probe"))})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -276,6 +277,13 @@ func demoPipeline(t *testing.T, edit func(string) string) {
 			t.Errorf("the outage post %q opened an incident of its own", other)
 		}
 	}
+	// The overview (总览, the home page) of the demo's posts: six charts,
+	// the districts of 岚川 among them.
+	home := consoleGet(t, addr, "/")
+	if n := strings.Count(home, `<svg xmlns="http://www.w3.org/2000/svg" class="chart"`); n != 6 ||
+		!regexp.MustCompile(`<title>(岚北区|岚南区|川东区|临江区|白沙县|岚川高新区)：[1-9]\d* 条`).MatchString(home) {
+		t.Errorf("the overview has %d charts, or no district named in a relevant post", n)
+	}
 	stop()
 
 	// A restart on the same data crawls again and files nothing twice.
@@ -329,5 +337,21 @@ func TestDemoForumFallsBackToAFreePort(t *testing.T) {
 	}
 	if _, err := listenForum("nowhere:x"); err == nil || !strings.Contains(err.Error(), "示例论坛监听 nowhere:x") {
 		t.Errorf("bad address: %v", err)
+	}
+}
+
+// TestDemoConfigNamesPlaces: the demo's configuration lists the districts
+// of 岚川, for the overview's share of each.
+func TestDemoConfigNamesPlaces(t *testing.T) {
+	dir := t.TempDir()
+	if err := writeDemoConfig(dir, "http://127.0.0.1:1", "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(filepath.Join(dir, "yuqing.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(cfg.Places, demo.Places) {
+		t.Errorf("demo places %q, want %q", cfg.Places, demo.Places)
 	}
 }

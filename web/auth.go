@@ -221,7 +221,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				return
 			}
 			s.clearCookie(w, r)
-			next := "/incidents"
+			next := "/"
 			if r.Method == http.MethodGet {
 				next = safeNext(r.URL.RequestURI())
 			}

@@ -161,7 +161,7 @@ func TestLoginCookieLogoutAndRateLimit(t *testing.T) {
 		t.Errorf("wrong password: %d", code)
 	}
 	code, _, h := do(t, anon, "POST", f.srv.URL+"/login", "username=wang&password=wang-password&next=%2F%2Fevil.example%2F", nil)
-	if code != http.StatusSeeOther || h.Get("Location") != "/incidents" {
+	if code != http.StatusSeeOther || h.Get("Location") != "/" {
 		t.Errorf("login with off-site next: %d → %q", code, h.Get("Location"))
 	}
 	ck := (&http.Response{Header: h}).Cookies()
@@ -523,11 +523,11 @@ func TestLoginNextStaysOnSite(t *testing.T) {
 	}
 	for _, next := range evilNexts {
 		q := url.QueryEscape(next)
-		if code, loc := location("GET", "/login?next="+q, "", session); code != http.StatusSeeOther || loc != "/incidents" {
+		if code, loc := location("GET", "/login?next="+q, "", session); code != http.StatusSeeOther || loc != "/" {
 			t.Errorf("GET /login?next=%q with a session: %d → %q", next, code, loc)
 		}
 		form := url.Values{"username": {"zhao"}, "password": {"zhao-password"}, "next": {next}}.Encode()
-		if code, loc := location("POST", "/login", form, ""); code != http.StatusSeeOther || loc != "/incidents" {
+		if code, loc := location("POST", "/login", form, ""); code != http.StatusSeeOther || loc != "/" {
 			t.Errorf("POST /login next=%q: %d → %q", next, code, loc)
 		}
 	}

@@ -37,6 +37,7 @@ func identifiers(text string, bad []string) []string {
 // administrator (who sees every menu and form) and scanned.
 func TestPagesShowNoIdentifiers(t *testing.T) {
 	f := setup(t)
+	seedOverview(t, f) // the overview's charts and rising words (overview_test.go)
 	admin := loginClient(t, f.srv, "admin", true)
 	do(t, admin, "POST", f.srv.URL+"/incidents/"+f.minor+"/ack", "note=已签收", nil)
 	do(t, admin, "POST", f.srv.URL+"/admin/users/qian/role", "role=operator", nil)
@@ -44,7 +45,7 @@ func TestPagesShowNoIdentifiers(t *testing.T) {
 	// The pages staff (a handler) use, and the audit page an administrator
 	// reads; the operators' tools (rule trial, source wizard, accounts)
 	// name files and rule ids on purpose.
-	staff := []string{"/incidents", "/incidents?status=all&sort=newest", "/incidents/" + f.major, "/incidents/" + f.minor,
+	staff := []string{"/", "/incidents", "/incidents?status=all&sort=newest", "/incidents/" + f.major, "/incidents/" + f.minor,
 		"/incidents/" + f.major + "/print", "/information", "/sources", "/rules/false-positives", "/missed",
 		"/account/password"}
 	pages := map[string]*http.Client{"/admin/audit": admin}

@@ -30,7 +30,7 @@ const passwordChanged = "密码已修改，所有登录已退出，请用新密�
 // "//evil.example"; any control byte or backslash is therefore refused
 // outright, raw or percent-encoded in the path.
 func safeNext(next string) string {
-	const home = "/incidents"
+	const home = "/"
 	if !localPath(next) {
 		return home
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/privacy"
+	"github.com/yuqing-bureau/yuqing/report"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/suggest"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
@@ -47,6 +48,7 @@ type Reader interface {
 	SourceStates(ctx context.Context) ([]store.SourceState, error)
 	ItemFailures(ctx context.Context, source string, limit int) ([]store.ItemFailure, error)
 	InformationReader // 舆情信息 (information.go)
+	report.Reader     // 总览 (overview.go)
 }
 
 // Options configure the console.
@@ -79,6 +81,9 @@ type Options struct {
 	// anyway over TLS or when ExternalURL is https.
 	SecureCookie bool
 	ExternalURL  string
+	// Places are the city's districts and counties (config places) the
+	// overview counts posts by, as configured now; nil: none.
+	Places func() []string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed for the client address (login limits, audit log); empty:
 	// the peer address is the client's (see resolveClientIP in auth.go).
@@ -87,8 +92,9 @@ type Options struct {
 
 // Server is the console.
 type Server struct {
-	opts  Options
-	pages map[string]*template.Template
+	opts          Options
+	pages         map[string]*template.Template
+	overviewCache figuresCache // overview.go
 }
 
 // New parses the templates and returns the console.
@@ -149,9 +155,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(assets, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/incidents", http.StatusFound)
-	})
+	mux.HandleFunc("GET /{$}", s.require(auth.RoleViewer, s.overview))
 	mux.HandleFunc("GET /login", s.loginForm)
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /logout", s.logout)

@@ -54,57 +54,60 @@ type Rising struct {
 	Ratio float64
 }
 
-// RisingTerms reads the words of the Baseline+Recent days (of 24 hours)
-// that end at end, and the relevant posts of each day, and picks the
-// rising words (Rise).
+// RisingTerms reads the words of the Baseline days and of the Recent days
+// (of 24 hours) that end at end, each window counted whole (two groups a
+// word, however many days), and which baseline days had relevant posts,
+// and picks the rising words (Rise).
 func RisingTerms(ctx context.Context, r Reader, end time.Time, o RisingOptions) ([]Rising, error) {
 	o = o.withDefaults()
-	b := make(store.Buckets, o.Baseline+o.Recent+1)
-	for i := range b {
-		b[i] = end.Add(-time.Duration(len(b)-1-i) * 24 * time.Hour)
+	const day = 24 * time.Hour
+	start, split := end.Add(-time.Duration(o.Baseline+o.Recent)*day), end.Add(-time.Duration(o.Recent)*day)
+	days := make(store.Buckets, o.Baseline+1)
+	for i := range days {
+		days[i] = start.Add(time.Duration(i) * day)
 	}
 	var terms []store.TermCount
 	var posts []store.PostCount
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	wg.Go(func() {
-		terms, errs[0] = r.TermCounts(ctx, store.TermQuery{Buckets: b, Recent: o.Recent, MinPosts: o.MinPosts})
+		terms, errs[0] = r.TermCounts(ctx, store.TermQuery{Buckets: store.Buckets{start, split, end}, Recent: 1, MinPosts: o.MinPosts})
 	})
-	wg.Go(func() { posts, errs[1] = r.PostCounts(ctx, b) })
+	wg.Go(func() { posts, errs[1] = r.PostCounts(ctx, days) })
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	relevant := make([]int, b.Len())
+	relevant := make([]int, days.Len())
 	for _, c := range posts {
 		if c.Relevant {
 			relevant[c.Bucket] += c.Posts
 		}
 	}
-	return Rise(terms, relevant, o), nil
-}
-
-// Rise picks the rising words from terms, TermCounts over o.Baseline
-// days followed by o.Recent days; relevant[i] is the relevant posts of
-// day i. A word's ordinary day is the mean over the baseline days that had
-// relevant posts (days before the system ran do not count), and with
-// fewer than minBaselineDays of them nothing is judged. Stop words and
-// words of no letter are left out. The result is ordered by ratio, then
-// posts, then the word: the same counts always give the same list.
-func Rise(terms []store.TermCount, relevant []int, o RisingOptions) []Rising {
-	o = o.withDefaults()
-	days := 0
-	for _, n := range relevant[:min(o.Baseline, len(relevant))] {
+	history := 0
+	for _, n := range relevant {
 		if n > 0 {
-			days++
+			history++
 		}
 	}
-	if days < minBaselineDays {
+	return Rise(terms, history, o), nil
+}
+
+// Rise picks the rising words from terms, TermCounts over two intervals:
+// the baseline days (interval 0) and the recent days (interval 1). A
+// word's ordinary day is its baseline posts over history, the baseline
+// days that had relevant posts (days before the system ran do not count);
+// with fewer than minBaselineDays of them nothing is judged. Stop words
+// and words of no letter are left out. The result is ordered by ratio,
+// then posts, then the word: the same counts always give the same list.
+func Rise(terms []store.TermCount, history int, o RisingOptions) []Rising {
+	o = o.withDefaults()
+	if history < minBaselineDays {
 		return nil
 	}
 	recent, base := map[string]int{}, map[string]int{}
 	for _, c := range terms {
-		if c.Bucket >= o.Baseline {
+		if c.Bucket > 0 {
 			recent[c.Term] += c.Posts
 		} else {
 			base[c.Term] += c.Posts
@@ -115,7 +118,7 @@ func Rise(terms []store.TermCount, relevant []int, o RisingOptions) []Rising {
 		if n < o.MinPosts || !wordLike(term) {
 			continue
 		}
-		perDay := float64(base[term]) / float64(days)
+		perDay := float64(base[term]) / float64(history)
 		r := Rising{Term: term, Recent: n, PerDay: perDay, Ratio: float64(n) / ((perDay + 1) * float64(o.Recent))}
 		if r.Ratio >= o.MinRatio {
 			out = append(out, r)

@@ -19,9 +19,11 @@ func TestBrowserPagesFitPhoneWidth(t *testing.T) {
 	addInformation(t, f, "http://info/1", "市医保局发布门诊共济新政解读：门诊费用纳入统筹基金支付的具体办法和报销比例",
 		"自2027年1月1日起，参保职工在定点医疗机构发生的普通门诊费用纳入统筹基金支付，起付标准和支付比例见附件。", taxonomy.Neutral)
 	suspected := fileSuspected(t, f)
+	seedOverview(t, f) // the overview's charts (overview_test.go)
 	b := newBrowser(t, f.srv.URL, phoneWidth)
 	b.run("login", b.login("wang"))
 	for _, page := range []struct{ name, path string }{
+		{"overview", "/"},
 		{"list", "/incidents"},
 		{"detail", "/incidents/" + f.major},
 		{"suspected", "/incidents/" + suspected},

@@ -20,6 +20,15 @@ import (
 // and what its latest grade said (graded_*, kept by SaveGrade) are in it,
 // so no post row and no grade is looked up.
 //
+// The statements are written so that SQLite's planner, which cannot tell
+// how many posts a span of bound parameters holds, still starts from the
+// span in that index: grouping by source groups p.source || '' (grouping
+// the bare column, it reads every post in posts_source order to save a
+// sort), districts look up the posts the index finds (p.id IN …) instead
+// of scanning the table, and words join post_terms to the posts with
+// CROSS JOIN (SQLite keeps the posts as the outer loop; to PostgreSQL it
+// is a plain join).
+//
 // Intervals are counted on a grid: the coarsest step all their bounds but
 // the last lie on from the first (a day for the days of a zone without
 // daylight saving, an hour with it), so that a post's cell is plain
@@ -122,10 +131,10 @@ func summed[T comparable](sums map[T]int, set func(*T, int)) []T {
 func (s *Store) SourceCounts(ctx context.Context, from, to time.Time) ([]store.SourceCount, error) {
 	out, err := queryAll(ctx, s.r, scanWith(func(c *store.SourceCount) columns {
 		return values(&c.Source, &c.Posts, &c.Relevant, &c.Negative)
-	}), `SELECT p.source, count(*), coalesce(sum(CASE WHEN p.graded_relevant THEN 1 ELSE 0 END), 0),
+	}), `SELECT p.source || '', count(*), coalesce(sum(CASE WHEN p.graded_relevant THEN 1 ELSE 0 END), 0),
 		coalesce(sum(CASE WHEN `+negative+` THEN 1 ELSE 0 END), 0)
 		FROM posts p WHERE p.first_seen_at >= ? AND p.first_seen_at < ?
-		GROUP BY p.source ORDER BY p.source`, append(slices.Clone(negativeArgs), from.UnixMilli(), to.UnixMilli())...)
+		GROUP BY 1 ORDER BY 1`, append(slices.Clone(negativeArgs), from.UnixMilli(), to.UnixMilli())...)
 	if err != nil {
 		return nil, fmt.Errorf("按数据源统计帖子: %w", err)
 	}
@@ -148,7 +157,7 @@ func (s *Store) PlaceCounts(ctx context.Context, from, to time.Time, places []st
 		dest[i] = &out[i]
 	}
 	err := s.r.QueryRowContext(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM posts p
-		WHERE p.first_seen_at >= ? AND p.first_seen_at < ? AND p.graded_relevant`,
+		WHERE p.id IN (SELECT id FROM posts WHERE first_seen_at >= ? AND first_seen_at < ? AND graded_relevant)`,
 		append(args, from.UnixMilli(), to.UnixMilli())...).Scan(dest...)
 	if err != nil {
 		return nil, fmt.Errorf("按区县统计帖子: %w", err)
@@ -215,8 +224,8 @@ func (s *Store) TermCounts(ctx context.Context, q store.TermQuery) ([]store.Term
 	// posts of the recent cells are read out.
 	sums := map[store.TermCount]int{}
 	err = eachRow(ctx, s.r, `WITH c AS (SELECT `+cell+` AS k, u.value AS term, count(*) AS n
-			FROM posts p JOIN post_terms t ON t.post_id = p.id, `+s.d.Terms+`
-			WHERE `+cond+` AND p.graded_relevant GROUP BY 1, 2)
+			FROM posts p CROSS JOIN post_terms t, `+s.d.Terms+`
+			WHERE t.post_id = p.id AND `+cond+` AND p.graded_relevant GROUP BY 1, 2)
 		SELECT c.term, c.k, c.n FROM c
 		WHERE c.term IN (SELECT term FROM c WHERE k >= ? GROUP BY term HAVING sum(n) >= ?)`,
 		append(append(cellArgs, condArgs...), recent, max(q.MinPosts, 1)), func(row scanner) error {

@@ -51,14 +51,17 @@ var dialect = &sqldb.Dialect{
 	ConnLost:  connLost,
 	Unsent:    pgconn.SafeToRetry,
 	Search: sqldb.Search{
-		Index: `INSERT INTO post_search (post_id, words) VALUES (?1, to_tsvector('simple', ?2))
-			ON CONFLICT (post_id) DO UPDATE SET words = excluded.words`,
+		Index: `INSERT INTO post_search (post_id, words, filed) VALUES (?1, to_tsvector('simple', ?2),
+			EXISTS (SELECT 1 FROM incident_posts WHERE post_id = ?1))
+			ON CONFLICT (post_id) DO UPDATE SET words = excluded.words, filed = excluded.filed`,
 		Table: `post_search s`,
 		Key:   `s.post_id`,
 		Match: `s.words @@ plainto_tsquery('simple', ?)`,
 		// plainto_tsquery ANDs the lexemes of the text and ignores any
 		// query syntax in it.
 		Query: func(words []string) string { return strings.Join(words, " ") },
+		Filed: `s.filed`,
+		File:  `UPDATE post_search SET filed = TRUE WHERE post_id = ?1 AND NOT filed`,
 	},
 	Terms: `json_array_elements_text(t.terms::json) u(value)`,
 }

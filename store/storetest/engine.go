@@ -45,7 +45,7 @@ func RunEngine(t *testing.T, e Engine) {
 	t.Run("ReadOnlyNeverWrites", func(t *testing.T) { testReadOnly(t, e) })
 	t.Run("ConcurrentFirstOpens", func(t *testing.T) { testConcurrentOpens(t, e) })
 	t.Run("FingerprintKeysBackfill", func(t *testing.T) { testFingerprintKeysBackfill(t, e) })
-	t.Run("LatestGradeBackfill", func(t *testing.T) { testLatestGradeBackfill(t, e) })
+	t.Run("PostListBackfill", func(t *testing.T) { testPostListBackfill(t, e) })
 	t.Run("TermsBackfill", func(t *testing.T) { testTermsBackfill(t, e) })
 }
 
@@ -84,10 +84,11 @@ func testFingerprintKeysBackfill(t *testing.T, e Engine) {
 	}
 }
 
-// testLatestGradeBackfill: migration 00013 marks the latest grade of each
+// testPostListBackfill: migration 00013 marks the latest grade of each
 // post it finds, so that a post graded twice is listed with its second
-// grade, in that grade's scope, as a post graded since.
-func testLatestGradeBackfill(t *testing.T, e Engine) {
+// grade, in that grade's scope, as a post graded since; and a search
+// within 已立事件 finds the posts filed before it.
+func testPostListBackfill(t *testing.T, e Engine) {
 	ctx := context.Background()
 	addr := e.New(t)
 	s := open(t, e, addr)
@@ -102,6 +103,7 @@ func testLatestGradeBackfill(t *testing.T, e Engine) {
 		want := slices.DeleteFunc(slices.Clone(posts), func(sp seededPost) bool { return sp.grade.Relevant != (scope == store.ScopeRelevant) })
 		checkPostList(t, s, string(scope), store.PostFilter{Scope: scope}, want, len(posts))
 	}
+	checkPostList(t, s, "word and incident", store.PostFilter{Words: []string{"报销"}, Scope: store.ScopeIncident}, posts, len(posts))
 }
 
 // indexFingerprints files a post for each of fps (the second in an

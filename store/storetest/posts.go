@@ -107,6 +107,8 @@ func testPosts(t *testing.T, s store.Store) {
 		{"every word", store.PostFilter{Words: []string{"断缴", "补缴"}}, func(sp seededPost) bool { return hasWord(sp, "断缴") }},
 		{"word and scope", store.PostFilter{Words: []string{"医保"}, Scope: store.ScopeRelevant},
 			func(sp seededPost) bool { return hasWord(sp, "医保") && sp.grade.Relevant }},
+		{"word and incident", store.PostFilter{Words: []string{"帖子"}, Scope: store.ScopeIncident},
+			func(sp seededPost) bool { return hasWord(sp, "帖子") && sp.incident != "" }},
 	} {
 		var want []seededPost
 		for _, sp := range all {
@@ -225,9 +227,10 @@ func testPostListCapped(t *testing.T, s store.Store) {
 }
 
 // seedRegraded stores n posts in one transaction, oldest first, each
-// graded (relevant or not by turns, of one category), filed into one
-// incident and indexed with 医保 报销, the first PostCountCap also with 一千;
-// every third is graded again the other way. It returns them with their
+// graded (relevant or not by turns, of one category), indexed with 医保
+// 报销 (the first PostCountCap also with 一千) and filed into one incident
+// (before or after indexing, by turns); every third is graded again the
+// other way. It returns them with their
 // latest grades.
 func seedRegraded(t *testing.T, s store.Store, n int) []seededPost {
 	t.Helper()
@@ -259,10 +262,7 @@ func seedRegraded(t *testing.T, s store.Store, n int) []seededPost {
 			}
 			sp.incident = inc.Number
 			out[i] = sp
-			if err := tx.AttachPost(ctx, inc.ID, sp.post.ID, "首发帖子", t0); err != nil {
-				return err
-			}
-			if err := tx.IndexPost(ctx, sp.post.ID, sp.post.ContentHash, sp.words); err != nil {
+			if err := indexAndFile(ctx, tx, inc.ID, sp, i%2 == 0); err != nil {
 				return err
 			}
 		}
@@ -272,6 +272,24 @@ func seedRegraded(t *testing.T, s store.Store, n int) []seededPost {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// indexAndFile indexes sp and files it into incident incidentID, filed
+// first when fileFirst: the search within 已立事件 finds it either way.
+func indexAndFile(ctx context.Context, tx store.Tx, incidentID int64, sp seededPost, fileFirst bool) error {
+	steps := []func() error{
+		func() error { return tx.IndexPost(ctx, sp.post.ID, sp.post.ContentHash, sp.words) },
+		func() error { return tx.AttachPost(ctx, incidentID, sp.post.ID, "首发帖子", t0) },
+	}
+	if fileFirst {
+		slices.Reverse(steps)
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // testPostSearchRegrade: a post graded again is found once, by its new

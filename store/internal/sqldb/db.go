@@ -58,6 +58,11 @@ type Search struct {
 	// Match the condition on s with one placeholder, Query(words).
 	Table, Key, Match string
 	Query             func(words []string) string
+	// Filed, when not "", is the condition on s that the post is filed
+	// into an incident, and File the statement that says so of post ?1:
+	// a search within 已立事件 then stays in the search index instead of
+	// reading each incident post's search text (PostgreSQL).
+	Filed, File string
 }
 
 // retry reports whether a statement that failed with err is run once more:

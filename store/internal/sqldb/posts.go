@@ -137,12 +137,12 @@ func anys[T any](vs []T) []any {
 // postQuery is a post filter as SQL: the table the rows come from, in
 // key order (the search index when there are words, the incident posts
 // for ScopeIncident, else the posts), the conditions, and the tables
-// these need.
+// these need (joinIncident: ScopeIncident as a join).
 type postQuery struct {
-	table, key                      string
-	where                           []string
-	args                            []any
-	needPost, needGrade, inIncident bool
+	table, key                        string
+	where                             []string
+	args                              []any
+	needPost, needGrade, joinIncident bool
 }
 
 func (q *postQuery) add(cond string, a ...any) {
@@ -163,7 +163,7 @@ func (q *postQuery) cond() string {
 // reads a post only once it has passed them.
 func (q *postQuery) joins(all bool) string {
 	from := " FROM " + q.table
-	if q.inIncident && q.key != "ip.post_id" {
+	if q.joinIncident && q.key != "ip.post_id" {
 		from += " JOIN incident_posts ip ON ip.post_id = " + q.key
 	}
 	if q.needGrade {
@@ -175,7 +175,7 @@ func (q *postQuery) joins(all bool) string {
 	if all && !q.needGrade {
 		from += latestGrade("LEFT JOIN", q.key)
 	}
-	if all && !q.inIncident {
+	if all && !q.joinIncident {
 		from += " LEFT JOIN incident_posts ip ON ip.post_id = " + q.key
 	}
 	if all {
@@ -197,7 +197,7 @@ func (q *postQuery) before(after int64) {
 	if q.needGrade {
 		cols = append(cols, "g.post_id")
 	}
-	if q.inIncident && q.key != "ip.post_id" {
+	if q.joinIncident && q.key != "ip.post_id" {
 		cols = append(cols, "ip.post_id")
 	}
 	for _, c := range cols {
@@ -213,18 +213,22 @@ func (s *Store) postQuery(f store.PostFilter) postQuery {
 			words = append(words, w)
 		}
 	}
-	q.inIncident = f.Scope == store.ScopeIncident
+	q.joinIncident = f.Scope == store.ScopeIncident
 	switch {
 	case len(words) > 0:
 		q.table, q.key = s.d.Search.Table, s.d.Search.Key
 		q.add(s.d.Search.Match, s.d.Search.Query(words))
-	case q.inIncident:
+		if q.joinIncident && s.d.Search.Filed != "" {
+			q.add(s.d.Search.Filed)
+			q.joinIncident = false
+		}
+	case q.joinIncident:
 		q.table, q.key = "incident_posts ip", "ip.post_id"
 	}
 	// The scopes are conditions without arguments: PostgreSQL proves the
 	// partial indexes of grades (migration 00013) from them. ScopeIncident
-	// is a join. Every condition on g is false without a grade: g is then
-	// an inner join.
+	// is a join, or Search.Filed. Every condition on g is false without a
+	// grade: g is then an inner join.
 	switch f.Scope {
 	case store.ScopeRelevant:
 		q.add("g.relevant")

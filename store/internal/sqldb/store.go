@@ -769,6 +769,12 @@ func (t *txn) AttachPost(ctx context.Context, incidentID, postID int64, reason s
 	if err != nil {
 		return fmt.Errorf("帖子 %d 并入事件: %w", postID, err)
 	}
+	// A post stays filed once filed (moves keep it in an incident).
+	if file := t.tx.d.Search.File; file != "" {
+		if _, err := t.tx.ExecContext(ctx, file, postID); err != nil {
+			return fmt.Errorf("帖子 %d 并入事件: %w", postID, err)
+		}
+	}
 	return t.touchGrouping(ctx)
 }
 

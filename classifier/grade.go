@@ -173,6 +173,13 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 			res.Reasons = append(res.Reasons, line)
 		}
 	}
+	e.finish(&res, &p, read, &fields, sc, matches)
+	return res
+}
+
+// finish adds what every grade ends with: the conclusion line, the search
+// text when asked, the sorted matches and a relevant post's words.
+func (e *Engine) finish(res *Result, p *Post, read [2]string, fields *[2]fieldHits, sc *gradeScratch, matches []model.Match) {
 	if res.Relevant {
 		concl := "结论：" + res.Category.Name() + "，" + res.Level.Label()
 		if res.Review {
@@ -184,7 +191,7 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 		if res.CutShort { // the budget left text unread: cut it all now
 			res.SearchText = e.SearchText(p.Title, p.Body)
 		} else {
-			res.SearchText = searchText(read, &fields, sc)
+			res.SearchText = searchText(read, fields, sc)
 		}
 	}
 	res.Matches = sortedMatches(matches, sc)
@@ -193,7 +200,6 @@ func (e *Engine) grade(p Post, budget time.Duration, exOut *learn.Example) Resul
 		res.Words = &model.Words{Title: tokenTexts(read[0], &fields[0], sc.f[0].toks),
 			Body: tokenTexts(read[1], &fields[1], sc.f[1].toks)}
 	}
-	return res
 }
 
 // readFields normalises, segments and matches the title and the body

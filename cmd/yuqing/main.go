@@ -163,7 +163,7 @@ func runDemo(e env, args []string) int {
 	opts := app.DemoOptions{DataDir: *data, ForumListen: *forum, Out: e.stdout, Options: app.Options{
 		Logger: e.logger, Listen: *listen, Reload: hangups(),
 		Ready: func(addr string) {
-			fmt.Fprintf(e.stdout, "\n演示已启动：控制台 http://%s/incidents ，监控指标 http://%s/metrics\n按 Ctrl+C 停止。\n\n", addr, addr)
+			fmt.Fprintf(e.stdout, "\n演示已启动：控制台 http://%s/ ，监控指标 http://%s/metrics\n按 Ctrl+C 停止。\n\n", addr, addr)
 		}}}
 	return exit(e.stderr, app.RunDemo(ctx, opts))
 }

@@ -161,9 +161,9 @@ type HandlingCount struct {
 	// Overdue incidents had a stage (签收, 跟进回复, 调查核实, 答复反馈)
 	// met after its deadline, or past it and not met, at now.
 	Overdue int
-	// Acked incidents were signed for by now, AckSeconds the sum of
-	// their times from first seen to 签收; Closed and CloseSeconds
-	// likewise for 办结.
-	Acked, Closed            int
-	AckSeconds, CloseSeconds int64
+	// Acked incidents were signed for by now, AckTime the sum of their
+	// times from first seen to 签收; Closed and CloseTime likewise for
+	// 办结 (closed now, and by now).
+	Acked, Closed      int
+	AckTime, CloseTime time.Duration
 }

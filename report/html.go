@@ -34,6 +34,7 @@ table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{border:1px solid #cbd2d9;padding:4px 6px;text-align:left;vertical-align:top}
 th{background:#f0f4f8;white-space:nowrap}
 td.n{text-align:right;white-space:nowrap}
+td:first-child{white-space:nowrap}
 .empty{color:#52606d}
 footer{margin-top:24px;color:#52606d;font-size:12px;text-align:center}
 @media (max-width:480px){body{padding:8px;font-size:14px}h1{font-size:18px}}

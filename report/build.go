@@ -92,8 +92,10 @@ func Build(ctx context.Context, r Reader, req Request, o Options) (Report, error
 // sourceTitle is a source's configured title; a source no longer
 // configured is never named by its key.
 func (o Options) sourceTitle(name string) string {
-	if t, ok := o.SourceTitles[name]; ok && t != "" {
-		return t
+	if o.SourceTitle != nil {
+		if t := o.SourceTitle(name); t != "" {
+			return t
+		}
 	}
 	return "其他来源"
 }

@@ -14,7 +14,9 @@ import (
 
 // reportOptions name the fixture's sources and offices as a configuration would.
 var reportOptions = report.Options{Location: t0.Location(), Offices: []string{"信访科", "宣传科", "医保科"},
-	SourceTitles: map[string]string{"bbs": "岚川论坛", "tieba": "岚川贴吧", "12345": "12345热线", "news": "岚川新闻网"}}
+	SourceTitle: func(name string) string {
+		return map[string]string{"bbs": "岚川论坛", "tieba": "岚川贴吧", "12345": "12345热线", "news": "岚川新闻网"}[name]
+	}}
 
 // testReport: a day's report (日报) of the figures and handling fixtures,
 // built from the store: its counts, 环比, new incidents, the handling

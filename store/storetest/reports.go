@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/report"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
@@ -113,4 +114,66 @@ func dur(d time.Duration, ok bool) string {
 		return "—"
 	}
 	return taxonomy.Duration(d)
+}
+
+// testSpecialReport: a 专报 of an incident filed in the store: its days
+// from first seen to now, its post by source title, its deadlines judged
+// at now, its log with Chinese names, notes masked.
+func testSpecialReport(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	p := post(1)
+	p.FetchedAt = t0
+	mustSave(t, s, p)
+	g := grade(p, taxonomy.LevelII)
+	g.Sentiment = taxonomy.Negative
+	inc := fileNew(t, s, p, g, t0)
+	inc.AckDueAt, inc.AckedAt, inc.Status = t0.Add(30*time.Minute), t0.Add(10*time.Minute), model.StatusAcknowledged
+	if err := s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.UpdateIncident(ctx, inc); err != nil {
+			return err
+		}
+		for _, e := range []model.Event{{At: t0, Kind: model.EventCreated, Actor: "system"},
+			{At: t0.Add(10 * time.Minute), Kind: model.EventAcknowledged, Actor: "王五", Note: "已联系患者，电话13812345678"}} {
+			e.IncidentID = inc.ID
+			if err := tx.AppendEvent(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	now := t0.Add(30 * time.Hour)
+	rep, err := report.Build(ctx, s, report.Request{Kind: report.Special, Incident: inc.Number, Now: now}, reportOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ir := rep.Incident
+	if ir == nil || rep.Title != "医保舆情专报（"+inc.Number+"）" || rep.Period.Days != 2 || !rep.Period.Until.Equal(now) ||
+		rep.Figures.Collected != 1 || rep.Figures.Negative != 1 {
+		t.Fatalf("report %q, period %+v, figures %+v", rep.Title, rep.Period, rep.Figures)
+	}
+	var stages, log []string
+	for _, st := range ir.Stages {
+		stages = append(stages, st.Name+"："+st.State)
+	}
+	for _, e := range ir.Log {
+		log = append(log, e.Name+"/"+e.Actor+"/"+e.Note)
+	}
+	if !slices.Equal(stages, []string{"签收：已按时完成", "跟进回复：已超时 6小时0分"}) {
+		t.Errorf("stages %v", stages)
+	}
+	if !slices.Equal(log, []string{"登记/系统/", "签收/王五/已联系患者，电话138****5678"}) {
+		t.Errorf("log %v", log)
+	}
+	if len(ir.Posts) != 1 || ir.Posts[0].Source != "岚川论坛" || ir.Posts[0].Sentiment != "负面" || ir.Incident.Status != "已签收" {
+		t.Errorf("posts %+v, incident %+v", ir.Posts, ir.Incident)
+	}
+	if !strings.Contains(strings.Join(rep.Summary, ""), "共关联帖子1条，其中负面1条") {
+		t.Errorf("summary %q", rep.Summary)
+	}
+	if _, err := report.Build(ctx, s, report.Request{Kind: report.Special, Incident: "YQ-20200101-0001", Now: now}, reportOptions); err == nil ||
+		!strings.Contains(err.Error(), "不存在") {
+		t.Errorf("unknown incident: %v", err)
+	}
 }

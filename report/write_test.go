@@ -252,8 +252,13 @@ func TestPeriods(t *testing.T) {
 	}
 	mid := time.Date(2026, 12, 9, 12, 0, 0, 0, cst)
 	p, err := report.Request{Kind: report.Weekly, Date: mid, Now: mid}.Period(cst)
-	if err != nil || !p.Until.Equal(mid) {
-		t.Errorf("week not over: %+v, %v", p, err)
+	if _, berr := p.Buckets(); err != nil || berr != nil || p.Days != 3 || !p.Until.Equal(mid) {
+		t.Errorf("week not over: %+v, %v, %v", p, err, berr)
+	}
+	// At a midnight the days before it are whole.
+	p, err = report.Request{Kind: report.Monthly, Date: mid, Now: time.Date(2026, 12, 10, 0, 0, 0, 0, cst)}.Period(cst)
+	if err != nil || p.Days != 9 || !p.Until.IsZero() {
+		t.Errorf("month at a midnight: %+v, %v", p, err)
 	}
 	if _, err := (report.Request{Kind: report.Weekly, Date: mid.AddDate(0, 0, 7), Now: mid}).Period(cst); err == nil {
 		t.Error("a week not begun: no error")

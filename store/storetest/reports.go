@@ -91,6 +91,20 @@ func testReport(t *testing.T, s store.Store) {
 			t.Errorf("summary lacks %q:\n%s", w, summary)
 		}
 	}
+	// The week of that day, not over at now: counted up to now, held
+	// against the week before up to the same moment.
+	week, err := report.Build(ctx, s, report.Request{Kind: report.Weekly, Date: day, Now: handlingNow}, reportOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if week.Title != "医保舆情周报（2026年11月23日—11月29日）" || week.Period.Days != 4 || !week.Period.Until.Equal(handlingNow) ||
+		week.Figures.Collected != 4 || week.Figures.Relevant != 3 || week.Figures.Negative != 2 || week.Figures.Previous != (report.Totals{}) ||
+		week.Figures.NewIncidents[0] != 7 || len(week.Days) != 4 {
+		t.Errorf("week %q, period %+v, figures %+v", week.Title, week.Period, week.Figures)
+	}
+	if w := "本周（截至2026年11月26日 09:30）共监测到医保相关舆情信息3条（上期为0）；其中负面2条，占66.7%"; !strings.Contains(week.Summary[0], w) {
+		t.Errorf("week's summary %q, want %q", week.Summary[0], w)
+	}
 	for _, f := range []report.Format{report.HTML, report.XLSX} {
 		var b strings.Builder
 		if err := report.Write(&b, rep, f); err != nil || b.Len() == 0 {

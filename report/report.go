@@ -1,11 +1,14 @@
-// Package report counts what the console's overview (总览) shows and what
-// the daily, weekly and monthly reports (日报/周报/月报) will: posts
-// collected and relevant by day, category, level and sentiment, shares by
-// source and by district, rising words, and the incidents open and
-// overdue. Every count is made by the store (store/stats.go); this
-// package sums days into periods, picks rising words and turns figures
-// into charts (charts.go, drawn by report/chart). The web handler and the
-// report writers only call it and lay the result out.
+// Package report counts what the console's overview (总览) shows and
+// makes the reports (日报/周报/月报/专报): posts collected and relevant by
+// day, category, level and sentiment, shares by source and by district,
+// rising words, the incidents open and overdue, and the handling of the
+// incidents of a period. Every count is made by the store (store/stats.go);
+// this package sums days into periods, picks rising words and turns
+// figures into charts (charts.go, drawn by report/chart). The report
+// document (document.go) is built once (build.go, summary.go, special.go)
+// into a Report that holds everything, laid out as tables (tables.go) by
+// the writers of each format (write.go: html.go, xlsx.go, docx.go). The
+// web handler, the CLI and the scheduler only call it.
 package report
 
 import (
@@ -30,6 +33,9 @@ type Reader interface {
 	IncidentCounts(ctx context.Context, now time.Time) ([]store.IncidentCount, error)
 	TermCounts(ctx context.Context, q store.TermQuery) ([]store.TermCount, error)
 	Incidents(ctx context.Context, f store.IncidentFilter) (store.IncidentPage, error)
+	// For report documents (Build).
+	HandlingCounts(ctx context.Context, from, to, now time.Time) ([]store.HandlingCount, error)
+	IncidentDetail(ctx context.Context, number string) (store.IncidentDetail, error)
 }
 
 // Period is the days a figure covers: Days calendar days from the day of
@@ -123,6 +129,13 @@ func (f PostFigures) Total(n int) Totals {
 type Options struct {
 	Places []string // the city's districts and counties (config places)
 	Rising RisingOptions
+	// For a report document (Build): the bureau's zone (nil: time.Local),
+	// the configured title of a source by its name ("" or nil: it is
+	// named 其他来源, never by its key) and the configured offices (listed
+	// even without incidents).
+	Location    *time.Location
+	SourceTitle func(name string) string
+	Offices     []string
 }
 
 // CountPosts counts the posts of period p, the store's queries run side by

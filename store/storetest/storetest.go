@@ -59,6 +59,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"IncidentCounts", testIncidentCounts},
 		{"TermCounts", testTermCounts},
 		{"Figures", testFigures},
+		{"HandlingCounts", testHandlingCounts},
+		{"Report", testReport},
+		{"SpecialReport", testSpecialReport},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

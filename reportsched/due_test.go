@@ -32,8 +32,13 @@ workdays:
 	return c
 }
 
+// at reads "2006-01-02 15:04" or "2006-01-02 15:04:05" in cst.
 func at(s string) time.Time {
-	t, err := time.ParseInLocation("2006-01-02 15:04", s, cst)
+	layout := "2006-01-02 15:04"
+	if len(s) > len(layout) {
+		layout += ":05"
+	}
+	t, err := time.ParseInLocation(layout, s, cst)
 	if err != nil {
 		panic(err)
 	}
@@ -54,11 +59,11 @@ func TestDue(t *testing.T) {
 		period string
 		due    string
 	}{
-		{daily, "2026-09-29 00:00", "2026-09-30 08:30"}, // Tuesday's on Wednesday
-		{daily, "2026-09-30 00:00", "2026-10-08 08:30"}, // the day before the holiday: after it
-		{daily, "2026-10-03 00:00", "2026-10-08 08:30"}, // a holiday's
-		{daily, "2026-10-09 00:00", "2026-10-10 08:30"}, // Friday's on the Saturday worked
-		{daily, "2026-10-16 00:00", "2026-10-19 08:30"}, // Friday's on Monday
+		{daily, "2026-09-29 00:00", "2026-09-30 08:30"},  // Tuesday's on Wednesday
+		{daily, "2026-09-30 00:00", "2026-10-08 08:30"},  // the day before the holiday: after it
+		{daily, "2026-10-03 00:00", "2026-10-08 08:30"},  // a holiday's
+		{daily, "2026-10-09 00:00", "2026-10-10 08:30"},  // Friday's on the Saturday worked
+		{daily, "2026-10-16 00:00", "2026-10-19 08:30"},  // Friday's on Monday
 		{weekly, "2026-09-28 00:00", "2026-10-08 09:00"}, // Monday 10-05 is a holiday
 		{weekly, "2026-10-05 00:00", "2026-10-12 09:00"},
 		{monthly, "2026-09-01 00:00", "2026-10-08 09:00"}, // 10-01 is a holiday

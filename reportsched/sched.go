@@ -35,10 +35,19 @@ type Clock interface {
 	After(d time.Duration) <-chan time.Time
 }
 
-type realClock struct{}
+// NowClock is the real clock's timers with now telling the time (nil:
+// time.Now).
+func NowClock(now func() time.Time) Clock {
+	if now == nil {
+		now = time.Now
+	}
+	return nowClock(now)
+}
 
-func (realClock) Now() time.Time                         { return time.Now() }
-func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+type nowClock func() time.Time
+
+func (c nowClock) Now() time.Time                       { return c() }
+func (nowClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // Settings are what the scheduler reads from the configuration in force,
 // again at each round (a reload swaps them whole).
@@ -91,7 +100,7 @@ func New(o Options) (*Scheduler, error) {
 		return nil, errors.New("reportsched: Store, Settings, Build and Location are required")
 	}
 	if o.Clock == nil {
-		o.Clock = realClock{}
+		o.Clock = NowClock(nil)
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -116,6 +125,9 @@ func New(o Options) (*Scheduler, error) {
 	}
 	return s, nil
 }
+
+// Archive is the scheduler's store of reports, for the console.
+func (s *Scheduler) Archive() *Archive { return s.archive }
 
 // Wake makes Run look at its schedules again (after a reload).
 func (s *Scheduler) Wake() {

@@ -123,6 +123,13 @@ func (f PostFigures) Total(n int) Totals {
 type Options struct {
 	Places []string // the city's districts and counties (config places)
 	Rising RisingOptions
+	// For a report document (Build): the bureau's zone (nil: time.Local),
+	// the configured sources' titles by name (a source missing is named
+	// 其他来源, never by its key) and the configured offices (listed even
+	// without incidents).
+	Location     *time.Location
+	SourceTitles map[string]string
+	Offices      []string
 }
 
 // CountPosts counts the posts of period p, the store's queries run side by

@@ -227,7 +227,7 @@ func (r *rig) scheduler() *Scheduler {
 	s, err := New(Options{Store: r.st, Settings: func() Settings { return r.set }, Location: cst, Clock: r.clock,
 		Logger: slog.New(slog.DiscardHandler), Registerer: prometheus.NewRegistry(), ConsoleURL: "http://console.example",
 		Build: func(ctx context.Context, req report.Request) (report.Report, error) {
-			return report.Build(ctx, r.st, req, report.Options{})
+			return report.Build(ctx, r.st, req, report.Options{Location: cst})
 		}})
 	if err != nil {
 		r.t.Fatal(err)
@@ -300,7 +300,7 @@ func (r *rig) expect(step string, want ...string) {
 
 // dailyTitle is the title of the 日报 of day (as report.Build writes it).
 func (r *rig) dailyTitle(day string) string {
-	rep, err := report.Build(context.Background(), r.st, report.Request{Kind: report.Daily, Date: at(day + " 00:00"), Now: at(day + " 23:00")}, report.Options{})
+	rep, err := report.Build(context.Background(), r.st, report.Request{Kind: report.Daily, Date: at(day + " 00:00"), Now: at(day + " 23:00")}, report.Options{Location: cst})
 	if err != nil {
 		r.t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"mime"
 	"net/http"
 	"strconv"
@@ -30,7 +31,7 @@ func TestReportBuiltNowOpensAndDownloads(t *testing.T) {
 		t.Fatalf("build: %d to %q: %s", code, loc, body)
 	}
 	want, err := report.Build(context.Background(), f.st, report.Request{Kind: report.Daily,
-		Date: time.Date(2026, 11, 23, 0, 0, 0, 0, cst), Now: f.now}, report.Options{})
+		Date: time.Date(2026, 11, 23, 0, 0, 0, 0, cst), Now: f.now}, report.Options{Location: cst})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,9 +44,14 @@ func TestReportBuiltNowOpensAndDownloads(t *testing.T) {
 		t.Error("a handler is offered the build form")
 	}
 	code, page := get(t, f, loc)
-	if code != http.StatusOK || !strings.Contains(page, "<h1>"+want.Title+"</h1>") || !strings.Contains(page, want.Summary[0]) ||
+	if code != http.StatusOK || !strings.Contains(page, "<h1>"+want.Title+"</h1>") ||
 		!strings.Contains(page, loc+`/docx">下载Word 文档`) || !strings.Contains(page, "手工生成的报告不自动发送") {
 		t.Errorf("report page (%d):\n%s", code, page)
+	}
+	for _, p := range want.Summary {
+		if !strings.Contains(page, html.EscapeString(p)) {
+			t.Errorf("report page lacks the summary %q", p)
+		}
 	}
 	for _, tc := range []struct{ path, disposition, ctype string }{
 		{loc + "/html", "attachment", report.HTML.ContentType()},

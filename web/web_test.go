@@ -83,7 +83,7 @@ func setupWith(t *testing.T, wrap func(*incident.Service) web.Workflow) *fixture
 		wf = wrap(svc)
 	}
 	build := func(ctx context.Context, req report.Request) (report.Report, error) {
-		return report.Build(ctx, st, req, report.Options{})
+		return report.Build(ctx, st, req, report.Options{Location: cst})
 	}
 	con, err := web.New(web.Options{Store: st, Workflow: wf, Now: clock, Location: cst, Auth: f.auth,
 		SourceTitle: func(string) string { return "岚川论坛" }, Reports: reportsched.NewArchive(st, build, clock)})

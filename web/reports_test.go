@@ -111,7 +111,7 @@ func TestScheduledReportShowsDeliveries(t *testing.T) {
 		t.Fatal(ok, err)
 	}
 	sr := store.StoredReport{ID: id, Kind: "daily", PeriodStart: day, Title: "医保舆情日报（测试）", BuiltAt: f.now,
-		Body: []byte(`{"Kind":"daily","Title":"医保舆情日报（测试）"}`),
+		Body:       []byte(`{"Kind":"daily","Title":"医保舆情日报（测试）"}`),
 		Deliveries: []store.ReportDelivery{{Receiver: "robot"}, {Receiver: "mail"}, {Receiver: "leaders"}}}
 	if err := f.st.SaveReport(ctx, &sr); err != nil {
 		t.Fatal(err)

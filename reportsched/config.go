@@ -3,6 +3,7 @@ package reportsched
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/delivery"
@@ -158,3 +159,31 @@ func parseClock(s string) (int, error) {
 
 // workdaysOnly is WorkdaysOnly with its default.
 func (s *Schedule) workdaysOnly() bool { return s.WorkdaysOnly == nil || *s.WorkdaysOnly }
+
+var weekdayNames = []string{"", "周一", "周二", "周三", "周四", "周五", "周六", "周日"}
+
+// Describe says in Chinese when the schedule runs and who receives it,
+// for yuqing check.
+func (s *Schedule) Describe() string {
+	var when string
+	switch s.Kind {
+	case "daily":
+		when = "每天"
+	case "weekly":
+		when = "每" + weekdayNames[s.Weekday]
+	case "monthly":
+		when = fmt.Sprintf("每月 %d 日", s.Day)
+	}
+	when += " " + s.At
+	switch {
+	case s.workdaysOnly() && s.Kind == "daily":
+		when = "每个工作日 " + s.At + "（周末、节假日的日报在其后第一个工作日一并生成）"
+	case s.workdaysOnly():
+		when += "（遇周末、节假日顺延到下一个工作日）"
+	}
+	to := "不发送"
+	if len(s.Receivers) > 0 {
+		to = "发给 " + strings.Join(s.Receivers, "、")
+	}
+	return kindTitles[s.Kind] + "：" + when + "生成，" + to
+}

@@ -80,3 +80,26 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		}
 	}
 }
+
+func TestScheduleDescribe(t *testing.T) {
+	c, err := loadSection(t, `
+reports:
+  schedules:
+    - {kind: daily, at: "08:30", receivers: [robot, mail]}
+    - {kind: weekly, at: "09:00", weekday: 5, workdays_only: false}
+    - {kind: monthly, at: "09:00"}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"日报：每个工作日 08:30（周末、节假日的日报在其后第一个工作日一并生成）生成，发给 robot、mail",
+		"周报：每周五 09:00生成，不发送",
+		"月报：每月 1 日 09:00（遇周末、节假日顺延到下一个工作日）生成，不发送",
+	}
+	for i, s := range c.Schedules {
+		if got := s.Describe(); got != want[i] {
+			t.Errorf("Describe() = %q, want %q", got, want[i])
+		}
+	}
+}

@@ -288,12 +288,16 @@ func (s *Scheduler) deliver(ctx context.Context, set Settings) {
 		}
 		return
 	}
+	// A claim outlasts every try of one Send (delivery.retry), so that no
+	// second scheduler sends while the first still tries.
+	r := set.Delivery.Retry
+	lease := max(s.o.Lease, time.Duration(r.Attempts)*(r.Timeout+r.Max))
 	msgs := map[int64]*outgoing{}
 	for _, d := range due {
 		if ctx.Err() != nil {
 			return
 		}
-		ok, err := s.o.Store.ClaimDelivery(ctx, d.ReportID, d.Receiver, s.o.Clock.Now(), s.o.Lease)
+		ok, err := s.o.Store.ClaimDelivery(ctx, d.ReportID, d.Receiver, s.o.Clock.Now(), lease)
 		if err != nil || !ok {
 			if err != nil {
 				s.log.Error("认领报告发送失败", "report", d.ReportID, "receiver", d.Receiver, "err", err)
@@ -318,11 +322,10 @@ type outgoing struct {
 
 func (s *Scheduler) compose(ctx context.Context, id int64, formats []string) *outgoing {
 	sr, rep, err := s.archive.Open(ctx, id)
-	if err != nil {
-		return &outgoing{err: err}
+	o := &outgoing{kind: sr.Kind, err: err}
+	if err == nil {
+		o.msg, o.err = Message(rep, formats, s.reportURL(id))
 	}
-	o := &outgoing{kind: sr.Kind}
-	o.msg, o.err = Message(rep, formats, s.reportURL(id))
 	return o
 }
 

@@ -77,15 +77,20 @@ func (c *fakeClock) set(t time.Time) (calls int, fired bool) {
 }
 
 // settle waits until the scheduler has ended a round after the After
-// call count was calls (it waits on the clock again).
-func (c *fakeClock) settle(t *testing.T, calls int) {
+// call count was calls (it waits on the clock again); with more, until
+// that many schedulers have.
+func (c *fakeClock) settle(t *testing.T, calls int, more ...int) {
 	t.Helper()
+	rounds := 1
+	if len(more) > 0 {
+		rounds = more[0]
+	}
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		c.mu.Lock()
 		n := c.calls
 		c.mu.Unlock()
-		if n > calls {
+		if n >= calls+rounds {
 			return
 		}
 		time.Sleep(2 * time.Millisecond)
@@ -400,4 +405,25 @@ func TestDeliveryRetried(t *testing.T) {
 	if got := testutil.ToFloat64(s.lastSuccess.WithLabelValues("daily")); got != float64(at("2026-09-29 09:01").Unix()) {
 		t.Errorf("last success %v", got)
 	}
+}
+
+// TestTwoSchedulersDeliverOnce: two daemons on one database (no leader
+// yet) build each report once and send it once.
+func TestTwoSchedulersDeliverOnce(t *testing.T) {
+	r := newRig(t, at("2026-09-29 08:29"))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	calls, _ := r.clock.set(r.clock.Now())
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	for range 2 {
+		s := r.scheduler()
+		wg.Go(func() { s.Run(ctx) })
+	}
+	r.clock.settle(t, calls, 2) // both caught up Friday's to Sunday's 日报, due on Monday
+	calls, _ = r.clock.set(at("2026-09-29 08:30"))
+	r.clock.settle(t, calls, 2)
+	d := r.dailyTitle
+	r.expect("two schedulers", d("2026-09-25"), d("2026-09-26"), d("2026-09-27"), d("2026-09-28"))
 }

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -79,8 +78,8 @@ type Report struct {
 	Days    []Day   // the period's days, oldest first
 	Sources []Share // Key: the source's title; most relevant posts first
 	Places  []Share // the configured districts, most relevant posts first
-	// Incidents are the period's most severe incidents (first seen in the
-	// period, or open and overdue), with their handling status.
+	// Incidents are the most severe of the incidents first seen in the
+	// period (TopIncidents), with their handling status.
 	Incidents     []IncidentLine
 	IncidentTotal int // incidents first seen in the period
 	// Offices are the handling statistics of the incidents first seen in
@@ -200,29 +199,6 @@ func (c Chart) SVG() chart.SVG {
 		return c.Shares.SVG()
 	}
 	return ""
-}
-
-// Build counts and writes the report req asks for.
-func Build(ctx context.Context, r Reader, req Request, o Options) (Report, error) {
-	loc := o.location()
-	if req.Now.IsZero() {
-		return Report{}, errors.New("报告生成时间为空")
-	}
-	p, err := req.Period(loc)
-	if err != nil {
-		return Report{}, err
-	}
-	rep := Report{Kind: req.Kind, Period: p, BuiltAt: req.Now}
-	rep.Title = "医保舆情" + req.Kind.Title() + "（" + p.Name() + "）"
-	_, _ = ctx, r // figures: next commit
-	return rep, nil
-}
-
-func (o Options) location() *time.Location {
-	if o.Location != nil {
-		return o.Location
-	}
-	return time.Local
 }
 
 // Period is the days a request's report covers, in loc: its day, its

@@ -30,6 +30,9 @@ type Reader interface {
 	IncidentCounts(ctx context.Context, now time.Time) ([]store.IncidentCount, error)
 	TermCounts(ctx context.Context, q store.TermQuery) ([]store.TermCount, error)
 	Incidents(ctx context.Context, f store.IncidentFilter) (store.IncidentPage, error)
+	// For report documents (Build).
+	HandlingCounts(ctx context.Context, from, to, now time.Time) ([]store.HandlingCount, error)
+	IncidentDetail(ctx context.Context, number string) (store.IncidentDetail, error)
 }
 
 // Period is the days a figure covers: Days calendar days from the day of

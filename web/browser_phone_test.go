@@ -20,7 +20,7 @@ func TestBrowserPagesFitPhoneWidth(t *testing.T) {
 		"自2027年1月1日起，参保职工在定点医疗机构发生的普通门诊费用纳入统筹基金支付，起付标准和支付比例见附件。", taxonomy.Neutral)
 	suspected := fileSuspected(t, f)
 	seedOverview(t, f) // the overview's charts (overview_test.go)
-	if code, loc, _ := buildReport(t, f, "kind=weekly&date=2026-11-23"); loc != "/reports/1" {
+	if code, loc, _ := buildReport(t, f, "kind=weekly&date=2026-11-16"); loc != "/reports/1" {
 		t.Fatalf("building a report: %d to %q", code, loc)
 	}
 	b := newBrowser(t, f.srv.URL, phoneWidth)

@@ -183,6 +183,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			}
 			wait = min(wait, sc.nextDue(now, s.calendar(), s.o.Location).Sub(now))
 		}
+		s.forgetRemoved(set)
 		retries = s.retry(ctx, set, retries, now)
 		for _, r := range retries {
 			wait = min(wait, r.at.Sub(now))
@@ -193,6 +194,17 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			return nil
 		case <-s.wake:
 		case <-s.o.Clock.After(max(wait, time.Second)):
+		}
+	}
+}
+
+// forgetRemoved drops the series of kinds no longer scheduled (a reload
+// removed them), so that no alert waits for their reports.
+func (s *Scheduler) forgetRemoved(set Settings) {
+	for kind := range kindTitles {
+		if !slices.ContainsFunc(set.Reports.Schedules, func(sc Schedule) bool { return sc.Kind == kind }) {
+			s.lastDue.DeleteLabelValues(kind)
+			s.lastSuccess.DeleteLabelValues(kind)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -184,6 +185,8 @@ type rig struct {
 	robot *wecomfake.Robot
 	mails *mailSink
 	set   Settings
+	// reloaded, when set, is the settings in force (a reload swaps it).
+	reloaded atomic.Pointer[Settings]
 }
 
 func newRig(t *testing.T, start time.Time) *rig {
@@ -229,7 +232,13 @@ delivery:
 // scheduler returns a new scheduler on the rig's store and clock.
 func (r *rig) scheduler() *Scheduler {
 	r.t.Helper()
-	s, err := New(Options{Store: r.st, Settings: func() Settings { return r.set }, Location: cst, Clock: r.clock,
+	settings := func() Settings {
+		if set := r.reloaded.Load(); set != nil {
+			return *set
+		}
+		return r.set
+	}
+	s, err := New(Options{Store: r.st, Settings: settings, Location: cst, Clock: r.clock,
 		Logger: slog.New(slog.DiscardHandler), Registerer: prometheus.NewRegistry(), ConsoleURL: "http://console.example",
 		Build: func(ctx context.Context, req report.Request) (report.Report, error) {
 			return report.Build(ctx, r.st, req, report.Options{Location: cst})
@@ -426,4 +435,36 @@ func TestTwoSchedulersDeliverOnce(t *testing.T) {
 	r.clock.settle(t, calls, 2)
 	d := r.dailyTitle
 	r.expect("two schedulers", d("2026-09-25"), d("2026-09-26"), d("2026-09-27"), d("2026-09-28"))
+}
+
+// TestReloadSwapsSchedules: a reload's schedule takes effect at once and
+// whole: its time and its receivers.
+func TestReloadSwapsSchedules(t *testing.T) {
+	r := newRig(t, at("2026-09-30 07:00"))
+	s := r.scheduler()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	calls, _ := r.clock.set(r.clock.Now())
+	wg.Go(func() { s.Run(ctx) })
+	r.clock.settle(t, calls)
+	d := r.dailyTitle
+	r.expect("caught up", d("2026-09-28"))
+
+	reports := *r.set.Reports
+	daily := schedule("daily", "08:00", 0, 0)
+	daily.Receivers = []string{"robot"}
+	reports.Schedules = []Schedule{daily}
+	set := r.set
+	set.Reports = &reports
+	r.reloaded.Store(&set)
+	calls, _ = r.clock.set(r.clock.Now())
+	s.Wake()
+	r.clock.settle(t, calls)
+	r.advance("2026-09-30 08:00")
+	mails, robot := r.delivered()
+	if !slices.Equal(mails, []string{d("2026-09-28")}) || !slices.Equal(robot, []string{d("2026-09-28"), d("2026-09-29")}) {
+		t.Errorf("after the reload: mails %q, robot %q; want 09-29's at 08:00 to the robot only", mails, robot)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/report"
 	"github.com/yuqing-bureau/yuqing/reportsched"
 	"github.com/yuqing-bureau/yuqing/store"
@@ -33,12 +32,3 @@ func (d *Daemon) newReports(st store.Database) (*reportsched.Scheduler, error) {
 	})
 }
 
-// reportOptions are what a report counts by in cfg: its districts, zone,
-// sources' titles and offices.
-func reportOptions(cfg *config.Config) report.Options {
-	titles := make(map[string]string, len(cfg.Sources))
-	for _, s := range cfg.Sources {
-		titles[s.Name] = s.Title
-	}
-	return report.Options{Places: cfg.Places, Location: cfg.Location, SourceTitles: titles, Offices: cfg.Offices}
-}

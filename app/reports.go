@@ -31,4 +31,3 @@ func (d *Daemon) newReports(st store.Database) (*reportsched.Scheduler, error) {
 		ConsoleURL: cfg.ExternalURL,
 	})
 }
-

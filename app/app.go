@@ -136,6 +136,7 @@ func Run(ctx context.Context, opts Options) error {
 	if d.reports, err = d.newReports(st); err != nil {
 		return err
 	}
+	d.reports.Prime(ctx) // the last reports' success, before /metrics is served
 	authSvc := newAuth(st, cfg, log, opts.Now)
 	if opts.Demo != nil {
 		if err := opts.Demo(ctx, authSvc); err != nil {

@@ -87,6 +87,7 @@ type Scheduler struct {
 	archive *Archive
 	wake    chan struct{}
 	log     *slog.Logger
+	primed  sync.Once
 
 	lastSuccess *prometheus.GaugeVec
 	lastDue     *prometheus.GaugeVec
@@ -154,7 +155,7 @@ const maxRunTries = 6
 // latest run of each schedule (built already: nothing to do) and the
 // deliveries left due.
 func (s *Scheduler) Run(ctx context.Context) error {
-	s.prime(ctx)
+	s.Prime(ctx)
 	now := s.o.Clock.Now()
 	since := map[string]time.Time{}
 	for _, sc := range s.settings().Reports.Schedules {
@@ -414,8 +415,13 @@ func sentAll(sr store.StoredReport) (time.Time, bool) {
 	return at, true
 }
 
-// prime sets the last success of each kind from the store, so that a
-// restart does not look like a failure.
+// Prime sets the last success of each kind from the store, so that a
+// restart does not look like a failure: call it before /metrics is
+// served (Run primes when it was not).
+func (s *Scheduler) Prime(ctx context.Context) {
+	s.primed.Do(func() { s.prime(ctx) })
+}
+
 func (s *Scheduler) prime(ctx context.Context) {
 	var once sync.Once // one log line when the store fails
 	for _, sc := range s.settings().Reports.Schedules {

@@ -239,18 +239,18 @@ func (s *Server) reportFuncs(funcs map[string]any) {
 	funcs["deliverySummary"] = deliverySummary
 }
 
-// reportPeriod says in Chinese what a stored report covers.
+// reportPeriod says in Chinese what a stored report covers, as its title
+// does.
 func (s *Server) reportPeriod(sr store.StoredReport) string {
-	start := sr.PeriodStart.In(s.opts.Location)
-	switch report.Kind(sr.Kind) {
-	case report.Daily:
-		return start.Format("2006年1月2日")
-	case report.Weekly:
-		return start.Format("2006年1月2日") + "—" + start.AddDate(0, 0, 6).Format("1月2日")
-	case report.Monthly:
-		return start.Format("2006年1月")
+	kind := report.Kind(sr.Kind)
+	if kind == report.Special {
+		return "事件 " + sr.Incident
 	}
-	return "事件 " + sr.Incident
+	p, err := report.Request{Kind: kind, Date: sr.PeriodStart, Now: sr.BuiltAt}.Period(s.opts.Location)
+	if err != nil {
+		return s.formatTime(sr.PeriodStart)
+	}
+	return p.Name()
 }
 
 // deliveryStatus says in Chinese where one delivery stands.

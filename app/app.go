@@ -277,7 +277,7 @@ func (d *Daemon) handler(cfg *config.Config, st store.Store, inc *incident.Servi
 		Posts: st, SourceGrading: catalog.Grading, Places: func() []string { return d.cfg.Load().Places },
 		Auth: authSvc, SecureCookie: cfg.Console.SecureCookie, ExternalURL: cfg.ExternalURL,
 		TrustedProxies: cfg.Console.Proxies(), ProbeSource: consoleProbe(d.cfg.Load, log.With("component", "probe")),
-		Reports: d.reports.Archive()})
+		Reports: d.reports.Archive(), ReceiverTitle: func(name string) string { return d.cfg.Load().Delivery.TitleOf(name) }})
 	if err != nil {
 		return nil, err
 	}

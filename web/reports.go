@@ -237,6 +237,12 @@ func (s *Server) reportFuncs(funcs map[string]any) {
 	funcs["reportPeriod"] = s.reportPeriod
 	funcs["deliveryStatus"] = s.deliveryStatus
 	funcs["deliverySummary"] = deliverySummary
+	funcs["receiverTitle"] = func(name string) string {
+		if s.opts.ReceiverTitle == nil {
+			return name
+		}
+		return s.opts.ReceiverTitle(name)
+	}
 }
 
 // reportPeriod says in Chinese what a stored report covers, as its title

@@ -5,6 +5,7 @@ import (
 	"html"
 	"mime"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -124,12 +125,21 @@ func TestScheduledReportShowsDeliveries(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	code, page := get(t, f, "/reports/"+strconv.FormatInt(id, 10))
-	for _, want := range []string{"按计划生成", "已发送（2026-11-23 11:30）", "发送失败，将于 2026-11-23 11:35 重试（已尝试 1 轮）",
-		"连接邮件服务器失败", "待发送"} {
+	path := "/reports/" + strconv.FormatInt(id, 10)
+	code, page := get(t, f, path)
+	for _, want := range []string{"按计划生成", "宣传科工作群", "已发送（2026-11-23 11:30）", "报告邮件组",
+		"发送失败，将于 2026-11-23 11:35 重试（已尝试 1 轮）", "领导邮箱", "待发送"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report page (%d) lacks %q", code, want)
 		}
+	}
+	text := html.UnescapeString(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(page, " "))
+	if bad := identifiers(text, nil); len(bad) > 0 || strings.Contains(page, "连接邮件服务器失败") {
+		t.Errorf("a handler reads identifiers %v or the error meant for operators", bad)
+	}
+	ops := loginClient(t, f.srv, "ops", true)
+	if _, page, _ := do(t, ops, "GET", f.srv.URL+path, "", nil); !strings.Contains(page, "连接邮件服务器失败") {
+		t.Error("an operator does not see why the mail failed")
 	}
 	if _, list := get(t, f, "/reports"); !strings.Contains(list, "1 个接收方发送失败") {
 		t.Error("the list does not say a delivery failed")

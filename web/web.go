@@ -85,8 +85,10 @@ type Options struct {
 	// overview counts posts by, as configured now; nil: none.
 	Places func() []string
 	// Reports are the stored reports (the 报告 page, reports.go); nil: no
-	// such page.
-	Reports Reports
+	// such page. ReceiverTitle names a receiver of their delivery for
+	// staff (nil: by its configured name).
+	Reports       Reports
+	ReceiverTitle func(name string) string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed for the client address (login limits, audit log); empty:
 	// the peer address is the client's (see resolveClientIP in auth.go).

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/calendar"
+	"github.com/yuqing-bureau/yuqing/report"
 )
 
 // run is one scheduled report: the period it covers and when it is due.
@@ -32,18 +33,11 @@ func (s *Schedule) lookback() int {
 	return 2
 }
 
-// periodOf is the start of the period holding t, in loc.
+// periodOf is the start of the period holding t, in loc (as report
+// counts periods).
 func (s *Schedule) periodOf(t time.Time, loc *time.Location) time.Time {
-	t = t.In(loc)
-	y, m, d := t.Date()
-	switch s.Kind {
-	case "weekly":
-		back := (int(t.Weekday()) + 6) % 7 // days since Monday
-		return time.Date(y, m, d-back, 0, 0, 0, 0, loc)
-	case "monthly":
-		return time.Date(y, m, 1, 0, 0, 0, 0, loc)
-	}
-	return time.Date(y, m, d, 0, 0, 0, 0, loc)
+	p, _ := report.Request{Kind: report.Kind(s.Kind), Date: t}.Span(loc) // kinds are checked at load
+	return p.From
 }
 
 // shift is the start of the period n periods after the one starting at start.

@@ -252,7 +252,7 @@ func (s *Server) reportPeriod(sr store.StoredReport) string {
 	if kind == report.Special {
 		return "事件 " + sr.Incident
 	}
-	p, err := report.Request{Kind: kind, Date: sr.PeriodStart, Now: sr.BuiltAt}.Period(s.opts.Location)
+	p, err := report.Request{Kind: kind, Date: sr.PeriodStart}.Span(s.opts.Location)
 	if err != nil {
 		return s.formatTime(sr.PeriodStart)
 	}

@@ -31,6 +31,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/delivery"
 	"github.com/yuqing-bureau/yuqing/grader"
 	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/reportsched"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/web"
 )
@@ -57,14 +58,16 @@ var Version = "dev"
 
 // Daemon is one running instance; Run blocks until its context ends.
 type Daemon struct {
-	opts   Options
-	log    *slog.Logger
-	reg    *prometheus.Registry
-	cls    *classifier.Classifier
-	sched  *crawler.Scheduler
-	cfg    atomic.Pointer[config.Config]
-	sem    chan struct{} // one reload at a time
-	reload struct {
+	opts  Options
+	log   *slog.Logger
+	reg   *prometheus.Registry
+	cls   *classifier.Classifier
+	sched *crawler.Scheduler
+	// reports builds and delivers the scheduled reports (reports.go).
+	reports *reportsched.Scheduler
+	cfg     atomic.Pointer[config.Config]
+	sem     chan struct{} // one reload at a time
+	reload  struct {
 		ok   prometheus.Gauge
 		when prometheus.Gauge
 		info *prometheus.GaugeVec
@@ -130,6 +133,10 @@ func Run(ctx context.Context, opts Options) error {
 	if err := d.exportAlerts(cfg, st, catalog); err != nil {
 		return err
 	}
+	if d.reports, err = d.newReports(st); err != nil {
+		return err
+	}
+	d.reports.Prime(ctx) // the last reports' success, before /metrics is served
 	authSvc := newAuth(st, cfg, log, opts.Now)
 	if opts.Demo != nil {
 		if err := opts.Demo(ctx, authSvc); err != nil {
@@ -269,7 +276,8 @@ func (d *Daemon) handler(cfg *config.Config, st store.Store, inc *incident.Servi
 		Now: opts.Now, Location: cfg.Location, SourceTitle: catalog.Title, Sources: d.webSources, Reload: d.Reload,
 		Posts: st, SourceGrading: catalog.Grading, Places: func() []string { return d.cfg.Load().Places },
 		Auth: authSvc, SecureCookie: cfg.Console.SecureCookie, ExternalURL: cfg.ExternalURL,
-		TrustedProxies: cfg.Console.Proxies(), ProbeSource: consoleProbe(d.cfg.Load, log.With("component", "probe"))})
+		TrustedProxies: cfg.Console.Proxies(), ProbeSource: consoleProbe(d.cfg.Load, log.With("component", "probe")),
+		Reports: d.reports.Archive(), ReceiverTitle: func(name string) string { return d.cfg.Load().Delivery.TitleOf(name) }})
 	if err != nil {
 		return nil, err
 	}
@@ -321,6 +329,13 @@ func (d *Daemon) serve(ctx context.Context, srv *http.Server, serveErr <-chan er
 			log.Error("采集调度退出", "err", err)
 		}
 	})
+	// Reports stop with crawling: a delivery cut short is due again at
+	// the next start.
+	crawling.Go(func() {
+		if err := d.reports.Run(crawlCtx); err != nil {
+			log.Error("报告调度退出", "err", err)
+		}
+	})
 	grading.Go(func() {
 		if err := worker.Run(gradeCtx); err != nil {
 			log.Error("研判退出", "err", err)
@@ -342,7 +357,7 @@ loop:
 		}
 	}
 
-	log.Info("正在停止：先停采集，再完成手头的研判，最后关闭服务")
+	log.Info("正在停止：先停采集和报告发送，再完成手头的研判，最后关闭服务")
 	stopCrawl()
 	crawling.Wait()
 	stopGrade()
@@ -398,6 +413,7 @@ func (d *Daemon) reloadOnce() error {
 	}
 	d.cfg.Store(cfg)
 	d.sched.SetSources(cfg.Sources)
+	d.reports.Wake() // the schedules, receivers and calendar in force now
 	return nil
 }
 

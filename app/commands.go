@@ -19,6 +19,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/crawler"
 	"github.com/yuqing-bureau/yuqing/delivery"
+	"github.com/yuqing-bureau/yuqing/reportsched"
 	"github.com/yuqing-bureau/yuqing/store/postgres"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
@@ -68,6 +69,7 @@ func Check(configFile string, out io.Writer, now time.Time) error {
 	}
 	checkHandling(cfg, out, now)
 	checkDelivery(cfg.Delivery, out)
+	checkReports(cfg.Reports, out)
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(out, "  注意：%s\n", w)
 	}
@@ -281,6 +283,18 @@ func checkDelivery(c delivery.Config, out io.Writer) {
 			state = "未启用，不发送"
 		}
 		fmt.Fprintf(out, "    - %s（%s，%s）\n", r.Name, r.Describe(), state)
+	}
+}
+
+// checkReports lists the scheduled reports.
+func checkReports(c reportsched.Config, out io.Writer) {
+	if len(c.Schedules) == 0 {
+		fmt.Fprintln(out, "  计划报告：未配置（可在控制台“报告”页手工生成）")
+		return
+	}
+	fmt.Fprintf(out, "  计划报告 %d 种：\n", len(c.Schedules))
+	for _, s := range c.Schedules {
+		fmt.Fprintf(out, "    - %s\n", s.Describe())
 	}
 }
 

@@ -31,6 +31,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/grader"
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
+	"github.com/yuqing-bureau/yuqing/reportsched"
 	"github.com/yuqing-bureau/yuqing/store/postgres"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
@@ -59,6 +60,8 @@ type Config struct {
 	// Delivery names the WeCom robots and mailboxes that reports and
 	// forwarded alerts go to.
 	Delivery delivery.Config `yaml:"delivery"`
+	// Reports are the 日报/周报/月报 built and delivered on schedule.
+	Reports reportsched.Config `yaml:"reports"`
 	// Places are the city's districts and counties (区县): the overview
 	// counts the relevant posts that name each (places.go).
 	Places []string `yaml:"places"`
@@ -317,6 +320,7 @@ func Default() Config {
 			EventMinTerms: p.EventMinTerms, BurstWindow: p.BurstWindow, BurstPosts: p.BurstPosts},
 		Offices:  slices.Clone(p.Offices),
 		Delivery: delivery.Default(),
+		Reports:  reportsched.Default(),
 	}
 }
 
@@ -410,6 +414,7 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 	errs = append(errs, c.validateMetrics(doc)...)
 	errs = append(errs, c.validateHandling(doc)...)
 	errs = append(errs, c.Delivery.Validate(doc)...)
+	errs = append(errs, c.Reports.Validate(doc, &c.Delivery)...)
 	errs = append(errs, c.validatePlaces(doc)...)
 	return errors.Join(errs...)
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
 )
@@ -28,7 +29,9 @@ type Config struct {
 // A disabled one is checked for form only (its key file may not exist
 // yet), so the shipped placeholders load.
 type ReceiverConfig struct {
-	Name    string       `yaml:"name"`
+	Name string `yaml:"name"`
+	// Title is what staff read (宣传科工作群); empty: the kind of receiver.
+	Title   string       `yaml:"title"`
 	Enabled bool         `yaml:"enabled"`
 	WeCom   *WeComConfig `yaml:"wecom"`
 	Email   *EmailConfig `yaml:"email"`
@@ -89,6 +92,23 @@ func (r *ReceiverConfig) Describe() string {
 	return "类型未写明"
 }
 
+// TitleOf is what staff read for the receiver named name: its title, or
+// the kind of receiver it is.
+func (c *Config) TitleOf(name string) string {
+	r, ok := c.Lookup(name)
+	switch {
+	case !ok:
+		return "已从配置中删除的接收方"
+	case r.Title != "":
+		return r.Title
+	case r.WeCom != nil:
+		return "企业微信群机器人"
+	case r.Email != nil:
+		return "邮件"
+	}
+	return "接收方"
+}
+
 // Default is the section when yuqing.yaml has none: no receivers.
 func Default() Config { return Config{Retry: DefaultRetry} }
 
@@ -132,6 +152,9 @@ func (c *Config) Validate(doc *yamlfile.Doc) []error {
 			add(path+".name", "名称 %q 与 receivers[%d] 重复", r.Name, j)
 		}
 		seen[r.Name] = i
+		if n := utf8.RuneCountInString(r.Title); n > 30 {
+			add(path+".title", "名称最多 30 个字，实际 %d 个", n)
+		}
 		switch {
 		case r.WeCom != nil && r.Email != nil:
 			add(path, "一个接收方只能是 wecom（企业微信群机器人）或 email（邮件）之一，请分成两个接收方")

@@ -225,8 +225,9 @@ sed -e "s|^listen: .*|listen: 127.0.0.1:$YQ_PORT|" \
 	-e "/^sources_file:/! s#^\([a-z_]*_\(file\|dir\)\): *\([^/\"][^ ]*\)\$#\1: $ROOT/configs/\3#" \
 	-e "/^  2:/,/followup:/ s|followup: .*|followup: 1h|" \
 	-e "/^  4:/,/followup:/ s|followup: .*|followup: 90s|" \
-	configs/yuqing.yaml | awk '/^delivery:/ { skip = 1; next } skip && /^[a-z_]+:/ { skip = 0 } !skip' >"$CFG"
-# The shipped delivery section is placeholders: 宣传科's robot is the loopback
+	configs/yuqing.yaml | awk '/^(delivery|reports):/ { skip = 1; next } skip && /^[a-z_]+:/ { skip = 0 } !skip' >"$CFG"
+# The shipped delivery section is placeholders (and the reports section names
+# them: dropped too): 宣传科's robot is the loopback
 # one here, 信访科's stays disabled as shipped.
 echo "$ROBOT_KEY" >"$TMP/yuqing/robot.key"
 chmod 600 "$TMP/yuqing/robot.key"

@@ -282,6 +282,7 @@ type Store interface {
 type Database interface {
 	Store
 	AuthStore
+	ReportStore
 }
 
 // Tx is the part of the store used inside one grading or workflow transaction.

@@ -270,7 +270,7 @@ var auditNames = []struct{ Key, Name string }{
 	{"user.add", "新建账号"}, {"user.passwd", "修改密码"}, {"user.role", "修改角色"},
 	{"user.disable", "停用账号"}, {"user.enable", "启用账号"}, {"token.add", "新建 API 令牌"}, {"token.revoke", "吊销 API 令牌"},
 	{"incident.missed", "补录漏报"}, {"config.reload", "重新加载配置"},
-	{"rules.try", "规则试算"}, {"source.probe", "试探数据源"},
+	{"rules.try", "规则试算"}, {"source.probe", "试探数据源"}, {"report.build", "生成报告"},
 }
 
 // AuditActionName is the Chinese name of an audit action: an incident

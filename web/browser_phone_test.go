@@ -20,6 +20,9 @@ func TestBrowserPagesFitPhoneWidth(t *testing.T) {
 		"自2027年1月1日起，参保职工在定点医疗机构发生的普通门诊费用纳入统筹基金支付，起付标准和支付比例见附件。", taxonomy.Neutral)
 	suspected := fileSuspected(t, f)
 	seedOverview(t, f) // the overview's charts (overview_test.go)
+	if code, loc, _ := buildReport(t, f, "kind=weekly&date=2026-11-16"); loc != "/reports/1" {
+		t.Fatalf("building a report: %d to %q", code, loc)
+	}
 	b := newBrowser(t, f.srv.URL, phoneWidth)
 	b.run("login", b.login("wang"))
 	for _, page := range []struct{ name, path string }{
@@ -31,6 +34,8 @@ func TestBrowserPagesFitPhoneWidth(t *testing.T) {
 		{"missed", "/missed?url=http://info/1"},
 		{"sources", "/sources"},
 		{"false-positives", "/rules/false-positives"},
+		{"reports", "/reports"},
+		{"report", "/reports/1"},
 	} {
 		b.run(page.path, b.open(page.path), chromedp.WaitVisible(`main h1`), b.fits(page.path), b.shot(page.name))
 	}

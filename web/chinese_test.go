@@ -42,13 +42,16 @@ func TestPagesShowNoIdentifiers(t *testing.T) {
 	do(t, admin, "POST", f.srv.URL+"/incidents/"+f.minor+"/ack", "note=已签收", nil)
 	do(t, admin, "POST", f.srv.URL+"/admin/users/qian/role", "role=operator", nil)
 	do(t, admin, "POST", f.srv.URL+"/incidents/"+f.major+"/false-positive", "note=剧情讨论&confirmed=1", nil)
+	if code, _, _ := do(t, admin, "POST", f.srv.URL+"/reports", "kind=daily&date=2026-11-23", nil); code != http.StatusSeeOther {
+		t.Fatalf("building a report: status %d", code)
+	}
 	// The pages staff (a handler) use, and the audit page an administrator
 	// reads; the operators' tools (rule trial, source wizard, accounts)
 	// name files and rule ids on purpose.
 	staff := []string{"/", "/incidents", "/incidents?status=all&sort=newest", "/incidents/" + f.major, "/incidents/" + f.minor,
 		"/incidents/" + f.major + "/print", "/information", "/sources", "/rules/false-positives", "/missed",
-		"/account/password"}
-	pages := map[string]*http.Client{"/admin/audit": admin}
+		"/account/password", "/reports", "/reports/1"}
+	pages := map[string]*http.Client{"/admin/audit": admin, "/reports?kind=daily": admin}
 	for _, p := range staff {
 		pages[p] = f.client
 	}

@@ -84,6 +84,11 @@ type Options struct {
 	// Places are the city's districts and counties (config places) the
 	// overview counts posts by, as configured now; nil: none.
 	Places func() []string
+	// Reports are the stored reports (the 报告 page, reports.go); nil: no
+	// such page. ReceiverTitle names a receiver of their delivery for
+	// staff (nil: by its configured name).
+	Reports       Reports
+	ReceiverTitle func(name string) string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed for the client address (login limits, audit log); empty:
 	// the peer address is the client's (see resolveClientIP in auth.go).
@@ -131,6 +136,7 @@ func New(opts Options) (*Server, error) {
 	s.actionFuncs(funcs)
 	s.labelFuncs(funcs)
 	suggestFuncs(funcs)
+	s.reportFuncs(funcs)
 	// Every template but the layout is a page drawn inside the layout.
 	files, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
@@ -173,6 +179,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /try", s.require(auth.RoleOperator, s.try))
 	mux.HandleFunc("POST /try", s.require(auth.RoleOperator, s.try))
 	mux.HandleFunc("GET /rules/suggest", s.require(auth.RoleOperator, s.rulesSuggest))
+	s.reportRoutes(mux) // 报告 (reports.go)
 	s.adminRoutes(mux)
 	s.apiRoutes(mux)
 	// Every route needs a login, every form its session's CSRF token (auth.go).

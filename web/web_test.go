@@ -15,6 +15,8 @@ import (
 	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/model"
+	"github.com/yuqing-bureau/yuqing/report"
+	"github.com/yuqing-bureau/yuqing/reportsched"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
@@ -25,7 +27,7 @@ var cst = time.FixedZone("CST", 8*3600)
 
 type fixture struct {
 	srv    *httptest.Server
-	st     store.Store
+	st     store.Database
 	major  string
 	minor  string
 	now    time.Time
@@ -80,8 +82,14 @@ func setupWith(t *testing.T, wrap func(*incident.Service) web.Workflow) *fixture
 	if wrap != nil {
 		wf = wrap(svc)
 	}
+	build := func(ctx context.Context, req report.Request) (report.Report, error) {
+		return report.Build(ctx, st, req, report.Options{Location: cst})
+	}
 	con, err := web.New(web.Options{Store: st, Workflow: wf, Now: clock, Location: cst, Auth: f.auth,
-		SourceTitle: func(string) string { return "岚川论坛" }})
+		SourceTitle: func(string) string { return "岚川论坛" }, Reports: reportsched.NewArchive(st, build, clock),
+		ReceiverTitle: func(name string) string {
+			return map[string]string{"robot": "宣传科工作群", "mail": "报告邮件组", "leaders": "领导邮箱"}[name]
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}

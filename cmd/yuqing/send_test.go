@@ -25,11 +25,11 @@ func TestSendTriesAReceiver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	placeholder := "    - name: xuanchuan\n      enabled: false\n      wecom:\n        key_file: /etc/yuqing/secrets/xuanchuan-robot.key\n"
+	placeholder := "    - name: xuanchuan\n      title: 宣传科工作群\n      enabled: false\n      wecom:\n        key_file: /etc/yuqing/secrets/xuanchuan-robot.key\n"
 	if !bytes.Contains(shipped, []byte(placeholder)) {
 		t.Fatalf("the shipped yuqing.yaml has no disabled xuanchuan robot:\n%s", shipped)
 	}
-	enabled := strings.Replace(string(shipped), placeholder, "    - name: xuanchuan\n      enabled: true\n      wecom:\n"+
+	enabled := strings.Replace(string(shipped), placeholder, "    - name: xuanchuan\n      title: 宣传科工作群\n      enabled: true\n      wecom:\n"+
 		"        key_file: robot.key\n        api_url: "+srv.URL+"/cgi-bin/webhook/\n", 1)
 	os.WriteFile(cfgFile, []byte(enabled), 0o600)
 	os.WriteFile(filepath.Join(dir, "robot.key"), []byte(key+"\n"), 0o600)

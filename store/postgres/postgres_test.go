@@ -40,6 +40,10 @@ func TestAuthContract(t *testing.T) {
 	storetest.RunAuth(t, func(t *testing.T) store.AuthStore { return openSchema(t) })
 }
 
+func TestReportContract(t *testing.T) {
+	storetest.RunReports(t, func(t *testing.T) store.ReportStore { return openSchema(t) })
+}
+
 func TestEngine(t *testing.T) {
 	storetest.RunEngine(t, storetest.Engine{
 		New: func(t *testing.T) string { return pgtest.Schema(t) },

@@ -18,6 +18,23 @@ const (
 	StatusClosed       Status = "closed"       // 办结
 )
 
+// Name is the status as staff read it (the console's list, reports).
+func (s Status) Name() string {
+	switch s {
+	case StatusOpen:
+		return "待签收"
+	case StatusAcknowledged:
+		return "已签收"
+	case StatusAssigned:
+		return "已分派"
+	case StatusFollowedUp:
+		return "已跟进"
+	case StatusClosed:
+		return "已办结"
+	}
+	return string(s)
+}
+
 // Incident is one numbered matter that one or more posts belong to.
 type Incident struct {
 	ID            int64

@@ -37,6 +37,18 @@ type Charts struct {
 
 // Charts draws the figures; sourceTitle names a source (nil: its key).
 func (f PostFigures) Charts(sourceTitle func(string) string, l Links) Charts {
+	cs := f.ChartList(sourceTitle, l)
+	c := Charts{Volume: cs[0].SVG(), Categories: cs[1].SVG(), Levels: cs[2].SVG(), Sentiments: cs[3].SVG(), Sources: cs[4].SVG()}
+	if len(cs) > 5 {
+		c.Places = cs[5].SVG()
+	}
+	return c
+}
+
+// ChartList is the figures as charts' data, in the order of Charts:
+// volume, categories, levels, sentiments, sources and, when districts are
+// configured, districts.
+func (f PostFigures) ChartList(sourceTitle func(string) string, l Links) []Chart {
 	days := chart.Daily{Unit: "条"}
 	for _, d := range f.Days {
 		days.Labels = append(days.Labels, d.Start.Format("01-02"))
@@ -49,40 +61,39 @@ func (f PostFigures) Charts(sourceTitle func(string) string, l Links) Charts {
 		}
 		return s
 	}
-	var c Charts
 	volume := days
 	volume.Title = "每日采集与相关帖子"
 	volume.Series = []chart.Series{
 		series("采集", chart.PaletteColor(0), "", func(d Day) int { return d.Collected }),
 		series("相关", chart.PaletteColor(1), l.Relevant, func(d Day) int { return d.Relevant }),
 	}
-	c.Volume = volume.Lines()
-	c.Categories = stacked(days, "相关帖子（按类别）", taxonomy.Categories, func(i int, cat taxonomy.Category) chart.Series {
-		return series(cat.Name(), chart.PaletteColor(i), href(l.Category, cat), func(d Day) int { return d.Categories[cat] })
-	})
-	c.Levels = stacked(days, "相关帖子（按等级）", taxonomy.Levels, func(_ int, lv taxonomy.Level) chart.Series {
-		return series(lv.Label(), chart.LevelColor(lv), href(l.Level, lv), func(d Day) int { return d.Levels[lv] })
-	})
-	c.Sentiments = stacked(days, "相关帖子（按情感倾向）", taxonomy.Sentiments, func(i int, key string) chart.Series {
-		return series(taxonomy.SentimentName(key), chart.SentimentColor(key), "", func(d Day) int { return d.Sentiments[i] })
-	})
-	c.Sources, c.Places = f.shareCharts(sourceTitle, l)
-	return c
+	out := []Chart{{Title: volume.Title, Style: LineChart, Daily: volume},
+		stacked(days, "相关帖子（按类别）", taxonomy.Categories, func(i int, cat taxonomy.Category) chart.Series {
+			return series(cat.Name(), chart.PaletteColor(i), href(l.Category, cat), func(d Day) int { return d.Categories[cat] })
+		}),
+		stacked(days, "相关帖子（按等级）", taxonomy.Levels, func(_ int, lv taxonomy.Level) chart.Series {
+			return series(lv.Label(), chart.LevelColor(lv), href(l.Level, lv), func(d Day) int { return d.Levels[lv] })
+		}),
+		stacked(days, "相关帖子（按情感倾向）", taxonomy.Sentiments, func(i int, key string) chart.Series {
+			return series(taxonomy.SentimentName(key), chart.SentimentColor(key), "", func(d Day) int { return d.Sentiments[i] })
+		}),
+	}
+	return append(out, f.shareCharts(sourceTitle, l)...)
 }
 
-// stacked draws days as stacked bars titled title, a series for each of
+// stacked is days as stacked bars titled title, a series for each of
 // keys.
-func stacked[K any](days chart.Daily, title string, keys []K, series func(int, K) chart.Series) chart.SVG {
+func stacked[K any](days chart.Daily, title string, keys []K, series func(int, K) chart.Series) Chart {
 	days.Title = title
 	for i, k := range keys {
 		days.Series = append(days.Series, series(i, k))
 	}
-	return days.Stacked()
+	return Chart{Title: title, Style: StackedChart, Daily: days}
 }
 
-// shareCharts draws the shares of the sources and the districts in the
-// period's relevant posts.
-func (f PostFigures) shareCharts(sourceTitle func(string) string, l Links) (chart.SVG, chart.SVG) {
+// shareCharts are the shares of the sources and (when districts are
+// configured) of the districts in the period's relevant posts.
+func (f PostFigures) shareCharts(sourceTitle func(string) string, l Links) []Chart {
 	relevant := f.Total(len(f.Days)).Relevant
 	sources := chart.Shares{Title: "来源分布（相关帖子）", Unit: "条", Total: relevant}
 	for _, s := range f.Sources {
@@ -93,13 +104,14 @@ func (f PostFigures) shareCharts(sourceTitle func(string) string, l Links) (char
 		sources.Bars = append(sources.Bars, chart.Bar{Label: name, Value: s.Relevant, Href: href(l.Source, s.Key),
 			Detail: fmt.Sprintf("共采集 %d 条，其中负面 %d 条", s.Posts, s.Negative)})
 	}
+	out := []Chart{{Title: sources.Title, Style: ShareChart, Shares: sources}}
 	if len(f.Places) == 0 {
-		return sources.SVG(), ""
+		return out
 	}
 	places := chart.Shares{Title: "区县分布（相关帖子）", Unit: "条", Total: relevant}
 	for _, p := range f.Places {
 		places.Bars = append(places.Bars, chart.Bar{Label: p.Key, Value: p.Relevant, Href: href(l.Place, p.Key),
 			Detail: "标题或正文提到" + p.Key})
 	}
-	return sources.SVG(), places.SVG()
+	return append(out, Chart{Title: places.Title, Style: ShareChart, Shares: places})
 }

@@ -30,6 +30,9 @@ type Reader interface {
 	IncidentCounts(ctx context.Context, now time.Time) ([]store.IncidentCount, error)
 	TermCounts(ctx context.Context, q store.TermQuery) ([]store.TermCount, error)
 	Incidents(ctx context.Context, f store.IncidentFilter) (store.IncidentPage, error)
+	// For report documents (Build).
+	HandlingCounts(ctx context.Context, from, to, now time.Time) ([]store.HandlingCount, error)
+	IncidentDetail(ctx context.Context, number string) (store.IncidentDetail, error)
 }
 
 // Period is the days a figure covers: Days calendar days from the day of
@@ -123,6 +126,13 @@ func (f PostFigures) Total(n int) Totals {
 type Options struct {
 	Places []string // the city's districts and counties (config places)
 	Rising RisingOptions
+	// For a report document (Build): the bureau's zone (nil: time.Local),
+	// the configured sources' titles by name (a source missing is named
+	// 其他来源, never by its key) and the configured offices (listed even
+	// without incidents).
+	Location     *time.Location
+	SourceTitles map[string]string
+	Offices      []string
 }
 
 // CountPosts counts the posts of period p, the store's queries run side by

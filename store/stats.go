@@ -143,3 +143,27 @@ func PostTerms(words string) []string {
 	}
 	return out
 }
+
+// HandlingCount is how the incidents first seen in a span were handled by
+// one office, as at a moment (now): what the reports' per-office handling
+// statistics (科室处置) are made of. A stage "falls due" by now when its
+// deadline is set and has passed, or it was met; it was met on time when
+// done at or before its deadline.
+type HandlingCount struct {
+	Office    string         // "" for incidents not assigned
+	Level     taxonomy.Level // the incidents' level
+	Incidents int
+	// AckDue incidents had their 签收 fall due by now, AckOnTime of them
+	// signed for in time; FollowUpDue and FollowUpOnTime likewise for the
+	// first follow-up (跟进回复).
+	AckDue, AckOnTime           int
+	FollowUpDue, FollowUpOnTime int
+	// Overdue incidents had a stage (签收, 跟进回复, 调查核实, 答复反馈)
+	// met after its deadline, or past it and not met, at now.
+	Overdue int
+	// Acked incidents were signed for by now, AckTime the sum of their
+	// times from first seen to 签收; Closed and CloseTime likewise for
+	// 办结 (closed now, and by now).
+	Acked, Closed      int
+	AckTime, CloseTime time.Duration
+}

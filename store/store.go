@@ -270,6 +270,9 @@ type Store interface {
 	// out). Words are those Tx.IndexPost stored for posts relevant when
 	// indexed (PostTerms).
 	TermCounts(ctx context.Context, q TermQuery) ([]TermCount, error)
+	// HandlingCounts counts how the incidents first seen in [from, to)
+	// were handled as at now, by office and level (HandlingCount).
+	HandlingCounts(ctx context.Context, from, to, now time.Time) ([]HandlingCount, error)
 
 	Close() error
 }

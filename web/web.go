@@ -368,18 +368,4 @@ func (s *Server) deadline(due, done time.Time, open bool) Deadline {
 }
 
 // StatusName is the Chinese name of an incident status.
-func StatusName(st model.Status) string {
-	switch st {
-	case model.StatusOpen:
-		return "待签收"
-	case model.StatusAcknowledged:
-		return "已签收"
-	case model.StatusFollowedUp:
-		return "已跟进"
-	case model.StatusClosed:
-		return "已办结"
-	case model.StatusAssigned:
-		return "已分派"
-	}
-	return string(st)
-}
+func StatusName(st model.Status) string { return st.Name() }

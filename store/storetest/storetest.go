@@ -59,6 +59,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"IncidentCounts", testIncidentCounts},
 		{"TermCounts", testTermCounts},
 		{"Figures", testFigures},
+		{"HandlingCounts", testHandlingCounts},
+		{"Report", testReport},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

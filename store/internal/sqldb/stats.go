@@ -1,6 +1,7 @@
 package sqldb
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -284,4 +285,69 @@ func (t *txn) saveTerms(ctx context.Context, postID int64, words string) error {
 		return fmt.Errorf("保存帖子 %d 的词: %w", postID, err)
 	}
 	return nil
+}
+
+// stageColumns are each stage's deadline and completion columns: 签收,
+// 跟进回复, 调查核实, 答复反馈.
+var stageColumns = [...][2]string{
+	{"ack_due_at", "acked_at"}, {"followup_due_at", "followed_up_at"},
+	{"investigate_due_at", "investigated_at"}, {"feedback_due_at", "replied_at"},
+}
+
+func (s *Store) HandlingCounts(ctx context.Context, from, to, now time.Time) ([]store.HandlingCount, error) {
+	n := now.UnixMilli()
+	var args []any
+	// arg adds a placeholder's argument: columns are written in the order
+	// they appear in the statement.
+	arg := func(v any) string { args = append(args, v); return "?" }
+	count := func(cond string) string { return `sum(CASE WHEN ` + cond + ` THEN 1 ELSE 0 END)` }
+	// A stage falls due: met by now, or its deadline passed; on time: met
+	// by now at or before its deadline; late: its deadline passed and it
+	// was not met by then.
+	fallsDue := func(due, done string) string {
+		return count(due + ` IS NOT NULL AND ((` + done + ` IS NOT NULL AND ` + done + ` <= ` + arg(n) + `) OR ` + due + ` < ` + arg(n) + `)`)
+	}
+	onTime := func(due, done string) string {
+		return count(due + ` IS NOT NULL AND ` + done + ` IS NOT NULL AND ` + done + ` <= ` + due + ` AND ` + done + ` <= ` + arg(n))
+	}
+	anyLate := func() string {
+		var late []string
+		for _, c := range stageColumns {
+			late = append(late, c[0]+` IS NOT NULL AND `+c[0]+` < `+arg(n)+` AND (`+c[1]+` IS NULL OR `+c[1]+` > `+c[0]+`)`)
+		}
+		return count(`(` + strings.Join(late, `) OR (`) + `)`)
+	}
+	acked := func() string { return `acked_at IS NOT NULL AND acked_at <= ` + arg(n) }
+	closed := func() string {
+		return `status = ` + arg(model.StatusClosed) + ` AND closed_at IS NOT NULL AND closed_at <= ` + arg(n)
+	}
+	// Milliseconds summed as BIGINT on both engines.
+	elapsed := func(cond, at string) string {
+		return `CAST(coalesce(sum(CASE WHEN ` + cond + ` THEN ` + at + ` - first_seen_at ELSE 0 END), 0) AS BIGINT)`
+	}
+	cols := []string{`office`, `level`, `count(*)`,
+		fallsDue("ack_due_at", "acked_at"), onTime("ack_due_at", "acked_at"),
+		fallsDue("followup_due_at", "followed_up_at"), onTime("followup_due_at", "followed_up_at"),
+		anyLate(), count(acked()), count(closed()), elapsed(acked(), "acked_at"), elapsed(closed(), "closed_at")}
+	q := `SELECT ` + strings.Join(cols, ", ") + ` FROM incidents WHERE first_seen_at >= ` + arg(from.UnixMilli()) +
+		` AND first_seen_at < ` + arg(to.UnixMilli()) + ` GROUP BY office, level`
+	out, err := queryAll(ctx, s.r, scanWith(func(c *store.HandlingCount) columns {
+		var ackMS, closeMS int64
+		return columns{
+			dest: []any{&c.Office, &c.Level, &c.Incidents, &c.AckDue, &c.AckOnTime, &c.FollowUpDue, &c.FollowUpOnTime,
+				&c.Overdue, &c.Acked, &c.Closed, &ackMS, &closeMS},
+			decode: func() error {
+				c.AckTime, c.CloseTime = time.Duration(ackMS)*time.Millisecond, time.Duration(closeMS)*time.Millisecond
+				return nil
+			},
+		}
+	}), q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("统计事件处置情况: %w", err)
+	}
+	// Sorted here: the engines' collations order office names differently.
+	slices.SortFunc(out, func(a, b store.HandlingCount) int {
+		return cmp.Or(strings.Compare(a.Office, b.Office), cmp.Compare(a.Level, b.Level))
+	})
+	return out, nil
 }

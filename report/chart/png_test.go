@@ -2,7 +2,6 @@ package chart_test
 
 import (
 	"bytes"
-	"errors"
 	"image"
 	"image/color"
 	"image/png"
@@ -11,30 +10,14 @@ import (
 	"testing"
 
 	"github.com/yuqing-bureau/yuqing/report/chart"
+	"github.com/yuqing-bureau/yuqing/report/internal/reporttools"
 )
-
-// reportFont is the CJK font found on the usual Debian paths; without one
-// the test skips, unless YUQING_REQUIRE_REPORT_TOOLS=1 (CI) makes it fail.
-func reportFont(t testing.TB) *chart.Font {
-	t.Helper()
-	f, err := chart.FindFont("")
-	if errors.Is(err, chart.ErrNoFont) {
-		if os.Getenv("YUQING_REQUIRE_REPORT_TOOLS") == "1" {
-			t.Fatalf("YUQING_REQUIRE_REPORT_TOOLS=1 but %v", err)
-		}
-		t.Skipf("no CJK font on this machine (scripts/install-report-tools.sh installs fonts-noto-cjk): %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
 
 // TestPNG: every chart paints as a PNG of the drawing's size times
 // PNGScale, white around, with text in the title's band (set
 // YUQING_CHART_PNG_DIR to look at them).
 func TestPNG(t *testing.T) {
-	f := reportFont(t)
+	f := reporttools.Font(t)
 	for name, d := range drawings() {
 		b, err := d.PNG(f)
 		if err != nil {
@@ -65,7 +48,7 @@ func TestPNG(t *testing.T) {
 // TestPNGBars: a stacked bar is painted where its SVG rect is, in its
 // colour (the layout TestStackedHeights checks).
 func TestPNGBars(t *testing.T) {
-	f := reportFont(t)
+	f := reporttools.Font(t)
 	d := chart.Daily{Title: "测试", Labels: []string{"1", "2"}, Unit: "条", Series: []chart.Series{
 		{Name: "甲", Color: "#000001", Values: []int{10, 30}},
 		{Name: "乙", Color: "#c81e1e", Values: []int{10, 10}},
@@ -126,7 +109,7 @@ func TestLoadFont(t *testing.T) {
 
 // BenchmarkPNG paints the test charts (a report has five or six) as PNG.
 func BenchmarkPNG(b *testing.B) {
-	f := reportFont(b)
+	f := reporttools.Font(b)
 	ds := drawings()
 	for b.Loop() {
 		for _, d := range ds {

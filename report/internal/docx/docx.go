@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"image/png"
 	"io"
+	"math"
 	"strings"
 	"time"
 )
@@ -117,6 +118,8 @@ func (d *Document) run(rPr, text string) {
 // Table adds a table the width of the text: header is its first row,
 // bold and shaded, repeated at the top of each page; a row keeps to one
 // page. Right names the columns aligned right (numbers); nil: none.
+// Columns are as wide as their widest cell (a heading may take two
+// lines); a table too wide for the page at 10.5 pt is set at 9 pt.
 func (d *Document) Table(header []string, rows [][]string, right []bool) {
 	cols := len(header)
 	for _, r := range rows {
@@ -125,15 +128,21 @@ func (d *Document) Table(header []string, rows [][]string, right []bool) {
 	if cols == 0 {
 		return
 	}
+	widths, size := columnWidths(header, rows, cols)
 	d.body.WriteString(`<w:tbl><w:tblPr><w:tblW w:w="5000" w:type="pct"/><w:tblBorders>`)
 	for _, side := range []string{"top", "left", "bottom", "right", "insideH", "insideV"} {
 		fmt.Fprintf(&d.body, `<w:%s w:val="single" w:sz="4" w:space="0" w:color="808080"/>`, side)
 	}
-	d.body.WriteString(`</w:tblBorders><w:tblLayout w:type="autofit"/><w:tblCellMar><w:left w:w="80" w:type="dxa"/><w:right w:w="80" w:type="dxa"/></w:tblCellMar><w:tblLook w:val="0020" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/></w:tblPr><w:tblGrid>`)
-	for range cols {
-		fmt.Fprintf(&d.body, `<w:gridCol w:w="%d"/>`, textWidth/cols)
+	fmt.Fprintf(&d.body, `</w:tblBorders><w:tblLayout w:type="fixed"/><w:tblCellMar><w:left w:w="%d" w:type="dxa"/><w:right w:w="%d" w:type="dxa"/></w:tblCellMar>`+
+		`<w:tblLook w:val="0020" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/></w:tblPr><w:tblGrid>`, cellMargin(size), cellMargin(size))
+	for _, w := range widths {
+		fmt.Fprintf(&d.body, `<w:gridCol w:w="%d"/>`, w)
 	}
 	d.body.WriteString(`</w:tblGrid>`)
+	rPr := ""
+	if size != tableSize {
+		rPr = fmt.Sprintf(`<w:sz w:val="%d"/><w:szCs w:val="%d"/>`, size, size)
+	}
 	row := func(cells []string, head bool) {
 		d.body.WriteString(`<w:tr><w:trPr><w:cantSplit/>`)
 		if head {
@@ -145,7 +154,8 @@ func (d *Document) Table(header []string, rows [][]string, right []bool) {
 			if c < len(cells) {
 				text = cells[c]
 			}
-			d.body.WriteString(`<w:tc><w:tcPr><w:tcW w:w="0" w:type="auto"/>`)
+			fmt.Fprintf(&d.body, `<w:tc><w:tcPr><w:tcW w:w="%d" w:type="dxa"/><w:tcMar><w:left w:w="%[2]d" w:type="dxa"/><w:right w:w="%[2]d" w:type="dxa"/></w:tcMar>`,
+				widths[c], cellMargin(size))
 			if head {
 				d.body.WriteString(`<w:shd w:val="clear" w:color="auto" w:fill="DCE6F1"/>`)
 			}
@@ -157,11 +167,11 @@ func (d *Document) Table(header []string, rows [][]string, right []bool) {
 				d.body.WriteString(`<w:jc w:val="right"/>`)
 			}
 			d.body.WriteString(`</w:pPr>`)
-			rPr := ""
 			if head {
-				rPr = "<w:b/>"
+				d.run("<w:b/>"+rPr, text)
+			} else {
+				d.run(rPr, text)
 			}
-			d.run(rPr, text)
 			d.body.WriteString(`</w:p></w:tc>`)
 		}
 		d.body.WriteString(`</w:tr>`)
@@ -173,6 +183,81 @@ func (d *Document) Table(header []string, rows [][]string, right []bool) {
 	// Word needs a paragraph between two tables; it also spaces a table
 	// from what follows.
 	d.body.WriteString(`</w:tbl><w:p><w:pPr><w:pStyle w:val="Note"/></w:pPr></w:p>`)
+}
+
+// Table text sizes in half points.
+const (
+	tableSize      = 21 // 10.5 pt, 五号
+	smallTableSize = 18 // 9 pt, 小五
+)
+
+// cellMargin is a cell's side margin in twips at a text size.
+func cellMargin(size int) int { return size * 3 / 2 }
+
+// columnWidths shares the text's width among the columns in proportion to
+// their widest cell, and says the text size that lets the table fit
+// (twips; half points). Data cells keep to one line where they can:
+// headings take two lines, then three, then four, and then the text is
+// set smaller.
+func columnWidths(header []string, rows [][]string, cols int) ([]int, int) {
+	data := make([]float64, cols) // in ems
+	for c := range cols {
+		for _, r := range rows {
+			if c < len(r) {
+				data[c] = math.Max(data[c], ems(r[c]))
+			}
+		}
+	}
+	natural := make([]float64, cols)
+	var size int
+	var sum float64
+fit:
+	for _, size = range []int{tableSize, smallTableSize} {
+		for lines := 2.0; lines <= 4; lines++ {
+			sum = 0
+			for c := range cols {
+				head := 0.0
+				if c < len(header) {
+					head = math.Ceil(ems(header[c]) / lines)
+				}
+				natural[c] = math.Max(math.Max(data[c], head), 1) + 0.4          // slack for the font the viewer has
+				sum += natural[c]*float64(size)*10 + float64(2*cellMargin(size)) // an em is size/2 points, 20 twips a point
+			}
+			if sum <= textWidth {
+				break fit
+			}
+		}
+	}
+	widths := make([]int, cols)
+	left := textWidth
+	for c, n := range natural {
+		if c == cols-1 {
+			widths[c] = left
+			break
+		}
+		widths[c] = int((n*float64(size)*10 + float64(2*cellMargin(size))) / sum * textWidth)
+		left -= widths[c]
+	}
+	return widths, size
+}
+
+// ems estimates how wide s is drawn, in ems: a Chinese character is one,
+// a Latin letter or digit a little more than half (the longest line,
+// if several).
+func ems(s string) float64 {
+	most := 0.0
+	for _, line := range strings.Split(s, "\n") {
+		w := 0.0
+		for _, r := range line {
+			if r < 0x2e80 {
+				w += 0.6
+			} else {
+				w++
+			}
+		}
+		most = math.Max(most, w)
+	}
+	return most
 }
 
 // Image adds a PNG image as its own centred paragraph, widthCM wide

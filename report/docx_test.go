@@ -176,4 +176,3 @@ func BenchmarkDOCX(b *testing.B) {
 		}
 	}
 }
-

@@ -106,3 +106,21 @@ func chineseNumber(n int) string {
 	}
 	return s
 }
+
+// Writer writes reports with what a format needs beyond the report: the
+// font of the DOCX's chart images, loaded once from the configured file
+// (config report_font, chart.FindFont). Its zero value writes as Write.
+type Writer struct {
+	Font *chart.Font // nil: found on the usual Debian paths at each DOCX
+}
+
+// Write writes rep in format f.
+func (wr Writer) Write(w io.Writer, rep Report, f Format) error {
+	if f != DOCX || wr.Font == nil {
+		return Write(w, rep, f)
+	}
+	if err := WriteDOCX(w, rep, wr.Font); err != nil {
+		return fmt.Errorf("写出%s报告（%s）: %w", rep.Kind.Title(), f, err)
+	}
+	return nil
+}

@@ -17,9 +17,9 @@ import (
 	"github.com/yuqing-bureau/yuqing/calendar"
 	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/config"
-	"github.com/yuqing-bureau/yuqing/report/chart"
 	"github.com/yuqing-bureau/yuqing/crawler"
 	"github.com/yuqing-bureau/yuqing/delivery"
+	"github.com/yuqing-bureau/yuqing/report/chart"
 	"github.com/yuqing-bureau/yuqing/store/postgres"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )

@@ -17,7 +17,7 @@ func TestReportFont(t *testing.T) {
 	write(t, dir, "sources.yaml", "sources: []\n")
 	write(t, dir, "notafont.ttf", "not a font")
 	for text, want := range map[string]string{
-		"report_font: missing.ttc\n": "report_font: 报告图表字体不可用：读取字体文件",
+		"report_font: missing.ttc\n":  "report_font: 报告图表字体不可用：读取字体文件",
 		"report_font: notafont.ttf\n": "report_font: 报告图表字体不可用：字体文件 " + filepath.Join(dir, "notafont.ttf") + " 无法解析",
 	} {
 		if _, err := Load(write(t, dir, "y.yaml", text)); err == nil || !strings.Contains(err.Error(), want) {

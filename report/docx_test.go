@@ -165,14 +165,55 @@ func TestDOCXInLibreOffice(t *testing.T) {
 	}
 }
 
+// monthly is weekly's report stretched over 30 days: a month's charts.
+func monthly() report.Report {
+	rep := weekly()
+	week := rep.Days
+	rep.Days = nil
+	for i := range 30 {
+		d := week[i%7]
+		d.Start = week[0].Start.AddDate(0, 0, i)
+		rep.Days = append(rep.Days, d)
+	}
+	rep.Kind, rep.Period = report.Monthly, report.Period{From: rep.Days[0].Start, Days: 30}
+	rep.Charts = report.PostFigures{Days: rep.Days, Sources: rep.Sources, Places: rep.Places}.ChartList(nil, report.Links{})
+	return rep
+}
+
 // BenchmarkDOCX writes a month's report as a Word document (its charts
 // drawn and encoded as PNG), with the font loaded once as a daemon does.
 func BenchmarkDOCX(b *testing.B) {
 	font := reporttools.Font(b)
-	rep := weekly()
+	rep := monthly()
 	for b.Loop() {
 		if err := report.WriteDOCX(io.Discard, rep, font); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDOCXFindingFont is report.Write's DOCX, which finds and loads
+// the font each time.
+func BenchmarkDOCXFindingFont(b *testing.B) {
+	reporttools.Font(b)
+	rep := monthly()
+	for b.Loop() {
+		if err := report.Write(io.Discard, rep, report.DOCX); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkChartsPNG draws a month's charts as PNG, the bulk of a DOCX.
+func BenchmarkChartsPNG(b *testing.B) {
+	font := reporttools.Font(b)
+	rep := monthly()
+	for b.Loop() {
+		for _, c := range rep.Charts {
+			d, _ := c.Drawing()
+			if _, err := d.PNG(font); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 }

@@ -14,17 +14,5 @@ if [ -f "$FONT" ] && command -v soffice >/dev/null 2>&1 && command -v pdftotext 
 	exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-	if command -v sudo >/dev/null 2>&1; then
-		SUDO="sudo"
-	else
-		echo "错误：需要 root 权限（或 sudo）才能安装软件包" >&2
-		exit 1
-	fi
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends fonts-noto-cjk libreoffice-writer-nogui poppler-utils >/dev/null
+sh "$(dirname "$0")/apt-install.sh" fonts-noto-cjk libreoffice-writer-nogui poppler-utils
 echo "已安装：$(soffice --version 2>/dev/null || echo soffice)；$(pdftotext -v 2>&1 | head -n 1)；$FONT"

@@ -29,6 +29,10 @@ func Build(ctx context.Context, r Reader, req Request, o Options) (Report, error
 	if req.Kind == Special {
 		return buildIncident(ctx, r, req, o)
 	}
+	span, err := req.Span(loc)
+	if err != nil {
+		return Report{}, err
+	}
 	p, err := req.Period(loc)
 	if err != nil {
 		return Report{}, err
@@ -38,7 +42,7 @@ func Build(ctx context.Context, r Reader, req Request, o Options) (Report, error
 		return Report{}, err
 	}
 	from, to := b[0], b[len(b)-1]
-	prevFrom, prevTo := previous(req.Kind, p, to)
+	prevFrom, prevTo := previous(req.Kind, span, to)
 	popts := o
 	popts.Rising = risingFor(o.Rising, to.Sub(from))
 
@@ -60,7 +64,7 @@ func Build(ctx context.Context, r Reader, req Request, o Options) (Report, error
 		return Report{}, fmt.Errorf("统计%s: %w", req.Kind.Title(), err)
 	}
 
-	rep := Report{Kind: req.Kind, Period: p, BuiltAt: req.Now, Title: "医保舆情" + req.Kind.Title() + "（" + p.Name() + "）",
+	rep := Report{Kind: req.Kind, Period: p, BuiltAt: req.Now, Title: "医保舆情" + req.Kind.Title() + "（" + span.Name() + "）",
 		Days: posts.Days, Places: posts.Places, Rising: posts.Rising, IncidentTotal: len(incs)}
 	t := posts.Total(len(posts.Days))
 	rep.Figures = Figures{Collected: t.Collected, Relevant: t.Relevant, Negative: t.Negative, Previous: sumCounts(prev)}
@@ -92,8 +96,10 @@ func Build(ctx context.Context, r Reader, req Request, o Options) (Report, error
 // sourceTitle is a source's configured title; a source no longer
 // configured is never named by its key.
 func (o Options) sourceTitle(name string) string {
-	if t, ok := o.SourceTitles[name]; ok && t != "" {
-		return t
+	if o.SourceTitle != nil {
+		if t := o.SourceTitle(name); t != "" {
+			return t
+		}
 	}
 	return "其他来源"
 }

@@ -211,32 +211,47 @@ func (c Chart) Drawing() (chart.Drawing, bool) {
 	return chart.Drawing{}, false
 }
 
-// Period is the days a request's report covers, in loc: its day, its
-// Monday-to-Sunday week or its calendar month, counted up to Now when
-// the period is not over. A 专报's period is set from its incident.
-func (req Request) Period(loc *time.Location) (Period, error) {
+// Span is the whole period of a request's report, in loc: its day, its
+// Monday-to-Sunday week or its calendar month (a 专报's is set from its
+// incident).
+func (req Request) Span(loc *time.Location) (Period, error) {
 	d := req.Date.In(loc)
 	y, m, day := d.Date()
-	var p Period
 	switch req.Kind {
 	case Daily:
-		p = Period{From: time.Date(y, m, day, 0, 0, 0, 0, loc), Days: 1}
+		return Period{From: time.Date(y, m, day, 0, 0, 0, 0, loc), Days: 1}, nil
 	case Weekly:
 		back := (int(d.Weekday()) + 6) % 7 // days since Monday
-		p = Period{From: time.Date(y, m, day-back, 0, 0, 0, 0, loc), Days: 7}
+		return Period{From: time.Date(y, m, day-back, 0, 0, 0, 0, loc), Days: 7}, nil
 	case Monthly:
-		from := time.Date(y, m, 1, 0, 0, 0, 0, loc)
-		p = Period{From: from, Days: time.Date(y, m+1, 1, 0, 0, 0, 0, loc).AddDate(0, 0, -1).Day()}
+		return Period{From: time.Date(y, m, 1, 0, 0, 0, 0, loc), Days: time.Date(y, m+1, 0, 0, 0, 0, 0, loc).Day()}, nil
 	case Special:
 		return Period{}, errors.New("专报的时段取自事件")
-	default:
-		return Period{}, fmt.Errorf("未知报告类型 %q", req.Kind)
 	}
-	end := p.End()
+	return Period{}, fmt.Errorf("未知报告类型 %q", req.Kind)
+}
+
+// Period is what a request's report counts: its Span, or when that is
+// not over at Now, the days of it begun by Now, the last counted up to
+// Now.
+func (req Request) Period(loc *time.Location) (Period, error) {
+	p, err := req.Span(loc)
+	if err != nil {
+		return p, err
+	}
 	if !req.Now.After(p.From) {
 		return Period{}, fmt.Errorf("报告时段（%s）尚未开始", p.Name())
 	}
-	if req.Now.Before(end) {
+	if !req.Now.Before(p.End()) {
+		return p, nil
+	}
+	day := func(i int) time.Time { return p.From.AddDate(0, 0, i) }
+	n := 0
+	for n < p.Days && day(n).Before(req.Now) {
+		n++
+	}
+	p.Days = n
+	if !day(n).Equal(req.Now) {
 		p.Until = req.Now
 	}
 	return p, nil

@@ -1,11 +1,14 @@
-// Package report counts what the console's overview (总览) shows and what
-// the daily, weekly and monthly reports (日报/周报/月报) will: posts
-// collected and relevant by day, category, level and sentiment, shares by
-// source and by district, rising words, and the incidents open and
-// overdue. Every count is made by the store (store/stats.go); this
-// package sums days into periods, picks rising words and turns figures
-// into charts (charts.go, drawn by report/chart). The web handler and the
-// report writers only call it and lay the result out.
+// Package report counts what the console's overview (总览) shows and
+// makes the reports (日报/周报/月报/专报): posts collected and relevant by
+// day, category, level and sentiment, shares by source and by district,
+// rising words, the incidents open and overdue, and the handling of the
+// incidents of a period. Every count is made by the store (store/stats.go);
+// this package sums days into periods, picks rising words and turns
+// figures into charts (charts.go, drawn by report/chart). The report
+// document (document.go) is built once (build.go, summary.go, special.go)
+// into a Report that holds everything, laid out as tables (tables.go) by
+// the writers of each format (write.go: html.go, xlsx.go, docx.go). The
+// web handler, the CLI and the scheduler only call it.
 package report
 
 import (
@@ -127,12 +130,12 @@ type Options struct {
 	Places []string // the city's districts and counties (config places)
 	Rising RisingOptions
 	// For a report document (Build): the bureau's zone (nil: time.Local),
-	// the configured sources' titles by name (a source missing is named
-	// 其他来源, never by its key) and the configured offices (listed even
-	// without incidents).
-	Location     *time.Location
-	SourceTitles map[string]string
-	Offices      []string
+	// the configured title of a source by its name ("" or nil: it is
+	// named 其他来源, never by its key) and the configured offices (listed
+	// even without incidents).
+	Location    *time.Location
+	SourceTitle func(name string) string
+	Offices     []string
 }
 
 // CountPosts counts the posts of period p, the store's queries run side by

@@ -68,6 +68,10 @@ func special() report.Report {
 	first := time.Date(2026, 12, 1, 9, 0, 0, 0, cst)
 	rep.Kind, rep.Title, rep.Places, rep.Rising, rep.Offices, rep.Incidents = report.Special, "医保舆情专报（YQ-20261201-0001）", nil, nil, nil, nil
 	rep.Days, rep.Period = rep.Days[1:3], report.Period{From: rep.Days[1].Start, Days: 2, Until: first.Add(30 * time.Hour)}
+	cs := report.PostFigures{Days: rep.Days, Sources: rep.Sources}.ChartList(nil, report.Links{})
+	rep.Charts = []report.Chart{cs[0], cs[3], cs[4]}
+	rep.Summary = []string{"事件YQ-20261201-0001“住院报销<迟迟>不到账”，Ⅱ级 重大，医保报销类，2026年12月1日 09:00首次发现（岚川论坛）。",
+		"当前状态：已签收，当前环节：待跟进回复，承办科室：信访科；签收已按时完成，跟进回复已超时 6小时0分。"}
 	line := weekly().Incidents[0]
 	rep.Incident = &report.IncidentReport{Incident: line, Reply: "您好，已核实办理。",
 		Stages: []report.StageLine{{Name: "签收", Due: first.Add(30 * time.Minute), Done: first.Add(20 * time.Minute), State: "已按时完成"},
@@ -252,8 +256,13 @@ func TestPeriods(t *testing.T) {
 	}
 	mid := time.Date(2026, 12, 9, 12, 0, 0, 0, cst)
 	p, err := report.Request{Kind: report.Weekly, Date: mid, Now: mid}.Period(cst)
-	if err != nil || !p.Until.Equal(mid) {
-		t.Errorf("week not over: %+v, %v", p, err)
+	if _, berr := p.Buckets(); err != nil || berr != nil || p.Days != 3 || !p.Until.Equal(mid) {
+		t.Errorf("week not over: %+v, %v, %v", p, err, berr)
+	}
+	// At a midnight the days before it are whole.
+	p, err = report.Request{Kind: report.Monthly, Date: mid, Now: time.Date(2026, 12, 10, 0, 0, 0, 0, cst)}.Period(cst)
+	if err != nil || p.Days != 9 || !p.Until.IsZero() {
+		t.Errorf("month at a midnight: %+v, %v", p, err)
 	}
 	if _, err := (report.Request{Kind: report.Weekly, Date: mid.AddDate(0, 0, 7), Now: mid}).Period(cst); err == nil {
 		t.Error("a week not begun: no error")

@@ -19,6 +19,7 @@ import (
 	_ "time/tzdata" // Asia/Shanghai on machines without a zoneinfo database
 
 	"github.com/yuqing-bureau/yuqing/app"
+	"github.com/yuqing-bureau/yuqing/report"
 )
 
 const usage = `yuqing —— 医保舆情监测与跟进处置系统
@@ -64,6 +65,9 @@ const usage = `yuqing —— 医保舆情监测与跟进处置系统
                                                  把工作日历（平时工作日、节假日、调休上班日、工作时间）写成 Alertmanager 的
                                                  time_intervals：Ⅲ/Ⅳ级事件告警只在工作时间通知。默认显示生成内容；
                                                  -write 更新配置文件中的生成段，-check 检查生成段是否与日历一致
+  yuqing report -config F -kind daily|weekly|monthly|incident [-date 2026-12-07] [-incident YQ-…] -format docx|xlsx|html -out FILE
+                                                 生成日报、周报（周一至周日）、月报或事件专报（只读数据库）：
+                                                 -date 为时段内任一天，不给时为最近一个已结束的时段；专报用 -incident 指定事件
   yuqing version                                 显示版本
 
 运行中可发送 SIGHUP 或 POST /-/reload 重新加载规则、词典和数据源。
@@ -95,6 +99,7 @@ var commands = []command{
 	{[]string{"eval"}, runEval},
 	{[]string{"train"}, runTrain},
 	{[]string{"calendar"}, calendarCommand},
+	{[]string{"report"}, runReport},
 	{[]string{"version", "-version", "--version"}, func(e env, _ []string) int {
 		fmt.Fprintln(e.stdout, "yuqing", version())
 		return 0
@@ -276,6 +281,34 @@ func runReplay(e env, args []string) int {
 	_, err = app.Replay(context.Background(), app.ReplayOptions{ConfigFile: *configFile, RulesFile: *rules,
 		DictDir: *dict, Since: t, JSON: *asJSON, Out: e.stdout})
 	return exit(e.stderr, err)
+}
+
+// runReport builds one report into a file.
+func runReport(e env, args []string) int {
+	fs := e.flags("report")
+	configFile := fs.String("config", "configs/yuqing.yaml", "守护进程的主配置文件（数据库位置、时区、数据源、科室）")
+	kind := fs.String("kind", "", "报告类型：daily（日报）、weekly（周报）、monthly（月报）、incident（事件专报）")
+	date := fs.String("date", "", "时段内任一天（2026-12-07）；不给时为最近一个已结束的时段")
+	number := fs.String("incident", "", "专报的事件编号（YQ-20261207-0001）")
+	format := fs.String("format", "", "文件格式：docx、xlsx 或 html")
+	out := fs.String("out", "", "输出文件")
+	if fs.Parse(args) != nil {
+		return 2
+	}
+	k, err := report.ParseKind(*kind)
+	if err == nil && *out == "" {
+		err = errors.New("请用 -out 指定输出文件")
+	}
+	var f report.Format
+	if err == nil {
+		f, err = report.ParseFormat(*format)
+	}
+	if err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return 2
+	}
+	return exit(e.stderr, app.Report(context.Background(), app.ReportOptions{ConfigFile: *configFile, Kind: k, Date: *date,
+		Incident: *number, Format: f, OutFile: *out, Now: e.now(), Out: e.stdout}))
 }
 
 // runEval scores the rules (and with -cv the model) on labelled data.

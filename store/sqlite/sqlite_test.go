@@ -68,3 +68,12 @@ func BenchmarkFigures(b *testing.B) {
 	defer s.Close()
 	storetest.BenchFigures(b, s, func() error { _, err := s.Exec(context.Background(), "ANALYZE"); return err })
 }
+
+func BenchmarkReport(b *testing.B) {
+	s, err := Open(context.Background(), filepath.Join(b.TempDir(), "yuqing.db"), time.FixedZone("CST", 8*3600))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchReport(b, s, func() error { _, err := s.Exec(context.Background(), "ANALYZE"); return err })
+}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/report"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
@@ -14,7 +15,9 @@ import (
 
 // reportOptions name the fixture's sources and offices as a configuration would.
 var reportOptions = report.Options{Location: t0.Location(), Offices: []string{"信访科", "宣传科", "医保科"},
-	SourceTitles: map[string]string{"bbs": "岚川论坛", "tieba": "岚川贴吧", "12345": "12345热线", "news": "岚川新闻网"}}
+	SourceTitle: func(name string) string {
+		return map[string]string{"bbs": "岚川论坛", "tieba": "岚川贴吧", "12345": "12345热线", "news": "岚川新闻网"}[name]
+	}}
 
 // testReport: a day's report (日报) of the figures and handling fixtures,
 // built from the store: its counts, 环比, new incidents, the handling
@@ -88,6 +91,20 @@ func testReport(t *testing.T, s store.Store) {
 			t.Errorf("summary lacks %q:\n%s", w, summary)
 		}
 	}
+	// The week of that day, not over at now: counted up to now, held
+	// against the week before up to the same moment.
+	week, err := report.Build(ctx, s, report.Request{Kind: report.Weekly, Date: day, Now: handlingNow}, reportOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if week.Title != "医保舆情周报（2026年11月23日—11月29日）" || week.Period.Days != 4 || !week.Period.Until.Equal(handlingNow) ||
+		week.Figures.Collected != 4 || week.Figures.Relevant != 3 || week.Figures.Negative != 2 || week.Figures.Previous != (report.Totals{}) ||
+		week.Figures.NewIncidents[0] != 7 || len(week.Days) != 4 {
+		t.Errorf("week %q, period %+v, figures %+v", week.Title, week.Period, week.Figures)
+	}
+	if w := "本周（截至2026年11月26日 09:30）共监测到医保相关舆情信息3条（上期为0）；其中负面2条，占66.7%"; !strings.Contains(week.Summary[0], w) {
+		t.Errorf("week's summary %q, want %q", week.Summary[0], w)
+	}
 	for _, f := range []report.Format{report.HTML, report.XLSX} {
 		var b strings.Builder
 		if err := report.Write(&b, rep, f); err != nil || b.Len() == 0 {
@@ -111,4 +128,66 @@ func dur(d time.Duration, ok bool) string {
 		return "—"
 	}
 	return taxonomy.Duration(d)
+}
+
+// testSpecialReport: a 专报 of an incident filed in the store: its days
+// from first seen to now, its post by source title, its deadlines judged
+// at now, its log with Chinese names, notes masked.
+func testSpecialReport(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	p := post(1)
+	p.FetchedAt = t0
+	mustSave(t, s, p)
+	g := grade(p, taxonomy.LevelII)
+	g.Sentiment = taxonomy.Negative
+	inc := fileNew(t, s, p, g, t0)
+	inc.AckDueAt, inc.AckedAt, inc.Status = t0.Add(30*time.Minute), t0.Add(10*time.Minute), model.StatusAcknowledged
+	if err := s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.UpdateIncident(ctx, inc); err != nil {
+			return err
+		}
+		for _, e := range []model.Event{{At: t0, Kind: model.EventCreated, Actor: "system"},
+			{At: t0.Add(10 * time.Minute), Kind: model.EventAcknowledged, Actor: "王五", Note: "已联系患者，电话13812345678"}} {
+			e.IncidentID = inc.ID
+			if err := tx.AppendEvent(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	now := t0.Add(30 * time.Hour)
+	rep, err := report.Build(ctx, s, report.Request{Kind: report.Special, Incident: inc.Number, Now: now}, reportOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ir := rep.Incident
+	if ir == nil || rep.Title != "医保舆情专报（"+inc.Number+"）" || rep.Period.Days != 2 || !rep.Period.Until.Equal(now) ||
+		rep.Figures.Collected != 1 || rep.Figures.Negative != 1 {
+		t.Fatalf("report %q, period %+v, figures %+v", rep.Title, rep.Period, rep.Figures)
+	}
+	var stages, log []string
+	for _, st := range ir.Stages {
+		stages = append(stages, st.Name+"："+st.State)
+	}
+	for _, e := range ir.Log {
+		log = append(log, e.Name+"/"+e.Actor+"/"+e.Note)
+	}
+	if !slices.Equal(stages, []string{"签收：已按时完成", "跟进回复：已超时 6小时0分"}) {
+		t.Errorf("stages %v", stages)
+	}
+	if !slices.Equal(log, []string{"登记/系统/", "签收/王五/已联系患者，电话138****5678"}) {
+		t.Errorf("log %v", log)
+	}
+	if len(ir.Posts) != 1 || ir.Posts[0].Source != "岚川论坛" || ir.Posts[0].Sentiment != "负面" || ir.Incident.Status != "已签收" {
+		t.Errorf("posts %+v, incident %+v", ir.Posts, ir.Incident)
+	}
+	if !strings.Contains(strings.Join(rep.Summary, ""), "共关联帖子1条，其中负面1条") {
+		t.Errorf("summary %q", rep.Summary)
+	}
+	if _, err := report.Build(ctx, s, report.Request{Kind: report.Special, Incident: "YQ-20200101-0001", Now: now}, reportOptions); err == nil ||
+		!strings.Contains(err.Error(), "不存在") {
+		t.Errorf("unknown incident: %v", err)
+	}
 }

@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Figures", testFigures},
 		{"HandlingCounts", testHandlingCounts},
 		{"Report", testReport},
+		{"SpecialReport", testSpecialReport},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

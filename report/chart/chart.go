@@ -1,6 +1,8 @@
 // Package chart draws the console's and the reports' charts as SVG on the
 // server: no script, no web font, nothing fetched, so they work offline
 // on an intranet, print as they show, and go into a document as they are.
+// Each chart is laid out once (Drawing); SVG paints it for pages, PNG for
+// Word documents, with a CJK font read from a file (font.go).
 // Every chart has a <title> and a <desc> for screen readers, each bar or
 // point a <title> shown on hover, and a viewBox so that it scales down to
 // a 360 px phone. Colours are fixed: the warning levels keep the colours

@@ -235,3 +235,24 @@ func TestImageNotPNG(t *testing.T) {
 		}
 	}
 }
+
+// TestControlCharacters: characters XML cannot hold (a control character
+// pasted into a post's title) become U+FFFD; the part stays well-formed.
+func TestControlCharacters(t *testing.T) {
+	d := docx.New("t\x01", time.Time{}, docx.DefaultFonts())
+	d.Paragraph("住院\x01报销\x0b")
+	d.Table([]string{"标题"}, [][]string{{"a\x02b"}}, nil)
+	var b bytes.Buffer
+	if err := d.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	_, files := unzip(t, b.Bytes())
+	for _, name := range []string{"word/document.xml", "docProps/core.xml"} {
+		if err := xml.Unmarshal(files[name], new(struct{})); err != nil {
+			t.Errorf("%s is not well-formed: %v", name, err)
+		}
+	}
+	if doc := string(files["word/document.xml"]); !strings.Contains(doc, "住院\uFFFD报销\uFFFD") || !strings.Contains(doc, "a\uFFFDb") {
+		t.Errorf("control characters not replaced:\n%s", doc)
+	}
+}

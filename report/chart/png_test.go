@@ -7,6 +7,9 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/yuqing-bureau/yuqing/report/chart"
@@ -127,4 +130,44 @@ func BenchmarkFindFont(b *testing.B) {
 			b.Skip(err)
 		}
 	}
+}
+
+// TestPNGMatchesSVG: the PNG paints the SVG's layout: at the centre of
+// every rectangle and dot of the SVG, the PNG has its fill colour.
+func TestPNGMatchesSVG(t *testing.T) {
+	f := reporttools.Font(t)
+	shape := regexp.MustCompile(`<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" fill="#([0-9a-f]{6})"|<circle cx="([\d.]+)" cy="([\d.]+)" r="[\d.]+" fill="#([0-9a-f]{6})"`)
+	for name, d := range drawings() {
+		img, err := d.Image(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shapes := shape.FindAllStringSubmatch(string(d.SVG()), -1)
+		if len(shapes) == 0 && !strings.Contains(name, "empty") {
+			t.Fatalf("%s: no shapes in the SVG", name)
+		}
+		for _, m := range shapes {
+			var x, y float64
+			var fill string
+			if m[1] != "" {
+				x, y, fill = num(m[1])+num(m[3])/2, num(m[2])+num(m[4])/2, m[5]
+			} else {
+				x, y, fill = num(m[6]), num(m[7]), m[8]
+			}
+			v, _ := strconv.ParseUint(fill, 16, 32)
+			want := color.RGBA{uint8(v >> 16), uint8(v >> 8), uint8(v), 255}
+			px, py := int(x*chart.PNGScale), int(y*chart.PNGScale)
+			if countNear(img, image.Rect(px, py, px+1, py+1), want) != 1 {
+				t.Errorf("%s: at (%.1f, %.1f) the PNG has %v, the SVG #%s", name, x, y, img.At(px, py), fill)
+			}
+		}
+	}
+}
+
+func num(s string) float64 {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

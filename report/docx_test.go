@@ -1,7 +1,6 @@
 package report_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"fmt"
@@ -27,20 +26,7 @@ func docxParts(t *testing.T, rep report.Report) ([]byte, map[string][]byte) {
 	if err := report.WriteDOCX(&b, rep, reporttools.Font(t)); err != nil {
 		t.Fatal(err)
 	}
-	z, err := zip.NewReader(bytes.NewReader(b.Bytes()), int64(b.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	parts := map[string][]byte{}
-	for _, f := range z.File {
-		r, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if parts[f.Name], err = io.ReadAll(r); err != nil {
-			t.Fatal(err)
-		}
-	}
+	_, parts := reporttools.Unzip(t, b.Bytes())
 	return b.Bytes(), parts
 }
 

@@ -1,7 +1,6 @@
 package docx_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"crypto/sha256"
 	"encoding/xml"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/report/internal/docx"
+	"github.com/yuqing-bureau/yuqing/report/internal/reporttools"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/small.golden")
@@ -63,36 +63,12 @@ func small(t *testing.T) ([]byte, [][]byte) {
 	return b.Bytes(), imgs
 }
 
-// unzip reads every file of a zip.
-func unzip(t *testing.T, b []byte) ([]string, map[string][]byte) {
-	t.Helper()
-	z, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatalf("not a zip: %v", err)
-	}
-	var names []string
-	files := map[string][]byte{}
-	for _, f := range z.File {
-		r, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		names = append(names, f.Name)
-		files[f.Name] = data
-	}
-	return names, files
-}
-
 // TestGolden: the small document's parts are as testdata/small.golden
 // says (images by size and hash); go test -update rewrites it, after
 // opening the document in LibreOffice.
 func TestGolden(t *testing.T) {
 	b, _ := small(t)
-	names, files := unzip(t, b)
+	names, files := reporttools.Unzip(t, b)
 	var dump strings.Builder
 	for _, n := range names {
 		if strings.HasSuffix(n, ".png") {
@@ -123,7 +99,7 @@ func TestGolden(t *testing.T) {
 // text's width.
 func TestPackage(t *testing.T) {
 	b, imgs := small(t)
-	names, files := unzip(t, b)
+	names, files := reporttools.Unzip(t, b)
 	if names[0] != "[Content_Types].xml" {
 		t.Errorf("first part is %s, not [Content_Types].xml", names[0])
 	}
@@ -228,7 +204,7 @@ func TestImageNotPNG(t *testing.T) {
 	if err := d.Write(&b); err != nil {
 		t.Fatal(err)
 	}
-	names, _ := unzip(t, b.Bytes())
+	names, _ := reporttools.Unzip(t, b.Bytes())
 	for _, n := range names {
 		if strings.HasPrefix(n, "word/media/") {
 			t.Errorf("refused image written: %s", n)
@@ -246,7 +222,7 @@ func TestControlCharacters(t *testing.T) {
 	if err := d.Write(&b); err != nil {
 		t.Fatal(err)
 	}
-	_, files := unzip(t, b.Bytes())
+	_, files := reporttools.Unzip(t, b.Bytes())
 	for _, name := range []string{"word/document.xml", "docProps/core.xml"} {
 		if err := xml.Unmarshal(files[name], new(struct{})); err != nil {
 			t.Errorf("%s is not well-formed: %v", name, err)

@@ -1,11 +1,14 @@
 // Package reporttools gives the report tests what they need beyond Go:
 // the CJK font the chart images are drawn in, and LibreOffice and
-// poppler's programs that check a document. Without them a test skips
+// poppler's programs that check a document (and a document unzipped). Without them a test skips
 // with a clear message, unless YUQING_REQUIRE_REPORT_TOOLS=1 (CI, after
 // scripts/install-report-tools.sh) makes it fail.
 package reporttools
 
 import (
+	"archive/zip"
+	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"testing"
@@ -42,4 +45,29 @@ func Programs(t testing.TB, names ...string) {
 			missing(t, n+" is not installed", err)
 		}
 	}
+}
+
+// Unzip reads every file of a zip archive (a .docx), in order.
+func Unzip(t testing.TB, b []byte) ([]string, map[string][]byte) {
+	t.Helper()
+	z, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("not a zip: %v", err)
+	}
+	var names []string
+	files := map[string][]byte{}
+	for _, f := range z.File {
+		r, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(r)
+		r.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+		names = append(names, f.Name)
+		files[f.Name] = data
+	}
+	return names, files
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/crawler"
 	"github.com/yuqing-bureau/yuqing/delivery"
+	"github.com/yuqing-bureau/yuqing/report/chart"
 	"github.com/yuqing-bureau/yuqing/reportsched"
 	"github.com/yuqing-bureau/yuqing/store/postgres"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
@@ -70,10 +71,20 @@ func Check(configFile string, out io.Writer, now time.Time) error {
 	checkHandling(cfg, out, now)
 	checkDelivery(cfg.Delivery, out)
 	checkReports(cfg.Reports, out)
+	fmt.Fprintln(out, reportFontLine(chart.FindFont(cfg.ReportFont)))
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(out, "  注意：%s\n", w)
 	}
 	return nil
+}
+
+// reportFontLine says which font the Word reports' charts are drawn in,
+// or that there is none: Word reports then fail until one is installed.
+func reportFontLine(f *chart.Font, err error) string {
+	if err != nil {
+		return fmt.Sprintf("  注意：Word 报告（docx）的图表需要中文字体，%v；在此之前只能生成 html、xlsx 报告", err)
+	}
+	return fmt.Sprintf("  报告图表字体 %s（%s）", f.Name, f.Path)
 }
 
 // ClassifyOptions configure `yuqing classify`.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/report"
+	"github.com/yuqing-bureau/yuqing/report/chart"
 )
 
 // ReportOptions configure `yuqing report`.
@@ -58,7 +59,13 @@ func Report(ctx context.Context, o ReportOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(o.OutFile, func(w io.Writer) error { return report.Write(w, rep, o.Format) }); err != nil {
+	var wr report.Writer
+	if o.Format == report.DOCX {
+		if wr.Font, err = chart.FindFont(cfg.ReportFont); err != nil {
+			return err
+		}
+	}
+	if err := writeFileAtomic(o.OutFile, func(w io.Writer) error { return wr.Write(w, rep, o.Format) }); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.Out, "已生成%s：%s\n", rep.Title, o.OutFile)

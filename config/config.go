@@ -31,6 +31,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/grader"
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
+	"github.com/yuqing-bureau/yuqing/report/chart"
 	"github.com/yuqing-bureau/yuqing/reportsched"
 	"github.com/yuqing-bureau/yuqing/store/postgres"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
@@ -65,6 +66,10 @@ type Config struct {
 	// Places are the city's districts and counties (区县): the overview
 	// counts the relevant posts that name each (places.go).
 	Places []string `yaml:"places"`
+	// ReportFont is the CJK font file the Word reports' chart images are
+	// drawn in; "": the first found on the usual Debian paths
+	// (chart.DefaultFontPaths).
+	ReportFont string `yaml:"report_font"`
 
 	// Filled by Load.
 	File     string             `yaml:"-"`
@@ -342,7 +347,7 @@ func Load(path string) (*Config, error) {
 	}
 	c.File = abs
 	dir := filepath.Dir(abs)
-	for _, p := range []*string{&c.SourcesFile, &c.RulesFile, &c.DictDir, &c.Store.Path, &c.CalendarFile, &c.Metrics.TokenFile} {
+	for _, p := range []*string{&c.SourcesFile, &c.RulesFile, &c.DictDir, &c.Store.Path, &c.CalendarFile, &c.Metrics.TokenFile, &c.ReportFont} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}
@@ -416,6 +421,11 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 	errs = append(errs, c.Delivery.Validate(doc)...)
 	errs = append(errs, c.Reports.Validate(doc, &c.Delivery)...)
 	errs = append(errs, c.validatePlaces(doc)...)
+	if c.ReportFont != "" {
+		if _, err := chart.LoadFont(c.ReportFont); err != nil {
+			errs = append(errs, doc.Errorf("report_font", "报告图表字体不可用：%v", err))
+		}
+	}
 	return errors.Join(errs...)
 }
 

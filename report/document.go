@@ -190,15 +190,25 @@ type Chart struct {
 
 // SVG draws the chart for a page.
 func (c Chart) SVG() chart.SVG {
+	d, ok := c.Drawing()
+	if !ok {
+		return ""
+	}
+	return d.SVG()
+}
+
+// Drawing lays the chart out, for a page (SVG) or a document (PNG);
+// false for a style it does not know.
+func (c Chart) Drawing() (chart.Drawing, bool) {
 	switch c.Style {
 	case LineChart:
-		return c.Daily.Lines()
+		return c.Daily.LinesDrawing(), true
 	case StackedChart:
-		return c.Daily.Stacked()
+		return c.Daily.StackedDrawing(), true
 	case ShareChart:
-		return c.Shares.SVG()
+		return c.Shares.Drawing(), true
 	}
-	return ""
+	return chart.Drawing{}, false
 }
 
 // Span is the whole period of a request's report, in loc: its day, its

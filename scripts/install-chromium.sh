@@ -8,17 +8,5 @@ if command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q
 	exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-	if command -v sudo >/dev/null 2>&1; then
-		SUDO="sudo"
-	else
-		echo "错误：需要 root 权限（或 sudo）才能安装软件包" >&2
-		exit 1
-	fi
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null
+sh "$(dirname "$0")/apt-install.sh" chromium fonts-noto-cjk
 echo "已安装：$(chromium --version 2>/dev/null || echo chromium)"

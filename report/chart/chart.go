@@ -1,6 +1,8 @@
 // Package chart draws the console's and the reports' charts as SVG on the
 // server: no script, no web font, nothing fetched, so they work offline
 // on an intranet, print as they show, and go into a document as they are.
+// Each chart is laid out once (Drawing); SVG paints it for pages, PNG for
+// Word documents, with a CJK font read from a file (font.go).
 // Every chart has a <title> and a <desc> for screen readers, each bar or
 // point a <title> shown on hover, and a viewBox so that it scales down to
 // a 360 px phone. Colours are fixed: the warning levels keep the colours
@@ -66,56 +68,6 @@ var Palette = []string{"#0b4f8a", "#2f855a", "#6b46c1", "#b83280", "#2c7a7b", "#
 
 // PaletteColor is the i-th colour of Palette, round again past its end.
 func PaletteColor(i int) string { return Palette[i%len(Palette)] }
-
-// svgWriter builds one chart.
-type svgWriter struct{ b strings.Builder }
-
-// open starts the chart: its size, its title and description for screen
-// readers (and a document's alternative text), and the title drawn on top.
-func (w *svgWriter) open(height int, title, desc string) {
-	fmt.Fprintf(&w.b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 %d %d" role="img" aria-label="%s" font-family="%s" font-size="%d">`,
-		Width, height, esc(title), esc(fontFamily), fontSize)
-	fmt.Fprintf(&w.b, `<title>%s</title><desc>%s</desc>`, esc(title), esc(desc))
-	w.text(0, titleY, "start", ink, `font-weight="bold" font-size="15"`, title)
-}
-
-func (w *svgWriter) close() SVG {
-	w.b.WriteString(`</svg>`)
-	return SVG(w.b.String())
-}
-
-// text draws s at (x, y); anchor is start, middle or end; extra are
-// further attributes.
-func (w *svgWriter) text(x, y float64, anchor, fill, extra, s string) {
-	if extra != "" {
-		extra = " " + extra
-	}
-	fmt.Fprintf(&w.b, `<text x="%s" y="%s" text-anchor="%s" fill="%s"%s>%s</text>`, num(x), num(y), anchor, fill, extra, esc(s))
-}
-
-// rect draws a filled rectangle with a hover title ("" for none).
-func (w *svgWriter) rect(x, y, width, height float64, fill, title string) {
-	fmt.Fprintf(&w.b, `<rect x="%s" y="%s" width="%s" height="%s" fill="%s">`, num(x), num(y), num(width), num(height), fill)
-	if title != "" {
-		fmt.Fprintf(&w.b, `<title>%s</title>`, esc(title))
-	}
-	w.b.WriteString(`</rect>`)
-}
-
-func (w *svgWriter) line(x1, y1, x2, y2 float64, stroke string) {
-	fmt.Fprintf(&w.b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="1"/>`, num(x1), num(y1), num(x2), num(y2), stroke)
-}
-
-// link wraps what draw draws in a link to href ("" draws it bare).
-func (w *svgWriter) link(href string, draw func()) {
-	if href == "" {
-		draw()
-		return
-	}
-	fmt.Fprintf(&w.b, `<a href="%s">`, esc(href))
-	draw()
-	w.b.WriteString(`</a>`)
-}
 
 // esc escapes s for SVG text and attribute values.
 func esc(s string) string { return html.EscapeString(s) }

@@ -26,6 +26,15 @@ func days(n int) ([]string, []string) {
 }
 
 func charts() map[string]chart.SVG {
+	svgs := map[string]chart.SVG{}
+	for name, d := range drawings() {
+		svgs[name] = d.SVG()
+	}
+	return svgs
+}
+
+// drawings are the test charts laid out.
+func drawings() map[string]chart.Drawing {
 	labels7, names7 := days(7)
 	var levels []chart.Series
 	for _, l := range taxonomy.Levels {
@@ -41,21 +50,21 @@ func charts() map[string]chart.SVG {
 	for i := range 30 {
 		collected[i], relevant[i] = 300+(i*37)%120, 40+(i*13)%35
 	}
-	return map[string]chart.SVG{
-		"levels-stacked": chart.Daily{Title: "每日相关帖子（按等级）", Labels: labels7, Names: names7, Series: levels, Unit: "条"}.Stacked(),
+	return map[string]chart.Drawing{
+		"levels-stacked": chart.Daily{Title: "每日相关帖子（按等级）", Labels: labels7, Names: names7, Series: levels, Unit: "条"}.StackedDrawing(),
 		"volume-lines": chart.Daily{Title: "每日采集与相关帖子", Labels: labels30, Names: names30, Unit: "条", Series: []chart.Series{
 			{Name: "采集", Color: chart.PaletteColor(0), Values: collected},
 			{Name: "相关", Color: chart.PaletteColor(1), Values: relevant, Href: "/information?scope=relevant"},
-		}}.Lines(),
+		}}.LinesDrawing(),
 		"empty-stacked": chart.Daily{Title: "每日相关帖子（按情感倾向）", Labels: labels7, Unit: "条", Series: []chart.Series{
 			{Name: "负面", Color: chart.SentimentColor(taxonomy.Negative), Values: make([]int, 7)},
-		}}.Stacked(),
+		}}.StackedDrawing(),
 		"shares": chart.Shares{Title: "来源分布", Unit: "条", Total: 200, Bars: []chart.Bar{
 			{Label: "岚川论坛·民生杂谈版块精华区", Value: 120, Href: "/information?scope=relevant&source=bbs2", Detail: "其中负面 80 条"},
 			{Label: "12345 <留言板> & 信箱", Value: 60},
 			{Label: "岚川新闻网", Value: 0, Color: "#2b6cb0"},
-		}}.SVG(),
-		"shares-empty": chart.Shares{Title: "区县分布", Unit: "条"}.SVG(),
+		}}.Drawing(),
+		"shares-empty": chart.Shares{Title: "区县分布", Unit: "条"}.Drawing(),
 	}
 }
 

@@ -36,7 +36,10 @@ const (
 
 // Stacked draws the series as bars stacked per position, the first at the
 // bottom; each segment's title says its position, series and value.
-func (c Daily) Stacked() SVG {
+func (c Daily) Stacked() SVG { return c.StackedDrawing().SVG() }
+
+// StackedDrawing lays out Stacked.
+func (c Daily) StackedDrawing() Drawing {
 	n := len(c.Labels)
 	tops := make([]int, n)
 	for _, s := range c.Series {
@@ -44,7 +47,7 @@ func (c Daily) Stacked() SVG {
 			tops[i] += s.Values[i]
 		}
 	}
-	var w svgWriter
+	var w Drawing
 	top := c.frame(&w, maxOf(tops))
 	slot := (plotRight - plotLeft) / float64(max(n, 1))
 	bar := math.Max(slot*0.7, 1)
@@ -59,41 +62,43 @@ func (c Daily) Stacked() SVG {
 			w.rect(plotLeft+float64(i)*slot+(slot-bar)/2, y, bar, h, s.Color, c.pointTitle(i, s))
 		}
 	}
-	return w.close()
+	return w
 }
 
 // Lines draws each series as a line with a dot per position.
-func (c Daily) Lines() SVG {
+func (c Daily) Lines() SVG { return c.LinesDrawing().SVG() }
+
+// LinesDrawing lays out Lines.
+func (c Daily) LinesDrawing() Drawing {
 	n := len(c.Labels)
 	most := 0
 	for _, s := range c.Series {
 		most = max(most, maxOf(s.Values))
 	}
-	var w svgWriter
+	var w Drawing
 	top := c.frame(&w, most)
 	slot := (plotRight - plotLeft) / float64(max(n, 1))
 	at := func(i, v int) (float64, float64) {
 		return plotLeft + (float64(i)+0.5)*slot, plotBottom - float64(v)/top*plotHeight
 	}
 	for _, s := range c.Series {
-		var pts []string
+		var pts []point
 		for i := range min(n, len(s.Values)) {
 			x, y := at(i, s.Values[i])
-			pts = append(pts, num(x)+","+num(y))
+			pts = append(pts, point{x, y})
 		}
-		fmt.Fprintf(&w.b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>`, strings.Join(pts, " "), s.Color)
-		for i := range min(n, len(s.Values)) {
-			x, y := at(i, s.Values[i])
-			fmt.Fprintf(&w.b, `<circle cx="%s" cy="%s" r="2.5" fill="%s"><title>%s</title></circle>`, num(x), num(y), s.Color, esc(c.pointTitle(i, s)))
+		w.polyline(pts, s.Color)
+		for i, p := range pts {
+			w.circle(p.x, p.y, 2.5, s.Color, c.pointTitle(i, s))
 		}
 	}
-	return w.close()
+	return w
 }
 
 // frame opens the chart and draws what every Daily chart has: title,
 // gridlines with their values, the position labels and the legend. It
 // returns the value at the top of the plot.
-func (c Daily) frame(w *svgWriter, most int) float64 {
+func (c Daily) frame(w *Drawing, most int) float64 {
 	rows := c.legendRows()
 	height := int(plotBottom) + 22 + len(rows)*legendRowH + 4
 	w.open(height, c.Title, c.describe())
@@ -101,7 +106,7 @@ func (c Daily) frame(w *svgWriter, most int) float64 {
 	for v := 0.0; v <= top+step/2; v += step {
 		y := plotBottom - v/top*plotHeight
 		w.line(plotLeft, y, plotRight, y, grid)
-		w.text(plotLeft-4, y+4, "end", muted, "", fmt.Sprintf("%d", int(v)))
+		w.text(plotLeft-4, y+4, "end", muted, fmt.Sprintf("%d", int(v)))
 	}
 	n := len(c.Labels)
 	slot := (plotRight - plotLeft) / float64(max(n, 1))
@@ -116,11 +121,11 @@ func (c Daily) frame(w *svgWriter, most int) float64 {
 			// Centred under its position, kept inside the chart.
 			half := textWidth(l, fontSize) / 2
 			x := math.Min(plotLeft+(float64(i)+0.5)*slot, Width-half)
-			w.text(x, plotBottom+16, "middle", muted, "", l)
+			w.text(x, plotBottom+16, "middle", muted, l)
 		}
 	}
 	if most == 0 {
-		w.text((plotLeft+plotRight)/2, plotTop+plotHeight/2, "middle", muted, "", "暂无数据")
+		w.text((plotLeft+plotRight)/2, plotTop+plotHeight/2, "middle", muted, "暂无数据")
 	}
 	for r, row := range rows {
 		y := plotBottom + 22 + float64(r)*legendRowH + 12
@@ -128,7 +133,7 @@ func (c Daily) frame(w *svgWriter, most int) float64 {
 		for _, s := range row {
 			w.link(s.Href, func() {
 				w.rect(x, y-10, 10, 10, s.Color, "")
-				w.text(x+14, y, "start", ink, "", s.Name)
+				w.text(x+14, y, "start", ink, s.Name)
 			})
 			x += legendWidth(s)
 		}

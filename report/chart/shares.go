@@ -38,7 +38,10 @@ const (
 
 // SVG draws the chart; a row's title gives its label, value, share and
 // detail in full.
-func (c Shares) SVG() SVG {
+func (c Shares) SVG() SVG { return c.Drawing().SVG() }
+
+// Drawing lays out the chart.
+func (c Shares) Drawing() Drawing {
 	total, most := c.Total, 0
 	for _, b := range c.Bars {
 		most = max(most, b.Value)
@@ -46,11 +49,11 @@ func (c Shares) SVG() SVG {
 			total += b.Value
 		}
 	}
-	var w svgWriter
+	var w Drawing
 	height := int(shareTop + float64(max(len(c.Bars), 1))*shareRowH + 6)
 	w.open(height, c.Title, c.describe(total))
 	if len(c.Bars) == 0 {
-		w.text(Width/2, shareTop+16, "middle", muted, "", "暂无数据")
+		w.text(Width/2, shareTop+16, "middle", muted, "暂无数据")
 	}
 	span := Width - shareLabelW - shareValueW
 	for i, b := range c.Bars {
@@ -68,13 +71,13 @@ func (c Shares) SVG() SVG {
 			title += "，" + b.Detail
 		}
 		w.link(b.Href, func() {
-			w.text(shareLabelW-6, y+shareBarH-2, "end", ink, "", clip(b.Label, shareLabelW-12))
+			w.text(shareLabelW-6, y+shareBarH-2, "end", ink, clip(b.Label, shareLabelW-12))
 			w.rect(shareLabelW, y, max(length, 1), shareBarH, color, title)
-			w.text(shareLabelW+length+6, y+shareBarH-2, "start", ink, "",
+			w.text(shareLabelW+length+6, y+shareBarH-2, "start", ink,
 				fmt.Sprintf("%d %s（%s）", b.Value, c.Unit, percent(b.Value, total)))
 		})
 	}
-	return w.close()
+	return w
 }
 
 // describe lists the rows, for the chart's <desc>.

@@ -18,7 +18,7 @@ func (d *Daemon) newReports(st store.Database) (*reportsched.Scheduler, error) {
 		Store: st,
 		Settings: func() reportsched.Settings {
 			c := d.cfg.Load()
-			return reportsched.Settings{Reports: &c.Reports, Delivery: &c.Delivery, Calendar: c.Calendar}
+			return reportsched.Settings{Reports: &c.Reports, Delivery: &c.Delivery, Calendar: c.Calendar, Writer: c.ReportWriter}
 		},
 		Build: func(ctx context.Context, req report.Request) (report.Report, error) {
 			return report.Build(ctx, st, req, reportOptions(d.cfg.Load()))

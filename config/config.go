@@ -31,6 +31,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/grader"
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/internal/yamlfile"
+	"github.com/yuqing-bureau/yuqing/report"
 	"github.com/yuqing-bureau/yuqing/report/chart"
 	"github.com/yuqing-bureau/yuqing/reportsched"
 	"github.com/yuqing-bureau/yuqing/store/postgres"
@@ -70,6 +71,9 @@ type Config struct {
 	// drawn in; "": the first found on the usual Debian paths
 	// (chart.DefaultFontPaths).
 	ReportFont string `yaml:"report_font"`
+	// ReportWriter writes reports with ReportFont, loaded at load time
+	// (its zero Font: found on the usual Debian paths at each DOCX).
+	ReportWriter report.Writer `yaml:"-"`
 
 	// Filled by Load.
 	File     string             `yaml:"-"`
@@ -422,9 +426,11 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 	errs = append(errs, c.Reports.Validate(doc, &c.Delivery)...)
 	errs = append(errs, c.validatePlaces(doc)...)
 	if c.ReportFont != "" {
-		if _, err := chart.LoadFont(c.ReportFont); err != nil {
+		font, err := chart.LoadFont(c.ReportFont)
+		if err != nil {
 			errs = append(errs, doc.Errorf("report_font", "报告图表字体不可用：%v", err))
 		}
+		c.ReportWriter.Font = font
 	}
 	return errors.Join(errs...)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -18,16 +19,26 @@ import (
 type Archive struct {
 	store  store.ReportStore
 	report BuildFunc
+	writer func() report.Writer
 	now    func() time.Time
 }
 
-// NewArchive returns the archive of st; build builds a report, now is the
-// clock (nil: time.Now).
-func NewArchive(st store.ReportStore, build BuildFunc, now func() time.Time) *Archive {
+// NewArchive returns the archive of st; build builds a report, writer
+// gives the writer of the configuration in force (nil: report.Writer{}),
+// now is the clock (nil: time.Now).
+func NewArchive(st store.ReportStore, build BuildFunc, writer func() report.Writer, now func() time.Time) *Archive {
 	if now == nil {
 		now = time.Now
 	}
-	return &Archive{store: st, report: build, now: now}
+	if writer == nil {
+		writer = func() report.Writer { return report.Writer{} }
+	}
+	return &Archive{store: st, report: build, writer: writer, now: now}
+}
+
+// Write writes a report in format f with the configured font.
+func (a *Archive) Write(w io.Writer, rep report.Report, f report.Format) error {
+	return a.writer().Write(w, rep, f)
 }
 
 // List returns a page of stored reports, newest first.
@@ -86,7 +97,7 @@ func FileName(rep report.Report, f report.Format) string {
 
 // Message is the delivery of rep: its title, summary and a link to the
 // console (when link is not ""), with the report in each of formats.
-func Message(rep report.Report, formats []string, link string) (delivery.Message, error) {
+func (a *Archive) Message(rep report.Report, formats []string, link string) (delivery.Message, error) {
 	var b strings.Builder
 	for _, p := range rep.Summary {
 		b.WriteString(p)
@@ -102,7 +113,7 @@ func Message(rep report.Report, formats []string, link string) (delivery.Message
 			return m, err
 		}
 		var buf bytes.Buffer
-		if err := report.Write(&buf, rep, f); err != nil {
+		if err := a.Write(&buf, rep, f); err != nil {
 			return m, fmt.Errorf("写出报告《%s》的 %s 文件: %w", rep.Title, name, err)
 		}
 		m.Files = append(m.Files, delivery.File{Name: FileName(rep, f), ContentType: f.ContentType(), Data: buf.Bytes()})

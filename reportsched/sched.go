@@ -55,6 +55,7 @@ type Settings struct {
 	Reports  *Config
 	Delivery *delivery.Config
 	Calendar *calendar.Calendar
+	Writer   report.Writer // writes the files delivered and downloaded
 }
 
 // BuildFunc builds the report req asks for (report.Build on the store).
@@ -114,7 +115,7 @@ func New(o Options) (*Scheduler, error) {
 	}
 	f := promauto.With(o.Registerer)
 	s := &Scheduler{o: o, wake: make(chan struct{}, 1), log: o.Logger,
-		archive: NewArchive(o.Store, o.Build, o.Clock.Now),
+		archive: NewArchive(o.Store, o.Build, func() report.Writer { return o.Settings().Writer }, o.Clock.Now),
 		lastSuccess: f.NewGaugeVec(prometheus.GaugeOpts{Name: "yuqing_report_last_success_timestamp_seconds",
 			Help: "When the latest scheduled report of a kind was stored and sent to all its receivers."}, []string{"kind"}),
 		lastDue: f.NewGaugeVec(prometheus.GaugeOpts{Name: "yuqing_report_last_due_timestamp_seconds",
@@ -337,7 +338,7 @@ func (s *Scheduler) compose(ctx context.Context, id int64, formats []string) *ou
 	sr, rep, err := s.archive.Open(ctx, id)
 	o := &outgoing{kind: sr.Kind, err: err}
 	if err == nil {
-		o.msg, o.err = Message(rep, formats, s.reportURL(id))
+		o.msg, o.err = s.archive.Message(rep, formats, s.reportURL(id))
 	}
 	return o
 }

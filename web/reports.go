@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -29,6 +30,8 @@ type Reports interface {
 	// BuildNow builds req as of now and stores it; store.ErrDuplicate
 	// when the scheduler's report of that period is there.
 	BuildNow(ctx context.Context, req report.Request) (int64, error)
+	// Write writes a report in a format with the configured font.
+	Write(w io.Writer, rep report.Report, f report.Format) error
 }
 
 // reportsPageSize is how many reports one page of the list shows.
@@ -197,7 +200,7 @@ func (s *Server) reportFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var b strings.Builder
-	if err := report.Write(&b, rep, f); err != nil {
+	if err := s.opts.Reports.Write(&b, rep, f); err != nil {
 		s.fail(w, r, http.StatusInternalServerError, "生成报告文件失败", err)
 		return
 	}

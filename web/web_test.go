@@ -86,7 +86,7 @@ func setupWith(t *testing.T, wrap func(*incident.Service) web.Workflow) *fixture
 		return report.Build(ctx, st, req, report.Options{Location: cst})
 	}
 	con, err := web.New(web.Options{Store: st, Workflow: wf, Now: clock, Location: cst, Auth: f.auth,
-		SourceTitle: func(string) string { return "岚川论坛" }, Reports: reportsched.NewArchive(st, build, clock),
+		SourceTitle: func(string) string { return "岚川论坛" }, Reports: reportsched.NewArchive(st, build, nil, clock),
 		ReceiverTitle: func(name string) string {
 			return map[string]string{"robot": "宣传科工作群", "mail": "报告邮件组", "leaders": "领导邮箱"}[name]
 		}})

@@ -64,6 +64,11 @@ func latestGrade(join, key string) string {
 
 func (s *Store) Posts(ctx context.Context, f store.PostFilter) (store.PostPage, error) {
 	var page store.PostPage
+	if f.Sentiment != "" {
+		if _, err := sentimentBit(f.Sentiment); err != nil {
+			return page, err
+		}
+	}
 	q := s.postQuery(f)
 	var after int64
 	if f.After != "" {
@@ -250,5 +255,15 @@ func (s *Store) postQuery(f store.PostFilter) postQuery {
 		q.add("g.category = ?", f.Category)
 		q.needGrade = true
 	}
+	// The shared filters read the post row: its source, first-seen time
+	// and the sentiment of its latest grade (kept beside it since
+	// migration 00014). A time range is met in the ids' step from
+	// posts_figures, whose key is first_seen_at.
+	n := len(q.where)
+	listWhere(f.ListFilter, "p.source", "p.first_seen_at", false, q.add)
+	if f.Sentiment != "" {
+		q.add("p.graded_sentiment = ?", f.Sentiment)
+	}
+	q.needPost = q.needPost || len(q.where) > n
 	return q
 }

@@ -42,6 +42,13 @@ func setup(t *testing.T) *fixture { t.Helper(); return setupWith(t, nil) }
 // incident service (nil: the service itself).
 func setupWith(t *testing.T, wrap func(*incident.Service) web.Workflow) *fixture {
 	t.Helper()
+	return setupOpts(t, wrap, nil)
+}
+
+// setupOpts is setupWith with the console's options changed by edit
+// (nil: as setup makes them).
+func setupOpts(t *testing.T, wrap func(*incident.Service) web.Workflow, edit func(*web.Options)) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "y.db"), cst)
 	if err != nil {
@@ -80,8 +87,12 @@ func setupWith(t *testing.T, wrap func(*incident.Service) web.Workflow) *fixture
 	if wrap != nil {
 		wf = wrap(svc)
 	}
-	con, err := web.New(web.Options{Store: st, Workflow: wf, Now: clock, Location: cst, Auth: f.auth,
-		SourceTitle: func(string) string { return "岚川论坛" }})
+	opts := web.Options{Store: st, Workflow: wf, Now: clock, Location: cst, Auth: f.auth,
+		SourceTitle: func(string) string { return "岚川论坛" }}
+	if edit != nil {
+		edit(&opts)
+	}
+	con, err := web.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -131,7 +131,11 @@ func incidentWhere(f store.IncidentFilter) ([]string, []any, error) {
 		}
 		add("(sentiments & ?) <> 0", bit)
 	}
-	listWhere(f.ListFilter, "source", "(-first_seen_at)", true, add)
+	// A platform's sources are compared as source || '': on the index of
+	// source, SQLite would read every incident of the sources and sort
+	// them (165 ms on 100,000, half of them matching), rather than walk
+	// the sort's index to a page (BenchIncidentPages "sources").
+	listWhere(f.ListFilter, "source || ''", "(-first_seen_at)", true, add)
 	return where, args, nil
 }
 
@@ -146,7 +150,8 @@ var progressConds = map[model.Progress]string{
 		AND investigate_due_at IS NOT NULL AND investigated_at IS NOT NULL AND replied_at IS NULL`,
 	model.ProgressClose: `status <> ? AND acked_at IS NOT NULL AND followed_up_at IS NOT NULL
 		AND (investigate_due_at IS NULL OR (investigated_at IS NOT NULL AND replied_at IS NOT NULL))`,
-	model.ProgressClosed: `status = ?`,
+	// As the severity sort's first key: its index counts them.
+	model.ProgressClosed: closedKey + ` = 1 AND status = ?`,
 }
 
 // listWhere adds the conditions of the filter both lists share: by the

@@ -238,12 +238,18 @@ func testPostListCapped(t *testing.T, s store.Store) {
 			func(int, seededPost) bool { return true }},
 		{"the cap", store.PostFilter{Words: []string{"一千"}}, func(i int, _ seededPost) bool { return i >= n-store.PostCountCap }},
 		{"regraded relevant", store.PostFilter{Scope: store.ScopeRelevant}, func(_ int, sp seededPost) bool { return sp.grade.Relevant }},
+		// Days that end: the page may be read from the days' posts, sorted.
+		{"capped days", store.PostFilter{ListFilter: store.ListFilter{From: t0, To: t0.Add(time.Second)}},
+			func(int, seededPost) bool { return true }},
+		{"capped days, relevant", store.PostFilter{Scope: store.ScopeRelevant, ListFilter: store.ListFilter{To: t0.Add(time.Hour)}},
+			func(_ int, sp seededPost) bool { return sp.grade.Relevant }},
+		{"days before every post", store.PostFilter{ListFilter: store.ListFilter{To: t0}}, nil},
 		{"regraded not relevant", store.PostFilter{Words: []string{"医保"}, Scope: store.ScopeIrrelevant},
 			func(_ int, sp seededPost) bool { return !sp.grade.Relevant }},
 	} {
 		var want []seededPost
 		for i, sp := range all {
-			if c.keep(i, sp) {
+			if c.keep != nil && c.keep(i, sp) {
 				want = append(want, sp)
 			}
 		}

@@ -90,31 +90,39 @@ func (s *Store) Posts(ctx context.Context, f store.PostFilter) (store.PostPage, 
 		page.Total, page.TotalCapped = store.PostCountCap, true
 	}
 	limit := pageLimit(f.Limit)
-	sorted := false
-	switch {
-	case page.TotalCapped:
-		if after != 0 {
-			q.before(after)
-		}
-		if sorted, err = s.sortRange(ctx, f, after); err != nil {
+	byIDs := !page.TotalCapped
+	if page.TotalCapped && after != 0 {
+		q.before(after)
+	}
+	if page.TotalCapped {
+		sorted, err := s.sortRange(ctx, f, after)
+		if err != nil {
 			return page, err
 		}
-	case !page.TotalCapped:
-		// Every match is in ids: the page is read by id alone, as the
-		// matches were a moment ago (FTS5 would run the search again for
-		// each id).
+		if sorted {
+			// The page's ids first, from the days' posts, sorted (no
+			// index gives this order): a post's row is read only when
+			// it is on the page.
+			ids, err = queryAll(ctx, s.r, scanValue[int64], `SELECT `+q.key+q.joins(false)+q.cond()+
+				` ORDER BY `+q.key+` + 0 DESC LIMIT ?`, append(q.args, limit+1)...)
+			if err != nil {
+				return page, fmt.Errorf("读取帖子列表: %w", err)
+			}
+			byIDs, after = true, 0
+		}
+	}
+	if byIDs {
+		// Every match is in ids (or every match of the page): the page is
+		// read by id alone, as the matches were a moment ago (FTS5 would
+		// run the search again for each id).
 		if ids = pageIDs(ids, after, limit+1); len(ids) == 0 {
 			return page, nil
 		}
 		q = postQuery{table: "posts p", key: "p.id"}
 		q.add("p.id IN ("+placeholders(len(ids))+")", anys(ids)...)
 	}
-	order := q.key
-	if sorted {
-		order += " + 0" // no index gives this order: the days' posts are read and sorted
-	}
 	rows, err := queryAll(ctx, s.r, scanGradedPost, `SELECT `+prefixed("p", postCols)+`, `+gradeCols+`,
-		coalesce(i.number, '')`+q.joins(true)+q.cond()+` ORDER BY `+order+` DESC LIMIT ?`,
+		coalesce(i.number, '')`+q.joins(true)+q.cond()+` ORDER BY `+q.key+` DESC LIMIT ?`,
 		append(q.args, limit+1)...)
 	if err != nil {
 		return page, fmt.Errorf("读取帖子列表: %w", err)
@@ -129,7 +137,7 @@ func (s *Store) Posts(ctx context.Context, f store.PostFilter) (store.PostPage, 
 
 // sortRange says whether a page of more matches than the count cap,
 // within first-seen days that end before the newest posts (f.To), is
-// read from the days' posts and sorted, rather than by walking the posts
+// read from the days' posts, its ids sorted, rather than by walking the posts
 // down from the newest (or from after) to the days. The ids and the
 // first-seen times of posts go together (both are given when a post is
 // stored), so the posts a walk would pass before the days and the posts

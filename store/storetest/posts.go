@@ -119,6 +119,8 @@ func testPosts(t *testing.T, s store.Store) {
 			func(sp seededPost) bool { return hasWord(sp, "帖子") && sp.incident != "" }},
 		{"platform's sources", store.PostFilter{ListFilter: store.ListFilter{Sources: []string{"bbs", "12345"}}},
 			func(sp seededPost) bool { return sp.post.Source != "tieba" }},
+		{"a platform of one source", store.PostFilter{ListFilter: store.ListFilter{Sources: []string{"tieba"}}},
+			func(sp seededPost) bool { return sp.post.Source == "tieba" }},
 		{"sentiment", store.PostFilter{ListFilter: store.ListFilter{Sentiment: taxonomy.Negative}},
 			func(sp seededPost) bool { return sp.graded && sp.grade.Sentiment == taxonomy.Negative }},
 		{"first seen from, to", store.PostFilter{ListFilter: store.ListFilter{From: t0.Add(2 * time.Minute), To: t0.Add(5 * time.Minute)}},

@@ -324,7 +324,15 @@ func (s *Store) postQuery(f store.PostFilter) postQuery {
 	// migration 00014). A time range is met in the ids' step from
 	// posts_figures, whose key is first_seen_at.
 	n := len(q.where)
-	listWhere(f.ListFilter, "p.source", "p.first_seen_at", false, q.add)
+	// One source is read on posts_source in id order; several are compared
+	// as p.source || '', so that the posts are walked newest first rather
+	// than every post of the sources read and sorted (SQLite, BenchPosts
+	// "channel-sources" on 200,000 posts: 1,008 ms -> 1 ms).
+	source := "p.source || ''"
+	if len(f.Sources) == 1 {
+		source = "p.source"
+	}
+	listWhere(f.ListFilter, source, "p.first_seen_at", false, q.add)
 	if f.Sentiment != "" {
 		q.add("p.graded_sentiment = ?", f.Sentiment)
 	}

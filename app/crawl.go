@@ -353,7 +353,7 @@ func (d *Daemon) webSources() []web.SourceInfo {
 	cfg := d.cfg.Load()
 	out := make([]web.SourceInfo, 0, len(cfg.Sources))
 	for _, s := range cfg.Sources {
-		out = append(out, web.SourceInfo{Name: s.Name, Title: s.Title, Kind: s.Kind, URL: s.URL, Interval: s.Interval})
+		out = append(out, web.SourceInfo{Name: s.Name, Title: s.Title, Kind: s.Kind, URL: s.URL, Channel: s.Channel, Interval: s.Interval})
 	}
 	return out
 }

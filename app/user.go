@@ -81,6 +81,8 @@ type UserOptions struct {
 	// PasswordFrom, when set, supplies the password (first line); otherwise
 	// a random one is generated and printed.
 	PasswordFrom io.Reader
+	// Office is the account's office (`user office`); "" clears it.
+	Office string
 	// TokenName and TokenTTL describe a new API token.
 	TokenName string
 	TokenTTL  time.Duration
@@ -89,18 +91,24 @@ type UserOptions struct {
 }
 
 func (o *UserOptions) open(ctx context.Context) (*auth.Service, func(), error) {
+	a, _, done, err := o.openConfig(ctx)
+	return a, done, err
+}
+
+// openConfig is open with the configuration it loaded.
+func (o *UserOptions) openConfig(ctx context.Context) (*auth.Service, *config.Config, func(), error) {
 	cfg, err := config.Load(o.ConfigFile)
 	if err != nil {
-		return nil, nil, fmt.Errorf("加载配置: %w", err)
+		return nil, nil, nil, fmt.Errorf("加载配置: %w", err)
 	}
 	st, err := openStore(ctx, cfg, false)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return newAuth(st, cfg, o.Logger, time.Now), func() { st.Close() }, nil
+	return newAuth(st, cfg, o.Logger, time.Now), cfg, func() { st.Close() }, nil
 }
 
 func (o *UserOptions) password() (string, bool, error) {
@@ -160,6 +168,25 @@ func UserPasswd(ctx context.Context, o UserOptions) error {
 	fmt.Fprintf(o.Out, "已修改 %s 的密码，原有登录均已失效\n", o.Name)
 	if generated {
 		fmt.Fprintf(o.Out, "新密码：%s\n", pw)
+	}
+	return nil
+}
+
+// UserOffice sets the office (科室) an account works in, one of the
+// configured offices, or clears it: its 我的科室 on the incident list.
+func UserOffice(ctx context.Context, o UserOptions) error {
+	a, cfg, done, err := o.openConfig(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := a.SetOffice(ctx, cliActor(), o.Name, o.Office, cfg.Offices); err != nil {
+		return err
+	}
+	if strings.TrimSpace(o.Office) == "" {
+		fmt.Fprintf(o.Out, "已清除 %s 的科室\n", o.Name)
+	} else {
+		fmt.Fprintf(o.Out, "已将 %s 的科室设为 %s（事件列表中“我的科室”列出分派给该科室的事件）\n", o.Name, strings.TrimSpace(o.Office))
 	}
 	return nil
 }

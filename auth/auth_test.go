@@ -625,3 +625,42 @@ func TestParallelCorrectLoginsAreNotLimited(t *testing.T) {
 		t.Error("correct login accepted from an address with 30 failures")
 	}
 }
+
+// TestSetOffice: an account's office is one of the offices given, or
+// none; setting it keeps the account logged in (the session sees the new
+// office) and is audited; an office not configured is an input error.
+func TestSetOffice(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	svc, st := newService(t, c)
+	admin := auth.Actor{Name: "admin"}
+	if _, err := svc.AddUser(ctx, admin, "wang", "王科员", auth.RoleHandler, "医保舆情处置很重要的"); err != nil {
+		t.Fatal(err)
+	}
+	id, _, err := svc.Login(ctx, "wang", "医保舆情处置很重要的", "10.0.0.1", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	offices := []string{"宣传科", "信访科"}
+	if err := svc.SetOffice(ctx, admin, "Wang", " 信访科 ", offices); err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.Session(ctx, id)
+	if err != nil || p.User.Office != "信访科" {
+		t.Errorf("session after the office change: %q, %v", p.User.Office, err)
+	}
+	var in *auth.InputError
+	if err := svc.SetOffice(ctx, admin, "wang", "财务科", offices); !errors.As(err, &in) {
+		t.Errorf("unknown office: %v", err)
+	}
+	if err := svc.SetOffice(ctx, admin, "wang", "", offices); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := st.UserByName(ctx, "wang"); u.Office != "" {
+		t.Errorf("office %q after clearing", u.Office)
+	}
+	log, _ := st.AuditLog(ctx, store.AuditFilter{Action: "user.office"})
+	if len(log) != 3 || !log[0].OK || log[1].OK || log[0].Detail != "科室：无" || log[2].Detail != "科室：信访科" {
+		t.Errorf("audit of the office changes: %+v", log)
+	}
+}

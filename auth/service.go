@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -259,7 +260,31 @@ func (s *Service) SetDisabled(ctx context.Context, by Actor, name string, disabl
 	})
 }
 
+// SetOffice sets the office (科室) an account works in, one of offices
+// (the configured ones), or none for "": its 我的科室 on the incident
+// list. The account stays logged in.
+func (s *Service) SetOffice(ctx context.Context, by Actor, name, office string, offices []string) error {
+	office = strings.TrimSpace(office)
+	detail := "科室：" + office
+	if office == "" {
+		detail = "科室：无"
+	}
+	return s.updateUser(ctx, by, name, "user.office", detail, false, func(u *store.User) error {
+		if office != "" && !slices.Contains(offices, office) {
+			return &InputError{Msg: "科室「" + office + "」不在配置的承办科室（offices）中"}
+		}
+		u.Office = office
+		return nil
+	})
+}
+
 func (s *Service) changeUser(ctx context.Context, by Actor, name, action, detail string, change func(*store.User) error) error {
+	return s.updateUser(ctx, by, name, action, detail, true, change)
+}
+
+// updateUser changes an account and audits it; endSessions logs it out
+// everywhere (a change of what it may do).
+func (s *Service) updateUser(ctx context.Context, by Actor, name, action, detail string, endSessions bool, change func(*store.User) error) error {
 	n, err := NormalizeName(name)
 	if err != nil {
 		return err
@@ -276,8 +301,10 @@ func (s *Service) changeUser(ctx context.Context, by Actor, name, action, detail
 	if err := s.st.UpdateUser(ctx, u); err != nil {
 		return err
 	}
-	if err := s.st.DeleteUserSessions(ctx, u.ID); err != nil {
-		return err
+	if endSessions {
+		if err := s.st.DeleteUserSessions(ctx, u.ID); err != nil {
+			return err
+		}
 	}
 	s.Audit(ctx, by, action, n, detail, true)
 	return nil

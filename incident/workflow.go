@@ -362,20 +362,26 @@ func readyToClose(i model.Incident) bool {
 
 // Progress names where inc stands in the bureau's process, for the
 // console: the first thing it still waits for.
-func Progress(inc model.Incident) string {
-	switch {
-	case !inc.Open():
+func Progress(inc model.Incident) string { return ProgressName(inc.Progress()) }
+
+// ProgressName is the name staff read for a step of the process (the
+// incident list's 处置阶段 filter offers them all).
+func ProgressName(p model.Progress) string {
+	switch p {
+	case model.ProgressClosed:
 		return "已办结"
-	case inc.AckedAt.IsZero():
+	case model.ProgressAck:
 		return "待签收"
-	case inc.FollowedUpAt.IsZero():
+	case model.ProgressFollowUp:
 		return "待跟进回复"
-	case !inc.InvestigateDueAt.IsZero() && inc.InvestigatedAt.IsZero():
+	case model.ProgressInvestigate:
 		return "待调查核实"
-	case !inc.InvestigateDueAt.IsZero() && inc.RepliedAt.IsZero():
+	case model.ProgressFeedback:
 		return "待答复反馈"
+	case model.ProgressClose:
+		return "待办结"
 	}
-	return "待办结"
+	return string(p)
 }
 
 // StepByKey returns the step named key among steps.

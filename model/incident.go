@@ -94,6 +94,41 @@ func (i Incident) FeedbackPending() bool {
 	return i.Open() && !i.FeedbackDueAt.IsZero() && i.RepliedAt.IsZero()
 }
 
+// Progress is the step an incident waits for in the bureau's process:
+// the first one not done yet. The console names it (incident.Progress)
+// and filters the incident list by it (store.IncidentFilter.Stage).
+type Progress string
+
+// Progress steps, in workflow order.
+const (
+	ProgressAck         Progress = "ack"         // 待签收
+	ProgressFollowUp    Progress = "followup"    // 待跟进回复
+	ProgressInvestigate Progress = "investigate" // 待调查核实 (levels with that stage)
+	ProgressFeedback    Progress = "feedback"    // 待答复反馈 (levels with that stage)
+	ProgressClose       Progress = "close"       // 待办结: every step done, not closed yet
+	ProgressClosed      Progress = "closed"      // 已办结
+)
+
+// Progresses lists the steps in workflow order.
+var Progresses = []Progress{ProgressAck, ProgressFollowUp, ProgressInvestigate, ProgressFeedback, ProgressClose, ProgressClosed}
+
+// Progress is the step i waits for.
+func (i Incident) Progress() Progress {
+	switch {
+	case !i.Open():
+		return ProgressClosed
+	case i.AckedAt.IsZero():
+		return ProgressAck
+	case i.FollowedUpAt.IsZero():
+		return ProgressFollowUp
+	case !i.InvestigateDueAt.IsZero() && i.InvestigatedAt.IsZero():
+		return ProgressInvestigate
+	case !i.InvestigateDueAt.IsZero() && i.RepliedAt.IsZero():
+		return ProgressFeedback
+	}
+	return ProgressClose
+}
+
 // EventKind says what an entry of the incident log records.
 type EventKind string
 

@@ -18,8 +18,11 @@ type User struct {
 	Role         string
 	PasswordHash string
 	Disabled     bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Office is the office (科室) the account works in: 我的科室 on the
+	// incident list lists what is assigned to it. "": none.
+	Office    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Session is one console login. Only a hash of the session ID (what the
@@ -73,7 +76,8 @@ type AuditFilter struct {
 type AuthStore interface {
 	// CreateUser assigns u.ID; ErrDuplicate when the name is taken.
 	CreateUser(ctx context.Context, u *User) error
-	// UpdateUser saves display name, role, password hash and disabled flag.
+	// UpdateUser saves display name, role, password hash, disabled flag
+	// and office.
 	UpdateUser(ctx context.Context, u User) error
 	UserByName(ctx context.Context, name string) (User, error)
 	UserByID(ctx context.Context, id int64) (User, error)

@@ -33,6 +33,7 @@ const (
 // which lets a common word's first page be read without sorting its
 // every match.
 type PostFilter struct {
+	ListFilter
 	Scope    PostScope
 	Source   string            // "": any
 	Level    taxonomy.Level    // 0: any; of the latest grade

@@ -130,9 +130,27 @@ type IncidentDetail struct {
 	Events   []model.Event
 }
 
+// ListFilter is what the incident list and the post list both filter by.
+type ListFilter struct {
+	// Sources keeps what came from these sources: a platform (渠道类型,
+	// taxonomy.Channels) as the configured sources of that kind. nil: any
+	// source; an empty, non-nil list matches nothing (no source is of
+	// that kind).
+	Sources []string
+	// Sentiment (taxonomy.Sentiments; "": any) keeps posts whose latest
+	// grade has it, and incidents holding at least one such post.
+	Sentiment string
+	// From and To bound the first-seen time, [From, To); zero: unbounded.
+	From, To time.Time
+}
+
 // IncidentFilter selects a page of incidents for listing, in Sort order.
 type IncidentFilter struct {
+	ListFilter
 	OnlyOpen bool
+	// Stage keeps the incidents waiting for that step of the process
+	// (model.Incident.Progress); "": any.
+	Stage    model.Progress
 	Level    taxonomy.Level    // 0: any
 	Category taxonomy.Category // "": any
 	Source   string            // "": any

@@ -163,19 +163,23 @@ func stepFormFunc(t *template.Template) func(stepForm) (template.HTML, error) {
 	}
 }
 
+// offices are the configured offices (科室), none without a workflow.
+func (s *Server) offices() []string {
+	if s.opts.Workflow == nil {
+		return nil
+	}
+	return s.opts.Workflow.Offices()
+}
+
 func (s *Server) actionFuncs(funcs template.FuncMap) {
 	funcs["stages"] = incident.Stages
 	funcs["progress"] = incident.Progress
+	funcs["progressName"] = incident.ProgressName
 	funcs["overdue"] = func(inc model.Incident) []incident.Stage { return incident.Overdue(inc, s.opts.Now()) }
 	funcs["stageDeadline"] = func(st incident.Stage, open bool) Deadline { return s.deadline(st.Due, st.Done, open) }
 	funcs["stepForm"] = stepFormFunc(nil) // bound to the page in pageFor
 	funcs["eventName"] = func(kind model.EventKind) string { return incident.EventName(s.steps(), kind) }
-	funcs["offices"] = func() []string {
-		if s.opts.Workflow == nil {
-			return nil
-		}
-		return s.opts.Workflow.Offices()
-	}
+	funcs["offices"] = s.offices
 	funcs["allLevels"] = func() []taxonomy.Level { return taxonomy.Levels }
 }
 

@@ -37,6 +37,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/users", s.require(auth.RoleAdmin, s.users))
 	mux.HandleFunc("POST /admin/users", s.require(auth.RoleAdmin, s.addUser))
 	mux.HandleFunc("POST /admin/users/{name}/role", s.require(auth.RoleAdmin, s.changeRole))
+	mux.HandleFunc("POST /admin/users/{name}/office", s.require(auth.RoleAdmin, s.changeOffice))
 	mux.HandleFunc("POST /admin/users/{name}/disable", s.require(auth.RoleAdmin, s.setDisabled(true)))
 	mux.HandleFunc("POST /admin/users/{name}/enable", s.require(auth.RoleAdmin, s.setDisabled(false)))
 	mux.HandleFunc("POST /admin/users/{name}/password", s.require(auth.RoleAdmin, s.resetPassword))
@@ -105,6 +106,7 @@ func (s *Server) doneUsers(w http.ResponseWriter, r *http.Request, q url.Values)
 var userNotices = map[string]string{
 	"added":    "已新建账号 {name}",
 	"role":     "已将 {name} 的角色改为{role}",
+	"office":   "已修改 {name} 的科室",
 	"disabled": "已停用 {name}",
 	"enabled":  "已启用 {name}",
 	"revoked":  "已吊销令牌 #{id}",
@@ -175,6 +177,17 @@ func (s *Server) changeRole(w http.ResponseWriter, r *http.Request) {
 	}
 	skipAudit(r)
 	s.doneUsers(w, r, url.Values{"ok": {"role"}, "name": {name}, "role": {string(role)}})
+}
+
+// changeOffice sets the office an account works in (我的科室).
+func (s *Server) changeOffice(w http.ResponseWriter, r *http.Request) {
+	name, office := r.PathValue("name"), r.PostFormValue("office")
+	if err := s.opts.Auth.SetOffice(r.Context(), actorOf(r), name, office, s.offices()); err != nil {
+		s.userChangeFailed(w, r, "user.office", name, err)
+		return
+	}
+	skipAudit(r)
+	s.doneUsers(w, r, url.Values{"ok": {"office"}, "name": {name}})
 }
 
 func (s *Server) setDisabled(disabled bool) http.HandlerFunc {
@@ -267,7 +280,7 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
 var auditNames = []struct{ Key, Name string }{
 	{"login", "登录"}, {"login.failed", "登录失败"}, {"login.limited", "登录被限流"}, {"logout", "退出登录"},
 	{"access.denied", "越权访问被拒"}, {"csrf.rejected", "跨站请求校验失败"},
-	{"user.add", "新建账号"}, {"user.passwd", "修改密码"}, {"user.role", "修改角色"},
+	{"user.add", "新建账号"}, {"user.passwd", "修改密码"}, {"user.role", "修改角色"}, {"user.office", "修改科室"},
 	{"user.disable", "停用账号"}, {"user.enable", "启用账号"}, {"token.add", "新建 API 令牌"}, {"token.revoke", "吊销 API 令牌"},
 	{"incident.missed", "补录漏报"}, {"config.reload", "重新加载配置"},
 	{"rules.try", "规则试算"}, {"source.probe", "试探数据源"}, {"report.build", "生成报告"},

@@ -176,7 +176,8 @@ func (s *Server) apiError(w http.ResponseWriter, status int, msg string) {
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 	p, _ := principalOf(r.Context())
-	out := map[string]any{"name": p.User.Name, "display_name": p.User.DisplayName, "role": p.Role, "via": p.Via}
+	out := map[string]any{"name": p.User.Name, "display_name": p.User.DisplayName, "role": p.Role, "via": p.Via,
+		"office": p.User.Office}
 	if p.Via == "session" {
 		out["csrf_token"] = auth.CSRFToken(p.SessionID)
 	}

@@ -93,7 +93,7 @@ type workday struct {
 // TestBrowserWorkday walks a handler's working day, at desktop width and
 // on a 360 px phone, in a store with 500 open incidents: the console's
 // home (the open list) → page 3 → a search for a two-character word on
-// 舆情信息, the hits marked → open a post → attach it to an incident →
+// 舆情信息, the hits marked → narrowed by sentiment → open a post → attach it to an incident →
 // merge that incident into another → the guided sign-for, follow-up and
 // close with its confirmation → the audit log, in Chinese, as an
 // administrator. Each step's page fits the screen with every control in
@@ -196,6 +196,18 @@ func walkWorkday(t *testing.T, width int, day *workday) {
 	}
 	if len(marks) < 3 || slices.ContainsFunc(marks, func(m string) bool { return m != "报销" }) {
 		t.Errorf("marked %q, want 报销 in both hits' titles or excerpts", marks)
+	}
+
+	// The same search narrowed by sentiment, from 更多筛选 (open again on
+	// the page a filter behind it chose): the filter and the search are
+	// kept together.
+	b.run("sentiment", chromedp.Click(`details.more-filters > summary`),
+		chromedp.SetValue(`select[name="sentiment"]`, taxonomy.Negative), chromedp.Submit(`input[name="q"]`),
+		waitText("没有包含「报销」的帖子"), chromedp.WaitVisible(`details.more-filters[open] select[name="sentiment"]`),
+		chromedp.SetValue(`select[name="sentiment"]`, taxonomy.Neutral), chromedp.Submit(`input[name="q"]`),
+		waitText("共 2 条"), see("sentiment"))
+	if text := day.texts["sentiment"]; !strings.Contains(text, paths["/t/1"]) || strings.Contains(text, paths["/t/3"]) {
+		t.Errorf("报销 among 中性 posts shows:\n%s", text)
 	}
 
 	// Open the post: the forum's thread, in a new tab.

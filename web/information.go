@@ -12,7 +12,6 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
-	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 // InformationReader lists every collected post (the 舆情信息 page): by
@@ -29,13 +28,16 @@ const maxQueryRunes = 100
 // postQuery is the post list's query string, decoded and checked: the
 // same parameters on the console page and in the JSON API.
 //
-//	scope=all|relevant|incident|irrelevant ("": 舆情信息)  source=NAME
-//	level=1..4  category=KEY  q=TEXT  after=CURSOR  limit=1..1000
+//	scope=all|relevant|incident|irrelevant ("": 舆情信息)  q=TEXT
+//	after=CURSOR  limit=1..1000
+//	and the filters both lists share (listForm): level, category, source,
+//	channel, sentiment, from, to
 type postQuery struct {
 	store.PostFilter
 	Scope string // as in the query string; "" is 舆情信息
 	Query string
 	Page  int // 1-based, for display: the cursor is the position
+	Form  listForm
 }
 
 // postScopes are the 范围 choices, in the order the page offers them.
@@ -70,17 +72,11 @@ func (s *Server) parsePostQuery(q url.Values) (postQuery, error) {
 	if pq.Query != "" && len(f.Words) == 0 {
 		return pq, errQuery{"搜索内容应包含文字或数字"}
 	}
-	if v := q.Get("level"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || !taxonomy.Level(n).Valid() {
-			return pq, errQuery{"等级参数无效"}
-		}
-		f.Level = taxonomy.Level(n)
+	var err error
+	if f.ListFilter, pq.Form, err = s.parseListFilter(q); err != nil {
+		return pq, err
 	}
-	if f.Category = taxonomy.Category(q.Get("category")); f.Category != "" && !f.Category.Valid() {
-		return pq, errQuery{"类别参数无效"}
-	}
-	f.Source = q.Get("source")
+	f.Level, f.Category, f.Source = pq.Form.Level, pq.Form.Category, pq.Form.Source
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > store.MaxPageSize {
@@ -134,9 +130,6 @@ type informationPage struct {
 	Title    string
 	Q        postQuery
 	Scopes   any
-	Levels   []taxonomy.Level
-	Cats     []taxonomy.Category
-	Sources  []SourceInfo
 	Rows     []informationRow
 	Page     store.PostPage
 	From, To int    // positions of the first and last post shown, 1-based
@@ -163,8 +156,7 @@ func (s *Server) information(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusInternalServerError, "读取舆情信息失败", err)
 		return
 	}
-	ip := informationPage{Title: "舆情信息", Q: pq, Scopes: postScopes, Levels: taxonomy.Levels,
-		Cats: taxonomy.Categories, Sources: s.configuredSources(), Page: page}
+	ip := informationPage{Title: "舆情信息", Q: pq, Scopes: postScopes, Page: page}
 	for _, p := range page.Posts {
 		ip.Rows = append(ip.Rows, informationRow{GradedPost: p,
 			Title:   markWords(privacy.Mask(p.Post.Title), pq.Words),

@@ -10,9 +10,11 @@ import (
 )
 
 // SourceInfo is a configured source as the source-health page lists it.
+// Channel is its platform (taxonomy.Channels; "" when not said): the
+// lists filter by it.
 type SourceInfo struct {
-	Name, Title, Kind, URL string
-	Interval               time.Duration
+	Name, Title, Kind, URL, Channel string
+	Interval                        time.Duration
 }
 
 // Source health as shown in the 状态 column.

@@ -137,17 +137,18 @@ func New(opts Options) (*Server, error) {
 	s.labelFuncs(funcs)
 	suggestFuncs(funcs)
 	s.reportFuncs(funcs)
-	// Every template but the layout is a page drawn inside the layout.
+	// Every template but the layout and the parts (_*.html, which every
+	// page may use) is a page drawn inside the layout.
 	files, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
 	for _, file := range files {
 		page := strings.TrimSuffix(path.Base(file), ".html")
-		if page == "layout" {
+		if page == "layout" || strings.HasPrefix(page, "_") {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", file)
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/_*.html", file)
 		if err != nil {
 			return nil, fmt.Errorf("解析控制台模板 %s: %w", page, err)
 		}

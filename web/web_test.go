@@ -44,6 +44,13 @@ func setup(t *testing.T) *fixture { t.Helper(); return setupWith(t, nil) }
 // incident service (nil: the service itself).
 func setupWith(t *testing.T, wrap func(*incident.Service) web.Workflow) *fixture {
 	t.Helper()
+	return setupOpts(t, wrap, nil)
+}
+
+// setupOpts is setupWith with the console's options changed by edit
+// (nil: as setup makes them).
+func setupOpts(t *testing.T, wrap func(*incident.Service) web.Workflow, edit func(*web.Options)) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "y.db"), cst)
 	if err != nil {
@@ -85,11 +92,15 @@ func setupWith(t *testing.T, wrap func(*incident.Service) web.Workflow) *fixture
 	build := func(ctx context.Context, req report.Request) (report.Report, error) {
 		return report.Build(ctx, st, req, report.Options{Location: cst})
 	}
-	con, err := web.New(web.Options{Store: st, Workflow: wf, Now: clock, Location: cst, Auth: f.auth,
+	opts := web.Options{Store: st, Workflow: wf, Now: clock, Location: cst, Auth: f.auth,
 		SourceTitle: func(string) string { return "岚川论坛" }, Reports: reportsched.NewArchive(st, build, nil, clock),
 		ReceiverTitle: func(name string) string {
 			return map[string]string{"robot": "宣传科工作群", "mail": "报告邮件组", "leaders": "领导邮箱"}[name]
-		}})
+		}}
+	if edit != nil {
+		edit(&opts)
+	}
+	con, err := web.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

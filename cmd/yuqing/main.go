@@ -33,6 +33,8 @@ const usage = `yuqing —— 医保舆情监测与跟进处置系统
                                                  新建控制台账号（不加 -password-stdin 时生成随机初始密码并显示）
   yuqing user passwd -config F -name NAME [-password-stdin]
                                                  修改密码（该账号的所有登录随即失效）
+  yuqing user office -config F NAME 科室          设置账号所在科室（yuqing.yaml 的 offices 之一；"" 清除），
+                                                 事件列表的“我的科室”据此列出分派给该科室的事件
   yuqing token add -config F -user NAME [-name 用途] [-ttl 720h]
                                                  为账号创建 API 令牌（只显示一次），接口见 docs/api.md
   yuqing send -config F -to NAME [-subject 主题] [-text 正文] [-file PATH ...]
@@ -463,7 +465,7 @@ func version() string {
 	return "dev"
 }
 
-// userCommand runs `yuqing user add|passwd` and `yuqing token add`.
+// userCommand runs `yuqing user add|passwd|office` and `yuqing token add`.
 func userCommand(e env, cmd string, args []string) int {
 	sub := ""
 	if len(args) > 0 {
@@ -481,12 +483,23 @@ func userCommand(e env, cmd string, args []string) int {
 			fs.StringVar(&o.Role, "role", "", "角色：viewer（查看）、handler（经办）、operator（运维）、admin（管理员）")
 			fs.StringVar(&o.Display, "display", "", "姓名（显示在处置记录中）")
 		}
+	case "user office":
+		// yuqing user office [-config F] NAME OFFICE
+		if fs.Parse(args) != nil {
+			return 2
+		}
+		if fs.NArg() != 2 {
+			fmt.Fprintln(e.stderr, "用法：yuqing user office [-config F] 用户名 科室（科室为 \"\" 时清除）")
+			return 2
+		}
+		o.Name, o.Office = fs.Arg(0), fs.Arg(1)
+		return exit(e.stderr, app.UserOffice(context.Background(), o))
 	case "token add":
 		fs.StringVar(&o.Name, "user", "", "令牌所属账号，接口调用按该账号的角色授权")
 		fs.StringVar(&o.TokenName, "name", "", "用途说明")
 		fs.DurationVar(&o.TokenTTL, "ttl", 0, "有效期，如 720h；0 表示不过期")
 	default:
-		fmt.Fprintf(e.stderr, "用法：yuqing user add|passwd ... 或 yuqing token add ...\n\n%s", usage)
+		fmt.Fprintf(e.stderr, "用法：yuqing user add|passwd|office ... 或 yuqing token add ...\n\n%s", usage)
 		return 2
 	}
 	if fs.Parse(args) != nil {

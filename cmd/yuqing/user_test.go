@@ -75,3 +75,41 @@ func TestUserAndTokenCommands(t *testing.T) {
 		t.Errorf("audit rows by the command line: %v", actions)
 	}
 }
+
+// TestUserOfficeCommand: `user office NAME OFFICE` sets an account's office
+// to one of the configured offices (audited, sessions kept), refuses an
+// office not configured, and "" clears it.
+func TestUserOfficeCommand(t *testing.T) {
+	dir := layout(t)
+	cfg := filepath.Join(dir, "yuqing.yaml")
+	cmd := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := run(args, strings.NewReader("王科员的密码真的很长啊\n"), &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	if code, out, errs := cmd("user", "add", "-config", cfg, "-name", "wang", "-role", "handler", "-password-stdin"); code != 0 {
+		t.Fatalf("user add: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := cmd("user", "office", "-config", cfg, "wang", "宣传科"); code != 0 || !strings.Contains(out, "已将 wang 的科室设为 宣传科") {
+		t.Errorf("user office: %d %s %s", code, out, errs)
+	}
+	if code, _, errs := cmd("user", "office", "-config", cfg, "wang", "财务科"); code != 1 || !strings.Contains(errs, "不在配置的承办科室") {
+		t.Errorf("unknown office: %d %s", code, errs)
+	}
+	if code, _, _ := cmd("user", "office", "-config", cfg, "wang"); code != 2 {
+		t.Errorf("missing office: %d, want 2", code)
+	}
+	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "..", "data", "yuqing.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	u, err := st.UserByName(context.Background(), "wang")
+	if err != nil || u.Office != "宣传科" {
+		t.Errorf("office after the commands: %q, %v; want 宣传科", u.Office, err)
+	}
+	st.Close()
+	if code, out, errs := cmd("user", "office", "-config", cfg, "wang", ""); code != 0 || !strings.Contains(out, "已清除 wang 的科室") {
+		t.Errorf("clear office: %d %s %s", code, out, errs)
+	}
+}

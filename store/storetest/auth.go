@@ -57,12 +57,17 @@ func testUsers(t *testing.T, s store.AuthStore) {
 	if _, err := s.UserByName(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown user: %v", err)
 	}
+	if got.Office != "" {
+		t.Errorf("new account's office %q, want none", got.Office)
+	}
 	got.Role, got.Disabled, got.PasswordHash, got.UpdatedAt = "viewer", true, "$argon2id$y", t0.Add(time.Hour)
+	got.Office = "宣传科"
 	if err := s.UpdateUser(ctx, got); err != nil {
 		t.Fatal(err)
 	}
 	back, err := s.UserByID(ctx, wang.ID)
-	if err != nil || back.Role != "viewer" || !back.Disabled || back.PasswordHash != "$argon2id$y" || !back.UpdatedAt.Equal(t0.Add(time.Hour)) {
+	if err != nil || back.Role != "viewer" || !back.Disabled || back.PasswordHash != "$argon2id$y" || !back.UpdatedAt.Equal(t0.Add(time.Hour)) ||
+		back.Office != "宣传科" {
 		t.Errorf("after update: %+v, %v", back, err)
 	}
 	if _, err := s.UserByID(ctx, 9999); !errors.Is(err, store.ErrNotFound) {

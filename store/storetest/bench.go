@@ -48,6 +48,16 @@ func BenchIncidentPages(b *testing.B, s store.Store, settle func() error) {
 		{"severity-page3", deep},
 		{"level-source", store.IncidentFilter{Level: taxonomy.LevelIII, Source: "tieba"}},
 		{"overdue", store.IncidentFilter{Overdue: true, Now: t0.Add(90 * 24 * time.Hour)}},
+		// The shared list filters (store.ListFilter), a stage and an office
+		// (我的科室); n incidents are seeded five minutes apart.
+		{"office-open", store.IncidentFilter{Office: "信访科", OnlyOpen: true}},
+		{"stage-followup", store.IncidentFilter{Stage: model.ProgressFollowUp}},
+		{"stage-closed-newest", store.IncidentFilter{Stage: model.ProgressClosed, Sort: store.SortNewest}},
+		{"sources", store.IncidentFilter{ListFilter: store.ListFilter{Sources: []string{"bbs", "12345"}}}},
+		{"range-week-newest", store.IncidentFilter{Sort: store.SortNewest, ListFilter: benchDays(n/4, 7)}},
+		{"range-week-severity", store.IncidentFilter{ListFilter: benchDays(n/4, 7)}},
+		{"range-month-active", store.IncidentFilter{Sort: store.SortActive, ListFilter: benchDays(n/2, 30)}},
+		{"office-stage-range", store.IncidentFilter{Office: "信访科", Stage: model.ProgressFollowUp, ListFilter: benchDays(n/4, 30)}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			measure(b, func() error {
@@ -76,8 +86,17 @@ func seedManyIncidents(b *testing.B, s store.Store, n int) {
 				if i%3 == 0 {
 					inc.Status, inc.ClosedAt = model.StatusClosed, inc.FirstSeenAt.Add(time.Hour)
 				}
+				if i%3 != 0 && i%2 == 0 { // signed for and assigned, waiting for the follow-up
+					inc.Status, inc.AckedAt = model.StatusAssigned, inc.FirstSeenAt.Add(time.Minute)
+					inc.Office, inc.AssignedAt = benchOffices[i%len(benchOffices)], inc.FirstSeenAt.Add(time.Minute)
+				}
 				if err := tx.CreateIncident(ctx, &inc); err != nil {
 					return err
+				}
+				if inc.Office != "" {
+					if err := tx.UpdateIncident(ctx, inc); err != nil {
+						return err
+					}
 				}
 			}
 			return nil
@@ -86,4 +105,14 @@ func seedManyIncidents(b *testing.B, s store.Store, n int) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// benchOffices are the offices seedManyIncidents assigns to.
+var benchOffices = []string{"宣传科", "信访科", "基金监管科", "医药服务管理科", "待遇保障科"}
+
+// benchDays is the first-seen range of days days from the seeded
+// incident i (five minutes apart).
+func benchDays(i, days int) store.ListFilter {
+	from := t0.Add(time.Duration(i) * 5 * time.Minute)
+	return store.ListFilter{From: from, To: from.AddDate(0, 0, days)}
 }

@@ -59,6 +59,7 @@ func seedPostList(t *testing.T, s store.Store) []seededPost {
 		case 5: // relevant, not filed (yet)
 			sp.grade = grade(p, taxonomy.LevelIII)
 		}
+		sp.grade.Sentiment = taxonomy.Sentiments[i%len(taxonomy.Sentiments)]
 		if kind == 4 {
 			sp.incident = fileNew(t, s, p, sp.grade, p.FetchedAt).Number
 		}
@@ -75,6 +76,13 @@ func seedPostList(t *testing.T, s store.Store) []seededPost {
 		out = append(out, sp)
 	}
 	return out
+}
+
+// inRange says whether sp was first seen from minute from to before
+// minute to after t0.
+func inRange(sp seededPost, from, to int) bool {
+	at := sp.post.FirstSeenAt
+	return !at.Before(t0.Add(time.Duration(from)*time.Minute)) && at.Before(t0.Add(time.Duration(to)*time.Minute))
 }
 
 func hasWord(sp seededPost, w string) bool {
@@ -109,6 +117,26 @@ func testPosts(t *testing.T, s store.Store) {
 			func(sp seededPost) bool { return hasWord(sp, "医保") && sp.grade.Relevant }},
 		{"word and incident", store.PostFilter{Words: []string{"帖子"}, Scope: store.ScopeIncident},
 			func(sp seededPost) bool { return hasWord(sp, "帖子") && sp.incident != "" }},
+		{"platform's sources", store.PostFilter{ListFilter: store.ListFilter{Sources: []string{"bbs", "12345"}}},
+			func(sp seededPost) bool { return sp.post.Source != "tieba" }},
+		{"a platform of one source", store.PostFilter{ListFilter: store.ListFilter{Sources: []string{"tieba"}}},
+			func(sp seededPost) bool { return sp.post.Source == "tieba" }},
+		{"sentiment", store.PostFilter{ListFilter: store.ListFilter{Sentiment: taxonomy.Negative}},
+			func(sp seededPost) bool { return sp.graded && sp.grade.Sentiment == taxonomy.Negative }},
+		{"first seen from, to", store.PostFilter{ListFilter: store.ListFilter{From: t0.Add(2 * time.Minute), To: t0.Add(5 * time.Minute)}},
+			func(sp seededPost) bool { return inRange(sp, 2, 5) }},
+		{"first seen from", store.PostFilter{ListFilter: store.ListFilter{From: t0.Add(5 * time.Minute)}},
+			func(sp seededPost) bool { return inRange(sp, 5, 100) }},
+		{"word, sentiment and range", store.PostFilter{Words: []string{"医保"}, ListFilter: store.ListFilter{
+			Sentiment: taxonomy.Neutral, To: t0.Add(7 * time.Minute)}}, func(sp seededPost) bool {
+			return hasWord(sp, "医保") && sp.grade.Sentiment == taxonomy.Neutral && inRange(sp, 0, 7)
+		}},
+		{"scope, sources and range", store.PostFilter{Scope: store.ScopeRelevant, ListFilter: store.ListFilter{
+			Sources: []string{"tieba", "12345"}, From: t0.Add(time.Minute)}}, func(sp seededPost) bool {
+			return sp.grade.Relevant && sp.post.Source != "bbs" && inRange(sp, 1, 100)
+		}},
+		{"incident and sentiment", store.PostFilter{Scope: store.ScopeIncident, ListFilter: store.ListFilter{Sentiment: taxonomy.Neutral}},
+			func(sp seededPost) bool { return sp.incident != "" && sp.grade.Sentiment == taxonomy.Neutral }},
 	} {
 		var want []seededPost
 		for _, sp := range all {
@@ -212,12 +240,18 @@ func testPostListCapped(t *testing.T, s store.Store) {
 			func(int, seededPost) bool { return true }},
 		{"the cap", store.PostFilter{Words: []string{"一千"}}, func(i int, _ seededPost) bool { return i >= n-store.PostCountCap }},
 		{"regraded relevant", store.PostFilter{Scope: store.ScopeRelevant}, func(_ int, sp seededPost) bool { return sp.grade.Relevant }},
+		// Days that end: the page may be read from the days' posts, sorted.
+		{"capped days", store.PostFilter{ListFilter: store.ListFilter{From: t0, To: t0.Add(time.Second)}},
+			func(int, seededPost) bool { return true }},
+		{"capped days, relevant", store.PostFilter{Scope: store.ScopeRelevant, ListFilter: store.ListFilter{To: t0.Add(time.Hour)}},
+			func(_ int, sp seededPost) bool { return sp.grade.Relevant }},
+		{"days before every post", store.PostFilter{ListFilter: store.ListFilter{To: t0}}, nil},
 		{"regraded not relevant", store.PostFilter{Words: []string{"医保"}, Scope: store.ScopeIrrelevant},
 			func(_ int, sp seededPost) bool { return !sp.grade.Relevant }},
 	} {
 		var want []seededPost
 		for i, sp := range all {
-			if c.keep(i, sp) {
+			if c.keep != nil && c.keep(i, sp) {
 				want = append(want, sp)
 			}
 		}

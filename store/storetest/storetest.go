@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"GradeVerdictFields", testGradeVerdictFields},
 		{"Labels", testLabels},
 		{"IncidentPages", testIncidentPages},
+		{"IncidentSentiments", testIncidentSentiments},
 		{"MovePost", testMovePost},
 		{"Posts", testPosts},
 		{"PostSearchRegrade", testPostSearchRegrade},

@@ -14,12 +14,12 @@ var _ store.AuthStore = (*Store)(nil)
 
 // --- users ---
 
-const userCols = `id, name, display_name, role, password_hash, disabled, created_at, updated_at`
+const userCols = `id, name, display_name, role, password_hash, disabled, created_at, updated_at, office`
 
 var scanUser = scanWith(func(u *store.User) columns {
 	var created, updated int64
 	return columns{
-		dest: []any{&u.ID, &u.Name, &u.DisplayName, &u.Role, &u.PasswordHash, &u.Disabled, &created, &updated},
+		dest: []any{&u.ID, &u.Name, &u.DisplayName, &u.Role, &u.PasswordHash, &u.Disabled, &created, &updated, &u.Office},
 		decode: func() error {
 			u.CreatedAt, u.UpdatedAt = time.UnixMilli(created), time.UnixMilli(updated)
 			return nil
@@ -30,9 +30,9 @@ var scanUser = scanWith(func(u *store.User) columns {
 func (s *Store) isUnique(err error) bool { return err != nil && s.d.IsUnique(err) }
 
 func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
-	err := s.w.QueryRowContext(ctx, `INSERT INTO users (name, display_name, role, password_hash, disabled, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, u.Name, u.DisplayName, u.Role, u.PasswordHash, u.Disabled,
-		u.CreatedAt.UnixMilli(), u.UpdatedAt.UnixMilli()).Scan(&u.ID)
+	err := s.w.QueryRowContext(ctx, `INSERT INTO users (name, display_name, role, password_hash, disabled, created_at, updated_at, office)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, u.Name, u.DisplayName, u.Role, u.PasswordHash, u.Disabled,
+		u.CreatedAt.UnixMilli(), u.UpdatedAt.UnixMilli(), u.Office).Scan(&u.ID)
 	if s.isUnique(err) {
 		return fmt.Errorf("用户 %s: %w", u.Name, store.ErrDuplicate)
 	}
@@ -43,8 +43,8 @@ func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
 }
 
 func (s *Store) UpdateUser(ctx context.Context, u store.User) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE users SET display_name = ?, role = ?, password_hash = ?, disabled = ?, updated_at = ?
-		WHERE id = ?`, u.DisplayName, u.Role, u.PasswordHash, u.Disabled, u.UpdatedAt.UnixMilli(), u.ID)
+	res, err := s.w.ExecContext(ctx, `UPDATE users SET display_name = ?, role = ?, password_hash = ?, disabled = ?, updated_at = ?,
+		office = ? WHERE id = ?`, u.DisplayName, u.Role, u.PasswordHash, u.Disabled, u.UpdatedAt.UnixMilli(), u.Office, u.ID)
 	if err != nil {
 		return fmt.Errorf("更新用户 %s: %w", u.Name, err)
 	}

@@ -516,7 +516,8 @@ func (t *txn) SaveGrade(ctx context.Context, g model.Grade) error {
 	if err := t.markGraded(ctx, g); err != nil { // stats.go
 		return fmt.Errorf("保存研判结果: %w", err)
 	}
-	return nil
+	// A filed post graded again may change its incident's sentiments.
+	return t.refreshSentiments(ctx, `id IN (SELECT incident_id FROM incident_posts WHERE post_id = ?)`, g.PostID)
 }
 
 // The columns of incidents: incidentCols is every one, in the order
@@ -775,10 +776,21 @@ func (t *txn) AttachPost(ctx context.Context, incidentID, postID int64, reason s
 			return fmt.Errorf("帖子 %d 并入事件: %w", postID, err)
 		}
 	}
+	if err := t.refreshSentiments(ctx, `id = ?`, incidentID); err != nil {
+		return fmt.Errorf("帖子 %d 并入事件: %w", postID, err)
+	}
 	return t.touchGrouping(ctx)
 }
 
 func (t *txn) MovePost(ctx context.Context, postID, toIncidentID int64, reason string, at time.Time) error {
+	var from int64
+	err := t.tx.QueryRowContext(ctx, `SELECT incident_id FROM incident_posts WHERE post_id = ?`, postID).Scan(&from)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("帖子 %d 不属于任何事件: %w", postID, store.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("帖子 %d 移入事件: %w", postID, err)
+	}
 	res, err := t.tx.ExecContext(ctx, `UPDATE incident_posts SET incident_id = ?, reason = ?, joined_at = ? WHERE post_id = ?`,
 		toIncidentID, reason, ms(at), postID)
 	if err != nil {
@@ -786,6 +798,9 @@ func (t *txn) MovePost(ctx context.Context, postID, toIncidentID int64, reason s
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
 		return fmt.Errorf("帖子 %d 不属于任何事件: %w", postID, store.ErrNotFound)
+	}
+	if err := t.refreshSentiments(ctx, `id IN (?, ?)`, from, toIncidentID); err != nil {
+		return fmt.Errorf("帖子 %d 移入事件: %w", postID, err)
 	}
 	return t.touchGrouping(ctx)
 }

@@ -279,6 +279,7 @@ type Store interface {
 type Database interface {
 	Store
 	AuthStore
+	ClusterStore
 }
 
 // Tx is the part of the store used inside one grading or workflow transaction.

@@ -40,6 +40,10 @@ func TestAuthContract(t *testing.T) {
 	storetest.RunAuth(t, func(t *testing.T) store.AuthStore { return openSchema(t) })
 }
 
+func TestClusterContract(t *testing.T) {
+	storetest.RunCluster(t, func(t *testing.T) store.ClusterStore { return openSchema(t) })
+}
+
 func TestEngine(t *testing.T) {
 	storetest.RunEngine(t, storetest.Engine{
 		New: func(t *testing.T) string { return pgtest.Schema(t) },

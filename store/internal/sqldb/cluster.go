@@ -95,7 +95,7 @@ func (s *Store) Instances(ctx context.Context) ([]model.Instance, error) {
 
 const leaseCols = `source, holder, acquired_at, expires_at`
 
-// releaseLeases gives leases back (holder ”), with conditions appended.
+// releaseLeases gives leases back (an empty holder), with conditions appended.
 const releaseLeases = `UPDATE source_leases SET holder = '', expires_at = 0 WHERE holder = ?`
 
 func leaseColumns(l *model.SourceLease) columns {

@@ -80,6 +80,9 @@ type Node struct {
 	held    map[string]time.Time // source → when our lease runs out, by our clock
 
 	m metrics
+	// abandon ends Run as a killed process ends: nothing given back
+	// (tests of failover).
+	abandon atomic.Bool
 }
 
 type metrics struct {
@@ -224,7 +227,9 @@ func (n *Node) Run(ctx context.Context, started chan<- struct{}) error {
 	for {
 		select {
 		case <-ctx.Done():
-			n.stop()
+			if !n.abandon.Load() {
+				n.stop()
+			}
 			return nil
 		case <-t.C:
 			n.elect(ctx)

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"os"
 	"slices"
@@ -78,6 +79,7 @@ type Node struct {
 	changed chan struct{} // closed and replaced at every change of leadership
 	sources []string
 	held    map[string]time.Time // source → when our lease runs out, by our clock
+	busy    func(source string) bool
 
 	m metrics
 	// abandon ends Run as a killed process ends: nothing given back
@@ -158,8 +160,19 @@ func (n *Node) SetSources(names []string) {
 	n.mu.Unlock()
 }
 
+// SetBusy tells the node which sources are being crawled (the crawler's
+// scheduler): when its share shrinks it gives back only idle ones, so a
+// crawl is never taken over mid-way. Call it before Run.
+func (n *Node) SetBusy(busy func(source string) bool) {
+	n.mu.Lock()
+	n.busy = busy
+	n.mu.Unlock()
+}
+
 // Holds reports whether this instance may crawl the source now: it holds
-// an unexpired lease on it (always, on a single instance).
+// an unexpired lease on it (always, on a single instance). A crawler asks
+// after marking the source busy, so a lease is never given back between
+// its question and its crawl (see SetBusy).
 func (n *Node) Holds(source string) bool {
 	if n.Single() {
 		return true
@@ -316,7 +329,9 @@ func (n *Node) beat(ctx context.Context) {
 		return
 	}
 	share := int(math.Ceil(float64(len(sources)) / float64(max(alive, 1))))
-	leases, err := st.ClaimLeases(ctx, store.LeaseClaim{Holder: n.self.ID, Sources: sources, Max: share, Now: now, TTL: n.opts.LeaseTTL})
+	release := n.shed(share)
+	leases, err := st.ClaimLeases(ctx, store.LeaseClaim{Holder: n.self.ID, Sources: sources, Release: release,
+		Max: share, Now: now, TTL: n.opts.LeaseTTL})
 	if err != nil {
 		n.fail(ctx, "续租数据源失败", err)
 		return
@@ -329,6 +344,31 @@ func (n *Node) beat(ctx context.Context) {
 	n.held = held
 	n.mu.Unlock()
 	n.m.leases.Set(float64(len(held)))
+}
+
+// shed picks the idle sources to give back when more than share are held
+// (instances joined) and stops holding them before they are given back.
+func (n *Node) shed(share int) []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	excess := len(n.held) - share
+	if excess <= 0 {
+		return nil
+	}
+	names := slices.Sorted(maps.Keys(n.held))
+	slices.Reverse(names)
+	var out []string
+	for _, s := range names {
+		if len(out) == excess {
+			break
+		}
+		if n.busy != nil && n.busy(s) {
+			continue
+		}
+		out = append(out, s)
+		delete(n.held, s)
+	}
+	return out
 }
 
 func (n *Node) fail(ctx context.Context, msg string, err error) {

@@ -31,9 +31,9 @@ type ClusterStore interface {
 	// Instances lists every recorded instance, oldest start first.
 	Instances(ctx context.Context) ([]model.Instance, error)
 
-	// ClaimLeases renews the leases c.Holder holds on c.Sources, gives up
-	// those beyond c.Max and those on sources not in c.Sources, and takes
-	// free or expired leases on c.Sources up to c.Max; rows another
+	// ClaimLeases gives up c.Holder's leases on c.Release and on sources
+	// not in c.Sources, renews the others it holds, and takes free or
+	// expired leases on c.Sources until it holds c.Max; rows another
 	// transaction has locked are skipped (FOR UPDATE SKIP LOCKED), not
 	// waited for. It returns the leases held afterwards.
 	ClaimLeases(ctx context.Context, c LeaseClaim) ([]model.SourceLease, error)
@@ -48,7 +48,10 @@ type ClusterStore interface {
 type LeaseClaim struct {
 	Holder  string
 	Sources []string // the sources configured now
-	Max     int      // at most this many held afterwards
+	// Release is what the holder gives back (its share shrank); it
+	// chooses which, so that no source it is crawling moves mid-crawl.
+	Release []string
+	Max     int // take leases until this many are held
 	Now     time.Time
 	TTL     time.Duration // leases taken or renewed expire at Now+TTL
 }

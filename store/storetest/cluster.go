@@ -99,12 +99,12 @@ func testLeases(t *testing.T, s store.ClusterStore) {
 	ctx := context.Background()
 	ttl := 30 * time.Second
 	srcs := []string{"a", "b", "c"}
-	claim := func(holder string, max int, at time.Time, sources ...string) []string {
+	claimGiving := func(holder string, max int, at time.Time, release []string, sources ...string) []string {
 		t.Helper()
 		if sources == nil {
 			sources = srcs
 		}
-		got, err := s.ClaimLeases(ctx, store.LeaseClaim{Holder: holder, Sources: sources, Max: max, Now: at, TTL: ttl})
+		got, err := s.ClaimLeases(ctx, store.LeaseClaim{Holder: holder, Sources: sources, Release: release, Max: max, Now: at, TTL: ttl})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,17 +115,22 @@ func testLeases(t *testing.T, s store.ClusterStore) {
 		}
 		return heldSources(got)
 	}
+	claim := func(holder string, max int, at time.Time, sources ...string) []string {
+		t.Helper()
+		return claimGiving(holder, max, at, nil, sources...)
+	}
 	if got := claim("A", 2, t0); !slices.Equal(got, []string{"a", "b"}) {
 		t.Errorf("A first = %v", got)
 	}
 	if got := claim("B", 2, t0); !slices.Equal(got, []string{"c"}) {
 		t.Errorf("B while A holds a, b = %v", got)
 	}
-	// Renewal keeps what is held; a smaller share gives the rest back.
-	if got := claim("A", 2, t0.Add(10*time.Second)); !slices.Equal(got, []string{"a", "b"}) {
+	// Renewal keeps what is held, even beyond Max (a source being
+	// crawled stays); what the holder names is given back.
+	if got := claim("A", 1, t0.Add(10*time.Second)); !slices.Equal(got, []string{"a", "b"}) {
 		t.Errorf("A renewing = %v", got)
 	}
-	if got := claim("A", 1, t0.Add(20*time.Second)); !slices.Equal(got, []string{"a"}) {
+	if got := claimGiving("A", 1, t0.Add(20*time.Second), []string{"b"}); !slices.Equal(got, []string{"a"}) {
 		t.Errorf("A with a share of 1 = %v", got)
 	}
 	if got := claim("B", 2, t0.Add(20*time.Second)); !slices.Equal(got, []string{"b", "c"}) {

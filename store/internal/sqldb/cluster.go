@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -162,9 +163,8 @@ func claimLeases(ctx context.Context, tx *tx, d *Dialect, c store.LeaseClaim) ([
 		}
 	}
 	in := inList(len(c.Sources))
-	// Renew our own, up to Max; the rest go back (a new instance joined
-	// and the share shrank). A row of ours another instance has locked is
-	// being taken over (it had expired): left to it.
+	// Renew our own but those given back. A row of ours another instance
+	// has locked is being taken over (it had expired): left to it.
 	mine, err := queryAll(ctx, tx, scanValue[string], `SELECT source FROM source_leases
 		WHERE holder = ? AND source IN `+in+` ORDER BY source`+d.SkipLocked, stringArgs([]any{c.Holder}, c.Sources)...)
 	if err != nil {
@@ -173,13 +173,14 @@ func claimLeases(ctx context.Context, tx *tx, d *Dialect, c store.LeaseClaim) ([
 	var held []model.SourceLease
 	for _, src := range mine {
 		q, args := `UPDATE source_leases SET expires_at = ? WHERE source = ? AND holder = ?`, []any{until, src, c.Holder}
-		if len(held) >= c.Max {
+		give := slices.Contains(c.Release, src)
+		if give {
 			q, args = releaseLeases+` AND source = ?`, []any{c.Holder, src}
 		}
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return nil, err
 		}
-		if len(held) < c.Max {
+		if !give {
 			held = append(held, model.SourceLease{Source: src, Holder: c.Holder, ExpiresAt: time.UnixMilli(until)})
 		}
 	}

@@ -97,10 +97,16 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	log.Info("研判规则已加载", "rules", cfg.RulesFile, "version", eng.Version(), "elapsed", time.Since(start).Round(time.Millisecond))
 
+	ln, err := listen(cfg)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
 	if cfg.Store.Driver == "sqlite" {
 		// One instance per SQLite database: a second is refused here,
 		// before it touches the file.
-		release, err := cluster.Guard(cfg.Store.Path, cfg.Listen)
+		release, err := cluster.Guard(cfg.Store.Path, addr)
 		if err != nil {
 			return err
 		}
@@ -119,13 +125,6 @@ func Run(ctx context.Context, opts Options) error {
 	d := newDaemon(opts, cfg, eng)
 	reg := d.reg
 	catalog := sourceCatalog(d.cfg.Load)
-
-	ln, err := listen(cfg)
-	if err != nil {
-		return err
-	}
-	defer ln.Close()
-	addr := ln.Addr().String()
 
 	pipe, err := newPipeline(pipelineOptions{Config: cfg, Catalog: catalog, Store: st, Classifier: d.cls,
 		Logger: log, Registerer: reg, Now: opts.Now})

@@ -254,6 +254,7 @@ func TestThreeInstancesOnePostgres(t *testing.T) {
 		t.Fatalf("leaders %v, want one", l)
 	}
 	checkExports(t, ins, len(sites))
+	checkStatus(t, cfgFile, 3, len(sites))
 
 	// The leader stops in order: another leads within the TTL and takes
 	// its sources over; their crawl state continues.
@@ -267,6 +268,7 @@ func TestThreeInstancesOnePostgres(t *testing.T) {
 	})
 	t.Logf("leader stopped: every source held by the two others in %s", took)
 	checkExports(t, ins, len(sites))
+	checkStatus(t, cfgFile, 2, len(sites))
 	for i, s := range sites {
 		if n := s.feeds.Load(); n != 1 {
 			t.Errorf("feed %d fetched %d times after the takeover, want 1 (its interval has not passed)", i, n)

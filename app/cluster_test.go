@@ -55,15 +55,7 @@ func newFeedSite(t *testing.T, n int) *feedSite {
 // one RSS source per site, and a short heartbeat and lease TTL.
 func clusterFixture(t *testing.T, dsn string, sites []*feedSite, beat, ttl time.Duration) string {
 	t.Helper()
-	dir := t.TempDir()
-	if err := writeDemoConfig(dir, "http://127.0.0.1:1", "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	os.RemoveAll(filepath.Join(dir, "dict"))
-	if err := os.CopyFS(filepath.Join(dir, "dict"), os.DirFS(filepath.Join("..", "configs", "dict"))); err != nil {
-		t.Fatal(err)
-	}
-	copyRules(t, filepath.Join(dir, "rules.yaml"))
+	dir := demoConfigDir(t, "http://127.0.0.1:1") // sources.yaml is replaced below
 	var b strings.Builder
 	b.WriteString("sources:\n")
 	for i, s := range sites {

@@ -222,20 +222,5 @@ func (s *Store) Leases(ctx context.Context) ([]model.SourceLease, error) {
 func (s *Store) inRowTx(ctx context.Context, fn func(*tx) error) error {
 	c := s.w
 	c.writer = false // no whole-database lock; the rows fn claims are locked instead
-	once := func() (bool, error) {
-		t, err := c.BeginTx(ctx, nil)
-		if err != nil {
-			return false, err
-		}
-		if err := fn(t); err != nil {
-			_ = t.Rollback()
-			return false, err
-		}
-		return true, t.Commit()
-	}
-	committing, err := once()
-	if !committing && s.w.retry(ctx, err, false) {
-		_, err = once()
-	}
-	return err
+	return inTxOn(ctx, c, fn)
 }

@@ -194,7 +194,7 @@ func TestThreeInstancesOnePostgres(t *testing.T) {
 	}
 	const (
 		beat = 200 * time.Millisecond
-		ttl  = 2 * time.Second
+		ttl  = 3 * time.Second
 	)
 	dsn := pgtest.Schema(t)
 	sites := make([]*feedSite, 6)

@@ -342,3 +342,30 @@ func TestGuardAfterSIGKILL(t *testing.T) {
 	}
 	release()
 }
+
+// TestBusySourcesAreNotGivenBack: when an instance joins and the share
+// shrinks, a source being crawled stays with its crawler; idle ones move.
+func TestBusySourcesAreNotGivenBack(t *testing.T) {
+	srcs := []string{"a", "b", "c", "d"}
+	dsn, st, nodes := pgNodes(t, 1, srcs)
+	a := nodes[0]
+	var mu sync.Mutex
+	busy := map[string]bool{"a": true, "b": true, "c": true, "d": true}
+	a.node.SetBusy(func(s string) bool { mu.Lock(); defer mu.Unlock(); return busy[s] })
+	eventually(t, 5*ttl, "the lone node holds every source", func() bool { return allHeldOnce(nodes, srcs) })
+	b := start(t, cluster.Options{Store: st, DSN: dsn, Heartbeat: beat, LeaseTTL: ttl})
+	b.node.SetSources(srcs)
+	time.Sleep(6 * beat)
+	for _, s := range srcs {
+		if !a.node.Holds(s) || b.node.Holds(s) {
+			t.Errorf("%s moved while being crawled", s)
+		}
+	}
+	mu.Lock()
+	busy["c"], busy["d"] = false, false
+	mu.Unlock()
+	eventually(t, 5*ttl, "the idle sources moved", func() bool {
+		return a.node.Holds("a") && a.node.Holds("b") && b.node.Holds("c") && b.node.Holds("d") &&
+			allHeldOnce([]*running{a, b}, srcs)
+	})
+}

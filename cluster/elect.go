@@ -2,12 +2,14 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // elector holds or seeks the leadership.
@@ -81,6 +83,12 @@ func (e *pgElector) connect(ctx context.Context) error {
 	cctx, cancel := context.WithTimeout(ctx, e.idle)
 	defer cancel()
 	conn, err := pgx.ConnectConfig(cctx, cfg)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "42704" { // before PostgreSQL 14: no idle_session_timeout
+		e.log.Warn("PostgreSQL 14 以前的版本不支持 idle_session_timeout：主实例进程挂起或断网时，要等 TCP 连接超时后其他实例才能接任")
+		delete(cfg.RuntimeParams, "idle_session_timeout")
+		conn, err = pgx.ConnectConfig(cctx, cfg)
+	}
 	if err != nil {
 		return fmt.Errorf("连接 PostgreSQL（主实例选举）: %w", err)
 	}

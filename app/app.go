@@ -126,15 +126,19 @@ func Run(ctx context.Context, opts Options) error {
 	reg := d.reg
 	catalog := sourceCatalog(d.cfg.Load)
 
+	node, err := d.newNode(cfg, st, addr)
+	if err != nil {
+		return err
+	}
 	pipe, err := newPipeline(pipelineOptions{Config: cfg, Catalog: catalog, Store: st, Classifier: d.cls,
-		Logger: log, Registerer: reg, Now: opts.Now})
+		Logger: log, Registerer: reg, Leader: node, Now: opts.Now})
 	if err != nil {
 		return err
 	}
 	d.sched = pipe.sched
 	warnCalendar(cfg, log, opts.Now())
 	d.sched.SetSources(cfg.Sources)
-	stopNode, err := d.joinCluster(ctx, cfg, st, addr)
+	stopNode, err := d.joinCluster(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -169,11 +173,8 @@ func Run(ctx context.Context, opts Options) error {
 	return d.serve(ctx, srv, serveErr, pipe.grader, authSvc, stopNode)
 }
 
-// joinCluster registers this instance and starts its heartbeats, leases
-// and election (package cluster); the scheduler crawls only the sources it
-// holds. It returns once the first heartbeat and lease round are done;
-// stop gives leases and leadership back and waits (idempotent).
-func (d *Daemon) joinCluster(ctx context.Context, cfg *config.Config, st store.ClusterStore, addr string) (stop func(), err error) {
+// newNode makes this instance's node in the cluster (package cluster).
+func (d *Daemon) newNode(cfg *config.Config, st store.ClusterStore, addr string) (*cluster.Node, error) {
 	dsn := ""
 	if cfg.Store.Driver == "postgres" {
 		dsn = cfg.Store.DSN
@@ -184,10 +185,19 @@ func (d *Daemon) joinCluster(ctx context.Context, cfg *config.Config, st store.C
 	if err != nil {
 		return nil, err
 	}
+	d.node = node
+	return node, nil
+}
+
+// joinCluster registers this instance and starts its heartbeats, leases
+// and election; the scheduler crawls only the sources it holds. It
+// returns once the first heartbeat and lease round are done; stop gives
+// leases and leadership back and waits (idempotent).
+func (d *Daemon) joinCluster(ctx context.Context, cfg *config.Config) (stop func(), err error) {
+	node := d.node
 	node.SetSources(sourceNames(cfg))
 	node.SetBusy(d.sched.Crawling)
 	d.sched.SetOwner(node)
-	d.node = node
 	nodeCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	started, done := make(chan struct{}), make(chan error, 1)
 	go func() { done <- node.Run(nodeCtx, started) }()
@@ -386,10 +396,14 @@ func (d *Daemon) serve(ctx context.Context, srv *http.Server, serveErr <-chan er
 			log.Error("采集调度退出", "err", err)
 		}
 	})
+	// Grading runs on the leader alone until ungraded posts are claimed
+	// as a queue: two instances must not grade and file one post twice.
 	grading.Go(func() {
-		if err := worker.Run(gradeCtx); err != nil {
-			log.Error("研判退出", "err", err)
-		}
+		d.node.Lead(gradeCtx, func(ctx context.Context) {
+			if err := worker.Run(ctx); err != nil {
+				log.Error("研判退出", "err", err)
+			}
+		})
 	})
 	grading.Go(func() { d.node.Lead(gradeCtx, func(ctx context.Context) { sweepSessions(ctx, authSvc, log) }) })
 

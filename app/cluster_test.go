@@ -183,8 +183,8 @@ func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool)
 // TestThreeInstancesOnePostgres runs three daemons in one process on one
 // PostgreSQL schema against six loopback news sites: each feed is fetched
 // once in its interval, each source is leased to one instance and its
-// health exported by that one, one instance leads and alone exports the
-// incident series. Then the leader stops: another leads within the lease
+// health exported by that one, one instance leads and alone grades (every
+// post once) and exports the incident series. Then the leader stops: another leads within the lease
 // TTL and takes its sources, whose crawl state continues (nothing is
 // fetched again before the interval); then the new leader's database
 // session is cut: one instance leads again within the TTL.
@@ -236,6 +236,23 @@ func TestThreeInstancesOnePostgres(t *testing.T) {
 		h := perHolder()
 		return len(h) == 3 && h[keyAt(h, 0)] == 2 && h[keyAt(h, 1)] == 2 && h[keyAt(h, 2)] == 2
 	})
+	admin, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.Background())
+	// Grading runs on the leader alone: every post graded, none twice.
+	waitUntil(t, time.Minute, "every post graded", func() bool {
+		_, backlog, err := st.CountPosts(context.Background())
+		return err == nil && backlog == 0
+	})
+	var posts, grades int
+	if err := admin.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM grades)`).Scan(&posts, &grades); err != nil {
+		t.Fatal(err)
+	}
+	if posts != len(sites) || grades != posts {
+		t.Errorf("%d posts, %d grades; want %d of each", posts, grades, len(sites))
+	}
 	time.Sleep(5 * beat) // more heartbeats and polls: still nothing fetched twice
 	for i, s := range sites {
 		if n := s.feeds.Load(); n != 1 {
@@ -269,11 +286,6 @@ func TestThreeInstancesOnePostgres(t *testing.T) {
 
 	// The new leader's session is cut on the server: one instance leads
 	// again within the TTL.
-	admin, err := pgx.Connect(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(context.Background())
 	elections := func() float64 {
 		n := 0.0
 		for _, in := range ins {
@@ -308,9 +320,10 @@ func keyAt(m map[string]int, i int) string {
 	return ""
 }
 
-// checkExports: among the running instances, the incident series come
-// from the leader alone, every source's health from exactly one, and the
-// held leases add up to every source (once the schedulers have polled).
+// checkExports: among the running instances, the incident series and the
+// grader's come from the leader alone, every source's health from exactly
+// one, and the held leases add up to every source (once the schedulers
+// have polled).
 func checkExports(t *testing.T, ins []*instance, sources int) {
 	t.Helper()
 	var problems []string
@@ -326,7 +339,7 @@ func checkExports(t *testing.T, ins []*instance, sources int) {
 func exportProblems(t *testing.T, ins []*instance, sources int) []string {
 	var problems []string
 	health := map[string]int{}
-	incidents, leases := 0, 0.0
+	incidents, backlogs, leases := 0, 0, 0.0
 	for _, in := range ins {
 		if in.done == nil {
 			continue
@@ -335,6 +348,9 @@ func exportProblems(t *testing.T, ins []*instance, sources int) []string {
 		if strings.Contains(m, "\nyuqing_incidents_open{") {
 			incidents++
 		}
+		if strings.Contains(m, "\nyuqing_grading_backlog ") {
+			backlogs++
+		}
 		for _, s := range regexp.MustCompile(`(?m)^yuqing_source_consecutive_failures\{source="([^"]+)"\}`).FindAllStringSubmatch(m, -1) {
 			health[s[1]]++
 		}
@@ -342,6 +358,9 @@ func exportProblems(t *testing.T, ins []*instance, sources int) []string {
 	}
 	if incidents != 1 {
 		problems = append(problems, fmt.Sprintf("%d instances export the incident series, want the leader alone", incidents))
+	}
+	if backlogs != 1 {
+		problems = append(problems, fmt.Sprintf("%d instances export the grading backlog, want the leader alone", backlogs))
 	}
 	if leases != float64(sources) {
 		problems = append(problems, fmt.Sprintf("instances hold %v leases, want %d", leases, sources))

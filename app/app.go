@@ -26,6 +26,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/alerting"
 	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/classifier"
+	"github.com/yuqing-bureau/yuqing/cluster"
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/crawler"
 	"github.com/yuqing-bureau/yuqing/delivery"
@@ -63,6 +64,7 @@ type Daemon struct {
 	reg   *prometheus.Registry
 	cls   *classifier.Classifier
 	sched *crawler.Scheduler
+	node  *cluster.Node
 	// reports builds and delivers the scheduled reports (reports.go).
 	reports *reportsched.Scheduler
 	cfg     atomic.Pointer[config.Config]
@@ -98,6 +100,21 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	log.Info("研判规则已加载", "rules", cfg.RulesFile, "version", eng.Version(), "elapsed", time.Since(start).Round(time.Millisecond))
 
+	ln, err := listen(cfg)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
+	if cfg.Store.Driver == "sqlite" {
+		// One instance per SQLite database: a second is refused here,
+		// before it touches the file.
+		release, err := cluster.Guard(cfg.Store.Path, addr)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	st, err := openStore(ctx, cfg, false)
 	if err != nil {
 		return err
@@ -112,23 +129,26 @@ func Run(ctx context.Context, opts Options) error {
 	reg := d.reg
 	catalog := sourceCatalog(d.cfg.Load)
 
-	ln, err := listen(cfg)
+	node, err := d.newNode(cfg, st, addr)
 	if err != nil {
 		return err
 	}
-	defer ln.Close()
-	addr := ln.Addr().String()
-
 	pipe, err := newPipeline(pipelineOptions{Config: cfg, Catalog: catalog, Store: st, Classifier: d.cls,
-		Logger: log, Registerer: reg, Now: opts.Now})
+		Logger: log, Registerer: reg, Leader: node, Now: opts.Now})
 	if err != nil {
 		return err
 	}
 	d.sched = pipe.sched
 	warnCalendar(cfg, log, opts.Now())
 	d.sched.SetSources(cfg.Sources)
-	// Export stored source health (last success, breaker) before /metrics is
-	// served and before the first crawl; Run does not prime.
+	stopNode, err := d.joinCluster(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer stopNode()
+	// Export stored source health (last success, breaker) of the sources
+	// this instance holds before /metrics is served and before the first
+	// crawl; Run does not prime.
 	d.sched.Prime(ctx)
 	if err := d.exportAlerts(cfg, st, catalog); err != nil {
 		return err
@@ -157,7 +177,58 @@ func Run(ctx context.Context, opts Options) error {
 		opts.Ready(addr)
 	}
 
-	return d.serve(ctx, srv, serveErr, pipe.grader, authSvc)
+	return d.serve(ctx, srv, serveErr, pipe.grader, authSvc, stopNode)
+}
+
+// newNode makes this instance's node in the cluster (package cluster).
+func (d *Daemon) newNode(cfg *config.Config, st store.ClusterStore, addr string) (*cluster.Node, error) {
+	dsn := ""
+	if cfg.Store.Driver == "postgres" {
+		dsn = cfg.Store.DSN
+	}
+	node, err := cluster.New(cluster.Options{Store: st, DSN: dsn, Listen: addr, Version: Version,
+		Heartbeat: cfg.Cluster.Heartbeat, LeaseTTL: cfg.Cluster.LeaseTTL,
+		Logger: d.log.With("component", "cluster"), Registerer: d.reg})
+	if err != nil {
+		return nil, err
+	}
+	d.node = node
+	return node, nil
+}
+
+// joinCluster registers this instance and starts its heartbeats, leases
+// and election; the scheduler crawls only the sources it holds. It
+// returns once the first heartbeat and lease round are done; stop gives
+// leases and leadership back and waits (idempotent).
+func (d *Daemon) joinCluster(ctx context.Context, cfg *config.Config) (stop func(), err error) {
+	node := d.node
+	node.SetSources(sourceNames(cfg))
+	node.SetBusy(d.sched.Crawling)
+	d.sched.SetOwner(node)
+	nodeCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	started, done := make(chan struct{}), make(chan error, 1)
+	go func() { done <- node.Run(nodeCtx, started) }()
+	select {
+	case <-started:
+	case err := <-done:
+		cancel()
+		return nil, fmt.Errorf("登记实例: %w", err)
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			<-done
+		})
+	}, nil
+}
+
+func sourceNames(cfg *config.Config) []string {
+	names := make([]string, len(cfg.Sources))
+	for i, s := range cfg.Sources {
+		names[i] = s.Name
+	}
+	return names
 }
 
 // loadConfig loads the configuration, with -listen over the file's, and
@@ -239,11 +310,14 @@ func warnCalendar(cfg *config.Config, log *slog.Logger, now time.Time) {
 // the workflow stage counts.
 func (d *Daemon) exportAlerts(cfg *config.Config, st store.Store, catalog sourceCatalog) error {
 	log := d.log.With("component", "alerting")
-	if _, err := alerting.NewExporter(d.reg, st, alerting.Options{ConsoleURL: cfg.ExternalURL,
+	// The incident and false-positive series describe the whole database:
+	// only the leader exports them, so each alert comes from one instance.
+	leaderOnly := cluster.LeaderOnly(d.reg, d.node)
+	if _, err := alerting.NewExporter(leaderOnly, st, alerting.Options{ConsoleURL: cfg.ExternalURL,
 		SourceTitle: catalog.Title, Logger: log, Now: d.opts.Now}); err != nil {
 		return err
 	}
-	if _, err := alerting.NewFalsePositiveExporter(d.reg, st, log); err != nil {
+	if _, err := alerting.NewFalsePositiveExporter(leaderOnly, st, log); err != nil {
 		return err
 	}
 	// The Chinese names of sources and rules, for the alerts on series that
@@ -316,8 +390,9 @@ func (d *Daemon) handler(cfg *config.Config, st store.Store, inc *incident.Servi
 
 // serve runs crawling and grading until ctx is done or the server fails,
 // reloading on opts.Reload, then stops in order: crawling first, then the
-// grading in hand is finished, then the server.
-func (d *Daemon) serve(ctx context.Context, srv *http.Server, serveErr <-chan error, worker *grader.Worker, authSvc *auth.Service) error {
+// grading in hand is finished, then the instance leaves the cluster
+// (leases and leadership given back), then the server.
+func (d *Daemon) serve(ctx context.Context, srv *http.Server, serveErr <-chan error, worker *grader.Worker, authSvc *auth.Service, leave func()) error {
 	log, opts := d.log, d.opts
 	crawlCtx, stopCrawl := context.WithCancel(context.WithoutCancel(ctx))
 	gradeCtx, stopGrade := context.WithCancel(context.WithoutCancel(ctx))
@@ -329,19 +404,26 @@ func (d *Daemon) serve(ctx context.Context, srv *http.Server, serveErr <-chan er
 			log.Error("采集调度退出", "err", err)
 		}
 	})
-	// Reports stop with crawling: a delivery cut short is due again at
-	// the next start.
+	// Reports stop with crawling (a delivery cut short is due again at
+	// the next start) and are the leader's: each run is claimed once in
+	// the database anyway, the leader spares the others building it.
 	crawling.Go(func() {
-		if err := d.reports.Run(crawlCtx); err != nil {
-			log.Error("报告调度退出", "err", err)
-		}
+		d.node.Lead(crawlCtx, func(ctx context.Context) {
+			if err := d.reports.Run(ctx); err != nil {
+				log.Error("报告调度退出", "err", err)
+			}
+		})
 	})
+	// Grading runs on the leader alone until ungraded posts are claimed
+	// as a queue: two instances must not grade and file one post twice.
 	grading.Go(func() {
-		if err := worker.Run(gradeCtx); err != nil {
-			log.Error("研判退出", "err", err)
-		}
+		d.node.Lead(gradeCtx, func(ctx context.Context) {
+			if err := worker.Run(ctx); err != nil {
+				log.Error("研判退出", "err", err)
+			}
+		})
 	})
-	grading.Go(func() { sweepSessions(gradeCtx, authSvc, log) })
+	grading.Go(func() { d.node.Lead(gradeCtx, func(ctx context.Context) { sweepSessions(ctx, authSvc, log) }) })
 
 	var runErr error
 loop:
@@ -357,11 +439,12 @@ loop:
 		}
 	}
 
-	log.Info("正在停止：先停采集和报告发送，再完成手头的研判，最后关闭服务")
+	log.Info("正在停止：先停采集和报告发送，再完成手头的研判，交还数据源租约，最后关闭服务")
 	stopCrawl()
 	crawling.Wait()
 	stopGrade()
 	grading.Wait()
+	leave()
 	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil && runErr == nil {
@@ -414,6 +497,7 @@ func (d *Daemon) reloadOnce() error {
 	d.cfg.Store(cfg)
 	d.sched.SetSources(cfg.Sources)
 	d.reports.Wake() // the schedules, receivers and calendar in force now
+	d.node.SetSources(sourceNames(cfg))
 	return nil
 }
 

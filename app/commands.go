@@ -16,6 +16,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/calendar"
 	"github.com/yuqing-bureau/yuqing/classifier"
+	"github.com/yuqing-bureau/yuqing/cluster"
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/crawler"
 	"github.com/yuqing-bureau/yuqing/delivery"
@@ -51,6 +52,14 @@ func Check(configFile string, out io.Writer, now time.Time) error {
 		where = postgres.DescribeDSN(cfg.Store.DSN)
 	}
 	fmt.Fprintf(out, "  数据库 %s（%s）\n", where, cfg.Store.Driver)
+	if cfg.Store.Driver == "sqlite" {
+		// The configuration is fine, and checking it beside the running
+		// daemon before a reload is the usual step: say plainly that
+		// another daemon would be refused, without failing the check.
+		if err := cluster.CheckGuard(cfg.Store.Path); err != nil {
+			fmt.Fprintf(out, "  注意：%v。修改配置后请让运行中的实例重新加载（SIGHUP 或 systemctl reload），不要再启动一个\n", err)
+		}
+	}
 	fmt.Fprintf(out, "  监听 %s，控制台地址 %s\n", cfg.Listen, cfg.ExternalURL)
 	switch m := cfg.Metrics; {
 	case m.Open && !loopbackListen(cfg.Listen):

@@ -21,8 +21,16 @@ func crawlFixture(t *testing.T) string {
 	t.Helper()
 	forum := httptest.NewServer(demo.NewForum(time.Now, time.Now().Add(-time.Hour)).Handler())
 	t.Cleanup(forum.Close)
+	return filepath.Join(demoConfigDir(t, forum.URL), "yuqing.yaml")
+}
+
+// demoConfigDir writes the demo's configuration for the sample forum at
+// forumURL into a new directory, with the repository's dictionary and
+// rules, and returns the directory.
+func demoConfigDir(t *testing.T, forumURL string) string {
+	t.Helper()
 	dir := t.TempDir()
-	if err := writeDemoConfig(dir, forum.URL, "127.0.0.1:0"); err != nil {
+	if err := writeDemoConfig(dir, forumURL, "127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
 	os.RemoveAll(filepath.Join(dir, "dict"))
@@ -30,7 +38,7 @@ func crawlFixture(t *testing.T) string {
 		t.Fatal(err)
 	}
 	copyRules(t, filepath.Join(dir, "rules.yaml"))
-	return filepath.Join(dir, "yuqing.yaml")
+	return dir
 }
 
 // dbFiles lists the database files of the configuration (none before any write).

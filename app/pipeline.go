@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/yuqing-bureau/yuqing/classifier"
+	"github.com/yuqing-bureau/yuqing/cluster"
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/crawler"
 	"github.com/yuqing-bureau/yuqing/grader"
@@ -63,15 +64,22 @@ type pipelineOptions struct {
 	Classifier *classifier.Classifier
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer // nil: no metrics (a one-off crawl)
-	Now        func() time.Time
+	// Leader, when set, is the cluster's leader: grading runs on it alone
+	// (until posts are claimed as a queue), and so do the grader's series.
+	Leader cluster.Leader
+	Now    func() time.Time
 }
 
 func newPipeline(o pipelineOptions) (*pipeline, error) {
 	cfg, cls := o.Config, o.Classifier
 	// Grouping sees the words grading sees.
 	inc := incident.New(o.Store, cfg.Policy(), o.Now, func(text string) []string { return segmentWords(cls, text) })
+	gradeReg := o.Registerer
+	if gradeReg != nil && o.Leader != nil {
+		gradeReg = cluster.LeaderOnly(gradeReg, o.Leader)
+	}
 	worker := grader.New(grader.Options{Store: o.Store, Grader: cls, Incidents: inc, Logger: o.Logger.With("component", "grader"),
-		Registerer: o.Registerer, Source: o.Catalog.Grading, Interval: cfg.Grader.Interval, Batch: cfg.Grader.Batch,
+		Registerer: gradeReg, Source: o.Catalog.Grading, Interval: cfg.Grader.Interval, Batch: cfg.Grader.Batch,
 		Workers: cfg.Grader.Workers, Now: o.Now,
 		SearchText: func(title, body string) string { return cls.Engine().SearchText(title, body) }})
 	cr, err := crawler.New(crawler.Options{UserAgent: cfg.Crawler.UserAgent, Timeout: cfg.Crawler.Timeout,

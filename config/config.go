@@ -26,6 +26,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/calendar"
 	"github.com/yuqing-bureau/yuqing/classifier"
+	"github.com/yuqing-bureau/yuqing/cluster"
 	"github.com/yuqing-bureau/yuqing/crawler"
 	"github.com/yuqing-bureau/yuqing/delivery"
 	"github.com/yuqing-bureau/yuqing/grader"
@@ -44,6 +45,7 @@ type Config struct {
 	ExternalURL string                                `yaml:"external_url"`
 	TimeZone    string                                `yaml:"time_zone"`
 	Store       StoreConfig                           `yaml:"store"`
+	Cluster     ClusterConfig                         `yaml:"cluster"`
 	SourcesFile string                                `yaml:"sources_file"`
 	RulesFile   string                                `yaml:"rules_file"`
 	DictDir     string                                `yaml:"dict_dir"`
@@ -104,6 +106,14 @@ type StoreConfig struct {
 	// DSN is the PostgreSQL connection (postgres://user@host:port/db?...
 	// or key=value); passwords belong in ~/.pgpass or PGPASSWORD.
 	DSN string `yaml:"dsn"`
+}
+
+// ClusterConfig tunes how instances on one PostgreSQL database keep
+// their heartbeats, the leadership and the source leases (package
+// cluster); a single SQLite instance only writes its heartbeat.
+type ClusterConfig struct {
+	Heartbeat time.Duration `yaml:"heartbeat"`
+	LeaseTTL  time.Duration `yaml:"lease_ttl"`
 }
 
 // CrawlerConfig holds the settings shared by all sources.
@@ -313,6 +323,7 @@ func Default() Config {
 		Listen:      "127.0.0.1:8080",
 		TimeZone:    "Asia/Shanghai",
 		Store:       StoreConfig{Driver: "sqlite", Path: "data/yuqing.db"},
+		Cluster:     ClusterConfig{Heartbeat: cluster.DefaultHeartbeat, LeaseTTL: cluster.DefaultLeaseTTL},
 		SourcesFile: "sources.yaml",
 		RulesFile:   "rules.yaml",
 		DictDir:     "dict",
@@ -402,6 +413,11 @@ func (c *Config) validate(doc *yamlfile.Doc) error {
 		}
 	default:
 		errs = append(errs, doc.Errorf("store.driver", "未知存储类型 %q，可选 sqlite、postgres", c.Store.Driver))
+	}
+	if c.Cluster.Heartbeat < 100*time.Millisecond || c.Cluster.Heartbeat > time.Minute {
+		errs = append(errs, doc.Errorf("cluster.heartbeat", "心跳间隔应在 100 毫秒到 1 分钟之间"))
+	} else if c.Cluster.LeaseTTL < 2*c.Cluster.Heartbeat || c.Cluster.LeaseTTL > 10*time.Minute {
+		errs = append(errs, doc.Errorf("cluster.lease_ttl", "租约时长应不少于心跳间隔（cluster.heartbeat）的两倍、不超过 10 分钟"))
 	}
 	if c.SourcesFile == "" {
 		errs = append(errs, doc.Errorf("sources_file", "数据源文件路径不能为空"))

@@ -65,6 +65,8 @@ func TestLoadErrorsNameFileLineAndField(t *testing.T) {
 		"time_zone: Mars/Olympus\n":                               "y.yaml:1: time_zone: 未知时区",
 		"grader:\n  batchsize: 3\n":                               "y.yaml:2: batchsize: 未知字段",
 		"grader:\n  budget: 10ms\n":                               "y.yaml:2: grader.budget: 单帖研判限时应在 100 毫秒到 1 分钟之间",
+		"cluster:\n  heartbeat: 10ms\n":                           "y.yaml:2: cluster.heartbeat: 心跳间隔应在 100 毫秒到 1 分钟之间",
+		"cluster:\n  heartbeat: 5s\n  lease_ttl: 6s\n":            "y.yaml:3: cluster.lease_ttl: 租约时长应不少于心跳间隔（cluster.heartbeat）的两倍",
 		"grader:\n  workers: -1\n":                                "y.yaml:2: grader.workers: 研判并行数",
 		"sources_file: missing.yaml\n":                            "missing.yaml: 无法读取",
 		"listen: 127.0.0.1:99999\n":                               "y.yaml:1: listen: 监听地址应为 主机:端口",

@@ -26,6 +26,12 @@ type SchedulerStore interface {
 	DeleteItemFailure(ctx context.Context, url string) error
 }
 
+// Owner says which sources this instance crawls (package cluster's
+// source leases); a scheduler without one crawls every source.
+type Owner interface {
+	Holds(source string) bool
+}
+
 // Scheduling limits.
 const (
 	defaultConcurrency = 4
@@ -53,9 +59,12 @@ type Scheduler struct {
 	// observe, when set, sees every item stored (yuqing crawl -store).
 	observe func(source string, it Item, res store.SaveResult)
 
-	mu     sync.Mutex
-	states map[string]store.SourceState // cache of the stored state
-	locks  map[string]chan struct{}     // one crawl per source at a time
+	owner Owner
+
+	mu      sync.Mutex
+	states  map[string]store.SourceState // cache of the stored state
+	locks   map[string]chan struct{}     // one crawl per source at a time
+	holding map[string]bool              // sources owner gave us, as last seen
 }
 
 // NewScheduler returns a scheduler; now is its clock (nil: time.Now).
@@ -73,6 +82,7 @@ func NewScheduler(c *Crawler, st SchedulerStore, logger *slog.Logger, now func()
 		wake:        make(chan struct{}, 1),
 		states:      map[string]store.SourceState{},
 		locks:       map[string]chan struct{}{},
+		holding:     map[string]bool{},
 	}
 	empty := []Source{}
 	s.sources.Store(&empty)
@@ -103,6 +113,38 @@ func (s *Scheduler) SetSources(srcs []Source) {
 	}
 	s.mu.Unlock()
 	s.signal()
+}
+
+// SetOwner makes the scheduler crawl, and export the health of, only the
+// sources o says this instance holds. Call it before Prime and Run.
+func (s *Scheduler) SetOwner(o Owner) { s.owner = o }
+
+// Crawling reports whether a crawl of the source is in flight.
+func (s *Scheduler) Crawling(name string) bool {
+	return len(s.lockChan(name)) > 0
+}
+
+// holds reports whether this instance crawls the source now. When that
+// changes the cached state goes (the other instance crawled meanwhile:
+// the store has the newer state), and with a lost source its health
+// series too: its new holder exports them.
+func (s *Scheduler) holds(name string) bool {
+	if s.owner == nil {
+		return true
+	}
+	h := s.owner.Holds(name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.holding[name] != h {
+		delete(s.states, name)
+		if h {
+			s.holding[name] = true
+		} else {
+			delete(s.holding, name)
+			s.c.m.forget(name)
+		}
+	}
+	return h
 }
 
 func (s *Scheduler) signal() {
@@ -142,6 +184,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
+			if !s.holds(src.Name) {
+				continue // another instance crawls it
+			}
 			st, err := s.state(ctx, src.Name)
 			if err != nil {
 				s.log.Error("读取数据源状态失败", "source", src.Name, "err", err)
@@ -154,6 +199,12 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			}
 			if !s.tryLock(src.Name) {
 				continue // already crawling (CrawlNow, or still running)
+			}
+			if s.owner != nil && !s.owner.Holds(src.Name) {
+				// Asked again now that it is marked busy: a lease given
+				// back meanwhile is not crawled (see cluster.Node.SetBusy).
+				s.unlock(src.Name)
+				continue
 			}
 			host, _ := src.host()
 			if !claimHost(host) {
@@ -275,8 +326,18 @@ func (s *Scheduler) lock(ctx context.Context, name string) error {
 func (s *Scheduler) unlock(name string) { <-s.lockChan(name) }
 
 // state returns the cached state, loading it from the store on first use
-// (and exporting what it says about the source's health).
+// (and exporting what it says about the source's health). A source
+// another instance crawls is read from the store each time, neither
+// cached nor exported.
 func (s *Scheduler) state(ctx context.Context, name string) (store.SourceState, error) {
+	if !s.holds(name) {
+		st, err := s.st.SourceState(ctx, name)
+		if err != nil {
+			return st, fmt.Errorf("读取数据源 %s 的状态: %w", name, err)
+		}
+		st.Name = name
+		return st, nil
+	}
 	s.mu.Lock()
 	st, ok := s.states[name]
 	s.mu.Unlock()
@@ -293,8 +354,16 @@ func (s *Scheduler) state(ctx context.Context, name string) (store.SourceState, 
 }
 
 func (s *Scheduler) setState(st store.SourceState) {
+	held := s.holds(st.Name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !held {
+		// The lease went while this crawl ran: the store has the state,
+		// and the source's new holder exports it.
+		delete(s.states, st.Name)
+		s.c.m.forget(st.Name)
+		return
+	}
 	if !s.configured(st.Name) {
 		// The source was removed while this crawl ran: SetSources already
 		// dropped its series, and the crawl's own metrics recreated some.

@@ -408,3 +408,71 @@ func TestSlowHostDoesNotStarveOthers(t *testing.T) {
 		}
 	})
 }
+
+// heldSet is an Owner holding the sources in it.
+type heldSet struct {
+	mu   sync.Mutex
+	held map[string]bool
+}
+
+func (h *heldSet) Holds(name string) bool { h.mu.Lock(); defer h.mu.Unlock(); return h.held[name] }
+func (h *heldSet) set(names ...string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.held = map[string]bool{}
+	for _, n := range names {
+		h.held[n] = true
+	}
+}
+
+// TestSchedulerCrawlsOnlyHeldSources: with an Owner (cluster leases) the
+// scheduler crawls and exports only the sources it holds; a source it
+// loses has its series dropped, and one it gains is read afresh from the
+// store (another instance crawled it meanwhile).
+func TestSchedulerCrawlsOnlyHeldSources(t *testing.T) {
+	srvA, hitsA := newBoard(t)
+	srvB, hitsB := newBoard(t)
+	a, b := boardSource(srvA), boardSource(srvB)
+	b.Name = "board2"
+	ms := newMemStore()
+	// Another instance crawled board2 an hour ago.
+	ms.states["board2"] = store.SourceState{Name: "board2", LastSuccessAt: testNow.Add(-time.Hour), NextCheckAt: testNow.Add(-time.Minute)}
+	c, reg := newTestCrawler(t, Options{})
+	s := NewScheduler(c, ms, nil, fixedNow)
+	s.poll = 10 * time.Millisecond
+	owner := &heldSet{}
+	owner.set("board")
+	s.SetOwner(owner)
+	s.SetSources([]Source{a, b})
+	s.Prime(t.Context())
+	if n, _ := testutil.GatherAndCount(reg, "yuqing_source_last_success_timestamp_seconds"); n != 0 {
+		t.Errorf("primed %d last-success series, want none (board never succeeded, board2 is not ours)", n)
+	}
+	savedA := watchState(ms, "board", func(st store.SourceState) bool { return !st.LastCheckAt.IsZero() })
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	waitFor(t, "board crawled", savedA)
+	time.Sleep(10 * s.poll)
+	if hitsB.Load() != 0 {
+		t.Errorf("board2 is not held but got %d requests", hitsB.Load())
+	}
+	if hitsA.Load() == 0 {
+		t.Error("board, which is held, got no request")
+	}
+
+	// The lease moves: board's series go, board2 is crawled.
+	savedB := watchState(ms, "board2", func(st store.SourceState) bool { return st.LastCheckAt.Equal(testNow) })
+	owner.set("board2")
+	waitFor(t, "board2 crawled", savedB)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := testutil.ToFloat64(c.m.lastSuccess.WithLabelValues("board2")); got != float64(testNow.Unix()) {
+		t.Errorf("board2 last success exported as %v", got)
+	}
+	if n, _ := testutil.GatherAndCount(reg, "yuqing_crawl_runs_total"); n != 1 {
+		t.Errorf("runs series = %d, want board2's only", n)
+	}
+}

@@ -301,6 +301,7 @@ type Database interface {
 	Store
 	AuthStore
 	ReportStore
+	ClusterStore
 }
 
 // Tx is the part of the store used inside one grading or workflow transaction.

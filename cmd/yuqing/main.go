@@ -29,6 +29,7 @@ const usage = `yuqing —— 医保舆情监测与跟进处置系统
   yuqing demo [-listen 127.0.0.1:8080] [-data data/demo]
                                                  运行演示：守护进程 + 本机内置示例论坛，无需联网
   yuqing check -config configs/yuqing.yaml      检查全部配置（主配置、数据源、规则、词典）后退出
+  yuqing status -config configs/yuqing.yaml     列出运行中的实例、主实例和各数据源由哪个实例采集（数据源租约）
   yuqing user add -config F -name NAME -role viewer|handler|operator|admin [-display 姓名] [-password-stdin]
                                                  新建控制台账号（不加 -password-stdin 时生成随机初始密码并显示）
   yuqing user passwd -config F -name NAME [-password-stdin]
@@ -90,6 +91,7 @@ var commands = []command{
 	{[]string{"run"}, runDaemon},
 	{[]string{"demo"}, runDemo},
 	{[]string{"check"}, runCheck},
+	{[]string{"status"}, runStatus},
 	{[]string{"user"}, func(e env, args []string) int { return userCommand(e, "user", args) }},
 	{[]string{"token"}, func(e env, args []string) int { return userCommand(e, "token", args) }},
 	{[]string{"source"}, sourceCommand},
@@ -187,6 +189,16 @@ func runCheck(e env, args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// runStatus lists the instances, the leader and the source leases.
+func runStatus(e env, args []string) int {
+	fs := e.flags("status")
+	configFile := fs.String("config", "configs/yuqing.yaml", "主配置文件")
+	if fs.Parse(args) != nil {
+		return 2
+	}
+	return exit(e.stderr, app.Status(context.Background(), *configFile, e.stdout, e.now()))
 }
 
 // runSend sends one message to a configured receiver.

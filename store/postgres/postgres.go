@@ -63,7 +63,8 @@ var dialect = &sqldb.Dialect{
 		Filed: `s.filed`,
 		File:  `UPDATE post_search SET filed = TRUE WHERE post_id = ?1 AND NOT filed`,
 	},
-	Terms: `json_array_elements_text(t.terms::json) u(value)`,
+	Terms:      `json_array_elements_text(t.terms::json) u(value)`,
+	SkipLocked: ` FOR UPDATE SKIP LOCKED`,
 }
 
 // connLost reports an error of a broken connection rather than of the

@@ -44,6 +44,10 @@ func TestReportContract(t *testing.T) {
 	storetest.RunReports(t, func(t *testing.T) store.ReportStore { return openSchema(t) })
 }
 
+func TestClusterContract(t *testing.T) {
+	storetest.RunCluster(t, func(t *testing.T) store.ClusterStore { return openSchema(t) })
+}
+
 func TestEngine(t *testing.T) {
 	storetest.RunEngine(t, storetest.Engine{
 		New: func(t *testing.T) string { return pgtest.Schema(t) },

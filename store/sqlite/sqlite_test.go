@@ -23,6 +23,14 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, openTemp)
 }
 
+func TestClusterContract(t *testing.T) {
+	storetest.RunCluster(t, func(t *testing.T) store.ClusterStore {
+		s := openTemp(t).(*Store)
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
 func TestEngine(t *testing.T) {
 	storetest.RunEngine(t, storetest.Engine{
 		New: func(t *testing.T) string { return filepath.Join(t.TempDir(), "y.db") },

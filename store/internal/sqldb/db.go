@@ -45,6 +45,10 @@ type Dialect struct {
 	// Terms is a FROM item that makes the JSON array of words t.terms
 	// (post_terms) into rows aliased u, each word in u.value.
 	Terms string
+	// SkipLocked ends a SELECT that claims rows another transaction may
+	// be claiming: " FOR UPDATE SKIP LOCKED" on PostgreSQL; "" on SQLite,
+	// whose single writer claims alone.
+	SkipLocked string
 
 	cache sync.Map // query → rewritten query
 }

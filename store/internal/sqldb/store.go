@@ -446,17 +446,22 @@ func (s *Store) ItemFailures(ctx context.Context, source string, limit int) ([]s
 // run once more on another connection (fn must not depend on having run
 // before); a failed COMMIT is never retried, it may have committed.
 func (s *Store) inWriteTx(ctx context.Context, fn func(*tx) error) error {
-	committing, err := s.writeTxOnce(ctx, fn)
-	if !committing && s.w.retry(ctx, err, false) {
-		_, err = s.writeTxOnce(ctx, fn)
+	return inTxOn(ctx, s.w, fn)
+}
+
+// inTxOn is inWriteTx on c (the writer, with or without its write lock).
+func inTxOn(ctx context.Context, c conn, fn func(*tx) error) error {
+	committing, err := txOnce(ctx, c, fn)
+	if !committing && c.retry(ctx, err, false) {
+		_, err = txOnce(ctx, c, fn)
 	}
 	return err
 }
 
-// writeTxOnce runs fn in one write transaction; committing reports that
-// the error, if any, came from COMMIT.
-func (s *Store) writeTxOnce(ctx context.Context, fn func(*tx) error) (committing bool, err error) {
-	tx, err := s.w.BeginTx(ctx, nil)
+// txOnce runs fn in one transaction on c; committing reports that the
+// error, if any, came from COMMIT.
+func txOnce(ctx context.Context, c conn, fn func(*tx) error) (committing bool, err error) {
+	tx, err := c.BeginTx(ctx, nil)
 	if err != nil {
 		return false, err
 	}

@@ -1,0 +1,371 @@
+package cluster_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/yuqing-bureau/yuqing/cluster"
+	"github.com/yuqing-bureau/yuqing/store/postgres"
+	"github.com/yuqing-bureau/yuqing/store/postgres/pgtest"
+	"github.com/yuqing-bureau/yuqing/store/sqlite"
+)
+
+const (
+	beat = 50 * time.Millisecond
+	ttl  = 400 * time.Millisecond
+)
+
+// running is a node with the means to stop it.
+type running struct {
+	node *cluster.Node
+	stop context.CancelFunc
+	done chan error
+}
+
+func start(t *testing.T, opts cluster.Options) *running {
+	t.Helper()
+	n, err := cluster.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{node: n, stop: cancel, done: make(chan error, 1)}
+	started := make(chan struct{})
+	go func() { r.done <- n.Run(ctx, started) }()
+	select {
+	case <-started:
+	case err := <-r.done:
+		t.Fatalf("Run: %v", err)
+	}
+	t.Cleanup(func() { r.halt(t) })
+	return r
+}
+
+func (r *running) halt(t *testing.T) {
+	r.stop()
+	if err := <-r.done; err != nil {
+		t.Error(err)
+	}
+	r.done <- nil // a second halt returns at once
+}
+
+// pgNodes starts k nodes on one fresh schema, each configured with srcs.
+func pgNodes(t *testing.T, k int, srcs []string) (string, *postgres.Store, []*running) {
+	dsn := pgtest.Schema(t)
+	st, err := postgres.Open(context.Background(), dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var nodes []*running
+	for i := range k {
+		r := start(t, cluster.Options{Store: st, DSN: dsn, Listen: fmt.Sprintf("127.0.0.1:%d", 9000+i),
+			Heartbeat: beat, LeaseTTL: ttl})
+		r.node.SetSources(srcs)
+		nodes = append(nodes, r)
+	}
+	return dsn, st, nodes
+}
+
+// eventually waits up to limit for cond and returns how long it took.
+func eventually(t *testing.T, limit time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > limit {
+			t.Fatalf("%s: not within %s", what, limit)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+func leaders(nodes []*running) []int {
+	var out []int
+	for i, r := range nodes {
+		if r.node.IsLeader() {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// holders maps each source to the nodes that say they hold it.
+func holders(nodes []*running, srcs []string) map[string][]int {
+	out := map[string][]int{}
+	for _, s := range srcs {
+		for i, r := range nodes {
+			if r.node.Holds(s) {
+				out[s] = append(out[s], i)
+			}
+		}
+	}
+	return out
+}
+
+func allHeldOnce(nodes []*running, srcs []string) bool {
+	h := holders(nodes, srcs)
+	for _, s := range srcs {
+		if len(h[s]) != 1 {
+			return false
+		}
+	}
+	return true
+}
+
+func TestOneLeaderFailsOverWhenItStops(t *testing.T) {
+	srcs := []string{"a", "b", "c", "d", "e", "f", "g"}
+	_, st, nodes := pgNodes(t, 3, srcs)
+	eventually(t, 5*ttl, "one leader, every source held once", func() bool {
+		return len(leaders(nodes)) == 1 && allHeldOnce(nodes, srcs)
+	})
+	for i, r := range nodes {
+		n := 0
+		for _, s := range srcs {
+			if r.node.Holds(s) {
+				n++
+			}
+		}
+		if n > 3 { // ceil(7/3)
+			t.Errorf("node %d holds %d sources, more than its share", i, n)
+		}
+	}
+	ins, err := st.Instances(context.Background())
+	if err != nil || len(ins) != 3 {
+		t.Fatalf("Instances = %v, %v", ins, err)
+	}
+	old := leaders(nodes)[0]
+	for _, in := range ins {
+		if (in.ID == nodes[old].node.ID()) != !in.LeaderSince.IsZero() {
+			t.Errorf("instance %s: LeaderSince %v, leader is %s", in.ID, in.LeaderSince, nodes[old].node.ID())
+		}
+	}
+
+	// A clean stop gives leadership and leases back at once.
+	nodes[old].halt(t)
+	rest := slices.Delete(slices.Clone(nodes), old, old+1)
+	took := eventually(t, ttl, "a new leader after a clean stop", func() bool { return len(leaders(rest)) == 1 })
+	t.Logf("failover after a clean stop: new leader in %s (heartbeat %s, TTL %s)", took, beat, ttl)
+	took = eventually(t, ttl+2*beat, "the stopped node's sources taken over", func() bool { return allHeldOnce(rest, srcs) })
+	t.Logf("failover after a clean stop: every source held again in %s", took)
+	if ins, _ := st.Instances(context.Background()); len(ins) != 2 {
+		t.Errorf("after a clean stop %d instances recorded, want 2", len(ins))
+	}
+}
+
+// TestFailoverWhenLeaderSessionDies: the leader's database session is
+// killed and its process goes silent (no heartbeat, no renewal), as when
+// it is killed with SIGKILL: another instance leads within a heartbeat of
+// the session's end and takes its sources once their leases run out.
+func TestFailoverWhenLeaderSessionDies(t *testing.T) {
+	srcs := []string{"a", "b", "c", "d", "e", "f"}
+	dsn, _, nodes := pgNodes(t, 3, srcs)
+	eventually(t, 5*ttl, "one leader, every source held once", func() bool {
+		return len(leaders(nodes)) == 1 && allHeldOnce(nodes, srcs)
+	})
+	old := leaders(nodes)[0]
+	var owned []string
+	for _, s := range srcs {
+		if nodes[old].node.Holds(s) {
+			owned = append(owned, s)
+		}
+	}
+	// Freeze the leader: its loop stops (no clean stop: leases and row
+	// stay), then its session is cut from the server side.
+	nodes[old].node.Abandon()
+	nodes[old].halt(t)
+	admin, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.Background())
+	killed := time.Now()
+	tag, err := admin.Exec(context.Background(), `SELECT pg_terminate_backend(pid) FROM pg_locks
+		WHERE locktype = 'advisory' AND granted AND classid = $1 AND objsubid = 2`, 0x7975_6c64)
+	if err != nil || tag.RowsAffected() != 1 {
+		t.Fatalf("terminating the leader's session: %v, %d rows", err, tag.RowsAffected())
+	}
+	rest := slices.Delete(slices.Clone(nodes), old, old+1)
+	eventually(t, ttl, "a new leader after the session died", func() bool { return len(leaders(rest)) == 1 })
+	t.Logf("failover after the leader's session died: new leader in %s (heartbeat %s, TTL %s)", time.Since(killed), beat, ttl)
+	eventually(t, ttl+4*beat, "the dead leader's sources taken over", func() bool { return allHeldOnce(rest, srcs) })
+	t.Logf("failover after the leader's session died: its %d sources held again in %s", len(owned), time.Since(killed))
+}
+
+func TestLeadRunsOnlyWhileLeading(t *testing.T) {
+	_, _, nodes := pgNodes(t, 2, []string{"a"})
+	var mu sync.Mutex
+	running := map[int]bool{}
+	ran := map[int]int{}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for i, r := range nodes {
+		wg.Go(func() {
+			r.node.Lead(ctx, func(lctx context.Context) {
+				mu.Lock()
+				running[i] = true
+				ran[i]++
+				mu.Unlock()
+				<-lctx.Done()
+				mu.Lock()
+				running[i] = false
+				mu.Unlock()
+			})
+		})
+	}
+	both := func() (int, int) {
+		mu.Lock()
+		defer mu.Unlock()
+		n := 0
+		for _, on := range running {
+			if on {
+				n++
+			}
+		}
+		return n, len(ran)
+	}
+	eventually(t, 5*ttl, "one duty running", func() bool { n, _ := both(); return n == 1 })
+	old := leaders(nodes)[0]
+	nodes[old].halt(t)
+	eventually(t, 2*ttl, "the duty moved to the other node", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return running[1-old] && !running[old]
+	})
+	cancel()
+	wg.Wait()
+	if n, _ := both(); n != 0 {
+		t.Errorf("%d duties still running after ctx ended", n)
+	}
+}
+
+func TestSingleInstanceAlwaysLeadsAndHoldsAll(t *testing.T) {
+	dir := t.TempDir()
+	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "y.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	r := start(t, cluster.Options{Store: st, Listen: "127.0.0.1:8080", Heartbeat: beat, LeaseTTL: ttl})
+	r.node.SetSources([]string{"a", "b"})
+	if !r.node.IsLeader() || !r.node.Holds("a") || !r.node.Holds("anything") {
+		t.Error("a single instance must lead and crawl every source")
+	}
+	ins, err := st.Instances(context.Background())
+	if err != nil || len(ins) != 1 || ins[0].LeaderSince.IsZero() || ins[0].Listen != "127.0.0.1:8080" {
+		t.Errorf("Instances = %+v, %v", ins, err)
+	}
+	if ls, err := st.Leases(context.Background()); err != nil || len(ls) != 0 {
+		t.Errorf("a single instance took leases: %+v, %v", ls, err)
+	}
+}
+
+func TestGuardRefusesSecondInstance(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "y.db")
+	if err := os.WriteFile(db, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	release, err := cluster.Guard(db, "127.0.0.1:8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = cluster.Guard(db, "127.0.0.1:8081")
+	if !errors.Is(err, cluster.ErrSecondInstance) || !strings.Contains(err.Error(), "127.0.0.1:8080") ||
+		!strings.Contains(err.Error(), "PostgreSQL") {
+		t.Errorf("second Guard: %v", err)
+	}
+	if err := cluster.CheckGuard(db); !errors.Is(err, cluster.ErrSecondInstance) {
+		t.Errorf("CheckGuard while held: %v", err)
+	}
+	release()
+	if err := cluster.CheckGuard(db); err != nil {
+		t.Errorf("CheckGuard after release: %v", err)
+	}
+	release, err = cluster.Guard(db, "127.0.0.1:8081")
+	if err != nil {
+		t.Fatalf("Guard after release: %v", err)
+	}
+	release()
+}
+
+// TestGuardAfterSIGKILL: a daemon killed with SIGKILL leaves the lock
+// file (and its text) behind, and the next start is not kept out.
+func TestGuardAfterSIGKILL(t *testing.T) {
+	if db := os.Getenv("YUQING_GUARD_CHILD"); db != "" {
+		if _, err := cluster.Guard(db, "child"); err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+		fmt.Println("locked")
+		time.Sleep(time.Minute)
+		return
+	}
+	db := filepath.Join(t.TempDir(), "y.db")
+	if err := os.WriteFile(db, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestGuardAfterSIGKILL$")
+	cmd.Env = append(os.Environ(), "YUQING_GUARD_CHILD="+db)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	n, _ := out.Read(buf)
+	if !strings.Contains(string(buf[:n]), "locked") {
+		t.Fatalf("child: %q", buf[:n])
+	}
+	if _, err := cluster.Guard(db, "parent"); !errors.Is(err, cluster.ErrSecondInstance) || !strings.Contains(err.Error(), "child") {
+		t.Errorf("Guard while the child runs: %v", err)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	release, err := cluster.Guard(db, "parent")
+	if err != nil {
+		t.Fatalf("Guard after the holder was killed: %v", err)
+	}
+	release()
+}
+
+// TestBusySourcesAreNotGivenBack: when an instance joins and the share
+// shrinks, a source being crawled stays with its crawler; idle ones move.
+func TestBusySourcesAreNotGivenBack(t *testing.T) {
+	srcs := []string{"a", "b", "c", "d"}
+	dsn, st, nodes := pgNodes(t, 1, srcs)
+	a := nodes[0]
+	var mu sync.Mutex
+	busy := map[string]bool{"a": true, "b": true, "c": true, "d": true}
+	a.node.SetBusy(func(s string) bool { mu.Lock(); defer mu.Unlock(); return busy[s] })
+	eventually(t, 5*ttl, "the lone node holds every source", func() bool { return allHeldOnce(nodes, srcs) })
+	b := start(t, cluster.Options{Store: st, DSN: dsn, Heartbeat: beat, LeaseTTL: ttl})
+	b.node.SetSources(srcs)
+	time.Sleep(6 * beat)
+	for _, s := range srcs {
+		if !a.node.Holds(s) || b.node.Holds(s) {
+			t.Errorf("%s moved while being crawled", s)
+		}
+	}
+	mu.Lock()
+	busy["c"], busy["d"] = false, false
+	mu.Unlock()
+	eventually(t, 5*ttl, "the idle sources moved", func() bool {
+		return a.node.Holds("a") && a.node.Holds("b") && b.node.Holds("c") && b.node.Holds("d") &&
+			allHeldOnce([]*running{a, b}, srcs)
+	})
+}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -14,14 +15,19 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/demo"
+	"github.com/yuqing-bureau/yuqing/report"
+	"github.com/yuqing-bureau/yuqing/report/chart"
 	"github.com/yuqing-bureau/yuqing/store/postgres/pgtest"
 )
 
@@ -284,6 +290,7 @@ func demoPipeline(t *testing.T, edit func(string) string) {
 		!regexp.MustCompile(`<title>(岚北区|岚南区|川东区|临江区|白沙县|岚川高新区)：[1-9]\d* 条`).MatchString(home) {
 		t.Errorf("the overview has %d charts, or no district named in a relevant post", n)
 	}
+	demoWeeklyReport(t, addr, cfg, start, len(nums))
 	stop()
 
 	// A restart on the same data crawls again and files nothing twice.
@@ -293,6 +300,103 @@ func demoPipeline(t *testing.T, edit func(string) string) {
 	if len(again) != len(nums) {
 		t.Errorf("after restart %d open incidents, before %d", len(again), len(nums))
 	}
+}
+
+// demoWeeklyReport builds the demo week's 周报 with the console's form,
+// as an operator does, and downloads it, and writes it again as `yuqing
+// report` does beside the running daemon: each Word document has a
+// picture for each of its six charts, and each workbook's 概况 counts the
+// week's relevant posts and, as new incidents, the open incidents the
+// daemon exports (all filed since started, unless a week began between).
+func demoWeeklyReport(t *testing.T, addr, cfgFile string, started time.Time, incidents int) {
+	t.Helper()
+	cfg, err := config.Load(cfgFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().In(cfg.Location)
+	c, csrf := consoleSession(t, addr)
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	req, _ := http.NewRequest("POST", "http://"+addr+"/reports",
+		strings.NewReader(url.Values{"kind": {"weekly"}, "date": {now.Format(time.DateOnly)}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-CSRF-Token", csrf)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !regexp.MustCompile(`^/reports/\d+$`).MatchString(loc) {
+		t.Fatalf("building the demo's 周报: %d to %q", resp.StatusCode, loc)
+	}
+	fromConsole := func(f report.Format) []byte {
+		resp, err := c.Get("http://" + addr + loc + "/" + string(f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("downloading the 周报 as %s: %d %s", f, resp.StatusCode, b)
+		}
+		return b
+	}
+	fromCommand := func(f report.Format) []byte {
+		out := filepath.Join(t.TempDir(), "周报"+f.Ext())
+		if err := Report(context.Background(), ReportOptions{ConfigFile: cfgFile, Kind: report.Weekly, Date: now.Format(time.DateOnly),
+			Format: f, OutFile: out, Now: time.Now(), Out: io.Discard}); err != nil {
+			t.Fatalf("yuqing report -format %s: %v", f, err)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	_, fontErr := chart.FindFont(cfg.ReportFont)
+	if fontErr != nil && os.Getenv("YUQING_REQUIRE_REPORT_TOOLS") == "1" {
+		t.Fatalf("YUQING_REQUIRE_REPORT_TOOLS=1 but no CJK font: %v", fontErr)
+	}
+	for name, write := range map[string]func(report.Format) []byte{"the console's": fromConsole, "yuqing report's": fromCommand} {
+		xlsx, err := excelize.OpenReader(bytes.NewReader(write(report.XLSX)))
+		if err != nil {
+			t.Fatalf("%s 周报 workbook: %v", name, err)
+		}
+		relevant, _ := xlsx.GetCellValue("概况", "B3")
+		filed, _ := xlsx.GetCellValue("概况", "B6")
+		xlsx.Close()
+		if n, err := strconv.Atoi(relevant); err != nil || n == 0 {
+			t.Errorf("%s 周报 counts %q relevant posts", name, relevant)
+		}
+		if isoWeek(started.In(cfg.Location)) == isoWeek(now) && filed != strconv.Itoa(incidents) {
+			t.Errorf("%s 周报 counts %s new incidents, the daemon exports %d open", name, filed, incidents)
+		}
+		if fontErr != nil {
+			t.Logf("%s Word 周报 not checked: no CJK font (scripts/install-report-tools.sh installs one): %v", name, fontErr)
+			continue
+		}
+		docx := write(report.DOCX)
+		z, err := zip.NewReader(bytes.NewReader(docx), int64(len(docx)))
+		if err != nil {
+			t.Fatalf("%s Word 周报 is not a zip: %v", name, err)
+		}
+		images := 0
+		for _, f := range z.File {
+			if strings.HasPrefix(f.Name, "word/media/") && strings.HasSuffix(f.Name, ".png") {
+				images++
+			}
+		}
+		if images != 6 {
+			t.Errorf("%s Word 周报 has %d chart pictures, want 6", name, images)
+		}
+	}
+}
+
+// isoWeek is t's ISO year and week as one number.
+func isoWeek(t time.Time) int {
+	y, w := t.ISOWeek()
+	return y*100 + w
 }
 
 // copyRules copies the shipped rules.yaml to to, with the model it names
@@ -341,7 +445,8 @@ func TestDemoForumFallsBackToAFreePort(t *testing.T) {
 }
 
 // TestDemoConfigNamesPlaces: the demo's configuration lists the districts
-// of 岚川, for the overview's share of each.
+// of 岚川, for the overview's share of each, and keeps the shipped report
+// schedules with every receiver disabled: the demo sends nothing.
 func TestDemoConfigNamesPlaces(t *testing.T) {
 	dir := t.TempDir()
 	if err := writeDemoConfig(dir, "http://127.0.0.1:1", "127.0.0.1:0"); err != nil {
@@ -353,5 +458,13 @@ func TestDemoConfigNamesPlaces(t *testing.T) {
 	}
 	if !slices.Equal(cfg.Places, demo.Places) {
 		t.Errorf("demo places %q, want %q", cfg.Places, demo.Places)
+	}
+	if len(cfg.Reports.Schedules) == 0 {
+		t.Error("the demo schedules no report")
+	}
+	for _, r := range cfg.Delivery.Receivers {
+		if r.Enabled {
+			t.Errorf("the demo's receiver %s is enabled", r.Name)
+		}
 	}
 }

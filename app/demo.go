@@ -131,6 +131,9 @@ func writeDemoConfig(dir, forumURL, listen string) error {
 		text := strings.Replace(string(data), "path: ../data/yuqing.db", "path: ../yuqing.db", 1)
 		text = strings.Replace(text, "listen: 127.0.0.1:8080", "listen: "+listen, 1)
 		text = strings.Replace(text, "\nplaces: []\n", "\nplaces: ["+strings.Join(demo.Places, ", ")+"] # 演示：岚川市的区县\n", 1)
+		// The shipped schedules stay, so the demo's 报告 page fills on its
+		// own; its receivers are the shipped placeholders, all disabled.
+		text = strings.Replace(text, "\nreports:\n", "\n# 演示：上面的接收方都未启用，计划报告照常生成、保存在控制台“报告”页，不发送。\nreports:\n", 1)
 		if loopbackListen(listen) {
 			// The demo's /metrics opens in a browser; on loopback only.
 			text = strings.Replace(text, "  open: false\n", "  open: true # 演示：只监听本机，/metrics 不需令牌\n", 1)

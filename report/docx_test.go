@@ -2,17 +2,14 @@ package report_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"image/png"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/yuqing-bureau/yuqing/report"
 	"github.com/yuqing-bureau/yuqing/report/chart"
@@ -112,21 +109,8 @@ func TestDOCXInLibreOffice(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "weekly.docx"), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	run := func(name string, args ...string) string {
-		t.Helper()
-		cmd := exec.CommandContext(ctx, name, args...)
-		cmd.Dir = dir
-		// Its own profile, so that a user's LibreOffice (or another test's) is not in the way.
-		cmd.Env = append(os.Environ(), "HOME="+dir)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
-	run("soffice", "-env:UserInstallation=file://"+dir+"/profile", "--headless", "--convert-to", "pdf", "--outdir", dir, "weekly.docx")
+	run := toolsIn(t, dir)
+	run("soffice", office(dir, "pdf", "weekly.docx")...)
 	// pdftotext spaces out justified Chinese: compare without spaces.
 	text := strings.Join(strings.Fields(run("pdftotext", "-enc", "UTF-8", "weekly.pdf", "-")), "")
 	want := append([]string{rep.Title, "综述", "科室处置"}, rep.Summary...)

@@ -35,8 +35,9 @@ const overviewUrgent = 10
 // old is still current. The incidents are counted afresh every time.
 const overviewTTL = time.Minute
 
-// figuresCache keeps the post figures of the overview for overviewTTL;
-// one request counts while the others wait for its result.
+// figuresCache keeps the post figures of the overview for overviewTTL,
+// unless none was relevant; one request counts while the others wait
+// for its result.
 type figuresCache struct {
 	mu   sync.Mutex
 	key  string
@@ -55,6 +56,12 @@ func (c *figuresCache) get(now time.Time, key string, count func() (report.PostF
 		return f, now, err
 	}
 	c.key, c.at, c.figs = key, now, f
+	if f.Total(len(f.Days)).Relevant == 0 {
+		// Nothing relevant to chart yet (a new installation, the demo's
+		// first seconds): few posts are counted in no time, and the first
+		// relevant ones show at once rather than a minute later.
+		c.key = ""
+	}
 	return f, now, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/store/sqlite"
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 	"github.com/yuqing-bureau/yuqing/web"
 )
@@ -138,6 +140,32 @@ func TestOverviewCountsAgainAfterAMinute(t *testing.T) {
 	f.now = f.now.Add(time.Minute)
 	if got := count(); got != "3 3" {
 		t.Errorf("a minute later: %s, want 3 3", got)
+	}
+}
+
+// TestOverviewCountsAgainWhileNothingRelevant: while no post is relevant
+// (a new installation, the demo's first seconds) the figures are counted
+// at every visit, so that the first relevant posts show at once.
+func TestOverviewCountsAgainWhileNothingRelevant(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "y.db"), cst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f := &fixture{st: st, now: time.Date(2026, 11, 23, 10, 0, 0, 0, cst), auth: newAuth(t, st)}
+	srv, client := overviewServer(t, f)
+	today := regexp.MustCompile(`<th scope="row">今日</th>\s*<td><a [^>]*>(\d+)</a></td>\s*<td><a [^>]*>(\d+)</a></td>`)
+	count := func() string {
+		_, body, _ := do(t, client, "GET", srv.URL+"/", "", nil)
+		m := today.FindStringSubmatch(body)
+		return m[1] + " " + m[2]
+	}
+	if got := count(); got != "0 0" {
+		t.Fatalf("posts collected and relevant today: %s, want 0 0", got)
+	}
+	seedOverview(t, f) // today: six relevant posts
+	if got := count(); got != "6 6" {
+		t.Errorf("within the minute of an empty count: %s, want the posts counted afresh (6 6)", got)
 	}
 }
 

@@ -1,6 +1,6 @@
 // Package reporttools gives the report tests what they need beyond Go:
-// the CJK font the chart images are drawn in, and LibreOffice and
-// poppler's programs that check a document (and a document unzipped). Without them a test skips
+// the CJK font the chart images are drawn in, and LibreOffice (Writer and Calc)
+// and poppler's programs that check a document (and a document unzipped). Without them a test skips
 // with a clear message, unless YUQING_REQUIRE_REPORT_TOOLS=1 (CI, after
 // scripts/install-report-tools.sh) makes it fail.
 package reporttools
@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/yuqing-bureau/yuqing/report/chart"
@@ -44,6 +45,23 @@ func Programs(t testing.TB, names ...string) {
 		if _, err := exec.LookPath(n); err != nil {
 			missing(t, n+" is not installed", err)
 		}
+	}
+}
+
+// Calc checks that LibreOffice can open a workbook: soffice is on PATH
+// and its Calc component (libreoffice-calc-nogui) is installed beside
+// it; without Calc, soffice says only that the file "could not be
+// loaded".
+func Calc(t testing.TB) {
+	t.Helper()
+	Programs(t, "soffice")
+	bin, _ := exec.LookPath("soffice")
+	bin, err := filepath.EvalSymlinks(bin)
+	if err == nil {
+		_, err = os.Stat(filepath.Join(filepath.Dir(bin), "libsclo.so"))
+	}
+	if err != nil {
+		missing(t, "LibreOffice Calc is not installed", err)
 	}
 }
 

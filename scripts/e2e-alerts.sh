@@ -16,10 +16,19 @@
 #   2. 在控制台（有 API 令牌时经 /api/v1，否则提交表单）签收并办结后，三个接收方都收到
 #      “已恢复”通知，此后不再通知；
 #   3. 无人处理的Ⅳ级事件过了跟进期限后，只有值班接收方收到跟进超时告警。
+#   4. 换主（需要 PostgreSQL，见 YUQING_TEST_POSTGRES）：两个守护进程共用一个 PostgreSQL schema（本次
+#      测试自建、结束时删除；心跳 1s、租约时长 5s），都被 Prometheus 抓取；Ⅱ级事件告警送达后用 SIGKILL
+#      杀掉主实例：另一实例须在租约时长内成为主实例（yuqing_leader 指标和 yuqing status），换主前后
+#      该事件的告警在 Prometheus 中始终触发、恰好一条、开始时刻不变，Alertmanager 中只有一条，
+#      webhook 收不到“已恢复”通知，每次通知只有一条立案告警。输出换主用时。
 # 输出端到端告警延迟（帖子在网站上发布 → webhook 收到告警，及各段）。任何一项失败即以非零状态退出。
 # 需要 Go、curl；缺少 prometheus / alertmanager / jq 时自动安装（Debian 软件包，需要 root 或 sudo）。
 # 环境变量：E2E_RELEASE_DELAY=秒数 首次抓取后再等多久发布Ⅱ级帖子（默认 0，即约等一个抓取间隔）；
 #           E2E_KEEP=1 保留临时目录（日志、配置、收到的通知）便于排查。
+#           E2E_ONLY=failover 只运行第 4 项（换主）；E2E_FAILOVER_SIGNAL=STOP 让主实例挂起（SIGSTOP）
+#           而不是被杀（默认 KILL）：另一实例在租约时长加一个心跳内接任，其间 Prometheus 抓不到事件序列；YUQING_TEST_POSTGRES=连接串 换主测试用的数据库
+#           （默认 postgres://postgres@127.0.0.1:5432/test?sslmode=disable，须能建 schema）；数据库不可用时
+#           跳过第 4 项，YUQING_REQUIRE_POSTGRES=1（CI）时失败。
 # 签收、办结通过控制台的 JSON API（经办人账号 + `yuqing token add` 生成的令牌）完成，见 console_action。
 # End-to-end alert test on loopback: feed -> yuqing -> Prometheus -> Alertmanager -> webhook.
 set -euo pipefail
@@ -31,6 +40,10 @@ log() { printf '[%s +%3ds] %s\n' "$(date +%H:%M:%S)" "$(($(date +%s) - T0))" "$*
 
 TMP=""
 PIDS=()
+declare -A PID_OF=()
+# The failover case's PostgreSQL (trust authentication) and its schema.
+PG_BASE=${YUQING_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
+FO_SCHEMA=""
 FAILED=0
 fail() {
 	FAILED=1
@@ -54,6 +67,10 @@ cleanup() {
 		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
+	if [ -n "$FO_SCHEMA" ]; then
+		psql "$PG_BASE" -qc "DROP SCHEMA $FO_SCHEMA CASCADE" >/dev/null 2>&1 ||
+			echo "删除 PostgreSQL schema $FO_SCHEMA 失败，请手工删除" >&2
+	fi
 	if [ -n "$TMP" ] && [ -d "$TMP" ]; then
 		if [ $rc -ne 0 ] || [ $FAILED -ne 0 ]; then
 			local f
@@ -150,6 +167,20 @@ start() {
 	shift
 	"$@" >"$TMP/logs/$name.log" 2>&1 &
 	PIDS+=($!)
+	PID_OF[$name]=$!
+}
+
+# stop NAME: end what start NAME started (TERM, then KILL after 5s).
+stop() {
+	local pid=${PID_OF[$1]:-}
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	for _ in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
 }
 
 alive() {
@@ -190,6 +221,130 @@ start feed "$TMP/bin/feed" -listen 127.0.0.1:0 -state "$TMP/feed"
 wait_for 10 "RSS 测试源启动" test -s "$TMP/feed/addr"
 FEED="http://$(cat "$TMP/feed/addr")"
 log "webhook $HOOK，RSS 测试源 $FEED（Ⅱ级帖子在全部服务就绪后发布）"
+
+# ---------------------------------------------------------------- alertmanager
+
+# Alertmanager's repeat_interval in the test (the shipped 1h/4h, shortened):
+# a firing incident must be notified again until it is closed, and never after.
+REPEAT=10s
+# start_alertmanager NAME YUQING-URL: Alertmanager at $AM (port $AM_PORT), state
+# in $TMP/NAME, notifications to $HOOK; the 企业微信 forwarder at YUQING-URL.
+start_alertmanager() {
+	local name=$1 yuqing=$2
+	mkdir -p "$TMP/$name/data"
+	"$TMP/bin/amconfig" -in configs/alertmanager/alertmanager.yml -out "$TMP/$name/alertmanager.yml" \
+		-webhook "$HOOK" -group-wait 1s -group-interval 5s -repeat-interval "$REPEAT" \
+		-yuqing "$yuqing" -token-file "$METRICS_TOKEN_FILE"
+	amtool check-config "$TMP/$name/alertmanager.yml" >"$TMP/logs/amtool.log" 2>&1 ||
+		{ cat "$TMP/logs/amtool.log" >&2; fail "生成的 Alertmanager 配置无效 / generated config invalid"; }
+	start "$name" "$AMBIN" --config.file="$TMP/$name/alertmanager.yml" --storage.path="$TMP/$name/data" \
+		--web.listen-address="127.0.0.1:$AM_PORT" --web.external-url="$AM/" --cluster.listen-address=
+	alive "$name"
+	wait_for 30 "Alertmanager $AM/-/ready" curl -fsS "$AM/-/ready"
+	log "Alertmanager 已启动 $AM"
+}
+
+# ---------------------------------------------------------------- prometheus
+
+# start_prometheus NAME TARGET...: Prometheus at $PROM (port $PROM_PORT), data
+# in $TMP/NAME, the project's rules, scraping the yuqing daemons TARGET...
+# (host:port) every 2s and alerting $AM.
+start_prometheus() {
+	local name=$1 targets
+	shift
+	targets=$(printf '"%s", ' "$@")
+	mkdir -p "$TMP/$name/data"
+	cat >"$TMP/$name/prometheus.yml" <<EOF
+global:
+  scrape_interval: 2s
+  evaluation_interval: 2s
+rule_files:
+  - $ROOT/configs/prometheus/yuqing.rules.yml
+alerting:
+  alertmanagers:
+    - static_configs:
+        - targets: ["127.0.0.1:$AM_PORT"]
+scrape_configs:
+  - job_name: yuqing
+    authorization:
+      credentials_file: $METRICS_TOKEN_FILE
+    static_configs:
+      - targets: [${targets%, }]
+EOF
+	promtool check config "$TMP/$name/prometheus.yml" >"$TMP/logs/promtool.log" 2>&1 ||
+		{ cat "$TMP/logs/promtool.log" >&2; fail "Prometheus 配置无效 / prometheus config invalid"; }
+	start "$name" prometheus --config.file="$TMP/$name/prometheus.yml" --storage.tsdb.path="$TMP/$name/data" \
+		--web.listen-address="127.0.0.1:$PROM_PORT" --web.external-url="$PROM/"
+	alive "$name"
+	wait_for 30 "Prometheus $PROM/-/ready" curl -fsS "$PROM/-/ready"
+	log "Prometheus 已启动 $PROM（抓取、评估间隔 2s，抓取 $*）"
+}
+
+# ---------------------------------------------------------------- helpers
+
+# ms MILLISECONDS prints them as seconds with three decimals.
+ms() { printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
+
+# alerts prints one JSON object per delivered alert:
+# {t: received_ms, receiver, status, labels, annotations}.
+alerts() {
+	jq -c '.received_ms as $t | .payload.receiver as $r | .payload.alerts[] |
+		{t: $t, receiver: $r, status, labels, annotations}' "$HOOK_FILE"
+}
+
+# delivered FILTER: some delivered alert matches the jq FILTER.
+delivered() {
+	[ -n "$(alerts | jq -c "select($1)")" ]
+}
+
+# delivered_at_least N FILTER: at least N delivered alerts match FILTER.
+delivered_at_least() {
+	[ "$(alerts | jq -c "select($2)" | wc -l)" -ge "$1" ]
+}
+
+# prom_query EXPR: the first result's metric (and value) as JSON, or nothing.
+prom_query() {
+	curl -fsS --get "$PROM/api/v1/query" --data-urlencode "query=$1" | jq -ce '.data.result[0] // empty'
+}
+
+# console_action ACTION NUMBER NOTE: do ACTION (ack = 签收, close = 办结) on an
+# incident as staff would, through POST $YQ/api/v1/incidents/NUMBER/ACTION
+# with JSON {"note": NOTE} and the bearer token from console_setup; expects 2xx.
+console_action() {
+	local action=$1 number=$2 note=$3 code
+	code=$(curl -sS -o "$TMP/console.out" -w '%{http_code}' -X POST \
+		-H "Authorization: Bearer $API_TOKEN" -H 'Content-Type: application/json' \
+		--data "$(jq -cn --arg note "$note" '{note: $note}')" \
+		"$YQ/api/v1/incidents/$number/$action") || fail "控制台 API 请求失败 POST /api/v1/incidents/$number/$action"
+	case $code in 2??) ;; *) fail "POST /api/v1/incidents/$number/$action 返回 $code：$(head -c 300 "$TMP/console.out")" ;; esac
+}
+
+# render_payload NAME JQ-SELECT [+WANT | -UNWANTED]...: render the first
+# notification (whole webhook payload) matching JQ-SELECT through the
+# shipped Chinese template yuqing.wechat (the e-mail body is the same text)
+# with amtool, and require (+) or forbid (-) each literal string. The text
+# must hold Chinese only (scripts/check-notification-text.sh).
+render_payload() {
+	local name=$1 sel=$2
+	shift 2
+	jq -cs "map(select($sel)) | .[0].payload // empty" "$HOOK_FILE" >"$TMP/payload-$name.json"
+	[ -s "$TMP/payload-$name.json" ] || fail "没有可渲染的通知：$name"
+	amtool template render --template.glob="$ROOT/configs/alertmanager/templates/*.tmpl" \
+		--template.text='{{ template "yuqing.wechat" . }}' --template.data="$TMP/payload-$name.json" \
+		>"$TMP/rendered-$name.txt" 2>&1 || fail "模板渲染失败（$name）：$(cat "$TMP/rendered-$name.txt")"
+	bash "$ROOT/scripts/check-notification-text.sh" -n "通知（$name）" "$TMP/rendered-$name.txt" ||
+		fail "通知（$name）中有英文或内部标识：
+$(cat "$TMP/rendered-$name.txt")"
+	local w
+	for w in "$@"; do
+		case $w in
+		+*) grep -qF -- "${w#+}" "$TMP/rendered-$name.txt" || fail "通知模板（$name）缺少“${w#+}”：
+$(cat "$TMP/rendered-$name.txt")" ;;
+		-*) ! grep -qF -- "${w#-}" "$TMP/rendered-$name.txt" || fail "通知模板（$name）不应出现“${w#-}”：
+$(cat "$TMP/rendered-$name.txt")" ;;
+		esac
+	done
+}
 
 # ---------------------------------------------------------------- console access
 
@@ -266,6 +421,9 @@ EOF
 "$TMP/bin/yuqing" check -config "$CFG" >"$TMP/logs/yuqing-check.log" 2>&1 ||
 	{ cat "$TMP/logs/yuqing-check.log" >&2; fail "测试配置未通过 yuqing check / test config invalid"; }
 
+# The single-instance cases (1-3, SQLite) unless E2E_ONLY=failover.
+if [ "${E2E_ONLY:-}" != failover ]; then
+
 console_setup
 start yuqing "$TMP/bin/yuqing" run -config "$CFG"
 alive yuqing
@@ -280,111 +438,8 @@ grep -qF 'yuqing_source_info{source="e2e-news",title="岚川新闻网·民生（
 grep -q '^yuqing_rule_name_info{.*rule="core_title"' "$TMP/metrics.txt" ||
 	fail "/metrics 没有规则说明 yuqing_rule_name_info{rule=\"core_title\"}"
 
-# ---------------------------------------------------------------- alertmanager
-
-# Alertmanager's repeat_interval in the test (the shipped 1h/4h, shortened):
-# a firing incident must be notified again until it is closed, and never after.
-REPEAT=10s
-"$TMP/bin/amconfig" -in configs/alertmanager/alertmanager.yml -out "$TMP/am/alertmanager.yml" \
-	-webhook "$HOOK" -group-wait 1s -group-interval 5s -repeat-interval "$REPEAT" \
-	-yuqing "$YQ" -token-file "$METRICS_TOKEN_FILE"
-amtool check-config "$TMP/am/alertmanager.yml" >"$TMP/logs/amtool.log" 2>&1 ||
-	{ cat "$TMP/logs/amtool.log" >&2; fail "生成的 Alertmanager 配置无效 / generated config invalid"; }
-start alertmanager "$AMBIN" --config.file="$TMP/am/alertmanager.yml" --storage.path="$TMP/am/data" \
-	--web.listen-address="127.0.0.1:$AM_PORT" --web.external-url="$AM/" --cluster.listen-address=
-alive alertmanager
-wait_for 30 "Alertmanager $AM/-/ready" curl -fsS "$AM/-/ready"
-log "Alertmanager 已启动 $AM"
-
-# ---------------------------------------------------------------- prometheus
-
-cat >"$TMP/prom/prometheus.yml" <<EOF
-global:
-  scrape_interval: 2s
-  evaluation_interval: 2s
-rule_files:
-  - $ROOT/configs/prometheus/yuqing.rules.yml
-alerting:
-  alertmanagers:
-    - static_configs:
-        - targets: ["127.0.0.1:$AM_PORT"]
-scrape_configs:
-  - job_name: yuqing
-    authorization:
-      credentials_file: $METRICS_TOKEN_FILE
-    static_configs:
-      - targets: ["127.0.0.1:$YQ_PORT"]
-EOF
-promtool check config "$TMP/prom/prometheus.yml" >"$TMP/logs/promtool.log" 2>&1 ||
-	{ cat "$TMP/logs/promtool.log" >&2; fail "Prometheus 配置无效 / prometheus config invalid"; }
-start prometheus prometheus --config.file="$TMP/prom/prometheus.yml" --storage.tsdb.path="$TMP/prom/data" \
-	--web.listen-address="127.0.0.1:$PROM_PORT" --web.external-url="$PROM/"
-alive prometheus
-wait_for 30 "Prometheus $PROM/-/ready" curl -fsS "$PROM/-/ready"
-log "Prometheus 已启动 $PROM（抓取、评估间隔 2s）"
-
-# ---------------------------------------------------------------- helpers
-
-# alerts prints one JSON object per delivered alert:
-# {t: received_ms, receiver, status, labels, annotations}.
-alerts() {
-	jq -c '.received_ms as $t | .payload.receiver as $r | .payload.alerts[] |
-		{t: $t, receiver: $r, status, labels, annotations}' "$HOOK_FILE"
-}
-
-# delivered FILTER: some delivered alert matches the jq FILTER.
-delivered() {
-	[ -n "$(alerts | jq -c "select($1)")" ]
-}
-
-# delivered_at_least N FILTER: at least N delivered alerts match FILTER.
-delivered_at_least() {
-	[ "$(alerts | jq -c "select($2)" | wc -l)" -ge "$1" ]
-}
-
-# prom_query EXPR: the first result's metric (and value) as JSON, or nothing.
-prom_query() {
-	curl -fsS --get "$PROM/api/v1/query" --data-urlencode "query=$1" | jq -ce '.data.result[0] // empty'
-}
-
-# console_action ACTION NUMBER NOTE: do ACTION (ack = 签收, close = 办结) on an
-# incident as staff would, through POST $YQ/api/v1/incidents/NUMBER/ACTION
-# with JSON {"note": NOTE} and the bearer token from console_setup; expects 2xx.
-console_action() {
-	local action=$1 number=$2 note=$3 code
-	code=$(curl -sS -o "$TMP/console.out" -w '%{http_code}' -X POST \
-		-H "Authorization: Bearer $API_TOKEN" -H 'Content-Type: application/json' \
-		--data "$(jq -cn --arg note "$note" '{note: $note}')" \
-		"$YQ/api/v1/incidents/$number/$action") || fail "控制台 API 请求失败 POST /api/v1/incidents/$number/$action"
-	case $code in 2??) ;; *) fail "POST /api/v1/incidents/$number/$action 返回 $code：$(head -c 300 "$TMP/console.out")" ;; esac
-}
-
-# render_payload NAME JQ-SELECT [+WANT | -UNWANTED]...: render the first
-# notification (whole webhook payload) matching JQ-SELECT through the
-# shipped Chinese template yuqing.wechat (the e-mail body is the same text)
-# with amtool, and require (+) or forbid (-) each literal string. The text
-# must hold Chinese only (scripts/check-notification-text.sh).
-render_payload() {
-	local name=$1 sel=$2
-	shift 2
-	jq -cs "map(select($sel)) | .[0].payload // empty" "$HOOK_FILE" >"$TMP/payload-$name.json"
-	[ -s "$TMP/payload-$name.json" ] || fail "没有可渲染的通知：$name"
-	amtool template render --template.glob="$ROOT/configs/alertmanager/templates/*.tmpl" \
-		--template.text='{{ template "yuqing.wechat" . }}' --template.data="$TMP/payload-$name.json" \
-		>"$TMP/rendered-$name.txt" 2>&1 || fail "模板渲染失败（$name）：$(cat "$TMP/rendered-$name.txt")"
-	bash "$ROOT/scripts/check-notification-text.sh" -n "通知（$name）" "$TMP/rendered-$name.txt" ||
-		fail "通知（$name）中有英文或内部标识：
-$(cat "$TMP/rendered-$name.txt")"
-	local w
-	for w in "$@"; do
-		case $w in
-		+*) grep -qF -- "${w#+}" "$TMP/rendered-$name.txt" || fail "通知模板（$name）缺少“${w#+}”：
-$(cat "$TMP/rendered-$name.txt")" ;;
-		-*) ! grep -qF -- "${w#-}" "$TMP/rendered-$name.txt" || fail "通知模板（$name）不应出现“${w#-}”：
-$(cat "$TMP/rendered-$name.txt")" ;;
-		esac
-	done
-}
+start_alertmanager am "$YQ"
+start_prometheus prom "127.0.0.1:$YQ_PORT"
 
 # ---------------------------------------------------------------- 1. Ⅱ alert
 
@@ -540,7 +595,6 @@ fi
 
 # ---------------------------------------------------------------- report
 
-ms() { printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
 echo
 echo "端到端告警测试通过 / e2e alert test passed（用时 $(($(date +%s) - T0)) 秒）"
 echo "  Ⅱ级帖子在网站发布 → webhook 收到告警 / post published → firing webhook:  $(ms $((FIRED_MS - RELEASE_MS))) s（含等待下一次抓取，抓取间隔 1m）"
@@ -549,3 +603,181 @@ echo "  办结 → 恢复通知 / close → resolved webhook:                   
 echo "  Ⅳ级跟进期限 → 超时告警 / follow-up deadline → overdue webhook:          $(ms $((OVERDUE_MS - ${DUE%.*} * 1000))) s"
 echo "  宣传科企业微信群机器人收到 / WeCom robot messages:                        $(grep -c . "$ROBOT_FILE") 条"
 echo "E2E_LATENCY_MS published_to_firing=$((FIRED_MS - RELEASE_MS)) fetched_to_firing=$((FIRED_MS - SERVED_MS)) close_to_resolved=$((RESOLVED_MS - CLOSED_MS)) deadline_to_overdue=$((OVERDUE_MS - ${DUE%.*} * 1000)) total_s=$(($(date +%s) - T0))"
+
+fi
+
+# ---------------------------------------------------------------- 4. failover
+
+# Two daemons on one PostgreSQL schema (a schema of this run's own, dropped at
+# the end), both scraped by a fresh Prometheus with the project's rules, a
+# fresh Alertmanager and webhook. The Ⅱ incident's alert fires; the leader
+# (the instance exporting the incident series) is killed with SIGKILL; the
+# other must lead within the lease TTL and the alert must neither resolve
+# nor be notified twice (one alert per notification, the same alert in
+# Alertmanager, its Prometheus "for" state unchanged).
+log "换主测试：两个 yuqing 守护进程共用一个 PostgreSQL schema / failover case"
+MAJOR='.status=="firing" and .labels.alertname=="YuqingMajorIncident" and .labels.level=="2"'
+if ! command -v psql >/dev/null 2>&1; then
+	log "安装 postgresql-client（psql）"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-client ||
+		{ as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-client; }
+fi
+if ! psql "$PG_BASE" -qAtc 'SELECT 1' >"$TMP/logs/psql.log" 2>&1; then
+	[ "${YUQING_REQUIRE_POSTGRES:-0}" != 1 ] ||
+		fail "PostgreSQL 不可用（YUQING_REQUIRE_POSTGRES=1，$PG_BASE）：$(cat "$TMP/logs/psql.log")"
+	log "跳过换主测试：PostgreSQL 不可用（$PG_BASE；设置 YUQING_TEST_POSTGRES 指向可用的数据库，CI 中必须运行）"
+	exit 0
+fi
+for name in prom am yuqing; do
+	stop "$name"
+done
+FO_SCHEMA="yuqing_e2e_$$_$RANDOM"
+psql "$PG_BASE" -qc "CREATE SCHEMA $FO_SCHEMA" >"$TMP/logs/psql.log" 2>&1 ||
+	fail "创建 schema $FO_SCHEMA 失败：$(cat "$TMP/logs/psql.log")"
+case $PG_BASE in
+*\?*) FO_DSN="$PG_BASE&search_path=$FO_SCHEMA" ;;
+*) FO_DSN="$PG_BASE?search_path=$FO_SCHEMA" ;;
+esac
+# Short heartbeat and lease TTL: the other instance must lead within TTL
+# after SIGKILL (the server frees the dead session's lock at once). With
+# E2E_FAILOVER_SIGNAL=STOP the leader hangs instead: the server ends its
+# idle session after the TTL, and the other leads a heartbeat later; its
+# incident series are missing from Prometheus meanwhile (the rules bridge
+# that gap).
+HEARTBEAT=1s
+TTL_S=5
+SIGNAL=${E2E_FAILOVER_SIGNAL:-KILL}
+case $SIGNAL in
+KILL) LEAD_LIMIT_MS=$((TTL_S * 1000)) ;;
+STOP) LEAD_LIMIT_MS=$((TTL_S * 1000 + 2000)) ;;
+*) fail "E2E_FAILOVER_SIGNAL 只能是 KILL 或 STOP，实际为 $SIGNAL" ;;
+esac
+mkdir -p "$TMP/fo/configs" "$TMP/fo/feed"
+start feed-fo "$TMP/bin/feed" -listen 127.0.0.1:0 -state "$TMP/fo/feed"
+wait_for 10 "换主测试的 RSS 测试源启动" test -s "$TMP/fo/feed/addr"
+FEED="http://$(cat "$TMP/fo/feed/addr")"
+curl -fsS -X POST -o /dev/null "$FEED/-/release" || fail "发布Ⅱ级帖子失败 / feed release failed"
+FO_A_PORT=$(free_port)
+FO_B_PORT=$(free_port)
+# Both instances link alerts to the load balancer's address (nobody listens
+# there in the test): with external_url left to each instance's own address
+# the link label, hence the alert, would change with the leader.
+FO_LB="http://127.0.0.1:$(free_port)"
+FO_CFG="$TMP/fo/configs/yuqing.yaml"
+sed -e 's|^  driver: sqlite$|  driver: postgres|' \
+	-e "s|^external_url: .*|external_url: \"$FO_LB\"|" \
+	-e "s|^  dsn: .*|  dsn: \"${FO_DSN//&/\\&}\"|" \
+	-e "s|^  heartbeat: .*|  heartbeat: $HEARTBEAT|" \
+	-e "s|^  lease_ttl: .*|  lease_ttl: ${TTL_S}s|" "$CFG" >"$FO_CFG"
+sed "s|url: .*/rss.xml|url: $FEED/rss.xml|" "$TMP/yuqing/configs/sources.yaml" >"$TMP/fo/configs/sources.yaml"
+for want in "driver: postgres" "external_url: \"$FO_LB\"" "dsn: \"$FO_DSN\"" "heartbeat: $HEARTBEAT" "lease_ttl: ${TTL_S}s"; do
+	grep -qF "$want" "$FO_CFG" || fail "无法生成换主测试配置（缺少“$want”）"
+done
+"$TMP/bin/yuqing" check -config "$FO_CFG" >"$TMP/logs/yuqing-check-fo.log" 2>&1 ||
+	{ cat "$TMP/logs/yuqing-check-fo.log" >&2; fail "换主测试配置未通过 yuqing check"; }
+declare -A FO_PORT=([a]=$FO_A_PORT [b]=$FO_B_PORT)
+for i in a b; do
+	start "yuqing-$i" "$TMP/bin/yuqing" run -config "$FO_CFG" -listen "127.0.0.1:${FO_PORT[$i]}"
+	alive "yuqing-$i"
+done
+for i in a b; do
+	wait_for 60 "yuqing-$i /metrics" curl -fsS -H "$METRICS_AUTH" "http://127.0.0.1:${FO_PORT[$i]}/metrics"
+done
+# leader prints a or b: the instance whose yuqing_leader is 1.
+leader() {
+	local i m
+	for i in "$@"; do
+		m=$(curl -fsS -m 2 -H "$METRICS_AUTH" "http://127.0.0.1:${FO_PORT[$i]}/metrics" 2>/dev/null) || continue
+		grep -qx 'yuqing_leader 1' <<<"$m" && { echo "$i"; return 0; }
+	done
+	return 1
+}
+wait_for 30 "两个实例中有一个成为主实例" leader a b
+OLD=$(leader a b)
+NEW=$([ "$OLD" = a ] && echo b || echo a)
+log "主实例 yuqing-$OLD（127.0.0.1:${FO_PORT[$OLD]}），另一实例 yuqing-$NEW"
+
+HOOK_FILE="$TMP/hook-fo.jsonl"
+: >"$HOOK_FILE"
+start webhook-fo "$TMP/bin/webhook" -listen 127.0.0.1:0 -out "$HOOK_FILE" -addr-file "$TMP/hook-fo.addr"
+wait_for 10 "换主测试的 webhook 接收端启动" test -s "$TMP/hook-fo.addr"
+HOOK="http://$(cat "$TMP/hook-fo.addr")"
+AM_PORT=$(free_port)
+PROM_PORT=$(free_port)
+AM="http://127.0.0.1:$AM_PORT"
+PROM="http://127.0.0.1:$PROM_PORT"
+# The 企业微信 forwarder on the instance that stays.
+start_alertmanager am-fo "http://127.0.0.1:${FO_PORT[$NEW]}"
+start_prometheus prom-fo "127.0.0.1:$FO_A_PORT" "127.0.0.1:$FO_B_PORT"
+
+log "等待Ⅱ级事件告警（最长 2 分钟）"
+wait_for 120 "换主测试：收到 YuqingMajorIncident 告警" delivered "$MAJOR"
+NUMBER=$(alerts | jq -rs "map(select($MAJOR)) | sort_by(.t) | .[0].labels.number")
+ALERT_SEL="alertname=\"YuqingMajorIncident\",number=\"$NUMBER\""
+wait_for 30 "$NUMBER 的告警在 Prometheus 中处于 firing" prom_query "ALERTS{$ALERT_SEL,alertstate=\"firing\"}"
+ACTIVE_AT=$(prom_query "ALERTS_FOR_STATE{$ALERT_SEL}" | jq -r '.value[1]')
+prom_query "yuqing_incident_info{number=\"$NUMBER\",instance=\"127.0.0.1:${FO_PORT[$OLD]}\"}" >/dev/null ||
+	fail "$NUMBER 的事件序列应由主实例 yuqing-$OLD 导出"
+! prom_query "yuqing_incident_info{instance=\"127.0.0.1:${FO_PORT[$NEW]}\"}" >/dev/null ||
+	fail "非主实例 yuqing-$NEW 也导出了事件序列"
+log "$NUMBER 的告警已送达，由主实例 yuqing-$OLD 导出；SIG$SIGNAL yuqing-$OLD"
+
+kill "-$SIGNAL" "${PID_OF[yuqing-$OLD]}"
+KILL_MS=$(date +%s%3N)
+[ "$SIGNAL" = STOP ] || wait "${PID_OF[yuqing-$OLD]}" 2>/dev/null || true # reaped quietly
+until leader "$NEW" >/dev/null; do
+	[ $(($(date +%s%3N) - KILL_MS)) -le "$LEAD_LIMIT_MS" ] ||
+		fail "主实例 SIG$SIGNAL 后 $((LEAD_LIMIT_MS / 1000))s 内 yuqing-$NEW 没有成为主实例"
+	sleep 0.1
+done
+LEAD_MS=$(date +%s%3N)
+# `yuqing status` names the new leader (its instance id on the line of its process).
+status_leads() {
+	"$TMP/bin/yuqing" status -config "$FO_CFG" >"$TMP/status.txt" 2>&1 || return 1
+	local id
+	id=$(grep -F "进程 ${PID_OF[yuqing-$NEW]} " "$TMP/status.txt" | awk '{print $1}')
+	[ -n "$id" ] && grep -q "^主实例：$id（" "$TMP/status.txt"
+}
+wait_for $((LEAD_LIMIT_MS / 1000)) "yuqing status 显示 yuqing-$NEW 为主实例" status_leads
+STATUS_MS=$(date +%s%3N)
+log "yuqing-$NEW 已成为主实例（SIG$SIGNAL 后 $((LEAD_MS - KILL_MS)) ms；yuqing status 中 $((STATUS_MS - KILL_MS)) ms）"
+sed 's/^/    /' "$TMP/status.txt"
+wait_for 30 "Prometheus 从新主实例抓到 $NUMBER 的事件序列" \
+	prom_query "yuqing_incident_info{number=\"$NUMBER\",instance=\"127.0.0.1:${FO_PORT[$NEW]}\"}"
+SERIES_MS=$(date +%s%3N)
+wait_for 30 "Prometheus 发现 yuqing-$OLD 不再应答（up == 0）" prom_query "up{instance=\"127.0.0.1:${FO_PORT[$OLD]}\"} == 0"
+# Past several group intervals and repeats: Alertmanager has had every
+# chance to send a resolved or a second firing notification.
+sleep 25
+END_MS=$(date +%s%3N)
+
+# Prometheus: the alert fired throughout (every 2s evaluation since a bit
+# before the kill), one alert, its "for" state (activeAt) unchanged.
+WINDOW=$(((END_MS - KILL_MS) / 1000 + 6))
+MIN=$(prom_query "min_over_time(count(ALERTS{$ALERT_SEL,alertstate=\"firing\"})[${WINDOW}s:1s])" | jq -r '.value[1]')
+MAX=$(prom_query "max_over_time(count(ALERTS{$ALERT_SEL})[${WINDOW}s:1s])" | jq -r '.value[1]')
+[ "$MIN" = 1 ] && [ "$MAX" = 1 ] ||
+	fail "换主期间 Prometheus 中 $NUMBER 的告警不是始终恰好一条在触发（最少 ${MIN:-0} 条，最多 ${MAX:-0} 条）"
+AFTER_AT=$(prom_query "ALERTS_FOR_STATE{$ALERT_SEL}" | jq -r '.value[1]')
+[ "$AFTER_AT" = "$ACTIVE_AT" ] || fail "换主后 $NUMBER 告警的开始时刻变了（$ACTIVE_AT → $AFTER_AT）：告警重新触发"
+# Alertmanager: one alert for the incident, firing.
+curl -fsS "$AM/api/v2/alerts?filter=alertname%3D%22YuqingMajorIncident%22&filter=number%3D%22$NUMBER%22" >"$TMP/am-alerts.json"
+jq -e 'length == 1 and .[0].status.state == "active"' "$TMP/am-alerts.json" >/dev/null ||
+	fail "Alertmanager 中 $NUMBER 的告警不是恰好一条、处于 active：$(jq -c '[.[] | {labels, state: .status.state}]' "$TMP/am-alerts.json")"
+# Webhook: never resolved, one alert in every notification of the incident.
+if delivered ".status==\"resolved\" and .labels.number==\"$NUMBER\""; then
+	fail "换主期间 $NUMBER 的告警被通知为已恢复 / resolved during the failover"
+fi
+MOST=$(jq -s --arg n "$NUMBER" 'map(select(.payload.groupLabels.number == $n) |
+	[.payload.alerts[] | select(.labels.alertname == "YuqingMajorIncident")] | length) | max // 0' "$HOOK_FILE")
+[ "$MOST" = 1 ] || fail "$NUMBER 的一次通知中有 $MOST 条立案告警（换主后重复）"
+AFTER=$(alerts | jq -c "select($MAJOR and .labels.number==\"$NUMBER\" and .receiver==\"yuqing-duty\" and .t > $KILL_MS)" | wc -l)
+BEFORE=$(alerts | jq -c "select($MAJOR and .labels.number==\"$NUMBER\" and .receiver==\"yuqing-duty\" and .t <= $KILL_MS)" | wc -l)
+echo
+echo "换主测试通过 / failover case passed（主实例 SIG$SIGNAL；心跳 $HEARTBEAT，租约时长 ${TTL_S}s，抓取、评估间隔 2s）"
+echo "  SIG$SIGNAL 主实例 → 另一实例 yuqing_leader=1 / kill → new leader (metric):        $(ms $((LEAD_MS - KILL_MS))) s"
+echo "  SIG$SIGNAL 主实例 → yuqing status 显示新主实例 / kill → new leader (status):      $(ms $((STATUS_MS - KILL_MS))) s"
+echo "  SIG$SIGNAL 主实例 → Prometheus 抓到新主实例的事件序列 / kill → series from new leader: $(ms $((SERIES_MS - KILL_MS))) s"
+echo "  $NUMBER：换主前后 $(ms $((END_MS - KILL_MS))) s 内告警始终触发、恰好一条，开始时刻不变；没有“已恢复”通知；"
+echo "    值班接收方收到的触发通知：换主前 $BEFORE 次，换主后 $AFTER 次（repeat_interval $REPEAT 的重复通知），每次一条告警"
+echo "E2E_FAILOVER_MS signal=$SIGNAL kill_to_leader=$((LEAD_MS - KILL_MS)) kill_to_status=$((STATUS_MS - KILL_MS)) kill_to_series=$((SERIES_MS - KILL_MS)) observed=$((END_MS - KILL_MS))"

@@ -1,6 +1,7 @@
 package sqldb
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -285,6 +286,52 @@ func (s *Store) UngradedPosts(ctx context.Context, limit int) ([]model.Post, err
 		return nil, fmt.Errorf("读取待研判帖子: %w", err)
 	}
 	return out, nil
+}
+
+// ClaimUngraded claims in one statement, outside any transaction and
+// without the write lock: the claim and the row lock are on the post's
+// row, so a concurrent claimer either skips a row being claimed or, once
+// the claim committed, re-checks claim_until on the row's new version
+// (PostgreSQL's READ COMMITTED re-evaluation) and leaves it.
+func (s *Store) ClaimUngraded(ctx context.Context, c store.GradingClaim) ([]model.Post, error) {
+	if c.Limit <= 0 {
+		c.Limit = 100
+	}
+	now := c.Now.UnixMilli()
+	out, err := queryAll(ctx, s.w, scanPost, `UPDATE posts SET claim_holder = ?, claim_until = ?
+		WHERE id IN (SELECT id FROM posts WHERE graded_hash <> content_hash AND claim_until <= ?
+			ORDER BY id LIMIT ?`+s.d.SkipLocked+`)
+		RETURNING `+postCols, c.Holder, c.Now.Add(c.TTL).UnixMilli(), now, c.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("认领待研判帖子: %w", err)
+	}
+	slices.SortFunc(out, func(a, b model.Post) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+func (s *Store) ReleaseClaims(ctx context.Context, holder string, ids []int64) error {
+	err := eachChunk(ids, func(marks string, args []any) error {
+		_, err := s.w.ExecContext(ctx, `UPDATE posts SET claim_holder = '', claim_until = 0
+			WHERE claim_holder = ? AND id IN (`+marks+`)`, append([]any{holder}, args...)...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("交还待研判帖子: %w", err)
+	}
+	return nil
+}
+
+func (t *txn) EndClaim(ctx context.Context, postID int64, holder string) (bool, error) {
+	res, err := t.tx.ExecContext(ctx, `UPDATE posts SET claim_holder = '', claim_until = 0
+		WHERE id = ? AND claim_holder = ?`, postID, holder)
+	if err != nil {
+		return false, fmt.Errorf("结束帖子 %d 的研判认领: %w", postID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("结束帖子 %d 的研判认领: %w", postID, err)
+	}
+	return n == 1, nil
 }
 
 func (s *Store) CountPosts(ctx context.Context) (total, ungraded int, err error) {

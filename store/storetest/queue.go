@@ -1,0 +1,210 @@
+package storetest
+
+import (
+	stdcmp "cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
+	"github.com/yuqing-bureau/yuqing/store"
+)
+
+// claim takes up to limit posts from the grading queue as holder at now.
+func claim(t *testing.T, s store.Store, holder string, limit int, now time.Time) []int64 {
+	t.Helper()
+	ps, err := s.ClaimUngraded(context.Background(), store.GradingClaim{Holder: holder, Limit: limit, Now: now, TTL: time.Minute})
+	if err != nil {
+		t.Fatalf("ClaimUngraded(%s): %v", holder, err)
+	}
+	ids := make([]int64, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+		if p.URL == "" || p.ContentHash == "" {
+			t.Errorf("claimed post %d comes without its content: %+v", p.ID, p)
+		}
+	}
+	return ids
+}
+
+// testGradingQueue: claims are disjoint, oldest first; released or lapsed
+// claims are taken again; only the claim's holder ends it, once, and not
+// after another took it over; a graded post leaves the queue.
+func testGradingQueue(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	ps := []*model.Post{post(1), post(2), post(3)}
+	for _, p := range ps {
+		mustSave(t, s, p)
+	}
+	a, b, c := ps[0].ID, ps[1].ID, ps[2].ID
+	if got := claim(t, s, "i1", 2, t0); !slices.Equal(got, []int64{a, b}) {
+		t.Fatalf("first claim %v, want %v", got, []int64{a, b})
+	}
+	if got := claim(t, s, "i2", 5, t0); !slices.Equal(got, []int64{c}) {
+		t.Fatalf("second claim %v, want what the first left: %v", got, []int64{c})
+	}
+	if got := claim(t, s, "i3", 5, t0.Add(30*time.Second)); len(got) != 0 {
+		t.Fatalf("everything claimed, yet i3 got %v", got)
+	}
+	// Another's release changes nothing; the holder's own returns the post.
+	if err := s.ReleaseClaims(ctx, "i3", []int64{c}); err != nil {
+		t.Fatal(err)
+	}
+	if got := claim(t, s, "i3", 5, t0); len(got) != 0 {
+		t.Fatalf("a release by a non-holder freed %v", got)
+	}
+	if err := s.ReleaseClaims(ctx, "i2", []int64{c}); err != nil {
+		t.Fatal(err)
+	}
+	if got := claim(t, s, "i3", 5, t0.Add(50*time.Second)); !slices.Equal(got, []int64{c}) {
+		t.Fatalf("after i2 released it, i3 got %v, want %v", got, []int64{c})
+	}
+	end := func(holder string, p *model.Post, grade bool) bool {
+		t.Helper()
+		var ok bool
+		err := s.InTx(ctx, func(tx store.Tx) error {
+			var err error
+			if ok, err = tx.EndClaim(ctx, p.ID, holder); err != nil || !ok || !grade {
+				return err
+			}
+			return tx.SaveGrade(ctx, model.Grade{PostID: p.ID, RulesVersion: "v1", GradedAt: t0})
+		})
+		if err != nil {
+			t.Fatalf("EndClaim(%d, %s): %v", p.ID, holder, err)
+		}
+		return ok
+	}
+	// i1's claims lapse: i4 takes a and b, and i1 can no longer end them.
+	if got := claim(t, s, "i4", 5, t0.Add(100*time.Second)); !slices.Equal(got, []int64{a, b}) {
+		t.Fatalf("after i1's claims lapsed i4 got %v, want %v", got, []int64{a, b})
+	}
+	if end("i1", ps[0], true) {
+		t.Error("i1 ended a claim i4 had taken over")
+	}
+	if !end("i4", ps[0], true) || end("i4", ps[0], true) {
+		t.Error("i4 could not end its claim on a exactly once")
+	}
+	// A live claim is its holder's to end (without grading: c is queued).
+	if !end("i3", ps[2], false) {
+		t.Error("i3 could not end its own claim")
+	}
+	// Graded, a leaves the queue; b (claim live) and c (claim ended, not
+	// graded) are where they were.
+	if got := claim(t, s, "i5", 5, t0.Add(100*time.Second)); !slices.Equal(got, []int64{c}) {
+		t.Fatalf("i5 got %v, want %v", got, []int64{c})
+	}
+	if u, err := s.UngradedPosts(ctx, 10); err != nil || len(u) != 2 {
+		t.Fatalf("UngradedPosts = %v, %v; want b and c (claims do not hide them)", u, err)
+	}
+	if err := s.ReleaseClaims(ctx, "i5", nil); err != nil {
+		t.Errorf("releasing nothing: %v", err)
+	}
+}
+
+// testFilingConcurrent: several stores on one database (instances) each
+// with several goroutines take posts from the grading queue and file
+// them at once, reposts of a few stories interleaved: every post is
+// filed once, each story is one incident holding all its posts, and the
+// incident numbers of the day run from 1 without a gap or a clash.
+func testFilingConcurrent(t *testing.T, e Engine) {
+	ctx := context.Background()
+	addr := e.New(t)
+	const (
+		instances, workers = 3, 4
+		stories, reposts   = 5, 8
+	)
+	stores := make([]EngineStore, instances)
+	for i := range stores {
+		stores[i] = open(t, e, addr)
+	}
+	titles := [stories]string{"住院报销材料交了两个月还没到账", "门诊慢特病认定一拖再拖", "异地就医备案网上办不了",
+		"药店刷医保卡多扣了钱", "医保服务大厅窗口排长队"}
+	for r := range reposts {
+		for st, title := range titles {
+			p := post(100*st + r)
+			p.Title, p.Body = title, fmt.Sprintf("%s（转自第%d个网站）", title, r) // reposts: same title key
+			p.Source = fmt.Sprintf("site-%d", r)
+			mustSave(t, stores[0], p)
+		}
+	}
+	now := func() time.Time { return t0.Add(time.Minute) }
+	var (
+		mu    sync.Mutex
+		filed = map[int64]string{} // post → who filed it
+		errs  []error
+		wg    sync.WaitGroup
+	)
+	for i, s := range stores {
+		svc := incident.New(s, incident.DefaultPolicy(), now, nil)
+		for w := range workers {
+			holder := fmt.Sprintf("instance-%d/%d", i, w)
+			wg.Go(func() {
+				for {
+					ps, err := s.ClaimUngraded(ctx, store.GradingClaim{Holder: holder, Limit: 3, Now: now(), TTL: time.Hour})
+					if err != nil || len(ps) == 0 {
+						if err != nil {
+							mu.Lock()
+							errs = append(errs, err)
+							mu.Unlock()
+						}
+						return
+					}
+					for _, p := range ps {
+						err := s.InTx(ctx, func(tx store.Tx) error {
+							if ok, err := tx.EndClaim(ctx, p.ID, holder); err != nil || !ok {
+								return stdcmp.Or(err, fmt.Errorf("%s lost its claim on post %d", holder, p.ID))
+							}
+							_, err := svc.File(ctx, tx, p, grade(&p, 3))
+							return err
+						})
+						mu.Lock()
+						if err != nil {
+							errs = append(errs, err)
+						} else if by, dup := filed[p.ID]; dup {
+							errs = append(errs, fmt.Errorf("post %d filed by %s and %s", p.ID, by, holder))
+						} else {
+							filed[p.ID] = holder
+						}
+						mu.Unlock()
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	for _, err := range errs {
+		t.Error(err)
+	}
+	if len(filed) != stories*reposts {
+		t.Errorf("%d posts filed, want %d", len(filed), stories*reposts)
+	}
+	page, err := stores[1].Incidents(ctx, store.IncidentFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var numbers []string
+	for _, inc := range page.Incidents {
+		numbers = append(numbers, inc.Number)
+		if inc.PostCount != reposts {
+			t.Errorf("incident %s (%s) holds %d posts, want %d", inc.Number, inc.Title, inc.PostCount, reposts)
+		}
+	}
+	if len(numbers) != stories {
+		t.Errorf("%d incidents %v, want %d: one per story", len(numbers), numbers, stories)
+	}
+	slices.Sort(numbers)
+	for i, n := range numbers {
+		if want := fmt.Sprintf("-%04d", i+1); !strings.HasSuffix(n, want) || n[:len(n)-5] != numbers[0][:len(numbers[0])-5] {
+			t.Errorf("incident numbers %v: not 1..%d of one day", numbers, stories)
+			break
+		}
+	}
+	if u, err := stores[2].UngradedPosts(ctx, 100); err != nil || len(u) != 0 {
+		t.Errorf("left ungraded: %d posts, %v", len(u), err)
+	}
+}

@@ -342,7 +342,14 @@ func (w *Worker) file(ctx context.Context, p model.Post, res classifier.Result, 
 		return fmt.Errorf("帖子 %d（%s）: %w", p.ID, p.URL, err)
 	}
 	var out incident.Outcome
-	err = w.opts.Store.InTx(ctx, func(tx store.Tx) error {
+	// A grade that files nothing writes only its post's rows: it commits
+	// beside other instances' filings, without the write lock.
+	err = w.opts.Store.InRowTx(ctx, func(tx store.Tx) error {
+		if pr.Serializes() {
+			if err := tx.Serialize(ctx); err != nil {
+				return err
+			}
+		}
 		// The claim ends first: a lapsed one another worker took rolls
 		// the whole filing back, so the post is graded and filed once.
 		if ok, err := tx.EndClaim(ctx, p.ID, w.opts.Holder); err != nil || !ok {

@@ -254,6 +254,12 @@ type Store interface {
 	// transaction: fn must act only through tx and keep no side effects
 	// of a first run it cannot repeat.
 	InTx(ctx context.Context, fn func(Tx) error) error
+	// InRowTx is InTx for writes whose rows are their own (a claimed
+	// post's grade and search text): its transaction takes the
+	// whole-database write lock only when fn calls Tx.Serialize, so such
+	// writes commit beside each other and beside the locked writers,
+	// ordered by row locks and unique constraints alone.
+	InRowTx(ctx context.Context, fn func(Tx) error) error
 
 	// Incidents returns a page of the incidents matching f, with their
 	// total: keyset pagination, so any page costs about the first.
@@ -331,6 +337,13 @@ type Tx interface {
 	// SavePost is Store.SavePost inside the transaction (a missed post a
 	// handler enters is stored, graded and filed at once).
 	SavePost(ctx context.Context, p *model.Post) (SaveResult, error)
+	// Serialize takes the whole-database write lock for the rest of the
+	// transaction (InTx holds it from the start; then this does nothing):
+	// a read-then-write sequence across rows that no row lock or
+	// constraint orders — grouping a post into an incident — calls it
+	// before its first read. SaveGrade calls it itself for a post filed
+	// into an incident (its incident's sentiments follow the grade).
+	Serialize(ctx context.Context) error
 	// EndClaim ends holder's claim on a post (ClaimUngraded) in the
 	// transaction that files its grade and reports whether the claim was
 	// still holder's; false: it lapsed and another took the post, or filed

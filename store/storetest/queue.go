@@ -13,6 +13,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
 // claim takes up to limit posts from the grading queue as holder at now.
@@ -108,15 +109,18 @@ func testGradingQueue(t *testing.T, s store.Store) {
 
 // testFilingConcurrent: several stores on one database (instances) each
 // with several goroutines take posts from the grading queue and file
-// them at once, reposts of a few stories interleaved: every post is
-// filed once, each story is one incident holding all its posts, and the
-// incident numbers of the day run from 1 without a gap or a clash.
+// them at once as the grader does (InRowTx, serialized for grades that
+// file), reposts of a few stories interleaved with chatter graded
+// irrelevant: every post is filed once, each story is one incident
+// holding all its posts, and the incident numbers of the day run from 1
+// without a gap or a clash.
 func testFilingConcurrent(t *testing.T, e Engine) {
 	ctx := context.Background()
 	addr := e.New(t)
 	const (
 		instances, workers = 3, 4
 		stories, reposts   = 5, 8
+		chatter            = 20
 	)
 	stores := make([]EngineStore, instances)
 	for i := range stores {
@@ -131,6 +135,11 @@ func testFilingConcurrent(t *testing.T, e Engine) {
 			p.Source = fmt.Sprintf("site-%d", r)
 			mustSave(t, stores[0], p)
 		}
+	}
+	for i := range chatter {
+		p := post(1000 + i)
+		p.Title, p.Body = fmt.Sprintf("小区%d号楼电梯又坏了", i), "物业不管。"
+		mustSave(t, stores[0], p)
 	}
 	now := func() time.Time { return t0.Add(time.Minute) }
 	var (
@@ -155,11 +164,20 @@ func testFilingConcurrent(t *testing.T, e Engine) {
 						return
 					}
 					for _, p := range ps {
-						err := s.InTx(ctx, func(tx store.Tx) error {
+						level := taxonomy.Level(3)
+						if strings.Contains(p.Title, "电梯") {
+							level = 0 // irrelevant: files nothing, takes no write lock
+						}
+						err := s.InRowTx(ctx, func(tx store.Tx) error {
+							if level > 0 {
+								if err := tx.Serialize(ctx); err != nil {
+									return err
+								}
+							}
 							if ok, err := tx.EndClaim(ctx, p.ID, holder); err != nil || !ok {
 								return stdcmp.Or(err, fmt.Errorf("%s lost its claim on post %d", holder, p.ID))
 							}
-							_, err := svc.File(ctx, tx, p, grade(&p, 3))
+							_, err := svc.File(ctx, tx, p, grade(&p, level))
 							return err
 						})
 						mu.Lock()
@@ -180,8 +198,8 @@ func testFilingConcurrent(t *testing.T, e Engine) {
 	for _, err := range errs {
 		t.Error(err)
 	}
-	if len(filed) != stories*reposts {
-		t.Errorf("%d posts filed, want %d", len(filed), stories*reposts)
+	if len(filed) != stories*reposts+chatter {
+		t.Errorf("%d posts filed, want %d", len(filed), stories*reposts+chatter)
 	}
 	page, err := stores[1].Incidents(ctx, store.IncidentFilter{Limit: 100})
 	if err != nil {

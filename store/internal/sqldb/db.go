@@ -240,10 +240,11 @@ func (c conn) BeginTx(ctx context.Context, opts *sql.TxOptions) (*tx, error) {
 
 func (c conn) beginTx(ctx context.Context, opts *sql.TxOptions) (*tx, error) {
 	lock := c.writer && c.d.WriteLock != "" && (opts == nil || !opts.ReadOnly)
-	if lock {
+	if c.d.WriteLock != "" && opts == nil {
 		// READ COMMITTED whatever the server's default: under REPEATABLE
-		// READ or SERIALIZABLE the snapshot would predate the lock, and
-		// serialised writers would fail with serialization errors.
+		// READ or SERIALIZABLE the snapshot would predate the lock (taken
+		// here or later, Tx.Serialize), and serialised writers would fail
+		// with serialization errors.
 		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 	}
 	t, err := c.db.BeginTx(ctx, opts)

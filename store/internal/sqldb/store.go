@@ -523,6 +523,14 @@ func txOnce(ctx context.Context, c conn, fn func(*tx) error) (committing bool, e
 // the connection breaks before the transaction commits (see inWriteTx).
 func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 	return s.inWriteTx(ctx, func(tx *tx) error {
+		return fn(&txn{tx: tx, loc: s.loc, serialized: true})
+	})
+}
+
+// InRowTx runs fn in a write transaction without the write lock until
+// fn asks for it (Tx.Serialize); like InTx it may run fn twice.
+func (s *Store) InRowTx(ctx context.Context, fn func(store.Tx) error) error {
+	return s.inRowTx(ctx, func(tx *tx) error {
 		return fn(&txn{tx: tx, loc: s.loc})
 	})
 }
@@ -531,6 +539,21 @@ type txn struct {
 	tx      *tx
 	loc     *time.Location
 	touched bool // the grouping version has moved in this transaction
+	// serialized: the transaction holds the write lock (Serialize).
+	serialized bool
+}
+
+func (t *txn) Serialize(ctx context.Context) error {
+	if t.serialized {
+		return nil
+	}
+	if lock := t.tx.d.WriteLock; lock != "" {
+		if _, err := t.tx.ExecContext(ctx, lock); err != nil {
+			return fmt.Errorf("取得数据库写锁: %w", err)
+		}
+	}
+	t.serialized = true
+	return nil
 }
 
 func (t *txn) SaveGrade(ctx context.Context, g model.Grade) error {
@@ -551,8 +574,15 @@ func (t *txn) SaveGrade(ctx context.Context, g model.Grade) error {
 		return err
 	}
 	var hash string
-	if err := t.tx.QueryRowContext(ctx, `SELECT content_hash FROM posts WHERE id = ?`, g.PostID).Scan(&hash); err != nil {
+	var filed bool
+	if err := t.tx.QueryRowContext(ctx, `SELECT content_hash, EXISTS (SELECT 1 FROM incident_posts WHERE post_id = posts.id)
+		FROM posts WHERE id = ?`, g.PostID).Scan(&hash, &filed); err != nil {
 		return fmt.Errorf("保存研判结果: 帖子 %d: %w", g.PostID, err)
+	}
+	if filed { // its incident's sentiments are read and written below
+		if err := t.Serialize(ctx); err != nil {
+			return err
+		}
 	}
 	// The new grade is the post's latest (migration 00013).
 	if _, err := t.tx.ExecContext(ctx, `UPDATE grades SET latest = ? WHERE post_id = ? AND latest`, false, g.PostID); err != nil {

@@ -36,9 +36,11 @@ var migrations embed.FS
 // Store implements store.Store on PostgreSQL.
 type Store = sqldb.Store
 
-// writeLockKey and the schema's name make the advisory lock every write
-// transaction takes: the same in every yuqing process on one schema, and
-// different for deployments (or tests) in other schemas of the database.
+// writeLockKey and the schema's name make the advisory lock write
+// transactions take (InTx from the start; InRowTx, the grader's, only when
+// it files into an incident; the grading queue's and the leases' claims
+// never): the same in every yuqing process on one schema, and different
+// for deployments (or tests) in other schemas of the database.
 const writeLockKey = 0x7975_7169 // "yuqi"
 
 var dialect = &sqldb.Dialect{

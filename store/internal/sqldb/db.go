@@ -27,10 +27,13 @@ type Dialect struct {
 	Numbered bool
 	// IsUnique reports whether err is a unique-constraint violation.
 	IsUnique func(error) bool
-	// WriteLock, when set, runs first in every write transaction. SQLite
-	// has one writer by construction; PostgreSQL takes a transaction-scoped
-	// advisory lock so that read-then-write sequences (incident numbers,
-	// grouping a post into an incident) see the same serial order.
+	// WriteLock, when set, runs first in every write transaction of
+	// InTx, and in an InRowTx when it asks (Tx.Serialize). SQLite has one
+	// writer by construction; PostgreSQL takes a transaction-scoped
+	// advisory lock so that read-then-write sequences (grouping a post
+	// into an incident, workflow steps) see the same serial order.
+	// Incident numbers need no lock (a per-day counter row, UPSERT …
+	// RETURNING), nor do the claims of posts and leases (row locks).
 	WriteLock string
 	// ConnLost, when set, reports an error of a connection that broke (a
 	// terminated backend, a reset socket), not of the statement: a read,

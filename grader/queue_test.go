@@ -9,6 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/yuqing-bureau/yuqing/classifier"
 	"github.com/yuqing-bureau/yuqing/incident"
 	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store/postgres"
@@ -154,5 +158,56 @@ func BenchmarkFilingInstances(b *testing.B) {
 			}
 			b.ReportMetric(float64(posts*b.N)/elapsed.Seconds(), "posts/s")
 		})
+	}
+}
+
+// takeoverGrader, grading its first post, lets another worker run a
+// batch: the claim has lapsed by the other's clock, so it takes the post.
+type takeoverGrader struct {
+	keywordGrader
+	other *Worker
+	filed int
+}
+
+func (g *takeoverGrader) Grade(p classifier.Post) classifier.Result {
+	if g.other != nil {
+		other := g.other
+		g.other = nil
+		n, err := other.ProcessBatch(context.Background())
+		if err != nil {
+			panic(err)
+		}
+		g.filed = n
+	}
+	return g.keywordGrader.Grade(p)
+}
+
+// TestLapsedClaimIsNotFiledTwice: a worker whose claim lapsed while it
+// graded, and another took the post over and filed it, files nothing:
+// the post has one grade, and the loss is counted.
+func TestLapsedClaimIsNotFiledTwice(t *testing.T) {
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	st := openStore(t)
+	savePosts(t, st, 1, now)
+	inc := incident.New(st, incident.DefaultPolicy(), func() time.Time { return now }, nil)
+	later := New(Options{Store: st, Grader: keywordGrader{}, Incidents: inc, Holder: "b",
+		Now: func() time.Time { return now.Add(2 * DefaultClaimTTL) }})
+	g := &takeoverGrader{other: later}
+	reg := prometheus.NewPedanticRegistry()
+	first := New(Options{Store: st, Grader: g, Incidents: inc, Holder: "a", Registerer: reg, Workers: 1,
+		Now: func() time.Time { return now }})
+	n, err := first.ProcessBatch(context.Background())
+	if err != nil || n != 0 || g.filed != 1 {
+		t.Fatalf("first filed %d (%v), the one that took over %d; want 0, 1", n, err, g.filed)
+	}
+	if lost := testutil.ToFloat64(first.lost); lost != 1 {
+		t.Errorf("claims lost: %v, want 1", lost)
+	}
+	posts, err := st.GradedPosts(context.Background(), time.Time{}, 0, 10)
+	if err != nil || len(posts) != 1 || !posts[0].Graded {
+		t.Fatalf("graded posts %+v, %v", posts, err)
+	}
+	if got := testutil.ToFloat64(first.graded.WithLabelValues(string(posts[0].Grade.Category), fmt.Sprint(int(posts[0].Grade.Level)))); got != 0 {
+		t.Errorf("the worker that lost its claim counted %v graded posts", got)
 	}
 }

@@ -155,7 +155,7 @@ func New(opts Options) *Worker {
 		errs: f.NewCounter(prometheus.CounterOpts{Name: "yuqing_grading_errors_total",
 			Help: "Posts whose grade could not be stored; they stay queued and are retried."}),
 		lost: f.NewCounter(prometheus.CounterOpts{Name: "yuqing_grading_claims_lost_total",
-			Help: "Posts graded but not filed because their claim had lapsed and another instance took them (raise the claim TTL if this grows)."}),
+			Help: "Posts graded but not filed because their claim had lapsed and another instance took them (a batch took longer than its claim lasts)."}),
 		cutShort: f.NewCounter(prometheus.CounterOpts{Name: "yuqing_grading_cut_short_total",
 			Help: "Posts whose grading ran out of its time budget and was made from the first part of the body."}),
 		backlog: promauto.With(opts.DatabaseRegisterer).NewGauge(prometheus.GaugeOpts{Name: "yuqing_grading_backlog",
@@ -237,7 +237,6 @@ func (w *Worker) ProcessBatch(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-
 	jobs := make([]gradeJob, len(posts))
 	for i, p := range posts {
 		jobs[i] = gradeJob{in: ClassifierPost(p, w.source(p.Source), w.norm(ctx, p.Source)), done: make(chan struct{})}

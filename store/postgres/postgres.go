@@ -67,6 +67,7 @@ var dialect = &sqldb.Dialect{
 	},
 	Terms:      `json_array_elements_text(t.terms::json) u(value)`,
 	SkipLocked: ` FOR UPDATE SKIP LOCKED`,
+	ForUpdate:  ` FOR UPDATE`,
 }
 
 // connLost reports an error of a broken connection rather than of the

@@ -46,6 +46,7 @@ func RunEngine(t *testing.T, e Engine) {
 	t.Run("ConcurrentFirstOpens", func(t *testing.T) { testConcurrentOpens(t, e) })
 	t.Run("FilingConcurrent", func(t *testing.T) { testFilingConcurrent(t, e) })
 	t.Run("NumbersWithoutWriteLock", func(t *testing.T) { testNumbersWithoutWriteLock(t, e) })
+	t.Run("SavePostConcurrent", func(t *testing.T) { testSavePostConcurrent(t, e) })
 	t.Run("FingerprintKeysBackfill", func(t *testing.T) { testFingerprintKeysBackfill(t, e) })
 	t.Run("PostListBackfill", func(t *testing.T) { testPostListBackfill(t, e) })
 	t.Run("TermsBackfill", func(t *testing.T) { testTermsBackfill(t, e) })

@@ -275,3 +275,49 @@ func testNumbersWithoutWriteLock(t *testing.T, e Engine) {
 		}
 	}
 }
+
+// testSavePostConcurrent: SavePost takes no write lock; several stores on
+// one database saving the same URLs at once store each post once, and
+// exactly one save of each says Created.
+func testSavePostConcurrent(t *testing.T, e Engine) {
+	ctx := context.Background()
+	addr := e.New(t)
+	const urls, savers = 15, 6
+	var mu sync.Mutex
+	created, ids := map[string]int{}, map[string]map[int64]bool{}
+	var wg sync.WaitGroup
+	for i := range savers {
+		s := open(t, e, addr)
+		wg.Go(func() {
+			for n := range urls {
+				p := post(n)
+				p.Replies = i // engagement moves: later saves update
+				res, err := s.SavePost(ctx, p)
+				mu.Lock()
+				if err != nil {
+					t.Error(err)
+				} else {
+					if res == store.Created {
+						created[p.URL]++
+					}
+					if ids[p.URL] == nil {
+						ids[p.URL] = map[int64]bool{}
+					}
+					ids[p.URL][p.ID] = true
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	for n := range urls {
+		u := post(n).URL
+		if created[u] != 1 || len(ids[u]) != 1 {
+			t.Errorf("%s: created %d times, ids %v; want once, one id", u, created[u], ids[u])
+		}
+	}
+	s := open(t, e, addr)
+	if total, _, err := s.CountPosts(ctx); err != nil || total != urls {
+		t.Errorf("%d posts stored (%v), want %d", total, err, urls)
+	}
+}

@@ -33,7 +33,8 @@ type Dialect struct {
 	// advisory lock so that read-then-write sequences (grouping a post
 	// into an incident, workflow steps) see the same serial order.
 	// Incident numbers need no lock (a per-day counter row, UPSERT …
-	// RETURNING), nor do the claims of posts and leases (row locks).
+	// RETURNING), nor do saving a post (its row and the unique URL) and
+	// the claims of posts and leases (row locks).
 	WriteLock string
 	// ConnLost, when set, reports an error of a connection that broke (a
 	// terminated backend, a reset socket), not of the statement: a read,
@@ -52,6 +53,9 @@ type Dialect struct {
 	// be claiming: " FOR UPDATE SKIP LOCKED" on PostgreSQL; "" on SQLite,
 	// whose single writer claims alone.
 	SkipLocked string
+	// ForUpdate ends a SELECT of a row the transaction goes on to write
+	// from what it read: " FOR UPDATE" on PostgreSQL; "" on SQLite.
+	ForUpdate string
 
 	cache sync.Map // query → rewritten query
 }

@@ -117,9 +117,13 @@ func postColumns(p *model.Post) columns {
 
 var scanPost = scanWith(postColumns)
 
+// SavePost takes no whole-database write lock: the post's row is locked
+// as it is read, and a post another transaction inserts meanwhile is found
+// by the unique URL (INSERT … ON CONFLICT waits for it), so crawling on
+// several instances never queues behind filing.
 func (s *Store) SavePost(ctx context.Context, p *model.Post) (store.SaveResult, error) {
 	var res store.SaveResult
-	err := s.inWriteTx(ctx, func(tx *tx) error {
+	err := s.inRowTx(ctx, func(tx *tx) error {
 		var err error
 		res, err = savePost(ctx, tx, p)
 		return err
@@ -144,19 +148,23 @@ func savePost(ctx context.Context, tx *tx, p *model.Post) (store.SaveResult, err
 	p.ContentHash = model.ContentHash(p.Title, p.Body)
 	p.TitleKey = model.TitleKey(p.Title)
 	res, err := func() (store.SaveResult, error) {
-		old, err := scanPost(tx.QueryRowContext(ctx, `SELECT `+postCols+` FROM posts WHERE url = ?`, p.URL))
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			if err := tx.QueryRowContext(ctx, `INSERT INTO posts (source, url, title, body, author,
+		byURL := `SELECT ` + postCols + ` FROM posts WHERE url = ?` + tx.d.ForUpdate
+		old, err := scanPost(tx.QueryRowContext(ctx, byURL, p.URL))
+		if errors.Is(err, sql.ErrNoRows) {
+			err = tx.QueryRowContext(ctx, `INSERT INTO posts (source, url, title, body, author,
 				published_at, first_seen_at, fetched_at, replies, views, reposts, content_hash, title_key, full_body_chars)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING RETURNING id`,
 				p.Source, p.URL, p.Title, p.Body, p.Author, ms(p.PublishedAt), ms(p.FetchedAt),
-				ms(p.FetchedAt), p.Replies, p.Views, p.Reposts, p.ContentHash, p.TitleKey, p.FullBodyChars).Scan(&p.ID); err != nil {
-				return 0, err
+				ms(p.FetchedAt), p.Replies, p.Views, p.Reposts, p.ContentHash, p.TitleKey, p.FullBodyChars).Scan(&p.ID)
+			if err == nil {
+				p.FirstSeenAt = p.FetchedAt
+				return store.Created, recordEngagement(ctx, tx, *p)
 			}
-			p.FirstSeenAt = p.FetchedAt
-			return store.Created, recordEngagement(ctx, tx, *p)
-		case err != nil:
+			if errors.Is(err, sql.ErrNoRows) { // another transaction stored the URL first: update its post
+				old, err = scanPost(tx.QueryRowContext(ctx, byURL, p.URL))
+			}
+		}
+		if err != nil {
 			return 0, err
 		}
 		p.ID, p.FirstSeenAt = old.ID, old.FirstSeenAt

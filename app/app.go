@@ -134,7 +134,7 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	pipe, err := newPipeline(pipelineOptions{Config: cfg, Catalog: catalog, Store: st, Classifier: d.cls,
-		Logger: log, Registerer: reg, Leader: node, Now: opts.Now})
+		Logger: log, Registerer: reg, Node: node, Now: opts.Now})
 	if err != nil {
 		return err
 	}
@@ -414,14 +414,12 @@ func (d *Daemon) serve(ctx context.Context, srv *http.Server, serveErr <-chan er
 			}
 		})
 	})
-	// Grading runs on the leader alone until ungraded posts are claimed
-	// as a queue: two instances must not grade and file one post twice.
+	// Every instance grades: ungraded posts are a queue each claims
+	// batches from (grader), so no post is graded or filed twice.
 	grading.Go(func() {
-		d.node.Lead(gradeCtx, func(ctx context.Context) {
-			if err := worker.Run(ctx); err != nil {
-				log.Error("研判退出", "err", err)
-			}
-		})
+		if err := worker.Run(gradeCtx); err != nil {
+			log.Error("研判退出", "err", err)
+		}
 	})
 	grading.Go(func() { d.node.Lead(gradeCtx, func(ctx context.Context) { sweepSessions(ctx, authSvc, log) }) })
 

@@ -157,6 +157,16 @@ func gauge(t *testing.T, in *instance, name string) float64 {
 	return v
 }
 
+// sum adds up every sample of the series name (any labels) on in's /metrics.
+func sum(t *testing.T, in *instance, name string) float64 {
+	total := 0.0
+	for _, m := range regexp.MustCompile(`(?m)^`+name+`(?:\{[^}]*\})? (\S+)$`).FindAllStringSubmatch(fetch(t, "http://"+in.addr+"/metrics"), -1) {
+		v, _ := strconv.ParseFloat(m[1], 64)
+		total += v
+	}
+	return total
+}
+
 // leading lists the running instances whose /metrics say they lead.
 func leading(t *testing.T, ins []*instance) []int {
 	var out []int
@@ -183,8 +193,9 @@ func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool)
 // TestThreeInstancesOnePostgres runs three daemons in one process on one
 // PostgreSQL schema against six loopback news sites: each feed is fetched
 // once in its interval, each source is leased to one instance and its
-// health exported by that one, one instance leads and alone grades (every
-// post once) and exports the incident series. Then the leader stops: another leads within the lease
+// health exported by that one, every instance grades from the one queue
+// (every post once, each in at most one incident, incident numbers
+// without gaps), one instance leads and exports the incident series. Then the leader stops: another leads within the lease
 // TTL and takes its sources, whose crawl state continues (nothing is
 // fetched again before the interval); then the new leader's database
 // session is cut: one instance leads again within the TTL.
@@ -241,17 +252,43 @@ func TestThreeInstancesOnePostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer admin.Close(context.Background())
-	// Grading runs on the leader alone: every post graded, none twice.
+	// Every instance grades from the one queue: every post graded, none
+	// twice, each in at most one incident, numbers without gaps.
 	waitUntil(t, time.Minute, "every post graded", func() bool {
 		_, backlog, err := st.CountPosts(context.Background())
 		return err == nil && backlog == 0
 	})
-	var posts, grades int
-	if err := admin.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM grades)`).Scan(&posts, &grades); err != nil {
+	var posts, grades, twice int
+	if err := admin.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM grades),
+		(SELECT count(*) - count(DISTINCT post_id) FROM incident_posts)`).Scan(&posts, &grades, &twice); err != nil {
 		t.Fatal(err)
 	}
-	if posts != len(sites) || grades != posts {
-		t.Errorf("%d posts, %d grades; want %d of each", posts, grades, len(sites))
+	if posts != len(sites) || grades != posts || twice != 0 {
+		t.Errorf("%d posts, %d grades, %d posts in two incidents; want %d, %d, 0", posts, grades, twice, len(sites), len(sites))
+	}
+	var gradedBy []float64
+	total := 0.0
+	for _, in := range ins {
+		n := sum(t, in, "yuqing_posts_graded_total")
+		gradedBy, total = append(gradedBy, n), total+n
+	}
+	if total != float64(len(sites)) {
+		t.Errorf("instances graded %v posts, want %d in all", gradedBy, len(sites))
+	}
+	t.Logf("posts graded per instance: %v", gradedBy)
+	rows, err := admin.Query(context.Background(), `SELECT number FROM incidents ORDER BY number`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	numbers, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(numbers) == 0 {
+		t.Fatalf("incidents %v, %v", numbers, err)
+	}
+	for i, n := range numbers {
+		if !strings.HasSuffix(n, fmt.Sprintf("-%04d", i+1)) {
+			t.Errorf("incident numbers %v: not 1..%d", numbers, len(numbers))
+			break
+		}
 	}
 	time.Sleep(5 * beat) // more heartbeats and polls: still nothing fetched twice
 	for i, s := range sites {

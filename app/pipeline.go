@@ -64,24 +64,28 @@ type pipelineOptions struct {
 	Classifier *classifier.Classifier
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer // nil: no metrics (a one-off crawl)
-	// Leader, when set, is the cluster's leader: grading runs on it alone
-	// (until posts are claimed as a queue), and so do the grader's series.
-	Leader cluster.Leader
-	Now    func() time.Time
+	// Node, when set, is this instance in the cluster: it grades from
+	// the queue as the node's id; the grading backlog (a whole-database
+	// series) and the search-index catch-up are the leader's.
+	Node *cluster.Node
+	Now  func() time.Time
 }
 
 func newPipeline(o pipelineOptions) (*pipeline, error) {
 	cfg, cls := o.Config, o.Classifier
 	// Grouping sees the words grading sees.
 	inc := incident.New(o.Store, cfg.Policy(), o.Now, func(text string) []string { return segmentWords(cls, text) })
-	gradeReg := o.Registerer
-	if gradeReg != nil && o.Leader != nil {
-		gradeReg = cluster.LeaderOnly(gradeReg, o.Leader)
-	}
-	worker := grader.New(grader.Options{Store: o.Store, Grader: cls, Incidents: inc, Logger: o.Logger.With("component", "grader"),
-		Registerer: gradeReg, Source: o.Catalog.Grading, Interval: cfg.Grader.Interval, Batch: cfg.Grader.Batch,
+	gopts := grader.Options{Store: o.Store, Grader: cls, Incidents: inc, Logger: o.Logger.With("component", "grader"),
+		Registerer: o.Registerer, Source: o.Catalog.Grading, Interval: cfg.Grader.Interval, Batch: cfg.Grader.Batch,
 		Workers: cfg.Grader.Workers, Now: o.Now,
-		SearchText: func(title, body string) string { return cls.Engine().SearchText(title, body) }})
+		SearchText: func(title, body string) string { return cls.Engine().SearchText(title, body) }}
+	if o.Node != nil {
+		gopts.Holder, gopts.CatchUp = o.Node.ID(), o.Node.IsLeader
+		if o.Registerer != nil {
+			gopts.DatabaseRegisterer = cluster.LeaderOnly(o.Registerer, o.Node)
+		}
+	}
+	worker := grader.New(gopts)
 	cr, err := crawler.New(crawler.Options{UserAgent: cfg.Crawler.UserAgent, Timeout: cfg.Crawler.Timeout,
 		MaxBodyBytes: cfg.Crawler.MaxBodyBytes, Logger: o.Logger.With("component", "crawler"), Registerer: o.Registerer, Now: o.Now})
 	if err != nil {

@@ -186,8 +186,8 @@ type filedAt struct {
 	times []time.Time
 }
 
-func (f *filedAt) InTx(ctx context.Context, fn func(store.Tx) error) error {
-	err := f.Store.InTx(ctx, fn)
+func (f *filedAt) InRowTx(ctx context.Context, fn func(store.Tx) error) error {
+	err := f.Store.InRowTx(ctx, fn)
 	f.mu.Lock()
 	f.times = append(f.times, time.Now())
 	f.mu.Unlock()

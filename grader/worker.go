@@ -1,11 +1,17 @@
-// Package grader runs the grading stage: it takes posts the store holds as
-// not yet graded, grades them with the current rules and files the relevant
-// ones into incidents, each post in one transaction with its grade. A crash
-// or a database error leaves the post ungraded, so it is retried, never lost.
+// Package grader runs the grading stage: it claims posts the store holds as
+// not yet graded from the grading queue (store.Store.ClaimUngraded), grades
+// them with the current rules and files the relevant ones into incidents,
+// each post in one transaction with its grade and the end of its claim.
+// Every instance on one database runs a Worker: a post is claimed by one,
+// and filed only while the claim is still its own, so it is graded once.
+// A crash or a database error leaves the post ungraded, so it is retried
+// (by any instance once the claim lapses), never lost.
 package grader
 
 import (
+	"cmp"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -38,6 +44,24 @@ type Options struct {
 	Incidents  *incident.Service
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
+	// DatabaseRegisterer takes the series that describe the whole
+	// database rather than this worker's own work (the grading backlog):
+	// in a cluster the leader's alone (cluster.LeaderOnly), so that an
+	// alert on them comes once. nil: Registerer.
+	DatabaseRegisterer prometheus.Registerer
+	// Holder is who this worker claims posts as (the instance's id,
+	// cluster.Node.ID); "" means a name of its own, made up at New.
+	// Workers on one database must have different holders.
+	Holder string
+	// ClaimTTL is how long a claim on a batch lasts; the posts of a
+	// worker that died return to the queue after it. It must exceed the
+	// time a batch takes (a lapsed claim another worker took is not
+	// filed twice, but its grading was wasted). 0: DefaultClaimTTL.
+	ClaimTTL time.Duration
+	// CatchUp, when set, says whether this worker runs the search-index
+	// catch-up (IndexBatch) now: in a cluster the leader alone does, so
+	// that instances do not index the same posts side by side. nil: always.
+	CatchUp func() bool
 	// Source says how a source's posts are graded and filed; nil: weight
 	// 1, and its neutral or positive 一般 posts kept as 舆情信息.
 	Source   func(name string) SourceGrading
@@ -79,6 +103,7 @@ type Worker struct {
 	graded   *prometheus.CounterVec
 	filed    *prometheus.CounterVec
 	errs     prometheus.Counter
+	lost     prometheus.Counter
 	cutShort prometheus.Counter
 	backlog  prometheus.Gauge
 	seconds  prometheus.Histogram
@@ -88,6 +113,7 @@ type Worker struct {
 const (
 	DefaultInterval = 2 * time.Second
 	DefaultBatch    = 200
+	DefaultClaimTTL = 5 * time.Minute
 )
 
 // New creates a Worker and registers its metrics.
@@ -107,6 +133,15 @@ func New(opts Options) *Worker {
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
+	if opts.Holder == "" {
+		opts.Holder = "grader-" + rand.Text()
+	}
+	if opts.ClaimTTL <= 0 {
+		opts.ClaimTTL = DefaultClaimTTL
+	}
+	if opts.DatabaseRegisterer == nil {
+		opts.DatabaseRegisterer = opts.Registerer
+	}
 	f := promauto.With(opts.Registerer)
 	w := &Worker{
 		opts: opts,
@@ -119,9 +154,11 @@ func New(opts Options) *Worker {
 			[]string{"outcome"}),
 		errs: f.NewCounter(prometheus.CounterOpts{Name: "yuqing_grading_errors_total",
 			Help: "Posts whose grade could not be stored; they stay queued and are retried."}),
+		lost: f.NewCounter(prometheus.CounterOpts{Name: "yuqing_grading_claims_lost_total",
+			Help: "Posts graded but not filed because their claim had lapsed and another instance took them (a batch took longer than its claim lasts)."}),
 		cutShort: f.NewCounter(prometheus.CounterOpts{Name: "yuqing_grading_cut_short_total",
 			Help: "Posts whose grading ran out of its time budget and was made from the first part of the body."}),
-		backlog: f.NewGauge(prometheus.GaugeOpts{Name: "yuqing_grading_backlog",
+		backlog: promauto.With(opts.DatabaseRegisterer).NewGauge(prometheus.GaugeOpts{Name: "yuqing_grading_backlog",
 			Help: "Posts waiting to be graded."}),
 		seconds: f.NewHistogram(prometheus.HistogramOpts{Name: "yuqing_grade_duration_seconds",
 			Help:    "Time to grade one post, segmentation included.",
@@ -158,6 +195,15 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 		// Grading comes first; between its batches the posts graded
 		// before search existed are indexed, a batch at a time.
+		if w.opts.CatchUp != nil && !w.opts.CatchUp() {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			case <-w.kick:
+			}
+			continue
+		}
 		n, err := w.IndexBatch(ctx)
 		if err != nil && ctx.Err() == nil {
 			w.opts.Logger.Error("补建检索索引失败，稍后重试", "err", err)
@@ -174,8 +220,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 }
 
-// ProcessBatch grades up to one batch of ungraded posts and returns how many
-// it stored. It stops early, without error, when ctx is done.
+// ProcessBatch claims up to one batch of ungraded posts, grades them and
+// returns how many it stored. It stops early, without error, when ctx is
+// done; the claims on the posts it did not file are given back.
 //
 // Grading runs on Options.Workers goroutines; filing runs here, one post
 // at a time in the order the posts were taken (post id order), so that
@@ -185,7 +232,8 @@ func (w *Worker) Run(ctx context.Context) error {
 // finished and the rest stay queued, graded or not.
 // ProcessBatch is not for concurrent use: Run calls it from one goroutine.
 func (w *Worker) ProcessBatch(ctx context.Context) (int, error) {
-	posts, err := w.opts.Store.UngradedPosts(ctx, w.opts.Batch)
+	posts, err := w.opts.Store.ClaimUngraded(ctx, store.GradingClaim{Holder: w.opts.Holder, Limit: w.opts.Batch,
+		Now: w.opts.Now(), TTL: w.opts.ClaimTTL})
 	if err != nil {
 		return 0, err
 	}
@@ -232,32 +280,46 @@ func (w *Worker) ProcessBatch(ctx context.Context) (int, error) {
 
 	done := 0
 	var errs []error
+	var back []int64 // the claims to give back: posts not filed
 	for i, p := range posts {
-		if ctx.Err() != nil {
-			break
+		if ctx.Err() == nil {
+			select {
+			case <-jobs[i].done:
+			case <-ctx.Done():
+			}
 		}
-		select {
-		case <-jobs[i].done:
-		case <-ctx.Done():
-		}
 		if ctx.Err() != nil {
-			break
+			back = append(back, p.ID)
+			continue
 		}
 		err := w.file(context.WithoutCancel(ctx), p, jobs[i].res, jobs[i].search)
 		jobs[i].res, jobs[i].search = classifier.Result{}, ""
 		<-ahead
-		if err != nil {
+		switch {
+		case errors.Is(err, errClaimLost):
+			w.lost.Inc()
+			w.opts.Logger.Warn("帖子的研判认领已过期并由其他实例接手，本实例的研判结果不予登记", "post", p.ID, "source", p.Source)
+		case err != nil:
 			w.errs.Inc()
 			errs = append(errs, err)
-			continue
+			back = append(back, p.ID)
+		default:
+			done++
 		}
-		done++
 	}
-	if _, backlog, err := w.opts.Store.CountPosts(context.WithoutCancel(ctx)); err == nil {
+	wctx := context.WithoutCancel(ctx)
+	if err := w.opts.Store.ReleaseClaims(wctx, w.opts.Holder, back); err != nil {
+		errs = append(errs, err) // they return to the queue when the claims lapse
+	}
+	if _, backlog, err := w.opts.Store.CountPosts(wctx); err == nil {
 		w.backlog.Set(float64(backlog))
 	}
 	return done, errors.Join(errs...)
 }
+
+// errClaimLost: the post's claim lapsed and another worker took it, or
+// filed it already; this worker's grade is not filed.
+var errClaimLost = errors.New("研判认领已失效")
 
 // gradeJob is one post of a batch: what the grader sees, and its result,
 // ready when done is closed.
@@ -279,7 +341,19 @@ func (w *Worker) file(ctx context.Context, p model.Post, res classifier.Result, 
 		return fmt.Errorf("帖子 %d（%s）: %w", p.ID, p.URL, err)
 	}
 	var out incident.Outcome
-	err = w.opts.Store.InTx(ctx, func(tx store.Tx) error {
+	// A grade that files nothing writes only its post's rows: it commits
+	// beside other instances' filings, without the write lock.
+	err = w.opts.Store.InRowTx(ctx, func(tx store.Tx) error {
+		if pr.Serializes() {
+			if err := tx.Serialize(ctx); err != nil {
+				return err
+			}
+		}
+		// The claim ends first: a lapsed one another worker took rolls
+		// the whole filing back, so the post is graded and filed once.
+		if ok, err := tx.EndClaim(ctx, p.ID, w.opts.Holder); err != nil || !ok {
+			return cmp.Or(err, errClaimLost)
+		}
 		var err error
 		out, err = w.opts.Incidents.FilePrepared(ctx, tx, p, g, pr)
 		if err != nil || w.opts.SearchText == nil {
@@ -287,6 +361,9 @@ func (w *Worker) file(ctx context.Context, p model.Post, res classifier.Result, 
 		}
 		return tx.IndexPost(ctx, p.ID, p.ContentHash, search)
 	})
+	if errors.Is(err, errClaimLost) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("帖子 %d（%s）: %w", p.ID, p.URL, err)
 	}

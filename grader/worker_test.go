@@ -50,11 +50,11 @@ type failingStore struct {
 	fail bool
 }
 
-func (f *failingStore) InTx(ctx context.Context, fn func(store.Tx) error) error {
+func (f *failingStore) InRowTx(ctx context.Context, fn func(store.Tx) error) error {
 	if f.fail {
 		return errors.New("database is locked")
 	}
-	return f.Store.InTx(ctx, fn)
+	return f.Store.InRowTx(ctx, fn)
 }
 
 func TestWorkerGradesFilesAndRetries(t *testing.T) {

@@ -156,7 +156,16 @@ type Prepared struct {
 	read  bool
 	since time.Time
 	cands store.Candidates
+	filed bool // the post was in an incident when prepared
 }
+
+// Serializes reports whether filing the prepared post runs under the
+// store's whole-database write lock (store.Tx.Serialize): when its grade
+// files it (grouping reads candidates, then writes) or it is filed
+// already (its incident follows the grade). A transaction that will
+// serialize takes the lock before its first write, so that it never
+// waits for the lock while holding rows a locked writer may want.
+func (pr Prepared) Serializes() bool { return pr.ok || pr.filed }
 
 // Prepare does, outside any transaction, the part of filing that does not
 // write: it computes p's fingerprint and reads the open incidents p could
@@ -167,7 +176,12 @@ type Prepared struct {
 // under the lock. Nothing is read for a grade that files nothing.
 func (s *Service) Prepare(ctx context.Context, p model.Post, g model.Grade, w *model.Words) (Prepared, error) {
 	pr := s.prepare(p, g, w)
-	if !pr.ok || pr.query.Empty() {
+	if !pr.ok {
+		_, filed, err := s.st.IncidentOfPost(ctx, p.ID)
+		pr.filed = filed
+		return pr, err
+	}
+	if pr.query.Empty() {
 		return pr, nil
 	}
 	since := s.candidatesSince(s.now())
@@ -198,6 +212,13 @@ func (s *Service) prepare(p model.Post, g model.Grade, w *model.Words) Prepared 
 // FilePrepared is FileWords with the fingerprint and candidates Prepare
 // found for p (a Prepared of another post is ignored).
 func (s *Service) FilePrepared(ctx context.Context, tx store.Tx, p model.Post, g model.Grade, pr Prepared) (Outcome, error) {
+	// Grouping reads what other filings write: under the write lock, so
+	// that filings see each other in one serial order.
+	if files(g) {
+		if err := tx.Serialize(ctx); err != nil {
+			return Outcome{}, err
+		}
+	}
 	if err := tx.SaveGrade(ctx, g); err != nil {
 		return Outcome{}, err
 	}

@@ -228,6 +228,18 @@ type Store interface {
 	// UngradedPosts returns up to limit posts whose current content has no
 	// grade yet, oldest first.
 	UngradedPosts(ctx context.Context, limit int) ([]model.Post, error)
+	// ClaimUngraded is the grading queue several instances take from: it
+	// claims for c.Holder, until c.Now+c.TTL, up to c.Limit posts whose
+	// current content has no grade yet and no live claim of anyone (none,
+	// or lapsed at c.Now), oldest first, and returns them. Posts another
+	// transaction is claiming are skipped (FOR UPDATE SKIP LOCKED), not
+	// waited for. The claim ends with Tx.EndClaim in the transaction that
+	// files the grade, or with ReleaseClaims.
+	ClaimUngraded(ctx context.Context, c GradingClaim) ([]model.Post, error)
+	// ReleaseClaims ends holder's claims on the posts ids (those it did
+	// not file: shutdown, an error), so they are taken again at once
+	// rather than when the claims lapse. Claims of others are left alone.
+	ReleaseClaims(ctx context.Context, holder string, ids []int64) error
 	// UnindexedPosts returns up to limit graded posts whose current
 	// content has no search text (graded before search existed, or by a
 	// path that does not index), oldest first: the grader's catch-up.
@@ -242,6 +254,12 @@ type Store interface {
 	// transaction: fn must act only through tx and keep no side effects
 	// of a first run it cannot repeat.
 	InTx(ctx context.Context, fn func(Tx) error) error
+	// InRowTx is InTx for writes whose rows are their own (a claimed
+	// post's grade and search text): its transaction takes the
+	// whole-database write lock only when fn calls Tx.Serialize, so such
+	// writes commit beside each other and beside the locked writers,
+	// ordered by row locks and unique constraints alone.
+	InRowTx(ctx context.Context, fn func(Tx) error) error
 
 	// Incidents returns a page of the incidents matching f, with their
 	// total: keyset pagination, so any page costs about the first.
@@ -295,6 +313,14 @@ type Store interface {
 	Close() error
 }
 
+// GradingClaim is one take from the grading queue (Store.ClaimUngraded).
+type GradingClaim struct {
+	Holder string // who grades: the instance's id
+	Limit  int
+	Now    time.Time
+	TTL    time.Duration // the claim lapses at Now+TTL
+}
+
 // Database is what each engine (store/sqlite, store/postgres) provides:
 // the daemon's store and the console's accounts in one database.
 type Database interface {
@@ -311,6 +337,18 @@ type Tx interface {
 	// SavePost is Store.SavePost inside the transaction (a missed post a
 	// handler enters is stored, graded and filed at once).
 	SavePost(ctx context.Context, p *model.Post) (SaveResult, error)
+	// Serialize takes the whole-database write lock for the rest of the
+	// transaction (InTx holds it from the start; then this does nothing):
+	// a read-then-write sequence across rows that no row lock or
+	// constraint orders — grouping a post into an incident — calls it
+	// before its first read. SaveGrade calls it itself for a post filed
+	// into an incident (its incident's sentiments follow the grade).
+	Serialize(ctx context.Context) error
+	// EndClaim ends holder's claim on a post (ClaimUngraded) in the
+	// transaction that files its grade and reports whether the claim was
+	// still holder's; false: it lapsed and another took the post, or filed
+	// it already, and the caller files nothing (rolls back).
+	EndClaim(ctx context.Context, postID int64, holder string) (bool, error)
 	// SaveGrade records a grade and marks the post's current content graded.
 	SaveGrade(ctx context.Context, g model.Grade) error
 	// IndexPost stores (or replaces) the search text of a post: words are

@@ -36,9 +36,11 @@ var migrations embed.FS
 // Store implements store.Store on PostgreSQL.
 type Store = sqldb.Store
 
-// writeLockKey and the schema's name make the advisory lock every write
-// transaction takes: the same in every yuqing process on one schema, and
-// different for deployments (or tests) in other schemas of the database.
+// writeLockKey and the schema's name make the advisory lock write
+// transactions take (InTx from the start; InRowTx, the grader's, only when
+// it files into an incident; the grading queue's and the leases' claims
+// never): the same in every yuqing process on one schema, and different
+// for deployments (or tests) in other schemas of the database.
 const writeLockKey = 0x7975_7169 // "yuqi"
 
 var dialect = &sqldb.Dialect{
@@ -65,6 +67,7 @@ var dialect = &sqldb.Dialect{
 	},
 	Terms:      `json_array_elements_text(t.terms::json) u(value)`,
 	SkipLocked: ` FOR UPDATE SKIP LOCKED`,
+	ForUpdate:  ` FOR UPDATE`,
 }
 
 // connLost reports an error of a broken connection rather than of the

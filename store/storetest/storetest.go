@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SavePostDedup", testSavePostDedup},
 		{"SavePostDropsNUL", testSavePostDropsNUL},
 		{"GradeMarksPostDone", testGradeMarksPostDone},
+		{"GradingQueue", testGradingQueue},
 		{"TxRollback", testTxRollback},
 		{"IncidentNumbering", testIncidentNumbering},
 		{"RelatedIncident", testRelatedIncident},

@@ -27,10 +27,14 @@ type Dialect struct {
 	Numbered bool
 	// IsUnique reports whether err is a unique-constraint violation.
 	IsUnique func(error) bool
-	// WriteLock, when set, runs first in every write transaction. SQLite
-	// has one writer by construction; PostgreSQL takes a transaction-scoped
-	// advisory lock so that read-then-write sequences (incident numbers,
-	// grouping a post into an incident) see the same serial order.
+	// WriteLock, when set, runs first in every write transaction of
+	// InTx, and in an InRowTx when it asks (Tx.Serialize). SQLite has one
+	// writer by construction; PostgreSQL takes a transaction-scoped
+	// advisory lock so that read-then-write sequences (grouping a post
+	// into an incident, workflow steps) see the same serial order.
+	// Incident numbers need no lock (a per-day counter row, UPSERT …
+	// RETURNING), nor do saving a post (its row and the unique URL) and
+	// the claims of posts and leases (row locks).
 	WriteLock string
 	// ConnLost, when set, reports an error of a connection that broke (a
 	// terminated backend, a reset socket), not of the statement: a read,
@@ -49,6 +53,9 @@ type Dialect struct {
 	// be claiming: " FOR UPDATE SKIP LOCKED" on PostgreSQL; "" on SQLite,
 	// whose single writer claims alone.
 	SkipLocked string
+	// ForUpdate ends a SELECT of a row the transaction goes on to write
+	// from what it read: " FOR UPDATE" on PostgreSQL; "" on SQLite.
+	ForUpdate string
 
 	cache sync.Map // query → rewritten query
 }
@@ -240,10 +247,11 @@ func (c conn) BeginTx(ctx context.Context, opts *sql.TxOptions) (*tx, error) {
 
 func (c conn) beginTx(ctx context.Context, opts *sql.TxOptions) (*tx, error) {
 	lock := c.writer && c.d.WriteLock != "" && (opts == nil || !opts.ReadOnly)
-	if lock {
+	if c.d.WriteLock != "" && opts == nil {
 		// READ COMMITTED whatever the server's default: under REPEATABLE
-		// READ or SERIALIZABLE the snapshot would predate the lock, and
-		// serialised writers would fail with serialization errors.
+		// READ or SERIALIZABLE the snapshot would predate the lock (taken
+		// here or later, Tx.Serialize), and serialised writers would fail
+		// with serialization errors.
 		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 	}
 	t, err := c.db.BeginTx(ctx, opts)

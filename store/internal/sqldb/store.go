@@ -1,6 +1,7 @@
 package sqldb
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -116,9 +117,13 @@ func postColumns(p *model.Post) columns {
 
 var scanPost = scanWith(postColumns)
 
+// SavePost takes no whole-database write lock: the post's row is locked
+// as it is read, and a post another transaction inserts meanwhile is found
+// by the unique URL (INSERT … ON CONFLICT waits for it), so crawling on
+// several instances never queues behind filing.
 func (s *Store) SavePost(ctx context.Context, p *model.Post) (store.SaveResult, error) {
 	var res store.SaveResult
-	err := s.inWriteTx(ctx, func(tx *tx) error {
+	err := s.inRowTx(ctx, func(tx *tx) error {
 		var err error
 		res, err = savePost(ctx, tx, p)
 		return err
@@ -143,19 +148,23 @@ func savePost(ctx context.Context, tx *tx, p *model.Post) (store.SaveResult, err
 	p.ContentHash = model.ContentHash(p.Title, p.Body)
 	p.TitleKey = model.TitleKey(p.Title)
 	res, err := func() (store.SaveResult, error) {
-		old, err := scanPost(tx.QueryRowContext(ctx, `SELECT `+postCols+` FROM posts WHERE url = ?`, p.URL))
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			if err := tx.QueryRowContext(ctx, `INSERT INTO posts (source, url, title, body, author,
+		byURL := `SELECT ` + postCols + ` FROM posts WHERE url = ?` + tx.d.ForUpdate
+		old, err := scanPost(tx.QueryRowContext(ctx, byURL, p.URL))
+		if errors.Is(err, sql.ErrNoRows) {
+			err = tx.QueryRowContext(ctx, `INSERT INTO posts (source, url, title, body, author,
 				published_at, first_seen_at, fetched_at, replies, views, reposts, content_hash, title_key, full_body_chars)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING RETURNING id`,
 				p.Source, p.URL, p.Title, p.Body, p.Author, ms(p.PublishedAt), ms(p.FetchedAt),
-				ms(p.FetchedAt), p.Replies, p.Views, p.Reposts, p.ContentHash, p.TitleKey, p.FullBodyChars).Scan(&p.ID); err != nil {
-				return 0, err
+				ms(p.FetchedAt), p.Replies, p.Views, p.Reposts, p.ContentHash, p.TitleKey, p.FullBodyChars).Scan(&p.ID)
+			if err == nil {
+				p.FirstSeenAt = p.FetchedAt
+				return store.Created, recordEngagement(ctx, tx, *p)
 			}
-			p.FirstSeenAt = p.FetchedAt
-			return store.Created, recordEngagement(ctx, tx, *p)
-		case err != nil:
+			if errors.Is(err, sql.ErrNoRows) { // another transaction stored the URL first: update its post
+				old, err = scanPost(tx.QueryRowContext(ctx, byURL, p.URL))
+			}
+		}
+		if err != nil {
 			return 0, err
 		}
 		p.ID, p.FirstSeenAt = old.ID, old.FirstSeenAt
@@ -285,6 +294,52 @@ func (s *Store) UngradedPosts(ctx context.Context, limit int) ([]model.Post, err
 		return nil, fmt.Errorf("读取待研判帖子: %w", err)
 	}
 	return out, nil
+}
+
+// ClaimUngraded claims in one statement, outside any transaction and
+// without the write lock: the claim and the row lock are on the post's
+// row, so a concurrent claimer either skips a row being claimed or, once
+// the claim committed, re-checks claim_until on the row's new version
+// (PostgreSQL's READ COMMITTED re-evaluation) and leaves it.
+func (s *Store) ClaimUngraded(ctx context.Context, c store.GradingClaim) ([]model.Post, error) {
+	if c.Limit <= 0 {
+		c.Limit = 100
+	}
+	now := c.Now.UnixMilli()
+	out, err := queryAll(ctx, s.w, scanPost, `UPDATE posts SET claim_holder = ?, claim_until = ?
+		WHERE id IN (SELECT id FROM posts WHERE graded_hash <> content_hash AND claim_until <= ?
+			ORDER BY id LIMIT ?`+s.d.SkipLocked+`)
+		RETURNING `+postCols, c.Holder, c.Now.Add(c.TTL).UnixMilli(), now, c.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("认领待研判帖子: %w", err)
+	}
+	slices.SortFunc(out, func(a, b model.Post) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+func (s *Store) ReleaseClaims(ctx context.Context, holder string, ids []int64) error {
+	err := eachChunk(ids, func(marks string, args []any) error {
+		_, err := s.w.ExecContext(ctx, `UPDATE posts SET claim_holder = '', claim_until = 0
+			WHERE claim_holder = ? AND id IN (`+marks+`)`, append([]any{holder}, args...)...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("交还待研判帖子: %w", err)
+	}
+	return nil
+}
+
+func (t *txn) EndClaim(ctx context.Context, postID int64, holder string) (bool, error) {
+	res, err := t.tx.ExecContext(ctx, `UPDATE posts SET claim_holder = '', claim_until = 0
+		WHERE id = ? AND claim_holder = ?`, postID, holder)
+	if err != nil {
+		return false, fmt.Errorf("结束帖子 %d 的研判认领: %w", postID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("结束帖子 %d 的研判认领: %w", postID, err)
+	}
+	return n == 1, nil
 }
 
 func (s *Store) CountPosts(ctx context.Context) (total, ungraded int, err error) {
@@ -476,6 +531,14 @@ func txOnce(ctx context.Context, c conn, fn func(*tx) error) (committing bool, e
 // the connection breaks before the transaction commits (see inWriteTx).
 func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 	return s.inWriteTx(ctx, func(tx *tx) error {
+		return fn(&txn{tx: tx, loc: s.loc, serialized: true})
+	})
+}
+
+// InRowTx runs fn in a write transaction without the write lock until
+// fn asks for it (Tx.Serialize); like InTx it may run fn twice.
+func (s *Store) InRowTx(ctx context.Context, fn func(store.Tx) error) error {
+	return s.inRowTx(ctx, func(tx *tx) error {
 		return fn(&txn{tx: tx, loc: s.loc})
 	})
 }
@@ -484,6 +547,21 @@ type txn struct {
 	tx      *tx
 	loc     *time.Location
 	touched bool // the grouping version has moved in this transaction
+	// serialized: the transaction holds the write lock (Serialize).
+	serialized bool
+}
+
+func (t *txn) Serialize(ctx context.Context) error {
+	if t.serialized {
+		return nil
+	}
+	if lock := t.tx.d.WriteLock; lock != "" {
+		if _, err := t.tx.ExecContext(ctx, lock); err != nil {
+			return fmt.Errorf("取得数据库写锁: %w", err)
+		}
+	}
+	t.serialized = true
+	return nil
 }
 
 func (t *txn) SaveGrade(ctx context.Context, g model.Grade) error {
@@ -504,8 +582,15 @@ func (t *txn) SaveGrade(ctx context.Context, g model.Grade) error {
 		return err
 	}
 	var hash string
-	if err := t.tx.QueryRowContext(ctx, `SELECT content_hash FROM posts WHERE id = ?`, g.PostID).Scan(&hash); err != nil {
+	var filed bool
+	if err := t.tx.QueryRowContext(ctx, `SELECT content_hash, EXISTS (SELECT 1 FROM incident_posts WHERE post_id = posts.id)
+		FROM posts WHERE id = ?`, g.PostID).Scan(&hash, &filed); err != nil {
 		return fmt.Errorf("保存研判结果: 帖子 %d: %w", g.PostID, err)
+	}
+	if filed { // its incident's sentiments are read and written below
+		if err := t.Serialize(ctx); err != nil {
+			return err
+		}
 	}
 	// The new grade is the post's latest (migration 00013).
 	if _, err := t.tx.ExecContext(ctx, `UPDATE grades SET latest = ? WHERE post_id = ? AND latest`, false, g.PostID); err != nil {

@@ -1,0 +1,323 @@
+package storetest
+
+import (
+	stdcmp "cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/yuqing-bureau/yuqing/incident"
+	"github.com/yuqing-bureau/yuqing/model"
+	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/taxonomy"
+)
+
+// claim takes up to limit posts from the grading queue as holder at now.
+func claim(t *testing.T, s store.Store, holder string, limit int, now time.Time) []int64 {
+	t.Helper()
+	ps, err := s.ClaimUngraded(context.Background(), store.GradingClaim{Holder: holder, Limit: limit, Now: now, TTL: time.Minute})
+	if err != nil {
+		t.Fatalf("ClaimUngraded(%s): %v", holder, err)
+	}
+	ids := make([]int64, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+		if p.URL == "" || p.ContentHash == "" {
+			t.Errorf("claimed post %d comes without its content: %+v", p.ID, p)
+		}
+	}
+	return ids
+}
+
+// testGradingQueue: claims are disjoint, oldest first; released or lapsed
+// claims are taken again; only the claim's holder ends it, once, and not
+// after another took it over; a graded post leaves the queue.
+func testGradingQueue(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	ps := []*model.Post{post(1), post(2), post(3)}
+	for _, p := range ps {
+		mustSave(t, s, p)
+	}
+	a, b, c := ps[0].ID, ps[1].ID, ps[2].ID
+	if got := claim(t, s, "i1", 2, t0); !slices.Equal(got, []int64{a, b}) {
+		t.Fatalf("first claim %v, want %v", got, []int64{a, b})
+	}
+	if got := claim(t, s, "i2", 5, t0); !slices.Equal(got, []int64{c}) {
+		t.Fatalf("second claim %v, want what the first left: %v", got, []int64{c})
+	}
+	if got := claim(t, s, "i3", 5, t0.Add(30*time.Second)); len(got) != 0 {
+		t.Fatalf("everything claimed, yet i3 got %v", got)
+	}
+	// Another's release changes nothing; the holder's own returns the post.
+	if err := s.ReleaseClaims(ctx, "i3", []int64{c}); err != nil {
+		t.Fatal(err)
+	}
+	if got := claim(t, s, "i3", 5, t0); len(got) != 0 {
+		t.Fatalf("a release by a non-holder freed %v", got)
+	}
+	if err := s.ReleaseClaims(ctx, "i2", []int64{c}); err != nil {
+		t.Fatal(err)
+	}
+	if got := claim(t, s, "i3", 5, t0.Add(50*time.Second)); !slices.Equal(got, []int64{c}) {
+		t.Fatalf("after i2 released it, i3 got %v, want %v", got, []int64{c})
+	}
+	end := func(holder string, p *model.Post, grade bool) bool {
+		t.Helper()
+		var ok bool
+		err := s.InTx(ctx, func(tx store.Tx) error {
+			var err error
+			if ok, err = tx.EndClaim(ctx, p.ID, holder); err != nil || !ok || !grade {
+				return err
+			}
+			return tx.SaveGrade(ctx, model.Grade{PostID: p.ID, RulesVersion: "v1", GradedAt: t0})
+		})
+		if err != nil {
+			t.Fatalf("EndClaim(%d, %s): %v", p.ID, holder, err)
+		}
+		return ok
+	}
+	// i1's claims lapse: i4 takes a and b, and i1 can no longer end them.
+	if got := claim(t, s, "i4", 5, t0.Add(100*time.Second)); !slices.Equal(got, []int64{a, b}) {
+		t.Fatalf("after i1's claims lapsed i4 got %v, want %v", got, []int64{a, b})
+	}
+	if end("i1", ps[0], true) {
+		t.Error("i1 ended a claim i4 had taken over")
+	}
+	if !end("i4", ps[0], true) || end("i4", ps[0], true) {
+		t.Error("i4 could not end its claim on a exactly once")
+	}
+	// A live claim is its holder's to end (without grading: c is queued).
+	if !end("i3", ps[2], false) {
+		t.Error("i3 could not end its own claim")
+	}
+	// Graded, a leaves the queue; b (claim live) and c (claim ended, not
+	// graded) are where they were.
+	if got := claim(t, s, "i5", 5, t0.Add(100*time.Second)); !slices.Equal(got, []int64{c}) {
+		t.Fatalf("i5 got %v, want %v", got, []int64{c})
+	}
+	if u, err := s.UngradedPosts(ctx, 10); err != nil || len(u) != 2 {
+		t.Fatalf("UngradedPosts = %v, %v; want b and c (claims do not hide them)", u, err)
+	}
+	if err := s.ReleaseClaims(ctx, "i5", nil); err != nil {
+		t.Errorf("releasing nothing: %v", err)
+	}
+}
+
+// testFilingConcurrent: several stores on one database (instances) each
+// with several goroutines take posts from the grading queue and file
+// them at once as the grader does (InRowTx, serialized for grades that
+// file), reposts of a few stories interleaved with chatter graded
+// irrelevant: every post is filed once, each story is one incident
+// holding all its posts, and the incident numbers of the day run from 1
+// without a gap or a clash.
+func testFilingConcurrent(t *testing.T, e Engine) {
+	ctx := context.Background()
+	addr := e.New(t)
+	const (
+		instances, workers = 3, 4
+		stories, reposts   = 5, 8
+		chatter            = 20
+	)
+	stores := make([]EngineStore, instances)
+	for i := range stores {
+		stores[i] = open(t, e, addr)
+	}
+	titles := [stories]string{"住院报销材料交了两个月还没到账", "门诊慢特病认定一拖再拖", "异地就医备案网上办不了",
+		"药店刷医保卡多扣了钱", "医保服务大厅窗口排长队"}
+	for r := range reposts {
+		for st, title := range titles {
+			p := post(100*st + r)
+			p.Title, p.Body = title, fmt.Sprintf("%s（转自第%d个网站）", title, r) // reposts: same title key
+			p.Source = fmt.Sprintf("site-%d", r)
+			mustSave(t, stores[0], p)
+		}
+	}
+	for i := range chatter {
+		p := post(1000 + i)
+		p.Title, p.Body = fmt.Sprintf("小区%d号楼电梯又坏了", i), "物业不管。"
+		mustSave(t, stores[0], p)
+	}
+	now := func() time.Time { return t0.Add(time.Minute) }
+	var (
+		mu    sync.Mutex
+		filed = map[int64]string{} // post → who filed it
+		errs  []error
+		wg    sync.WaitGroup
+	)
+	for i, s := range stores {
+		svc := incident.New(s, incident.DefaultPolicy(), now, nil)
+		for w := range workers {
+			holder := fmt.Sprintf("instance-%d/%d", i, w)
+			wg.Go(func() {
+				for {
+					ps, err := s.ClaimUngraded(ctx, store.GradingClaim{Holder: holder, Limit: 3, Now: now(), TTL: time.Hour})
+					if err != nil || len(ps) == 0 {
+						if err != nil {
+							mu.Lock()
+							errs = append(errs, err)
+							mu.Unlock()
+						}
+						return
+					}
+					for _, p := range ps {
+						level := taxonomy.Level(3)
+						if strings.Contains(p.Title, "电梯") {
+							level = 0 // irrelevant: files nothing, takes no write lock
+						}
+						err := s.InRowTx(ctx, func(tx store.Tx) error {
+							if level > 0 {
+								if err := tx.Serialize(ctx); err != nil {
+									return err
+								}
+							}
+							if ok, err := tx.EndClaim(ctx, p.ID, holder); err != nil || !ok {
+								return stdcmp.Or(err, fmt.Errorf("%s lost its claim on post %d", holder, p.ID))
+							}
+							_, err := svc.File(ctx, tx, p, grade(&p, level))
+							return err
+						})
+						mu.Lock()
+						if err != nil {
+							errs = append(errs, err)
+						} else if by, dup := filed[p.ID]; dup {
+							errs = append(errs, fmt.Errorf("post %d filed by %s and %s", p.ID, by, holder))
+						} else {
+							filed[p.ID] = holder
+						}
+						mu.Unlock()
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	for _, err := range errs {
+		t.Error(err)
+	}
+	if len(filed) != stories*reposts+chatter {
+		t.Errorf("%d posts filed, want %d", len(filed), stories*reposts+chatter)
+	}
+	page, err := stores[1].Incidents(ctx, store.IncidentFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var numbers []string
+	for _, inc := range page.Incidents {
+		numbers = append(numbers, inc.Number)
+		if inc.PostCount != reposts {
+			t.Errorf("incident %s (%s) holds %d posts, want %d", inc.Number, inc.Title, inc.PostCount, reposts)
+		}
+	}
+	if len(numbers) != stories {
+		t.Errorf("%d incidents %v, want %d: one per story", len(numbers), numbers, stories)
+	}
+	slices.Sort(numbers)
+	for i, n := range numbers {
+		if want := fmt.Sprintf("-%04d", i+1); !strings.HasSuffix(n, want) || n[:len(n)-5] != numbers[0][:len(numbers[0])-5] {
+			t.Errorf("incident numbers %v: not 1..%d of one day", numbers, stories)
+			break
+		}
+	}
+	if u, err := stores[2].UngradedPosts(ctx, 100); err != nil || len(u) != 0 {
+		t.Errorf("left ungraded: %d posts, %v", len(u), err)
+	}
+}
+
+// testNumbersWithoutWriteLock: incident numbers need no write lock, only
+// their day's counter row: several stores on one database create
+// incidents at once in InRowTx without Serialize, a third of them rolled
+// back after numbering, and the committed numbers run from 1 without a
+// gap or a clash.
+func testNumbersWithoutWriteLock(t *testing.T, e Engine) {
+	ctx := context.Background()
+	addr := e.New(t)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var committed []string
+	errRollback := errors.New("rolled back")
+	for i := range 3 {
+		s := open(t, e, addr)
+		for w := range 3 {
+			wg.Go(func() {
+				for k := range 6 {
+					inc := newIncident(t0)
+					err := s.InRowTx(ctx, func(tx store.Tx) error {
+						if err := tx.CreateIncident(ctx, &inc); err != nil || (i+w+k)%3 != 0 {
+							return err
+						}
+						return errRollback
+					})
+					mu.Lock()
+					switch {
+					case err == nil:
+						committed = append(committed, inc.Number)
+					case !errors.Is(err, errRollback):
+						t.Error(err)
+					}
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	slices.Sort(committed)
+	if len(committed) != 36 {
+		t.Errorf("%d incidents committed, want 36", len(committed))
+	}
+	for i, n := range committed {
+		if !strings.HasSuffix(n, fmt.Sprintf("-%04d", i+1)) {
+			t.Fatalf("numbers %v: not 1..%d", committed, len(committed))
+		}
+	}
+}
+
+// testSavePostConcurrent: SavePost takes no write lock; several stores on
+// one database saving the same URLs at once store each post once, and
+// exactly one save of each says Created.
+func testSavePostConcurrent(t *testing.T, e Engine) {
+	ctx := context.Background()
+	addr := e.New(t)
+	const urls, savers = 15, 6
+	var mu sync.Mutex
+	created, ids := map[string]int{}, map[string]map[int64]bool{}
+	var wg sync.WaitGroup
+	for i := range savers {
+		s := open(t, e, addr)
+		wg.Go(func() {
+			for n := range urls {
+				p := post(n)
+				p.Replies = i // engagement moves: later saves update
+				res, err := s.SavePost(ctx, p)
+				mu.Lock()
+				if err != nil {
+					t.Error(err)
+				} else {
+					if res == store.Created {
+						created[p.URL]++
+					}
+					if ids[p.URL] == nil {
+						ids[p.URL] = map[int64]bool{}
+					}
+					ids[p.URL][p.ID] = true
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	for n := range urls {
+		u := post(n).URL
+		if created[u] != 1 || len(ids[u]) != 1 {
+			t.Errorf("%s: created %d times, ids %v; want once, one id", u, created[u], ids[u])
+		}
+	}
+	s := open(t, e, addr)
+	if total, _, err := s.CountPosts(ctx); err != nil || total != urls {
+		t.Errorf("%d posts stored (%v), want %d", total, err, urls)
+	}
+}

@@ -91,7 +91,7 @@ func New(opts Options) *Service {
 		opts.MaxHashing = 4
 	}
 	return &Service{opts: opts, st: opts.Store, log: opts.Logger, now: opts.Now,
-		limiter: NewLimiter(opts.Limits, opts.Now), hashing: make(chan struct{}, opts.MaxHashing),
+		limiter: NewLimiter(opts.Store, opts.Limits, opts.Now), hashing: make(chan struct{}, opts.MaxHashing),
 		noisy: newAuditThrottle(refusalBurst, refusalEvery, opts.Limits.MaxKeys)}
 }
 
@@ -218,7 +218,7 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, p Principal, ip, curren
 	if refused != nil {
 		return &RateLimitedError{Wait: refused.Wait}
 	}
-	defer res.Cancel()
+	defer s.cancel(res)
 	u, err := s.st.UserByName(ctx, p.User.Name)
 	if err != nil {
 		return err
@@ -229,11 +229,15 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, p Principal, ip, curren
 	}
 	by := Actor{Name: u.Name, IP: ip}
 	if !ok {
-		res.Fail()
+		if err := res.Fail(); err != nil {
+			return err
+		}
 		s.Audit(ctx, by, "user.passwd", u.Name, "当前密码错误", false)
 		return &InputError{Msg: "当前密码不对"}
 	}
-	res.Success()
+	if err := res.Success(); err != nil {
+		return err
+	}
 	return s.SetPassword(ctx, by, u.Name, next)
 }
 
@@ -372,9 +376,11 @@ func (s *Service) Login(ctx context.Context, name, pw, ip, userAgent string) (st
 		}
 		return "", Principal{}, &RateLimitedError{Wait: refused.Wait}
 	}
-	defer res.Cancel() // an attempt that ends without a verdict (an error) does not count
+	defer s.cancel(res) // an attempt that ends without a verdict (an error) does not count
 	fail := func(who, why string) (string, Principal, error) {
-		res.Fail()
+		if err := res.Fail(); err != nil {
+			return "", Principal{}, err
+		}
 		s.Audit(ctx, Actor{Name: who, IP: ip}, "login.failed", who, why, false)
 		return "", Principal{}, ErrBadCredentials
 	}
@@ -397,7 +403,9 @@ func (s *Service) Login(ctx context.Context, name, pw, ip, userAgent string) (st
 	if u.Disabled {
 		return fail(u.Name, "账号已停用")
 	}
-	res.Success()
+	if err := res.Success(); err != nil {
+		return "", Principal{}, err
+	}
 	id := RandomSecret(32)
 	now := s.now()
 	if len(userAgent) > 200 {
@@ -586,4 +594,17 @@ func (s *Service) AuditRefusal(ctx context.Context, by Actor, action, target, de
 // CleanSessions removes expired sessions; the daemon calls it now and then.
 func (s *Service) CleanSessions(ctx context.Context) (int, error) {
 	return s.st.DeleteExpiredSessions(ctx, s.now())
+}
+
+// CleanLogins removes the failed logins that no longer count; the daemon
+// calls it now and then.
+func (s *Service) CleanLogins(ctx context.Context) (int, error) {
+	return s.limiter.Clean(ctx)
+}
+
+// cancel ends an attempt that got no verdict; its hold would expire anyway.
+func (s *Service) cancel(res *Reservation) {
+	if err := res.Cancel(); err != nil {
+		s.log.Warn("撤销登录尝试失败", "err", err)
+	}
 }

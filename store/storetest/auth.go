@@ -21,6 +21,8 @@ func RunAuth(t *testing.T, open func(t *testing.T) store.AuthStore) {
 		{"Sessions", testSessions},
 		{"Tokens", testTokens},
 		{"AuditLog", testAuditLog},
+		{"LoginLimits", testLoginLimits},
+		{"LoginLimitsConcurrent", testLoginLimitsConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

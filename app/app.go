@@ -69,6 +69,9 @@ type Daemon struct {
 	reports *reportsched.Scheduler
 	cfg     atomic.Pointer[config.Config]
 	sem     chan struct{} // one reload at a time
+	// stopping is set when shutdown begins: /-/ready then refuses, so a
+	// load balancer sends no new request to an instance going away.
+	stopping atomic.Bool
 	reload  struct {
 		ok   prometheus.Gauge
 		when prometheus.Gauge
@@ -381,11 +384,37 @@ func (d *Daemon) handler(cfg *config.Config, st store.Store, inc *incident.Servi
 	mux.Handle("GET /metrics", monitoring(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, EnableOpenMetrics: true})))
 	mux.Handle("POST /alertmanager/wecom/{receiver}", monitoring(forward))
 	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "OK") })
-	mux.HandleFunc("GET /-/ready", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "OK") })
+	mux.Handle("GET /-/ready", d.ready(st))
 	mux.Handle("POST /-/reload", console.Protect(auth.RoleOperator, http.HandlerFunc(d.handleReload)))
 	mux.Handle("/", console.Handler())
 
 	return mux, nil
+}
+
+// readyTimeout bounds the database's answer to a readiness check: a load
+// balancer's check gives up after a few seconds.
+const readyTimeout = 2 * time.Second
+
+// ready is /-/ready, a load balancer's health check: 200 while the
+// instance serves and its database answers, 503 otherwise (the database
+// is down or unreachable from here, or the instance is stopping). Any
+// ready instance serves any console request: sessions, login limits and
+// the audit log are in the database. /-/healthy only says the process
+// answers.
+func (d *Daemon) ready(st store.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if d.stopping.Load() {
+			http.Error(w, "正在停止", http.StatusServiceUnavailable)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		defer cancel()
+		if err := st.Ping(ctx); err != nil {
+			http.Error(w, "数据库无应答", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "OK")
+	})
 }
 
 // serve runs crawling and grading until ctx is done or the server fails,
@@ -440,6 +469,7 @@ loop:
 	}
 
 	log.Info("正在停止：先停采集和报告发送，再完成手头的研判，交还数据源租约，最后关闭服务")
+	d.stopping.Store(true)
 	stopCrawl()
 	crawling.Wait()
 	stopGrade()

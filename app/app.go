@@ -72,7 +72,7 @@ type Daemon struct {
 	// stopping is set when shutdown begins: /-/ready then refuses, so a
 	// load balancer sends no new request to an instance going away.
 	stopping atomic.Bool
-	reload  struct {
+	reload   struct {
 		ok   prometheus.Gauge
 		when prometheus.Gauge
 		info *prometheus.GaugeVec

@@ -17,12 +17,11 @@ type LimitConfig struct {
 	PerIP        int           // failures per address, over all accounts (password spraying)
 	PerAccount   int           // failures per account, over all addresses (distributed guessing)
 	Window       time.Duration // how long a failure counts
-	MaxKeys      int           // bound on the actors the refusal audit throttle remembers
 }
 
 // DefaultLimits: in 15 minutes, 5 tries per account and address, 30 per
 // address and 20 per account from anywhere.
-var DefaultLimits = LimitConfig{PerAccountIP: 5, PerIP: 30, PerAccount: 20, Window: 15 * time.Minute, MaxKeys: 10000}
+var DefaultLimits = LimitConfig{PerAccountIP: 5, PerIP: 30, PerAccount: 20, Window: 15 * time.Minute}
 
 // Limiter counts failed logins in the database (store.AuthStore's
 // HoldLogin), so every instance of a console behind a load balancer sees
@@ -254,74 +253,4 @@ func (r *Reservation) release(o outcome) error {
 func (l *Limiter) Clean(ctx context.Context) (int, error) {
 	now := l.now()
 	return l.st.DeleteStaleLogins(ctx, now.Add(-l.cfg.Window), now)
-}
-
-// auditThrottle bounds the audit rows one actor can cause at will (a
-// viewer requesting an admin page or posting without a CSRF token, in a
-// loop): a burst, then one row per interval, per action, actor and
-// address; what is left out is counted and reported by the next row
-// written. Memory is bounded by maxKeys.
-type auditThrottle struct {
-	burst   int
-	every   time.Duration
-	maxKeys int
-	mu      sync.Mutex
-	keys    map[string]*throttleKey
-}
-
-type throttleKey struct {
-	tokens  float64
-	at      time.Time // when tokens was last refilled
-	dropped int       // rows left out since the last one written
-}
-
-func newAuditThrottle(burst int, every time.Duration, maxKeys int) *auditThrottle {
-	if maxKeys <= 0 {
-		maxKeys = DefaultLimits.MaxKeys
-	}
-	return &auditThrottle{burst: burst, every: every, maxKeys: maxKeys, keys: map[string]*throttleKey{}}
-}
-
-// admit reports whether a row for key may be written at now and how many
-// were left out: before it when it may, else so far (1: the first, worth a
-// log line).
-func (t *auditThrottle) admit(key string, now time.Time) (ok bool, dropped int) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	k := t.keys[key]
-	if k == nil {
-		if len(t.keys) >= t.maxKeys {
-			t.evict(now)
-		}
-		k = &throttleKey{tokens: float64(t.burst), at: now}
-		t.keys[key] = k
-	}
-	if d := now.Sub(k.at); d > 0 {
-		k.tokens = min(float64(t.burst), k.tokens+d.Seconds()/t.every.Seconds())
-		k.at = now
-	}
-	if k.tokens < 1 {
-		k.dropped++
-		return false, k.dropped
-	}
-	k.tokens--
-	dropped, k.dropped = k.dropped, 0
-	return true, dropped
-}
-
-// evict drops the keys that have refilled completely (they are as good as
-// new), or, if none has, an arbitrary one.
-func (t *auditThrottle) evict(now time.Time) {
-	full := time.Duration(t.burst) * t.every
-	for key, k := range t.keys {
-		if now.Sub(k.at) >= full && k.dropped == 0 {
-			delete(t.keys, key)
-		}
-	}
-	for key := range t.keys {
-		if len(t.keys) < t.maxKeys {
-			break
-		}
-		delete(t.keys, key)
-	}
 }

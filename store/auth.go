@@ -126,6 +126,22 @@ type AuthStore interface {
 	// that expired before now, and keys left with neither that noted no
 	// refusal since since; it returns how many rows went.
 	DeleteStaleLogins(ctx context.Context, since, now time.Time) (int, error)
+
+	// SpendRefusalBudget locks key's budget (every instance's call on it
+	// waits), lets spend change it and saves it; a budget never saved
+	// has a zero At. spend may be called twice (see InTx).
+	SpendRefusalBudget(ctx context.Context, key string, spend func(b *RefusalBudget)) error
+	// DeleteRefusalBudgets removes the budgets last refilled before
+	// before with no row left out: as good as new. It returns how many.
+	DeleteRefusalBudgets(ctx context.Context, before time.Time) (int, error)
+}
+
+// RefusalBudget is how many more audit rows of refused requests one
+// action, actor and address may write (auth.Service.AuditRefusal).
+type RefusalBudget struct {
+	Tokens  float64
+	At      time.Time // when Tokens was last refilled; zero: a new budget
+	Dropped int       // rows left out since the last one written
 }
 
 // LoginKey is the state of one key of the login limiter: an account and

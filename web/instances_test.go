@@ -43,8 +43,9 @@ func consoleOn(t *testing.T, st store.Database) *httptest.Server {
 // TestConsoleBehindLoadBalancer: two consoles on one PostgreSQL database
 // serve one staff member's requests, whichever gets each. A session
 // opened on A is valid on B, a form from a page of A is accepted by B,
-// failed logins count on both, both write one audit log that either
-// shows, and logging out on B ends the session on A. On SQLite the same
+// failed logins count on both, refused requests spend one audit budget,
+// both write one audit log that either shows, and logging out on B ends
+// the session on A. On SQLite the same
 // requests all go to its one instance.
 func TestConsoleBehindLoadBalancer(t *testing.T) {
 	t.Run("postgres", func(t *testing.T) {
@@ -163,6 +164,17 @@ func behindBalancer(t *testing.T, st store.AuthStore, number string, a, b *httpt
 				t.Errorf("audit page of %s (%d) lacks %q", srv.URL, code, w)
 			}
 		}
+	}
+	// Refused requests share one audit budget: 30 refusals over both
+	// instances write the burst of 20 rows, not 20 per instance.
+	ops := loginClient(t, b, "ops", true)
+	for i := range 30 {
+		if code, _, _ := do(t, ops, "GET", []*httptest.Server{a, b}[i%2].URL+"/admin/users", "", nil); code != http.StatusForbidden {
+			t.Fatalf("operator on the accounts page: %d", code)
+		}
+	}
+	if n := len(auditRows(t, st, "access.denied")); n != 20 {
+		t.Errorf("%d access.denied rows after 30 refusals over both instances, want 20", n)
 	}
 	// Logging out on B ends the session on A.
 	_, page = send(b, "GET", "/incidents/"+number, nil)

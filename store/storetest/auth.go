@@ -23,6 +23,7 @@ func RunAuth(t *testing.T, open func(t *testing.T) store.AuthStore) {
 		{"AuditLog", testAuditLog},
 		{"LoginLimits", testLoginLimits},
 		{"LoginLimitsConcurrent", testLoginLimitsConcurrent},
+		{"RefusalBudgets", testRefusalBudgets},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -143,3 +143,55 @@ func testLoginLimitsConcurrent(t *testing.T, s store.AuthStore) {
 		t.Errorf("after the parallel holds: %s", keyState(seen))
 	}
 }
+
+// testRefusalBudgets: a budget is read as saved, under a lock that makes
+// parallel spends add up, and goes once refilled with nothing left out.
+func testRefusalBudgets(t *testing.T, s store.AuthStore) {
+	ctx := context.Background()
+	read := func(key string) store.RefusalBudget {
+		t.Helper()
+		var got store.RefusalBudget
+		if err := s.SpendRefusalBudget(ctx, key, func(b *store.RefusalBudget) { got = *b }); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if b := read("access.denied 10.0.0.1 zhao"); b != (store.RefusalBudget{}) {
+		t.Errorf("new budget %+v, want zero", b)
+	}
+	if err := s.SpendRefusalBudget(ctx, "access.denied 10.0.0.1 zhao", func(b *store.RefusalBudget) {
+		b.Tokens, b.At, b.Dropped = 40.5, t0, 2
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if b := read("access.denied 10.0.0.1 zhao"); b.Tokens != 40.5 || !b.At.Equal(t0) || b.Dropped != 2 {
+		t.Errorf("saved budget read back as %+v", b)
+	}
+	if b := read("csrf.rejected 10.0.0.1 zhao"); b.Tokens != 0 || !b.At.IsZero() {
+		t.Errorf("another key's budget %+v, want its own", b)
+	}
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Go(func() {
+			if err := s.SpendRefusalBudget(ctx, "access.denied 10.0.0.1 zhao", func(b *store.RefusalBudget) { b.Tokens-- }); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if b := read("access.denied 10.0.0.1 zhao"); b.Tokens != 0.5 {
+		t.Errorf("after 40 parallel spends of 40.5: %v tokens, want 0.5", b.Tokens)
+	}
+	if err := s.SpendRefusalBudget(ctx, "csrf.rejected 10.0.0.1 zhao", func(b *store.RefusalBudget) { b.Tokens, b.At = 20, t0 }); err != nil {
+		t.Fatal(err)
+	}
+	// The csrf budget is full and left nothing out: it goes; the other
+	// still counts 2 rows left out.
+	n, err := s.DeleteRefusalBudgets(ctx, t0.Add(time.Second))
+	if err != nil || n != 1 {
+		t.Errorf("DeleteRefusalBudgets = %d, %v; want 1", n, err)
+	}
+	if b := read("access.denied 10.0.0.1 zhao"); b.Dropped != 2 {
+		t.Errorf("budget with rows left out deleted: %+v", b)
+	}
+}

@@ -414,3 +414,37 @@ func (s *Store) DeleteStaleLogins(ctx context.Context, since, now time.Time) (in
 	}
 	return int(n), nil
 }
+
+// --- refusal budgets ---
+
+// SpendRefusalBudget locks the budget's row as HoldLogin locks its keys.
+func (s *Store) SpendRefusalBudget(ctx context.Context, key string, spend func(b *store.RefusalBudget)) error {
+	err := s.inRowTx(ctx, func(tx *tx) error {
+		var b store.RefusalBudget
+		var at int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO audit_budgets (key, tokens, at) VALUES (?, 0, 0)
+			ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING tokens, at, dropped`, key).Scan(&b.Tokens, &at, &b.Dropped); err != nil {
+			return err
+		}
+		if at > 0 {
+			b.At = time.UnixMilli(at)
+		}
+		spend(&b)
+		_, err := tx.ExecContext(ctx, `UPDATE audit_budgets SET tokens = ?, at = ?, dropped = ? WHERE key = ?`,
+			b.Tokens, ms(b.At).Int64, b.Dropped, key)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("审计限额 %s: %w", key, err)
+	}
+	return nil
+}
+
+func (s *Store) DeleteRefusalBudgets(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM audit_budgets WHERE at < ? AND dropped = 0`, before.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("清理审计限额: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}

@@ -22,7 +22,18 @@ CREATE TABLE login_attempts (
 );
 CREATE INDEX login_attempts_key ON login_attempts (key, at);
 CREATE INDEX login_attempts_attempt ON login_attempts (attempt);
+-- How many more refused requests (access.denied, csrf.rejected) of one
+-- action, actor and address the audit log takes (auth.Service.AuditRefusal):
+-- a token bucket shared by every instance, and the rows left out since
+-- the last one written.
+CREATE TABLE audit_budgets (
+    key     TEXT PRIMARY KEY,
+    tokens  DOUBLE PRECISION NOT NULL,
+    at      BIGINT NOT NULL,
+    dropped INTEGER NOT NULL DEFAULT 0
+);
 
 -- +goose Down
+DROP TABLE audit_budgets;
 DROP TABLE login_attempts;
 DROP TABLE login_keys;

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -102,17 +101,8 @@ func behindBalancer(t *testing.T, st store.AuthStore, number string, a, b *httpt
 	browser := &http.Client{Jar: jar, CheckRedirect: noRedirect}
 	send := func(srv *httptest.Server, method, path string, form url.Values) (int, string) {
 		t.Helper()
-		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(form.Encode()))
-		if method == http.MethodPost {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		}
-		resp, err := browser.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(body)
+		code, body, _ := do(t, browser, method, srv.URL+path, form.Encode(), nil)
+		return code, body
 	}
 	// Log in on A; B knows the session.
 	if code, _ := send(a, "POST", "/login", url.Values{"username": {"wang"}, "password": {"wang-password"}}); code != http.StatusSeeOther {

@@ -5,6 +5,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -97,4 +100,50 @@ func TestConsoleOnEitherDaemon(t *testing.T) {
 			t.Errorf("%d %s rows, want %d", len(rows), action, n)
 		}
 	}
+}
+
+// TestReloadReachesEveryDaemon: the console's reload, sent to one of two
+// daemons on one database, reloads both: the other follows within a few
+// heartbeats and runs the new rules too.
+func TestReloadReachesEveryDaemon(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two daemons; skipped in -short mode")
+	}
+	ctx := context.Background()
+	dsn := pgtest.Schema(t)
+	cfgFile := clusterFixture(t, dsn, []*feedSite{newFeedSite(t, 0)}, 200*time.Millisecond, 3*time.Second)
+	st, err := postgres.Open(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := EnsureAccount(ctx, auth.New(auth.Options{Store: st}), auth.Actor{Name: "test"}, "tester", "测试员",
+		auth.RoleOperator, "tester-password"); err != nil {
+		t.Fatal(err)
+	}
+	ins := startInstances(t, cfgFile, 2)
+	version := func(in *instance) string {
+		m := regexp.MustCompile(`yuqing_rules_info\{version="([0-9a-f]+)"\} 1`).FindStringSubmatch(fetch(t, "http://"+in.addr+"/metrics"))
+		if m == nil {
+			t.Fatal("yuqing_rules_info not exported")
+		}
+		return m[1]
+	}
+	v1 := version(ins[1])
+	rulesFile := filepath.Join(filepath.Dir(cfgFile), "rules.yaml")
+	good, err := os.ReadFile(rulesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(rulesFile, append(good, []byte("\n  - id: reload_probe\n    any: [报销]\n    weight: 0.1\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := post(t, ins[0].addr, "/-/reload"); code != http.StatusOK {
+		t.Fatalf("reload on A: %d %s", code, body)
+	}
+	v2 := version(ins[0])
+	if v2 == v1 {
+		t.Fatal("A's rules version unchanged after its reload")
+	}
+	waitUntil(t, 10*time.Second, "B runs A's new rules", func() bool { return version(ins[1]) == v2 })
 }

@@ -31,8 +31,15 @@ CREATE TABLE audit_budgets (
     at      INTEGER NOT NULL,
     dropped INTEGER NOT NULL DEFAULT 0
 );
+-- The console's reload button reloads every instance: the instance that
+-- reloaded moves the generation, the others follow when they see it move.
+CREATE TABLE reload_generation (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    generation INTEGER NOT NULL
+);
 
 -- +goose Down
+DROP TABLE reload_generation;
 DROP TABLE audit_budgets;
 DROP TABLE login_attempts;
 DROP TABLE login_keys;

@@ -1,5 +1,5 @@
 -- +goose Up
--- PostgreSQL translation of store/sqlite/migrations/00019_login_limits.sql.
+-- PostgreSQL translation of store/sqlite/migrations/00019_shared_console.sql.
 -- Failed-login limits shared by every instance (auth.Limiter), so that a
 -- console behind a load balancer counts one address's or account's
 -- failures wherever they land. login_keys: one row per limited key
@@ -32,8 +32,15 @@ CREATE TABLE audit_budgets (
     at      BIGINT NOT NULL,
     dropped INTEGER NOT NULL DEFAULT 0
 );
+-- The console's reload button reloads every instance: the instance that
+-- reloaded moves the generation, the others follow when they see it move.
+CREATE TABLE reload_generation (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    generation BIGINT NOT NULL
+);
 
 -- +goose Down
+DROP TABLE reload_generation;
 DROP TABLE audit_budgets;
 DROP TABLE login_attempts;
 DROP TABLE login_keys;

@@ -18,6 +18,26 @@ import (
 	"github.com/yuqing-bureau/yuqing/store/postgres/pgtest"
 )
 
+// twoDaemons starts two daemons on a new PostgreSQL schema with one
+// source and the operator tester (password tester-password); it returns
+// their configuration and a store on the schema.
+func twoDaemons(t *testing.T) (string, *postgres.Store, []*instance) {
+	t.Helper()
+	ctx := context.Background()
+	dsn := pgtest.Schema(t)
+	cfgFile := clusterFixture(t, dsn, []*feedSite{newFeedSite(t, 0)}, 200*time.Millisecond, 3*time.Second)
+	st, err := postgres.Open(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := EnsureAccount(ctx, auth.New(auth.Options{Store: st}), auth.Actor{Name: "test"}, "tester", "测试员",
+		auth.RoleOperator, "tester-password"); err != nil {
+		t.Fatal(err)
+	}
+	return cfgFile, st, startInstances(t, cfgFile, 2)
+}
+
 // TestConsoleOnEitherDaemon: two daemons on one PostgreSQL database, as
 // behind a load balancer with no sticky sessions. Both are ready; a login
 // on one is a session on the other; failed logins split over both reach
@@ -28,18 +48,7 @@ func TestConsoleOnEitherDaemon(t *testing.T) {
 		t.Skip("two daemons; skipped in -short mode")
 	}
 	ctx := context.Background()
-	dsn := pgtest.Schema(t)
-	cfgFile := clusterFixture(t, dsn, []*feedSite{newFeedSite(t, 0)}, 200*time.Millisecond, 3*time.Second)
-	st, err := postgres.Open(ctx, dsn, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := EnsureAccount(ctx, auth.New(auth.Options{Store: st}), auth.Actor{Name: "test"}, "tester", "测试员",
-		auth.RoleOperator, "tester-password"); err != nil {
-		t.Fatal(err)
-	}
-	ins := startInstances(t, cfgFile, 2)
+	_, st, ins := twoDaemons(t)
 	a, b := "http://"+ins[0].addr, "http://"+ins[1].addr
 	call := func(c *http.Client, method, u string, hdr map[string]string) (int, string) {
 		t.Helper()
@@ -109,19 +118,7 @@ func TestReloadReachesEveryDaemon(t *testing.T) {
 	if testing.Short() {
 		t.Skip("two daemons; skipped in -short mode")
 	}
-	ctx := context.Background()
-	dsn := pgtest.Schema(t)
-	cfgFile := clusterFixture(t, dsn, []*feedSite{newFeedSite(t, 0)}, 200*time.Millisecond, 3*time.Second)
-	st, err := postgres.Open(ctx, dsn, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := EnsureAccount(ctx, auth.New(auth.Options{Store: st}), auth.Actor{Name: "test"}, "tester", "测试员",
-		auth.RoleOperator, "tester-password"); err != nil {
-		t.Fatal(err)
-	}
-	ins := startInstances(t, cfgFile, 2)
+	cfgFile, _, ins := twoDaemons(t)
 	version := func(in *instance) string {
 		m := regexp.MustCompile(`yuqing_rules_info\{version="([0-9a-f]+)"\} 1`).FindStringSubmatch(fetch(t, "http://"+in.addr+"/metrics"))
 		if m == nil {

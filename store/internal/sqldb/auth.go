@@ -387,6 +387,8 @@ func (s *Store) EndLogin(ctx context.Context, e store.LoginEnd) error {
 	return nil
 }
 
+// DeleteStaleLogins skips the rows an attempt has locked (they are in
+// use, and the sweep neither waits for nor deadlocks with a login).
 func (s *Store) DeleteStaleLogins(ctx context.Context, since, now time.Time) (int, error) {
 	var n int64
 	err := s.inRowTx(ctx, func(tx *tx) error {
@@ -395,10 +397,12 @@ func (s *Store) DeleteStaleLogins(ctx context.Context, since, now time.Time) (in
 			sql  string
 			args []any
 		}{
-			{`DELETE FROM login_attempts WHERE (held_until = 0 AND at < ?) OR (held_until > 0 AND held_until < ?)`,
+			{`DELETE FROM login_attempts WHERE id IN (SELECT id FROM login_attempts
+				WHERE (held_until = 0 AND at < ?) OR (held_until > 0 AND held_until < ?)` + s.d.SkipLocked + `)`,
 				[]any{since.UnixMilli(), now.UnixMilli()}},
-			{`DELETE FROM login_keys WHERE used_at < ?1 AND noted_at < ?1
-				AND NOT EXISTS (SELECT 1 FROM login_attempts a WHERE a.key = login_keys.key)`, []any{since.UnixMilli()}},
+			{`DELETE FROM login_keys WHERE key IN (SELECT key FROM login_keys WHERE used_at < ?1 AND noted_at < ?1
+				AND NOT EXISTS (SELECT 1 FROM login_attempts a WHERE a.key = login_keys.key)` + s.d.SkipLocked + `)`,
+				[]any{since.UnixMilli()}},
 		} {
 			res, err := tx.ExecContext(ctx, q.sql, q.args...)
 			if err != nil {

@@ -142,5 +142,6 @@ func TestReloadReachesEveryDaemon(t *testing.T) {
 	if v2 == v1 {
 		t.Fatal("A's rules version unchanged after its reload")
 	}
-	waitUntil(t, 10*time.Second, "B runs A's new rules", func() bool { return version(ins[1]) == v2 })
+	took := waitUntil(t, 10*time.Second, "B runs A's new rules", func() bool { return version(ins[1]) == v2 })
+	t.Logf("B reloaded %s after A (heartbeat 200ms)", took)
 }

@@ -69,7 +69,14 @@ type Daemon struct {
 	reports *reportsched.Scheduler
 	cfg     atomic.Pointer[config.Config]
 	sem     chan struct{} // one reload at a time
-	reload  struct {
+	// stopping is set when shutdown begins: /-/ready then refuses, so a
+	// load balancer sends no new request to an instance going away.
+	stopping atomic.Bool
+	// shared is where instances agree that the console's reload reloads
+	// them all; reloaded is the reload generation this one has followed.
+	shared   store.ClusterStore
+	reloaded atomic.Int64
+	reload   struct {
 		ok   prometheus.Gauge
 		when prometheus.Gauge
 		info *prometheus.GaugeVec
@@ -127,6 +134,12 @@ func Run(ctx context.Context, opts Options) error {
 
 	d := newDaemon(opts, cfg, eng)
 	reg := d.reg
+	d.shared = st
+	gen, err := st.ReloadGeneration(ctx)
+	if err != nil {
+		return err
+	}
+	d.reloaded.Store(gen)
 	catalog := sourceCatalog(d.cfg.Load)
 
 	node, err := d.newNode(cfg, st, addr)
@@ -347,7 +360,7 @@ func (d *Daemon) exportAlerts(cfg *config.Config, st store.Store, catalog source
 func (d *Daemon) handler(cfg *config.Config, st store.Store, inc *incident.Service, catalog sourceCatalog, authSvc *auth.Service) (http.Handler, error) {
 	log, reg, opts := d.log, d.reg, d.opts
 	console, err := web.New(web.Options{Store: st, Workflow: inc, Classifier: d.cls, Logger: log.With("component", "web"),
-		Now: opts.Now, Location: cfg.Location, SourceTitle: catalog.Title, Sources: d.webSources, Reload: d.Reload,
+		Now: opts.Now, Location: cfg.Location, SourceTitle: catalog.Title, Sources: d.webSources, Reload: d.ReloadAll,
 		Posts: st, SourceGrading: catalog.Grading, Places: func() []string { return d.cfg.Load().Places },
 		Auth: authSvc, SecureCookie: cfg.Console.SecureCookie, ExternalURL: cfg.ExternalURL,
 		TrustedProxies: cfg.Console.Proxies(), ProbeSource: consoleProbe(d.cfg.Load, log.With("component", "probe")),
@@ -381,11 +394,37 @@ func (d *Daemon) handler(cfg *config.Config, st store.Store, inc *incident.Servi
 	mux.Handle("GET /metrics", monitoring(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, EnableOpenMetrics: true})))
 	mux.Handle("POST /alertmanager/wecom/{receiver}", monitoring(forward))
 	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "OK") })
-	mux.HandleFunc("GET /-/ready", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "OK") })
+	mux.Handle("GET /-/ready", d.ready(st))
 	mux.Handle("POST /-/reload", console.Protect(auth.RoleOperator, http.HandlerFunc(d.handleReload)))
 	mux.Handle("/", console.Handler())
 
 	return mux, nil
+}
+
+// readyTimeout bounds the database's answer to a readiness check: a load
+// balancer's check gives up after a few seconds.
+const readyTimeout = 2 * time.Second
+
+// ready is /-/ready, a load balancer's health check: 200 while the
+// instance serves and its database answers, 503 otherwise (the database
+// is down or unreachable from here, or the instance is stopping). Any
+// ready instance serves any console request: sessions, login limits and
+// the audit log are in the database. /-/healthy only says the process
+// answers.
+func (d *Daemon) ready(st store.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if d.stopping.Load() {
+			http.Error(w, "正在停止", http.StatusServiceUnavailable)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		defer cancel()
+		if err := st.Ping(ctx); err != nil {
+			http.Error(w, "数据库无应答", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "OK")
+	})
 }
 
 // serve runs crawling and grading until ctx is done or the server fails,
@@ -422,6 +461,7 @@ func (d *Daemon) serve(ctx context.Context, srv *http.Server, serveErr <-chan er
 		}
 	})
 	grading.Go(func() { d.node.Lead(gradeCtx, func(ctx context.Context) { sweepSessions(ctx, authSvc, log) }) })
+	crawling.Go(func() { d.followReloads(crawlCtx, d.cfg.Load().Cluster.Heartbeat) })
 
 	var runErr error
 loop:
@@ -438,6 +478,7 @@ loop:
 	}
 
 	log.Info("正在停止：先停采集和报告发送，再完成手头的研判，交还数据源租约，最后关闭服务")
+	d.stopping.Store(true)
 	stopCrawl()
 	crawling.Wait()
 	stopGrade()
@@ -471,6 +512,64 @@ func (d *Daemon) Reload() error {
 	return nil
 }
 
+// ReloadAll is the console's reload (its button and POST /-/reload):
+// this instance reloads and, when that succeeds, moves the reload
+// generation on so that every other instance on the database follows
+// within a heartbeat (followReloads). Behind a load balancer the
+// operator does not choose the instance; SIGHUP reloads only the one it
+// is sent to.
+func (d *Daemon) ReloadAll() error {
+	if err := d.Reload(); err != nil {
+		return err
+	}
+	gen, err := d.shared.RequestReload(context.Background())
+	if err != nil {
+		d.log.Error("本实例已重新加载，但未能通知其他实例", "err", err)
+		return nil
+	}
+	d.follow(gen)
+	return nil
+}
+
+// follow records that this instance has reloaded as of gen; it reports
+// whether gen was new to it.
+func (d *Daemon) follow(gen int64) bool {
+	for {
+		cur := d.reloaded.Load()
+		if gen <= cur {
+			return false
+		}
+		if d.reloaded.CompareAndSwap(cur, gen) {
+			return true
+		}
+	}
+}
+
+// followReloads reloads this instance whenever another has moved the
+// reload generation on, looking every interval, until ctx ends.
+func (d *Daemon) followReloads(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		gen, err := d.shared.ReloadGeneration(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				d.log.Warn("读取重新加载代次失败", "err", err)
+			}
+			continue
+		}
+		if d.follow(gen) {
+			d.log.Info("另一实例已按操作员要求重新加载，本实例跟随", "generation", gen)
+			_ = d.Reload() // logged and exported by Reload
+		}
+	}
+}
+
 func (d *Daemon) reloadOnce() error {
 	old := d.cfg.Load()
 	cfg, err := config.Load(old.File)
@@ -500,7 +599,7 @@ func (d *Daemon) reloadOnce() error {
 }
 
 func (d *Daemon) handleReload(w http.ResponseWriter, _ *http.Request) {
-	if err := d.Reload(); err != nil {
+	if err := d.ReloadAll(); err != nil {
 		http.Error(w, "重新加载失败: "+err.Error(), http.StatusBadRequest)
 		return
 	}

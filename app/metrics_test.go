@@ -47,10 +47,12 @@ func TestMetricsTokenProtectsMetrics(t *testing.T) {
 		t.Errorf("with the token: status %d, body %.200q", code, body)
 	}
 	// The console and health checks are not behind the metrics token.
-	if resp, err := http.Get("http://" + addr + "/-/healthy"); err != nil || resp.StatusCode != http.StatusOK {
-		t.Errorf("/-/healthy: %v %v", resp, err)
-	} else {
-		resp.Body.Close()
+	for _, path := range []string{"/-/healthy", "/-/ready"} {
+		if resp, err := http.Get("http://" + addr + path); err != nil || resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: %v %v", path, resp, err)
+		} else {
+			resp.Body.Close()
+		}
 	}
 }
 

@@ -21,7 +21,8 @@ func newAuth(st store.AuthStore, cfg *config.Config, log *slog.Logger, now func(
 		SessionLifetime: cfg.Console.SessionLifetime, IdleTimeout: cfg.Console.IdleTimeout})
 }
 
-// sweepSessions removes expired sessions every hour until ctx ends.
+// sweepSessions removes expired sessions and failed logins that no
+// longer count every hour until ctx ends.
 func sweepSessions(ctx context.Context, a *auth.Service, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -30,6 +31,11 @@ func sweepSessions(ctx context.Context, a *auth.Service, log *slog.Logger) {
 			log.Warn("清理过期会话失败", "err", err)
 		} else if n > 0 {
 			log.Info("已清理过期会话", "count", n)
+		}
+		if n, err := a.CleanLogins(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("清理登录失败记录失败", "err", err)
+		} else if n > 0 {
+			log.Info("已清理过期的登录失败记录", "count", n)
 		}
 		select {
 		case <-ctx.Done():

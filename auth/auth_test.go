@@ -13,6 +13,8 @@ import (
 
 	"github.com/yuqing-bureau/yuqing/auth"
 	"github.com/yuqing-bureau/yuqing/store"
+	"github.com/yuqing-bureau/yuqing/store/postgres"
+	"github.com/yuqing-bureau/yuqing/store/postgres/pgtest"
 	"github.com/yuqing-bureau/yuqing/store/sqlite"
 )
 
@@ -123,6 +125,34 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// onEngines runs fn on a new SQLite database and on a new PostgreSQL
+// schema (skipped without a server, see pgtest); open opens one more
+// store on the same database: another instance.
+func onEngines(t *testing.T, fn func(t *testing.T, open func() store.AuthStore)) {
+	t.Run("sqlite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "a.db")
+		fn(t, func() store.AuthStore {
+			st, err := sqlite.Open(context.Background(), path, time.UTC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := pgtest.Schema(t)
+		fn(t, func() store.AuthStore {
+			st, err := postgres.Open(context.Background(), dsn, time.UTC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		})
+	})
+}
+
 // try reserves an attempt and, when allowed, records it as failed.
 func try(l *auth.Limiter, account, ip string) (bool, time.Duration) {
 	res, ref, err := l.Reserve(context.Background(), account, ip)
@@ -136,10 +166,12 @@ func try(l *auth.Limiter, account, ip string) (bool, time.Duration) {
 	return true, 0
 }
 
-func TestLimiter(t *testing.T) {
+func TestLimiter(t *testing.T) { onEngines(t, testLimiter) }
+
+func testLimiter(t *testing.T, open func() store.AuthStore) {
 	ctx := context.Background()
 	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
-	l := auth.NewLimiter(auth.LimitConfig{PerAccountIP: 3, PerIP: 5, Window: 10 * time.Minute, MaxKeys: 4}, c.Now)
+	l := auth.NewLimiter(open(), auth.LimitConfig{PerAccountIP: 3, PerIP: 5, Window: 10 * time.Minute}, c.Now)
 	for i := range 3 {
 		if ok, _ := try(l, "wang", "10.0.0.1"); !ok {
 			t.Fatalf("try %d refused", i+1)
@@ -182,15 +214,20 @@ func TestLimiter(t *testing.T) {
 	if ok, _ := try(l, "sun", "10.0.0.9"); !ok {
 		t.Error("failures before a success still counted")
 	}
-	if n := l.Keys(); n > 4 {
-		t.Errorf("limiter holds %d keys, bound is 4", n)
+	// Once the window has passed, the failures go from the database.
+	c.Add(10 * time.Minute)
+	if n, err := l.Clean(ctx); err != nil || n == 0 {
+		t.Errorf("Clean after the window: %d rows, %v", n, err)
+	}
+	if n, err := l.Clean(ctx); err != nil || n != 0 {
+		t.Errorf("Clean again: %d rows, %v", n, err)
 	}
 }
 
 func TestLimiterPerAccountIgnoresAddress(t *testing.T) {
 	ctx := context.Background()
 	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
-	l := auth.NewLimiter(auth.LimitConfig{PerAccountIP: 5, PerIP: 30, PerAccount: 20, Window: 15 * time.Minute}, c.Now)
+	l := auth.NewLimiter(newStore(t), auth.LimitConfig{PerAccountIP: 5, PerIP: 30, PerAccount: 20, Window: 15 * time.Minute}, c.Now)
 	for i := range 20 { // a botnet: one guess per address
 		if ok, _ := try(l, "wang", fmt.Sprintf("10.0.%d.1", i)); !ok {
 			t.Fatalf("guess %d refused", i+1)
@@ -206,30 +243,49 @@ func TestLimiterPerAccountIgnoresAddress(t *testing.T) {
 }
 
 // TestLimiterReserveIsAtomic: parallel failing attempts cannot all pass
-// the check before any failure is recorded.
+// the check before any failure is recorded, also when they are spread
+// over two instances (two limiters on two stores of one database).
 func TestLimiterReserveIsAtomic(t *testing.T) {
-	ctx := context.Background()
-	l := auth.NewLimiter(auth.LimitConfig{PerAccountIP: 5, PerIP: 30, PerAccount: 20, Window: time.Hour}, nil)
-	var allowed sync.WaitGroup
-	var mu sync.Mutex
-	n := 0
-	start := make(chan struct{})
-	for range 200 {
-		allowed.Go(func() {
-			<-start
-			if res, ref, _ := l.Reserve(ctx, "wang", "10.0.0.1"); ref == nil {
-				res.Fail()
-				mu.Lock()
-				n++
-				mu.Unlock()
-			}
-		})
+	onEngines(t, func(t *testing.T, open func() store.AuthStore) {
+		ctx := context.Background()
+		cfg := auth.LimitConfig{PerAccountIP: 5, PerIP: 30, PerAccount: 20, Window: time.Hour}
+		ls := []*auth.Limiter{auth.NewLimiter(open(), cfg, nil), auth.NewLimiter(open(), cfg, nil)}
+		var allowed sync.WaitGroup
+		var mu sync.Mutex
+		n := 0
+		start := make(chan struct{})
+		for i := range 200 {
+			allowed.Go(func() {
+				<-start
+				if res, ref, err := ls[i%2].Reserve(ctx, "wang", "10.0.0.1"); err != nil {
+					t.Error(err)
+				} else if ref == nil {
+					if err := res.Fail(); err != nil {
+						t.Error(err)
+					}
+					mu.Lock()
+					n++
+					mu.Unlock()
+				}
+			})
+		}
+		close(start)
+		allowed.Wait()
+		if n != 5 {
+			t.Errorf("%d of 200 parallel attempts allowed, want 5", n)
+		}
+	})
+}
+
+// newStore opens a new SQLite database.
+func newStore(t *testing.T) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "a.db"), time.UTC)
+	if err != nil {
+		t.Fatal(err)
 	}
-	close(start)
-	allowed.Wait()
-	if n != 5 {
-		t.Errorf("%d of 200 parallel attempts allowed, want 5", n)
-	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 func newService(t *testing.T, c *clock) (*auth.Service, *sqlite.Store) {

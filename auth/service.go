@@ -59,7 +59,6 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	limiter *Limiter
-	noisy   *auditThrottle
 	hashing chan struct{}
 	dummy   struct {
 		once sync.Once
@@ -91,8 +90,7 @@ func New(opts Options) *Service {
 		opts.MaxHashing = 4
 	}
 	return &Service{opts: opts, st: opts.Store, log: opts.Logger, now: opts.Now,
-		limiter: NewLimiter(opts.Limits, opts.Now), hashing: make(chan struct{}, opts.MaxHashing),
-		noisy: newAuditThrottle(refusalBurst, refusalEvery, opts.Limits.MaxKeys)}
+		limiter: NewLimiter(opts.Store, opts.Limits, opts.Now), hashing: make(chan struct{}, opts.MaxHashing)}
 }
 
 // Store returns the store the service keeps its records in.
@@ -218,7 +216,7 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, p Principal, ip, curren
 	if refused != nil {
 		return &RateLimitedError{Wait: refused.Wait}
 	}
-	defer res.Cancel()
+	defer s.cancel(res)
 	u, err := s.st.UserByName(ctx, p.User.Name)
 	if err != nil {
 		return err
@@ -229,11 +227,15 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, p Principal, ip, curren
 	}
 	by := Actor{Name: u.Name, IP: ip}
 	if !ok {
-		res.Fail()
+		if err := res.Fail(); err != nil {
+			return err
+		}
 		s.Audit(ctx, by, "user.passwd", u.Name, "当前密码错误", false)
 		return &InputError{Msg: "当前密码不对"}
 	}
-	res.Success()
+	if err := res.Success(); err != nil {
+		return err
+	}
 	return s.SetPassword(ctx, by, u.Name, next)
 }
 
@@ -372,9 +374,11 @@ func (s *Service) Login(ctx context.Context, name, pw, ip, userAgent string) (st
 		}
 		return "", Principal{}, &RateLimitedError{Wait: refused.Wait}
 	}
-	defer res.Cancel() // an attempt that ends without a verdict (an error) does not count
+	defer s.cancel(res) // an attempt that ends without a verdict (an error) does not count
 	fail := func(who, why string) (string, Principal, error) {
-		res.Fail()
+		if err := res.Fail(); err != nil {
+			return "", Principal{}, err
+		}
 		s.Audit(ctx, Actor{Name: who, IP: ip}, "login.failed", who, why, false)
 		return "", Principal{}, ErrBadCredentials
 	}
@@ -397,7 +401,9 @@ func (s *Service) Login(ctx context.Context, name, pw, ip, userAgent string) (st
 	if u.Disabled {
 		return fail(u.Name, "账号已停用")
 	}
-	res.Success()
+	if err := res.Success(); err != nil {
+		return "", Principal{}, err
+	}
 	id := RandomSecret(32)
 	now := s.now()
 	if len(userAgent) > 200 {
@@ -558,8 +564,9 @@ func auditText(s string, n int) string {
 
 // Refused requests (access.denied, csrf.rejected) are audited at most
 // refusalBurst times in a row per action, actor and address, then once
-// per refusalEvery: anyone logged in can cause them at will, and the
-// audit log is append-only.
+// per refusalEvery, over all instances together (the budget is in the
+// database): anyone logged in can cause them at will, and the audit log
+// is append-only.
 const (
 	refusalBurst = 20
 	refusalEvery = time.Minute
@@ -570,7 +577,11 @@ const (
 // the detail of the next row written, and the first one left out is
 // logged.
 func (s *Service) AuditRefusal(ctx context.Context, by Actor, action, target, detail string) {
-	ok, dropped := s.noisy.admit(action+"\x00"+by.Name+"\x00"+by.IP, s.now())
+	ok, dropped, err := s.admitRefusal(ctx, action+" "+by.IP+" "+by.Name)
+	if err != nil {
+		s.log.Warn("读取审计限额失败，照常写入审计日志", "action", action, "err", err)
+		ok, dropped = true, 0
+	}
 	if !ok {
 		if dropped == 1 {
 			s.log.Warn("同一用户的被拒请求过多，暂停逐条写入审计日志", "action", action, "actor", by.Name, "ip", by.IP)
@@ -583,7 +594,51 @@ func (s *Service) AuditRefusal(ctx context.Context, by Actor, action, target, de
 	s.Audit(ctx, by, action, target, detail, false)
 }
 
+// admitRefusal spends one row of key's budget, a token bucket of
+// refusalBurst refilled by one every refusalEvery. It reports whether a
+// row may be written now and how many were left out: before it when it
+// may, else so far (1: the first, worth a log line).
+func (s *Service) admitRefusal(ctx context.Context, key string) (ok bool, dropped int, err error) {
+	now := s.now()
+	err = s.st.SpendRefusalBudget(context.WithoutCancel(ctx), key, func(b *store.RefusalBudget) {
+		ok, dropped = false, 0
+		if b.At.IsZero() {
+			b.Tokens, b.At = refusalBurst, now
+		}
+		if d := now.Sub(b.At); d > 0 {
+			b.Tokens = min(refusalBurst, b.Tokens+d.Seconds()/refusalEvery.Seconds())
+			b.At = now
+		}
+		if b.Tokens < 1 {
+			b.Dropped++
+			dropped = b.Dropped
+			return
+		}
+		b.Tokens--
+		ok, dropped, b.Dropped = true, b.Dropped, 0
+	})
+	return ok, dropped, err
+}
+
 // CleanSessions removes expired sessions; the daemon calls it now and then.
 func (s *Service) CleanSessions(ctx context.Context) (int, error) {
 	return s.st.DeleteExpiredSessions(ctx, s.now())
+}
+
+// CleanLogins removes the failed logins that no longer count and the
+// refusal budgets that have refilled; the daemon calls it now and then.
+func (s *Service) CleanLogins(ctx context.Context) (int, error) {
+	n, err := s.limiter.Clean(ctx)
+	if err != nil {
+		return n, err
+	}
+	m, err := s.st.DeleteRefusalBudgets(ctx, s.now().Add(-refusalBurst*refusalEvery))
+	return n + m, err
+}
+
+// cancel ends an attempt that got no verdict; its hold would expire anyway.
+func (s *Service) cancel(res *Reservation) {
+	if err := res.Cancel(); err != nil {
+		s.log.Warn("撤销登录尝试失败", "err", err)
+	}
 }

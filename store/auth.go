@@ -108,4 +108,71 @@ type AuthStore interface {
 	// CountAudit counts the entries f's actor and action select (its
 	// BeforeID and Limit aside): the audit page's total.
 	CountAudit(ctx context.Context, f AuditFilter) (int, error)
+
+	// Failed-login limits (auth.Limiter), shared by every instance on
+	// the database.
+
+	// HoldLogin locks h.Keys (every instance's HoldLogin on any of them
+	// waits), reads their state and calls h.Decide with it; when Decide
+	// holds the attempt, one pending attempt is recorded on every key
+	// until h.Until, and the keys Decide names as noted get NotedAt
+	// h.Now. It returns the attempt's ID, or 0 when it was not held.
+	// Decide may be called twice (see InTx) and must only decide.
+	HoldLogin(ctx context.Context, h LoginHold) (int64, error)
+	// EndLogin ends a held attempt: on e.Keys it counts as a failure at
+	// e.At when e.Failed, and the failures of e.Clear are forgotten.
+	EndLogin(ctx context.Context, e LoginEnd) error
+	// DeleteStaleLogins removes failures before since, held attempts
+	// that expired before now, and keys left with neither that noted no
+	// refusal since since; it returns how many rows went.
+	DeleteStaleLogins(ctx context.Context, since, now time.Time) (int, error)
+
+	// SpendRefusalBudget locks key's budget (every instance's call on it
+	// waits), lets spend change it and saves it; a budget never saved
+	// has a zero At. spend may be called twice (see InTx).
+	SpendRefusalBudget(ctx context.Context, key string, spend func(b *RefusalBudget)) error
+	// DeleteRefusalBudgets removes the budgets last refilled before
+	// before with no row left out: as good as new. It returns how many.
+	DeleteRefusalBudgets(ctx context.Context, before time.Time) (int, error)
+}
+
+// RefusalBudget is how many more audit rows of refused requests one
+// action, actor and address may write (auth.Service.AuditRefusal).
+type RefusalBudget struct {
+	Tokens  float64
+	At      time.Time // when Tokens was last refilled; zero: a new budget
+	Dropped int       // rows left out since the last one written
+}
+
+// LoginKey is the state of one key of the login limiter: an account and
+// address, an address, an account.
+type LoginKey struct {
+	Key string
+	// Failures are the failed attempts at or after LoginHold.Since,
+	// oldest first.
+	Failures []time.Time
+	// Pending counts the attempts held and not ended (nor expired).
+	Pending int
+	// NotedAt is when a refusal by the key was last reported; zero: never.
+	NotedAt time.Time
+}
+
+// LoginHold is one check of a login attempt (see HoldLogin).
+type LoginHold struct {
+	Keys  []string
+	Now   time.Time
+	Since time.Time // failures before it no longer count
+	Until time.Time // a held attempt not ended by then stops counting
+	// Decide sees the keys' state, in the order of Keys, and says
+	// whether to hold the attempt and which keys note a refusal now.
+	Decide func(keys []LoginKey) (hold bool, noted []string)
+}
+
+// LoginEnd is the verdict on a held attempt (see EndLogin).
+type LoginEnd struct {
+	Attempt int64
+	Keys    []string
+	Failed  bool
+	At      time.Time
+	Clear   []string
 }

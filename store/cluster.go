@@ -42,6 +42,14 @@ type ClusterStore interface {
 	ReleaseLeases(ctx context.Context, holder string) error
 	// Leases lists every source's lease, by source.
 	Leases(ctx context.Context) ([]model.SourceLease, error)
+
+	// RequestReload moves the reload generation on by one and returns
+	// it: an instance reloaded its configuration at an operator's
+	// request, and the others follow when they see it move.
+	RequestReload(ctx context.Context) (int64, error)
+	// ReloadGeneration returns the reload generation (0: no reload was
+	// ever requested).
+	ReloadGeneration(ctx context.Context) (int64, error)
 }
 
 // LeaseClaim is one round of an instance's lease keeping.

@@ -310,6 +310,10 @@ type Store interface {
 	// were handled as at now, by office and level (HandlingCount).
 	HandlingCounts(ctx context.Context, from, to, now time.Time) ([]HandlingCount, error)
 
+	// Ping asks the database a trivial question: whether it answers (a
+	// load balancer's readiness check, /-/ready).
+	Ping(ctx context.Context) error
+
 	Close() error
 }
 

@@ -21,6 +21,9 @@ func RunAuth(t *testing.T, open func(t *testing.T) store.AuthStore) {
 		{"Sessions", testSessions},
 		{"Tokens", testTokens},
 		{"AuditLog", testAuditLog},
+		{"LoginLimits", testLoginLimits},
+		{"LoginLimitsConcurrent", testLoginLimitsConcurrent},
+		{"RefusalBudgets", testRefusalBudgets},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -23,6 +23,7 @@ func RunCluster(t *testing.T, open func(t *testing.T) store.ClusterStore) {
 		{"Instances", testInstances},
 		{"Leases", testLeases},
 		{"LeasesConcurrent", testLeasesConcurrent},
+		{"ReloadGeneration", testReloadGeneration},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -222,5 +223,40 @@ func testLeasesConcurrent(t *testing.T, s store.ClusterStore) {
 			// another has locked); by the next every share is full.
 			t.Errorf("round %d: %d of %d sources held", round, len(held), len(srcs))
 		}
+	}
+}
+
+// testReloadGeneration: no generation before any request; each request
+// moves it by one, also when several instances request at once.
+func testReloadGeneration(t *testing.T, s store.ClusterStore) {
+	ctx := context.Background()
+	if gen, err := s.ReloadGeneration(ctx); err != nil || gen != 0 {
+		t.Fatalf("before any request: %d, %v", gen, err)
+	}
+	if gen, err := s.RequestReload(ctx); err != nil || gen != 1 {
+		t.Fatalf("first request: %d, %v", gen, err)
+	}
+	var wg sync.WaitGroup
+	seen := make(chan int64, 10)
+	for range 10 {
+		wg.Go(func() {
+			gen, err := s.RequestReload(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			seen <- gen
+		})
+	}
+	wg.Wait()
+	close(seen)
+	got := map[int64]bool{}
+	for g := range seen {
+		got[g] = true
+	}
+	if len(got) != 10 {
+		t.Errorf("10 parallel requests got %d distinct generations", len(got))
+	}
+	if gen, err := s.ReloadGeneration(ctx); err != nil || gen != 11 {
+		t.Errorf("after 11 requests: %d, %v", gen, err)
 	}
 }

@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"HandlingCounts", testHandlingCounts},
 		{"Report", testReport},
 		{"SpecialReport", testSpecialReport},
+		{"Ping", testPing},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -774,5 +775,18 @@ func testSavePostDropsNUL(t *testing.T, s store.Store) {
 	}
 	if got.Title != "医保卡" || got.Body != "报销" || got.Author != "王" {
 		t.Errorf("stored %q %q %q", got.Title, got.Body, got.Author)
+	}
+}
+
+// testPing: an open database answers; a ping whose context has ended
+// fails rather than reporting a database that was not asked.
+func testPing(t *testing.T, s store.Store) {
+	if err := s.Ping(context.Background()); err != nil {
+		t.Errorf("Ping: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.Ping(ctx); err == nil {
+		t.Error("Ping with an ended context succeeded")
 	}
 }

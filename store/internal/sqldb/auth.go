@@ -5,6 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/store"
@@ -265,3 +269,186 @@ var scanAuditEntry = scanWith(func(e *store.AuditEntry) columns {
 		decode: func() error { e.At = time.UnixMilli(at); return nil },
 	}
 })
+
+// --- failed-login limits ---
+
+// HoldLogin runs in a transaction without the whole-database write lock:
+// the keys' rows in login_keys are the lock. An upsert locks a row that
+// exists (PostgreSQL: ON CONFLICT DO UPDATE) and makes one that does not,
+// and the keys are taken in sorted order so that two attempts sharing keys
+// never wait for each other crosswise.
+func (s *Store) HoldLogin(ctx context.Context, h store.LoginHold) (int64, error) {
+	keys := slices.Compact(slices.Sorted(slices.Values(h.Keys)))
+	if len(keys) == 0 {
+		return 0, errors.New("登录限制：没有要检查的键")
+	}
+	var attempt int64
+	err := s.inRowTx(ctx, func(tx *tx) error {
+		attempt = 0
+		now := h.Now.UnixMilli()
+		args := make([]any, 0, 2*len(keys))
+		for _, k := range keys {
+			args = append(args, k, now)
+		}
+		state := make(map[string]*store.LoginKey, len(keys))
+		err := eachRow(ctx, tx, `INSERT INTO login_keys (key, used_at) VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?), ", len(keys)), ", ")+`
+			ON CONFLICT (key) DO UPDATE SET used_at = excluded.used_at RETURNING key, noted_at`, args, func(row scanner) error {
+			var k store.LoginKey
+			var noted int64
+			if err := row.Scan(&k.Key, &noted); err != nil {
+				return err
+			}
+			if noted > 0 {
+				k.NotedAt = time.UnixMilli(noted)
+			}
+			state[k.Key] = &k
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		err = eachRow(ctx, tx, `SELECT key, at, held_until FROM login_attempts WHERE key IN `+inList(len(keys))+`
+			AND ((held_until = 0 AND at > ?) OR held_until > ?) ORDER BY key, at`,
+			append(stringArgs(nil, keys), h.Since.UnixMilli(), now), func(row scanner) error {
+				var key string
+				var at, held int64
+				if err := row.Scan(&key, &at, &held); err != nil {
+					return err
+				}
+				k := state[key]
+				if held > 0 {
+					k.Pending++
+				} else {
+					k.Failures = append(k.Failures, time.UnixMilli(at))
+				}
+				return nil
+			})
+		if err != nil {
+			return err
+		}
+		seen := make([]store.LoginKey, len(h.Keys))
+		for i, key := range h.Keys {
+			seen[i] = *state[key]
+		}
+		hold, noted := h.Decide(seen)
+		if len(noted) > 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE login_keys SET noted_at = ? WHERE key IN `+inList(len(noted)),
+				stringArgs([]any{now}, noted)...); err != nil {
+				return err
+			}
+		}
+		if !hold {
+			return nil
+		}
+		id := rand.Int64N(math.MaxInt64-1) + 1
+		args = args[:0]
+		for _, k := range keys {
+			args = append(args, id, k, now, h.Until.UnixMilli())
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO login_attempts (attempt, key, at, held_until) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(keys)), ", "), args...); err != nil {
+			return err
+		}
+		attempt = id
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("检查登录限制: %w", err)
+	}
+	return attempt, nil
+}
+
+func (s *Store) EndLogin(ctx context.Context, e store.LoginEnd) error {
+	err := s.inRowTx(ctx, func(tx *tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM login_attempts WHERE attempt = ?`, e.Attempt); err != nil {
+			return err
+		}
+		if e.Failed && len(e.Keys) > 0 {
+			args := make([]any, 0, 3*len(e.Keys))
+			for _, k := range e.Keys {
+				args = append(args, e.Attempt, k, e.At.UnixMilli())
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO login_attempts (attempt, key, at) VALUES `+
+				strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(e.Keys)), ", "), args...); err != nil {
+				return err
+			}
+		}
+		if len(e.Clear) > 0 {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM login_attempts WHERE held_until = 0 AND key IN `+inList(len(e.Clear)),
+				stringArgs(nil, e.Clear)...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("记录登录结果: %w", err)
+	}
+	return nil
+}
+
+// DeleteStaleLogins skips the rows an attempt has locked (they are in
+// use, and the sweep neither waits for nor deadlocks with a login).
+func (s *Store) DeleteStaleLogins(ctx context.Context, since, now time.Time) (int, error) {
+	var n int64
+	err := s.inRowTx(ctx, func(tx *tx) error {
+		n = 0
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{`DELETE FROM login_attempts WHERE id IN (SELECT id FROM login_attempts
+				WHERE (held_until = 0 AND at < ?) OR (held_until > 0 AND held_until < ?)` + s.d.SkipLocked + `)`,
+				[]any{since.UnixMilli(), now.UnixMilli()}},
+			{`DELETE FROM login_keys WHERE key IN (SELECT key FROM login_keys WHERE used_at < ?1 AND noted_at < ?1
+				AND NOT EXISTS (SELECT 1 FROM login_attempts a WHERE a.key = login_keys.key)` + s.d.SkipLocked + `)`,
+				[]any{since.UnixMilli()}},
+		} {
+			res, err := tx.ExecContext(ctx, q.sql, q.args...)
+			if err != nil {
+				return err
+			}
+			k, _ := res.RowsAffected()
+			n += k
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("清理登录失败记录: %w", err)
+	}
+	return int(n), nil
+}
+
+// --- refusal budgets ---
+
+// SpendRefusalBudget locks the budget's row as HoldLogin locks its keys.
+func (s *Store) SpendRefusalBudget(ctx context.Context, key string, spend func(b *store.RefusalBudget)) error {
+	err := s.inRowTx(ctx, func(tx *tx) error {
+		var b store.RefusalBudget
+		var at int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO audit_budgets (key, tokens, at) VALUES (?, 0, 0)
+			ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING tokens, at, dropped`, key).Scan(&b.Tokens, &at, &b.Dropped); err != nil {
+			return err
+		}
+		if at > 0 {
+			b.At = time.UnixMilli(at)
+		}
+		spend(&b)
+		_, err := tx.ExecContext(ctx, `UPDATE audit_budgets SET tokens = ?, at = ?, dropped = ? WHERE key = ?`,
+			b.Tokens, ms(b.At).Int64, b.Dropped, key)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("审计限额 %s: %w", key, err)
+	}
+	return nil
+}
+
+func (s *Store) DeleteRefusalBudgets(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM audit_budgets WHERE at < ? AND dropped = 0`, before.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("清理审计限额: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}

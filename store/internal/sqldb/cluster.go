@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -223,4 +224,28 @@ func (s *Store) inRowTx(ctx context.Context, fn func(*tx) error) error {
 	c := s.w
 	c.writer = false // no whole-database lock; the rows fn claims are locked instead
 	return inTxOn(ctx, c, fn)
+}
+
+// --- reload generation ---
+
+func (s *Store) RequestReload(ctx context.Context) (int64, error) {
+	var gen int64
+	err := s.w.QueryRowContext(ctx, `INSERT INTO reload_generation (id, generation) VALUES (1, 1)
+		ON CONFLICT (id) DO UPDATE SET generation = reload_generation.generation + 1 RETURNING generation`).Scan(&gen)
+	if err != nil {
+		return 0, fmt.Errorf("通知各实例重新加载: %w", err)
+	}
+	return gen, nil
+}
+
+func (s *Store) ReloadGeneration(ctx context.Context) (int64, error) {
+	var gen int64
+	err := s.r.QueryRowContext(ctx, `SELECT generation FROM reload_generation WHERE id = 1`).Scan(&gen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("读取重新加载代次: %w", err)
+	}
+	return gen, nil
 }

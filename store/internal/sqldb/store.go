@@ -16,6 +16,16 @@ import (
 	"github.com/yuqing-bureau/yuqing/taxonomy"
 )
 
+// Ping reads a constant on the readers (where the console's pages read):
+// a round trip to the server, never queued behind a writer.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.r.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("数据库无应答: %w", err)
+	}
+	return nil
+}
+
 // Close closes both pools.
 func (s *Store) Close() error {
 	return errors.Join(s.r.Close(), s.w.Close())

@@ -118,7 +118,8 @@ func failover(b *testing.B, mode string) (lead, sources time.Duration) {
 		}
 		start = time.Now()
 		if _, err := admin.Exec(context.Background(), `SELECT pg_terminate_backend(pid) FROM pg_locks
-			WHERE locktype = 'advisory' AND granted AND classid = $1 AND objsubid = 2`, 0x7975_6c64); err != nil {
+			WHERE locktype = 'advisory' AND granted AND classid = $1 AND objsubid = 2
+			AND objid = (hashtext(current_schema())::bigint & 4294967295)::oid`, 0x7975_6c64); err != nil {
 			b.Fatal(err)
 		}
 		admin.Close(context.Background())

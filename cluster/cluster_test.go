@@ -192,7 +192,8 @@ func TestFailoverWhenLeaderSessionDies(t *testing.T) {
 	defer admin.Close(context.Background())
 	killed := time.Now()
 	tag, err := admin.Exec(context.Background(), `SELECT pg_terminate_backend(pid) FROM pg_locks
-		WHERE locktype = 'advisory' AND granted AND classid = $1 AND objsubid = 2`, 0x7975_6c64)
+		WHERE locktype = 'advisory' AND granted AND classid = $1 AND objsubid = 2
+			AND objid = (hashtext(current_schema())::bigint & 4294967295)::oid`, 0x7975_6c64)
 	if err != nil || tag.RowsAffected() != 1 {
 		t.Fatalf("terminating the leader's session: %v, %d rows", err, tag.RowsAffected())
 	}

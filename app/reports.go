@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/yuqing-bureau/yuqing/cluster"
 	"github.com/yuqing-bureau/yuqing/report"
 	"github.com/yuqing-bureau/yuqing/reportsched"
 	"github.com/yuqing-bureau/yuqing/store"
@@ -23,10 +24,12 @@ func (d *Daemon) newReports(st store.Database) (*reportsched.Scheduler, error) {
 		Build: func(ctx context.Context, req report.Request) (report.Report, error) {
 			return report.Build(ctx, st, req, reportOptions(d.cfg.Load()))
 		},
-		Location:   cfg.Location,
-		Clock:      reportsched.NowClock(d.opts.Now),
-		Logger:     d.log.With("component", "reports"),
-		Registerer: d.reg,
+		Location: cfg.Location,
+		Clock:    reportsched.NowClock(d.opts.Now),
+		Logger:   d.log.With("component", "reports"),
+		// The leader's: the scheduler runs there (a follower's figures
+		// would be stale and fire YuqingReportFailed).
+		Registerer: cluster.LeaderOnly(d.reg, d.node),
 		HTTPClient: &http.Client{},
 		ConsoleURL: cfg.ExternalURL,
 	})

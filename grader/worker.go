@@ -298,7 +298,7 @@ func (w *Worker) ProcessBatch(ctx context.Context) (int, error) {
 		switch {
 		case errors.Is(err, errClaimLost):
 			w.lost.Inc()
-			w.opts.Logger.Warn("帖子的研判认领已过期并由其他实例接手，本实例的研判结果不予登记", "post", p.ID, "source", p.Source)
+			w.opts.Logger.Warn("帖子的研判认领已失效（认领过期由其他实例接手，或帖子在研判期间更新），本次研判结果不予登记，帖子重新排队", "post", p.ID, "source", p.Source)
 		case err != nil:
 			w.errs.Inc()
 			errs = append(errs, err)
@@ -318,7 +318,8 @@ func (w *Worker) ProcessBatch(ctx context.Context) (int, error) {
 }
 
 // errClaimLost: the post's claim lapsed and another worker took it, or
-// filed it already; this worker's grade is not filed.
+// filed it already, or a crawl saved a new version meanwhile (SavePost
+// ends the claim); this worker's grade is not filed.
 var errClaimLost = errors.New("研判认领已失效")
 
 // gradeJob is one post of a batch: what the grader sees, and its result,

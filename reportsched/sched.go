@@ -156,7 +156,9 @@ const maxRunTries = 6
 // latest run of each schedule (built already: nothing to do) and the
 // deliveries left due.
 func (s *Scheduler) Run(ctx context.Context) error {
-	s.Prime(ctx)
+	// Primed afresh at each start: an instance that becomes leader takes
+	// over what the former leader sent.
+	s.prime(ctx)
 	now := s.o.Clock.Now()
 	since := map[string]time.Time{}
 	for _, sc := range s.settings().Reports.Schedules {
@@ -366,11 +368,13 @@ func (s *Scheduler) send(ctx context.Context, set Settings, d store.ReportDelive
 		log.Info("报告已发送")
 	case ctx.Err() != nil:
 		// Cut short by shutdown: due again at once, after the restart.
-		a.Err, a.Next = "发送时守护进程停止："+err.Error(), a.At
+		a.Err, a.Next = "发送时守护进程停止，重启后重新发送", a.At
 	default:
 		a.Err = err.Error()
 		s.failures.WithLabelValues(m.kind, "delivery").Inc()
-		if wait, again := set.Reports.Retry.after(d.Attempts + 1); again && delivery.Transient(err) {
+		// A message that could not be composed (the store or a writer
+		// failed) is tried again like a busy receiver.
+		if wait, again := set.Reports.Retry.after(d.Attempts + 1); again && (delivery.Transient(err) || m.err != nil) {
 			a.Next = a.At.Add(wait)
 			log.Warn("报告发送失败，稍后重试", "err", err, "retry_at", a.Next)
 		} else {

@@ -106,6 +106,23 @@ func testGradingQueue(t *testing.T, s store.Store) {
 	if err := s.ReleaseClaims(ctx, "i5", nil); err != nil {
 		t.Errorf("releasing nothing: %v", err)
 	}
+	// A crawl saves a new version of b while i4 grades the old one: the
+	// claim ends with the save, so the old grade is not filed as the new
+	// version's, and b is queued again.
+	if got := claim(t, s, "i4", 5, t0.Add(200*time.Second)); !slices.Contains(got, b) {
+		t.Fatalf("i4 got %v, want b (%d) among them", got, b)
+	}
+	v2 := *ps[1]
+	v2.Body += "（补充：今天又去问了，还是没有结果。）"
+	if res, err := s.SavePost(ctx, &v2); err != nil || res != store.Changed {
+		t.Fatalf("saving b's new version: %v, %v", res, err)
+	}
+	if end("i4", ps[1], true) {
+		t.Error("a claim on b's old version ended after a new version was saved")
+	}
+	if got := claim(t, s, "i6", 5, t0.Add(200*time.Second)); !slices.Contains(got, b) {
+		t.Fatalf("b's new version is not queued again: i6 got %v", got)
+	}
 }
 
 // testFilingConcurrent: several stores on one database (instances) each

@@ -186,9 +186,14 @@ func claimLeases(ctx context.Context, tx *tx, d *Dialect, c store.LeaseClaim) ([
 		}
 	}
 	if want := c.Max - len(held); want > 0 {
-		free, err := queryAll(ctx, tx, scanValue[string], `SELECT source FROM source_leases
-			WHERE source IN `+in+` AND (holder = '' OR expires_at <= ?) ORDER BY source LIMIT ?`+d.SkipLocked,
-			append(stringArgs(nil, c.Sources), now, want)...)
+		// Not what was just given back: that is for the other instances.
+		q, args := `SELECT source FROM source_leases WHERE source IN `+in, stringArgs(nil, c.Sources)
+		if len(c.Release) > 0 {
+			q += ` AND source NOT IN ` + inList(len(c.Release))
+			args = stringArgs(args, c.Release)
+		}
+		free, err := queryAll(ctx, tx, scanValue[string], q+` AND (holder = '' OR expires_at <= ?) ORDER BY source LIMIT ?`+d.SkipLocked,
+			append(args, now, want)...)
 		if err != nil {
 			return nil, err
 		}

@@ -192,12 +192,22 @@ func savePost(ctx context.Context, tx *tx, p *model.Post) (store.SaveResult, err
 			p.Reposts, p.ContentHash, p.TitleKey, p.FullBodyChars, p.ID); err != nil {
 			return 0, err
 		}
-		if old.Replies != p.Replies || old.Views != p.Views || old.Reposts != p.Reposts {
-			// The level depends on engagement: a thread that keeps growing is
-			// graded again, and can only raise its incident (incident.File).
-			if _, err := tx.ExecContext(ctx, `UPDATE posts SET graded_hash = '' WHERE id = ?`, p.ID); err != nil {
+		engaged := old.Replies != p.Replies || old.Views != p.Views || old.Reposts != p.Reposts
+		if res == store.Changed || engaged {
+			// Queued for grading again: a grading claim taken on the old
+			// version ends here, so the grade of what it read is not filed
+			// as the grade of this version (the grader's EndClaim fails).
+			// The level depends on engagement: a thread that keeps growing
+			// is graded again, and can only raise its incident.
+			set := `claim_holder = '', claim_until = 0`
+			if engaged {
+				set += `, graded_hash = ''`
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE posts SET `+set+` WHERE id = ?`, p.ID); err != nil {
 				return 0, err
 			}
+		}
+		if engaged {
 			return res, recordEngagement(ctx, tx, *p)
 		}
 		return res, nil

@@ -33,7 +33,6 @@ func Status(ctx context.Context, configFile string, out io.Writer, now time.Time
 	if err != nil {
 		return err
 	}
-	ttl := cfg.Cluster.LeaseTTL
 	when := func(t time.Time) string { return t.In(cfg.Location).Format("2006-01-02 15:04:05") }
 	if cfg.Store.Driver == "postgres" {
 		fmt.Fprintf(out, "数据库 %s（PostgreSQL，可运行多个实例）\n", postgres.DescribeDSN(cfg.Store.DSN))
@@ -45,6 +44,19 @@ func Status(ctx context.Context, configFile string, out io.Writer, now time.Time
 			fmt.Fprintf(out, "  实例锁空闲：没有守护进程在运行\n")
 		}
 	}
+	printInstances(out, cfg, instances, leases, now, when)
+	if cfg.Store.Driver != "postgres" {
+		fmt.Fprintf(out, "数据源租约：单实例不使用租约，全部 %d 个数据源由该实例采集\n", len(cfg.Sources))
+		return nil
+	}
+	printLeases(out, cfg, leases, now, when)
+	return nil
+}
+
+// printInstances lists the instances, how many sources each holds, and
+// the leader.
+func printInstances(out io.Writer, cfg *config.Config, instances []model.Instance, leases []model.SourceLease, now time.Time, when func(time.Time) string) {
+	ttl := cfg.Cluster.LeaseTTL
 	held := map[string]int{}
 	for _, l := range leases {
 		if l.Held(now) {
@@ -77,14 +89,15 @@ func Status(ctx context.Context, configFile string, out io.Writer, now time.Time
 	default:
 		fmt.Fprintf(out, "主实例：无（没有实例在运行）\n")
 	}
-	if cfg.Store.Driver != "postgres" {
-		fmt.Fprintf(out, "数据源租约：单实例不使用租约，全部 %d 个数据源由该实例采集\n", len(cfg.Sources))
-		return nil
-	}
+}
+
+// printLeases lists each source's crawl lease and its holder.
+func printLeases(out io.Writer, cfg *config.Config, leases []model.SourceLease, now time.Time, when func(time.Time) string) {
+	catalog := sourceCatalog(func() *config.Config { return cfg })
 	fmt.Fprintf(out, "数据源租约（%d 个）：\n", len(leases))
 	for _, l := range leases {
 		title := l.Source
-		if src, ok := sourceCatalog(func() *config.Config { return cfg }).source(l.Source); ok {
+		if src, ok := catalog.source(l.Source); ok {
 			title = src.Title + "（" + l.Source + "）"
 		}
 		switch {
@@ -96,7 +109,6 @@ func Status(ctx context.Context, configFile string, out io.Writer, now time.Time
 			fmt.Fprintf(out, "  %s  无人持有\n", title)
 		}
 	}
-	return nil
 }
 
 // seconds says d in whole seconds, in Chinese.

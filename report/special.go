@@ -42,29 +42,7 @@ func buildIncident(ctx context.Context, r Reader, req Request, o Options) (Repor
 	if err != nil {
 		return Report{}, err
 	}
-	f := PostFigures{Period: p, Days: days(b, postCounts(b, d.Posts))}
-	sources := map[string]*Share{}
-	for _, ip := range d.Posts {
-		if ip.Post.FirstSeenAt.After(now) {
-			continue
-		}
-		s := sources[ip.Post.Source]
-		if s == nil {
-			s = &Share{Key: ip.Post.Source}
-			sources[ip.Post.Source] = s
-		}
-		s.Posts++
-		if ip.Grade.Relevant {
-			s.Relevant++
-		}
-		if ip.Grade.Relevant && (ip.Grade.Sentiment == taxonomy.Negative || ip.Grade.Sentiment == "") {
-			s.Negative++
-		}
-	}
-	for _, s := range sources {
-		f.Sources = append(f.Sources, *s)
-	}
-	slices.SortFunc(f.Sources, func(a, b Share) int { return cmp.Or(b.Posts-a.Posts, strings.Compare(a.Key, b.Key)) })
+	f := PostFigures{Period: p, Days: days(b, postCounts(b, d.Posts)), Sources: incidentSources(d.Posts, now)}
 
 	rep := Report{Kind: Special, Period: p, BuiltAt: now, Days: f.Days,
 		Title: "医保舆情专报（" + inc.Number + "）", IncidentTotal: 1}
@@ -82,6 +60,44 @@ func buildIncident(ctx context.Context, r Reader, req Request, o Options) (Repor
 	charts[0].Daily.Series[0].Name = "帖子"
 	rep.Charts = []Chart{charts[0], charts[3], charts[4]}
 
+	rep.Incident = incidentSheet(d, now, title)
+	rep.Summary = summarizeIncident(rep, title(inc.Source), inc.LastPostAt)
+	return rep, nil
+}
+
+// incidentSources counts an incident's posts seen by now per source,
+// most posts first.
+func incidentSources(posts []store.IncidentPost, now time.Time) []Share {
+	var out []Share
+	sources := map[string]*Share{}
+	for _, ip := range posts {
+		if ip.Post.FirstSeenAt.After(now) {
+			continue
+		}
+		s := sources[ip.Post.Source]
+		if s == nil {
+			s = &Share{Key: ip.Post.Source}
+			sources[ip.Post.Source] = s
+		}
+		s.Posts++
+		if ip.Grade.Relevant {
+			s.Relevant++
+		}
+		if ip.Grade.Relevant && (ip.Grade.Sentiment == taxonomy.Negative || ip.Grade.Sentiment == "") {
+			s.Negative++
+		}
+	}
+	for _, s := range sources {
+		out = append(out, *s)
+	}
+	slices.SortFunc(out, func(a, b Share) int { return cmp.Or(b.Posts-a.Posts, strings.Compare(a.Key, b.Key)) })
+	return out
+}
+
+// incidentSheet is the 专报's own part: the incident, its stages, its
+// posts and its log as they stood at now, masked.
+func incidentSheet(d store.IncidentDetail, now time.Time, title func(string) string) *IncidentReport {
+	inc := d.Incident
 	ir := &IncidentReport{Incident: line(inc, now), Reply: privacy.MaskMore(inc.Reply), Outcome: privacy.MaskMore(inc.Outcome)}
 	for _, st := range incident.Stages(inc) {
 		ir.Stages = append(ir.Stages, StageLine{Name: st.Name, Due: st.Due, Done: st.Done, State: stageState(st, inc.Open(), now)})
@@ -103,9 +119,7 @@ func buildIncident(ctx context.Context, r Reader, req Request, o Options) (Repor
 		ir.Log = append(ir.Log, LogLine{At: e.At, Name: incident.EventName(steps, e.Kind), Actor: actorName(e.Actor),
 			Note: privacy.MaskMore(e.Note)})
 	}
-	rep.Incident = ir
-	rep.Summary = summarizeIncident(rep, title(inc.Source), inc.LastPostAt)
-	return rep, nil
+	return ir
 }
 
 // incidentPeriod is the days from the day an incident was first seen to

@@ -116,7 +116,7 @@ func Run(ctx context.Context, opts Options) error {
 	if cfg.Store.Driver == "sqlite" {
 		// One instance per SQLite database: a second is refused here,
 		// before it touches the file.
-		release, err := cluster.Guard(cfg.Store.Path, addr)
+		release, err := cluster.Guard(cfg.Store.Path, cfg.File, addr)
 		if err != nil {
 			return err
 		}

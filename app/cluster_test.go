@@ -572,7 +572,7 @@ func TestCrawlStoreBesideInstances(t *testing.T) {
 	out.Reset()
 	err = Crawl(ctx, CrawlOptions{ConfigFile: cfgFile, Source: sourceName(0, 0), Once: true, Store: true,
 		Out: &out, Logger: slog.New(slog.DiscardHandler)})
-	var held *cluster.HeldError
+	var held *cluster.LeaseHeldError
 	if !errors.As(err, &held) || held.Instance == nil || held.Instance.Listen != ins[0].addr {
 		t.Errorf("crawl -store while an instance holds the host: %v", err)
 	}

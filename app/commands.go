@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -38,6 +39,12 @@ func Check(configFile string, out io.Writer, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	var running string
+	if cfg.Store.Driver == "sqlite" {
+		if running, err = checkRunning(cfg); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(out, "配置检查通过：%s\n", cfg.File)
 	fmt.Fprintf(out, "  数据源 %d 个（%s）\n", len(cfg.Sources), cfg.SourcesFile)
 	for _, s := range cfg.Sources {
@@ -52,13 +59,8 @@ func Check(configFile string, out io.Writer, now time.Time) error {
 		where = postgres.DescribeDSN(cfg.Store.DSN)
 	}
 	fmt.Fprintf(out, "  数据库 %s（%s）\n", where, cfg.Store.Driver)
-	if cfg.Store.Driver == "sqlite" {
-		// The configuration is fine, and checking it beside the running
-		// daemon before a reload is the usual step: say plainly that
-		// another daemon would be refused, without failing the check.
-		if err := cluster.CheckGuard(cfg.Store.Path); err != nil {
-			fmt.Fprintf(out, "  注意：%v。修改配置后请让运行中的实例重新加载（SIGHUP 或 systemctl reload），不要再启动一个\n", err)
-		}
+	if running != "" {
+		fmt.Fprintln(out, running)
 	}
 	fmt.Fprintf(out, "  监听 %s，控制台地址 %s\n", cfg.Listen, cfg.ExternalURL)
 	switch m := cfg.Metrics; {
@@ -85,6 +87,33 @@ func Check(configFile string, out io.Writer, now time.Time) error {
 		fmt.Fprintf(out, "  注意：%s\n", w)
 	}
 	return nil
+}
+
+// checkRunning judges the daemon already running on the SQLite database
+// of cfg, if any. Checking the configuration it runs with before reloading
+// it is the usual step and passes (a line to print); another
+// configuration on that database would be a second instance, which SQLite
+// cannot serve: the check fails, as the daemon would be refused.
+func checkRunning(cfg *config.Config) (string, error) {
+	err := cluster.CheckGuard(cfg.Store.Path)
+	held, ok := errors.AsType[*cluster.HeldError](err)
+	if !ok {
+		if err != nil {
+			return fmt.Sprintf("  注意：无法查看数据库的实例锁（%v），未能确认是否已有守护进程在运行", err), nil
+		}
+		return "", nil
+	}
+	h := held.Holder
+	switch same, known := h.Loads(cfg.File); {
+	case same:
+		return fmt.Sprintf("  运行中的实例（主机 %s 上的进程 %d，监听 %s）用的正是这份配置：重新加载（systemctl reload yuqing 或 kill -HUP %d）后即按检查过的配置运行"+
+			"（监听地址 listen、数据库 store 和 external_url 须重启才生效）", h.Host, h.PID, h.Listen, h.PID), nil
+	case known:
+		return "", held.For(cfg.File)
+	default:
+		return fmt.Sprintf("  注意：运行中的实例由旧版本启动，没有记下所用的配置文件，无法判断是否就是这份配置；"+
+			"是这份配置时，修改后让它重新加载即可（systemctl reload yuqing），不要再启动一个。不是时：%v", held), nil
+	}
 }
 
 // reportFontLine says which font the Word reports' charts are drawn in,

@@ -135,6 +135,14 @@ func storingCrawl(ctx context.Context, cfg *config.Config, src crawler.Source, p
 	if err != nil {
 		return nil, nil, fmt.Errorf("加载研判规则: %w", err)
 	}
+	if cfg.Store.Driver == "sqlite" {
+		// The daemon on this database crawls every source itself: a
+		// second crawler beside it would visit the site twice.
+		if held, ok := errors.AsType[*cluster.HeldError](cluster.CheckGuard(cfg.Store.Path)); ok {
+			return nil, nil, fmt.Errorf("守护进程（%s）正在使用数据库 %s，并按计划采集各数据源；yuqing crawl -store 不另行抓取，"+
+				"以免两处同时访问对方网站。只想查看提取结果时去掉 -store 试抓（不写数据库）", held.Holder, held.DB)
+		}
+	}
 	st, err := openStore(ctx, cfg, false)
 	if err != nil {
 		return nil, nil, err
@@ -224,7 +232,7 @@ func borrowHost(ctx context.Context, cfg *config.Config, st store.Database, src 
 		return nil, nil, err
 	}
 	lctx, release, err := cluster.Borrow(ctx, st, host, cfg.Cluster.LeaseTTL)
-	var held *cluster.HeldError
+	var held *cluster.LeaseHeldError
 	switch {
 	case err == nil:
 		return lctx, release, nil

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,7 +20,8 @@ import (
 // TestSecondDaemonOnSQLiteRefused: a second daemon on the SQLite database
 // of a running one is refused, naming the running one; `check` says so
 // (and still passes: checking beside the running daemon before a reload
-// is the usual step); `status` shows the one instance leading, without
+// is the usual step) while another configuration on that database fails
+// the check and is refused; `status` shows the one instance leading, without
 // leases. Once the first stops, a daemon starts again.
 func TestSecondDaemonOnSQLiteRefused(t *testing.T) {
 	if testing.Short() {
@@ -27,15 +30,33 @@ func TestSecondDaemonOnSQLiteRefused(t *testing.T) {
 	cfg := crawlFixture(t)
 	addr, stop := startDaemon(t, cfg)
 	err := Run(t.Context(), Options{ConfigFile: cfg, Listen: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
-	if !errors.Is(err, cluster.ErrSecondInstance) || !strings.Contains(err.Error(), addr) || !strings.Contains(err.Error(), "PostgreSQL") {
+	if !errors.Is(err, cluster.ErrSecondInstance) || !strings.Contains(err.Error(), addr) || !strings.Contains(err.Error(), "同一份配置") {
 		t.Errorf("second daemon: %v", err)
 	}
 	var out bytes.Buffer
 	if err := Check(cfg, &out, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "注意：SQLite 数据库只能由一个 yuqing 实例使用") || !strings.Contains(out.String(), addr) {
+	if !strings.Contains(out.String(), "监听 "+addr+"）用的正是这份配置") {
 		t.Errorf("check beside the running daemon:\n%s", out.String())
+	}
+	// Another configuration on the same database is a second instance:
+	// the daemon is refused and the check fails, both saying why.
+	other := filepath.Join(filepath.Dir(cfg), "other.yaml")
+	copyFile(t, cfg, other)
+	err = Run(t.Context(), Options{ConfigFile: other, Listen: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
+	if !errors.Is(err, cluster.ErrSecondInstance) || !strings.Contains(err.Error(), "不是同一个文件") {
+		t.Errorf("daemon with another configuration: %v", err)
+	}
+	if err := Check(other, io.Discard, time.Now()); !errors.Is(err, cluster.ErrSecondInstance) || !strings.Contains(err.Error(), addr) {
+		t.Errorf("check of another configuration: %v", err)
+	}
+	// Nor does `yuqing crawl -store` crawl beside the daemon, which
+	// crawls every source itself.
+	out.Reset()
+	err = Crawl(t.Context(), CrawlOptions{ConfigFile: cfg, Source: "lanchuan-bbs", Once: true, Store: true, Out: &out})
+	if err == nil || !strings.Contains(err.Error(), "不另行抓取") || !strings.Contains(err.Error(), addr) || strings.Contains(out.String(), "【新帖】") {
+		t.Errorf("crawl -store beside the daemon: %v\n%s", err, out.String())
 	}
 	out.Reset()
 	if err := Status(context.Background(), cfg, &out, time.Now()); err != nil {

@@ -12,16 +12,16 @@ import (
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
-// HeldError is Borrow's answer when another holder has the host's lease:
+// LeaseHeldError is Borrow's answer when another holder has the host's lease:
 // the daemon (or other run) that crawls the host now.
-type HeldError struct {
+type LeaseHeldError struct {
 	Lease model.HostLease
 	// Instance is the holder's row; nil when the holder is not a
 	// registered instance (another yuqing crawl -store run).
 	Instance *model.Instance
 }
 
-func (e *HeldError) Error() string {
+func (e *LeaseHeldError) Error() string {
 	if e.Lease.Holder == "" {
 		return fmt.Sprintf("网站 %s 正由一个实例认领租约，请稍后再试", e.Lease.Host)
 	}
@@ -41,7 +41,7 @@ var errLost = errors.New("网站租约续租失败，已停止抓取以免与接
 // The crawl runs on the context returned: it is cancelled (cause errLost)
 // when the lease cannot be renewed before it runs out. A host another
 // holder has (a running instance, as a rule) is refused with a
-// *HeldError; its lease is not waited for.
+// *LeaseHeldError; its lease is not waited for.
 func Borrow(ctx context.Context, st store.ClusterStore, host string, ttl time.Duration) (context.Context, func(), error) {
 	name, _ := os.Hostname()
 	holder := fmt.Sprintf("yuqing-crawl@%s/%d/%s", name, os.Getpid(), rand.Text()[:6])
@@ -98,7 +98,7 @@ func heldBy(ctx context.Context, st store.ClusterStore, host string) error {
 	if err != nil {
 		return err
 	}
-	e := &HeldError{Lease: model.HostLease{Host: host}}
+	e := &LeaseHeldError{Lease: model.HostLease{Host: host}}
 	for _, l := range leases {
 		if l.Host == host && l.Held(time.Now()) {
 			e.Lease = l

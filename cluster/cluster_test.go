@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -294,78 +292,6 @@ func TestSingleInstanceAlwaysLeadsAndHoldsAll(t *testing.T) {
 	}
 }
 
-func TestGuardRefusesSecondInstance(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "y.db")
-	if err := os.WriteFile(db, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	release, err := cluster.Guard(db, "127.0.0.1:8080")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = cluster.Guard(db, "127.0.0.1:8081")
-	if !errors.Is(err, cluster.ErrSecondInstance) || !strings.Contains(err.Error(), "127.0.0.1:8080") ||
-		!strings.Contains(err.Error(), "PostgreSQL") {
-		t.Errorf("second Guard: %v", err)
-	}
-	if err := cluster.CheckGuard(db); !errors.Is(err, cluster.ErrSecondInstance) {
-		t.Errorf("CheckGuard while held: %v", err)
-	}
-	release()
-	if err := cluster.CheckGuard(db); err != nil {
-		t.Errorf("CheckGuard after release: %v", err)
-	}
-	release, err = cluster.Guard(db, "127.0.0.1:8081")
-	if err != nil {
-		t.Fatalf("Guard after release: %v", err)
-	}
-	release()
-}
-
-// TestGuardAfterSIGKILL: a daemon killed with SIGKILL leaves the lock
-// file (and its text) behind, and the next start is not kept out.
-func TestGuardAfterSIGKILL(t *testing.T) {
-	if db := os.Getenv("YUQING_GUARD_CHILD"); db != "" {
-		if _, err := cluster.Guard(db, "child"); err != nil {
-			fmt.Println(err)
-			os.Exit(1)
-		}
-		fmt.Println("locked")
-		time.Sleep(time.Minute)
-		return
-	}
-	db := filepath.Join(t.TempDir(), "y.db")
-	if err := os.WriteFile(db, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestGuardAfterSIGKILL$")
-	cmd.Env = append(os.Environ(), "YUQING_GUARD_CHILD="+db)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 64)
-	n, _ := out.Read(buf)
-	if !strings.Contains(string(buf[:n]), "locked") {
-		t.Fatalf("child: %q", buf[:n])
-	}
-	if _, err := cluster.Guard(db, "parent"); !errors.Is(err, cluster.ErrSecondInstance) || !strings.Contains(err.Error(), "child") {
-		t.Errorf("Guard while the child runs: %v", err)
-	}
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
-	release, err := cluster.Guard(db, "parent")
-	if err != nil {
-		t.Fatalf("Guard after the holder was killed: %v", err)
-	}
-	release()
-}
-
 // TestBusyHostsAreNotGivenBack: when an instance joins and the share
 // shrinks, a host one of whose sources is being crawled stays with its
 // crawler; idle hosts move, with all their sources.
@@ -412,7 +338,7 @@ func TestBorrow(t *testing.T) {
 	eventually(t, 5*ttl, "the node holds both hosts", func() bool { return allHeldOnce(nodes, srcs) })
 	ctx := context.Background()
 	_, _, err := cluster.Borrow(ctx, st, "a.example", ttl)
-	var held *cluster.HeldError
+	var held *cluster.LeaseHeldError
 	if !errors.As(err, &held) || held.Instance == nil || held.Instance.ID != n.node.ID() || held.Lease.Holder != n.node.ID() {
 		t.Fatalf("borrowing a host the node holds: %v (%+v)", err, held)
 	}

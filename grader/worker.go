@@ -335,28 +335,18 @@ type gradeJob struct {
 // in one transaction.
 func (w *Worker) file(ctx context.Context, p model.Post, res classifier.Result, search string) error {
 	g := ToGrade(p.ID, res, w.opts.Now(), w.source(p.Source).AllIncidents)
-	// The candidate incidents are read before the write transaction, so
-	// its lock is held for the few rows filing writes, not for the search.
-	pr, err := w.opts.Incidents.Prepare(ctx, p, g, res.Words) // grading's segmentation, so filing need not redo it
-	if err != nil {
-		return fmt.Errorf("帖子 %d（%s）: %w", p.ID, p.URL, err)
-	}
 	var out incident.Outcome
-	// A grade that files nothing writes only its post's rows: it commits
-	// beside other instances' filings, without the write lock.
-	err = w.opts.Store.InRowTx(ctx, func(tx store.Tx) error {
-		if pr.Serializes() {
-			if err := tx.Serialize(ctx); err != nil {
-				return err
-			}
-		}
+	// No whole-database lock: a grade that files nothing writes only its
+	// post's rows, and filing locks only the grouping keys and incident
+	// it touches, so instances file beside each other.
+	err := w.opts.Store.InRowTx(ctx, func(tx store.Tx) error {
 		// The claim ends first: a lapsed one another worker took rolls
 		// the whole filing back, so the post is graded and filed once.
 		if ok, err := tx.EndClaim(ctx, p.ID, w.opts.Holder); err != nil || !ok {
 			return cmp.Or(err, errClaimLost)
 		}
 		var err error
-		out, err = w.opts.Incidents.FilePrepared(ctx, tx, p, g, pr)
+		out, err = w.opts.Incidents.FileWords(ctx, tx, p, g, res.Words) // grading's segmentation, so filing need not redo it
 		if err != nil || w.opts.SearchText == nil {
 			return err
 		}

@@ -223,102 +223,49 @@ func TestShortPostsAreNeverNearDuplicates(t *testing.T) {
 	}
 }
 
-// lookupCounter counts the candidate lookups made inside write
-// transactions, and the candidates all lookups return.
-type lookupCounter struct {
-	store.Store
-	inTx  int
-	found int
-}
-
-func (l *lookupCounter) InTx(ctx context.Context, fn func(store.Tx) error) error {
-	return l.Store.InTx(ctx, func(tx store.Tx) error { return fn(countingTx{tx, l}) })
-}
-
-func (l *lookupCounter) FingerprintCandidates(ctx context.Context, q store.CandidateQuery) (store.Candidates, error) {
-	c, err := l.Store.FingerprintCandidates(ctx, q)
-	l.found += len(c.Fingerprints)
-	return c, err
-}
-
-type countingTx struct {
-	store.Tx
-	l *lookupCounter
-}
-
-func (c countingTx) FingerprintCandidates(ctx context.Context, q store.CandidateQuery) (store.Candidates, error) {
-	c.l.inTx++
-	f, err := c.Tx.FingerprintCandidates(ctx, q)
-	c.l.found += len(f.Fingerprints)
-	return f, err
-}
-
-// TestPreparedFilingMatchesFilingUnderTheLock: candidates read before the
-// write transaction are used inside it only while nothing has changed; a
-// post filed, an incident closed in between, or a post filed twice gives
-// the outcome of filing under the lock.
-func TestPreparedFilingMatchesFilingUnderTheLock(t *testing.T) {
+// TestFilingAgainAndAfterClose: a repost joins its incident once (filing
+// it again, a retried grade, changes nothing), and once the incident is
+// closed the next repost opens a new one.
+func TestFilingAgainAndAfterClose(t *testing.T) {
 	st, _, c := setup(t)
-	lc := &lookupCounter{Store: st}
 	policy := incident.DefaultPolicy()
 	policy.Location = cst
-	svc := incident.New(lc, policy, c.now, gseWords(t))
+	svc := incident.New(st, policy, c.now, gseWords(t))
 	ctx := context.Background()
-	g := func(p model.Post) model.Grade {
-		return model.Grade{PostID: p.ID, RulesVersion: "v1", Relevant: true, Category: "institution", Level: 3, GradedAt: c.t}
-	}
-	filePrepared := func(p model.Post, pr incident.Prepared) incident.Outcome {
+	fileRow := func(p model.Post) incident.Outcome {
 		t.Helper()
 		var out incident.Outcome
-		if err := lc.InTx(ctx, func(tx store.Tx) (err error) {
-			out, err = svc.FilePrepared(ctx, tx, p, g(p), pr)
+		g := model.Grade{PostID: p.ID, RulesVersion: "v1", Relevant: true, Category: "institution", Level: 3, GradedAt: c.t}
+		if err := st.InRowTx(ctx, func(tx store.Tx) (err error) {
+			out, err = svc.File(ctx, tx, p, g)
 			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
 		return out
 	}
-	prepare := func(p model.Post) incident.Prepared {
-		t.Helper()
-		pr, err := svc.Prepare(ctx, p, g(p), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return pr
-	}
 	a := savePost(t, st, "http://bbs/a", kangfuTitle, kangfuBody, c.t)
 	b := savePost(t, st, "http://weibo/b", "转：村里老人被拉去挂床", strings.Replace(kangfuBody, "十几个", "二十多个", 1), c.t)
-	prB := prepare(b) // before a is filed: no candidate yet
-	first := filePrepared(a, prepare(a))
-	if !first.Created || lc.inTx != 0 {
-		t.Fatalf("first post: %+v, %d lookups under the lock; want created with none", first, lc.inTx)
+	first := fileRow(a)
+	if !first.Created {
+		t.Fatalf("first post: %+v; want created", first)
 	}
-	out := filePrepared(b, prB)
-	if !out.Joined || out.Incident.Number != first.Incident.Number || lc.inTx != 1 {
-		t.Fatalf("stale lookup: %+v after %d lookups under the lock; want joined after looking again", out, lc.inTx)
+	if out := fileRow(b); !out.Joined || out.Incident.Number != first.Incident.Number {
+		t.Fatalf("near-duplicate: %+v; want joined", out)
 	}
-	// Filing b again (a retry) changes nothing.
-	if again := filePrepared(b, prB); again.Joined || again.Created || again.Incident.PostCount != 2 {
+	if again := fileRow(b); again.Joined || again.Created || again.Incident.PostCount != 2 {
 		t.Errorf("second filing of the same post: %+v", again)
 	}
-	// Nothing changed between Prepare and the transaction: no lookup in it.
-	c.t = c.t.Add(time.Hour)
-	d := savePost(t, st, "http://news/d", "又一转帖：老人挂床", strings.Replace(kangfuBody, "两百元", "三百元", 1), c.t)
-	n := lc.inTx
-	if out := filePrepared(d, prepare(d)); !out.Joined || out.Incident.Number != first.Incident.Number || lc.inTx != n {
-		t.Errorf("fresh lookup: %+v, %d lookups under the lock; want joined with none", out, lc.inTx-n)
-	}
-	// The incident is closed after the lookup: the post opens a new one.
-	e := savePost(t, st, "http://news/e", "再转：老人挂床住院", strings.Replace(kangfuBody, "两百元", "五百元", 1), c.t)
-	prE := prepare(e)
 	if _, err := svc.Acknowledge(ctx, first.Incident.Number, "王科员", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := svc.Close(ctx, first.Incident.Number, "王科员", "已查处"); err != nil {
 		t.Fatal(err)
 	}
-	if out := filePrepared(e, prE); !out.Created {
-		t.Errorf("post prepared before its incident closed: %+v, want a new incident", out)
+	c.t = c.t.Add(time.Hour)
+	e := savePost(t, st, "http://news/e", "再转：老人挂床住院", strings.Replace(kangfuBody, "两百元", "五百元", 1), c.t)
+	if out := fileRow(e); !out.Created {
+		t.Errorf("repost of a closed incident: %+v, want a new incident", out)
 	}
 }
 

@@ -6,6 +6,7 @@
 package incident
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -139,100 +140,38 @@ func (s *Service) File(ctx context.Context, tx store.Tx, p model.Post, g model.G
 	return s.FileWords(ctx, tx, p, g, nil)
 }
 
+// maxLookups bounds how often filing looks for a related incident again
+// when the one it found was closed before its row could be locked.
+const maxLookups = 4
+
 // FileWords is File with the post's words from grading (see
 // FingerprintWords); nil w means split the text here.
+//
+// Filing needs no whole-database lock: it locks the grouping keys of the
+// post (groupingKeys) before it reads anything, so a filing of a post it
+// could join, or that could join it, has committed before the candidates
+// are read or waits until this one commits; the incident it joins is
+// locked by its row.
 func (s *Service) FileWords(ctx context.Context, tx store.Tx, p model.Post, g model.Grade, w *model.Words) (Outcome, error) {
-	return s.FilePrepared(ctx, tx, p, g, s.prepare(p, g, w))
-}
-
-// Prepared is what Prepare works out for a post before its transaction.
-type Prepared struct {
-	postID int64
-	fp     store.Fingerprint
-	ok     bool // fp is computed (the grade files the post)
-	query  store.CandidateQuery
-	// The candidates read outside the transaction for posts first seen at
-	// or after since; read is false when none were read.
-	read  bool
-	since time.Time
-	cands store.Candidates
-	filed bool // the post was in an incident when prepared
-}
-
-// Serializes reports whether filing the prepared post runs under the
-// store's whole-database write lock (store.Tx.Serialize): when its grade
-// files it (grouping reads candidates, then writes) or it is filed
-// already (its incident follows the grade). A transaction that will
-// serialize takes the lock before its first write, so that it never
-// waits for the lock while holding rows a locked writer may want.
-func (pr Prepared) Serializes() bool { return pr.ok || pr.filed }
-
-// Prepare does, outside any transaction, the part of filing that does not
-// write: it computes p's fingerprint and reads the open incidents p could
-// join (store FingerprintCandidates, on the readers). FilePrepared then
-// holds the write lock only to check that nothing it read has changed
-// since (the grouping version) and to write; a changed store makes it look
-// again inside the transaction, so the outcome is always that of filing
-// under the lock. Nothing is read for a grade that files nothing.
-func (s *Service) Prepare(ctx context.Context, p model.Post, g model.Grade, w *model.Words) (Prepared, error) {
-	pr := s.prepare(p, g, w)
-	if !pr.ok {
-		_, filed, err := s.st.IncidentOfPost(ctx, p.ID)
-		pr.filed = filed
-		return pr, err
-	}
-	if pr.query.Empty() {
-		return pr, nil
-	}
-	since := s.candidatesSince(s.now())
-	pr.query.Since = since
-	c, err := s.st.FingerprintCandidates(ctx, pr.query)
-	if err != nil {
-		return pr, err
-	}
-	pr.read, pr.since, pr.cands = true, since, c
-	return pr, nil
-}
-
-// prepare computes p's fingerprint and lookup keys when g files it.
-func (s *Service) prepare(p model.Post, g model.Grade, w *model.Words) Prepared {
-	pr := Prepared{postID: p.ID}
 	if !files(g) {
-		return pr
+		return Outcome{}, tx.SaveGrade(ctx, g)
 	}
-	pr.fp, pr.ok = s.FingerprintWords(p, w), true
+	fp := s.FingerprintWords(p, w)
 	if area := AreaEntity(p.Title, p.Body, g.Category); area != "" {
-		pr.fp.Entities = append(pr.fp.Entities, area)
+		fp.Entities = append(fp.Entities, area)
 	}
-	pr.fp.Keys = IndexKeys(pr.fp)
-	pr.query = s.candidateQuery(pr.fp)
-	return pr
-}
-
-// FilePrepared is FileWords with the fingerprint and candidates Prepare
-// found for p (a Prepared of another post is ignored).
-func (s *Service) FilePrepared(ctx context.Context, tx store.Tx, p model.Post, g model.Grade, pr Prepared) (Outcome, error) {
-	// Grouping reads what other filings write: under the write lock, so
-	// that filings see each other in one serial order.
-	if files(g) {
-		if err := tx.Serialize(ctx); err != nil {
-			return Outcome{}, err
-		}
+	fp.Keys = IndexKeys(fp)
+	q := s.candidateQuery(fp)
+	if err := tx.LockGrouping(ctx, groupingKeys(p, fp, q)); err != nil {
+		return Outcome{}, err
 	}
 	if err := tx.SaveGrade(ctx, g); err != nil {
 		return Outcome{}, err
-	}
-	if !files(g) {
-		return Outcome{}, nil
-	}
-	if !pr.ok || pr.postID != p.ID {
-		pr = s.prepare(p, g, nil)
 	}
 	now := s.now()
 	if p.FirstSeenAt.IsZero() {
 		p.FirstSeenAt = now
 	}
-	fp := pr.fp
 	fp.FirstSeenAt = p.FirstSeenAt
 	inc, found, err := tx.IncidentOfPost(ctx, p.ID)
 	if err != nil {
@@ -250,28 +189,57 @@ func (s *Service) FilePrepared(ctx context.Context, tx store.Tx, p model.Post, g
 		}
 		return out, err
 	}
-	m, found, err := s.related(ctx, tx, p, fp, pr, now)
-	if err != nil {
-		return Outcome{}, err
+	for range maxLookups {
+		m, found, err := s.related(ctx, tx, p, fp, q, now)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if !found {
+			break
+		}
+		inc, err := tx.IncidentByID(ctx, m.incidentID) // locked from here on
+		if err != nil {
+			return Outcome{}, err
+		}
+		if !inc.Open() {
+			// Closed by staff after the candidates were read: the next
+			// lookup reads it closed and passes it by.
+			continue
+		}
+		if err := tx.SaveFingerprint(ctx, fp); err != nil {
+			return Outcome{}, err
+		}
+		return s.join(ctx, tx, p, g, inc, m.reason, now)
 	}
 	if err := tx.SaveFingerprint(ctx, fp); err != nil {
 		return Outcome{}, err
 	}
-	if found {
-		return s.join(ctx, tx, p, g, m, now)
-	}
 	return s.open(ctx, tx, p, g, now)
+}
+
+// groupingKeys are the keys filing p locks (store.Tx.LockGrouping): those
+// it is indexed under, those its lookup reads, and its repost keys. A post
+// can only join another's incident through a key the other is indexed
+// under and this one reads (or a shared content hash or title key), so
+// two filings that could group always share a key.
+func groupingKeys(p model.Post, fp store.Fingerprint, q store.CandidateQuery) []string {
+	hash := p.ContentHash
+	if hash == "" {
+		hash = model.ContentHash(p.Title, p.Body)
+	}
+	keys := append([]string{"h:" + hash}, fp.Keys...)
+	if tk := cmp.Or(p.TitleKey, model.TitleKey(p.Title)); tk != "" {
+		keys = append(keys, "t:"+tk)
+	}
+	keys = append(keys, q.Bands...)
+	return append(keys, q.Names...)
 }
 
 // join attaches p to the related incident m found, which rises to p's
 // level if that is higher (疑似 when a review grade takes it to Ⅱ) and by
 // a burst of posts.
-func (s *Service) join(ctx context.Context, tx store.Tx, p model.Post, g model.Grade, m match, now time.Time) (Outcome, error) {
-	inc, err := tx.IncidentByID(ctx, m.incidentID)
-	if err != nil {
-		return Outcome{}, err
-	}
-	if err := tx.AttachPost(ctx, inc.ID, p.ID, m.reason, now); err != nil {
+func (s *Service) join(ctx context.Context, tx store.Tx, p model.Post, g model.Grade, inc model.Incident, reason string, now time.Time) (Outcome, error) {
+	if err := tx.AttachPost(ctx, inc.ID, p.ID, reason, now); err != nil {
 		return Outcome{}, err
 	}
 	inc.PostCount++
@@ -280,11 +248,12 @@ func (s *Service) join(ctx context.Context, tx store.Tx, p model.Post, g model.G
 	}
 	inc.UpdatedAt = now
 	if err := tx.AppendEvent(ctx, model.Event{IncidentID: inc.ID, At: now, Kind: model.EventPostJoined,
-		Actor: SystemActor, Note: fmt.Sprintf("来自「%s」的帖子并入本事件：%s", p.Source, m.reason), PostID: p.ID}); err != nil {
+		Actor: SystemActor, Note: fmt.Sprintf("来自「%s」的帖子并入本事件：%s", p.Source, reason), PostID: p.ID}); err != nil {
 		return Outcome{}, err
 	}
 	out := Outcome{Incident: inc, Joined: true}
 	wasMajor := inc.Level.IsMajor()
+	var err error
 	if out.Raised, err = s.raise(ctx, tx, &out.Incident, g.Level, now, p.ID, "相关帖子等级更高"); err != nil {
 		return out, err
 	}
@@ -350,12 +319,12 @@ func files(g model.Grade) bool {
 // title key first (the store's index), then a near-duplicate by SimHash,
 // then a post about the same event, among the candidates the fingerprint
 // index gives (candidates).
-func (s *Service) related(ctx context.Context, tx store.Tx, p model.Post, fp store.Fingerprint, pr Prepared, now time.Time) (match, bool, error) {
+func (s *Service) related(ctx context.Context, tx store.Tx, p model.Post, fp store.Fingerprint, q store.CandidateQuery, now time.Time) (match, bool, error) {
 	inc, found, err := tx.FindRelatedIncident(ctx, p, now.Add(-s.policy.GroupWindow))
 	if err != nil || found {
 		return match{inc.ID, relatedReason(inc, p)}, found, err
 	}
-	cands, err := s.candidates(ctx, tx, pr, now)
+	cands, err := s.candidates(ctx, tx, q, now)
 	if err != nil {
 		return match{}, false, err
 	}
@@ -383,32 +352,13 @@ func (s *Service) candidatesSince(now time.Time) time.Time {
 }
 
 // candidates returns the fingerprints of the open incidents' posts that
-// pr's post can match, oldest first: the ones Prepare read when the
-// grouping version shows nothing changed since (and its window covers
-// now's), else a lookup inside tx.
-func (s *Service) candidates(ctx context.Context, tx store.Tx, pr Prepared, now time.Time) ([]store.Fingerprint, error) {
-	if pr.query.Empty() {
+// q's post can match, oldest first.
+func (s *Service) candidates(ctx context.Context, tx store.Tx, q store.CandidateQuery, now time.Time) ([]store.Fingerprint, error) {
+	if q.Empty() {
 		return nil, nil // no SimHash, no name: nothing can match
 	}
-	since := s.candidatesSince(now)
-	if pr.read && !since.Before(pr.since) {
-		v, err := tx.GroupingVersion(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if v == pr.cands.Version {
-			out := pr.cands.Fingerprints[:0:0]
-			for _, c := range pr.cands.Fingerprints {
-				if !c.FirstSeenAt.Before(since) {
-					out = append(out, c)
-				}
-			}
-			return out, nil
-		}
-	}
-	pr.query.Since = since
-	c, err := tx.FingerprintCandidates(ctx, pr.query)
-	return c.Fingerprints, err
+	q.Since = s.candidatesSince(now)
+	return tx.FingerprintCandidates(ctx, q)
 }
 
 // burst raises inc one level when the posts it gathered within the burst

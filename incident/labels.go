@@ -126,7 +126,7 @@ func (s *Service) FileMissed(ctx context.Context, actor string, m Missed) (model
 		g := model.Grade{PostID: p.ID, RulesVersion: taxonomy.DecidedByStaff, Relevant: true, Category: m.Category,
 			Level: m.Level, Sentiment: m.Sentiment, DecidedBy: taxonomy.DecidedByStaff, GradedAt: now,
 			Reasons: []string{note + "（" + actor + "）"}}
-		if out, err = s.FilePrepared(ctx, tx, p, g, Prepared{}); err != nil {
+		if out, err = s.File(ctx, tx, p, g); err != nil {
 			return err
 		}
 		if err := tx.SaveLabel(ctx, store.Label{PostID: p.ID, Relevant: true, Category: m.Category, Level: m.Level,

@@ -34,12 +34,3 @@ type CandidateQuery struct {
 
 // Empty reports whether the query can find nothing.
 func (q CandidateQuery) Empty() bool { return len(q.Bands) == 0 && len(q.Names) == 0 }
-
-// Candidates are the fingerprints FingerprintCandidates found, with the
-// grouping version they were read at: while the version stays the same,
-// no fingerprint, incident membership or incident status has changed, so
-// a lookup made before a write transaction is still exact inside it.
-type Candidates struct {
-	Version      int64
-	Fingerprints []Fingerprint
-}

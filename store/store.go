@@ -250,15 +250,17 @@ type Store interface {
 
 	// InTx runs fn in one transaction; fn's error rolls everything back.
 	// When the connection breaks before COMMIT (a restarted or terminated
-	// database backend), the engine may run fn once more in a new
-	// transaction: fn must act only through tx and keep no side effects
-	// of a first run it cannot repeat.
+	// database backend), or the server aborts the transaction to break a
+	// deadlock, the engine may run fn again in a new transaction: fn must
+	// act only through tx and keep no side effects of a run it cannot
+	// repeat.
 	InTx(ctx context.Context, fn func(Tx) error) error
-	// InRowTx is InTx for writes whose rows are their own (a claimed
-	// post's grade and search text): its transaction takes the
-	// whole-database write lock only when fn calls Tx.Serialize, so such
-	// writes commit beside each other and beside the locked writers,
-	// ordered by row locks and unique constraints alone.
+	// InRowTx is InTx without the whole-database write lock, for writes
+	// ordered by row locks, unique constraints and grouping keys
+	// (Tx.LockGrouping) alone: the grader's filing, on every instance at
+	// once. Incident rows read in any transaction are locked until it ends
+	// (Tx.IncidentByID), so staff steps and filings never overwrite each
+	// other.
 	InRowTx(ctx context.Context, fn func(Tx) error) error
 
 	// Incidents returns a page of the incidents matching f, with their
@@ -283,10 +285,6 @@ type Store interface {
 	// Labels pages through the staff labels (labels.go) in post id order
 	// after afterPostID, each with its post: what training learns from.
 	Labels(ctx context.Context, afterPostID int64, limit int) ([]LabeledPost, error)
-	// FingerprintCandidates is Tx.FingerprintCandidates outside any
-	// transaction, on the readers: filing looks up the incidents a post
-	// can join before it takes the write lock (grouping.go).
-	FingerprintCandidates(ctx context.Context, q CandidateQuery) (Candidates, error)
 
 	// Figures (stats.go), counted by the database.
 
@@ -341,13 +339,13 @@ type Tx interface {
 	// SavePost is Store.SavePost inside the transaction (a missed post a
 	// handler enters is stored, graded and filed at once).
 	SavePost(ctx context.Context, p *model.Post) (SaveResult, error)
-	// Serialize takes the whole-database write lock for the rest of the
-	// transaction (InTx holds it from the start; then this does nothing):
-	// a read-then-write sequence across rows that no row lock or
-	// constraint orders — grouping a post into an incident — calls it
-	// before its first read. SaveGrade calls it itself for a post filed
-	// into an incident (its incident's sentiments follow the grade).
-	Serialize(ctx context.Context) error
+	// LockGrouping takes, for the rest of the transaction, a lock on each
+	// grouping key (a SimHash band, a name, a repost's hash or title key:
+	// incident.GroupingKeys): two filings whose posts could join each other
+	// share a key, so one waits for the other and then sees what it filed;
+	// filings of unrelated posts do not wait at all. Engines with a single
+	// writer need no such lock and do nothing.
+	LockGrouping(ctx context.Context, keys []string) error
 	// EndClaim ends holder's claim on a post (ClaimUngraded) in the
 	// transaction that files its grade and reports whether the claim was
 	// still holder's; false: it lapsed and another took the post, or filed
@@ -371,6 +369,11 @@ type Tx interface {
 	// per day of FirstSeenAt in the local time zone) and inserts it.
 	CreateIncident(ctx context.Context, inc *model.Incident) error
 	UpdateIncident(ctx context.Context, inc model.Incident) error
+	// IncidentByNumber, IncidentByID and IncidentOfPost read an incident
+	// and lock its row until the transaction ends: whatever the
+	// transaction writes back from it (a count, a stage, a status) is not
+	// lost to a filing or a staff step committing meanwhile, and a
+	// transaction waiting for the row reads it as they left it.
 	IncidentByNumber(ctx context.Context, number string) (model.Incident, error)
 	IncidentByID(ctx context.Context, id int64) (model.Incident, error)
 	// IncidentOfPost returns the incident a post already belongs to.
@@ -407,9 +410,5 @@ type Tx interface {
 	// FingerprintCandidates returns the fingerprints q names (see
 	// CandidateQuery), with the incident of each, oldest post first, each
 	// once; it reads only those posts, however many incidents are open.
-	FingerprintCandidates(ctx context.Context, q CandidateQuery) (Candidates, error)
-	// GroupingVersion is the version Candidates carry: it moves with every
-	// transaction that saves a fingerprint, attaches a post or updates an
-	// incident.
-	GroupingVersion(ctx context.Context) (int64, error)
+	FingerprintCandidates(ctx context.Context, q CandidateQuery) ([]Fingerprint, error)
 }

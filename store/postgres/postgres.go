@@ -37,10 +37,10 @@ var migrations embed.FS
 type Store = sqldb.Store
 
 // writeLockKey and the schema's name make the advisory lock write
-// transactions take (InTx from the start; InRowTx, the grader's, only when
-// it files into an incident; the grading queue's and the leases' claims
-// never): the same in every yuqing process on one schema, and different
-// for deployments (or tests) in other schemas of the database.
+// transactions take (InTx; never InRowTx, the grader's filing, nor the
+// grading queue's and the leases' claims): the same in every yuqing
+// process on one schema, and different for deployments (or tests) in
+// other schemas of the database.
 const writeLockKey = 0x7975_7169 // "yuqi"
 
 var dialect = &sqldb.Dialect{
@@ -50,8 +50,17 @@ var dialect = &sqldb.Dialect{
 		return errors.As(err, &pe) && pe.Code == "23505" // unique_violation
 	},
 	WriteLock: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d, hashtext(current_schema()))", writeLockKey),
-	ConnLost:  connLost,
-	Unsent:    pgconn.SafeToRetry,
+	// One bigint per key and schema (a lock space apart from the
+	// two-integer locks above and the leader's), taken in the order of
+	// the hashes: two filings never hold each other's next key.
+	KeyLock: `SELECT count(pg_advisory_xact_lock(h)) FROM (
+		SELECT DISTINCT hashtextextended(current_schema() || ' ' || k, 0) AS h FROM unnest(?::text[]) AS k ORDER BY h) AS keys`,
+	ConnLost: connLost,
+	Deadlock: func(err error) bool {
+		var pe *pgconn.PgError
+		return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001") // deadlock_detected, serialization_failure
+	},
+	Unsent: pgconn.SafeToRetry,
 	Search: sqldb.Search{
 		Index: `INSERT INTO post_search (post_id, words, filed) VALUES (?1, to_tsvector('simple', ?2),
 			EXISTS (SELECT 1 FROM incident_posts WHERE post_id = ?1))

@@ -45,6 +45,8 @@ func RunEngine(t *testing.T, e Engine) {
 	t.Run("ReadOnlyNeverWrites", func(t *testing.T) { testReadOnly(t, e) })
 	t.Run("ConcurrentFirstOpens", func(t *testing.T) { testConcurrentOpens(t, e) })
 	t.Run("FilingConcurrent", func(t *testing.T) { testFilingConcurrent(t, e) })
+	t.Run("IncidentRowLocked", func(t *testing.T) { testIncidentRowLocked(t, e) })
+	t.Run("FilingBesideClose", func(t *testing.T) { testFilingBesideClose(t, e) })
 	t.Run("NumbersWithoutWriteLock", func(t *testing.T) { testNumbersWithoutWriteLock(t, e) })
 	t.Run("SavePostConcurrent", func(t *testing.T) { testSavePostConcurrent(t, e) })
 	t.Run("FingerprintKeysBackfill", func(t *testing.T) { testFingerprintKeysBackfill(t, e) })
@@ -158,16 +160,11 @@ func indexFingerprints(t *testing.T, s store.Store, fps []store.Fingerprint) (pr
 // one map to compare whole before and after the backfill.
 func backfillLookups(t *testing.T, s store.Store, fps []store.Fingerprint, probes []string) map[string][]int64 {
 	t.Helper()
-	ctx := context.Background()
 	out := map[string][]int64{}
 	look := func(name string, q store.CandidateQuery) {
 		q.Since = t0.Add(-time.Hour)
-		c, err := s.FingerprintCandidates(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
 		var ids []int64
-		for _, f := range c.Fingerprints {
+		for _, f := range candidates(t, s, q) {
 			ids = append(ids, f.PostID)
 		}
 		out[name] = ids

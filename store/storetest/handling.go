@@ -79,10 +79,9 @@ func testWorkflowFields(t *testing.T, s store.Store) {
 func testFingerprints(t *testing.T, s store.Store) {
 	fc := fileFingerprintPosts(t, s)
 	fc.saveFingerprints(t)
-	v := groupingVersion(t, s)
-	fc.checkCandidates(t, v)
-	fc.checkCandidatesInTx(t, v)
-	fc.checkClosingAndReopening(t, v)
+	fc.checkCandidates(t)
+	fc.checkCandidatesInTx(t)
+	fc.checkClosingAndReopening(t)
 }
 
 // highSimHash has the top bit set: it must survive a signed column.
@@ -99,22 +98,21 @@ type fingerprintCase struct {
 	since                time.Time      // the window of every lookup
 }
 
-// groupingVersion reads the store's grouping version, which every change
-// to the incidents' membership must move and nothing else may.
-func groupingVersion(t *testing.T, s store.Store) int64 {
+// candidates looks candidates up as filing does, in a transaction of
+// their own.
+func candidates(t *testing.T, s store.Store, q store.CandidateQuery) []store.Fingerprint {
 	t.Helper()
 	ctx := context.Background()
-	var v int64
-	if err := s.InTx(ctx, func(tx store.Tx) (err error) { v, err = tx.GroupingVersion(ctx); return err }); err != nil {
+	var fps []store.Fingerprint
+	if err := s.InTx(ctx, func(tx store.Tx) (err error) { fps, err = tx.FingerprintCandidates(ctx, q); return err }); err != nil {
 		t.Fatal(err)
 	}
-	return v
+	return fps
 }
 
 // fileFingerprintPosts stores five posts and files each in an incident of
 // its own: old outside the lookup window, c first seen before a and b so
-// that the order of candidates shows. Filing must move the grouping
-// version.
+// that the order of candidates shows.
 func fileFingerprintPosts(t *testing.T, s store.Store) *fingerprintCase {
 	old, a, b, closed, c := post(1), post(2), post(3), post(4), post(5)
 	old.FetchedAt = t0.Add(-96 * time.Hour)
@@ -122,15 +120,11 @@ func fileFingerprintPosts(t *testing.T, s store.Store) *fingerprintCase {
 	for _, p := range []*model.Post{old, a, b, closed, c} {
 		mustSave(t, s, p)
 	}
-	v0 := groupingVersion(t, s)
 	fileNew(t, s, old, grade(old, 4), old.FetchedAt)
 	fc := &fingerprintCase{s: s, old: old, a: a, b: b, closed: closed, c: c, since: t0.Add(-72 * time.Hour)}
 	fc.inc = fileNew(t, s, a, grade(a, 4), t0)
 	fc.incClosed = fileNew(t, s, closed, grade(closed, 4), t0)
 	fc.incC = fileNew(t, s, c, grade(c, 4), c.FetchedAt)
-	if v1 := groupingVersion(t, s); v1 == v0 {
-		t.Errorf("attaching posts left the grouping version at %d", v0)
-	}
 	// Many keys, more than one statement binds at a time.
 	for i := range 700 {
 		fc.many = append(fc.many, fmt.Sprintf("k%d", i))
@@ -189,11 +183,9 @@ func postIDs(fps []store.Fingerprint) []int64 {
 	return out
 }
 
-// checkCandidates looks candidates up outside a transaction, by names and
-// by SimHash bands: which posts each finds, in which order, and that every
-// answer carries the grouping version v it was read at.
-func (fc *fingerprintCase) checkCandidates(t *testing.T, v int64) {
-	ctx := context.Background()
+// checkCandidates looks candidates up by names and by SimHash bands:
+// which posts each finds, and in which order.
+func (fc *fingerprintCase) checkCandidates(t *testing.T) {
 	a, b, c := fc.a, fc.b, fc.c
 	for _, tc := range []struct {
 		q    store.CandidateQuery
@@ -213,13 +205,8 @@ func (fc *fingerprintCase) checkCandidates(t *testing.T, v int64) {
 		{store.CandidateQuery{Bands: []string{"x", "y"}, SimHash: 3, Distance: 1, Names: []string{"x"}}, []int64{a.ID, b.ID}},
 	} {
 		tc.q.Since = fc.since
-		got, err := fc.s.FingerprintCandidates(ctx, tc.q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(postIDs(got.Fingerprints), tc.want) || got.Version != v {
-			t.Errorf("FingerprintCandidates(%.60v) = posts %v at version %d; want %v at %d", tc.q,
-				postIDs(got.Fingerprints), got.Version, tc.want, v)
+		if got := candidates(t, fc.s, tc.q); !slices.Equal(postIDs(got), tc.want) {
+			t.Errorf("FingerprintCandidates(%.60v) = posts %v; want %v", tc.q, postIDs(got), tc.want)
 		}
 	}
 }
@@ -227,17 +214,16 @@ func (fc *fingerprintCase) checkCandidates(t *testing.T, v int64) {
 // checkCandidatesInTx looks candidates up inside a transaction, as filing
 // does, where every field of a fingerprint is read back and the incident's
 // posts are counted.
-func (fc *fingerprintCase) checkCandidatesInTx(t *testing.T, v int64) {
+func (fc *fingerprintCase) checkCandidatesInTx(t *testing.T) {
 	ctx := context.Background()
 	a, b, inc := fc.a, fc.b, fc.inc
 	err := fc.s.InTx(ctx, func(tx store.Tx) error {
-		got, err := tx.FingerprintCandidates(ctx, store.CandidateQuery{Since: fc.since, Names: []string{"x", "y"}})
+		fps, err := tx.FingerprintCandidates(ctx, store.CandidateQuery{Since: fc.since, Names: []string{"x", "y"}})
 		if err != nil {
 			return err
 		}
-		fps := got.Fingerprints
-		if len(fps) != 2 || fps[0].PostID != a.ID || fps[1].PostID != b.ID || got.Version != v {
-			t.Fatalf("candidates in a transaction %+v: want a and b at version %d", got, v)
+		if len(fps) != 2 || fps[0].PostID != a.ID || fps[1].PostID != b.ID {
+			t.Fatalf("candidates in a transaction %+v: want a and b", fps)
 		}
 		f := fps[1]
 		if f.SimHash != highSimHash || f.IncidentID != inc.ID || !f.FirstSeenAt.Equal(t0) ||
@@ -261,25 +247,18 @@ func (fc *fingerprintCase) checkCandidatesInTx(t *testing.T, v int64) {
 	}
 }
 
-// checkClosingAndReopening: the reads before left the grouping version at
-// v, while closing and reopening an incident move it, as its posts leave
-// and rejoin the candidates; a post whose incident stays closed does not
-// rejoin by being edited.
-func (fc *fingerprintCase) checkClosingAndReopening(t *testing.T, v int64) {
+// checkClosingAndReopening: closing and reopening an incident take its
+// posts out of the candidates and back; a post whose incident stays
+// closed does not rejoin by being edited.
+func (fc *fingerprintCase) checkClosingAndReopening(t *testing.T) {
 	ctx := context.Background()
 	s, incC := fc.s, fc.incC
-	// Reading moves nothing; closing an incident does, and its posts are
-	// no candidates any more.
-	if got := groupingVersion(t, s); got != v {
-		t.Errorf("reads moved the grouping version from %d to %d", v, got)
-	}
 	incC.Status, incC.ClosedAt = model.StatusClosed, t0
 	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.UpdateIncident(ctx, incC) }); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.FingerprintCandidates(ctx, store.CandidateQuery{Since: fc.since, Names: []string{"z"}})
-	if err != nil || len(got.Fingerprints) != 0 || got.Version == v {
-		t.Errorf("after closing: %+v, %v; want no candidates and a new version", got, err)
+	if got := candidates(t, s, store.CandidateQuery{Since: fc.since, Names: []string{"z"}}); len(got) != 0 {
+		t.Errorf("after closing: %+v; want no candidates", got)
 	}
 	// Reopened, its posts are candidates again; an edited post of a closed
 	// incident is not one.
@@ -292,9 +271,8 @@ func (fc *fingerprintCase) checkClosingAndReopening(t *testing.T, v int64) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	got, err = s.FingerprintCandidates(ctx, store.CandidateQuery{Since: fc.since, Names: []string{"z", "w"}})
-	if err != nil || !slices.Equal(postIDs(got.Fingerprints), []int64{fc.c.ID}) {
-		t.Errorf("after reopening: %v, %v; want post %d only", postIDs(got.Fingerprints), err, fc.c.ID)
+	if got := candidates(t, s, store.CandidateQuery{Since: fc.since, Names: []string{"z", "w"}}); !slices.Equal(postIDs(got), []int64{fc.c.ID}) {
+		t.Errorf("after reopening: %v; want post %d only", postIDs(got), fc.c.ID)
 	}
 }
 

@@ -28,13 +28,14 @@ type Dialect struct {
 	// IsUnique reports whether err is a unique-constraint violation.
 	IsUnique func(error) bool
 	// WriteLock, when set, runs first in every write transaction of
-	// InTx, and in an InRowTx when it asks (Tx.Serialize). SQLite has one
-	// writer by construction; PostgreSQL takes a transaction-scoped
-	// advisory lock so that read-then-write sequences (grouping a post
-	// into an incident, workflow steps) see the same serial order.
-	// Incident numbers need no lock (a per-day counter row, UPSERT …
-	// RETURNING), nor do saving a post (its row and the unique URL) and
-	// the claims of posts and leases (row locks).
+	// InTx (staff steps, reloads, maintenance). SQLite has one writer by
+	// construction; PostgreSQL takes a transaction-scoped advisory lock so
+	// that those read-then-write sequences see one serial order. InRowTx
+	// (the grader's filing) goes without: saving a post (its row and the
+	// unique URL), the claims of posts and leases (row locks), incident
+	// numbers (a per-day counter row, UPSERT … RETURNING) and incidents
+	// (rows read FOR UPDATE) need no lock, and grouping takes only the
+	// keys it reads (KeyLock).
 	WriteLock string
 	// ConnLost, when set, reports an error of a connection that broke (a
 	// terminated backend, a reset socket), not of the statement: a read,
@@ -44,6 +45,11 @@ type Dialect struct {
 	// transaction run again (it might have committed otherwise).
 	ConnLost func(error) bool
 	Unsent   func(error) bool
+	// Deadlock reports an error of a transaction the server chose to
+	// abort because it waited in a cycle with another (a filing locking
+	// grouping keys then an incident, a staff step the other way round):
+	// nothing of it committed, and it is run again.
+	Deadlock func(error) bool
 	// Search is how the engine keeps and searches posts' search text.
 	Search Search
 	// Terms is a FROM item that makes the JSON array of words t.terms
@@ -53,6 +59,10 @@ type Dialect struct {
 	// be claiming: " FOR UPDATE SKIP LOCKED" on PostgreSQL; "" on SQLite,
 	// whose single writer claims alone.
 	SkipLocked string
+	// KeyLock, when set, locks the grouping keys bound as one text array
+	// (sorted) until the transaction ends (Tx.LockGrouping); "" on SQLite,
+	// whose single writer files alone.
+	KeyLock string
 	// ForUpdate ends a SELECT of a row the transaction goes on to write
 	// from what it read: " FOR UPDATE" on PostgreSQL; "" on SQLite.
 	ForUpdate string
@@ -249,9 +259,9 @@ func (c conn) beginTx(ctx context.Context, opts *sql.TxOptions) (*tx, error) {
 	lock := c.writer && c.d.WriteLock != "" && (opts == nil || !opts.ReadOnly)
 	if c.d.WriteLock != "" && opts == nil {
 		// READ COMMITTED whatever the server's default: under REPEATABLE
-		// READ or SERIALIZABLE the snapshot would predate the lock (taken
-		// here or later, Tx.Serialize), and serialised writers would fail
-		// with serialization errors.
+		// READ or SERIALIZABLE the snapshot would predate the locks (the
+		// write lock, grouping keys, incident rows), and serialised
+		// writers would fail with serialization errors.
 		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 	}
 	t, err := c.db.BeginTx(ctx, opts)

@@ -45,7 +45,7 @@ func (t *txn) SaveFingerprint(ctx context.Context, f store.Fingerprint) error {
 	if err := t.indexFingerprint(ctx, f, first); err != nil {
 		return fmt.Errorf("保存帖子 %d 的指纹索引: %w", f.PostID, err)
 	}
-	return t.touchGrouping(ctx)
+	return nil
 }
 
 // maxKeysPerStatement bounds the keys bound in one statement (SQLite and
@@ -100,50 +100,14 @@ func (t *txn) reindexIncident(ctx context.Context, incidentID int64, was, is mod
 	return nil
 }
 
-// touchGrouping moves the grouping version (once per transaction) when a
-// transaction changes what FingerprintCandidates would return.
-func (t *txn) touchGrouping(ctx context.Context) error {
-	if t.touched {
-		return nil
-	}
-	if _, err := t.tx.ExecContext(ctx, `UPDATE grouping_version SET version = version + 1`); err != nil {
-		return fmt.Errorf("更新分组版本: %w", err)
-	}
-	t.touched = true
-	return nil
-}
-
-func (t *txn) GroupingVersion(ctx context.Context) (int64, error) {
-	return groupingVersion(ctx, t.tx)
-}
-
-func (t *txn) FingerprintCandidates(ctx context.Context, q store.CandidateQuery) (store.Candidates, error) {
+func (t *txn) FingerprintCandidates(ctx context.Context, q store.CandidateQuery) ([]store.Fingerprint, error) {
 	return fingerprintCandidates(ctx, t.tx, q)
 }
 
-func (s *Store) FingerprintCandidates(ctx context.Context, q store.CandidateQuery) (store.Candidates, error) {
-	return fingerprintCandidates(ctx, s.r, q)
-}
-
-func groupingVersion(ctx context.Context, q querier) (int64, error) {
-	var v int64
-	if err := q.QueryRowContext(ctx, `SELECT version FROM grouping_version`).Scan(&v); err != nil {
-		return 0, fmt.Errorf("读取分组版本: %w", err)
-	}
-	return v, nil
-}
-
-// fingerprintCandidates reads the version before anything else: a change
-// committed in between moves the version past the one returned, so the
-// caller's check inside its transaction errs towards looking again. The
-// keys are read from the index alone (with each post's SimHash), and only
-// the posts that pass are read in full.
-func fingerprintCandidates(ctx context.Context, q querier, cq store.CandidateQuery) (store.Candidates, error) {
-	var c store.Candidates
-	var err error
-	if c.Version, err = groupingVersion(ctx, q); err != nil {
-		return c, err
-	}
+// fingerprintCandidates reads the keys from the index alone (with each
+// post's SimHash), and only the posts that pass in full.
+func fingerprintCandidates(ctx context.Context, q querier, cq store.CandidateQuery) ([]store.Fingerprint, error) {
+	var out []store.Fingerprint
 	var ids []int64
 	seen := map[int64]bool{}
 	for _, group := range []struct {
@@ -165,10 +129,10 @@ func fingerprintCandidates(ctx context.Context, q querier, cq store.CandidateQue
 			})
 		})
 		if err != nil {
-			return c, fmt.Errorf("查找候选帖子: %w", err)
+			return nil, fmt.Errorf("查找候选帖子: %w", err)
 		}
 	}
-	err = eachChunk(ids, func(marks string, ids []any) error {
+	err := eachChunk(ids, func(marks string, ids []any) error {
 		fps, err := queryAll(ctx, q, scanFingerprint, `SELECT f.post_id, ip.incident_id, f.simhash, f.entities, f.terms, f.first_seen_at
 			FROM post_fingerprints f JOIN incident_posts ip ON ip.post_id = f.post_id
 			JOIN incidents i ON i.id = ip.incident_id
@@ -176,16 +140,16 @@ func fingerprintCandidates(ctx context.Context, q querier, cq store.CandidateQue
 		if err != nil {
 			return fmt.Errorf("读取候选帖子指纹: %w", err)
 		}
-		c.Fingerprints = append(c.Fingerprints, fps...)
+		out = append(out, fps...)
 		return nil
 	})
 	if err != nil {
-		return c, err
+		return nil, err
 	}
-	slices.SortFunc(c.Fingerprints, func(a, b store.Fingerprint) int {
+	slices.SortFunc(out, func(a, b store.Fingerprint) int {
 		return cmp.Or(a.FirstSeenAt.Compare(b.FirstSeenAt), cmp.Compare(a.PostID, b.PostID))
 	})
-	return c, nil
+	return out, nil
 }
 
 // eachChunk calls fn with xs in chunks a statement can bind, and the

@@ -530,8 +530,15 @@ func inTxOn(ctx context.Context, c conn, fn func(*tx) error) error {
 	if !committing && c.retry(ctx, err, false) {
 		_, err = txOnce(ctx, c, fn)
 	}
+	for n := 0; n < maxDeadlockRuns && err != nil && ctx.Err() == nil && c.d.Deadlock != nil && c.d.Deadlock(err); n++ {
+		_, err = txOnce(ctx, c, fn)
+	}
 	return err
 }
+
+// maxDeadlockRuns bounds how often a transaction aborted by a deadlock is
+// run again.
+const maxDeadlockRuns = 3
 
 // txOnce runs fn in one transaction on c; committing reports that the
 // error, if any, came from COMMIT.
@@ -551,12 +558,12 @@ func txOnce(ctx context.Context, c conn, fn func(*tx) error) (committing bool, e
 // the connection breaks before the transaction commits (see inWriteTx).
 func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 	return s.inWriteTx(ctx, func(tx *tx) error {
-		return fn(&txn{tx: tx, loc: s.loc, serialized: true})
+		return fn(&txn{tx: tx, loc: s.loc})
 	})
 }
 
-// InRowTx runs fn in a write transaction without the write lock until
-// fn asks for it (Tx.Serialize); like InTx it may run fn twice.
+// InRowTx runs fn in a write transaction without the write lock; like
+// InTx it may run fn twice.
 func (s *Store) InRowTx(ctx context.Context, fn func(store.Tx) error) error {
 	return s.inRowTx(ctx, func(tx *tx) error {
 		return fn(&txn{tx: tx, loc: s.loc})
@@ -564,23 +571,22 @@ func (s *Store) InRowTx(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 type txn struct {
-	tx      *tx
-	loc     *time.Location
-	touched bool // the grouping version has moved in this transaction
-	// serialized: the transaction holds the write lock (Serialize).
-	serialized bool
+	tx  *tx
+	loc *time.Location
 }
 
-func (t *txn) Serialize(ctx context.Context) error {
-	if t.serialized {
+func (t *txn) LockGrouping(ctx context.Context, keys []string) error {
+	lock := t.tx.d.KeyLock
+	if lock == "" || len(keys) == 0 {
 		return nil
 	}
-	if lock := t.tx.d.WriteLock; lock != "" {
-		if _, err := t.tx.ExecContext(ctx, lock); err != nil {
-			return fmt.Errorf("取得数据库写锁: %w", err)
-		}
+	// Sorted and distinct, so that two filings take their common keys in
+	// one order and never wait for each other in a cycle.
+	keys = distinct(keys)
+	slices.Sort(keys)
+	if _, err := t.tx.ExecContext(ctx, lock, keys); err != nil {
+		return fmt.Errorf("锁定分组键: %w", err)
 	}
-	t.serialized = true
 	return nil
 }
 
@@ -608,8 +614,8 @@ func (t *txn) SaveGrade(ctx context.Context, g model.Grade) error {
 		return fmt.Errorf("保存研判结果: 帖子 %d: %w", g.PostID, err)
 	}
 	if filed { // its incident's sentiments are read and written below
-		if err := t.Serialize(ctx); err != nil {
-			return err
+		if _, _, err := t.IncidentOfPost(ctx, g.PostID); err != nil {
+			return fmt.Errorf("保存研判结果: %w", err)
 		}
 	}
 	// The new grade is the post's latest (migration 00013).
@@ -683,7 +689,16 @@ func assignments(cols string) string {
 }
 
 func (t *txn) IncidentOfPost(ctx context.Context, postID int64) (model.Incident, bool, error) {
-	return incidentOfPost(ctx, t.tx, postID)
+	var id int64
+	err := t.tx.QueryRowContext(ctx, `SELECT incident_id FROM incident_posts WHERE post_id = ?`, postID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.Incident{}, false, nil
+	}
+	if err != nil {
+		return model.Incident{}, false, fmt.Errorf("查找帖子 %d 所属事件: %w", postID, err)
+	}
+	i, err := t.IncidentByID(ctx, id) // locked, as the Tx promises
+	return i, err == nil, err
 }
 
 // IncidentOfPost is Tx.IncidentOfPost on the readers.
@@ -757,11 +772,11 @@ func (t *txn) UpdateIncident(ctx context.Context, inc model.Incident) error {
 	if err := t.reindexIncident(ctx, inc.ID, was, inc.Status); err != nil {
 		return err
 	}
-	return t.touchGrouping(ctx) // the status decides whether its posts are candidates
+	return nil
 }
 
 func (t *txn) IncidentByNumber(ctx context.Context, number string) (model.Incident, error) {
-	i, err := scanIncident(t.tx.QueryRowContext(ctx, `SELECT `+incidentCols+` FROM incidents WHERE number = ?`, number))
+	i, err := scanIncident(t.tx.QueryRowContext(ctx, `SELECT `+incidentCols+` FROM incidents WHERE number = ?`+t.tx.d.ForUpdate, number))
 	if errors.Is(err, sql.ErrNoRows) {
 		return i, fmt.Errorf("事件 %s: %w", number, store.ErrNotFound)
 	}
@@ -772,7 +787,7 @@ func (t *txn) IncidentByNumber(ctx context.Context, number string) (model.Incide
 }
 
 func (t *txn) IncidentByID(ctx context.Context, id int64) (model.Incident, error) {
-	i, err := scanIncident(t.tx.QueryRowContext(ctx, `SELECT `+incidentCols+` FROM incidents WHERE id = ?`, id))
+	i, err := scanIncident(t.tx.QueryRowContext(ctx, `SELECT `+incidentCols+` FROM incidents WHERE id = ?`+t.tx.d.ForUpdate, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return i, fmt.Errorf("事件 #%d: %w", id, store.ErrNotFound)
 	}
@@ -889,7 +904,7 @@ func (t *txn) AttachPost(ctx context.Context, incidentID, postID int64, reason s
 	if err := t.refreshSentiments(ctx, `id = ?`, incidentID); err != nil {
 		return fmt.Errorf("帖子 %d 并入事件: %w", postID, err)
 	}
-	return t.touchGrouping(ctx)
+	return nil
 }
 
 func (t *txn) MovePost(ctx context.Context, postID, toIncidentID int64, reason string, at time.Time) error {
@@ -912,7 +927,7 @@ func (t *txn) MovePost(ctx context.Context, postID, toIncidentID int64, reason s
 	if err := t.refreshSentiments(ctx, `id IN (?, ?)`, from, toIncidentID); err != nil {
 		return fmt.Errorf("帖子 %d 移入事件: %w", postID, err)
 	}
-	return t.touchGrouping(ctx)
+	return nil
 }
 
 func (t *txn) PostByID(ctx context.Context, id int64) (model.Post, error) {

@@ -210,12 +210,13 @@ func (d *Daemon) newNode(cfg *config.Config, st store.ClusterStore, addr string)
 }
 
 // joinCluster registers this instance and starts its heartbeats, leases
-// and election; the scheduler crawls only the sources it holds. It
+// and election; the scheduler crawls only the sources on the hosts whose
+// leases it holds. It
 // returns once the first heartbeat and lease round are done; stop gives
 // leases and leadership back and waits (idempotent).
 func (d *Daemon) joinCluster(ctx context.Context, cfg *config.Config) (stop func(), err error) {
 	node := d.node
-	node.SetSources(sourceNames(cfg))
+	node.SetSources(crawler.Hosts(cfg.Sources))
 	node.SetBusy(d.sched.Crawling)
 	d.sched.SetOwner(node)
 	nodeCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -234,14 +235,6 @@ func (d *Daemon) joinCluster(ctx context.Context, cfg *config.Config) (stop func
 			<-done
 		})
 	}, nil
-}
-
-func sourceNames(cfg *config.Config) []string {
-	names := make([]string, len(cfg.Sources))
-	for i, s := range cfg.Sources {
-		names[i] = s.Name
-	}
-	return names
 }
 
 // loadConfig loads the configuration, with -listen over the file's, and
@@ -594,7 +587,7 @@ func (d *Daemon) reloadOnce() error {
 	d.cfg.Store(cfg)
 	d.sched.SetSources(cfg.Sources)
 	d.reports.Wake() // the schedules, receivers and calendar in force now
-	d.node.SetSources(sourceNames(cfg))
+	d.node.SetSources(crawler.Hosts(cfg.Sources))
 	return nil
 }
 

@@ -69,9 +69,9 @@ func startProcesses(t *testing.T, bin, cfgFile string, n int) []*daemonProcess {
 // TestThreeProcessesFailover runs three `yuqing run` processes (the
 // binary built from cmd/yuqing) on one PostgreSQL schema against six
 // loopback news sites and kills the leader with SIGKILL, as a crash would:
-// another process leads within the lease TTL, and every source the killed
-// one held is crawled again, by the others, within TTL + the sources'
-// interval of the kill.
+// another process leads within the lease TTL, and every site whose host
+// the killed one held is crawled again, by the others, within TTL + the
+// sources' interval of the kill.
 func TestThreeProcessesFailover(t *testing.T) {
 	if testing.Short() {
 		t.Skip("three daemon processes and a crawl interval; skipped in -short mode")
@@ -91,7 +91,7 @@ func TestThreeProcessesFailover(t *testing.T) {
 	}
 	sites := make([]*feedSite, 6)
 	for i := range sites {
-		sites[i] = newFeedSite(t, i)
+		sites[i] = newFeedSite(t, i, 1)
 	}
 	cfgFile := clusterFixture(t, dsn, sites, beat, ttl)
 	st, err := postgres.OpenReadOnly(context.Background(), dsn, nil)
@@ -105,12 +105,12 @@ func TestThreeProcessesFailover(t *testing.T) {
 		byPID[p.cmd.Process.Pid] = p
 	}
 
-	// view reads who lives, who leads and who holds which source.
+	// view reads who lives, who leads and who holds which host.
 	type view struct {
 		alive   map[string]model.Instance // by id
 		leader  model.Instance
 		leaders int
-		holder  map[string]string // source → instance id
+		holder  map[string]string // host → instance id
 	}
 	// (Before the first process has migrated the schema it fails.)
 	tryRead := func() (view, error) {
@@ -136,7 +136,7 @@ func TestThreeProcessesFailover(t *testing.T) {
 		}
 		for _, l := range leases {
 			if l.Held(now) {
-				v.holder[l.Source] = l.Holder
+				v.holder[l.Host] = l.Holder
 			}
 		}
 		return v, nil
@@ -148,7 +148,7 @@ func TestThreeProcessesFailover(t *testing.T) {
 		}
 		return v
 	}
-	waitUntil(t, 3*time.Minute, "three processes up, one leading, two sources each, every feed fetched", func() bool {
+	waitUntil(t, 3*time.Minute, "three processes up, one leading, two hosts each, every feed fetched", func() bool {
 		v, err := tryRead()
 		if err != nil {
 			return false
@@ -166,7 +166,7 @@ func TestThreeProcessesFailover(t *testing.T) {
 			}
 		}
 		for _, s := range sites {
-			if s.feeds.Load() == 0 {
+			if s.feedFetches() == 0 {
 				return false
 			}
 		}
@@ -177,16 +177,16 @@ func TestThreeProcessesFailover(t *testing.T) {
 	if leader == nil {
 		t.Fatalf("the leader's pid %d is none of the processes started", v.leader.PID)
 	}
-	var orphans []int // sites whose source the leader crawls
-	fetched := map[int]int32{}
+	var orphans []int // sites whose host the leader crawls
+	fetched := map[int]int{}
 	for i, s := range sites {
-		if v.holder[fmt.Sprintf("feed-%d", i)] == v.leader.ID {
+		if v.holder[s.host()] == v.leader.ID {
 			orphans = append(orphans, i)
-			fetched[i] = s.feeds.Load()
+			fetched[i] = s.feedFetches()
 		}
 	}
 	if len(orphans) != 2 {
-		t.Fatalf("the leader holds %d sources, want 2", len(orphans))
+		t.Fatalf("the leader holds %d hosts, want 2", len(orphans))
 	}
 
 	if err := leader.cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -204,23 +204,23 @@ func TestThreeProcessesFailover(t *testing.T) {
 	for _, i := range orphans {
 		pending[i] = true
 	}
-	waitUntil(t, ttl+interval+5*time.Second, "the killed leader's sources crawled again", func() bool {
+	waitUntil(t, ttl+interval+5*time.Second, "the killed leader's sites crawled again", func() bool {
 		for i := range pending {
-			if sites[i].feeds.Load() > fetched[i] {
-				t.Logf("feed-%d (the killed leader's) crawled again %s after the kill", i, time.Since(killed).Round(10*time.Millisecond))
+			if sites[i].feedFetches() > fetched[i] {
+				t.Logf("site %d (the killed leader's) crawled again %s after the kill", i, time.Since(killed).Round(10*time.Millisecond))
 				delete(pending, i)
 			}
 		}
 		return len(pending) == 0
 	})
 	if since := time.Since(killed); since > ttl+interval {
-		t.Errorf("the killed leader's sources were crawled again %s after the kill, want within TTL + interval (%s)", since, ttl+interval)
+		t.Errorf("the killed leader's sites were crawled again %s after the kill, want within TTL + interval (%s)", since, ttl+interval)
 	}
 	v = read()
 	for _, i := range orphans {
-		h := v.holder[fmt.Sprintf("feed-%d", i)]
+		h := v.holder[sites[i].host()]
 		if in, ok := v.alive[h]; !ok || h == "" || in.PID == leader.cmd.Process.Pid {
-			t.Errorf("feed-%d is held by %q, want a live process other than the killed one", i, h)
+			t.Errorf("site %d's host is held by %q, want a live process other than the killed one", i, h)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,35 +13,51 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/yuqing-bureau/yuqing/cluster"
 	"github.com/yuqing-bureau/yuqing/store/postgres"
 	"github.com/yuqing-bureau/yuqing/store/postgres/pgtest"
 )
 
-// feedSite is a loopback news site with one RSS feed; it counts the
-// feed's fetches.
+// feedSite is a loopback news site with one or more RSS feeds
+// (/rss/K.xml), each listing one post of its own. It counts every page's
+// fetches and the most requests it served at once.
 type feedSite struct {
 	srv   *httptest.Server
-	feeds atomic.Int32
+	feeds int
+
+	mu       sync.Mutex
+	hold     time.Duration  // how long each answer takes, so requests that overlap show
+	fetches  map[string]int // path → times fetched
+	inflight int
+	peak     int // the most requests served at once
 }
 
-func newFeedSite(t *testing.T, n int) *feedSite {
-	f := &feedSite{}
+func newFeedSite(t *testing.T, n, feeds int) *feedSite {
+	f := &feedSite{feeds: feeds, fetches: map[string]int{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.fetches[r.URL.Path]++
+		f.inflight++
+		f.peak = max(f.peak, f.inflight)
+		hold := f.hold
+		f.mu.Unlock()
+		defer func() { f.mu.Lock(); f.inflight--; f.mu.Unlock() }()
+		time.Sleep(hold)
+		k, feed := feedNumber(r.URL.Path)
 		switch {
-		case r.URL.Path == "/rss.xml":
-			f.feeds.Add(1)
+		case feed && k < feeds:
 			w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
 			fmt.Fprintf(w, `<?xml version="1.0" encoding="utf-8"?>
-<rss version="2.0"><channel><title>站点%d</title><link>/</link><description>民生</description>
-<item><title>站点%d：医保报销窗口排长队</title><link>/news/%d-1.html</link><pubDate>Mon, 07 Dec 2026 09:30:00 +0800</pubDate>
+<rss version="2.0"><channel><title>站点%d栏目%d</title><link>/</link><description>民生</description>
+<item><title>站点%d栏目%d：医保报销窗口排长队</title><link>/news/%d-%d.html</link><pubDate>Mon, 07 Dec 2026 09:30:00 +0800</pubDate>
 <description>市民反映医保报销窗口排队两个小时。</description></item>
-</channel></rss>`, n, n, n)
+</channel></rss>`, n, k, n, k, n, k)
 		case strings.HasPrefix(r.URL.Path, "/news/"):
 			fmt.Fprintf(w, `<html><body><h1>站点%d</h1><div class="content">市民反映医保报销窗口排队两个小时。</div></body></html>`, n)
 		default:
@@ -51,16 +68,77 @@ func newFeedSite(t *testing.T, n int) *feedSite {
 	return f
 }
 
+// feedNumber returns K of a path /rss/K.xml.
+func feedNumber(path string) (int, bool) {
+	rest, ok := strings.CutPrefix(path, "/rss/")
+	if !ok {
+		return 0, false
+	}
+	k, err := strconv.Atoi(strings.TrimSuffix(rest, ".xml"))
+	return k, err == nil && strings.HasSuffix(rest, ".xml")
+}
+
+// slow makes every answer take d.
+func (f *feedSite) slow(d time.Duration) { f.mu.Lock(); f.hold = d; f.mu.Unlock() }
+
+// host is the site's host:port, its sources' lease key.
+func (f *feedSite) host() string { return strings.TrimPrefix(f.srv.URL, "http://") }
+
+// fetched returns how often path was fetched.
+func (f *feedSite) fetched(path string) int { f.mu.Lock(); defer f.mu.Unlock(); return f.fetches[path] }
+
+// feedFetches returns how often the site's feeds were fetched, in all.
+func (f *feedSite) feedFetches() int {
+	n := 0
+	for k := range f.feeds {
+		n += f.fetched(fmt.Sprintf("/rss/%d.xml", k))
+	}
+	return n
+}
+
+// pages returns the fetches of every page but robots.txt, by path.
+func (f *feedSite) pages() map[string]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]int{}
+	for p, n := range f.fetches {
+		if p != "/robots.txt" {
+			out[p] = n
+		}
+	}
+	return out
+}
+
+// mostAtOnce returns the most requests the site served at once.
+func (f *feedSite) mostAtOnce() int { f.mu.Lock(); defer f.mu.Unlock(); return f.peak }
+
+// sourceName is the name of feed k of site i in clusterFixture.
+func sourceName(i, k int) string { return fmt.Sprintf("feed-%d-%d", i, k) }
+
+// sourceNames lists every source of the sites, as clusterFixture names them.
+func sourceNames(sites []*feedSite) []string {
+	var out []string
+	for i, s := range sites {
+		for k := range s.feeds {
+			out = append(out, sourceName(i, k))
+		}
+	}
+	return out
+}
+
 // clusterFixture writes a configuration on PostgreSQL schema dsn with
-// one RSS source per site, and a short heartbeat and lease TTL.
+// one RSS source per feed of each site (several sources on one host when
+// a site has several feeds), and a short heartbeat and lease TTL.
 func clusterFixture(t *testing.T, dsn string, sites []*feedSite, beat, ttl time.Duration) string {
 	t.Helper()
 	dir := demoConfigDir(t, "http://127.0.0.1:1") // sources.yaml is replaced below
 	var b strings.Builder
 	b.WriteString("sources:\n")
 	for i, s := range sites {
-		fmt.Fprintf(&b, "  - name: feed-%d\n    title: 测试新闻站%d\n    kind: rss\n    channel: news_report\n    url: %s/rss.xml\n    interval: 1m\n    delay: 500ms\n",
-			i, i, s.srv.URL)
+		for k := range s.feeds {
+			fmt.Fprintf(&b, "  - name: %s\n    title: 测试新闻站%d栏目%d\n    kind: rss\n    channel: news_report\n    url: %s/rss/%d.xml\n    interval: 1m\n    delay: 500ms\n",
+				sourceName(i, k), i, k, s.srv.URL, k)
+		}
 	}
 	if err := os.WriteFile(filepath.Join(dir, "sources.yaml"), []byte(b.String()), 0o640); err != nil {
 		t.Fatal(err)
@@ -191,14 +269,18 @@ func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool)
 }
 
 // TestThreeInstancesOnePostgres runs three daemons in one process on one
-// PostgreSQL schema against six loopback news sites: each feed is fetched
-// once in its interval, each source is leased to one instance and its
-// health exported by that one, every instance grades from the one queue
-// (every post once, each in at most one incident, incident numbers
-// without gaps), one instance leads and exports the incident series. Then the leader stops: another leads within the lease
-// TTL and takes its sources, whose crawl state continues (nothing is
-// fetched again before the interval); then the new leader's database
-// session is cut: one instance leads again within the TTL.
+// PostgreSQL schema against six loopback news sites with one to three
+// feeds each (twelve sources on six hosts): each host is leased to one
+// instance (two each: the share counts hosts, not sources), so no site
+// ever serves two requests at once, though every instance crawls; each
+// page is fetched once in its interval; each source's health is exported
+// by the instance holding its host; every instance grades from the one
+// queue (every post once, each in at most one incident, incident numbers
+// without gaps); one instance leads and exports the incident series.
+// Then the leader stops: another leads within the lease TTL and takes its
+// hosts, whose crawl state continues (nothing is fetched again before
+// the interval); then the new leader's database session is cut: one
+// instance leads again within the TTL.
 func TestThreeInstancesOnePostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("three daemons; skipped in -short mode")
@@ -210,8 +292,10 @@ func TestThreeInstancesOnePostgres(t *testing.T) {
 	dsn := pgtest.Schema(t)
 	sites := make([]*feedSite, 6)
 	for i := range sites {
-		sites[i] = newFeedSite(t, i)
+		sites[i] = newFeedSite(t, i, 1+i%3)
+		sites[i].slow(300 * time.Millisecond)
 	}
+	sources := sourceNames(sites)
 	cfgFile := clusterFixture(t, dsn, sites, beat, ttl)
 	st, err := postgres.OpenReadOnly(context.Background(), dsn, nil)
 	if err != nil {
@@ -220,10 +304,11 @@ func TestThreeInstancesOnePostgres(t *testing.T) {
 	defer st.Close()
 	ins := startInstances(t, cfgFile, 3)
 
-	// Each source is crawled once and its lease settles at two per instance.
+	// Each source is crawled once and the hosts' leases settle at two
+	// per instance.
 	waitUntil(t, time.Minute, "every source crawled", func() bool {
-		for i := range sites {
-			s, err := st.SourceState(context.Background(), fmt.Sprintf("feed-%d", i))
+		for _, name := range sources {
+			s, err := st.SourceState(context.Background(), name)
 			if err != nil || s.LastCheckAt.IsZero() {
 				return false
 			}
@@ -243,10 +328,26 @@ func TestThreeInstancesOnePostgres(t *testing.T) {
 		}
 		return out
 	}
-	waitUntil(t, 5*ttl, "two leases per instance", func() bool {
+	waitUntil(t, 5*ttl, "two hosts per instance", func() bool {
 		h := perHolder()
 		return len(h) == 3 && h[keyAt(h, 0)] == 2 && h[keyAt(h, 1)] == 2 && h[keyAt(h, 2)] == 2
 	})
+	checkPoliteness := func(when string) {
+		t.Helper()
+		for i, s := range sites {
+			if n := s.mostAtOnce(); n != 1 {
+				t.Errorf("%s: site %d (%d sources) served %d requests at once, want 1 (one instance crawls a host)", when, i, s.feeds, n)
+			}
+			for path, n := range s.pages() {
+				if n != 1 {
+					t.Errorf("%s: site %d's %s fetched %d times in its interval, want 1", when, i, path, n)
+				}
+			}
+			if n := len(s.pages()); n != 2*s.feeds {
+				t.Errorf("%s: site %d: %d pages fetched, want its %d feeds and their posts", when, i, n, s.feeds)
+			}
+		}
+	}
 	admin, err := pgx.Connect(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -263,8 +364,8 @@ func TestThreeInstancesOnePostgres(t *testing.T) {
 		(SELECT count(*) - count(DISTINCT post_id) FROM incident_posts)`).Scan(&posts, &grades, &twice); err != nil {
 		t.Fatal(err)
 	}
-	if posts != len(sites) || grades != posts || twice != 0 {
-		t.Errorf("%d posts, %d grades, %d posts in two incidents; want %d, %d, 0", posts, grades, twice, len(sites), len(sites))
+	if posts != len(sources) || grades != posts || twice != 0 {
+		t.Errorf("%d posts, %d grades, %d posts in two incidents; want %d, %d, 0", posts, grades, twice, len(sources), len(sources))
 	}
 	var gradedBy []float64
 	total := 0.0
@@ -272,8 +373,8 @@ func TestThreeInstancesOnePostgres(t *testing.T) {
 		n := sum(t, in, "yuqing_posts_graded_total")
 		gradedBy, total = append(gradedBy, n), total+n
 	}
-	if total != float64(len(sites)) {
-		t.Errorf("instances graded %v posts, want %d in all", gradedBy, len(sites))
+	if total != float64(len(sources)) {
+		t.Errorf("instances graded %v posts, want %d in all", gradedBy, len(sources))
 	}
 	t.Logf("posts graded per instance: %v", gradedBy)
 	rows, err := admin.Query(context.Background(), `SELECT number FROM incidents ORDER BY number`)
@@ -291,16 +392,12 @@ func TestThreeInstancesOnePostgres(t *testing.T) {
 		}
 	}
 	time.Sleep(5 * beat) // more heartbeats and polls: still nothing fetched twice
-	for i, s := range sites {
-		if n := s.feeds.Load(); n != 1 {
-			t.Errorf("feed %d fetched %d times in its interval, want 1", i, n)
-		}
-	}
+	checkPoliteness("after the first crawls")
 	if l := leading(t, ins); len(l) != 1 {
 		t.Fatalf("leaders %v, want one", l)
 	}
-	checkExports(t, ins, len(sites))
-	checkStatus(t, cfgFile, 3, len(sites))
+	checkExports(t, ins, sources, len(sites))
+	checkStatus(t, cfgFile, 3, sites)
 
 	// The leader stops in order: another leads within the TTL and takes
 	// its sources over; their crawl state continues.
@@ -308,18 +405,14 @@ func TestThreeInstancesOnePostgres(t *testing.T) {
 	ins[old].halt(t)
 	took := waitUntil(t, ttl, "a new leader after the leader stopped", func() bool { return len(leading(t, ins)) == 1 })
 	t.Logf("leader stopped: new leader in %s (heartbeat %s, lease TTL %s)", took, beat, ttl)
-	took = waitUntil(t, ttl+2*beat, "its sources taken over", func() bool {
+	took = waitUntil(t, ttl+2*beat, "its hosts taken over", func() bool {
 		h := perHolder()
 		return len(h) == 2 && h[keyAt(h, 0)] == 3 && h[keyAt(h, 1)] == 3
 	})
-	t.Logf("leader stopped: every source held by the two others in %s", took)
-	checkExports(t, ins, len(sites))
-	checkStatus(t, cfgFile, 2, len(sites))
-	for i, s := range sites {
-		if n := s.feeds.Load(); n != 1 {
-			t.Errorf("feed %d fetched %d times after the takeover, want 1 (its interval has not passed)", i, n)
-		}
-	}
+	t.Logf("leader stopped: every host held by the two others in %s", took)
+	checkExports(t, ins, sources, len(sites))
+	checkStatus(t, cfgFile, 2, sites)
+	checkPoliteness("after the takeover (the interval has not passed)")
 
 	// The new leader's session is cut on the server: one instance leads
 	// again within the TTL. Only this schema's leader lock (key2 is
@@ -347,7 +440,7 @@ func TestThreeInstancesOnePostgres(t *testing.T) {
 		return elections() == before+1 && len(leading(t, ins)) == 1
 	})
 	t.Logf("leader's session cut: a leader elected anew in %s", took)
-	checkExports(t, ins, len(sites))
+	checkExports(t, ins, sources, len(sites))
 }
 
 // keyAt is the i-th key of m in some order (for counting per holder).
@@ -363,13 +456,13 @@ func keyAt(m map[string]int, i int) string {
 
 // checkExports: among the running instances, the incident series and the
 // grader's come from the leader alone, every source's health from exactly
-// one, and the held leases add up to every source (once the schedulers
+// one, and the held leases add up to every host (once the schedulers
 // have polled).
-func checkExports(t *testing.T, ins []*instance, sources int) {
+func checkExports(t *testing.T, ins []*instance, sources []string, hosts int) {
 	t.Helper()
 	var problems []string
 	for range 50 {
-		if problems = exportProblems(t, ins, sources); len(problems) == 0 {
+		if problems = exportProblems(t, ins, sources, hosts); len(problems) == 0 {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -377,7 +470,7 @@ func checkExports(t *testing.T, ins []*instance, sources int) {
 	t.Error(strings.Join(problems, "\n"))
 }
 
-func exportProblems(t *testing.T, ins []*instance, sources int) []string {
+func exportProblems(t *testing.T, ins []*instance, sources []string, hosts int) []string {
 	var problems []string
 	health := map[string]int{}
 	incidents, backlogs, leases := 0, 0, 0.0
@@ -395,7 +488,7 @@ func exportProblems(t *testing.T, ins []*instance, sources int) []string {
 		for _, s := range regexp.MustCompile(`(?m)^yuqing_source_consecutive_failures\{source="([^"]+)"\}`).FindAllStringSubmatch(m, -1) {
 			health[s[1]]++
 		}
-		leases += gauge(t, in, "yuqing_source_leases_held")
+		leases += gauge(t, in, "yuqing_host_leases_held")
 	}
 	if incidents != 1 {
 		problems = append(problems, fmt.Sprintf("%d instances export the incident series, want the leader alone", incidents))
@@ -403,13 +496,95 @@ func exportProblems(t *testing.T, ins []*instance, sources int) []string {
 	if backlogs != 1 {
 		problems = append(problems, fmt.Sprintf("%d instances export the grading backlog, want the leader alone", backlogs))
 	}
-	if leases != float64(sources) {
-		problems = append(problems, fmt.Sprintf("instances hold %v leases, want %d", leases, sources))
+	if leases != float64(hosts) {
+		problems = append(problems, fmt.Sprintf("instances hold %v host leases, want %d", leases, hosts))
 	}
-	for i := range sources {
-		if n := health[fmt.Sprintf("feed-%d", i)]; n != 1 {
-			problems = append(problems, fmt.Sprintf("feed-%d's health exported by %d instances, want 1", i, n))
+	for _, name := range sources {
+		if n := health[name]; n != 1 {
+			problems = append(problems, fmt.Sprintf("%s's health exported by %d instances, want 1", name, n))
 		}
 	}
 	return problems
+}
+
+// TestCrawlStoreBesideInstances: `yuqing crawl -store` on PostgreSQL
+// takes its source's host lease for the crawl (no instance crawls the
+// host meanwhile) and gives it back; an instance started afterwards
+// takes the host and continues the stored schedule (the source just
+// crawled is not fetched again, its neighbour on the host is); run
+// again while that instance holds the host, it is refused, naming the
+// instance, and fetches nothing.
+func TestCrawlStoreBesideInstances(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the classifier and runs a daemon; skipped in -short mode")
+	}
+	ctx := context.Background()
+	dsn := pgtest.Schema(t)
+	site := newFeedSite(t, 0, 2)
+	site.slow(300 * time.Millisecond)
+	cfgFile := clusterFixture(t, dsn, []*feedSite{site}, 200*time.Millisecond, 3*time.Second)
+	admin, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+
+	var out strings.Builder
+	done := make(chan error, 1)
+	go func() {
+		done <- Crawl(ctx, CrawlOptions{ConfigFile: cfgFile, Source: sourceName(0, 0), Once: true, Store: true,
+			Out: &out, Logger: slog.New(slog.DiscardHandler)})
+	}()
+	var borrowed string
+	for borrowed == "" {
+		select {
+		case err := <-done:
+			t.Fatalf("the crawl ended (%v) before its lease was seen:\n%s", err, out.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		// (The table appears once the crawl has migrated the schema.)
+		_ = admin.QueryRow(ctx, `SELECT holder FROM host_leases WHERE host = $1 AND holder <> ''`, site.host()).Scan(&borrowed)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("crawl -store: %v\n%s", err, out.String())
+	}
+	if !strings.HasPrefix(borrowed, "yuqing-crawl@") || !strings.Contains(out.String(), "抓取成功") {
+		t.Errorf("lease held by %q during the crawl; output:\n%s", borrowed, out.String())
+	}
+	st, err := postgres.OpenReadOnly(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if leases, err := st.Leases(ctx); err != nil || len(leases) != 1 || leases[0].Holder != "" {
+		t.Errorf("after the crawl the lease is %+v, %v; want given back", leases, err)
+	}
+
+	ins := startInstances(t, cfgFile, 1)
+	waitUntil(t, time.Minute, "the instance crawls the host's other source", func() bool {
+		s, err := st.SourceState(ctx, sourceName(0, 1))
+		return err == nil && !s.LastCheckAt.IsZero()
+	})
+	if n := site.fetched("/rss/0.xml"); n != 1 {
+		t.Errorf("the source crawled by yuqing crawl was fetched %d times, want 1 (its interval has not passed)", n)
+	}
+
+	out.Reset()
+	err = Crawl(ctx, CrawlOptions{ConfigFile: cfgFile, Source: sourceName(0, 0), Once: true, Store: true,
+		Out: &out, Logger: slog.New(slog.DiscardHandler)})
+	var held *cluster.LeaseHeldError
+	if !errors.As(err, &held) || held.Instance == nil || held.Instance.Listen != ins[0].addr {
+		t.Errorf("crawl -store while an instance holds the host: %v", err)
+	}
+	for _, want := range []string{"未抓取：数据源 feed-0-0 所在的网站 " + site.host() + " 正由实例 ", "监听 " + ins[0].addr, "下次约在", "去掉 -store"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("refusal lacks %q:\n%s", want, out.String())
+		}
+	}
+	if n := site.fetched("/rss/0.xml"); n != 1 {
+		t.Errorf("the refused crawl fetched the feed (%d fetches)", n)
+	}
+	if n := site.mostAtOnce(); n != 1 {
+		t.Errorf("the site served %d requests at once, want 1", n)
+	}
 }

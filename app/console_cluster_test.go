@@ -25,7 +25,7 @@ func twoDaemons(t *testing.T) (string, *postgres.Store, []*instance) {
 	t.Helper()
 	ctx := context.Background()
 	dsn := pgtest.Schema(t)
-	cfgFile := clusterFixture(t, dsn, []*feedSite{newFeedSite(t, 0)}, 200*time.Millisecond, 3*time.Second)
+	cfgFile := clusterFixture(t, dsn, []*feedSite{newFeedSite(t, 0, 1)}, 200*time.Millisecond, 3*time.Second)
 	st, err := postgres.Open(ctx, dsn, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/classifier"
+	"github.com/yuqing-bureau/yuqing/cluster"
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/crawler"
 	"github.com/yuqing-bureau/yuqing/privacy"
@@ -28,7 +29,8 @@ type CrawlOptions struct {
 	Once bool
 	// Store saves what was fetched in the configured database (with the
 	// source's schedule state, as the daemon would) and grades it, filing
-	// incidents. Without it nothing is written anywhere.
+	// incidents; on PostgreSQL only while no instance crawls the source's
+	// host (see Crawl). Without it nothing is written anywhere.
 	Store bool
 	// BodyChars is how much of each body is printed (default 200 characters).
 	BodyChars int
@@ -40,6 +42,14 @@ type CrawlOptions struct {
 // Crawl fetches one source and prints what it extracted, for operators
 // writing or checking a source definition. It returns an error when the
 // crawl failed (after printing what was extracted before the failure).
+//
+// With Store on PostgreSQL the crawl takes its host's lease for its
+// duration (cluster.Borrow), as an instance would: it is refused while an
+// instance crawls the host, and no instance crawls it meanwhile, so one
+// crawler per host holds. A trial crawl (no Store) takes no lease: it
+// writes nothing and is how a source is written before any daemon knows
+// it; it makes the requests an operator checking the page in a browser
+// would, with the source's delay between them.
 func Crawl(ctx context.Context, o CrawlOptions) error {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -125,6 +135,14 @@ func storingCrawl(ctx context.Context, cfg *config.Config, src crawler.Source, p
 	if err != nil {
 		return nil, nil, fmt.Errorf("加载研判规则: %w", err)
 	}
+	if cfg.Store.Driver == "sqlite" {
+		// The daemon on this database crawls every source itself: a
+		// second crawler beside it would visit the site twice.
+		if held, ok := errors.AsType[*cluster.HeldError](cluster.CheckGuard(cfg.Store.Path)); ok {
+			return nil, nil, fmt.Errorf("守护进程（%s）正在使用数据库 %s，并按计划采集各数据源；yuqing crawl -store 不另行抓取，"+
+				"以免两处同时访问对方网站。只想查看提取结果时去掉 -store 试抓（不写数据库）", held.Holder, held.DB)
+		}
+	}
 	st, err := openStore(ctx, cfg, false)
 	if err != nil {
 		return nil, nil, err
@@ -152,7 +170,18 @@ func storingCrawl(ctx context.Context, cfg *config.Config, src crawler.Source, p
 		mu.Lock()
 		urls = urls[:0]
 		mu.Unlock()
-		crawlErr := sched.CrawlNow(ctx, src.Name)
+		crawlCtx, release := ctx, func() {}
+		if cfg.Store.Driver == "postgres" {
+			var err error
+			if crawlCtx, release, err = borrowHost(ctx, cfg, st, src, o); err != nil {
+				return err
+			}
+		}
+		crawlErr := sched.CrawlNow(crawlCtx, src.Name)
+		if crawlErr != nil && ctx.Err() == nil && crawlCtx.Err() != nil {
+			crawlErr = context.Cause(crawlCtx) // the lease was lost
+		}
+		release()
 		states, _ := sched.States(context.WithoutCancel(ctx))
 		p.summaryStored(crawlErr)
 		if len(states) == 1 && states[0].BreakerOpen(o.Now()) {
@@ -191,6 +220,40 @@ func storingCrawl(ctx context.Context, cfg *config.Config, src crawler.Source, p
 		}
 		return crawlErr
 	}, st.Close, nil
+}
+
+// borrowHost takes the lease of src's host for one stored crawl beside
+// running instances (cluster.Borrow). When an instance holds it, it
+// prints why the crawl is refused, who crawls the source and when next,
+// and returns the error (printed too when the lease could not be read).
+func borrowHost(ctx context.Context, cfg *config.Config, st store.Database, src crawler.Source, o CrawlOptions) (context.Context, func(), error) {
+	host, err := src.Host()
+	if err != nil {
+		return nil, nil, err
+	}
+	lctx, release, err := cluster.Borrow(ctx, st, host, cfg.Cluster.LeaseTTL)
+	var held *cluster.LeaseHeldError
+	switch {
+	case err == nil:
+		return lctx, release, nil
+	case !errors.As(err, &held):
+		fmt.Fprintf(o.Out, "未抓取：认领网站 %s 的租约失败：%v\n", host, err)
+		return nil, nil, err
+	}
+	who := "另一个 yuqing crawl -store（" + held.Lease.Holder + "）"
+	if in := held.Instance; in != nil {
+		who = fmt.Sprintf("实例 %s（主机 %s，监听 %s）", in.ID, in.Host, in.Listen)
+	} else if held.Lease.Holder == "" {
+		who = "正在认领租约的实例"
+	}
+	next := "按数据源的抓取间隔"
+	if state, err := st.SourceState(ctx, src.Name); err == nil && state.NextCheckAt.After(o.Now()) {
+		next = "下次约在 " + state.NextCheckAt.In(cfg.Location).Format("2006-01-02 15:04:05")
+	}
+	fmt.Fprintf(o.Out, "未抓取：数据源 %s 所在的网站 %s 正由%s采集，该数据源照常按计划抓取（%s）。\n"+
+		"多实例运行时，同一网站的数据源只由持有该网站租约的一个实例访问，yuqing crawl -store 不另行抓取，以免两处同时访问对方网站；"+
+		"只想查看提取结果时去掉 -store 试抓（不写数据库）。\n", src.Name, host, who, next)
+	return nil, nil, fmt.Errorf("数据源 %s: %w", src.Name, err)
 }
 
 func saveResultName(r store.SaveResult) string {

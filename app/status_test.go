@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +51,13 @@ func TestSecondDaemonOnSQLiteRefused(t *testing.T) {
 	if err := Check(other, io.Discard, time.Now()); !errors.Is(err, cluster.ErrSecondInstance) || !strings.Contains(err.Error(), addr) {
 		t.Errorf("check of another configuration: %v", err)
 	}
+	// Nor does `yuqing crawl -store` crawl beside the daemon, which
+	// crawls every source itself.
+	out.Reset()
+	err = Crawl(t.Context(), CrawlOptions{ConfigFile: cfg, Source: "lanchuan-bbs", Once: true, Store: true, Out: &out})
+	if err == nil || !strings.Contains(err.Error(), "不另行抓取") || !strings.Contains(err.Error(), addr) || strings.Contains(out.String(), "【新帖】") {
+		t.Errorf("crawl -store beside the daemon: %v\n%s", err, out.String())
+	}
 	out.Reset()
 	if err := Status(context.Background(), cfg, &out, time.Now()); err != nil {
 		t.Fatal(err)
@@ -73,21 +82,50 @@ func TestSecondDaemonOnSQLiteRefused(t *testing.T) {
 }
 
 // checkStatus checks `yuqing status` on a cluster: n instances, one
-// leader, every source leased.
-func checkStatus(t *testing.T, cfg string, instances, sources int) {
+// leader, every site's host leased to a running instance, with the
+// site's sources listed under it, and the hosts and sources each
+// instance holds adding up.
+func checkStatus(t *testing.T, cfg string, instances int, sites []*feedSite) {
 	t.Helper()
 	var out bytes.Buffer
 	if err := Status(context.Background(), cfg, &out, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	s := out.String()
-	if n := len(regexp.MustCompile(`(?m)^  \S+  (运行中|主实例)  主机`).FindAllString(s, -1)); n != instances {
-		t.Errorf("status lists %d running instances, want %d:\n%s", n, instances, s)
+	running := regexp.MustCompile(`(?m)^  (\S+)  (?:运行中|主实例)  主机 .*  监听 (\S+)  .*  持有网站 (\d+) 个（数据源 (\d+) 个）$`).FindAllStringSubmatch(s, -1)
+	if len(running) != instances {
+		t.Errorf("status lists %d running instances, want %d:\n%s", len(running), instances, s)
 	}
 	if n := strings.Count(s, "  主实例  主机"); n != 1 {
 		t.Errorf("status shows %d leaders:\n%s", n, s)
 	}
-	if n := len(regexp.MustCompile(`(?m)^  测试新闻站\d（feed-\d）  实例 \S+  取得于`).FindAllString(s, -1)); n != sources {
-		t.Errorf("status shows %d held leases, want %d:\n%s", n, sources, s)
+	listen := map[string]string{}
+	hosts, sources := 0, 0
+	for _, m := range running {
+		listen[m[1]] = m[2]
+		h, _ := strconv.Atoi(m[3])
+		n, _ := strconv.Atoi(m[4])
+		hosts, sources = hosts+h, sources+n
+	}
+	if hosts != len(sites) || sources != len(sourceNames(sites)) {
+		t.Errorf("instances hold %d hosts, %d sources; want %d, %d:\n%s", hosts, sources, len(sites), len(sourceNames(sites)), s)
+	}
+	if !strings.Contains(s, fmt.Sprintf("网站租约（%d 个网站，%d 个数据源；", len(sites), len(sourceNames(sites)))) {
+		t.Errorf("status lacks the lease heading:\n%s", s)
+	}
+	for i, site := range sites {
+		var names []string
+		for k := range site.feeds {
+			names = append(names, fmt.Sprintf("测试新闻站%d栏目%d（%s）", i, k, sourceName(i, k)))
+		}
+		m := regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(site.host()) + `  实例 (\S+)（主机 \S+，监听 (\S+)）  取得于 .*\n    (.*)$`).FindStringSubmatch(s)
+		switch {
+		case m == nil:
+			t.Errorf("status shows no held lease for site %d (%s):\n%s", i, site.host(), s)
+		case listen[m[1]] == "" || listen[m[1]] != m[2]:
+			t.Errorf("site %d held by %s at %s, not a running instance:\n%s", i, m[1], m[2], s)
+		case m[3] != strings.Join(names, "、"):
+			t.Errorf("site %d's sources listed as %q, want %q", i, m[3], strings.Join(names, "、"))
+		}
 	}
 }

@@ -14,7 +14,7 @@ import (
 
 // BenchmarkFailover measures, with a 50 ms heartbeat and 400 ms lease TTL,
 // how long the cluster is without a leader and how long a dead instance's
-// sources go uncrawled: after a clean stop (leadership and leases given
+// hosts go uncrawled: after a clean stop (leadership and leases given
 // back), and after the leader's session is cut while its process is
 // silent (as after SIGKILL: leases run out). Reported per failover:
 // lead-ms (to a new leader) and sources-ms (to every source held again).
@@ -43,7 +43,8 @@ func failover(b *testing.B, mode string) (lead, sources time.Duration) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	srcs := []string{"a", "b", "c", "d", "e", "f"}
+	srcs := map[string]string{"a": "a.example", "b": "b.example", "c": "c.example", "d": "d.example",
+		"e": "e.example", "f": "f.example"}
 	var nodes []*cluster.Node
 	var stops []context.CancelFunc
 	var dones []chan error
@@ -78,7 +79,7 @@ func failover(b *testing.B, mode string) (lead, sources time.Duration) {
 		return k
 	}
 	allHeld := func(ns []*cluster.Node) bool {
-		for _, s := range srcs {
+		for s := range srcs {
 			c := 0
 			for _, n := range ns {
 				if n.Holds(s) {

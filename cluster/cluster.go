@@ -2,8 +2,13 @@
 // each instance's identity and heartbeat (the instances table), which one
 // leads (a PostgreSQL session advisory lock held on a connection of its
 // own; re-elected when that session dies) and which instance crawls which
-// source (a lease per source, renewed while held, taken over once expired).
-// Singleton duties gate on Leader; the crawler gates on Node.Holds.
+// site (a lease per host, renewed while held, taken over once expired).
+// The lease is per host, not per source, because politeness is per host:
+// the crawler crawls one source of a host at a time, one request at a
+// time with a delay between requests, and that holds only within one
+// process, so every source of a host is crawled by the instance holding
+// the host's lease. Singleton duties gate on Leader; the crawler gates on
+// Node.Holds.
 //
 // On SQLite there is one instance only: it always leads, crawls every
 // source without leases, and a lock file beside the database keeps a
@@ -59,7 +64,7 @@ type Options struct {
 	// Heartbeat is how often the instance writes its heartbeat, renews
 	// its leases and (not leading) tries for the leadership; LeaseTTL is
 	// how long a lease or heartbeat holds without renewal: another
-	// instance takes a dead one's sources, and the leadership, within it.
+	// instance takes a dead one's hosts, and the leadership, within it.
 	Heartbeat  time.Duration
 	LeaseTTL   time.Duration
 	Logger     *slog.Logger
@@ -76,9 +81,9 @@ type Node struct {
 
 	leader  atomic.Bool
 	mu      sync.Mutex
-	changed chan struct{} // closed and replaced at every change of leadership
-	sources []string
-	held    map[string]time.Time // source → when our lease runs out, by our clock
+	changed chan struct{}        // closed and replaced at every change of leadership
+	hosts   map[string]string    // configured source → its host, the lease key
+	held    map[string]time.Time // host → when our lease runs out, by our clock
 	busy    func(source string) bool
 
 	m metrics
@@ -133,8 +138,8 @@ func (n *Node) registerMetrics(reg prometheus.Registerer) {
 	f := promauto.With(reg)
 	n.m.leader = f.NewGauge(prometheus.GaugeOpts{Name: "yuqing_leader",
 		Help: "1 while this instance leads (runs the singleton duties and exports the per-incident alert series)."})
-	n.m.leases = f.NewGauge(prometheus.GaugeOpts{Name: "yuqing_source_leases_held",
-		Help: "Sources this instance holds the crawl lease of (every configured source on a single instance)."})
+	n.m.leases = f.NewGauge(prometheus.GaugeOpts{Name: "yuqing_host_leases_held",
+		Help: "Hosts (sites) this instance holds the crawl lease of, crawling every source on them (every configured host on a single instance)."})
 	n.m.instances = f.NewGauge(prometheus.GaugeOpts{Name: "yuqing_cluster_instances",
 		Help: "Instances whose heartbeat is within the lease TTL, as this instance last read them."})
 	n.m.elections = f.NewCounter(prometheus.CounterOpts{Name: "yuqing_leader_elections_total",
@@ -152,17 +157,19 @@ func (n *Node) IsLeader() bool { return n.leader.Load() }
 // Single reports whether this is a single instance (SQLite): no leases.
 func (n *Node) Single() bool { return n.opts.DSN == "" }
 
-// SetSources sets the configured sources' names (start, reload); leases
-// on others are given up at the next renewal.
-func (n *Node) SetSources(names []string) {
+// SetSources sets the configured sources, each with its host (start,
+// reload): the lease is the host's (see the package comment); leases on
+// hosts no source has any more are given up at the next renewal.
+func (n *Node) SetSources(hosts map[string]string) {
 	n.mu.Lock()
-	n.sources = slices.Clone(names)
+	n.hosts = maps.Clone(hosts)
 	n.mu.Unlock()
 }
 
 // SetBusy tells the node which sources are being crawled (the crawler's
-// scheduler): when its share shrinks it gives back only idle ones, so a
-// crawl is never taken over mid-way. Call it before Run.
+// scheduler): when its share shrinks it gives back only hosts none of
+// whose sources is being crawled, so a crawl is never taken over mid-way.
+// Call it before Run.
 func (n *Node) SetBusy(busy func(source string) bool) {
 	n.mu.Lock()
 	n.busy = busy
@@ -170,16 +177,20 @@ func (n *Node) SetBusy(busy func(source string) bool) {
 }
 
 // Holds reports whether this instance may crawl the source now: it holds
-// an unexpired lease on it (always, on a single instance). A crawler asks
-// after marking the source busy, so a lease is never given back between
-// its question and its crawl (see SetBusy).
+// an unexpired lease on the source's host (always, on a single instance).
+// A crawler asks after marking the source busy, so a lease is never given
+// back between its question and its crawl (see SetBusy).
 func (n *Node) Holds(source string) bool {
 	if n.Single() {
 		return true
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	until, ok := n.held[source]
+	host, ok := n.hosts[source]
+	if !ok {
+		return false
+	}
+	until, ok := n.held[host]
 	return ok && n.opts.Now().Before(until)
 }
 
@@ -288,8 +299,8 @@ func (n *Node) setLeader(ctx context.Context, leading bool) {
 }
 
 // beat writes the heartbeat and renews and claims leases: this
-// instance's share is the configured sources divided among the live
-// instances, rounded up.
+// instance's share is the configured sources' hosts divided among the
+// live instances, rounded up.
 func (n *Node) beat(ctx context.Context) {
 	now := n.opts.Now()
 	st := n.opts.Store
@@ -322,23 +333,24 @@ func (n *Node) beat(ctx context.Context) {
 		}
 	}
 	n.mu.Lock()
-	sources := n.sources
+	hosts := slices.Sorted(maps.Values(n.hosts))
 	n.mu.Unlock()
+	hosts = slices.Compact(hosts)
 	if n.Single() {
-		n.m.leases.Set(float64(len(sources)))
+		n.m.leases.Set(float64(len(hosts)))
 		return
 	}
-	share := int(math.Ceil(float64(len(sources)) / float64(max(alive, 1))))
+	share := int(math.Ceil(float64(len(hosts)) / float64(max(alive, 1))))
 	release := n.shed(share)
-	leases, err := st.ClaimLeases(ctx, store.LeaseClaim{Holder: n.self.ID, Sources: sources, Release: release,
+	leases, err := st.ClaimLeases(ctx, store.LeaseClaim{Holder: n.self.ID, Hosts: hosts, Release: release,
 		Max: share, Now: now, TTL: n.opts.LeaseTTL})
 	if err != nil {
-		n.fail(ctx, "续租数据源失败", err)
+		n.fail(ctx, "续租网站失败", err)
 		return
 	}
 	held := make(map[string]time.Time, len(leases))
 	for _, l := range leases {
-		held[l.Source] = l.ExpiresAt
+		held[l.Host] = l.ExpiresAt
 	}
 	n.mu.Lock()
 	n.held = held
@@ -346,7 +358,7 @@ func (n *Node) beat(ctx context.Context) {
 	n.m.leases.Set(float64(len(held)))
 }
 
-// shed picks the idle sources to give back when more than share are held
+// shed picks the idle hosts to give back when more than share are held
 // (instances joined) and stops holding them before they are given back.
 func (n *Node) shed(share int) []string {
 	n.mu.Lock()
@@ -355,20 +367,33 @@ func (n *Node) shed(share int) []string {
 	if excess <= 0 {
 		return nil
 	}
-	names := slices.Sorted(maps.Keys(n.held))
-	slices.Reverse(names)
+	hosts := slices.Sorted(maps.Keys(n.held))
+	slices.Reverse(hosts)
 	var out []string
-	for _, s := range names {
+	for _, h := range hosts {
 		if len(out) == excess {
 			break
 		}
-		if n.busy != nil && n.busy(s) {
+		if n.crawling(h) {
 			continue
 		}
-		out = append(out, s)
-		delete(n.held, s)
+		out = append(out, h)
+		delete(n.held, h)
 	}
 	return out
+}
+
+// crawling reports whether a source of host is being crawled. n.mu is held.
+func (n *Node) crawling(host string) bool {
+	if n.busy == nil {
+		return false
+	}
+	for src, h := range n.hosts {
+		if h == host && n.busy(src) {
+			return true
+		}
+	}
+	return false
 }
 
 func (n *Node) fail(ctx context.Context, msg string, err error) {
@@ -391,7 +416,7 @@ func (n *Node) stop() {
 	st := n.opts.Store
 	if !n.Single() {
 		if err := st.ReleaseLeases(ctx, n.self.ID); err != nil {
-			n.log.Error("交还数据源租约失败，其他实例将在租约到期后接手", "err", err)
+			n.log.Error("交还网站租约失败，其他实例将在租约到期后接手", "err", err)
 		}
 	}
 	if n.IsLeader() {

@@ -316,7 +316,7 @@ type job struct {
 }
 
 func (c *Crawler) newJob(ctx context.Context, src Source) (*job, error) {
-	host, err := src.host()
+	host, err := src.Host()
 	if err != nil {
 		return nil, err
 	}

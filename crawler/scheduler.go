@@ -26,8 +26,10 @@ type SchedulerStore interface {
 	DeleteItemFailure(ctx context.Context, url string) error
 }
 
-// Owner says which sources this instance crawls (package cluster's
-// source leases); a scheduler without one crawls every source.
+// Owner says which sources this instance crawls (package cluster's host
+// leases: every source of a host or none, so that the per-host limits
+// below hold across instances); a scheduler without one crawls every
+// source.
 type Owner interface {
 	Holds(source string) bool
 }
@@ -206,7 +208,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 				s.unlock(src.Name)
 				continue
 			}
-			host, _ := src.host()
+			host, _ := src.Host()
 			if !claimHost(host) {
 				s.unlock(src.Name) // its host is busy; a finishing crawl wakes us
 				continue

@@ -510,11 +510,28 @@ func (s *Source) hotEnabled() bool {
 	return s.HotMax > 0 && s.Detail.fetchesDetail() && (s.Kind == KindHTML || s.Kind == KindJSON)
 }
 
-// host returns the source's host (with port), the unit of politeness.
-func (s *Source) host() (string, error) {
+// Host returns the source's host (with port, lower-cased), the unit of
+// politeness: one crawl and one request at a time per host, with the
+// delay between requests. Several instances lease hosts, not sources, for
+// the same reason (package cluster).
+func (s *Source) Host() (string, error) {
 	u, err := url.Parse(s.pageURL(1))
 	if err != nil || u.Host == "" {
 		return "", fmt.Errorf("数据源 %s 的地址 %q 无效", s.Name, s.URL)
 	}
 	return strings.ToLower(u.Host), nil
+}
+
+// Hosts maps each source's name to its Host (the name itself when its URL
+// is invalid, which validation refuses).
+func Hosts(srcs []Source) map[string]string {
+	out := make(map[string]string, len(srcs))
+	for i := range srcs {
+		h, err := srcs[i].Host()
+		if err != nil {
+			h = srcs[i].Name
+		}
+		out[srcs[i].Name] = h
+	}
+	return out
 }

@@ -22,16 +22,19 @@ func (i Instance) Alive(now time.Time, ttl time.Duration) bool {
 	return now.Sub(i.HeartbeatAt) < ttl
 }
 
-// SourceLease says which instance crawls a source until when. A lease
-// that has expired (or has no holder) may be taken by any instance.
-type SourceLease struct {
-	Source     string
-	Holder     string // Instance.ID; "" when released
+// HostLease says which instance crawls the sources of a host (a site,
+// host[:port] of their URLs, lower-cased) until when: the lease is per
+// host so that the crawler's per-host politeness holds across instances.
+// A lease that has expired (or has no holder) may be taken by any
+// instance.
+type HostLease struct {
+	Host       string
+	Holder     string // Instance.ID (or a yuqing crawl -store run's id); "" when released
 	AcquiredAt time.Time
 	ExpiresAt  time.Time
 }
 
 // Held reports whether the lease is held at now.
-func (l SourceLease) Held(now time.Time) bool {
+func (l HostLease) Held(now time.Time) bool {
 	return l.Holder != "" && now.Before(l.ExpiresAt)
 }

@@ -9,8 +9,9 @@ import (
 
 // ClusterStore keeps what several daemons on one database agree through:
 // the instances table (identity, heartbeats, who leads) and one lease per
-// source (which instance crawls it). On SQLite there is one instance and
-// no lease is taken; the tables exist so that status reads the same way.
+// host (which instance crawls the sources of a site). On SQLite there is
+// one instance and no lease is taken; the tables exist so that status
+// reads the same way.
 type ClusterStore interface {
 	// SaveInstance records (or replaces) an instance's row.
 	SaveInstance(ctx context.Context, in model.Instance) error
@@ -31,17 +32,17 @@ type ClusterStore interface {
 	// Instances lists every recorded instance, oldest start first.
 	Instances(ctx context.Context) ([]model.Instance, error)
 
-	// ClaimLeases gives up c.Holder's leases on c.Release and on sources
-	// not in c.Sources, renews the others it holds, and takes free or
-	// expired leases on c.Sources until it holds c.Max; rows another
+	// ClaimLeases gives up c.Holder's leases on c.Release and on hosts
+	// not in c.Hosts, renews the others it holds, and takes free or
+	// expired leases on c.Hosts until it holds c.Max; rows another
 	// transaction has locked are skipped (FOR UPDATE SKIP LOCKED), not
 	// waited for. It returns the leases held afterwards.
-	ClaimLeases(ctx context.Context, c LeaseClaim) ([]model.SourceLease, error)
+	ClaimLeases(ctx context.Context, c LeaseClaim) ([]model.HostLease, error)
 	// ReleaseLeases gives up every lease holder holds (a clean stop), so
 	// others take them at once rather than after the TTL.
 	ReleaseLeases(ctx context.Context, holder string) error
-	// Leases lists every source's lease, by source.
-	Leases(ctx context.Context) ([]model.SourceLease, error)
+	// Leases lists every host's lease, by host.
+	Leases(ctx context.Context) ([]model.HostLease, error)
 
 	// RequestReload moves the reload generation on by one and returns
 	// it: an instance reloaded its configuration at an operator's
@@ -54,10 +55,10 @@ type ClusterStore interface {
 
 // LeaseClaim is one round of an instance's lease keeping.
 type LeaseClaim struct {
-	Holder  string
-	Sources []string // the sources configured now
+	Holder string
+	Hosts  []string // the hosts of the sources configured now
 	// Release is what the holder gives back (its share shrank); it
-	// chooses which, so that no source it is crawling moves mid-crawl.
+	// chooses which, so that no host it is crawling moves mid-crawl.
 	Release []string
 	Max     int // take leases until this many are held
 	Now     time.Time

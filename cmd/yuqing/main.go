@@ -29,7 +29,7 @@ const usage = `yuqing —— 医保舆情监测与跟进处置系统
   yuqing demo [-listen 127.0.0.1:8080] [-data data/demo]
                                                  运行演示：守护进程 + 本机内置示例论坛，无需联网
   yuqing check -config configs/yuqing.yaml      检查全部配置（主配置、数据源、规则、词典）后退出
-  yuqing status -config configs/yuqing.yaml     列出运行中的实例、主实例和各数据源由哪个实例采集（数据源租约）
+  yuqing status -config configs/yuqing.yaml     列出运行中的实例、主实例和各网站（及其数据源）由哪个实例采集（网站租约）
   yuqing user add -config F -name NAME -role viewer|handler|operator|admin [-display 姓名] [-password-stdin]
                                                  新建控制台账号（不加 -password-stdin 时生成随机初始密码并显示）
   yuqing user passwd -config F -name NAME [-password-stdin]
@@ -46,7 +46,8 @@ const usage = `yuqing —— 医保舆情监测与跟进处置系统
                                                  识别网站类型和编码，显示提取结果，并给出可直接粘贴到 sources.yaml 的配置
   yuqing crawl -config configs/yuqing.yaml -source NAME -once [-store]
                                                  抓取一个数据源并显示提取结果（编写新数据源时用）；
-                                                 不加 -store 不写数据库、不立案
+                                                 不加 -store 不写数据库、不立案；多实例（PostgreSQL）时
+                                                 -store 只在没有实例采集该网站时抓取，否则说明由哪个实例采集
   yuqing classify -rules configs/rules.yaml [-dict DIR]
                                                  从标准输入读 JSON 行，逐行输出研判结果
   yuqing rules test [-rules F] configs/rules_test.yaml ...

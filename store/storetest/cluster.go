@@ -13,7 +13,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
-// RunCluster runs the contract for instances and source leases. open must
+// RunCluster runs the contract for instances and host leases. open must
 // return a new, empty store each call.
 func RunCluster(t *testing.T, open func(t *testing.T) store.ClusterStore) {
 	tests := []struct {
@@ -86,11 +86,11 @@ func testInstances(t *testing.T, s store.ClusterStore) {
 	}
 }
 
-// heldSources is the sources of leases, sorted.
-func heldSources(ls []model.SourceLease) []string {
+// heldHosts is the hosts of leases, sorted.
+func heldHosts(ls []model.HostLease) []string {
 	var out []string
 	for _, l := range ls {
-		out = append(out, l.Source)
+		out = append(out, l.Host)
 	}
 	slices.Sort(out)
 	return out
@@ -99,13 +99,13 @@ func heldSources(ls []model.SourceLease) []string {
 func testLeases(t *testing.T, s store.ClusterStore) {
 	ctx := context.Background()
 	ttl := 30 * time.Second
-	srcs := []string{"a", "b", "c"}
-	claimGiving := func(holder string, max int, at time.Time, release []string, sources ...string) []string {
+	all := []string{"a", "b", "c"}
+	claimGiving := func(holder string, max int, at time.Time, release []string, hosts ...string) []string {
 		t.Helper()
-		if sources == nil {
-			sources = srcs
+		if hosts == nil {
+			hosts = all
 		}
-		got, err := s.ClaimLeases(ctx, store.LeaseClaim{Holder: holder, Sources: sources, Release: release, Max: max, Now: at, TTL: ttl})
+		got, err := s.ClaimLeases(ctx, store.LeaseClaim{Holder: holder, Hosts: hosts, Release: release, Max: max, Now: at, TTL: ttl})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,11 +114,11 @@ func testLeases(t *testing.T, s store.ClusterStore) {
 				t.Errorf("%s's lease %+v: want expiry %v", holder, l, at.Add(ttl))
 			}
 		}
-		return heldSources(got)
+		return heldHosts(got)
 	}
-	claim := func(holder string, max int, at time.Time, sources ...string) []string {
+	claim := func(holder string, max int, at time.Time, hosts ...string) []string {
 		t.Helper()
-		return claimGiving(holder, max, at, nil, sources...)
+		return claimGiving(holder, max, at, nil, hosts...)
 	}
 	if got := claim("A", 2, t0); !slices.Equal(got, []string{"a", "b"}) {
 		t.Errorf("A first = %v", got)
@@ -126,7 +126,7 @@ func testLeases(t *testing.T, s store.ClusterStore) {
 	if got := claim("B", 2, t0); !slices.Equal(got, []string{"c"}) {
 		t.Errorf("B while A holds a, b = %v", got)
 	}
-	// Renewal keeps what is held, even beyond Max (a source being
+	// Renewal keeps what is held, even beyond Max (a host being
 	// crawled stays); what the holder names is given back.
 	if got := claim("A", 1, t0.Add(10*time.Second)); !slices.Equal(got, []string{"a", "b"}) {
 		t.Errorf("A renewing = %v", got)
@@ -143,7 +143,7 @@ func testLeases(t *testing.T, s store.ClusterStore) {
 	}
 	holders := map[string]string{}
 	for _, l := range leases {
-		holders[l.Source] = l.Holder
+		holders[l.Host] = l.Holder
 	}
 	if fmt.Sprint(holders) != "map[a:A b:B c:B]" {
 		t.Errorf("Leases = %+v", leases)
@@ -156,7 +156,7 @@ func testLeases(t *testing.T, s store.ClusterStore) {
 	if got := claim("C", 3, t0.Add(55*time.Second)); !slices.Equal(got, []string{"a"}) {
 		t.Errorf("C after A's lease expired = %v", got)
 	}
-	// A source no longer configured is given up.
+	// A host no longer configured is given up.
 	if got := claim("B", 3, t0.Add(56*time.Second), "b"); !slices.Equal(got, []string{"b"}) {
 		t.Errorf("B with only b configured = %v", got)
 	}
@@ -175,19 +175,19 @@ func testLeases(t *testing.T, s store.ClusterStore) {
 		t.Fatal(err)
 	}
 	for _, l := range leases {
-		if l.Source == "a" && (!l.AcquiredAt.Equal(t0.Add(57*time.Second)) || !l.Held(t0.Add(57*time.Second))) {
+		if l.Host == "a" && (!l.AcquiredAt.Equal(t0.Add(57*time.Second)) || !l.Held(t0.Add(57*time.Second))) {
 			t.Errorf("lease a = %+v", l)
 		}
 	}
 }
 
 // testLeasesConcurrent: instances claiming at the same moment never hold
-// one source twice, and together hold every source.
+// one host twice, and together hold every host.
 func testLeasesConcurrent(t *testing.T, s store.ClusterStore) {
 	ctx := context.Background()
-	var srcs []string
+	var hosts []string
 	for i := range 12 {
-		srcs = append(srcs, fmt.Sprintf("s%02d", i))
+		hosts = append(hosts, fmt.Sprintf("s%02d", i))
 	}
 	const holders = 4
 	for round := range 3 {
@@ -200,7 +200,7 @@ func testLeasesConcurrent(t *testing.T, s store.ClusterStore) {
 		for h := range holders {
 			wg.Go(func() {
 				holder := fmt.Sprintf("h%d", h)
-				got, err := s.ClaimLeases(ctx, store.LeaseClaim{Holder: holder, Sources: srcs, Max: len(srcs) / holders, Now: at, TTL: time.Minute})
+				got, err := s.ClaimLeases(ctx, store.LeaseClaim{Holder: holder, Hosts: hosts, Max: len(hosts) / holders, Now: at, TTL: time.Minute})
 				if err != nil {
 					t.Error(err)
 					return
@@ -208,20 +208,20 @@ func testLeasesConcurrent(t *testing.T, s store.ClusterStore) {
 				mu.Lock()
 				defer mu.Unlock()
 				for _, l := range got {
-					held[l.Source] = append(held[l.Source], holder)
+					held[l.Host] = append(held[l.Host], holder)
 				}
 			})
 		}
 		wg.Wait()
-		for src, hs := range held {
+		for h, hs := range held {
 			if len(hs) != 1 {
-				t.Errorf("round %d: %s held by %v", round, src, hs)
+				t.Errorf("round %d: %s held by %v", round, h, hs)
 			}
 		}
-		if round > 0 && len(held) != len(srcs) {
+		if round > 0 && len(held) != len(hosts) {
 			// The first round may leave some free (a claimer skips rows
 			// another has locked); by the next every share is full.
-			t.Errorf("round %d: %d of %d sources held", round, len(held), len(srcs))
+			t.Errorf("round %d: %d of %d hosts held", round, len(held), len(hosts))
 		}
 	}
 }

@@ -93,17 +93,17 @@ func (s *Store) Instances(ctx context.Context) ([]model.Instance, error) {
 	return out, nil
 }
 
-// --- source leases ---
+// --- host leases ---
 
-const leaseCols = `source, holder, acquired_at, expires_at`
+const leaseCols = `host, holder, acquired_at, expires_at`
 
 // releaseLeases gives leases back (an empty holder), with conditions appended.
-const releaseLeases = `UPDATE source_leases SET holder = '', expires_at = 0 WHERE holder = ?`
+const releaseLeases = `UPDATE host_leases SET holder = '', expires_at = 0 WHERE holder = ?`
 
-func leaseColumns(l *model.SourceLease) columns {
+func leaseColumns(l *model.HostLease) columns {
 	var acquired, expires sql.NullInt64
 	return columns{
-		dest: []any{&l.Source, &l.Holder, &acquired, &expires},
+		dest: []any{&l.Host, &l.Holder, &acquired, &expires},
 		decode: func() error {
 			l.AcquiredAt, l.ExpiresAt = fromMS(acquired), fromMS(expires)
 			if l.Holder == "" {
@@ -132,77 +132,77 @@ func stringArgs(prefix []any, ss []string) []any {
 // ClaimLeases runs in a transaction that takes no whole-database write
 // lock: lease rows are claimed by row locks (Dialect.SkipLocked), so lease
 // keeping never queues behind grading, nor grading behind it.
-func (s *Store) ClaimLeases(ctx context.Context, c store.LeaseClaim) ([]model.SourceLease, error) {
-	var held []model.SourceLease
+func (s *Store) ClaimLeases(ctx context.Context, c store.LeaseClaim) ([]model.HostLease, error) {
+	var held []model.HostLease
 	err := s.inRowTx(ctx, func(tx *tx) error {
 		var err error
 		held, err = claimLeases(ctx, tx, s.d, c)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("实例 %s 认领数据源租约: %w", c.Holder, err)
+		return nil, fmt.Errorf("%s 认领网站租约: %w", c.Holder, err)
 	}
 	return held, nil
 }
 
-func claimLeases(ctx context.Context, tx *tx, d *Dialect, c store.LeaseClaim) ([]model.SourceLease, error) {
+func claimLeases(ctx context.Context, tx *tx, d *Dialect, c store.LeaseClaim) ([]model.HostLease, error) {
 	now, until := c.Now.UnixMilli(), c.Now.Add(c.TTL).UnixMilli()
 	// Give up what is no longer configured.
 	release := releaseLeases
-	if len(c.Sources) > 0 {
-		release += ` AND source NOT IN ` + inList(len(c.Sources))
+	if len(c.Hosts) > 0 {
+		release += ` AND host NOT IN ` + inList(len(c.Hosts))
 	}
-	if _, err := tx.ExecContext(ctx, release, stringArgs([]any{c.Holder}, c.Sources)...); err != nil {
+	if _, err := tx.ExecContext(ctx, release, stringArgs([]any{c.Holder}, c.Hosts)...); err != nil {
 		return nil, err
 	}
-	if len(c.Sources) == 0 {
+	if len(c.Hosts) == 0 {
 		return nil, nil
 	}
-	for _, src := range c.Sources {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO source_leases (source) VALUES (?) ON CONFLICT (source) DO NOTHING`, src); err != nil {
+	for _, h := range c.Hosts {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO host_leases (host) VALUES (?) ON CONFLICT (host) DO NOTHING`, h); err != nil {
 			return nil, err
 		}
 	}
-	in := inList(len(c.Sources))
+	in := inList(len(c.Hosts))
 	// Renew our own but those given back. A row of ours another instance
 	// has locked is being taken over (it had expired): left to it.
-	mine, err := queryAll(ctx, tx, scanValue[string], `SELECT source FROM source_leases
-		WHERE holder = ? AND source IN `+in+` ORDER BY source`+d.SkipLocked, stringArgs([]any{c.Holder}, c.Sources)...)
+	mine, err := queryAll(ctx, tx, scanValue[string], `SELECT host FROM host_leases
+		WHERE holder = ? AND host IN `+in+` ORDER BY host`+d.SkipLocked, stringArgs([]any{c.Holder}, c.Hosts)...)
 	if err != nil {
 		return nil, err
 	}
-	var held []model.SourceLease
-	for _, src := range mine {
-		q, args := `UPDATE source_leases SET expires_at = ? WHERE source = ? AND holder = ?`, []any{until, src, c.Holder}
-		give := slices.Contains(c.Release, src)
+	var held []model.HostLease
+	for _, h := range mine {
+		q, args := `UPDATE host_leases SET expires_at = ? WHERE host = ? AND holder = ?`, []any{until, h, c.Holder}
+		give := slices.Contains(c.Release, h)
 		if give {
-			q, args = releaseLeases+` AND source = ?`, []any{c.Holder, src}
+			q, args = releaseLeases+` AND host = ?`, []any{c.Holder, h}
 		}
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return nil, err
 		}
 		if !give {
-			held = append(held, model.SourceLease{Source: src, Holder: c.Holder, ExpiresAt: time.UnixMilli(until)})
+			held = append(held, model.HostLease{Host: h, Holder: c.Holder, ExpiresAt: time.UnixMilli(until)})
 		}
 	}
 	if want := c.Max - len(held); want > 0 {
 		// Not what was just given back: that is for the other instances.
-		q, args := `SELECT source FROM source_leases WHERE source IN `+in, stringArgs(nil, c.Sources)
+		q, args := `SELECT host FROM host_leases WHERE host IN `+in, stringArgs(nil, c.Hosts)
 		if len(c.Release) > 0 {
-			q += ` AND source NOT IN ` + inList(len(c.Release))
+			q += ` AND host NOT IN ` + inList(len(c.Release))
 			args = stringArgs(args, c.Release)
 		}
-		free, err := queryAll(ctx, tx, scanValue[string], q+` AND (holder = '' OR expires_at <= ?) ORDER BY source LIMIT ?`+d.SkipLocked,
+		free, err := queryAll(ctx, tx, scanValue[string], q+` AND (holder = '' OR expires_at <= ?) ORDER BY host LIMIT ?`+d.SkipLocked,
 			append(args, now, want)...)
 		if err != nil {
 			return nil, err
 		}
-		for _, src := range free {
-			if _, err := tx.ExecContext(ctx, `UPDATE source_leases SET holder = ?, acquired_at = ?, expires_at = ?
-				WHERE source = ?`, c.Holder, now, until, src); err != nil {
+		for _, h := range free {
+			if _, err := tx.ExecContext(ctx, `UPDATE host_leases SET holder = ?, acquired_at = ?, expires_at = ?
+				WHERE host = ?`, c.Holder, now, until, h); err != nil {
 				return nil, err
 			}
-			held = append(held, model.SourceLease{Source: src, Holder: c.Holder, AcquiredAt: c.Now, ExpiresAt: time.UnixMilli(until)})
+			held = append(held, model.HostLease{Host: h, Holder: c.Holder, AcquiredAt: c.Now, ExpiresAt: time.UnixMilli(until)})
 		}
 	}
 	return held, nil
@@ -210,15 +210,15 @@ func claimLeases(ctx context.Context, tx *tx, d *Dialect, c store.LeaseClaim) ([
 
 func (s *Store) ReleaseLeases(ctx context.Context, holder string) error {
 	if _, err := s.w.ExecContext(ctx, releaseLeases, holder); err != nil {
-		return fmt.Errorf("实例 %s 交还数据源租约: %w", holder, err)
+		return fmt.Errorf("%s 交还网站租约: %w", holder, err)
 	}
 	return nil
 }
 
-func (s *Store) Leases(ctx context.Context) ([]model.SourceLease, error) {
-	out, err := queryAll(ctx, s.r, scanLease, `SELECT `+leaseCols+` FROM source_leases ORDER BY source`)
+func (s *Store) Leases(ctx context.Context) ([]model.HostLease, error) {
+	out, err := queryAll(ctx, s.r, scanLease, `SELECT `+leaseCols+` FROM host_leases ORDER BY host`)
 	if err != nil {
-		return nil, fmt.Errorf("读取数据源租约: %w", err)
+		return nil, fmt.Errorf("读取网站租约: %w", err)
 	}
 	return out, nil
 }

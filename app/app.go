@@ -585,9 +585,11 @@ func (d *Daemon) reloadOnce() error {
 		d.reload.info.WithLabelValues(eng.Version()).Set(1)
 	}
 	d.cfg.Store(cfg)
+	// The node first: the scheduler asks it about a source's new host as
+	// soon as it has the source.
+	d.node.SetSources(crawler.Hosts(cfg.Sources))
 	d.sched.SetSources(cfg.Sources)
 	d.reports.Wake() // the schedules, receivers and calendar in force now
-	d.node.SetSources(crawler.Hosts(cfg.Sources))
 	return nil
 }
 

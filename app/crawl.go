@@ -135,24 +135,35 @@ func storingCrawl(ctx context.Context, cfg *config.Config, src crawler.Source, p
 	if err != nil {
 		return nil, nil, fmt.Errorf("加载研判规则: %w", err)
 	}
+	unguard := func() {}
 	if cfg.Store.Driver == "sqlite" {
 		// The daemon on this database crawls every source itself: a
-		// second crawler beside it would visit the site twice.
-		if held, ok := errors.AsType[*cluster.HeldError](cluster.CheckGuard(cfg.Store.Path)); ok {
+		// second crawler beside it would visit the site twice. Held for
+		// the whole run, so no daemon starts beside it either.
+		unguard, err = cluster.Guard(cfg.Store.Path, cfg.File, "yuqing crawl -store")
+		if held, ok := errors.AsType[*cluster.HeldError](err); ok {
 			return nil, nil, fmt.Errorf("守护进程（%s）正在使用数据库 %s，并按计划采集各数据源；yuqing crawl -store 不另行抓取，"+
 				"以免两处同时访问对方网站。只想查看提取结果时去掉 -store 试抓（不写数据库）", held.Holder, held.DB)
+		}
+		if err != nil {
+			return nil, nil, err
 		}
 	}
 	st, err := openStore(ctx, cfg, false)
 	if err != nil {
+		unguard()
 		return nil, nil, err
+	}
+	closeAll := func() error {
+		defer unguard()
+		return st.Close()
 	}
 	// The backlog graded after the crawl may hold other sources' posts:
 	// each is weighed as its own source, as the daemon would.
 	pipe, err := newPipeline(pipelineOptions{Config: cfg, Catalog: func() *config.Config { return cfg }, Store: st,
 		Classifier: classifier.NewWithBudget(eng, cfg.Grader.Budget), Logger: o.Logger, Now: o.Now})
 	if err != nil {
-		st.Close()
+		closeAll()
 		return nil, nil, err
 	}
 	worker, sched := pipe.grader, pipe.sched
@@ -219,7 +230,7 @@ func storingCrawl(ctx context.Context, cfg *config.Config, src crawler.Source, p
 			}
 		}
 		return crawlErr
-	}, st.Close, nil
+	}, closeAll, nil
 }
 
 // borrowHost takes the lease of src's host for one stored crawl beside
@@ -240,11 +251,14 @@ func borrowHost(ctx context.Context, cfg *config.Config, st store.Database, src 
 		fmt.Fprintf(o.Out, "未抓取：认领网站 %s 的租约失败：%v\n", host, err)
 		return nil, nil, err
 	}
-	who := "另一个 yuqing crawl -store（" + held.Lease.Holder + "）"
-	if in := held.Instance; in != nil {
+	who := "已失联的实例 " + held.Lease.Holder + "（租约到期后由其他实例接手）"
+	switch in := held.Instance; {
+	case in != nil:
 		who = fmt.Sprintf("实例 %s（主机 %s，监听 %s）", in.ID, in.Host, in.Listen)
-	} else if held.Lease.Holder == "" {
+	case held.Lease.Holder == "":
 		who = "正在认领租约的实例"
+	case cluster.Borrowed(held.Lease.Holder):
+		who = "另一个 yuqing crawl -store（" + held.Lease.Holder + "）"
 	}
 	next := "按数据源的抓取间隔"
 	if state, err := st.SourceState(ctx, src.Name); err == nil && state.NextCheckAt.After(o.Now()) {

@@ -127,7 +127,10 @@ func printLeases(out io.Writer, s hostGroups, leases []model.HostLease, instance
 				return fmt.Sprintf("实例 %s（主机 %s，监听 %s）", in.ID, in.Host, in.Listen)
 			}
 		}
-		return id + "（不是登记的实例：yuqing crawl -store 的一次抓取）"
+		if cluster.Borrowed(id) {
+			return id + "（不是登记的实例：yuqing crawl -store 的一次抓取）"
+		}
+		return "实例 " + id + "（已不在实例表中：失联，租约到期后由其他实例接手）"
 	}
 	n := 0
 	for _, srcs := range s.sources {

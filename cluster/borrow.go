@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/yuqing-bureau/yuqing/model"
@@ -29,8 +30,18 @@ func (e *LeaseHeldError) Error() string {
 		return fmt.Sprintf("网站 %s 正由实例 %s（主机 %s，监听 %s）采集，租约到期 %s", e.Lease.Host, in.ID, in.Host, in.Listen,
 			e.Lease.ExpiresAt.Format("2006-01-02 15:04:05"))
 	}
-	return fmt.Sprintf("网站 %s 正由 %s 采集，租约到期 %s", e.Lease.Host, e.Lease.Holder, e.Lease.ExpiresAt.Format("2006-01-02 15:04:05"))
+	if Borrowed(e.Lease.Holder) {
+		return fmt.Sprintf("网站 %s 正由另一次 yuqing crawl -store（%s）采集，租约到期 %s", e.Lease.Host, e.Lease.Holder, e.Lease.ExpiresAt.Format("2006-01-02 15:04:05"))
+	}
+	return fmt.Sprintf("网站 %s 的租约仍由已失联的实例 %s 持有，到期 %s 后由其他实例接手", e.Lease.Host, e.Lease.Holder, e.Lease.ExpiresAt.Format("2006-01-02 15:04:05"))
 }
+
+// borrowPrefix starts the holder of a borrowed lease (Borrow).
+const borrowPrefix = "yuqing-crawl@"
+
+// Borrowed reports whether a lease's holder is a Borrow (a `yuqing crawl
+// -store` run) rather than an instance, registered or gone.
+func Borrowed(holder string) bool { return strings.HasPrefix(holder, borrowPrefix) }
 
 // errLost says a borrowed lease could not be renewed before it ran out.
 var errLost = errors.New("网站租约续租失败，已停止抓取以免与接手的实例同时访问该网站")
@@ -44,7 +55,7 @@ var errLost = errors.New("网站租约续租失败，已停止抓取以免与接
 // *LeaseHeldError; its lease is not waited for.
 func Borrow(ctx context.Context, st store.ClusterStore, host string, ttl time.Duration) (context.Context, func(), error) {
 	name, _ := os.Hostname()
-	holder := fmt.Sprintf("yuqing-crawl@%s/%d/%s", name, os.Getpid(), rand.Text()[:6])
+	holder := fmt.Sprintf("%s%s/%d/%s", borrowPrefix, name, os.Getpid(), rand.Text()[:6])
 	claim := func() (time.Time, bool, error) {
 		ls, err := st.ClaimLeases(ctx, store.LeaseClaim{Holder: holder, Hosts: []string{host}, Max: 1, Now: time.Now(), TTL: ttl})
 		if err != nil || len(ls) == 0 {

@@ -1,11 +1,13 @@
 package incident
 
 import (
+	"fmt"
 	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"testing"
 
+	"github.com/yuqing-bureau/yuqing/model"
 	"github.com/yuqing-bureau/yuqing/store"
 )
 
@@ -92,5 +94,46 @@ func TestLookupFindsExactlyTheSameEntities(t *testing.T) {
 	p.EventWindow = 0 // no same-event grouping: names are not looked up
 	if k := New(nil, p, nil, nil).nameKeys(store.Fingerprint{Entities: names}); len(k) != 0 {
 		t.Errorf("names looked up without an event window: %q", k)
+	}
+}
+
+// TestGroupingKeysMeetForEveryMatch: two posts that can group share a key
+// both their filings lock (groupingKeys), so that filings of related posts
+// on two instances wait for each other: near-duplicates by SimHash and
+// posts naming the same institution, each pair with different titles and
+// texts (no shared content hash or title key). Unrelated posts share none:
+// their filings do not wait.
+func TestGroupingKeysMeetForEveryMatch(t *testing.T) {
+	s := New(nil, DefaultPolicy(), nil, nil)
+	n := 0
+	lock := func(fp store.Fingerprint) []string {
+		n++
+		fp.Keys = IndexKeys(fp)
+		p := model.Post{Title: fmt.Sprintf("第%d个标题各不相同的帖子", n), Body: fmt.Sprintf("正文各不相同 %d", n)}
+		return groupingKeys(p, fp, s.candidateQuery(fp))
+	}
+	shares := func(a, b []string) bool { return meets(a, b) }
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 500 {
+		h := rng.Uint64() | 1
+		var m uint64
+		for bits.OnesCount64(m) < rng.IntN(s.policy.SimHashDistance+1) {
+			m |= 1 << rng.IntN(64)
+		}
+		if a, b := lock(store.Fingerprint{SimHash: h}), lock(store.Fingerprint{SimHash: h ^ m}); !shares(a, b) {
+			t.Fatalf("near-duplicates %016x and %016x lock no common key", h, h^m)
+		}
+	}
+	for _, pair := range [][2]string{{"康福医院", "岚川市康福医院"}, {"岚川市康福医院", "康福医院"}, {"岚川市医疗保障局", "岚川市医疗保障局"}} {
+		a := lock(store.Fingerprint{Entities: []string{pair[0]}, Terms: []string{"挂床", "骗保"}})
+		b := lock(store.Fingerprint{Entities: []string{"清河村", pair[1]}, Terms: []string{"挂床", "骗保"}})
+		if !shares(a, b) {
+			t.Errorf("posts naming %s and %s lock no common key", pair[0], pair[1])
+		}
+	}
+	a := lock(store.Fingerprint{SimHash: 0x0123_4567_89ab_cdef, Entities: []string{"康福医院"}})
+	b := lock(store.Fingerprint{SimHash: ^uint64(0x0123_4567_89ab_cdef), Entities: []string{"人民医院"}})
+	if shares(a, b) {
+		t.Errorf("unrelated posts lock a common key: %v / %v", a, b)
 	}
 }

@@ -385,7 +385,10 @@ type Tx interface {
 	// MovePost moves a post of one incident into another (a handler's
 	// merge or split), with the reason it is there now.
 	MovePost(ctx context.Context, postID, toIncidentID int64, reason string, at time.Time) error
-	// PostByID returns a stored post (ErrNotFound when there is none).
+	// PostByID returns a stored post (ErrNotFound when there is none) and
+	// locks its row until the transaction ends: a staff step on the post
+	// waits for a filing of it (which holds the row from EndClaim) and
+	// then sees where it was filed.
 	PostByID(ctx context.Context, id int64) (model.Post, error)
 	AppendEvent(ctx context.Context, e model.Event) error
 	// IncidentPostIDs returns the ids of an incident's posts, oldest first.

@@ -47,6 +47,8 @@ func RunEngine(t *testing.T, e Engine) {
 	t.Run("FilingConcurrent", func(t *testing.T) { testFilingConcurrent(t, e) })
 	t.Run("IncidentRowLocked", func(t *testing.T) { testIncidentRowLocked(t, e) })
 	t.Run("FilingBesideClose", func(t *testing.T) { testFilingBesideClose(t, e) })
+	t.Run("DeadlockRunsAgain", func(t *testing.T) { testDeadlockRunsAgain(t, e) })
+	t.Run("StaffStepWaitsForFiling", func(t *testing.T) { testStaffStepWaitsForFiling(t, e) })
 	t.Run("NumbersWithoutWriteLock", func(t *testing.T) { testNumbersWithoutWriteLock(t, e) })
 	t.Run("SavePostConcurrent", func(t *testing.T) { testSavePostConcurrent(t, e) })
 	t.Run("FingerprintKeysBackfill", func(t *testing.T) { testFingerprintKeysBackfill(t, e) })

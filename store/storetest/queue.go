@@ -406,6 +406,8 @@ func testFilingBesideClose(t *testing.T, e Engine) {
 		t.Fatalf("first post: %+v", first)
 	}
 	closing, release := make(chan struct{}), make(chan struct{})
+	releaseOnce := sync.OnceFunc(func() { close(release) })
+	defer releaseOnce() // a failed check still lets the close end
 	done := make(chan error, 1)
 	go func() {
 		done <- staff.InTx(ctx, func(tx store.Tx) error {
@@ -434,7 +436,7 @@ func testFilingBesideClose(t *testing.T, e Engine) {
 		t.Fatalf("the repost was filed (%+v) while the close of its incident was uncommitted", out)
 	case <-time.After(300 * time.Millisecond):
 	}
-	close(release)
+	releaseOnce()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
@@ -445,5 +447,115 @@ func testFilingBesideClose(t *testing.T, e Engine) {
 	d, err := staff.IncidentDetail(ctx, first.Incident.Number)
 	if err != nil || d.Incident.PostCount != 1 || d.Incident.Status != model.StatusClosed {
 		t.Errorf("closed incident: %d posts, %s, %v; want 1 post, closed", d.Incident.PostCount, d.Incident.Status, err)
+	}
+}
+
+// testDeadlockRunsAgain: two transactions on two stores that lock two
+// incidents in opposite orders wait for each other in a cycle; the server
+// aborts one (PostgreSQL) and the store runs it again, so both commit
+// and neither update is lost. On SQLite the single writer orders them.
+func testDeadlockRunsAgain(t *testing.T, e Engine) {
+	ctx := context.Background()
+	addr := e.New(t)
+	base := open(t, e, addr)
+	a, b := newIncident(t0), newIncident(t0)
+	if err := base.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.CreateIncident(ctx, &a); err != nil {
+			return err
+		}
+		return tx.CreateIncident(ctx, &b)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	bump := func(tx store.Tx, id int64) error {
+		inc, err := tx.IncidentByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		inc.PostCount++
+		return tx.UpdateIncident(ctx, inc)
+	}
+	first := [2]chan struct{}{make(chan struct{}), make(chan struct{})} // each has locked its first incident
+	var once [2]sync.Once
+	var wg sync.WaitGroup
+	for i, order := range [2][2]int64{{a.ID, b.ID}, {b.ID, a.ID}} {
+		s := open(t, e, addr)
+		wg.Go(func() {
+			err := s.InRowTx(ctx, func(tx store.Tx) error {
+				if err := bump(tx, order[0]); err != nil {
+					return err
+				}
+				once[i].Do(func() { close(first[i]) })
+				select { // the other's first lock (a single writer never lets it come)
+				case <-first[1-i]:
+				case <-time.After(500 * time.Millisecond):
+				}
+				return bump(tx, order[1])
+			})
+			if err != nil {
+				t.Errorf("transaction %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, inc := range []model.Incident{a, b} {
+		if d, err := base.IncidentDetail(ctx, inc.Number); err != nil || d.Incident.PostCount != 3 {
+			t.Errorf("incident %s: %d posts, %v; want 3", inc.Number, d.Incident.PostCount, err)
+		}
+	}
+}
+
+// testStaffStepWaitsForFiling: a staff step that reads a post
+// (Tx.PostByID, as attaching it by hand does) while a filing of that post
+// is uncommitted waits for the filing and then sees where it was filed,
+// instead of attaching it a second time.
+func testStaffStepWaitsForFiling(t *testing.T, e Engine) {
+	ctx := context.Background()
+	addr := e.New(t)
+	staff, grader := open(t, e, addr), open(t, e, addr)
+	svc := incident.New(grader, incident.DefaultPolicy(), func() time.Time { return t0.Add(time.Minute) }, nil)
+	p := post(1)
+	mustSave(t, grader, p)
+	filing, release := make(chan struct{}), make(chan struct{})
+	releaseOnce := sync.OnceFunc(func() { close(release) })
+	defer releaseOnce() // a failed check still lets the filing end
+	done := make(chan error, 1)
+	go func() {
+		var once sync.Once
+		done <- grader.InRowTx(ctx, func(tx store.Tx) error {
+			if _, err := svc.File(ctx, tx, *p, grade(p, 3)); err != nil {
+				return err
+			}
+			once.Do(func() { close(filing) })
+			<-release
+			return nil
+		})
+	}()
+	<-filing
+	seen := make(chan bool, 1)
+	go func() {
+		err := staff.InTx(ctx, func(tx store.Tx) error {
+			if _, err := tx.PostByID(ctx, p.ID); err != nil {
+				return err
+			}
+			_, filed, err := tx.IncidentOfPost(ctx, p.ID)
+			seen <- filed
+			return err
+		})
+		if err != nil {
+			t.Error(err)
+		}
+	}()
+	select {
+	case filed := <-seen:
+		t.Fatalf("the staff step read the post (filed: %v) while its filing was uncommitted", filed)
+	case <-time.After(300 * time.Millisecond):
+	}
+	releaseOnce()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !<-seen {
+		t.Error("after the filing committed, the staff step saw the post unfiled")
 	}
 }

@@ -60,7 +60,8 @@ type Dialect struct {
 	// whose single writer claims alone.
 	SkipLocked string
 	// KeyLock, when set, locks the grouping keys bound as one text array
-	// (sorted) until the transaction ends (Tx.LockGrouping); "" on SQLite,
+	// until the transaction ends (Tx.LockGrouping), each once and in an
+	// order of its own, the same for every transaction; "" on SQLite,
 	// whose single writer files alone.
 	KeyLock string
 	// ForUpdate ends a SELECT of a row the transaction goes on to write

@@ -58,15 +58,20 @@ func (s *Store) ClaimReport(ctx context.Context, kind string, periodStart, at ti
 }
 
 func (s *Store) SaveReport(ctx context.Context, r *store.StoredReport) error {
+	var id int64
 	err := s.inWriteTx(ctx, func(tx *tx) error {
+		// Each run starts from the caller's id: a run again (a broken
+		// connection, a deadlock) inserts again rather than update the
+		// id its rolled-back insert gave.
+		id = r.ID
 		var err error
-		if r.ID != 0 {
+		if id != 0 {
 			var res sql.Result
 			res, err = tx.ExecContext(ctx, `UPDATE reports SET title = ?, built_at = ?, body = ? WHERE id = ?`,
-				r.Title, r.BuiltAt.UnixMilli(), string(r.Body), r.ID)
+				r.Title, r.BuiltAt.UnixMilli(), string(r.Body), id)
 			if err == nil {
 				if n, _ := res.RowsAffected(); n == 0 {
-					return fmt.Errorf("报告 %d: %w", r.ID, store.ErrNotFound)
+					return fmt.Errorf("报告 %d: %w", id, store.ErrNotFound)
 				}
 			}
 		} else {
@@ -77,7 +82,7 @@ func (s *Store) SaveReport(ctx context.Context, r *store.StoredReport) error {
 				ON CONFLICT (kind, period_start, incident) DO UPDATE
 				SET title = excluded.title, built_at = excluded.built_at, body = excluded.body
 				WHERE reports.scheduled_at IS NULL
-				RETURNING id`, r.Kind, r.PeriodStart.UnixMilli(), r.Incident, r.Title, r.BuiltAt.UnixMilli(), string(r.Body)).Scan(&r.ID)
+				RETURNING id`, r.Kind, r.PeriodStart.UnixMilli(), r.Incident, r.Title, r.BuiltAt.UnixMilli(), string(r.Body)).Scan(&id)
 			if errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("该期报告已按计划生成: %w", store.ErrDuplicate)
 			}
@@ -87,7 +92,7 @@ func (s *Store) SaveReport(ctx context.Context, r *store.StoredReport) error {
 		}
 		for _, d := range r.Deliveries {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO report_deliveries (report_id, receiver, next_at)
-				VALUES (?, ?, ?) ON CONFLICT (report_id, receiver) DO NOTHING`, r.ID, d.Receiver, r.BuiltAt.UnixMilli()); err != nil {
+				VALUES (?, ?, ?) ON CONFLICT (report_id, receiver) DO NOTHING`, id, d.Receiver, r.BuiltAt.UnixMilli()); err != nil {
 				return err
 			}
 		}
@@ -96,6 +101,7 @@ func (s *Store) SaveReport(ctx context.Context, r *store.StoredReport) error {
 	if err != nil {
 		return fmt.Errorf("保存报告《%s》: %w", r.Title, err)
 	}
+	r.ID = id
 	return nil
 }
 

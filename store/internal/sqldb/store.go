@@ -580,10 +580,8 @@ func (t *txn) LockGrouping(ctx context.Context, keys []string) error {
 	if lock == "" || len(keys) == 0 {
 		return nil
 	}
-	// Sorted and distinct, so that two filings take their common keys in
-	// one order and never wait for each other in a cycle.
-	keys = distinct(keys)
-	slices.Sort(keys)
+	// The dialect's statement takes the locks in one order (PostgreSQL:
+	// by hash), so that two filings never wait for each other in a cycle.
 	if _, err := t.tx.ExecContext(ctx, lock, keys); err != nil {
 		return fmt.Errorf("锁定分组键: %w", err)
 	}
@@ -689,16 +687,32 @@ func assignments(cols string) string {
 }
 
 func (t *txn) IncidentOfPost(ctx context.Context, postID int64) (model.Incident, bool, error) {
-	var id int64
-	err := t.tx.QueryRowContext(ctx, `SELECT incident_id FROM incident_posts WHERE post_id = ?`, postID).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return model.Incident{}, false, nil
+	of := func() (int64, bool, error) {
+		var id int64
+		err := t.tx.QueryRowContext(ctx, `SELECT incident_id FROM incident_posts WHERE post_id = ?`, postID).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, false, nil
+		}
+		if err != nil {
+			return 0, false, fmt.Errorf("查找帖子 %d 所属事件: %w", postID, err)
+		}
+		return id, true, nil
 	}
-	if err != nil {
-		return model.Incident{}, false, fmt.Errorf("查找帖子 %d 所属事件: %w", postID, err)
+	id, found, err := of()
+	for err == nil && found {
+		var i model.Incident
+		if i, err = t.IncidentByID(ctx, id); err != nil { // locked, as the Tx promises
+			break
+		}
+		// A step that moved the post meanwhile committed before the lock
+		// was ours: read again where it is now.
+		var now int64
+		if now, found, err = of(); err == nil && found && now == id {
+			return i, true, nil
+		}
+		id = now
 	}
-	i, err := t.IncidentByID(ctx, id) // locked, as the Tx promises
-	return i, err == nil, err
+	return model.Incident{}, false, err
 }
 
 // IncidentOfPost is Tx.IncidentOfPost on the readers.
@@ -931,7 +945,7 @@ func (t *txn) MovePost(ctx context.Context, postID, toIncidentID int64, reason s
 }
 
 func (t *txn) PostByID(ctx context.Context, id int64) (model.Post, error) {
-	p, err := scanPost(t.tx.QueryRowContext(ctx, `SELECT `+postCols+` FROM posts WHERE id = ?`, id))
+	p, err := scanPost(t.tx.QueryRowContext(ctx, `SELECT `+postCols+` FROM posts WHERE id = ?`+t.tx.d.ForUpdate, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fmt.Errorf("帖子 %d: %w", id, store.ErrNotFound)
 	}

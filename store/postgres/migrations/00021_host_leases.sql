@@ -1,5 +1,5 @@
 -- +goose Up
--- PostgreSQL translation of store/sqlite/migrations/00020_host_leases.sql.
+-- PostgreSQL translation of store/sqlite/migrations/00021_host_leases.sql.
 -- The crawl lease is per host (a site: host[:port] of a source's URL),
 -- not per source: every source on one site is crawled by the instance
 -- holding its host's lease, so the crawler's per-host politeness holds

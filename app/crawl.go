@@ -15,6 +15,7 @@ import (
 	"github.com/yuqing-bureau/yuqing/cluster"
 	"github.com/yuqing-bureau/yuqing/config"
 	"github.com/yuqing-bureau/yuqing/crawler"
+	"github.com/yuqing-bureau/yuqing/grader"
 	"github.com/yuqing-bureau/yuqing/privacy"
 	"github.com/yuqing-bureau/yuqing/store"
 	"github.com/yuqing-bureau/yuqing/web"
@@ -131,23 +132,14 @@ func Crawl(ctx context.Context, o CrawlOptions) error {
 // storingCrawl returns a crawl that stores like the daemon (schedule state
 // included) and then grades the stored posts, filing incidents.
 func storingCrawl(ctx context.Context, cfg *config.Config, src crawler.Source, p *crawlPrinter, o CrawlOptions) (func(context.Context) error, func() error, error) {
+	unguard, err := guardSQLite(cfg) // first: a refusal need not wait for the rules to load
+	if err != nil {
+		return nil, nil, err
+	}
 	eng, err := classifier.Load(cfg.RulesFile, cfg.DictDir, o.Logger)
 	if err != nil {
+		unguard()
 		return nil, nil, fmt.Errorf("加载研判规则: %w", err)
-	}
-	unguard := func() {}
-	if cfg.Store.Driver == "sqlite" {
-		// The daemon on this database crawls every source itself: a
-		// second crawler beside it would visit the site twice. Held for
-		// the whole run, so no daemon starts beside it either.
-		unguard, err = cluster.Guard(cfg.Store.Path, cfg.File, "yuqing crawl -store")
-		if held, ok := errors.AsType[*cluster.HeldError](err); ok {
-			return nil, nil, fmt.Errorf("守护进程（%s）正在使用数据库 %s，并按计划采集各数据源；yuqing crawl -store 不另行抓取，"+
-				"以免两处同时访问对方网站。只想查看提取结果时去掉 -store 试抓（不写数据库）", held.Holder, held.DB)
-		}
-		if err != nil {
-			return nil, nil, err
-		}
 	}
 	st, err := openStore(ctx, cfg, false)
 	if err != nil {
@@ -166,7 +158,7 @@ func storingCrawl(ctx context.Context, cfg *config.Config, src crawler.Source, p
 		closeAll()
 		return nil, nil, err
 	}
-	worker, sched := pipe.grader, pipe.sched
+	sched := pipe.sched
 	sched.SetSources([]crawler.Source{src})
 	var mu sync.Mutex
 	var urls []string
@@ -198,39 +190,66 @@ func storingCrawl(ctx context.Context, cfg *config.Config, src crawler.Source, p
 		if len(states) == 1 && states[0].BreakerOpen(o.Now()) {
 			fmt.Fprintf(o.Out, "熔断已打开：%s 前守护进程不会再请求该数据源\n", states[0].BreakerOpenUntil.In(cfg.Location).Format("2006-01-02 15:04"))
 		}
-		// Grade what is waiting (this crawl's posts and any backlog).
-		graded := 0
-		for {
-			n, err := worker.ProcessBatch(context.WithoutCancel(ctx))
-			graded += n
-			if err != nil {
-				return errors.Join(crawlErr, fmt.Errorf("研判: %w", err))
-			}
-			if n < cfg.Grader.Batch {
-				break
-			}
+		bg := context.WithoutCancel(ctx)
+		graded, err := gradeBacklog(bg, pipe.grader, cfg.Grader.Batch)
+		if err != nil {
+			return errors.Join(crawlErr, fmt.Errorf("研判: %w", err))
 		}
 		fmt.Fprintf(o.Out, "研判 %d 条\n", graded)
 		mu.Lock()
 		seen := append([]string(nil), urls...)
 		mu.Unlock()
-		bg := context.WithoutCancel(ctx)
-		for _, u := range seen {
-			post, ok, err := st.PostByURL(bg, u)
-			if err != nil || !ok {
-				continue
-			}
-			in, filed, err := st.IncidentOfPost(bg, post.ID)
-			if err != nil {
-				return errors.Join(crawlErr, err)
-			}
-			if filed {
-				fmt.Fprintf(o.Out, "  %s → 事件 %s（%s，%s）\n", privacy.Truncate(privacy.Mask(post.Title), 40), in.Number,
-					in.Level.Label(), in.Category.Name())
-			}
-		}
-		return crawlErr
+		return errors.Join(crawlErr, printFiled(bg, st, seen, o.Out))
 	}, closeAll, nil
+}
+
+// guardSQLite holds the SQLite database's instance lock for a stored
+// crawl: the daemon on that database crawls every source itself, and a
+// second crawler beside it would visit the site twice; held for the whole
+// run, so no daemon starts beside it either. Other engines need none.
+func guardSQLite(cfg *config.Config) (func(), error) {
+	if cfg.Store.Driver != "sqlite" {
+		return func() {}, nil
+	}
+	unguard, err := cluster.Guard(cfg.Store.Path, cfg.File, "yuqing crawl -store")
+	if held, ok := errors.AsType[*cluster.HeldError](err); ok {
+		return nil, fmt.Errorf("守护进程（%s）正在使用数据库 %s，并按计划采集各数据源；yuqing crawl -store 不另行抓取，"+
+			"以免两处同时访问对方网站。只想查看提取结果时去掉 -store 试抓（不写数据库）", held.Holder, held.DB)
+	}
+	return unguard, err
+}
+
+// gradeBacklog grades what is waiting (this crawl's posts and any
+// backlog), batch by batch, and returns how many it graded.
+func gradeBacklog(ctx context.Context, w *grader.Worker, batch int) (int, error) {
+	graded := 0
+	for {
+		n, err := w.ProcessBatch(ctx)
+		graded += n
+		if err != nil || n < batch {
+			return graded, err
+		}
+	}
+}
+
+// printFiled prints, for each crawled URL whose post was filed, the
+// incident it is in.
+func printFiled(ctx context.Context, st store.Store, urls []string, out io.Writer) error {
+	for _, u := range urls {
+		post, ok, err := st.PostByURL(ctx, u)
+		if err != nil || !ok {
+			continue
+		}
+		in, filed, err := st.IncidentOfPost(ctx, post.ID)
+		if err != nil {
+			return err
+		}
+		if filed {
+			fmt.Fprintf(out, "  %s → 事件 %s（%s，%s）\n", privacy.Truncate(privacy.Mask(post.Title), 40), in.Number,
+				in.Level.Label(), in.Category.Name())
+		}
+	}
+	return nil
 }
 
 // borrowHost takes the lease of src's host for one stored crawl beside

@@ -144,21 +144,7 @@ func testFilingConcurrent(t *testing.T, e Engine) {
 	for i := range stores {
 		stores[i] = open(t, e, addr)
 	}
-	titles := [stories]string{"住院报销材料交了两个月还没到账", "门诊慢特病认定一拖再拖", "异地就医备案网上办不了",
-		"药店刷医保卡多扣了钱", "医保服务大厅窗口排长队"}
-	for r := range reposts {
-		for st, title := range titles {
-			p := post(100*st + r)
-			p.Title, p.Body = title, fmt.Sprintf("%s（转自第%d个网站）", title, r) // reposts: same title key
-			p.Source = fmt.Sprintf("site-%d", r)
-			mustSave(t, stores[0], p)
-		}
-	}
-	for i := range chatter {
-		p := post(1000 + i)
-		p.Title, p.Body = fmt.Sprintf("小区%d号楼电梯又坏了", i), "物业不管。"
-		mustSave(t, stores[0], p)
-	}
+	saveStories(t, stores[0], stories, reposts, chatter)
 	now := func() time.Time { return t0.Add(time.Minute) }
 	var (
 		mu    sync.Mutex
@@ -214,7 +200,39 @@ func testFilingConcurrent(t *testing.T, e Engine) {
 	if len(filed) != stories*reposts+chatter {
 		t.Errorf("%d posts filed, want %d", len(filed), stories*reposts+chatter)
 	}
-	page, err := stores[1].Incidents(ctx, store.IncidentFilter{Limit: 100})
+	checkOneIncidentPerStory(t, stores[1], stories, reposts)
+	if u, err := stores[2].UngradedPosts(ctx, 100); err != nil || len(u) != 0 {
+		t.Errorf("left ungraded: %d posts, %v", len(u), err)
+	}
+}
+
+// saveStories stores reposts reposts (same title key, other sites) of
+// each of stories stories, and chatter posts no grade files.
+func saveStories(t *testing.T, s store.Store, stories, reposts, chatter int) {
+	t.Helper()
+	titles := []string{"住院报销材料交了两个月还没到账", "门诊慢特病认定一拖再拖", "异地就医备案网上办不了",
+		"药店刷医保卡多扣了钱", "医保服务大厅窗口排长队"}[:stories]
+	for r := range reposts {
+		for st, title := range titles {
+			p := post(100*st + r)
+			p.Title, p.Body = title, fmt.Sprintf("%s（转自第%d个网站）", title, r) // reposts: same title key
+			p.Source = fmt.Sprintf("site-%d", r)
+			mustSave(t, s, p)
+		}
+	}
+	for i := range chatter {
+		p := post(1000 + i)
+		p.Title, p.Body = fmt.Sprintf("小区%d号楼电梯又坏了", i), "物业不管。"
+		mustSave(t, s, p)
+	}
+}
+
+// checkOneIncidentPerStory: each story is one incident holding all its
+// reposts, numbered 1..stories on one day.
+func checkOneIncidentPerStory(t *testing.T, s store.Store, stories, reposts int) {
+	t.Helper()
+	ctx := context.Background()
+	page, err := s.Incidents(ctx, store.IncidentFilter{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,9 +252,6 @@ func testFilingConcurrent(t *testing.T, e Engine) {
 			t.Errorf("incident numbers %v: not 1..%d of one day", numbers, stories)
 			break
 		}
-	}
-	if u, err := stores[2].UngradedPosts(ctx, 100); err != nil || len(u) != 0 {
-		t.Errorf("left ungraded: %d posts, %v", len(u), err)
 	}
 }
 
